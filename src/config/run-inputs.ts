@@ -1,0 +1,39 @@
+import type { Mode } from './schema.js';
+import type { Task } from '../core/types.js';
+
+/** What one invocation asks for, from action inputs or CLI flags (DESIGN §4). */
+export interface RunInputs {
+  configPath: string;
+  task: Task;
+  /** overrides the config's mode when set */
+  mode?: Mode;
+  dryRun: boolean;
+  /** comma list of names and tag:NAME */
+  servers?: string;
+  shard?: { index: number; count: number };
+  sshPrivateKey?: string;
+  sshPassphrase?: string;
+  knownHosts?: string;
+  anthropicApiKey?: string;
+  model: string;
+  githubToken?: string;
+  stateBranch: string;
+  /** CLI only: a local state repository directory */
+  stateRepo?: string;
+}
+
+export const DEFAULT_MODEL = 'claude-sonnet-4-6';
+export const DEFAULT_STATE_BRANCH = 'claudeops-state';
+export const DEFAULT_CONFIG_PATH = '.github/claudeops.yml';
+export const TASKS = ['check', 'recover', 'execute-approved'] as const;
+
+/** Parses `i/n` (1-based i): this job takes every n-th server starting at i. */
+export function parseShard(text: string): { index: number; count: number } | string {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) {
+    return `shard: expected i/n with 1 <= i <= n, like 2/4 (got "${text}")`;
+  }
+  return { index, count };
+}

@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
+
+/** A duration written as `5s`, `2h`, `1h30m` (or a bare number of seconds); parsed to milliseconds. */
+export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration like 5s' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const percent = z.number({ message: 'expected a percentage (0-100)' }).min(0).max(100);
+const level = z
+  .strictObject({ warn: percent, crit: percent })
+  .refine((t) => t.warn <= t.crit, { message: 'warn must not exceed crit' });
+
+export const thresholdsSchema = z.strictObject({
+  disk: level.optional(),
+  inodes: level.optional(),
+  memory: level.optional(),
+  swap: level.optional(),
+  /** load per CPU */
+  load: z.strictObject({ warn: z.number().positive(), crit: z.number().positive() }).optional(),
+  /** endpoint latency, milliseconds after parsing */
+  latency: z.strictObject({ warn: duration, crit: duration }).optional(),
+  /** certificate days left */
+  certificate_days: z.strictObject({ warn: z.number().int(), crit: z.number().int() }).optional(),
+});
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/, 'expected a name of letters, digits, . _ @ : -');
+
+export const managers = ['systemd', 'sysv', 'supervisor', 'pm2', 'docker'] as const;
+export const serviceSchema = z.strictObject({
+  name,
+  manager: z.enum(managers).default('systemd'),
+  /** optional TCP port that must be listening */
+  port: z.number().int().min(1).max(65535).optional(),
+});
+
+export const endpointSchema = z.strictObject({
+  url: z.url({ message: 'expected an http(s) URL' }),
+  status: z.number().int().min(100).max(599).default(200),
+  contains: z.string().optional(),
+  timeout: duration.default(5000),
+  /** probe from the server itself (default) or from the runner */
+  from: z.enum(['server', 'runner']).default('server'),
+});
+
+export const databaseSchema = z.strictObject({
+  kind: z.enum(['postgres', 'mysql', 'redis']),
+  host: z.string().optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().optional(),
+  database: z.string().optional(),
+});
+
+export const logSchema = z.union([
+  z.strictObject({
+    path: z.string().startsWith('/', 'expected an absolute path'),
+    patterns: z.array(z.string()).min(1).default(['ERROR', 'FATAL']),
+    warn: z.number().int().min(1).default(1),
+    crit: z.number().int().min(1).optional(),
+  }),
+  z.strictObject({
+    journal: z.string(),
+    priority: z.enum(['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug']).default('err'),
+    warn: z.number().int().min(1).default(1),
+    crit: z.number().int().min(1).optional(),
+  }),
+]);
+
+const comparison = z
+  .string()
+  .regex(/^\s*(>|>=|<|<=|==|!=)\s*-?\d+(\.\d+)?\s*$/, 'expected a comparison like "> 100"');
+export const checkSchema = z.strictObject({
+  name,
+  command: z.string().min(1),
+  warn: comparison.optional(),
+  crit: comparison.optional(),
+  timeout: duration.default(10_000),
+});
+
+export const heartbeatSchema = z.strictObject({
+  path: z.string().startsWith('/', 'expected an absolute path'),
+  max_age: duration,
+});
+
+export const bootSchema = z.strictObject({
+  order: z.array(z.string()).default([]),
+  ready_timeout: duration.default(120_000),
+});
+
+export const serverSchema = z.strictObject({
+  name,
+  transport: z.enum(['ssh', 'local']).default('ssh'),
+  host: z.string().optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().optional(),
+  host_key: z
+    .string()
+    .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'expected an OpenSSH fingerprint like SHA256:abc…')
+    .optional(),
+  insecure_ignore_host_key: z.boolean().default(false),
+  tags: z.array(name).default([]),
+  jump: z.string().optional(),
+  sudo: z.boolean().default(false),
+  thresholds: thresholdsSchema.optional(),
+  services: z.array(serviceSchema).default([]),
+  endpoints: z.array(endpointSchema).default([]),
+  ports: z.array(z.number().int().min(1).max(65535)).default([]),
+  processes: z.array(z.string()).default([]),
+  databases: z.array(databaseSchema).default([]),
+  logs: z.array(logSchema).default([]),
+  checks: z.array(checkSchema).default([]),
+  heartbeats: z.array(heartbeatSchema).default([]),
+  certificates: z.array(z.string().regex(/^[^\s:]+(:\d+)?$/, 'expected host:port')).default([]),
+  security_updates: z.boolean().default(false),
+  /** directories the clear-directory remediation may empty */
+  clearable: z.array(z.string().startsWith('/', 'expected an absolute path')).default([]),
+  boot: bootSchema.optional(),
+});
+
+export const remediationSchema = z.strictObject({
+  command: z.string().min(1),
+  description: z.string().optional(),
+  risk: z.enum(['low', 'medium', 'high']).default('medium'),
+  verify: z.array(z.string()).default([]),
+  cooldown: duration.default(3_600_000),
+  max_per_day: z.number().int().min(1).default(3),
+  timeout: duration.default(60_000),
+  servers: z.array(z.string()).optional(),
+});
+
+const isoTime = z
+  .string()
+  .refine(
+    (s) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) &&
+      !Number.isNaN(Date.parse(s)),
+    { message: 'expected an ISO time like 2026-12-01T02:00Z' },
+  );
+
+export const maintenanceSchema = z.strictObject({
+  servers: z.array(z.string()).min(1),
+  from: isoTime,
+  to: isoTime,
+  reason: z.string().optional(),
+});
+
+export const claudeSchema = z.strictObject({
+  when: z.enum(['changes', 'always', 'never']).default('changes'),
+  max_turns: z.number().int().min(1).max(50).default(8),
+  max_tokens_per_run: z.number().int().min(1000).default(60_000),
+  timeout: duration.default(180_000),
+});
+
+export const githubSchema = z.strictObject({
+  issues: z.boolean().default(true),
+  labels: z.array(z.string()).default([]),
+  close_after_ok_runs: z.number().int().min(1).default(2),
+  reopen_within: duration.default(7 * 86_400_000),
+  fleet_issue_min_servers: z.number().int().min(2).default(3),
+  approvals: z.boolean().default(true),
+  approval_expiry: duration.default(72 * 3_600_000),
+});
+
+export const notifySchema = z.strictObject({
+  slack: z.strictObject({ webhook: z.string() }).optional(),
+  telegram: z.strictObject({ token: z.string(), chat: z.string() }).optional(),
+  webhook: z.strictObject({ url: z.string() }).optional(),
+  on: z.enum(['changes', 'always', 'critical']).default('changes'),
+});
+
+export const lifecycleSchema = z.strictObject({
+  /** consecutive runs a warning must hold before it is raised */
+  debounce_runs: z.number().int().min(1).default(2),
+  flap_changes: z.number().int().min(2).default(4),
+  flap_window: z.number().int().min(3).default(10),
+});
+
+export const configSchema = z.strictObject({
+  version: z.literal(1, { message: 'expected version: 1' }),
+  mode: z.enum(['report', 'safe', 'full']).default('safe'),
+  schedule: z.string().optional(),
+  'fail-on': z.enum(['never', 'warning', 'critical']).default('never'),
+  defaults: z
+    .strictObject({
+      user: z.string().optional(),
+      port: z.number().int().min(1).max(65535).optional(),
+      thresholds: thresholdsSchema.optional(),
+      parallelism: z.number().int().min(1).max(200).optional(),
+      connect_timeout: duration.optional(),
+      command_timeout: duration.optional(),
+    })
+    .default({}),
+  servers: z.array(serverSchema).min(1, 'expected at least one server'),
+  remediations: z.record(name, remediationSchema).default({}),
+  maintenance: z.array(maintenanceSchema).default([]),
+  claude: claudeSchema.default(claudeSchema.parse({})),
+  github: githubSchema.default(githubSchema.parse({})),
+  notify: notifySchema.optional(),
+  lifecycle: lifecycleSchema.default(lifecycleSchema.parse({})),
+  state: z
+    .strictObject({ retention_days: z.number().int().min(1).default(90) })
+    .default({ retention_days: 90 }),
+  redact: z
+    .strictObject({ hosts: z.boolean().default(false), secrets: z.array(z.string()).default([]) })
+    .default({ hosts: false, secrets: [] }),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ServerConfig = z.output<typeof serverSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;
+export type EndpointConfig = z.output<typeof endpointSchema>;
+export type DatabaseConfig = z.output<typeof databaseSchema>;
+export type LogConfig = z.output<typeof logSchema>;
+export type CheckConfig = z.output<typeof checkSchema>;
+export type HeartbeatConfig = z.output<typeof heartbeatSchema>;
+export type Thresholds = z.output<typeof thresholdsSchema>;
+export type RemediationConfig = z.output<typeof remediationSchema>;
+export type Mode = Config['mode'];

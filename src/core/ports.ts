@@ -1,0 +1,62 @@
+/**
+ * The small interfaces the pipeline talks through. Adapters implement them with real I/O;
+ * unit tests implement them in memory.
+ */
+import type { ServerConfig } from '../config/schema.js';
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** null when the command was killed (timeout) */
+  code: number | null;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  /** text fed on standard input (how scripts are sent: never interpolated into a command line) */
+  stdin?: string;
+}
+
+/** An open session to one server: local (execa) or SSH. */
+export interface RemoteShell {
+  readonly server: string;
+  /** runs a POSIX sh script (sent on stdin to `sh -s`); never throws on a non-zero exit */
+  run(script: string, options?: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+}
+
+export class ConnectError extends Error {
+  constructor(
+    message: string,
+    /** host-key | auth | unreachable | timeout | config */
+    readonly kind: 'host-key' | 'auth' | 'unreachable' | 'timeout' | 'config',
+  ) {
+    super(message);
+    this.name = 'ConnectError';
+  }
+}
+
+export interface Transport {
+  /** opens a session; throws ConnectError with a message a human can act on */
+  connect(server: ServerConfig): Promise<RemoteShell>;
+}
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Where a run's messages go: core.info/warning in the Action, stderr in the CLI. */
+export interface Logger {
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}

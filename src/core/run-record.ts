@@ -1,0 +1,86 @@
+/**
+ * Everything one run saw, decided and did. Phases fill it in order; `record` renders it to the
+ * state branch and `report` to GitHub, the job summary and the outputs.
+ */
+import type { Mode } from '../config/schema.js';
+import type { ServerState } from './memory.js';
+import type { Finding, RunStatus, ServerReport, Task } from './types.js';
+
+/** A finding after lifecycle: how it relates to memory. */
+export interface TrackedFinding extends Finding {
+  lifecycle: 'new' | 'ongoing' | 'resolved' | 'flapping' | 'pending';
+  firstSeen: string;
+  /** consecutive runs in this state */
+  runs: number;
+  /** human note: "full in ~9 h", "restarted 3 times since last run" */
+  trend?: string;
+}
+
+export interface Diagnosis {
+  fingerprint: string;
+  rootCause: string;
+  confidence: 'low' | 'medium' | 'high';
+  evidence: string;
+  nextStep: string;
+}
+
+export interface ActionRecord {
+  id: string;
+  server: string;
+  action: string;
+  params: Record<string, string>;
+  risk: 'low' | 'medium' | 'high';
+  decision: 'execute' | 'needs-approval' | 'deny' | 'dry-run';
+  reason: string;
+  command?: string;
+  output?: string;
+  exitCode?: number | null;
+  outcome?: 'fixed' | 'not-fixed' | 'worse' | 'not-run';
+  fingerprint?: string;
+  requestedBy: 'claude' | 'rules' | 'approval';
+  at: string;
+  /** state-branch path of its log, once recorded */
+  path?: string;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+  calls: number;
+}
+
+export interface RunRecord {
+  runId: string;
+  task: Task;
+  mode: Mode;
+  dryRun: boolean;
+  shard?: string;
+  startedAt: string;
+  finishedAt?: string;
+  servers: ServerReport[];
+  findings: TrackedFinding[];
+  /** fingerprints that were non-ok last run and are ok now */
+  resolved: TrackedFinding[];
+  serverStates: Record<string, ServerState>;
+  planner: { kind: 'none' | 'claude' | 'rules'; reason: string };
+  diagnoses: Diagnosis[];
+  /** Claude's final text, recorded verbatim */
+  narrative?: string;
+  actions: ActionRecord[];
+  usage: Usage;
+  github: { issues: number[]; pulls: number[]; errors: string[] };
+  /** recoverable failures of phases (a dead API, a failed push): reported, never silent */
+  errors: string[];
+  warnings: string[];
+  /** the health report's path on the state branch */
+  reportPath?: string;
+  commit?: { sha: string; pushed: boolean; branch: string; location: string };
+  status: RunStatus;
+}
+
+export function zeroUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0, calls: 0 };
+}

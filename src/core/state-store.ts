@@ -1,0 +1,21 @@
+import type { Memory } from './memory.js';
+import type { FileChange } from './types.js';
+
+export interface CommitResult {
+  sha: string;
+  /** false when only the local record exists (no remote, or every push attempt was rejected) */
+  pushed: boolean;
+  branch: string;
+  /** where the record lives: a remote URL or a local directory */
+  location: string;
+}
+
+/** The state branch: memory in, one commit per run out (DESIGN §7). */
+export interface StateStore {
+  load(): Promise<Memory>;
+  /**
+   * Commits this run's changes as one commit and pushes it. On a rejected push it fetches the new
+   * tip, re-applies the changes (state/*.json merged by meaning) and retries, bounded.
+   */
+  commit(changes: FileChange[], message: string): Promise<CommitResult>;
+}

@@ -1,0 +1,20 @@
+import type { RunRecord } from './run-record.js';
+import { type RunStatus, worst } from './types.js';
+
+/**
+ * The run's status output: `error` when the run could not record itself anywhere; otherwise the
+ * worst raised finding. Debounced (pending) and resolved findings do not count.
+ */
+export function overallStatus(record: RunRecord): RunStatus {
+  if (!record.commit) return 'error';
+  let status: RunStatus = 'ok';
+  for (const f of record.findings) {
+    if (f.lifecycle === 'pending' || f.lifecycle === 'resolved') continue;
+    status = worst(status, f.severity);
+  }
+  return status;
+}
+
+export function raisedFindings(record: RunRecord) {
+  return record.findings.filter((f) => f.severity !== 'ok' && f.lifecycle !== 'pending' && f.lifecycle !== 'resolved');
+}

@@ -1,0 +1,87 @@
+import type { ServerConfig } from '../config/schema.js';
+
+export type Severity = 'ok' | 'warning' | 'critical';
+export type RunStatus = 'ok' | 'warning' | 'critical' | 'error';
+export type Task = 'check' | 'recover' | 'execute-approved';
+
+const ORDER: Record<RunStatus, number> = { ok: 0, warning: 1, critical: 2, error: 3 };
+
+/** The worse of two statuses. */
+export function worst<T extends RunStatus>(a: T, b: T): T {
+  return ORDER[a] >= ORDER[b] ? a : b;
+}
+
+/**
+ * One evaluated fact about one target on one server. The fingerprint (server + check + target)
+ * is what memory, issue files and GitHub issues are keyed on, so it must stay stable across runs.
+ */
+export interface Finding {
+  fingerprint: string;
+  server: string;
+  /** probe-level check id: disk, inodes, memory, swap, load, service, endpoint, port, unreachable, ... */
+  check: string;
+  /** what was checked: a mount point, a service name, a URL; `-` when the check has one target */
+  target: string;
+  severity: Severity;
+  /** one line a human reads first */
+  summary: string;
+  /** raw supporting output (server text: untrusted, redacted before it leaves the run) */
+  evidence?: string;
+  /** the measured number, when the check has one (percent used, latency ms, ...) */
+  value?: number;
+}
+
+export function fingerprintOf(server: string, check: string, target: string): string {
+  return `${server}/${check}/${target}`;
+}
+
+/** Builds a finding with its fingerprint. */
+export function finding(
+  server: string,
+  check: string,
+  target: string,
+  severity: Severity,
+  summary: string,
+  extra: Pick<Finding, 'evidence' | 'value'> = {},
+): Finding {
+  return {
+    fingerprint: fingerprintOf(server, check, target),
+    server,
+    check,
+    target,
+    severity,
+    summary,
+    ...extra,
+  };
+}
+
+/** What the collector brought back from one server, before evaluation. */
+export interface ServerObservation {
+  server: string;
+  reachable: boolean;
+  /** why the server could not be checked (unreachable, host key refused, timeout) */
+  error?: string;
+  startedAt: string;
+  durationMs: number;
+  /** bytes of collector output moved back */
+  bytes: number;
+  /** round trips spent on collection (1 when healthy) */
+  roundTrips: number;
+  /** parsed result per probe id */
+  probes: Record<string, unknown>;
+  /** probe ids whose section was missing or failed to parse, with the reason */
+  probeErrors: Record<string, string>;
+}
+
+export interface ServerReport {
+  server: ServerConfig;
+  observation: ServerObservation;
+  findings: Finding[];
+}
+
+/** A file to add, replace or delete on the state branch, relative to its root. */
+export interface FileChange {
+  path: string;
+  /** undefined deletes the file */
+  content?: string;
+}

@@ -1,0 +1,29 @@
+import type { ServerConfig, Thresholds } from '../config/schema.js';
+import type { Finding } from '../core/types.js';
+
+/** What a probe may know about earlier runs when it builds its command (e.g. log cursors). */
+export interface ProbeContext {
+  /** opaque per-probe cursors saved by the last run (log offsets, journal cursors) */
+  cursors: Record<string, string>;
+}
+
+export interface EvalContext {
+  thresholds: Required<Pick<Thresholds, 'disk' | 'inodes' | 'memory' | 'swap' | 'load'>> & Thresholds;
+  now: Date;
+}
+
+/**
+ * One probe: a pure POSIX sh snippet builder plus a pure parser and evaluator.
+ * The collector concatenates every applicable probe's snippet into one script per server
+ * (one round trip) and splits the output by section markers before calling parse.
+ */
+export interface Probe<T = unknown> {
+  id: string;
+  applies(server: ServerConfig): boolean;
+  /** sh snippet; must not `exit`, must write only to stdout, must tolerate missing tools */
+  script(server: ServerConfig, context: ProbeContext): string;
+  parse(output: string, server: ServerConfig): T;
+  evaluate(data: T, server: ServerConfig, context: EvalContext): Finding[];
+  /** cursors to save for the next run, if the probe keeps any */
+  cursors?(data: T): Record<string, string>;
+}

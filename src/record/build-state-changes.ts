@@ -1,0 +1,32 @@
+import { renderHealthReport } from '../core/render-health-report.js';
+import type { Memory } from '../core/memory.js';
+import { redact } from '../core/redact.js';
+import type { RunRecord } from '../core/run-record.js';
+import type { FileChange } from '../core/types.js';
+import type { RunContext } from '../run-context.js';
+import { serverStatePath } from './paths.js';
+
+/**
+ * Every file this run writes to the state branch, redacted: the health report, per-server state,
+ * issue files and action logs. (Issue files and action logs join as their modules land.)
+ */
+export function buildStateChanges(ctx: RunContext, record: RunRecord, _memory: Memory): FileChange[] {
+  const changes: FileChange[] = [];
+  if (record.reportPath) changes.push({ path: record.reportPath, content: renderHealthReport(record) });
+  for (const [server, state] of Object.entries(record.serverStates)) {
+    changes.push({ path: serverStatePath(server), content: `${JSON.stringify(state, null, 2)}\n` });
+  }
+  const secrets = secretsOf(ctx);
+  return changes.map((c) => (c.content === undefined ? c : { ...c, content: redact(c.content, secrets) }));
+}
+
+export function secretsOf(ctx: RunContext): string[] {
+  const { inputs, config } = ctx;
+  return [
+    inputs.sshPrivateKey,
+    inputs.sshPassphrase,
+    inputs.anthropicApiKey,
+    inputs.githubToken,
+    ...config.redact.secrets,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+}

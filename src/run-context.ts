@@ -1,0 +1,38 @@
+import type { RunInputs } from './config/run-inputs.js';
+import type { Config, Mode } from './config/schema.js';
+import type { Clock, Logger, Transport } from './core/ports.js';
+import type { StateStore } from './core/state-store.js';
+import type { GitHubApi } from './github/api.js';
+import type { Model } from './agent/model.js';
+
+/** Where the run writes its human summary and its outputs (the Action's job summary, or stdout). */
+export interface ReportSink {
+  summary(markdown: string): Promise<void>;
+  outputs(values: Record<string, string>): void;
+}
+
+/** The real or in-memory parts a run talks through. Built by a composition root (index.ts, cli.ts, tests). */
+export interface Adapters {
+  transport: Transport;
+  state: StateStore;
+  /** absent when there is no token (CLI): issues and PRs are skipped, the report says so */
+  github?: GitHubApi;
+  /** absent without an API key: the rule-based planner decides */
+  model?: Model;
+  clock: Clock;
+  sink: ReportSink;
+  /** loud warnings the transport collected (host-key checking disabled, ...) */
+  transportWarnings?: () => string[];
+}
+
+export interface RunContext {
+  config: Config;
+  inputs: RunInputs;
+  /** effective mode: the input, else the config's */
+  mode: Mode;
+  runId: string;
+  /** random per run: collector section markers, file name uniqueness */
+  nonce: string;
+  adapters: Adapters;
+  logger: Logger;
+}

@@ -1,0 +1,146 @@
+/**
+ * The pipeline of one run (DESIGN §2), top to bottom:
+ *   load memory → collect → evaluate → diagnose + remediate → record → report
+ * Each phase is a function of its own module; this file only orders them, keeps a failing phase
+ * from silencing the others, and decides the run's status and exit code in one place.
+ */
+import { diagnoseAndRemediate } from './agent/diagnose-and-remediate.js';
+import { collectFleet } from './collect.js';
+import { evaluateServer } from './core/evaluate.js';
+import { trackFindings } from './core/lifecycle.js';
+import { emptyMemory, type Memory } from './core/memory.js';
+import type { RemoteShell } from './core/ports.js';
+import { type RunRecord, zeroUsage } from './core/run-record.js';
+import { selectServers } from './core/select-servers.js';
+import { overallStatus } from './core/status.js';
+import type { ServerReport } from './core/types.js';
+import { syncGitHub } from './github/sync.js';
+import { loadMemory } from './memory/load-memory.js';
+import { buildStateChanges } from './record/build-state-changes.js';
+import { healthReportPath } from './record/paths.js';
+import { writeReport } from './report/write-report.js';
+import type { RunContext } from './run-context.js';
+
+export interface RunResult {
+  record: RunRecord;
+  exitCode: number;
+}
+
+export async function run(ctx: RunContext): Promise<RunResult> {
+  const { logger } = ctx;
+  const record = startRecord(ctx);
+  const servers = selectServers(ctx.config, ctx.inputs.servers, ctx.inputs.shard);
+  let shells = new Map<string, RemoteShell>();
+  let memory: Memory = emptyMemory();
+  try {
+    memory = await logger.group('Load memory', () => loadMemory(ctx));
+    record.warnings.push(...memory.warnings);
+
+    shells = await logger.group('Collect', async () => {
+      const collected = await collectFleet(servers, ctx.adapters.transport, {
+        parallelism: ctx.config.defaults.parallelism ?? 10,
+        nonce: ctx.nonce,
+        cursorsFor: (server) => memory.servers[server]?.cursors ?? {},
+        commandTimeoutMs: ctx.config.defaults.command_timeout ?? 120_000,
+      });
+      record.servers = collected.observations.map((observation): ServerReport => {
+        const server = servers.find((s) => s.name === observation.server);
+        if (!server) throw new Error(`collector returned an unknown server ${observation.server}`);
+        return { server, observation, findings: [] };
+      });
+      record.warnings.push(...(ctx.adapters.transportWarnings?.() ?? []));
+      return collected.shells;
+    });
+
+    await logger.group('Evaluate', async () => evaluate(ctx, record, memory));
+    await logger.group('Diagnose and remediate', () =>
+      guard(record, 'diagnose', () => diagnoseAndRemediate(ctx, record, memory, shells)),
+    );
+  } catch (error) {
+    record.errors.push(`run: ${messageOf(error)}`);
+  } finally {
+    await closeAll(shells);
+  }
+  record.finishedAt = ctx.adapters.clock.now().toISOString();
+
+  await logger.group('Record', () => recordRun(ctx, record, memory));
+  await logger.group('Report', async () => {
+    await guard(record, 'github', () => syncGitHub(ctx, record));
+    record.status = overallStatus(record);
+    await writeReport(ctx, record);
+  });
+  return { record, exitCode: exitCodeFor(record, ctx.config['fail-on']) };
+}
+
+function startRecord(ctx: RunContext): RunRecord {
+  const startedAt = ctx.adapters.clock.now();
+  const shard = ctx.inputs.shard ? `${ctx.inputs.shard.index}of${ctx.inputs.shard.count}` : undefined;
+  return {
+    runId: ctx.runId,
+    task: ctx.inputs.task,
+    mode: ctx.mode,
+    dryRun: ctx.inputs.dryRun,
+    shard,
+    startedAt: startedAt.toISOString(),
+    servers: [],
+    findings: [],
+    resolved: [],
+    serverStates: {},
+    planner: { kind: 'none', reason: 'no findings needed a decision' },
+    diagnoses: [],
+    actions: [],
+    usage: zeroUsage(),
+    github: { issues: [], pulls: [], errors: [] },
+    errors: [],
+    warnings: [],
+    reportPath: healthReportPath(startedAt, ctx.runId, shard),
+    status: 'ok',
+  };
+}
+
+function evaluate(ctx: RunContext, record: RunRecord, memory: Memory): void {
+  const now = ctx.adapters.clock.now();
+  for (const report of record.servers) {
+    report.findings = evaluateServer(report.server, report.observation, ctx.config.defaults.thresholds, now);
+  }
+  const tracked = trackFindings(record.servers, memory, ctx.config, now);
+  record.findings = tracked.findings;
+  record.resolved = tracked.resolved;
+  record.serverStates = tracked.serverStates;
+}
+
+async function recordRun(ctx: RunContext, record: RunRecord, memory: Memory): Promise<void> {
+  try {
+    const changes = buildStateChanges(ctx, record, memory);
+    const message = `claudeops ${record.task}: ${record.runId} (${record.findings.filter((f) => f.severity !== 'ok').length} findings)`;
+    record.commit = await ctx.adapters.state.commit(changes, message);
+    if (!record.commit.pushed) record.errors.push(`record: the state branch was committed locally but not pushed`);
+  } catch (error) {
+    record.errors.push(`record: the state branch could not be written: ${messageOf(error)}`);
+  }
+}
+
+/** A failing optional phase is reported, never allowed to stop recording. */
+async function guard(record: RunRecord, phase: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    record.errors.push(`${phase}: ${messageOf(error)}`);
+  }
+}
+
+async function closeAll(shells: Map<string, RemoteShell>): Promise<void> {
+  await Promise.allSettled([...shells.values()].map((shell) => shell.close()));
+}
+
+/** The one place that decides the process exit code (DESIGN §4). */
+export function exitCodeFor(record: RunRecord, failOn: 'never' | 'warning' | 'critical'): number {
+  if (record.status === 'error') return 1;
+  if (failOn === 'critical' && record.status === 'critical') return 1;
+  if (failOn === 'warning' && (record.status === 'warning' || record.status === 'critical')) return 1;
+  return 0;
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
