@@ -2,36 +2,60 @@
  * Memory: what a run knows from earlier runs, read from the state branch (DESIGN §7).
  * The state-branch adapter fills it; the pure core reads it.
  */
+import type { Severity } from './types.js';
+
+/** Lifecycle of one fingerprint as stored between runs ('pending' = seen but still debounced). */
+export type FindingStatus = 'pending' | 'new' | 'ongoing' | 'resolved' | 'flapping';
 
 /** Per-fingerprint lifecycle kept in state/<server>.json. */
 export interface FindingState {
-  status: 'new' | 'ongoing' | 'resolved' | 'flapping';
-  severity: 'ok' | 'warning' | 'critical';
+  status: FindingStatus;
+  severity: Severity;
+  /** start of the current episode (the run it went non-ok) */
   firstSeen: string;
+  /** last run it was non-ok */
   lastSeen: string;
-  /** consecutive runs at the current non-ok severity */
+  /** consecutive runs non-ok (any non-ok severity) */
   streak: number;
   /** consecutive ok runs since it was last non-ok */
   okStreak: number;
-  /** recent severities, newest last (bounded), for flap detection */
-  history: string[];
+  /** recent [iso, severity] per run, newest last (bounded), for flap detection and merging */
+  history: [string, Severity][];
   summary: string;
+  /** when it was last resolved: lets a recurrence be told from a first occurrence */
+  resolvedAt?: string;
+}
+
+export interface RemediationState {
+  attempts: string[];
+  failures: number;
+  breakerOpen: boolean;
+  lastOutcome?: string;
 }
 
 export interface ServerState {
   server: string;
+  /** ISO time of the last run that tried this server */
   lastRun?: string;
+  /** ISO time of the last run that reached it (unreachable runs keep everything else as it was) */
+  lastChecked?: string;
+  /** runs that recorded this server: a counter two concurrent runs must both add to */
+  runs: number;
+  /** ids of the last runs merged into this file (bounded): makes re-applying a run idempotent */
+  recentRuns: string[];
   bootId?: string;
   uptimeSeconds?: number;
+  /** ISO times of detected reboots, newest last (bounded) */
+  reboots: string[];
   /** probe cursors (log offsets, journal cursors) */
   cursors: Record<string, string>;
   findings: Record<string, FindingState>;
-  /** recent numeric samples per metric key (disk:/ → [[iso, value]...]) for trends */
+  /** recent numeric samples per metric key (disk:/ → [[iso, value]...]), newest last, for trends */
   samples: Record<string, [string, number][]>;
-  /** monotonic counters (restarts) last seen */
+  /** monotonic counters last seen (restart:nginx → NRestarts) */
   counters: Record<string, number>;
   /** remediation bookkeeping: per action+target */
-  remediation: Record<string, { attempts: string[]; failures: number; breakerOpen: boolean; lastOutcome?: string }>;
+  remediation: Record<string, RemediationState>;
 }
 
 export interface MemoryFile {
@@ -56,7 +80,17 @@ export interface Memory {
 }
 
 export function emptyServerState(server: string): ServerState {
-  return { server, cursors: {}, findings: {}, samples: {}, counters: {}, remediation: {} };
+  return {
+    server,
+    runs: 0,
+    recentRuns: [],
+    reboots: [],
+    cursors: {},
+    findings: {},
+    samples: {},
+    counters: {},
+    remediation: {},
+  };
 }
 
 export function emptyMemory(): Memory {

@@ -15,8 +15,6 @@ export interface ExecResult {
 
 export interface ExecOptions {
   timeoutMs?: number;
-  /** text fed on standard input (how scripts are sent: never interpolated into a command line) */
-  stdin?: string;
 }
 
 /** An open session to one server: local (execa) or SSH. */

@@ -37,10 +37,36 @@ export interface ActionRecord {
   exitCode?: number | null;
   outcome?: 'fixed' | 'not-fixed' | 'worse' | 'not-run';
   fingerprint?: string;
-  requestedBy: 'claude' | 'rules' | 'approval';
+  requestedBy: 'claude' | 'rules' | 'approval' | 'recover';
   at: string;
   /** state-branch path of its log, once recorded */
   path?: string;
+  /** (agent) what the action acts on: a service, a directory; `-` for whole-server actions */
+  target?: string;
+  /** (agent) the supporting evidence a planner gave (redacted): approval PRs show it */
+  evidence?: string;
+  /** (agent) how verification decided the outcome: which checks re-ran, severities before/after */
+  verification?: string;
+  /** (agent) how long the command ran */
+  durationMs?: number;
+}
+
+/** (agent) One boot recovery of one server: services started in `boot.order`, each waited for. */
+export interface BootRecovery {
+  server: string;
+  at: string;
+  /** why it ran: the task, or the boot id change seen */
+  trigger: string;
+  steps: {
+    service: string;
+    /** running already | started | failed to start | not ready in time | skipped (why) */
+    state: 'already-running' | 'started' | 'failed' | 'not-ready' | 'skipped';
+    detail: string;
+    waitedMs?: number;
+    actionId?: string;
+  }[];
+  /** state-branch path of its log */
+  path: string;
 }
 
 export interface Usage {
@@ -70,6 +96,8 @@ export interface RunRecord {
   /** Claude's final text, recorded verbatim */
   narrative?: string;
   actions: ActionRecord[];
+  /** (agent) boot recoveries done by this run (task recover, or a reboot noticed) */
+  recoveries?: BootRecovery[];
   usage: Usage;
   github: { issues: number[]; pulls: number[]; errors: string[] };
   /** recoverable failures of phases (a dead API, a failed push): reported, never silent */

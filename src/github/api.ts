@@ -1,10 +1,86 @@
 /**
- * The GitHub calls the run makes (issues, comments, labels, pulls, refs). The real adapter is
- * Octokit with retry + throttling; tests use the same adapter against a fake GitHub that
- * validates every request against GitHub's OpenAPI description.
- * Owned by the GitHub module: extend as it needs.
+ * The GitHub calls the run makes, shaped by what sync needs rather than by Octokit: issues,
+ * comments, labels, branches, one file on a branch, pull requests. The real adapter
+ * (src/adapters/github-octokit.ts) is Octokit with retry + throttling; tests run that same adapter
+ * against a fake GitHub that validates every request against GitHub's OpenAPI description.
+ *
+ * Every method throws GitHubApiError (message starts "GitHub API failed:") on a failed call.
  */
+
+export interface IssueInfo {
+  number: number;
+  state: 'open' | 'closed';
+  title: string;
+  body: string;
+  labels: string[];
+  /** ISO time; set for closed issues */
+  closedAt?: string;
+  updatedAt: string;
+  htmlUrl: string;
+}
+
+export interface IssuePatch {
+  title?: string;
+  body?: string;
+  /** replaces the issue's labels */
+  labels?: string[];
+  state?: 'open' | 'closed';
+  stateReason?: 'completed' | 'not_planned' | 'reopened';
+}
+
+export interface PullInfo {
+  number: number;
+  state: 'open' | 'closed';
+  merged: boolean;
+  title: string;
+  body: string;
+  /** head branch name (no refs/heads/) */
+  head: string;
+  headSha: string;
+  base: string;
+  htmlUrl: string;
+}
+
+export interface FileInfo {
+  content: string;
+  /** blob sha, needed to replace the file */
+  sha: string;
+}
+
 export interface GitHubApi {
   readonly owner: string;
   readonly repo: string;
+
+  /** issues only (pull requests are filtered out), every page */
+  listIssues(query: { labels: string[]; state: 'open' | 'closed' | 'all'; since?: string }): Promise<IssueInfo[]>;
+  createIssue(issue: { title: string; body: string; labels: string[] }): Promise<IssueInfo>;
+  updateIssue(issueNumber: number, patch: IssuePatch): Promise<IssueInfo>;
+  /** a comment on an issue or a pull request */
+  comment(issueNumber: number, body: string): Promise<void>;
+
+  listLabels(): Promise<string[]>;
+  createLabel(label: { name: string; color: string; description?: string }): Promise<void>;
+
+  /** the commit sha a branch points at, undefined when the branch does not exist */
+  branchSha(branch: string): Promise<string | undefined>;
+  createBranch(branch: string, sha: string): Promise<void>;
+  /** undefined when the file does not exist at ref */
+  getFile(path: string, ref: string): Promise<FileInfo | undefined>;
+  /** creates or replaces one file on a branch as one commit */
+  putFile(file: { branch: string; path: string; content: string; message: string; sha?: string }): Promise<void>;
+
+  createPull(pull: { title: string; body: string; head: string; base: string }): Promise<PullInfo>;
+  /** every page; head is a branch name of this repository */
+  listPulls(query: { state: 'open' | 'closed' | 'all'; base?: string; head?: string }): Promise<PullInfo[]>;
+}
+
+export class GitHubApiError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, when the server answered */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'GitHubApiError';
+  }
 }

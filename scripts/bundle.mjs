@@ -1,0 +1,31 @@
+// Bundles the Action (main + post) and the CLI into dist/ with ncc. dist/ is committed and CI
+// checks that it equals a fresh run of this script, so the output must be deterministic.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const entries = [
+  ['src/index.ts', 'index.js'],
+  ['src/post.ts', 'post.js'],
+  ['src/cli.ts', 'cli.js'],
+];
+const ncc = join('node_modules', '.bin', 'ncc');
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist');
+for (const [entry, name] of entries) {
+  const out = mkdtempSync(join(tmpdir(), 'claudeops-ncc-'));
+  // Type errors are tsc's job (npm run typecheck); ncc only transpiles.
+  execFileSync(ncc, ['build', entry, '-o', out, '--transpile-only', '--quiet', '--license', 'licenses.txt'], {
+    stdio: 'inherit',
+  });
+  copyFileSync(join(out, 'index.js'), join('dist', name));
+  copyFileSync(join(out, 'licenses.txt'), join('dist', 'licenses.txt'));
+  rmSync(out, { recursive: true, force: true });
+}
+// The bundle is ESM; this marks it so for Node wherever dist/ is copied.
+writeFileSync('dist/package.json', `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+const cli = readFileSync('dist/cli.js', 'utf8');
+if (!cli.startsWith('#!')) writeFileSync('dist/cli.js', `#!/usr/bin/env node\n${cli}`);
+chmodSync('dist/cli.js', 0o755);

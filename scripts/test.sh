@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite on a fresh Debian 12 machine (root) or a developer box.
+# Installs the real servers the tests use (sshd, systemd-nspawn, nginx, postgres, redis,
+# supervisor), the npm dependencies, then runs vitest and ends with one line: "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(openssh-server openssh-client nginx redis-server redis-tools supervisor systemd-container
+  postgresql postgresql-client iproute2 git curl openssl procps ansible)
+
+if [ "$(id -u)" = 0 ]; then
+  missing=()
+  for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
+  fi
+else
+  echo "not root: tests that need real servers (lab, sshd, systemd-nspawn) will be skipped" >&2
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
+
+results=$(mktemp -t claudeops-vitest-XXXXXX.json)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+node scripts/count-results.mjs "$results"
+rm -f "$results"
+exit "$status"

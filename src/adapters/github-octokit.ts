@@ -1,0 +1,285 @@
+/**
+ * GitHubApi over Octokit (DESIGN §9): retry for transient server errors, throttling for GitHub's
+ * rate limits, and nothing else retried: a 4xx other than a rate limit is a bug or a permission
+ * problem, and retrying it only hides it. The base URL comes from GITHUB_API_URL so GitHub
+ * Enterprise Server works as-is.
+ */
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import {
+  type FileInfo,
+  type GitHubApi,
+  GitHubApiError,
+  type IssueInfo,
+  type IssuePatch,
+  type PullInfo,
+} from '../github/api.js';
+
+type ThrottleOptions = NonNullable<ConstructorParameters<typeof Octokit>[0]>['throttle'];
+
+export interface OctokitGitHubOptions {
+  token: string;
+  /** "owner/name" */
+  repository: string;
+  /** default: GITHUB_API_URL, else https://api.github.com */
+  baseUrl?: string;
+  /** registers the token with the runner's log masking (core.setSecret in the Action) */
+  mask?: (secret: string) => void;
+  /** where Octokit's own warnings go (rate-limit notices) */
+  warn?: (message: string) => void;
+  /** retries of a 5xx / network failure, and of a rate-limited request */
+  retries?: number;
+  /** longest rate-limit wait worth sitting through, seconds; a longer one fails the call */
+  maxRateLimitWaitSeconds?: number;
+  /**
+   * Tests shrink the waits: the base of retry backoff and of the rate-limit wait (ms per second),
+   * and GitHub's recommended spacing of writes (1 s) and notifying writes (3 s).
+   */
+  tuning?: { retryAfterBaseMs?: number; throttle?: Partial<Pick<NonNullable<ThrottleOptions>, 'write' | 'notifications'>> };
+}
+
+const PluggedOctokit = Octokit.plugin(throttling, retry);
+type Client = InstanceType<typeof PluggedOctokit>;
+
+/** Statuses the retry plugin must leave alone: client errors, and rate limits (the throttler's). */
+const DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451];
+
+export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
+  const [owner, repo] = options.repository.split('/');
+  if (!owner || !repo) throw new Error(`GITHUB_REPOSITORY: expected owner/name, got "${options.repository}"`);
+  options.mask?.(options.token);
+  return new OctokitGitHub(buildClient(options), owner, repo, options.token);
+}
+
+function buildClient(options: OctokitGitHubOptions): Client {
+  const retries = options.retries ?? 2;
+  const maxWait = options.maxRateLimitWaitSeconds ?? 90;
+  const base = options.tuning?.retryAfterBaseMs ?? 1000;
+  const warn = (message: string) => options.warn?.(scrub(message, options.token));
+  // Bounded: a limit handler that returns true retries after `after` seconds; a long reset
+  // (the hourly quota) is not worth blocking the run for, so it fails and is reported.
+  const onLimit = (kind: string) => (after: number, request: { method: string; url: string }, _o: unknown, count: number) => {
+    const retrying = count < retries && after <= maxWait;
+    warn(`GitHub ${kind} on ${request.method} ${request.url}: ${retrying ? `retrying in ${after}s` : 'giving up'}`);
+    return retrying;
+  };
+  return new PluggedOctokit({
+    auth: options.token,
+    baseUrl: (options.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
+    userAgent: 'claudeops-action',
+    log: { debug: () => {}, info: () => {}, warn, error: warn },
+    retry: { retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: base },
+    throttle: {
+      onRateLimit: onLimit('rate limit'),
+      onSecondaryRateLimit: onLimit('secondary rate limit'),
+      retryAfterBaseValue: base,
+      ...options.tuning?.throttle,
+    },
+  });
+}
+
+function scrub(text: string, token: string): string {
+  return token.length >= 4 ? text.split(token).join('***') : text;
+}
+
+interface RawLabel {
+  name?: string;
+}
+interface RawIssue {
+  number: number;
+  state: string;
+  title: string;
+  body?: string | null;
+  labels: (string | RawLabel)[];
+  closed_at: string | null;
+  updated_at: string;
+  html_url: string;
+  pull_request?: unknown;
+}
+interface RawPull {
+  number: number;
+  state: string;
+  merged_at: string | null;
+  title: string;
+  body: string | null;
+  head: { ref: string; sha: string };
+  base: { ref: string };
+  html_url: string;
+}
+
+function toIssue(raw: RawIssue): IssueInfo {
+  return {
+    number: raw.number,
+    state: raw.state === 'closed' ? 'closed' : 'open',
+    title: raw.title,
+    body: raw.body ?? '',
+    labels: raw.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((l) => l !== ''),
+    closedAt: raw.closed_at ?? undefined,
+    updatedAt: raw.updated_at,
+    htmlUrl: raw.html_url,
+  };
+}
+
+function toPull(raw: RawPull): PullInfo {
+  return {
+    number: raw.number,
+    state: raw.state === 'closed' ? 'closed' : 'open',
+    merged: raw.merged_at !== null,
+    title: raw.title,
+    body: raw.body ?? '',
+    head: raw.head.ref,
+    headSha: raw.head.sha,
+    base: raw.base.ref,
+    htmlUrl: raw.html_url,
+  };
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+class OctokitGitHub implements GitHubApi {
+  constructor(
+    private readonly client: Client,
+    readonly owner: string,
+    readonly repo: string,
+    private readonly token: string,
+  ) {}
+
+  /** Every call goes through here: one error shape, the token never in a message. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      const status = statusOf(error);
+      const detail = error instanceof Error ? error.message : String(error);
+      const text = `GitHub API failed: ${what}: ${status ? `${status} ` : ''}${detail}`;
+      throw new GitHubApiError(scrub(text, this.token), status);
+    }
+  }
+
+  private get where() {
+    return { owner: this.owner, repo: this.repo };
+  }
+
+  listIssues(query: { labels: string[]; state: 'open' | 'closed' | 'all'; since?: string }): Promise<IssueInfo[]> {
+    return this.call('list issues', async () => {
+      const raw = (await this.client.paginate(this.client.rest.issues.listForRepo, {
+        ...this.where,
+        labels: query.labels.join(','),
+        state: query.state,
+        ...(query.since ? { since: query.since } : {}),
+        per_page: 100,
+      })) as RawIssue[];
+      return raw.filter((i) => i.pull_request === undefined).map(toIssue);
+    });
+  }
+
+  createIssue(issue: { title: string; body: string; labels: string[] }): Promise<IssueInfo> {
+    return this.call('create issue', async () => {
+      const { data } = await this.client.rest.issues.create({ ...this.where, ...issue });
+      return toIssue(data as RawIssue);
+    });
+  }
+
+  updateIssue(issueNumber: number, patch: IssuePatch): Promise<IssueInfo> {
+    return this.call(`update issue #${issueNumber}`, async () => {
+      const { stateReason, ...rest } = patch;
+      const { data } = await this.client.rest.issues.update({
+        ...this.where,
+        issue_number: issueNumber,
+        ...rest,
+        ...(stateReason ? { state_reason: stateReason } : {}),
+      });
+      return toIssue(data as RawIssue);
+    });
+  }
+
+  comment(issueNumber: number, body: string): Promise<void> {
+    return this.call(`comment on #${issueNumber}`, async () => {
+      await this.client.rest.issues.createComment({ ...this.where, issue_number: issueNumber, body });
+    });
+  }
+
+  listLabels(): Promise<string[]> {
+    return this.call('list labels', async () => {
+      const labels = await this.client.paginate(this.client.rest.issues.listLabelsForRepo, {
+        ...this.where,
+        per_page: 100,
+      });
+      return labels.map((l) => l.name);
+    });
+  }
+
+  createLabel(label: { name: string; color: string; description?: string }): Promise<void> {
+    return this.call(`create label ${label.name}`, async () => {
+      await this.client.rest.issues.createLabel({ ...this.where, ...label });
+    });
+  }
+
+  branchSha(branch: string): Promise<string | undefined> {
+    return this.call(`get branch ${branch}`, async () => {
+      try {
+        const { data } = await this.client.rest.git.getRef({ ...this.where, ref: `heads/${branch}` });
+        return data.object.sha;
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  createBranch(branch: string, sha: string): Promise<void> {
+    return this.call(`create branch ${branch}`, async () => {
+      await this.client.rest.git.createRef({ ...this.where, ref: `refs/heads/${branch}`, sha });
+    });
+  }
+
+  getFile(path: string, ref: string): Promise<FileInfo | undefined> {
+    return this.call(`get ${path}@${ref}`, async () => {
+      try {
+        const { data } = await this.client.rest.repos.getContent({ ...this.where, path, ref });
+        if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) return undefined;
+        return { content: Buffer.from(data.content, 'base64').toString('utf8'), sha: data.sha };
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  putFile(file: { branch: string; path: string; content: string; message: string; sha?: string }): Promise<void> {
+    return this.call(`write ${file.path} on ${file.branch}`, async () => {
+      await this.client.rest.repos.createOrUpdateFileContents({
+        ...this.where,
+        path: file.path,
+        branch: file.branch,
+        message: file.message,
+        content: Buffer.from(file.content, 'utf8').toString('base64'),
+        ...(file.sha ? { sha: file.sha } : {}),
+      });
+    });
+  }
+
+  createPull(pull: { title: string; body: string; head: string; base: string }): Promise<PullInfo> {
+    return this.call(`open pull request from ${pull.head}`, async () => {
+      const { data } = await this.client.rest.pulls.create({ ...this.where, ...pull });
+      return toPull(data as RawPull);
+    });
+  }
+
+  listPulls(query: { state: 'open' | 'closed' | 'all'; base?: string; head?: string }): Promise<PullInfo[]> {
+    return this.call('list pull requests', async () => {
+      const raw = (await this.client.paginate(this.client.rest.pulls.list, {
+        ...this.where,
+        state: query.state,
+        ...(query.base ? { base: query.base } : {}),
+        ...(query.head ? { head: `${this.owner}:${query.head}` } : {}),
+        per_page: 100,
+      })) as RawPull[];
+      return raw.map(toPull);
+    });
+  }
+}

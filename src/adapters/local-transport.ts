@@ -1,0 +1,56 @@
+import { execa } from 'execa';
+import type { ServerConfig } from '../config/schema.js';
+import type { ExecOptions, ExecResult, RemoteShell, Transport } from '../core/ports.js';
+
+/**
+ * `transport: local`: the server is this machine, checked through execa. The zero-setup quick
+ * start, and self-hosted runners checking themselves. Scripts go to `sh -s` on stdin, exactly as
+ * over SSH, so every probe behaves the same on both transports.
+ */
+export class LocalShell implements RemoteShell {
+  constructor(
+    readonly server: string,
+    private readonly sudo: boolean,
+  ) {}
+
+  async run(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const started = performance.now();
+    const [file, args] = this.sudo ? ['sudo', ['-n', 'sh', '-s']] : ['sh', ['-s']];
+    const result = await execa(file, args, {
+      input: script,
+      reject: false,
+      timeout: options.timeoutMs,
+      killSignal: 'SIGKILL',
+      stripFinalNewline: false,
+      env: { LC_ALL: 'C', LANG: 'C' },
+      extendEnv: true,
+    });
+    return {
+      stdout: result.stdout,
+      stderr: result.stderr,
+      code: result.timedOut ? null : (result.exitCode ?? null),
+      durationMs: performance.now() - started,
+      timedOut: Boolean(result.timedOut),
+    };
+  }
+
+  async close(): Promise<void> {}
+}
+
+export const localTransport: Transport = {
+  async connect(server: ServerConfig): Promise<RemoteShell> {
+    return new LocalShell(server.name, server.sudo);
+  },
+};
+
+/** Routes each server to its transport by `transport:`; SSH is built only when a config uses it. */
+export function transportBySetting(ssh: () => Transport): Transport {
+  let sshTransport: Transport | undefined;
+  return {
+    connect(server) {
+      if (server.transport === 'local') return localTransport.connect(server);
+      sshTransport ??= ssh();
+      return sshTransport.connect(server);
+    },
+  };
+}

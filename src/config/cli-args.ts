@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_MODEL, DEFAULT_STATE_BRANCH, parseShard, type RunInputs, TASKS } from './run-inputs.js';
+import type { Mode } from './schema.js';
+
+export const USAGE = `usage: claudeops check|recover|execute-approved [--config FILE] [--mode report|safe|full]
+                 [--dry-run] [--servers S] [--shard i/n] [--state-repo DIR]
+
+  --config FILE      YAML config (default .github/claudeops.yml)
+  --mode M           report (observe only) | safe (low-risk fixes) | full (low + medium)
+  --dry-run          decide and record everything, execute nothing
+  --servers S        comma list of server names and/or tag:NAME
+  --shard i/n        take every n-th server starting at the i-th
+  --state-repo DIR   local git repository for the state branch (default .claudeops/state)
+
+Environment: ANTHROPIC_API_KEY enables Claude (else the rule-based planner decides);
+SSH_PRIVATE_KEY, SSH_PASSPHRASE and KNOWN_HOSTS (text) or SSH_PRIVATE_KEY_FILE / KNOWN_HOSTS_FILE for SSH servers.`;
+
+export class UsageError extends Error {}
+
+/** Parses the CLI's argv (DESIGN §4) into the same RunInputs the Action builds from its inputs. */
+export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv, readFile: (path: string) => string): RunInputs {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  const task = positionals[0];
+  if (!task || !(TASKS as readonly string[]).includes(task) || positionals.length > 1) {
+    throw new UsageError(task ? `unknown command "${positionals.join(' ')}"\n\n${USAGE}` : USAGE);
+  }
+  if (values.mode && !['report', 'safe', 'full'].includes(values.mode)) {
+    throw new UsageError(`--mode: expected report, safe or full (got "${values.mode}")`);
+  }
+  const shard = values.shard ? parseShard(values.shard) : undefined;
+  if (typeof shard === 'string') throw new UsageError(`--${shard}`);
+  const fromFile = (path: string | undefined) => (path ? readFile(path) : undefined);
+  return {
+    configPath: values.config ?? '.github/claudeops.yml',
+    task: task as RunInputs['task'],
+    mode: values.mode as Mode | undefined,
+    dryRun: values['dry-run'] ?? false,
+    servers: values.servers,
+    shard,
+    sshPrivateKey: env.SSH_PRIVATE_KEY || fromFile(env.SSH_PRIVATE_KEY_FILE),
+    sshPassphrase: env.SSH_PASSPHRASE || undefined,
+    knownHosts: env.KNOWN_HOSTS || fromFile(env.KNOWN_HOSTS_FILE),
+    anthropicApiKey: env.ANTHROPIC_API_KEY || undefined,
+    model: env.CLAUDEOPS_MODEL || DEFAULT_MODEL,
+    stateBranch: DEFAULT_STATE_BRANCH,
+    stateRepo: values['state-repo'] ?? '.claudeops/state',
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      mode: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      servers: { type: 'string' },
+      shard: { type: 'string' },
+      'state-repo': { type: 'string' },
+    },
+  });
+}

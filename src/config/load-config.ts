@@ -1,0 +1,164 @@
+import { readFile } from 'node:fs/promises';
+import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { closest, keysAt } from './schema-keys.js';
+import { type Config, configSchema } from './schema.js';
+
+/** Every problem of a config at once, each naming its path and line; nothing has been touched yet. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the config:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Path = readonly PropertyKey[];
+
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file (set the `config` input or --config)' : String(error);
+    throw new ConfigError(file, [why]);
+  }
+  return parseConfig(text, file, env);
+}
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = {}): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => `${e.message.split('\n')[0]} (line ${lineOf(e.pos[0]) ?? '?'})`),
+    );
+  }
+  const data = expandEnv(doc.toJS(), env);
+  const parsed = configSchema.safeParse(data);
+  const problems = parsed.success ? semanticProblems(parsed.data) : parsed.error.issues.flatMap((issue) => describeIssue(issue));
+  if (problems.length > 0) {
+    throw new ConfigError(
+      file,
+      problems.map((p) => {
+        const line = lineOf(nodeAt(doc.contents, p.path, p.key)?.range?.[0]);
+        return `${p.text}${line ? ` (line ${line})` : ''}`;
+      }),
+    );
+  }
+  if (!parsed.success) throw new Error('unreachable: a failed parse always has problems');
+  return parsed.data;
+}
+
+interface Problem {
+  path: Path;
+  /** for unknown keys: point at the key itself */
+  key?: string;
+  text: string;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, prefix: Path = []): Problem[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => {
+      const hint = closest(key, keysAt(configSchema, path));
+      return {
+        path,
+        key,
+        text: `${format([...path, key])}: unknown key${hint ? `; did you mean "${hint}"?` : ''}`,
+      };
+    });
+  }
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // Report the alternative that came closest, not zod's generic "invalid input".
+    const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+    return best.flatMap((inner) => describeIssue(inner, path));
+  }
+  return [{ path, text: `${format(path)}: ${messageOf(issue)}` }];
+}
+
+function messageOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    return issue.input === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}`;
+  }
+  if (issue.code === 'invalid_value') {
+    const values = issue.values.map((v) => JSON.stringify(v));
+    return values.length === 1 ? `expected ${values[0]}` : `expected one of ${values.join(', ')}`;
+  }
+  return issue.message;
+}
+
+/** Checks zod cannot express: references between servers, duplicate names, required hosts. */
+function semanticProblems(config: Config): Problem[] {
+  const problems: Problem[] = [];
+  const names = new Set<string>();
+  config.servers.forEach((server, i) => {
+    if (names.has(server.name)) {
+      problems.push({ path: ['servers', i, 'name'], text: `servers[${i}].name: duplicate server name "${server.name}"` });
+    }
+    names.add(server.name);
+    if (server.transport === 'ssh' && !server.host) {
+      problems.push({ path: ['servers', i], text: `servers[${i}]: host is required for transport ssh (or set transport: local)` });
+    }
+  });
+  config.servers.forEach((server, i) => {
+    if (server.jump && (!names.has(server.jump) || server.jump === server.name)) {
+      problems.push({ path: ['servers', i, 'jump'], text: `servers[${i}].jump: "${server.jump}" is not another configured server` });
+    }
+  });
+  config.maintenance.forEach((window, i) => {
+    window.servers.forEach((name, j) => {
+      if (!names.has(name)) {
+        problems.push({ path: ['maintenance', i, 'servers', j], text: `maintenance[${i}].servers[${j}]: unknown server "${name}"` });
+      }
+    });
+    if (Date.parse(window.from) >= Date.parse(window.to)) {
+      problems.push({ path: ['maintenance', i, 'to'], text: `maintenance[${i}].to: must be after from` });
+    }
+  });
+  return problems;
+}
+
+/** `servers[2].endpoints[0].timeout` */
+export function format(path: Path): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('') || '(top level)';
+}
+
+/** The YAML node at a data path (the deepest one that exists), or the key node of an unknown key. */
+function nodeAt(root: unknown, path: Path, key?: string): Node | undefined {
+  let node = root as Node | undefined;
+  for (const part of path) {
+    const next = (node as { get?: (k: unknown, keep: boolean) => unknown })?.get?.(part, true) as Node | undefined;
+    if (!next) return node;
+    node = next;
+  }
+  if (key !== undefined && isMap(node)) {
+    const pair = node.items.find((item) => isScalar(item.key) && item.key.value === key);
+    if (pair && isScalar(pair.key)) return pair.key;
+  }
+  return node;
+}
+
+/**
+ * `${NAME}` in notify settings and redact.secrets reads the environment, so webhook URLs and
+ * tokens live in GitHub secrets rather than in the committed config.
+ */
+function expandEnv(data: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (!data || typeof data !== 'object') return data;
+  const record = data as Record<string, unknown>;
+  const expand = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => env[name] ?? '');
+    if (Array.isArray(value)) return value.map(expand);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v)]));
+    return value;
+  };
+  const out = { ...record };
+  if ('notify' in out) out.notify = expand(out.notify);
+  if (out.redact && typeof out.redact === 'object') out.redact = expand(out.redact);
+  return out;
+}

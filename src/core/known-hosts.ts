@@ -1,0 +1,269 @@
+/**
+ * OpenSSH known_hosts parsing and host key matching. Pure: no I/O; node:crypto only for the
+ * SHA-256 fingerprints and the HMAC-SHA1 of hashed host names.
+ *
+ * Supported, as `ssh` reads the file (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"):
+ * - comments (`#`) and blank lines;
+ * - host patterns separated by commas, with `*` / `?` wildcards and `!` negation, compared
+ *   case-insensitively to `host` (port 22) or `[host]:port` (any other port);
+ * - hashed names `|1|base64(salt)|base64(hmac-sha1(salt, name))` (`ssh-keygen -H`);
+ * - the `@revoked` marker: a key listed as revoked is refused for every host;
+ * - the `@cert-authority` marker is recognised and ignored (we do not accept host certificates,
+ *   so such a line can never vouch for a plain key).
+ *
+ * The decision (`verifyHostKey`) combines the known_hosts entries with the optional per-server
+ * `host_key: SHA256:...` pin from the config and explains a refusal in words a human can act on.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+export type HostMatcher =
+  | { kind: 'patterns'; patterns: string[] }
+  | { kind: 'hashed'; salt: Buffer; hash: Buffer };
+
+export interface KnownHostEntry {
+  /** 1-based line number in the text, for messages */
+  line: number;
+  marker?: 'revoked' | 'cert-authority';
+  hosts: HostMatcher;
+  keyType: string;
+  /** the public key blob (SSH wire format), as the server sends it during key exchange */
+  key: Buffer;
+  fingerprint: string;
+}
+
+export interface KnownHostsParseError {
+  line: number;
+  message: string;
+}
+
+export interface KnownHosts {
+  entries: KnownHostEntry[];
+  errors: KnownHostsParseError[];
+}
+
+/** `SHA256:` + unpadded base64 of the SHA-256 of the key blob: what `ssh-keygen -lf` prints. */
+export function fingerprintOf(key: Uint8Array): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The key type named inside a key blob (its first SSH string), or undefined if malformed. */
+export function keyTypeOf(key: Uint8Array): string | undefined {
+  if (key.length < 4) return undefined;
+  const length = Buffer.from(key.buffer, key.byteOffset, key.byteLength).readUInt32BE(0);
+  if (length === 0 || length > 64 || 4 + length > key.length) return undefined;
+  const name = Buffer.from(key.subarray(4, 4 + length)).toString('latin1');
+  return /^[a-z0-9@.-]+$/.test(name) ? name : undefined;
+}
+
+/** The name known_hosts entries are compared with: `host` on port 22, `[host]:port` otherwise. */
+export function hostKeyName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+export function parseKnownHosts(text: string): KnownHosts {
+  const entries: KnownHostEntry[] = [];
+  const errors: KnownHostsParseError[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const fields = trimmed.split(/\s+/);
+    let marker: KnownHostEntry['marker'];
+    if (fields[0]?.startsWith('@')) {
+      const name = fields.shift();
+      if (name === '@revoked') marker = 'revoked';
+      else if (name === '@cert-authority') marker = 'cert-authority';
+      else {
+        errors.push({ line, message: `unknown marker ${name}` });
+        return;
+      }
+    }
+    const [hostField, keyType, keyText] = fields;
+    if (hostField === undefined || keyType === undefined || keyText === undefined) {
+      errors.push({ line, message: 'expected "hosts keytype base64-key [comment]"' });
+      return;
+    }
+    if (!BASE64.test(keyText)) {
+      errors.push({ line, message: 'the key is not base64' });
+      return;
+    }
+    const key = Buffer.from(keyText, 'base64');
+    const embedded = keyTypeOf(key);
+    if (embedded !== keyType) {
+      errors.push({ line, message: `the key blob says ${embedded ?? 'nothing readable'}, the line says ${keyType}` });
+      return;
+    }
+    let hosts: HostMatcher;
+    if (hostField.startsWith('|')) {
+      const parts = hostField.split('|');
+      // ['', '1', salt, hash]
+      if (parts.length !== 4 || parts[1] !== '1' || !BASE64.test(parts[2] ?? '') || !BASE64.test(parts[3] ?? '')) {
+        errors.push({ line, message: 'malformed hashed host name (expected |1|salt|hash)' });
+        return;
+      }
+      hosts = {
+        kind: 'hashed',
+        salt: Buffer.from(parts[2] ?? '', 'base64'),
+        hash: Buffer.from(parts[3] ?? '', 'base64'),
+      };
+    } else {
+      hosts = { kind: 'patterns', patterns: hostField.split(',').filter((p) => p !== '') };
+    }
+    entries.push({
+      line,
+      ...(marker ? { marker } : {}),
+      hosts,
+      keyType,
+      key,
+      fingerprint: fingerprintOf(key),
+    });
+  });
+  return { entries, errors };
+}
+
+/** OpenSSH-style glob: `*` any run, `?` one character; whole-string, case-insensitive. */
+function globMatch(pattern: string, name: string): boolean {
+  const source = pattern
+    .toLowerCase()
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`, 's').test(name.toLowerCase());
+}
+
+/** Does this entry's host field name `host` on `port`? */
+export function entryMatchesHost(entry: KnownHostEntry, host: string, port: number): boolean {
+  const name = hostKeyName(host, port);
+  if (entry.hosts.kind === 'hashed') {
+    const digest = createHmac('sha1', entry.hosts.salt).update(name).digest();
+    return digest.length === entry.hosts.hash.length && timingSafeEqual(digest, entry.hosts.hash);
+  }
+  let matched = false;
+  for (const pattern of entry.hosts.patterns) {
+    if (pattern.startsWith('!')) {
+      // a matching negation vetoes the whole line, whatever else matched (as in OpenSSH)
+      if (globMatch(pattern.slice(1), name)) return false;
+    } else if (globMatch(pattern, name)) {
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+/** Host key types recorded for this host (non-revoked): lets the client ask for those first. */
+export function knownKeyTypes(knownHosts: KnownHosts, host: string, port: number): string[] {
+  const types: string[] = [];
+  for (const entry of knownHosts.entries) {
+    if (entry.marker) continue;
+    if (entryMatchesHost(entry, host, port) && !types.includes(entry.keyType)) types.push(entry.keyType);
+  }
+  return types;
+}
+
+export type HostKeyVerdict =
+  | { ok: true; fingerprint: string; by: 'pin' | 'known_hosts' }
+  | {
+      ok: false;
+      fingerprint: string;
+      reason: 'revoked' | 'pin-mismatch' | 'changed' | 'unknown' | 'malformed';
+      /** one paragraph, for the ConnectError and the run report */
+      message: string;
+    };
+
+export interface VerifyInput {
+  knownHosts: KnownHosts;
+  host: string;
+  port: number;
+  /** the key blob the server presented */
+  key: Uint8Array;
+  /** `host_key: SHA256:...` from the server's config */
+  pin?: string | undefined;
+  /** the config name of the server, for messages */
+  server?: string;
+}
+
+function sameFingerprint(a: string, b: string): boolean {
+  // OpenSSH prints fingerprints without padding; tolerate a pasted trailing '='
+  return a.replace(/=+$/, '') === b.replace(/=+$/, '');
+}
+
+/** How to pin this key: the lines to add, and how to double-check them out of band. */
+export function pinAdvice(host: string, port: number, key: Uint8Array): string {
+  const type = keyTypeOf(key) ?? 'UNKNOWN-TYPE';
+  const line = `${hostKeyName(host, port)} ${type} ${Buffer.from(key).toString('base64')}`;
+  const keyscan = port === 22 ? `ssh-keyscan ${host}` : `ssh-keyscan -p ${port} ${host}`;
+  const file = `/etc/ssh/ssh_host_${type.replace(/^ssh-|-sha2-nistp\d+$/g, '')}_key.pub`;
+  return (
+    `If this key is the right one, pin it: add this line to the known-hosts input\n  ${line}\n` +
+    `or put \`host_key: "${fingerprintOf(key)}"\` on the server in the config. Check it first from a ` +
+    `trusted network (\`${keyscan} | ssh-keygen -lf -\`) or on the server itself (\`ssh-keygen -lf ${file}\`).`
+  );
+}
+
+/**
+ * Decides whether the key the server presented may be trusted.
+ *
+ * Order: a revoked key is refused whatever else says yes. A config pin, when present, is the
+ * authority for that server (a mismatch is refused even if known_hosts lists the key: the pin is
+ * the more specific statement). Without a pin, some non-revoked known_hosts entry for this
+ * host must carry exactly this key; entries for the host with other keys mean the key changed.
+ */
+export function verifyHostKey(input: VerifyInput): HostKeyVerdict {
+  const { knownHosts, host, port, key, pin } = input;
+  const fingerprint = fingerprintOf(key);
+  const who = `${input.server ? `${input.server} (${host}:${port})` : `${host}:${port}`}`;
+  const seen = `${keyTypeOf(key) ?? 'unknown-type'} key ${fingerprint}`;
+  const type = keyTypeOf(key);
+  if (type === undefined) {
+    return { ok: false, fingerprint, reason: 'malformed', message: `${who} presented a malformed host key.` };
+  }
+  const keyBuffer = Buffer.from(key);
+  const revoked = knownHosts.entries.find((e) => e.marker === 'revoked' && e.key.equals(keyBuffer));
+  if (revoked) {
+    return {
+      ok: false,
+      fingerprint,
+      reason: 'revoked',
+      message:
+        `Refusing ${who}: its host key ${fingerprint} is marked @revoked in known-hosts (line ${revoked.line}). ` +
+        'The server must get a new host key; then pin the new one.',
+    };
+  }
+  if (pin !== undefined) {
+    if (sameFingerprint(pin, fingerprint)) return { ok: true, fingerprint, by: 'pin' };
+    return {
+      ok: false,
+      fingerprint,
+      reason: 'pin-mismatch',
+      message:
+        `Refusing ${who}: HOST KEY DOES NOT MATCH THE PIN. The config pins host_key ${pin}, the server ` +
+        `presented ${seen}. Someone may be intercepting the connection, or the server was rebuilt. ` +
+        pinAdvice(host, port, key),
+    };
+  }
+  const forHost = knownHosts.entries.filter((e) => !e.marker && entryMatchesHost(e, host, port));
+  if (forHost.some((e) => e.key.equals(keyBuffer))) return { ok: true, fingerprint, by: 'known_hosts' };
+  if (forHost.length > 0) {
+    const known = forHost.map((e) => `${e.keyType} ${e.fingerprint} (line ${e.line})`).join(', ');
+    return {
+      ok: false,
+      fingerprint,
+      reason: 'changed',
+      message:
+        `Refusing ${who}: HOST KEY CHANGED. known-hosts has ${known}; the server presented ${seen}. ` +
+        'Someone may be intercepting the connection, or the server was rebuilt. ' +
+        `If the change is expected, replace the old line(s). ${pinAdvice(host, port, key)}`,
+    };
+  }
+  return {
+    ok: false,
+    fingerprint,
+    reason: 'unknown',
+    message:
+      `Refusing ${who}: its host key is unknown (no known-hosts entry for ${hostKeyName(host, port)} and no ` +
+      `host_key pin). The server presented ${seen}. ${pinAdvice(host, port, key)}`,
+  };
+}

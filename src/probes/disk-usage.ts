@@ -1,0 +1,96 @@
+import { type Finding, finding } from '../core/types.js';
+import { linesOf, ParseError } from './output-text.js';
+import type { Probe } from './probe.js';
+import { severityAbove } from './thresholds.js';
+
+export interface MountUsage {
+  mount: string;
+  filesystem: string;
+  /** 1024-byte blocks for space; inode counts for inodes */
+  total: number;
+  used: number;
+  available: number;
+  usedPercent: number;
+}
+
+export interface DiskData {
+  /** `df` missing: nothing measured */
+  missing?: boolean;
+  space: MountUsage[];
+  inodes: MountUsage[];
+}
+
+/** Sources of pseudo or image filesystems whose fullness means nothing (unless mounted at /). */
+const PSEUDO_SOURCES = new Set(['tmpfs', 'devtmpfs', 'udev', 'overlay', 'shm', 'none', 'proc', 'sysfs']);
+const PSEUDO_MOUNTS = /^\/(proc|sys|dev|run|snap)(\/|$)/;
+
+function isPseudo(source: string, mount: string): boolean {
+  if (mount === '/') return false;
+  // Snap packages are read-only squashfs images on loop devices, always 100% "full".
+  return PSEUDO_SOURCES.has(source) || source.startsWith('/dev/loop') || PSEUDO_MOUNTS.test(mount);
+}
+
+/** One `df -P` row; the mount point may contain spaces, so it is the rest of the line. */
+const DF_ROW = /^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+%|-)\s+(\/.*)$/;
+
+function parseDf(lines: readonly string[]): MountUsage[] {
+  const rows: MountUsage[] = [];
+  for (const line of lines) {
+    const m = DF_ROW.exec(line);
+    if (!m) continue;
+    const [, filesystem = '', total = '0', used = '0', available = '0', capacity = '-', mount = ''] = m;
+    if (isPseudo(filesystem, mount) || Number(total) === 0) continue;
+    const usedN = Number(used);
+    const availN = Number(available);
+    // df rounds up; recompute only when it printed '-'.
+    const usedPercent =
+      capacity === '-' ? Math.ceil((usedN * 100) / Math.max(1, usedN + availN)) : Number.parseInt(capacity, 10);
+    rows.push({ mount, filesystem, total: Number(total), used: usedN, available: availN, usedPercent });
+  }
+  return rows;
+}
+
+function humanKb(kb: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = kb;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+export const diskProbe: Probe<DiskData> = {
+  id: 'disk',
+  applies: () => true,
+  script: () =>
+    [
+      'if co_have df; then',
+      "  echo '@space'; df -P -k 2>/dev/null",
+      "  echo '@inodes'; df -P -i 2>/dev/null",
+      "else echo '@missing df'; fi",
+    ].join('\n'),
+  parse(output) {
+    const lines = linesOf(output);
+    if (lines.includes('@missing df')) return { missing: true, space: [], inodes: [] };
+    const split = lines.indexOf('@inodes');
+    if (lines[0] !== '@space' || split < 0) throw new ParseError('df output without its @space/@inodes parts');
+    return { space: parseDf(lines.slice(1, split)), inodes: parseDf(lines.slice(split + 1)) };
+  },
+  evaluate(data, server, { thresholds }) {
+    if (data.missing) return [finding(server.name, 'disk', '-', 'warning', 'cannot check disks: df not installed')];
+    const out: Finding[] = [];
+    for (const m of data.space) {
+      const severity = severityAbove(m.usedPercent, thresholds.disk);
+      const summary = `${m.mount} is ${m.usedPercent}% full (${humanKb(m.available)} free of ${humanKb(m.total)})`;
+      out.push(finding(server.name, 'disk', m.mount, severity, summary, { value: m.usedPercent }));
+    }
+    for (const m of data.inodes) {
+      const severity = severityAbove(m.usedPercent, thresholds.inodes);
+      const summary = `${m.mount} has used ${m.usedPercent}% of its inodes (${m.available} free)`;
+      out.push(finding(server.name, 'inodes', m.mount, severity, summary, { value: m.usedPercent }));
+    }
+    return out;
+  },
+};

@@ -1,0 +1,323 @@
+import type { ServerConfig, ServiceConfig } from '../config/schema.js';
+import { shellQuote, shellQuoteAll } from '../core/shell-quote.js';
+import { type Finding, finding, type Severity } from '../core/types.js';
+import { blocksOf, int, keyValues, quotedLines } from './output-text.js';
+import type { Probe } from './probe.js';
+
+export type ServiceStatus =
+  | 'running'
+  | 'starting'
+  | 'restarting'
+  | 'unhealthy'
+  | 'stopped'
+  | 'failed'
+  | 'not-found'
+  /** the manager's tool is absent, or cannot be asked (no daemon, no permission) */
+  | 'unknown';
+
+export interface ServiceState {
+  name: string;
+  manager: ServiceConfig['manager'];
+  status: ServiceStatus;
+  /** one line a human reads: the manager's own words */
+  detail: string;
+  /** restarts counted by the manager (systemd NRestarts, pm2 restart_time, docker RestartCount) */
+  restarts?: number;
+  /** when the current state began, as the manager printed it */
+  since?: string;
+}
+
+export interface ServicesData {
+  services: ServiceState[];
+}
+
+type Indexed = { service: ServiceConfig; index: number };
+
+function byManager(server: ServerConfig, manager: ServiceConfig['manager']): Indexed[] {
+  return server.services.map((service, index) => ({ service, index })).filter((s) => s.service.manager === manager);
+}
+
+const SYSTEMD_PROPS = 'Id,LoadState,ActiveState,SubState,NRestarts,ExecMainStatus,ActiveEnterTimestamp';
+
+function systemdScript(units: Indexed[]): string {
+  if (units.length === 0) return '';
+  // One systemctl call for all units: it prints one blank-line separated block per argument, in order.
+  return [
+    "if ! co_have systemctl; then echo '@systemd missing'",
+    "elif [ ! -d /run/systemd/system ]; then echo '@systemd not-running'",
+    `else echo '@systemd'; systemctl show -p ${SYSTEMD_PROPS} -- ${shellQuoteAll(units.map((u) => u.service.name))} 2>&1; fi`,
+  ].join('\n');
+}
+
+function sysvScript(units: Indexed[]): string {
+  // LSB status exit codes: 0 running, 1-3 dead, 4 unknown; the first output line says why.
+  return units
+    .map(({ service, index }) =>
+      [
+        `echo '@sysv ${index}'`,
+        `if co_have service; then o=$(service ${shellQuote(service.name)} status 2>&1); echo "rc=$?"`,
+        `elif [ -x /etc/init.d/${shellQuote(service.name)} ]; then o=$(/etc/init.d/${shellQuote(service.name)} status 2>&1); echo "rc=$?"`,
+        "else o=''; echo 'missing'; fi",
+        "printf '%s\\n' \"$o\" | head -n 3 | cut -c1-200 | sed 's/^/| /'",
+      ].join('\n'),
+    )
+    .join('\n');
+}
+
+function supervisorScript(units: Indexed[]): string {
+  if (units.length === 0) return '';
+  return [
+    "echo '@supervisor'",
+    `if co_have supervisorctl; then o=$(supervisorctl status ${shellQuoteAll(units.map((u) => u.service.name))} 2>&1); echo "rc=$?"`,
+    "printf '%s\\n' \"$o\" | cut -c1-300 | sed 's/^/| /'",
+    "else echo 'missing'; fi",
+  ].join('\n');
+}
+
+function pm2Script(units: Indexed[]): string {
+  if (units.length === 0) return '';
+  // `pm2 jlist` starts a daemon when none runs: look for its socket first so a check never spawns one.
+  return [
+    "echo '@pm2'",
+    "if ! co_have pm2; then echo 'missing'",
+    'elif [ ! -S "${PM2_HOME:-$HOME/.pm2}/rpc.sock" ]; then echo \'no-daemon\'',
+    "else pm2 jlist 2>/dev/null | grep '^\\[' | sed 's/^/| /'; fi",
+  ].join('\n');
+}
+
+function dockerScript(units: Indexed[]): string {
+  if (units.length === 0) return '';
+  return [
+    "echo '@docker'",
+    "if co_have docker; then o=$(docker ps -a --no-trunc --format '{{json .}}' 2>&1); echo \"rc=$?\"",
+    "printf '%s\\n' \"$o\" | sed 's/^/| /'",
+    'ids=$(docker ps -aq 2>/dev/null)',
+    // Restart counts are not in `docker ps`; container names are [A-Za-z0-9_.-] so this line is safe.
+    "[ -n \"$ids\" ] && docker inspect --format 'restarts={{.Name}} {{.RestartCount}}' $ids 2>/dev/null",
+    "else echo 'missing'; fi",
+  ].join('\n');
+}
+
+const state = (
+  { service }: Indexed,
+  status: ServiceStatus,
+  detail: string,
+  extra: Pick<ServiceState, 'restarts' | 'since'> = {},
+): ServiceState => ({ name: service.name, manager: service.manager, status, detail, ...extra });
+
+function parseSystemd(head: string, lines: string[], units: Indexed[]): ServiceState[] {
+  if (head === 'missing') return units.map((u) => state(u, 'unknown', 'systemctl not installed'));
+  if (head === 'not-running') return units.map((u) => state(u, 'unknown', 'systemd is not running (not PID 1)'));
+  const chunks: string[][] = [[]];
+  for (const line of lines) {
+    if (line === '') chunks.push([]);
+    else chunks.at(-1)?.push(line);
+  }
+  const props = chunks.filter((c) => c.length > 0).map((c) => keyValues(c));
+  return units.map((u, i) => {
+    const p = props[i];
+    if (!p?.LoadState) return state(u, 'unknown', 'systemctl printed nothing for this unit');
+    const detail = `${p.ActiveState}/${p.SubState}${p.ExecMainStatus && p.ExecMainStatus !== '0' ? `, exit status ${p.ExecMainStatus}` : ''}`;
+    const extra = { restarts: int(p.NRestarts), since: p.ActiveEnterTimestamp || undefined };
+    if (p.LoadState === 'not-found') return state(u, 'not-found', 'unit not found');
+    return state(u, systemdStatus(p.ActiveState, p.SubState), detail, extra);
+  });
+}
+
+function systemdStatus(active = '', sub = ''): ServiceStatus {
+  if (active === 'active' || active === 'reloading') return 'running';
+  if (active === 'activating') return sub === 'auto-restart' ? 'restarting' : 'starting';
+  if (active === 'failed') return 'failed';
+  return 'stopped';
+}
+
+function parseSysv(lines: string[], unit: Indexed): ServiceState {
+  const said = quotedLines(lines)[0]?.trim() ?? '';
+  if (lines.includes('missing')) return state(unit, 'unknown', 'neither service nor /etc/init.d script found');
+  const rc = int(keyValues(lines).rc);
+  if (rc === 0) return state(unit, 'running', said || 'running');
+  if (/unrecognized service|not found/i.test(said)) return state(unit, 'not-found', said);
+  // LSB: 1 = dead but pid file exists, 3 = not running, 4 = status unknown.
+  if (rc === 4) return state(unit, 'unknown', said || 'status unknown (exit 4)');
+  return state(unit, rc === 3 ? 'stopped' : 'failed', said || `status exit ${rc}`);
+}
+
+function parseSupervisor(lines: string[], units: Indexed[]): ServiceState[] {
+  if (lines.includes('missing')) return units.map((u) => state(u, 'unknown', 'supervisorctl not installed'));
+  const said = quotedLines(lines);
+  return units.map((u) => {
+    const line = said.find((l) => l.split(/\s+/)[0] === u.service.name || l.startsWith(`${u.service.name}:`));
+    if (!line) {
+      const why = said.find((l) => l.trim() !== '') ?? 'no answer from supervisorctl';
+      // Permission problems mean we cannot see, not that the program is down.
+      if (/permission denied/i.test(why)) return state(u, 'unknown', why.trim());
+      return state(u, 'stopped', `supervisord not answering: ${why.trim()}`);
+    }
+    const [, st = '', rest = ''] = /^\S+\s+(\S+)\s*(.*)$/.exec(line) ?? [];
+    if (/no such process/i.test(line)) return state(u, 'not-found', 'no such program in supervisord');
+    const map: Record<string, ServiceStatus> = {
+      RUNNING: 'running',
+      STARTING: 'starting',
+      BACKOFF: 'restarting',
+      STOPPING: 'stopped',
+      STOPPED: 'stopped',
+      EXITED: 'stopped',
+      FATAL: 'failed',
+    };
+    return state(u, map[st] ?? 'unknown', `${st} ${rest}`.trim());
+  });
+}
+
+interface Pm2Entry {
+  name?: string;
+  pm2_env?: { status?: string; restart_time?: number; pm_uptime?: number };
+}
+
+function parsePm2(lines: string[], units: Indexed[]): ServiceState[] {
+  if (lines.includes('missing')) return units.map((u) => state(u, 'unknown', 'pm2 not installed'));
+  if (lines.includes('no-daemon'))
+    return units.map((u) => state(u, 'unknown', 'no pm2 daemon for this user (no rpc.sock in PM2_HOME)'));
+  let list: Pm2Entry[] = [];
+  try {
+    const parsed: unknown = JSON.parse(quotedLines(lines).join('\n') || '[]');
+    if (Array.isArray(parsed)) list = parsed as Pm2Entry[];
+  } catch {
+    return units.map((u) => state(u, 'unknown', 'pm2 jlist did not print JSON'));
+  }
+  return units.map((u) => {
+    const apps = list.filter((p) => p.name === u.service.name);
+    if (apps.length === 0) return state(u, 'not-found', 'no such app in pm2');
+    // Cluster mode lists one entry per instance: the app is as bad as its worst instance.
+    const bad = apps.find((a) => a.pm2_env?.status !== 'online') ?? apps[0];
+    const env = bad?.pm2_env ?? {};
+    const restarts = apps.reduce((sum, a) => sum + (a.pm2_env?.restart_time ?? 0), 0);
+    const map: Record<string, ServiceStatus> = {
+      online: 'running',
+      launching: 'starting',
+      'waiting restart': 'restarting',
+      stopped: 'stopped',
+      stopping: 'stopped',
+      errored: 'failed',
+      'one-launch-status': 'stopped',
+    };
+    const since = env.pm_uptime ? new Date(env.pm_uptime).toISOString() : undefined;
+    const detail = `${env.status ?? 'unknown'}${apps.length > 1 ? ` (${apps.length} instances)` : ''}`;
+    return state(u, map[env.status ?? ''] ?? 'unknown', detail, { restarts, since });
+  });
+}
+
+interface DockerPsRow {
+  Names?: string;
+  State?: string;
+  Status?: string;
+  Labels?: string;
+}
+
+function parseDocker(lines: string[], units: Indexed[]): ServiceState[] {
+  if (lines.includes('missing')) return units.map((u) => state(u, 'unknown', 'docker not installed'));
+  const rows: DockerPsRow[] = [];
+  const said = quotedLines(lines);
+  for (const line of said) {
+    try {
+      const row: unknown = JSON.parse(line);
+      if (row && typeof row === 'object') rows.push(row as DockerPsRow);
+    } catch {
+      // not a JSON row: an error message, kept below
+    }
+  }
+  if (int(keyValues(lines).rc) !== 0) {
+    const why = said.find((l) => l.trim() !== '')?.trim() ?? 'docker ps failed';
+    // A daemon that does not answer runs no containers; a permission error only hides them.
+    const down = /cannot connect to the docker daemon/i.test(why);
+    return units.map((u) => state(u, down ? 'failed' : 'unknown', why));
+  }
+  const restarts = new Map<string, number>();
+  for (const line of lines) {
+    const m = /^restarts=\/?(\S+) (\d+)$/.exec(line);
+    if (m?.[1] && m[2]) restarts.set(m[1], Number(m[2]));
+  }
+  return units.map((u) => {
+    // A configured name matches a container name or a compose service label.
+    const row = rows.find(
+      (r) =>
+        r.Names?.split(',').includes(u.service.name) ||
+        (r.Labels ?? '').split(',').includes(`com.docker.compose.service=${u.service.name}`),
+    );
+    if (!row) return state(u, 'not-found', 'no such container');
+    const name = row.Names?.split(',')[0] ?? u.service.name;
+    return state(u, dockerStatus(row), row.Status ?? row.State ?? '', { restarts: restarts.get(name) });
+  });
+}
+
+function dockerStatus(row: DockerPsRow): ServiceStatus {
+  const text = row.Status ?? '';
+  if (row.State === 'running') {
+    if (/\(unhealthy\)/.test(text)) return 'unhealthy';
+    if (/\(health: starting\)/.test(text)) return 'starting';
+    return 'running';
+  }
+  if (row.State === 'restarting') return 'restarting';
+  if (row.State === 'created') return 'stopped';
+  if (row.State === 'exited') return /^Exited \(0\)/.test(text) ? 'stopped' : 'failed';
+  return row.State === 'dead' ? 'failed' : 'stopped';
+}
+
+const SEVERITY: Record<ServiceStatus, Severity> = {
+  running: 'ok',
+  starting: 'warning',
+  unknown: 'warning',
+  restarting: 'critical',
+  unhealthy: 'critical',
+  stopped: 'critical',
+  failed: 'critical',
+  'not-found': 'critical',
+};
+
+function summaryOf(s: ServiceState): string {
+  const restarts = s.restarts ? `, ${s.restarts} restart(s)` : '';
+  if (s.status === 'unknown') return `${s.name} (${s.manager}): cannot check: ${s.detail}`;
+  return `${s.name} (${s.manager}) is ${s.status}: ${s.detail}${restarts}`;
+}
+
+export const servicesProbe: Probe<ServicesData> = {
+  id: 'services',
+  applies: (server) => server.services.length > 0,
+  script: (server) =>
+    [
+      systemdScript(byManager(server, 'systemd')),
+      sysvScript(byManager(server, 'sysv')),
+      supervisorScript(byManager(server, 'supervisor')),
+      pm2Script(byManager(server, 'pm2')),
+      dockerScript(byManager(server, 'docker')),
+    ]
+      .filter((part) => part !== '')
+      .join('\n'),
+  parse(output, server) {
+    const found: ServiceState[] = [];
+    const sysv = byManager(server, 'sysv');
+    for (const tag of ['systemd', 'sysv', 'supervisor', 'pm2', 'docker'] as const) {
+      for (const block of blocksOf(output, tag)) {
+        if (tag === 'systemd') found.push(...parseSystemd(block.head, block.lines, byManager(server, tag)));
+        if (tag === 'supervisor') found.push(...parseSupervisor(block.lines, byManager(server, tag)));
+        if (tag === 'pm2') found.push(...parsePm2(block.lines, byManager(server, tag)));
+        if (tag === 'docker') found.push(...parseDocker(block.lines, byManager(server, tag)));
+        const unit = sysv.find((u) => String(u.index) === block.head);
+        if (tag === 'sysv' && unit) found.push(parseSysv(block.lines, unit));
+      }
+    }
+    // Keep the configured order, and say so when a manager's block never came back.
+    const services = server.services.map(
+      (svc) =>
+        found.find((f) => f.name === svc.name && f.manager === svc.manager) ??
+        state({ service: svc, index: -1 }, 'unknown', 'no output for this service'),
+    );
+    return { services };
+  },
+  evaluate(data, server): Finding[] {
+    return data.services.map((s) =>
+      finding(server.name, 'service', s.name, SEVERITY[s.status], summaryOf(s), {
+        ...(s.restarts !== undefined ? { value: s.restarts } : {}),
+      }),
+    );
+  },
+};

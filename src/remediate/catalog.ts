@@ -1,0 +1,358 @@
+/**
+ * The remediation catalog (DESIGN §6): the only commands the Action may run to change a server.
+ * Built-ins are parameterised by typed, validated values (enums drawn from the server's config, or
+ * regex-bounded strings) that are shell-quoted into fixed templates; the config's own
+ * `remediations:` are repo-trusted text, run as written, with no parameters at all. `renderAction`
+ * is the only way to turn a catalog entry into a command line. Pure: no I/O.
+ */
+import type { Config, RemediationConfig, ServerConfig, ServiceConfig } from '../config/schema.js';
+import { shellQuote } from '../core/shell-quote.js';
+
+export type Risk = 'low' | 'medium' | 'high';
+
+export type ParamSpec =
+  | { kind: 'enum'; values: readonly string[]; description: string }
+  | { kind: 'pattern'; pattern: RegExp; maxLength: number; description: string; default?: string };
+
+/** A piece of a command template: trusted literal text, or a parameter inserted shell-quoted. */
+export type Fragment = string | { param: string };
+
+export interface CatalogAction {
+  id: string;
+  description: string;
+  source: 'builtin' | 'config';
+  params: Readonly<Record<string, ParamSpec>>;
+  risk: Risk;
+  /** finding checks (probe check ids) re-run to verify the action */
+  verify: readonly string[];
+  cooldownMs: number;
+  maxPerDay: number;
+  timeoutMs: number;
+  /** the parameter naming what the action acts on: the breaker and rate limits count per target */
+  targetParam?: string;
+  /** builds the command from validated parameters; parameters only enter through `{ param }` */
+  template(params: Readonly<Record<string, string>>): Fragment[];
+}
+
+export interface RenderedAction {
+  action: CatalogAction;
+  params: Record<string, string>;
+  command: string;
+  /** what it acts on (`nginx`, `/var/cache/app`), `-` for whole-server actions */
+  target: string;
+  /** bookkeeping key in ServerState.remediation: action id + target */
+  key: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+/** Directories no configuration may make clearable: emptying one would break the server. */
+const PROTECTED_DIRS = new Set([
+  '/',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/lib64',
+  '/opt',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/srv',
+  '/sys',
+  '/usr',
+  '/var',
+  '/var/lib',
+  '/var/log',
+]);
+
+/** A stale lock or pid file: only in run/lock/tmp directories, a plain name, no `..`. */
+export const LOCK_FILE_PATTERN =
+  /^(?!.*\/\.\.?(?:\/|$))\/(?:run|var\/run|run\/lock|var\/lock|tmp|var\/tmp)\/(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+\.(?:pid|lock|lck)$/;
+
+export const JOURNAL_SIZE_PATTERN = /^[1-9][0-9]{0,4}[MG]$/;
+
+const RESTART: Record<ServiceConfig['manager'], (verb: 'restart' | 'start') => string> = {
+  systemd: (verb) => `systemctl ${verb} `,
+  sysv: () => 'service ',
+  supervisor: (verb) => `supervisorctl ${verb} `,
+  pm2: (verb) => `pm2 ${verb} `,
+  docker: (verb) => `docker ${verb} `,
+};
+
+function serviceCommand(services: readonly ServiceConfig[], verb: 'restart' | 'start') {
+  return (params: Readonly<Record<string, string>>): Fragment[] => {
+    const service = services.find((s) => s.name === params.service);
+    if (!service) throw new Error(`unknown service ${params.service}`);
+    // sysv puts the verb after the name: `service NAME restart`
+    if (service.manager === 'sysv') return [RESTART.sysv(verb), { param: 'service' }, ` ${verb}`];
+    return [RESTART[service.manager](verb), { param: 'service' }];
+  };
+}
+
+function serviceActions(server: ServerConfig): CatalogAction[] {
+  if (server.services.length === 0) return [];
+  const service: ParamSpec = {
+    kind: 'enum',
+    values: server.services.map((s) => s.name),
+    description: 'a service configured on this server',
+  };
+  const common = { source: 'builtin' as const, params: { service }, targetParam: 'service', verify: ['service'] };
+  return [
+    {
+      ...common,
+      id: 'restart-service',
+      description: 'Restart a configured service with its manager (systemd, sysv, supervisor, pm2, docker).',
+      risk: 'low',
+      cooldownMs: 30 * MINUTE,
+      maxPerDay: 3,
+      timeoutMs: 120_000,
+      template: serviceCommand(server.services, 'restart'),
+    },
+    {
+      ...common,
+      id: 'start-service',
+      description: 'Start a configured service that is stopped (boot recovery).',
+      risk: 'low',
+      cooldownMs: 10 * MINUTE,
+      maxPerDay: 6,
+      timeoutMs: 120_000,
+      template: serviceCommand(server.services, 'start'),
+    },
+  ];
+}
+
+/** Clearable directories that are safe to empty: absolute, no `..`, not a system directory. */
+export function safeClearable(server: ServerConfig): string[] {
+  return server.clearable.filter((dir) => {
+    const normal = dir.replace(/\/+$/, '') || '/';
+    return !PROTECTED_DIRS.has(normal) && !/(^|\/)\.\.?(\/|$)/.test(normal) && !/[\0\n]/.test(normal);
+  });
+}
+
+function clearDirectory(server: ServerConfig): CatalogAction[] {
+  const dirs = safeClearable(server);
+  if (dirs.length === 0) return [];
+  return [
+    {
+      id: 'clear-directory',
+      description: 'Delete everything inside a directory the config lists as clearable (the directory stays).',
+      source: 'builtin',
+      params: { directory: { kind: 'enum', values: dirs, description: 'a clearable directory of this server' } },
+      targetParam: 'directory',
+      risk: 'low',
+      verify: ['disk', 'inodes'],
+      cooldownMs: HOUR,
+      maxPerDay: 4,
+      timeoutMs: 300_000,
+      // -xdev: never follow a mount inside the directory onto another filesystem
+      template: () => ['find ', { param: 'directory' }, ' -xdev -mindepth 1 -delete'],
+    },
+  ];
+}
+
+function housekeeping(): CatalogAction[] {
+  return [
+    {
+      id: 'vacuum-journal',
+      description: 'Shrink the systemd journal to a size (default 500M) with journalctl --vacuum-size.',
+      source: 'builtin',
+      params: {
+        size: {
+          kind: 'pattern',
+          pattern: JOURNAL_SIZE_PATTERN,
+          maxLength: 6,
+          description: 'target size like 500M or 2G',
+          default: '500M',
+        },
+      },
+      risk: 'low',
+      verify: ['disk'],
+      cooldownMs: 6 * HOUR,
+      maxPerDay: 2,
+      timeoutMs: 300_000,
+      template: () => ['journalctl --vacuum-size=', { param: 'size' }],
+    },
+    {
+      id: 'remove-stale-lock',
+      description:
+        'Remove a stale lock or pid file under /run, /var/run, /var/lock or /tmp; refuses while the process it names is alive.',
+      source: 'builtin',
+      params: {
+        path: {
+          kind: 'pattern',
+          pattern: LOCK_FILE_PATTERN,
+          maxLength: 200,
+          description: 'absolute path of a .pid/.lock/.lck file under /run, /var/run, /var/lock, /tmp',
+        },
+      },
+      targetParam: 'path',
+      risk: 'medium',
+      verify: ['service'],
+      cooldownMs: HOUR,
+      maxPerDay: 3,
+      timeoutMs: 30_000,
+      template: () => ['f=', { param: 'path' }, '\n', STALE_LOCK_SCRIPT],
+    },
+    {
+      id: 'rotate-logs',
+      description: 'Force a logrotate run with the system configuration (/etc/logrotate.conf).',
+      source: 'builtin',
+      params: {},
+      risk: 'medium',
+      verify: ['disk'],
+      cooldownMs: 6 * HOUR,
+      maxPerDay: 2,
+      timeoutMs: 300_000,
+      template: () => ['logrotate -f /etc/logrotate.conf'],
+    },
+  ];
+}
+
+/** Works on `$f` only: a symlink or a live owner makes it refuse. */
+const STALE_LOCK_SCRIPT = [
+  'if [ ! -e "$f" ]; then echo "already gone: $f"; exit 0; fi',
+  'if [ -L "$f" ] || [ ! -f "$f" ]; then echo "refusing: $f is not a regular file"; exit 2; fi',
+  'pid=$(head -c 32 "$f" | tr -cd 0-9)',
+  'if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then echo "refusing: process $pid named by $f is alive"; exit 3; fi',
+  'rm -f -- "$f" && echo "removed $f"',
+].join('\n');
+
+function appliesTo(remediation: RemediationConfig, server: ServerConfig): boolean {
+  if (!remediation.servers) return true;
+  return remediation.servers.some(
+    (s) => s === server.name || s === '*' || (s.startsWith('tag:') && server.tags.includes(s.slice(4))),
+  );
+}
+
+function configAction(id: string, remediation: RemediationConfig): CatalogAction {
+  return {
+    id,
+    description: remediation.description ?? `Repository-defined remediation: ${remediation.command}`,
+    source: 'config',
+    params: {},
+    risk: remediation.risk,
+    verify: remediation.verify,
+    cooldownMs: remediation.cooldown,
+    maxPerDay: remediation.max_per_day,
+    timeoutMs: remediation.timeout,
+    // repo-trusted text written by the repository's owners: run as written, nothing interpolated
+    template: () => [remediation.command],
+  };
+}
+
+export interface Catalog {
+  actions: ReadonlyMap<string, CatalogAction>;
+  /** config entries left out (a name that would shadow a built-in) */
+  warnings: string[];
+}
+
+/** The actions allowed on one server: built-ins that fit its config, plus the config's own. */
+export function buildCatalog(server: ServerConfig, config: Pick<Config, 'remediations'>): Catalog {
+  const actions = new Map<string, CatalogAction>();
+  for (const action of [...serviceActions(server), ...clearDirectory(server), ...housekeeping()]) {
+    actions.set(action.id, action);
+  }
+  const warnings: string[] = [];
+  for (const [id, remediation] of Object.entries(config.remediations)) {
+    if (!appliesTo(remediation, server)) continue;
+    if (BUILTIN_IDS.has(id)) {
+      warnings.push(`remediations.${id}: the name of a built-in action; rename it (left out)`);
+      continue;
+    }
+    actions.set(id, configAction(id, remediation));
+  }
+  return { actions, warnings };
+}
+
+export const BUILTIN_IDS = new Set([
+  'restart-service',
+  'start-service',
+  'clear-directory',
+  'vacuum-journal',
+  'remove-stale-lock',
+  'rotate-logs',
+]);
+
+function checkParam(name: string, spec: ParamSpec, value: unknown): Result<string> {
+  if (value === undefined && spec.kind === 'pattern' && spec.default !== undefined) {
+    return { ok: true, value: spec.default };
+  }
+  if (typeof value !== 'string') return { ok: false, error: `${name}: expected a string (${spec.description})` };
+  if (spec.kind === 'enum') {
+    return spec.values.includes(value)
+      ? { ok: true, value }
+      : { ok: false, error: `${name}: expected one of ${spec.values.join(', ')} (got ${JSON.stringify(value)})` };
+  }
+  if (value.length > spec.maxLength || !spec.pattern.test(value)) {
+    return { ok: false, error: `${name}: expected ${spec.description} (got ${JSON.stringify(value.slice(0, 80))})` };
+  }
+  return { ok: true, value };
+}
+
+/** Validates untrusted parameters (from the model or an approval file) against the action's specs. */
+export function validateParams(action: CatalogAction, input: unknown): Result<Record<string, string>> {
+  const given = input ?? {};
+  if (typeof given !== 'object' || Array.isArray(given)) return { ok: false, error: 'params: expected an object' };
+  const entries = given as Record<string, unknown>;
+  const errors: string[] = [];
+  const unknown = Object.keys(entries).filter((k) => !Object.hasOwn(action.params, k));
+  if (unknown.length > 0) errors.push(`unknown parameter(s) ${unknown.join(', ')} for ${action.id}`);
+  const params: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(action.params)) {
+    const checked = checkParam(name, spec, entries[name]);
+    if (checked.ok) params[name] = checked.value;
+    else errors.push(checked.error);
+  }
+  return errors.length > 0 ? { ok: false, error: errors.join('; ') } : { ok: true, value: params };
+}
+
+/** Joins a template: literals verbatim, parameters shell-quoted. */
+export function renderFragments(fragments: readonly Fragment[], params: Readonly<Record<string, string>>): string {
+  return fragments
+    .map((fragment) => {
+      if (typeof fragment === 'string') return fragment;
+      const value = params[fragment.param];
+      if (value === undefined) throw new Error(`template uses an undeclared parameter ${fragment.param}`);
+      return shellQuote(value);
+    })
+    .join('');
+}
+
+/** The only way to build a remediation command: validate, then render the template. */
+export function renderAction(action: CatalogAction, input: unknown): Result<RenderedAction> {
+  const validated = validateParams(action, input);
+  if (!validated.ok) return validated;
+  const params = validated.value;
+  const target = action.targetParam ? (params[action.targetParam] ?? '-') : '-';
+  return {
+    ok: true,
+    value: {
+      action,
+      params,
+      command: renderFragments(action.template(params), params),
+      target,
+      key: `${action.id}:${target}`,
+    },
+  };
+}
+
+/** A line per action, for prompts and reports: id, risk, parameters. */
+export function describeCatalog(actions: Iterable<CatalogAction>): string {
+  const lines: string[] = [];
+  for (const a of actions) {
+    const params = Object.entries(a.params)
+      .map(([name, spec]) =>
+        spec.kind === 'enum' ? `${name}: one of [${spec.values.join(', ')}]` : `${name}: ${spec.description}`,
+      )
+      .join('; ');
+    lines.push(`- ${a.id} (risk ${a.risk}${params ? `; ${params}` : '; no parameters'}): ${a.description}`);
+  }
+  return lines.join('\n');
+}

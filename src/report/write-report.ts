@@ -1,0 +1,27 @@
+import { renderHealthReport } from '../core/render-health-report.js';
+import type { RunRecord } from '../core/run-record.js';
+import { raisedFindings } from '../core/status.js';
+import type { RunContext } from '../run-context.js';
+
+/** The run's outputs (DESIGN §4), set once, here. */
+export function outputsOf(record: RunRecord): Record<string, string> {
+  return {
+    status: record.status,
+    findings: String(raisedFindings(record).length),
+    actions: String(record.actions.filter((a) => a.decision === 'execute' && a.outcome !== 'not-run').length),
+    issues: JSON.stringify(record.github.issues),
+    report: record.reportPath ?? '',
+  };
+}
+
+/** Job summary, outputs, and a loud line for every failure so nothing fails silently. */
+export async function writeReport(ctx: RunContext, record: RunRecord): Promise<void> {
+  for (const error of [...record.errors, ...record.github.errors]) ctx.logger.warning(error);
+  const summary = renderHealthReport(record).replace(/^---\n[\s\S]*?\n---\n\n/, '');
+  try {
+    await ctx.adapters.sink.summary(summary);
+  } catch (error) {
+    ctx.logger.warning(`summary: could not be written: ${String(error)}`);
+  }
+  ctx.adapters.sink.outputs(outputsOf(record));
+}

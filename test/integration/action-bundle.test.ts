@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { git, makeWorkspace, ROOT, runBundle } from '../support/runner.js';
+
+const HEALTHY = `version: 1
+mode: report
+servers:
+  - name: runner
+    transport: local
+    thresholds: { disk: { warn: 99, crit: 100 }, inodes: { warn: 99, crit: 100 }, memory: { warn: 99, crit: 100 } }
+`;
+
+const BROKEN_ENDPOINT = `version: 1
+mode: report
+fail-on: critical
+servers:
+  - name: runner
+    transport: local
+    thresholds: { disk: { warn: 99, crit: 100 }, inodes: { warn: 99, crit: 100 }, memory: { warn: 99, crit: 100 } }
+    endpoints:
+      - url: http://127.0.0.1:9/health
+        timeout: 2s
+`;
+
+describe('the bundled action (dist/index.js) as a runner runs it', () => {
+  beforeAll(() => {
+    if (!existsSync(join(ROOT, 'dist/index.js'))) throw new Error('dist/index.js is missing: run npm run bundle');
+  });
+
+  it('checks a local server and pushes a health report to the state branch of origin', async () => {
+    const ws = await makeWorkspace(HEALTHY);
+    const run = await runBundle('index.js', ws, { config: '.github/claudeops.yml', 'state-branch': 'claudeops-state' });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs.report).toMatch(/^health\/\d{4}-\d{2}-\d{2}\/\d{6}-1001\.md$/);
+    expect(['ok', 'warning']).toContain(run.outputs.status);
+    expect(run.outputs.issues).toBe('[]');
+
+    const report = await git(ws.origin, 'show', `claudeops-state:${run.outputs.report}`);
+    const front = parse(/^---\n([\s\S]*?)\n---/.exec(report)?.[1] ?? '');
+    expect(front.run).toBe('1001');
+    expect(front.servers).toBe(1);
+    expect(report).toContain('| runner | local | yes |');
+    const files = (await git(ws.origin, 'ls-tree', '-r', '--name-only', 'claudeops-state')).split('\n');
+    expect(files).toContain('state/runner.json');
+    expect(files).toContain('README.md');
+    const log = await git(ws.origin, 'log', '--format=%an|%s', 'claudeops-state');
+    expect(log.split('\n')[0]).toMatch(/^claudeops\[bot\]\|/);
+
+    expect(run.summary).toContain('## Fleet');
+    expect(run.summary).toContain('runner');
+    // the main branch is untouched: the state branch is an orphan, never merged
+    expect(await git(ws.origin, 'rev-list', '--count', 'main')).toBe('1');
+  });
+
+  it('reports a dead endpoint as critical and fails the job when the config says fail-on: critical', async () => {
+    const ws = await makeWorkspace(BROKEN_ENDPOINT);
+    const run = await runBundle('index.js', ws, { config: '.github/claudeops.yml' });
+    expect(run.outputs.status).toBe('critical');
+    expect(Number(run.outputs.findings)).toBeGreaterThanOrEqual(1);
+    expect(run.exitCode).toBe(1);
+    expect(run.summary).toContain('http://127.0.0.1:9/health');
+    const report = await git(ws.origin, 'show', `claudeops-state:${run.outputs.report}`);
+    expect(report).toContain('status: critical');
+  });
+
+  it('refuses a bad config before touching anything, naming path and line', async () => {
+    const ws = await makeWorkspace('version: 1\nservers:\n  - name: runner\n    transport: local\n    endpoints: [{ url: "http://x", timeout: soon }]\n');
+    const run = await runBundle('index.js', ws, { config: '.github/claudeops.yml' });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.status).toBe('error');
+    expect(run.stdout).toContain('servers[0].endpoints[0].timeout: expected a duration like 5s (line 5)');
+    const branches = await git(ws.origin, 'branch', '--list');
+    expect(branches).not.toContain('claudeops-state');
+  });
+});

