@@ -35,4 +35,6 @@ export interface RunContext {
   nonce: string;
   adapters: Adapters;
   logger: Logger;
+  /** web base of state-branch files (…/blob/<branch>/), for links in issues, chat and the summary */
+  stateUrl?: string;
 }

@@ -4,6 +4,7 @@
  * Each phase is a function of its own module; this file only orders them, keeps a failing phase
  * from silencing the others, and decides the run's status and exit code in one place.
  */
+import { createHash } from 'node:crypto';
 import { diagnoseAndRemediate } from './agent/diagnose-and-remediate.js';
 import { collectFleet } from './collect.js';
 import { evaluateServer } from './core/evaluate.js';
@@ -18,6 +19,7 @@ import { syncGitHub } from './github/sync.js';
 import { loadMemory } from './memory/load-memory.js';
 import { buildStateChanges } from './record/build-state-changes.js';
 import { healthReportPath } from './record/paths.js';
+import { notifyRun } from './report/notify-run.js';
 import { writeReport } from './report/write-report.js';
 import type { RunContext } from './run-context.js';
 
@@ -68,13 +70,14 @@ export async function run(ctx: RunContext): Promise<RunResult> {
     await guard(record, 'github', () => syncGitHub(ctx, record));
     record.status = overallStatus(record);
     await writeReport(ctx, record);
+    await guard(record, 'notify', () => notifyRun(ctx, record));
   });
   return { record, exitCode: exitCodeFor(record, ctx.config['fail-on']) };
 }
 
 function startRecord(ctx: RunContext): RunRecord {
   const startedAt = ctx.adapters.clock.now();
-  const shard = ctx.inputs.shard ? `${ctx.inputs.shard.index}of${ctx.inputs.shard.count}` : undefined;
+  const shard = shardLabel(ctx);
   return {
     runId: ctx.runId,
     task: ctx.inputs.task,
@@ -96,6 +99,17 @@ function startRecord(ctx: RunContext): RunRecord {
     reportPath: healthReportPath(startedAt, ctx.runId, shard),
     status: 'ok',
   };
+}
+
+/**
+ * Jobs of one workflow run share its run id; the shard (or the server selection) tells their
+ * report files apart, so parallel matrix jobs never write the same path.
+ */
+function shardLabel(ctx: RunContext): string | undefined {
+  const { shard, servers } = ctx.inputs;
+  if (shard) return `${shard.index}of${shard.count}`;
+  if (servers) return `s${createHash('sha256').update(servers).digest('hex').slice(0, 8)}`;
+  return undefined;
 }
 
 function evaluate(ctx: RunContext, record: RunRecord, memory: Memory): void {

@@ -36,7 +36,10 @@ export interface OctokitGitHubOptions {
    * Tests shrink the waits: the base of retry backoff and of the rate-limit wait (ms per second),
    * and GitHub's recommended spacing of writes (1 s) and notifying writes (3 s).
    */
-  tuning?: { retryAfterBaseMs?: number; throttle?: Partial<Pick<NonNullable<ThrottleOptions>, 'write' | 'notifications'>> };
+  tuning?: {
+    retryAfterBaseMs?: number;
+    throttle?: Partial<Pick<NonNullable<ThrottleOptions>, 'write' | 'notifications'>>;
+  };
 }
 
 const PluggedOctokit = Octokit.plugin(throttling, retry);
@@ -59,11 +62,15 @@ function buildClient(options: OctokitGitHubOptions): Client {
   const warn = (message: string) => options.warn?.(scrub(message, options.token));
   // Bounded: a limit handler that returns true retries after `after` seconds; a long reset
   // (the hourly quota) is not worth blocking the run for, so it fails and is reported.
-  const onLimit = (kind: string) => (after: number, request: { method: string; url: string }, _o: unknown, count: number) => {
-    const retrying = count < retries && after <= maxWait;
-    warn(`GitHub ${kind} on ${request.method} ${request.url}: ${retrying ? `retrying in ${after}s` : 'giving up'}`);
-    return retrying;
-  };
+  const onLimit =
+    (kind: string) =>
+    (after: number, request: { method: string; url: string }, _o: unknown, count: number) => {
+      const retrying = count < retries && after <= maxWait;
+      warn(
+        `GitHub ${kind} on ${request.method} ${request.url}: ${retrying ? `retrying in ${after}s` : 'giving up'}`,
+      );
+      return retrying;
+    };
   return new PluggedOctokit({
     auth: options.token,
     baseUrl: (options.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
@@ -164,7 +171,11 @@ class OctokitGitHub implements GitHubApi {
     return { owner: this.owner, repo: this.repo };
   }
 
-  listIssues(query: { labels: string[]; state: 'open' | 'closed' | 'all'; since?: string }): Promise<IssueInfo[]> {
+  listIssues(query: {
+    labels: string[];
+    state: 'open' | 'closed' | 'all';
+    since?: string;
+  }): Promise<IssueInfo[]> {
     return this.call('list issues', async () => {
       const raw = (await this.client.paginate(this.client.rest.issues.listForRepo, {
         ...this.where,
@@ -250,7 +261,13 @@ class OctokitGitHub implements GitHubApi {
     });
   }
 
-  putFile(file: { branch: string; path: string; content: string; message: string; sha?: string }): Promise<void> {
+  putFile(file: {
+    branch: string;
+    path: string;
+    content: string;
+    message: string;
+    sha?: string;
+  }): Promise<void> {
     return this.call(`write ${file.path} on ${file.branch}`, async () => {
       await this.client.rest.repos.createOrUpdateFileContents({
         ...this.where,

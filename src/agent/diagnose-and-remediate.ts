@@ -1,17 +1,244 @@
-import type { Memory } from '../core/memory.js';
-import type { RemoteShell } from '../core/ports.js';
-import type { RunRecord } from '../core/run-record.js';
-import type { RunContext } from '../run-context.js';
-
 /**
  * Diagnose (Claude or rules) and remediate through the policy gate; fills record.planner,
- * record.diagnoses, record.actions, record.usage. (Initial version: decides nothing.)
+ * record.diagnoses, record.actions, record.recoveries, record.usage and the remediation
+ * bookkeeping in record.serverStates.
+ *
+ * Claude is asked only about findings that are new, changed, or whose last automatic fix failed
+ * (`claude.when: changes`, the default) — never about a healthy or unchanged fleet. Without a
+ * model, on an API failure, or when its budget is spent, the rule-based planner decides.
  */
-export async function diagnoseAndRemediate(
-  _ctx: RunContext,
+import { randomBytes } from 'node:crypto';
+import type { Memory } from '../core/memory.js';
+import type { RemoteShell } from '../core/ports.js';
+import type { RunRecord, TrackedFinding } from '../core/run-record.js';
+import { raisedFindings } from '../core/status.js';
+import { secretsOf } from '../record/build-state-changes.js';
+import { probeRecheck } from '../remediate/probe-recheck.js';
+import { Remediator } from '../remediate/remediator.js';
+import type { Recheck } from '../remediate/verifier.js';
+import type { RunContext } from '../run-context.js';
+import { type LoopResult, runClaudeLoop } from './claude-loop.js';
+import { prompt } from './prompts.js';
+import { recoverServer, recoveryTrigger } from './recover.js';
+import { planRules } from './rules-planner.js';
+import { buildTaskPrompt } from './task-prompt.js';
+
+export interface AgentDeps {
+  /** verification re-check (default: re-run the affected probes over the open shell) */
+  recheck?: Recheck;
+  /** wait before verifying (default 5 s) */
+  settleMs?: number;
+  /** between readiness polls in boot recovery (default 2 s) */
+  pollMs?: number;
+}
+
+/** Builds the run's Remediator: the one door to the gate (execute-approved uses it too, intent `approved`). */
+export function createRemediator(
+  ctx: RunContext,
   record: RunRecord,
-  _memory: Memory,
-  _shells: Map<string, RemoteShell>,
+  memory: Memory,
+  shells: ReadonlyMap<string, RemoteShell>,
+  deps: AgentDeps = {},
+): Remediator {
+  const clock = ctx.adapters.clock;
+  return new Remediator({
+    config: ctx.config,
+    mode: ctx.mode,
+    dryRun: ctx.inputs.dryRun,
+    runId: ctx.runId,
+    clock,
+    record,
+    memory,
+    shells,
+    secrets: secretsOf(ctx),
+    settleMs: deps.settleMs,
+    recheck:
+      deps.recheck ??
+      probeRecheck({
+        thresholds: ctx.config.defaults.thresholds,
+        now: () => clock.now(),
+        cursorsFor: (server) => record.serverStates[server]?.cursors ?? memory.servers[server]?.cursors ?? {},
+      }),
+  });
+}
+
+export async function diagnoseAndRemediate(
+  ctx: RunContext,
+  record: RunRecord,
+  memory: Memory,
+  shells: Map<string, RemoteShell>,
+  deps: AgentDeps = {},
 ): Promise<void> {
-  record.planner = { kind: 'none', reason: 'remediation is not wired yet' };
+  const remediator = createRemediator(ctx, record, memory, shells, deps);
+  const recovered = await recover(ctx, record, memory, shells, remediator, deps);
+  if (record.task === 'execute-approved') {
+    record.planner = { kind: 'none', reason: 'task execute-approved runs approved plans only' };
+    return;
+  }
+  // services boot recovery just brought up were collected as down: not a fault to plan for
+  const raised = raisedFindings(record).filter(
+    (f) => !(f.check === 'service' && recovered.has(`${f.server}/${f.target}`)),
+  );
+  if (raised.length === 0) {
+    record.planner = {
+      kind: 'none',
+      reason: recovered.size > 0 ? 'boot recovery only: no other findings' : 'no findings needed a decision',
+    };
+    return;
+  }
+  const when = ctx.config.claude.when;
+  const targets = when === 'always' ? raised : raised.filter((f) => needsClaude(f, memory));
+  const model = ctx.adapters.model;
+  if (when === 'never' || !model) {
+    const why = !model ? 'no Anthropic API key' : 'claude.when is never';
+    await runRules(raised, remediator, record, ctx);
+    record.planner = { kind: 'rules', reason: `${why}: the rule-based planner decided` };
+    return;
+  }
+  if (targets.length === 0) {
+    record.planner = {
+      kind: 'none',
+      reason: 'no new or changed findings and no failed fixes: earlier decisions stand, Claude not called',
+    };
+    return;
+  }
+  const loop = await askClaude(ctx, record, memory, shells, remediator, targets, raised);
+  await settle(loop, targets, remediator, record, ctx);
+}
+
+/** New, changed severity, flapping, or the last automatic fix on its target failed. */
+export function needsClaude(f: TrackedFinding, memory: Memory): boolean {
+  const state = memory.servers[f.server];
+  const before = state?.findings[f.fingerprint];
+  if (f.lifecycle === 'new' || f.lifecycle === 'flapping' || !before || before.severity !== f.severity)
+    return true;
+  const since = state?.lastRun ? Date.parse(state.lastRun) : 0;
+  return Object.entries(state?.remediation ?? {}).some(([key, b]) => {
+    const last = b.attempts.at(-1);
+    const failed = b.lastOutcome === 'not-fixed' || b.lastOutcome === 'worse';
+    return failed && key.endsWith(`:${f.target}`) && last !== undefined && Date.parse(last) >= since;
+  });
+}
+
+async function askClaude(
+  ctx: RunContext,
+  record: RunRecord,
+  memory: Memory,
+  shells: Map<string, RemoteShell>,
+  remediator: Remediator,
+  targets: TrackedFinding[],
+  raised: TrackedFinding[],
+): Promise<LoopResult> {
+  const nonce = randomBytes(9).toString('hex');
+  const secrets = secretsOf(ctx);
+  const asked = new Set(targets.map((f) => f.fingerprint));
+  const task = buildTaskPrompt({
+    runId: ctx.runId,
+    task: record.task,
+    mode: ctx.mode,
+    dryRun: ctx.inputs.dryRun,
+    now: ctx.adapters.clock.now(),
+    targets,
+    others: raised.filter((f) => !asked.has(f.fingerprint)),
+    memory,
+    servers: ctx.config.servers,
+    reachable: new Set(shells.keys()),
+    config: ctx.config,
+    secrets,
+    nonce,
+  });
+  const { claude } = ctx.config;
+  // the model is present: checked by the caller
+  const model = ctx.adapters.model as NonNullable<typeof ctx.adapters.model>;
+  return runClaudeLoop({
+    model,
+    system: prompt('system.md'),
+    task,
+    limits: { maxTurns: claude.max_turns, maxTokens: claude.max_tokens_per_run, timeoutMs: claude.timeout },
+    tools: { record, remediator, shells, secrets, nonce, asked, diagnosticTimeoutMs: 30_000 },
+    usage: record.usage,
+  });
+}
+
+/** After Claude: findings it neither diagnosed nor acted on go to the rule-based planner. */
+async function settle(
+  loop: LoopResult,
+  targets: TrackedFinding[],
+  remediator: Remediator,
+  record: RunRecord,
+  ctx: RunContext,
+): Promise<void> {
+  if (loop.end !== 'done' && loop.text && !record.narrative) record.narrative = loop.text;
+  const handled = new Set([
+    ...record.diagnoses.map((d) => d.fingerprint),
+    ...record.actions.map((a) => a.fingerprint),
+  ]);
+  const left = targets.filter((f) => !handled.has(f.fingerprint));
+  if (loop.end === 'done' || left.length === 0) {
+    record.planner = { kind: 'claude', reason: loop.detail };
+    return;
+  }
+  if (loop.end === 'api-error' || loop.end === 'refusal') record.errors.push(`claude: ${loop.detail}`);
+  else record.warnings.push(`claude: ${loop.detail}`);
+  await runRules(left, remediator, record, ctx);
+  record.planner = {
+    kind: 'rules',
+    reason: `${loop.detail}; the rule-based planner decided for ${left.length} finding(s)`,
+  };
+}
+
+/** Runs rule plans: each plan's steps in order, stopping at the first fix or the first step not run. */
+async function runRules(
+  findings: TrackedFinding[],
+  remediator: Remediator,
+  record: RunRecord,
+  ctx: RunContext,
+): Promise<void> {
+  const plans = planRules(findings, ctx.config.servers, (server) => remediator.catalog(server).actions);
+  for (const plan of plans) {
+    if (!record.diagnoses.some((d) => d.fingerprint === plan.diagnosis.fingerprint))
+      record.diagnoses.push(plan.diagnosis);
+    for (const step of plan.steps) {
+      const action = await remediator.remediate({
+        server: plan.finding.server,
+        action: step.action,
+        params: step.params,
+        fingerprint: plan.finding.fingerprint,
+        reason: plan.diagnosis.nextStep,
+        evidence: plan.finding.summary,
+        requestedBy: 'rules',
+        intent: 'auto',
+      });
+      if (action.decision !== 'execute' || action.outcome === 'fixed') break;
+    }
+  }
+}
+
+/** Boot recovery for servers that rebooted (or all, on task recover); returns `server/service` started or running. */
+async function recover(
+  ctx: RunContext,
+  record: RunRecord,
+  memory: Memory,
+  shells: Map<string, RemoteShell>,
+  remediator: Remediator,
+  deps: AgentDeps,
+): Promise<Set<string>> {
+  const up = new Set<string>();
+  for (const report of record.servers) {
+    const server = report.server;
+    const trigger = recoveryTrigger(record, memory.servers[server.name]?.bootId, server.name);
+    if (!trigger || (record.task !== 'recover' && (server.boot?.order.length ?? 0) === 0)) continue;
+    const boot = await recoverServer(server, trigger, {
+      record,
+      remediator,
+      shells,
+      clock: ctx.adapters.clock,
+      pollMs: deps.pollMs,
+    });
+    for (const step of boot.steps) {
+      if (step.state === 'started' || step.state === 'already-running')
+        up.add(`${server.name}/${step.service}`);
+    }
+  }
+  return up;
 }

@@ -35,7 +35,11 @@ export interface ToolResultBlock {
 /** Blocks the model may answer with; other kinds (thinking, server tools) are kept but ignored. */
 export type ResponseBlock = TextBlock | ToolUseBlock | { type: string; [key: string]: unknown };
 
-export type ContentBlock = TextBlock | ToolUseBlock | ToolResultBlock | { type: string; [key: string]: unknown };
+export type ContentBlock =
+  | TextBlock
+  | ToolUseBlock
+  | ToolResultBlock
+  | { type: string; [key: string]: unknown };
 
 export interface MessageParam {
   role: 'user' | 'assistant';
@@ -90,7 +94,14 @@ export interface CallOptions {
  * Why a call failed, in the terms the loop decides on: every kind falls back to the rule-based
  * planner; the kind only makes the report precise.
  */
-export type ModelErrorKind = 'rate-limit' | 'overloaded' | 'auth' | 'bad-request' | 'timeout' | 'connection' | 'api';
+export type ModelErrorKind =
+  | 'rate-limit'
+  | 'overloaded'
+  | 'auth'
+  | 'bad-request'
+  | 'timeout'
+  | 'connection'
+  | 'api';
 
 export class ModelError extends Error {
   constructor(

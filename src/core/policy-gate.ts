@@ -71,14 +71,18 @@ function recentAttempts(entry: Bookkeeping[string] | undefined, now: Date): { co
 }
 
 function deny(reason: string, rendered?: RenderedAction): GateDecision {
-  return rendered ? { decision: 'deny', reason, rendered, risk: rendered.action.risk } : { decision: 'deny', reason };
+  return rendered
+    ? { decision: 'deny', reason, rendered, risk: rendered.action.risk }
+    : { decision: 'deny', reason };
 }
 
 /** Limits that hold for every intent: allowlist, parameters, report mode, maintenance. */
 function checkStatic(request: GateRequest, ctx: GateContext): RenderedAction | GateDecision {
   const action = ctx.catalog.get(request.actionId);
   if (!action) {
-    return deny(`not allowlisted: "${String(request.actionId).slice(0, 80)}" is not in this server's catalog`);
+    return deny(
+      `not allowlisted: "${String(request.actionId).slice(0, 80)}" is not in this server's catalog`,
+    );
   }
   const rendered = renderAction(action, request.params);
   if (!rendered.ok) return deny(`invalid parameters: ${rendered.error}`);
@@ -92,7 +96,11 @@ function checkStatic(request: GateRequest, ctx: GateContext): RenderedAction | G
 }
 
 /** Limits on automatic repetition: breaker, cooldown, daily limit. */
-function checkRepetition(rendered: RenderedAction, request: GateRequest, ctx: GateContext): GateDecision | undefined {
+function checkRepetition(
+  rendered: RenderedAction,
+  request: GateRequest,
+  ctx: GateContext,
+): GateDecision | undefined {
   const entry = ctx.bookkeeping[rendered.key];
   const threshold = ctx.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD;
   // an approval is a human deciding to try again: it is the way to close the breaker
@@ -106,21 +114,34 @@ function checkRepetition(rendered: RenderedAction, request: GateRequest, ctx: Ga
   const { cooldownMs, maxPerDay } = rendered.action;
   if (last !== undefined && ctx.now.getTime() - last < cooldownMs) {
     const until = new Date(last + cooldownMs).toISOString();
-    return deny(`cooldown: ${rendered.key} last ran ${new Date(last).toISOString()}, not again before ${until}`, rendered);
+    return deny(
+      `cooldown: ${rendered.key} last ran ${new Date(last).toISOString()}, not again before ${until}`,
+      rendered,
+    );
   }
-  if (count >= maxPerDay) return deny(`daily limit: ${rendered.key} ran ${count} times in 24 h (max ${maxPerDay})`, rendered);
+  if (count >= maxPerDay)
+    return deny(`daily limit: ${rendered.key} ran ${count} times in 24 h (max ${maxPerDay})`, rendered);
   return undefined;
 }
 
-function riskDecision(rendered: RenderedAction, request: GateRequest, ctx: GateContext): GateDecision | undefined {
+function riskDecision(
+  rendered: RenderedAction,
+  request: GateRequest,
+  ctx: GateContext,
+): GateDecision | undefined {
   const { risk } = rendered.action;
   if (request.intent === 'propose') {
     return { decision: 'needs-approval', rendered, reason: `proposed for human approval (risk ${risk})` };
   }
   if (request.intent === 'approved') return undefined;
-  if (risk === 'high') return { decision: 'needs-approval', rendered, reason: 'risk high always needs approval' };
+  if (risk === 'high')
+    return { decision: 'needs-approval', rendered, reason: 'risk high always needs approval' };
   if (!MODE_ALLOWS[ctx.mode].includes(risk)) {
-    return { decision: 'needs-approval', rendered, reason: `risk ${risk} is above what mode ${ctx.mode} runs` };
+    return {
+      decision: 'needs-approval',
+      rendered,
+      reason: `risk ${risk} is above what mode ${ctx.mode} runs`,
+    };
   }
   return undefined;
 }
@@ -137,7 +158,10 @@ export function decide(request: GateRequest, ctx: GateContext): GateDecision {
   const byRisk = riskDecision(rendered, request, ctx);
   if (byRisk) return byRisk;
   if (ctx.dryRun) return { decision: 'dry-run', rendered, reason: 'dry run: allowed, not executed' };
-  const why = request.intent === 'approved' ? 'approved by a merged pull request' : `risk ${rendered.action.risk} allowed in mode ${ctx.mode}`;
+  const why =
+    request.intent === 'approved'
+      ? 'approved by a merged pull request'
+      : `risk ${rendered.action.risk} allowed in mode ${ctx.mode}`;
   return { decision: 'execute', rendered, reason: why };
 }
 
@@ -150,7 +174,12 @@ export function recordAttempt(
   threshold = DEFAULT_BREAKER_THRESHOLD,
 ): Bookkeeping {
   const before = bookkeeping[key] ?? { attempts: [], failures: 0, breakerOpen: false };
-  const attempts = [...before.attempts, at.toISOString()].filter((a) => at.getTime() - Date.parse(a) < 7 * DAY).slice(-20);
+  const attempts = [...before.attempts, at.toISOString()]
+    .filter((a) => at.getTime() - Date.parse(a) < 7 * DAY)
+    .slice(-20);
   const failures = outcome === 'fixed' ? 0 : before.failures + 1;
-  return { ...bookkeeping, [key]: { attempts, failures, breakerOpen: failures >= threshold, lastOutcome: outcome } };
+  return {
+    ...bookkeeping,
+    [key]: { attempts, failures, breakerOpen: failures >= threshold, lastOutcome: outcome },
+  };
 }

@@ -53,7 +53,12 @@ export interface RedactOptions {
 function secretForms(secrets: readonly string[]): string[] {
   const forms = new Set<string>();
   for (const secret of secrets) {
-    for (const form of [secret, secret.trim(), encodeURIComponent(secret.trim()), JSON.stringify(secret.trim()).slice(1, -1)]) {
+    for (const form of [
+      secret,
+      secret.trim(),
+      encodeURIComponent(secret.trim()),
+      JSON.stringify(secret.trim()).slice(1, -1),
+    ]) {
       if (form.length >= 4) forms.add(form);
     }
     for (const line of secret.split(/\r?\n/)) if (line.trim().length >= 16) forms.add(line.trim());
@@ -67,6 +72,7 @@ export function redact(text: string, secrets: readonly string[] = [], options: R
   for (const form of secretForms(secrets)) out = out.split(form).join(R);
   for (const [pattern, replacement] of RULES) out = out.replace(pattern, replacement);
   for (const host of options.hosts ?? []) if (host.length >= 3) out = out.split(host).join('[HOST]');
-  if (options.ips) out = out.replace(/\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/g, '[IP]');
+  if (options.ips)
+    out = out.replace(/\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/g, '[IP]');
   return out;
 }

@@ -16,6 +16,26 @@ export interface TrackedFinding extends Finding {
   trend?: string;
 }
 
+/** "What changed since the last run" (the health report's section), filled by lifecycle. */
+export interface ChangeSummary {
+  /** fingerprints raised for the first time this episode */
+  new: string[];
+  /** fingerprints that were raised and are ok now */
+  resolved: string[];
+  /** raised and still non-ok for 3+ consecutive runs */
+  stillFailing: { fingerprint: string; runs: number }[];
+  /** growth predictions ("full in ~9 h") */
+  trends: { fingerprint: string; note: string }[];
+  /** fingerprints whose status keeps changing: raised once as flapping, churn suppressed */
+  flapping: string[];
+  /** servers whose boot id changed since the last run (the recover task's trigger) */
+  reboots: string[];
+  /** servers that could not be checked: their earlier findings are carried over unverified */
+  unverified: { server: string; fingerprints: string[] }[];
+  /** the watcher's own gap, when scheduled runs went missing */
+  missedRuns?: string;
+}
+
 export interface Diagnosis {
   fingerprint: string;
   rootCause: string;
@@ -91,6 +111,8 @@ export interface RunRecord {
   /** fingerprints that were non-ok last run and are ok now */
   resolved: TrackedFinding[];
   serverStates: Record<string, ServerState>;
+  /** what changed since the last run (new, resolved, still failing, trends, reboots, missed runs) */
+  changes?: ChangeSummary;
   planner: { kind: 'none' | 'claude' | 'rules'; reason: string };
   diagnoses: Diagnosis[];
   /** Claude's final text, recorded verbatim */

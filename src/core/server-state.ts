@@ -11,7 +11,7 @@ import {
 } from './memory.js';
 
 /** Bounds keep a state file small however long the server lives. */
-export const LIMITS = { samples: 48, history: 30, recentRuns: 50, reboots: 20, attempts: 50 } as const;
+export const LIMITS = { samples: 48, history: 50, recentRuns: 50, reboots: 20, attempts: 50 } as const;
 
 const severity = z.enum(['ok', 'warning', 'critical']);
 const findingSchema = z.object({

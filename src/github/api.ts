@@ -52,7 +52,11 @@ export interface GitHubApi {
   readonly repo: string;
 
   /** issues only (pull requests are filtered out), every page */
-  listIssues(query: { labels: string[]; state: 'open' | 'closed' | 'all'; since?: string }): Promise<IssueInfo[]>;
+  listIssues(query: {
+    labels: string[];
+    state: 'open' | 'closed' | 'all';
+    since?: string;
+  }): Promise<IssueInfo[]>;
   createIssue(issue: { title: string; body: string; labels: string[] }): Promise<IssueInfo>;
   updateIssue(issueNumber: number, patch: IssuePatch): Promise<IssueInfo>;
   /** a comment on an issue or a pull request */
@@ -67,7 +71,13 @@ export interface GitHubApi {
   /** undefined when the file does not exist at ref */
   getFile(path: string, ref: string): Promise<FileInfo | undefined>;
   /** creates or replaces one file on a branch as one commit */
-  putFile(file: { branch: string; path: string; content: string; message: string; sha?: string }): Promise<void>;
+  putFile(file: {
+    branch: string;
+    path: string;
+    content: string;
+    message: string;
+    sha?: string;
+  }): Promise<void>;
 
   createPull(pull: { title: string; body: string; head: string; base: string }): Promise<PullInfo>;
   /** every page; head is a branch name of this repository */

@@ -26,8 +26,8 @@ const PSEUDO_MOUNTS = /^\/(proc|sys|dev|run|snap)(\/|$)/;
 
 function isPseudo(source: string, mount: string): boolean {
   if (mount === '/') return false;
-  // Snap packages are read-only squashfs images on loop devices, always 100% "full".
-  return PSEUDO_SOURCES.has(source) || source.startsWith('/dev/loop') || PSEUDO_MOUNTS.test(mount);
+  // Snap packages (under /snap) are read-only squashfs images, always 100% "full".
+  return PSEUDO_SOURCES.has(source) || PSEUDO_MOUNTS.test(mount);
 }
 
 /** One `df -P` row; the mount point may contain spaces, so it is the rest of the line. */
@@ -44,7 +44,9 @@ function parseDf(lines: readonly string[]): MountUsage[] {
     const availN = Number(available);
     // df rounds up; recompute only when it printed '-'.
     const usedPercent =
-      capacity === '-' ? Math.ceil((usedN * 100) / Math.max(1, usedN + availN)) : Number.parseInt(capacity, 10);
+      capacity === '-'
+        ? Math.ceil((usedN * 100) / Math.max(1, usedN + availN))
+        : Number.parseInt(capacity, 10);
     rows.push({ mount, filesystem, total: Number(total), used: usedN, available: availN, usedPercent });
   }
   return rows;
@@ -75,11 +77,13 @@ export const diskProbe: Probe<DiskData> = {
     const lines = linesOf(output);
     if (lines.includes('@missing df')) return { missing: true, space: [], inodes: [] };
     const split = lines.indexOf('@inodes');
-    if (lines[0] !== '@space' || split < 0) throw new ParseError('df output without its @space/@inodes parts');
+    if (lines[0] !== '@space' || split < 0)
+      throw new ParseError('df output without its @space/@inodes parts');
     return { space: parseDf(lines.slice(1, split)), inodes: parseDf(lines.slice(split + 1)) };
   },
   evaluate(data, server, { thresholds }) {
-    if (data.missing) return [finding(server.name, 'disk', '-', 'warning', 'cannot check disks: df not installed')];
+    if (data.missing)
+      return [finding(server.name, 'disk', '-', 'warning', 'cannot check disks: df not installed')];
     const out: Finding[] = [];
     for (const m of data.space) {
       const severity = severityAbove(m.usedPercent, thresholds.disk);

@@ -34,7 +34,9 @@ export interface ServicesData {
 type Indexed = { service: ServiceConfig; index: number };
 
 function byManager(server: ServerConfig, manager: ServiceConfig['manager']): Indexed[] {
-  return server.services.map((service, index) => ({ service, index })).filter((s) => s.service.manager === manager);
+  return server.services
+    .map((service, index) => ({ service, index }))
+    .filter((s) => s.service.manager === manager);
 }
 
 const SYSTEMD_PROPS = 'Id,LoadState,ActiveState,SubState,NRestarts,ExecMainStatus,ActiveEnterTimestamp';
@@ -74,14 +76,31 @@ function supervisorScript(units: Indexed[]): string {
   ].join('\n');
 }
 
+/**
+ * `pm2 jlist` prints every app's whole environment (secrets included, kilobytes each). pm2 runs on
+ * node, so node is there: keep only the fields we read, one JSON object per line, on the server.
+ */
+const PM2_FILTER = [
+  'let s = "";',
+  'process.stdin.on("data", (d) => (s += d)).on("end", () => {',
+  '  try {',
+  '    for (const p of JSON.parse(s.slice(s.indexOf("[")))) {',
+  '      const e = p.pm2_env || {};',
+  '      console.log(JSON.stringify({ name: p.name, status: e.status, restart_time: e.restart_time, pm_uptime: e.pm_uptime }));',
+  '    }',
+  '  } catch { console.log("not-json"); }',
+  '});',
+].join(' ');
+
 function pm2Script(units: Indexed[]): string {
   if (units.length === 0) return '';
   // `pm2 jlist` starts a daemon when none runs: look for its socket first so a check never spawns one.
   return [
     "echo '@pm2'",
     "if ! co_have pm2; then echo 'missing'",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS
     'elif [ ! -S "${PM2_HOME:-$HOME/.pm2}/rpc.sock" ]; then echo \'no-daemon\'',
-    "else pm2 jlist 2>/dev/null | grep '^\\[' | sed 's/^/| /'; fi",
+    `else pm2 jlist 2>/dev/null | node -e ${shellQuote(PM2_FILTER)} | sed 's/^/| /'; fi`,
   ].join('\n');
 }
 
@@ -89,11 +108,11 @@ function dockerScript(units: Indexed[]): string {
   if (units.length === 0) return '';
   return [
     "echo '@docker'",
-    "if co_have docker; then o=$(docker ps -a --no-trunc --format '{{json .}}' 2>&1); echo \"rc=$?\"",
+    'if co_have docker; then o=$(docker ps -a --no-trunc --format \'{{json .}}\' 2>&1); echo "rc=$?"',
     "printf '%s\\n' \"$o\" | sed 's/^/| /'",
     'ids=$(docker ps -aq 2>/dev/null)',
     // Restart counts are not in `docker ps`; container names are [A-Za-z0-9_.-] so this line is safe.
-    "[ -n \"$ids\" ] && docker inspect --format 'restarts={{.Name}} {{.RestartCount}}' $ids 2>/dev/null",
+    '[ -n "$ids" ] && docker inspect --format \'restarts={{.Name}} {{.RestartCount}}\' $ids 2>/dev/null',
     "else echo 'missing'; fi",
   ].join('\n');
 }
@@ -107,7 +126,8 @@ const state = (
 
 function parseSystemd(head: string, lines: string[], units: Indexed[]): ServiceState[] {
   if (head === 'missing') return units.map((u) => state(u, 'unknown', 'systemctl not installed'));
-  if (head === 'not-running') return units.map((u) => state(u, 'unknown', 'systemd is not running (not PID 1)'));
+  if (head === 'not-running')
+    return units.map((u) => state(u, 'unknown', 'systemd is not running (not PID 1)'));
   const chunks: string[][] = [[]];
   for (const line of lines) {
     if (line === '') chunks.push([]);
@@ -133,7 +153,8 @@ function systemdStatus(active = '', sub = ''): ServiceStatus {
 
 function parseSysv(lines: string[], unit: Indexed): ServiceState {
   const said = quotedLines(lines)[0]?.trim() ?? '';
-  if (lines.includes('missing')) return state(unit, 'unknown', 'neither service nor /etc/init.d script found');
+  if (lines.includes('missing'))
+    return state(unit, 'unknown', 'neither service nor /etc/init.d script found');
   const rc = int(keyValues(lines).rc);
   if (rc === 0) return state(unit, 'running', said || 'running');
   if (/unrecognized service|not found/i.test(said)) return state(unit, 'not-found', said);
@@ -168,29 +189,32 @@ function parseSupervisor(lines: string[], units: Indexed[]): ServiceState[] {
   });
 }
 
+/** What the server-side filter keeps of one `pm2 jlist` entry. */
 interface Pm2Entry {
   name?: string;
-  pm2_env?: { status?: string; restart_time?: number; pm_uptime?: number };
+  status?: string;
+  restart_time?: number;
+  pm_uptime?: number;
 }
 
 function parsePm2(lines: string[], units: Indexed[]): ServiceState[] {
   if (lines.includes('missing')) return units.map((u) => state(u, 'unknown', 'pm2 not installed'));
   if (lines.includes('no-daemon'))
     return units.map((u) => state(u, 'unknown', 'no pm2 daemon for this user (no rpc.sock in PM2_HOME)'));
-  let list: Pm2Entry[] = [];
-  try {
-    const parsed: unknown = JSON.parse(quotedLines(lines).join('\n') || '[]');
-    if (Array.isArray(parsed)) list = parsed as Pm2Entry[];
-  } catch {
-    return units.map((u) => state(u, 'unknown', 'pm2 jlist did not print JSON'));
+  const list: Pm2Entry[] = [];
+  for (const line of quotedLines(lines)) {
+    try {
+      list.push(JSON.parse(line) as Pm2Entry);
+    } catch {
+      return units.map((u) => state(u, 'unknown', 'pm2 jlist did not print JSON'));
+    }
   }
   return units.map((u) => {
     const apps = list.filter((p) => p.name === u.service.name);
     if (apps.length === 0) return state(u, 'not-found', 'no such app in pm2');
     // Cluster mode lists one entry per instance: the app is as bad as its worst instance.
-    const bad = apps.find((a) => a.pm2_env?.status !== 'online') ?? apps[0];
-    const env = bad?.pm2_env ?? {};
-    const restarts = apps.reduce((sum, a) => sum + (a.pm2_env?.restart_time ?? 0), 0);
+    const env = apps.find((a) => a.status !== 'online') ?? apps[0] ?? {};
+    const restarts = apps.reduce((sum, a) => sum + (a.restart_time ?? 0), 0);
     const map: Record<string, ServiceStatus> = {
       online: 'running',
       launching: 'starting',

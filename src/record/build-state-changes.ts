@@ -1,6 +1,8 @@
-import { renderHealthReport } from '../core/render-health-report.js';
+import { issueFileChanges } from '../core/issue-files.js';
 import type { Memory } from '../core/memory.js';
 import { redact } from '../core/redact.js';
+import { agentLogFiles } from '../core/render-action-log.js';
+import { renderHealthReport } from '../core/render-health-report.js';
 import type { RunRecord } from '../core/run-record.js';
 import type { FileChange } from '../core/types.js';
 import type { RunContext } from '../run-context.js';
@@ -10,12 +12,14 @@ import { serverStatePath } from './paths.js';
  * Every file this run writes to the state branch, redacted: the health report, per-server state,
  * issue files and action logs. (Issue files and action logs join as their modules land.)
  */
-export function buildStateChanges(ctx: RunContext, record: RunRecord, _memory: Memory): FileChange[] {
+export function buildStateChanges(ctx: RunContext, record: RunRecord, memory: Memory): FileChange[] {
   const changes: FileChange[] = [];
   if (record.reportPath) changes.push({ path: record.reportPath, content: renderHealthReport(record) });
   for (const [server, state] of Object.entries(record.serverStates)) {
     changes.push({ path: serverStatePath(server), content: `${JSON.stringify(state, null, 2)}\n` });
   }
+  changes.push(...agentLogFiles(record));
+  changes.push(...issueFileChanges(record, memory));
   const secrets = secretsOf(ctx);
   return changes.map((c) => (c.content === undefined ? c : { ...c, content: redact(c.content, secrets) }));
 }

@@ -103,7 +103,12 @@ function serviceActions(server: ServerConfig): CatalogAction[] {
     values: server.services.map((s) => s.name),
     description: 'a service configured on this server',
   };
-  const common = { source: 'builtin' as const, params: { service }, targetParam: 'service', verify: ['service'] };
+  const common = {
+    source: 'builtin' as const,
+    params: { service },
+    targetParam: 'service',
+    verify: ['service'],
+  };
   return [
     {
       ...common,
@@ -142,9 +147,12 @@ function clearDirectory(server: ServerConfig): CatalogAction[] {
   return [
     {
       id: 'clear-directory',
-      description: 'Delete everything inside a directory the config lists as clearable (the directory stays).',
+      description:
+        'Delete everything inside a directory the config lists as clearable (the directory stays).',
       source: 'builtin',
-      params: { directory: { kind: 'enum', values: dirs, description: 'a clearable directory of this server' } },
+      params: {
+        directory: { kind: 'enum', values: dirs, description: 'a clearable directory of this server' },
+      },
       targetParam: 'directory',
       risk: 'low',
       verify: ['disk', 'inodes'],
@@ -284,22 +292,33 @@ function checkParam(name: string, spec: ParamSpec, value: unknown): Result<strin
   if (value === undefined && spec.kind === 'pattern' && spec.default !== undefined) {
     return { ok: true, value: spec.default };
   }
-  if (typeof value !== 'string') return { ok: false, error: `${name}: expected a string (${spec.description})` };
+  if (typeof value !== 'string')
+    return { ok: false, error: `${name}: expected a string (${spec.description})` };
   if (spec.kind === 'enum') {
     return spec.values.includes(value)
       ? { ok: true, value }
-      : { ok: false, error: `${name}: expected one of ${spec.values.join(', ')} (got ${JSON.stringify(value)})` };
+      : {
+          ok: false,
+          error: `${name}: expected one of ${spec.values.join(', ')} (got ${JSON.stringify(value)})`,
+        };
   }
   if (value.length > spec.maxLength || !spec.pattern.test(value)) {
-    return { ok: false, error: `${name}: expected ${spec.description} (got ${JSON.stringify(value.slice(0, 80))})` };
+    return {
+      ok: false,
+      error: `${name}: expected ${spec.description} (got ${JSON.stringify(value.slice(0, 80))})`,
+    };
   }
   return { ok: true, value };
 }
 
 /** Validates untrusted parameters (from the model or an approval file) against the action's specs. */
-export function validateParams(action: CatalogAction, input: unknown): Result<Record<string, string>> {
+export function validateParams(
+  action: Pick<CatalogAction, 'id' | 'params'>,
+  input: unknown,
+): Result<Record<string, string>> {
   const given = input ?? {};
-  if (typeof given !== 'object' || Array.isArray(given)) return { ok: false, error: 'params: expected an object' };
+  if (typeof given !== 'object' || Array.isArray(given))
+    return { ok: false, error: 'params: expected an object' };
   const entries = given as Record<string, unknown>;
   const errors: string[] = [];
   const unknown = Object.keys(entries).filter((k) => !Object.hasOwn(action.params, k));
@@ -314,7 +333,10 @@ export function validateParams(action: CatalogAction, input: unknown): Result<Re
 }
 
 /** Joins a template: literals verbatim, parameters shell-quoted. */
-export function renderFragments(fragments: readonly Fragment[], params: Readonly<Record<string, string>>): string {
+export function renderFragments(
+  fragments: readonly Fragment[],
+  params: Readonly<Record<string, string>>,
+): string {
   return fragments
     .map((fragment) => {
       if (typeof fragment === 'string') return fragment;

@@ -16,7 +16,7 @@ mount -t tmpfs -o mode=1777,size=64m lab-tmp /tmp
 mount -t tmpfs -o mode=755,size=16m lab-home /home
 mount -t tmpfs -o mode=755,size=16m lab-srv /srv
 mount --bind "$dir/log" /var/log
-for f in passwd group shadow sudoers; do mount --bind "$dir/etc/$f" "/etc/$f"; done
+for f in passwd group shadow sudoers hosts; do mount --bind "$dir/etc/$f" "/etc/$f"; done
 
 mkdir -p /run/sshd /run/lab /home/labops /srv/data /var/log/app
 chown 4077:4077 /home/labops

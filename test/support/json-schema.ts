@@ -31,12 +31,14 @@ export type Resolver = (ref: string) => Schema;
 export function validate(schema: Schema, value: unknown, resolve: Resolver, at = '$'): string[] {
   if (schema.$ref) return validate(resolve(schema.$ref), value, resolve, at);
   if (value === null) {
-    const allowsNull = schema.nullable === true || typeList(schema).includes('null') || schema.enum?.includes(null);
+    const allowsNull =
+      schema.nullable === true || typeList(schema).includes('null') || schema.enum?.includes(null);
     return allowsNull || isUnconstrained(schema) ? [] : [`${at}: must not be null`];
   }
   const errors = [...typeErrors(schema, value, at), ...combinatorErrors(schema, value, resolve, at)];
   if (errors.length > 0) return errors;
-  if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`];
+  if (schema.enum && !schema.enum.includes(value))
+    return [`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`];
   if (typeof value === 'string') return stringErrors(schema, value, at);
   if (typeof value === 'number') return numberErrors(schema, value, at);
   if (Array.isArray(value)) return arrayErrors(schema, value, resolve, at);
@@ -77,14 +79,17 @@ function combinatorErrors(schema: Schema, value: unknown, resolve: Resolver, at:
     const matches = schema.oneOf.filter((s) => validate(s, value, resolve, at).length === 0).length;
     if (matches !== 1) errors.push(`${at}: matches ${matches} of oneOf (expected exactly 1)`);
   }
-  if (schema.not && validate(schema.not, value, resolve, at).length === 0) errors.push(`${at}: matches "not"`);
+  if (schema.not && validate(schema.not, value, resolve, at).length === 0)
+    errors.push(`${at}: matches "not"`);
   return errors;
 }
 
 function stringErrors(schema: Schema, value: string, at: string): string[] {
   const errors: string[] = [];
-  if (schema.minLength !== undefined && value.length < schema.minLength) errors.push(`${at}: shorter than ${schema.minLength}`);
-  if (schema.maxLength !== undefined && value.length > schema.maxLength) errors.push(`${at}: longer than ${schema.maxLength}`);
+  if (schema.minLength !== undefined && value.length < schema.minLength)
+    errors.push(`${at}: shorter than ${schema.minLength}`);
+  if (schema.maxLength !== undefined && value.length > schema.maxLength)
+    errors.push(`${at}: longer than ${schema.maxLength}`);
   if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
     errors.push(`${at}: does not match ${schema.pattern}`);
   }
@@ -100,14 +105,23 @@ function numberErrors(schema: Schema, value: number, at: string): string[] {
 
 function arrayErrors(schema: Schema, value: unknown[], resolve: Resolver, at: string): string[] {
   const errors: string[] = [];
-  if (schema.minItems !== undefined && value.length < schema.minItems) errors.push(`${at}: fewer than ${schema.minItems} items`);
-  if (schema.maxItems !== undefined && value.length > schema.maxItems) errors.push(`${at}: more than ${schema.maxItems} items`);
+  if (schema.minItems !== undefined && value.length < schema.minItems)
+    errors.push(`${at}: fewer than ${schema.minItems} items`);
+  if (schema.maxItems !== undefined && value.length > schema.maxItems)
+    errors.push(`${at}: more than ${schema.maxItems} items`);
   const items = schema.items;
-  if (items) value.forEach((item, i) => errors.push(...validate(items, item, resolve, `${at}[${i}]`)));
+  if (items) {
+    for (const [i, item] of value.entries()) errors.push(...validate(items, item, resolve, `${at}[${i}]`));
+  }
   return errors;
 }
 
-function objectErrors(schema: Schema, value: Record<string, unknown>, resolve: Resolver, at: string): string[] {
+function objectErrors(
+  schema: Schema,
+  value: Record<string, unknown>,
+  resolve: Resolver,
+  at: string,
+): string[] {
   const errors: string[] = [];
   for (const key of schema.required ?? []) {
     if (!(key in value)) errors.push(`${at}: missing required property "${key}"`);

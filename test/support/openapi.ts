@@ -49,7 +49,11 @@ let cached: OpenApi | undefined;
 export function githubOpenApi(): OpenApi {
   if (!cached) {
     const require = createRequire(import.meta.url);
-    const file = join(dirname(require.resolve('@octokit/openapi/package.json')), 'generated', 'api.github.com.json');
+    const file = join(
+      dirname(require.resolve('@octokit/openapi/package.json')),
+      'generated',
+      'api.github.com.json',
+    );
     cached = new OpenApi(JSON.parse(readFileSync(file, 'utf8')) as Description);
   }
   return cached;
@@ -90,7 +94,12 @@ export class OpenApi {
         route.names.forEach((name, i) => {
           params[name] = decodeURIComponent(m[i + 1] ?? '');
         });
-        return { operationId: route.operation.operationId, template: route.template, params, operation: route.operation };
+        return {
+          operationId: route.operation.operationId,
+          template: route.template,
+          params,
+          operation: route.operation,
+        };
       }
     }
     return undefined;
@@ -99,17 +108,29 @@ export class OpenApi {
   /** Everything the description says is wrong with this request's query and body. */
   check(matched: Matched, query: URLSearchParams, body: unknown, hasBody: boolean): string[] {
     const errors: string[] = [];
-    const parameters = (matched.operation.parameters ?? []).map((p) => (p.$ref ? (this.lookup(p.$ref) as Parameter) : p));
+    const parameters = (matched.operation.parameters ?? []).map((p) =>
+      p.$ref ? (this.lookup(p.$ref) as Parameter) : p,
+    );
     const queryParams = parameters.filter((p) => p.in === 'query');
     for (const name of new Set(query.keys())) {
       const declared = queryParams.find((p) => p.name === name);
       if (!declared) errors.push(`query: unknown parameter "${name}"`);
-      else if (declared.schema) errors.push(...validate(declared.schema, coerce(declared.schema, query.get(name) ?? ''), this.resolve, `query.${name}`));
+      else if (declared.schema)
+        errors.push(
+          ...validate(
+            declared.schema,
+            coerce(declared.schema, query.get(name) ?? ''),
+            this.resolve,
+            `query.${name}`,
+          ),
+        );
     }
-    for (const p of queryParams) if (p.required && !query.has(p.name)) errors.push(`query: missing "${p.name}"`);
+    for (const p of queryParams)
+      if (p.required && !query.has(p.name)) errors.push(`query: missing "${p.name}"`);
     for (const p of parameters.filter((x) => x.in === 'path')) {
       const value = matched.params[p.name];
-      if (value !== undefined && p.schema) errors.push(...validate(p.schema, coerce(p.schema, value), this.resolve, `path.${p.name}`));
+      if (value !== undefined && p.schema)
+        errors.push(...validate(p.schema, coerce(p.schema, value), this.resolve, `path.${p.name}`));
     }
     errors.push(...this.checkBody(matched.operation, body, hasBody));
     return errors;

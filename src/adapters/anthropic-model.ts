@@ -1,0 +1,74 @@
+/**
+ * The real Model: @anthropic-ai/sdk's `messages.create`, non-streaming, with full-history
+ * requests. The SDK reads ANTHROPIC_BASE_URL (how tests reach the scripted fake server) and sends
+ * the key as `Authorization: Bearer`. Its own retries handle a transient 429/529 (honouring
+ * retry-after); what still fails becomes a ModelError and the run falls back to the rules.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import {
+  type CallOptions,
+  type Model,
+  ModelError,
+  type ModelErrorKind,
+  type ModelRequest,
+  type ModelResponse,
+} from '../agent/model.js';
+
+export interface AnthropicModelOptions {
+  apiKey: string;
+  model: string;
+  /** SDK retries on 408/409/429/5xx/529 (default 2) */
+  maxRetries?: number;
+  /** per request (default 120 s); the loop's wall-clock limit aborts sooner when it must */
+  timeoutMs?: number;
+  /** defaults to ANTHROPIC_BASE_URL, else the public API */
+  baseURL?: string;
+}
+
+function kindOf(status: number | undefined): ModelErrorKind {
+  if (status === 429) return 'rate-limit';
+  if (status === 529 || status === 503) return 'overloaded';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 400 || status === 404 || status === 413 || status === 422) return 'bad-request';
+  if (status === 408 || status === 504) return 'timeout';
+  return 'api';
+}
+
+/** An SDK error as a ModelError; the message carries the API's own error type and text. */
+export function toModelError(error: unknown): ModelError {
+  if (error instanceof Anthropic.APIConnectionTimeoutError)
+    return new ModelError('request timed out', 'timeout');
+  if (error instanceof Anthropic.APIUserAbortError)
+    return new ModelError('request aborted (time limit)', 'timeout');
+  if (error instanceof Anthropic.APIConnectionError)
+    return new ModelError(`connection failed: ${error.message}`, 'connection');
+  if (error instanceof Anthropic.APIError) {
+    const body = error.error as { error?: { type?: string; message?: string } } | undefined;
+    const detail = body?.error ? `${body.error.type}: ${body.error.message}` : error.message;
+    return new ModelError(`HTTP ${error.status ?? '?'} ${detail}`, kindOf(error.status), error.status);
+  }
+  return new ModelError(error instanceof Error ? error.message : String(error), 'api');
+}
+
+export function anthropicModel(options: AnthropicModelOptions): Model {
+  const client = new Anthropic({
+    apiKey: options.apiKey,
+    maxRetries: options.maxRetries ?? 2,
+    timeout: options.timeoutMs ?? 120_000,
+    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+  });
+  return {
+    name: options.model,
+    async create(request: ModelRequest, call: CallOptions = {}): Promise<ModelResponse> {
+      try {
+        // our request type is a strict subset of the SDK's params; the SDK's union types
+        // (MessageParam includes system turns, Tool unions server tools) accept it as is
+        const params = request as unknown as Anthropic.MessageCreateParamsNonStreaming;
+        const message = await client.messages.create(params, { signal: call.signal });
+        return message as unknown as ModelResponse;
+      } catch (error) {
+        throw toModelError(error);
+      }
+    },
+  };
+}

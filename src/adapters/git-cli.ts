@@ -1,0 +1,149 @@
+/**
+ * The `git` command line, run through execa with per-command configuration only: nothing this
+ * process needs (identity, auth header) is ever written to a config file, and the auth header
+ * travels in GIT_CONFIG_* environment variables, so it shows neither in `ps` nor in error text.
+ */
+import { execa } from 'execa';
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export class GitError extends Error {
+  constructor(
+    message: string,
+    readonly result: GitResult,
+  ) {
+    super(message);
+    this.name = 'GitError';
+  }
+}
+
+export interface GitOptions {
+  /** `-c key=value` pairs for every command (identity, safety switches) */
+  config?: Record<string, string>;
+  /** configuration passed through the environment (secrets: the auth header) */
+  secretConfig?: Record<string, string>;
+  /** strings scrubbed from any error message */
+  secrets?: string[];
+  timeoutMs?: number;
+}
+
+export interface RunOptions {
+  input?: string | Uint8Array;
+  env?: Record<string, string>;
+  /** return the result instead of throwing on a non-zero exit */
+  allowFailure?: boolean;
+}
+
+export class Git {
+  constructor(
+    readonly cwd: string,
+    private readonly options: GitOptions = {},
+  ) {}
+
+  async run(args: string[], run: RunOptions = {}): Promise<GitResult> {
+    const raw = await this.exec(args, run, 'utf8');
+    const result = { stdout: String(raw.stdout), stderr: String(raw.stderr), exitCode: raw.exitCode ?? -1 };
+    if (result.exitCode !== 0 && !run.allowFailure) throw this.error(args, result);
+    return result;
+  }
+
+  /** stdout as bytes (cat-file --batch sizes are byte counts) */
+  async runBuffer(args: string[], run: RunOptions = {}): Promise<Buffer> {
+    const raw = await this.exec(args, run, 'buffer');
+    const stdout = Buffer.from(raw.stdout as Uint8Array);
+    if (raw.exitCode !== 0) {
+      throw this.error(args, { stdout: '', stderr: String(raw.stderr), exitCode: raw.exitCode ?? -1 });
+    }
+    return stdout;
+  }
+
+  private exec(args: string[], run: RunOptions, encoding: 'utf8' | 'buffer') {
+    const config = Object.entries(this.options.config ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    return execa('git', [...config, ...args], {
+      cwd: this.cwd,
+      reject: false,
+      encoding,
+      stripFinalNewline: false,
+      timeout: this.options.timeoutMs ?? 120_000,
+      ...(run.input !== undefined ? { input: run.input } : { stdin: 'ignore' as const }),
+      env: { ...this.environment(), ...run.env },
+    });
+  }
+
+  private environment(): Record<string, string> {
+    const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+    const secret = Object.entries(this.options.secretConfig ?? {});
+    if (secret.length) {
+      env.GIT_CONFIG_COUNT = String(secret.length);
+      secret.forEach(([k, v], i) => {
+        env[`GIT_CONFIG_KEY_${i}`] = k;
+        env[`GIT_CONFIG_VALUE_${i}`] = v;
+      });
+    }
+    return env;
+  }
+
+  private error(args: string[], result: GitResult): GitError {
+    const detail = result.stderr.trim().split('\n').slice(-3).join(' / ') || `exit code ${result.exitCode}`;
+    return new GitError(this.scrub(`git ${args[0] ?? ''} failed: ${detail}`), {
+      ...result,
+      stderr: this.scrub(result.stderr),
+    });
+  }
+
+  scrub(text: string): string {
+    let out = text;
+    for (const s of this.options.secrets ?? []) if (s) out = out.split(s).join('***');
+    return out;
+  }
+}
+
+export interface TreeEntry {
+  mode: string;
+  type: 'blob' | 'tree' | 'commit';
+  oid: string;
+  path: string;
+}
+
+/** `git ls-tree -z` of some directories (each listed one level deep, or recursively). */
+export async function lsTree(
+  git: Git,
+  treeish: string,
+  paths: readonly string[],
+  recursive = false,
+): Promise<TreeEntry[]> {
+  if (paths.length === 0) return [];
+  const { stdout } = await git.run(['ls-tree', '-z', ...(recursive ? ['-r'] : []), treeish, '--', ...paths]);
+  return stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      const [mode = '', type = 'blob', oid = ''] = line.slice(0, tab).split(' ');
+      return { mode, type: type as TreeEntry['type'], oid, path: line.slice(tab + 1) };
+    });
+}
+
+/** Reads many blobs with one `cat-file --batch`. */
+export async function readBlobs(git: Git, oids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const unique = [...new Set(oids)];
+  if (unique.length === 0) return out;
+  const buffer = await git.runBuffer(['cat-file', '--batch'], { input: `${unique.join('\n')}\n` });
+  let at = 0;
+  while (at < buffer.length) {
+    const eol = buffer.indexOf(10, at);
+    if (eol < 0) break;
+    const [oid = '', type = '', size = '0'] = buffer.subarray(at, eol).toString('utf8').split(' ');
+    at = eol + 1;
+    if (type === 'missing' || type === '') continue;
+    const length = Number(size);
+    out.set(oid, buffer.subarray(at, at + length).toString('utf8'));
+    at += length + 1;
+  }
+  return out;
+}

@@ -1,0 +1,527 @@
+/**
+ * The state branch as the run's memory (DESIGN §7), with the real git CLI, in a private clone.
+ *
+ * Load: one shallow, blob-less fetch of the branch tip, then only the trees and blobs memory
+ * needs (newest report days, actions of the last 24 h, issues, approvals, state): the cost does
+ * not grow with the number of past runs.
+ * Commit: one commit per run on top of the fetched tip, fast-forward push; on rejection fetch the
+ * new tip, re-apply this run's changes (state files merged by meaning, issue files by history)
+ * and retry, bounded and jittered. If no push lands, the local commit is kept and reported.
+ */
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isOpenIssue, mergeIssueFiles } from '../core/issue-files.js';
+import { emptyMemory, type Memory, type MemoryFile, type ServerState } from '../core/memory.js';
+import { type Clock, systemClock } from '../core/ports.js';
+import { expiredDays, ROLLED_KINDS, type RolledKind, rollUp, summaryPath } from '../core/retention.js';
+import { mergeServerStates, parseServerState, serializeServerState } from '../core/server-state.js';
+import type { CommitResult, StateStore } from '../core/state-store.js';
+import type { FileChange } from '../core/types.js';
+import { Git, lsTree, readBlobs, type TreeEntry } from './git-cli.js';
+import type { JournalTarget, RunJournal } from './journal.js';
+
+export const DEFAULT_IDENTITY = {
+  name: 'claudeops[bot]',
+  email: 'claudeops[bot]@users.noreply.github.com',
+};
+
+export interface GitStateStoreOptions {
+  /** remote mode: the repository holding the branch (e.g. the workspace's origin) */
+  remoteUrl?: string;
+  /** remote mode: a token sent as an HTTP auth header per command, never stored */
+  token?: string;
+  /** local mode: a directory repository, created on first use (CLI default .claudeops/state) */
+  localDir?: string;
+  branch?: string;
+  /** where the private clone goes: RUNNER_TEMP, else the OS temp dir */
+  workDir?: string;
+  identity?: { name: string; email: string };
+  /** state.retention_days: older reports are rolled into monthly summaries; undefined keeps all */
+  retentionDays?: number;
+  /** push attempts before giving up and keeping the local commit */
+  maxAttempts?: number;
+  /** first retry delay in ms; doubles per attempt, jittered, capped at 5 s */
+  retryBaseMs?: number;
+  clock?: Clock;
+  random?: () => number;
+  /** registers a secret with the log masker (core.setSecret) */
+  mask?: (secret: string) => void;
+  /** the run journal: gets the base on load, the changes before each push, cleared once pushed */
+  journal?: RunJournal;
+  log?: (message: string) => void;
+}
+
+export interface GitCommitResult extends CommitResult {
+  /** push attempts made (1 when nothing raced) */
+  attempts: number;
+  /** state files merged by meaning with another run's version */
+  merged: string[];
+  /** the last push error, when pushed is false */
+  error?: string;
+}
+
+interface Base {
+  tip?: string;
+  /** blob id per path as loaded: an unchanged file needs no merge */
+  oids: Map<string, string>;
+  states: Record<string, ServerState | null>;
+}
+
+const README = `# ClaudeOps state branch
+
+This orphan branch is the memory of ClaudeOps, the operations action of this repository: every
+run commits what it saw, decided and did here. It is never merged into the default branch; the
+next run reads it (the newest reports, open issues, recent actions, state) to know what changed.
+
+| path | what |
+|---|---|
+| \`health/<YYYY-MM-DD>/<HHMMSS>-<run>.md\` | one health report per run |
+| \`health/<YYYY-MM>/summary.md\` | reports older than the retention window, one row each |
+| \`issues/<fingerprint>.md\` | one file per problem: status, first/last seen, history |
+| \`actions/<YYYY-MM-DD>/…\` | every executed, proposed or denied remediation |
+| \`boot/…\` | boot recovery logs |
+| \`approvals/<id>.md\` | approved plans (merging their PR is the approval) and outcomes |
+| \`state/<server>.json\` | machine state per server: finding lifecycle, samples, cursors, breakers |
+
+Edit by hand with care: a state file that no longer parses is reported and that server starts fresh.
+`;
+
+const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
+
+export class GitStateStore implements StateStore, JournalTarget {
+  readonly branch: string;
+  private readonly clock: Clock;
+  private git?: Git;
+  private cloneDir?: string;
+  private partial = true;
+  private base: Base = { oids: new Map(), states: {} };
+  private loaded = false;
+  /** blobs known to be in the private clone (no fetch needed) */
+  private readonly present = new Set<string>();
+
+  constructor(private readonly options: GitStateStoreOptions) {
+    if (!options.remoteUrl === !options.localDir) {
+      throw new Error('state store: give exactly one of remoteUrl (remote mode) or localDir (local mode)');
+    }
+    this.branch = options.branch ?? 'claudeops-state';
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Where the record lives: the remote URL or the local directory. */
+  get location(): string {
+    return this.options.remoteUrl ?? resolve(this.options.localDir ?? '');
+  }
+
+  /** The private clone (kept when a commit could not be pushed). */
+  get workTree(): string | undefined {
+    return this.cloneDir;
+  }
+
+  async load(): Promise<Memory> {
+    const git = await this.repo();
+    const tip = await this.fetchTip(git);
+    this.loaded = true;
+    this.base = { oids: new Map(), states: {}, ...(tip ? { tip } : {}) };
+    if (!tip) {
+      this.options.journal?.setBase({});
+      return emptyMemory();
+    }
+    const memory = await this.readMemory(git, tip);
+    this.options.journal?.setBase(this.base.states);
+    return memory;
+  }
+
+  /** Records changes in the journal before anything can go wrong (the post step pushes it). */
+  async stage(changes: FileChange[], message?: string): Promise<void> {
+    await this.options.journal?.stage(changes, message);
+  }
+
+  async commit(
+    changes: FileChange[],
+    message: string,
+    options: { baseStates?: Record<string, ServerState | null> } = {},
+  ): Promise<GitCommitResult> {
+    await this.stage(changes, message);
+    const git = await this.repo();
+    const baseStates = options.baseStates ?? this.base.states;
+    const max = Math.max(1, this.options.maxAttempts ?? 8);
+    let last: { sha: string; error: string } | undefined;
+    for (let attempt = 1; attempt <= max; attempt++) {
+      const tip = attempt === 1 && this.loaded ? this.base.tip : await this.fetchTip(git);
+      const { final, merged } = await this.rebase(git, tip, changes, baseStates);
+      const sha = await this.writeCommit(git, tip, final, message);
+      if (!sha) return this.done(tip ?? '', attempt, merged);
+      const push = await git.run(['push', '--porcelain', 'origin', `${sha}:refs/heads/${this.branch}`], {
+        allowFailure: true,
+      });
+      if (push.exitCode === 0) return this.done(sha, attempt, merged);
+      last = { sha, error: git.scrub(push.stderr.trim() || push.stdout.trim()) };
+      this.log(`state branch: push attempt ${attempt}/${max} rejected: ${last.error.split('\n').at(-1)}`);
+      if (attempt < max) await this.clock.sleep(this.backoff(attempt));
+    }
+    return this.keepLocal(git, last, max);
+  }
+
+  /** Removes the private clone (skip it when a commit was kept there unpushed). */
+  async dispose(): Promise<void> {
+    if (this.cloneDir) await rm(this.cloneDir, { recursive: true, force: true });
+    this.cloneDir = undefined;
+    this.git = undefined;
+  }
+
+  // ---- private clone and fetch ------------------------------------------------------------
+
+  private async repo(): Promise<Git> {
+    if (this.git) return this.git;
+    const url = this.options.localDir ? await this.ensureLocalRepo(this.options.localDir) : this.options.remoteUrl;
+    const root = this.options.workDir ?? process.env.RUNNER_TEMP ?? tmpdir();
+    await mkdir(root, { recursive: true });
+    this.cloneDir = await mkdtemp(join(root, 'claudeops-state-'));
+    const git = new Git(this.cloneDir, this.gitOptions());
+    await git.run(['init', '-q']);
+    await git.run(['remote', 'add', 'origin', url ?? '']);
+    this.git = git;
+    return git;
+  }
+
+  private gitOptions() {
+    const identity = this.options.identity ?? DEFAULT_IDENTITY;
+    const config: Record<string, string> = {
+      'user.name': identity.name,
+      'user.email': identity.email,
+      'commit.gpgSign': 'false',
+      'core.hooksPath': '/dev/null',
+      'gc.auto': '0',
+      'maintenance.auto': 'false',
+    };
+    const token = this.options.token;
+    if (!token) return { config };
+    const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+    this.options.mask?.(token);
+    this.options.mask?.(header.slice('AUTHORIZATION: basic '.length));
+    return { config, secretConfig: { 'http.extraHeader': header }, secrets: [token, header] };
+  }
+
+  /** Local mode: a plain repository whose checked-out branch follows every push. */
+  private async ensureLocalRepo(dir: string): Promise<string> {
+    const path = resolve(dir);
+    if (await exists(join(path, '.git'))) return path;
+    if ((await exists(join(path, 'HEAD'))) && (await exists(join(path, 'objects')))) return path;
+    await mkdir(path, { recursive: true });
+    const git = new Git(path);
+    await git.run(['init', '-q', `--initial-branch=${this.branch}`]);
+    await git.run(['config', 'receive.denyCurrentBranch', 'updateInstead']);
+    await git.run(['config', 'uploadpack.allowFilter', 'true']);
+    return path;
+  }
+
+  /** Shallow, blob-less fetch of the branch tip; undefined when the branch does not exist yet. */
+  private async fetchTip(git: Git): Promise<string | undefined> {
+    const ref = `refs/remotes/origin/${this.branch}`;
+    const args = ['fetch', '-q', '--depth=1', '--no-tags', 'origin', `+refs/heads/${this.branch}:${ref}`];
+    const result = await git.run(this.partial ? [...args.slice(0, 2), '--filter=blob:none', ...args.slice(2)] : args, {
+      allowFailure: true,
+    });
+    if (result.stderr.includes('filtering not recognized')) this.partial = false;
+    if (result.exitCode !== 0) {
+      if (/couldn't find remote ref/i.test(result.stderr)) return undefined;
+      throw new Error(git.scrub(`state branch: fetch of ${this.branch} failed: ${result.stderr.trim()}`));
+    }
+    return (await git.run(['rev-parse', ref])).stdout.trim();
+  }
+
+  /** Fetches the blobs a blob-less clone lacks, all in one request. */
+  private async fetchBlobs(git: Git, oids: readonly string[]): Promise<void> {
+    const missing = [...new Set(oids)].filter((o) => !this.present.has(o));
+    if (this.partial && missing.length) {
+      const args = ['-c', 'fetch.negotiationAlgorithm=noop', 'fetch', '-q', '--no-tags', '--no-write-fetch-head'];
+      await git.run([...args, '--recurse-submodules=no', '--filter=blob:none', '--stdin', 'origin'], {
+        input: `${missing.join('\n')}\n`,
+      });
+    }
+    for (const o of missing) this.present.add(o);
+  }
+
+  private async read(git: Git, entries: readonly TreeEntry[]): Promise<Map<string, string>> {
+    const blobs = entries.filter((e) => e.type === 'blob');
+    await this.fetchBlobs(
+      git,
+      blobs.map((e) => e.oid),
+    );
+    const byOid = await readBlobs(
+      git,
+      blobs.map((e) => e.oid),
+    );
+    return new Map(blobs.map((e) => [e.path, byOid.get(e.oid) ?? '']));
+  }
+
+  // ---- load -------------------------------------------------------------------------------
+
+  private async readMemory(git: Git, tip: string): Promise<Memory> {
+    const memory = emptyMemory();
+    const top = await lsTree(git, tip, ['health/', 'actions/', 'issues/', 'approvals/', 'state/']);
+    const dirs = (prefix: string) =>
+      top
+        .filter((e) => e.type === 'tree' && e.path.startsWith(prefix))
+        .map((e) => e.path.slice(prefix.length))
+        .filter((d) => DAY_DIR.test(d))
+        .sort();
+    const now = this.clock.now();
+    const since = new Date(now.getTime() - 86_400_000);
+    const actionDays = dirs('actions/').filter((d) => d >= since.toISOString().slice(0, 10));
+    const deep = await lsTree(git, tip, [
+      ...dirs('health/')
+        .slice(-3)
+        .map((d) => `health/${d}/`),
+      ...actionDays.map((d) => `actions/${d}/`),
+    ]);
+    const reports = deep
+      .filter((e) => e.path.startsWith('health/') && e.path.endsWith('.md'))
+      .sort((a, b) => a.path.localeCompare(b.path))
+      .slice(-3);
+    const actions = deep.filter((e) => e.path.startsWith('actions/') && stampOf(e.path) >= since.toISOString());
+    const flat = (dir: string, ext: string) =>
+      top.filter((e) => e.type === 'blob' && e.path.startsWith(dir) && e.path.endsWith(ext));
+    const issues = flat('issues/', '.md');
+    const approvals = flat('approvals/', '.md');
+    const states = flat('state/', '.json');
+    const files = await this.read(git, [...reports, ...actions, ...issues, ...approvals, ...states]);
+    const file = (e: TreeEntry): MemoryFile => ({ path: e.path, content: files.get(e.path) ?? '' });
+    memory.reports = reports.map(file);
+    memory.recentActions = actions.map(file);
+    memory.approvals = approvals.map(file);
+    memory.openIssues = issues.map(file).filter((f) => isOpenIssue(f.content));
+    for (const e of [...issues, ...states]) this.base.oids.set(e.path, e.oid);
+    this.readStates(memory, states.map(file));
+    memory.lastRunAt = lastRunOf(memory, reports.at(-1)?.path);
+    return memory;
+  }
+
+  private readStates(memory: Memory, files: MemoryFile[]): void {
+    for (const f of files) {
+      const server = f.path.slice('state/'.length, -'.json'.length);
+      const parsed = parseServerState(f.content, server);
+      if (parsed.ok) {
+        memory.servers[parsed.state.server] = parsed.state;
+        this.base.states[f.path] = parsed.state;
+      } else {
+        this.base.states[f.path] = null;
+        memory.warnings.push(
+          `memory: ${f.path} on the state branch is unreadable (${parsed.error}); ${server} starts with fresh ` +
+            'memory this run and the file will be rewritten',
+        );
+      }
+    }
+  }
+
+  // ---- commit -----------------------------------------------------------------------------
+
+  /** This run's changes as they must land on `tip`: state and issue files merged, README, retention. */
+  private async rebase(
+    git: Git,
+    tip: string | undefined,
+    changes: readonly FileChange[],
+    baseStates: Record<string, ServerState | null>,
+  ): Promise<{ final: FileChange[]; merged: string[] }> {
+    const final = new Map(changes.map((c) => [c.path, c]));
+    const merged: string[] = [];
+    if (!tip) {
+      if (!final.has('README.md')) final.set('README.md', { path: 'README.md', content: README });
+      return { final: [...final.values()], merged };
+    }
+    const touched = changes.filter((c) => c.content !== undefined && /^(state|issues)\//.test(c.path));
+    const atTip = await lsTree(
+      git,
+      tip,
+      touched.map((c) => c.path),
+    );
+    // issue files always merge (a reopened issue's history lives only on the branch); state files
+    // only when another run changed them since this run read them
+    const changed = atTip.filter(
+      (e) => e.type === 'blob' && (e.path.startsWith('issues/') || this.base.oids.get(e.path) !== e.oid),
+    );
+    const theirs = await this.read(git, changed);
+    for (const [path, content] of theirs) {
+      const ours = final.get(path)?.content;
+      if (ours === undefined) continue;
+      const result = path.startsWith('state/') ? mergeState(path, ours, content, baseStates[path]) : undefined;
+      final.set(path, { path, content: result ?? mergeIssueFiles(ours, content) });
+      if (path.startsWith('state/')) merged.push(path);
+    }
+    for (const change of await this.retention(git, tip)) if (!final.has(change.path)) final.set(change.path, change);
+    return { final: [...final.values()], merged };
+  }
+
+  /** Reports and action logs older than the retention window → monthly summaries, originals deleted. */
+  private async retention(git: Git, tip: string): Promise<FileChange[]> {
+    const days = this.options.retentionDays;
+    if (days === undefined) return [];
+    const top = await lsTree(
+      git,
+      tip,
+      ROLLED_KINDS.map((k) => `${k}/`),
+    );
+    const out: FileChange[] = [];
+    for (const kind of ROLLED_KINDS) {
+      const dayDirs = top.filter((e) => e.type === 'tree' && e.path.startsWith(`${kind}/`));
+      const expired = expiredDays(
+        dayDirs.map((e) => e.path.slice(kind.length + 1)),
+        this.clock.now(),
+        days,
+      );
+      if (expired.length) out.push(...(await this.rollUpDays(git, tip, kind, expired)));
+    }
+    return out;
+  }
+
+  private async rollUpDays(git: Git, tip: string, kind: RolledKind, days: string[]): Promise<FileChange[]> {
+    const files = await lsTree(
+      git,
+      tip,
+      days.map((d) => `${kind}/${d}/`),
+      true,
+    );
+    const months = [...new Set(days.map((d) => d.slice(0, 7)))];
+    const summaries = await lsTree(
+      git,
+      tip,
+      months.map((m) => summaryPath(kind, m)),
+    );
+    const contents = await this.read(git, [...files, ...summaries]);
+    const out: FileChange[] = [];
+    for (const month of months) {
+      const inMonth = files.filter((f) => f.path.startsWith(`${kind}/${month}-`));
+      const rows = inMonth.map((f) => ({ path: f.path, content: contents.get(f.path) ?? '' }));
+      const path = summaryPath(kind, month);
+      out.push({ path, content: rollUp(kind, month, contents.get(path), rows) });
+      out.push(...inMonth.map((f) => ({ path: f.path })));
+    }
+    return out;
+  }
+
+  /** Builds the commit in a private index; undefined when it would change nothing. */
+  private async writeCommit(
+    git: Git,
+    tip: string | undefined,
+    changes: readonly FileChange[],
+    message: string,
+  ): Promise<string | undefined> {
+    const index = join(this.cloneDir ?? '', '.git', 'claudeops-index');
+    const env = { GIT_INDEX_FILE: index };
+    await rm(index, { force: true });
+    await git.run(tip ? ['read-tree', tip] : ['read-tree', '--empty'], { env });
+    const writes = changes.filter((c): c is Required<FileChange> => c.content !== undefined);
+    const oids = await this.hashBlobs(git, writes);
+    const lines = [
+      ...writes.map((c, i) => `100644 blob ${oids[i]}\t${c.path}`),
+      ...changes.filter((c) => c.content === undefined).map((c) => `0 ${'0'.repeat(40)}\t${c.path}`),
+    ];
+    await git.run(['update-index', '--index-info'], { env, input: `${lines.join('\n')}\n` });
+    const tree = (await git.run(['write-tree'], { env })).stdout.trim();
+    if (tip && (await git.run(['rev-parse', `${tip}^{tree}`])).stdout.trim() === tree) return undefined;
+    const parent = tip ? ['-p', tip] : [];
+    return (await git.run(['commit-tree', tree, ...parent], { input: message })).stdout.trim();
+  }
+
+  private async hashBlobs(git: Git, writes: readonly Required<FileChange>[]): Promise<string[]> {
+    if (writes.length === 0) return [];
+    const dir = join(this.cloneDir ?? '', '.git', 'claudeops-blobs');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir);
+    const files = await Promise.all(
+      writes.map(async (c, i) => {
+        const file = join(dir, String(i));
+        await writeFile(file, c.content);
+        return file;
+      }),
+    );
+    const { stdout } = await git.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+      input: `${files.join('\n')}\n`,
+    });
+    const oids = stdout.trim().split('\n');
+    for (const o of oids) this.present.add(o);
+    return oids;
+  }
+
+  private async done(sha: string, attempts: number, merged: string[]): Promise<GitCommitResult> {
+    await this.options.journal?.markCommitted();
+    return { sha, pushed: true, branch: this.branch, location: this.location, attempts, merged };
+  }
+
+  /** Every push failed: the commit stays in the private clone's branch, and the run says so. */
+  private async keepLocal(
+    git: Git,
+    last: { sha: string; error: string } | undefined,
+    attempts: number,
+  ): Promise<GitCommitResult> {
+    if (last) await git.run(['update-ref', `refs/heads/${this.branch}`, last.sha]);
+    const result: GitCommitResult = {
+      sha: last?.sha ?? '',
+      pushed: false,
+      branch: this.branch,
+      location: this.cloneDir ?? '',
+      attempts,
+      merged: [],
+    };
+    if (last) result.error = last.error;
+    return result;
+  }
+
+  private backoff(attempt: number): number {
+    const base = (this.options.retryBaseMs ?? 200) * 2 ** (attempt - 1);
+    const random = this.options.random ?? Math.random;
+    return Math.min(5000, base) * (0.5 + random());
+  }
+
+  private log(message: string): void {
+    this.options.log?.(message);
+  }
+}
+
+/** 3-way merge of one state file; our version wins when the other cannot be read. */
+function mergeState(path: string, ours: string, theirs: string, base: ServerState | null | undefined): string {
+  const server = path.slice('state/'.length, -'.json'.length);
+  const o = parseServerState(ours, server);
+  if (!o.ok) return ours;
+  const t = parseServerState(theirs, server);
+  return serializeServerState(mergeServerStates(base ?? undefined, o.state, t.ok ? t.state : undefined));
+}
+
+/** health/2026-01-02/101500-… and actions/2026-01-02/101500-… → 2026-01-02T10:15:00 */
+function stampOf(path: string): string {
+  const m = /\/(\d{4}-\d{2}-\d{2})(?:\/|-)(\d{2})(\d{2})(\d{2})/.exec(path);
+  return m ? `${m[1]}T${m[2]}:${m[3]}:${m[4]}.000Z` : '';
+}
+
+function lastRunOf(memory: Memory, newestReport: string | undefined): string | undefined {
+  const times = Object.values(memory.servers)
+    .map((s) => s.lastRun)
+    .filter((t): t is string => Boolean(t));
+  const fromReport = newestReport ? stampOf(newestReport) : '';
+  if (fromReport) times.push(fromReport);
+  return times.sort().at(-1);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The workspace checkout's `origin` (GITHUB_WORKSPACE), else GITHUB_SERVER_URL/GITHUB_REPOSITORY. */
+export async function workspaceRemoteUrl(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (env.GITHUB_WORKSPACE) {
+    const result = await new Git(env.GITHUB_WORKSPACE).run(['remote', 'get-url', 'origin'], { allowFailure: true });
+    if (result.exitCode === 0 && result.stdout.trim()) return result.stdout.trim();
+  }
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY) return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}.git`;
+  return undefined;
+}
+
+export function createGitStateStore(options: GitStateStoreOptions): GitStateStore {
+  return new GitStateStore(options);
+}

@@ -1,0 +1,205 @@
+/**
+ * The read-only diagnostics Claude may ask for (`run_diagnostic`): fixed commands with typed,
+ * validated, shell-quoted arguments, built with the same template mechanism as the remediation
+ * catalog. Nothing here changes a server. Pure.
+ */
+import type { ServerConfig, ServiceConfig } from '../config/schema.js';
+import {
+  type Fragment,
+  type ParamSpec,
+  type Result,
+  renderFragments,
+  validateParams,
+} from '../remediate/catalog.js';
+
+export interface Diagnostic {
+  id: string;
+  description: string;
+  params: Readonly<Record<string, ParamSpec>>;
+  template(params: Readonly<Record<string, string>>): Fragment[];
+}
+
+const PATH: ParamSpec = {
+  kind: 'pattern',
+  // absolute, plain characters, no `.`/`..` segments
+  pattern: /^(?!.*\/\.\.?(?:\/|$))\/[A-Za-z0-9._@+/-]{0,200}$/,
+  maxLength: 200,
+  description: 'an absolute directory path',
+};
+const CONTAINER: ParamSpec = {
+  kind: 'pattern',
+  pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
+  maxLength: 128,
+  description: 'a docker container name',
+};
+
+const STATUS: Record<ServiceConfig['manager'], Fragment[]> = {
+  systemd: ['systemctl status --no-pager -l ', { param: 'service' }, ' 2>&1 | head -n 40'],
+  sysv: ['service ', { param: 'service' }, ' status 2>&1 | head -n 40'],
+  supervisor: ['supervisorctl status ', { param: 'service' }, ' 2>&1'],
+  pm2: ['pm2 describe ', { param: 'service' }, ' 2>&1 | head -n 60'],
+  docker: [
+    "docker inspect --format 'status={{.State.Status}} exit={{.State.ExitCode}} restarts={{.RestartCount}} started={{.State.StartedAt}} error={{.State.Error}}' ",
+    { param: 'service' },
+    ' 2>&1',
+  ],
+};
+
+const LOGS: Record<ServiceConfig['manager'], Fragment[]> = {
+  systemd: ['journalctl -u ', { param: 'service' }, ' -n 100 --no-pager -o short-iso 2>&1'],
+  sysv: [
+    'tail -n 2000 /var/log/syslog /var/log/messages 2>/dev/null | grep -F -e ',
+    { param: 'service' },
+    ' | tail -n 100',
+  ],
+  supervisor: [
+    'supervisorctl tail -8000 ',
+    { param: 'service' },
+    ' stderr 2>&1; supervisorctl tail -4000 ',
+    { param: 'service' },
+    ' 2>&1',
+  ],
+  pm2: ['pm2 logs ', { param: 'service' }, ' --lines 100 --nostream --raw 2>&1'],
+  docker: ['docker logs --tail 100 --timestamps ', { param: 'service' }, ' 2>&1'],
+};
+
+function byService(services: readonly ServiceConfig[], table: typeof STATUS) {
+  return (params: Readonly<Record<string, string>>): Fragment[] => {
+    const service = services.find((s) => s.name === params.service);
+    if (!service) throw new Error(`unknown service ${params.service}`);
+    return table[service.manager];
+  };
+}
+
+const PG_QUERY =
+  "select pid, usename, state, wait_event_type, now() - query_start as age, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) as query from pg_stat_activity where pid <> pg_backend_pid() order by age desc nulls last limit 25";
+
+function serviceDiagnostics(server: ServerConfig): Diagnostic[] {
+  if (server.services.length === 0) return [];
+  const service: ParamSpec = {
+    kind: 'enum',
+    values: server.services.map((s) => s.name),
+    description: 'a configured service',
+  };
+  return [
+    {
+      id: 'service_status',
+      description: 'Status of a configured service from its manager.',
+      params: { service },
+      template: byService(server.services, STATUS),
+    },
+    {
+      id: 'service_logs',
+      description: 'Last 100 log lines of a configured service.',
+      params: { service },
+      template: byService(server.services, LOGS),
+    },
+  ];
+}
+
+const FIXED: Diagnostic[] = [
+  {
+    id: 'journal_errors',
+    description: 'Errors (priority err and worse) in the system journal over the last 6 hours.',
+    params: {},
+    template: () => [
+      "journalctl -p err -n 100 --no-pager -o short-iso --since '6 hours ago' 2>&1 || tail -n 100 /var/log/syslog 2>&1",
+    ],
+  },
+  {
+    id: 'kernel_errors',
+    description: 'Kernel errors (OOM killer, disk I/O errors) from dmesg.',
+    params: {},
+    template: () => ['dmesg -T --level=err,crit,alert,emerg 2>&1 | tail -n 50'],
+  },
+  {
+    id: 'failed_units',
+    description: 'systemd units in the failed state.',
+    params: {},
+    template: () => ['systemctl --failed --no-pager 2>&1'],
+  },
+  {
+    id: 'top_processes',
+    description: 'Processes using the most CPU, then the most memory; free memory.',
+    params: {},
+    template: () => [
+      'ps -eo pid,ppid,user,pcpu,pmem,rss,etime,stat,comm --sort=-pcpu 2>&1 | head -n 20; echo; ps -eo pid,user,pmem,rss,comm --sort=-rss 2>&1 | head -n 15; echo; free -m 2>&1',
+    ],
+  },
+  {
+    id: 'disk_usage',
+    description: 'Sizes (KiB) of the entries of a directory on the same filesystem, largest first.',
+    params: { path: PATH },
+    template: () => ['du -x -k -d 1 ', { param: 'path' }, ' 2>/dev/null | sort -rn | head -n 25'],
+  },
+  {
+    id: 'large_files',
+    description: 'Files over 100 MB under a directory (same filesystem), largest first.',
+    params: { path: PATH },
+    template: () => [
+      'find ',
+      { param: 'path' },
+      " -xdev -type f -size +100M -printf '%s %TY-%Tm-%Td %p\\n' 2>/dev/null | sort -rn | head -n 20",
+    ],
+  },
+  {
+    id: 'listening_ports',
+    description: 'Listening TCP/UDP sockets and their processes.',
+    params: {},
+    template: () => ['(ss -ltnup 2>/dev/null || netstat -ltnup 2>/dev/null) | head -n 60'],
+  },
+  {
+    id: 'docker_ps',
+    description: 'All docker containers with status.',
+    params: {},
+    template: () => ["docker ps -a --format '{{.Names}}\\t{{.Status}}\\t{{.Image}}' 2>&1 | head -n 60"],
+  },
+  {
+    id: 'docker_logs',
+    description: 'Last 100 log lines of a docker container.',
+    params: { container: CONTAINER },
+    template: () => ['docker logs --tail 100 --timestamps ', { param: 'container' }, ' 2>&1'],
+  },
+];
+
+function postgres(server: ServerConfig): Diagnostic[] {
+  if (!server.databases.some((d) => d.kind === 'postgres')) return [];
+  return [
+    {
+      id: 'postgres_activity',
+      description: 'PostgreSQL sessions (pg_stat_activity), oldest first.',
+      params: {},
+      template: () => [
+        'q=',
+        { param: 'query' },
+        '\nif sudo -n -u postgres true 2>/dev/null; then sudo -n -u postgres psql -X -A -F " | " -c "$q" 2>&1; else psql -X -A -F " | " -c "$q" 2>&1; fi',
+      ],
+    },
+  ];
+}
+
+export function buildDiagnostics(server: ServerConfig): Map<string, Diagnostic> {
+  return new Map([...serviceDiagnostics(server), ...FIXED, ...postgres(server)].map((d) => [d.id, d]));
+}
+
+/** Validates untrusted arguments and renders the diagnostic's command. */
+export function renderDiagnostic(diagnostic: Diagnostic, args: unknown): Result<string> {
+  const validated = validateParams(diagnostic, args);
+  if (!validated.ok) return validated;
+  // fixed values the template needs that are not the caller's to choose
+  const values = { ...validated.value, query: PG_QUERY };
+  return { ok: true, value: renderFragments(diagnostic.template(validated.value), values) };
+}
+
+export function describeDiagnostics(diagnostics: Iterable<Diagnostic>): string {
+  const lines: string[] = [];
+  for (const d of diagnostics) {
+    const args = Object.entries(d.params)
+      .map(([n, s]) =>
+        s.kind === 'enum' ? `${n}: one of [${s.values.join(', ')}]` : `${n}: ${s.description}`,
+      )
+      .join('; ');
+    lines.push(`- ${d.id}${args ? ` (${args})` : ''}: ${d.description}`);
+  }
+  return lines.join('\n');
+}

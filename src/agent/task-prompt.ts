@@ -1,0 +1,110 @@
+/**
+ * The per-run task message for Claude: findings (evidence redacted, truncated and fenced as
+ * untrusted), a memory excerpt, and per server the catalog and diagnostics it may use. Pure.
+ * Everything stable (instructions, tool definitions) lives in the cached system prompt instead.
+ */
+import type { Config, Mode, ServerConfig } from '../config/schema.js';
+import { truncate } from '../core/markdown.js';
+import type { Memory } from '../core/memory.js';
+import { redact } from '../core/redact.js';
+import type { TrackedFinding } from '../core/run-record.js';
+import { buildCatalog, type CatalogAction, describeCatalog } from '../remediate/catalog.js';
+import { buildDiagnostics, describeDiagnostics } from './diagnostics.js';
+import { fill, prompt, untrusted } from './prompts.js';
+
+export interface TaskInput {
+  runId: string;
+  task: string;
+  mode: Mode;
+  dryRun: boolean;
+  now: Date;
+  /** findings Claude must diagnose */
+  targets: readonly TrackedFinding[];
+  /** other raised findings, for context */
+  others: readonly TrackedFinding[];
+  memory: Memory;
+  servers: readonly ServerConfig[];
+  reachable: ReadonlySet<string>;
+  config: Pick<Config, 'remediations'>;
+  secrets: readonly string[];
+  nonce: string;
+}
+
+const EVIDENCE_MAX = 1_500;
+
+function findingBlock(f: TrackedFinding, nonce: string, secrets: readonly string[]): string {
+  const head = `### ${f.fingerprint} — ${f.severity}, ${f.lifecycle} since ${f.firstSeen}${f.trend ? ` (${f.trend})` : ''}`;
+  const body = [f.summary, f.evidence ? truncate(f.evidence, EVIDENCE_MAX) : ''].filter(Boolean).join('\n');
+  return `${head}\n${untrusted(redact(body, secrets), nonce, f.fingerprint)}`;
+}
+
+function contextLine(f: TrackedFinding): string {
+  return `- ${f.fingerprint}: ${f.severity}, ${f.lifecycle}`;
+}
+
+/** What the gate would do with an action of this risk in this mode, so Claude does not ask in vain. */
+function allowance(action: CatalogAction, mode: Mode): string {
+  if (mode === 'report') return 'proposal only';
+  if (action.risk === 'high' || (mode === 'safe' && action.risk === 'medium')) return 'needs approval';
+  return 'may run';
+}
+
+function serverBlock(server: ServerConfig, input: TaskInput): string {
+  const head = `### ${server.name}${server.tags.length ? ` (tags: ${server.tags.join(', ')})` : ''}`;
+  if (!input.reachable.has(server.name))
+    return `${head}\nUnreachable in this run: no diagnostics, no actions.`;
+  const actions = [...buildCatalog(server, input.config).actions.values()];
+  const catalog = describeCatalog(actions)
+    .split('\n')
+    .map((line, i) => `${line} [${allowance(actions[i] as CatalogAction, input.mode)}]`)
+    .join('\n');
+  const services = server.services.map((s) => `${s.name} (${s.manager})`).join(', ') || 'none configured';
+  return `${head}\nServices: ${services}\n\nCatalog (action ids for remediate / request_approval):\n${catalog || '(none)'}\n\nDiagnostics (ids for run_diagnostic):\n${describeDiagnostics(buildDiagnostics(server).values())}`;
+}
+
+function frontMatterValue(text: string, key: string): string | undefined {
+  const match = new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(text);
+  return match?.[1]?.replace(/^"|"$/g, '');
+}
+
+function memoryBlock(input: TaskInput): string {
+  const involved = new Set(input.targets.map((f) => f.server));
+  const actions = input.memory.recentActions
+    .filter((a) => involved.has(frontMatterValue(a.content, 'server') ?? ''))
+    .slice(-20)
+    .map((a) => {
+      const v = (k: string) => frontMatterValue(a.content, k) ?? '?';
+      return `- ${v('at')} ${v('server')} ${v('action')} ${v('target')}: ${v('decision')} → ${v('outcome')}`;
+    });
+  const books = [...involved].flatMap((server) =>
+    Object.entries(input.memory.servers[server]?.remediation ?? {}).map(
+      ([key, b]) =>
+        `- ${server} ${key}: ${b.attempts.length} recent attempts, ${b.failures} failures in a row, breaker ${b.breakerOpen ? 'OPEN' : 'closed'}, last ${b.lastOutcome ?? '—'}`,
+    ),
+  );
+  const lines = [
+    `Last recorded run: ${input.memory.lastRunAt ?? 'none (first run)'}`,
+    actions.length ? `Actions in the last 24 h:\n${actions.join('\n')}` : 'No actions in the last 24 h.',
+    books.length ? `Remediation bookkeeping:\n${books.join('\n')}` : '',
+  ];
+  return redact(untrusted(lines.filter(Boolean).join('\n\n'), input.nonce, 'memory'), input.secrets);
+}
+
+export function buildTaskPrompt(input: TaskInput): string {
+  const involved = new Set([...input.targets, ...input.others].map((f) => f.server));
+  const text = fill(prompt('task.md'), {
+    run_id: input.runId,
+    task: input.task,
+    mode: input.mode,
+    dry_run: input.dryRun ? ' · **dry run** (nothing will be executed)' : '',
+    now: input.now.toISOString(),
+    findings: input.targets.map((f) => findingBlock(f, input.nonce, input.secrets)).join('\n\n'),
+    context: input.others.length ? input.others.map(contextLine).join('\n') : 'None.',
+    memory: memoryBlock(input),
+    servers: input.servers
+      .filter((s) => involved.has(s.name))
+      .map((s) => serverBlock(s, input))
+      .join('\n\n'),
+  });
+  return redact(text, input.secrets);
+}

@@ -1,0 +1,188 @@
+/**
+ * The four tools Claude gets (DESIGN §8), their input schemas (zod: validated here, and sent as
+ * JSON Schema from the same definition) and their handlers. Handlers never throw on bad input:
+ * they return a corrective `is_error` result the model can act on.
+ */
+import { z } from 'zod';
+import type { RemoteShell } from '../core/ports.js';
+import { redact } from '../core/redact.js';
+import type { Diagnosis, RunRecord } from '../core/run-record.js';
+import { boundOutput } from '../remediate/executor.js';
+import type { Remediator } from '../remediate/remediator.js';
+import { buildDiagnostics, renderDiagnostic } from './diagnostics.js';
+import type { ToolDefinition } from './model.js';
+import { prompt, untrusted } from './prompts.js';
+
+const short = (max: number) => z.string().min(1).max(max);
+const params = z.record(z.string().max(64), z.string().max(512)).default({});
+
+const actionInput = {
+  server: short(128),
+  action: short(128),
+  params,
+  fingerprint: short(300).optional(),
+  reason: short(1000),
+};
+
+export const TOOL_INPUTS = {
+  run_diagnostic: z.strictObject({ server: short(128), diagnostic: short(64), args: params }),
+  remediate: z.strictObject(actionInput),
+  request_approval: z.strictObject({ ...actionInput, evidence: short(4000) }),
+  report_diagnosis: z.strictObject({
+    diagnoses: z
+      .array(
+        z.strictObject({
+          fingerprint: short(300),
+          root_cause: short(2000),
+          confidence: z.enum(['low', 'medium', 'high']),
+          evidence: z.string().max(4000),
+          next_step: short(2000),
+        }),
+      )
+      .min(1)
+      .max(100),
+    summary: short(4000),
+  }),
+} as const;
+
+export type ToolName = keyof typeof TOOL_INPUTS;
+
+/** Tool definitions, deterministic (so the prompt cache hits), the last one carrying cache_control. */
+export function toolDefinitions(): ToolDefinition[] {
+  const names = Object.keys(TOOL_INPUTS) as ToolName[];
+  return names.map((name, i) => {
+    const { $schema: _ignored, ...schema } = z.toJSONSchema(TOOL_INPUTS[name], { io: 'input' }) as Record<
+      string,
+      unknown
+    >;
+    const tool: ToolDefinition = { name, description: prompt(`tools/${name}.md`), input_schema: schema };
+    return i === names.length - 1 ? { ...tool, cache_control: { type: 'ephemeral' } } : tool;
+  });
+}
+
+export interface ToolResult {
+  content: string;
+  isError: boolean;
+  /** report_diagnosis accepted: the loop may stop */
+  final?: boolean;
+}
+
+export interface ToolContext {
+  record: RunRecord;
+  remediator: Remediator;
+  shells: ReadonlyMap<string, RemoteShell>;
+  secrets: readonly string[];
+  nonce: string;
+  /** fingerprints Claude was asked to diagnose */
+  asked: ReadonlySet<string>;
+  diagnosticTimeoutMs: number;
+}
+
+const error = (content: string): ToolResult => ({ content, isError: true });
+
+function issues(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+}
+
+export async function handleTool(name: string, input: unknown, ctx: ToolContext): Promise<ToolResult> {
+  if (!Object.hasOwn(TOOL_INPUTS, name)) {
+    return error(`unknown tool "${name.slice(0, 64)}"; the tools are ${Object.keys(TOOL_INPUTS).join(', ')}`);
+  }
+  const tool = name as ToolName;
+  const parsed = TOOL_INPUTS[tool].safeParse(input);
+  if (!parsed.success)
+    return error(`invalid input for ${tool}: ${issues(parsed.error)}. Fix the arguments and call again.`);
+  switch (tool) {
+    case 'run_diagnostic':
+      return runDiagnostic(parsed.data as z.output<(typeof TOOL_INPUTS)['run_diagnostic']>, ctx);
+    case 'remediate':
+    case 'request_approval':
+      return remediate(tool, parsed.data as z.output<(typeof TOOL_INPUTS)['request_approval']>, ctx);
+    case 'report_diagnosis':
+      return reportDiagnosis(parsed.data as z.output<(typeof TOOL_INPUTS)['report_diagnosis']>, ctx);
+  }
+}
+
+async function runDiagnostic(
+  input: z.output<(typeof TOOL_INPUTS)['run_diagnostic']>,
+  ctx: ToolContext,
+): Promise<ToolResult> {
+  const server = ctx.remediator.serverConfig(input.server);
+  const shell = ctx.shells.get(input.server);
+  if (!server || !shell) return error(`server "${input.server}" is not reachable in this run`);
+  const diagnostics = buildDiagnostics(server);
+  const diagnostic = diagnostics.get(input.diagnostic);
+  if (!diagnostic) {
+    return error(
+      `unknown diagnostic "${input.diagnostic}" on ${server.name}; available: ${[...diagnostics.keys()].join(', ')}`,
+    );
+  }
+  const command = renderDiagnostic(diagnostic, input.args);
+  if (!command.ok) return error(`invalid args for ${diagnostic.id}: ${command.error}`);
+  try {
+    const result = await shell.run(`${command.value}\n`, { timeoutMs: ctx.diagnosticTimeoutMs });
+    const text = boundOutput(
+      redact(`${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`, ctx.secrets),
+      6_000,
+    );
+    const status = result.timedOut ? 'timed out' : `exit ${result.code}`;
+    return {
+      content: `${diagnostic.id} on ${server.name} (${status}):\n${untrusted(text || '(no output)', ctx.nonce, `${server.name}:${diagnostic.id}`)}`,
+      isError: false,
+    };
+  } catch (e) {
+    return error(`${diagnostic.id} on ${server.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+async function remediate(
+  tool: 'remediate' | 'request_approval',
+  input: z.output<(typeof TOOL_INPUTS)['request_approval']> | z.output<(typeof TOOL_INPUTS)['remediate']>,
+  ctx: ToolContext,
+): Promise<ToolResult> {
+  const action = await ctx.remediator.remediate({
+    server: input.server,
+    action: input.action,
+    params: input.params,
+    fingerprint: input.fingerprint,
+    reason: input.reason,
+    evidence: 'evidence' in input ? input.evidence : undefined,
+    requestedBy: 'claude',
+    intent: tool === 'request_approval' ? 'propose' : 'auto',
+  });
+  const lines = [`decision: ${action.decision}`, `reason: ${action.reason}`];
+  if (action.outcome && action.outcome !== 'not-run') lines.push(`outcome: ${action.outcome}`);
+  if (action.verification) lines.push(`verification: ${action.verification}`);
+  if (action.output !== undefined) {
+    lines.push(
+      `exit code: ${action.exitCode ?? 'none'}`,
+      untrusted(action.output || '(no output)', ctx.nonce, `${action.server}:${action.action}`),
+    );
+  }
+  return { content: lines.join('\n'), isError: action.decision === 'deny' };
+}
+
+function reportDiagnosis(
+  input: z.output<(typeof TOOL_INPUTS)['report_diagnosis']>,
+  ctx: ToolContext,
+): ToolResult {
+  const unknown = input.diagnoses.map((d) => d.fingerprint).filter((f) => !ctx.asked.has(f));
+  if (unknown.length > 0) {
+    return error(
+      `unknown fingerprint(s): ${unknown.join(', ')}; use exactly these: ${[...ctx.asked].join(', ')}`,
+    );
+  }
+  const diagnoses: Diagnosis[] = input.diagnoses.map((d) => ({
+    fingerprint: d.fingerprint,
+    rootCause: redact(d.root_cause, ctx.secrets),
+    confidence: d.confidence,
+    evidence: redact(d.evidence, ctx.secrets),
+    nextStep: redact(d.next_step, ctx.secrets),
+  }));
+  const covered = new Set(diagnoses.map((d) => d.fingerprint));
+  ctx.record.diagnoses = [...ctx.record.diagnoses.filter((d) => !covered.has(d.fingerprint)), ...diagnoses];
+  ctx.record.narrative = redact(input.summary, ctx.secrets);
+  const missing = [...ctx.asked].filter((f) => !covered.has(f));
+  const note = missing.length > 0 ? ` Not covered: ${missing.join(', ')}.` : '';
+  return { content: `recorded ${diagnoses.length} diagnoses.${note}`, isError: false, final: true };
+}

@@ -1,0 +1,207 @@
+/**
+ * Collects a fleet: per server one connection and ONE `shell.run(script)` with every applicable
+ * probe, then the output is split and parsed. Servers are visited with bounded parallelism; one
+ * server failing (connect error, timeout, dropped session) never stops the others.
+ *
+ *   collectFleet(servers, transportFor, options) → { observations, shells, cursors }
+ *
+ * transportFor: one Transport for every server, or a function picking one per server (ssh/local).
+ *
+ * options (all optional):
+ *   parallelism        servers collected at once (default 10; the pipeline passes
+ *                      config.defaults.parallelism)
+ *   nonce              section-marker nonce (default: 24 random hex chars, new per run)
+ *   cursorsFor(server) the cursors the previous run saved for this server (log offsets,
+ *                      journal cursors); default none (first run)
+ *   commandTimeoutMs   limit for the collector script (default 120 s)
+ *   connectTimeoutMs   safety net around transport.connect (default 60 s); the transport's own
+ *                      connect timeout should be shorter
+ *   probes             probe registry (default ALL_PROBES)
+ *   runnerChecks       checks made from the runner itself, merged into the observation's probes
+ *                      (default: adapters/runner-checks; pass false to skip)
+ *   now                clock for startedAt (default new Date())
+ *
+ * Results: `observations` in the servers' order; `shells` holds the open session of every
+ * server whose collection came back (for diagnostics and remediation; the caller closes them);
+ * `cursors` holds, per server, the previous cursors updated with this run's (unchanged when the
+ * server was unreachable, so no log line is skipped).
+ */
+import { randomBytes } from 'node:crypto';
+import { runnerChecks as defaultRunnerChecks, type RunnerCheckResults } from './adapters/runner-checks.js';
+import type { ServerConfig } from './config/schema.js';
+import type { RemoteShell, Transport } from './core/ports.js';
+import type { ServerObservation } from './core/types.js';
+import { buildCollectorScript, splitSections } from './probes/collector-script.js';
+import { ALL_PROBES } from './probes/index.js';
+import type { Probe } from './probes/probe.js';
+
+export interface CollectOptions {
+  parallelism?: number;
+  nonce?: string;
+  cursorsFor?: (server: ServerConfig) => Record<string, string>;
+  commandTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  probes?: readonly Probe[];
+  runnerChecks?: ((server: ServerConfig) => Promise<RunnerCheckResults>) | false;
+  now?: () => Date;
+}
+
+export interface FleetCollection {
+  observations: ServerObservation[];
+  shells: Map<string, RemoteShell>;
+  cursors: Map<string, Record<string, string>>;
+}
+
+export const newNonce = (): string => randomBytes(12).toString('hex');
+
+export async function collectFleet(
+  servers: readonly ServerConfig[],
+  transports: Transport | ((server: ServerConfig) => Transport),
+  options: CollectOptions = {},
+): Promise<FleetCollection> {
+  const nonce = options.nonce ?? newNonce();
+  const transportFor = typeof transports === 'function' ? transports : () => transports;
+  const result: FleetCollection = { observations: [], shells: new Map(), cursors: new Map() };
+  const observations: ServerObservation[] = new Array(servers.length);
+  await eachLimited(servers, options.parallelism ?? 10, async (server, index) => {
+    const previous = options.cursorsFor?.(server) ?? {};
+    const collected = await collectServer(server, transportFor(server), { ...options, nonce }, previous);
+    observations[index] = collected.observation;
+    result.cursors.set(server.name, collected.cursors);
+    if (collected.shell) result.shells.set(server.name, collected.shell);
+  });
+  result.observations = observations;
+  return result;
+}
+
+/** Runs fn over items with at most `limit` in flight; never rejects (fn must not throw). */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      const item = items[index];
+      if (item !== undefined) await fn(item, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+interface ServerCollection {
+  observation: ServerObservation;
+  shell?: RemoteShell;
+  cursors: Record<string, string>;
+}
+
+async function collectServer(
+  server: ServerConfig,
+  transport: Transport,
+  options: CollectOptions & { nonce: string },
+  previous: Record<string, string>,
+): Promise<ServerCollection> {
+  const started = options.now?.() ?? new Date();
+  const t0 = performance.now();
+  const runner = options.runnerChecks === false ? undefined : (options.runnerChecks ?? defaultRunnerChecks);
+  // Runner-side checks need no session: they run while the SSH round trip is in flight.
+  const runnerPromise = runner ? runner(server).catch(() => undefined) : Promise.resolve(undefined);
+  const base = { server: server.name, startedAt: started.toISOString(), bytes: 0, roundTrips: 0 };
+  const unreachable = (error: string): ServerCollection => ({
+    observation: { ...base, reachable: false, error, durationMs: elapsed(t0), probes: {}, probeErrors: {} },
+    cursors: previous,
+  });
+
+  let shell: RemoteShell;
+  const connecting = transport.connect(server);
+  try {
+    shell = await withTimeout(connecting, options.connectTimeoutMs ?? 60_000, 'connect');
+  } catch (error) {
+    // A connect that completes after our deadline must not leak its session.
+    connecting.then((late) => late.close()).catch(() => undefined);
+    await runnerPromise;
+    return unreachable(messageOf(error));
+  }
+
+  const probes = options.probes ?? ALL_PROBES;
+  const script = buildCollectorScript(server, probes, { nonce: options.nonce, cursors: previous });
+  const timeoutMs = options.commandTimeoutMs ?? 120_000;
+  let run: Awaited<ReturnType<RemoteShell['run']>>;
+  try {
+    run = await shell.run(script, { timeoutMs });
+  } catch (error) {
+    await shell.close().catch(() => undefined);
+    await runnerPromise;
+    return unreachable(`collector failed: ${messageOf(error)}`);
+  }
+  const sections = splitSections(run.stdout, options.nonce);
+  if (sections.size === 0) {
+    await shell.close().catch(() => undefined);
+    await runnerPromise;
+    const why = run.timedOut
+      ? `collector timed out after ${Math.round(timeoutMs / 1000)} s`
+      : `collector printed no sections (exit ${run.code}): ${run.stderr.trim().slice(0, 300)}`;
+    return unreachable(why);
+  }
+
+  const parsed = parseSections(server, probes, sections, run.timedOut);
+  const runnerResults = await runnerPromise;
+  Object.assign(parsed.probes, runnerResults?.probes ?? {});
+  Object.assign(parsed.probeErrors, runnerResults?.errors ?? {});
+  return {
+    observation: {
+      ...base,
+      reachable: true,
+      durationMs: elapsed(t0),
+      bytes: Buffer.byteLength(run.stdout),
+      roundTrips: 1,
+      probes: parsed.probes,
+      probeErrors: parsed.probeErrors,
+    },
+    shell,
+    cursors: { ...previous, ...parsed.cursors },
+  };
+}
+
+function parseSections(
+  server: ServerConfig,
+  probes: readonly Probe[],
+  sections: ReturnType<typeof splitSections>,
+  timedOut: boolean,
+) {
+  const out = {
+    probes: {} as Record<string, unknown>,
+    probeErrors: {} as Record<string, string>,
+    cursors: {} as Record<string, string>,
+  };
+  for (const probe of probes.filter((p) => p.applies(server))) {
+    const section = sections.get(probe.id);
+    if (!section?.complete) {
+      out.probeErrors[probe.id] = timedOut
+        ? 'the collector timed out before this probe finished'
+        : 'the collector output ended before this probe finished';
+      continue;
+    }
+    try {
+      const data = probe.parse(section.output, server);
+      out.probes[probe.id] = data;
+      Object.assign(out.cursors, probe.cursors?.(data) ?? {});
+    } catch (error) {
+      out.probeErrors[probe.id] = `could not parse output: ${messageOf(error)}`;
+    }
+  }
+  return out;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const elapsed = (t0: number) => Math.round(performance.now() - t0);
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

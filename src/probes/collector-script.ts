@@ -1,0 +1,100 @@
+import type { ServerConfig } from '../config/schema.js';
+import { shellQuote } from '../core/shell-quote.js';
+import type { Probe, ProbeContext } from './probe.js';
+
+/**
+ * One POSIX sh script per server from all applicable probes (one round trip), and the split of
+ * its output back into sections.
+ *
+ * Each section is framed by marker lines that carry a per-run random nonce. The nonce only
+ * exists in the script (sent on stdin, not on a command line), so nothing the server prints —
+ * a log line, a response body — can end a section early or fake one.
+ */
+
+/** Shell helpers every snippet may use. */
+export const PRELUDE = [
+  'LC_ALL=C; export LC_ALL',
+  // Non-login SSH sessions often lack the sbin directories where ss, service, runuser live.
+  'PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"; export PATH',
+  'co_have() { command -v "$1" >/dev/null 2>&1; }',
+  // Bound a command in time where coreutils timeout exists (exit 124 when it fires).
+  'co_t() { co_s=$1; shift; if co_have timeout; then timeout "$co_s" "$@"; else "$@"; fi; }',
+].join('\n');
+
+const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
+const PROBE_ID = /^[a-z0-9-]+$/;
+
+export const beginMarker = (nonce: string, id: string) => `@@claudeops:${nonce}:begin:${id}@@`;
+const endPrefix = (nonce: string, id: string) => `@@claudeops:${nonce}:end:${id}:`;
+
+export interface CollectorScriptOptions {
+  /** per-run random token, at least 16 of [A-Za-z0-9_-] */
+  nonce: string;
+  /** the cursors the previous run saved for this server */
+  cursors?: Record<string, string>;
+}
+
+/** What a probe contributes between its markers (also what fixtures are captured from). */
+export function probeSnippet(probe: Probe, server: ServerConfig, context: ProbeContext): string {
+  return probe.script(server, context);
+}
+
+export function buildCollectorScript(
+  server: ServerConfig,
+  probes: readonly Probe[],
+  options: CollectorScriptOptions,
+): string {
+  if (!NONCE.test(options.nonce)) throw new Error('collector nonce must be 16+ characters of [A-Za-z0-9_-]');
+  const context: ProbeContext = { cursors: options.cursors ?? {} };
+  const sections = probes
+    .filter((p) => p.applies(server))
+    .map((probe) => {
+      if (!PROBE_ID.test(probe.id)) throw new Error(`bad probe id ${probe.id}`);
+      // A subshell per probe: its variables, cd and failures stay its own. stdin is /dev/null so
+      // no tool can swallow the rest of this script, which sh is reading from the same stdin.
+      return [
+        `printf '%s\\n' ${shellQuote(beginMarker(options.nonce, probe.id))}`,
+        '(',
+        probeSnippet(probe, server, context),
+        ') </dev/null 2>/dev/null',
+        `printf '\\n%s%s@@\\n' ${shellQuote(endPrefix(options.nonce, probe.id))} "$?"`,
+      ].join('\n');
+    });
+  return ['# claudeops collector', PRELUDE, ...sections, ''].join('\n');
+}
+
+export interface Section {
+  id: string;
+  /** exactly what the probe's snippet printed */
+  output: string;
+  /** the snippet subshell's exit status; undefined when its end marker never came */
+  exitCode?: number;
+  /** false when the output was cut off (timeout, dropped connection) before the end marker */
+  complete: boolean;
+}
+
+/** Splits collector output into sections by their nonce markers; text outside them is ignored. */
+export function splitSections(stdout: string, nonce: string): Map<string, Section> {
+  const sections = new Map<string, Section>();
+  const begin = new RegExp(`(?:^|\\n)@@claudeops:${nonce}:begin:([a-z0-9-]+)@@\\n`, 'g');
+  let match = begin.exec(stdout);
+  while (match) {
+    const id = match[1] ?? '';
+    const start = match.index + match[0].length;
+    const endAt = stdout.indexOf(`\n${endPrefix(nonce, id)}`, start);
+    if (endAt < 0) {
+      sections.set(id, { id, output: stdout.slice(start), complete: false });
+      break;
+    }
+    const tail = /^(\d+)@@/.exec(stdout.slice(endAt + 1 + endPrefix(nonce, id).length));
+    sections.set(id, {
+      id,
+      output: stdout.slice(start, endAt),
+      complete: true,
+      exitCode: Number(tail?.[1] ?? -1),
+    });
+    begin.lastIndex = endAt + 1;
+    match = begin.exec(stdout);
+  }
+  return sections;
+}

@@ -1,0 +1,82 @@
+/**
+ * The real `Recheck`: re-runs only the probes behind the checks an action affects, on that one
+ * server, in one round trip over the already-open shell, reusing the collector's script builder,
+ * section splitter and the probes' own parse/evaluate (src/probes, src/core/evaluate.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config, ServerConfig } from '../config/schema.js';
+import { evaluateServer } from '../core/evaluate.js';
+import type { ServerObservation } from '../core/types.js';
+import { buildCollectorScript, splitSections } from '../probes/collector-script.js';
+import { ALL_PROBES } from '../probes/index.js';
+import type { Probe } from '../probes/probe.js';
+import type { Recheck } from './verifier.js';
+
+/** Finding check id → the probe that produces it, where the names differ. */
+const PROBE_OF_CHECK: Record<string, string> = {
+  service: 'services',
+  inodes: 'disk',
+  swap: 'memory',
+  port: 'ports',
+  process: 'processes',
+  endpoint: 'endpoints',
+  database: 'databases',
+  log: 'logs',
+  heartbeat: 'heartbeats',
+  certificate: 'certificates',
+  check: 'checks',
+};
+
+export function probesFor(checks: readonly string[], registry: readonly Probe[] = ALL_PROBES): Probe[] {
+  const ids = new Set(checks.map((c) => PROBE_OF_CHECK[c] ?? c));
+  return registry.filter((p) => ids.has(p.id));
+}
+
+export interface ProbeRecheckOptions {
+  thresholds: Config['defaults']['thresholds'];
+  now: () => Date;
+  cursorsFor?: (server: string) => Record<string, string>;
+  timeoutMs?: number;
+  registry?: readonly Probe[];
+}
+
+export function probeRecheck(options: ProbeRecheckOptions): Recheck {
+  return async (shell, server: ServerConfig, checks) => {
+    const probes = probesFor(checks, options.registry).filter((p) => p.applies(server));
+    if (probes.length === 0) throw new Error(`no probe re-checks ${checks.join(', ')} on ${server.name}`);
+    const nonce = randomBytes(12).toString('hex');
+    const script = buildCollectorScript(server, probes, {
+      nonce,
+      cursors: options.cursorsFor?.(server.name) ?? {},
+    });
+    const started = options.now();
+    const run = await shell.run(script, { timeoutMs: options.timeoutMs ?? 60_000 });
+    const sections = splitSections(run.stdout, nonce);
+    const observation: ServerObservation = {
+      server: server.name,
+      reachable: true,
+      startedAt: started.toISOString(),
+      durationMs: run.durationMs,
+      bytes: run.stdout.length,
+      roundTrips: 1,
+      probes: {},
+      probeErrors: {},
+    };
+    for (const probe of probes) {
+      const section = sections.get(probe.id);
+      if (!section?.complete) {
+        observation.probeErrors[probe.id] = 'no complete output';
+        continue;
+      }
+      try {
+        observation.probes[probe.id] = probe.parse(section.output, server);
+      } catch (error) {
+        observation.probeErrors[probe.id] = error instanceof Error ? error.message : String(error);
+      }
+    }
+    const errors = Object.entries(observation.probeErrors);
+    if (errors.length === probes.length)
+      throw new Error(`re-check failed: ${errors.map(([p, e]) => `${p}: ${e}`).join('; ')}`);
+    return evaluateServer(server, observation, options.thresholds, options.now(), probes);
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * One path for every remediation, whoever proposes it (Claude, the rule-based planner, boot
+ * recovery, an approval): catalog → policy gate → executor → verifier → bookkeeping → record.
+ * Every decision, denials included, becomes an ActionRecord with its action-log path.
+ */
+import type { Config, Mode, ServerConfig } from '../config/schema.js';
+import { emptyServerState, type Memory, type ServerState } from '../core/memory.js';
+import {
+  DEFAULT_BREAKER_THRESHOLD,
+  decide,
+  type GateDecision,
+  type Intent,
+  recordAttempt,
+} from '../core/policy-gate.js';
+import type { Clock, RemoteShell } from '../core/ports.js';
+import { redact } from '../core/redact.js';
+import type { ActionRecord, RunRecord } from '../core/run-record.js';
+import type { Finding } from '../core/types.js';
+import { actionPath } from '../record/paths.js';
+import { buildCatalog, type Catalog, type CatalogAction } from './catalog.js';
+import { type Execution, executeCommand } from './executor.js';
+import { type Recheck, type Verdict, verify } from './verifier.js';
+
+export interface RemediationRequest {
+  server: string;
+  action: string;
+  /** untrusted until the gate validated them */
+  params: unknown;
+  fingerprint?: string;
+  reason: string;
+  evidence?: string;
+  requestedBy: ActionRecord['requestedBy'];
+  intent: Intent;
+  /** replaces probe re-checks (boot recovery waits for readiness instead) */
+  verifyWith?: (shell: RemoteShell, execution: Execution) => Promise<Verdict>;
+}
+
+export interface RemediatorOptions {
+  config: Pick<Config, 'servers' | 'remediations' | 'maintenance'>;
+  mode: Mode;
+  dryRun: boolean;
+  runId: string;
+  clock: Clock;
+  record: RunRecord;
+  memory: Memory;
+  shells: ReadonlyMap<string, RemoteShell>;
+  recheck: Recheck;
+  secrets: readonly string[];
+  /** wait before verifying (default 5 s) */
+  settleMs?: number;
+  breakerThreshold?: number;
+}
+
+export class Remediator {
+  private readonly catalogs = new Map<string, Catalog>();
+
+  constructor(private readonly o: RemediatorOptions) {}
+
+  serverConfig(name: string): ServerConfig | undefined {
+    return this.o.config.servers.find((s) => s.name === name);
+  }
+
+  /** The server's catalog (built once per run); warnings go to the record once. */
+  catalog(server: ServerConfig): Catalog {
+    let catalog = this.catalogs.get(server.name);
+    if (!catalog) {
+      catalog = buildCatalog(server, this.o.config);
+      this.catalogs.set(server.name, catalog);
+      this.o.record.warnings.push(...catalog.warnings.map((w) => `${server.name}: ${w}`));
+    }
+    return catalog;
+  }
+
+  /** Current bookkeeping for a server: this run's state if lifecycle built one, else memory's. */
+  private state(server: string): ServerState {
+    const states = this.o.record.serverStates;
+    states[server] ??= structuredClone(this.o.memory.servers[server] ?? emptyServerState(server));
+    states[server].remediation ??= {};
+    return states[server];
+  }
+
+  /** Whether an executed attempt on this key already happened in this run (one try per run). */
+  private triedThisRun(server: string, key: string): boolean {
+    return this.o.record.actions.some(
+      (a) => a.server === server && a.decision === 'execute' && `${a.action}:${a.target ?? '-'}` === key,
+    );
+  }
+
+  /** Gate, and if allowed run and verify. Always returns the recorded ActionRecord. */
+  async remediate(request: RemediationRequest): Promise<ActionRecord> {
+    const now = this.o.clock.now();
+    const server = this.serverConfig(request.server);
+    if (!server)
+      return this.push(request, now, { decision: 'deny', reason: `unknown server "${request.server}"` });
+    const gate = decide(
+      {
+        server: server.name,
+        serverTags: server.tags,
+        actionId: request.action,
+        params: request.params,
+        intent: request.intent,
+      },
+      {
+        catalog: this.catalog(server).actions,
+        mode: this.o.mode,
+        dryRun: this.o.dryRun,
+        now,
+        maintenance: this.o.config.maintenance,
+        bookkeeping: this.state(server.name).remediation,
+        breakerThreshold: this.o.breakerThreshold,
+      },
+    );
+    if (gate.decision !== 'execute') return this.push(request, now, gate);
+    if (this.triedThisRun(server.name, gate.rendered.key)) {
+      return this.push(request, now, {
+        ...gate,
+        decision: 'deny',
+        reason: `${gate.rendered.key} already ran in this run`,
+      });
+    }
+    const shell = this.o.shells.get(server.name);
+    if (!shell)
+      return this.push(request, now, {
+        ...gate,
+        decision: 'deny',
+        reason: 'server unreachable: no open shell',
+      });
+    const record = this.push(request, now, gate);
+    await this.run(record, server, shell, gate.rendered.action, request.verifyWith);
+    this.book(server.name, gate.rendered.key, now, record);
+    return record;
+  }
+
+  private async run(
+    record: ActionRecord,
+    server: ServerConfig,
+    shell: RemoteShell,
+    action: CatalogAction,
+    verifyWith: RemediationRequest['verifyWith'],
+  ): Promise<void> {
+    const result = await executeCommand(shell, record.command ?? '', action.timeoutMs, this.o.secrets);
+    record.output = result.output;
+    record.exitCode = result.exitCode;
+    record.durationMs = result.durationMs;
+    if (verifyWith) {
+      const verdict = await verifyWith(shell, result);
+      record.outcome = verdict.outcome;
+      record.verification = redact(verdict.detail, this.o.secrets);
+      return;
+    }
+    const target = this.o.record.findings.find((f) => f.fingerprint === record.fingerprint);
+    const checks = [...new Set([...action.verify, ...(target ? [target.check] : [])])];
+    if (checks.length === 0) {
+      record.outcome = result.exitCode === 0 ? 'fixed' : 'not-fixed';
+      record.verification = `no checks to re-run: judged by exit code ${result.exitCode ?? 'none'}`;
+      return;
+    }
+    const before: Finding[] = this.o.record.findings.filter((f) => f.server === server.name);
+    const verdict = await verify(shell, server, before, checks, record.fingerprint, {
+      clock: this.o.clock,
+      settleMs: this.o.settleMs ?? 5_000,
+      recheck: this.o.recheck,
+    });
+    record.outcome = verdict.outcome;
+    record.verification = redact(verdict.detail, this.o.secrets);
+  }
+
+  private book(server: string, key: string, at: Date, record: ActionRecord): void {
+    const state = this.state(server);
+    const outcome = record.outcome === 'fixed' || record.outcome === 'worse' ? record.outcome : 'not-fixed';
+    state.remediation = recordAttempt(
+      state.remediation,
+      key,
+      at,
+      outcome,
+      this.o.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD,
+    );
+    if (state.remediation[key]?.breakerOpen) {
+      record.verification =
+        `${record.verification ?? ''}\n\nCircuit breaker now OPEN for ${key}: no more automatic tries; a human must look.`.trim();
+    }
+  }
+
+  /** Turns a gate decision into a recorded ActionRecord with a unique action-log path. */
+  private push(request: RemediationRequest, at: Date, gate: GateDecision): ActionRecord {
+    const rendered = gate.rendered;
+    const target = rendered?.target ?? '-';
+    const record: ActionRecord = {
+      id: `${this.o.runId}-${this.o.record.actions.length + 1}`,
+      server: request.server,
+      action: rendered?.action.id ?? String(request.action).slice(0, 80),
+      params: rendered?.params ?? stringParams(request.params),
+      risk: rendered?.action.risk ?? (gate.decision === 'deny' ? (gate.risk ?? 'high') : 'high'),
+      decision: gate.decision,
+      reason: redact(`${gate.reason}. Requested because: ${request.reason}`, this.o.secrets),
+      command: rendered?.command,
+      outcome: gate.decision === 'execute' ? undefined : 'not-run',
+      fingerprint: request.fingerprint,
+      requestedBy: request.requestedBy,
+      at: at.toISOString(),
+      target,
+      evidence: request.evidence ? redact(request.evidence, this.o.secrets) : undefined,
+    };
+    record.path = this.uniquePath(at, record);
+    this.o.record.actions.push(record);
+    return record;
+  }
+
+  private uniquePath(at: Date, record: ActionRecord): string {
+    const base = target(record) ? `${record.action}-${record.target}` : record.action;
+    const taken = new Set(this.o.record.actions.map((a) => a.path));
+    let path = actionPath(at, record.server, base, this.o.runId);
+    for (let n = 2; taken.has(path); n++) path = actionPath(at, record.server, `${base}-${n}`, this.o.runId);
+    return path;
+  }
+}
+
+function target(record: ActionRecord): boolean {
+  return record.target !== undefined && record.target !== '-';
+}
+
+/** Denied requests keep what was asked, as short strings, for the record (never executed). */
+function stringParams(params: unknown): Record<string, string> {
+  if (!params || typeof params !== 'object' || Array.isArray(params)) return {};
+  return Object.fromEntries(
+    Object.entries(params as Record<string, unknown>)
+      .slice(0, 10)
+      .map(([k, v]) => [
+        k.slice(0, 40),
+        (typeof v === 'string' ? v : (JSON.stringify(v) ?? '')).slice(0, 200),
+      ]),
+  );
+}

@@ -1,0 +1,595 @@
+#!/bin/bash
+# ClaudeOps lab: real SSH servers on this machine, for integration, e2e and benchmark tests.
+#
+#   lab.sh up N [--no-nspawn]  start light servers s1..sN (+ the systemd server "sys"); idempotent
+#   lab.sh down                stop everything the lab started, remove namespaces and mounts
+#   lab.sh status              one line per server (name kind host pid state)
+#   lab.sh exec S -- CMD...    run CMD inside server S (its mount/pid/net/uts namespaces)
+#   lab.sh fault S KIND [ARG]  inject a fault (see `lab.sh faults`)
+#   lab.sh undo S KIND         undo it
+#   lab.sh reboot S            restart S: new boot id, fresh /run and /tmp, services started again
+#
+# Layout. A bridge clab0 (10.77.0.1/16) in the host namespace; each server is a network
+# namespace clab-NAME with one veth into the bridge and an address in 10.77.0.0/16, and no
+# default route, so its traffic can only reach the bridge: nothing leaves the machine.
+#  - light server sK (10.77.1.K for K<=250, then 10.77.2.x …): fresh mount/UTS/IPC/PID
+#    namespaces whose PID 1 (server-init.sh, then reaper.py) gives it a private /run, /tmp,
+#    /var/log, /home, /srv, a small ext4 at /srv/data, its own user database and boot id, and
+#    runs sshd (ports 22 and 2222, key-only), the web app (8080) and a heartbeat. ~20 ms each.
+#  - systemd server "sys" (10.77.0.10): systemd-nspawn booting this host's own OS through an
+#    overlay (lower = /, upper = tmpfs), so every installed package is there without building a
+#    rootfs: real systemd with nginx, postgresql, redis-server, supervisor (running the web app),
+#    ssh. Boots in a few seconds; all writes vanish on down.
+# Users: root and labops (uid 4077, passwordless sudo); both accept the lab client keys.
+#
+# State lives in $LAB_RUN (default /var/lib/claudeops-lab/run: not under /run, which every
+# server covers with its own tmpfs): per-server dirs, the client keys, a
+# known_hosts for every server, and the PIDs the lab started (with their start times, so a
+# stale record after a crash can never make `down` kill an unrelated process).
+set -euo pipefail
+
+LAB_RUN=${LAB_RUN:-/var/lib/claudeops-lab/run}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BRIDGE=clab0
+PREFIX=clab-
+LAB_UID=4077
+PASSPHRASE=lab-passphrase
+PACKAGES=(openssh-server openssh-client nginx redis-server supervisor systemd-container postgresql
+  iproute2 util-linux e2fsprogs python3 sudo curl procps)
+
+log() { printf 'lab: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+[ "$(id -u)" = 0 ] || die "the lab needs root (network namespaces, mounts, systemd-nspawn)"
+
+# ---------------------------------------------------------------- packages
+
+ensure_packages() {
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+    --no-install-recommends "${missing[@]}" >&2 ||
+    { apt-get update -q -o DPkg::Lock::Timeout=600 >&2 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+        --no-install-recommends "${missing[@]}" >&2; }
+  # Packages install services that would start on the host where there is an init; the lab
+  # runs its own copies inside namespaces and does not need the host ones.
+}
+
+# ---------------------------------------------------------------- pids
+
+# Records "pid starttime" so that a later kill only hits the very process we started.
+record_pid() { # file pid
+  local start
+  start=$(awk '{print $22}' "/proc/$2/stat")
+  echo "$2 $start" > "$1"
+}
+# Prints the pid if the record still names a live process with the same start time.
+live_pid() { # file
+  [ -f "$1" ] || return 1
+  local pid start now
+  read -r pid start < "$1" || return 1
+  [ -r "/proc/$pid/stat" ] || return 1
+  now=$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null) || return 1
+  [ "$now" = "$start" ] || return 1
+  echo "$pid"
+}
+kill_recorded() { # file [grace seconds]
+  local pid i
+  pid=$(live_pid "$1") || { rm -f "$1"; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < ${2:-5} * 10; i++)); do
+    live_pid "$1" >/dev/null || { rm -f "$1"; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$1"
+}
+
+# ---------------------------------------------------------------- addresses
+
+light_addr() { # index -> 10.77.X.Y
+  local i=$(($1 - 1))
+  echo "10.77.$((1 + i / 250)).$((1 + i % 250))"
+}
+SYS_ADDR=10.77.0.10
+# 10.77.0.99 is never assigned: tests use it as "a lab address with nothing there".
+
+ensure_bridge() {
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" type bridge
+    ip addr add 10.77.0.1/16 dev "$BRIDGE"
+  fi
+  ip link set "$BRIDGE" up
+}
+
+ensure_netns() { # name addr
+  local ns=$PREFIX$1 veth=clv-$1
+  if ! ip netns list | awk '{print $1}' | grep -qx "$ns"; then ip netns add "$ns"; fi
+  if ! ip -n "$ns" link show eth0 >/dev/null 2>&1; then
+    ip link del "$veth" 2>/dev/null || true
+    ip link add "$veth" type veth peer name eth0 netns "$ns"
+    ip link set "$veth" master "$BRIDGE" up
+    ip -n "$ns" addr add "$2/16" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" link set lo up
+  fi
+  # Belt and braces: whatever happened before, a lab namespace has no default route.
+  ip -n "$ns" route del default 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- keys and files
+
+ensure_client_keys() {
+  local c=$LAB_RUN/client
+  mkdir -p "$c"
+  chmod 700 "$c"
+  [ -f "$c/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C claudeops-lab -f "$c/id_ed25519"
+  [ -f "$c/id_ed25519_pass" ] ||
+    ssh-keygen -q -t ed25519 -N "$PASSPHRASE" -C claudeops-lab-pass -f "$c/id_ed25519_pass"
+  [ -f "$c/id_unauthorized" ] || ssh-keygen -q -t ed25519 -N '' -C not-authorized -f "$c/id_unauthorized"
+  echo "$PASSPHRASE" > "$c/passphrase"
+  # outside the 0700 client dir: sshd reads it as the user logging in
+  cat "$c/id_ed25519.pub" "$c/id_ed25519_pass.pub" > "$LAB_RUN/authorized_keys"
+  chmod 755 "$LAB_RUN"
+  chmod 644 "$LAB_RUN/authorized_keys"
+}
+
+install_bin() {
+  mkdir -p "$LAB_RUN/bin"
+  cp "$HERE/app.py" "$HERE/heartbeat.sh" "$HERE/reaper.py" "$HERE/server-init.sh" "$LAB_RUN/bin/"
+}
+
+host_keys() { # dir
+  [ -f "$1/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C '' -f "$1/ssh_host_ed25519_key"
+  [ -f "$1/ssh_host_ecdsa_key" ] || ssh-keygen -q -t ecdsa -N '' -C '' -f "$1/ssh_host_ecdsa_key"
+}
+
+write_info() { # name kind addr dir
+  local ed ec
+  ed=$(awk '{print $2}' "$4/etc/ssh_host_ed25519_key.pub")
+  ec=$(awk '{print $2}' "$4/etc/ssh_host_ecdsa_key.pub")
+  printf '{"name":"%s","kind":"%s","host":"%s","port":22,"altPort":2222,"user":"labops","hostKeys":{"ssh-ed25519":"%s","ecdsa-sha2-nistp256":"%s"}}\n' \
+    "$1" "$2" "$3" "$ed" "$ec" > "$4/info.json"
+}
+
+write_known_hosts() {
+  local out=$LAB_RUN/known_hosts.tmp d host
+  : > "$out"
+  for d in "$LAB_RUN"/servers/*/; do
+    [ -f "$d/info.json" ] || continue
+    host=$(sed -n 's/.*"host":"\([^"]*\)".*/\1/p' "$d/info.json")
+    for k in ed25519 ecdsa; do
+      echo "$host $(cut -d' ' -f1,2 "$d/etc/ssh_host_${k}_key.pub")" >> "$out"
+      echo "[$host]:2222 $(cut -d' ' -f1,2 "$d/etc/ssh_host_${k}_key.pub")" >> "$out"
+    done
+  done
+  mv "$out" "$LAB_RUN/known_hosts"
+}
+
+# ---------------------------------------------------------------- light servers
+
+light_prepare() { # name addr
+  local d=$LAB_RUN/servers/$1
+  mkdir -p "$d/etc" "$d/log/app"
+  host_keys "$d/etc"
+  if [ ! -f "$d/etc/passwd" ]; then
+    { grep -v '^labops:' /etc/passwd; echo "labops:x:$LAB_UID:$LAB_UID:lab operator:/home/labops:/bin/bash"; } > "$d/etc/passwd"
+    { grep -v '^labops:' /etc/group; echo "labops:x:$LAB_UID:"; } > "$d/etc/group"
+    # no password hashes from the host: every account is key-only ("*")
+    awk -F: '{print $1":*:19000:0:99999:7:::"}' "$d/etc/passwd" > "$d/etc/shadow"
+    chmod 640 "$d/etc/shadow"
+    printf 'Defaults !requiretty\nroot ALL=(ALL:ALL) ALL\nlabops ALL=(ALL:ALL) NOPASSWD: ALL\n' > "$d/etc/sudoers"
+    chmod 440 "$d/etc/sudoers"
+    printf '127.0.0.1 localhost %s\n%s %s\n' "$1" "$2" "$1" > "$d/etc/hosts"
+  fi
+  cat > "$d/etc/sshd_config" <<CONF
+Port 22
+Port 2222
+HostKey $d/etc/ssh_host_ed25519_key
+HostKey $d/etc/ssh_host_ecdsa_key
+PidFile /run/sshd.pid
+AuthorizedKeysFile $LAB_RUN/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+StrictModes no
+AllowTcpForwarding yes
+X11Forwarding no
+MaxStartups 200:30:400
+MaxSessions 50
+Subsystem sftp /usr/lib/openssh/sftp-server
+CONF
+  [ -f "$d/data.img" ] || { truncate -s 64M "$d/data.img" && mkfs.ext4 -q -F -m 0 "$d/data.img"; }
+  write_info "$1" light "$2" "$d"
+}
+
+light_start() { # name addr
+  local d=$LAB_RUN/servers/$1
+  if live_pid "$d/init.pid" >/dev/null; then return 0; fi
+  ensure_netns "$1" "$2"
+  light_prepare "$1" "$2"
+  # The hosts file is bound by server-init.sh too (it is in the list with passwd & co).
+  setsid ip netns exec "$PREFIX$1" unshare --mount --uts --ipc --pid --fork --kill-child \
+    --mount-proc --propagation private \
+    /bin/sh "$LAB_RUN/bin/server-init.sh" "$1" "$d" "$LAB_RUN/bin" \
+    </dev/null >>"$d/init.log" 2>&1 &
+  local pid=$!
+  record_pid "$d/init.pid" "$pid"
+}
+
+# The PID (host view) of PID 1 inside the server's namespaces: the target for nsenter.
+server_leader() { # name
+  local d=$LAB_RUN/servers/$1 pid child
+  pid=$(live_pid "$d/init.pid") || die "server $1 is not running"
+  if [ -f "$d/nspawn" ]; then
+    child=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null | awk '{print $1}')
+  else
+    # ip netns exec execs unshare (same pid); unshare --fork has one child, the namespace's PID 1
+    child=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null | awk '{print $1}')
+  fi
+  [ -n "$child" ] || die "server $1 has no namespace leader yet"
+  echo "$child"
+}
+
+inside() { # name cmd...
+  local leader
+  leader=$(server_leader "$1")
+  shift
+  nsenter -t "$leader" -m -u -i -n -p -- "$@"
+}
+
+wait_ssh() { # addr timeout_s
+  local i
+  for ((i = 0; i < $2 * 20; i++)); do
+    if timeout 1 bash -c "exec 3<>/dev/tcp/$1/22" 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
+light_stop() { # name
+  local d=$LAB_RUN/servers/$1
+  kill_recorded "$d/init.pid" 3
+}
+
+# ---------------------------------------------------------------- the systemd server
+
+SYS=sys
+
+sys_prepare_root() { # dir root
+  local d=$1 r=$2
+  # This host's own OS, with its ssh host keys replaced: every lab server has its own keys.
+  rm -f "$r"/etc/ssh/ssh_host_*
+  cp "$d/etc/ssh_host_ed25519_key" "$d/etc/ssh_host_ed25519_key.pub" \
+    "$d/etc/ssh_host_ecdsa_key" "$d/etc/ssh_host_ecdsa_key.pub" "$r/etc/ssh/"
+  mkdir -p "$r/etc/ssh/sshd_config.d" "$r/etc/ssh/authorized_keys"
+  cat > "$r/etc/ssh/sshd_config.d/claudeops-lab.conf" <<CONF
+Port 22
+Port 2222
+HostKey /etc/ssh/ssh_host_ed25519_key
+HostKey /etc/ssh/ssh_host_ecdsa_key
+AuthorizedKeysFile /etc/ssh/authorized_keys/lab
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+AllowTcpForwarding yes
+MaxStartups 200:30:400
+CONF
+  cp "$LAB_RUN/authorized_keys" "$r/etc/ssh/authorized_keys/lab"
+  grep -q '^labops:' "$r/etc/passwd" ||
+    echo "labops:x:$LAB_UID:$LAB_UID:lab operator:/home/labops:/bin/bash" >> "$r/etc/passwd"
+  grep -q '^labops:' "$r/etc/group" || echo "labops:x:$LAB_UID:" >> "$r/etc/group"
+  grep -q '^labops:' "$r/etc/shadow" || echo "labops:*:19000:0:99999:7:::" >> "$r/etc/shadow"
+  mkdir -p "$r/home/labops" && chown "$LAB_UID:$LAB_UID" "$r/home/labops"
+  echo 'labops ALL=(ALL:ALL) NOPASSWD: ALL' > "$r/etc/sudoers.d/labops" && chmod 440 "$r/etc/sudoers.d/labops"
+  echo "$SYS" > "$r/etc/hostname"
+  printf '127.0.0.1 localhost %s\n%s %s\n' "$SYS" "$SYS_ADDR" "$SYS" > "$r/etc/hosts"
+  systemd-id128 new > "$r/etc/machine-id"
+  # The lab's app and heartbeat, as an operator would deploy them.
+  mkdir -p "$r/usr/local/lib/claudeops-lab" "$r/var/log/app" "$r/srv/data"
+  cp "$HERE/app.py" "$HERE/heartbeat.sh" "$r/usr/local/lib/claudeops-lab/"
+  touch "$r/var/log/app/error.log"
+  cat > "$r/etc/supervisor/conf.d/lab-app.conf" <<CONF
+[program:lab-app]
+command=/usr/bin/python3 /usr/local/lib/claudeops-lab/app.py 8080
+autorestart=true
+stdout_logfile=/var/log/app/app.out
+redirect_stderr=true
+CONF
+  cat > "$r/etc/systemd/system/lab-heartbeat.service" <<CONF
+[Unit]
+Description=ClaudeOps lab heartbeat writer
+[Service]
+ExecStart=/bin/sh /usr/local/lib/claudeops-lab/heartbeat.sh
+[Install]
+WantedBy=multi-user.target
+CONF
+  # Runs before anything reads the boot id: the lab can rewrite it later to fake a reboot.
+  cat > "$r/etc/systemd/system/lab-bootid.service" <<CONF
+[Unit]
+Description=ClaudeOps lab boot id
+DefaultDependencies=no
+After=local-fs.target
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'mkdir -p /run/lab && cat /proc/sys/kernel/random/uuid > /run/lab/boot_id && mount --bind /run/lab/boot_id /proc/sys/kernel/random/boot_id && echo ok > /run/lab/app.mode'
+[Install]
+WantedBy=sysinit.target
+CONF
+  mkdir -p "$r/etc/systemd/system/multi-user.target.wants" "$r/etc/systemd/system/sysinit.target.wants"
+  ln -sf /etc/systemd/system/lab-heartbeat.service "$r/etc/systemd/system/multi-user.target.wants/"
+  ln -sf /etc/systemd/system/lab-bootid.service "$r/etc/systemd/system/sysinit.target.wants/"
+  cat > "$r/etc/nginx/sites-enabled/default" <<'CONF'
+server {
+  listen 80 default_server;
+  location / { return 200 "nginx ok\n"; }
+  location /app/ { proxy_pass http://127.0.0.1:8080/; proxy_read_timeout 10s; }
+}
+CONF
+  # Small enough that the "saturate" fault can fill it with a few idle sessions.
+  local pgconf
+  for pgconf in "$r"/etc/postgresql/*/main; do
+    mkdir -p "$pgconf/conf.d"
+    printf 'max_connections = 20\nsuperuser_reserved_connections = 3\n' > "$pgconf/conf.d/claudeops-lab.conf"
+  done
+  # Not part of the lab's server, and slow to start: keep them off.
+  local unit
+  for unit in mariadb.service mysql.service apt-daily.timer apt-daily-upgrade.timer man-db.timer \
+    e2scrub_all.timer dpkg-db-backup.timer systemd-networkd.service networking.service \
+    console-getty.service getty@.service systemd-timesyncd.service; do
+    ln -sf /dev/null "$r/etc/systemd/system/$unit"
+  done
+}
+
+sys_start() {
+  local d=$LAB_RUN/servers/$SYS
+  if live_pid "$d/init.pid" >/dev/null; then return 0; fi
+  ensure_netns "$SYS" "$SYS_ADDR"
+  mkdir -p "$d/etc" "$d/upper" "$d/root" "$d/data"
+  touch "$d/nspawn"
+  host_keys "$d/etc"
+  mountpoint -q "$d/upper" || mount -t tmpfs -o mode=755,size=4g lab-sys-upper "$d/upper"
+  mkdir -p "$d/upper/u" "$d/upper/w"
+  if ! mountpoint -q "$d/root"; then
+    # A fresh upper on every start: a "reboot" keeps it, `down` throws it away.
+    mount -t overlay lab-sys-root -o "lowerdir=/,upperdir=$d/upper/u,workdir=$d/upper/w" "$d/root"
+    sys_prepare_root "$d" "$d/root"
+  fi
+  [ -f "$d/data.img" ] || { truncate -s 64M "$d/data.img" && mkfs.ext4 -q -F -m 0 "$d/data.img"; }
+  mountpoint -q "$d/data" || mount -o loop "$d/data.img" "$d/data"
+  write_info "$SYS" nspawn "$SYS_ADDR" "$d"
+  setsid systemd-nspawn --quiet --directory="$d/root" --machine="${PREFIX}sys" --hostname="$SYS" \
+    --network-namespace-path="/run/netns/$PREFIX$SYS" --boot --register=no --keep-unit \
+    --console=read-only --tmpfs=/work --tmpfs=/root --tmpfs=/var/lib/claudeops-lab --bind="$d/data:/srv/data" \
+    </dev/null >>"$d/init.log" 2>&1 &
+  record_pid "$d/init.pid" $!
+}
+
+sys_wait() {
+  local i state=
+  wait_ssh "$SYS_ADDR" 60 || die "sys: sshd did not come up (see $LAB_RUN/servers/$SYS/init.log)"
+  for ((i = 0; i < 600; i++)); do
+    state=$(inside "$SYS" systemctl is-system-running 2>/dev/null || true)
+    case $state in running | degraded) break ;; esac
+    sleep 0.1
+  done
+  [ "$state" = running ] || log "sys: systemd says '$state' ($(inside "$SYS" systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' '))"
+  # An unprivileged database role for the connection-saturation fault.
+  inside "$SYS" runuser -u postgres -- psql -qtAc \
+    "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='labapp') THEN CREATE ROLE labapp LOGIN PASSWORD 'labapp'; END IF; END\$\$;" \
+    >/dev/null 2>&1 || log "sys: could not create the labapp postgres role"
+}
+
+sys_stop() {
+  local d=$LAB_RUN/servers/$SYS
+  # SIGTERM makes nspawn power the container off cleanly (systemd stops every unit).
+  kill_recorded "$d/init.pid" 20
+}
+
+sys_unmount() {
+  local d=$LAB_RUN/servers/$SYS
+  mountpoint -q "$d/data" && umount "$d/data"
+  mountpoint -q "$d/root" && umount "$d/root"
+  mountpoint -q "$d/upper" && umount "$d/upper"
+  return 0
+}
+
+# ---------------------------------------------------------------- up / down / status
+
+cmd_up() {
+  local n=${1:?usage: lab.sh up N [--no-nspawn]} with_sys=1 i pids=()
+  [ "${2:-}" = --no-nspawn ] && with_sys=0
+  [ "${LAB_NSPAWN:-1}" = 0 ] && with_sys=0
+  ensure_packages
+  mkdir -p "$LAB_RUN/servers"
+  ensure_client_keys
+  install_bin
+  ensure_bridge
+  [ $with_sys = 1 ] && sys_start
+  for ((i = 1; i <= n; i++)); do
+    light_start "s$i" "$(light_addr "$i")" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  write_known_hosts
+  pids=()
+  for ((i = 1; i <= n; i++)); do
+    wait_ssh "$(light_addr "$i")" 20 || die "s$i: sshd did not come up (see $LAB_RUN/servers/s$i/init.log)" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  [ $with_sys = 1 ] && sys_wait
+  log "up: $n light server(s)$([ $with_sys = 1 ] && echo ' + sys')"
+}
+
+cmd_down() {
+  local d name
+  if [ -d "$LAB_RUN/servers" ]; then
+    for d in "$LAB_RUN"/servers/*/; do
+      name=$(basename "$d")
+      if [ -f "$d/nspawn" ]; then sys_stop; sys_unmount; else light_stop "$name" & fi
+    done
+    wait
+  fi
+  # Namespaces are ours by prefix; deleting one also deletes its veth pair.
+  ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PREFIX" | while read -r ns; do
+    ip netns del "$ns" || log "could not delete netns $ns"
+  done
+  ip link del "$BRIDGE" 2>/dev/null || true
+  # Anything still mounted under the state dir (a crash between mount and record).
+  findmnt -rn -o TARGET | grep "^$LAB_RUN/" | sort -r | while read -r m; do umount -l "$m" || true; done
+  rm -rf "$LAB_RUN"
+  log "down"
+}
+
+cmd_status() {
+  local d name pid state
+  [ -d "$LAB_RUN/servers" ] || { log "not up"; return 0; }
+  for d in "$LAB_RUN"/servers/*/; do
+    name=$(basename "$d")
+    pid=$(live_pid "$d/init.pid" || true)
+    state=$([ -n "$pid" ] && echo running || echo stopped)
+    printf '%s %s %s %s %s\n' "$name" "$([ -f "$d/nspawn" ] && echo nspawn || echo light)" \
+      "$(sed -n 's/.*"host":"\([^"]*\)".*/\1/p' "$d/info.json" 2>/dev/null)" "${pid:--}" "$state"
+  done
+}
+
+# ---------------------------------------------------------------- faults
+
+is_sys() { [ -f "$LAB_RUN/servers/$1/nspawn" ]; }
+
+FAULTS='service-stop NAME   stop a service (sys: systemd unit or lab-app; light: the app)
+service-kill NAME   SIGKILL a service'"'"'s processes (it stays dead; sys units have no restart)
+endpoint-500        the web app answers HTTP 500
+endpoint-hang       the web app never answers
+disk-fill [PCT]     fill /srv/data (a 64 MB ext4) to PCT percent (default 97)
+log-errors [N]      append N ERROR lines to /var/log/app/error.log (default 5)
+heartbeat-stale [AGE]  stop the heartbeat and age /run/lab/heartbeat (default "3 days ago")
+boot-id             a new /proc/sys/kernel/random/boot_id (undo restores the old one)
+uptime [SECONDS]    /proc/uptime shows SECONDS (static, default 30)
+pg-stop             stop postgresql (sys only)
+pg-saturate         hold every non-reserved postgres connection (sys only)'
+
+# Each fault is a small script run inside the server, so the same text works for both kinds.
+fault_script() { # server kind arg
+  local s=$1 kind=$2 arg=${3:-}
+  case $kind in
+    service-stop | service-kill)
+      if is_sys "$s"; then
+        case ${arg:?NAME needed} in
+          lab-app) [ "$kind" = service-stop ] && echo 'supervisorctl stop lab-app' ||
+            echo 'kill -KILL $(supervisorctl pid lab-app); supervisorctl stop lab-app >/dev/null 2>&1 || true' ;;
+          *) [ "$kind" = service-stop ] && echo "systemctl stop '$arg'" || echo "systemctl kill -s KILL '$arg'" ;;
+        esac
+      else
+        echo 'kill -'"$([ "$kind" = service-kill ] && echo KILL || echo TERM)"' $(cat /run/lab/app.pid); rm -f /run/lab/app.pid'
+      fi ;;
+    endpoint-500) echo 'echo error > /run/lab/app.mode' ;;
+    endpoint-hang) echo 'echo hang > /run/lab/app.mode' ;;
+    disk-fill)
+      echo "pct=${arg:-97}"'
+        set -- $(df -P -k /srv/data | awk "NR==2{print \$2, \$3}")
+        want=$(( $1 * pct / 100 - $2 ))
+        [ "$want" -gt 0 ] && fallocate -l "${want}K" /srv/data/lab-fill 2>/dev/null ||
+          { [ "$want" -gt 0 ] && dd if=/dev/zero of=/srv/data/lab-fill bs=1K count="$want" status=none; }
+        sync' ;;
+    log-errors)
+      echo "n=${arg:-5}"'; i=0; while [ $i -lt $n ]; do i=$((i+1));
+        echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ERROR lab fault: database connection refused (#$i)" >> /var/log/app/error.log; done' ;;
+    heartbeat-stale) echo "touch /run/lab/heartbeat.paused; touch -d '${arg:-3 days ago}' /run/lab/heartbeat" ;;
+    boot-id)
+      echo '[ -f /run/lab/boot_id.prev ] || cp /run/lab/boot_id /run/lab/boot_id.prev
+        cat /proc/sys/kernel/random/uuid > /run/lab/boot_id' ;;
+    uptime)
+      echo "printf '%s.00 %s.00\n' ${arg:-30} ${arg:-30} > /run/lab/uptime
+        grep -q ' /proc/uptime ' /proc/self/mounts || mount --bind /run/lab/uptime /proc/uptime" ;;
+    pg-stop) is_sys "$s" || die "pg-stop needs the systemd server"; echo 'systemctl stop postgresql' ;;
+    pg-saturate)
+      is_sys "$s" || die "pg-saturate needs the systemd server"
+      # Idle sessions of an unprivileged role take every slot but the superuser-reserved ones.
+      echo 'max=$(runuser -u postgres -- psql -qtAc "show max_connections")
+        res=$(runuser -u postgres -- psql -qtAc "show superuser_reserved_connections")
+        used=$(runuser -u postgres -- psql -qtAc "select count(*) from pg_stat_activity where backend_type = '"'client backend'"'")
+        n=$((max - res - used)); i=0
+        while [ $i -lt $n ]; do i=$((i+1));
+          PGPASSWORD=labapp setsid psql -h 127.0.0.1 -U labapp -d postgres -qtAc "select pg_sleep(86400)" </dev/null >/dev/null 2>&1 &
+        done
+        for t in $(seq 50); do
+          c=$(runuser -u postgres -- psql -qtAc "select count(*) from pg_stat_activity where usename = '"'labapp'"'")
+          [ "$c" -ge "$n" ] && break; sleep 0.1; done' ;;
+    *) die "unknown fault '$kind' (see lab.sh faults)" ;;
+  esac
+}
+
+undo_script() { # server kind arg
+  local s=$1 kind=$2 arg=${3:-}
+  case $kind in
+    service-stop | service-kill)
+      if is_sys "$s"; then
+        case ${arg:?NAME needed} in
+          lab-app) echo 'supervisorctl start lab-app' ;;
+          *) echo "systemctl reset-failed '$arg' 2>/dev/null; systemctl start '$arg'" ;;
+        esac
+      else
+        echo '[ -f /run/lab/app.pid ] && kill -0 $(cat /run/lab/app.pid) 2>/dev/null && exit 0
+          setsid /usr/bin/python3 '"$LAB_RUN"'/bin/app.py 8080 </dev/null >>/var/log/app/app.out 2>&1 &
+          echo $! > /run/lab/app.pid
+          for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && break; sleep 0.1; done'
+      fi ;;
+    endpoint-500 | endpoint-hang) echo 'echo ok > /run/lab/app.mode' ;;
+    disk-fill) echo 'rm -f /srv/data/lab-fill; sync' ;;
+    log-errors) echo ': > /var/log/app/error.log' ;;
+    heartbeat-stale) echo 'rm -f /run/lab/heartbeat.paused; touch /run/lab/heartbeat' ;;
+    boot-id) echo '[ -f /run/lab/boot_id.prev ] && cat /run/lab/boot_id.prev > /run/lab/boot_id && rm -f /run/lab/boot_id.prev; true' ;;
+    uptime) echo 'while grep -q " /proc/uptime " /proc/self/mounts; do umount /proc/uptime; done; true' ;;
+    pg-stop) echo 'systemctl start postgresql' ;;
+    pg-saturate)
+      echo 'runuser -u postgres -- psql -qtAc "select count(pg_terminate_backend(pid)) from pg_stat_activity where usename = '"'labapp'"'" >/dev/null' ;;
+    *) die "unknown fault '$kind'" ;;
+  esac
+}
+
+cmd_fault() { # server kind [arg]
+  local script
+  script=$(fault_script "$@")
+  # bash: some scripts use /dev/tcp; it is on the light servers (the host's) and in sys (same OS)
+  inside "$1" /bin/bash -c "$script"
+}
+cmd_undo() {
+  local script
+  script=$(undo_script "$@")
+  inside "$1" /bin/bash -c "$script"
+}
+
+cmd_reboot() { # server
+  local s=${1:?server}
+  if is_sys "$s"; then
+    sys_stop
+    sys_start
+    sys_wait
+  else
+    local i=${s#s}
+    light_stop "$s"
+    light_start "$s" "$(light_addr "$i")"
+    wait_ssh "$(light_addr "$i")" 20 || die "$s: sshd did not come back"
+  fi
+}
+
+case ${1:-} in
+  up) shift; cmd_up "$@" ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  exec) s=${2:?server}; shift 2; [ "${1:-}" = -- ] && shift; inside "$s" "$@" ;;
+  fault) shift; cmd_fault "$@" ;;
+  undo) shift; cmd_undo "$@" ;;
+  reboot) cmd_reboot "${2:-}" ;;
+  faults) echo "$FAULTS" ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
+esac

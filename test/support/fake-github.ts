@@ -1,0 +1,663 @@
+/**
+ * A small stateful GitHub on 127.0.0.1 for integration tests: issues, comments, labels, pulls,
+ * refs and file contents. Every request is checked against GitHub's OpenAPI description first:
+ * an unknown route, an unknown query parameter or a body the description rejects gets a 4xx AND a
+ * recorded violation, which tests assert is empty. Faults (502, primary and secondary rate limits
+ * with GitHub's real headers) can be injected on demand.
+ *
+ *   const gh = await startFakeGitHub({ owner: 'acme', repo: 'ops' });
+ *   ... GITHUB_API_URL = gh.url ...
+ *   expect(gh.violations).toEqual([]);
+ *   await gh.close();
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { githubOpenApi, type Matched } from './openapi.js';
+
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  stateReason: string | null;
+  labels: string[];
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  /** set when this number is a pull request */
+  pull?: { head: string; base: string; headSha: string; merged: boolean };
+}
+
+export interface FakeComment {
+  id: number;
+  issueNumber: number;
+  body: string;
+  createdAt: string;
+}
+
+export interface FakeState {
+  issues: FakeIssue[];
+  comments: FakeComment[];
+  labels: Map<string, { name: string; color: string; description: string | null }>;
+  /** branch name → commit sha */
+  refs: Map<string, string>;
+  /** commit sha → its whole tree (path → text) */
+  commits: Map<string, Map<string, string>>;
+  /** branch name → the commit it was created from (for merges) */
+  forkedFrom: Map<string, string>;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  operationId?: string;
+  status: number;
+  body?: unknown;
+}
+
+export type Fault = '502' | 'rate-limit' | 'secondary-rate-limit';
+
+export interface FakeGitHub {
+  url: string;
+  state: FakeState;
+  violations: string[];
+  requests: RequestLogEntry[];
+  /** the next `times` requests matching `match` ("METHOD /path") fail with `fault` */
+  inject(fault: Fault, options?: { times?: number; match?: RegExp }): void;
+  /** merges a pull request as the merge button would (head's changes applied onto base) */
+  mergePull(number: number): void;
+  /** closes a pull request without merging */
+  closePull(number: number): void;
+  /** creates or replaces a branch holding exactly these files */
+  seedBranch(branch: string, files: Record<string, string>): string;
+  /** the files on a branch now */
+  files(branch: string): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface FakeGitHubOptions {
+  owner: string;
+  repo: string;
+  token?: string;
+  defaultBranch?: string;
+  /** the fake's clock (timestamps it stamps on issues); default the real one */
+  now?: () => Date;
+  /** largest page the fake returns, to exercise pagination */
+  maxPerPage?: number;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Handler = (req: FakeRequest) => Reply;
+
+interface FakeRequest {
+  matched: Matched;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  path: string;
+}
+
+export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
+  const fake = new Fake(options);
+  const server = createServer((req, res) => {
+    fake.handle(req, res).catch((error: unknown) => {
+      fake.violations.push(`fake crashed: ${String(error)}`);
+      send(res, { status: 500, body: { message: 'fake crashed' } });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  fake.url = `http://127.0.0.1:${port}`;
+  return {
+    get url() {
+      return fake.url;
+    },
+    state: fake.state,
+    violations: fake.violations,
+    requests: fake.requests,
+    inject: (fault, o) => fake.faults.push({ fault, times: o?.times ?? 1, match: o?.match }),
+    mergePull: (n) => fake.merge(n),
+    closePull: (n) => fake.closeWithoutMerge(n),
+    seedBranch: (branch, files) => fake.commitTree(branch, new Map(Object.entries(files))),
+    files: (branch) => Object.fromEntries(fake.tree(branch) ?? new Map()),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
+  res.end(text);
+}
+
+function error(status: number, message: string, extra: Record<string, unknown> = {}): Reply {
+  return { status, body: { message, documentation_url: 'https://docs.github.com/rest', ...extra } };
+}
+
+function blobSha(content: string): string {
+  return createHash('sha1')
+    .update(`blob ${Buffer.byteLength(content)}\0`)
+    .update(content)
+    .digest('hex');
+}
+
+class Fake {
+  url = '';
+  readonly violations: string[] = [];
+  readonly requests: RequestLogEntry[] = [];
+  readonly faults: { fault: Fault; times: number; match?: RegExp }[] = [];
+  readonly state: FakeState = {
+    issues: [],
+    comments: [],
+    labels: new Map(),
+    refs: new Map(),
+    commits: new Map(),
+    forkedFrom: new Map(),
+  };
+  private nextNumber = 1;
+  private nextId = 1000;
+  private commitCounter = 0;
+  private readonly handlers: Record<string, Handler>;
+
+  constructor(private readonly options: FakeGitHubOptions) {
+    this.commitTree(options.defaultBranch ?? 'main', new Map([['README.md', '# repo\n']]));
+    this.handlers = {
+      'issues/list-for-repo': (r) => this.listIssues(r),
+      'issues/get': (r) => this.getIssue(r),
+      'issues/create': (r) => this.createIssue(r),
+      'issues/update': (r) => this.updateIssue(r),
+      'issues/create-comment': (r) => this.createComment(r),
+      'issues/list-comments': (r) => this.listComments(r),
+      'issues/list-labels-for-repo': (r) =>
+        this.page(
+          r,
+          [...this.state.labels.values()].map((l) => this.labelJson(l.name)),
+        ),
+      'issues/create-label': (r) => this.createLabel(r),
+      'git/get-ref': (r) => this.getRef(r),
+      'git/create-ref': (r) => this.createRef(r),
+      'repos/get-content': (r) => this.getContent(r),
+      'repos/create-or-update-file-contents': (r) => this.putContent(r),
+      'pulls/create': (r) => this.createPull(r),
+      'pulls/list': (r) => this.listPulls(r),
+      'pulls/get': (r) => this.getPull(r),
+    };
+  }
+
+  private get now(): string {
+    return (this.options.now?.() ?? new Date()).toISOString();
+  }
+
+  private get defaultBranch(): string {
+    return this.options.defaultBranch ?? 'main';
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const method = req.method ?? 'GET';
+    const raw = await readBody(req);
+    const log: RequestLogEntry = { method, path: url.pathname, status: 0 };
+    this.requests.push(log);
+    const reply = this.route(req, method, url, raw, log);
+    log.status = reply.status;
+    send(res, reply);
+  }
+
+  private route(req: IncomingMessage, method: string, url: URL, raw: string, log: RequestLogEntry): Reply {
+    const where = `${method} ${url.pathname}`;
+    const token = this.options.token ?? 'test-token';
+    if (req.headers.authorization !== `token ${token}` && req.headers.authorization !== `Bearer ${token}`) {
+      return error(401, 'Bad credentials');
+    }
+    const matched = githubOpenApi().match(method, url.pathname);
+    if (!matched) {
+      this.violations.push(`${where}: no such route in GitHub's OpenAPI description`);
+      return error(404, 'Not Found');
+    }
+    log.operationId = matched.operationId;
+    let body: unknown;
+    try {
+      body = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      this.violations.push(`${where}: body is not JSON`);
+      return error(400, 'Problems parsing JSON');
+    }
+    log.body = body;
+    const problems = githubOpenApi().check(matched, url.searchParams, body, raw !== '');
+    if (problems.length > 0) {
+      this.violations.push(...problems.map((p) => `${where} (${matched.operationId}): ${p}`));
+      return error(422, 'Validation Failed', { errors: problems });
+    }
+    if (!this.isThisRepo(matched)) return error(404, 'Not Found');
+    const fault = this.takeFault(where);
+    if (fault) return fault;
+    const handler = this.handlers[matched.operationId];
+    if (!handler) {
+      this.violations.push(`${where}: ${matched.operationId} is valid but the fake does not implement it`);
+      return error(501, 'not implemented by the fake');
+    }
+    const reqBody = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    return handler({ matched, query: url.searchParams, body: reqBody, path: url.pathname });
+  }
+
+  private isThisRepo(matched: Matched): boolean {
+    const { owner, repo } = matched.params;
+    return owner === this.options.owner && repo === this.options.repo;
+  }
+
+  private takeFault(where: string): Reply | undefined {
+    const index = this.faults.findIndex((f) => f.times > 0 && (!f.match || f.match.test(where)));
+    const entry = this.faults[index];
+    if (!entry) return undefined;
+    entry.times -= 1;
+    if (entry.times === 0) this.faults.splice(index, 1);
+    if (entry.fault === '502') return { status: 502, body: { message: 'Server Error' } };
+    const reset = String(Math.floor(Date.now() / 1000) + 1);
+    if (entry.fault === 'secondary-rate-limit') {
+      return { ...error(403, 'You have exceeded a secondary rate limit.'), headers: { 'retry-after': '1' } };
+    }
+    return {
+      ...error(403, 'API rate limit exceeded for installation ID 1.'),
+      headers: {
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': reset,
+        'x-ratelimit-used': '5000',
+      },
+    };
+  }
+
+  // ---- pagination -------------------------------------------------------------------------
+
+  private page(r: FakeRequest, items: unknown[]): Reply {
+    const perPage = Math.min(Number(r.query.get('per_page') ?? 30), this.options.maxPerPage ?? 100);
+    const page = Number(r.query.get('page') ?? 1);
+    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const headers: Record<string, string> = {};
+    if (page < last) {
+      const next = new URLSearchParams(r.query);
+      next.set('page', String(page + 1));
+      headers.link = `<${this.url}${r.path}?${next}>; rel="next"`;
+    }
+    return { status: 200, body: items.slice((page - 1) * perPage, page * perPage), headers };
+  }
+
+  // ---- issues -----------------------------------------------------------------------------
+
+  private htmlUrl(kind: 'issues' | 'pull', n: number): string {
+    return `https://github.test/${this.options.owner}/${this.options.repo}/${kind}/${n}`;
+  }
+
+  private labelJson(name: string) {
+    const label = this.state.labels.get(name);
+    return {
+      id: name.length,
+      node_id: `L_${name}`,
+      url: `${this.url}/repos/${this.options.owner}/${this.options.repo}/labels/${encodeURIComponent(name)}`,
+      name,
+      description: label?.description ?? null,
+      color: label?.color ?? 'ededed',
+      default: false,
+    };
+  }
+
+  private issueJson(issue: FakeIssue) {
+    return {
+      id: issue.number + 10_000,
+      node_id: `I_${issue.number}`,
+      number: issue.number,
+      title: issue.title,
+      body: issue.body,
+      state: issue.state,
+      state_reason: issue.stateReason,
+      labels: issue.labels.map((l) => this.labelJson(l)),
+      created_at: issue.createdAt,
+      updated_at: issue.updatedAt,
+      closed_at: issue.closedAt,
+      html_url: this.htmlUrl(issue.pull ? 'pull' : 'issues', issue.number),
+      comments: this.state.comments.filter((c) => c.issueNumber === issue.number).length,
+      user: { login: 'github-actions[bot]', id: 41898282, type: 'Bot' },
+      ...(issue.pull ? { pull_request: { url: `${this.url}/pulls/${issue.number}`, merged_at: null } } : {}),
+    };
+  }
+
+  private findIssue(r: FakeRequest): FakeIssue | undefined {
+    return this.state.issues.find((i) => i.number === Number(r.matched.params.issue_number));
+  }
+
+  private listIssues(r: FakeRequest): Reply {
+    const state = r.query.get('state') ?? 'open';
+    const labels = (r.query.get('labels') ?? '').split(',').filter((l) => l !== '');
+    const since = r.query.get('since');
+    const matching = this.state.issues
+      .filter((i) => state === 'all' || i.state === state)
+      .filter((i) => labels.every((l) => i.labels.includes(l)))
+      .filter((i) => !since || i.updatedAt >= since)
+      .sort((a, b) => b.number - a.number);
+    return this.page(
+      r,
+      matching.map((i) => this.issueJson(i)),
+    );
+  }
+
+  private getIssue(r: FakeRequest): Reply {
+    const issue = this.findIssue(r);
+    return issue ? { status: 200, body: this.issueJson(issue) } : error(404, 'Not Found');
+  }
+
+  private labelNames(value: unknown): string[] {
+    if (!Array.isArray(value)) return [];
+    const names = value.map((l) =>
+      typeof l === 'string' ? l : String((l as { name?: unknown }).name ?? ''),
+    );
+    // GitHub creates a label that does not exist yet when an issue is given it
+    for (const name of names)
+      if (!this.state.labels.has(name))
+        this.state.labels.set(name, { name, color: 'ededed', description: null });
+    return [...new Set(names)];
+  }
+
+  private createIssue(r: FakeRequest): Reply {
+    const now = this.now;
+    const issue: FakeIssue = {
+      number: this.nextNumber++,
+      title: String(r.body.title),
+      body: typeof r.body.body === 'string' ? r.body.body : '',
+      state: 'open',
+      stateReason: null,
+      labels: this.labelNames(r.body.labels),
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+    };
+    this.state.issues.push(issue);
+    return { status: 201, body: this.issueJson(issue) };
+  }
+
+  private updateIssue(r: FakeRequest): Reply {
+    const issue = this.findIssue(r);
+    if (!issue) return error(404, 'Not Found');
+    const b = r.body;
+    if (b.title !== undefined && b.title !== null) issue.title = String(b.title);
+    if (typeof b.body === 'string') issue.body = b.body;
+    if (b.labels !== undefined) issue.labels = this.labelNames(b.labels);
+    if (b.state === 'closed' && issue.state === 'open') {
+      issue.state = 'closed';
+      issue.closedAt = this.now;
+      issue.stateReason = typeof b.state_reason === 'string' ? b.state_reason : 'completed';
+    } else if (b.state === 'open' && issue.state === 'closed') {
+      issue.state = 'open';
+      issue.closedAt = null;
+      issue.stateReason = 'reopened';
+    }
+    issue.updatedAt = this.now;
+    return { status: 200, body: this.issueJson(issue) };
+  }
+
+  private createComment(r: FakeRequest): Reply {
+    const issue = this.findIssue(r);
+    if (!issue) return error(404, 'Not Found');
+    const comment: FakeComment = {
+      id: this.nextId++,
+      issueNumber: issue.number,
+      body: String(r.body.body),
+      createdAt: this.now,
+    };
+    this.state.comments.push(comment);
+    issue.updatedAt = comment.createdAt;
+    return {
+      status: 201,
+      body: {
+        id: comment.id,
+        node_id: `IC_${comment.id}`,
+        body: comment.body,
+        created_at: comment.createdAt,
+        updated_at: comment.createdAt,
+        html_url: `${this.htmlUrl('issues', issue.number)}#issuecomment-${comment.id}`,
+        user: { login: 'github-actions[bot]', id: 41898282, type: 'Bot' },
+      },
+    };
+  }
+
+  private listComments(r: FakeRequest): Reply {
+    const n = Number(r.matched.params.issue_number);
+    const comments = this.state.comments.filter((c) => c.issueNumber === n);
+    return this.page(
+      r,
+      comments.map((c) => ({ id: c.id, body: c.body, created_at: c.createdAt, updated_at: c.createdAt })),
+    );
+  }
+
+  private createLabel(r: FakeRequest): Reply {
+    const name = String(r.body.name);
+    if (this.state.labels.has(name)) {
+      return error(422, 'Validation Failed', {
+        errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }],
+      });
+    }
+    const color = typeof r.body.color === 'string' ? r.body.color : 'ededed';
+    if (!/^[0-9a-fA-F]{6}$/.test(color))
+      return error(422, 'Validation Failed', {
+        errors: [{ resource: 'Label', code: 'invalid', field: 'color' }],
+      });
+    const description = typeof r.body.description === 'string' ? r.body.description : null;
+    this.state.labels.set(name, { name, color, description });
+    return { status: 201, body: this.labelJson(name) };
+  }
+
+  // ---- git data ---------------------------------------------------------------------------
+
+  tree(refOrSha: string): Map<string, string> | undefined {
+    const sha = this.state.refs.get(refOrSha) ?? refOrSha;
+    return this.state.commits.get(sha);
+  }
+
+  commitTree(branch: string, files: Map<string, string>): string {
+    this.commitCounter += 1;
+    const sha = createHash('sha1').update(`commit ${this.commitCounter} ${branch}`).digest('hex');
+    this.state.commits.set(sha, new Map(files));
+    this.state.refs.set(branch, sha);
+    return sha;
+  }
+
+  private refJson(branch: string, sha: string) {
+    return {
+      ref: `refs/heads/${branch}`,
+      node_id: `REF_${branch}`,
+      url: `${this.url}/repos/${this.options.owner}/${this.options.repo}/git/refs/heads/${branch}`,
+      object: {
+        sha,
+        type: 'commit',
+        url: `${this.url}/repos/${this.options.owner}/${this.options.repo}/git/commits/${sha}`,
+      },
+    };
+  }
+
+  private getRef(r: FakeRequest): Reply {
+    const ref = r.matched.params.ref ?? '';
+    const branch = ref.replace(/^heads\//, '');
+    const sha = ref.startsWith('heads/') ? this.state.refs.get(branch) : undefined;
+    return sha ? { status: 200, body: this.refJson(branch, sha) } : error(404, 'Not Found');
+  }
+
+  private createRef(r: FakeRequest): Reply {
+    const ref = String(r.body.ref);
+    const sha = String(r.body.sha);
+    const m = /^refs\/heads\/(.+)$/.exec(ref);
+    if (!m?.[1]) return error(422, 'Reference name is invalid');
+    if (this.state.refs.has(m[1])) return error(422, 'Reference already exists');
+    if (!this.state.commits.has(sha)) return error(422, 'Object does not exist');
+    this.state.refs.set(m[1], sha);
+    this.state.forkedFrom.set(m[1], sha);
+    return { status: 201, body: this.refJson(m[1], sha) };
+  }
+
+  private contentJson(path: string, content: string) {
+    const sha = blobSha(content);
+    const api = `${this.url}/repos/${this.options.owner}/${this.options.repo}/contents/${path}`;
+    return {
+      type: 'file',
+      encoding: 'base64',
+      size: Buffer.byteLength(content),
+      name: path.split('/').pop() ?? path,
+      path,
+      content: Buffer.from(content).toString('base64'),
+      sha,
+      url: api,
+      git_url: null,
+      html_url: null,
+      download_url: null,
+      _links: { self: api, git: null, html: null },
+    };
+  }
+
+  private getContent(r: FakeRequest): Reply {
+    const path = r.matched.params.path ?? '';
+    const tree = this.tree(r.query.get('ref') ?? this.defaultBranch);
+    const content = tree?.get(path);
+    return content === undefined
+      ? error(404, 'Not Found')
+      : { status: 200, body: this.contentJson(path, content) };
+  }
+
+  private putContent(r: FakeRequest): Reply {
+    const path = r.matched.params.path ?? '';
+    const branch = typeof r.body.branch === 'string' ? r.body.branch : this.defaultBranch;
+    const tree = this.tree(branch);
+    if (!tree || !this.state.refs.has(branch)) return error(404, `Branch ${branch} not found`);
+    const existing = tree.get(path);
+    if (existing !== undefined && r.body.sha === undefined) return error(422, '"sha" wasn\'t supplied.');
+    if (existing !== undefined && r.body.sha !== blobSha(existing))
+      return error(409, `${path} does not match ${String(r.body.sha)}`);
+    const content = Buffer.from(String(r.body.content), 'base64').toString('utf8');
+    const next = new Map(tree);
+    next.set(path, content);
+    const sha = this.commitTree(branch, next);
+    return {
+      status: existing === undefined ? 201 : 200,
+      body: { content: this.contentJson(path, content), commit: { sha, message: r.body.message } },
+    };
+  }
+
+  // ---- pull requests ----------------------------------------------------------------------
+
+  private pullJson(issue: FakeIssue) {
+    const pull = issue.pull;
+    if (!pull) throw new Error(`#${issue.number} is not a pull request`);
+    const side = (ref: string, sha: string) => ({ ref, sha, label: `${this.options.owner}:${ref}` });
+    return {
+      ...this.issueJson(issue),
+      html_url: this.htmlUrl('pull', issue.number),
+      merged: pull.merged,
+      merged_at: pull.merged ? issue.closedAt : null,
+      head: side(pull.head, this.state.refs.get(pull.head) ?? pull.headSha),
+      base: side(pull.base, this.state.refs.get(pull.base) ?? ''),
+    };
+  }
+
+  private changedFiles(branch: string): Map<string, string> {
+    const head = this.tree(branch) ?? new Map<string, string>();
+    const fork = this.state.commits.get(this.state.forkedFrom.get(branch) ?? '') ?? new Map<string, string>();
+    return new Map([...head].filter(([path, content]) => fork.get(path) !== content));
+  }
+
+  private createPull(r: FakeRequest): Reply {
+    const head = String(r.body.head).replace(`${this.options.owner}:`, '');
+    const base = String(r.body.base);
+    if (!this.state.refs.has(head) || !this.state.refs.has(base)) {
+      return error(422, 'Validation Failed', {
+        errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }],
+      });
+    }
+    if (
+      this.state.issues.some(
+        (i) => i.pull && i.state === 'open' && i.pull.head === head && i.pull.base === base,
+      )
+    ) {
+      return error(422, 'Validation Failed', {
+        errors: [{ message: `A pull request already exists for ${this.options.owner}:${head}.` }],
+      });
+    }
+    if (this.changedFiles(head).size === 0) {
+      return error(422, 'Validation Failed', {
+        errors: [{ message: `No commits between ${base} and ${head}` }],
+      });
+    }
+    const now = this.now;
+    const issue: FakeIssue = {
+      number: this.nextNumber++,
+      title: String(r.body.title),
+      body: typeof r.body.body === 'string' ? r.body.body : '',
+      state: 'open',
+      stateReason: null,
+      labels: [],
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+      pull: { head, base, headSha: this.state.refs.get(head) ?? '', merged: false },
+    };
+    this.state.issues.push(issue);
+    return { status: 201, body: this.pullJson(issue) };
+  }
+
+  private listPulls(r: FakeRequest): Reply {
+    const state = r.query.get('state') ?? 'open';
+    const head = r.query.get('head')?.replace(`${this.options.owner}:`, '');
+    const base = r.query.get('base');
+    const pulls = this.state.issues
+      .filter((i) => i.pull && (state === 'all' || i.state === state))
+      .filter((i) => (!head || i.pull?.head === head) && (!base || i.pull?.base === base))
+      .sort((a, b) => b.number - a.number);
+    return this.page(
+      r,
+      pulls.map((i) => this.pullJson(i)),
+    );
+  }
+
+  private getPull(r: FakeRequest): Reply {
+    const issue = this.state.issues.find((i) => i.pull && i.number === Number(r.matched.params.pull_number));
+    return issue ? { status: 200, body: this.pullJson(issue) } : error(404, 'Not Found');
+  }
+
+  private openPull(number: number): FakeIssue & { pull: NonNullable<FakeIssue['pull']> } {
+    const issue = this.state.issues.find((i) => i.number === number);
+    if (!issue?.pull || issue.state !== 'open') throw new Error(`#${number} is not an open pull request`);
+    return issue as FakeIssue & { pull: NonNullable<FakeIssue['pull']> };
+  }
+
+  merge(number: number): void {
+    const issue = this.openPull(number);
+    const base = new Map(this.tree(issue.pull.base));
+    for (const [path, content] of this.changedFiles(issue.pull.head)) base.set(path, content);
+    this.commitTree(issue.pull.base, base);
+    issue.pull.merged = true;
+    issue.state = 'closed';
+    issue.closedAt = this.now;
+    issue.updatedAt = this.now;
+  }
+
+  closeWithoutMerge(number: number): void {
+    const issue = this.openPull(number);
+    issue.state = 'closed';
+    issue.closedAt = this.now;
+    issue.updatedAt = this.now;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
