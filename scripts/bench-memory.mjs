@@ -27,12 +27,22 @@ async function bundleStore() {
       `export { emptyServerState } from '${src}/core/memory.js';\n`,
   );
   // ncc reads the tsconfig next to the entry
-  const compilerOptions = { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2023', skipLibCheck: true, rootDir: '/' };
+  const compilerOptions = {
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    target: 'ES2023',
+    skipLibCheck: true,
+    rootDir: '/',
+  };
   writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['entry.ts'] }));
   const out = join(root, 'bundle');
-  execFileSync(join('node_modules', '.bin', 'ncc'), ['build', entry, '-o', out, '--transpile-only', '--quiet'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    join('node_modules', '.bin', 'ncc'),
+    ['build', entry, '-o', out, '--transpile-only', '--quiet'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   // the entry sits outside any "type": "module" package, so ncc emits CommonJS: load it as such
   const bundle = join(out, 'index.cjs');
   renameSync(join(out, 'index.js'), bundle);
@@ -52,7 +62,9 @@ function history(runs, lib) {
     const day = iso.slice(0, 10);
     const time = iso.slice(11, 19).replaceAll(':', '');
     const report = `---\nrun: "${i}"\nstarted: ${iso}\nstatus: ok\nservers: 3\nfindings: []\n---\n# Health report ${iso}\n\n${'| web1 | ssh | yes | ok |\n'.repeat(40)}`;
-    chunks.push(`commit refs/heads/claudeops-state\ncommitter claudeops[bot] <bot@example.com> ${Math.floor(at / 1000)} +0000\n`);
+    chunks.push(
+      `commit refs/heads/claudeops-state\ncommitter claudeops[bot] <bot@example.com> ${Math.floor(at / 1000)} +0000\n`,
+    );
     chunks.push(data(`claudeops check: ${i}`));
     if (i === 0) chunks.push(`M 100644 inline README.md\n${data('# state branch\n')}`);
     chunks.push(`M 100644 inline health/${day}/${time}-${i}.md\n${data(report)}`);
@@ -64,7 +76,8 @@ function history(runs, lib) {
       st.samples['disk:/'] = [...(st.samples['disk:/'] ?? []), [iso, 40 + (i % 20)]].slice(-48);
       chunks.push(`M 100644 inline state/${s}.json\n${data(lib.serializeServerState(st))}`);
     }
-    if (i % 10 === 0) chunks.push(`M 100644 inline actions/${day}/${time}-web1-restart-${i}.md\n${data('restarted\n')}`);
+    if (i % 10 === 0)
+      chunks.push(`M 100644 inline actions/${day}/${time}-web1-restart-${i}.md\n${data('restarted\n')}`);
     if (i % 500 === 0) chunks.push(`M 100644 inline issues/web1--check-${i}---.md\n${data(issue(i, iso))}`);
     chunks.push('\n');
   }
@@ -81,11 +94,28 @@ function makeRemote(name, runs, lib) {
   execFileSync('git', ['init', '-q', '--bare', remote]);
   execFileSync('git', ['-C', remote, 'config', 'uploadpack.allowFilter', 'true']);
   const started = performance.now();
-  const r = spawnSync('git', ['-C', remote, 'fast-import', '--quiet'], { input: history(runs, lib), maxBuffer: 1 << 30 });
+  const r = spawnSync('git', ['-C', remote, 'fast-import', '--quiet'], {
+    input: history(runs, lib),
+    maxBuffer: 1 << 30,
+  });
   if (r.status !== 0) throw new Error(`fast-import failed: ${r.stderr}`);
-  const files = execFileSync('git', ['-C', remote, 'ls-tree', '-r', '--name-only', 'claudeops-state']).toString();
-  const size = execFileSync('git', ['-C', remote, 'count-objects', '-vH']).toString().match(/size-pack: (.*)/)?.[1];
-  return { remote, files: files.split('\n').filter(Boolean).length, buildMs: performance.now() - started, size };
+  const files = execFileSync('git', [
+    '-C',
+    remote,
+    'ls-tree',
+    '-r',
+    '--name-only',
+    'claudeops-state',
+  ]).toString();
+  const size = execFileSync('git', ['-C', remote, 'count-objects', '-vH'])
+    .toString()
+    .match(/size-pack: (.*)/)?.[1];
+  return {
+    remote,
+    files: files.split('\n').filter(Boolean).length,
+    buildMs: performance.now() - started,
+    size,
+  };
 }
 
 const clockAt = (iso) => ({ now: () => new Date(iso), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
@@ -94,7 +124,11 @@ async function timeLoad(lib, remote, now) {
   const times = [];
   let memory;
   for (let i = 0; i < REPEATS; i++) {
-    const store = new lib.GitStateStore({ remoteUrl: remote, workDir: join(root, 'work'), clock: clockAt(now) });
+    const store = new lib.GitStateStore({
+      remoteUrl: remote,
+      workDir: join(root, 'work'),
+      clock: clockAt(now),
+    });
     const t = performance.now();
     memory = await store.load();
     times.push(performance.now() - t);
@@ -108,10 +142,19 @@ async function concurrent(lib, remote, n, round) {
   const at = Date.parse('2030-01-01T00:00:00Z') + round * 1000;
   const results = await Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const store = new lib.GitStateStore({ remoteUrl: remote, workDir: join(root, 'work'), retryBaseMs: 50 });
+      const store = new lib.GitStateStore({
+        remoteUrl: remote,
+        workDir: join(root, 'work'),
+        retryBaseMs: 50,
+      });
       const memory = await store.load();
       const st = memory.servers.web1 ?? lib.emptyServerState('web1');
-      const next = { ...st, runs: st.runs + 1, recentRuns: [...st.recentRuns, `c${round}-${i}`], lastRun: new Date(at + i).toISOString() };
+      const next = {
+        ...st,
+        runs: st.runs + 1,
+        recentRuns: [...st.recentRuns, `c${round}-${i}`],
+        lastRun: new Date(at + i).toISOString(),
+      };
       const result = await store.commit(
         [
           { path: `health/2030-01-01/00000${round}-c${i}.md`, content: `# c${i}\n` },
@@ -127,19 +170,27 @@ async function concurrent(lib, remote, n, round) {
 }
 
 const lib = await bundleStore();
-const lastIso = (runs) => new Date(Date.parse('2024-01-01T00:00:00Z') + (runs - 1) * 7_200_000 + 3_600_000).toISOString();
+const lastIso = (runs) =>
+  new Date(Date.parse('2024-01-01T00:00:00Z') + (runs - 1) * 7_200_000 + 3_600_000).toISOString();
 console.log(`building branches (fast-import)…`);
 const small = makeRemote('small', 10, lib);
 const large = makeRemote('large', RUNS, lib);
-console.log(`  10 runs: ${small.files} files at the tip, pack ${small.size}, built in ${small.buildMs.toFixed(0)} ms`);
-console.log(`  ${RUNS} runs: ${large.files} files at the tip, pack ${large.size}, built in ${large.buildMs.toFixed(0)} ms`);
+console.log(
+  `  10 runs: ${small.files} files at the tip, pack ${small.size}, built in ${small.buildMs.toFixed(0)} ms`,
+);
+console.log(
+  `  ${RUNS} runs: ${large.files} files at the tip, pack ${large.size}, built in ${large.buildMs.toFixed(0)} ms`,
+);
 const a = await timeLoad(lib, small.remote, lastIso(10));
 const b = await timeLoad(lib, large.remote, lastIso(RUNS));
 const fmt = (r) => `median ${r.median.toFixed(0)} ms (min ${r.min.toFixed(0)}, max ${r.max.toFixed(0)})`;
-const shape = (m) => `${m.reports.length} reports, ${m.recentActions.length} actions, ${m.openIssues.length} open issues, ${Object.keys(m.servers).length} servers`;
+const shape = (m) =>
+  `${m.reports.length} reports, ${m.recentActions.length} actions, ${m.openIssues.length} open issues, ${Object.keys(m.servers).length} servers`;
 console.log(`load(), ${REPEATS} fresh clones each:`);
 console.log(`  10-run branch:     ${fmt(a)}; memory: ${shape(a.memory)}`);
-console.log(`  ${RUNS}-run branch: ${fmt(b)}; memory: ${shape(b.memory)}; runs counted in state: ${b.memory.servers.web1?.runs}`);
+console.log(
+  `  ${RUNS}-run branch: ${fmt(b)}; memory: ${shape(b.memory)}; runs counted in state: ${b.memory.servers.web1?.runs}`,
+);
 for (const [round, n] of [2, 5].entries()) {
   const results = await concurrent(lib, small.remote, n, round);
   const attempts = results.map((r) => r.attempts);
@@ -157,14 +208,24 @@ const retain = new lib.GitStateStore({
 });
 await retain.load();
 let t = performance.now();
-const rolled = await retain.commit([{ path: 'README.md', content: '# state branch (retention)\n' }], 'retention');
+const rolled = await retain.commit(
+  [{ path: 'README.md', content: '# state branch (retention)\n' }],
+  'retention',
+);
 const rollMs = performance.now() - t;
 await retain.dispose();
-const tipFiles = execFileSync('git', ['-C', large.remote, 'ls-tree', '-r', '--name-only', 'claudeops-state']).toString().split('\n').filter(Boolean).length;
+const tipFiles = execFileSync('git', ['-C', large.remote, 'ls-tree', '-r', '--name-only', 'claudeops-state'])
+  .toString()
+  .split('\n')
+  .filter(Boolean).length;
 const c = await timeLoad(lib, large.remote, lastIso(RUNS));
-console.log(`retention (90 days) on the ${RUNS}-run branch: one commit in ${rollMs.toFixed(0)} ms (pushed=${rolled.pushed}), ${tipFiles} files left at the tip`);
+console.log(
+  `retention (90 days) on the ${RUNS}-run branch: one commit in ${rollMs.toFixed(0)} ms (pushed=${rolled.pushed}), ${tipFiles} files left at the tip`,
+);
 console.log(`  ${RUNS}-run branch after retention: ${fmt(c)}; memory: ${shape(c.memory)}`);
 t = 0;
 const final = await timeLoad(lib, small.remote, '2030-01-01T01:00:00Z');
-console.log(`  web1 runs after the concurrent rounds: ${final.memory.servers.web1?.runs} (10 + 2 + 5 = 17 expected)`);
+console.log(
+  `  web1 runs after the concurrent rounds: ${final.memory.servers.web1?.runs} (10 + 2 + 5 = 17 expected)`,
+);
 rmSync(root, { recursive: true, force: true });

@@ -12,6 +12,8 @@ const entries = [
 ];
 const ncc = join('node_modules', '.bin', 'ncc');
 
+// Prompts are markdown in prompts/, compiled into a module so the bundle carries them.
+execFileSync(process.execPath, ['scripts/gen-prompts.mjs'], { stdio: 'inherit' });
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');
 for (const [entry, name] of entries) {

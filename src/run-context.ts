@@ -4,6 +4,7 @@ import type { Clock, Logger, Transport } from './core/ports.js';
 import type { StateStore } from './core/state-store.js';
 import type { GitHubApi } from './github/api.js';
 import type { Model } from './agent/model.js';
+import type { SummaryLinks } from './core/render-summary.js';
 
 /** Where the run writes its human summary and its outputs (the Action's job summary, or stdout). */
 export interface ReportSink {
@@ -35,6 +36,6 @@ export interface RunContext {
   nonce: string;
   adapters: Adapters;
   logger: Logger;
-  /** web base of state-branch files (…/blob/<branch>/), for links in issues, chat and the summary */
-  stateUrl?: string;
+  /** web links (state-branch files, repository, this workflow run) for issues, chat and the summary */
+  links?: SummaryLinks;
 }

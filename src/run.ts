@@ -5,7 +5,7 @@
  * from silencing the others, and decides the run's status and exit code in one place.
  */
 import { createHash } from 'node:crypto';
-import { diagnoseAndRemediate } from './agent/diagnose-and-remediate.js';
+import { createRemediator, diagnoseAndRemediate } from './agent/diagnose-and-remediate.js';
 import { collectFleet } from './collect.js';
 import { evaluateServer } from './core/evaluate.js';
 import { trackFindings } from './core/lifecycle.js';
@@ -13,8 +13,10 @@ import { emptyMemory, type Memory } from './core/memory.js';
 import type { RemoteShell } from './core/ports.js';
 import { type RunRecord, zeroUsage } from './core/run-record.js';
 import { selectServers } from './core/select-servers.js';
-import { overallStatus } from './core/status.js';
-import type { ServerReport } from './core/types.js';
+import { overallStatus, raisedFindings } from './core/status.js';
+import type { FileChange, ServerReport } from './core/types.js';
+import { executeApproved } from './github/execute-approved.js';
+import { fetchMaintenanceWindows } from './github/issues.js';
 import { syncGitHub } from './github/sync.js';
 import { loadMemory } from './memory/load-memory.js';
 import { buildStateChanges } from './record/build-state-changes.js';
@@ -34,6 +36,7 @@ export async function run(ctx: RunContext): Promise<RunResult> {
   const servers = selectServers(ctx.config, ctx.inputs.servers, ctx.inputs.shard);
   let shells = new Map<string, RemoteShell>();
   let memory: Memory = emptyMemory();
+  const approvalChanges: FileChange[] = [];
   try {
     memory = await logger.group('Load memory', () => loadMemory(ctx));
     record.warnings.push(...memory.warnings);
@@ -42,7 +45,7 @@ export async function run(ctx: RunContext): Promise<RunResult> {
       const collected = await collectFleet(servers, ctx.adapters.transport, {
         parallelism: ctx.config.defaults.parallelism ?? 10,
         nonce: ctx.nonce,
-        cursorsFor: (server) => memory.servers[server]?.cursors ?? {},
+        cursorsFor: (server) => memory.servers[server.name]?.cursors ?? {},
         commandTimeoutMs: ctx.config.defaults.command_timeout ?? 120_000,
       });
       record.servers = collected.observations.map((observation): ServerReport => {
@@ -55,9 +58,18 @@ export async function run(ctx: RunContext): Promise<RunResult> {
     });
 
     await logger.group('Evaluate', async () => evaluate(ctx, record, memory));
-    await logger.group('Diagnose and remediate', () =>
-      guard(record, 'diagnose', () => diagnoseAndRemediate(ctx, record, memory, shells)),
-    );
+    await stage(ctx, record, memory, approvalChanges);
+    await logger.group('Diagnose and remediate', async () => {
+      await guard(record, 'maintenance', () => addMaintenanceFromIssues(ctx, record));
+      if (ctx.inputs.task === 'execute-approved') {
+        await guard(record, 'execute-approved', async () => {
+          const remediator = createRemediator(ctx, record, memory, shells);
+          approvalChanges.push(...(await executeApproved(ctx, record, memory, (r) => remediator.remediate(r))));
+        });
+      }
+      await guard(record, 'diagnose', () => diagnoseAndRemediate(ctx, record, memory, shells));
+    });
+    await stage(ctx, record, memory, approvalChanges);
   } catch (error) {
     record.errors.push(`run: ${messageOf(error)}`);
   } finally {
@@ -65,9 +77,9 @@ export async function run(ctx: RunContext): Promise<RunResult> {
   }
   record.finishedAt = ctx.adapters.clock.now().toISOString();
 
-  await logger.group('Record', () => recordRun(ctx, record, memory));
+  await logger.group('Record', () => recordRun(ctx, record, memory, approvalChanges));
   await logger.group('Report', async () => {
-    await guard(record, 'github', () => syncGitHub(ctx, record));
+    await guard(record, 'github', () => syncGitHub(ctx, record, memory));
     record.status = overallStatus(record);
     await writeReport(ctx, record);
     await guard(record, 'notify', () => notifyRun(ctx, record));
@@ -123,14 +135,49 @@ function evaluate(ctx: RunContext, record: RunRecord, memory: Memory): void {
   record.serverStates = tracked.serverStates;
 }
 
-async function recordRun(ctx: RunContext, record: RunRecord, memory: Memory): Promise<void> {
+async function recordRun(ctx: RunContext, record: RunRecord, memory: Memory, extra: FileChange[]): Promise<void> {
   try {
-    const changes = buildStateChanges(ctx, record, memory);
-    const message = `claudeops ${record.task}: ${record.runId} (${record.findings.filter((f) => f.severity !== 'ok').length} findings)`;
-    record.commit = await ctx.adapters.state.commit(changes, message);
+    const changes = [...buildStateChanges(ctx, record, memory), ...extra];
+    record.commit = await ctx.adapters.state.commit(changes, commitMessage(record));
     if (!record.commit.pushed) record.errors.push(`record: the state branch was committed locally but not pushed`);
   } catch (error) {
     record.errors.push(`record: the state branch could not be written: ${messageOf(error)}`);
+  }
+}
+
+function commitMessage(record: RunRecord): string {
+  return `claudeops ${record.task}: ${record.runId} (${raisedFindings(record).length} findings, ${record.actions.length} actions)`;
+}
+
+/** Journals the record so far: if the run dies before it commits, the post step pushes this. */
+async function stage(ctx: RunContext, record: RunRecord, memory: Memory, extra: FileChange[]): Promise<void> {
+  if (!ctx.adapters.state.stage) return;
+  try {
+    const changes = [...buildStateChanges(ctx, { ...record, finishedAt: ctx.adapters.clock.now().toISOString() }, memory), ...extra];
+    await ctx.adapters.state.stage(changes, commitMessage(record));
+  } catch (error) {
+    record.warnings.push(`journal: could not be written: ${messageOf(error)}`);
+  }
+}
+
+/**
+ * Open issues labelled `maintenance` (Upptime-style) silence actions on the servers they name.
+ * If they cannot be read, no action runs: acting during someone's maintenance is the worse error.
+ */
+async function addMaintenanceFromIssues(ctx: RunContext, record: RunRecord): Promise<void> {
+  const api = ctx.adapters.github;
+  if (!api) return;
+  const now = ctx.adapters.clock.now();
+  try {
+    ctx.config.maintenance.push(...(await fetchMaintenanceWindows(api, now)));
+  } catch (error) {
+    ctx.config.maintenance.push({
+      servers: ctx.config.servers.map((s) => s.name),
+      from: now.toISOString(),
+      to: new Date(now.getTime() + 86_400_000).toISOString(),
+      reason: 'maintenance issues could not be read: no automatic actions this run',
+    });
+    record.warnings.push(`maintenance issues could not be read, so no action runs this run: ${messageOf(error)}`);
   }
 }
 

@@ -174,7 +174,9 @@ export class GitStateStore implements StateStore, JournalTarget {
 
   private async repo(): Promise<Git> {
     if (this.git) return this.git;
-    const url = this.options.localDir ? await this.ensureLocalRepo(this.options.localDir) : this.options.remoteUrl;
+    const url = this.options.localDir
+      ? await this.ensureLocalRepo(this.options.localDir)
+      : this.options.remoteUrl;
     const root = this.options.workDir ?? process.env.RUNNER_TEMP ?? tmpdir();
     await mkdir(root, { recursive: true });
     this.cloneDir = await mkdtemp(join(root, 'claudeops-state-'));
@@ -220,9 +222,12 @@ export class GitStateStore implements StateStore, JournalTarget {
   private async fetchTip(git: Git): Promise<string | undefined> {
     const ref = `refs/remotes/origin/${this.branch}`;
     const args = ['fetch', '-q', '--depth=1', '--no-tags', 'origin', `+refs/heads/${this.branch}:${ref}`];
-    const result = await git.run(this.partial ? [...args.slice(0, 2), '--filter=blob:none', ...args.slice(2)] : args, {
-      allowFailure: true,
-    });
+    const result = await git.run(
+      this.partial ? [...args.slice(0, 2), '--filter=blob:none', ...args.slice(2)] : args,
+      {
+        allowFailure: true,
+      },
+    );
     if (result.stderr.includes('filtering not recognized')) this.partial = false;
     if (result.exitCode !== 0) {
       if (/couldn't find remote ref/i.test(result.stderr)) return undefined;
@@ -235,7 +240,14 @@ export class GitStateStore implements StateStore, JournalTarget {
   private async fetchBlobs(git: Git, oids: readonly string[]): Promise<void> {
     const missing = [...new Set(oids)].filter((o) => !this.present.has(o));
     if (this.partial && missing.length) {
-      const args = ['-c', 'fetch.negotiationAlgorithm=noop', 'fetch', '-q', '--no-tags', '--no-write-fetch-head'];
+      const args = [
+        '-c',
+        'fetch.negotiationAlgorithm=noop',
+        'fetch',
+        '-q',
+        '--no-tags',
+        '--no-write-fetch-head',
+      ];
       await git.run([...args, '--recurse-submodules=no', '--filter=blob:none', '--stdin', 'origin'], {
         input: `${missing.join('\n')}\n`,
       });
@@ -280,7 +292,9 @@ export class GitStateStore implements StateStore, JournalTarget {
       .filter((e) => e.path.startsWith('health/') && e.path.endsWith('.md'))
       .sort((a, b) => a.path.localeCompare(b.path))
       .slice(-3);
-    const actions = deep.filter((e) => e.path.startsWith('actions/') && stampOf(e.path) >= since.toISOString());
+    const actions = deep.filter(
+      (e) => e.path.startsWith('actions/') && stampOf(e.path) >= since.toISOString(),
+    );
     const flat = (dir: string, ext: string) =>
       top.filter((e) => e.type === 'blob' && e.path.startsWith(dir) && e.path.endsWith(ext));
     const issues = flat('issues/', '.md');
@@ -345,11 +359,14 @@ export class GitStateStore implements StateStore, JournalTarget {
     for (const [path, content] of theirs) {
       const ours = final.get(path)?.content;
       if (ours === undefined) continue;
-      const result = path.startsWith('state/') ? mergeState(path, ours, content, baseStates[path]) : undefined;
+      const result = path.startsWith('state/')
+        ? mergeState(path, ours, content, baseStates[path])
+        : undefined;
       final.set(path, { path, content: result ?? mergeIssueFiles(ours, content) });
       if (path.startsWith('state/')) merged.push(path);
     }
-    for (const change of await this.retention(git, tip)) if (!final.has(change.path)) final.set(change.path, change);
+    for (const change of await this.retention(git, tip))
+      if (!final.has(change.path)) final.set(change.path, change);
     return { final: [...final.values()], merged };
   }
 
@@ -480,7 +497,12 @@ export class GitStateStore implements StateStore, JournalTarget {
 }
 
 /** 3-way merge of one state file; our version wins when the other cannot be read. */
-function mergeState(path: string, ours: string, theirs: string, base: ServerState | null | undefined): string {
+function mergeState(
+  path: string,
+  ours: string,
+  theirs: string,
+  base: ServerState | null | undefined,
+): string {
   const server = path.slice('state/'.length, -'.json'.length);
   const o = parseServerState(ours, server);
   if (!o.ok) return ours;
@@ -515,10 +537,13 @@ async function exists(path: string): Promise<boolean> {
 /** The workspace checkout's `origin` (GITHUB_WORKSPACE), else GITHUB_SERVER_URL/GITHUB_REPOSITORY. */
 export async function workspaceRemoteUrl(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   if (env.GITHUB_WORKSPACE) {
-    const result = await new Git(env.GITHUB_WORKSPACE).run(['remote', 'get-url', 'origin'], { allowFailure: true });
+    const result = await new Git(env.GITHUB_WORKSPACE).run(['remote', 'get-url', 'origin'], {
+      allowFailure: true,
+    });
     if (result.exitCode === 0 && result.stdout.trim()) return result.stdout.trim();
   }
-  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY) return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}.git`;
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY)
+    return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}.git`;
   return undefined;
 }
 

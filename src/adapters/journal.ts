@@ -43,7 +43,14 @@ export class RunJournal {
     readonly file: string,
     runId: string,
   ) {
-    this.entry = { version: 1, runId, message: `claudeops: ${runId}`, changes: [], baseStates: {}, updatedAt: '' };
+    this.entry = {
+      version: 1,
+      runId,
+      message: `claudeops: ${runId}`,
+      changes: [],
+      baseStates: {},
+      updatedAt: '',
+    };
   }
 
   static open(dir: string, runId: string): RunJournal {
@@ -124,7 +131,9 @@ async function flushOne(
     const message = `${entry.message} (recovered from the run journal by the post step)`;
     const result = await store.commit(entry.changes, message, { baseStates: entry.baseStates });
     if (result.pushed) await rm(file, { force: true });
-    log(`journal of run ${entry.runId}: ${result.pushed ? 'pushed' : 'committed locally only'} as ${result.sha}`);
+    log(
+      `journal of run ${entry.runId}: ${result.pushed ? 'pushed' : 'committed locally only'} as ${result.sha}`,
+    );
     return { file, runId: entry.runId, result };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -145,7 +154,8 @@ async function journalFiles(dir: string): Promise<string[]> {
 async function readEntry(file: string): Promise<JournalEntry | undefined> {
   try {
     const entry = JSON.parse(await readFile(file, 'utf8')) as Partial<JournalEntry>;
-    if (entry.version !== 1 || !Array.isArray(entry.changes) || typeof entry.runId !== 'string') return undefined;
+    if (entry.version !== 1 || !Array.isArray(entry.changes) || typeof entry.runId !== 'string')
+      return undefined;
     return {
       version: 1,
       runId: entry.runId,

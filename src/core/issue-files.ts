@@ -4,11 +4,11 @@
  * reads. Written only when something changed: opened, severity changed, flapping, resolved.
  */
 import { parse, stringify } from 'yaml';
+import { issuePath } from '../record/paths.js';
 import { formatDuration } from './duration.js';
 import type { Memory } from './memory.js';
 import type { RunRecord, TrackedFinding } from './run-record.js';
 import type { FileChange } from './types.js';
-import { issuePath } from '../record/paths.js';
 
 export interface IssueMeta {
   fingerprint: string;
@@ -90,7 +90,7 @@ export function mergeIssueFiles(ours: string, theirs: string): string {
   if (!a || !b) return ours;
   const top = b.meta.updated > a.meta.updated ? b : a;
   const history = [...new Set([...b.history, ...a.history])].sort();
-  const first = a.meta.first_seen < b.meta.first_seen ? a.meta.first_seen : b.meta.first_seen;
+  const first = [a.meta.first_seen, b.meta.first_seen].sort()[0] ?? a.meta.first_seen;
   return renderIssueFile({ ...top, meta: { ...top.meta, first_seen: first }, history });
 }
 
@@ -118,7 +118,11 @@ function eventsOf(record: RunRecord, memory: Memory): Event[] {
     const prev = memory.servers[f.server]?.findings[f.fingerprint];
     const stamp = f.lifecycle === 'new' ? f.firstSeen : (record.finishedAt ?? record.startedAt);
     if (f.lifecycle === 'new') {
-      events.push({ finding: f, status: 'open', line: `- ${stamp} — opened (${f.severity}): ${f.summary} ${run}` });
+      events.push({
+        finding: f,
+        status: 'open',
+        line: `- ${stamp} — opened (${f.severity}): ${f.summary} ${run}`,
+      });
     } else if (f.lifecycle === 'flapping' && prev?.status !== 'flapping') {
       const line = `- ${stamp} — flapping (${f.severity}): status keeps changing; updates suppressed until it settles ${run}`;
       events.push({ finding: f, status: 'open', line });

@@ -4,6 +4,7 @@
  * flap detection (churn suppressed), trends and the per-server state the next run reads.
  */
 import type { Config } from '../config/schema.js';
+import { ALL_PROBES } from '../probes/index.js';
 import type { Probe } from '../probes/probe.js';
 import { emptyServerState, type FindingState, type Memory, type ServerState } from './memory.js';
 import type { ChangeSummary, TrackedFinding } from './run-record.js';
@@ -33,7 +34,7 @@ export interface Tracked {
 export interface TrackOptions {
   /** this run's id: recorded in each state file so re-applying the same run never counts twice */
   runId?: string;
-  /** the probe registry: each probe's `cursors(data)` is saved for its next run */
+  /** the probe registry (default: all probes): each probe's `cursors(data)` is saved for its next run */
   probes?: readonly Pick<Probe, 'id' | 'cursors'>[];
 }
 
@@ -120,12 +121,13 @@ function trackReachable(
   const before = tracked.findings.length;
   for (const f of all) applyStep(findings, f, now, rules, tracked);
   attachTrendNotes(tracked.findings.slice(before), name, growth.notes);
-  // A probe that failed says nothing about its checks: only a complete run may resolve silently.
-  if (Object.keys(obs.probeErrors).length === 0) {
-    const seen = new Set(all.map((f) => f.fingerprint));
-    for (const [fp, s] of Object.entries(previous.findings)) {
-      if (!seen.has(fp)) applyStep(findings, vanished(fp, name, s), now, rules, tracked);
-    }
+  // A probe that failed says nothing about its checks: only a complete run may resolve what it
+  // no longer reports (the server's reachability and probe errors themselves always resolve).
+  const complete = Object.keys(obs.probeErrors).length === 0;
+  const seen = new Set(all.map((f) => f.fingerprint));
+  for (const [fp, s] of Object.entries(previous.findings)) {
+    const meta = fp.startsWith(`${name}/unreachable/`) || fp.startsWith(`${name}/probe-error/`);
+    if (!seen.has(fp) && (complete || meta)) applyStep(findings, vanished(fp, name, s), now, rules, tracked);
   }
   forgetOld(findings, now);
   return {
@@ -137,7 +139,7 @@ function trackReachable(
     ...(boot.bootId !== undefined ? { bootId: boot.bootId } : {}),
     ...(boot.uptimeSeconds !== undefined ? { uptimeSeconds: boot.uptimeSeconds } : {}),
     reboots: rebooted ? [...previous.reboots, at].slice(-LIMITS.reboots) : previous.reboots,
-    cursors: { ...previous.cursors, ...cursorsOf(obs.probes, options.probes ?? []) },
+    cursors: { ...previous.cursors, ...cursorsOf(obs.probes, options.probes ?? ALL_PROBES) },
     findings,
     samples,
     counters: { ...previous.counters, ...counters },
@@ -148,7 +150,14 @@ function trackReachable(
 function vanished(fingerprint: string, server: string, s: FindingState): Finding {
   const [, check = '', ...rest] = fingerprint.split('/');
   const target = rest.join('/') || '-';
-  return { fingerprint, server, check, target, severity: 'ok', summary: `no longer reported (was: ${s.summary})` };
+  return {
+    fingerprint,
+    server,
+    check,
+    target,
+    severity: 'ok',
+    summary: `no longer reported (was: ${s.summary})`,
+  };
 }
 
 function attachTrendNotes(found: TrackedFinding[], server: string, notes: Record<string, string>): void {
@@ -249,7 +258,12 @@ function stepOk(
     ...(status === 'resolved' && prev.status !== 'resolved' ? { resolvedAt: at } : {}),
   };
   if (!raised || status === 'flapping') return { state };
-  const resolved: TrackedFinding = { ...f, lifecycle: 'resolved', firstSeen: prev.firstSeen, runs: prev.streak };
+  const resolved: TrackedFinding = {
+    ...f,
+    lifecycle: 'resolved',
+    firstSeen: prev.firstSeen,
+    runs: prev.streak,
+  };
   return { state, resolved };
 }
 

@@ -60,7 +60,9 @@ function text(v: unknown): string {
 
 function findingsOf(v: unknown): string {
   if (!Array.isArray(v)) return '';
-  const joined = v.map((f) => (isRecord(f) ? `${text(f.fingerprint)} (${text(f.severity)})` : text(f))).join(', ');
+  const joined = v
+    .map((f) => (isRecord(f) ? `${text(f.fingerprint)} (${text(f.severity)})` : text(f)))
+    .join(', ');
   return joined.length > 300 ? `${joined.slice(0, 300)}…` : joined;
 }
 

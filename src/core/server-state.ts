@@ -3,12 +3,7 @@
  * the run), serializing, and the 3-way merge BY MEANING that lets two concurrent runs both count.
  */
 import { z } from 'zod';
-import {
-  emptyServerState,
-  type FindingState,
-  type RemediationState,
-  type ServerState,
-} from './memory.js';
+import { emptyServerState, type FindingState, type RemediationState, type ServerState } from './memory.js';
 
 /** Bounds keep a state file small however long the server lives. */
 export const LIMITS = { samples: 48, history: 50, recentRuns: 50, reboots: 20, attempts: 50 } as const;
@@ -139,7 +134,7 @@ function mergeFinding(base: FindingState | undefined, o: FindingState, t: Findin
   const sameEpisode = samePhase && o.firstSeen === t.firstSeen;
   return {
     ...top,
-    lastSeen: o.lastSeen > t.lastSeen ? o.lastSeen : t.lastSeen,
+    lastSeen: [o.lastSeen, t.lastSeen].sort()[1] ?? o.lastSeen,
     streak: sameEpisode && top.streak > 0 ? mergeCount(b.streak, o.streak, t.streak) : top.streak,
     okStreak: samePhase && top.okStreak > 0 ? mergeCount(b.okStreak, o.okStreak, t.okStreak) : top.okStreak,
     history: mergeTimed(o.history, t.history, LIMITS.history),
@@ -181,7 +176,9 @@ export function mergeServerStates(
     cursors: mergeRecord(b.cursors, ours.cursors, theirs.cursors, (_k, o, t) =>
       newer(o, t, ours.lastChecked, theirs.lastChecked),
     ),
-    findings: mergeRecord(b.findings, ours.findings, theirs.findings, (_k, o, t, bf) => mergeFinding(bf, o, t)),
+    findings: mergeRecord(b.findings, ours.findings, theirs.findings, (_k, o, t, bf) =>
+      mergeFinding(bf, o, t),
+    ),
     samples: mergeRecord(b.samples, ours.samples, theirs.samples, (_k, o, t) =>
       mergeTimed(o, t, LIMITS.samples),
     ),

@@ -18,4 +18,9 @@ export interface StateStore {
    * tip, re-applies the changes (state/*.json merged by meaning) and retries, bounded.
    */
   commit(changes: FileChange[], message: string): Promise<CommitResult>;
+  /**
+   * Writes the changes so far to the run journal, so a crash before commit loses nothing:
+   * the post step pushes the journal of a run that never committed.
+   */
+  stage?(changes: FileChange[], message?: string): Promise<void>;
 }

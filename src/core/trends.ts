@@ -56,7 +56,9 @@ export function estimateGrowth(samples: readonly [string, number][], now: Date):
   return { ratePerHour: fit.slope, hoursToFull: Math.max(0, (100 - latest) / fit.slope) };
 }
 
-function linearFit(points: readonly (readonly [number, number])[]): { slope: number; r2: number } | undefined {
+function linearFit(
+  points: readonly (readonly [number, number])[],
+): { slope: number; r2: number } | undefined {
   const n = points.length;
   const mx = points.reduce((s, [x]) => s + x, 0) / n;
   const my = points.reduce((s, [, y]) => s + y, 0) / n;
@@ -103,7 +105,8 @@ export function growthFindings(
     if (!words) continue;
     const growth = estimateGrowth(samples[key] ?? [], now);
     const soon = growth && growth.hoursToFull <= HORIZON_HOURS;
-    if (growth) notes[key] = `${words.full} in ${formatEta(growth.hoursToFull)} (+${growth.ratePerHour.toFixed(1)}%/h)`;
+    if (growth)
+      notes[key] = `${words.full} in ${formatEta(growth.hoursToFull)} (+${growth.ratePerHour.toFixed(1)}%/h)`;
     const summary = soon
       ? `${words.noun(target)} is ${value}% used and growing ${growth.ratePerHour.toFixed(1)}%/h: ${words.full} in ${formatEta(growth.hoursToFull)}`
       : `${words.noun(target)} is not heading for ${words.full} within ${HORIZON_HOURS} h`;

@@ -51,7 +51,7 @@ export async function syncIssues(ctx: RunContext, record: RunRecord, api: GitHub
   const plan = planIssues(record, issues, {
     github,
     now,
-    stateUrl: ctx.stateUrl,
+    stateUrl: ctx.links?.stateUrl,
     issueFile: issuePath,
     redact: (text) => redact(text, secrets),
   });

@@ -1,4 +1,4 @@
-import { renderHealthReport } from '../core/render-health-report.js';
+import { renderSummary } from '../core/render-summary.js';
 import type { RunRecord } from '../core/run-record.js';
 import { raisedFindings } from '../core/status.js';
 import type { RunContext } from '../run-context.js';
@@ -17,7 +17,7 @@ export function outputsOf(record: RunRecord): Record<string, string> {
 /** Job summary, outputs, and a loud line for every failure so nothing fails silently. */
 export async function writeReport(ctx: RunContext, record: RunRecord): Promise<void> {
   for (const error of [...record.errors, ...record.github.errors]) ctx.logger.warning(error);
-  const summary = renderHealthReport(record).replace(/^---\n[\s\S]*?\n---\n\n/, '');
+  const summary = renderSummary(record, ctx.links ?? {});
   try {
     await ctx.adapters.sink.summary(summary);
   } catch (error) {

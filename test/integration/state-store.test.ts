@@ -4,7 +4,10 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitStateStore } from '../../src/adapters/git-state-store.js';
 import { flushJournal, RunJournal } from '../../src/adapters/journal.js';
+import { configSchema } from '../../src/config/schema.js';
+import { trackFindings } from '../../src/core/lifecycle.js';
 import { parseServerState } from '../../src/core/server-state.js';
+import { finding } from '../../src/core/types.js';
 import { healthReportPath, serverStatePath } from '../../src/record/paths.js';
 import { bumped, type Sandbox, sandbox, stateFile } from './state-support.js';
 
@@ -24,7 +27,10 @@ async function oneRun(runId: string, at: Date, extra: { server?: string } = {}) 
   const state = bumped(memory.servers[server], server, runId, at);
   const result = await store.commit(
     [
-      { path: healthReportPath(at, runId), content: `---\nrun: ${runId}\nstatus: ok\n---\n# report ${runId}\n` },
+      {
+        path: healthReportPath(at, runId),
+        content: `---\nrun: ${runId}\nstatus: ok\n---\n# report ${runId}\n`,
+      },
       { path: serverStatePath(server), content: stateFile(state) },
     ],
     `claudeops check: ${runId}`,
@@ -115,10 +121,15 @@ describe('git state store', () => {
     await oneRun('2', at, { server: 'db1' });
     const store = box.store();
     await store.load();
-    await store.commit([{ path: 'state/web1.json', content: '{ "server": "web1", "runs": "many", ' }], 'hand edit');
+    await store.commit(
+      [{ path: 'state/web1.json', content: '{ "server": "web1", "runs": "many", ' }],
+      'hand edit',
+    );
     const memory = await box.store().load();
     expect(memory.warnings).toHaveLength(1);
-    expect(memory.warnings[0]).toMatch(/state\/web1\.json .*unreadable.*not valid JSON.*web1 starts with fresh memory/);
+    expect(memory.warnings[0]).toMatch(
+      /state\/web1\.json .*unreadable.*not valid JSON.*web1 starts with fresh memory/,
+    );
     expect(memory.servers.web1).toBeUndefined();
     expect(memory.servers.db1?.runs).toBe(1);
     expect(memory.reports).toHaveLength(2);
@@ -140,7 +151,8 @@ describe('git state store', () => {
   it('reads only the newest 3 reports, the last 24 h of actions, open issues, approvals', async () => {
     const store = box.store({ clock: fixedClock('2026-03-03T12:00:00Z') });
     await store.load();
-    const issue = (status: string) => `---\nfingerprint: x\nstatus: ${status}\nservers: [web1]\nfirst_seen: a\nupdated: b\n---\n`;
+    const issue = (status: string) =>
+      `---\nfingerprint: x\nstatus: ${status}\nservers: [web1]\nfirst_seen: a\nupdated: b\n---\n`;
     await store.commit(
       [
         { path: 'health/2026-03-01/090000-1.md', content: 'r1' },
@@ -174,7 +186,14 @@ describe('git state store', () => {
     const clone = store.workTree ?? '';
     const shallow = await readFile(join(clone, '.git', 'shallow'), 'utf8');
     expect(shallow.trim().split('\n')).toHaveLength(1);
-    const missing = await execa('git', ['-C', clone, 'rev-list', '--objects', '--missing=print', 'origin/claudeops-state']);
+    const missing = await execa('git', [
+      '-C',
+      clone,
+      'rev-list',
+      '--objects',
+      '--missing=print',
+      'origin/claudeops-state',
+    ]);
     const absent = missing.stdout.split('\n').filter((l) => l.startsWith('?'));
     expect(absent).toHaveLength(2); // the README and the oldest report were never fetched
   });
@@ -187,14 +206,22 @@ describe('git state store', () => {
     const first = box.store();
     await first.load();
     const old = ['- 2026-03-01T00:00:00Z — opened', '- 2026-03-01T05:00:00Z — resolved'];
-    await first.commit([{ path: 'issues/web1--disk--.md', content: doc('resolved', '2026-03-01T05:00:00Z', old) }], 'a');
+    await first.commit(
+      [{ path: 'issues/web1--disk--.md', content: doc('resolved', '2026-03-01T05:00:00Z', old) }],
+      'a',
+    );
     const second = box.store();
     await second.load();
     const reopened = ['- 2026-03-05T00:00:00Z — opened'];
-    await second.commit([{ path: 'issues/web1--disk--.md', content: doc('open', '2026-03-05T00:00:00Z', reopened) }], 'b');
+    await second.commit(
+      [{ path: 'issues/web1--disk--.md', content: doc('open', '2026-03-05T00:00:00Z', reopened) }],
+      'b',
+    );
     const merged = await box.show('issues/web1--disk--.md');
     expect(merged).toContain('status: open');
-    expect(merged).toContain('- 2026-03-01T00:00:00Z — opened\n- 2026-03-01T05:00:00Z — resolved\n- 2026-03-05T00:00:00Z — opened');
+    expect(merged).toContain(
+      '- 2026-03-01T00:00:00Z — opened\n- 2026-03-01T05:00:00Z — resolved\n- 2026-03-05T00:00:00Z — opened',
+    );
   });
 
   it('keeps the local commit and says pushed:false when every push is refused', async () => {
@@ -209,8 +236,57 @@ describe('git state store', () => {
     expect(result.attempts).toBe(3);
     expect(result.error).toMatch(/refused by policy|pre-receive/);
     expect(result.location).toBe(store.workTree);
-    const kept = await execa('git', ['-C', store.workTree ?? '', 'show', `claudeops-state:health/2026-03-01/100000-x.md`]);
+    const kept = await execa('git', [
+      '-C',
+      store.workTree ?? '',
+      'show',
+      `claudeops-state:health/2026-03-01/100000-x.md`,
+    ]);
     expect(kept.stdout).toBe('x');
+  });
+});
+
+describe('lifecycle state through git', () => {
+  it('round-trips what trackFindings produces, so the next run continues the episode', async () => {
+    const config = configSchema.parse({ version: 1, servers: [{ name: 'web1', transport: 'local' }] });
+    const server = config.servers[0] as (typeof config.servers)[number];
+    const observation = {
+      server: 'web1',
+      reachable: true,
+      startedAt: '',
+      durationMs: 1,
+      bytes: 1,
+      roundTrips: 1,
+    };
+    const reportOf = (value: number) => ({
+      server,
+      observation: {
+        ...observation,
+        probes: { uptime: { bootId: 'b1', uptimeSeconds: 10 } },
+        probeErrors: {},
+      },
+      findings: [
+        finding('web1', 'disk', '/', value >= 90 ? ('critical' as const) : ('ok' as const), `${value}%`, {
+          value,
+        }),
+      ],
+    });
+    for (const [i, value] of [95, 96, 40].entries()) {
+      const store = box.store();
+      const memory = await store.load();
+      expect(memory.warnings).toEqual([]);
+      const now = new Date(Date.parse('2026-03-01T00:00:00Z') + i * 3_600_000);
+      const tracked = trackFindings([reportOf(value)], memory, config, now, { runId: `run${i}` });
+      if (i === 1) expect(tracked.findings.map((f) => [f.lifecycle, f.runs])).toEqual([['ongoing', 2]]);
+      if (i === 2) expect(tracked.resolved.map((f) => f.fingerprint)).toEqual(['web1/disk//']);
+      const state = tracked.serverStates.web1;
+      if (!state) throw new Error('no state');
+      await store.commit([{ path: serverStatePath('web1'), content: stateFile(state) }], `run ${i}`);
+    }
+    const final = await remoteState();
+    expect(final.runs).toBe(3);
+    expect(final.findings['web1/disk//']?.status).toBe('resolved');
+    expect(final.samples['disk:/']?.map((s) => s[1])).toEqual([95, 96, 40]);
   });
 });
 
@@ -239,7 +315,9 @@ describe('run journal', () => {
     expect(await box.show('actions/2026-03-01/100000-web1-restart-nginx-crashed.md')).toBe('restarted nginx');
     const state = await remoteState();
     expect(state.runs).toBe(3);
-    expect(await box.git('log', '-1', '--format=%s', 'claudeops-state')).toMatch(/recovered from the run journal/);
+    expect(await box.git('log', '-1', '--format=%s', 'claudeops-state')).toMatch(
+      /recovered from the run journal/,
+    );
   });
 
   it('is cleared by a successful commit and flushing twice never counts a run twice', async () => {
@@ -249,7 +327,10 @@ describe('run journal', () => {
     const store = box.store({ journal });
     const memory = await store.load();
     const changes = [
-      { path: 'state/web1.json', content: stateFile(bumped(memory.servers.web1, 'web1', 'ok-run', new Date())) },
+      {
+        path: 'state/web1.json',
+        content: stateFile(bumped(memory.servers.web1, 'web1', 'ok-run', new Date())),
+      },
     ];
     await store.commit(changes, 'ok');
     expect(await readdir(dir)).toEqual([]);
@@ -268,7 +349,10 @@ describe('local mode', () => {
     const dir = join(box.root, 'project', '.claudeops', 'state');
     const store = new GitStateStore({ localDir: dir, workDir: join(box.root, 'work') });
     await store.load();
-    const result = await store.commit([{ path: 'health/2026-03-01/100000-1.md', content: '# local\n' }], 'first');
+    const result = await store.commit(
+      [{ path: 'health/2026-03-01/100000-1.md', content: '# local\n' }],
+      'first',
+    );
     expect(result.pushed).toBe(true);
     expect(result.location).toBe(dir);
     expect(await readFile(join(dir, 'health/2026-03-01/100000-1.md'), 'utf8')).toBe('# local\n');
@@ -307,7 +391,9 @@ describe('retention', () => {
       'health/2026-04-01/000000-4.md',
     ]);
     const summary = await box.show('health/2026-01/summary.md');
-    expect(summary).toContain('| `health/2026-01-01/100000-1.md` | 2026-01-01T10:00:00Z | warning | 2 | web1/disk// (warning) |');
+    expect(summary).toContain(
+      '| `health/2026-01-01/100000-1.md` | 2026-01-01T10:00:00Z | warning | 2 | web1/disk// (warning) |',
+    );
     expect(summary).toContain('`health/2026-01-02/100000-2.md`');
     // one commit did both
     const last = await box.git('show', '--name-status', '--no-renames', '--format=%s', 'claudeops-state');

@@ -39,7 +39,12 @@ export async function sandbox(): Promise<Sandbox> {
 }
 
 /** What one run does to a server's state, minimally: count itself. */
-export function bumped(previous: ServerState | undefined, server: string, runId: string, at: Date): ServerState {
+export function bumped(
+  previous: ServerState | undefined,
+  server: string,
+  runId: string,
+  at: Date,
+): ServerState {
   const base = previous ?? emptyServerState(server);
   return {
     ...base,

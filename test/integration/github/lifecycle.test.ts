@@ -60,7 +60,7 @@ function context(
       sink: { summary: async () => {}, outputs: () => {} },
     },
     logger: { info: () => {}, warning: () => {}, error: () => {}, group: (_n, fn) => fn() },
-    stateUrl: `https://github.test/acme/ops/blob/${STATE}/`,
+    links: { stateUrl: `https://github.test/acme/ops/blob/${STATE}/` },
   };
 }
 

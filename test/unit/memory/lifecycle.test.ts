@@ -49,7 +49,11 @@ function runs(sequence: ServerReport[], start = Date.parse('2026-03-01T00:00:00Z
 
 describe('finding lifecycle', () => {
   it('debounces a warning until it held debounce_runs runs, then raises it as new, then ongoing', () => {
-    const [a, b, c] = runs([report([disk('warning', 85)]), report([disk('warning', 86)]), report([disk('warning', 86)])]);
+    const [a, b, c] = runs([
+      report([disk('warning', 85)]),
+      report([disk('warning', 86)]),
+      report([disk('warning', 86)]),
+    ]);
     expect(a?.findings.map((f) => f.lifecycle)).toEqual(['pending']);
     expect(a?.changes.new).toEqual([]);
     expect(b?.findings.map((f) => [f.lifecycle, f.runs])).toEqual([['new', 2]]);
@@ -72,13 +76,22 @@ describe('finding lifecycle', () => {
   });
 
   it('resolves a raised finding, with its first-seen time and streak', () => {
-    const [, , c] = runs([report([disk('critical', 95)]), report([disk('critical', 96)]), report([disk('ok', 40)])]);
+    const [, , c] = runs([
+      report([disk('critical', 95)]),
+      report([disk('critical', 96)]),
+      report([disk('ok', 40)]),
+    ]);
     expect(c?.resolved.map((f) => [f.fingerprint, f.lifecycle, f.firstSeen, f.runs])).toEqual([
       ['web1/disk//', 'resolved', '2026-03-01T00:00:00.000Z', 2],
     ]);
     expect(c?.changes.resolved).toEqual(['web1/disk//']);
     const state = c?.serverStates.web1?.findings['web1/disk//'];
-    expect(state).toMatchObject({ status: 'resolved', okStreak: 1, streak: 0, resolvedAt: '2026-03-01T02:00:00.000Z' });
+    expect(state).toMatchObject({
+      status: 'resolved',
+      okStreak: 1,
+      streak: 0,
+      resolvedAt: '2026-03-01T02:00:00.000Z',
+    });
   });
 
   it('treats a fingerprint no longer reported as ok (resolved), unless a probe failed', () => {
@@ -87,6 +100,24 @@ describe('finding lifecycle', () => {
     const [, c] = runs([report([disk('critical', 95)]), report([], { probeErrors: { disk: 'no output' } })]);
     expect(c?.resolved).toEqual([]);
     expect(c?.serverStates.web1?.findings['web1/disk//']?.status).toBe('new');
+  });
+
+  it('resolves an unreachable finding once the server answers, even if a probe failed', () => {
+    const down = finding('web1', 'unreachable', '-', 'critical', 'refused');
+    const [, b] = runs([
+      report([down], { reachable: false }),
+      report([disk('ok')], { probeErrors: { services: 'no systemctl' } }),
+    ]);
+    expect(b?.resolved.map((f) => f.fingerprint)).toEqual(['web1/unreachable/-']);
+  });
+
+  it('saves log cursors through the real probe registry by default, keeping cursors it did not see', () => {
+    const logs = (value: string) => ({
+      logs: [{ target: '/var/log/app.log', state: 'ok', counts: [], matches: 0, excerpt: [], cursor: { key: 'file:/var/log/app.log', value } }],
+    });
+    const [a, b] = runs([report([], { probes: { logs: logs('12:100') } }), report([], { probes: {} })]);
+    expect(a?.serverStates.web1?.cursors).toEqual({ 'file:/var/log/app.log': '12:100' });
+    expect(b?.serverStates.web1?.cursors).toEqual({ 'file:/var/log/app.log': '12:100' });
   });
 
   it('marks a fingerprint flapping after flap_changes changes in the window and suppresses churn', () => {
@@ -101,7 +132,14 @@ describe('finding lifecycle', () => {
   });
 
   it('settles a flapping finding once the window calms down', () => {
-    const seq: Severity[] = ['critical', 'ok', 'critical', 'ok', 'critical', ...Array<Severity>(10).fill('ok')];
+    const seq: Severity[] = [
+      'critical',
+      'ok',
+      'critical',
+      'ok',
+      'critical',
+      ...Array<Severity>(10).fill('ok'),
+    ];
     const out = runs(seq.map((s) => report([disk(s, s === 'ok' ? 40 : 95)])));
     const resolvedAt = out.findIndex((t, i) => i > 4 && t.resolved.length > 0);
     expect(resolvedAt).toBeGreaterThan(5);
@@ -110,21 +148,36 @@ describe('finding lifecycle', () => {
 
   it('keeps every earlier finding of an unreachable server instead of resolving them', () => {
     const unreachable = finding('web1', 'unreachable', '-', 'critical', 'connection refused');
-    const [, b] = runs([report([disk('critical', 95)]), report([unreachable], { reachable: false, error: 'refused' })]);
+    const [, b] = runs([
+      report([disk('critical', 95)]),
+      report([unreachable], { reachable: false, error: 'refused' }),
+    ]);
     expect(b?.resolved).toEqual([]);
     expect(b?.findings.map((f) => f.fingerprint)).toEqual(['web1/unreachable/-']);
-    expect(b?.serverStates.web1?.findings['web1/disk//']).toMatchObject({ status: 'new', severity: 'critical' });
+    expect(b?.serverStates.web1?.findings['web1/disk//']).toMatchObject({
+      status: 'new',
+      severity: 'critical',
+    });
     expect(b?.serverStates.web1?.lastChecked).toBe('2026-03-01T00:00:00.000Z');
     expect(b?.serverStates.web1?.lastRun).toBe('2026-03-01T01:00:00.000Z');
     expect(b?.changes.unverified).toEqual([{ server: 'web1', fingerprints: ['web1/disk//'] }]);
   });
 
   it('records counters, samples, boot id and probe cursors in the server state', () => {
-    const probes = [{ id: 'logs', cursors: (data: unknown) => ({ 'log:/var/log/x': String((data as { offset: number }).offset) }) }];
+    const probes = [
+      {
+        id: 'logs',
+        cursors: (data: unknown) => ({ 'log:/var/log/x': String((data as { offset: number }).offset) }),
+      },
+    ];
     const [a] = runs(
       [
         report([disk('ok', 50)], {
-          probes: { uptime: { uptimeSeconds: 100, bootId: 'b1' }, logs: { offset: 42 }, services: { services: [{ name: 'nginx', restarts: 2 }] } },
+          probes: {
+            uptime: { uptimeSeconds: 100, bootId: 'b1' },
+            logs: { offset: 42 },
+            services: { services: [{ name: 'nginx', restarts: 2 }] },
+          },
         }),
       ],
       undefined,
@@ -163,13 +216,17 @@ describe('finding lifecycle', () => {
     const growth = last?.findings.find((f) => f.check === 'disk-growth');
     expect(growth?.summary).toBe('/ is 70% used and growing 5.0%/h: full in ~6 h');
     expect(growth?.trend).toBe('full in ~6 h (+5.0%/h)');
-    expect(last?.changes.trends).toEqual([{ fingerprint: 'web1/disk-growth//', note: 'full in ~6 h (+5.0%/h)' }]);
+    expect(last?.changes.trends).toEqual([
+      { fingerprint: 'web1/disk-growth//', note: 'full in ~6 h (+5.0%/h)' },
+    ]);
   });
 
   it('reports missed runs of the watcher itself', () => {
     const memory = { ...emptyMemory(), lastRunAt: '2026-03-01T00:00:00.000Z' };
     const late = trackFindings([], memory, config, new Date('2026-03-01T05:00:00Z'));
-    expect(late.findings.map((f) => [f.server, f.check, f.lifecycle])).toEqual([['claudeops', 'missed-runs', 'new']]);
+    expect(late.findings.map((f) => [f.server, f.check, f.lifecycle])).toEqual([
+      ['claudeops', 'missed-runs', 'new'],
+    ]);
     expect(late.changes.missedRuns).toMatch(/no run was recorded for 5h .* about 4 runs missed/);
     const onTime = trackFindings([], memory, config, new Date('2026-03-01T01:30:00Z'));
     expect(onTime.findings).toEqual([]);

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { issueFileChanges, mergeIssueFiles, parseIssueFile, renderIssueFile } from '../../../src/core/issue-files.js';
-import { emptyMemory, emptyServerState, type FindingState, type ServerState } from '../../../src/core/memory.js';
+import {
+  issueFileChanges,
+  mergeIssueFiles,
+  parseIssueFile,
+  renderIssueFile,
+} from '../../../src/core/issue-files.js';
+import {
+  emptyMemory,
+  emptyServerState,
+  type FindingState,
+  type ServerState,
+} from '../../../src/core/memory.js';
 import { expiredDays, rollUp } from '../../../src/core/retention.js';
 import type { RunRecord, TrackedFinding } from '../../../src/core/run-record.js';
 import { zeroUsage } from '../../../src/core/run-record.js';
@@ -79,7 +89,11 @@ describe('3-way merge by meaning', () => {
       samples: { 'disk:/': [...(base.samples['disk:/'] ?? []), ['2026-03-01T02:00:00Z', 81]] },
       cursors: { 'log:a': '20' },
       remediation: {
-        'restart:api': { attempts: ['2026-03-01T01:00:00Z', '2026-03-01T02:00:00Z'], failures: 2, breakerOpen: false },
+        'restart:api': {
+          attempts: ['2026-03-01T01:00:00Z', '2026-03-01T02:00:00Z'],
+          failures: 2,
+          breakerOpen: false,
+        },
       },
     };
     const theirs: ServerState = {
@@ -100,7 +114,11 @@ describe('3-way merge by meaning', () => {
       samples: { 'disk:/': [...(base.samples['disk:/'] ?? []), ['2026-03-01T02:00:05Z', 91]] },
       counters: { 'restarts:api': 2 },
       remediation: {
-        'restart:api': { attempts: ['2026-03-01T01:00:00Z', '2026-03-01T02:00:05Z'], failures: 2, breakerOpen: true },
+        'restart:api': {
+          attempts: ['2026-03-01T01:00:00Z', '2026-03-01T02:00:05Z'],
+          failures: 2,
+          breakerOpen: true,
+        },
       },
     };
     const m = mergeServerStates(base, ours, theirs);
@@ -196,9 +214,15 @@ describe('issue files', () => {
 
   it('writes nothing for an unchanged ongoing or a pending finding', () => {
     const memory = emptyMemory();
-    memory.servers.web1 = { ...emptyServerState('web1'), findings: { 'web1/disk//': fs({ severity: 'warning' }) } };
+    memory.servers.web1 = {
+      ...emptyServerState('web1'),
+      findings: { 'web1/disk//': fs({ severity: 'warning' }) },
+    };
     const out = issueFileChanges(
-      record([tracked({ lifecycle: 'ongoing' }), tracked({ lifecycle: 'pending', fingerprint: 'web1/load/-' })]),
+      record([
+        tracked({ lifecycle: 'ongoing' }),
+        tracked({ lifecycle: 'pending', fingerprint: 'web1/load/-' }),
+      ]),
       memory,
     );
     expect(out).toEqual([]);
@@ -208,7 +232,10 @@ describe('issue files', () => {
     const opened = issueFileChanges(record([tracked({})]), emptyMemory())[0];
     const memory = emptyMemory();
     memory.openIssues = [{ path: opened?.path ?? '', content: opened?.content ?? '' }];
-    memory.servers.web1 = { ...emptyServerState('web1'), findings: { 'web1/disk//': fs({ severity: 'warning' }) } };
+    memory.servers.web1 = {
+      ...emptyServerState('web1'),
+      findings: { 'web1/disk//': fs({ severity: 'warning' }) },
+    };
     const worse = issueFileChanges(
       record([tracked({ lifecycle: 'ongoing', severity: 'critical', summary: '/ is 95% full' })]),
       memory,
@@ -262,7 +289,11 @@ describe('issue files', () => {
     const merged = parseIssueFile(mergeIssueFiles(b, a));
     expect(merged?.meta.status).toBe('open');
     expect(merged?.meta.first_seen).toBe('2026-01-01');
-    expect(merged?.history).toEqual(['- 2026-01-01 — opened', '- 2026-01-02 — resolved', '- 2026-02-01 — opened']);
+    expect(merged?.history).toEqual([
+      '- 2026-01-01 — opened',
+      '- 2026-01-02 — resolved',
+      '- 2026-02-01 — opened',
+    ]);
     expect(merged?.summary).toBe('new');
   });
 });
@@ -271,14 +302,16 @@ describe('retention', () => {
   it('expires whole days older than the window only', () => {
     const now = new Date('2026-04-01T06:00:00Z');
     // the cutoff is 2026-03-02T06:00: that day still holds reports inside the window
-    expect(expiredDays(['2026-03-01', '2026-01-01', '2026-01', '2026-03-02', '2026-03-03', 'junk'], now, 30)).toEqual([
-      '2026-01-01',
-      '2026-03-01',
-    ]);
+    expect(
+      expiredDays(['2026-03-01', '2026-01-01', '2026-01', '2026-03-02', '2026-03-03', 'junk'], now, 30),
+    ).toEqual(['2026-01-01', '2026-03-01']);
   });
 
   it('rolls reports into a summary table without duplicating rows', () => {
-    const report = { path: 'health/2026-01-01/100000-1.md', content: '---\nstatus: ok\nservers: 1\n---\n# x\n' };
+    const report = {
+      path: 'health/2026-01-01/100000-1.md',
+      content: '---\nstatus: ok\nservers: 1\n---\n# x\n',
+    };
     const once = rollUp('health', '2026-01', undefined, [report]);
     const twice = rollUp('health', '2026-01', once, [
       report,
@@ -291,7 +324,8 @@ describe('retention', () => {
   it('summarizes action logs by their front matter', () => {
     const log = {
       path: 'actions/2026-01-01/100000-web1-restart-1.md',
-      content: '---\nat: "2026-01-01T10:00:00Z"\nserver: "web1"\naction: "restart-service"\ndecision: "execute"\noutcome: "fixed"\n---\n# x\n',
+      content:
+        '---\nat: "2026-01-01T10:00:00Z"\nserver: "web1"\naction: "restart-service"\ndecision: "execute"\noutcome: "fixed"\n---\n# x\n',
     };
     expect(rollUp('actions', '2026-01', undefined, [log])).toContain(
       '| `actions/2026-01-01/100000-web1-restart-1.md` | 2026-01-01T10:00:00Z | web1 | restart-service | execute | fixed |',

@@ -67,10 +67,45 @@ describe('growth', () => {
       [at(0), 59],
     ];
     expect(estimateGrowth(noisy, now)).toBeUndefined();
-    expect(estimateGrowth([[at(3), 70], [at(2), 60], [at(1), 50]], now)).toBeUndefined();
-    expect(estimateGrowth([[at(1), 60], [at(0), 70]], now)).toBeUndefined();
-    expect(estimateGrowth([[at(0.2), 60], [at(0.1), 65], [at(0), 70]], now)).toBeUndefined();
-    expect(estimateGrowth([[at(30), 60], [at(28), 65], [at(26), 70]], now)).toBeUndefined();
+    expect(
+      estimateGrowth(
+        [
+          [at(3), 70],
+          [at(2), 60],
+          [at(1), 50],
+        ],
+        now,
+      ),
+    ).toBeUndefined();
+    expect(
+      estimateGrowth(
+        [
+          [at(1), 60],
+          [at(0), 70],
+        ],
+        now,
+      ),
+    ).toBeUndefined();
+    expect(
+      estimateGrowth(
+        [
+          [at(0.2), 60],
+          [at(0.1), 65],
+          [at(0), 70],
+        ],
+        now,
+      ),
+    ).toBeUndefined();
+    expect(
+      estimateGrowth(
+        [
+          [at(30), 60],
+          [at(28), 65],
+          [at(26), 70],
+        ],
+        now,
+      ),
+    ).toBeUndefined();
   });
 
   it('warns for disk, inodes and memory heading for full within a day, ok otherwise', () => {

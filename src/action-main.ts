@@ -1,0 +1,59 @@
+/** The Action's composition root: runner inputs and environment → real adapters → run(). */
+import { resolve } from 'node:path';
+import * as core from '@actions/core';
+import { actionLogger, actionSink } from './adapters/action-io.js';
+import { createOctokitGitHub } from './adapters/github-octokit.js';
+import { buildContext, journalDir, RunJournal, remoteStateStore, runIdFrom } from './compose.js';
+import { readActionInputs } from './config/action-inputs.js';
+import { loadConfig } from './config/load-config.js';
+import type { SummaryLinks } from './core/render-summary.js';
+import { messageOf, run } from './run.js';
+
+/** Returns the process exit code; the entry file sets it. */
+export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let prepared: Awaited<ReturnType<typeof prepare>>;
+  try {
+    prepared = await prepare(env);
+  } catch (error) {
+    // Nothing was touched: a bad input or config is refused before any server or branch.
+    core.setOutput('status', 'error');
+    core.error(messageOf(error));
+    return 1;
+  }
+  const { record, exitCode } = await run(prepared);
+  if (exitCode !== 0) core.error(`claudeops: run status ${record.status}${record.errors.length ? `: ${record.errors.join('; ')}` : ''}`);
+  return exitCode;
+}
+
+async function prepare(env: NodeJS.ProcessEnv) {
+  const inputs = readActionInputs();
+  const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+  const config = await loadConfig(resolve(workspace, inputs.configPath), env);
+  for (const secret of config.redact.secrets) core.setSecret(secret);
+  const runId = runIdFrom(env);
+  const journal = RunJournal.open(journalDir(env), runId);
+  const state = await remoteStateStore(inputs, env, {
+    retentionDays: config.state.retention_days,
+    journal,
+    mask: core.setSecret,
+    log: core.info,
+  });
+  const repository = env.GITHUB_REPOSITORY;
+  const github =
+    inputs.githubToken && repository
+      ? createOctokitGitHub({ token: inputs.githubToken, repository, baseUrl: env.GITHUB_API_URL, mask: core.setSecret, warn: core.warning })
+      : undefined;
+  return buildContext({ config, inputs, env, logger: actionLogger, sink: actionSink, state, github, links: linksFrom(env, inputs.stateBranch), runId });
+}
+
+function linksFrom(env: NodeJS.ProcessEnv, branch: string): SummaryLinks {
+  const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+  const repo = env.GITHUB_REPOSITORY;
+  if (!repo) return {};
+  const repoUrl = `${server}/${repo}`;
+  return {
+    repoUrl,
+    stateUrl: `${repoUrl}/blob/${branch}/`,
+    ...(env.GITHUB_RUN_ID ? { runUrl: `${repoUrl}/actions/runs/${env.GITHUB_RUN_ID}` } : {}),
+  };
+}

@@ -1,0 +1,34 @@
+/** The CLI's composition root: argv → local state repository, console output → run(). */
+import { readFileSync } from 'node:fs';
+import { consoleLogger, consoleSink } from './adapters/console-io.js';
+import { createGitStateStore } from './adapters/git-state-store.js';
+import { buildContext, runIdFrom } from './compose.js';
+import { parseCliArgs, UsageError } from './config/cli-args.js';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import { messageOf, run } from './run.js';
+
+/** Returns the process exit code: 0 done, 1 the run failed, 2 a usage error. */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const logger = consoleLogger();
+  try {
+    const inputs = parseCliArgs(argv, env, (path) => readFileSync(path, 'utf8'));
+    const config = await loadConfig(inputs.configPath, env);
+    const state = createGitStateStore({
+      localDir: inputs.stateRepo ?? '.claudeops/state',
+      branch: inputs.stateBranch,
+      retentionDays: config.state.retention_days,
+      log: (m) => logger.info(m),
+    });
+    const ctx = buildContext({ config, inputs, env, logger, sink: consoleSink(), state, runId: runIdFrom(env) });
+    const { record, exitCode } = await run(ctx);
+    logger.info(`recorded in ${record.commit?.location ?? '(nowhere)'} as ${record.reportPath ?? '?'}`);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      logger.error(error.message);
+      return 2;
+    }
+    logger.error(error instanceof ConfigError ? error.message : `claudeops: ${messageOf(error)}`);
+    return 1;
+  }
+}

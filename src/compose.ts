@@ -1,0 +1,93 @@
+/**
+ * What both composition roots (the Action and the CLI) build the same way: the transport routing,
+ * the model, the run's identity. Each root adds its own state store, GitHub, logger and sink.
+ */
+import { tmpdir } from 'node:os';
+import { anthropicModel } from './adapters/anthropic-model.js';
+import { createGitStateStore, type GitStateStore, workspaceRemoteUrl } from './adapters/git-state-store.js';
+import { RunJournal } from './adapters/journal.js';
+import { transportBySetting } from './adapters/local-transport.js';
+import { createSshTransport } from './adapters/ssh.js';
+import type { Model } from './agent/model.js';
+import type { RunInputs } from './config/run-inputs.js';
+import type { Config } from './config/schema.js';
+import { type Logger, systemClock } from './core/ports.js';
+import type { SummaryLinks } from './core/render-summary.js';
+import type { GitHubApi } from './github/api.js';
+import type { ReportSink, RunContext } from './run-context.js';
+import { newNonce, runIdFrom } from './run-identity.js';
+
+export interface RootParts {
+  config: Config;
+  inputs: RunInputs;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  sink: ReportSink;
+  state: GitStateStore;
+  github?: GitHubApi;
+  links?: SummaryLinks;
+  runId: string;
+}
+
+export function buildContext(parts: RootParts): RunContext {
+  const { config, inputs, logger } = parts;
+  const ssh = createSshTransport({
+    privateKey: inputs.sshPrivateKey,
+    passphrase: inputs.sshPassphrase,
+    knownHosts: inputs.knownHosts,
+    servers: config.servers,
+    defaults: config.defaults,
+    logger,
+  });
+  return {
+    config,
+    inputs,
+    mode: inputs.mode ?? config.mode,
+    runId: parts.runId,
+    nonce: newNonce(),
+    logger,
+    links: parts.links,
+    adapters: {
+      transport: transportBySetting(() => ssh),
+      state: parts.state,
+      github: parts.github,
+      model: modelFor(inputs),
+      clock: systemClock,
+      sink: parts.sink,
+      transportWarnings: () => ssh.warnings(),
+    },
+  };
+}
+
+function modelFor(inputs: RunInputs): Model | undefined {
+  if (!inputs.anthropicApiKey) return undefined;
+  return anthropicModel({ apiKey: inputs.anthropicApiKey, model: inputs.model });
+}
+
+export { runIdFrom };
+
+/** The journal lives in RUNNER_TEMP so the post step finds it after a crashed main step. */
+export function journalDir(env: NodeJS.ProcessEnv): string {
+  return env.RUNNER_TEMP || tmpdir();
+}
+
+/** The state store of the Action: `origin` of the workspace, authenticated with the token. */
+export async function remoteStateStore(
+  inputs: Pick<RunInputs, 'githubToken' | 'stateBranch'>,
+  env: NodeJS.ProcessEnv,
+  extra: { retentionDays?: number; journal?: RunJournal; mask?: (s: string) => void; log?: (m: string) => void },
+): Promise<GitStateStore> {
+  const remoteUrl = await workspaceRemoteUrl(env);
+  if (!remoteUrl) {
+    throw new Error('state branch: no remote found (GITHUB_WORKSPACE has no origin and GITHUB_REPOSITORY is unset)');
+  }
+  return createGitStateStore({
+    remoteUrl,
+    token: inputs.githubToken,
+    branch: inputs.stateBranch,
+    workDir: journalDir(env),
+    ...extra,
+  });
+}
+
+export { RunJournal };
