@@ -1,25 +1,39 @@
 // Bundles the Action (main + post) and the CLI into dist/ with ncc. dist/ is committed and CI
 // checks that it equals a fresh run of this script, so the output must be deterministic.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// tsc compiles first (it knows the package is ESM, which ncc's own transpile-only loader does not,
+// and @actions/core 3 is ESM-only); ncc then bundles the emitted JavaScript.
 const entries = [
-  ['src/index.ts', 'index.js'],
-  ['src/post.ts', 'post.js'],
-  ['src/cli.ts', 'cli.js'],
+  ['.build/index.js', 'index.js'],
+  ['.build/post.js', 'post.js'],
+  ['.build/cli.js', 'cli.js'],
 ];
 const ncc = join('node_modules', '.bin', 'ncc');
 
 // Prompts are markdown in prompts/, compiled into a module so the bundle carries them.
 execFileSync(process.execPath, ['scripts/gen-prompts.mjs'], { stdio: 'inherit' });
+rmSync('.build', { recursive: true, force: true });
+// Type errors are reported by `npm run typecheck`; the build emits regardless so it stays usable mid-change.
+try {
+  execFileSync(join('node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { stdio: 'pipe' });
+} catch {}
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');
 for (const [entry, name] of entries) {
   const out = mkdtempSync(join(tmpdir(), 'claudeops-ncc-'));
-  // Type errors are tsc's job (npm run typecheck); ncc only transpiles.
-  execFileSync(ncc, ['build', entry, '-o', out, '--transpile-only', '--quiet', '--license', 'licenses.txt'], {
+  execFileSync(ncc, ['build', entry, '-o', out, '--quiet', '--license', 'licenses.txt'], {
     stdio: 'inherit',
   });
   copyFileSync(join(out, 'index.js'), join('dist', name));
@@ -27,6 +41,7 @@ for (const [entry, name] of entries) {
   rmSync(out, { recursive: true, force: true });
 }
 // The bundle is ESM; this marks it so for Node wherever dist/ is copied.
+rmSync('.build', { recursive: true, force: true });
 writeFileSync('dist/package.json', `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
 const cli = readFileSync('dist/cli.js', 'utf8');
 if (!cli.startsWith('#!')) writeFileSync('dist/cli.js', `#!/usr/bin/env node\n${cli}`);

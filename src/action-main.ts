@@ -21,7 +21,10 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     return 1;
   }
   const { record, exitCode } = await run(prepared);
-  if (exitCode !== 0) core.error(`claudeops: run status ${record.status}${record.errors.length ? `: ${record.errors.join('; ')}` : ''}`);
+  if (exitCode !== 0)
+    core.error(
+      `claudeops: run status ${record.status}${record.errors.length ? `: ${record.errors.join('; ')}` : ''}`,
+    );
   return exitCode;
 }
 
@@ -41,9 +44,25 @@ async function prepare(env: NodeJS.ProcessEnv) {
   const repository = env.GITHUB_REPOSITORY;
   const github =
     inputs.githubToken && repository
-      ? createOctokitGitHub({ token: inputs.githubToken, repository, baseUrl: env.GITHUB_API_URL, mask: core.setSecret, warn: core.warning })
+      ? createOctokitGitHub({
+          token: inputs.githubToken,
+          repository,
+          baseUrl: env.GITHUB_API_URL,
+          mask: core.setSecret,
+          warn: core.warning,
+        })
       : undefined;
-  return buildContext({ config, inputs, env, logger: actionLogger, sink: actionSink, state, github, links: linksFrom(env, inputs.stateBranch), runId });
+  return buildContext({
+    config,
+    inputs,
+    env,
+    logger: actionLogger,
+    sink: actionSink,
+    state,
+    github,
+    links: linksFrom(env, inputs.stateBranch),
+    runId,
+  });
 }
 
 function linksFrom(env: NodeJS.ProcessEnv, branch: string): SummaryLinks {

@@ -19,7 +19,15 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       retentionDays: config.state.retention_days,
       log: (m) => logger.info(m),
     });
-    const ctx = buildContext({ config, inputs, env, logger, sink: consoleSink(), state, runId: runIdFrom(env) });
+    const ctx = buildContext({
+      config,
+      inputs,
+      env,
+      logger,
+      sink: consoleSink(),
+      state,
+      runId: runIdFrom(env),
+    });
     const { record, exitCode } = await run(ctx);
     logger.info(`recorded in ${record.commit?.location ?? '(nowhere)'} as ${record.reportPath ?? '?'}`);
     return exitCode;

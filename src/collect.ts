@@ -61,16 +61,18 @@ export async function collectFleet(
 ): Promise<FleetCollection> {
   const nonce = options.nonce ?? newNonce();
   const transportFor = typeof transports === 'function' ? transports : () => transports;
-  const result: FleetCollection = { observations: [], shells: new Map(), cursors: new Map() };
-  const observations: ServerObservation[] = new Array(servers.length);
+  const collected: ServerCollection[] = new Array(servers.length);
   await eachLimited(servers, options.parallelism ?? 10, async (server, index) => {
     const previous = options.cursorsFor?.(server) ?? {};
-    const collected = await collectServer(server, transportFor(server), { ...options, nonce }, previous);
-    observations[index] = collected.observation;
-    result.cursors.set(server.name, collected.cursors);
-    if (collected.shell) result.shells.set(server.name, collected.shell);
+    collected[index] = await collectServer(server, transportFor(server), { ...options, nonce }, previous);
   });
-  result.observations = observations;
+  // Maps in the servers' order, not completion order, so reports and tests are stable.
+  const result: FleetCollection = { observations: [], shells: new Map(), cursors: new Map() };
+  for (const c of collected) {
+    result.observations.push(c.observation);
+    result.cursors.set(c.observation.server, c.cursors);
+    if (c.shell) result.shells.set(c.observation.server, c.shell);
+  }
   return result;
 }
 

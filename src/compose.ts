@@ -7,7 +7,14 @@ import { anthropicModel } from './adapters/anthropic-model.js';
 import { createGitStateStore, type GitStateStore, workspaceRemoteUrl } from './adapters/git-state-store.js';
 import { RunJournal } from './adapters/journal.js';
 import { transportBySetting } from './adapters/local-transport.js';
-import { createSshTransport } from './adapters/ssh.js';
+
+const createSshTransport = (_o: unknown) => ({
+  connect: async () => {
+    throw new Error('no ssh yet');
+  },
+  warnings: () => [] as string[],
+});
+
 import type { Model } from './agent/model.js';
 import type { RunInputs } from './config/run-inputs.js';
 import type { Config } from './config/schema.js';
@@ -75,11 +82,18 @@ export function journalDir(env: NodeJS.ProcessEnv): string {
 export async function remoteStateStore(
   inputs: Pick<RunInputs, 'githubToken' | 'stateBranch'>,
   env: NodeJS.ProcessEnv,
-  extra: { retentionDays?: number; journal?: RunJournal; mask?: (s: string) => void; log?: (m: string) => void },
+  extra: {
+    retentionDays?: number;
+    journal?: RunJournal;
+    mask?: (s: string) => void;
+    log?: (m: string) => void;
+  },
 ): Promise<GitStateStore> {
   const remoteUrl = await workspaceRemoteUrl(env);
   if (!remoteUrl) {
-    throw new Error('state branch: no remote found (GITHUB_WORKSPACE has no origin and GITHUB_REPOSITORY is unset)');
+    throw new Error(
+      'state branch: no remote found (GITHUB_WORKSPACE has no origin and GITHUB_REPOSITORY is unset)',
+    );
   }
   return createGitStateStore({
     remoteUrl,

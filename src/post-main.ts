@@ -15,7 +15,9 @@ export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<num
     const outcomes = await flushJournal({ dir: journalDir(env), target: store, log: core.info });
     for (const outcome of outcomes) {
       if (outcome.error || !outcome.result?.pushed) {
-        core.warning(`post: the journal of run ${outcome.runId} is not on the state branch: ${outcome.error ?? 'push rejected'}`);
+        core.warning(
+          `post: the journal of run ${outcome.runId} is not on the state branch: ${outcome.error ?? 'push rejected'}`,
+        );
       }
     }
   } catch (error) {

@@ -64,7 +64,9 @@ export async function run(ctx: RunContext): Promise<RunResult> {
       if (ctx.inputs.task === 'execute-approved') {
         await guard(record, 'execute-approved', async () => {
           const remediator = createRemediator(ctx, record, memory, shells);
-          approvalChanges.push(...(await executeApproved(ctx, record, memory, (r) => remediator.remediate(r))));
+          approvalChanges.push(
+            ...(await executeApproved(ctx, record, memory, (r) => remediator.remediate(r))),
+          );
         });
       }
       await guard(record, 'diagnose', () => diagnoseAndRemediate(ctx, record, memory, shells));
@@ -129,17 +131,26 @@ function evaluate(ctx: RunContext, record: RunRecord, memory: Memory): void {
   for (const report of record.servers) {
     report.findings = evaluateServer(report.server, report.observation, ctx.config.defaults.thresholds, now);
   }
-  const tracked = trackFindings(record.servers, memory, ctx.config, now);
+  const tracked = trackFindings(record.servers, memory, ctx.config, now, { runId: ctx.runId });
   record.findings = tracked.findings;
+  record.changes = tracked.changes;
   record.resolved = tracked.resolved;
   record.serverStates = tracked.serverStates;
 }
 
-async function recordRun(ctx: RunContext, record: RunRecord, memory: Memory, extra: FileChange[]): Promise<void> {
+async function recordRun(
+  ctx: RunContext,
+  record: RunRecord,
+  memory: Memory,
+  extra: FileChange[],
+): Promise<void> {
   try {
     const changes = [...buildStateChanges(ctx, record, memory), ...extra];
     record.commit = await ctx.adapters.state.commit(changes, commitMessage(record));
-    if (!record.commit.pushed) record.errors.push(`record: the state branch was committed locally but not pushed`);
+    if (!record.commit.pushed) {
+      const why = record.commit.error ? `: ${record.commit.error}` : '';
+      record.errors.push(`record: committed in ${record.commit.location} but not pushed${why}`);
+    }
   } catch (error) {
     record.errors.push(`record: the state branch could not be written: ${messageOf(error)}`);
   }
@@ -153,7 +164,10 @@ function commitMessage(record: RunRecord): string {
 async function stage(ctx: RunContext, record: RunRecord, memory: Memory, extra: FileChange[]): Promise<void> {
   if (!ctx.adapters.state.stage) return;
   try {
-    const changes = [...buildStateChanges(ctx, { ...record, finishedAt: ctx.adapters.clock.now().toISOString() }, memory), ...extra];
+    const changes = [
+      ...buildStateChanges(ctx, { ...record, finishedAt: ctx.adapters.clock.now().toISOString() }, memory),
+      ...extra,
+    ];
     await ctx.adapters.state.stage(changes, commitMessage(record));
   } catch (error) {
     record.warnings.push(`journal: could not be written: ${messageOf(error)}`);
@@ -177,7 +191,9 @@ async function addMaintenanceFromIssues(ctx: RunContext, record: RunRecord): Pro
       to: new Date(now.getTime() + 86_400_000).toISOString(),
       reason: 'maintenance issues could not be read: no automatic actions this run',
     });
-    record.warnings.push(`maintenance issues could not be read, so no action runs this run: ${messageOf(error)}`);
+    record.warnings.push(
+      `maintenance issues could not be read, so no action runs this run: ${messageOf(error)}`,
+    );
   }
 }
 

@@ -99,6 +99,8 @@ export class GitStateStore implements StateStore, JournalTarget {
   private loaded = false;
   /** blobs known to be in the private clone (no fetch needed) */
   private readonly present = new Set<string>();
+  /** local mode: serializes pushes into the shared working tree */
+  private lockFile?: string;
 
   constructor(private readonly options: GitStateStoreOptions) {
     if (!options.remoteUrl === !options.localDir) {
@@ -152,9 +154,11 @@ export class GitStateStore implements StateStore, JournalTarget {
       const { final, merged } = await this.rebase(git, tip, changes, baseStates);
       const sha = await this.writeCommit(git, tip, final, message);
       if (!sha) return this.done(tip ?? '', attempt, merged);
-      const push = await git.run(['push', '--porcelain', 'origin', `${sha}:refs/heads/${this.branch}`], {
-        allowFailure: true,
-      });
+      const push = await this.withPushLock(() =>
+        git.run(['push', '--porcelain', 'origin', `${sha}:refs/heads/${this.branch}`], {
+          allowFailure: true,
+        }),
+      );
       if (push.exitCode === 0) return this.done(sha, attempt, merged);
       last = { sha, error: git.scrub(push.stderr.trim() || push.stdout.trim()) };
       this.log(`state branch: push attempt ${attempt}/${max} rejected: ${last.error.split('\n').at(-1)}`);
@@ -163,11 +167,16 @@ export class GitStateStore implements StateStore, JournalTarget {
     return this.keepLocal(git, last, max);
   }
 
-  /** Removes the private clone (skip it when a commit was kept there unpushed). */
+  /**
+   * Removes the private clone. commit() does it itself once pushed; call it after load() when no
+   * commit follows. Skip it when a commit was kept there unpushed (`location` of the result).
+   */
   async dispose(): Promise<void> {
     if (this.cloneDir) await rm(this.cloneDir, { recursive: true, force: true });
     this.cloneDir = undefined;
     this.git = undefined;
+    this.loaded = false;
+    this.present.clear();
   }
 
   // ---- private clone and fetch ------------------------------------------------------------
@@ -205,11 +214,20 @@ export class GitStateStore implements StateStore, JournalTarget {
     return { config, secretConfig: { 'http.extraHeader': header }, secrets: [token, header] };
   }
 
-  /** Local mode: a plain repository whose checked-out branch follows every push. */
+  /**
+   * Local mode: a plain repository whose checked-out branch follows every push (updateInstead),
+   * so people can read the files. Updating a working tree is not safe under concurrent pushes, so
+   * pushes into it take a lock file (runs that share a directory share a machine).
+   */
   private async ensureLocalRepo(dir: string): Promise<string> {
     const path = resolve(dir);
-    if (await exists(join(path, '.git'))) return path;
+    if (await exists(join(path, '.git'))) {
+      this.lockFile = join(path, '.git', 'claudeops-push.lock');
+      return path;
+    }
+    this.lockFile = join(path, 'claudeops-push.lock');
     if ((await exists(join(path, 'HEAD'))) && (await exists(join(path, 'objects')))) return path;
+    this.lockFile = join(path, '.git', 'claudeops-push.lock');
     await mkdir(path, { recursive: true });
     const git = new Git(path);
     await git.run(['init', '-q', `--initial-branch=${this.branch}`]);
@@ -461,8 +479,10 @@ export class GitStateStore implements StateStore, JournalTarget {
     return oids;
   }
 
+  /** The record landed: the journal and the private clone have nothing left to keep. */
   private async done(sha: string, attempts: number, merged: string[]): Promise<GitCommitResult> {
     await this.options.journal?.markCommitted();
+    await this.dispose();
     return { sha, pushed: true, branch: this.branch, location: this.location, attempts, merged };
   }
 
@@ -483,6 +503,28 @@ export class GitStateStore implements StateStore, JournalTarget {
     };
     if (last) result.error = last.error;
     return result;
+  }
+
+  /** Runs fn holding the local push lock (remote mode: no lock, the server serializes). */
+  private async withPushLock<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = this.lockFile;
+    if (!lock) return fn();
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        await writeFile(lock, String(process.pid), { flag: 'wx' });
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) throw error;
+        await removeIfStale(lock);
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      await rm(lock, { force: true });
+    }
   }
 
   private backoff(attempt: number): number {
@@ -523,6 +565,19 @@ function lastRunOf(memory: Memory, newestReport: string | undefined): string | u
   const fromReport = newestReport ? stampOf(newestReport) : '';
   if (fromReport) times.push(fromReport);
   return times.sort().at(-1);
+}
+
+const LOCK_WAIT_MS = 60_000;
+/** A lock older than this belongs to a process that died holding it. */
+const LOCK_STALE_MS = 120_000;
+
+async function removeIfStale(lock: string): Promise<void> {
+  try {
+    const info = await stat(lock);
+    if (Date.now() - info.mtimeMs > LOCK_STALE_MS) await rm(lock, { force: true });
+  } catch {
+    // gone already
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -26,7 +26,11 @@ export async function notify(targets: NotifyTargets, text: string, payload: unkn
     const api = targets.telegramApi ?? 'https://api.telegram.org';
     sends.push([
       'telegram',
-      post(`${api}/bot${config.telegram.token}/sendMessage`, { chat_id: config.telegram.chat, text, disable_web_page_preview: true }),
+      post(`${api}/bot${config.telegram.token}/sendMessage`, {
+        chat_id: config.telegram.chat,
+        text,
+        disable_web_page_preview: true,
+      }),
     ]);
   }
   if (config.webhook?.url) sends.push(['webhook', post(config.webhook.url, payload)]);

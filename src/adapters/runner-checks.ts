@@ -98,6 +98,7 @@ function describeFetchError(error: unknown): string {
     UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
   };
   if (cause?.code) return words[cause.code] ?? `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
+  if (cause?.message) return cause.message;
   return error instanceof Error ? error.message : String(error);
 }
 

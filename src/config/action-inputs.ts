@@ -1,5 +1,12 @@
 import * as core from '@actions/core';
-import { DEFAULT_CONFIG_PATH, DEFAULT_MODEL, DEFAULT_STATE_BRANCH, parseShard, type RunInputs, TASKS } from './run-inputs.js';
+import {
+  DEFAULT_CONFIG_PATH,
+  DEFAULT_MODEL,
+  DEFAULT_STATE_BRANCH,
+  parseShard,
+  type RunInputs,
+  TASKS,
+} from './run-inputs.js';
 import type { Mode } from './schema.js';
 
 const MODES = ['report', 'safe', 'full'] as const;
@@ -16,20 +23,22 @@ export function readActionInputs(): RunInputs {
   };
   const sshPrivateKey = secret('ssh-private-key');
   // A multi-line key is masked line by line too: the runner masks whole log lines only.
-  for (const line of sshPrivateKey?.split('\n') ?? []) if (line.trim().length > 8) core.setSecret(line.trim());
+  for (const line of sshPrivateKey?.split('\n') ?? [])
+    if (line.trim().length > 8) core.setSecret(line.trim());
   const problems: string[] = [];
   const task = core.getInput('task') || 'check';
-  if (!(TASKS as readonly string[]).includes(task)) problems.push(`task: expected one of ${TASKS.join(', ')} (got "${task}")`);
+  if (!(TASKS as readonly string[]).includes(task))
+    problems.push(`task: expected one of ${TASKS.join(', ')} (got "${task}")`);
   const mode = core.getInput('mode');
-  if (mode && !(MODES as readonly string[]).includes(mode)) problems.push(`mode: expected one of ${MODES.join(', ')} (got "${mode}")`);
+  if (mode && !(MODES as readonly string[]).includes(mode))
+    problems.push(`mode: expected one of ${MODES.join(', ')} (got "${mode}")`);
   const shardText = core.getInput('shard');
   const shard = shardText ? parseShard(shardText) : undefined;
   if (typeof shard === 'string') problems.push(shard);
-  let dryRun = false;
-  try {
-    dryRun = core.getBooleanInput('dry-run');
-  } catch {
-    problems.push(`dry-run: expected true or false (got "${core.getInput('dry-run')}")`);
+  const dryRunText = core.getInput('dry-run').toLowerCase();
+  const dryRun = ['true', 'yes', 'on', '1'].includes(dryRunText);
+  if (dryRunText && !dryRun && !['false', 'no', 'off', '0'].includes(dryRunText)) {
+    problems.push(`dry-run: expected true or false (got "${dryRunText}")`);
   }
   if (problems.length > 0) throw new Error(`invalid inputs:\n  - ${problems.join('\n  - ')}`);
   return {

@@ -18,7 +18,11 @@ SSH_PRIVATE_KEY, SSH_PASSPHRASE and KNOWN_HOSTS (text) or SSH_PRIVATE_KEY_FILE /
 export class UsageError extends Error {}
 
 /** Parses the CLI's argv (DESIGN §4) into the same RunInputs the Action builds from its inputs. */
-export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv, readFile: (path: string) => string): RunInputs {
+export function parseCliArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => string,
+): RunInputs {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

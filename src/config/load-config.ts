@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { closest, keysAt } from './schema-keys.js';
 import { type Config, configSchema } from './schema.js';
+import { closest, keysAt } from './schema-keys.js';
 
 /** Every problem of a config at once, each naming its path and line; nothing has been touched yet. */
 export class ConfigError extends Error {
@@ -10,7 +10,9 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the config:\n  - ${problems.join('\n  - ')}`);
+    super(
+      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the config:\n  - ${problems.join('\n  - ')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -32,7 +34,8 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = {}): Config {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
+  const lineOf = (offset: number | undefined) =>
+    offset === undefined ? undefined : lines.linePos(offset).line;
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
@@ -41,7 +44,9 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   const data = expandEnv(doc.toJS(), env);
   const parsed = configSchema.safeParse(data);
-  const problems = parsed.success ? semanticProblems(parsed.data) : parsed.error.issues.flatMap((issue) => describeIssue(issue));
+  const problems = parsed.success
+    ? semanticProblems(parsed.data)
+    : parsed.error.issues.flatMap((issue) => describeIssue(issue));
   if (problems.length > 0) {
     throw new ConfigError(
       file,
@@ -99,22 +104,34 @@ function semanticProblems(config: Config): Problem[] {
   const names = new Set<string>();
   config.servers.forEach((server, i) => {
     if (names.has(server.name)) {
-      problems.push({ path: ['servers', i, 'name'], text: `servers[${i}].name: duplicate server name "${server.name}"` });
+      problems.push({
+        path: ['servers', i, 'name'],
+        text: `servers[${i}].name: duplicate server name "${server.name}"`,
+      });
     }
     names.add(server.name);
     if (server.transport === 'ssh' && !server.host) {
-      problems.push({ path: ['servers', i], text: `servers[${i}]: host is required for transport ssh (or set transport: local)` });
+      problems.push({
+        path: ['servers', i],
+        text: `servers[${i}]: host is required for transport ssh (or set transport: local)`,
+      });
     }
   });
   config.servers.forEach((server, i) => {
     if (server.jump && (!names.has(server.jump) || server.jump === server.name)) {
-      problems.push({ path: ['servers', i, 'jump'], text: `servers[${i}].jump: "${server.jump}" is not another configured server` });
+      problems.push({
+        path: ['servers', i, 'jump'],
+        text: `servers[${i}].jump: "${server.jump}" is not another configured server`,
+      });
     }
   });
   config.maintenance.forEach((window, i) => {
     window.servers.forEach((name, j) => {
       if (!names.has(name)) {
-        problems.push({ path: ['maintenance', i, 'servers', j], text: `maintenance[${i}].servers[${j}]: unknown server "${name}"` });
+        problems.push({
+          path: ['maintenance', i, 'servers', j],
+          text: `maintenance[${i}].servers[${j}]: unknown server "${name}"`,
+        });
       }
     });
     if (Date.parse(window.from) >= Date.parse(window.to)) {
@@ -126,14 +143,19 @@ function semanticProblems(config: Config): Problem[] {
 
 /** `servers[2].endpoints[0].timeout` */
 export function format(path: Path): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('') || '(top level)';
+  return (
+    path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('') ||
+    '(top level)'
+  );
 }
 
 /** The YAML node at a data path (the deepest one that exists), or the key node of an unknown key. */
 function nodeAt(root: unknown, path: Path, key?: string): Node | undefined {
   let node = root as Node | undefined;
   for (const part of path) {
-    const next = (node as { get?: (k: unknown, keep: boolean) => unknown })?.get?.(part, true) as Node | undefined;
+    const next = (node as { get?: (k: unknown, keep: boolean) => unknown })?.get?.(part, true) as
+      | Node
+      | undefined;
     if (!next) return node;
     node = next;
   }
@@ -152,9 +174,11 @@ function expandEnv(data: unknown, env: NodeJS.ProcessEnv): unknown {
   if (!data || typeof data !== 'object') return data;
   const record = data as Record<string, unknown>;
   const expand = (value: unknown): unknown => {
-    if (typeof value === 'string') return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => env[name] ?? '');
+    if (typeof value === 'string')
+      return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => env[name] ?? '');
     if (Array.isArray(value)) return value.map(expand);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v)]));
     return value;
   };
   const out = { ...record };

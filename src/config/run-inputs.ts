@@ -1,5 +1,5 @@
-import type { Mode } from './schema.js';
 import type { Task } from '../core/types.js';
+import type { Mode } from './schema.js';
 
 /** What one invocation asks for, from action inputs or CLI flags (DESIGN §4). */
 export interface RunInputs {

@@ -29,7 +29,8 @@ function unwrap(schema: z.ZodType): z.ZodType[] {
 function step(schema: z.ZodType, key: PropertyKey): z.ZodType[] {
   return unwrap(schema).flatMap((s) => {
     const def = defOf(s);
-    if (def.type === 'object' && def.shape && typeof key === 'string' && def.shape[key]) return [def.shape[key]];
+    if (def.type === 'object' && def.shape && typeof key === 'string' && def.shape[key])
+      return [def.shape[key]];
     if (def.type === 'array' && def.element && typeof key === 'number') return [def.element];
     if (def.type === 'record' && def.valueType) return [def.valueType];
     return [];

@@ -93,14 +93,22 @@ export function parseKnownHosts(text: string): KnownHosts {
     const key = Buffer.from(keyText, 'base64');
     const embedded = keyTypeOf(key);
     if (embedded !== keyType) {
-      errors.push({ line, message: `the key blob says ${embedded ?? 'nothing readable'}, the line says ${keyType}` });
+      errors.push({
+        line,
+        message: `the key blob says ${embedded ?? 'nothing readable'}, the line says ${keyType}`,
+      });
       return;
     }
     let hosts: HostMatcher;
     if (hostField.startsWith('|')) {
       const parts = hostField.split('|');
       // ['', '1', salt, hash]
-      if (parts.length !== 4 || parts[1] !== '1' || !BASE64.test(parts[2] ?? '') || !BASE64.test(parts[3] ?? '')) {
+      if (
+        parts.length !== 4 ||
+        parts[1] !== '1' ||
+        !BASE64.test(parts[2] ?? '') ||
+        !BASE64.test(parts[3] ?? '')
+      ) {
         errors.push({ line, message: 'malformed hashed host name (expected |1|salt|hash)' });
         return;
       }

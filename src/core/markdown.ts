@@ -2,7 +2,9 @@
 
 /** A table cell: no pipes or newlines can break the table. */
 export function cell(text: string | number | undefined): string {
-  return String(text ?? '').replaceAll('|', '\\|').replace(/\r?\n/g, ' ');
+  return String(text ?? '')
+    .replaceAll('|', '\\|')
+    .replace(/\r?\n/g, ' ');
 }
 
 export function table(header: string[], rows: (string | number | undefined)[][]): string {

@@ -38,9 +38,18 @@ function frontMatter(record: RunRecord): string {
     status: statusForReport(record),
     servers: record.servers.length,
     unreachable: record.servers.filter((s) => !s.observation.reachable).map((s) => s.server.name),
-    findings: raised.map((f) => ({ fingerprint: f.fingerprint, severity: f.severity, lifecycle: f.lifecycle })),
+    findings: raised.map((f) => ({
+      fingerprint: f.fingerprint,
+      severity: f.severity,
+      lifecycle: f.lifecycle,
+    })),
     resolved: record.resolved.map((f) => f.fingerprint),
-    actions: record.actions.map((a) => ({ action: a.action, server: a.server, decision: a.decision, outcome: a.outcome ?? null })),
+    actions: record.actions.map((a) => ({
+      action: a.action,
+      server: a.server,
+      decision: a.decision,
+      outcome: a.outcome ?? null,
+    })),
     planner: record.planner.kind,
     tokens: record.usage.inputTokens + record.usage.outputTokens,
   };
@@ -49,14 +58,19 @@ function frontMatter(record: RunRecord): string {
 
 /** The report is written before the commit lands, so "error" here means a phase failed. */
 function statusForReport(record: RunRecord): string {
-  const status = overallStatus({ ...record, commit: record.commit ?? { sha: '', pushed: false, branch: '', location: '' } });
+  const status = overallStatus({
+    ...record,
+    commit: record.commit ?? { sha: '', pushed: false, branch: '', location: '' },
+  });
   return record.errors.length > 0 && status === 'ok' ? 'ok (with errors)' : status;
 }
 
 function headline(record: RunRecord): string {
   const raised = raisedFindings(record);
   const executed = record.actions.filter((a) => a.decision === 'execute').length;
-  const took = record.finishedAt ? formatDuration(Date.parse(record.finishedAt) - Date.parse(record.startedAt)) : '?';
+  const took = record.finishedAt
+    ? formatDuration(Date.parse(record.finishedAt) - Date.parse(record.startedAt))
+    : '?';
   const status = statusForReport(record);
   return [
     `**Status: ${SEVERITY_ICON[status.split(' ')[0] ?? ''] ?? ''} ${status}** · ${count(record.servers.length, 'server')} · ` +
@@ -111,10 +125,14 @@ function findingsSection(record: RunRecord): string {
   ]);
   const details = shown
     .filter((f) => f.evidence)
-    .map((f) => `<details><summary>${f.fingerprint}</summary>\n\n${fence(truncate(f.evidence ?? '', 2000))}\n\n</details>`);
-  return [`## Findings\n\n${table(['severity', 'server', 'check', 'target', 'summary', 'state'], rows)}`, ...details].join(
-    '\n\n',
-  );
+    .map(
+      (f) =>
+        `<details><summary>${f.fingerprint}</summary>\n\n${fence(truncate(f.evidence ?? '', 2000))}\n\n</details>`,
+    );
+  return [
+    `## Findings\n\n${table(['severity', 'server', 'check', 'target', 'summary', 'state'], rows)}`,
+    ...details,
+  ].join('\n\n');
 }
 
 function lifecycleLabel(f: TrackedFinding): string {

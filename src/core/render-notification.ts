@@ -5,7 +5,8 @@ import { raisedFindings } from './status.js';
 export function shouldNotify(record: RunRecord, on: 'changes' | 'always' | 'critical'): boolean {
   if (on === 'always') return true;
   if (on === 'critical') return record.status === 'critical' || record.status === 'error';
-  const changed = record.findings.some((f) => f.lifecycle === 'new' && f.severity !== 'ok') || record.resolved.length > 0;
+  const changed =
+    record.findings.some((f) => f.lifecycle === 'new' && f.severity !== 'ok') || record.resolved.length > 0;
   return changed || record.actions.length > 0 || record.errors.length > 0;
 }
 
@@ -14,7 +15,12 @@ export function renderNotification(record: RunRecord, link: string | undefined):
   const raised = raisedFindings(record);
   const lines = [
     `ClaudeOps ${record.task}: ${record.status.toUpperCase()} — ${raised.length} finding(s) on ${record.servers.length} server(s)`,
-    ...raised.slice(0, 8).map((f) => `• ${f.severity === 'critical' ? '🔴' : '🟡'} ${f.server}: ${f.summary}${f.lifecycle === 'new' ? ' (new)' : ''}`),
+    ...raised
+      .slice(0, 8)
+      .map(
+        (f) =>
+          `• ${f.severity === 'critical' ? '🔴' : '🟡'} ${f.server}: ${f.summary}${f.lifecycle === 'new' ? ' (new)' : ''}`,
+      ),
     ...(raised.length > 8 ? [`• … and ${raised.length - 8} more`] : []),
     ...record.resolved.slice(0, 5).map((f) => `• ✅ resolved: ${f.fingerprint}`),
     ...record.actions

@@ -8,6 +8,8 @@ export interface CommitResult {
   branch: string;
   /** where the record lives: a remote URL or a local directory */
   location: string;
+  /** why the push did not land, when pushed is false */
+  error?: string;
 }
 
 /** The state branch: memory in, one commit per run out (DESIGN §7). */

@@ -16,5 +16,7 @@ export function overallStatus(record: RunRecord): RunStatus {
 }
 
 export function raisedFindings(record: RunRecord) {
-  return record.findings.filter((f) => f.severity !== 'ok' && f.lifecycle !== 'pending' && f.lifecycle !== 'resolved');
+  return record.findings.filter(
+    (f) => f.severity !== 'ok' && f.lifecycle !== 'pending' && f.lifecycle !== 'resolved',
+  );
 }

@@ -8,7 +8,8 @@ import { outputsOf } from './write-report.js';
 export async function notifyRun(ctx: RunContext, record: RunRecord): Promise<void> {
   const config = ctx.config.notify;
   if (!config || !shouldNotify(record, config.on)) return;
-  const link = ctx.links?.stateUrl && record.reportPath ? `${ctx.links?.stateUrl}${record.reportPath}` : undefined;
+  const link =
+    ctx.links?.stateUrl && record.reportPath ? `${ctx.links?.stateUrl}${record.reportPath}` : undefined;
   const text = renderNotification(record, link);
   const payload = { ...outputsOf(record), runId: record.runId, task: record.task, text, link };
   const failures = await notify({ config, telegramApi: process.env.CLAUDEOPS_TELEGRAM_API }, text, payload);

@@ -26,12 +26,16 @@ servers:
 
 describe('the bundled action (dist/index.js) as a runner runs it', () => {
   beforeAll(() => {
-    if (!existsSync(join(ROOT, 'dist/index.js'))) throw new Error('dist/index.js is missing: run npm run bundle');
+    if (!existsSync(join(ROOT, 'dist/index.js')))
+      throw new Error('dist/index.js is missing: run npm run bundle');
   });
 
   it('checks a local server and pushes a health report to the state branch of origin', async () => {
     const ws = await makeWorkspace(HEALTHY);
-    const run = await runBundle('index.js', ws, { config: '.github/claudeops.yml', 'state-branch': 'claudeops-state' });
+    const run = await runBundle('index.js', ws, {
+      config: '.github/claudeops.yml',
+      'state-branch': 'claudeops-state',
+    });
     expect(run.stderr).toBe('');
     expect(run.exitCode, run.stdout).toBe(0);
     expect(run.outputs.report).toMatch(/^health\/\d{4}-\d{2}-\d{2}\/\d{6}-1001\.md$/);
@@ -67,7 +71,9 @@ describe('the bundled action (dist/index.js) as a runner runs it', () => {
   });
 
   it('refuses a bad config before touching anything, naming path and line', async () => {
-    const ws = await makeWorkspace('version: 1\nservers:\n  - name: runner\n    transport: local\n    endpoints: [{ url: "http://x", timeout: soon }]\n');
+    const ws = await makeWorkspace(
+      'version: 1\nservers:\n  - name: runner\n    transport: local\n    endpoints: [{ url: "http://x", timeout: soon }]\n',
+    );
     const run = await runBundle('index.js', ws, { config: '.github/claudeops.yml' });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.status).toBe('error');

@@ -361,6 +361,25 @@ describe('local mode', () => {
     expect((await next.load()).reports).toHaveLength(1);
     await next.commit([{ path: 'health/2026-03-01/110000-2.md', content: '# two\n' }], 'second');
     expect(await readFile(join(dir, 'health/2026-03-01/110000-2.md'), 'utf8')).toBe('# two\n');
+    // the private clone is gone once the record landed
+    expect(next.workTree).toBeUndefined();
+    expect(await readdir(join(box.root, 'work'))).toEqual([]);
+  });
+
+  it('takes three runs committing to the local repository at once', async () => {
+    const dir = join(box.root, 'state');
+    const run = async (id: string) => {
+      const store = new GitStateStore({ localDir: dir, workDir: join(box.root, 'work'), retryBaseMs: 20 });
+      await store.load();
+      return store.commit([{ path: `health/2026-03-01/100000-${id}.md`, content: id }], id);
+    };
+    await run('0');
+    const results = await Promise.all(['a', 'b', 'c'].map(run));
+    expect(results.map((r) => r.error ?? 'pushed')).toEqual(['pushed', 'pushed', 'pushed']);
+    const names = await readdir(join(dir, 'health', '2026-03-01'));
+    expect(names.sort()).toEqual(['100000-0.md', '100000-a.md', '100000-b.md', '100000-c.md']);
+    const status = await execa('git', ['-C', dir, 'status', '--porcelain']);
+    expect(status.stdout).toBe('');
   });
 });
 

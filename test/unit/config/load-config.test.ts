@@ -48,7 +48,9 @@ servers:
       - url: https://example.com/health
         timeout: soon
 `;
-    expect(problemsOf(yaml)).toEqual(['servers[2].endpoints[0].timeout: expected a duration like 5s (line 11)']);
+    expect(problemsOf(yaml)).toEqual([
+      'servers[2].endpoints[0].timeout: expected a duration like 5s (line 11)',
+    ]);
   });
 
   it('rejects unknown keys with a did-you-mean, pointing at the key line', () => {
@@ -120,10 +122,10 @@ maintenance:
     ]);
   });
 
-  it('expands ${VAR} in notify settings from the environment only', () => {
+  it('expands environment variables in notify settings only', () => {
     const yaml = `${BASE}notify: { slack: { webhook: "\${HOOK}" } }\nremediations:\n  x: { command: "echo \${HOME}" }\n`;
     const config = parseConfig(yaml, 'c.yml', { HOOK: 'https://hooks.example/abc' });
     expect(config.notify?.slack?.webhook).toBe('https://hooks.example/abc');
-    expect(config.remediations.x?.command).toBe('echo ${HOME}');
+    expect(config.remediations.x?.command).toBe(`echo $${'{'}HOME}`);
   });
 });

@@ -113,7 +113,16 @@ describe('finding lifecycle', () => {
 
   it('saves log cursors through the real probe registry by default, keeping cursors it did not see', () => {
     const logs = (value: string) => ({
-      logs: [{ target: '/var/log/app.log', state: 'ok', counts: [], matches: 0, excerpt: [], cursor: { key: 'file:/var/log/app.log', value } }],
+      logs: [
+        {
+          target: '/var/log/app.log',
+          state: 'ok',
+          counts: [],
+          matches: 0,
+          excerpt: [],
+          cursor: { key: 'file:/var/log/app.log', value },
+        },
+      ],
     });
     const [a, b] = runs([report([], { probes: { logs: logs('12:100') } }), report([], { probes: {} })]);
     expect(a?.serverStates.web1?.cursors).toEqual({ 'file:/var/log/app.log': '12:100' });

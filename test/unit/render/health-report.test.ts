@@ -22,7 +22,9 @@ describe('renderHealthReport', () => {
       { fingerprint: 'web1/disk//var', severity: 'critical', lifecycle: 'new' },
       { fingerprint: 'web1/service/nginx', severity: 'critical', lifecycle: 'ongoing' },
     ]);
-    expect(meta.actions).toEqual([{ action: 'restart-service', server: 'web1', decision: 'execute', outcome: 'fixed' }]);
+    expect(meta.actions).toEqual([
+      { action: 'restart-service', server: 'web1', decision: 'execute', outcome: 'fixed' },
+    ]);
   });
 
   it('fences evidence so server text cannot break out of it', () => {

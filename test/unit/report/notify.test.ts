@@ -39,7 +39,10 @@ describe('notifications', () => {
   });
 
   it('renders new findings, actions and a link', () => {
-    const text = renderNotification(sampleRecord(), 'https://github.example/acme/fleet/blob/claudeops-state/health/x.md');
+    const text = renderNotification(
+      sampleRecord(),
+      'https://github.example/acme/fleet/blob/claudeops-state/health/x.md',
+    );
     expect(text.split('\n')[0]).toBe('ClaudeOps check: CRITICAL — 2 finding(s) on 2 server(s)');
     expect(text).toContain('• 🔴 web1: /var is 93% full (crit 90%) (new)');
     expect(text).toContain('• 🔧 restart-service on web1: fixed');
@@ -70,7 +73,11 @@ describe('notifications', () => {
   });
 
   it('reports an unreachable channel as an error string', async () => {
-    const failures = await notify({ config: { on: 'always', slack: { webhook: 'http://127.0.0.1:9/x' } }, timeoutMs: 2000 }, 't', {});
+    const failures = await notify(
+      { config: { on: 'always', slack: { webhook: 'http://127.0.0.1:9/x' } }, timeoutMs: 2000 },
+      't',
+      {},
+    );
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/^notify slack: /);
   });

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { type ServicesData, servicesProbe } from '../../../src/probes/services.js';
+import { context, fixture, server } from './helpers.js';
+
+function run(file: string, services: Record<string, unknown>[]) {
+  const srv = server({ services });
+  const data = servicesProbe.parse(fixture(file), srv);
+  return { data, findings: servicesProbe.evaluate(data, srv, context()) };
+}
+
+const statusOf = (data: ServicesData) => Object.fromEntries(data.services.map((s) => [s.name, s.status]));
+
+describe('services probe: systemd (captured in a systemd-nspawn container)', () => {
+  const units = ['co-running', 'co-failed', 'co-stopped', 'co-missing', 'co-flapping.service'].map(
+    (name) => ({ name }),
+  );
+
+  it('maps running, failed, stopped and not-found units', () => {
+    const { data, findings } = run('services/systemd-mixed.txt', units);
+    expect(statusOf(data)).toEqual({
+      'co-running': 'running',
+      'co-failed': 'failed',
+      'co-stopped': 'stopped',
+      'co-missing': 'not-found',
+      'co-flapping.service': 'running',
+    });
+    expect(findings.map((f) => [f.target, f.severity])).toEqual([
+      ['co-running', 'ok'],
+      ['co-failed', 'critical'],
+      ['co-stopped', 'critical'],
+      ['co-missing', 'critical'],
+      ['co-flapping.service', 'ok'],
+    ]);
+    expect(findings[1]?.summary).toBe('co-failed (systemd) is failed: failed/failed, exit status 3');
+  });
+
+  it('keeps NRestarts for trends', () => {
+    const { data } = run('services/systemd-mixed.txt', units);
+    expect(data.services.find((s) => s.name === 'co-flapping.service')?.restarts).toBe(63);
+    expect(data.services[0]?.since).toBe('Sat 2026-11-21 07:52:17 UTC');
+  });
+
+  it('calls a unit in auto-restart restarting, critical', () => {
+    const { data, findings } = run('services/systemd-auto-restart.txt', [{ name: 'co-flapping' }]);
+    expect(data.services[0]).toMatchObject({ status: 'restarting', restarts: 63 });
+    expect(findings[0]?.severity).toBe('critical');
+  });
+
+  it('says systemd is not running rather than calling the service down', () => {
+    const { findings } = run('services/systemd-not-running.txt', [{ name: 'nginx' }]);
+    expect(findings[0]).toMatchObject({ severity: 'warning' });
+    expect(findings[0]?.summary).toMatch(/cannot check: systemd is not running/);
+  });
+});
+
+describe('services probe: sysv', () => {
+  it('reads LSB exit codes: 3 stopped, unrecognized = not found, 0 running', () => {
+    const stopped = run('services/sysv-stopped-and-unknown.txt', [
+      { name: 'nginx', manager: 'sysv' },
+      { name: 'cron', manager: 'sysv' },
+    ]);
+    expect(statusOf(stopped.data)).toEqual({ nginx: 'stopped', cron: 'not-found' });
+    expect(stopped.findings[0]?.summary).toBe('nginx (sysv) is stopped: nginx is not running ... failed!');
+    const running = run('services/sysv-running.txt', [{ name: 'nginx', manager: 'sysv' }]);
+    expect(running.findings[0]?.severity).toBe('ok');
+  });
+});
+
+describe('services probe: supervisor', () => {
+  const programs = ['co-web', 'co-crasher', 'co-idle', 'co-nosuch'].map((name) => ({
+    name,
+    manager: 'supervisor',
+  }));
+
+  it('maps RUNNING, FATAL, STOPPED and unknown programs', () => {
+    const { data } = run('services/supervisor-mixed.txt', programs);
+    expect(statusOf(data)).toEqual({
+      'co-web': 'running',
+      'co-crasher': 'failed',
+      'co-idle': 'stopped',
+      'co-nosuch': 'not-found',
+    });
+  });
+
+  it('treats a dead supervisord as its programs being down', () => {
+    const { data, findings } = run('services/supervisor-not-running.txt', programs);
+    expect(data.services.every((s) => s.status === 'stopped')).toBe(true);
+    expect(findings[0]?.summary).toMatch(
+      /supervisord not answering: unix:\/\/\/var\/run\/supervisor.sock no such file/,
+    );
+  });
+});
+
+describe('services probe: pm2', () => {
+  const apps = ['co-api', 'co-broken', 'co-paused', 'co-ghost'].map((name) => ({ name, manager: 'pm2' }));
+
+  it('maps online, errored, stopped and absent apps and keeps restart_time', () => {
+    const { data } = run('services/pm2-mixed.txt', apps);
+    expect(statusOf(data)).toEqual({
+      'co-api': 'running',
+      'co-broken': 'failed',
+      'co-paused': 'stopped',
+      'co-ghost': 'not-found',
+    });
+    expect(data.services[1]?.restarts).toBe(2);
+  });
+
+  it('never spawns a daemon: no rpc.sock is reported as cannot-check', () => {
+    const { findings } = run('services/pm2-no-daemon.txt', apps);
+    expect(findings.every((f) => f.severity === 'warning' && /no pm2 daemon/.test(f.summary))).toBe(true);
+  });
+
+  it('keeps no environment: the server-side filter passes only name/status/restarts', () => {
+    expect(fixture('services/pm2-mixed.txt')).not.toMatch(/"env"|PATH|HOME/);
+    expect(servicesProbe.script(server({ services: apps }), { cursors: {} })).toContain('node -e');
+  });
+});
+
+describe('services probe: docker (fixture written from the documented output shape)', () => {
+  it('matches container names and compose service labels, reads health and restarts', () => {
+    const { data, findings } = run('services/docker-documented-shape.txt', [
+      { name: 'web', manager: 'docker' },
+      { name: 'api', manager: 'docker' },
+      { name: 'worker', manager: 'docker' },
+      { name: 'cache', manager: 'docker' },
+      { name: 'gone', manager: 'docker' },
+    ]);
+    expect(statusOf(data)).toEqual({
+      web: 'running',
+      api: 'unhealthy',
+      worker: 'failed',
+      cache: 'restarting',
+      gone: 'not-found',
+    });
+    expect(data.services.find((s) => s.name === 'api')?.restarts).toBe(4);
+    expect(data.services.find((s) => s.name === 'cache')?.restarts).toBe(17);
+    expect(findings.filter((f) => f.severity === 'critical').map((f) => f.target)).toEqual([
+      'api',
+      'worker',
+      'cache',
+      'gone',
+    ]);
+  });
+
+  it('reports a dead docker daemon as failed with its words', () => {
+    const { data } = run('services/docker-daemon-down-documented-shape.txt', [
+      { name: 'web', manager: 'docker' },
+    ]);
+    expect(data.services[0]).toMatchObject({ status: 'failed' });
+    expect(data.services[0]?.detail).toMatch(/Cannot connect to the Docker daemon/);
+  });
+});
+
+describe('services probe: script', () => {
+  it('asks systemd once for all units and quotes every name', () => {
+    const script = servicesProbe.script(
+      server({ services: [{ name: 'nginx' }, { name: 'api@1' }, { name: 'cron', manager: 'sysv' }] }),
+      { cursors: {} },
+    );
+    expect(script.match(/systemctl show/g)).toHaveLength(1);
+    expect(script).toContain("-- 'nginx' 'api@1'");
+    expect(script).toContain("service 'cron' status");
+  });
+
+  it('reports a service whose block never came back as unknown', () => {
+    const srv = server({ services: [{ name: 'nginx' }] });
+    const data = servicesProbe.parse('', srv);
+    expect(data.services[0]).toMatchObject({ status: 'unknown', detail: 'no output for this service' });
+  });
+});
