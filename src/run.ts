@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createRemediator, diagnoseAndRemediate } from './agent/diagnose-and-remediate.js';
 import { collectFleet } from './collect.js';
+import type { ServerConfig } from './config/schema.js';
 import { evaluateServer } from './core/evaluate.js';
 import { trackFindings } from './core/lifecycle.js';
 import { emptyMemory, type Memory } from './core/memory.js';
@@ -33,47 +34,21 @@ export interface RunResult {
 export async function run(ctx: RunContext): Promise<RunResult> {
   const { logger } = ctx;
   const record = startRecord(ctx);
-  const servers = selectServers(ctx.config, ctx.inputs.servers, ctx.inputs.shard);
   let shells = new Map<string, RemoteShell>();
   let memory: Memory = emptyMemory();
   const approvalChanges: FileChange[] = [];
   try {
+    const servers = selectServers(ctx.config, ctx.inputs.servers, ctx.inputs.shard);
     memory = await logger.group('Load memory', () => loadMemory(ctx));
     record.warnings.push(...memory.warnings);
-
-    shells = await logger.group('Collect', async () => {
-      const collected = await collectFleet(servers, ctx.adapters.transport, {
-        parallelism: ctx.config.defaults.parallelism ?? 10,
-        nonce: ctx.nonce,
-        cursorsFor: (server) => memory.servers[server.name]?.cursors ?? {},
-        commandTimeoutMs: ctx.config.defaults.command_timeout ?? 120_000,
-      });
-      record.servers = collected.observations.map((observation): ServerReport => {
-        const server = servers.find((s) => s.name === observation.server);
-        if (!server) throw new Error(`collector returned an unknown server ${observation.server}`);
-        return { server, observation, findings: [] };
-      });
-      record.warnings.push(...(ctx.adapters.transportWarnings?.() ?? []));
-      return collected.shells;
-    });
-
+    shells = await logger.group('Collect', () => collect(ctx, record, servers, memory));
     await logger.group('Evaluate', async () => evaluate(ctx, record, memory));
     await stage(ctx, record, memory, approvalChanges);
-    await logger.group('Diagnose and remediate', async () => {
-      await guard(record, 'maintenance', () => addMaintenanceFromIssues(ctx, record));
-      if (ctx.inputs.task === 'execute-approved') {
-        await guard(record, 'execute-approved', async () => {
-          const remediator = createRemediator(ctx, record, memory, shells);
-          approvalChanges.push(
-            ...(await executeApproved(ctx, record, memory, (r) => remediator.remediate(r))),
-          );
-        });
-      }
-      await guard(record, 'diagnose', () => diagnoseAndRemediate(ctx, record, memory, shells));
-    });
+    await logger.group('Diagnose and remediate', () => act(ctx, record, memory, shells, approvalChanges));
     await stage(ctx, record, memory, approvalChanges);
   } catch (error) {
-    record.errors.push(`run: ${messageOf(error)}`);
+    record.aborted = messageOf(error);
+    record.errors.push(`run: ${record.aborted}`);
   } finally {
     await closeAll(shells);
   }
@@ -87,6 +62,47 @@ export async function run(ctx: RunContext): Promise<RunResult> {
     await guard(record, 'notify', () => notifyRun(ctx, record));
   });
   return { record, exitCode: exitCodeFor(record, ctx.config['fail-on']) };
+}
+
+/** One round trip per server; the shells stay open for diagnostics and remediation. */
+async function collect(
+  ctx: RunContext,
+  record: RunRecord,
+  servers: ServerConfig[],
+  memory: Memory,
+): Promise<Map<string, RemoteShell>> {
+  const collected = await collectFleet(servers, ctx.adapters.transport, {
+    parallelism: ctx.config.defaults.parallelism ?? 10,
+    nonce: ctx.nonce,
+    cursorsFor: (server) => memory.servers[server.name]?.cursors ?? {},
+    commandTimeoutMs: ctx.config.defaults.command_timeout ?? 120_000,
+    ...(ctx.config.defaults.connect_timeout ? { connectTimeoutMs: ctx.config.defaults.connect_timeout } : {}),
+  });
+  const byName = new Map(servers.map((s) => [s.name, s]));
+  record.servers = collected.observations.flatMap((observation): ServerReport[] => {
+    const server = byName.get(observation.server);
+    return server ? [{ server, observation, findings: [] }] : [];
+  });
+  record.warnings.push(...(ctx.adapters.transportWarnings?.() ?? []));
+  return collected.shells;
+}
+
+/** Approved plans first (task execute-approved), then diagnosis and remediation through the gate. */
+async function act(
+  ctx: RunContext,
+  record: RunRecord,
+  memory: Memory,
+  shells: Map<string, RemoteShell>,
+  approvalChanges: FileChange[],
+): Promise<void> {
+  await guard(record, 'maintenance', () => addMaintenanceFromIssues(ctx, record));
+  if (ctx.inputs.task === 'execute-approved') {
+    await guard(record, 'execute-approved', async () => {
+      const remediator = createRemediator(ctx, record, memory, shells);
+      approvalChanges.push(...(await executeApproved(ctx, record, memory, (r) => remediator.remediate(r))));
+    });
+  }
+  await guard(record, 'diagnose', () => diagnoseAndRemediate(ctx, record, memory, shells));
 }
 
 function startRecord(ctx: RunContext): RunRecord {

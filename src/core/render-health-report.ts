@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { formatDuration } from './duration.js';
 import { fence, SEVERITY_ICON, table, truncate } from './markdown.js';
-import type { RunRecord, TrackedFinding } from './run-record.js';
+import type { ChangeSummary, RunRecord, TrackedFinding } from './run-record.js';
 import { overallStatus, raisedFindings } from './status.js';
 
 /**
@@ -100,16 +100,39 @@ function fleetSection(record: RunRecord): string {
 }
 
 function changesSection(record: RunRecord): string {
-  const fresh = record.findings.filter((f) => f.lifecycle === 'new' && f.severity !== 'ok');
-  const long = record.findings.filter((f) => f.lifecycle === 'ongoing' && f.runs >= 3);
-  const trends = record.findings.filter((f) => f.trend);
+  const c = record.changes ?? deriveChanges(record);
+  const summaryOf = new Map(record.findings.map((f) => [f.fingerprint, f.summary]));
   const lines = [
-    ...fresh.map((f) => `- 🆕 new: ${f.fingerprint} — ${f.summary}`),
-    ...record.resolved.map((f) => `- ✅ resolved: ${f.fingerprint} (since ${f.firstSeen})`),
-    ...long.map((f) => `- ⏳ still failing for ${f.runs} runs: ${f.fingerprint}`),
-    ...trends.map((f) => `- 📈 trend: ${f.fingerprint} — ${f.trend}`),
+    ...(c.missedRuns ? [`- ⏰ missed runs: ${c.missedRuns}`] : []),
+    ...c.reboots.map((s) => `- 🔁 rebooted: ${s} (boot id changed)`),
+    ...c.new.map((fp) => `- 🆕 new: ${fp}${summaryOf.has(fp) ? ` — ${summaryOf.get(fp)}` : ''}`),
+    ...c.resolved.map((fp) => `- ✅ resolved: ${fp}`),
+    ...c.stillFailing.map((f) => `- ⏳ still failing for ${f.runs} runs: ${f.fingerprint}`),
+    ...c.trends.map((t) => `- 📈 trend: ${t.fingerprint} — ${t.note}`),
+    ...c.flapping.map((fp) => `- 🔀 flapping: ${fp}`),
+    ...c.unverified.map(
+      (u) =>
+        `- ❔ not checked: ${u.server} (${u.fingerprints.length} earlier findings carried over unverified)`,
+    ),
   ];
   return `## Since the last run\n\n${lines.length ? lines.join('\n') : 'Nothing changed.'}`;
+}
+
+/** For records built without the lifecycle (tests, a run that failed early). */
+function deriveChanges(record: RunRecord): ChangeSummary {
+  return {
+    new: record.findings
+      .filter((f) => f.lifecycle === 'new' && f.severity !== 'ok')
+      .map((f) => f.fingerprint),
+    resolved: record.resolved.map((f) => f.fingerprint),
+    stillFailing: record.findings
+      .filter((f) => f.lifecycle === 'ongoing' && f.runs >= 3)
+      .map((f) => ({ fingerprint: f.fingerprint, runs: f.runs })),
+    trends: record.findings.flatMap((f) => (f.trend ? [{ fingerprint: f.fingerprint, note: f.trend }] : [])),
+    flapping: record.findings.filter((f) => f.lifecycle === 'flapping').map((f) => f.fingerprint),
+    reboots: [],
+    unverified: [],
+  };
 }
 
 function findingsSection(record: RunRecord): string {

@@ -4,6 +4,7 @@
  */
 import type { Mode } from '../config/schema.js';
 import type { ServerState } from './memory.js';
+import type { CommitResult } from './state-store.js';
 import type { Finding, RunStatus, ServerReport, Task } from './types.js';
 
 /** A finding after lifecycle: how it relates to memory. */
@@ -122,12 +123,14 @@ export interface RunRecord {
   recoveries?: BootRecovery[];
   usage: Usage;
   github: { issues: number[]; pulls: number[]; errors: string[] };
+  /** set when the pipeline itself broke before finishing: the run's status is then `error` */
+  aborted?: string;
   /** recoverable failures of phases (a dead API, a failed push): reported, never silent */
   errors: string[];
   warnings: string[];
   /** the health report's path on the state branch */
   reportPath?: string;
-  commit?: { sha: string; pushed: boolean; branch: string; location: string };
+  commit?: CommitResult;
   status: RunStatus;
 }
 

@@ -2,11 +2,11 @@ import type { RunRecord } from './run-record.js';
 import { type RunStatus, worst } from './types.js';
 
 /**
- * The run's status output: `error` when the run could not record itself anywhere; otherwise the
+ * The run's status output: `error` when the pipeline broke or could not record itself anywhere; otherwise the
  * worst raised finding. Debounced (pending) and resolved findings do not count.
  */
 export function overallStatus(record: RunRecord): RunStatus {
-  if (!record.commit) return 'error';
+  if (!record.commit || record.aborted) return 'error';
   let status: RunStatus = 'ok';
   for (const f of record.findings) {
     if (f.lifecycle === 'pending' || f.lifecycle === 'resolved') continue;

@@ -254,7 +254,12 @@ wait_ssh() { # addr timeout_s
 }
 
 light_stop() { # name
-  local d=$LAB_RUN/servers/$1
+  local d=$LAB_RUN/servers/$1 leader
+  # Killing PID 1 of the server's PID namespace ends every process in it at once; unshare
+  # (the recorded pid) then exits by itself.
+  if live_pid "$d/init.pid" >/dev/null; then
+    leader=$(server_leader "$1" 2>/dev/null) && kill -KILL "$leader" 2>/dev/null || true
+  fi
   kill_recorded "$d/init.pid" 3
 }
 
@@ -310,22 +315,8 @@ ExecStart=/bin/sh /usr/local/lib/claudeops-lab/heartbeat.sh
 [Install]
 WantedBy=multi-user.target
 CONF
-  # Runs before anything reads the boot id: the lab can rewrite it later to fake a reboot.
-  cat > "$r/etc/systemd/system/lab-bootid.service" <<CONF
-[Unit]
-Description=ClaudeOps lab boot id
-DefaultDependencies=no
-After=local-fs.target
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/bin/sh -c 'mkdir -p /run/lab && cat /proc/sys/kernel/random/uuid > /run/lab/boot_id && mount --bind /run/lab/boot_id /proc/sys/kernel/random/boot_id && echo ok > /run/lab/app.mode'
-[Install]
-WantedBy=sysinit.target
-CONF
-  mkdir -p "$r/etc/systemd/system/multi-user.target.wants" "$r/etc/systemd/system/sysinit.target.wants"
+  mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
   ln -sf /etc/systemd/system/lab-heartbeat.service "$r/etc/systemd/system/multi-user.target.wants/"
-  ln -sf /etc/systemd/system/lab-bootid.service "$r/etc/systemd/system/sysinit.target.wants/"
   cat > "$r/etc/nginx/sites-enabled/default" <<'CONF'
 server {
   listen 80 default_server;
@@ -381,6 +372,11 @@ sys_wait() {
     sleep 0.1
   done
   [ "$state" = running ] || log "sys: systemd says '$state' ($(inside "$SYS" systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' '))"
+  # Reboot simulation as on the light servers: the boot id is a file the lab can rewrite. Done
+  # from the host because the container has no CAP_SYS_ADMIN to mount.
+  inside "$SYS" /bin/sh -c 'mkdir -p /run/lab && [ -f /run/lab/app.mode ] || echo ok > /run/lab/app.mode
+    [ -f /run/lab/boot_id ] && exit 0  # nspawn fakes a boot id too; ours goes on top
+    cat /proc/sys/kernel/random/uuid > /run/lab/boot_id && mount --bind /run/lab/boot_id /proc/sys/kernel/random/boot_id'
   # An unprivileged database role for the connection-saturation fault.
   inside "$SYS" runuser -u postgres -- psql -qtAc \
     "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='labapp') THEN CREATE ROLE labapp LOGIN PASSWORD 'labapp'; END IF; END\$\$;" \
@@ -413,6 +409,9 @@ cmd_up() {
   install_bin
   ensure_bridge
   [ $with_sys = 1 ] && sys_start
+  # Namespaces and links one by one (concurrent `ip netns add` races on /run/netns); the
+  # servers themselves start in parallel.
+  for ((i = 1; i <= n; i++)); do ensure_netns "s$i" "$(light_addr "$i")"; done
   for ((i = 1; i <= n; i++)); do
     light_start "s$i" "$(light_addr "$i")" &
     pids+=($!)
@@ -439,12 +438,12 @@ cmd_down() {
     wait
   fi
   # Namespaces are ours by prefix; deleting one also deletes its veth pair.
-  ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PREFIX" | while read -r ns; do
+  { ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PREFIX" || true; } | while read -r ns; do
     ip netns del "$ns" || log "could not delete netns $ns"
   done
   ip link del "$BRIDGE" 2>/dev/null || true
   # Anything still mounted under the state dir (a crash between mount and record).
-  findmnt -rn -o TARGET | grep "^$LAB_RUN/" | sort -r | while read -r m; do umount -l "$m" || true; done
+  { findmnt -rn -o TARGET | grep "^$LAB_RUN/" || true; } | sort -r | while read -r m; do umount -l "$m" || true; done
   rm -rf "$LAB_RUN"
   log "down"
 }
