@@ -1,6 +1,6 @@
 import { issueFileChanges } from '../core/issue-files.js';
 import type { Memory } from '../core/memory.js';
-import { redact } from '../core/redact.js';
+import { type RedactOptions, redact } from '../core/redact.js';
 import { agentLogFiles } from '../core/render-action-log.js';
 import { renderHealthReport } from '../core/render-health-report.js';
 import type { RunRecord } from '../core/run-record.js';
@@ -10,7 +10,7 @@ import { serverStatePath } from './paths.js';
 
 /**
  * Every file this run writes to the state branch, redacted: the health report, per-server state,
- * issue files and action logs. (Issue files and action logs join as their modules land.)
+ * issue files, action and boot logs.
  */
 export function buildStateChanges(ctx: RunContext, record: RunRecord, memory: Memory): FileChange[] {
   const changes: FileChange[] = [];
@@ -21,7 +21,16 @@ export function buildStateChanges(ctx: RunContext, record: RunRecord, memory: Me
   changes.push(...agentLogFiles(record));
   changes.push(...issueFileChanges(record, memory));
   const secrets = secretsOf(ctx);
-  return changes.map((c) => (c.content === undefined ? c : { ...c, content: redact(c.content, secrets) }));
+  const options = hostRedaction(ctx);
+  return changes.map((c) =>
+    c.content === undefined ? c : { ...c, content: redact(c.content, secrets, options) },
+  );
+}
+
+/** `redact.hosts: true` (public repositories): configured host names and every IPv4 address go too. */
+function hostRedaction(ctx: RunContext): RedactOptions {
+  if (!ctx.config.redact.hosts) return {};
+  return { hosts: ctx.config.servers.flatMap((s) => (s.host ? [s.host] : [])), ips: true };
 }
 
 export function secretsOf(ctx: RunContext): string[] {

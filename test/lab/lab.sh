@@ -375,8 +375,12 @@ sys_wait() {
   # Reboot simulation as on the light servers: the boot id is a file the lab can rewrite. Done
   # from the host because the container has no CAP_SYS_ADMIN to mount.
   inside "$SYS" /bin/sh -c 'mkdir -p /run/lab && [ -f /run/lab/app.mode ] || echo ok > /run/lab/app.mode
-    [ -f /run/lab/boot_id ] && exit 0  # nspawn fakes a boot id too; ours goes on top
-    cat /proc/sys/kernel/random/uuid > /run/lab/boot_id && mount --bind /run/lab/boot_id /proc/sys/kernel/random/boot_id'
+    [ -f /run/lab/boot_id ] && exit 0
+    # nspawn fakes a boot id with a bind of a file it then deletes, and the kernel refuses to
+    # mount on a deleted file: replace its mount with ours (same idea, a file we can rewrite).
+    cat /proc/sys/kernel/random/boot_id > /run/lab/boot_id
+    while grep -q " /proc/sys/kernel/random/boot_id " /proc/self/mounts; do umount /proc/sys/kernel/random/boot_id; done
+    mount --bind /run/lab/boot_id /proc/sys/kernel/random/boot_id'
   # An unprivileged database role for the connection-saturation fault.
   inside "$SYS" runuser -u postgres -- psql -qtAc \
     "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='labapp') THEN CREATE ROLE labapp LOGIN PASSWORD 'labapp'; END IF; END\$\$;" \
@@ -580,6 +584,13 @@ cmd_reboot() { # server
     wait_ssh "$(light_addr "$i")" 20 || die "$s: sshd did not come back"
   fi
 }
+
+# up, down and reboot change shared state: one at a time, even from parallel test files.
+if [ "${1:-}" = up ] || [ "${1:-}" = down ] || [ "${1:-}" = reboot ]; then
+  mkdir -p "$(dirname "$LAB_RUN")"
+  exec 9>"$(dirname "$LAB_RUN")/lock"
+  flock 9
+fi
 
 case ${1:-} in
   up) shift; cmd_up "$@" ;;
