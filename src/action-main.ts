@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { actionLogger, actionSink } from './adapters/action-io.js';
-import { createOctokitGitHub } from './adapters/github-octokit.js';
+import { createOctokitGitHub, tuningFromEnv } from './adapters/github-octokit.js';
 import { buildContext, journalDir, RunJournal, remoteStateStore, runIdFrom } from './compose.js';
 import { readActionInputs } from './config/action-inputs.js';
 import { loadConfig } from './config/load-config.js';
@@ -50,6 +50,7 @@ async function prepare(env: NodeJS.ProcessEnv) {
           baseUrl: env.GITHUB_API_URL,
           mask: core.setSecret,
           warn: core.warning,
+          tuning: tuningFromEnv(env),
         })
       : undefined;
   return buildContext({

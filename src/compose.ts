@@ -8,13 +8,7 @@ import { createGitStateStore, type GitStateStore, workspaceRemoteUrl } from './a
 import { RunJournal } from './adapters/journal.js';
 import { transportBySetting } from './adapters/local-transport.js';
 
-const createSshTransport = (_o: unknown) => ({
-  connect: async () => {
-    throw new Error('no ssh yet');
-  },
-  warnings: () => [] as string[],
-});
-
+import { createSshTransport } from './adapters/ssh.js';
 import type { Model } from './agent/model.js';
 import type { RunInputs } from './config/run-inputs.js';
 import type { Config } from './config/schema.js';
@@ -44,6 +38,8 @@ export function buildContext(parts: RootParts): RunContext {
     knownHosts: inputs.knownHosts,
     servers: config.servers,
     defaults: config.defaults,
+    connectTimeoutMs: config.defaults.connect_timeout,
+    commandTimeoutMs: config.defaults.command_timeout,
     logger,
   });
   return {
@@ -61,7 +57,7 @@ export function buildContext(parts: RootParts): RunContext {
       model: modelFor(inputs),
       clock: systemClock,
       sink: parts.sink,
-      transportWarnings: () => ssh.warnings(),
+      transportWarnings: () => [...ssh.warnings()],
     },
   };
 }

@@ -86,6 +86,47 @@ function buildClient(options: OctokitGitHubOptions): Client {
   });
 }
 
+type PacingGroup = NonNullable<NonNullable<ThrottleOptions>['write']>;
+
+/**
+ * A stand-in for the throttling plugin's Bottleneck groups (it calls only `.key(id).schedule`):
+ * jobs start at least `minTimeMs` apart, in order.
+ */
+function spacedGroup(minTimeMs: number): PacingGroup {
+  let next = 0;
+  const limiter = {
+    async schedule(...args: unknown[]): Promise<unknown> {
+      const [first, ...rest] = args;
+      const [fn, ...fnArgs] = (typeof first === 'function' ? args : rest) as [
+        (...a: unknown[]) => unknown,
+        ...unknown[],
+      ];
+      const now = Date.now();
+      const start = Math.max(now, next);
+      next = start + minTimeMs;
+      if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
+      return fn(...fnArgs);
+    },
+  };
+  return { key: () => limiter } as unknown as PacingGroup;
+}
+
+/**
+ * `CLAUDEOPS_GITHUB_WAIT_SCALE` (for tests of the bundled action; leave unset in workflows): a
+ * factor in [0, 1) on every wait Octokit makes — retry backoff, rate-limit waits, and GitHub's
+ * recommended spacing of writes (1 s) and of writes that notify (3 s). The retry and throttling
+ * logic stays the same; only the clock is shorter. Unset or out of range: the real waits.
+ */
+export function tuningFromEnv(env: NodeJS.ProcessEnv): OctokitGitHubOptions['tuning'] {
+  const text = env.CLAUDEOPS_GITHUB_WAIT_SCALE;
+  const scale = Number(text);
+  if (!text || !Number.isFinite(scale) || scale < 0 || scale >= 1) return undefined;
+  return {
+    retryAfterBaseMs: 1000 * scale,
+    throttle: { write: spacedGroup(1000 * scale), notifications: spacedGroup(3000 * scale) },
+  };
+}
+
 function scrub(text: string, token: string): string {
   return token.length >= 4 ? text.split(token).join('***') : text;
 }

@@ -399,41 +399,50 @@ class Shell implements SshShell {
     const stderr: Buffer[] = [];
     let channel: KillableChannel | undefined;
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (!channel) return;
-      // SIGKILL the remote `sh` (OpenSSH honours signal requests), then close the channel so we
-      // stop waiting even if the server ignores the signal.
-      try {
-        channel.signal('KILL');
-      } catch {
-        // the channel may already be half-closed
-      }
-      channel.close();
-    }, timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    // Fires at the deadline. We do not wait for the channel to close: sshd keeps it open until
+    // every process holding the session's stdout has exited, and a killed `sh` can leave
+    // children (`sleep 30`) behind. So: SIGKILL the remote `sh` (OpenSSH honours signal
+    // requests), close our side, and return now with what arrived so far.
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        if (channel) {
+          try {
+            channel.signal('KILL');
+            channel.close();
+          } catch {
+            // the channel may already be half-closed: nothing left to stop
+          }
+        }
+        resolve('timeout');
+      }, timeoutMs);
+    });
+    const execution = this.conn.ssh.execCommand(this.command, {
+      stdin: script,
+      // LC_ALL travels as an SSH env request (Debian's sshd has AcceptEnv LANG LC_*): stable
+      // number formats for the parsers; a server that refuses it just ignores it.
+      execOptions: { env: { LC_ALL: 'C' } },
+      noTrim: true,
+      // node-ssh hands over ssh2's channel, untyped here (see KillableChannel)
+      onChannel: (c: KillableChannel) => {
+        channel = c;
+      },
+      onStdout: (chunk: Buffer) => stdout.push(chunk),
+      onStderr: (chunk: Buffer) => stderr.push(chunk),
+    });
+    // After a timeout nobody awaits the execution any more; its late settlement is expected.
+    execution.catch(() => undefined);
+    const output = (): Pick<ExecResult, 'stdout' | 'stderr' | 'durationMs'> => ({
+      // decoded once at the end so a multi-byte character split across chunks stays whole
+      stdout: Buffer.concat(stdout).toString('utf8'),
+      stderr: Buffer.concat(stderr).toString('utf8'),
+      durationMs: performance.now() - started,
+    });
     try {
-      const result = await this.conn.ssh.execCommand(this.command, {
-        stdin: script,
-        // LC_ALL travels as an SSH env request (Debian's sshd AcceptEnv LANG LC_*): stable
-        // number formats for the parsers; ignored where the server refuses it.
-        execOptions: { env: { LC_ALL: 'C' } },
-        noTrim: true,
-        // typed as any through node-ssh's unresolved ssh2 typings; we use only signal/close
-        onChannel: (c: KillableChannel) => {
-          channel = c;
-          if (timedOut) channel.close();
-        },
-        onStdout: (chunk: Buffer) => stdout.push(chunk),
-        onStderr: (chunk: Buffer) => stderr.push(chunk),
-      });
-      return {
-        // decoded once at the end so a multi-byte character split across chunks stays whole
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-        code: timedOut ? null : result.code,
-        durationMs: performance.now() - started,
-        timedOut,
-      };
+      const result = await Promise.race([execution, deadline]);
+      if (result === 'timeout' || timedOut) return { ...output(), code: null, timedOut: true };
+      return { ...output(), code: result.code, timedOut: false };
     } catch (error) {
       const e = asSsh2Error(error);
       throw new ConnectError(

@@ -12,7 +12,7 @@ import type { Memory } from '../core/memory.js';
 import type { RemoteShell } from '../core/ports.js';
 import type { RunRecord, TrackedFinding } from '../core/run-record.js';
 import { raisedFindings } from '../core/status.js';
-import { secretsOf } from '../record/build-state-changes.js';
+import { buildStateChanges, secretsOf } from '../record/build-state-changes.js';
 import { probeRecheck } from '../remediate/probe-recheck.js';
 import { Remediator } from '../remediate/remediator.js';
 import type { Recheck } from '../remediate/verifier.js';
@@ -52,6 +52,13 @@ export function createRemediator(
     shells,
     secrets: secretsOf(ctx),
     settleMs: deps.settleMs,
+    beforeRun: async (pending, extra) => {
+      const finishedAt = clock.now().toISOString();
+      await ctx.adapters.state.stage?.(
+        [...buildStateChanges(ctx, { ...pending, finishedAt }, memory), ...extra],
+        `claudeops ${pending.task}: ${pending.runId} (ended while an action was running)`,
+      );
+    },
     recheck:
       deps.recheck ??
       probeRecheck({

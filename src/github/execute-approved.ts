@@ -104,9 +104,21 @@ async function handleApproved(
       `Expired at ${plan.expires}; nothing was run. Propose it again if it is still needed.`,
     ]);
   }
+  // journaled with the command: should the run die while it runs, the plan is not run twice
+  const started = done('executed', 'unknown: the run ended while the approved command was running');
+  const writeAhead = {
+    path: file.path,
+    content: redact(
+      withOutcome(file.content, started, {
+        title: 'started, outcome unknown',
+        details: ['The run ended while the command was running. It will not be run again automatically.'],
+      }),
+      secretsOf(ctx),
+    ),
+  };
   let action: ActionRecord;
   try {
-    action = await remediate(requestOf(plan, file.path));
+    action = await remediate({ ...requestOf(plan, file.path), writeAhead: [writeAhead] });
   } catch (error) {
     // the command may have started: never retry automatically, say so
     const message = `execution failed: ${error instanceof Error ? error.message : String(error)}`;

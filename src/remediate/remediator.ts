@@ -15,7 +15,7 @@ import {
 import type { Clock, RemoteShell } from '../core/ports.js';
 import { redact } from '../core/redact.js';
 import type { ActionRecord, RunRecord } from '../core/run-record.js';
-import type { Finding } from '../core/types.js';
+import type { FileChange, Finding } from '../core/types.js';
 import { actionPath } from '../record/paths.js';
 import { buildCatalog, type Catalog, type CatalogAction } from './catalog.js';
 import { type Execution, executeCommand } from './executor.js';
@@ -33,6 +33,11 @@ export interface RemediationRequest {
   intent: Intent;
   /** replaces probe re-checks (boot recovery waits for readiness instead) */
   verifyWith?: (shell: RemoteShell, execution: Execution) => Promise<Verdict>;
+  /**
+   * State-branch changes that hold while the command runs, journaled with it (an approval marked
+   * as executed: a run dying mid-command must not leave it pending, to be run a second time).
+   */
+  writeAhead?: FileChange[];
 }
 
 export interface RemediatorOptions {
@@ -49,6 +54,13 @@ export interface RemediatorOptions {
   /** wait before verifying (default 5 s) */
   settleMs?: number;
   breakerThreshold?: number;
+  /**
+   * Write-ahead (DESIGN §7): called just before a command runs with a copy of the run record that
+   * already holds the action, its attempt counted as failed. The caller journals it, so a main
+   * step that dies while the command runs still leaves the post step a record of what was
+   * started, and the next run's cooldown and breaker count it.
+   */
+  beforeRun?: (pending: RunRecord, extra: FileChange[]) => Promise<void>;
 }
 
 export class Remediator {
@@ -126,6 +138,7 @@ export class Remediator {
         reason: 'server unreachable: no open shell',
       });
     const record = this.push(request, now, gate);
+    await this.writeAhead(server.name, gate.rendered.key, now, request.writeAhead ?? []);
     await this.run(record, server, shell, gate.rendered.action, request.verifyWith);
     this.book(server.name, gate.rendered.key, now, record);
     return record;
@@ -163,6 +176,33 @@ export class Remediator {
     });
     record.outcome = verdict.outcome;
     record.verification = redact(verdict.detail, this.o.secrets);
+  }
+
+  /** Journals the action about to run; a journal that cannot be written never stops the action. */
+  private async writeAhead(server: string, key: string, at: Date, extra: FileChange[]): Promise<void> {
+    if (!this.o.beforeRun) return;
+    const pending = structuredClone(this.o.record);
+    const state = pending.serverStates[server];
+    if (state) {
+      state.remediation = recordAttempt(
+        state.remediation ?? {},
+        key,
+        at,
+        'not-fixed',
+        this.o.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD,
+      );
+    }
+    const action = pending.actions.at(-1);
+    if (action)
+      action.verification =
+        'unknown: the run ended while the command was running (recorded before it started)';
+    try {
+      await this.o.beforeRun(pending, extra);
+    } catch (error) {
+      this.o.record.warnings.push(
+        `journal: ${key} could not be recorded before it ran: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   private book(server: string, key: string, at: Date, record: ActionRecord): void {

@@ -64,7 +64,7 @@ ensure_packages() {
 # Records "pid starttime" so that a later kill only hits the very process we started.
 record_pid() { # file pid
   local start
-  start=$(awk '{print $22}' "/proc/$2/stat")
+  start=$(sed 's/.*) //' "/proc/$2/stat" | awk '{print $20}')
   echo "$2 $start" > "$1"
 }
 # Prints the pid if the record still names a live process with the same start time.
@@ -73,8 +73,10 @@ live_pid() { # file
   local pid start now
   read -r pid start < "$1" || return 1
   [ -r "/proc/$pid/stat" ] || return 1
-  now=$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null) || return 1
-  [ "$now" = "$start" ] || return 1
+  # comm may contain spaces: read the fields after its closing parenthesis
+  now=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $1, $20}') || return 1
+  # a zombie (state Z) is dead for our purposes: its parent just has not reaped it yet
+  [ "$now" = "S $start" ] || [ "$now" = "R $start" ] || [ "$now" = "D $start" ] || return 1
   echo "$pid"
 }
 kill_recorded() { # file [grace seconds]
@@ -203,6 +205,7 @@ AllowTcpForwarding yes
 X11Forwarding no
 MaxStartups 200:30:400
 MaxSessions 50
+AcceptEnv LANG LC_*
 Subsystem sftp /usr/lib/openssh/sftp-server
 CONF
   [ -f "$d/data.img" ] || { truncate -s 64M "$d/data.img" && mkfs.ext4 -q -F -m 0 "$d/data.img"; }
@@ -218,7 +221,7 @@ light_start() { # name addr
   setsid ip netns exec "$PREFIX$1" unshare --mount --uts --ipc --pid --fork --kill-child \
     --mount-proc --propagation private \
     /bin/sh "$LAB_RUN/bin/server-init.sh" "$1" "$d" "$LAB_RUN/bin" \
-    </dev/null >>"$d/init.log" 2>&1 &
+    </dev/null >>"$d/init.log" 2>&1 9>&- &
   local pid=$!
   record_pid "$d/init.pid" "$pid"
 }
@@ -359,7 +362,7 @@ sys_start() {
   setsid systemd-nspawn --quiet --directory="$d/root" --machine="${PREFIX}sys" --hostname="$SYS" \
     --network-namespace-path="/run/netns/$PREFIX$SYS" --boot --register=no --keep-unit \
     --console=read-only --tmpfs=/work --tmpfs=/root --tmpfs=/var/lib/claudeops-lab --bind="$d/data:/srv/data" \
-    </dev/null >>"$d/init.log" 2>&1 &
+    </dev/null >>"$d/init.log" 2>&1 9>&- &
   record_pid "$d/init.pid" $!
 }
 
@@ -469,7 +472,8 @@ cmd_status() {
 is_sys() { [ -f "$LAB_RUN/servers/$1/nspawn" ]; }
 
 FAULTS='service-stop NAME   stop a service (sys: systemd unit or lab-app; light: the app)
-service-kill NAME   SIGKILL a service'"'"'s processes (it stays dead; sys units have no restart)
+service-kill NAME   SIGKILL a service (light: the app stays dead; sys: a crash, systemd
+                    restarts units with Restart= set, e.g. redis-server; nginx stays failed)
 endpoint-500        the web app answers HTTP 500
 endpoint-hang       the web app never answers
 disk-fill [PCT]     fill /srv/data (a 64 MB ext4) to PCT percent (default 97)
@@ -498,8 +502,8 @@ fault_script() { # server kind arg
     endpoint-hang) echo 'echo hang > /run/lab/app.mode' ;;
     disk-fill)
       echo "pct=${arg:-97}"'
-        set -- $(df -P -k /srv/data | awk "NR==2{print \$2, \$3}")
-        want=$(( $1 * pct / 100 - $2 ))
+        set -- $(df -P -k /srv/data | awk "NR==2{print \$3, \$4}")
+        want=$(( ($1 + $2) * pct / 100 - $1 ))
         [ "$want" -gt 0 ] && fallocate -l "${want}K" /srv/data/lab-fill 2>/dev/null ||
           { [ "$want" -gt 0 ] && dd if=/dev/zero of=/srv/data/lab-fill bs=1K count="$want" status=none; }
         sync' ;;
@@ -513,7 +517,7 @@ fault_script() { # server kind arg
     uptime)
       echo "printf '%s.00 %s.00\n' ${arg:-30} ${arg:-30} > /run/lab/uptime
         grep -q ' /proc/uptime ' /proc/self/mounts || mount --bind /run/lab/uptime /proc/uptime" ;;
-    pg-stop) is_sys "$s" || die "pg-stop needs the systemd server"; echo 'systemctl stop postgresql' ;;
+    pg-stop) is_sys "$s" || die "pg-stop needs the systemd server"; echo "systemctl stop postgresql 'postgresql@*'" ;;
     pg-saturate)
       is_sys "$s" || die "pg-saturate needs the systemd server"
       # Idle sessions of an unprivileged role take every slot but the superuser-reserved ones.
@@ -552,7 +556,8 @@ undo_script() { # server kind arg
     heartbeat-stale) echo 'rm -f /run/lab/heartbeat.paused; touch /run/lab/heartbeat' ;;
     boot-id) echo '[ -f /run/lab/boot_id.prev ] && cat /run/lab/boot_id.prev > /run/lab/boot_id && rm -f /run/lab/boot_id.prev; true' ;;
     uptime) echo 'while grep -q " /proc/uptime " /proc/self/mounts; do umount /proc/uptime; done; true' ;;
-    pg-stop) echo 'systemctl start postgresql' ;;
+    pg-stop) echo 'systemctl start postgresql
+      for u in $(systemctl list-units --all --plain --no-legend "postgresql@*" | awk "{print \$1}"); do systemctl start "$u"; done' ;;
     pg-saturate)
       echo 'runuser -u postgres -- psql -qtAc "select count(pg_terminate_backend(pid)) from pg_stat_activity where usename = '"'labapp'"'" >/dev/null' ;;
     *) die "unknown fault '$kind'" ;;
