@@ -22,7 +22,7 @@ else
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  npm install --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
 results=$(mktemp -t claudeops-vitest-XXXXXX.json)
