@@ -66819,15 +66819,15 @@ function mergeIssueFiles(ours, theirs) {
 function issue_files_issueFileChanges(record, memory) {
     const at = record.finishedAt ?? record.startedAt;
     const open = new Map(memory.openIssues.map((f) => [f.path, f.content]));
-    const changes = [];
+    // several events of one run on one issue (opened, then its fix opened the breaker) add up
+    const docs = new Map();
     for (const event of eventsOf(record, memory)) {
         const path = issuePath(event.finding.fingerprint);
         const existing = open.get(path);
-        const before = existing ? parseIssueFile(existing) : undefined;
-        const doc = nextDoc(before, event, at);
-        changes.push({ path, content: renderIssueFile(doc) });
+        const before = docs.get(path) ?? (existing ? parseIssueFile(existing) : undefined);
+        docs.set(path, nextDoc(before, event, at));
     }
-    return changes;
+    return [...docs].map(([path, doc]) => ({ path, content: renderIssueFile(doc) }));
 }
 function eventsOf(record, memory) {
     const run = `(run ${record.runId})`;
@@ -66857,6 +66857,28 @@ function eventsOf(record, memory) {
         const line = `- ${record.startedAt} — resolved${after}: ${f.summary} ${run}`;
         const lastSeen = memory.servers[f.server]?.findings[f.fingerprint]?.lastSeen;
         events.push({ finding: f, status: 'resolved', line, ...(lastSeen ? { lastSeen } : {}) });
+    }
+    events.push(...breakerEvents(record, memory, run));
+    return events;
+}
+/**
+ * DESIGN §6: when an automatic fix failed N times and the circuit breaker opened, the issue of the
+ * finding it tried to fix says so (no more automatic tries: a human must look).
+ */
+function breakerEvents(record, memory, run) {
+    const events = [];
+    const seen = new Set();
+    for (const a of record.actions) {
+        const key = `${a.action}:${a.target ?? '-'}`;
+        const entry = record.serverStates[a.server]?.remediation?.[key];
+        const f = record.findings.find((x) => x.fingerprint === a.fingerprint);
+        if (a.decision !== 'execute' || !entry?.breakerOpen || !f || f.severity === 'ok')
+            continue;
+        if (memory.servers[a.server]?.remediation?.[key]?.breakerOpen || seen.has(`${a.server}/${key}`))
+            continue;
+        seen.add(`${a.server}/${key}`);
+        const line = `- ${a.at} — circuit breaker open: ${a.action}${a.target && a.target !== '-' ? ` on ${a.target}` : ''} failed to fix this ${entry.failures} times in a row; no more automatic tries, a human must look ${run}`;
+        events.push({ finding: f, status: 'open', line });
     }
     return events;
 }
@@ -88351,6 +88373,9 @@ function render_health_report_frontMatter(record) {
         status: statusForReport(record),
         servers: record.servers.length,
         unreachable: record.servers.filter((s) => !s.observation.reachable).map((s) => s.server.name),
+        // what collection cost: SSH round trips (one per reachable server) and collector bytes moved
+        round_trips: record.servers.reduce((n, s) => n + s.observation.roundTrips, 0),
+        bytes: record.servers.reduce((n, s) => n + s.observation.bytes, 0),
         findings: raised.map((f) => ({
             fingerprint: f.fingerprint,
             severity: f.severity,
@@ -88854,6 +88879,16 @@ const REPORT = [
     'rc=$?; echo "rc=$rc"',
     "printf '%s\\n' \"$o\" | head -n 3 | cut -c1-300 | sed 's/^/| /'",
 ].join('\n');
+/**
+ * Connection slots, asked once the login worked. A check that logs in as a superuser (the
+ * default: peer login as postgres) gets in through a reserved slot when every ordinary slot is
+ * taken, so its own success does not prove the application can connect: compare the sessions
+ * in use with what non-superusers may have. Needs PostgreSQL 10+ (backend_type); older servers
+ * fail this query quietly and are judged by `select 1` alone.
+ */
+const PG_SLOTS_SQL = "select count(*) filter (where backend_type = 'client backend' and pid <> pg_backend_pid()) || ' ' || " +
+    "current_setting('max_connections') || ' ' || (current_setting('superuser_reserved_connections')::int + " +
+    "coalesce(nullif(current_setting('reserved_connections', true), ''), '0')::int) from pg_stat_activity";
 function postgresScript(db) {
     const args = `${opt('-h', db.host)}${opt('-p', db.port)}${opt('-U', db.user)}${opt('-d', db.database)}`;
     // A real query, not pg_isready: a saturated server still answers pg_isready but refuses sessions.
@@ -88866,6 +88901,7 @@ function postgresScript(db) {
             ? "as=''; if [ \"$(id -u)\" = 0 ] && id postgres >/dev/null 2>&1 && co_have runuser; then as='runuser -u postgres --'; fi"
             : "as=''",
         `o=$(co_t 15 $as psql -X -A -t -q -w${args} -c 'select 1' 2>&1); ${REPORT}`,
+        `if [ "$rc" = 0 ]; then s=$(co_t 10 $as psql -X -A -t -q -w${args} -c ${shell_quote_shellQuote(PG_SLOTS_SQL)} 2>/dev/null) && echo "slots=$s"; fi`,
         `if [ "$rc" != 0 ] && co_have pg_isready; then pg_isready -q${opt('-h', db.host)}${opt('-p', db.port)} >/dev/null 2>&1; echo "ready=$?"; fi`,
         "else echo 'missing'; fi",
     ].join('\n');
@@ -88924,7 +88960,22 @@ function parseDatabase(db, lines) {
     const status = classify(db.kind, output_text_int(kv.rc), said);
     const detail = status === 'timeout' ? 'no answer within 15 s' : (said[0]?.trim() ?? `exit ${kv.rc}`);
     const ready = output_text_int(kv.ready);
-    return { ...base, status, detail, ...(ready !== undefined ? { acceptsConnections: ready === 0 } : {}) };
+    const result = {
+        ...base,
+        status,
+        detail,
+        ...(ready !== undefined ? { acceptsConnections: ready === 0 } : {}),
+    };
+    const slots = /^(\d+) (\d+) (\d+)$/.exec(kv.slots?.trim() ?? '');
+    if (db.kind === 'postgres' && slots) {
+        const [others, max, reserved] = slots.slice(1).map(Number);
+        result.connections = { others, max, reserved };
+        if (status === 'ok' && others >= max - reserved) {
+            result.status = 'too-many-clients';
+            result.detail = `${others} of ${max} connections in use: only the ${reserved} reserved for superusers are left, other logins are refused`;
+        }
+    }
+    return result;
 }
 const SEVERITY = {
     ok: 'ok',
@@ -90382,6 +90433,7 @@ function configAction(id, remediation) {
         cooldownMs: remediation.cooldown,
         maxPerDay: remediation.max_per_day,
         timeoutMs: remediation.timeout,
+        ...(remediation.settle !== undefined ? { settleMs: remediation.settle } : {}),
         // repo-trusted text written by the repository's owners: run as written, nothing interpolated
         template: () => [remediation.command],
     };
@@ -90789,7 +90841,7 @@ class remediator_Remediator {
         const before = this.o.record.findings.filter((f) => f.server === server.name);
         const verdict = await verify(shell, server, before, checks, record.fingerprint, {
             clock: this.o.clock,
-            settleMs: this.o.settleMs ?? 5_000,
+            settleMs: action.settleMs ?? this.o.settleMs ?? 5_000,
             recheck: this.o.recheck,
         });
         record.outcome = verdict.outcome;
@@ -91682,6 +91734,7 @@ function task_prompt_buildTaskPrompt(input) {
 
 
 
+
 /** Builds the run's Remediator: the one door to the gate (execute-approved uses it too, intent `approved`). */
 function diagnose_and_remediate_createRemediator(ctx, record, memory, shells, deps = {}) {
     const clock = ctx.adapters.clock;
@@ -91750,11 +91803,30 @@ function needsClaude(f, memory) {
     if (f.lifecycle === 'new' || f.lifecycle === 'flapping' || !before || before.severity !== f.severity)
         return true;
     const since = state?.lastRun ? Date.parse(state.lastRun) : 0;
-    return Object.entries(state?.remediation ?? {}).some(([key, b]) => {
+    const failedOnTarget = Object.entries(state?.remediation ?? {}).some(([key, b]) => {
         const last = b.attempts.at(-1);
         const failed = b.lastOutcome === 'not-fixed' || b.lastOutcome === 'worse';
         return failed && key.endsWith(`:${f.target}`) && last !== undefined && Date.parse(last) >= since;
     });
+    // repository remediations take no parameters (bookkept as `id:-`): their action logs name the finding
+    return failedOnTarget || memory.recentActions.some((a) => failedFix(a.content, f.fingerprint, since));
+}
+/** An action log of an executed attempt on this finding, since `since`, that did not fix it. */
+function failedFix(log, fingerprint, since) {
+    let meta;
+    try {
+        meta = parse(/^---\n([\s\S]*?)\n---/.exec(log)?.[1] ?? '');
+    }
+    catch {
+        return false;
+    }
+    if (typeof meta !== 'object' || meta === null)
+        return false;
+    const m = meta;
+    return (m.fingerprint === fingerprint &&
+        m.decision === 'execute' &&
+        (m.outcome === 'not-fixed' || m.outcome === 'worse') &&
+        Date.parse(String(m.at)) >= since);
 }
 async function askClaude(ctx, record, memory, shells, remediator, targets, raised) {
     const nonce = randomBytes(9).toString('hex');
@@ -94016,27 +94088,15 @@ async function act(ctx, record, memory, shells, approvalChanges) {
 function startRecord(ctx) {
     const startedAt = ctx.adapters.clock.now();
     const shard = shardLabel(ctx);
-    return {
+    return newRunRecord({
         runId: ctx.runId,
         task: ctx.inputs.task,
         mode: ctx.mode,
         dryRun: ctx.inputs.dryRun,
         shard,
         startedAt: startedAt.toISOString(),
-        servers: [],
-        findings: [],
-        resolved: [],
-        serverStates: {},
-        planner: { kind: 'none', reason: 'no findings needed a decision' },
-        diagnoses: [],
-        actions: [],
-        usage: zeroUsage(),
-        github: { issues: [], pulls: [], errors: [] },
-        errors: [],
-        warnings: [],
         reportPath: healthReportPath(startedAt, ctx.runId, shard),
-        status: 'ok',
-    };
+    });
 }
 /**
  * Jobs of one workflow run share its run id; the shard (or the server selection) tells their

@@ -12,7 +12,7 @@ import { evaluateServer } from './core/evaluate.js';
 import { trackFindings } from './core/lifecycle.js';
 import { emptyMemory, type Memory } from './core/memory.js';
 import type { RemoteShell } from './core/ports.js';
-import { type RunRecord, zeroUsage } from './core/run-record.js';
+import { newRunRecord, type RunRecord } from './core/run-record.js';
 import { selectServers } from './core/select-servers.js';
 import { overallStatus, raisedFindings } from './core/status.js';
 import type { FileChange, ServerReport } from './core/types.js';
@@ -108,27 +108,15 @@ async function act(
 function startRecord(ctx: RunContext): RunRecord {
   const startedAt = ctx.adapters.clock.now();
   const shard = shardLabel(ctx);
-  return {
+  return newRunRecord({
     runId: ctx.runId,
     task: ctx.inputs.task,
     mode: ctx.mode,
     dryRun: ctx.inputs.dryRun,
     shard,
     startedAt: startedAt.toISOString(),
-    servers: [],
-    findings: [],
-    resolved: [],
-    serverStates: {},
-    planner: { kind: 'none', reason: 'no findings needed a decision' },
-    diagnoses: [],
-    actions: [],
-    usage: zeroUsage(),
-    github: { issues: [], pulls: [], errors: [] },
-    errors: [],
-    warnings: [],
     reportPath: healthReportPath(startedAt, ctx.runId, shard),
-    status: 'ok',
-  };
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import {
   type FileInfo,
+  type FileWrite,
   type GitHubApi,
   GitHubApiError,
   type IssueInfo,
@@ -302,13 +303,7 @@ class OctokitGitHub implements GitHubApi {
     });
   }
 
-  putFile(file: {
-    branch: string;
-    path: string;
-    content: string;
-    message: string;
-    sha?: string;
-  }): Promise<void> {
+  putFile(file: FileWrite): Promise<void> {
     return this.call(`write ${file.path} on ${file.branch}`, async () => {
       await this.client.rest.repos.createOrUpdateFileContents({
         ...this.where,

@@ -8,6 +8,7 @@
  * model, on an API failure, or when its budget is spent, the rule-based planner decides.
  */
 import { randomBytes } from 'node:crypto';
+import { parse } from 'yaml';
 import type { Memory } from '../core/memory.js';
 import type { RemoteShell } from '../core/ports.js';
 import type { RunRecord, TrackedFinding } from '../core/run-record.js';
@@ -120,11 +121,31 @@ export function needsClaude(f: TrackedFinding, memory: Memory): boolean {
   if (f.lifecycle === 'new' || f.lifecycle === 'flapping' || !before || before.severity !== f.severity)
     return true;
   const since = state?.lastRun ? Date.parse(state.lastRun) : 0;
-  return Object.entries(state?.remediation ?? {}).some(([key, b]) => {
+  const failedOnTarget = Object.entries(state?.remediation ?? {}).some(([key, b]) => {
     const last = b.attempts.at(-1);
     const failed = b.lastOutcome === 'not-fixed' || b.lastOutcome === 'worse';
     return failed && key.endsWith(`:${f.target}`) && last !== undefined && Date.parse(last) >= since;
   });
+  // repository remediations take no parameters (bookkept as `id:-`): their action logs name the finding
+  return failedOnTarget || memory.recentActions.some((a) => failedFix(a.content, f.fingerprint, since));
+}
+
+/** An action log of an executed attempt on this finding, since `since`, that did not fix it. */
+function failedFix(log: string, fingerprint: string, since: number): boolean {
+  let meta: unknown;
+  try {
+    meta = parse(/^---\n([\s\S]*?)\n---/.exec(log)?.[1] ?? '');
+  } catch {
+    return false;
+  }
+  if (typeof meta !== 'object' || meta === null) return false;
+  const m = meta as Record<string, unknown>;
+  return (
+    m.fingerprint === fingerprint &&
+    m.decision === 'execute' &&
+    (m.outcome === 'not-fixed' || m.outcome === 'worse') &&
+    Date.parse(String(m.at)) >= since
+  );
 }
 
 async function askClaude(

@@ -132,6 +132,8 @@ export const remediationSchema = z.strictObject({
   cooldown: duration.default(3_600_000),
   max_per_day: z.number().int().min(1).default(3),
   timeout: duration.default(60_000),
+  /** wait between running it and re-running the `verify` checks (default 5 s) */
+  settle: duration.optional(),
   servers: z.array(z.string()).optional(),
 });
 

@@ -100,15 +100,15 @@ type Event = { finding: TrackedFinding; line: string; status: IssueMeta['status'
 export function issueFileChanges(record: RunRecord, memory: Memory): FileChange[] {
   const at = record.finishedAt ?? record.startedAt;
   const open = new Map(memory.openIssues.map((f) => [f.path, f.content]));
-  const changes: FileChange[] = [];
+  // several events of one run on one issue (opened, then its fix opened the breaker) add up
+  const docs = new Map<string, IssueDoc>();
   for (const event of eventsOf(record, memory)) {
     const path = issuePath(event.finding.fingerprint);
     const existing = open.get(path);
-    const before = existing ? parseIssueFile(existing) : undefined;
-    const doc = nextDoc(before, event, at);
-    changes.push({ path, content: renderIssueFile(doc) });
+    const before = docs.get(path) ?? (existing ? parseIssueFile(existing) : undefined);
+    docs.set(path, nextDoc(before, event, at));
   }
-  return changes;
+  return [...docs].map(([path, doc]) => ({ path, content: renderIssueFile(doc) }));
 }
 
 function eventsOf(record: RunRecord, memory: Memory): Event[] {
@@ -137,6 +137,27 @@ function eventsOf(record: RunRecord, memory: Memory): Event[] {
     const line = `- ${record.startedAt} — resolved${after}: ${f.summary} ${run}`;
     const lastSeen = memory.servers[f.server]?.findings[f.fingerprint]?.lastSeen;
     events.push({ finding: f, status: 'resolved', line, ...(lastSeen ? { lastSeen } : {}) });
+  }
+  events.push(...breakerEvents(record, memory, run));
+  return events;
+}
+
+/**
+ * DESIGN §6: when an automatic fix failed N times and the circuit breaker opened, the issue of the
+ * finding it tried to fix says so (no more automatic tries: a human must look).
+ */
+function breakerEvents(record: RunRecord, memory: Memory, run: string): Event[] {
+  const events: Event[] = [];
+  const seen = new Set<string>();
+  for (const a of record.actions) {
+    const key = `${a.action}:${a.target ?? '-'}`;
+    const entry = record.serverStates[a.server]?.remediation?.[key];
+    const f = record.findings.find((x) => x.fingerprint === a.fingerprint);
+    if (a.decision !== 'execute' || !entry?.breakerOpen || !f || f.severity === 'ok') continue;
+    if (memory.servers[a.server]?.remediation?.[key]?.breakerOpen || seen.has(`${a.server}/${key}`)) continue;
+    seen.add(`${a.server}/${key}`);
+    const line = `- ${a.at} — circuit breaker open: ${a.action}${a.target && a.target !== '-' ? ` on ${a.target}` : ''} failed to fix this ${entry.failures} times in a row; no more automatic tries, a human must look ${run}`;
+    events.push({ finding: f, status: 'open', line });
   }
   return events;
 }

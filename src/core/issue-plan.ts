@@ -27,6 +27,7 @@ export interface IssueSnapshot {
   title: string;
   body: string;
   labels: string[];
+  /** ISO time; set for closed issues */
   closedAt?: string;
 }
 

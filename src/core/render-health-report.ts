@@ -38,6 +38,9 @@ function frontMatter(record: RunRecord): string {
     status: statusForReport(record),
     servers: record.servers.length,
     unreachable: record.servers.filter((s) => !s.observation.reachable).map((s) => s.server.name),
+    // what collection cost: SSH round trips (one per reachable server) and collector bytes moved
+    round_trips: record.servers.reduce((n, s) => n + s.observation.roundTrips, 0),
+    bytes: record.servers.reduce((n, s) => n + s.observation.bytes, 0),
     findings: raised.map((f) => ({
       fingerprint: f.fingerprint,
       severity: f.severity,

@@ -134,6 +134,27 @@ export interface RunRecord {
   status: RunStatus;
 }
 
+/** A record before any phase ran: identity given, every collection empty, status ok. */
+export function newRunRecord(
+  identity: Pick<RunRecord, 'runId' | 'task' | 'mode' | 'dryRun' | 'startedAt'> & Partial<RunRecord>,
+): RunRecord {
+  return {
+    servers: [],
+    findings: [],
+    resolved: [],
+    serverStates: {},
+    planner: { kind: 'none', reason: 'no findings needed a decision' },
+    diagnoses: [],
+    actions: [],
+    usage: zeroUsage(),
+    github: { issues: [], pulls: [], errors: [] },
+    errors: [],
+    warnings: [],
+    status: 'ok',
+    ...identity,
+  };
+}
+
 export function zeroUsage(): Usage {
   return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0, calls: 0 };
 }

@@ -6,17 +6,21 @@
  *
  * Every method throws GitHubApiError (message starts "GitHub API failed:") on a failed call.
  */
+import type { IssueSnapshot } from '../core/issue-plan.js';
 
-export interface IssueInfo {
-  number: number;
-  state: 'open' | 'closed';
-  title: string;
-  body: string;
-  labels: string[];
-  /** ISO time; set for closed issues */
-  closedAt?: string;
+/** An issue as GitHub lists it: the planner's snapshot plus what links and windows need. */
+export interface IssueInfo extends IssueSnapshot {
   updatedAt: string;
   htmlUrl: string;
+}
+
+/** One file written to a branch as one commit; `sha` is the blob replaced, when it exists. */
+export interface FileWrite {
+  branch: string;
+  path: string;
+  content: string;
+  message: string;
+  sha?: string;
 }
 
 export interface IssuePatch {
@@ -71,13 +75,7 @@ export interface GitHubApi {
   /** undefined when the file does not exist at ref */
   getFile(path: string, ref: string): Promise<FileInfo | undefined>;
   /** creates or replaces one file on a branch as one commit */
-  putFile(file: {
-    branch: string;
-    path: string;
-    content: string;
-    message: string;
-    sha?: string;
-  }): Promise<void>;
+  putFile(file: FileWrite): Promise<void>;
 
   createPull(pull: { title: string; body: string; head: string; base: string }): Promise<PullInfo>;
   /** every page; head is a branch name of this repository */

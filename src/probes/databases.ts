@@ -24,6 +24,11 @@ export interface DatabaseResult {
   detail: string;
   /** postgres only: pg_isready's answer when the real query failed */
   acceptsConnections?: boolean;
+  /**
+   * postgres only, when the query answered: client sessions besides the check's own, the
+   * server's max_connections, and the slots reserved for superusers (and pg_use_reserved_connections)
+   */
+  connections?: { others: number; max: number; reserved: number };
 }
 
 export interface DatabasesData {
@@ -48,6 +53,18 @@ const REPORT = [
   "printf '%s\\n' \"$o\" | head -n 3 | cut -c1-300 | sed 's/^/| /'",
 ].join('\n');
 
+/**
+ * Connection slots, asked once the login worked. A check that logs in as a superuser (the
+ * default: peer login as postgres) gets in through a reserved slot when every ordinary slot is
+ * taken, so its own success does not prove the application can connect: compare the sessions
+ * in use with what non-superusers may have. Needs PostgreSQL 10+ (backend_type); older servers
+ * fail this query quietly and are judged by `select 1` alone.
+ */
+const PG_SLOTS_SQL =
+  "select count(*) filter (where backend_type = 'client backend' and pid <> pg_backend_pid()) || ' ' || " +
+  "current_setting('max_connections') || ' ' || (current_setting('superuser_reserved_connections')::int + " +
+  "coalesce(nullif(current_setting('reserved_connections', true), ''), '0')::int) from pg_stat_activity";
+
 function postgresScript(db: DatabaseConfig): string {
   const args = `${opt('-h', db.host)}${opt('-p', db.port)}${opt('-U', db.user)}${opt('-d', db.database)}`;
   // A real query, not pg_isready: a saturated server still answers pg_isready but refuses sessions.
@@ -60,6 +77,7 @@ function postgresScript(db: DatabaseConfig): string {
       ? "as=''; if [ \"$(id -u)\" = 0 ] && id postgres >/dev/null 2>&1 && co_have runuser; then as='runuser -u postgres --'; fi"
       : "as=''",
     `o=$(co_t 15 $as psql -X -A -t -q -w${args} -c 'select 1' 2>&1); ${REPORT}`,
+    `if [ "$rc" = 0 ]; then s=$(co_t 10 $as psql -X -A -t -q -w${args} -c ${shellQuote(PG_SLOTS_SQL)} 2>/dev/null) && echo "slots=$s"; fi`,
     `if [ "$rc" != 0 ] && co_have pg_isready; then pg_isready -q${opt('-h', db.host)}${opt('-p', db.port)} >/dev/null 2>&1; echo "ready=$?"; fi`,
     "else echo 'missing'; fi",
   ].join('\n');
@@ -122,7 +140,22 @@ function parseDatabase(db: DatabaseConfig, lines: string[]): DatabaseResult {
   const status = classify(db.kind, int(kv.rc), said);
   const detail = status === 'timeout' ? 'no answer within 15 s' : (said[0]?.trim() ?? `exit ${kv.rc}`);
   const ready = int(kv.ready);
-  return { ...base, status, detail, ...(ready !== undefined ? { acceptsConnections: ready === 0 } : {}) };
+  const result: DatabaseResult = {
+    ...base,
+    status,
+    detail,
+    ...(ready !== undefined ? { acceptsConnections: ready === 0 } : {}),
+  };
+  const slots = /^(\d+) (\d+) (\d+)$/.exec(kv.slots?.trim() ?? '');
+  if (db.kind === 'postgres' && slots) {
+    const [others, max, reserved] = slots.slice(1).map(Number) as [number, number, number];
+    result.connections = { others, max, reserved };
+    if (status === 'ok' && others >= max - reserved) {
+      result.status = 'too-many-clients';
+      result.detail = `${others} of ${max} connections in use: only the ${reserved} reserved for superusers are left, other logins are refused`;
+    }
+  }
+  return result;
 }
 
 const SEVERITY: Record<DatabaseStatus, Severity> = {

@@ -28,6 +28,8 @@ export interface CatalogAction {
   cooldownMs: number;
   maxPerDay: number;
   timeoutMs: number;
+  /** wait before verifying (unset: the run's default, 5 s) */
+  settleMs?: number;
   /** the parameter naming what the action acts on: the breaker and rate limits count per target */
   targetParam?: string;
   /** builds the command from validated parameters; parameters only enter through `{ param }` */
@@ -250,6 +252,7 @@ function configAction(id: string, remediation: RemediationConfig): CatalogAction
     cooldownMs: remediation.cooldown,
     maxPerDay: remediation.max_per_day,
     timeoutMs: remediation.timeout,
+    ...(remediation.settle !== undefined ? { settleMs: remediation.settle } : {}),
     // repo-trusted text written by the repository's owners: run as written, nothing interpolated
     template: () => [remediation.command],
   };

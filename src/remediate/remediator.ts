@@ -171,7 +171,7 @@ export class Remediator {
     const before: Finding[] = this.o.record.findings.filter((f) => f.server === server.name);
     const verdict = await verify(shell, server, before, checks, record.fingerprint, {
       clock: this.o.clock,
-      settleMs: this.o.settleMs ?? 5_000,
+      settleMs: action.settleMs ?? this.o.settleMs ?? 5_000,
       recheck: this.o.recheck,
     });
     record.outcome = verdict.outcome;

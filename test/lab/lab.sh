@@ -523,7 +523,7 @@ fault_script() { # server kind arg
       # Idle sessions of an unprivileged role take every slot but the superuser-reserved ones.
       echo 'max=$(runuser -u postgres -- psql -qtAc "show max_connections")
         res=$(runuser -u postgres -- psql -qtAc "show superuser_reserved_connections")
-        used=$(runuser -u postgres -- psql -qtAc "select count(*) from pg_stat_activity where backend_type = '"'client backend'"'")
+        used=$(runuser -u postgres -- psql -qtAc "select count(*) from pg_stat_activity where backend_type = '"'client backend'"' and pid <> pg_backend_pid()")
         n=$((max - res - used)); i=0
         while [ $i -lt $n ]; do i=$((i+1));
           PGPASSWORD=labapp setsid psql -h 127.0.0.1 -U labapp -d postgres -qtAc "select pg_sleep(86400)" </dev/null >/dev/null 2>&1 &

@@ -3,7 +3,7 @@ import type { Model } from '../../src/agent/model.js';
 import { type Config, configSchema, type Mode, type ServerConfig } from '../../src/config/schema.js';
 import { emptyMemory, type Memory } from '../../src/core/memory.js';
 import type { Clock, ExecOptions, ExecResult, RemoteShell } from '../../src/core/ports.js';
-import { type RunRecord, type TrackedFinding, zeroUsage } from '../../src/core/run-record.js';
+import { newRunRecord, type RunRecord, type TrackedFinding } from '../../src/core/run-record.js';
 import { finding } from '../../src/core/types.js';
 import type { RunContext } from '../../src/run-context.js';
 
@@ -59,7 +59,7 @@ export function record(
   findings: TrackedFinding[] = [],
   rest: Partial<RunRecord> = {},
 ): RunRecord {
-  return {
+  return newRunRecord({
     runId: 'run-1',
     task: 'check',
     mode: 'safe',
@@ -80,18 +80,9 @@ export function record(
       findings: findings.filter((f) => f.server === s.name),
     })),
     findings,
-    resolved: [],
-    serverStates: {},
     planner: { kind: 'none', reason: '' },
-    diagnoses: [],
-    actions: [],
-    usage: zeroUsage(),
-    github: { issues: [], pulls: [], errors: [] },
-    errors: [],
-    warnings: [],
-    status: 'ok',
     ...rest,
-  };
+  });
 }
 
 export function memory(extra: Partial<Memory> = {}): Memory {

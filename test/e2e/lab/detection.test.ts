@@ -201,7 +201,10 @@ describe.skipIf(skip !== undefined)('detection against the lab', () => {
     // 15 minutes), as the first scheduled run does in production; what earlier test files did to
     // the lab's logs is history, not this file's business.
     const first = await check();
-    expect([...first.observations.values()].every((o) => o.reachable), describeBad(first)).toBe(true);
+    expect(
+      [...first.observations.values()].every((o) => o.reachable),
+      describeBad(first),
+    ).toBe(true);
   }, 300_000);
 
   afterEach(async () => {

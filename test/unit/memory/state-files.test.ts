@@ -13,7 +13,7 @@ import {
 } from '../../../src/core/memory.js';
 import { expiredDays, rollUp } from '../../../src/core/retention.js';
 import type { RunRecord, TrackedFinding } from '../../../src/core/run-record.js';
-import { zeroUsage } from '../../../src/core/run-record.js';
+import { newRunRecord } from '../../../src/core/run-record.js';
 import {
   mergeCount,
   mergeServerStates,
@@ -156,26 +156,16 @@ describe('3-way merge by meaning', () => {
 });
 
 function record(findings: TrackedFinding[], resolved: TrackedFinding[] = []): RunRecord {
-  return {
+  return newRunRecord({
     runId: '42',
     task: 'check',
     mode: 'safe',
     dryRun: false,
     startedAt: '2026-03-02T10:00:00.000Z',
     finishedAt: '2026-03-02T10:01:00.000Z',
-    servers: [],
     findings,
     resolved,
-    serverStates: {},
-    planner: { kind: 'none', reason: '' },
-    diagnoses: [],
-    actions: [],
-    usage: zeroUsage(),
-    github: { issues: [], pulls: [], errors: [] },
-    errors: [],
-    warnings: [],
-    status: 'ok',
-  };
+  });
 }
 
 const tracked = (over: Partial<TrackedFinding>): TrackedFinding => ({

@@ -117,6 +117,22 @@ describe('databases probe (real postgres, mariadb, redis on this machine)', () =
     expect(findings[0]?.summary).toMatch(/^postgres refuses queries: too many clients/);
   });
 
+  it('postgres: a superuser check that got in through a reserved slot still sees the pool is full', () => {
+    const { data, findings } = check('databases/postgres-saturated-superuser.txt', [{ kind: 'postgres' }]);
+    expect(data.databases[0]).toMatchObject({
+      status: 'too-many-clients',
+      connections: { others: 17, max: 20, reserved: 3 },
+    });
+    expect(findings[0]?.severity).toBe('critical');
+    expect(findings[0]?.summary).toContain('too many clients (17 of 20 connections in use');
+    // one ordinary slot still free: not saturated
+    const spare = databasesProbe.parse(
+      fixture('databases/postgres-saturated-superuser.txt').replace('slots=17 20 3', 'slots=16 20 3'),
+      server({ databases: [{ kind: 'postgres' }] }),
+    );
+    expect(spare.databases[0]).toMatchObject({ status: 'ok', connections: { others: 16 } });
+  });
+
   it('postgres: stopped server is down', () => {
     const { data } = check('databases/postgres-stopped.txt', [{ kind: 'postgres' }]);
     expect(data.databases[0]).toMatchObject({ status: 'down', acceptsConnections: false });

@@ -18,6 +18,8 @@ describe('renderHealthReport', () => {
     const match = /^---\n([\s\S]*?)\n---\n/.exec(text);
     const meta = parse(match?.[1] ?? '');
     expect(meta.status).toBe('critical');
+    expect(meta.round_trips).toBe(2);
+    expect(meta.bytes).toBeGreaterThan(0);
     expect(meta.findings).toEqual([
       { fingerprint: 'web1/disk//var', severity: 'critical', lifecycle: 'new' },
       { fingerprint: 'web1/service/nginx', severity: 'critical', lifecycle: 'ongoing' },
