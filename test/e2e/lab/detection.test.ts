@@ -7,9 +7,9 @@
  * Every test undoes its fault in `finally` (and the file re-checks a healthy lab after each test),
  * so the next lab test file finds the lab as it was.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { createSshTransport } from '../../../src/adapters/ssh.js';
 import { collectFleet, type FleetCollection } from '../../../src/collect.js';
 import { configSchema, type ServerConfig, type Thresholds } from '../../../src/config/schema.js';
@@ -28,6 +28,8 @@ import {
   stopLab,
   UNUSED_ADDRESS,
 } from '../../lab/lab.js';
+import { startFakeGitHub } from '../../support/fake-github.js';
+import { git, makeWorkspace, runBundle } from '../../support/runner.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`detection tests skipped: ${skip}`);
@@ -364,7 +366,8 @@ describe.skipIf(skip !== undefined)('detection against the lab', () => {
     const before = await check();
     const first = trackFindings(reports(before), emptyMemory(), config, new Date(), { runId: 'r1' });
     const memory: Memory = { ...emptyMemory(), servers: first.serverStates };
-    const bootId = (c: Checked, s: string) => (c.observations.get(s)?.probes.uptime as UptimeData).bootId;
+    const bootId = (c: Checked, s: string) =>
+      (c.observations.get(s)?.probes.uptime as UptimeData | undefined)?.bootId;
     await withFault('s1', 'boot-id', undefined, async () => {
       const c = await check();
       expectOnly(c, 's1', {});
@@ -414,6 +417,75 @@ describe.skipIf(skip !== undefined)('detection against the lab', () => {
     for (const s of ['sys', 's1', 's2']) {
       expect(c.observations.get(s)?.reachable).toBe(true);
       expect(bad(c, s)).toEqual([]);
+    }
+  });
+
+  it('the bundled action over three lab servers: one round trip each, report on the state branch', async () => {
+    const gh = await startFakeGitHub({ owner: 'acme', repo: 'fleet', token: 'test-token' });
+    const server = (name: string) => {
+      const l = lab.server(name);
+      return `  - name: ${name}
+    host: ${l.host}
+    port: ${l.port}
+    user: ${l.user}
+    ports: [22, 8080]
+    endpoints: [{ url: "${APP}", contains: ok, timeout: 2s }]
+    heartbeats: [{ path: ${HEARTBEAT}, max_age: 2m }]
+    logs: [{ path: ${ERROR_LOG} }]`;
+    };
+    const yaml = `version: 1
+mode: report
+defaults:
+  # host-wide metrics (shared by every namespace on this machine) out of reach, see FLEET_THRESHOLDS
+  thresholds: { load: { warn: 50, crit: 100 }, memory: { warn: 99, crit: 100 }, swap: { warn: 99, crit: 100 } }
+servers:
+${['s1', 's2', 's3'].map(server).join('\n')}
+`;
+    const ws = await makeWorkspace(yaml);
+    let runId = 7100;
+    const run = () =>
+      runBundle(
+        'index.js',
+        ws,
+        { 'github-token': 'test-token', 'ssh-private-key': lab.clientKey, 'known-hosts': lab.knownHosts },
+        { GITHUB_API_URL: gh.url, GITHUB_RUN_ID: String(runId++), CLAUDEOPS_GITHUB_WAIT_SCALE: '0.01' },
+      );
+    const state = (path: string) => git(ws.origin, 'show', `claudeops-state:${path}`);
+    const frontMatter = (text: string) =>
+      parseYaml(/^---\n([\s\S]*?)\n---/.exec(text)?.[1] ?? '') as Record<string, unknown>;
+    try {
+      const healthy = await run();
+      expect(healthy.exitCode, healthy.stdout + healthy.stderr).toBe(0);
+      expect(healthy.outputs).toMatchObject({ status: 'ok', findings: '0', actions: '0' });
+      const report = healthy.outputs.report ?? '';
+      expect(report).toMatch(/^health\/\d{4}-\d{2}-\d{2}\/\d{6}-7100\.md$/);
+      const meta = frontMatter(await state(report));
+      expect(meta).toMatchObject({ status: 'ok', servers: 3, unreachable: [], round_trips: 3, findings: [] });
+      expect(meta.bytes).toBeGreaterThan(3 * 200);
+      for (const s of ['s1', 's2', 's3']) {
+        const json = JSON.parse(await state(`state/${s}.json`)) as { lastChecked?: string; bootId?: string };
+        expect(json.lastChecked, s).toBeTruthy();
+        expect(json.bootId, s).toMatch(/^[0-9a-f-]{36}$/);
+      }
+
+      await withFault('s2', 'endpoint-500', undefined, async () => {
+        const faulty = await run();
+        expect(faulty.exitCode, faulty.stdout + faulty.stderr).toBe(0);
+        expect(faulty.outputs).toMatchObject({ status: 'critical', findings: '1', actions: '0' });
+        const text = await state(faulty.outputs.report ?? '');
+        expect(frontMatter(text)).toMatchObject({
+          status: 'critical',
+          round_trips: 3,
+          findings: [{ fingerprint: `s2/endpoint/${APP}`, severity: 'critical', lifecycle: 'new' }],
+        });
+        expect(text).toContain(`${APP} returned 500, expected 200`);
+        expect(faulty.summary).toContain(`s2/endpoint/${APP}`);
+      });
+      // one commit per run on the state branch
+      expect(await git(ws.origin, 'rev-list', '--count', 'claudeops-state')).toBe('2');
+    } finally {
+      await gh.close();
+      rmSync(ws.dir, { recursive: true, force: true });
     }
   });
 });

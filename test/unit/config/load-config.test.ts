@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../src/config/load-config.js';
+import { ConfigError, loadConfig, parseConfig } from '../../../src/config/load-config.js';
 
 function problemsOf(yaml: string): string[] {
   try {
@@ -127,5 +127,15 @@ maintenance:
     const config = parseConfig(yaml, 'c.yml', { HOOK: 'https://hooks.example/abc' });
     expect(config.notify?.slack?.webhook).toBe('https://hooks.example/abc');
     expect(config.remediations.x?.command).toBe(`echo $${'{'}HOME}`);
+  });
+});
+
+describe('the shipped examples', () => {
+  it.each(['examples/localhost.yml', 'examples/fleet.yml'])('%s is a valid config', async (file) => {
+    const config = await loadConfig(file, {
+      SLACK_WEBHOOK_URL: 'https://hooks.example/x',
+      APP_DB_PASSWORD: 'pw-123456',
+    });
+    expect(config.servers.length).toBeGreaterThan(0);
   });
 });
