@@ -35979,7 +35979,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 4946:
+/***/ 4591:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -55877,6 +55877,1433 @@ async function git_state_store_workspaceRemoteUrl(env = process.env) {
 }
 function git_state_store_createGitStateStore(options) {
     return new GitStateStore(options);
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./.build/config/run-inputs.js
+const DEFAULT_MODEL = 'claude-sonnet-4-6';
+const DEFAULT_STATE_BRANCH = 'claudeops-state';
+const DEFAULT_CONFIG_PATH = '.github/claudeops.yml';
+const TASKS = ['check', 'recover', 'execute-approved'];
+/** Parses `i/n` (1-based i): this job takes every n-th server starting at i. */
+function parseShard(text) {
+    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+    const index = Number(match?.[1]);
+    const count = Number(match?.[2]);
+    if (!match || count < 1 || index < 1 || index > count) {
+        return `shard: expected i/n with 1 <= i <= n, like 2/4 (got "${text}")`;
+    }
+    return { index, count };
+}
+
+;// CONCATENATED MODULE: ./.build/config/cli-args.js
+
+
+const USAGE = `usage: claudeops check|recover|execute-approved [--config FILE] [--mode report|safe|full]
+                 [--dry-run] [--servers S] [--shard i/n] [--state-repo DIR]
+
+  --config FILE      YAML config (default .github/claudeops.yml)
+  --mode M           report (observe only) | safe (low-risk fixes) | full (low + medium)
+  --dry-run          decide and record everything, execute nothing
+  --servers S        comma list of server names and/or tag:NAME
+  --shard i/n        take every n-th server starting at the i-th
+  --state-repo DIR   local git repository for the state branch (default .claudeops/state)
+
+Environment: ANTHROPIC_API_KEY enables Claude (else the rule-based planner decides);
+SSH_PRIVATE_KEY, SSH_PASSPHRASE and KNOWN_HOSTS (text) or SSH_PRIVATE_KEY_FILE / KNOWN_HOSTS_FILE for SSH servers.
+
+Least privilege on servers (docs/least-privilege.md), printed on stdout:
+       claudeops sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...
+       claudeops authorized-keys [--config FILE] --public-key FILE.pub [--server NAME]
+                 [--wrapper /abs/path] [--from PATTERNS]
+       claudeops forced-command`;
+class UsageError extends Error {
+}
+/** Parses the CLI's argv (DESIGN §4) into the same RunInputs the Action builds from its inputs. */
+function parseCliArgs(argv, env, readFile) {
+    let parsed;
+    try {
+        parsed = cli_args_parse(argv);
+    }
+    catch (error) {
+        throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    }
+    const { values, positionals } = parsed;
+    const task = positionals[0];
+    if (!task || !TASKS.includes(task) || positionals.length > 1) {
+        throw new UsageError(task ? `unknown command "${positionals.join(' ')}"\n\n${USAGE}` : USAGE);
+    }
+    if (values.mode && !['report', 'safe', 'full'].includes(values.mode)) {
+        throw new UsageError(`--mode: expected report, safe or full (got "${values.mode}")`);
+    }
+    const shard = values.shard ? parseShard(values.shard) : undefined;
+    if (typeof shard === 'string')
+        throw new UsageError(`--${shard}`);
+    const fromFile = (path) => (path ? readFile(path) : undefined);
+    return {
+        configPath: values.config ?? '.github/claudeops.yml',
+        task: task,
+        mode: values.mode,
+        dryRun: values['dry-run'] ?? false,
+        servers: values.servers,
+        shard,
+        sshPrivateKey: env.SSH_PRIVATE_KEY || fromFile(env.SSH_PRIVATE_KEY_FILE),
+        sshPassphrase: env.SSH_PASSPHRASE || undefined,
+        knownHosts: env.KNOWN_HOSTS || fromFile(env.KNOWN_HOSTS_FILE),
+        anthropicApiKey: env.ANTHROPIC_API_KEY || undefined,
+        model: env.CLAUDEOPS_MODEL || DEFAULT_MODEL,
+        stateBranch: DEFAULT_STATE_BRANCH,
+        stateRepo: values['state-repo'] ?? '.claudeops/state',
+    };
+}
+function cli_args_parse(argv) {
+    return (0,external_node_util_.parseArgs)({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: {
+            config: { type: 'string' },
+            mode: { type: 'string' },
+            'dry-run': { type: 'boolean' },
+            servers: { type: 'string' },
+            shard: { type: 'string' },
+            'state-repo': { type: 'string' },
+        },
+    });
+}
+/** The server-setup commands (DESIGN §10): they print files to install, and run nothing. */
+const SETUP_COMMANDS = ['sudoers', 'authorized-keys', 'forced-command'];
+function isSetupCommand(word) {
+    return SETUP_COMMANDS.includes(word ?? '');
+}
+/** Parses `claudeops sudoers|authorized-keys|forced-command …`. */
+function parseSetupArgs(argv) {
+    let parsed;
+    try {
+        parsed = parseSetup(argv);
+    }
+    catch (error) {
+        throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    }
+    const { values, positionals } = parsed;
+    const command = positionals[0];
+    if (!isSetupCommand(command) || positionals.length > 1) {
+        throw new UsageError(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
+    }
+    const paths = {};
+    for (const spec of values.path ?? []) {
+        const eq = spec.indexOf('=');
+        const name = spec.slice(0, eq);
+        const path = spec.slice(eq + 1);
+        if (eq <= 0 || !/^[A-Za-z0-9_.+/-]+$/.test(name) || !/^\/[A-Za-z0-9_.+/-]+$/.test(path)) {
+            throw new UsageError(`--path: expected PROGRAM=/absolute/path (got "${spec}")`);
+        }
+        paths[name] = path;
+    }
+    if (command === 'authorized-keys' && !values['public-key']) {
+        throw new UsageError('authorized-keys: --public-key FILE.pub is required');
+    }
+    return {
+        command,
+        configPath: values.config ?? '.github/claudeops.yml',
+        server: values.server,
+        user: values.user,
+        paths,
+        publicKeyPath: values['public-key'],
+        wrapperPath: values.wrapper,
+        from: values.from,
+    };
+}
+function parseSetup(argv) {
+    return (0,external_node_util_.parseArgs)({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: {
+            config: { type: 'string' },
+            server: { type: 'string' },
+            user: { type: 'string' },
+            path: { type: 'string', multiple: true },
+            'public-key': { type: 'string' },
+            wrapper: { type: 'string' },
+            from: { type: 'string' },
+        },
+    });
+}
+
+;// CONCATENATED MODULE: ./.build/config/schema.js
+
+
+/** A duration written as `5s`, `2h`, `1h30m` (or a bare number of seconds); parsed to milliseconds. */
+const schema_duration = union([schemas_string(), schemas_number()]).transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
+    if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration like 5s' });
+        return NEVER;
+    }
+    return ms;
+});
+const percent = schemas_number({ message: 'expected a percentage (0-100)' }).min(0).max(100);
+const level = strictObject({ warn: percent, crit: percent })
+    .refine((t) => t.warn <= t.crit, { message: 'warn must not exceed crit' });
+const thresholdsSchema = strictObject({
+    disk: level.optional(),
+    inodes: level.optional(),
+    memory: level.optional(),
+    swap: level.optional(),
+    /** load per CPU */
+    load: strictObject({ warn: schemas_number().positive(), crit: schemas_number().positive() }).optional(),
+    /** endpoint latency, milliseconds after parsing */
+    latency: strictObject({ warn: schema_duration, crit: schema_duration }).optional(),
+    /** certificate days left */
+    certificate_days: strictObject({ warn: schemas_number().int(), crit: schemas_number().int() }).optional(),
+});
+const schema_name = schemas_string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/, 'expected a name of letters, digits, . _ @ : -');
+const managers = ['systemd', 'sysv', 'supervisor', 'pm2', 'docker'];
+const serviceSchema = strictObject({
+    name: schema_name,
+    manager: schemas_enum(managers).default('systemd'),
+    /** optional TCP port that must be listening */
+    port: schemas_number().int().min(1).max(65535).optional(),
+});
+const endpointSchema = strictObject({
+    url: url({ message: 'expected an http(s) URL' }),
+    status: schemas_number().int().min(100).max(599).default(200),
+    contains: schemas_string().optional(),
+    timeout: schema_duration.default(5000),
+    /** probe from the server itself (default) or from the runner */
+    from: schemas_enum(['server', 'runner']).default('server'),
+});
+const databaseSchema = strictObject({
+    kind: schemas_enum(['postgres', 'mysql', 'redis']),
+    host: schemas_string().optional(),
+    port: schemas_number().int().min(1).max(65535).optional(),
+    user: schemas_string().optional(),
+    database: schemas_string().optional(),
+});
+const logSchema = union([
+    strictObject({
+        path: schemas_string().startsWith('/', 'expected an absolute path'),
+        patterns: array(schemas_string()).min(1).default(['ERROR', 'FATAL']),
+        warn: schemas_number().int().min(1).default(1),
+        crit: schemas_number().int().min(1).optional(),
+    }),
+    strictObject({
+        journal: schemas_string(),
+        priority: schemas_enum(['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug']).default('err'),
+        warn: schemas_number().int().min(1).default(1),
+        crit: schemas_number().int().min(1).optional(),
+    }),
+]);
+const comparison = schemas_string()
+    .regex(/^\s*(>|>=|<|<=|==|!=)\s*-?\d+(\.\d+)?\s*$/, 'expected a comparison like "> 100"');
+const checkSchema = strictObject({
+    name: schema_name,
+    command: schemas_string().min(1),
+    warn: comparison.optional(),
+    crit: comparison.optional(),
+    timeout: schema_duration.default(10_000),
+});
+const heartbeatSchema = strictObject({
+    path: schemas_string().startsWith('/', 'expected an absolute path'),
+    max_age: schema_duration,
+});
+const bootSchema = strictObject({
+    order: array(schemas_string()).default([]),
+    ready_timeout: schema_duration.default(120_000),
+});
+const serverSchema = strictObject({
+    name: schema_name,
+    transport: schemas_enum(['ssh', 'local']).default('ssh'),
+    host: schemas_string().optional(),
+    port: schemas_number().int().min(1).max(65535).optional(),
+    user: schemas_string().optional(),
+    host_key: schemas_string()
+        .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'expected an OpenSSH fingerprint like SHA256:abc…')
+        .optional(),
+    insecure_ignore_host_key: schemas_boolean().default(false),
+    tags: array(schema_name).default([]),
+    jump: schemas_string().optional(),
+    /**
+     * false: everything runs as the SSH user. true: each script runs as `sudo -n sh -s` (needs full
+     * root in sudoers). `actions`: least privilege (docs/least-privilege.md): scripts run as the SSH
+     * user and only the catalog's root commands run, each as `sudo -n <exact argv>`.
+     */
+    sudo: union([schemas_boolean(), literal('actions')], { message: 'expected true, false or actions' })
+        .default(false),
+    thresholds: thresholdsSchema.optional(),
+    services: array(serviceSchema).default([]),
+    endpoints: array(endpointSchema).default([]),
+    ports: array(schemas_number().int().min(1).max(65535)).default([]),
+    processes: array(schemas_string()).default([]),
+    databases: array(databaseSchema).default([]),
+    logs: array(logSchema).default([]),
+    checks: array(checkSchema).default([]),
+    heartbeats: array(heartbeatSchema).default([]),
+    certificates: array(schemas_string().regex(/^[^\s:]+(:\d+)?$/, 'expected host:port')).default([]),
+    security_updates: schemas_boolean().default(false),
+    /** directories the clear-directory remediation may empty */
+    clearable: array(schemas_string().startsWith('/', 'expected an absolute path')).default([]),
+    boot: bootSchema.optional(),
+});
+const schema_remediationSchema = strictObject({
+    command: schemas_string().min(1),
+    description: schemas_string().optional(),
+    risk: schemas_enum(['low', 'medium', 'high']).default('medium'),
+    verify: array(schemas_string()).default([]),
+    cooldown: schema_duration.default(3_600_000),
+    max_per_day: schemas_number().int().min(1).default(3),
+    timeout: schema_duration.default(60_000),
+    /** wait between running it and re-running the `verify` checks (default 5 s) */
+    settle: schema_duration.optional(),
+    servers: array(schemas_string()).optional(),
+    /** on a server with `sudo: actions`: run through `sudo -n /bin/sh -c '<command>'` (default) or, false, as the SSH user */
+    sudo: schemas_boolean().optional(),
+});
+const isoTime = schemas_string()
+    .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) &&
+    !Number.isNaN(Date.parse(s)), { message: 'expected an ISO time like 2026-12-01T02:00Z' });
+const maintenanceSchema = strictObject({
+    servers: array(schemas_string()).min(1),
+    from: isoTime,
+    to: isoTime,
+    reason: schemas_string().optional(),
+});
+const claudeSchema = strictObject({
+    when: schemas_enum(['changes', 'always', 'never']).default('changes'),
+    max_turns: schemas_number().int().min(1).max(50).default(8),
+    max_tokens_per_run: schemas_number().int().min(1000).default(60_000),
+    timeout: schema_duration.default(180_000),
+});
+const githubSchema = strictObject({
+    issues: schemas_boolean().default(true),
+    labels: array(schemas_string()).default([]),
+    close_after_ok_runs: schemas_number().int().min(1).default(2),
+    reopen_within: schema_duration.default(7 * 86_400_000),
+    fleet_issue_min_servers: schemas_number().int().min(2).default(3),
+    approvals: schemas_boolean().default(true),
+    approval_expiry: schema_duration.default(72 * 3_600_000),
+});
+const notifySchema = strictObject({
+    slack: strictObject({ webhook: schemas_string() }).optional(),
+    telegram: strictObject({ token: schemas_string(), chat: schemas_string() }).optional(),
+    webhook: strictObject({ url: schemas_string() }).optional(),
+    on: schemas_enum(['changes', 'always', 'critical']).default('changes'),
+});
+const lifecycleSchema = strictObject({
+    /** consecutive runs a warning must hold before it is raised */
+    debounce_runs: schemas_number().int().min(1).default(2),
+    flap_changes: schemas_number().int().min(2).default(4),
+    flap_window: schemas_number().int().min(3).default(10),
+});
+const configSchema = strictObject({
+    version: literal(1, { message: 'expected version: 1' }),
+    mode: schemas_enum(['report', 'safe', 'full']).default('safe'),
+    schedule: schemas_string().optional(),
+    'fail-on': schemas_enum(['never', 'warning', 'critical']).default('never'),
+    defaults: strictObject({
+        user: schemas_string().optional(),
+        port: schemas_number().int().min(1).max(65535).optional(),
+        thresholds: thresholdsSchema.optional(),
+        parallelism: schemas_number().int().min(1).max(200).optional(),
+        connect_timeout: schema_duration.optional(),
+        command_timeout: schema_duration.optional(),
+    })
+        .default({}),
+    servers: array(serverSchema).min(1, 'expected at least one server'),
+    remediations: record(schema_name, schema_remediationSchema).default({}),
+    maintenance: array(maintenanceSchema).default([]),
+    claude: claudeSchema.default(claudeSchema.parse({})),
+    github: githubSchema.default(githubSchema.parse({})),
+    notify: notifySchema.optional(),
+    lifecycle: lifecycleSchema.default(lifecycleSchema.parse({})),
+    state: strictObject({ retention_days: schemas_number().int().min(1).default(90) })
+        .default({ retention_days: 90 }),
+    redact: strictObject({ hosts: schemas_boolean().default(false), secrets: array(schemas_string()).default([]) })
+        .default({ hosts: false, secrets: [] }),
+});
+
+;// CONCATENATED MODULE: ./.build/config/schema-keys.js
+function defOf(schema) {
+    return schema._zod.def;
+}
+function unwrap(schema) {
+    const def = defOf(schema);
+    if (def.innerType)
+        return unwrap(def.innerType);
+    if (def.type === 'pipe' && def.in)
+        return unwrap(def.in);
+    if (def.type === 'union' && def.options)
+        return def.options.flatMap(unwrap);
+    return [schema];
+}
+function step(schema, key) {
+    return unwrap(schema).flatMap((s) => {
+        const def = defOf(s);
+        if (def.type === 'object' && def.shape && typeof key === 'string' && def.shape[key])
+            return [def.shape[key]];
+        if (def.type === 'array' && def.element && typeof key === 'number')
+            return [def.element];
+        if (def.type === 'record' && def.valueType)
+            return [def.valueType];
+        return [];
+    });
+}
+function keysAt(schema, path) {
+    let current = [schema];
+    for (const key of path)
+        current = current.flatMap((s) => step(s, key));
+    const keys = new Set();
+    for (const s of current.flatMap(unwrap)) {
+        const def = defOf(s);
+        if (def.type === 'object' && def.shape)
+            for (const k of Object.keys(def.shape))
+                keys.add(k);
+    }
+    return [...keys];
+}
+/** The closest allowed key within a small edit distance, or undefined. */
+function closest(word, candidates) {
+    let best;
+    let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+    for (const candidate of candidates) {
+        const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+        if (d < bestDistance) {
+            best = candidate;
+            bestDistance = d;
+        }
+    }
+    return best;
+}
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+        }
+        previous = row;
+    }
+    return previous[b.length] ?? 0;
+}
+
+;// CONCATENATED MODULE: ./.build/config/load-config.js
+
+
+
+
+/** Every problem of a config at once, each naming its path and line; nothing has been touched yet. */
+class ConfigError extends Error {
+    file;
+    problems;
+    constructor(file, problems) {
+        super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the config:\n  - ${problems.join('\n  - ')}`);
+        this.file = file;
+        this.problems = problems;
+        this.name = 'ConfigError';
+    }
+}
+async function loadConfig(file, env = process.env) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        const why = code === 'ENOENT' ? 'no such file (set the `config` input or --config)' : String(error);
+        throw new ConfigError(file, [why]);
+    }
+    return parseConfig(text, file, env);
+}
+function parseConfig(text, file, env = {}) {
+    const lines = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const lineOf = (offset) => offset === undefined ? undefined : lines.linePos(offset).line;
+    if (doc.errors.length > 0) {
+        throw new ConfigError(file, doc.errors.map((e) => `${e.message.split('\n')[0]} (line ${lineOf(e.pos[0]) ?? '?'})`));
+    }
+    const data = expandEnv(doc.toJS(), env);
+    const parsed = configSchema.safeParse(data);
+    const problems = parsed.success
+        ? semanticProblems(parsed.data)
+        : parsed.error.issues.flatMap((issue) => describeIssue(issue));
+    if (problems.length > 0) {
+        throw new ConfigError(file, problems.map((p) => {
+            const line = lineOf(nodeAt(doc.contents, p.path, p.key)?.range?.[0]);
+            return `${p.text}${line ? ` (line ${line})` : ''}`;
+        }));
+    }
+    if (!parsed.success)
+        throw new Error('unreachable: a failed parse always has problems');
+    return parsed.data;
+}
+function describeIssue(issue, prefix = []) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => {
+            const hint = closest(key, keysAt(configSchema, path));
+            return {
+                path,
+                key,
+                text: `${load_config_format([...path, key])}: unknown key${hint ? `; did you mean "${hint}"?` : ''}`,
+            };
+        });
+    }
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+        // Report the alternative that came closest, not zod's generic "invalid input".
+        const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+        return best.flatMap((inner) => describeIssue(inner, path));
+    }
+    return [{ path, text: `${load_config_format(path)}: ${messageOf(issue)}` }];
+}
+function messageOf(issue) {
+    if (issue.code === 'invalid_type') {
+        return issue.input === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}`;
+    }
+    if (issue.code === 'invalid_value') {
+        const values = issue.values.map((v) => JSON.stringify(v));
+        return values.length === 1 ? `expected ${values[0]}` : `expected one of ${values.join(', ')}`;
+    }
+    return issue.message;
+}
+/** Checks zod cannot express: references between servers, duplicate names, required hosts. */
+function semanticProblems(config) {
+    const problems = [];
+    const names = new Set();
+    config.servers.forEach((server, i) => {
+        if (names.has(server.name)) {
+            problems.push({
+                path: ['servers', i, 'name'],
+                text: `servers[${i}].name: duplicate server name "${server.name}"`,
+            });
+        }
+        names.add(server.name);
+        if (server.transport === 'ssh' && !server.host) {
+            problems.push({
+                path: ['servers', i],
+                text: `servers[${i}]: host is required for transport ssh (or set transport: local)`,
+            });
+        }
+    });
+    config.servers.forEach((server, i) => {
+        if (server.jump && (!names.has(server.jump) || server.jump === server.name)) {
+            problems.push({
+                path: ['servers', i, 'jump'],
+                text: `servers[${i}].jump: "${server.jump}" is not another configured server`,
+            });
+        }
+    });
+    config.maintenance.forEach((window, i) => {
+        window.servers.forEach((name, j) => {
+            if (!names.has(name)) {
+                problems.push({
+                    path: ['maintenance', i, 'servers', j],
+                    text: `maintenance[${i}].servers[${j}]: unknown server "${name}"`,
+                });
+            }
+        });
+        if (Date.parse(window.from) >= Date.parse(window.to)) {
+            problems.push({ path: ['maintenance', i, 'to'], text: `maintenance[${i}].to: must be after from` });
+        }
+    });
+    return problems;
+}
+/** `servers[2].endpoints[0].timeout` */
+function load_config_format(path) {
+    return (path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('') ||
+        '(top level)');
+}
+/** The YAML node at a data path (the deepest one that exists), or the key node of an unknown key. */
+function nodeAt(root, path, key) {
+    let node = root;
+    for (const part of path) {
+        const next = node?.get?.(part, true);
+        if (!next)
+            return node;
+        node = next;
+    }
+    if (key !== undefined && (0,dist/* isMap */.jh)(node)) {
+        const pair = node.items.find((item) => (0,dist/* isScalar */.jn)(item.key) && item.key.value === key);
+        if (pair && (0,dist/* isScalar */.jn)(pair.key))
+            return pair.key;
+    }
+    return node;
+}
+/**
+ * `${NAME}` in notify settings and redact.secrets reads the environment, so webhook URLs and
+ * tokens live in GitHub secrets rather than in the committed config.
+ */
+function expandEnv(data, env) {
+    if (!data || typeof data !== 'object')
+        return data;
+    const record = data;
+    const expand = (value) => {
+        if (typeof value === 'string')
+            return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name) => env[name] ?? '');
+        if (Array.isArray(value))
+            return value.map(expand);
+        if (value && typeof value === 'object')
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v)]));
+        return value;
+    };
+    const out = { ...record };
+    if ('notify' in out)
+        out.notify = expand(out.notify);
+    if (out.redact && typeof out.redact === 'object')
+        out.redact = expand(out.redact);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./.build/core/authorized-keys.js
+const DEFAULT_WRAPPER_PATH = '/usr/local/sbin/claudeops-forced-command';
+/** The entry commands the SSH transport sends (src/adapters/ssh.ts), exactly. */
+const ENTRY_COMMAND = 'sh -s';
+const SUDO_ENTRY_COMMAND = 'sudo -n sh -s';
+/** The wrapper installed on the server as the forced command. */
+function forcedCommandScript() {
+    return `#!/bin/sh
+# claudeops-forced-command: generated by \`claudeops forced-command\` (ClaudeOps Action).
+# The forced command of the ClaudeOps key (authorized_keys: restrict,command="..."): the key may
+# start only the product's fixed entry commands; the script itself arrives on stdin.
+#   claudeops-forced-command          allows: ${ENTRY_COMMAND}
+#   claudeops-forced-command --sudo   allows: ${ENTRY_COMMAND}, ${SUDO_ENTRY_COMMAND} (servers with sudo: true)
+# It bounds what the key can START, not what the script on stdin does: that runs with the SSH
+# user's rights. Privilege is bounded by sudoers (\`claudeops sudoers\`).
+# Install: install -o root -g root -m 0755 FILE ${DEFAULT_WRAPPER_PATH}
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+case "\${SSH_ORIGINAL_COMMAND-}" in
+'${ENTRY_COMMAND}')
+  exec /bin/sh -s
+  ;;
+'${SUDO_ENTRY_COMMAND}')
+  if [ "\${1-}" = --sudo ]; then exec sudo -n sh -s; fi
+  ;;
+esac
+if [ "\${1-}" = --sudo ]; then allowed='${ENTRY_COMMAND}" or "${SUDO_ENTRY_COMMAND}'; else allowed='${ENTRY_COMMAND}'; fi
+what=$(printf '%s' "\${SSH_ORIGINAL_COMMAND-(a login shell)}" | tr -c '[:print:]' '?' | cut -c1-200)
+echo "claudeops-forced-command: refused \\"$what\\": this key may only run \\"$allowed\\" (the ClaudeOps collector and catalog, script on stdin)." >&2
+if command -v logger >/dev/null 2>&1; then
+  logger -t claudeops-forced-command -p auth.notice "refused for $(id -un): $what" 2>/dev/null || true
+fi
+exit 126
+`;
+}
+/** Key types OpenSSH accepts in authorized_keys. */
+const KEY_TYPES = new Set([
+    'ssh-ed25519',
+    'ssh-rsa',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'sk-ssh-ed25519@openssh.com',
+    'sk-ecdsa-sha2-nistp256@openssh.com',
+]);
+/** Reads a `.pub` file: `TYPE BASE64 [comment]`; the blob must decode and name the same type. */
+function parsePublicKey(text) {
+    const lines = text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !l.startsWith('#'));
+    if (lines.length !== 1) {
+        throw new Error(`expected one public key line (a .pub file), found ${lines.length}`);
+    }
+    const [type = '', blob = '', ...rest] = (lines[0] ?? '').split(/\s+/);
+    if (!KEY_TYPES.has(type)) {
+        throw new Error(`expected a public key starting with its type (${[...KEY_TYPES].slice(0, 3).join(', ')}, …), got ${JSON.stringify(type.slice(0, 40))}: give the bare .pub file, without authorized_keys options (or a private key)`);
+    }
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blob))
+        throw new Error('the public key blob is not base64');
+    const raw = Buffer.from(blob, 'base64');
+    const length = raw.length >= 4 ? raw.readUInt32BE(0) : -1;
+    if (length < 0 || raw.subarray(4, 4 + length).toString('latin1') !== type) {
+        throw new Error(`the public key blob does not hold a ${type} key`);
+    }
+    const comment = rest.join(' ').replace(/[^\x20-\x7e]/g, '');
+    return { type, blob, comment };
+}
+const WRAPPER_PATH = /^\/[A-Za-z0-9_.+/-]+$/;
+const FROM = /^[A-Za-z0-9.*?:/!,[\]-]+$/;
+const HOST_PORT = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$/;
+/** `host:port` for permitopen (IPv6 in brackets). */
+function permitOpenTarget(host, port) {
+    return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+/** What a server's key must allow: `sudo -n sh -s` when it uses sudo: true; forwarding to the servers that jump through it. */
+function keyNeeds(servers, all, defaultPort = 22) {
+    const names = new Set(servers.map((s) => s.name));
+    const permitOpen = all
+        .filter((s) => s.jump !== undefined && names.has(s.jump) && s.host)
+        .map((s) => permitOpenTarget(s.host ?? '', s.port ?? defaultPort));
+    return {
+        allowSudoShell: servers.some((s) => s.sudo === true),
+        permitOpen: [...new Set(permitOpen)],
+    };
+}
+function authorizedKeysLine(input) {
+    const wrapper = input.wrapperPath ?? DEFAULT_WRAPPER_PATH;
+    if (!WRAPPER_PATH.test(wrapper)) {
+        throw new Error(`wrapper path ${JSON.stringify(wrapper)}: expected an absolute path of letters, digits, _ . + - /`);
+    }
+    if (input.from !== undefined && !FROM.test(input.from)) {
+        throw new Error(`--from ${JSON.stringify(input.from)}: expected address patterns like 203.0.113.7,10.0.0.0/8`);
+    }
+    for (const target of input.permitOpen) {
+        if (!HOST_PORT.test(target))
+            throw new Error(`cannot allow forwarding to ${JSON.stringify(target)}`);
+    }
+    const command = input.allowSudoShell ? `${wrapper} --sudo` : wrapper;
+    const options = [
+        'restrict',
+        ...(input.permitOpen.length > 0
+            ? ['port-forwarding', ...input.permitOpen.map((t) => `permitopen="${t}"`)]
+            : []),
+        ...(input.from ? [`from="${input.from}"`] : []),
+        `command="${command}"`,
+    ];
+    const { type, blob, comment } = input.publicKey;
+    const header = [
+        `# ClaudeOps key: generated by \`claudeops authorized-keys\` from ${input.source.path} (${input.source.servers.join(', ')}) at ${input.now.toISOString()}.`,
+        `# restrict: no port/agent/X11 forwarding, no pty, no ~/.ssh/rc; the forced command (${wrapper},`,
+        `# from \`claudeops forced-command\`) accepts only "${ENTRY_COMMAND}"${input.allowSudoShell ? ` and "${SUDO_ENTRY_COMMAND}"` : ''}.`,
+        ...(input.permitOpen.length > 0
+            ? [`# port-forwarding only to ${input.permitOpen.join(', ')}: this server is their jump host.`]
+            : []),
+        "# The script on stdin still runs with this user's rights: sudoers is what bounds privilege.",
+    ];
+    return `${header.join('\n')}\n${options.join(',')} ${type} ${blob}${comment ? ` ${comment}` : ''}\n`;
+}
+
+;// CONCATENATED MODULE: ./.build/core/shell-quote.js
+/**
+ * The one way config-derived values enter a shell script: POSIX single quotes. Inside single
+ * quotes sh interprets nothing ($, `, \, newlines are literal), so the only character to handle
+ * is the single quote itself, which is closed, escaped and reopened: ' → '\''.
+ */
+function shellQuote(value) {
+    const text = String(value);
+    // A NUL byte cannot be passed to any program through sh; refusing beats silently truncating.
+    if (text.includes('\0'))
+        throw new Error('shellQuote: value contains a NUL byte');
+    return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+/** Quotes each value and joins them with spaces, for argument lists. */
+function shellQuoteAll(values) {
+    return values.map(shellQuote).join(' ');
+}
+
+;// CONCATENATED MODULE: ./.build/remediate/catalog.js
+
+function sudoPrefix(server) {
+    return server.sudo === 'actions' ? 'sudo -n ' : '';
+}
+/** Words joined by single spaces, as template fragments. */
+function wordsToFragments(words) {
+    return words.flatMap((word, i) => (i === 0 ? [...word] : [' ', ...word]));
+}
+/** The argv the words stand for, with validated parameter values (what sudo sees after `-n`). */
+function wordsToArgv(words, params) {
+    return words.map((word) => word
+        .map((fragment) => {
+        if (typeof fragment === 'string')
+            return fragment;
+        if ('text' in fragment)
+            return fragment.text;
+        const value = params[fragment.param];
+        if (value === undefined)
+            throw new Error(`template uses an undeclared parameter ${fragment.param}`);
+        return value;
+    })
+        .join(''));
+}
+/** A root command's fragments: `sudo -n ` (under `sudo: actions`) and the words. */
+function asRoot(prefix, words) {
+    return prefix ? [prefix, ...wordsToFragments(words)] : wordsToFragments(words);
+}
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+/** Directories no configuration may make clearable: emptying one would break the server. */
+const PROTECTED_DIRS = new Set([
+    '/',
+    '/bin',
+    '/boot',
+    '/dev',
+    '/etc',
+    '/home',
+    '/lib',
+    '/lib64',
+    '/opt',
+    '/proc',
+    '/root',
+    '/run',
+    '/sbin',
+    '/srv',
+    '/sys',
+    '/usr',
+    '/var',
+    '/var/lib',
+    '/var/log',
+]);
+/** A stale lock or pid file: only in run/lock/tmp directories, a plain name, no `..`. */
+const LOCK_FILE_PATTERN = /^(?!.*\/\.\.?(?:\/|$))\/(?:run|var\/run|run\/lock|var\/lock|tmp|var\/tmp)\/(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+\.(?:pid|lock|lck)$/;
+const JOURNAL_SIZE_PATTERN = /^[1-9][0-9]{0,4}[MG]$/;
+const SERVICE = [{ param: 'service' }];
+/** The argv of `verb` for a service under its manager. */
+function serviceWords(manager, verb) {
+    switch (manager) {
+        case 'systemd':
+            return [['systemctl'], [verb], SERVICE];
+        case 'sysv':
+            // sysv puts the verb after the name: `service NAME restart`
+            return [['service'], SERVICE, [verb]];
+        case 'supervisor':
+            return [['supervisorctl'], [verb], SERVICE];
+        case 'pm2':
+            return [['pm2'], [verb], SERVICE];
+        case 'docker':
+            return [['docker'], [verb], SERVICE];
+    }
+}
+/** pm2 keeps its processes per user: its commands run as the SSH user, never through sudo. */
+const ROOT_MANAGERS = new Set([
+    'systemd',
+    'sysv',
+    'supervisor',
+    'docker',
+]);
+function managerOf(server, params) {
+    const service = server.services.find((s) => s.name === params.service);
+    if (!service)
+        throw new Error(`unknown service ${params.service}`);
+    return service.manager;
+}
+function serviceCommand(server, verb) {
+    const rootCommand = (params) => {
+        const manager = managerOf(server, params);
+        return ROOT_MANAGERS.has(manager) ? serviceWords(manager, verb) : undefined;
+    };
+    const template = (params) => {
+        const root = rootCommand(params);
+        return root
+            ? asRoot(sudoPrefix(server), root)
+            : wordsToFragments(serviceWords(managerOf(server, params), verb));
+    };
+    return { rootCommand, template };
+}
+function serviceActions(server) {
+    if (server.services.length === 0)
+        return [];
+    const service = {
+        kind: 'enum',
+        values: server.services.map((s) => s.name),
+        description: 'a service configured on this server',
+    };
+    const common = {
+        source: 'builtin',
+        params: { service },
+        targetParam: 'service',
+        verify: ['service'],
+    };
+    return [
+        {
+            ...common,
+            id: 'restart-service',
+            description: 'Restart a configured service with its manager (systemd, sysv, supervisor, pm2, docker).',
+            risk: 'low',
+            cooldownMs: 30 * MINUTE,
+            maxPerDay: 3,
+            timeoutMs: 120_000,
+            ...serviceCommand(server, 'restart'),
+        },
+        {
+            ...common,
+            id: 'start-service',
+            description: 'Start a configured service that is stopped (boot recovery).',
+            risk: 'low',
+            cooldownMs: 10 * MINUTE,
+            maxPerDay: 6,
+            timeoutMs: 120_000,
+            ...serviceCommand(server, 'start'),
+        },
+    ];
+}
+/** Clearable directories that are safe to empty: absolute, no `..`, not a system directory. */
+function safeClearable(server) {
+    return server.clearable.filter((dir) => {
+        const normal = dir.replace(/\/+$/, '') || '/';
+        return !PROTECTED_DIRS.has(normal) && !/(^|\/)\.\.?(\/|$)/.test(normal) && !/[\0\n]/.test(normal);
+    });
+}
+// -xdev: never follow a mount inside the directory onto another filesystem
+const CLEAR_WORDS = [
+    ['find'],
+    [{ param: 'directory' }],
+    ['-xdev'],
+    ['-mindepth'],
+    ['1'],
+    ['-delete'],
+];
+function clearDirectory(server) {
+    const dirs = safeClearable(server);
+    if (dirs.length === 0)
+        return [];
+    return [
+        {
+            id: 'clear-directory',
+            description: 'Delete everything inside a directory the config lists as clearable (the directory stays).',
+            source: 'builtin',
+            params: {
+                directory: { kind: 'enum', values: dirs, description: 'a clearable directory of this server' },
+            },
+            targetParam: 'directory',
+            risk: 'low',
+            verify: ['disk', 'inodes'],
+            cooldownMs: HOUR,
+            maxPerDay: 4,
+            timeoutMs: 300_000,
+            rootCommand: () => CLEAR_WORDS,
+            template: () => asRoot(sudoPrefix(server), CLEAR_WORDS),
+        },
+    ];
+}
+const VACUUM_WORDS = [['journalctl'], ['--vacuum-size=', { param: 'size' }]];
+const REMOVE_LOCK_WORDS = [['rm'], ['-f'], ['--'], [{ param: 'path' }]];
+const LOGROTATE_WORDS = [['logrotate'], ['-f'], ['/etc/logrotate.conf']];
+function housekeeping(server) {
+    const prefix = sudoPrefix(server);
+    return [
+        {
+            id: 'vacuum-journal',
+            description: 'Shrink the systemd journal to a size (default 500M) with journalctl --vacuum-size.',
+            source: 'builtin',
+            params: {
+                size: {
+                    kind: 'pattern',
+                    pattern: JOURNAL_SIZE_PATTERN,
+                    maxLength: 6,
+                    description: 'target size like 500M or 2G',
+                    default: '500M',
+                },
+            },
+            risk: 'low',
+            verify: ['disk'],
+            cooldownMs: 6 * HOUR,
+            maxPerDay: 2,
+            timeoutMs: 300_000,
+            rootCommand: () => VACUUM_WORDS,
+            template: () => asRoot(prefix, VACUUM_WORDS),
+        },
+        {
+            id: 'remove-stale-lock',
+            description: 'Remove a stale lock or pid file under /run, /var/run, /var/lock or /tmp; refuses while the process it names is alive.',
+            source: 'builtin',
+            params: {
+                path: {
+                    kind: 'pattern',
+                    pattern: LOCK_FILE_PATTERN,
+                    maxLength: 200,
+                    description: 'absolute path of a .pid/.lock/.lck file under /run, /var/run, /var/lock, /tmp',
+                },
+            },
+            targetParam: 'path',
+            risk: 'medium',
+            verify: ['service'],
+            cooldownMs: HOUR,
+            maxPerDay: 3,
+            timeoutMs: 30_000,
+            rootCommand: () => REMOVE_LOCK_WORDS,
+            // the checks run as the SSH user; only the final rm needs root
+            template: () => [
+                'f=',
+                { param: 'path' },
+                '\n',
+                STALE_LOCK_CHECKS,
+                '\n',
+                ...asRoot(prefix, REMOVE_LOCK_WORDS),
+                ' && echo "removed $f"',
+            ],
+        },
+        {
+            id: 'rotate-logs',
+            description: 'Force a logrotate run with the system configuration (/etc/logrotate.conf).',
+            source: 'builtin',
+            params: {},
+            risk: 'medium',
+            verify: ['disk'],
+            cooldownMs: 6 * HOUR,
+            maxPerDay: 2,
+            timeoutMs: 300_000,
+            rootCommand: () => LOGROTATE_WORDS,
+            template: () => asRoot(prefix, LOGROTATE_WORDS),
+        },
+    ];
+}
+/** Checks `$f`: a symlink, an unreadable file or a live owner makes it refuse. */
+const STALE_LOCK_CHECKS = [
+    'if [ ! -e "$f" ]; then echo "already gone: $f"; exit 0; fi',
+    'if [ -L "$f" ] || [ ! -f "$f" ]; then echo "refusing: $f is not a regular file"; exit 2; fi',
+    // unreadable (the SSH user under sudo: actions) would look like "no pid": refuse instead
+    'if [ ! -r "$f" ]; then echo "refusing: cannot read $f as $(id -un)"; exit 4; fi',
+    'pid=$(head -c 32 "$f" | tr -cd 0-9)',
+    'if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then echo "refusing: process $pid named by $f is alive"; exit 3; fi',
+].join('\n');
+function appliesTo(remediation, server) {
+    if (!remediation.servers)
+        return true;
+    return remediation.servers.some((s) => s === server.name || s === '*' || (s.startsWith('tag:') && server.tags.includes(s.slice(4))));
+}
+/** The POSIX shell a config remediation runs in under `sudo: actions` (an absolute path for sudoers). */
+const CONFIG_SHELL = '/bin/sh';
+function configAction(id, remediation, server) {
+    // repo-trusted text written by the repository's owners: run as written, nothing interpolated;
+    // under `sudo: actions` as ONE argument of `sudo -n /bin/sh -c`, which sudoers matches exactly
+    const root = remediation.sudo === false ? undefined : [[CONFIG_SHELL], ['-c'], [{ text: remediation.command }]];
+    return {
+        id,
+        description: remediation.description ?? `Repository-defined remediation: ${remediation.command}`,
+        source: 'config',
+        params: {},
+        risk: remediation.risk,
+        verify: remediation.verify,
+        cooldownMs: remediation.cooldown,
+        maxPerDay: remediation.max_per_day,
+        timeoutMs: remediation.timeout,
+        ...(remediation.settle !== undefined ? { settleMs: remediation.settle } : {}),
+        ...(root ? { rootCommand: () => root } : {}),
+        template: () => (root && server.sudo === 'actions' ? asRoot('sudo -n ', root) : [remediation.command]),
+    };
+}
+/** The actions allowed on one server: built-ins that fit its config, plus the config's own. */
+function buildCatalog(server, config) {
+    const actions = new Map();
+    for (const action of [...serviceActions(server), ...clearDirectory(server), ...housekeeping(server)]) {
+        actions.set(action.id, action);
+    }
+    const warnings = [];
+    for (const [id, remediation] of Object.entries(config.remediations)) {
+        if (!appliesTo(remediation, server))
+            continue;
+        if (BUILTIN_IDS.has(id)) {
+            warnings.push(`remediations.${id}: the name of a built-in action; rename it (left out)`);
+            continue;
+        }
+        actions.set(id, configAction(id, remediation, server));
+    }
+    return { actions, warnings };
+}
+const BUILTIN_IDS = new Set([
+    'restart-service',
+    'start-service',
+    'clear-directory',
+    'vacuum-journal',
+    'remove-stale-lock',
+    'rotate-logs',
+]);
+function checkParam(name, spec, value) {
+    if (value === undefined && spec.kind === 'pattern' && spec.default !== undefined) {
+        return { ok: true, value: spec.default };
+    }
+    if (typeof value !== 'string')
+        return { ok: false, error: `${name}: expected a string (${spec.description})` };
+    if (spec.kind === 'enum') {
+        return spec.values.includes(value)
+            ? { ok: true, value }
+            : {
+                ok: false,
+                error: `${name}: expected one of ${spec.values.join(', ')} (got ${JSON.stringify(value)})`,
+            };
+    }
+    if (value.length > spec.maxLength || !spec.pattern.test(value)) {
+        return {
+            ok: false,
+            error: `${name}: expected ${spec.description} (got ${JSON.stringify(value.slice(0, 80))})`,
+        };
+    }
+    return { ok: true, value };
+}
+/** Validates untrusted parameters (from the model or an approval file) against the action's specs. */
+function validateParams(action, input) {
+    const given = input ?? {};
+    if (typeof given !== 'object' || Array.isArray(given))
+        return { ok: false, error: 'params: expected an object' };
+    const entries = given;
+    const errors = [];
+    const unknown = Object.keys(entries).filter((k) => !Object.hasOwn(action.params, k));
+    if (unknown.length > 0)
+        errors.push(`unknown parameter(s) ${unknown.join(', ')} for ${action.id}`);
+    const params = {};
+    for (const [name, spec] of Object.entries(action.params)) {
+        const checked = checkParam(name, spec, entries[name]);
+        if (checked.ok)
+            params[name] = checked.value;
+        else
+            errors.push(checked.error);
+    }
+    return errors.length > 0 ? { ok: false, error: errors.join('; ') } : { ok: true, value: params };
+}
+/** Joins a template: literals verbatim, parameters shell-quoted. */
+function renderFragments(fragments, params) {
+    return fragments
+        .map((fragment) => {
+        if (typeof fragment === 'string')
+            return fragment;
+        if ('text' in fragment)
+            return shellQuote(fragment.text);
+        const value = params[fragment.param];
+        if (value === undefined)
+            throw new Error(`template uses an undeclared parameter ${fragment.param}`);
+        return shellQuote(value);
+    })
+        .join('');
+}
+/** The only way to build a remediation command: validate, then render the template. */
+function renderAction(action, input) {
+    const validated = validateParams(action, input);
+    if (!validated.ok)
+        return validated;
+    const params = validated.value;
+    const target = action.targetParam ? (params[action.targetParam] ?? '-') : '-';
+    return {
+        ok: true,
+        value: {
+            action,
+            params,
+            command: renderFragments(action.template(params), params),
+            target,
+            key: `${action.id}:${target}`,
+        },
+    };
+}
+/** A line per action, for prompts and reports: id, risk, parameters. */
+function describeCatalog(actions) {
+    const lines = [];
+    for (const a of actions) {
+        const params = Object.entries(a.params)
+            .map(([name, spec]) => spec.kind === 'enum' ? `${name}: one of [${spec.values.join(', ')}]` : `${name}: ${spec.description}`)
+            .join('; ');
+        lines.push(`- ${a.id} (risk ${a.risk}${params ? `; ${params}` : '; no parameters'}): ${a.description}`);
+    }
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./.build/core/sudoers.js
+
+/** Where each program the catalog runs as root lives on a merged-/usr system (Debian 12, Ubuntu 20.04+, RHEL 8+). */
+const DEFAULT_PROGRAM_PATHS = {
+    systemctl: '/usr/bin/systemctl',
+    service: '/usr/sbin/service',
+    supervisorctl: '/usr/bin/supervisorctl',
+    docker: '/usr/bin/docker',
+    find: '/usr/bin/find',
+    journalctl: '/usr/bin/journalctl',
+    rm: '/usr/bin/rm',
+    logrotate: '/usr/sbin/logrotate',
+    '/bin/sh': '/bin/sh',
+};
+/** A user name sudoers takes as a plain word (no `%group`, `#uid`, `+netgroup`, no escaping games). */
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+/** An absolute program path that needs no sudoers escaping. */
+const PROGRAM_PATH = /^\/[A-Za-z0-9_.+/-]+$/;
+/** Characters sudoers treats as syntax in a command line (`,` `:` `=` `#` `!`) or as wildcards (`*` `?` `[` `]`). */
+const ESCAPED = new Set([',', ':', '=', '#', '!', '*', '?', '[', ']', ' ', '\t']);
+/**
+ * Escapes one argument for a sudoers command line, or undefined when sudoers cannot match it
+ * exactly: an empty argument (it vanishes from the joined command line), a newline or another
+ * control character. A backslash becomes four: sudoers' parser makes it two, fnmatch one.
+ * Spaces and tabs are escaped so runs of them survive (unescaped, sudoers collapses them).
+ */
+function sudoersArg(arg) {
+    if (arg === '')
+        return undefined;
+    if (hasControl(arg, true))
+        return undefined;
+    let out = '';
+    for (const ch of arg) {
+        if (ch === '\\')
+            out += '\\\\\\\\';
+        else if (ESCAPED.has(ch))
+            out += `\\${ch}`;
+        else
+            out += ch;
+    }
+    return out;
+}
+/** A control character (a tab too unless `allowTab`): sudoers has no way to write most of them. */
+function hasControl(text, allowTab = false) {
+    for (const ch of text) {
+        const code = ch.codePointAt(0) ?? 0;
+        if ((code < 0x20 || code === 0x7f) && !(allowTab && ch === '\t'))
+            return true;
+    }
+    return false;
+}
+/**
+ * The sudoers command for one argv (program name first): `/usr/bin/systemctl restart nginx`.
+ * `paths` maps program names to absolute paths (sudoers needs them; sudo resolves the bare name the
+ * product runs through its secure_path and compares the files).
+ */
+function sudoersCommand(argv, paths) {
+    const [program, ...args] = argv;
+    if (program === undefined)
+        return { ok: false, reason: 'no command' };
+    const path = paths[program] ?? (program.startsWith('/') ? program : undefined);
+    if (!path)
+        return { ok: false, reason: `no absolute path known for ${program} (pass --path ${program}=/abs/path)` };
+    if (!PROGRAM_PATH.test(path))
+        return { ok: false, reason: `program path ${JSON.stringify(path)} needs escaping` };
+    const escaped = [];
+    for (const arg of args) {
+        const e = sudoersArg(arg);
+        if (e === undefined) {
+            return {
+                ok: false,
+                reason: arg === ''
+                    ? 'an empty argument, which sudoers cannot match'
+                    : 'an argument with a newline or control character, which sudoers cannot match',
+            };
+        }
+        escaped.push(e);
+    }
+    const joined = escaped.join(' ');
+    // sudo 1.9.10+ reads a command line that starts with ^ and ends with $ as a regular expression
+    if (joined.startsWith('^') && joined.endsWith('$'))
+        return { ok: false, reason: 'arguments that sudoers would read as a regular expression (^…$)' };
+    // `""` alone means "no arguments at all" to sudoers
+    if (joined === '""')
+        return { ok: false, reason: 'arguments that sudoers reads as "no arguments"' };
+    return { ok: true, line: joined ? `${path} ${joined}` : `${path} ""` };
+}
+/** The parameter combinations sudoers can list for an action, or why it cannot. */
+function combinations(action) {
+    let combos = [{}];
+    const defaults = [];
+    for (const [name, spec] of Object.entries(action.params)) {
+        let values;
+        if (spec.kind === 'enum')
+            values = spec.values;
+        else if (spec.default !== undefined) {
+            values = [spec.default];
+            defaults.push(`${name}=${spec.default}`);
+        }
+        else {
+            return {
+                ok: false,
+                reason: `its ${name} parameter is bounded by a pattern (${spec.description}), not a list sudoers can hold`,
+            };
+        }
+        combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
+    }
+    return { ok: true, combos, defaults };
+}
+function generateSudoers(input) {
+    if (!USER_NAME.test(input.user)) {
+        throw new Error(`user ${JSON.stringify(input.user)}: expected a plain user name (letters, digits, _ . -), not a group or uid`);
+    }
+    const paths = { ...DEFAULT_PROGRAM_PATHS, ...(input.paths ?? {}) };
+    const entries = [];
+    const omitted = [];
+    const notes = [];
+    for (const server of input.servers) {
+        if (server.sudo !== 'actions') {
+            notes.push(server.sudo === true
+                ? `server ${server.name} has sudo: true: its scripts run as \`sudo -n sh -s\`, which needs full root and which this file does NOT grant. Set sudo: actions to use these rules.`
+                : `server ${server.name} has sudo: false: nothing runs through sudo there. Set sudo: actions to use these rules.`);
+        }
+        const catalog = buildCatalog(server, input.config);
+        for (const action of catalog.actions.values()) {
+            if (!action.rootCommand)
+                continue;
+            const combos = combinations(action);
+            if (!combos.ok) {
+                omitted.push(`${action.id} on ${server.name}: ${combos.reason}`);
+                continue;
+            }
+            for (const params of combos.combos) {
+                const words = action.rootCommand(params);
+                if (!words)
+                    continue; // e.g. a pm2 service: runs as the SSH user
+                const argv = wordsToArgv(words, params);
+                if (action.source === 'builtin' && argv.slice(1).some((a) => /\s/.test(a))) {
+                    // sudo matches the space-joined arguments: `'/srv/my cache'` would also allow `/srv/my cache`
+                    omitted.push(`${action.id} on ${server.name} (${argv.join(' ').slice(0, 60)}): an argument with a space, which sudo could not tell from two arguments`);
+                    continue;
+                }
+                const line = sudoersCommand(argv, paths);
+                if (!line.ok) {
+                    omitted.push(`${action.id} on ${server.name} (${argv.join(' ').slice(0, 60)}): ${line.reason}`);
+                    continue;
+                }
+                entries.push({
+                    action: action.id,
+                    server: server.name,
+                    line: line.line,
+                    ...(combos.defaults.length > 0
+                        ? { note: `only ${combos.defaults.join(', ')} (the default); other values are not allowed` }
+                        : {}),
+                    ...(action.source === 'config' && /\s/.test(argv[2] ?? '') ? { shellText: true } : {}),
+                });
+            }
+        }
+    }
+    const names = input.servers.map((s) => s.name).join(', ');
+    const out = [
+        '# /etc/sudoers.d/claudeops: generated by `claudeops sudoers`. Do not edit; regenerate.',
+        `# From config ${input.source.path}${input.source.sha256 ? ` (sha256 ${input.source.sha256.slice(0, 16)}…)` : ''}, server${input.servers.length === 1 ? '' : 's'} ${names}, at ${input.now.toISOString()}.`,
+        `# Lets ${input.user} run, as root and without a password, exactly the commands the ClaudeOps`,
+        '# catalog runs through `sudo -n` on a server with `sudo: actions`, and nothing else.',
+        '# Regenerate and reinstall whenever services, clearable directories or remediations change:',
+        '# a command not listed here is refused by sudo and its action fails ("a password is required").',
+        '# Install: visudo -cf FILE && install -o root -g root -m 0440 FILE /etc/sudoers.d/claudeops',
+        '# Program paths assume a merged /usr; check `command -v systemctl find journalctl ...` on the',
+        '# server and regenerate with --path NAME=/abs/path where yours differ.',
+    ];
+    if (input.servers.length > 1) {
+        out.push('# Several servers: this is the union of their commands (use --server NAME for one each).');
+    }
+    for (const note of notes)
+        out.push(`# NOTE: ${note}`);
+    out.push('');
+    if (entries.length === 0) {
+        out.push('# No catalog command needs root for this configuration: nothing is allowed.');
+    }
+    else {
+        out.push(`Defaults:${input.user} !requiretty`);
+        const seen = new Set();
+        let group = '';
+        for (const entry of entries) {
+            if (seen.has(entry.line))
+                continue;
+            seen.add(entry.line);
+            const heading = `${entry.action}${input.servers.length > 1 ? ` (${entry.server})` : ''}`;
+            if (heading !== group) {
+                out.push('', `# ${heading}${entry.note ? `: ${entry.note}` : ''}`);
+                if (entry.shellText) {
+                    out.push('# sudo compares the space-joined arguments, so the user can also run any prefix of this text', '# that ends at a space: make sure each is harmless, or point the remediation at a root-owned', '# script without spaces (command: /usr/local/sbin/NAME).');
+                }
+                group = heading;
+            }
+            out.push(`${input.user} ALL=(root) NOPASSWD: ${entry.line}`);
+        }
+    }
+    if (omitted.length > 0) {
+        out.push('', '# Not allowed (these actions need sudo: true on the server, or they fail with a sudo error):');
+        for (const o of omitted)
+            out.push(`#   ${o.replace(/[\r\n]+/g, ' ')}`);
+    }
+    return `${out.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./.build/cli/server-setup.js
+/**
+ * `claudeops sudoers | authorized-keys | forced-command` (DESIGN §10, docs/least-privilege.md):
+ * reads the config, prints a file to install on the servers on stdout, and runs nothing.
+ */
+
+
+
+
+
+
+const realIo = {
+    readFile: (path) => (0,external_node_fs_.readFileSync)(path, 'utf8'),
+    write: (text) => {
+        process.stdout.write(text);
+    },
+    now: () => new Date(),
+};
+function selectServers(config, name) {
+    if (name === undefined)
+        return config.servers;
+    const server = config.servers.find((s) => s.name === name);
+    if (!server) {
+        throw new UsageError(`--server: no server "${name}" in the config (have ${config.servers.map((s) => s.name).join(', ')})`);
+    }
+    return [server];
+}
+function sshUser(config, servers, given) {
+    if (given)
+        return given;
+    const users = [...new Set(servers.map((s) => s.user ?? config.defaults.user))];
+    const [user] = users;
+    if (users.length === 1 && user)
+        return user;
+    if (users.length > 1) {
+        throw new UsageError(`the servers use different SSH users (${users.join(', ')}): pick one with --server or --user`);
+    }
+    throw new UsageError('no SSH user in the config (servers[].user or defaults.user): pass --user');
+}
+/** The output of one setup command (pure apart from reading files through `io`). */
+function setupOutput(args, env, io) {
+    if (args.command === 'forced-command')
+        return forcedCommandScript();
+    let text;
+    try {
+        text = io.readFile(args.configPath);
+    }
+    catch (error) {
+        const code = error.code;
+        throw new ConfigError(args.configPath, [
+            code === 'ENOENT' ? 'no such file (set --config)' : String(error),
+        ]);
+    }
+    const config = parseConfig(text, args.configPath, env);
+    const servers = selectServers(config, args.server);
+    const sha256 = (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
+    if (args.command === 'sudoers') {
+        return generateSudoers({
+            config,
+            servers,
+            user: sshUser(config, servers, args.user),
+            source: { path: args.configPath, sha256 },
+            now: io.now(),
+            paths: args.paths,
+        });
+    }
+    const keyPath = args.publicKeyPath ?? '';
+    let keyText;
+    try {
+        keyText = io.readFile(keyPath);
+    }
+    catch (error) {
+        throw new UsageError(`--public-key ${keyPath}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    let publicKey;
+    try {
+        publicKey = parsePublicKey(keyText);
+    }
+    catch (error) {
+        throw new UsageError(`--public-key ${keyPath}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const needs = keyNeeds(servers, config.servers, config.defaults.port);
+    return authorizedKeysLine({
+        publicKey,
+        ...(args.wrapperPath ? { wrapperPath: args.wrapperPath } : {}),
+        ...(args.from ? { from: args.from } : {}),
+        allowSudoShell: needs.allowSudoShell,
+        permitOpen: needs.permitOpen,
+        source: { path: args.configPath, servers: servers.map((s) => s.name) },
+        now: io.now(),
+    });
+}
+/** Returns the exit code: 0 printed, 1 a config or generation problem, 2 a usage error. */
+function runSetupCommand(argv, env, logger, io = realIo) {
+    try {
+        io.write(setupOutput(parseSetupArgs(argv), env, io));
+        return 0;
+    }
+    catch (error) {
+        if (error instanceof UsageError) {
+            logger.error(error.message);
+            return 2;
+        }
+        logger.error(error instanceof ConfigError
+            ? error.message
+            : `claudeops: ${error instanceof Error ? error.message : String(error)}`);
+        return 1;
+    }
 }
 
 // EXTERNAL MODULE: ./node_modules/@anthropic-ai/sdk/internal/tslib.mjs
@@ -83871,7 +85298,7 @@ function validateProfileName(name) {
  *       - `ANTHROPIC_IDENTITY_TOKEN_FILE` → `authentication.identity_token` (oidc_federation)
  *       - `ANTHROPIC_SERVICE_ACCOUNT_ID` → `authentication.service_account_id` (oidc_federation)
  */
-const loadConfig = async (profile) => {
+const credentials_loadConfig = async (profile) => {
     return (await loadConfigWithSource(profile))?.config ?? null;
 };
 /**
@@ -83994,7 +85421,7 @@ const loadConfigWithSource = async (profile) => {
  */
 const loadCredentials = async () => {
     const profile = (await getActiveProfileName()) ?? undefined;
-    const config = await loadConfig(profile);
+    const config = await credentials_loadConfig(profile);
     const credentialsPath = await getCredentialsPath(config, profile);
     if (!credentialsPath) {
         return null;
@@ -86101,8 +87528,6 @@ function anthropicModel(options) {
     };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./.build/adapters/journal.js
 /**
  * The run journal: this run's pending state-branch changes, written to RUNNER_TEMP as the run
@@ -86263,7 +87688,7 @@ class LocalShell {
 }
 const localTransport = {
     async connect(server) {
-        return new LocalShell(server.name, server.sudo);
+        return new LocalShell(server.name, server.sudo === true);
     },
 };
 /** Routes each server to its transport by `transport:`; SSH is built only when a config uses it. */
@@ -87420,7 +88845,7 @@ function verifyHostKey(input) {
  * own pin), opens a direct-tcpip channel to the target and runs the target's SSH over it.
  *
  * Commands: the script is written to stdin of a fixed command line (`sh -s`, or `sudo -n sh -s`
- * when the server sets `sudo: true`), never interpolated. On timeout the channel gets SIGKILL
+ * when the server sets `sudo: true`; `sudo: actions` stays `sh -s`), never interpolated. On timeout the channel gets SIGKILL
  * and is closed; the result says `timedOut: true, code: null`.
  */
 
@@ -87649,7 +89074,8 @@ class Shell {
         this.defaultTimeoutMs = defaultTimeoutMs;
         this.server = server.name;
         this.fingerprint = conn.fingerprint;
-        this.command = server.sudo ? 'sudo -n sh -s' : 'sh -s';
+        // `sudo: actions` runs the script unprivileged; the catalog puts `sudo -n` on each root command
+        this.command = server.sudo === true ? 'sudo -n sh -s' : 'sh -s';
     }
     /**
      * Runs a POSIX sh script: the script is the stdin of `sh -s`. `options.stdin` is not used
@@ -87816,509 +89242,6 @@ async function remoteStateStore(inputs, env, extra) {
     });
 }
 
-
-;// CONCATENATED MODULE: ./.build/config/run-inputs.js
-const DEFAULT_MODEL = 'claude-sonnet-4-6';
-const DEFAULT_STATE_BRANCH = 'claudeops-state';
-const DEFAULT_CONFIG_PATH = '.github/claudeops.yml';
-const TASKS = ['check', 'recover', 'execute-approved'];
-/** Parses `i/n` (1-based i): this job takes every n-th server starting at i. */
-function parseShard(text) {
-    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-    const index = Number(match?.[1]);
-    const count = Number(match?.[2]);
-    if (!match || count < 1 || index < 1 || index > count) {
-        return `shard: expected i/n with 1 <= i <= n, like 2/4 (got "${text}")`;
-    }
-    return { index, count };
-}
-
-;// CONCATENATED MODULE: ./.build/config/cli-args.js
-
-
-const USAGE = `usage: claudeops check|recover|execute-approved [--config FILE] [--mode report|safe|full]
-                 [--dry-run] [--servers S] [--shard i/n] [--state-repo DIR]
-
-  --config FILE      YAML config (default .github/claudeops.yml)
-  --mode M           report (observe only) | safe (low-risk fixes) | full (low + medium)
-  --dry-run          decide and record everything, execute nothing
-  --servers S        comma list of server names and/or tag:NAME
-  --shard i/n        take every n-th server starting at the i-th
-  --state-repo DIR   local git repository for the state branch (default .claudeops/state)
-
-Environment: ANTHROPIC_API_KEY enables Claude (else the rule-based planner decides);
-SSH_PRIVATE_KEY, SSH_PASSPHRASE and KNOWN_HOSTS (text) or SSH_PRIVATE_KEY_FILE / KNOWN_HOSTS_FILE for SSH servers.`;
-class UsageError extends Error {
-}
-/** Parses the CLI's argv (DESIGN §4) into the same RunInputs the Action builds from its inputs. */
-function parseCliArgs(argv, env, readFile) {
-    let parsed;
-    try {
-        parsed = cli_args_parse(argv);
-    }
-    catch (error) {
-        throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    }
-    const { values, positionals } = parsed;
-    const task = positionals[0];
-    if (!task || !TASKS.includes(task) || positionals.length > 1) {
-        throw new UsageError(task ? `unknown command "${positionals.join(' ')}"\n\n${USAGE}` : USAGE);
-    }
-    if (values.mode && !['report', 'safe', 'full'].includes(values.mode)) {
-        throw new UsageError(`--mode: expected report, safe or full (got "${values.mode}")`);
-    }
-    const shard = values.shard ? parseShard(values.shard) : undefined;
-    if (typeof shard === 'string')
-        throw new UsageError(`--${shard}`);
-    const fromFile = (path) => (path ? readFile(path) : undefined);
-    return {
-        configPath: values.config ?? '.github/claudeops.yml',
-        task: task,
-        mode: values.mode,
-        dryRun: values['dry-run'] ?? false,
-        servers: values.servers,
-        shard,
-        sshPrivateKey: env.SSH_PRIVATE_KEY || fromFile(env.SSH_PRIVATE_KEY_FILE),
-        sshPassphrase: env.SSH_PASSPHRASE || undefined,
-        knownHosts: env.KNOWN_HOSTS || fromFile(env.KNOWN_HOSTS_FILE),
-        anthropicApiKey: env.ANTHROPIC_API_KEY || undefined,
-        model: env.CLAUDEOPS_MODEL || DEFAULT_MODEL,
-        stateBranch: DEFAULT_STATE_BRANCH,
-        stateRepo: values['state-repo'] ?? '.claudeops/state',
-    };
-}
-function cli_args_parse(argv) {
-    return (0,external_node_util_.parseArgs)({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-            config: { type: 'string' },
-            mode: { type: 'string' },
-            'dry-run': { type: 'boolean' },
-            servers: { type: 'string' },
-            shard: { type: 'string' },
-            'state-repo': { type: 'string' },
-        },
-    });
-}
-
-;// CONCATENATED MODULE: ./.build/config/schema.js
-
-
-/** A duration written as `5s`, `2h`, `1h30m` (or a bare number of seconds); parsed to milliseconds. */
-const schema_duration = union([schemas_string(), schemas_number()]).transform((value, ctx) => {
-    const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
-    if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-        ctx.addIssue({ code: 'custom', message: 'expected a duration like 5s' });
-        return NEVER;
-    }
-    return ms;
-});
-const percent = schemas_number({ message: 'expected a percentage (0-100)' }).min(0).max(100);
-const level = strictObject({ warn: percent, crit: percent })
-    .refine((t) => t.warn <= t.crit, { message: 'warn must not exceed crit' });
-const thresholdsSchema = strictObject({
-    disk: level.optional(),
-    inodes: level.optional(),
-    memory: level.optional(),
-    swap: level.optional(),
-    /** load per CPU */
-    load: strictObject({ warn: schemas_number().positive(), crit: schemas_number().positive() }).optional(),
-    /** endpoint latency, milliseconds after parsing */
-    latency: strictObject({ warn: schema_duration, crit: schema_duration }).optional(),
-    /** certificate days left */
-    certificate_days: strictObject({ warn: schemas_number().int(), crit: schemas_number().int() }).optional(),
-});
-const schema_name = schemas_string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/, 'expected a name of letters, digits, . _ @ : -');
-const managers = ['systemd', 'sysv', 'supervisor', 'pm2', 'docker'];
-const serviceSchema = strictObject({
-    name: schema_name,
-    manager: schemas_enum(managers).default('systemd'),
-    /** optional TCP port that must be listening */
-    port: schemas_number().int().min(1).max(65535).optional(),
-});
-const endpointSchema = strictObject({
-    url: url({ message: 'expected an http(s) URL' }),
-    status: schemas_number().int().min(100).max(599).default(200),
-    contains: schemas_string().optional(),
-    timeout: schema_duration.default(5000),
-    /** probe from the server itself (default) or from the runner */
-    from: schemas_enum(['server', 'runner']).default('server'),
-});
-const databaseSchema = strictObject({
-    kind: schemas_enum(['postgres', 'mysql', 'redis']),
-    host: schemas_string().optional(),
-    port: schemas_number().int().min(1).max(65535).optional(),
-    user: schemas_string().optional(),
-    database: schemas_string().optional(),
-});
-const logSchema = union([
-    strictObject({
-        path: schemas_string().startsWith('/', 'expected an absolute path'),
-        patterns: array(schemas_string()).min(1).default(['ERROR', 'FATAL']),
-        warn: schemas_number().int().min(1).default(1),
-        crit: schemas_number().int().min(1).optional(),
-    }),
-    strictObject({
-        journal: schemas_string(),
-        priority: schemas_enum(['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug']).default('err'),
-        warn: schemas_number().int().min(1).default(1),
-        crit: schemas_number().int().min(1).optional(),
-    }),
-]);
-const comparison = schemas_string()
-    .regex(/^\s*(>|>=|<|<=|==|!=)\s*-?\d+(\.\d+)?\s*$/, 'expected a comparison like "> 100"');
-const checkSchema = strictObject({
-    name: schema_name,
-    command: schemas_string().min(1),
-    warn: comparison.optional(),
-    crit: comparison.optional(),
-    timeout: schema_duration.default(10_000),
-});
-const heartbeatSchema = strictObject({
-    path: schemas_string().startsWith('/', 'expected an absolute path'),
-    max_age: schema_duration,
-});
-const bootSchema = strictObject({
-    order: array(schemas_string()).default([]),
-    ready_timeout: schema_duration.default(120_000),
-});
-const serverSchema = strictObject({
-    name: schema_name,
-    transport: schemas_enum(['ssh', 'local']).default('ssh'),
-    host: schemas_string().optional(),
-    port: schemas_number().int().min(1).max(65535).optional(),
-    user: schemas_string().optional(),
-    host_key: schemas_string()
-        .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'expected an OpenSSH fingerprint like SHA256:abc…')
-        .optional(),
-    insecure_ignore_host_key: schemas_boolean().default(false),
-    tags: array(schema_name).default([]),
-    jump: schemas_string().optional(),
-    sudo: schemas_boolean().default(false),
-    thresholds: thresholdsSchema.optional(),
-    services: array(serviceSchema).default([]),
-    endpoints: array(endpointSchema).default([]),
-    ports: array(schemas_number().int().min(1).max(65535)).default([]),
-    processes: array(schemas_string()).default([]),
-    databases: array(databaseSchema).default([]),
-    logs: array(logSchema).default([]),
-    checks: array(checkSchema).default([]),
-    heartbeats: array(heartbeatSchema).default([]),
-    certificates: array(schemas_string().regex(/^[^\s:]+(:\d+)?$/, 'expected host:port')).default([]),
-    security_updates: schemas_boolean().default(false),
-    /** directories the clear-directory remediation may empty */
-    clearable: array(schemas_string().startsWith('/', 'expected an absolute path')).default([]),
-    boot: bootSchema.optional(),
-});
-const schema_remediationSchema = strictObject({
-    command: schemas_string().min(1),
-    description: schemas_string().optional(),
-    risk: schemas_enum(['low', 'medium', 'high']).default('medium'),
-    verify: array(schemas_string()).default([]),
-    cooldown: schema_duration.default(3_600_000),
-    max_per_day: schemas_number().int().min(1).default(3),
-    timeout: schema_duration.default(60_000),
-    /** wait between running it and re-running the `verify` checks (default 5 s) */
-    settle: schema_duration.optional(),
-    servers: array(schemas_string()).optional(),
-});
-const isoTime = schemas_string()
-    .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) &&
-    !Number.isNaN(Date.parse(s)), { message: 'expected an ISO time like 2026-12-01T02:00Z' });
-const maintenanceSchema = strictObject({
-    servers: array(schemas_string()).min(1),
-    from: isoTime,
-    to: isoTime,
-    reason: schemas_string().optional(),
-});
-const claudeSchema = strictObject({
-    when: schemas_enum(['changes', 'always', 'never']).default('changes'),
-    max_turns: schemas_number().int().min(1).max(50).default(8),
-    max_tokens_per_run: schemas_number().int().min(1000).default(60_000),
-    timeout: schema_duration.default(180_000),
-});
-const githubSchema = strictObject({
-    issues: schemas_boolean().default(true),
-    labels: array(schemas_string()).default([]),
-    close_after_ok_runs: schemas_number().int().min(1).default(2),
-    reopen_within: schema_duration.default(7 * 86_400_000),
-    fleet_issue_min_servers: schemas_number().int().min(2).default(3),
-    approvals: schemas_boolean().default(true),
-    approval_expiry: schema_duration.default(72 * 3_600_000),
-});
-const notifySchema = strictObject({
-    slack: strictObject({ webhook: schemas_string() }).optional(),
-    telegram: strictObject({ token: schemas_string(), chat: schemas_string() }).optional(),
-    webhook: strictObject({ url: schemas_string() }).optional(),
-    on: schemas_enum(['changes', 'always', 'critical']).default('changes'),
-});
-const lifecycleSchema = strictObject({
-    /** consecutive runs a warning must hold before it is raised */
-    debounce_runs: schemas_number().int().min(1).default(2),
-    flap_changes: schemas_number().int().min(2).default(4),
-    flap_window: schemas_number().int().min(3).default(10),
-});
-const configSchema = strictObject({
-    version: literal(1, { message: 'expected version: 1' }),
-    mode: schemas_enum(['report', 'safe', 'full']).default('safe'),
-    schedule: schemas_string().optional(),
-    'fail-on': schemas_enum(['never', 'warning', 'critical']).default('never'),
-    defaults: strictObject({
-        user: schemas_string().optional(),
-        port: schemas_number().int().min(1).max(65535).optional(),
-        thresholds: thresholdsSchema.optional(),
-        parallelism: schemas_number().int().min(1).max(200).optional(),
-        connect_timeout: schema_duration.optional(),
-        command_timeout: schema_duration.optional(),
-    })
-        .default({}),
-    servers: array(serverSchema).min(1, 'expected at least one server'),
-    remediations: record(schema_name, schema_remediationSchema).default({}),
-    maintenance: array(maintenanceSchema).default([]),
-    claude: claudeSchema.default(claudeSchema.parse({})),
-    github: githubSchema.default(githubSchema.parse({})),
-    notify: notifySchema.optional(),
-    lifecycle: lifecycleSchema.default(lifecycleSchema.parse({})),
-    state: strictObject({ retention_days: schemas_number().int().min(1).default(90) })
-        .default({ retention_days: 90 }),
-    redact: strictObject({ hosts: schemas_boolean().default(false), secrets: array(schemas_string()).default([]) })
-        .default({ hosts: false, secrets: [] }),
-});
-
-;// CONCATENATED MODULE: ./.build/config/schema-keys.js
-function defOf(schema) {
-    return schema._zod.def;
-}
-function unwrap(schema) {
-    const def = defOf(schema);
-    if (def.innerType)
-        return unwrap(def.innerType);
-    if (def.type === 'pipe' && def.in)
-        return unwrap(def.in);
-    if (def.type === 'union' && def.options)
-        return def.options.flatMap(unwrap);
-    return [schema];
-}
-function step(schema, key) {
-    return unwrap(schema).flatMap((s) => {
-        const def = defOf(s);
-        if (def.type === 'object' && def.shape && typeof key === 'string' && def.shape[key])
-            return [def.shape[key]];
-        if (def.type === 'array' && def.element && typeof key === 'number')
-            return [def.element];
-        if (def.type === 'record' && def.valueType)
-            return [def.valueType];
-        return [];
-    });
-}
-function keysAt(schema, path) {
-    let current = [schema];
-    for (const key of path)
-        current = current.flatMap((s) => step(s, key));
-    const keys = new Set();
-    for (const s of current.flatMap(unwrap)) {
-        const def = defOf(s);
-        if (def.type === 'object' && def.shape)
-            for (const k of Object.keys(def.shape))
-                keys.add(k);
-    }
-    return [...keys];
-}
-/** The closest allowed key within a small edit distance, or undefined. */
-function closest(word, candidates) {
-    let best;
-    let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-    for (const candidate of candidates) {
-        const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-        if (d < bestDistance) {
-            best = candidate;
-            bestDistance = d;
-        }
-    }
-    return best;
-}
-function editDistance(a, b) {
-    let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-        const row = [i];
-        for (let j = 1; j <= b.length; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-        }
-        previous = row;
-    }
-    return previous[b.length] ?? 0;
-}
-
-;// CONCATENATED MODULE: ./.build/config/load-config.js
-
-
-
-
-/** Every problem of a config at once, each naming its path and line; nothing has been touched yet. */
-class ConfigError extends Error {
-    file;
-    problems;
-    constructor(file, problems) {
-        super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the config:\n  - ${problems.join('\n  - ')}`);
-        this.file = file;
-        this.problems = problems;
-        this.name = 'ConfigError';
-    }
-}
-async function load_config_loadConfig(file, env = process.env) {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(file, 'utf8');
-    }
-    catch (error) {
-        const code = error.code;
-        const why = code === 'ENOENT' ? 'no such file (set the `config` input or --config)' : String(error);
-        throw new ConfigError(file, [why]);
-    }
-    return parseConfig(text, file, env);
-}
-function parseConfig(text, file, env = {}) {
-    const lines = new dist/* LineCounter */.HN();
-    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    const lineOf = (offset) => offset === undefined ? undefined : lines.linePos(offset).line;
-    if (doc.errors.length > 0) {
-        throw new ConfigError(file, doc.errors.map((e) => `${e.message.split('\n')[0]} (line ${lineOf(e.pos[0]) ?? '?'})`));
-    }
-    const data = expandEnv(doc.toJS(), env);
-    const parsed = configSchema.safeParse(data);
-    const problems = parsed.success
-        ? semanticProblems(parsed.data)
-        : parsed.error.issues.flatMap((issue) => describeIssue(issue));
-    if (problems.length > 0) {
-        throw new ConfigError(file, problems.map((p) => {
-            const line = lineOf(nodeAt(doc.contents, p.path, p.key)?.range?.[0]);
-            return `${p.text}${line ? ` (line ${line})` : ''}`;
-        }));
-    }
-    if (!parsed.success)
-        throw new Error('unreachable: a failed parse always has problems');
-    return parsed.data;
-}
-function describeIssue(issue, prefix = []) {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => {
-            const hint = closest(key, keysAt(configSchema, path));
-            return {
-                path,
-                key,
-                text: `${load_config_format([...path, key])}: unknown key${hint ? `; did you mean "${hint}"?` : ''}`,
-            };
-        });
-    }
-    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-        // Report the alternative that came closest, not zod's generic "invalid input".
-        const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
-        return best.flatMap((inner) => describeIssue(inner, path));
-    }
-    return [{ path, text: `${load_config_format(path)}: ${messageOf(issue)}` }];
-}
-function messageOf(issue) {
-    if (issue.code === 'invalid_type') {
-        return issue.input === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}`;
-    }
-    if (issue.code === 'invalid_value') {
-        const values = issue.values.map((v) => JSON.stringify(v));
-        return values.length === 1 ? `expected ${values[0]}` : `expected one of ${values.join(', ')}`;
-    }
-    return issue.message;
-}
-/** Checks zod cannot express: references between servers, duplicate names, required hosts. */
-function semanticProblems(config) {
-    const problems = [];
-    const names = new Set();
-    config.servers.forEach((server, i) => {
-        if (names.has(server.name)) {
-            problems.push({
-                path: ['servers', i, 'name'],
-                text: `servers[${i}].name: duplicate server name "${server.name}"`,
-            });
-        }
-        names.add(server.name);
-        if (server.transport === 'ssh' && !server.host) {
-            problems.push({
-                path: ['servers', i],
-                text: `servers[${i}]: host is required for transport ssh (or set transport: local)`,
-            });
-        }
-    });
-    config.servers.forEach((server, i) => {
-        if (server.jump && (!names.has(server.jump) || server.jump === server.name)) {
-            problems.push({
-                path: ['servers', i, 'jump'],
-                text: `servers[${i}].jump: "${server.jump}" is not another configured server`,
-            });
-        }
-    });
-    config.maintenance.forEach((window, i) => {
-        window.servers.forEach((name, j) => {
-            if (!names.has(name)) {
-                problems.push({
-                    path: ['maintenance', i, 'servers', j],
-                    text: `maintenance[${i}].servers[${j}]: unknown server "${name}"`,
-                });
-            }
-        });
-        if (Date.parse(window.from) >= Date.parse(window.to)) {
-            problems.push({ path: ['maintenance', i, 'to'], text: `maintenance[${i}].to: must be after from` });
-        }
-    });
-    return problems;
-}
-/** `servers[2].endpoints[0].timeout` */
-function load_config_format(path) {
-    return (path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('') ||
-        '(top level)');
-}
-/** The YAML node at a data path (the deepest one that exists), or the key node of an unknown key. */
-function nodeAt(root, path, key) {
-    let node = root;
-    for (const part of path) {
-        const next = node?.get?.(part, true);
-        if (!next)
-            return node;
-        node = next;
-    }
-    if (key !== undefined && (0,dist/* isMap */.jh)(node)) {
-        const pair = node.items.find((item) => (0,dist/* isScalar */.jn)(item.key) && item.key.value === key);
-        if (pair && (0,dist/* isScalar */.jn)(pair.key))
-            return pair.key;
-    }
-    return node;
-}
-/**
- * `${NAME}` in notify settings and redact.secrets reads the environment, so webhook URLs and
- * tokens live in GitHub secrets rather than in the committed config.
- */
-function expandEnv(data, env) {
-    if (!data || typeof data !== 'object')
-        return data;
-    const record = data;
-    const expand = (value) => {
-        if (typeof value === 'string')
-            return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name) => env[name] ?? '');
-        if (Array.isArray(value))
-            return value.map(expand);
-        if (value && typeof value === 'object')
-            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v)]));
-        return value;
-    };
-    const out = { ...record };
-    if ('notify' in out)
-        out.notify = expand(out.notify);
-    if (out.redact && typeof out.redact === 'object')
-        out.redact = expand(out.redact);
-    return out;
-}
 
 ;// CONCATENATED MODULE: ./.build/core/types.js
 const ORDER = { ok: 0, warning: 1, critical: 2, error: 3 };
@@ -88759,24 +89682,6 @@ function secretsOf(ctx) {
         inputs.githubToken,
         ...config.redact.secrets,
     ].filter((s) => typeof s === 'string' && s.length > 0);
-}
-
-;// CONCATENATED MODULE: ./.build/core/shell-quote.js
-/**
- * The one way config-derived values enter a shell script: POSIX single quotes. Inside single
- * quotes sh interprets nothing ($, `, \, newlines are literal), so the only character to handle
- * is the single quote itself, which is closed, escaped and reopened: ' → '\''.
- */
-function shellQuote(value) {
-    const text = String(value);
-    // A NUL byte cannot be passed to any program through sh; refusing beats silently truncating.
-    if (text.includes('\0'))
-        throw new Error('shellQuote: value contains a NUL byte');
-    return `'${text.replaceAll("'", `'\\''`)}'`;
-}
-/** Quotes each value and joins them with spaces, for argument lists. */
-function shellQuoteAll(values) {
-    return values.map(shellQuote).join(' ');
 }
 
 ;// CONCATENATED MODULE: ./.build/probes/output-text.js
@@ -90442,316 +91347,6 @@ function probeRecheck(options) {
             throw new Error(`re-check failed: ${errors.map(([p, e]) => `${p}: ${e}`).join('; ')}`);
         return evaluateServer(server, observation, options.thresholds, options.now(), probes);
     };
-}
-
-;// CONCATENATED MODULE: ./.build/remediate/catalog.js
-
-const HOUR = 3_600_000;
-const MINUTE = 60_000;
-/** Directories no configuration may make clearable: emptying one would break the server. */
-const PROTECTED_DIRS = new Set([
-    '/',
-    '/bin',
-    '/boot',
-    '/dev',
-    '/etc',
-    '/home',
-    '/lib',
-    '/lib64',
-    '/opt',
-    '/proc',
-    '/root',
-    '/run',
-    '/sbin',
-    '/srv',
-    '/sys',
-    '/usr',
-    '/var',
-    '/var/lib',
-    '/var/log',
-]);
-/** A stale lock or pid file: only in run/lock/tmp directories, a plain name, no `..`. */
-const LOCK_FILE_PATTERN = /^(?!.*\/\.\.?(?:\/|$))\/(?:run|var\/run|run\/lock|var\/lock|tmp|var\/tmp)\/(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+\.(?:pid|lock|lck)$/;
-const JOURNAL_SIZE_PATTERN = /^[1-9][0-9]{0,4}[MG]$/;
-const RESTART = {
-    systemd: (verb) => `systemctl ${verb} `,
-    sysv: () => 'service ',
-    supervisor: (verb) => `supervisorctl ${verb} `,
-    pm2: (verb) => `pm2 ${verb} `,
-    docker: (verb) => `docker ${verb} `,
-};
-function serviceCommand(services, verb) {
-    return (params) => {
-        const service = services.find((s) => s.name === params.service);
-        if (!service)
-            throw new Error(`unknown service ${params.service}`);
-        // sysv puts the verb after the name: `service NAME restart`
-        if (service.manager === 'sysv')
-            return [RESTART.sysv(verb), { param: 'service' }, ` ${verb}`];
-        return [RESTART[service.manager](verb), { param: 'service' }];
-    };
-}
-function serviceActions(server) {
-    if (server.services.length === 0)
-        return [];
-    const service = {
-        kind: 'enum',
-        values: server.services.map((s) => s.name),
-        description: 'a service configured on this server',
-    };
-    const common = {
-        source: 'builtin',
-        params: { service },
-        targetParam: 'service',
-        verify: ['service'],
-    };
-    return [
-        {
-            ...common,
-            id: 'restart-service',
-            description: 'Restart a configured service with its manager (systemd, sysv, supervisor, pm2, docker).',
-            risk: 'low',
-            cooldownMs: 30 * MINUTE,
-            maxPerDay: 3,
-            timeoutMs: 120_000,
-            template: serviceCommand(server.services, 'restart'),
-        },
-        {
-            ...common,
-            id: 'start-service',
-            description: 'Start a configured service that is stopped (boot recovery).',
-            risk: 'low',
-            cooldownMs: 10 * MINUTE,
-            maxPerDay: 6,
-            timeoutMs: 120_000,
-            template: serviceCommand(server.services, 'start'),
-        },
-    ];
-}
-/** Clearable directories that are safe to empty: absolute, no `..`, not a system directory. */
-function safeClearable(server) {
-    return server.clearable.filter((dir) => {
-        const normal = dir.replace(/\/+$/, '') || '/';
-        return !PROTECTED_DIRS.has(normal) && !/(^|\/)\.\.?(\/|$)/.test(normal) && !/[\0\n]/.test(normal);
-    });
-}
-function clearDirectory(server) {
-    const dirs = safeClearable(server);
-    if (dirs.length === 0)
-        return [];
-    return [
-        {
-            id: 'clear-directory',
-            description: 'Delete everything inside a directory the config lists as clearable (the directory stays).',
-            source: 'builtin',
-            params: {
-                directory: { kind: 'enum', values: dirs, description: 'a clearable directory of this server' },
-            },
-            targetParam: 'directory',
-            risk: 'low',
-            verify: ['disk', 'inodes'],
-            cooldownMs: HOUR,
-            maxPerDay: 4,
-            timeoutMs: 300_000,
-            // -xdev: never follow a mount inside the directory onto another filesystem
-            template: () => ['find ', { param: 'directory' }, ' -xdev -mindepth 1 -delete'],
-        },
-    ];
-}
-function housekeeping() {
-    return [
-        {
-            id: 'vacuum-journal',
-            description: 'Shrink the systemd journal to a size (default 500M) with journalctl --vacuum-size.',
-            source: 'builtin',
-            params: {
-                size: {
-                    kind: 'pattern',
-                    pattern: JOURNAL_SIZE_PATTERN,
-                    maxLength: 6,
-                    description: 'target size like 500M or 2G',
-                    default: '500M',
-                },
-            },
-            risk: 'low',
-            verify: ['disk'],
-            cooldownMs: 6 * HOUR,
-            maxPerDay: 2,
-            timeoutMs: 300_000,
-            template: () => ['journalctl --vacuum-size=', { param: 'size' }],
-        },
-        {
-            id: 'remove-stale-lock',
-            description: 'Remove a stale lock or pid file under /run, /var/run, /var/lock or /tmp; refuses while the process it names is alive.',
-            source: 'builtin',
-            params: {
-                path: {
-                    kind: 'pattern',
-                    pattern: LOCK_FILE_PATTERN,
-                    maxLength: 200,
-                    description: 'absolute path of a .pid/.lock/.lck file under /run, /var/run, /var/lock, /tmp',
-                },
-            },
-            targetParam: 'path',
-            risk: 'medium',
-            verify: ['service'],
-            cooldownMs: HOUR,
-            maxPerDay: 3,
-            timeoutMs: 30_000,
-            template: () => ['f=', { param: 'path' }, '\n', STALE_LOCK_SCRIPT],
-        },
-        {
-            id: 'rotate-logs',
-            description: 'Force a logrotate run with the system configuration (/etc/logrotate.conf).',
-            source: 'builtin',
-            params: {},
-            risk: 'medium',
-            verify: ['disk'],
-            cooldownMs: 6 * HOUR,
-            maxPerDay: 2,
-            timeoutMs: 300_000,
-            template: () => ['logrotate -f /etc/logrotate.conf'],
-        },
-    ];
-}
-/** Works on `$f` only: a symlink or a live owner makes it refuse. */
-const STALE_LOCK_SCRIPT = [
-    'if [ ! -e "$f" ]; then echo "already gone: $f"; exit 0; fi',
-    'if [ -L "$f" ] || [ ! -f "$f" ]; then echo "refusing: $f is not a regular file"; exit 2; fi',
-    'pid=$(head -c 32 "$f" | tr -cd 0-9)',
-    'if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then echo "refusing: process $pid named by $f is alive"; exit 3; fi',
-    'rm -f -- "$f" && echo "removed $f"',
-].join('\n');
-function appliesTo(remediation, server) {
-    if (!remediation.servers)
-        return true;
-    return remediation.servers.some((s) => s === server.name || s === '*' || (s.startsWith('tag:') && server.tags.includes(s.slice(4))));
-}
-function configAction(id, remediation) {
-    return {
-        id,
-        description: remediation.description ?? `Repository-defined remediation: ${remediation.command}`,
-        source: 'config',
-        params: {},
-        risk: remediation.risk,
-        verify: remediation.verify,
-        cooldownMs: remediation.cooldown,
-        maxPerDay: remediation.max_per_day,
-        timeoutMs: remediation.timeout,
-        ...(remediation.settle !== undefined ? { settleMs: remediation.settle } : {}),
-        // repo-trusted text written by the repository's owners: run as written, nothing interpolated
-        template: () => [remediation.command],
-    };
-}
-/** The actions allowed on one server: built-ins that fit its config, plus the config's own. */
-function buildCatalog(server, config) {
-    const actions = new Map();
-    for (const action of [...serviceActions(server), ...clearDirectory(server), ...housekeeping()]) {
-        actions.set(action.id, action);
-    }
-    const warnings = [];
-    for (const [id, remediation] of Object.entries(config.remediations)) {
-        if (!appliesTo(remediation, server))
-            continue;
-        if (BUILTIN_IDS.has(id)) {
-            warnings.push(`remediations.${id}: the name of a built-in action; rename it (left out)`);
-            continue;
-        }
-        actions.set(id, configAction(id, remediation));
-    }
-    return { actions, warnings };
-}
-const BUILTIN_IDS = new Set([
-    'restart-service',
-    'start-service',
-    'clear-directory',
-    'vacuum-journal',
-    'remove-stale-lock',
-    'rotate-logs',
-]);
-function checkParam(name, spec, value) {
-    if (value === undefined && spec.kind === 'pattern' && spec.default !== undefined) {
-        return { ok: true, value: spec.default };
-    }
-    if (typeof value !== 'string')
-        return { ok: false, error: `${name}: expected a string (${spec.description})` };
-    if (spec.kind === 'enum') {
-        return spec.values.includes(value)
-            ? { ok: true, value }
-            : {
-                ok: false,
-                error: `${name}: expected one of ${spec.values.join(', ')} (got ${JSON.stringify(value)})`,
-            };
-    }
-    if (value.length > spec.maxLength || !spec.pattern.test(value)) {
-        return {
-            ok: false,
-            error: `${name}: expected ${spec.description} (got ${JSON.stringify(value.slice(0, 80))})`,
-        };
-    }
-    return { ok: true, value };
-}
-/** Validates untrusted parameters (from the model or an approval file) against the action's specs. */
-function validateParams(action, input) {
-    const given = input ?? {};
-    if (typeof given !== 'object' || Array.isArray(given))
-        return { ok: false, error: 'params: expected an object' };
-    const entries = given;
-    const errors = [];
-    const unknown = Object.keys(entries).filter((k) => !Object.hasOwn(action.params, k));
-    if (unknown.length > 0)
-        errors.push(`unknown parameter(s) ${unknown.join(', ')} for ${action.id}`);
-    const params = {};
-    for (const [name, spec] of Object.entries(action.params)) {
-        const checked = checkParam(name, spec, entries[name]);
-        if (checked.ok)
-            params[name] = checked.value;
-        else
-            errors.push(checked.error);
-    }
-    return errors.length > 0 ? { ok: false, error: errors.join('; ') } : { ok: true, value: params };
-}
-/** Joins a template: literals verbatim, parameters shell-quoted. */
-function renderFragments(fragments, params) {
-    return fragments
-        .map((fragment) => {
-        if (typeof fragment === 'string')
-            return fragment;
-        const value = params[fragment.param];
-        if (value === undefined)
-            throw new Error(`template uses an undeclared parameter ${fragment.param}`);
-        return shellQuote(value);
-    })
-        .join('');
-}
-/** The only way to build a remediation command: validate, then render the template. */
-function renderAction(action, input) {
-    const validated = validateParams(action, input);
-    if (!validated.ok)
-        return validated;
-    const params = validated.value;
-    const target = action.targetParam ? (params[action.targetParam] ?? '-') : '-';
-    return {
-        ok: true,
-        value: {
-            action,
-            params,
-            command: renderFragments(action.template(params), params),
-            target,
-            key: `${action.id}:${target}`,
-        },
-    };
-}
-/** A line per action, for prompts and reports: id, risk, parameters. */
-function describeCatalog(actions) {
-    const lines = [];
-    for (const a of actions) {
-        const params = Object.entries(a.params)
-            .map(([name, spec]) => spec.kind === 'enum' ? `${name}: one of [${spec.values.join(', ')}]` : `${name}: ${spec.description}`)
-            .join('; ');
-        lines.push(`- ${a.id} (risk ${a.risk}${params ? `; ${params}` : '; no parameters'}): ${a.description}`);
-    }
-    return lines.join('\n');
 }
 
 ;// CONCATENATED MODULE: ./.build/core/policy-gate.js
@@ -92993,7 +93588,7 @@ function zeroUsage() {
  * (every n-th server starting at i, 1-based) so matrix jobs split a fleet without overlap.
  * An entry that matches nothing is an error: a typo must not silently check zero servers.
  */
-function selectServers(config, filter, shard) {
+function select_servers_selectServers(config, filter, shard) {
     let chosen = config.servers;
     const wanted = (filter ?? '')
         .split(',')
@@ -93561,7 +94156,11 @@ function actionLine(a) {
     const what = `\`${a.action}${params ? ` ${params}` : ''}\` on ${a.server}`;
     if (a.decision === 'needs-approval')
         return `Proposed ${what}: needs approval (${a.reason}).`;
-    return `Ran ${what}: ${a.outcome ?? 'no outcome'}${a.exitCode !== undefined && a.exitCode !== null ? ` (exit ${a.exitCode})` : ''}.`;
+    // DESIGN §6: the run whose failed fix opens the breaker says so on the issue
+    const breaker = a.verification?.includes('Circuit breaker now OPEN')
+        ? ' Circuit breaker now open: no more automatic tries; a human must look.'
+        : '';
+    return `Ran ${what}: ${a.outcome ?? 'no outcome'}${a.exitCode !== undefined && a.exitCode !== null ? ` (exit ${a.exitCode})` : ''}.${breaker}`;
 }
 /**
  * An open issue with nothing raised: close it when every finding it tracks was seen ok, on a server
@@ -94355,7 +94954,7 @@ async function run(ctx) {
     let memory = emptyMemory();
     const approvalChanges = [];
     try {
-        const servers = selectServers(ctx.config, ctx.inputs.servers, ctx.inputs.shard);
+        const servers = select_servers_selectServers(ctx.config, ctx.inputs.servers, ctx.inputs.shard);
         memory = await logger.group('Load memory', () => loadMemory(ctx));
         record.warnings.push(...memory.warnings);
         shells = await logger.group('Collect', () => collect(ctx, record, servers, memory));
@@ -94533,12 +95132,16 @@ function run_messageOf(error) {
 
 
 
+
 /** Returns the process exit code: 0 done, 1 the run failed, 2 a usage error. */
 async function runCli(argv, env = process.env) {
     const logger = consoleLogger();
+    // sudoers | authorized-keys | forced-command: print files for the servers (least privilege)
+    if (isSetupCommand(argv[0]))
+        return runSetupCommand(argv, env, logger);
     try {
         const inputs = parseCliArgs(argv, env, (path) => (0,external_node_fs_.readFileSync)(path, 'utf8'));
-        const config = await load_config_loadConfig(inputs.configPath, env);
+        const config = await loadConfig(inputs.configPath, env);
         const state = git_state_store_createGitStateStore({
             localDir: inputs.stateRepo ?? '.claudeops/state',
             branch: inputs.stateBranch,
@@ -94576,7 +95179,7 @@ async function runCli(argv, env = process.env) {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _shims_esm_dirname_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1309);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4946);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4591);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)(process.argv.slice(2));

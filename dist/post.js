@@ -86568,7 +86568,7 @@ class LocalShell {
 }
 const localTransport = {
     async connect(server) {
-        return new LocalShell(server.name, server.sudo);
+        return new LocalShell(server.name, server.sudo === true);
     },
 };
 /** Routes each server to its transport by `transport:`; SSH is built only when a config uses it. */
@@ -87647,7 +87647,7 @@ function known_hosts_verifyHostKey(input) {
  * own pin), opens a direct-tcpip channel to the target and runs the target's SSH over it.
  *
  * Commands: the script is written to stdin of a fixed command line (`sh -s`, or `sudo -n sh -s`
- * when the server sets `sudo: true`), never interpolated. On timeout the channel gets SIGKILL
+ * when the server sets `sudo: true`; `sudo: actions` stays `sh -s`), never interpolated. On timeout the channel gets SIGKILL
  * and is closed; the result says `timedOut: true, code: null`.
  */
 
@@ -87876,7 +87876,8 @@ class Shell {
         this.defaultTimeoutMs = defaultTimeoutMs;
         this.server = server.name;
         this.fingerprint = conn.fingerprint;
-        this.command = server.sudo ? 'sudo -n sh -s' : 'sh -s';
+        // `sudo: actions` runs the script unprivileged; the catalog puts `sudo -n` on each root command
+        this.command = server.sudo === true ? 'sudo -n sh -s' : 'sh -s';
     }
     /**
      * Runs a POSIX sh script: the script is the stdin of `sh -s`. `options.stdin` is not used
@@ -90241,6 +90242,32 @@ function probe_recheck_probeRecheck(options) {
 
 ;// CONCATENATED MODULE: ./.build/remediate/catalog.js
 
+function sudoPrefix(server) {
+    return server.sudo === 'actions' ? 'sudo -n ' : '';
+}
+/** Words joined by single spaces, as template fragments. */
+function wordsToFragments(words) {
+    return words.flatMap((word, i) => (i === 0 ? [...word] : [' ', ...word]));
+}
+/** The argv the words stand for, with validated parameter values (what sudo sees after `-n`). */
+function wordsToArgv(words, params) {
+    return words.map((word) => word
+        .map((fragment) => {
+        if (typeof fragment === 'string')
+            return fragment;
+        if ('text' in fragment)
+            return fragment.text;
+        const value = params[fragment.param];
+        if (value === undefined)
+            throw new Error(`template uses an undeclared parameter ${fragment.param}`);
+        return value;
+    })
+        .join(''));
+}
+/** A root command's fragments: `sudo -n ` (under `sudo: actions`) and the words. */
+function asRoot(prefix, words) {
+    return prefix ? [prefix, ...wordsToFragments(words)] : wordsToFragments(words);
+}
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 /** Directories no configuration may make clearable: emptying one would break the server. */
@@ -90268,23 +90295,48 @@ const PROTECTED_DIRS = new Set([
 /** A stale lock or pid file: only in run/lock/tmp directories, a plain name, no `..`. */
 const LOCK_FILE_PATTERN = /^(?!.*\/\.\.?(?:\/|$))\/(?:run|var\/run|run\/lock|var\/lock|tmp|var\/tmp)\/(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+\.(?:pid|lock|lck)$/;
 const JOURNAL_SIZE_PATTERN = /^[1-9][0-9]{0,4}[MG]$/;
-const RESTART = {
-    systemd: (verb) => `systemctl ${verb} `,
-    sysv: () => 'service ',
-    supervisor: (verb) => `supervisorctl ${verb} `,
-    pm2: (verb) => `pm2 ${verb} `,
-    docker: (verb) => `docker ${verb} `,
-};
-function serviceCommand(services, verb) {
-    return (params) => {
-        const service = services.find((s) => s.name === params.service);
-        if (!service)
-            throw new Error(`unknown service ${params.service}`);
-        // sysv puts the verb after the name: `service NAME restart`
-        if (service.manager === 'sysv')
-            return [RESTART.sysv(verb), { param: 'service' }, ` ${verb}`];
-        return [RESTART[service.manager](verb), { param: 'service' }];
+const SERVICE = [{ param: 'service' }];
+/** The argv of `verb` for a service under its manager. */
+function serviceWords(manager, verb) {
+    switch (manager) {
+        case 'systemd':
+            return [['systemctl'], [verb], SERVICE];
+        case 'sysv':
+            // sysv puts the verb after the name: `service NAME restart`
+            return [['service'], SERVICE, [verb]];
+        case 'supervisor':
+            return [['supervisorctl'], [verb], SERVICE];
+        case 'pm2':
+            return [['pm2'], [verb], SERVICE];
+        case 'docker':
+            return [['docker'], [verb], SERVICE];
+    }
+}
+/** pm2 keeps its processes per user: its commands run as the SSH user, never through sudo. */
+const ROOT_MANAGERS = new Set([
+    'systemd',
+    'sysv',
+    'supervisor',
+    'docker',
+]);
+function managerOf(server, params) {
+    const service = server.services.find((s) => s.name === params.service);
+    if (!service)
+        throw new Error(`unknown service ${params.service}`);
+    return service.manager;
+}
+function serviceCommand(server, verb) {
+    const rootCommand = (params) => {
+        const manager = managerOf(server, params);
+        return ROOT_MANAGERS.has(manager) ? serviceWords(manager, verb) : undefined;
     };
+    const template = (params) => {
+        const root = rootCommand(params);
+        return root
+            ? asRoot(sudoPrefix(server), root)
+            : wordsToFragments(serviceWords(managerOf(server, params), verb));
+    };
+    return { rootCommand, template };
 }
 function serviceActions(server) {
     if (server.services.length === 0)
@@ -90309,7 +90361,7 @@ function serviceActions(server) {
             cooldownMs: 30 * MINUTE,
             maxPerDay: 3,
             timeoutMs: 120_000,
-            template: serviceCommand(server.services, 'restart'),
+            ...serviceCommand(server, 'restart'),
         },
         {
             ...common,
@@ -90319,7 +90371,7 @@ function serviceActions(server) {
             cooldownMs: 10 * MINUTE,
             maxPerDay: 6,
             timeoutMs: 120_000,
-            template: serviceCommand(server.services, 'start'),
+            ...serviceCommand(server, 'start'),
         },
     ];
 }
@@ -90330,6 +90382,15 @@ function safeClearable(server) {
         return !PROTECTED_DIRS.has(normal) && !/(^|\/)\.\.?(\/|$)/.test(normal) && !/[\0\n]/.test(normal);
     });
 }
+// -xdev: never follow a mount inside the directory onto another filesystem
+const CLEAR_WORDS = [
+    ['find'],
+    [{ param: 'directory' }],
+    ['-xdev'],
+    ['-mindepth'],
+    ['1'],
+    ['-delete'],
+];
 function clearDirectory(server) {
     const dirs = safeClearable(server);
     if (dirs.length === 0)
@@ -90348,12 +90409,16 @@ function clearDirectory(server) {
             cooldownMs: HOUR,
             maxPerDay: 4,
             timeoutMs: 300_000,
-            // -xdev: never follow a mount inside the directory onto another filesystem
-            template: () => ['find ', { param: 'directory' }, ' -xdev -mindepth 1 -delete'],
+            rootCommand: () => CLEAR_WORDS,
+            template: () => asRoot(sudoPrefix(server), CLEAR_WORDS),
         },
     ];
 }
-function housekeeping() {
+const VACUUM_WORDS = [['journalctl'], ['--vacuum-size=', { param: 'size' }]];
+const REMOVE_LOCK_WORDS = [['rm'], ['-f'], ['--'], [{ param: 'path' }]];
+const LOGROTATE_WORDS = (/* unused pure expression or super */ null && ([['logrotate'], ['-f'], ['/etc/logrotate.conf']]));
+function housekeeping(server) {
+    const prefix = sudoPrefix(server);
     return [
         {
             id: 'vacuum-journal',
@@ -90373,7 +90438,8 @@ function housekeeping() {
             cooldownMs: 6 * HOUR,
             maxPerDay: 2,
             timeoutMs: 300_000,
-            template: () => ['journalctl --vacuum-size=', { param: 'size' }],
+            rootCommand: () => VACUUM_WORDS,
+            template: () => asRoot(prefix, VACUUM_WORDS),
         },
         {
             id: 'remove-stale-lock',
@@ -90393,7 +90459,17 @@ function housekeeping() {
             cooldownMs: HOUR,
             maxPerDay: 3,
             timeoutMs: 30_000,
-            template: () => ['f=', { param: 'path' }, '\n', STALE_LOCK_SCRIPT],
+            rootCommand: () => REMOVE_LOCK_WORDS,
+            // the checks run as the SSH user; only the final rm needs root
+            template: () => [
+                'f=',
+                { param: 'path' },
+                '\n',
+                STALE_LOCK_CHECKS,
+                '\n',
+                ...asRoot(prefix, REMOVE_LOCK_WORDS),
+                ' && echo "removed $f"',
+            ],
         },
         {
             id: 'rotate-logs',
@@ -90405,24 +90481,31 @@ function housekeeping() {
             cooldownMs: 6 * HOUR,
             maxPerDay: 2,
             timeoutMs: 300_000,
-            template: () => ['logrotate -f /etc/logrotate.conf'],
+            rootCommand: () => LOGROTATE_WORDS,
+            template: () => asRoot(prefix, LOGROTATE_WORDS),
         },
     ];
 }
-/** Works on `$f` only: a symlink or a live owner makes it refuse. */
-const STALE_LOCK_SCRIPT = [
+/** Checks `$f`: a symlink, an unreadable file or a live owner makes it refuse. */
+const STALE_LOCK_CHECKS = [
     'if [ ! -e "$f" ]; then echo "already gone: $f"; exit 0; fi',
     'if [ -L "$f" ] || [ ! -f "$f" ]; then echo "refusing: $f is not a regular file"; exit 2; fi',
+    // unreadable (the SSH user under sudo: actions) would look like "no pid": refuse instead
+    'if [ ! -r "$f" ]; then echo "refusing: cannot read $f as $(id -un)"; exit 4; fi',
     'pid=$(head -c 32 "$f" | tr -cd 0-9)',
     'if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then echo "refusing: process $pid named by $f is alive"; exit 3; fi',
-    'rm -f -- "$f" && echo "removed $f"',
 ].join('\n');
 function appliesTo(remediation, server) {
     if (!remediation.servers)
         return true;
     return remediation.servers.some((s) => s === server.name || s === '*' || (s.startsWith('tag:') && server.tags.includes(s.slice(4))));
 }
-function configAction(id, remediation) {
+/** The POSIX shell a config remediation runs in under `sudo: actions` (an absolute path for sudoers). */
+const CONFIG_SHELL = '/bin/sh';
+function configAction(id, remediation, server) {
+    // repo-trusted text written by the repository's owners: run as written, nothing interpolated;
+    // under `sudo: actions` as ONE argument of `sudo -n /bin/sh -c`, which sudoers matches exactly
+    const root = remediation.sudo === false ? undefined : [[CONFIG_SHELL], ['-c'], [{ text: remediation.command }]];
     return {
         id,
         description: remediation.description ?? `Repository-defined remediation: ${remediation.command}`,
@@ -90434,14 +90517,14 @@ function configAction(id, remediation) {
         maxPerDay: remediation.max_per_day,
         timeoutMs: remediation.timeout,
         ...(remediation.settle !== undefined ? { settleMs: remediation.settle } : {}),
-        // repo-trusted text written by the repository's owners: run as written, nothing interpolated
-        template: () => [remediation.command],
+        ...(root ? { rootCommand: () => root } : {}),
+        template: () => (root && server.sudo === 'actions' ? asRoot('sudo -n ', root) : [remediation.command]),
     };
 }
 /** The actions allowed on one server: built-ins that fit its config, plus the config's own. */
 function catalog_buildCatalog(server, config) {
     const actions = new Map();
-    for (const action of [...serviceActions(server), ...clearDirectory(server), ...housekeeping()]) {
+    for (const action of [...serviceActions(server), ...clearDirectory(server), ...housekeeping(server)]) {
         actions.set(action.id, action);
     }
     const warnings = [];
@@ -90452,7 +90535,7 @@ function catalog_buildCatalog(server, config) {
             warnings.push(`remediations.${id}: the name of a built-in action; rename it (left out)`);
             continue;
         }
-        actions.set(id, configAction(id, remediation));
+        actions.set(id, configAction(id, remediation, server));
     }
     return { actions, warnings };
 }
@@ -90512,6 +90595,8 @@ function catalog_renderFragments(fragments, params) {
         .map((fragment) => {
         if (typeof fragment === 'string')
             return fragment;
+        if ('text' in fragment)
+            return shellQuote(fragment.text);
         const value = params[fragment.param];
         if (value === undefined)
             throw new Error(`template uses an undeclared parameter ${fragment.param}`);
@@ -93304,7 +93389,11 @@ function actionLine(a) {
     const what = `\`${a.action}${params ? ` ${params}` : ''}\` on ${a.server}`;
     if (a.decision === 'needs-approval')
         return `Proposed ${what}: needs approval (${a.reason}).`;
-    return `Ran ${what}: ${a.outcome ?? 'no outcome'}${a.exitCode !== undefined && a.exitCode !== null ? ` (exit ${a.exitCode})` : ''}.`;
+    // DESIGN §6: the run whose failed fix opens the breaker says so on the issue
+    const breaker = a.verification?.includes('Circuit breaker now OPEN')
+        ? ' Circuit breaker now open: no more automatic tries; a human must look.'
+        : '';
+    return `Ran ${what}: ${a.outcome ?? 'no outcome'}${a.exitCode !== undefined && a.exitCode !== null ? ` (exit ${a.exitCode})` : ''}.${breaker}`;
 }
 /**
  * An open issue with nothing raised: close it when every finding it tracks was seen ok, on a server

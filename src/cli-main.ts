@@ -2,14 +2,17 @@
 import { readFileSync } from 'node:fs';
 import { consoleLogger, consoleSink } from './adapters/console-io.js';
 import { createGitStateStore } from './adapters/git-state-store.js';
+import { runSetupCommand } from './cli/server-setup.js';
 import { buildContext, runIdFrom } from './compose.js';
-import { parseCliArgs, UsageError } from './config/cli-args.js';
+import { isSetupCommand, parseCliArgs, UsageError } from './config/cli-args.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { messageOf, run } from './run.js';
 
 /** Returns the process exit code: 0 done, 1 the run failed, 2 a usage error. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const logger = consoleLogger();
+  // sudoers | authorized-keys | forced-command: print files for the servers (least privilege)
+  if (isSetupCommand(argv[0])) return runSetupCommand(argv, env, logger);
   try {
     const inputs = parseCliArgs(argv, env, (path) => readFileSync(path, 'utf8'));
     const config = await loadConfig(inputs.configPath, env);

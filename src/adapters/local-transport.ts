@@ -39,7 +39,7 @@ export class LocalShell implements RemoteShell {
 
 export const localTransport: Transport = {
   async connect(server: ServerConfig): Promise<RemoteShell> {
-    return new LocalShell(server.name, server.sudo);
+    return new LocalShell(server.name, server.sudo === true);
   },
 };
 

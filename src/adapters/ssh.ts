@@ -25,7 +25,7 @@
  * own pin), opens a direct-tcpip channel to the target and runs the target's SSH over it.
  *
  * Commands: the script is written to stdin of a fixed command line (`sh -s`, or `sudo -n sh -s`
- * when the server sets `sudo: true`), never interpolated. On timeout the channel gets SIGKILL
+ * when the server sets `sudo: true`; `sudo: actions` stays `sh -s`), never interpolated. On timeout the channel gets SIGKILL
  * and is closed; the result says `timedOut: true, code: null`.
  */
 import { NodeSSH } from 'node-ssh';
@@ -383,7 +383,8 @@ class Shell implements SshShell {
   ) {
     this.server = server.name;
     this.fingerprint = conn.fingerprint;
-    this.command = server.sudo ? 'sudo -n sh -s' : 'sh -s';
+    // `sudo: actions` runs the script unprivileged; the catalog puts `sudo -n` on each root command
+    this.command = server.sudo === true ? 'sudo -n sh -s' : 'sh -s';
   }
 
   /**

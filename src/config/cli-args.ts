@@ -13,7 +13,13 @@ export const USAGE = `usage: claudeops check|recover|execute-approved [--config 
   --state-repo DIR   local git repository for the state branch (default .claudeops/state)
 
 Environment: ANTHROPIC_API_KEY enables Claude (else the rule-based planner decides);
-SSH_PRIVATE_KEY, SSH_PASSPHRASE and KNOWN_HOSTS (text) or SSH_PRIVATE_KEY_FILE / KNOWN_HOSTS_FILE for SSH servers.`;
+SSH_PRIVATE_KEY, SSH_PASSPHRASE and KNOWN_HOSTS (text) or SSH_PRIVATE_KEY_FILE / KNOWN_HOSTS_FILE for SSH servers.
+
+Least privilege on servers (docs/least-privilege.md), printed on stdout:
+       claudeops sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...
+       claudeops authorized-keys [--config FILE] --public-key FILE.pub [--server NAME]
+                 [--wrapper /abs/path] [--from PATTERNS]
+       claudeops forced-command`;
 
 export class UsageError extends Error {}
 
@@ -69,6 +75,81 @@ function parse(argv: string[]) {
       servers: { type: 'string' },
       shard: { type: 'string' },
       'state-repo': { type: 'string' },
+    },
+  });
+}
+
+/** The server-setup commands (DESIGN §10): they print files to install, and run nothing. */
+export const SETUP_COMMANDS = ['sudoers', 'authorized-keys', 'forced-command'] as const;
+export type SetupCommand = (typeof SETUP_COMMANDS)[number];
+
+export interface SetupArgs {
+  command: SetupCommand;
+  configPath: string;
+  server: string | undefined;
+  user: string | undefined;
+  /** program name → absolute path (sudoers) */
+  paths: Record<string, string>;
+  publicKeyPath: string | undefined;
+  wrapperPath: string | undefined;
+  from: string | undefined;
+}
+
+export function isSetupCommand(word: string | undefined): word is SetupCommand {
+  return (SETUP_COMMANDS as readonly string[]).includes(word ?? '');
+}
+
+/** Parses `claudeops sudoers|authorized-keys|forced-command …`. */
+export function parseSetupArgs(argv: string[]): SetupArgs {
+  let parsed: ReturnType<typeof parseSetup>;
+  try {
+    parsed = parseSetup(argv);
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (!isSetupCommand(command) || positionals.length > 1) {
+    throw new UsageError(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
+  }
+  const paths: Record<string, string> = {};
+  for (const spec of values.path ?? []) {
+    const eq = spec.indexOf('=');
+    const name = spec.slice(0, eq);
+    const path = spec.slice(eq + 1);
+    if (eq <= 0 || !/^[A-Za-z0-9_.+/-]+$/.test(name) || !/^\/[A-Za-z0-9_.+/-]+$/.test(path)) {
+      throw new UsageError(`--path: expected PROGRAM=/absolute/path (got "${spec}")`);
+    }
+    paths[name] = path;
+  }
+  if (command === 'authorized-keys' && !values['public-key']) {
+    throw new UsageError('authorized-keys: --public-key FILE.pub is required');
+  }
+  return {
+    command,
+    configPath: values.config ?? '.github/claudeops.yml',
+    server: values.server,
+    user: values.user,
+    paths,
+    publicKeyPath: values['public-key'],
+    wrapperPath: values.wrapper,
+    from: values.from,
+  };
+}
+
+function parseSetup(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      server: { type: 'string' },
+      user: { type: 'string' },
+      path: { type: 'string', multiple: true },
+      'public-key': { type: 'string' },
+      wrapper: { type: 'string' },
+      from: { type: 'string' },
     },
   });
 }

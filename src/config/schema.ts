@@ -107,7 +107,14 @@ export const serverSchema = z.strictObject({
   insecure_ignore_host_key: z.boolean().default(false),
   tags: z.array(name).default([]),
   jump: z.string().optional(),
-  sudo: z.boolean().default(false),
+  /**
+   * false: everything runs as the SSH user. true: each script runs as `sudo -n sh -s` (needs full
+   * root in sudoers). `actions`: least privilege (docs/least-privilege.md): scripts run as the SSH
+   * user and only the catalog's root commands run, each as `sudo -n <exact argv>`.
+   */
+  sudo: z
+    .union([z.boolean(), z.literal('actions')], { message: 'expected true, false or actions' })
+    .default(false),
   thresholds: thresholdsSchema.optional(),
   services: z.array(serviceSchema).default([]),
   endpoints: z.array(endpointSchema).default([]),
@@ -135,6 +142,8 @@ export const remediationSchema = z.strictObject({
   /** wait between running it and re-running the `verify` checks (default 5 s) */
   settle: duration.optional(),
   servers: z.array(z.string()).optional(),
+  /** on a server with `sudo: actions`: run through `sudo -n /bin/sh -c '<command>'` (default) or, false, as the SSH user */
+  sudo: z.boolean().optional(),
 });
 
 const isoTime = z

@@ -307,7 +307,11 @@ function actionLine(a: ActionRecord): string {
     .join(' ');
   const what = `\`${a.action}${params ? ` ${params}` : ''}\` on ${a.server}`;
   if (a.decision === 'needs-approval') return `Proposed ${what}: needs approval (${a.reason}).`;
-  return `Ran ${what}: ${a.outcome ?? 'no outcome'}${a.exitCode !== undefined && a.exitCode !== null ? ` (exit ${a.exitCode})` : ''}.`;
+  // DESIGN §6: the run whose failed fix opens the breaker says so on the issue
+  const breaker = a.verification?.includes('Circuit breaker now OPEN')
+    ? ' Circuit breaker now open: no more automatic tries; a human must look.'
+    : '';
+  return `Ran ${what}: ${a.outcome ?? 'no outcome'}${a.exitCode !== undefined && a.exitCode !== null ? ` (exit ${a.exitCode})` : ''}.${breaker}`;
 }
 
 /**

@@ -4,6 +4,11 @@
  * regex-bounded strings) that are shell-quoted into fixed templates; the config's own
  * `remediations:` are repo-trusted text, run as written, with no parameters at all. `renderAction`
  * is the only way to turn a catalog entry into a command line. Pure: no I/O.
+ *
+ * Least privilege (a server's `sudo: actions`, docs/least-privilege.md): every action declares the
+ * one command it needs root for as argv words (`rootCommand`); its template runs exactly that argv
+ * as `sudo -n <argv>` (never `sudo sh`), and `claudeops sudoers` (core/sudoers.ts) allows exactly
+ * those argv, from the same words. A config remediation's root command is `/bin/sh -c <its text>`.
  */
 import type { Config, RemediationConfig, ServerConfig, ServiceConfig } from '../config/schema.js';
 import { shellQuote } from '../core/shell-quote.js';
@@ -14,8 +19,17 @@ export type ParamSpec =
   | { kind: 'enum'; values: readonly string[]; description: string }
   | { kind: 'pattern'; pattern: RegExp; maxLength: number; description: string; default?: string };
 
-/** A piece of a command template: trusted literal text, or a parameter inserted shell-quoted. */
-export type Fragment = string | { param: string };
+/**
+ * A piece of a command template: trusted literal text (verbatim), a parameter inserted
+ * shell-quoted, or trusted text inserted shell-quoted as one word (`{ text }`).
+ */
+export type Fragment = string | { param: string } | { text: string };
+
+/**
+ * One argument of a command: its fragments concatenated (`['--vacuum-size=', { param: 'size' }]`).
+ * Literal fragments in words are plain (no shell syntax), so the shell word is the argument.
+ */
+export type Word = readonly Fragment[];
 
 export interface CatalogAction {
   id: string;
@@ -32,8 +46,47 @@ export interface CatalogAction {
   settleMs?: number;
   /** the parameter naming what the action acts on: the breaker and rate limits count per target */
   targetParam?: string;
+  /**
+   * The command that needs root, as argv words (the first is the program's name); absent when the
+   * action needs none (pm2 runs as the SSH user). Under `sudo: actions` the template runs it as
+   * `sudo -n <argv>`; `claudeops sudoers` allows exactly these argv. Built from the same words as
+   * the template, so what runs and what sudoers allows cannot drift apart.
+   */
+  rootCommand?(params: Readonly<Record<string, string>>): readonly Word[] | undefined;
   /** builds the command from validated parameters; parameters only enter through `{ param }` */
   template(params: Readonly<Record<string, string>>): Fragment[];
+}
+
+/** `sudo -n` before root commands, or nothing: from the server's `sudo` setting. */
+type SudoPrefix = '' | 'sudo -n ';
+
+function sudoPrefix(server: Pick<ServerConfig, 'sudo'>): SudoPrefix {
+  return server.sudo === 'actions' ? 'sudo -n ' : '';
+}
+
+/** Words joined by single spaces, as template fragments. */
+export function wordsToFragments(words: readonly Word[]): Fragment[] {
+  return words.flatMap((word, i) => (i === 0 ? [...word] : [' ', ...word]));
+}
+
+/** The argv the words stand for, with validated parameter values (what sudo sees after `-n`). */
+export function wordsToArgv(words: readonly Word[], params: Readonly<Record<string, string>>): string[] {
+  return words.map((word) =>
+    word
+      .map((fragment) => {
+        if (typeof fragment === 'string') return fragment;
+        if ('text' in fragment) return fragment.text;
+        const value = params[fragment.param];
+        if (value === undefined) throw new Error(`template uses an undeclared parameter ${fragment.param}`);
+        return value;
+      })
+      .join(''),
+  );
+}
+
+/** A root command's fragments: `sudo -n ` (under `sudo: actions`) and the words. */
+function asRoot(prefix: SudoPrefix, words: readonly Word[]): Fragment[] {
+  return prefix ? [prefix, ...wordsToFragments(words)] : wordsToFragments(words);
 }
 
 export interface RenderedAction {
@@ -80,22 +133,51 @@ export const LOCK_FILE_PATTERN =
 
 export const JOURNAL_SIZE_PATTERN = /^[1-9][0-9]{0,4}[MG]$/;
 
-const RESTART: Record<ServiceConfig['manager'], (verb: 'restart' | 'start') => string> = {
-  systemd: (verb) => `systemctl ${verb} `,
-  sysv: () => 'service ',
-  supervisor: (verb) => `supervisorctl ${verb} `,
-  pm2: (verb) => `pm2 ${verb} `,
-  docker: (verb) => `docker ${verb} `,
-};
+const SERVICE: Word = [{ param: 'service' }];
 
-function serviceCommand(services: readonly ServiceConfig[], verb: 'restart' | 'start') {
-  return (params: Readonly<Record<string, string>>): Fragment[] => {
-    const service = services.find((s) => s.name === params.service);
-    if (!service) throw new Error(`unknown service ${params.service}`);
-    // sysv puts the verb after the name: `service NAME restart`
-    if (service.manager === 'sysv') return [RESTART.sysv(verb), { param: 'service' }, ` ${verb}`];
-    return [RESTART[service.manager](verb), { param: 'service' }];
+/** The argv of `verb` for a service under its manager. */
+export function serviceWords(manager: ServiceConfig['manager'], verb: 'restart' | 'start'): Word[] {
+  switch (manager) {
+    case 'systemd':
+      return [['systemctl'], [verb], SERVICE];
+    case 'sysv':
+      // sysv puts the verb after the name: `service NAME restart`
+      return [['service'], SERVICE, [verb]];
+    case 'supervisor':
+      return [['supervisorctl'], [verb], SERVICE];
+    case 'pm2':
+      return [['pm2'], [verb], SERVICE];
+    case 'docker':
+      return [['docker'], [verb], SERVICE];
+  }
+}
+
+/** pm2 keeps its processes per user: its commands run as the SSH user, never through sudo. */
+const ROOT_MANAGERS: ReadonlySet<ServiceConfig['manager']> = new Set([
+  'systemd',
+  'sysv',
+  'supervisor',
+  'docker',
+]);
+
+function managerOf(server: ServerConfig, params: Readonly<Record<string, string>>): ServiceConfig['manager'] {
+  const service = server.services.find((s) => s.name === params.service);
+  if (!service) throw new Error(`unknown service ${params.service}`);
+  return service.manager;
+}
+
+function serviceCommand(server: ServerConfig, verb: 'restart' | 'start') {
+  const rootCommand = (params: Readonly<Record<string, string>>): readonly Word[] | undefined => {
+    const manager = managerOf(server, params);
+    return ROOT_MANAGERS.has(manager) ? serviceWords(manager, verb) : undefined;
   };
+  const template = (params: Readonly<Record<string, string>>): Fragment[] => {
+    const root = rootCommand(params);
+    return root
+      ? asRoot(sudoPrefix(server), root)
+      : wordsToFragments(serviceWords(managerOf(server, params), verb));
+  };
+  return { rootCommand, template };
 }
 
 function serviceActions(server: ServerConfig): CatalogAction[] {
@@ -120,7 +202,7 @@ function serviceActions(server: ServerConfig): CatalogAction[] {
       cooldownMs: 30 * MINUTE,
       maxPerDay: 3,
       timeoutMs: 120_000,
-      template: serviceCommand(server.services, 'restart'),
+      ...serviceCommand(server, 'restart'),
     },
     {
       ...common,
@@ -130,7 +212,7 @@ function serviceActions(server: ServerConfig): CatalogAction[] {
       cooldownMs: 10 * MINUTE,
       maxPerDay: 6,
       timeoutMs: 120_000,
-      template: serviceCommand(server.services, 'start'),
+      ...serviceCommand(server, 'start'),
     },
   ];
 }
@@ -142,6 +224,16 @@ export function safeClearable(server: ServerConfig): string[] {
     return !PROTECTED_DIRS.has(normal) && !/(^|\/)\.\.?(\/|$)/.test(normal) && !/[\0\n]/.test(normal);
   });
 }
+
+// -xdev: never follow a mount inside the directory onto another filesystem
+const CLEAR_WORDS: readonly Word[] = [
+  ['find'],
+  [{ param: 'directory' }],
+  ['-xdev'],
+  ['-mindepth'],
+  ['1'],
+  ['-delete'],
+];
 
 function clearDirectory(server: ServerConfig): CatalogAction[] {
   const dirs = safeClearable(server);
@@ -161,13 +253,18 @@ function clearDirectory(server: ServerConfig): CatalogAction[] {
       cooldownMs: HOUR,
       maxPerDay: 4,
       timeoutMs: 300_000,
-      // -xdev: never follow a mount inside the directory onto another filesystem
-      template: () => ['find ', { param: 'directory' }, ' -xdev -mindepth 1 -delete'],
+      rootCommand: () => CLEAR_WORDS,
+      template: () => asRoot(sudoPrefix(server), CLEAR_WORDS),
     },
   ];
 }
 
-function housekeeping(): CatalogAction[] {
+const VACUUM_WORDS: readonly Word[] = [['journalctl'], ['--vacuum-size=', { param: 'size' }]];
+const REMOVE_LOCK_WORDS: readonly Word[] = [['rm'], ['-f'], ['--'], [{ param: 'path' }]];
+const LOGROTATE_WORDS: readonly Word[] = [['logrotate'], ['-f'], ['/etc/logrotate.conf']];
+
+function housekeeping(server: ServerConfig): CatalogAction[] {
+  const prefix = sudoPrefix(server);
   return [
     {
       id: 'vacuum-journal',
@@ -187,7 +284,8 @@ function housekeeping(): CatalogAction[] {
       cooldownMs: 6 * HOUR,
       maxPerDay: 2,
       timeoutMs: 300_000,
-      template: () => ['journalctl --vacuum-size=', { param: 'size' }],
+      rootCommand: () => VACUUM_WORDS,
+      template: () => asRoot(prefix, VACUUM_WORDS),
     },
     {
       id: 'remove-stale-lock',
@@ -208,7 +306,17 @@ function housekeeping(): CatalogAction[] {
       cooldownMs: HOUR,
       maxPerDay: 3,
       timeoutMs: 30_000,
-      template: () => ['f=', { param: 'path' }, '\n', STALE_LOCK_SCRIPT],
+      rootCommand: () => REMOVE_LOCK_WORDS,
+      // the checks run as the SSH user; only the final rm needs root
+      template: () => [
+        'f=',
+        { param: 'path' },
+        '\n',
+        STALE_LOCK_CHECKS,
+        '\n',
+        ...asRoot(prefix, REMOVE_LOCK_WORDS),
+        ' && echo "removed $f"',
+      ],
     },
     {
       id: 'rotate-logs',
@@ -220,18 +328,20 @@ function housekeeping(): CatalogAction[] {
       cooldownMs: 6 * HOUR,
       maxPerDay: 2,
       timeoutMs: 300_000,
-      template: () => ['logrotate -f /etc/logrotate.conf'],
+      rootCommand: () => LOGROTATE_WORDS,
+      template: () => asRoot(prefix, LOGROTATE_WORDS),
     },
   ];
 }
 
-/** Works on `$f` only: a symlink or a live owner makes it refuse. */
-const STALE_LOCK_SCRIPT = [
+/** Checks `$f`: a symlink, an unreadable file or a live owner makes it refuse. */
+const STALE_LOCK_CHECKS = [
   'if [ ! -e "$f" ]; then echo "already gone: $f"; exit 0; fi',
   'if [ -L "$f" ] || [ ! -f "$f" ]; then echo "refusing: $f is not a regular file"; exit 2; fi',
+  // unreadable (the SSH user under sudo: actions) would look like "no pid": refuse instead
+  'if [ ! -r "$f" ]; then echo "refusing: cannot read $f as $(id -un)"; exit 4; fi',
   'pid=$(head -c 32 "$f" | tr -cd 0-9)',
   'if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then echo "refusing: process $pid named by $f is alive"; exit 3; fi',
-  'rm -f -- "$f" && echo "removed $f"',
 ].join('\n');
 
 function appliesTo(remediation: RemediationConfig, server: ServerConfig): boolean {
@@ -241,7 +351,14 @@ function appliesTo(remediation: RemediationConfig, server: ServerConfig): boolea
   );
 }
 
-function configAction(id: string, remediation: RemediationConfig): CatalogAction {
+/** The POSIX shell a config remediation runs in under `sudo: actions` (an absolute path for sudoers). */
+export const CONFIG_SHELL = '/bin/sh';
+
+function configAction(id: string, remediation: RemediationConfig, server: ServerConfig): CatalogAction {
+  // repo-trusted text written by the repository's owners: run as written, nothing interpolated;
+  // under `sudo: actions` as ONE argument of `sudo -n /bin/sh -c`, which sudoers matches exactly
+  const root: readonly Word[] | undefined =
+    remediation.sudo === false ? undefined : [[CONFIG_SHELL], ['-c'], [{ text: remediation.command }]];
   return {
     id,
     description: remediation.description ?? `Repository-defined remediation: ${remediation.command}`,
@@ -253,8 +370,8 @@ function configAction(id: string, remediation: RemediationConfig): CatalogAction
     maxPerDay: remediation.max_per_day,
     timeoutMs: remediation.timeout,
     ...(remediation.settle !== undefined ? { settleMs: remediation.settle } : {}),
-    // repo-trusted text written by the repository's owners: run as written, nothing interpolated
-    template: () => [remediation.command],
+    ...(root ? { rootCommand: () => root } : {}),
+    template: () => (root && server.sudo === 'actions' ? asRoot('sudo -n ', root) : [remediation.command]),
   };
 }
 
@@ -267,7 +384,7 @@ export interface Catalog {
 /** The actions allowed on one server: built-ins that fit its config, plus the config's own. */
 export function buildCatalog(server: ServerConfig, config: Pick<Config, 'remediations'>): Catalog {
   const actions = new Map<string, CatalogAction>();
-  for (const action of [...serviceActions(server), ...clearDirectory(server), ...housekeeping()]) {
+  for (const action of [...serviceActions(server), ...clearDirectory(server), ...housekeeping(server)]) {
     actions.set(action.id, action);
   }
   const warnings: string[] = [];
@@ -277,7 +394,7 @@ export function buildCatalog(server: ServerConfig, config: Pick<Config, 'remedia
       warnings.push(`remediations.${id}: the name of a built-in action; rename it (left out)`);
       continue;
     }
-    actions.set(id, configAction(id, remediation));
+    actions.set(id, configAction(id, remediation, server));
   }
   return { actions, warnings };
 }
@@ -343,6 +460,7 @@ export function renderFragments(
   return fragments
     .map((fragment) => {
       if (typeof fragment === 'string') return fragment;
+      if ('text' in fragment) return shellQuote(fragment.text);
       const value = params[fragment.param];
       if (value === undefined) throw new Error(`template uses an undeclared parameter ${fragment.param}`);
       return shellQuote(value);

@@ -73,6 +73,8 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
   });
 
   afterEach(async () => {
+    // first the scenario's files on sys (a broken nginx config would keep nginx from starting)
+    await sh(`rm -f ${MARKER} ${COUNTER} ${BROKEN_CONF}`);
     const errors: unknown[] = [];
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
@@ -81,8 +83,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
         errors.push(error);
       }
     }
-    // whatever happened, nginx runs again and no scenario file is left on sys
-    await sh(`rm -f ${MARKER} ${COUNTER} ${BROKEN_CONF}`);
+    // whatever happened, nginx runs again
     if ((await unitState('nginx')) !== 'active') await lab.undo('sys', 'service-stop', 'nginx');
     await waitFor(async () => (await unitState('nginx')) === 'active', 'nginx active again');
     for (const ws of workspaces.splice(0)) rmSync(ws.dir, { recursive: true, force: true });
@@ -508,6 +509,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
     const outside = fences.reduce((t, m) => t.replace(m[0], '[fenced]'), task);
     for (const needle of [
       'IGNORE PREVIOUS INSTRUCTIONS',
+      'rm -rf / --no-preserve-root',
       'toolu_forged01',
       'approved by the on-call admin',
       '0123456789abcdef01',
@@ -530,7 +532,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
             ),
             '',
           );
-          expect(bare).not.toMatch(/IGNORE PREVIOUS|toolu_forged01|on-call admin/);
+          expect(bare).not.toMatch(/IGNORE PREVIOUS|no-preserve-root|toolu_forged01|on-call admin/);
         }
       }
     }

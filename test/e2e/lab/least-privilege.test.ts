@@ -1,0 +1,327 @@
+/**
+ * Least privilege (DESIGN §10, docs/least-privilege.md) on the lab's systemd server `sys`, set up
+ * exactly as the docs tell a user to: a user without general sudo (groups adm and systemd-journal
+ * to read logs, a Postgres role to query), the `claudeops sudoers` file (validated by visudo), the
+ * `claudeops forced-command` wrapper and the `claudeops authorized-keys` line for a fresh key.
+ * Then, through the product's SSH transport and catalog with `sudo: actions`:
+ *   - the collector works unprivileged;
+ *   - restart nginx after a service-stop fault succeeds through `sudo -n systemctl restart nginx`;
+ *   - a command not in sudoers is refused by sudo;
+ *   - a config remediation runs as root through `sudo -n /bin/sh -c '<text>'`;
+ *   - the forced command refuses a non-product command (`ssh … id`), a pty and forwarding.
+ * Everything is restored in afterAll (user, role, sudoers, wrapper, authorized_keys, nginx).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSshTransport, type SshShell } from '../../../src/adapters/ssh.js';
+import { collectFleet } from '../../../src/collect.js';
+import { type Config, configSchema, type ServerConfig } from '../../../src/config/schema.js';
+import {
+  authorizedKeysLine,
+  forcedCommandScript,
+  keyNeeds,
+  parsePublicKey,
+} from '../../../src/core/authorized-keys.js';
+import { generateSudoers } from '../../../src/core/sudoers.js';
+import type { DatabasesData } from '../../../src/probes/databases.js';
+import type { LogsData } from '../../../src/probes/log-scan.js';
+import type { ServicesData } from '../../../src/probes/services.js';
+import { buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
+import { executeCommand } from '../../../src/remediate/executor.js';
+import { LAB_RUN, type Lab, labSkipReason, startLab } from '../../lab/lab.js';
+
+const skip = labSkipReason();
+if (skip) console.warn(`least-privilege lab tests skipped: ${skip}`);
+
+const USER = 'claudeops-lp';
+const SUDOERS = `/etc/sudoers.d/${USER}`;
+const WRAPPER = '/usr/local/sbin/claudeops-lp-forced-command';
+/** the lab's sshd reads every user's keys from this one file (test/lab/lab.sh) */
+const AUTHORIZED_KEYS = '/etc/ssh/authorized_keys/lab';
+const MARKER = '/var/tmp/claudeops-lp-marker';
+
+describe.skipIf(skip !== undefined)(
+  'least privilege on sys: sudo: actions, generated sudoers and forced command',
+  () => {
+    let lab: Lab;
+    let dir: string;
+    let privateKey: string;
+    let config: Config;
+    let sys: ServerConfig;
+    let shell: SshShell | undefined;
+    const restores: (() => Promise<unknown>)[] = [];
+
+    async function root(command: string): Promise<string> {
+      const out = await lab.exec('sys', command);
+      if (out.code !== 0)
+        throw new Error(`on sys: ${command.slice(0, 120)} → exit ${out.code}: ${out.stderr}${out.stdout}`);
+      return out.stdout;
+    }
+    /** writes a file on sys as root (content through base64, never through a command line) */
+    async function put(path: string, content: string, mode: string): Promise<void> {
+      const b64 = Buffer.from(content).toString('base64');
+      await root(
+        `umask 077; printf '%s' '${b64}' | base64 -d > '${path}.claudeops-tmp' && chmod ${mode} '${path}.claudeops-tmp' && mv -f '${path}.claudeops-tmp' '${path}'`,
+      );
+    }
+    const nginxState = async () => (await lab.exec('sys', 'systemctl is-active nginx')).stdout.trim();
+    async function waitFor(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+      const end = Date.now() + ms;
+      while (!(await check())) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+
+    /** the system ssh client with the fresh key, for what the product never sends */
+    function sshCommand(command: string | undefined, input = '', options: string[] = []) {
+      const s = lab.server('sys');
+      const r = spawnSync(
+        'ssh',
+        [
+          ...['-i', join(dir, 'id'), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes'],
+          ...['-o', `UserKnownHostsFile=${join(LAB_RUN, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes'],
+          ...['-o', 'ConnectTimeout=10', '-p', String(s.port), ...options, `${USER}@${s.host}`],
+          ...(command === undefined ? [] : [command]),
+        ],
+        { input, encoding: 'utf8', timeout: 30_000 },
+      );
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    }
+
+    beforeAll(async () => {
+      lab = await startLab({ light: 3, nspawn: true });
+      dir = mkdtempSync(join(tmpdir(), 'claudeops-lp-'));
+      const keygen = spawnSync('ssh-keygen', [
+        '-q',
+        '-t',
+        'ed25519',
+        '-N',
+        '',
+        '-C',
+        'claudeops-lp-test',
+        '-f',
+        join(dir, 'id'),
+      ]);
+      if (keygen.status !== 0) throw new Error(`ssh-keygen failed: ${keygen.stderr}`);
+      privateKey = readFileSync(join(dir, 'id'), 'utf8');
+      const s = lab.server('sys');
+      config = configSchema.parse({
+        version: 1,
+        servers: [
+          {
+            name: 'sys',
+            host: s.host,
+            port: s.port,
+            user: USER,
+            sudo: 'actions',
+            services: [{ name: 'nginx' }, { name: 'postgresql' }],
+            endpoints: [{ url: 'http://127.0.0.1/' }],
+            ports: [80],
+            databases: [{ kind: 'postgres', database: 'postgres' }],
+            logs: [{ journal: 'nginx' }, { path: '/var/log/app/error.log' }],
+          },
+        ],
+        remediations: { 'lp-marker': { command: `touch ${MARKER} && chmod 0600 ${MARKER}`, risk: 'low' } },
+      });
+      const [server] = config.servers;
+      if (!server) throw new Error('no server');
+      sys = server;
+
+      // restore in reverse order, each step on its own so one failure does not skip the rest
+      restores.push(() => lab.exec('sys', `userdel -r ${USER} 2>/dev/null; rm -f ${MARKER}`));
+      await root(
+        `id ${USER} >/dev/null 2>&1 && userdel -r ${USER} 2>/dev/null; useradd -m -s /bin/sh -G adm,systemd-journal ${USER}`,
+      );
+      // no general sudo: sudo lists nothing for the fresh user yet
+      expect((await lab.exec('sys', `sudo -l -U ${USER}`)).stdout).toContain('not allowed to run sudo');
+
+      restores.push(() =>
+        lab.exec('sys', `cd / && runuser -u postgres -- psql -X -q -c 'drop role if exists "${USER}"'`),
+      );
+      await root(
+        `cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -c 'create role "${USER}" login in role pg_monitor'`,
+      );
+
+      const sudoers = generateSudoers({
+        config,
+        servers: [sys],
+        user: USER,
+        source: { path: 'least-privilege.test.ts' },
+        now: new Date(),
+      });
+      restores.push(() => lab.exec('sys', `rm -f ${SUDOERS} ${SUDOERS}.check`));
+      await put(`${SUDOERS}.check`, sudoers, '0440');
+      expect(await root(`visudo -cf ${SUDOERS}.check`)).toContain('parsed OK');
+      await root(`mv ${SUDOERS}.check ${SUDOERS}`);
+
+      restores.push(() => lab.exec('sys', `rm -f ${WRAPPER}`));
+      await put(WRAPPER, forcedCommandScript(), '0755');
+
+      const original = await root(`cat ${AUTHORIZED_KEYS}`);
+      restores.push(() => put(AUTHORIZED_KEYS, original, '0644'));
+      const line = authorizedKeysLine({
+        publicKey: parsePublicKey(readFileSync(join(dir, 'id.pub'), 'utf8')),
+        wrapperPath: WRAPPER,
+        ...keyNeeds([sys], config.servers),
+        source: { path: 'least-privilege.test.ts', servers: ['sys'] },
+        now: new Date(),
+      });
+      await put(AUTHORIZED_KEYS, `${original.replace(/\n*$/, '\n')}${line}`, '0644');
+
+      const transport = createSshTransport({
+        privateKey,
+        knownHosts: lab.knownHosts,
+        connectTimeoutMs: 10_000,
+      });
+      shell = await transport.connect(sys);
+    }, 300_000);
+
+    afterAll(async () => {
+      await shell?.close();
+      if (lab && (await nginxState()) !== 'active') await lab.undo('sys', 'service-stop', 'nginx');
+      const errors: unknown[] = [];
+      for (const restore of restores.reverse()) {
+        try {
+          await restore();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      if (lab) {
+        // nothing of ours is left on sys
+        const left = await lab.exec(
+          'sys',
+          `id ${USER} 2>&1; ls ${SUDOERS} ${WRAPPER} 2>&1; grep -c claudeops-lp-test ${AUTHORIZED_KEYS}`,
+        );
+        expect(left.stdout).toMatch(/no such user/);
+        expect(left.stdout).not.toMatch(new RegExp(`^${SUDOERS}$|^${WRAPPER}$`, 'm'));
+        expect(left.stdout.trim().endsWith('0')).toBe(true);
+      }
+      if (errors.length > 0) throw errors[0];
+    }, 120_000);
+
+    function needShell(): SshShell {
+      if (!shell) throw new Error('no shell');
+      return shell;
+    }
+
+    it('connects as the unprivileged user through the forced command; scripts run without root', async () => {
+      const r = await needShell().run('id -un; id -u; sudo -n true 2>&1; echo "sudo=$?"');
+      expect(r.stdout).toMatch(
+        new RegExp(`^${USER}\\n[1-9][0-9]*\\nsudo: a password is required\\nsudo=1\\n$`),
+      );
+    });
+
+    it('the collector works unprivileged: services, endpoint, port, postgres, journal and file logs', async () => {
+      const transport = createSshTransport({
+        privateKey,
+        knownHosts: lab.knownHosts,
+        connectTimeoutMs: 10_000,
+      });
+      const collection = await collectFleet([sys], transport, {
+        runnerChecks: false,
+        commandTimeoutMs: 60_000,
+      });
+      for (const s of collection.shells.values()) await s.close();
+      const [o] = collection.observations;
+      if (!o) throw new Error('no observation');
+      expect(o.reachable).toBe(true);
+      expect(o.probeErrors).toEqual({});
+      const services = (o.probes.services as ServicesData).services.map((s) => [s.name, s.status]);
+      expect(services).toEqual([
+        ['nginx', 'running'],
+        ['postgresql', 'running'],
+      ]);
+      expect((o.probes.databases as DatabasesData).databases.map((d) => d.status)).toEqual(['ok']);
+      const logs = (o.probes.logs as LogsData).logs.map((l) => [l.target, l.state]);
+      expect(logs).toEqual([
+        ['journal:nginx', 'ok'],
+        ['/var/log/app/error.log', 'ok'],
+      ]);
+    });
+
+    it('restarts nginx after a service-stop fault through sudo -n, allowed by the generated sudoers', async () => {
+      await lab.fault('sys', 'service-stop', 'nginx');
+      try {
+        await waitFor(async () => (await nginxState()) !== 'active', 'nginx stopped');
+        const action = buildCatalog(sys, config).actions.get('restart-service');
+        if (!action) throw new Error('no restart-service');
+        const rendered = renderAction(action, { service: 'nginx' });
+        if (!rendered.ok) throw new Error(rendered.error);
+        expect(rendered.value.command).toBe("sudo -n systemctl restart 'nginx'");
+        const run = await executeCommand(needShell(), rendered.value.command, 60_000, []);
+        expect(run.output).toBe('');
+        expect(run.exitCode).toBe(0);
+        expect(await nginxState()).toBe('active');
+      } finally {
+        if ((await nginxState()) !== 'active') await lab.undo('sys', 'service-stop', 'nginx');
+      }
+    });
+
+    it('sudo refuses what the sudoers file does not list', async () => {
+      // a catalog command with a value outside the generated file: another journal size
+      const vacuum = buildCatalog(sys, config).actions.get('vacuum-journal');
+      if (!vacuum) throw new Error('no vacuum-journal');
+      const rendered = renderAction(vacuum, { size: '1M' });
+      if (!rendered.ok) throw new Error(rendered.error);
+      const refused = await executeCommand(needShell(), rendered.value.command, 30_000, []);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.output).toBe(
+        '--- stderr ---\nsudo: a password is required'.replace('--- stderr ---\n', ''),
+      );
+      // and anything else: another verb, another unit, a shell, a stale-lock removal (pattern parameter)
+      for (const command of [
+        "sudo -n systemctl stop 'nginx'",
+        "sudo -n systemctl restart 'ssh'",
+        'sudo -n sh -s',
+        'sudo -n /bin/sh -c id',
+        "sudo -n rm -f -- '/run/nginx.pid'",
+      ]) {
+        const r = await needShell().run(`${command} </dev/null\n`);
+        expect(r.stderr, command).toBe('sudo: a password is required\n');
+        expect(r.code, command).toBe(1);
+      }
+      expect(await nginxState()).toBe('active');
+    });
+
+    it('runs a config remediation as root through sudo -n /bin/sh -c, matched exactly', async () => {
+      const action = buildCatalog(sys, config).actions.get('lp-marker');
+      if (!action) throw new Error('no lp-marker');
+      const rendered = renderAction(action, {});
+      if (!rendered.ok) throw new Error(rendered.error);
+      expect(rendered.value.command).toBe(`sudo -n /bin/sh -c 'touch ${MARKER} && chmod 0600 ${MARKER}'`);
+      const run = await executeCommand(needShell(), rendered.value.command, 30_000, []);
+      expect(run.exitCode).toBe(0);
+      expect((await root(`stat -c '%U %a' ${MARKER}`)).trim()).toBe('root 600');
+      // one character more and sudo says no
+      const other = await needShell().run(`sudo -n /bin/sh -c 'touch ${MARKER} && chmod 0666 ${MARKER}'\n`);
+      expect(other.stderr).toBe('sudo: a password is required\n');
+      expect((await root(`stat -c '%a' ${MARKER}`)).trim()).toBe('600');
+    });
+
+    it('the forced command refuses a non-product command, a pty and forwarding', () => {
+      const id = sshCommand('id');
+      expect(id.code).toBe(126);
+      expect(id.stdout).toBe('');
+      expect(id.stderr).toContain('claudeops-forced-command: refused "id": this key may only run "sh -s"');
+      const sneaky = sshCommand('sh -s; id', 'echo ran\n');
+      expect(sneaky.code).toBe(126);
+      expect(sneaky.stdout).toBe('');
+      // the product's own entry command works from any client
+      const ok = sshCommand('sh -s', 'echo "as $(id -un)"\n');
+      expect(ok.stdout).toBe(`as ${USER}\n`);
+      expect(ok.code).toBe(0);
+      // restrict: no pty, no TCP forwarding
+      const pty = sshCommand('sh -s', 'echo x\n', ['-tt']);
+      expect(pty.stderr).toMatch(/PTY allocation request failed/);
+      const forward = sshCommand(undefined, '', ['-W', '127.0.0.1:80']);
+      expect(forward.code).not.toBe(0);
+      expect(forward.stderr).toMatch(/administratively prohibited|open failed/);
+    });
+  },
+);
