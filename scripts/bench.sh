@@ -32,3 +32,5 @@ cleanup() {
 }
 trap cleanup EXIT
 node "$ROOT/scripts/bench.mjs"
+printf '\nMemory load time vs history length (state branch):\n'
+node "$ROOT/scripts/bench-memory.mjs" 10000 3

@@ -53,6 +53,8 @@ describe.skipIf(skip !== undefined)(
     let sys: ServerConfig;
     let shell: SshShell | undefined;
     const restores: (() => Promise<unknown>)[] = [];
+    /** sha256 of the lab's authorized_keys before this file touched it */
+    let keysSum = '';
 
     async function root(command: string): Promise<string> {
       const out = await lab.exec('sys', command);
@@ -132,7 +134,14 @@ describe.skipIf(skip !== undefined)(
       sys = server;
 
       // restore in reverse order, each step on its own so one failure does not skip the rest
-      restores.push(() => lab.exec('sys', `userdel -r ${USER} 2>/dev/null; rm -f ${MARKER}`));
+      // logind keeps a `systemd --user` for the user a moment after its last SSH session: end the
+      // user's sessions (this test's user only), then remove it once nothing runs as it
+      restores.push(() =>
+        root(
+          `rm -f ${MARKER}; id ${USER} >/dev/null 2>&1 || exit 0; loginctl terminate-user ${USER} 2>/dev/null; ` +
+            `i=0; until userdel -r ${USER} 2>/dev/null; do i=$((i+1)); [ $i -ge 100 ] && { ps -o pid,cmd -u ${USER}; exit 1; }; sleep 0.2; done`,
+        ),
+      );
       await root(
         `id ${USER} >/dev/null 2>&1 && userdel -r ${USER} 2>/dev/null; useradd -m -s /bin/sh -G adm,systemd-journal ${USER}`,
       );
@@ -161,8 +170,11 @@ describe.skipIf(skip !== undefined)(
       restores.push(() => lab.exec('sys', `rm -f ${WRAPPER}`));
       await put(WRAPPER, forcedCommandScript(), '0755');
 
-      const original = await root(`cat ${AUTHORIZED_KEYS}`);
-      restores.push(() => put(AUTHORIZED_KEYS, original, '0644'));
+      // a byte-exact backup on sys (never through a pipe that could drop a final newline)
+      const backup = `${AUTHORIZED_KEYS}.claudeops-lp-backup`;
+      keysSum = await root(`sha256sum < ${AUTHORIZED_KEYS}`);
+      await root(`cp -p ${AUTHORIZED_KEYS} ${backup}`);
+      restores.push(() => root(`if [ -f ${backup} ]; then mv -f ${backup} ${AUTHORIZED_KEYS}; fi`));
       const line = authorizedKeysLine({
         publicKey: parsePublicKey(readFileSync(join(dir, 'id.pub'), 'utf8')),
         wrapperPath: WRAPPER,
@@ -170,7 +182,11 @@ describe.skipIf(skip !== undefined)(
         source: { path: 'least-privilege.test.ts', servers: ['sys'] },
         now: new Date(),
       });
-      await put(AUTHORIZED_KEYS, `${original.replace(/\n*$/, '\n')}${line}`, '0644');
+      const b64 = Buffer.from(line).toString('base64');
+      await root(
+        `f=${AUTHORIZED_KEYS}.claudeops-tmp; cp -p ${backup} "$f" && { [ -z "$(tail -c1 "$f")" ] || echo >> "$f"; } && ` +
+          `printf '%s' '${b64}' | base64 -d >> "$f" && mv -f "$f" ${AUTHORIZED_KEYS}`,
+      );
 
       const transport = createSshTransport({
         privateKey,
@@ -201,6 +217,7 @@ describe.skipIf(skip !== undefined)(
         expect(left.stdout).toMatch(/no such user/);
         expect(left.stdout).not.toMatch(new RegExp(`^${SUDOERS}$|^${WRAPPER}$`, 'm'));
         expect(left.stdout.trim().endsWith('0')).toBe(true);
+        if (keysSum) expect(await root(`sha256sum < ${AUTHORIZED_KEYS}`)).toBe(keysSum);
       }
       if (errors.length > 0) throw errors[0];
     }, 120_000);
