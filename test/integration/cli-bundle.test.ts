@@ -1,0 +1,72 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { git, ROOT } from '../support/runner.js';
+
+// The README's quick start runs the committed bundle with the machine's own Node (20 here), not
+// the Node 24 the npm scripts use: test it that way.
+const SYSTEM_NODE = existsSync('/usr/bin/node') ? '/usr/bin/node' : 'node';
+const CLI = join(ROOT, 'dist/cli.js');
+
+async function cli(args: string[], cwd: string) {
+  const result = await execa(SYSTEM_NODE, [CLI, ...args], {
+    cwd,
+    reject: false,
+    env: { ANTHROPIC_API_KEY: '' },
+  });
+  return { code: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+describe('the bundled CLI (dist/cli.js), the quick start', () => {
+  it('checks this machine with the example config, twice, recording to a local state repository', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    const config = join(ROOT, 'examples/localhost.yml');
+    const first = await cli(['check', '--config', config], dir);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^status=(ok|warning|critical)$/m);
+    expect(first.stdout).toMatch(/^report=health\/\d{4}-\d{2}-\d{2}\/\d{6}-local-[0-9a-f]{8}\.md$/m);
+    expect(first.stderr).toContain('this is the first run');
+    const second = await cli(['check', '--config', config], dir);
+    expect(second.code, second.stderr).toBe(0);
+    const state = join(dir, '.claudeops/state');
+    const log = await git(state, 'log', '--format=%an %s', 'claudeops-state');
+    expect(log.split('\n')).toHaveLength(2);
+    expect(log).toMatch(/^claudeops\[bot\] claudeops check: local-/);
+    const files = await git(state, 'ls-tree', '-r', '--name-only', 'claudeops-state');
+    expect(files.split('\n').filter((f) => f.startsWith('health/'))).toHaveLength(2);
+    expect(files).toContain('state/localhost.json');
+  });
+
+  it('writes where --state-repo says', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    const run = await cli(
+      ['check', '--config', join(ROOT, 'examples/localhost.yml'), '--state-repo', 'records', '--dry-run'],
+      dir,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(await git(join(dir, 'records'), 'rev-list', '--count', 'claudeops-state')).toBe('1');
+  });
+
+  it('answers a usage mistake with the usage and exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    const run = await cli(['chekc'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown command "chekc"');
+    expect(run.stderr).toContain('usage: claudeops check|recover|execute-approved');
+  });
+
+  it('refuses a bad config with every problem and its line, exit 1, nothing recorded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    writeFileSync(
+      join(dir, 'bad.yml'),
+      'version: 1\nmode: yolo\nservers:\n  - name: a\n    transport: local\n    hearbeats: []\n',
+    );
+    const run = await cli(['check', '--config', 'bad.yml'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('mode: expected one of "report", "safe", "full" (line 2)');
+    expect(run.stderr).toContain('servers[0].hearbeats: unknown key; did you mean "heartbeats"? (line 6)');
+    expect(existsSync(join(dir, '.claudeops'))).toBe(false);
+  });
+});
