@@ -1,5 +1,13 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_MODEL, DEFAULT_STATE_BRANCH, parseShard, type RunInputs, TASKS } from './run-inputs.js';
+import {
+  choiceProblem,
+  DEFAULT_MODEL,
+  DEFAULT_STATE_BRANCH,
+  MODES,
+  parseShard,
+  type RunInputs,
+  TASKS,
+} from './run-inputs.js';
 import type { Mode } from './schema.js';
 
 export const USAGE = `usage: claudeops check|recover|execute-approved [--config FILE] [--mode report|safe|full]
@@ -40,9 +48,8 @@ export function parseCliArgs(
   if (!task || !(TASKS as readonly string[]).includes(task) || positionals.length > 1) {
     throw new UsageError(task ? `unknown command "${positionals.join(' ')}"\n\n${USAGE}` : USAGE);
   }
-  if (values.mode && !['report', 'safe', 'full'].includes(values.mode)) {
-    throw new UsageError(`--mode: expected report, safe or full (got "${values.mode}")`);
-  }
+  const modeProblem = values.mode ? choiceProblem('--mode', values.mode, MODES) : undefined;
+  if (modeProblem) throw new UsageError(modeProblem);
   const shard = values.shard ? parseShard(values.shard) : undefined;
   if (typeof shard === 'string') throw new UsageError(`--${shard}`);
   const fromFile = (path: string | undefined) => (path ? readFile(path) : undefined);

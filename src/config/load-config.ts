@@ -100,45 +100,64 @@ function messageOf(issue: z.core.$ZodIssue): string {
 
 /** Checks zod cannot express: references between servers, duplicate names, required hosts. */
 function semanticProblems(config: Config): Problem[] {
-  const problems: Problem[] = [];
-  const names = new Set<string>();
-  config.servers.forEach((server, i) => {
-    if (names.has(server.name)) {
+  const names = new Set(config.servers.map((s) => s.name));
+  return [...serverProblems(config), ...jumpProblems(config, names), ...maintenanceProblems(config, names)];
+}
+
+function serverProblems(config: Config): Problem[] {
+  const seen = new Set<string>();
+  return config.servers.flatMap((server, i): Problem[] => {
+    const problems: Problem[] = [];
+    if (seen.has(server.name)) {
       problems.push({
         path: ['servers', i, 'name'],
         text: `servers[${i}].name: duplicate server name "${server.name}"`,
       });
     }
-    names.add(server.name);
+    seen.add(server.name);
     if (server.transport === 'ssh' && !server.host) {
       problems.push({
         path: ['servers', i],
         text: `servers[${i}]: host is required for transport ssh (or set transport: local)`,
       });
     }
+    return problems;
   });
-  config.servers.forEach((server, i) => {
-    if (server.jump && (!names.has(server.jump) || server.jump === server.name)) {
-      problems.push({
-        path: ['servers', i, 'jump'],
-        text: `servers[${i}].jump: "${server.jump}" is not another configured server`,
-      });
-    }
-  });
-  config.maintenance.forEach((window, i) => {
-    window.servers.forEach((name, j) => {
-      if (!names.has(name)) {
-        problems.push({
-          path: ['maintenance', i, 'servers', j],
-          text: `maintenance[${i}].servers[${j}]: unknown server "${name}"`,
-        });
-      }
-    });
-    if (Date.parse(window.from) >= Date.parse(window.to)) {
-      problems.push({ path: ['maintenance', i, 'to'], text: `maintenance[${i}].to: must be after from` });
-    }
-  });
-  return problems;
+}
+
+function jumpProblems(config: Config, names: Set<string>): Problem[] {
+  return config.servers.flatMap((server, i): Problem[] =>
+    server.jump && (!names.has(server.jump) || server.jump === server.name)
+      ? [
+          {
+            path: ['servers', i, 'jump'],
+            text: `servers[${i}].jump: "${server.jump}" is not another configured server`,
+          },
+        ]
+      : [],
+  );
+}
+
+/** A window names servers, `tag:NAME` (a tag some server has) or `*` (every server). */
+function maintenanceProblems(config: Config, names: Set<string>): Problem[] {
+  const tags = new Set(config.servers.flatMap((s) => s.tags));
+  const known = (entry: string) =>
+    entry === '*' || names.has(entry) || (entry.startsWith('tag:') && tags.has(entry.slice(4)));
+  return config.maintenance.flatMap((window, i): Problem[] => [
+    ...window.servers.flatMap((entry, j): Problem[] =>
+      known(entry)
+        ? []
+        : [
+            {
+              path: ['maintenance', i, 'servers', j],
+              text: `maintenance[${i}].servers[${j}]: unknown server or tag "${entry}"`,
+            },
+          ],
+    ),
+    ...(Date.parse(window.from) >= Date.parse(window.to)
+      ? [{ path: ['maintenance', i, 'to'], text: `maintenance[${i}].to: must be after from` }]
+      : []),
+  ]);
 }
 
 /** `servers[2].endpoints[0].timeout` */

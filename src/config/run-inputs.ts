@@ -26,6 +26,14 @@ export const DEFAULT_MODEL = 'claude-sonnet-4-6';
 export const DEFAULT_STATE_BRANCH = 'claudeops-state';
 export const DEFAULT_CONFIG_PATH = '.github/claudeops.yml';
 export const TASKS = ['check', 'recover', 'execute-approved'] as const;
+export const MODES = ['report', 'safe', 'full'] as const;
+
+/** A problem sentence when `value` is not one of `allowed`, else undefined. */
+export function choiceProblem(label: string, value: string, allowed: readonly string[]): string | undefined {
+  return allowed.includes(value)
+    ? undefined
+    : `${label}: expected one of ${allowed.join(', ')} (got "${value}")`;
+}
 
 /** Parses `i/n` (1-based i): this job takes every n-th server starting at i. */
 export function parseShard(text: string): { index: number; count: number } | string {

@@ -110,7 +110,7 @@ maintenance:
       'servers[1].name: duplicate server name "web1" (line 6)',
       'servers[2]: host is required for transport ssh (or set transport: local) (line 8)',
       'servers[0].jump: "bastion" is not another configured server (line 5)',
-      'maintenance[0].servers[0]: unknown server "web9" (line 10)',
+      'maintenance[0].servers[0]: unknown server or tag "web9" (line 10)',
       'maintenance[0].to: must be after from (line 12)',
     ]);
   });
@@ -128,6 +128,15 @@ maintenance:
     expect(config.notify?.slack?.webhook).toBe('https://hooks.example/abc');
     expect(config.remediations.x?.command).toBe(`echo $${'{'}HOME}`);
   });
+});
+
+it('accepts maintenance windows naming a tag or every server', () => {
+  const yaml = `${BASE}    tags: [web]
+maintenance:
+  - { servers: ["tag:web", "*"], from: "2026-12-01T02:00Z", to: "2026-12-01T04:00Z" }
+  - { servers: ["tag:db"], from: "2026-12-01T02:00Z", to: "2026-12-01T04:00Z" }
+`;
+  expect(problemsOf(yaml)).toEqual(['maintenance[1].servers[0]: unknown server or tag "tag:db" (line 8)']);
 });
 
 describe('the shipped examples', () => {
