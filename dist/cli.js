@@ -35979,7 +35979,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 4591:
+/***/ 5554:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45945,11 +45945,18 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./.build/core/error-message.js
+/** The message of anything thrown: an Error's own message, anything else as a string. */
+function error_message_errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
 ;// CONCATENATED MODULE: ./.build/core/server-state.js
 /**
  * state/<server>.json: parsing (a hand-edited or corrupt file costs that server its memory, never
  * the run), serializing, and the 3-way merge BY MEANING that lets two concurrent runs both count.
  */
+
 
 
 /** Bounds keep a state file small however long the server lives. */
@@ -45994,7 +46001,7 @@ function parseServerState(text, server) {
         json = JSON.parse(text);
     }
     catch (error) {
-        return { ok: false, error: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
+        return { ok: false, error: `not valid JSON (${error_message_errorMessage(error)})` };
     }
     const parsed = stateSchema.safeParse(json);
     if (!parsed.success)
@@ -55886,6 +55893,13 @@ const DEFAULT_MODEL = 'claude-sonnet-4-6';
 const DEFAULT_STATE_BRANCH = 'claudeops-state';
 const DEFAULT_CONFIG_PATH = '.github/claudeops.yml';
 const TASKS = ['check', 'recover', 'execute-approved'];
+const MODES = ['report', 'safe', 'full'];
+/** A problem sentence when `value` is not one of `allowed`, else undefined. */
+function choiceProblem(label, value, allowed) {
+    return allowed.includes(value)
+        ? undefined
+        : `${label}: expected one of ${allowed.join(', ')} (got "${value}")`;
+}
 /** Parses `i/n` (1-based i): this job takes every n-th server starting at i. */
 function parseShard(text) {
     const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
@@ -55934,9 +55948,9 @@ function parseCliArgs(argv, env, readFile) {
     if (!task || !TASKS.includes(task) || positionals.length > 1) {
         throw new UsageError(task ? `unknown command "${positionals.join(' ')}"\n\n${USAGE}` : USAGE);
     }
-    if (values.mode && !['report', 'safe', 'full'].includes(values.mode)) {
-        throw new UsageError(`--mode: expected report, safe or full (got "${values.mode}")`);
-    }
+    const modeProblem = values.mode ? choiceProblem('--mode', values.mode, MODES) : undefined;
+    if (modeProblem)
+        throw new UsageError(modeProblem);
     const shard = values.shard ? parseShard(values.shard) : undefined;
     if (typeof shard === 'string')
         throw new UsageError(`--${shard}`);
@@ -56371,45 +56385,56 @@ function messageOf(issue) {
 }
 /** Checks zod cannot express: references between servers, duplicate names, required hosts. */
 function semanticProblems(config) {
-    const problems = [];
-    const names = new Set();
-    config.servers.forEach((server, i) => {
-        if (names.has(server.name)) {
+    const names = new Set(config.servers.map((s) => s.name));
+    return [...serverProblems(config), ...jumpProblems(config, names), ...maintenanceProblems(config, names)];
+}
+function serverProblems(config) {
+    const seen = new Set();
+    return config.servers.flatMap((server, i) => {
+        const problems = [];
+        if (seen.has(server.name)) {
             problems.push({
                 path: ['servers', i, 'name'],
                 text: `servers[${i}].name: duplicate server name "${server.name}"`,
             });
         }
-        names.add(server.name);
+        seen.add(server.name);
         if (server.transport === 'ssh' && !server.host) {
             problems.push({
                 path: ['servers', i],
                 text: `servers[${i}]: host is required for transport ssh (or set transport: local)`,
             });
         }
+        return problems;
     });
-    config.servers.forEach((server, i) => {
-        if (server.jump && (!names.has(server.jump) || server.jump === server.name)) {
-            problems.push({
+}
+function jumpProblems(config, names) {
+    return config.servers.flatMap((server, i) => server.jump && (!names.has(server.jump) || server.jump === server.name)
+        ? [
+            {
                 path: ['servers', i, 'jump'],
                 text: `servers[${i}].jump: "${server.jump}" is not another configured server`,
-            });
-        }
-    });
-    config.maintenance.forEach((window, i) => {
-        window.servers.forEach((name, j) => {
-            if (!names.has(name)) {
-                problems.push({
+            },
+        ]
+        : []);
+}
+/** A window names servers, `tag:NAME` (a tag some server has) or `*` (every server). */
+function maintenanceProblems(config, names) {
+    const tags = new Set(config.servers.flatMap((s) => s.tags));
+    const known = (entry) => entry === '*' || names.has(entry) || (entry.startsWith('tag:') && tags.has(entry.slice(4)));
+    return config.maintenance.flatMap((window, i) => [
+        ...window.servers.flatMap((entry, j) => known(entry)
+            ? []
+            : [
+                {
                     path: ['maintenance', i, 'servers', j],
-                    text: `maintenance[${i}].servers[${j}]: unknown server "${name}"`,
-                });
-            }
-        });
-        if (Date.parse(window.from) >= Date.parse(window.to)) {
-            problems.push({ path: ['maintenance', i, 'to'], text: `maintenance[${i}].to: must be after from` });
-        }
-    });
-    return problems;
+                    text: `maintenance[${i}].servers[${j}]: unknown server or tag "${entry}"`,
+                },
+            ]),
+        ...(Date.parse(window.from) >= Date.parse(window.to)
+            ? [{ path: ['maintenance', i, 'to'], text: `maintenance[${i}].to: must be after from` }]
+            : []),
+    ]);
 }
 /** `servers[2].endpoints[0].timeout` */
 function load_config_format(path) {
@@ -56604,24 +56629,29 @@ function sudoPrefix(server) {
 function wordsToFragments(words) {
     return words.flatMap((word, i) => (i === 0 ? [...word] : [' ', ...word]));
 }
+/** One fragment's text: literals verbatim, trusted text and parameter values through `quote`. */
+function fragmentText(fragment, params, quote) {
+    if (typeof fragment === 'string')
+        return fragment;
+    if ('text' in fragment)
+        return quote(fragment.text);
+    const value = params[fragment.param];
+    if (value === undefined)
+        throw new Error(`template uses an undeclared parameter ${fragment.param}`);
+    return quote(value);
+}
+const verbatim = (value) => value;
 /** The argv the words stand for, with validated parameter values (what sudo sees after `-n`). */
 function wordsToArgv(words, params) {
-    return words.map((word) => word
-        .map((fragment) => {
-        if (typeof fragment === 'string')
-            return fragment;
-        if ('text' in fragment)
-            return fragment.text;
-        const value = params[fragment.param];
-        if (value === undefined)
-            throw new Error(`template uses an undeclared parameter ${fragment.param}`);
-        return value;
-    })
-        .join(''));
+    return words.map((word) => word.map((fragment) => fragmentText(fragment, params, verbatim)).join(''));
 }
 /** A root command's fragments: `sudo -n ` (under `sudo: actions`) and the words. */
 function asRoot(prefix, words) {
     return prefix ? [prefix, ...wordsToFragments(words)] : wordsToFragments(words);
+}
+/** An action whose whole command is one root command with fixed words. */
+function rootCommandOnly(server, words) {
+    return { rootCommand: () => words, template: () => asRoot(sudoPrefix(server), words) };
 }
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -56696,39 +56726,40 @@ function serviceCommand(server, verb) {
 function serviceActions(server) {
     if (server.services.length === 0)
         return [];
+    return [
+        {
+            ...serviceActionBase(server),
+            id: 'restart-service',
+            description: 'Restart a configured service with its manager (systemd, sysv, supervisor, pm2, docker).',
+            cooldownMs: 30 * MINUTE,
+            maxPerDay: 3,
+            ...serviceCommand(server, 'restart'),
+        },
+        {
+            ...serviceActionBase(server),
+            id: 'start-service',
+            description: 'Start a configured service that is stopped (boot recovery).',
+            cooldownMs: 10 * MINUTE,
+            maxPerDay: 6,
+            ...serviceCommand(server, 'start'),
+        },
+    ];
+}
+/** What restart-service and start-service share: one of the server's services, verified by the services probe. */
+function serviceActionBase(server) {
     const service = {
         kind: 'enum',
         values: server.services.map((s) => s.name),
         description: 'a service configured on this server',
     };
-    const common = {
+    return {
         source: 'builtin',
         params: { service },
         targetParam: 'service',
         verify: ['service'],
+        risk: 'low',
+        timeoutMs: 120_000,
     };
-    return [
-        {
-            ...common,
-            id: 'restart-service',
-            description: 'Restart a configured service with its manager (systemd, sysv, supervisor, pm2, docker).',
-            risk: 'low',
-            cooldownMs: 30 * MINUTE,
-            maxPerDay: 3,
-            timeoutMs: 120_000,
-            ...serviceCommand(server, 'restart'),
-        },
-        {
-            ...common,
-            id: 'start-service',
-            description: 'Start a configured service that is stopped (boot recovery).',
-            risk: 'low',
-            cooldownMs: 10 * MINUTE,
-            maxPerDay: 6,
-            timeoutMs: 120_000,
-            ...serviceCommand(server, 'start'),
-        },
-    ];
 }
 /** Clearable directories that are safe to empty: absolute, no `..`, not a system directory. */
 function safeClearable(server) {
@@ -56764,8 +56795,7 @@ function clearDirectory(server) {
             cooldownMs: HOUR,
             maxPerDay: 4,
             timeoutMs: 300_000,
-            rootCommand: () => CLEAR_WORDS,
-            template: () => asRoot(sudoPrefix(server), CLEAR_WORDS),
+            ...rootCommandOnly(server, CLEAR_WORDS),
         },
     ];
 }
@@ -56773,73 +56803,75 @@ const VACUUM_WORDS = [['journalctl'], ['--vacuum-size=', { param: 'size' }]];
 const REMOVE_LOCK_WORDS = [['rm'], ['-f'], ['--'], [{ param: 'path' }]];
 const LOGROTATE_WORDS = [['logrotate'], ['-f'], ['/etc/logrotate.conf']];
 function housekeeping(server) {
-    const prefix = sudoPrefix(server);
-    return [
-        {
-            id: 'vacuum-journal',
-            description: 'Shrink the systemd journal to a size (default 500M) with journalctl --vacuum-size.',
-            source: 'builtin',
-            params: {
-                size: {
-                    kind: 'pattern',
-                    pattern: JOURNAL_SIZE_PATTERN,
-                    maxLength: 6,
-                    description: 'target size like 500M or 2G',
-                    default: '500M',
-                },
+    return [vacuumJournal(server), removeStaleLock(server), rotateLogs(server)];
+}
+function vacuumJournal(server) {
+    return {
+        id: 'vacuum-journal',
+        description: 'Shrink the systemd journal to a size (default 500M) with journalctl --vacuum-size.',
+        source: 'builtin',
+        params: {
+            size: {
+                kind: 'pattern',
+                pattern: JOURNAL_SIZE_PATTERN,
+                maxLength: 6,
+                description: 'target size like 500M or 2G',
+                default: '500M',
             },
-            risk: 'low',
-            verify: ['disk'],
-            cooldownMs: 6 * HOUR,
-            maxPerDay: 2,
-            timeoutMs: 300_000,
-            rootCommand: () => VACUUM_WORDS,
-            template: () => asRoot(prefix, VACUUM_WORDS),
         },
-        {
-            id: 'remove-stale-lock',
-            description: 'Remove a stale lock or pid file under /run, /var/run, /var/lock or /tmp; refuses while the process it names is alive.',
-            source: 'builtin',
-            params: {
-                path: {
-                    kind: 'pattern',
-                    pattern: LOCK_FILE_PATTERN,
-                    maxLength: 200,
-                    description: 'absolute path of a .pid/.lock/.lck file under /run, /var/run, /var/lock, /tmp',
-                },
+        risk: 'low',
+        verify: ['disk'],
+        cooldownMs: 6 * HOUR,
+        maxPerDay: 2,
+        timeoutMs: 300_000,
+        ...rootCommandOnly(server, VACUUM_WORDS),
+    };
+}
+function removeStaleLock(server) {
+    return {
+        id: 'remove-stale-lock',
+        description: 'Remove a stale lock or pid file under /run, /var/run, /var/lock or /tmp; refuses while the process it names is alive.',
+        source: 'builtin',
+        params: {
+            path: {
+                kind: 'pattern',
+                pattern: LOCK_FILE_PATTERN,
+                maxLength: 200,
+                description: 'absolute path of a .pid/.lock/.lck file under /run, /var/run, /var/lock, /tmp',
             },
-            targetParam: 'path',
-            risk: 'medium',
-            verify: ['service'],
-            cooldownMs: HOUR,
-            maxPerDay: 3,
-            timeoutMs: 30_000,
-            rootCommand: () => REMOVE_LOCK_WORDS,
-            // the checks run as the SSH user; only the final rm needs root
-            template: () => [
-                'f=',
-                { param: 'path' },
-                '\n',
-                STALE_LOCK_CHECKS,
-                '\n',
-                ...asRoot(prefix, REMOVE_LOCK_WORDS),
-                ' && echo "removed $f"',
-            ],
         },
-        {
-            id: 'rotate-logs',
-            description: 'Force a logrotate run with the system configuration (/etc/logrotate.conf).',
-            source: 'builtin',
-            params: {},
-            risk: 'medium',
-            verify: ['disk'],
-            cooldownMs: 6 * HOUR,
-            maxPerDay: 2,
-            timeoutMs: 300_000,
-            rootCommand: () => LOGROTATE_WORDS,
-            template: () => asRoot(prefix, LOGROTATE_WORDS),
-        },
-    ];
+        targetParam: 'path',
+        risk: 'medium',
+        verify: ['service'],
+        cooldownMs: HOUR,
+        maxPerDay: 3,
+        timeoutMs: 30_000,
+        rootCommand: () => REMOVE_LOCK_WORDS,
+        // the checks run as the SSH user; only the final rm needs root
+        template: () => [
+            'f=',
+            { param: 'path' },
+            '\n',
+            STALE_LOCK_CHECKS,
+            '\n',
+            ...asRoot(sudoPrefix(server), REMOVE_LOCK_WORDS),
+            ' && echo "removed $f"',
+        ],
+    };
+}
+function rotateLogs(server) {
+    return {
+        id: 'rotate-logs',
+        description: 'Force a logrotate run with the system configuration (/etc/logrotate.conf).',
+        source: 'builtin',
+        params: {},
+        risk: 'medium',
+        verify: ['disk'],
+        cooldownMs: 6 * HOUR,
+        maxPerDay: 2,
+        timeoutMs: 300_000,
+        ...rootCommandOnly(server, LOGROTATE_WORDS),
+    };
 }
 /** Checks `$f`: a symlink, an unreadable file or a live owner makes it refuse. */
 const STALE_LOCK_CHECKS = [
@@ -56946,18 +56978,7 @@ function validateParams(action, input) {
 }
 /** Joins a template: literals verbatim, parameters shell-quoted. */
 function renderFragments(fragments, params) {
-    return fragments
-        .map((fragment) => {
-        if (typeof fragment === 'string')
-            return fragment;
-        if ('text' in fragment)
-            return shellQuote(fragment.text);
-        const value = params[fragment.param];
-        if (value === undefined)
-            throw new Error(`template uses an undeclared parameter ${fragment.param}`);
-        return shellQuote(value);
-    })
-        .join('');
+    return fragments.map((fragment) => fragmentText(fragment, params, shellQuote)).join('');
 }
 /** The only way to build a remediation command: validate, then render the template. */
 function renderAction(action, input) {
@@ -56981,12 +57002,16 @@ function renderAction(action, input) {
 function describeCatalog(actions) {
     const lines = [];
     for (const a of actions) {
-        const params = Object.entries(a.params)
-            .map(([name, spec]) => spec.kind === 'enum' ? `${name}: one of [${spec.values.join(', ')}]` : `${name}: ${spec.description}`)
-            .join('; ');
+        const params = describeParams(a.params);
         lines.push(`- ${a.id} (risk ${a.risk}${params ? `; ${params}` : '; no parameters'}): ${a.description}`);
     }
     return lines.join('\n');
+}
+/** `name: one of [a, b]; other: its description`, or '' when there are none: for prompts. */
+function describeParams(params) {
+    return Object.entries(params)
+        .map(([name, spec]) => spec.kind === 'enum' ? `${name}: one of [${spec.values.join(', ')}]` : `${name}: ${spec.description}`)
+        .join('; ');
 }
 
 ;// CONCATENATED MODULE: ./.build/core/sudoers.js
@@ -57102,56 +57127,79 @@ function generateSudoers(input) {
     if (!USER_NAME.test(input.user)) {
         throw new Error(`user ${JSON.stringify(input.user)}: expected a plain user name (letters, digits, _ . -), not a group or uid`);
     }
+    const rules = collectRules(input);
+    const out = [
+        ...headerLines(input, rules.notes),
+        '',
+        ...ruleLines(input, rules.entries),
+        ...omittedLines(rules.omitted),
+    ];
+    return `${out.join('\n')}\n`;
+}
+function collectRules(input) {
     const paths = { ...DEFAULT_PROGRAM_PATHS, ...(input.paths ?? {}) };
-    const entries = [];
-    const omitted = [];
-    const notes = [];
+    const rules = { entries: [], omitted: [], notes: [] };
     for (const server of input.servers) {
-        if (server.sudo !== 'actions') {
-            notes.push(server.sudo === true
-                ? `server ${server.name} has sudo: true: its scripts run as \`sudo -n sh -s\`, which needs full root and which this file does NOT grant. Set sudo: actions to use these rules.`
-                : `server ${server.name} has sudo: false: nothing runs through sudo there. Set sudo: actions to use these rules.`);
-        }
-        const catalog = buildCatalog(server, input.config);
-        for (const action of catalog.actions.values()) {
-            if (!action.rootCommand)
-                continue;
-            const combos = combinations(action);
-            if (!combos.ok) {
-                omitted.push(`${action.id} on ${server.name}: ${combos.reason}`);
-                continue;
-            }
-            for (const params of combos.combos) {
-                const words = action.rootCommand(params);
-                if (!words)
-                    continue; // e.g. a pm2 service: runs as the SSH user
-                const argv = wordsToArgv(words, params);
-                if (action.source === 'builtin' && argv.slice(1).some((a) => /\s/.test(a))) {
-                    // sudo matches the space-joined arguments: `'/srv/my cache'` would also allow `/srv/my cache`
-                    omitted.push(`${action.id} on ${server.name} (${argv.join(' ').slice(0, 60)}): an argument with a space, which sudo could not tell from two arguments`);
-                    continue;
-                }
-                const line = sudoersCommand(argv, paths);
-                if (!line.ok) {
-                    omitted.push(`${action.id} on ${server.name} (${argv.join(' ').slice(0, 60)}): ${line.reason}`);
-                    continue;
-                }
-                entries.push({
-                    action: action.id,
-                    server: server.name,
-                    line: line.line,
-                    ...(combos.defaults.length > 0
-                        ? { note: `only ${combos.defaults.join(', ')} (the default); other values are not allowed` }
-                        : {}),
-                    ...(action.source === 'config' && /\s/.test(argv[2] ?? '') ? { shellText: true } : {}),
-                });
-            }
+        const note = sudoModeNote(server);
+        if (note)
+            rules.notes.push(note);
+        for (const action of buildCatalog(server, input.config).actions.values()) {
+            if (action.rootCommand)
+                addActionRules(rules, action, server, paths);
         }
     }
+    return rules;
+}
+function sudoModeNote(server) {
+    if (server.sudo === 'actions')
+        return undefined;
+    return server.sudo === true
+        ? `server ${server.name} has sudo: true: its scripts run as \`sudo -n sh -s\`, which needs full root and which this file does NOT grant. Set sudo: actions to use these rules.`
+        : `server ${server.name} has sudo: false: nothing runs through sudo there. Set sudo: actions to use these rules.`;
+}
+/** One rule per parameter combination of an action's root command, or why one cannot be written. */
+function addActionRules(rules, action, server, paths) {
+    const combos = combinations(action);
+    if (!combos.ok) {
+        rules.omitted.push(`${action.id} on ${server.name}: ${combos.reason}`);
+        return;
+    }
+    const note = combos.defaults.length > 0
+        ? { note: `only ${combos.defaults.join(', ')} (the default); other values are not allowed` }
+        : {};
+    for (const params of combos.combos) {
+        const words = action.rootCommand?.(params);
+        if (!words)
+            continue; // e.g. a pm2 service: runs as the SSH user
+        const argv = wordsToArgv(words, params);
+        const line = ruleFor(action, argv, paths);
+        if (!line.ok) {
+            rules.omitted.push(`${action.id} on ${server.name} (${argv.join(' ').slice(0, 60)}): ${line.reason}`);
+            continue;
+        }
+        rules.entries.push({
+            action: action.id,
+            server: server.name,
+            line: line.line,
+            ...note,
+            ...(action.source === 'config' && /\s/.test(argv[2] ?? '') ? { shellText: true } : {}),
+        });
+    }
+}
+function ruleFor(action, argv, paths) {
+    if (action.source === 'builtin' && argv.slice(1).some((a) => /\s/.test(a))) {
+        // sudo matches the space-joined arguments: `'/srv/my cache'` would also allow `/srv/my cache`
+        return { ok: false, reason: 'an argument with a space, which sudo could not tell from two arguments' };
+    }
+    return sudoersCommand(argv, paths);
+}
+function headerLines(input, notes) {
+    const several = input.servers.length > 1;
     const names = input.servers.map((s) => s.name).join(', ');
-    const out = [
+    const digest = input.source.sha256 ? ` (sha256 ${input.source.sha256.slice(0, 16)}…)` : '';
+    return [
         '# /etc/sudoers.d/claudeops: generated by `claudeops sudoers`. Do not edit; regenerate.',
-        `# From config ${input.source.path}${input.source.sha256 ? ` (sha256 ${input.source.sha256.slice(0, 16)}…)` : ''}, server${input.servers.length === 1 ? '' : 's'} ${names}, at ${input.now.toISOString()}.`,
+        `# From config ${input.source.path}${digest}, server${input.servers.length === 1 ? '' : 's'} ${names}, at ${input.now.toISOString()}.`,
         `# Lets ${input.user} run, as root and without a password, exactly the commands the ClaudeOps`,
         '# catalog runs through `sudo -n` on a server with `sudo: actions`, and nothing else.',
         '# Regenerate and reinstall whenever services, clearable directories or remediations change:',
@@ -57159,41 +57207,48 @@ function generateSudoers(input) {
         '# Install: visudo -cf FILE && install -o root -g root -m 0440 FILE /etc/sudoers.d/claudeops',
         '# Program paths assume a merged /usr; check `command -v systemctl find journalctl ...` on the',
         '# server and regenerate with --path NAME=/abs/path where yours differ.',
+        ...(several
+            ? ['# Several servers: this is the union of their commands (use --server NAME for one each).']
+            : []),
+        ...notes.map((note) => `# NOTE: ${note}`),
     ];
-    if (input.servers.length > 1) {
-        out.push('# Several servers: this is the union of their commands (use --server NAME for one each).');
-    }
-    for (const note of notes)
-        out.push(`# NOTE: ${note}`);
-    out.push('');
+}
+/** The rules, each line once, under a comment heading per action (and server, when several). */
+function ruleLines(input, entries) {
     if (entries.length === 0) {
-        out.push('# No catalog command needs root for this configuration: nothing is allowed.');
+        return ['# No catalog command needs root for this configuration: nothing is allowed.'];
     }
-    else {
-        out.push(`Defaults:${input.user} !requiretty`);
-        const seen = new Set();
-        let group = '';
-        for (const entry of entries) {
-            if (seen.has(entry.line))
-                continue;
-            seen.add(entry.line);
-            const heading = `${entry.action}${input.servers.length > 1 ? ` (${entry.server})` : ''}`;
-            if (heading !== group) {
-                out.push('', `# ${heading}${entry.note ? `: ${entry.note}` : ''}`);
-                if (entry.shellText) {
-                    out.push('# sudo compares the space-joined arguments, so the user can also run any prefix of this text', '# that ends at a space: make sure each is harmless, or point the remediation at a root-owned', '# script without spaces (command: /usr/local/sbin/NAME).');
-                }
-                group = heading;
-            }
-            out.push(`${input.user} ALL=(root) NOPASSWD: ${entry.line}`);
+    const out = [`Defaults:${input.user} !requiretty`];
+    const seen = new Set();
+    let group = '';
+    for (const entry of entries) {
+        if (seen.has(entry.line))
+            continue;
+        seen.add(entry.line);
+        const heading = `${entry.action}${input.servers.length > 1 ? ` (${entry.server})` : ''}`;
+        if (heading !== group) {
+            out.push('', ...headingLines(heading, entry));
+            group = heading;
         }
+        out.push(`${input.user} ALL=(root) NOPASSWD: ${entry.line}`);
     }
-    if (omitted.length > 0) {
-        out.push('', '# Not allowed (these actions need sudo: true on the server, or they fail with a sudo error):');
-        for (const o of omitted)
-            out.push(`#   ${o.replace(/[\r\n]+/g, ' ')}`);
+    return out;
+}
+function headingLines(heading, entry) {
+    const lines = [`# ${heading}${entry.note ? `: ${entry.note}` : ''}`];
+    if (entry.shellText) {
+        lines.push('# sudo compares the space-joined arguments, so the user can also run any prefix of this text', '# that ends at a space: make sure each is harmless, or point the remediation at a root-owned', '# script without spaces (command: /usr/local/sbin/NAME).');
     }
-    return `${out.join('\n')}\n`;
+    return lines;
+}
+function omittedLines(omitted) {
+    if (omitted.length === 0)
+        return [];
+    return [
+        '',
+        '# Not allowed (these actions need sudo: true on the server, or they fail with a sudo error):',
+        ...omitted.map((o) => `#   ${o.replace(/[\r\n]+/g, ' ')}`),
+    ];
 }
 
 ;// CONCATENATED MODULE: ./.build/cli/server-setup.js
@@ -57201,6 +57256,7 @@ function generateSudoers(input) {
  * `claudeops sudoers | authorized-keys | forced-command` (DESIGN §10, docs/least-privilege.md):
  * reads the config, prints a file to install on the servers on stdout, and runs nothing.
  */
+
 
 
 
@@ -57268,14 +57324,14 @@ function setupOutput(args, env, io) {
         keyText = io.readFile(keyPath);
     }
     catch (error) {
-        throw new UsageError(`--public-key ${keyPath}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new UsageError(`--public-key ${keyPath}: ${error_message_errorMessage(error)}`);
     }
     let publicKey;
     try {
         publicKey = parsePublicKey(keyText);
     }
     catch (error) {
-        throw new UsageError(`--public-key ${keyPath}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new UsageError(`--public-key ${keyPath}: ${error_message_errorMessage(error)}`);
     }
     const needs = keyNeeds(servers, config.servers, config.defaults.port);
     return authorizedKeysLine({
@@ -57299,9 +57355,7 @@ function runSetupCommand(argv, env, logger, io = realIo) {
             logger.error(error.message);
             return 2;
         }
-        logger.error(error instanceof ConfigError
-            ? error.message
-            : `claudeops: ${error instanceof Error ? error.message : String(error)}`);
+        logger.error(error instanceof ConfigError ? error.message : `claudeops: ${error_message_errorMessage(error)}`);
         return 1;
     }
 }
@@ -87476,6 +87530,7 @@ class ModelError extends Error {
  */
 
 
+
 function kindOf(status) {
     if (status === 429)
         return 'rate-limit';
@@ -87502,7 +87557,7 @@ function toModelError(error) {
         const detail = body?.error ? `${body.error.type}: ${body.error.message}` : error.message;
         return new ModelError(`HTTP ${error.status ?? '?'} ${detail}`, kindOf(error.status), error.status);
     }
-    return new ModelError(error instanceof Error ? error.message : String(error), 'api');
+    return new ModelError(error_message_errorMessage(error), 'api');
 }
 function anthropicModel(options) {
     const client = new Anthropic({
@@ -87534,6 +87589,7 @@ function anthropicModel(options) {
  * goes, so that a main step that crashes after acting on a server but before committing still
  * leaves a record the post step pushes (DESIGN §7: never lose a record).
  */
+
 
 
 
@@ -87617,7 +87673,7 @@ async function flushOne(file, entry, target, log) {
         return { file, runId: entry.runId, result };
     }
     catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         log(`journal of run ${entry.runId}: could not be recorded: ${message}`);
         return { file, runId: entry.runId, error: message };
     }
@@ -88632,73 +88688,76 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 function parseKnownHosts(text) {
     const entries = [];
     const errors = [];
-    const lines = text.split(/\r?\n/);
-    lines.forEach((raw, index) => {
-        const line = index + 1;
-        const trimmed = raw.trim();
-        if (trimmed === '' || trimmed.startsWith('#'))
+    text.split(/\r?\n/).forEach((raw, index) => {
+        const parsed = parseLine(raw.trim(), index + 1);
+        if (parsed === undefined)
             return;
-        const fields = trimmed.split(/\s+/);
-        let marker;
-        if (fields[0]?.startsWith('@')) {
-            const name = fields.shift();
-            if (name === '@revoked')
-                marker = 'revoked';
-            else if (name === '@cert-authority')
-                marker = 'cert-authority';
-            else {
-                errors.push({ line, message: `unknown marker ${name}` });
-                return;
-            }
-        }
-        const [hostField, keyType, keyText] = fields;
-        if (hostField === undefined || keyType === undefined || keyText === undefined) {
-            errors.push({ line, message: 'expected "hosts keytype base64-key [comment]"' });
-            return;
-        }
-        if (!BASE64.test(keyText)) {
-            errors.push({ line, message: 'the key is not base64' });
-            return;
-        }
-        const key = Buffer.from(keyText, 'base64');
-        const embedded = keyTypeOf(key);
-        if (embedded !== keyType) {
-            errors.push({
-                line,
-                message: `the key blob says ${embedded ?? 'nothing readable'}, the line says ${keyType}`,
-            });
-            return;
-        }
-        let hosts;
-        if (hostField.startsWith('|')) {
-            const parts = hostField.split('|');
-            // ['', '1', salt, hash]
-            if (parts.length !== 4 ||
-                parts[1] !== '1' ||
-                !BASE64.test(parts[2] ?? '') ||
-                !BASE64.test(parts[3] ?? '')) {
-                errors.push({ line, message: 'malformed hashed host name (expected |1|salt|hash)' });
-                return;
-            }
-            hosts = {
-                kind: 'hashed',
-                salt: Buffer.from(parts[2] ?? '', 'base64'),
-                hash: Buffer.from(parts[3] ?? '', 'base64'),
-            };
-        }
-        else {
-            hosts = { kind: 'patterns', patterns: hostField.split(',').filter((p) => p !== '') };
-        }
-        entries.push({
-            line,
-            ...(marker ? { marker } : {}),
-            hosts,
-            keyType,
-            key,
-            fingerprint: fingerprintOf(key),
-        });
+        if ('message' in parsed)
+            errors.push(parsed);
+        else
+            entries.push(parsed);
     });
     return { entries, errors };
+}
+const MARKERS = {
+    '@revoked': 'revoked',
+    '@cert-authority': 'cert-authority',
+};
+/** One trimmed line: an entry, why it cannot be read, or undefined for a blank line or comment. */
+function parseLine(text, line) {
+    if (text === '' || text.startsWith('#'))
+        return undefined;
+    const fields = text.split(/\s+/);
+    let marker;
+    if (fields[0]?.startsWith('@')) {
+        const name = fields.shift() ?? '';
+        marker = Object.hasOwn(MARKERS, name) ? MARKERS[name] : undefined;
+        if (!marker)
+            return { line, message: `unknown marker ${name}` };
+    }
+    const [hostField, keyType, keyText] = fields;
+    if (hostField === undefined || keyType === undefined || keyText === undefined) {
+        return { line, message: 'expected "hosts keytype base64-key [comment]"' };
+    }
+    const key = parseKey(keyType, keyText);
+    if (!key.ok)
+        return { line, message: key.message };
+    const hosts = parseHostField(hostField);
+    if (!hosts)
+        return { line, message: 'malformed hashed host name (expected |1|salt|hash)' };
+    return {
+        line,
+        ...(marker ? { marker } : {}),
+        hosts,
+        keyType,
+        key: key.value,
+        fingerprint: fingerprintOf(key.value),
+    };
+}
+/** The key blob of a line, which must name the same type as the line's keytype field. */
+function parseKey(keyType, keyText) {
+    if (!BASE64.test(keyText))
+        return { ok: false, message: 'the key is not base64' };
+    const key = Buffer.from(keyText, 'base64');
+    const embedded = keyTypeOf(key);
+    if (embedded !== keyType) {
+        return {
+            ok: false,
+            message: `the key blob says ${embedded ?? 'nothing readable'}, the line says ${keyType}`,
+        };
+    }
+    return { ok: true, value: key };
+}
+/** Comma-separated patterns, or a hashed name; undefined when a hashed name is malformed. */
+function parseHostField(field) {
+    if (!field.startsWith('|')) {
+        return { kind: 'patterns', patterns: field.split(',').filter((p) => p !== '') };
+    }
+    // ['', '1', salt, hash]
+    const [, version, salt = '', hash = '', ...rest] = field.split('|');
+    if (version !== '1' || rest.length > 0 || !BASE64.test(salt) || !BASE64.test(hash))
+        return undefined;
+    return { kind: 'hashed', salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };
 }
 /** OpenSSH-style glob: `*` any run, `?` one character; whole-string, case-insensitive. */
 function globMatch(pattern, name) {
@@ -88763,58 +88822,330 @@ function pinAdvice(host, port, key) {
  * host must carry exactly this key; entries for the host with other keys mean the key changed.
  */
 function verifyHostKey(input) {
-    const { knownHosts, host, port, key, pin } = input;
+    const { host, port, key } = input;
     const fingerprint = fingerprintOf(key);
-    const who = `${input.server ? `${input.server} (${host}:${port})` : `${host}:${port}`}`;
-    const seen = `${keyTypeOf(key) ?? 'unknown-type'} key ${fingerprint}`;
+    const who = input.server ? `${input.server} (${host}:${port})` : `${host}:${port}`;
     const type = keyTypeOf(key);
     if (type === undefined) {
         return { ok: false, fingerprint, reason: 'malformed', message: `${who} presented a malformed host key.` };
     }
-    const keyBuffer = Buffer.from(key);
-    const revoked = knownHosts.entries.find((e) => e.marker === 'revoked' && e.key.equals(keyBuffer));
-    if (revoked) {
-        return {
-            ok: false,
-            fingerprint,
-            reason: 'revoked',
-            message: `Refusing ${who}: its host key ${fingerprint} is marked @revoked in known-hosts (line ${revoked.line}). ` +
-                'The server must get a new host key; then pin the new one.',
-        };
+    const presented = {
+        ...input,
+        keyBuffer: Buffer.from(key),
+        fingerprint,
+        who,
+        seen: `${type} key ${fingerprint}`,
+    };
+    return (refuseRevoked(presented) ??
+        (input.pin !== undefined ? checkPin(presented, input.pin) : checkKnownHosts(presented)));
+}
+function refuse(p, reason, message) {
+    return { ok: false, fingerprint: p.fingerprint, reason, message };
+}
+function refuseRevoked(p) {
+    const revoked = p.knownHosts.entries.find((e) => e.marker === 'revoked' && e.key.equals(p.keyBuffer));
+    if (!revoked)
+        return undefined;
+    return refuse(p, 'revoked', `Refusing ${p.who}: its host key ${p.fingerprint} is marked @revoked in known-hosts (line ${revoked.line}). ` +
+        'The server must get a new host key; then pin the new one.');
+}
+function checkPin(p, pin) {
+    if (sameFingerprint(pin, p.fingerprint))
+        return { ok: true, fingerprint: p.fingerprint, by: 'pin' };
+    return refuse(p, 'pin-mismatch', `Refusing ${p.who}: HOST KEY DOES NOT MATCH THE PIN. The config pins host_key ${pin}, the server ` +
+        `presented ${p.seen}. Someone may be intercepting the connection, or the server was rebuilt. ` +
+        pinAdvice(p.host, p.port, p.key));
+}
+function checkKnownHosts(p) {
+    const forHost = p.knownHosts.entries.filter((e) => !e.marker && entryMatchesHost(e, p.host, p.port));
+    if (forHost.some((e) => e.key.equals(p.keyBuffer))) {
+        return { ok: true, fingerprint: p.fingerprint, by: 'known_hosts' };
     }
-    if (pin !== undefined) {
-        if (sameFingerprint(pin, fingerprint))
-            return { ok: true, fingerprint, by: 'pin' };
-        return {
-            ok: false,
-            fingerprint,
-            reason: 'pin-mismatch',
-            message: `Refusing ${who}: HOST KEY DOES NOT MATCH THE PIN. The config pins host_key ${pin}, the server ` +
-                `presented ${seen}. Someone may be intercepting the connection, or the server was rebuilt. ` +
-                pinAdvice(host, port, key),
-        };
-    }
-    const forHost = knownHosts.entries.filter((e) => !e.marker && entryMatchesHost(e, host, port));
-    if (forHost.some((e) => e.key.equals(keyBuffer)))
-        return { ok: true, fingerprint, by: 'known_hosts' };
     if (forHost.length > 0) {
         const known = forHost.map((e) => `${e.keyType} ${e.fingerprint} (line ${e.line})`).join(', ');
+        return refuse(p, 'changed', `Refusing ${p.who}: HOST KEY CHANGED. known-hosts has ${known}; the server presented ${p.seen}. ` +
+            'Someone may be intercepting the connection, or the server was rebuilt. ' +
+            `If the change is expected, replace the old line(s). ${pinAdvice(p.host, p.port, p.key)}`);
+    }
+    return refuse(p, 'unknown', `Refusing ${p.who}: its host key is unknown (no known-hosts entry for ${hostKeyName(p.host, p.port)} and no ` +
+        `host_key pin). The server presented ${p.seen}. ${pinAdvice(p.host, p.port, p.key)}`);
+}
+
+;// CONCATENATED MODULE: ./.build/adapters/ssh-errors.js
+
+function asSsh2Error(error) {
+    if (error instanceof Error) {
+        const { level, code } = error;
         return {
-            ok: false,
-            fingerprint,
-            reason: 'changed',
-            message: `Refusing ${who}: HOST KEY CHANGED. known-hosts has ${known}; the server presented ${seen}. ` +
-                'Someone may be intercepting the connection, or the server was rebuilt. ' +
-                `If the change is expected, replace the old line(s). ${pinAdvice(host, port, key)}`,
+            message: error.message,
+            ...(typeof level === 'string' ? { level } : {}),
+            ...(typeof code === 'string' ? { code } : {}),
         };
     }
-    return {
-        ok: false,
-        fingerprint,
-        reason: 'unknown',
-        message: `Refusing ${who}: its host key is unknown (no known-hosts entry for ${hostKeyName(host, port)} and no ` +
-            `host_key pin). The server presented ${seen}. ${pinAdvice(host, port, key)}`,
+    return { message: String(error) };
+}
+/** Turns whatever ssh2/node-ssh threw into a ConnectError a human can act on. */
+function explainConnectFailure(failure) {
+    const { hop, error, verdict, via } = failure;
+    if (error instanceof ConnectError)
+        return error;
+    // ssh2 reports a refused host key as a handshake error: the verdict says why
+    if (verdict && !verdict.ok)
+        return new ConnectError(verdict.message, 'host-key');
+    const e = asSsh2Error(error);
+    const at = `${hop.who}${via ? ` through jump host ${via}` : ''}`;
+    if (e.message.startsWith('Cannot parse privateKey') || /passphrase/i.test(e.message)) {
+        return unusableKey(at, e);
+    }
+    return byLevel(at, e, hop, failure.connectTimeoutMs);
+}
+function unusableKey(at, e) {
+    return new ConnectError(`${at}: the SSH private key cannot be used (${e.message}). Check the ssh-private-key input ` +
+        '(the whole key text, BEGIN/END lines included) and ssh-passphrase if the key is encrypted.', 'config');
+}
+function byLevel(at, e, hop, connectTimeoutMs) {
+    switch (e.level) {
+        case 'client-authentication':
+            return authenticationFailed(at, hop);
+        case 'client-timeout':
+            return new ConnectError(`${at}: no SSH handshake within ${connectTimeoutMs} ms. Is the server up, and is port ${hop.port} ` +
+                'reachable from the runner (firewall, security group, VPN)?', 'timeout');
+        case 'client-dns':
+            return new ConnectError(`${at}: host name ${hop.host} does not resolve (${e.message}).`, 'unreachable');
+        case 'client-socket':
+            return new ConnectError(`${at}: ${socketReason(e, hop)}`, 'unreachable');
+        default:
+            return otherFailure(at, e, hop);
+    }
+}
+function authenticationFailed(at, hop) {
+    return new ConnectError(`${at}: authentication failed: the server accepted none of the offered credentials (publickey). ` +
+        `Check that the public half of the ssh-private-key input is in ~${hop.user}/.ssh/authorized_keys ` +
+        `on that server and that "${hop.user}" is the right user.`, 'auth');
+}
+function otherFailure(at, e, hop) {
+    if (e.code === 'ETIMEDOUT' && e.message === 'No response from server') {
+        return new ConnectError(`${at}: the connection closed before the SSH handshake finished. Is ${hop.host}:${hop.port} an SSH ` +
+            'server, and does it accept connections from the runner (MaxStartups, fail2ban, TCP wrappers)?', 'unreachable');
+    }
+    return new ConnectError(`${at}: SSH connection failed (${e.level ?? 'error'}): ${e.message}`, 'unreachable');
+}
+function socketReason(e, hop) {
+    switch (e.code) {
+        case 'ECONNREFUSED':
+            return `connection refused: nothing listens on port ${hop.port} (is sshd running, is the port right?)`;
+        case 'EHOSTUNREACH':
+        case 'ENETUNREACH':
+            return `no route to ${hop.host} (${e.code}): the host is down or not reachable from the runner`;
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return `host name ${hop.host} does not resolve (${e.code})`;
+        case 'ECONNRESET':
+            return 'the connection was reset during the handshake (sshd MaxStartups, fail2ban or a firewall?)';
+        case 'ETIMEDOUT':
+            return `TCP connect to port ${hop.port} timed out: is a firewall dropping it?`;
+        default:
+            return `network error: ${e.message}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/adapters/ssh-host-key.js
+/**
+ * The host key side of one SSH connection attempt: which key types to ask the server for, and the
+ * callback ssh2 calls with the key it presented (rules in core/known-hosts.ts).
+ */
+
+/** Every host key algorithm ssh2 offers by default, strongest first (its own default order). */
+const HOST_KEY_ALGORITHMS = [
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+    'ssh-rsa',
+];
+/**
+ * Asks the server for the key types we already know for it first, as OpenSSH does: a server
+ * with both an RSA and an Ed25519 key, pinned by its RSA key, must not be refused as "changed"
+ * just because Ed25519 sorts first.
+ */
+function hostKeyAlgorithms(known) {
+    const preferred = [];
+    for (const type of known) {
+        const algorithms = type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type];
+        for (const algorithm of algorithms) {
+            if (HOST_KEY_ALGORITHMS.includes(algorithm) && !preferred.includes(algorithm))
+                preferred.push(algorithm);
+        }
+    }
+    return [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
+}
+/**
+ * One attempt's host key check. It keeps what ssh2 does not pass on: the fingerprint the server
+ * presented (for the shell and the insecure warning) and the verdict (a refused key surfaces from
+ * ssh2 only as a generic handshake error).
+ */
+class HostKeyCheck {
+    knownHosts;
+    hop;
+    fingerprint = '';
+    verdict;
+    constructor(knownHosts, hop) {
+        this.knownHosts = knownHosts;
+        this.hop = hop;
+    }
+    /** `insecure_ignore_host_key: true`: any key is accepted (the caller warns loudly) */
+    get insecure() {
+        return this.hop.server.insecure_ignore_host_key === true;
+    }
+    algorithms() {
+        return hostKeyAlgorithms(knownKeyTypes(this.knownHosts, this.hop.host, this.hop.port));
+    }
+    /** ssh2's hostVerifier: an arrow so it can be handed over detached */
+    verify = (key) => {
+        this.fingerprint = fingerprintOf(key);
+        if (this.insecure)
+            return true;
+        this.verdict = verifyHostKey({
+            knownHosts: this.knownHosts,
+            host: this.hop.host,
+            port: this.hop.port,
+            key,
+            pin: this.hop.server.host_key,
+            server: this.hop.server.name,
+        });
+        return this.verdict.ok;
     };
+    /** How to pin the key seen, for the insecure warning. */
+    pinAdvice() {
+        const { server, port, host } = this.hop;
+        return `put \`host_key: "${this.fingerprint}"\` on server ${server.name}, or add its line from \`ssh-keyscan -p ${port} ${host}\` to known-hosts.`;
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/adapters/ssh-shell.js
+
+
+/** Disposes connections innermost first (the target, then the jump hosts it went through). */
+function disposeAll(connections) {
+    for (const ssh of [...connections].reverse())
+        ssh.dispose();
+}
+/**
+ * Fires at the deadline. We do not wait for the channel to close: sshd keeps it open until
+ * every process holding the session's stdout has exited, and a killed `sh` can leave
+ * children (`sleep 30`) behind. So: SIGKILL the remote `sh` (OpenSSH honours signal
+ * requests), close our side, and resolve now; the caller returns with what arrived so far.
+ */
+class Deadline {
+    channel;
+    timedOut = false;
+    reached;
+    timer;
+    constructor(timeoutMs) {
+        this.reached = new Promise((resolve) => {
+            this.timer = setTimeout(() => {
+                this.timedOut = true;
+                this.killChannel();
+                resolve('timeout');
+            }, timeoutMs);
+        });
+    }
+    cancel() {
+        clearTimeout(this.timer);
+    }
+    killChannel() {
+        if (!this.channel)
+            return;
+        try {
+            this.channel.signal('KILL');
+            this.channel.close();
+        }
+        catch {
+            // the channel may already be half-closed: nothing left to stop
+        }
+    }
+}
+/** stdout and stderr as they arrive, decoded once at the end so a multi-byte character split
+ * across chunks stays whole. */
+class Captured {
+    stdout = [];
+    stderr = [];
+    started = performance.now();
+    output() {
+        return {
+            stdout: Buffer.concat(this.stdout).toString('utf8'),
+            stderr: Buffer.concat(this.stderr).toString('utf8'),
+            durationMs: performance.now() - this.started,
+        };
+    }
+}
+class Shell {
+    conn;
+    jumps;
+    defaultTimeoutMs;
+    server;
+    fingerprint;
+    command;
+    closed = false;
+    constructor(server, conn, jumps, defaultTimeoutMs) {
+        this.conn = conn;
+        this.jumps = jumps;
+        this.defaultTimeoutMs = defaultTimeoutMs;
+        this.server = server.name;
+        this.fingerprint = conn.fingerprint;
+        // `sudo: actions` runs the script unprivileged; the catalog puts `sudo -n` on each root command
+        this.command = server.sudo === true ? 'sudo -n sh -s' : 'sh -s';
+    }
+    /**
+     * Runs a POSIX sh script: the script is the stdin of `sh -s`. `options.stdin` is not used
+     * (stdin already carries the script). Never throws on a non-zero exit; throws ConnectError
+     * when the connection itself is gone.
+     */
+    async run(script, options = {}) {
+        if (this.closed)
+            throw new ConnectError(`${this.server}: the SSH session is closed`, 'unreachable');
+        const captured = new Captured();
+        const deadline = new Deadline(options.timeoutMs ?? this.defaultTimeoutMs);
+        const execution = this.exec(script, captured, deadline);
+        try {
+            const result = await Promise.race([execution, deadline.reached]);
+            if (result === 'timeout' || deadline.timedOut)
+                return { ...captured.output(), code: null, timedOut: true };
+            return { ...captured.output(), code: result.code, timedOut: false };
+        }
+        catch (error) {
+            throw new ConnectError(`${this.server}: the SSH connection failed while running a command: ${asSsh2Error(error).message}`, 'unreachable');
+        }
+        finally {
+            deadline.cancel();
+        }
+    }
+    exec(script, captured, deadline) {
+        const execution = this.conn.ssh.execCommand(this.command, {
+            stdin: script,
+            // LC_ALL travels as an SSH env request (Debian's sshd has AcceptEnv LANG LC_*): stable
+            // number formats for the parsers; a server that refuses it just ignores it.
+            execOptions: { env: { LC_ALL: 'C' } },
+            noTrim: true,
+            // node-ssh hands over ssh2's channel, untyped here (see KillableChannel)
+            onChannel: (c) => {
+                deadline.channel = c;
+            },
+            onStdout: (chunk) => captured.stdout.push(chunk),
+            onStderr: (chunk) => captured.stderr.push(chunk),
+        });
+        // After a timeout nobody awaits the execution any more; its late settlement is expected.
+        execution.catch(() => undefined);
+        return execution;
+    }
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        disposeAll([...this.jumps, this.conn.ssh]);
+    }
 }
 
 ;// CONCATENATED MODULE: ./.build/adapters/ssh.js
@@ -88851,308 +89182,136 @@ function verifyHostKey(input) {
 
 
 
-function asSsh2Error(error) {
-    if (error instanceof Error) {
-        const { level, code } = error;
-        return {
-            message: error.message,
-            ...(typeof level === 'string' ? { level } : {}),
-            ...(typeof code === 'string' ? { code } : {}),
-        };
-    }
-    return { message: String(error) };
-}
+
+
+
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 600_000;
-/** Every host key algorithm ssh2 offers by default, strongest first (its own default order). */
-const HOST_KEY_ALGORITHMS = [
-    'ssh-ed25519',
-    'ecdsa-sha2-nistp256',
-    'ecdsa-sha2-nistp384',
-    'ecdsa-sha2-nistp521',
-    'rsa-sha2-512',
-    'rsa-sha2-256',
-    'ssh-rsa',
-];
-/**
- * Asks the server for the key types we already know for it first, as OpenSSH does: a server
- * with both an RSA and an Ed25519 key, pinned by its RSA key, must not be refused as "changed"
- * just because Ed25519 sorts first.
- */
-function hostKeyAlgorithms(known) {
-    const preferred = [];
-    for (const type of known) {
-        const algorithms = type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type];
-        for (const algorithm of algorithms) {
-            if (HOST_KEY_ALGORITHMS.includes(algorithm) && !preferred.includes(algorithm))
-                preferred.push(algorithm);
+function createSshTransport(options) {
+    const connector = new Connector(options);
+    const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    return {
+        warnings: () => connector.warnings(),
+        async connect(server) {
+            const { conn, jumps } = await connector.open(server, []);
+            return new Shell(server, conn, jumps, commandTimeoutMs);
+        },
+    };
+}
+/** Opens verified connections, directly or through `jump:` hosts, and collects the warnings. */
+class Connector {
+    options;
+    warned = [];
+    knownHosts;
+    connectTimeoutMs;
+    byName;
+    constructor(options) {
+        this.options = options;
+        this.knownHosts = parseKnownHosts(options.knownHosts ?? '');
+        if (this.knownHosts.errors.length > 0) {
+            this.warn(`known-hosts: ignored ${this.knownHosts.errors.length} unreadable line(s): ` +
+                this.knownHosts.errors.map((e) => `line ${e.line}: ${e.message}`).join('; '));
+        }
+        this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+        this.byName = new Map((options.servers ?? []).map((s) => [s.name, s]));
+    }
+    warnings() {
+        return [...this.warned];
+    }
+    /** `chain`: the servers whose jump led here, to refuse loops. */
+    async open(server, chain) {
+        const hop = this.hopOf(server);
+        if (!server.jump)
+            return { conn: await this.connectHop(hop, undefined, undefined), jumps: [] };
+        const outer = await this.open(this.jumpServer(server, server.jump, chain), [...chain, server.name]);
+        const jumps = [...outer.jumps, outer.conn.ssh];
+        try {
+            const stream = await this.forward(outer.conn, hop, server.jump);
+            return { conn: await this.connectHop(hop, stream, server.jump), jumps };
+        }
+        catch (error) {
+            disposeAll(jumps);
+            throw error;
         }
     }
-    return [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
-}
-function createSshTransport(options) {
-    const warnings = [];
-    const warn = (message) => {
-        warnings.push(message);
-        options.logger?.warning(message);
-    };
-    const knownHosts = parseKnownHosts(options.knownHosts ?? '');
-    if (knownHosts.errors.length > 0) {
-        warn(`known-hosts: ignored ${knownHosts.errors.length} unreadable line(s): ` +
-            knownHosts.errors.map((e) => `line ${e.line}: ${e.message}`).join('; '));
-    }
-    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    const byName = new Map((options.servers ?? []).map((s) => [s.name, s]));
-    function hopOf(server) {
+    hopOf(server) {
         if (!server.host) {
             throw new ConnectError(`${server.name}: no host configured (set servers[].host)`, 'config');
         }
-        const user = server.user ?? options.defaults?.user;
+        const user = server.user ?? this.options.defaults?.user;
         if (!user) {
             throw new ConnectError(`${server.name}: no SSH user configured (set servers[].user or defaults.user)`, 'config');
         }
-        const port = server.port ?? options.defaults?.port ?? 22;
+        const port = server.port ?? this.options.defaults?.port ?? 22;
         return { server, host: server.host, port, user, who: `${server.name} (${user}@${server.host}:${port})` };
     }
-    /** Turns whatever ssh2/node-ssh threw into a ConnectError a human can act on. */
-    function explain(hop, error, verdict, via) {
-        if (error instanceof ConnectError)
-            return error;
-        if (verdict && !verdict.ok)
-            return new ConnectError(verdict.message, 'host-key');
-        const e = asSsh2Error(error);
-        const route = via ? ` through jump host ${via}` : '';
-        const at = `${hop.who}${route}`;
-        if (e.message.startsWith('Cannot parse privateKey') || /passphrase/i.test(e.message)) {
-            return new ConnectError(`${at}: the SSH private key cannot be used (${e.message}). Check the ssh-private-key input ` +
-                '(the whole key text, BEGIN/END lines included) and ssh-passphrase if the key is encrypted.', 'config');
+    jumpServer(server, jump, chain) {
+        if (chain.includes(jump) || jump === server.name) {
+            throw new ConnectError(`${server.name}: jump hosts form a loop (${[...chain, server.name, jump].join(' -> ')})`, 'config');
         }
-        switch (e.level) {
-            case 'client-authentication':
-                return new ConnectError(`${at}: authentication failed: the server accepted none of the offered credentials (publickey). ` +
-                    `Check that the public half of the ssh-private-key input is in ~${hop.user}/.ssh/authorized_keys ` +
-                    `on that server and that "${hop.user}" is the right user.`, 'auth');
-            case 'client-timeout':
-                return new ConnectError(`${at}: no SSH handshake within ${connectTimeoutMs} ms. Is the server up, and is port ${hop.port} ` +
-                    'reachable from the runner (firewall, security group, VPN)?', 'timeout');
-            case 'client-dns':
-                return new ConnectError(`${at}: host name ${hop.host} does not resolve (${e.message}).`, 'unreachable');
-            case 'client-socket':
-                return new ConnectError(`${at}: ${socketReason(e, hop)}`, 'unreachable');
-            default:
-                if (e.code === 'ETIMEDOUT' && e.message === 'No response from server') {
-                    return new ConnectError(`${at}: the connection closed before the SSH handshake finished. Is ${hop.host}:${hop.port} an SSH ` +
-                        'server, and does it accept connections from the runner (MaxStartups, fail2ban, TCP wrappers)?', 'unreachable');
-                }
-                return new ConnectError(`${at}: SSH connection failed (${e.level ?? 'error'}): ${e.message}`, 'unreachable');
+        const jumpServer = this.byName.get(jump);
+        if (!jumpServer) {
+            throw new ConnectError(`${server.name}: jump host "${jump}" is not a configured server`, 'config');
+        }
+        return jumpServer;
+    }
+    /** A direct-tcpip channel from the jump host to the target, to run the target's SSH over. */
+    async forward(outer, hop, jump) {
+        try {
+            return await outer.ssh.forwardOut('127.0.0.1', 0, hop.host, hop.port);
+        }
+        catch (error) {
+            throw new ConnectError(`${hop.who}: jump host ${jump} could not open a connection to ${hop.host}:${hop.port} (${asSsh2Error(error).message}). ` +
+                `Check that ${jump} can reach it and that its sshd allows TCP forwarding (AllowTcpForwarding).`, 'unreachable');
         }
     }
-    async function connectHop(hop, sock, via) {
-        if (!options.privateKey) {
-            throw new ConnectError(`${hop.who}: no SSH private key given (the ssh-private-key input is empty)`, 'config');
-        }
-        let verdict;
-        let fingerprint = '';
-        const insecure = hop.server.insecure_ignore_host_key;
-        const config = {
-            ...(sock === undefined ? { host: hop.host } : { sock }),
-            port: hop.port,
-            username: hop.user,
-            privateKey: options.privateKey,
-            ...(options.passphrase ? { passphrase: options.passphrase } : {}),
-            readyTimeout: connectTimeoutMs,
-            keepaliveInterval: 15_000,
-            keepaliveCountMax: 4,
-            algorithms: { serverHostKey: hostKeyAlgorithms(knownKeyTypes(knownHosts, hop.host, hop.port)) },
-            hostVerifier: (key) => {
-                fingerprint = fingerprintOf(key);
-                if (insecure)
-                    return true;
-                verdict = verifyHostKey({
-                    knownHosts,
-                    host: hop.host,
-                    port: hop.port,
-                    key,
-                    pin: hop.server.host_key,
-                    server: hop.server.name,
-                });
-                return verdict.ok;
-            },
-        };
+    /** One SSH connection, over `sock` when a jump host carries it; `via` names that jump host. */
+    async connectHop(hop, sock, via) {
+        const hostKey = new HostKeyCheck(this.knownHosts, hop);
+        const config = this.connectConfig(hop, sock, hostKey);
         const ssh = new NodeSSH();
         try {
             await ssh.connect(config);
         }
         catch (error) {
             ssh.dispose();
-            throw explain(hop, error, verdict, via);
+            throw explainConnectFailure({
+                hop,
+                error,
+                verdict: hostKey.verdict,
+                via,
+                connectTimeoutMs: this.connectTimeoutMs,
+            });
         }
-        if (insecure) {
+        if (hostKey.insecure) {
             // Loud on purpose: without a pin anyone on the path can impersonate this server.
-            warn(`INSECURE: the host key of ${hop.who} was NOT verified (insecure_ignore_host_key: true). It presented ` +
-                `${fingerprint}; anyone on the network path could impersonate this server and receive its commands. ` +
-                `Pin it instead: ${pinAdviceFor(hop, fingerprint)}`);
+            this.warn(`INSECURE: the host key of ${hop.who} was NOT verified (insecure_ignore_host_key: true). It presented ` +
+                `${hostKey.fingerprint}; anyone on the network path could impersonate this server and receive its commands. ` +
+                `Pin it instead: ${hostKey.pinAdvice()}`);
         }
-        return { ssh, fingerprint };
+        return { ssh, fingerprint: hostKey.fingerprint };
     }
-    function pinAdviceFor(hop, fingerprint) {
-        return `put \`host_key: "${fingerprint}"\` on server ${hop.server.name}, or add its line from \`ssh-keyscan -p ${hop.port} ${hop.host}\` to known-hosts.`;
-    }
-    async function open(server, chain) {
-        const hop = hopOf(server);
-        if (!server.jump)
-            return { conn: await connectHop(hop, undefined, undefined), jumps: [] };
-        if (chain.includes(server.jump) || server.jump === server.name) {
-            throw new ConnectError(`${server.name}: jump hosts form a loop (${[...chain, server.name, server.jump].join(' -> ')})`, 'config');
+    connectConfig(hop, sock, hostKey) {
+        const { privateKey, passphrase } = this.options;
+        if (!privateKey) {
+            throw new ConnectError(`${hop.who}: no SSH private key given (the ssh-private-key input is empty)`, 'config');
         }
-        const jumpServer = byName.get(server.jump);
-        if (!jumpServer) {
-            throw new ConnectError(`${server.name}: jump host "${server.jump}" is not a configured server`, 'config');
-        }
-        const outer = await open(jumpServer, [...chain, server.name]);
-        const jumps = [...outer.jumps, outer.conn.ssh];
-        const closeJumps = () => {
-            for (const j of [...jumps].reverse())
-                j.dispose();
+        return {
+            ...(sock === undefined ? { host: hop.host } : { sock }),
+            port: hop.port,
+            username: hop.user,
+            privateKey,
+            ...(passphrase ? { passphrase } : {}),
+            readyTimeout: this.connectTimeoutMs,
+            keepaliveInterval: 15_000,
+            keepaliveCountMax: 4,
+            algorithms: { serverHostKey: hostKey.algorithms() },
+            hostVerifier: hostKey.verify,
         };
-        let stream;
-        try {
-            stream = await outer.conn.ssh.forwardOut('127.0.0.1', 0, hop.host, hop.port);
-        }
-        catch (error) {
-            closeJumps();
-            const e = asSsh2Error(error);
-            throw new ConnectError(`${hop.who}: jump host ${server.jump} could not open a connection to ${hop.host}:${hop.port} (${e.message}). ` +
-                `Check that ${server.jump} can reach it and that its sshd allows TCP forwarding (AllowTcpForwarding).`, 'unreachable');
-        }
-        try {
-            return { conn: await connectHop(hop, stream, server.jump), jumps };
-        }
-        catch (error) {
-            closeJumps();
-            throw error;
-        }
     }
-    return {
-        warnings: () => [...warnings],
-        async connect(server) {
-            const { conn, jumps } = await open(server, []);
-            return new Shell(server, conn, jumps, commandTimeoutMs);
-        },
-    };
-}
-function socketReason(e, hop) {
-    switch (e.code) {
-        case 'ECONNREFUSED':
-            return `connection refused: nothing listens on port ${hop.port} (is sshd running, is the port right?)`;
-        case 'EHOSTUNREACH':
-        case 'ENETUNREACH':
-            return `no route to ${hop.host} (${e.code}): the host is down or not reachable from the runner`;
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return `host name ${hop.host} does not resolve (${e.code})`;
-        case 'ECONNRESET':
-            return 'the connection was reset during the handshake (sshd MaxStartups, fail2ban or a firewall?)';
-        case 'ETIMEDOUT':
-            return `TCP connect to port ${hop.port} timed out: is a firewall dropping it?`;
-        default:
-            return `network error: ${e.message}`;
-    }
-}
-class Shell {
-    conn;
-    jumps;
-    defaultTimeoutMs;
-    server;
-    fingerprint;
-    command;
-    closed = false;
-    constructor(server, conn, jumps, defaultTimeoutMs) {
-        this.conn = conn;
-        this.jumps = jumps;
-        this.defaultTimeoutMs = defaultTimeoutMs;
-        this.server = server.name;
-        this.fingerprint = conn.fingerprint;
-        // `sudo: actions` runs the script unprivileged; the catalog puts `sudo -n` on each root command
-        this.command = server.sudo === true ? 'sudo -n sh -s' : 'sh -s';
-    }
-    /**
-     * Runs a POSIX sh script: the script is the stdin of `sh -s`. `options.stdin` is not used
-     * (stdin already carries the script). Never throws on a non-zero exit; throws ConnectError
-     * when the connection itself is gone.
-     */
-    async run(script, options = {}) {
-        if (this.closed)
-            throw new ConnectError(`${this.server}: the SSH session is closed`, 'unreachable');
-        const started = performance.now();
-        const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-        const stdout = [];
-        const stderr = [];
-        let channel;
-        let timedOut = false;
-        let timer;
-        // Fires at the deadline. We do not wait for the channel to close: sshd keeps it open until
-        // every process holding the session's stdout has exited, and a killed `sh` can leave
-        // children (`sleep 30`) behind. So: SIGKILL the remote `sh` (OpenSSH honours signal
-        // requests), close our side, and return now with what arrived so far.
-        const deadline = new Promise((resolve) => {
-            timer = setTimeout(() => {
-                timedOut = true;
-                if (channel) {
-                    try {
-                        channel.signal('KILL');
-                        channel.close();
-                    }
-                    catch {
-                        // the channel may already be half-closed: nothing left to stop
-                    }
-                }
-                resolve('timeout');
-            }, timeoutMs);
-        });
-        const execution = this.conn.ssh.execCommand(this.command, {
-            stdin: script,
-            // LC_ALL travels as an SSH env request (Debian's sshd has AcceptEnv LANG LC_*): stable
-            // number formats for the parsers; a server that refuses it just ignores it.
-            execOptions: { env: { LC_ALL: 'C' } },
-            noTrim: true,
-            // node-ssh hands over ssh2's channel, untyped here (see KillableChannel)
-            onChannel: (c) => {
-                channel = c;
-            },
-            onStdout: (chunk) => stdout.push(chunk),
-            onStderr: (chunk) => stderr.push(chunk),
-        });
-        // After a timeout nobody awaits the execution any more; its late settlement is expected.
-        execution.catch(() => undefined);
-        const output = () => ({
-            // decoded once at the end so a multi-byte character split across chunks stays whole
-            stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: Buffer.concat(stderr).toString('utf8'),
-            durationMs: performance.now() - started,
-        });
-        try {
-            const result = await Promise.race([execution, deadline]);
-            if (result === 'timeout' || timedOut)
-                return { ...output(), code: null, timedOut: true };
-            return { ...output(), code: result.code, timedOut: false };
-        }
-        catch (error) {
-            const e = asSsh2Error(error);
-            throw new ConnectError(`${this.server}: the SSH connection failed while running a command: ${e.message}`, 'unreachable');
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    }
-    async close() {
-        if (this.closed)
-            return;
-        this.closed = true;
-        this.conn.ssh.dispose();
-        for (const jump of [...this.jumps].reverse())
-            jump.dispose();
+    warn(message) {
+        this.warned.push(message);
+        this.options.logger?.warning(message);
     }
 }
 
@@ -89430,6 +89589,15 @@ function renderActionLog(action, record) {
         sections.push(`## Verification\n\n${action.verification}`);
     return `${sections.join('\n\n')}\n`;
 }
+/**
+ * A boot step's detail for the health report and the job summary: a failed start's detail carries
+ * the server's output, which only the (fenced) action log shows.
+ */
+function bootStepDetail(step) {
+    return step.state === 'failed'
+        ? `${step.detail.split(':')[0] ?? ''} (output in the action log)`
+        : step.detail;
+}
 function renderBootLog(boot, record) {
     const failed = boot.steps.filter((s) => s.state === 'failed' || s.state === 'not-ready').length;
     const head = render_action_log_frontMatter({
@@ -89468,6 +89636,7 @@ function agentLogFiles(record) {
 
 
 
+
 /**
  * The health report committed to the state branch for every run: YAML front matter that later
  * runs and tools read, then markdown a human reads top to bottom.
@@ -89482,6 +89651,7 @@ function renderHealthReport(record) {
         findingsSection(record),
         diagnosisSection(record),
         actionsSection(record),
+        bootSection(record),
         problemsSection(record),
     ]
         .filter(Boolean)
@@ -89516,6 +89686,16 @@ function render_health_report_frontMatter(record) {
             decision: a.decision,
             outcome: a.outcome ?? null,
         })),
+        ...(record.recoveries?.length
+            ? {
+                recoveries: record.recoveries.map((b) => ({
+                    server: b.server,
+                    trigger: b.trigger,
+                    failed: b.steps.filter((s) => s.state === 'failed' || s.state === 'not-ready').length,
+                    log: b.path,
+                })),
+            }
+            : {}),
         planner: record.planner.kind,
         tokens: record.usage.inputTokens + record.usage.outputTokens,
     };
@@ -89638,6 +89818,25 @@ function actionsSection(record) {
         a.reason,
     ]);
     return `## Actions\n\n${table(['server', 'action', 'params', 'risk', 'decision', 'outcome', 'why'], rows)}`;
+}
+/** Boot recoveries of this run (task recover, or a reboot noticed): every step, and its boot log. */
+function bootSection(record) {
+    const boots = record.recoveries ?? [];
+    if (boots.length === 0)
+        return '';
+    const parts = boots.map((b) => {
+        const rows = b.steps.map((s) => [
+            s.service,
+            s.state,
+            s.waitedMs !== undefined ? `${Math.round(s.waitedMs / 1000)} s` : '—',
+            bootStepDetail(s),
+        ]);
+        const steps = rows.length
+            ? table(['service', 'state', 'waited', 'detail'], rows)
+            : 'No services in boot.order.';
+        return `### ${b.server}\n\nTrigger: ${b.trigger} · log: \`${b.path}\`\n\n${steps}`;
+    });
+    return `## Boot recovery\n\n${parts.join('\n\n')}`;
 }
 function problemsSection(record) {
     const lines = [...record.errors.map((e) => `- ⛔ ${e}`), ...record.warnings.map((w) => `- ⚠️ ${w}`)];
@@ -91146,6 +91345,7 @@ function probeById(id) {
 
 
 
+
 /** Probe ids under which the runner's own checks are stored (see adapters/runner-checks). */
 const RUNNER_ENDPOINTS = 'runner-endpoints';
 const RUNNER_CERTIFICATES = 'runner-certificates';
@@ -91177,7 +91377,7 @@ function evaluateProbe(probe, server, observation, context) {
     }
     catch (e) {
         // Data of an unexpected shape is a bug to see, not a reason to lose the other findings.
-        const why = e instanceof Error ? e.message : String(e);
+        const why = error_message_errorMessage(e);
         return [
             finding(server.name, 'probe-error', probe.id, 'warning', `${probe.id} evaluation failed: ${why}`),
         ];
@@ -91199,6 +91399,28 @@ function runnerFindings(server, observation, context) {
         else {
             const why = observation.probeErrors[certificatesProbe.id] ?? 'no data';
             out.push(finding(server.name, 'probe-error', certificatesProbe.id, 'warning', `certificates probe failed: ${why}`));
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./.build/core/parse-sections.js
+
+function parseSections(server, probes, sections, wording) {
+    const out = { probes: {}, probeErrors: {}, cursors: {} };
+    for (const probe of probes) {
+        const section = sections.get(probe.id);
+        if (!section?.complete) {
+            out.probeErrors[probe.id] = wording.incomplete;
+            continue;
+        }
+        try {
+            const data = probe.parse(section.output, server);
+            out.probes[probe.id] = data;
+            Object.assign(out.cursors, probe.cursors?.(data) ?? {});
+        }
+        catch (error) {
+            out.probeErrors[probe.id] = wording.unparsable(error_message_errorMessage(error));
         }
     }
     return out;
@@ -91288,6 +91510,7 @@ function splitSections(stdout, nonce) {
 
 
 
+
 /** Finding check id → the probe that produces it, where the names differ. */
 const PROBE_OF_CHECK = {
     service: 'services',
@@ -91318,34 +91541,30 @@ function probeRecheck(options) {
         });
         const started = options.now();
         const run = await shell.run(script, { timeoutMs: options.timeoutMs ?? 60_000 });
-        const sections = splitSections(run.stdout, nonce);
-        const observation = {
-            server: server.name,
-            reachable: true,
-            startedAt: started.toISOString(),
-            durationMs: run.durationMs,
-            bytes: run.stdout.length,
-            roundTrips: 1,
-            probes: {},
-            probeErrors: {},
-        };
-        for (const probe of probes) {
-            const section = sections.get(probe.id);
-            if (!section?.complete) {
-                observation.probeErrors[probe.id] = 'no complete output';
-                continue;
-            }
-            try {
-                observation.probes[probe.id] = probe.parse(section.output, server);
-            }
-            catch (error) {
-                observation.probeErrors[probe.id] = error instanceof Error ? error.message : String(error);
-            }
-        }
+        const observation = observe(server, probes, run, nonce, started);
         const errors = Object.entries(observation.probeErrors);
         if (errors.length === probes.length)
             throw new Error(`re-check failed: ${errors.map(([p, e]) => `${p}: ${e}`).join('; ')}`);
         return evaluateServer(server, observation, options.thresholds, options.now(), probes);
+    };
+}
+const RECHECK_WORDING = {
+    incomplete: 'no complete output',
+    unparsable: (message) => message,
+};
+/** The observation one collector run makes: each probe's parsed output, or why there is none. */
+function observe(server, probes, run, nonce, started) {
+    // a re-check keeps no cursors: the next collection run moves them on
+    const parsed = parseSections(server, probes, splitSections(run.stdout, nonce), RECHECK_WORDING);
+    return {
+        server: server.name,
+        reachable: true,
+        startedAt: started.toISOString(),
+        durationMs: run.durationMs,
+        bytes: run.stdout.length,
+        roundTrips: 1,
+        probes: parsed.probes,
+        probeErrors: parsed.probeErrors,
     };
 }
 
@@ -91462,6 +91681,12 @@ function policy_gate_recordAttempt(bookkeeping, key, at, outcome, threshold = DE
 }
 
 ;// CONCATENATED MODULE: ./.build/remediate/executor.js
+/**
+ * Runs one rendered catalog command over the server's already-open shell, with a timeout. Never
+ * throws: a dropped connection is an outcome to record like any other. Output is redacted and
+ * bounded here, before it reaches the record, the model or the branch.
+ */
+
 
 const OUTPUT_LIMIT = 8_000;
 /** Keeps the head and the tail of long output: the cause is usually at one end. */
@@ -91488,7 +91713,7 @@ async function executeCommand(shell, command, timeoutMs, secrets) {
         };
     }
     catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = error_message_errorMessage(error);
         return {
             output: redact(`the shell failed: ${message}`, secrets),
             exitCode: null,
@@ -91499,6 +91724,7 @@ async function executeCommand(shell, command, timeoutMs, secrets) {
 }
 
 ;// CONCATENATED MODULE: ./.build/remediate/verifier.js
+
 const RANK = { ok: 0, warning: 1, critical: 2 };
 function worstOf(findings) {
     return findings.reduce((w, f) => (RANK[f.severity] > RANK[w] ? f.severity : w), 'ok');
@@ -91534,12 +91760,13 @@ async function verify(shell, server, before, checks, fingerprint, options) {
         return verifier_judge(before, after, checks, fingerprint);
     }
     catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = error_message_errorMessage(error);
         return { outcome: 'not-fixed', detail: `could not verify (${checks.join(', ')}): ${message}` };
     }
 }
 
 ;// CONCATENATED MODULE: ./.build/remediate/remediator.js
+
 
 
 
@@ -91583,7 +91810,20 @@ class Remediator {
         const server = this.serverConfig(request.server);
         if (!server)
             return this.push(request, now, { decision: 'deny', reason: `unknown server "${request.server}"` });
-        const gate = decide({
+        const gate = this.gate(server, request, now);
+        if (gate.decision !== 'execute')
+            return this.push(request, now, gate);
+        const ready = this.readyToRun(server.name, gate.rendered.key);
+        if (!ready.ok)
+            return this.push(request, now, { ...gate, decision: 'deny', reason: ready.reason });
+        const record = this.push(request, now, gate);
+        await this.writeAhead(server.name, gate.rendered.key, now, request.writeAhead ?? []);
+        await this.run(record, server, ready.shell, gate.rendered.action, request.verifyWith);
+        this.book(server.name, gate.rendered.key, now, record);
+        return record;
+    }
+    gate(server, request, now) {
+        return decide({
             server: server.name,
             serverTags: server.tags,
             actionId: request.action,
@@ -91598,27 +91838,13 @@ class Remediator {
             bookkeeping: this.state(server.name).remediation,
             breakerThreshold: this.o.breakerThreshold,
         });
-        if (gate.decision !== 'execute')
-            return this.push(request, now, gate);
-        if (this.triedThisRun(server.name, gate.rendered.key)) {
-            return this.push(request, now, {
-                ...gate,
-                decision: 'deny',
-                reason: `${gate.rendered.key} already ran in this run`,
-            });
-        }
-        const shell = this.o.shells.get(server.name);
-        if (!shell)
-            return this.push(request, now, {
-                ...gate,
-                decision: 'deny',
-                reason: 'server unreachable: no open shell',
-            });
-        const record = this.push(request, now, gate);
-        await this.writeAhead(server.name, gate.rendered.key, now, request.writeAhead ?? []);
-        await this.run(record, server, shell, gate.rendered.action, request.verifyWith);
-        this.book(server.name, gate.rendered.key, now, record);
-        return record;
+    }
+    /** What the gate does not know: one try per key per run, and an open shell to run it over. */
+    readyToRun(server, key) {
+        if (this.triedThisRun(server, key))
+            return { ok: false, reason: `${key} already ran in this run` };
+        const shell = this.o.shells.get(server);
+        return shell ? { ok: true, shell } : { ok: false, reason: 'server unreachable: no open shell' };
     }
     async run(record, server, shell, action, verifyWith) {
         const result = await executeCommand(shell, record.command ?? '', action.timeoutMs, this.o.secrets);
@@ -91626,9 +91852,7 @@ class Remediator {
         record.exitCode = result.exitCode;
         record.durationMs = result.durationMs;
         if (verifyWith) {
-            const verdict = await verifyWith(shell, result);
-            record.outcome = verdict.outcome;
-            record.verification = redact(verdict.detail, this.o.secrets);
+            this.judge(record, await verifyWith(shell, result));
             return;
         }
         const target = this.o.record.findings.find((f) => f.fingerprint === record.fingerprint);
@@ -91644,8 +91868,14 @@ class Remediator {
             settleMs: action.settleMs ?? this.o.settleMs ?? 5_000,
             recheck: this.o.recheck,
         });
+        this.judge(record, verdict);
+    }
+    judge(record, verdict) {
         record.outcome = verdict.outcome;
         record.verification = redact(verdict.detail, this.o.secrets);
+    }
+    get breakerThreshold() {
+        return this.o.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD;
     }
     /** Journals the action about to run; a journal that cannot be written never stops the action. */
     async writeAhead(server, key, at, extra) {
@@ -91654,7 +91884,7 @@ class Remediator {
         const pending = structuredClone(this.o.record);
         const state = pending.serverStates[server];
         if (state) {
-            state.remediation = policy_gate_recordAttempt(state.remediation ?? {}, key, at, 'not-fixed', this.o.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD);
+            state.remediation = policy_gate_recordAttempt(state.remediation ?? {}, key, at, 'not-fixed', this.breakerThreshold);
         }
         const action = pending.actions.at(-1);
         if (action)
@@ -91664,13 +91894,13 @@ class Remediator {
             await this.o.beforeRun(pending, extra);
         }
         catch (error) {
-            this.o.record.warnings.push(`journal: ${key} could not be recorded before it ran: ${error instanceof Error ? error.message : String(error)}`);
+            this.o.record.warnings.push(`journal: ${key} could not be recorded before it ran: ${error_message_errorMessage(error)}`);
         }
     }
     book(server, key, at, record) {
         const state = this.state(server);
         const outcome = record.outcome === 'fixed' || record.outcome === 'worse' ? record.outcome : 'not-fixed';
-        state.remediation = policy_gate_recordAttempt(state.remediation, key, at, outcome, this.o.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD);
+        state.remediation = policy_gate_recordAttempt(state.remediation, key, at, outcome, this.breakerThreshold);
         if (state.remediation[key]?.breakerOpen) {
             record.verification =
                 `${record.verification ?? ''}\n\nCircuit breaker now OPEN for ${key}: no more automatic tries; a human must look.`.trim();
@@ -91894,9 +92124,7 @@ function renderDiagnostic(diagnostic, args) {
 function describeDiagnostics(diagnostics) {
     const lines = [];
     for (const d of diagnostics) {
-        const args = Object.entries(d.params)
-            .map(([n, s]) => s.kind === 'enum' ? `${n}: one of [${s.values.join(', ')}]` : `${n}: ${s.description}`)
-            .join('; ');
+        const args = describeParams(d.params);
         lines.push(`- ${d.id}${args ? ` (${args})` : ''}: ${d.description}`);
     }
     return lines.join('\n');
@@ -91951,6 +92179,7 @@ function untrusted(text, nonce, label) {
  * JSON Schema from the same definition) and their handlers. Handlers never throw on bad input:
  * they return a corrective `is_error` result the model can act on.
  */
+
 
 
 
@@ -92036,7 +92265,7 @@ async function runDiagnostic(input, ctx) {
         };
     }
     catch (e) {
-        return tools_error(`${diagnostic.id} on ${server.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+        return tools_error(`${diagnostic.id} on ${server.name} failed: ${error_message_errorMessage(e)}`);
     }
 }
 async function remediate(tool, input, ctx) {
@@ -92081,6 +92310,14 @@ function reportDiagnosis(input, ctx) {
 }
 
 ;// CONCATENATED MODULE: ./.build/agent/claude-loop.js
+/**
+ * Our own bounded agent loop over the Messages API (DESIGN §8): plain full-history requests, no
+ * server-side threads or betas, so any Messages-API server works. Bounded three ways — turns
+ * (`claude.max_turns`), tokens (`claude.max_tokens_per_run`, every billed token counts) and wall
+ * clock (`claude.timeout`) — and it never throws: every way it can end is a LoopResult the caller
+ * turns into "which planner decided and why".
+ */
+
 
 
 const NUDGE_REPORT = 'Finish now: call report_diagnosis once, covering every finding you were asked about.';
@@ -92148,72 +92385,27 @@ async function runClaudeLoop(input) {
     const now = input.now ?? (() => performance.now());
     const started = now();
     const { limits } = input;
-    const system = [
-        { type: 'text', text: input.system, cache_control: { type: 'ephemeral' } },
-    ];
-    const tools = toolDefinitions();
-    const messages = [{ role: 'user', content: input.task }];
+    const conversation = {
+        system: [{ type: 'text', text: input.system, cache_control: { type: 'ephemeral' } }],
+        tools: toolDefinitions(),
+        messages: [{ role: 'user', content: input.task }],
+    };
     let text;
     for (let turn = 1; turn <= limits.maxTurns; turn++) {
         const left = limits.timeoutMs - (now() - started);
-        if (left <= 0)
-            return {
-                end: 'timeout',
-                detail: `Claude's time limit (${limits.timeoutMs} ms) ran out after ${turn - 1} turns`,
-                turns: turn - 1,
-                text,
-            };
         const budget = limits.maxTokens - tokensUsed(input.usage);
-        if (budget < MIN_OUTPUT) {
-            return {
-                end: 'budget',
-                detail: `the token budget (${limits.maxTokens}) was spent after ${turn - 1} turns`,
-                turns: turn - 1,
-                text,
-            };
-        }
-        let response;
-        const abort = new AbortController();
-        const timer = setTimeout(() => abort.abort(), left);
-        try {
-            response = await input.model.create({
-                model: input.model.name,
-                max_tokens: Math.min(limits.maxOutputTokens ?? 4096, budget),
-                system,
-                tools,
-                messages,
-            }, { signal: abort.signal });
-        }
-        catch (error) {
-            const kind = error instanceof ModelError ? error.kind : 'api';
-            const message = error instanceof Error ? error.message : String(error);
-            const end = abort.signal.aborted ? 'timeout' : 'api-error';
-            return {
-                end,
-                detail: `the Claude API failed on turn ${turn} (${kind}): ${message.slice(0, 300)}`,
-                turns: turn - 1,
-                text,
-            };
-        }
-        finally {
-            clearTimeout(timer);
-        }
-        addUsage(input.usage, input.model.name, response);
-        messages.push({ role: 'assistant', content: response.content });
-        text = textOf(response.content) || text;
-        if (response.stop_reason === 'refusal')
-            return { end: 'refusal', detail: 'Claude declined to answer (stop_reason refusal)', turns: turn, text };
-        if (toolUses(response.content).length > 0) {
-            const { results, final } = await answerTools(response, input.tools);
-            if (final)
-                return { end: 'done', detail: `Claude diagnosed in ${turn} turns`, turns: turn, text };
-            messages.push({ role: 'user', content: results });
-            continue;
-        }
-        messages.push({
-            role: 'user',
-            content: response.stop_reason === 'max_tokens' ? NUDGE_SHORT : NUDGE_REPORT,
-        });
+        const spent = outOfLimits(limits, turn - 1, left, budget);
+        if (spent)
+            return { ...spent, text };
+        const call = await callModel(input, conversation, Math.min(limits.maxOutputTokens ?? 4096, budget), left);
+        if (!call.ok)
+            return { ...apiFailure(call.error, call.aborted, turn), text };
+        addUsage(input.usage, input.model.name, call.response);
+        conversation.messages.push({ role: 'assistant', content: call.response.content });
+        text = textOf(call.response.content) || text;
+        const ending = await answerTurn(call.response, turn, input.tools, conversation.messages);
+        if (ending)
+            return { ...ending, text };
     }
     return {
         end: 'turns',
@@ -92221,6 +92413,65 @@ async function runClaudeLoop(input) {
         turns: limits.maxTurns,
         text,
     };
+}
+/** Ends the loop before a turn when the clock or the token budget has run out. */
+function outOfLimits(limits, done, left, budget) {
+    if (left <= 0) {
+        return {
+            end: 'timeout',
+            detail: `Claude's time limit (${limits.timeoutMs} ms) ran out after ${done} turns`,
+            turns: done,
+        };
+    }
+    if (budget < MIN_OUTPUT) {
+        return {
+            end: 'budget',
+            detail: `the token budget (${limits.maxTokens}) was spent after ${done} turns`,
+            turns: done,
+        };
+    }
+    return undefined;
+}
+/** One request, aborted when the time left runs out. */
+async function callModel(input, conversation, maxTokens, left) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), left);
+    try {
+        const response = await input.model.create({ model: input.model.name, max_tokens: maxTokens, ...conversation }, { signal: abort.signal });
+        return { ok: true, response };
+    }
+    catch (error) {
+        return { ok: false, error, aborted: abort.signal.aborted };
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+function apiFailure(error, aborted, turn) {
+    const kind = error instanceof ModelError ? error.kind : 'api';
+    return {
+        end: aborted ? 'timeout' : 'api-error',
+        detail: `the Claude API failed on turn ${turn} (${kind}): ${error_message_errorMessage(error).slice(0, 300)}`,
+        turns: turn - 1,
+    };
+}
+/** Acts on the model's turn: the loop's end, or undefined once the next user message is queued. */
+async function answerTurn(response, turn, tools, messages) {
+    if (response.stop_reason === 'refusal') {
+        return { end: 'refusal', detail: 'Claude declined to answer (stop_reason refusal)', turns: turn };
+    }
+    if (toolUses(response.content).length > 0) {
+        const { results, final } = await answerTools(response, tools);
+        if (final)
+            return { end: 'done', detail: `Claude diagnosed in ${turn} turns`, turns: turn };
+        messages.push({ role: 'user', content: results });
+        return undefined;
+    }
+    messages.push({
+        role: 'user',
+        content: response.stop_reason === 'max_tokens' ? NUDGE_SHORT : NUDGE_REPORT,
+    });
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./.build/remediate/readiness.js
@@ -92351,16 +92602,20 @@ async function recoverServer(server, trigger, o) {
     o.record.recoveries = [...(o.record.recoveries ?? []), boot];
     return boot;
 }
-/** Why a server needs boot recovery in this run, or undefined: the task, or a changed boot id. */
+/**
+ * Why a server needs boot recovery in this run, or undefined: the task, or a changed boot id.
+ * On task recover a reboot seen too is named, so the boot log says both.
+ */
 function recoveryTrigger(record, previousBootId, server) {
-    if (record.task === 'recover')
-        return 'task recover';
     const report = record.servers.find((r) => r.server.name === server);
     const uptime = report?.observation.probes.uptime;
     const current = typeof uptime?.bootId === 'string' ? uptime.bootId : record.serverStates[server]?.bootId;
-    if (previousBootId && current && current !== previousBootId)
-        return `rebooted: boot id ${previousBootId.slice(0, 8)}… → ${current.slice(0, 8)}…`;
-    return undefined;
+    const rebooted = previousBootId && current && current !== previousBootId
+        ? `rebooted: boot id ${previousBootId.slice(0, 8)}… → ${current.slice(0, 8)}…`
+        : undefined;
+    if (record.task === 'recover')
+        return rebooted ? `task recover (${rebooted})` : 'task recover';
+    return rebooted;
 }
 
 ;// CONCATENATED MODULE: ./.build/agent/rules-planner.js
@@ -92569,7 +92824,7 @@ async function diagnoseAndRemediate(ctx, record, memory, shells, deps = {}) {
         return;
     }
     // services boot recovery just brought up were collected as down: not a fault to plan for
-    const raised = raisedFindings(record).filter((f) => !(f.check === 'service' && recovered.has(`${f.server}/${f.target}`)));
+    const raised = raisedFindings(record).filter((f) => !broughtUp(f, recovered, record));
     if (raised.length === 0) {
         record.planner = {
             kind: 'none',
@@ -92595,6 +92850,18 @@ async function diagnoseAndRemediate(ctx, record, memory, shells, deps = {}) {
     }
     const loop = await askClaude(ctx, record, memory, shells, remediator, targets, raised);
     await diagnose_and_remediate_settle(loop, targets, remediator, record, ctx);
+}
+/**
+ * A finding boot recovery has answered: a service it started (or found running) and ready, or
+ * that service's configured port (readiness waited for it to listen).
+ */
+function broughtUp(f, recovered, record) {
+    if (f.check === 'service')
+        return recovered.has(`${f.server}/${f.target}`);
+    if (f.check !== 'port')
+        return false;
+    const server = record.servers.find((r) => r.server.name === f.server)?.server;
+    return (server?.services ?? []).some((s) => s.port !== undefined && String(s.port) === f.target && recovered.has(`${f.server}/${s.name}`));
 }
 /** New, changed severity, flapping, or the last automatic fix on its target failed. */
 function needsClaude(f, memory) {
@@ -92738,6 +93005,7 @@ const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
  */
 
 
+
 const runner_checks_RUNNER_ENDPOINTS = 'runner-endpoints';
 const runner_checks_RUNNER_CERTIFICATES = 'runner-certificates';
 async function runnerChecks(server, options = {}) {
@@ -92812,7 +93080,7 @@ function describeFetchError(error) {
         return words[cause.code] ?? `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
     if (cause?.message)
         return cause.message;
-    return error instanceof Error ? error.message : String(error);
+    return error_message_errorMessage(error);
 }
 /** Handshakes without verifying (we want the expiry even of an untrusted certificate). */
 function certificateOf(spec, timeoutMs) {
@@ -92871,6 +93139,8 @@ function certificateOf(spec, timeoutMs) {
 
 
 
+
+
 const collect_newNonce = () => (0,external_node_crypto_.randomBytes)(12).toString('hex');
 async function collectFleet(servers, transports, options = {}) {
     const nonce = options.nonce ?? collect_newNonce();
@@ -92923,7 +93193,7 @@ async function collectServer(server, transport, options, previous) {
         // A connect that completes after our deadline must not leak its session.
         connecting.then((late) => late.close()).catch(() => undefined);
         await runnerPromise;
-        return unreachable(collect_messageOf(error));
+        return unreachable(error_message_errorMessage(error));
     }
     const probes = options.probes ?? ALL_PROBES;
     const script = buildCollectorScript(server, probes, { nonce: options.nonce, cursors: previous });
@@ -92935,7 +93205,7 @@ async function collectServer(server, transport, options, previous) {
     catch (error) {
         await shell.close().catch(() => undefined);
         await runnerPromise;
-        return unreachable(`collector failed: ${collect_messageOf(error)}`);
+        return unreachable(`collector failed: ${error_message_errorMessage(error)}`);
     }
     const sections = splitSections(run.stdout, options.nonce);
     if (sections.size === 0) {
@@ -92946,7 +93216,7 @@ async function collectServer(server, transport, options, previous) {
             : `collector printed no sections (exit ${run.code}): ${run.stderr.trim().slice(0, 300)}`;
         return unreachable(why);
     }
-    const parsed = parseSections(server, probes, sections, run.timedOut);
+    const parsed = parseSections(server, probes.filter((p) => p.applies(server)), sections, collectionWording(run.timedOut));
     const runnerResults = await runnerPromise;
     Object.assign(parsed.probes, runnerResults?.probes ?? {});
     Object.assign(parsed.probeErrors, runnerResults?.errors ?? {});
@@ -92964,30 +93234,13 @@ async function collectServer(server, transport, options, previous) {
         cursors: { ...previous, ...parsed.cursors },
     };
 }
-function parseSections(server, probes, sections, timedOut) {
-    const out = {
-        probes: {},
-        probeErrors: {},
-        cursors: {},
+function collectionWording(timedOut) {
+    return {
+        incomplete: timedOut
+            ? 'the collector timed out before this probe finished'
+            : 'the collector output ended before this probe finished',
+        unparsable: (message) => `could not parse output: ${message}`,
     };
-    for (const probe of probes.filter((p) => p.applies(server))) {
-        const section = sections.get(probe.id);
-        if (!section?.complete) {
-            out.probeErrors[probe.id] = timedOut
-                ? 'the collector timed out before this probe finished'
-                : 'the collector output ended before this probe finished';
-            continue;
-        }
-        try {
-            const data = probe.parse(section.output, server);
-            out.probes[probe.id] = data;
-            Object.assign(out.cursors, probe.cursors?.(data) ?? {});
-        }
-        catch (error) {
-            out.probeErrors[probe.id] = `could not parse output: ${collect_messageOf(error)}`;
-        }
-    }
-    return out;
 }
 function collect_withTimeout(promise, ms, what) {
     let timer;
@@ -92997,7 +93250,6 @@ function collect_withTimeout(promise, ms, what) {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 const elapsed = (t0) => Math.round(performance.now() - t0);
-const collect_messageOf = (error) => (error instanceof Error ? error.message : String(error));
 
 ;// CONCATENATED MODULE: ./.build/core/cron.js
 /**
@@ -93760,6 +94012,7 @@ function withOutcome(content, plan, outcome) {
 
 
 
+
 async function executeApproved(ctx, record, memory, remediate) {
     const api = ctx.adapters.github;
     const pulls = api ? await listApprovalPulls(api, ctx.inputs.stateBranch, record) : [];
@@ -93788,7 +94041,7 @@ async function listApprovalPulls(api, stateBranch, record) {
         return pulls.filter((p) => idOfBranch(p.head) !== undefined);
     }
     catch (error) {
-        record.github.errors.push(`${error instanceof Error ? error.message : String(error)} (approval PRs: no comments, no declined check this run)`);
+        record.github.errors.push(`${error_message_errorMessage(error)} (approval PRs: no comments, no declined check this run)`);
         return [];
     }
 }
@@ -93830,7 +94083,7 @@ async function handleApproved(ctx, record, file, remediate) {
     }
     catch (error) {
         // the command may have started: never retry automatically, say so
-        const message = `execution failed: ${error instanceof Error ? error.message : String(error)}`;
+        const message = `execution failed: ${error_message_errorMessage(error)}`;
         record.errors.push(`execute-approved ${plan.id}: ${message}`);
         return finish(file, done('denied', message), 'failed', [
             message,
@@ -93924,7 +94177,7 @@ async function handleDeclined(ctx, record, memory, api, pulls) {
             ]));
         }
         catch (error) {
-            record.github.errors.push(`${error instanceof Error ? error.message : String(error)} (declined approval #${pull.number})`);
+            record.github.errors.push(`${error_message_errorMessage(error)} (declined approval #${pull.number})`);
         }
     }
     return handled;
@@ -93940,7 +94193,7 @@ async function commentOnPulls(api, record, pulls, handled) {
                 record.github.pulls.push(pull.number);
         }
         catch (error) {
-            record.github.errors.push(`${error instanceof Error ? error.message : String(error)} (comment on approval PR #${pull.number})`);
+            record.github.errors.push(`${error_message_errorMessage(error)} (comment on approval PR #${pull.number})`);
         }
     }
 }
@@ -94343,6 +94596,7 @@ function timeField(body, field) {
 
 
 
+
 const LABEL_COLORS = [
     [/^claudeops$/, '5319e7', 'Opened and tracked by ClaudeOps'],
     [/^severity:critical$/, 'b60205', 'ClaudeOps: critical finding'],
@@ -94383,7 +94637,7 @@ async function syncIssues(ctx, record, api) {
                 record.github.issues.push(number);
         }
         catch (error) {
-            record.github.errors.push(`${error instanceof Error ? error.message : String(error)} (issue ${op.key})`);
+            record.github.errors.push(`${error_message_errorMessage(error)} (issue ${op.key})`);
         }
     }
 }
@@ -94434,6 +94688,7 @@ async function fetchMaintenanceWindows(api, now) {
  * approved copy waits on the state branch, and not again within the expiry after a human declined
  * it (asking again every run would be nagging, not operating).
  */
+
 
 
 
@@ -94492,7 +94747,7 @@ async function openApprovalPulls(ctx, record, memory, api) {
             record.github.pulls.push(pull.number);
         }
         catch (error) {
-            record.github.errors.push(`${error instanceof Error ? error.message : String(error)} (approval ${plan.id})`);
+            record.github.errors.push(`${error_message_errorMessage(error)} (approval ${plan.id})`);
         }
     }
 }
@@ -94533,6 +94788,7 @@ function pullBody(plan, action, path) {
 
 
 
+
 /**
  * Brings GitHub in line with the run (Report phase, after the state branch was written, so links
  * and approval branches point at this run's records): approval PRs first, then issues (whose
@@ -94552,7 +94808,7 @@ async function syncGitHub(ctx, record, memory = emptyMemory()) {
             await fn();
         }
         catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
+            const message = error_message_errorMessage(error);
             record.github.errors.push(message.startsWith('GitHub API failed')
                 ? `${message} (${part})`
                 : `GitHub ${part} failed: ${message}`);
@@ -94561,6 +94817,7 @@ async function syncGitHub(ctx, record, memory = emptyMemory()) {
 }
 
 ;// CONCATENATED MODULE: ./.build/memory/load-memory.js
+
 
 /**
  * Reads memory from the state branch. A store that cannot be read costs memory, never the run:
@@ -94575,7 +94832,7 @@ async function loadMemory(ctx) {
     }
     catch (error) {
         const memory = emptyMemory();
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = error_message_errorMessage(error);
         memory.warnings.push(`memory: the state branch could not be read, running without memory: ${reason}`);
         return memory;
     }
@@ -94668,6 +94925,7 @@ function renderNotification(record, link) {
 
 
 
+
 const MAX_CHARTS = 8;
 const MAX_POINTS = 24;
 function renderSummary(record, links = {}) {
@@ -94679,6 +94937,7 @@ function renderSummary(record, links = {}) {
         findings(record),
         render_summary_diagnosis(record),
         actions(record, links),
+        boot(record, links),
         github(record, links),
         trends(record),
         cost(record),
@@ -94805,6 +95064,28 @@ function actions(record, links) {
         a.path ? fileLink(links, a.path, 'log') : '',
     ]);
     return `### Actions\n\n${table(['server', 'action', 'risk', 'decision', 'outcome', 'record'], rows)}`;
+}
+function boot(record, links) {
+    const boots = record.recoveries ?? [];
+    if (boots.length === 0)
+        return '';
+    const icon = {
+        started: '✅',
+        'already-running': '✅',
+        failed: '❌',
+        'not-ready': '❌',
+        skipped: '⏸️',
+    };
+    const rows = boots.flatMap((b) => b.steps.map((s) => [
+        b.server,
+        s.service,
+        `${icon[s.state] ?? ''} ${s.state}`,
+        s.waitedMs !== undefined ? `${Math.round(s.waitedMs / 1000)} s` : '',
+        bootStepDetail(s),
+        fileLink(links, b.path, 'log'),
+    ]));
+    const triggers = boots.map((b) => `${cell(b.server)}: ${b.trigger}`).join('; ');
+    return `### Boot recovery\n\n${triggers}\n\n${table(['server', 'service', 'state', 'waited', 'detail', 'record'], rows)}`;
 }
 function github(record, links) {
     const ref = (kind, n) => links.repoUrl ? `[#${n}](${links.repoUrl}/${kind}/${n})` : `#${n}`;
@@ -95179,7 +95460,7 @@ async function runCli(argv, env = process.env) {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _shims_esm_dirname_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1309);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4591);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5554);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)(process.argv.slice(2));

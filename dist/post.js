@@ -63536,7 +63536,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 2189:
+/***/ 844:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66496,12 +66496,19 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./.build/core/error-message.js
+/** The message of anything thrown: an Error's own message, anything else as a string. */
+function error_message_errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
 ;// CONCATENATED MODULE: ./.build/adapters/journal.js
 /**
  * The run journal: this run's pending state-branch changes, written to RUNNER_TEMP as the run
  * goes, so that a main step that crashes after acting on a server but before committing still
  * leaves a record the post step pushes (DESIGN §7: never lose a record).
  */
+
 
 
 
@@ -66585,7 +66592,7 @@ async function flushOne(file, entry, target, log) {
         return { file, runId: entry.runId, result };
     }
     catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = error_message_errorMessage(error);
         log(`journal of run ${entry.runId}: could not be recorded: ${message}`);
         return { file, runId: entry.runId, error: message };
     }
@@ -66650,6 +66657,7 @@ class model_ModelError extends Error {
  */
 
 
+
 function kindOf(status) {
     if (status === 429)
         return 'rate-limit';
@@ -66676,7 +66684,7 @@ function toModelError(error) {
         const detail = body?.error ? `${body.error.type}: ${body.error.message}` : error.message;
         return new ModelError(`HTTP ${error.status ?? '?'} ${detail}`, kindOf(error.status), error.status);
     }
-    return new ModelError(error instanceof Error ? error.message : String(error), 'api');
+    return new ModelError(errorMessage(error), 'api');
 }
 function anthropic_model_anthropicModel(options) {
     const client = new Anthropic({
@@ -76601,6 +76609,7 @@ function preprocess(fn, schema) {
  */
 
 
+
 /** Bounds keep a state file small however long the server lives. */
 const server_state_LIMITS = { samples: 48, history: 50, recentRuns: 50, reboots: 20, attempts: 50 };
 const severity = schemas_enum(['ok', 'warning', 'critical']);
@@ -76643,7 +76652,7 @@ function parseServerState(text, server) {
         json = JSON.parse(text);
     }
     catch (error) {
-        return { ok: false, error: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
+        return { ok: false, error: `not valid JSON (${error_message_errorMessage(error)})` };
     }
     const parsed = stateSchema.safeParse(json);
     if (!parsed.success)
@@ -87434,73 +87443,76 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 function known_hosts_parseKnownHosts(text) {
     const entries = [];
     const errors = [];
-    const lines = text.split(/\r?\n/);
-    lines.forEach((raw, index) => {
-        const line = index + 1;
-        const trimmed = raw.trim();
-        if (trimmed === '' || trimmed.startsWith('#'))
+    text.split(/\r?\n/).forEach((raw, index) => {
+        const parsed = parseLine(raw.trim(), index + 1);
+        if (parsed === undefined)
             return;
-        const fields = trimmed.split(/\s+/);
-        let marker;
-        if (fields[0]?.startsWith('@')) {
-            const name = fields.shift();
-            if (name === '@revoked')
-                marker = 'revoked';
-            else if (name === '@cert-authority')
-                marker = 'cert-authority';
-            else {
-                errors.push({ line, message: `unknown marker ${name}` });
-                return;
-            }
-        }
-        const [hostField, keyType, keyText] = fields;
-        if (hostField === undefined || keyType === undefined || keyText === undefined) {
-            errors.push({ line, message: 'expected "hosts keytype base64-key [comment]"' });
-            return;
-        }
-        if (!BASE64.test(keyText)) {
-            errors.push({ line, message: 'the key is not base64' });
-            return;
-        }
-        const key = Buffer.from(keyText, 'base64');
-        const embedded = keyTypeOf(key);
-        if (embedded !== keyType) {
-            errors.push({
-                line,
-                message: `the key blob says ${embedded ?? 'nothing readable'}, the line says ${keyType}`,
-            });
-            return;
-        }
-        let hosts;
-        if (hostField.startsWith('|')) {
-            const parts = hostField.split('|');
-            // ['', '1', salt, hash]
-            if (parts.length !== 4 ||
-                parts[1] !== '1' ||
-                !BASE64.test(parts[2] ?? '') ||
-                !BASE64.test(parts[3] ?? '')) {
-                errors.push({ line, message: 'malformed hashed host name (expected |1|salt|hash)' });
-                return;
-            }
-            hosts = {
-                kind: 'hashed',
-                salt: Buffer.from(parts[2] ?? '', 'base64'),
-                hash: Buffer.from(parts[3] ?? '', 'base64'),
-            };
-        }
-        else {
-            hosts = { kind: 'patterns', patterns: hostField.split(',').filter((p) => p !== '') };
-        }
-        entries.push({
-            line,
-            ...(marker ? { marker } : {}),
-            hosts,
-            keyType,
-            key,
-            fingerprint: known_hosts_fingerprintOf(key),
-        });
+        if ('message' in parsed)
+            errors.push(parsed);
+        else
+            entries.push(parsed);
     });
     return { entries, errors };
+}
+const MARKERS = {
+    '@revoked': 'revoked',
+    '@cert-authority': 'cert-authority',
+};
+/** One trimmed line: an entry, why it cannot be read, or undefined for a blank line or comment. */
+function parseLine(text, line) {
+    if (text === '' || text.startsWith('#'))
+        return undefined;
+    const fields = text.split(/\s+/);
+    let marker;
+    if (fields[0]?.startsWith('@')) {
+        const name = fields.shift() ?? '';
+        marker = Object.hasOwn(MARKERS, name) ? MARKERS[name] : undefined;
+        if (!marker)
+            return { line, message: `unknown marker ${name}` };
+    }
+    const [hostField, keyType, keyText] = fields;
+    if (hostField === undefined || keyType === undefined || keyText === undefined) {
+        return { line, message: 'expected "hosts keytype base64-key [comment]"' };
+    }
+    const key = parseKey(keyType, keyText);
+    if (!key.ok)
+        return { line, message: key.message };
+    const hosts = parseHostField(hostField);
+    if (!hosts)
+        return { line, message: 'malformed hashed host name (expected |1|salt|hash)' };
+    return {
+        line,
+        ...(marker ? { marker } : {}),
+        hosts,
+        keyType,
+        key: key.value,
+        fingerprint: known_hosts_fingerprintOf(key.value),
+    };
+}
+/** The key blob of a line, which must name the same type as the line's keytype field. */
+function parseKey(keyType, keyText) {
+    if (!BASE64.test(keyText))
+        return { ok: false, message: 'the key is not base64' };
+    const key = Buffer.from(keyText, 'base64');
+    const embedded = keyTypeOf(key);
+    if (embedded !== keyType) {
+        return {
+            ok: false,
+            message: `the key blob says ${embedded ?? 'nothing readable'}, the line says ${keyType}`,
+        };
+    }
+    return { ok: true, value: key };
+}
+/** Comma-separated patterns, or a hashed name; undefined when a hashed name is malformed. */
+function parseHostField(field) {
+    if (!field.startsWith('|')) {
+        return { kind: 'patterns', patterns: field.split(',').filter((p) => p !== '') };
+    }
+    // ['', '1', salt, hash]
+    const [, version, salt = '', hash = '', ...rest] = field.split('|');
+    if (version !== '1' || rest.length > 0 || !BASE64.test(salt) || !BASE64.test(hash))
+        return undefined;
+    return { kind: 'hashed', salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };
 }
 /** OpenSSH-style glob: `*` any run, `?` one character; whole-string, case-insensitive. */
 function globMatch(pattern, name) {
@@ -87565,58 +87577,330 @@ function pinAdvice(host, port, key) {
  * host must carry exactly this key; entries for the host with other keys mean the key changed.
  */
 function known_hosts_verifyHostKey(input) {
-    const { knownHosts, host, port, key, pin } = input;
+    const { host, port, key } = input;
     const fingerprint = known_hosts_fingerprintOf(key);
-    const who = `${input.server ? `${input.server} (${host}:${port})` : `${host}:${port}`}`;
-    const seen = `${keyTypeOf(key) ?? 'unknown-type'} key ${fingerprint}`;
+    const who = input.server ? `${input.server} (${host}:${port})` : `${host}:${port}`;
     const type = keyTypeOf(key);
     if (type === undefined) {
         return { ok: false, fingerprint, reason: 'malformed', message: `${who} presented a malformed host key.` };
     }
-    const keyBuffer = Buffer.from(key);
-    const revoked = knownHosts.entries.find((e) => e.marker === 'revoked' && e.key.equals(keyBuffer));
-    if (revoked) {
-        return {
-            ok: false,
-            fingerprint,
-            reason: 'revoked',
-            message: `Refusing ${who}: its host key ${fingerprint} is marked @revoked in known-hosts (line ${revoked.line}). ` +
-                'The server must get a new host key; then pin the new one.',
-        };
+    const presented = {
+        ...input,
+        keyBuffer: Buffer.from(key),
+        fingerprint,
+        who,
+        seen: `${type} key ${fingerprint}`,
+    };
+    return (refuseRevoked(presented) ??
+        (input.pin !== undefined ? checkPin(presented, input.pin) : checkKnownHosts(presented)));
+}
+function refuse(p, reason, message) {
+    return { ok: false, fingerprint: p.fingerprint, reason, message };
+}
+function refuseRevoked(p) {
+    const revoked = p.knownHosts.entries.find((e) => e.marker === 'revoked' && e.key.equals(p.keyBuffer));
+    if (!revoked)
+        return undefined;
+    return refuse(p, 'revoked', `Refusing ${p.who}: its host key ${p.fingerprint} is marked @revoked in known-hosts (line ${revoked.line}). ` +
+        'The server must get a new host key; then pin the new one.');
+}
+function checkPin(p, pin) {
+    if (sameFingerprint(pin, p.fingerprint))
+        return { ok: true, fingerprint: p.fingerprint, by: 'pin' };
+    return refuse(p, 'pin-mismatch', `Refusing ${p.who}: HOST KEY DOES NOT MATCH THE PIN. The config pins host_key ${pin}, the server ` +
+        `presented ${p.seen}. Someone may be intercepting the connection, or the server was rebuilt. ` +
+        pinAdvice(p.host, p.port, p.key));
+}
+function checkKnownHosts(p) {
+    const forHost = p.knownHosts.entries.filter((e) => !e.marker && entryMatchesHost(e, p.host, p.port));
+    if (forHost.some((e) => e.key.equals(p.keyBuffer))) {
+        return { ok: true, fingerprint: p.fingerprint, by: 'known_hosts' };
     }
-    if (pin !== undefined) {
-        if (sameFingerprint(pin, fingerprint))
-            return { ok: true, fingerprint, by: 'pin' };
-        return {
-            ok: false,
-            fingerprint,
-            reason: 'pin-mismatch',
-            message: `Refusing ${who}: HOST KEY DOES NOT MATCH THE PIN. The config pins host_key ${pin}, the server ` +
-                `presented ${seen}. Someone may be intercepting the connection, or the server was rebuilt. ` +
-                pinAdvice(host, port, key),
-        };
-    }
-    const forHost = knownHosts.entries.filter((e) => !e.marker && entryMatchesHost(e, host, port));
-    if (forHost.some((e) => e.key.equals(keyBuffer)))
-        return { ok: true, fingerprint, by: 'known_hosts' };
     if (forHost.length > 0) {
         const known = forHost.map((e) => `${e.keyType} ${e.fingerprint} (line ${e.line})`).join(', ');
+        return refuse(p, 'changed', `Refusing ${p.who}: HOST KEY CHANGED. known-hosts has ${known}; the server presented ${p.seen}. ` +
+            'Someone may be intercepting the connection, or the server was rebuilt. ' +
+            `If the change is expected, replace the old line(s). ${pinAdvice(p.host, p.port, p.key)}`);
+    }
+    return refuse(p, 'unknown', `Refusing ${p.who}: its host key is unknown (no known-hosts entry for ${hostKeyName(p.host, p.port)} and no ` +
+        `host_key pin). The server presented ${p.seen}. ${pinAdvice(p.host, p.port, p.key)}`);
+}
+
+;// CONCATENATED MODULE: ./.build/adapters/ssh-errors.js
+
+function ssh_errors_asSsh2Error(error) {
+    if (error instanceof Error) {
+        const { level, code } = error;
         return {
-            ok: false,
-            fingerprint,
-            reason: 'changed',
-            message: `Refusing ${who}: HOST KEY CHANGED. known-hosts has ${known}; the server presented ${seen}. ` +
-                'Someone may be intercepting the connection, or the server was rebuilt. ' +
-                `If the change is expected, replace the old line(s). ${pinAdvice(host, port, key)}`,
+            message: error.message,
+            ...(typeof level === 'string' ? { level } : {}),
+            ...(typeof code === 'string' ? { code } : {}),
         };
     }
-    return {
-        ok: false,
-        fingerprint,
-        reason: 'unknown',
-        message: `Refusing ${who}: its host key is unknown (no known-hosts entry for ${hostKeyName(host, port)} and no ` +
-            `host_key pin). The server presented ${seen}. ${pinAdvice(host, port, key)}`,
+    return { message: String(error) };
+}
+/** Turns whatever ssh2/node-ssh threw into a ConnectError a human can act on. */
+function ssh_errors_explainConnectFailure(failure) {
+    const { hop, error, verdict, via } = failure;
+    if (error instanceof ConnectError)
+        return error;
+    // ssh2 reports a refused host key as a handshake error: the verdict says why
+    if (verdict && !verdict.ok)
+        return new ConnectError(verdict.message, 'host-key');
+    const e = ssh_errors_asSsh2Error(error);
+    const at = `${hop.who}${via ? ` through jump host ${via}` : ''}`;
+    if (e.message.startsWith('Cannot parse privateKey') || /passphrase/i.test(e.message)) {
+        return unusableKey(at, e);
+    }
+    return byLevel(at, e, hop, failure.connectTimeoutMs);
+}
+function unusableKey(at, e) {
+    return new ConnectError(`${at}: the SSH private key cannot be used (${e.message}). Check the ssh-private-key input ` +
+        '(the whole key text, BEGIN/END lines included) and ssh-passphrase if the key is encrypted.', 'config');
+}
+function byLevel(at, e, hop, connectTimeoutMs) {
+    switch (e.level) {
+        case 'client-authentication':
+            return authenticationFailed(at, hop);
+        case 'client-timeout':
+            return new ConnectError(`${at}: no SSH handshake within ${connectTimeoutMs} ms. Is the server up, and is port ${hop.port} ` +
+                'reachable from the runner (firewall, security group, VPN)?', 'timeout');
+        case 'client-dns':
+            return new ConnectError(`${at}: host name ${hop.host} does not resolve (${e.message}).`, 'unreachable');
+        case 'client-socket':
+            return new ConnectError(`${at}: ${socketReason(e, hop)}`, 'unreachable');
+        default:
+            return otherFailure(at, e, hop);
+    }
+}
+function authenticationFailed(at, hop) {
+    return new ConnectError(`${at}: authentication failed: the server accepted none of the offered credentials (publickey). ` +
+        `Check that the public half of the ssh-private-key input is in ~${hop.user}/.ssh/authorized_keys ` +
+        `on that server and that "${hop.user}" is the right user.`, 'auth');
+}
+function otherFailure(at, e, hop) {
+    if (e.code === 'ETIMEDOUT' && e.message === 'No response from server') {
+        return new ConnectError(`${at}: the connection closed before the SSH handshake finished. Is ${hop.host}:${hop.port} an SSH ` +
+            'server, and does it accept connections from the runner (MaxStartups, fail2ban, TCP wrappers)?', 'unreachable');
+    }
+    return new ConnectError(`${at}: SSH connection failed (${e.level ?? 'error'}): ${e.message}`, 'unreachable');
+}
+function socketReason(e, hop) {
+    switch (e.code) {
+        case 'ECONNREFUSED':
+            return `connection refused: nothing listens on port ${hop.port} (is sshd running, is the port right?)`;
+        case 'EHOSTUNREACH':
+        case 'ENETUNREACH':
+            return `no route to ${hop.host} (${e.code}): the host is down or not reachable from the runner`;
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return `host name ${hop.host} does not resolve (${e.code})`;
+        case 'ECONNRESET':
+            return 'the connection was reset during the handshake (sshd MaxStartups, fail2ban or a firewall?)';
+        case 'ETIMEDOUT':
+            return `TCP connect to port ${hop.port} timed out: is a firewall dropping it?`;
+        default:
+            return `network error: ${e.message}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/adapters/ssh-host-key.js
+/**
+ * The host key side of one SSH connection attempt: which key types to ask the server for, and the
+ * callback ssh2 calls with the key it presented (rules in core/known-hosts.ts).
+ */
+
+/** Every host key algorithm ssh2 offers by default, strongest first (its own default order). */
+const HOST_KEY_ALGORITHMS = (/* unused pure expression or super */ null && ([
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+    'ssh-rsa',
+]));
+/**
+ * Asks the server for the key types we already know for it first, as OpenSSH does: a server
+ * with both an RSA and an Ed25519 key, pinned by its RSA key, must not be refused as "changed"
+ * just because Ed25519 sorts first.
+ */
+function hostKeyAlgorithms(known) {
+    const preferred = [];
+    for (const type of known) {
+        const algorithms = type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type];
+        for (const algorithm of algorithms) {
+            if (HOST_KEY_ALGORITHMS.includes(algorithm) && !preferred.includes(algorithm))
+                preferred.push(algorithm);
+        }
+    }
+    return [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
+}
+/**
+ * One attempt's host key check. It keeps what ssh2 does not pass on: the fingerprint the server
+ * presented (for the shell and the insecure warning) and the verdict (a refused key surfaces from
+ * ssh2 only as a generic handshake error).
+ */
+class ssh_host_key_HostKeyCheck {
+    knownHosts;
+    hop;
+    fingerprint = '';
+    verdict;
+    constructor(knownHosts, hop) {
+        this.knownHosts = knownHosts;
+        this.hop = hop;
+    }
+    /** `insecure_ignore_host_key: true`: any key is accepted (the caller warns loudly) */
+    get insecure() {
+        return this.hop.server.insecure_ignore_host_key === true;
+    }
+    algorithms() {
+        return hostKeyAlgorithms(knownKeyTypes(this.knownHosts, this.hop.host, this.hop.port));
+    }
+    /** ssh2's hostVerifier: an arrow so it can be handed over detached */
+    verify = (key) => {
+        this.fingerprint = fingerprintOf(key);
+        if (this.insecure)
+            return true;
+        this.verdict = verifyHostKey({
+            knownHosts: this.knownHosts,
+            host: this.hop.host,
+            port: this.hop.port,
+            key,
+            pin: this.hop.server.host_key,
+            server: this.hop.server.name,
+        });
+        return this.verdict.ok;
     };
+    /** How to pin the key seen, for the insecure warning. */
+    pinAdvice() {
+        const { server, port, host } = this.hop;
+        return `put \`host_key: "${this.fingerprint}"\` on server ${server.name}, or add its line from \`ssh-keyscan -p ${port} ${host}\` to known-hosts.`;
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/adapters/ssh-shell.js
+
+
+/** Disposes connections innermost first (the target, then the jump hosts it went through). */
+function ssh_shell_disposeAll(connections) {
+    for (const ssh of [...connections].reverse())
+        ssh.dispose();
+}
+/**
+ * Fires at the deadline. We do not wait for the channel to close: sshd keeps it open until
+ * every process holding the session's stdout has exited, and a killed `sh` can leave
+ * children (`sleep 30`) behind. So: SIGKILL the remote `sh` (OpenSSH honours signal
+ * requests), close our side, and resolve now; the caller returns with what arrived so far.
+ */
+class Deadline {
+    channel;
+    timedOut = false;
+    reached;
+    timer;
+    constructor(timeoutMs) {
+        this.reached = new Promise((resolve) => {
+            this.timer = setTimeout(() => {
+                this.timedOut = true;
+                this.killChannel();
+                resolve('timeout');
+            }, timeoutMs);
+        });
+    }
+    cancel() {
+        clearTimeout(this.timer);
+    }
+    killChannel() {
+        if (!this.channel)
+            return;
+        try {
+            this.channel.signal('KILL');
+            this.channel.close();
+        }
+        catch {
+            // the channel may already be half-closed: nothing left to stop
+        }
+    }
+}
+/** stdout and stderr as they arrive, decoded once at the end so a multi-byte character split
+ * across chunks stays whole. */
+class Captured {
+    stdout = [];
+    stderr = [];
+    started = performance.now();
+    output() {
+        return {
+            stdout: Buffer.concat(this.stdout).toString('utf8'),
+            stderr: Buffer.concat(this.stderr).toString('utf8'),
+            durationMs: performance.now() - this.started,
+        };
+    }
+}
+class ssh_shell_Shell {
+    conn;
+    jumps;
+    defaultTimeoutMs;
+    server;
+    fingerprint;
+    command;
+    closed = false;
+    constructor(server, conn, jumps, defaultTimeoutMs) {
+        this.conn = conn;
+        this.jumps = jumps;
+        this.defaultTimeoutMs = defaultTimeoutMs;
+        this.server = server.name;
+        this.fingerprint = conn.fingerprint;
+        // `sudo: actions` runs the script unprivileged; the catalog puts `sudo -n` on each root command
+        this.command = server.sudo === true ? 'sudo -n sh -s' : 'sh -s';
+    }
+    /**
+     * Runs a POSIX sh script: the script is the stdin of `sh -s`. `options.stdin` is not used
+     * (stdin already carries the script). Never throws on a non-zero exit; throws ConnectError
+     * when the connection itself is gone.
+     */
+    async run(script, options = {}) {
+        if (this.closed)
+            throw new ConnectError(`${this.server}: the SSH session is closed`, 'unreachable');
+        const captured = new Captured();
+        const deadline = new Deadline(options.timeoutMs ?? this.defaultTimeoutMs);
+        const execution = this.exec(script, captured, deadline);
+        try {
+            const result = await Promise.race([execution, deadline.reached]);
+            if (result === 'timeout' || deadline.timedOut)
+                return { ...captured.output(), code: null, timedOut: true };
+            return { ...captured.output(), code: result.code, timedOut: false };
+        }
+        catch (error) {
+            throw new ConnectError(`${this.server}: the SSH connection failed while running a command: ${asSsh2Error(error).message}`, 'unreachable');
+        }
+        finally {
+            deadline.cancel();
+        }
+    }
+    exec(script, captured, deadline) {
+        const execution = this.conn.ssh.execCommand(this.command, {
+            stdin: script,
+            // LC_ALL travels as an SSH env request (Debian's sshd has AcceptEnv LANG LC_*): stable
+            // number formats for the parsers; a server that refuses it just ignores it.
+            execOptions: { env: { LC_ALL: 'C' } },
+            noTrim: true,
+            // node-ssh hands over ssh2's channel, untyped here (see KillableChannel)
+            onChannel: (c) => {
+                deadline.channel = c;
+            },
+            onStdout: (chunk) => captured.stdout.push(chunk),
+            onStderr: (chunk) => captured.stderr.push(chunk),
+        });
+        // After a timeout nobody awaits the execution any more; its late settlement is expected.
+        execution.catch(() => undefined);
+        return execution;
+    }
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        ssh_shell_disposeAll([...this.jumps, this.conn.ssh]);
+    }
 }
 
 ;// CONCATENATED MODULE: ./.build/adapters/ssh.js
@@ -87653,308 +87937,136 @@ function known_hosts_verifyHostKey(input) {
 
 
 
-function asSsh2Error(error) {
-    if (error instanceof Error) {
-        const { level, code } = error;
-        return {
-            message: error.message,
-            ...(typeof level === 'string' ? { level } : {}),
-            ...(typeof code === 'string' ? { code } : {}),
-        };
-    }
-    return { message: String(error) };
-}
+
+
+
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 600_000;
-/** Every host key algorithm ssh2 offers by default, strongest first (its own default order). */
-const HOST_KEY_ALGORITHMS = (/* unused pure expression or super */ null && ([
-    'ssh-ed25519',
-    'ecdsa-sha2-nistp256',
-    'ecdsa-sha2-nistp384',
-    'ecdsa-sha2-nistp521',
-    'rsa-sha2-512',
-    'rsa-sha2-256',
-    'ssh-rsa',
-]));
-/**
- * Asks the server for the key types we already know for it first, as OpenSSH does: a server
- * with both an RSA and an Ed25519 key, pinned by its RSA key, must not be refused as "changed"
- * just because Ed25519 sorts first.
- */
-function hostKeyAlgorithms(known) {
-    const preferred = [];
-    for (const type of known) {
-        const algorithms = type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type];
-        for (const algorithm of algorithms) {
-            if (HOST_KEY_ALGORITHMS.includes(algorithm) && !preferred.includes(algorithm))
-                preferred.push(algorithm);
+function ssh_createSshTransport(options) {
+    const connector = new Connector(options);
+    const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    return {
+        warnings: () => connector.warnings(),
+        async connect(server) {
+            const { conn, jumps } = await connector.open(server, []);
+            return new Shell(server, conn, jumps, commandTimeoutMs);
+        },
+    };
+}
+/** Opens verified connections, directly or through `jump:` hosts, and collects the warnings. */
+class Connector {
+    options;
+    warned = [];
+    knownHosts;
+    connectTimeoutMs;
+    byName;
+    constructor(options) {
+        this.options = options;
+        this.knownHosts = parseKnownHosts(options.knownHosts ?? '');
+        if (this.knownHosts.errors.length > 0) {
+            this.warn(`known-hosts: ignored ${this.knownHosts.errors.length} unreadable line(s): ` +
+                this.knownHosts.errors.map((e) => `line ${e.line}: ${e.message}`).join('; '));
+        }
+        this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+        this.byName = new Map((options.servers ?? []).map((s) => [s.name, s]));
+    }
+    warnings() {
+        return [...this.warned];
+    }
+    /** `chain`: the servers whose jump led here, to refuse loops. */
+    async open(server, chain) {
+        const hop = this.hopOf(server);
+        if (!server.jump)
+            return { conn: await this.connectHop(hop, undefined, undefined), jumps: [] };
+        const outer = await this.open(this.jumpServer(server, server.jump, chain), [...chain, server.name]);
+        const jumps = [...outer.jumps, outer.conn.ssh];
+        try {
+            const stream = await this.forward(outer.conn, hop, server.jump);
+            return { conn: await this.connectHop(hop, stream, server.jump), jumps };
+        }
+        catch (error) {
+            disposeAll(jumps);
+            throw error;
         }
     }
-    return [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
-}
-function ssh_createSshTransport(options) {
-    const warnings = [];
-    const warn = (message) => {
-        warnings.push(message);
-        options.logger?.warning(message);
-    };
-    const knownHosts = parseKnownHosts(options.knownHosts ?? '');
-    if (knownHosts.errors.length > 0) {
-        warn(`known-hosts: ignored ${knownHosts.errors.length} unreadable line(s): ` +
-            knownHosts.errors.map((e) => `line ${e.line}: ${e.message}`).join('; '));
-    }
-    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    const byName = new Map((options.servers ?? []).map((s) => [s.name, s]));
-    function hopOf(server) {
+    hopOf(server) {
         if (!server.host) {
             throw new ConnectError(`${server.name}: no host configured (set servers[].host)`, 'config');
         }
-        const user = server.user ?? options.defaults?.user;
+        const user = server.user ?? this.options.defaults?.user;
         if (!user) {
             throw new ConnectError(`${server.name}: no SSH user configured (set servers[].user or defaults.user)`, 'config');
         }
-        const port = server.port ?? options.defaults?.port ?? 22;
+        const port = server.port ?? this.options.defaults?.port ?? 22;
         return { server, host: server.host, port, user, who: `${server.name} (${user}@${server.host}:${port})` };
     }
-    /** Turns whatever ssh2/node-ssh threw into a ConnectError a human can act on. */
-    function explain(hop, error, verdict, via) {
-        if (error instanceof ConnectError)
-            return error;
-        if (verdict && !verdict.ok)
-            return new ConnectError(verdict.message, 'host-key');
-        const e = asSsh2Error(error);
-        const route = via ? ` through jump host ${via}` : '';
-        const at = `${hop.who}${route}`;
-        if (e.message.startsWith('Cannot parse privateKey') || /passphrase/i.test(e.message)) {
-            return new ConnectError(`${at}: the SSH private key cannot be used (${e.message}). Check the ssh-private-key input ` +
-                '(the whole key text, BEGIN/END lines included) and ssh-passphrase if the key is encrypted.', 'config');
+    jumpServer(server, jump, chain) {
+        if (chain.includes(jump) || jump === server.name) {
+            throw new ConnectError(`${server.name}: jump hosts form a loop (${[...chain, server.name, jump].join(' -> ')})`, 'config');
         }
-        switch (e.level) {
-            case 'client-authentication':
-                return new ConnectError(`${at}: authentication failed: the server accepted none of the offered credentials (publickey). ` +
-                    `Check that the public half of the ssh-private-key input is in ~${hop.user}/.ssh/authorized_keys ` +
-                    `on that server and that "${hop.user}" is the right user.`, 'auth');
-            case 'client-timeout':
-                return new ConnectError(`${at}: no SSH handshake within ${connectTimeoutMs} ms. Is the server up, and is port ${hop.port} ` +
-                    'reachable from the runner (firewall, security group, VPN)?', 'timeout');
-            case 'client-dns':
-                return new ConnectError(`${at}: host name ${hop.host} does not resolve (${e.message}).`, 'unreachable');
-            case 'client-socket':
-                return new ConnectError(`${at}: ${socketReason(e, hop)}`, 'unreachable');
-            default:
-                if (e.code === 'ETIMEDOUT' && e.message === 'No response from server') {
-                    return new ConnectError(`${at}: the connection closed before the SSH handshake finished. Is ${hop.host}:${hop.port} an SSH ` +
-                        'server, and does it accept connections from the runner (MaxStartups, fail2ban, TCP wrappers)?', 'unreachable');
-                }
-                return new ConnectError(`${at}: SSH connection failed (${e.level ?? 'error'}): ${e.message}`, 'unreachable');
+        const jumpServer = this.byName.get(jump);
+        if (!jumpServer) {
+            throw new ConnectError(`${server.name}: jump host "${jump}" is not a configured server`, 'config');
+        }
+        return jumpServer;
+    }
+    /** A direct-tcpip channel from the jump host to the target, to run the target's SSH over. */
+    async forward(outer, hop, jump) {
+        try {
+            return await outer.ssh.forwardOut('127.0.0.1', 0, hop.host, hop.port);
+        }
+        catch (error) {
+            throw new ConnectError(`${hop.who}: jump host ${jump} could not open a connection to ${hop.host}:${hop.port} (${asSsh2Error(error).message}). ` +
+                `Check that ${jump} can reach it and that its sshd allows TCP forwarding (AllowTcpForwarding).`, 'unreachable');
         }
     }
-    async function connectHop(hop, sock, via) {
-        if (!options.privateKey) {
-            throw new ConnectError(`${hop.who}: no SSH private key given (the ssh-private-key input is empty)`, 'config');
-        }
-        let verdict;
-        let fingerprint = '';
-        const insecure = hop.server.insecure_ignore_host_key;
-        const config = {
-            ...(sock === undefined ? { host: hop.host } : { sock }),
-            port: hop.port,
-            username: hop.user,
-            privateKey: options.privateKey,
-            ...(options.passphrase ? { passphrase: options.passphrase } : {}),
-            readyTimeout: connectTimeoutMs,
-            keepaliveInterval: 15_000,
-            keepaliveCountMax: 4,
-            algorithms: { serverHostKey: hostKeyAlgorithms(knownKeyTypes(knownHosts, hop.host, hop.port)) },
-            hostVerifier: (key) => {
-                fingerprint = fingerprintOf(key);
-                if (insecure)
-                    return true;
-                verdict = verifyHostKey({
-                    knownHosts,
-                    host: hop.host,
-                    port: hop.port,
-                    key,
-                    pin: hop.server.host_key,
-                    server: hop.server.name,
-                });
-                return verdict.ok;
-            },
-        };
+    /** One SSH connection, over `sock` when a jump host carries it; `via` names that jump host. */
+    async connectHop(hop, sock, via) {
+        const hostKey = new HostKeyCheck(this.knownHosts, hop);
+        const config = this.connectConfig(hop, sock, hostKey);
         const ssh = new NodeSSH();
         try {
             await ssh.connect(config);
         }
         catch (error) {
             ssh.dispose();
-            throw explain(hop, error, verdict, via);
+            throw explainConnectFailure({
+                hop,
+                error,
+                verdict: hostKey.verdict,
+                via,
+                connectTimeoutMs: this.connectTimeoutMs,
+            });
         }
-        if (insecure) {
+        if (hostKey.insecure) {
             // Loud on purpose: without a pin anyone on the path can impersonate this server.
-            warn(`INSECURE: the host key of ${hop.who} was NOT verified (insecure_ignore_host_key: true). It presented ` +
-                `${fingerprint}; anyone on the network path could impersonate this server and receive its commands. ` +
-                `Pin it instead: ${pinAdviceFor(hop, fingerprint)}`);
+            this.warn(`INSECURE: the host key of ${hop.who} was NOT verified (insecure_ignore_host_key: true). It presented ` +
+                `${hostKey.fingerprint}; anyone on the network path could impersonate this server and receive its commands. ` +
+                `Pin it instead: ${hostKey.pinAdvice()}`);
         }
-        return { ssh, fingerprint };
+        return { ssh, fingerprint: hostKey.fingerprint };
     }
-    function pinAdviceFor(hop, fingerprint) {
-        return `put \`host_key: "${fingerprint}"\` on server ${hop.server.name}, or add its line from \`ssh-keyscan -p ${hop.port} ${hop.host}\` to known-hosts.`;
-    }
-    async function open(server, chain) {
-        const hop = hopOf(server);
-        if (!server.jump)
-            return { conn: await connectHop(hop, undefined, undefined), jumps: [] };
-        if (chain.includes(server.jump) || server.jump === server.name) {
-            throw new ConnectError(`${server.name}: jump hosts form a loop (${[...chain, server.name, server.jump].join(' -> ')})`, 'config');
+    connectConfig(hop, sock, hostKey) {
+        const { privateKey, passphrase } = this.options;
+        if (!privateKey) {
+            throw new ConnectError(`${hop.who}: no SSH private key given (the ssh-private-key input is empty)`, 'config');
         }
-        const jumpServer = byName.get(server.jump);
-        if (!jumpServer) {
-            throw new ConnectError(`${server.name}: jump host "${server.jump}" is not a configured server`, 'config');
-        }
-        const outer = await open(jumpServer, [...chain, server.name]);
-        const jumps = [...outer.jumps, outer.conn.ssh];
-        const closeJumps = () => {
-            for (const j of [...jumps].reverse())
-                j.dispose();
+        return {
+            ...(sock === undefined ? { host: hop.host } : { sock }),
+            port: hop.port,
+            username: hop.user,
+            privateKey,
+            ...(passphrase ? { passphrase } : {}),
+            readyTimeout: this.connectTimeoutMs,
+            keepaliveInterval: 15_000,
+            keepaliveCountMax: 4,
+            algorithms: { serverHostKey: hostKey.algorithms() },
+            hostVerifier: hostKey.verify,
         };
-        let stream;
-        try {
-            stream = await outer.conn.ssh.forwardOut('127.0.0.1', 0, hop.host, hop.port);
-        }
-        catch (error) {
-            closeJumps();
-            const e = asSsh2Error(error);
-            throw new ConnectError(`${hop.who}: jump host ${server.jump} could not open a connection to ${hop.host}:${hop.port} (${e.message}). ` +
-                `Check that ${server.jump} can reach it and that its sshd allows TCP forwarding (AllowTcpForwarding).`, 'unreachable');
-        }
-        try {
-            return { conn: await connectHop(hop, stream, server.jump), jumps };
-        }
-        catch (error) {
-            closeJumps();
-            throw error;
-        }
     }
-    return {
-        warnings: () => [...warnings],
-        async connect(server) {
-            const { conn, jumps } = await open(server, []);
-            return new Shell(server, conn, jumps, commandTimeoutMs);
-        },
-    };
-}
-function socketReason(e, hop) {
-    switch (e.code) {
-        case 'ECONNREFUSED':
-            return `connection refused: nothing listens on port ${hop.port} (is sshd running, is the port right?)`;
-        case 'EHOSTUNREACH':
-        case 'ENETUNREACH':
-            return `no route to ${hop.host} (${e.code}): the host is down or not reachable from the runner`;
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return `host name ${hop.host} does not resolve (${e.code})`;
-        case 'ECONNRESET':
-            return 'the connection was reset during the handshake (sshd MaxStartups, fail2ban or a firewall?)';
-        case 'ETIMEDOUT':
-            return `TCP connect to port ${hop.port} timed out: is a firewall dropping it?`;
-        default:
-            return `network error: ${e.message}`;
-    }
-}
-class Shell {
-    conn;
-    jumps;
-    defaultTimeoutMs;
-    server;
-    fingerprint;
-    command;
-    closed = false;
-    constructor(server, conn, jumps, defaultTimeoutMs) {
-        this.conn = conn;
-        this.jumps = jumps;
-        this.defaultTimeoutMs = defaultTimeoutMs;
-        this.server = server.name;
-        this.fingerprint = conn.fingerprint;
-        // `sudo: actions` runs the script unprivileged; the catalog puts `sudo -n` on each root command
-        this.command = server.sudo === true ? 'sudo -n sh -s' : 'sh -s';
-    }
-    /**
-     * Runs a POSIX sh script: the script is the stdin of `sh -s`. `options.stdin` is not used
-     * (stdin already carries the script). Never throws on a non-zero exit; throws ConnectError
-     * when the connection itself is gone.
-     */
-    async run(script, options = {}) {
-        if (this.closed)
-            throw new ConnectError(`${this.server}: the SSH session is closed`, 'unreachable');
-        const started = performance.now();
-        const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-        const stdout = [];
-        const stderr = [];
-        let channel;
-        let timedOut = false;
-        let timer;
-        // Fires at the deadline. We do not wait for the channel to close: sshd keeps it open until
-        // every process holding the session's stdout has exited, and a killed `sh` can leave
-        // children (`sleep 30`) behind. So: SIGKILL the remote `sh` (OpenSSH honours signal
-        // requests), close our side, and return now with what arrived so far.
-        const deadline = new Promise((resolve) => {
-            timer = setTimeout(() => {
-                timedOut = true;
-                if (channel) {
-                    try {
-                        channel.signal('KILL');
-                        channel.close();
-                    }
-                    catch {
-                        // the channel may already be half-closed: nothing left to stop
-                    }
-                }
-                resolve('timeout');
-            }, timeoutMs);
-        });
-        const execution = this.conn.ssh.execCommand(this.command, {
-            stdin: script,
-            // LC_ALL travels as an SSH env request (Debian's sshd has AcceptEnv LANG LC_*): stable
-            // number formats for the parsers; a server that refuses it just ignores it.
-            execOptions: { env: { LC_ALL: 'C' } },
-            noTrim: true,
-            // node-ssh hands over ssh2's channel, untyped here (see KillableChannel)
-            onChannel: (c) => {
-                channel = c;
-            },
-            onStdout: (chunk) => stdout.push(chunk),
-            onStderr: (chunk) => stderr.push(chunk),
-        });
-        // After a timeout nobody awaits the execution any more; its late settlement is expected.
-        execution.catch(() => undefined);
-        const output = () => ({
-            // decoded once at the end so a multi-byte character split across chunks stays whole
-            stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: Buffer.concat(stderr).toString('utf8'),
-            durationMs: performance.now() - started,
-        });
-        try {
-            const result = await Promise.race([execution, deadline]);
-            if (result === 'timeout' || timedOut)
-                return { ...output(), code: null, timedOut: true };
-            return { ...output(), code: result.code, timedOut: false };
-        }
-        catch (error) {
-            const e = asSsh2Error(error);
-            throw new ConnectError(`${this.server}: the SSH connection failed while running a command: ${e.message}`, 'unreachable');
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    }
-    async close() {
-        if (this.closed)
-            return;
-        this.closed = true;
-        this.conn.ssh.dispose();
-        for (const jump of [...this.jumps].reverse())
-            jump.dispose();
+    warn(message) {
+        this.warned.push(message);
+        this.options.logger?.warning(message);
     }
 }
 
@@ -88050,6 +88162,13 @@ const DEFAULT_MODEL = 'claude-sonnet-4-6';
 const DEFAULT_STATE_BRANCH = 'claudeops-state';
 const DEFAULT_CONFIG_PATH = '.github/claudeops.yml';
 const TASKS = ['check', 'recover', 'execute-approved'];
+const MODES = ['report', 'safe', 'full'];
+/** A problem sentence when `value` is not one of `allowed`, else undefined. */
+function choiceProblem(label, value, allowed) {
+    return allowed.includes(value)
+        ? undefined
+        : `${label}: expected one of ${allowed.join(', ')} (got "${value}")`;
+}
 /** Parses `i/n` (1-based i): this job takes every n-th server starting at i. */
 function parseShard(text) {
     const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
@@ -88064,39 +88183,24 @@ function parseShard(text) {
 ;// CONCATENATED MODULE: ./.build/config/action-inputs.js
 
 
-const MODES = ['report', 'safe', 'full'];
 /**
  * The only place that reads action inputs. Every secret is masked before anything can log it.
- * Returns every input problem at once rather than the first.
+ * Reports every input problem at once rather than the first.
  */
 function readActionInputs() {
-    const secret = (name) => {
-        const value = getInput(name);
-        if (value)
-            core_setSecret(value);
-        return value || undefined;
-    };
-    const sshPrivateKey = secret('ssh-private-key');
-    // A multi-line key is masked line by line too: the runner masks whole log lines only.
-    for (const line of sshPrivateKey?.split('\n') ?? [])
-        if (line.trim().length > 8)
-            core_setSecret(line.trim());
     const problems = [];
+    const note = (problem) => problem && problems.push(problem);
     const task = getInput('task') || 'check';
-    if (!TASKS.includes(task))
-        problems.push(`task: expected one of ${TASKS.join(', ')} (got "${task}")`);
+    note(choiceProblem('task', task, TASKS));
     const mode = getInput('mode');
-    if (mode && !MODES.includes(mode))
-        problems.push(`mode: expected one of ${MODES.join(', ')} (got "${mode}")`);
+    if (mode)
+        note(choiceProblem('mode', mode, MODES));
     const shardText = getInput('shard');
     const shard = shardText ? parseShard(shardText) : undefined;
     if (typeof shard === 'string')
-        problems.push(shard);
-    const dryRunText = getInput('dry-run').toLowerCase();
-    const dryRun = ['true', 'yes', 'on', '1'].includes(dryRunText);
-    if (dryRunText && !dryRun && !['false', 'no', 'off', '0'].includes(dryRunText)) {
-        problems.push(`dry-run: expected true or false (got "${dryRunText}")`);
-    }
+        note(shard);
+    const dryRun = booleanInput('dry-run', note);
+    const secrets = readSecrets();
     if (problems.length > 0)
         throw new Error(`invalid inputs:\n  - ${problems.join('\n  - ')}`);
     return {
@@ -88106,14 +88210,39 @@ function readActionInputs() {
         dryRun,
         servers: getInput('servers') || undefined,
         shard: typeof shard === 'object' ? shard : undefined,
-        sshPrivateKey,
-        sshPassphrase: secret('ssh-passphrase'),
         knownHosts: getInput('known-hosts') || undefined,
-        anthropicApiKey: secret('anthropic-api-key'),
         model: getInput('model') || DEFAULT_MODEL,
-        githubToken: secret('github-token'),
         stateBranch: getInput('state-branch') || DEFAULT_STATE_BRANCH,
+        ...secrets,
     };
+}
+function readSecrets() {
+    const sshPrivateKey = secretInput('ssh-private-key');
+    // The runner masks whole registered values; a key logged line by line needs each line masked too.
+    for (const line of sshPrivateKey?.split('\n') ?? [])
+        if (line.trim().length > 8)
+            core_setSecret(line.trim());
+    return {
+        sshPrivateKey,
+        sshPassphrase: secretInput('ssh-passphrase'),
+        anthropicApiKey: secretInput('anthropic-api-key'),
+        githubToken: secretInput('github-token'),
+    };
+}
+function secretInput(name) {
+    const value = getInput(name);
+    if (value)
+        core_setSecret(value);
+    return value || undefined;
+}
+/** YAML-ish booleans as workflows write them; empty means false. */
+function booleanInput(name, note) {
+    const text = getInput(name).toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(text))
+        return true;
+    if (text && !['false', 'no', 'off', '0'].includes(text))
+        note(`${name}: expected true or false (got "${text}")`);
+    return false;
 }
 
 ;// CONCATENATED MODULE: ./.build/core/types.js
@@ -88303,6 +88432,15 @@ function renderActionLog(action, record) {
         sections.push(`## Verification\n\n${action.verification}`);
     return `${sections.join('\n\n')}\n`;
 }
+/**
+ * A boot step's detail for the health report and the job summary: a failed start's detail carries
+ * the server's output, which only the (fenced) action log shows.
+ */
+function render_action_log_bootStepDetail(step) {
+    return step.state === 'failed'
+        ? `${step.detail.split(':')[0] ?? ''} (output in the action log)`
+        : step.detail;
+}
 function renderBootLog(boot, record) {
     const failed = boot.steps.filter((s) => s.state === 'failed' || s.state === 'not-ready').length;
     const head = render_action_log_frontMatter({
@@ -88341,6 +88479,7 @@ function render_action_log_agentLogFiles(record) {
 
 
 
+
 /**
  * The health report committed to the state branch for every run: YAML front matter that later
  * runs and tools read, then markdown a human reads top to bottom.
@@ -88355,6 +88494,7 @@ function render_health_report_renderHealthReport(record) {
         findingsSection(record),
         diagnosisSection(record),
         actionsSection(record),
+        bootSection(record),
         problemsSection(record),
     ]
         .filter(Boolean)
@@ -88389,6 +88529,16 @@ function render_health_report_frontMatter(record) {
             decision: a.decision,
             outcome: a.outcome ?? null,
         })),
+        ...(record.recoveries?.length
+            ? {
+                recoveries: record.recoveries.map((b) => ({
+                    server: b.server,
+                    trigger: b.trigger,
+                    failed: b.steps.filter((s) => s.state === 'failed' || s.state === 'not-ready').length,
+                    log: b.path,
+                })),
+            }
+            : {}),
         planner: record.planner.kind,
         tokens: record.usage.inputTokens + record.usage.outputTokens,
     };
@@ -88511,6 +88661,25 @@ function actionsSection(record) {
         a.reason,
     ]);
     return `## Actions\n\n${table(['server', 'action', 'params', 'risk', 'decision', 'outcome', 'why'], rows)}`;
+}
+/** Boot recoveries of this run (task recover, or a reboot noticed): every step, and its boot log. */
+function bootSection(record) {
+    const boots = record.recoveries ?? [];
+    if (boots.length === 0)
+        return '';
+    const parts = boots.map((b) => {
+        const rows = b.steps.map((s) => [
+            s.service,
+            s.state,
+            s.waitedMs !== undefined ? `${Math.round(s.waitedMs / 1000)} s` : '—',
+            bootStepDetail(s),
+        ]);
+        const steps = rows.length
+            ? table(['service', 'state', 'waited', 'detail'], rows)
+            : 'No services in boot.order.';
+        return `### ${b.server}\n\nTrigger: ${b.trigger} · log: \`${b.path}\`\n\n${steps}`;
+    });
+    return `## Boot recovery\n\n${parts.join('\n\n')}`;
 }
 function problemsSection(record) {
     const lines = [...record.errors.map((e) => `- ⛔ ${e}`), ...record.warnings.map((w) => `- ⚠️ ${w}`)];
@@ -90037,6 +90206,7 @@ function probeById(id) {
 
 
 
+
 /** Probe ids under which the runner's own checks are stored (see adapters/runner-checks). */
 const RUNNER_ENDPOINTS = 'runner-endpoints';
 const RUNNER_CERTIFICATES = 'runner-certificates';
@@ -90068,7 +90238,7 @@ function evaluateProbe(probe, server, observation, context) {
     }
     catch (e) {
         // Data of an unexpected shape is a bug to see, not a reason to lose the other findings.
-        const why = e instanceof Error ? e.message : String(e);
+        const why = errorMessage(e);
         return [
             finding(server.name, 'probe-error', probe.id, 'warning', `${probe.id} evaluation failed: ${why}`),
         ];
@@ -90179,6 +90349,7 @@ function collector_script_splitSections(stdout, nonce) {
 
 
 
+
 /** Finding check id → the probe that produces it, where the names differ. */
 const PROBE_OF_CHECK = {
     service: 'services',
@@ -90209,34 +90380,30 @@ function probe_recheck_probeRecheck(options) {
         });
         const started = options.now();
         const run = await shell.run(script, { timeoutMs: options.timeoutMs ?? 60_000 });
-        const sections = splitSections(run.stdout, nonce);
-        const observation = {
-            server: server.name,
-            reachable: true,
-            startedAt: started.toISOString(),
-            durationMs: run.durationMs,
-            bytes: run.stdout.length,
-            roundTrips: 1,
-            probes: {},
-            probeErrors: {},
-        };
-        for (const probe of probes) {
-            const section = sections.get(probe.id);
-            if (!section?.complete) {
-                observation.probeErrors[probe.id] = 'no complete output';
-                continue;
-            }
-            try {
-                observation.probes[probe.id] = probe.parse(section.output, server);
-            }
-            catch (error) {
-                observation.probeErrors[probe.id] = error instanceof Error ? error.message : String(error);
-            }
-        }
+        const observation = observe(server, probes, run, nonce, started);
         const errors = Object.entries(observation.probeErrors);
         if (errors.length === probes.length)
             throw new Error(`re-check failed: ${errors.map(([p, e]) => `${p}: ${e}`).join('; ')}`);
         return evaluateServer(server, observation, options.thresholds, options.now(), probes);
+    };
+}
+const RECHECK_WORDING = {
+    incomplete: 'no complete output',
+    unparsable: (message) => message,
+};
+/** The observation one collector run makes: each probe's parsed output, or why there is none. */
+function observe(server, probes, run, nonce, started) {
+    // a re-check keeps no cursors: the next collection run moves them on
+    const parsed = parseSections(server, probes, splitSections(run.stdout, nonce), RECHECK_WORDING);
+    return {
+        server: server.name,
+        reachable: true,
+        startedAt: started.toISOString(),
+        durationMs: run.durationMs,
+        bytes: run.stdout.length,
+        roundTrips: 1,
+        probes: parsed.probes,
+        probeErrors: parsed.probeErrors,
     };
 }
 
@@ -90249,24 +90416,29 @@ function sudoPrefix(server) {
 function wordsToFragments(words) {
     return words.flatMap((word, i) => (i === 0 ? [...word] : [' ', ...word]));
 }
+/** One fragment's text: literals verbatim, trusted text and parameter values through `quote`. */
+function fragmentText(fragment, params, quote) {
+    if (typeof fragment === 'string')
+        return fragment;
+    if ('text' in fragment)
+        return quote(fragment.text);
+    const value = params[fragment.param];
+    if (value === undefined)
+        throw new Error(`template uses an undeclared parameter ${fragment.param}`);
+    return quote(value);
+}
+const verbatim = (value) => value;
 /** The argv the words stand for, with validated parameter values (what sudo sees after `-n`). */
 function wordsToArgv(words, params) {
-    return words.map((word) => word
-        .map((fragment) => {
-        if (typeof fragment === 'string')
-            return fragment;
-        if ('text' in fragment)
-            return fragment.text;
-        const value = params[fragment.param];
-        if (value === undefined)
-            throw new Error(`template uses an undeclared parameter ${fragment.param}`);
-        return value;
-    })
-        .join(''));
+    return words.map((word) => word.map((fragment) => fragmentText(fragment, params, verbatim)).join(''));
 }
 /** A root command's fragments: `sudo -n ` (under `sudo: actions`) and the words. */
 function asRoot(prefix, words) {
     return prefix ? [prefix, ...wordsToFragments(words)] : wordsToFragments(words);
+}
+/** An action whose whole command is one root command with fixed words. */
+function rootCommandOnly(server, words) {
+    return { rootCommand: () => words, template: () => asRoot(sudoPrefix(server), words) };
 }
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -90341,39 +90513,40 @@ function serviceCommand(server, verb) {
 function serviceActions(server) {
     if (server.services.length === 0)
         return [];
+    return [
+        {
+            ...serviceActionBase(server),
+            id: 'restart-service',
+            description: 'Restart a configured service with its manager (systemd, sysv, supervisor, pm2, docker).',
+            cooldownMs: 30 * MINUTE,
+            maxPerDay: 3,
+            ...serviceCommand(server, 'restart'),
+        },
+        {
+            ...serviceActionBase(server),
+            id: 'start-service',
+            description: 'Start a configured service that is stopped (boot recovery).',
+            cooldownMs: 10 * MINUTE,
+            maxPerDay: 6,
+            ...serviceCommand(server, 'start'),
+        },
+    ];
+}
+/** What restart-service and start-service share: one of the server's services, verified by the services probe. */
+function serviceActionBase(server) {
     const service = {
         kind: 'enum',
         values: server.services.map((s) => s.name),
         description: 'a service configured on this server',
     };
-    const common = {
+    return {
         source: 'builtin',
         params: { service },
         targetParam: 'service',
         verify: ['service'],
+        risk: 'low',
+        timeoutMs: 120_000,
     };
-    return [
-        {
-            ...common,
-            id: 'restart-service',
-            description: 'Restart a configured service with its manager (systemd, sysv, supervisor, pm2, docker).',
-            risk: 'low',
-            cooldownMs: 30 * MINUTE,
-            maxPerDay: 3,
-            timeoutMs: 120_000,
-            ...serviceCommand(server, 'restart'),
-        },
-        {
-            ...common,
-            id: 'start-service',
-            description: 'Start a configured service that is stopped (boot recovery).',
-            risk: 'low',
-            cooldownMs: 10 * MINUTE,
-            maxPerDay: 6,
-            timeoutMs: 120_000,
-            ...serviceCommand(server, 'start'),
-        },
-    ];
 }
 /** Clearable directories that are safe to empty: absolute, no `..`, not a system directory. */
 function safeClearable(server) {
@@ -90409,8 +90582,7 @@ function clearDirectory(server) {
             cooldownMs: HOUR,
             maxPerDay: 4,
             timeoutMs: 300_000,
-            rootCommand: () => CLEAR_WORDS,
-            template: () => asRoot(sudoPrefix(server), CLEAR_WORDS),
+            ...rootCommandOnly(server, CLEAR_WORDS),
         },
     ];
 }
@@ -90418,73 +90590,75 @@ const VACUUM_WORDS = [['journalctl'], ['--vacuum-size=', { param: 'size' }]];
 const REMOVE_LOCK_WORDS = [['rm'], ['-f'], ['--'], [{ param: 'path' }]];
 const LOGROTATE_WORDS = (/* unused pure expression or super */ null && ([['logrotate'], ['-f'], ['/etc/logrotate.conf']]));
 function housekeeping(server) {
-    const prefix = sudoPrefix(server);
-    return [
-        {
-            id: 'vacuum-journal',
-            description: 'Shrink the systemd journal to a size (default 500M) with journalctl --vacuum-size.',
-            source: 'builtin',
-            params: {
-                size: {
-                    kind: 'pattern',
-                    pattern: JOURNAL_SIZE_PATTERN,
-                    maxLength: 6,
-                    description: 'target size like 500M or 2G',
-                    default: '500M',
-                },
+    return [vacuumJournal(server), removeStaleLock(server), rotateLogs(server)];
+}
+function vacuumJournal(server) {
+    return {
+        id: 'vacuum-journal',
+        description: 'Shrink the systemd journal to a size (default 500M) with journalctl --vacuum-size.',
+        source: 'builtin',
+        params: {
+            size: {
+                kind: 'pattern',
+                pattern: JOURNAL_SIZE_PATTERN,
+                maxLength: 6,
+                description: 'target size like 500M or 2G',
+                default: '500M',
             },
-            risk: 'low',
-            verify: ['disk'],
-            cooldownMs: 6 * HOUR,
-            maxPerDay: 2,
-            timeoutMs: 300_000,
-            rootCommand: () => VACUUM_WORDS,
-            template: () => asRoot(prefix, VACUUM_WORDS),
         },
-        {
-            id: 'remove-stale-lock',
-            description: 'Remove a stale lock or pid file under /run, /var/run, /var/lock or /tmp; refuses while the process it names is alive.',
-            source: 'builtin',
-            params: {
-                path: {
-                    kind: 'pattern',
-                    pattern: LOCK_FILE_PATTERN,
-                    maxLength: 200,
-                    description: 'absolute path of a .pid/.lock/.lck file under /run, /var/run, /var/lock, /tmp',
-                },
+        risk: 'low',
+        verify: ['disk'],
+        cooldownMs: 6 * HOUR,
+        maxPerDay: 2,
+        timeoutMs: 300_000,
+        ...rootCommandOnly(server, VACUUM_WORDS),
+    };
+}
+function removeStaleLock(server) {
+    return {
+        id: 'remove-stale-lock',
+        description: 'Remove a stale lock or pid file under /run, /var/run, /var/lock or /tmp; refuses while the process it names is alive.',
+        source: 'builtin',
+        params: {
+            path: {
+                kind: 'pattern',
+                pattern: LOCK_FILE_PATTERN,
+                maxLength: 200,
+                description: 'absolute path of a .pid/.lock/.lck file under /run, /var/run, /var/lock, /tmp',
             },
-            targetParam: 'path',
-            risk: 'medium',
-            verify: ['service'],
-            cooldownMs: HOUR,
-            maxPerDay: 3,
-            timeoutMs: 30_000,
-            rootCommand: () => REMOVE_LOCK_WORDS,
-            // the checks run as the SSH user; only the final rm needs root
-            template: () => [
-                'f=',
-                { param: 'path' },
-                '\n',
-                STALE_LOCK_CHECKS,
-                '\n',
-                ...asRoot(prefix, REMOVE_LOCK_WORDS),
-                ' && echo "removed $f"',
-            ],
         },
-        {
-            id: 'rotate-logs',
-            description: 'Force a logrotate run with the system configuration (/etc/logrotate.conf).',
-            source: 'builtin',
-            params: {},
-            risk: 'medium',
-            verify: ['disk'],
-            cooldownMs: 6 * HOUR,
-            maxPerDay: 2,
-            timeoutMs: 300_000,
-            rootCommand: () => LOGROTATE_WORDS,
-            template: () => asRoot(prefix, LOGROTATE_WORDS),
-        },
-    ];
+        targetParam: 'path',
+        risk: 'medium',
+        verify: ['service'],
+        cooldownMs: HOUR,
+        maxPerDay: 3,
+        timeoutMs: 30_000,
+        rootCommand: () => REMOVE_LOCK_WORDS,
+        // the checks run as the SSH user; only the final rm needs root
+        template: () => [
+            'f=',
+            { param: 'path' },
+            '\n',
+            STALE_LOCK_CHECKS,
+            '\n',
+            ...asRoot(sudoPrefix(server), REMOVE_LOCK_WORDS),
+            ' && echo "removed $f"',
+        ],
+    };
+}
+function rotateLogs(server) {
+    return {
+        id: 'rotate-logs',
+        description: 'Force a logrotate run with the system configuration (/etc/logrotate.conf).',
+        source: 'builtin',
+        params: {},
+        risk: 'medium',
+        verify: ['disk'],
+        cooldownMs: 6 * HOUR,
+        maxPerDay: 2,
+        timeoutMs: 300_000,
+        ...rootCommandOnly(server, LOGROTATE_WORDS),
+    };
 }
 /** Checks `$f`: a symlink, an unreadable file or a live owner makes it refuse. */
 const STALE_LOCK_CHECKS = [
@@ -90591,18 +90765,7 @@ function catalog_validateParams(action, input) {
 }
 /** Joins a template: literals verbatim, parameters shell-quoted. */
 function catalog_renderFragments(fragments, params) {
-    return fragments
-        .map((fragment) => {
-        if (typeof fragment === 'string')
-            return fragment;
-        if ('text' in fragment)
-            return shellQuote(fragment.text);
-        const value = params[fragment.param];
-        if (value === undefined)
-            throw new Error(`template uses an undeclared parameter ${fragment.param}`);
-        return shellQuote(value);
-    })
-        .join('');
+    return fragments.map((fragment) => fragmentText(fragment, params, shellQuote)).join('');
 }
 /** The only way to build a remediation command: validate, then render the template. */
 function catalog_renderAction(action, input) {
@@ -90626,12 +90789,16 @@ function catalog_renderAction(action, input) {
 function catalog_describeCatalog(actions) {
     const lines = [];
     for (const a of actions) {
-        const params = Object.entries(a.params)
-            .map(([name, spec]) => spec.kind === 'enum' ? `${name}: one of [${spec.values.join(', ')}]` : `${name}: ${spec.description}`)
-            .join('; ');
+        const params = catalog_describeParams(a.params);
         lines.push(`- ${a.id} (risk ${a.risk}${params ? `; ${params}` : '; no parameters'}): ${a.description}`);
     }
     return lines.join('\n');
+}
+/** `name: one of [a, b]; other: its description`, or '' when there are none: for prompts. */
+function catalog_describeParams(params) {
+    return Object.entries(params)
+        .map(([name, spec]) => spec.kind === 'enum' ? `${name}: one of [${spec.values.join(', ')}]` : `${name}: ${spec.description}`)
+        .join('; ');
 }
 
 ;// CONCATENATED MODULE: ./.build/core/policy-gate.js
@@ -90747,6 +90914,12 @@ function policy_gate_recordAttempt(bookkeeping, key, at, outcome, threshold = po
 }
 
 ;// CONCATENATED MODULE: ./.build/remediate/executor.js
+/**
+ * Runs one rendered catalog command over the server's already-open shell, with a timeout. Never
+ * throws: a dropped connection is an outcome to record like any other. Output is redacted and
+ * bounded here, before it reaches the record, the model or the branch.
+ */
+
 
 const OUTPUT_LIMIT = 8_000;
 /** Keeps the head and the tail of long output: the cause is usually at one end. */
@@ -90773,7 +90946,7 @@ async function executor_executeCommand(shell, command, timeoutMs, secrets) {
         };
     }
     catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         return {
             output: redact(`the shell failed: ${message}`, secrets),
             exitCode: null,
@@ -90784,6 +90957,7 @@ async function executor_executeCommand(shell, command, timeoutMs, secrets) {
 }
 
 ;// CONCATENATED MODULE: ./.build/remediate/verifier.js
+
 const RANK = { ok: 0, warning: 1, critical: 2 };
 function worstOf(findings) {
     return findings.reduce((w, f) => (RANK[f.severity] > RANK[w] ? f.severity : w), 'ok');
@@ -90819,12 +90993,13 @@ async function verifier_verify(shell, server, before, checks, fingerprint, optio
         return verifier_judge(before, after, checks, fingerprint);
     }
     catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         return { outcome: 'not-fixed', detail: `could not verify (${checks.join(', ')}): ${message}` };
     }
 }
 
 ;// CONCATENATED MODULE: ./.build/remediate/remediator.js
+
 
 
 
@@ -90868,7 +91043,20 @@ class remediator_Remediator {
         const server = this.serverConfig(request.server);
         if (!server)
             return this.push(request, now, { decision: 'deny', reason: `unknown server "${request.server}"` });
-        const gate = decide({
+        const gate = this.gate(server, request, now);
+        if (gate.decision !== 'execute')
+            return this.push(request, now, gate);
+        const ready = this.readyToRun(server.name, gate.rendered.key);
+        if (!ready.ok)
+            return this.push(request, now, { ...gate, decision: 'deny', reason: ready.reason });
+        const record = this.push(request, now, gate);
+        await this.writeAhead(server.name, gate.rendered.key, now, request.writeAhead ?? []);
+        await this.run(record, server, ready.shell, gate.rendered.action, request.verifyWith);
+        this.book(server.name, gate.rendered.key, now, record);
+        return record;
+    }
+    gate(server, request, now) {
+        return decide({
             server: server.name,
             serverTags: server.tags,
             actionId: request.action,
@@ -90883,27 +91071,13 @@ class remediator_Remediator {
             bookkeeping: this.state(server.name).remediation,
             breakerThreshold: this.o.breakerThreshold,
         });
-        if (gate.decision !== 'execute')
-            return this.push(request, now, gate);
-        if (this.triedThisRun(server.name, gate.rendered.key)) {
-            return this.push(request, now, {
-                ...gate,
-                decision: 'deny',
-                reason: `${gate.rendered.key} already ran in this run`,
-            });
-        }
-        const shell = this.o.shells.get(server.name);
-        if (!shell)
-            return this.push(request, now, {
-                ...gate,
-                decision: 'deny',
-                reason: 'server unreachable: no open shell',
-            });
-        const record = this.push(request, now, gate);
-        await this.writeAhead(server.name, gate.rendered.key, now, request.writeAhead ?? []);
-        await this.run(record, server, shell, gate.rendered.action, request.verifyWith);
-        this.book(server.name, gate.rendered.key, now, record);
-        return record;
+    }
+    /** What the gate does not know: one try per key per run, and an open shell to run it over. */
+    readyToRun(server, key) {
+        if (this.triedThisRun(server, key))
+            return { ok: false, reason: `${key} already ran in this run` };
+        const shell = this.o.shells.get(server);
+        return shell ? { ok: true, shell } : { ok: false, reason: 'server unreachable: no open shell' };
     }
     async run(record, server, shell, action, verifyWith) {
         const result = await executeCommand(shell, record.command ?? '', action.timeoutMs, this.o.secrets);
@@ -90911,9 +91085,7 @@ class remediator_Remediator {
         record.exitCode = result.exitCode;
         record.durationMs = result.durationMs;
         if (verifyWith) {
-            const verdict = await verifyWith(shell, result);
-            record.outcome = verdict.outcome;
-            record.verification = redact(verdict.detail, this.o.secrets);
+            this.judge(record, await verifyWith(shell, result));
             return;
         }
         const target = this.o.record.findings.find((f) => f.fingerprint === record.fingerprint);
@@ -90929,8 +91101,14 @@ class remediator_Remediator {
             settleMs: action.settleMs ?? this.o.settleMs ?? 5_000,
             recheck: this.o.recheck,
         });
+        this.judge(record, verdict);
+    }
+    judge(record, verdict) {
         record.outcome = verdict.outcome;
         record.verification = redact(verdict.detail, this.o.secrets);
+    }
+    get breakerThreshold() {
+        return this.o.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD;
     }
     /** Journals the action about to run; a journal that cannot be written never stops the action. */
     async writeAhead(server, key, at, extra) {
@@ -90939,7 +91117,7 @@ class remediator_Remediator {
         const pending = structuredClone(this.o.record);
         const state = pending.serverStates[server];
         if (state) {
-            state.remediation = recordAttempt(state.remediation ?? {}, key, at, 'not-fixed', this.o.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD);
+            state.remediation = recordAttempt(state.remediation ?? {}, key, at, 'not-fixed', this.breakerThreshold);
         }
         const action = pending.actions.at(-1);
         if (action)
@@ -90949,13 +91127,13 @@ class remediator_Remediator {
             await this.o.beforeRun(pending, extra);
         }
         catch (error) {
-            this.o.record.warnings.push(`journal: ${key} could not be recorded before it ran: ${error instanceof Error ? error.message : String(error)}`);
+            this.o.record.warnings.push(`journal: ${key} could not be recorded before it ran: ${errorMessage(error)}`);
         }
     }
     book(server, key, at, record) {
         const state = this.state(server);
         const outcome = record.outcome === 'fixed' || record.outcome === 'worse' ? record.outcome : 'not-fixed';
-        state.remediation = recordAttempt(state.remediation, key, at, outcome, this.o.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD);
+        state.remediation = recordAttempt(state.remediation, key, at, outcome, this.breakerThreshold);
         if (state.remediation[key]?.breakerOpen) {
             record.verification =
                 `${record.verification ?? ''}\n\nCircuit breaker now OPEN for ${key}: no more automatic tries; a human must look.`.trim();
@@ -91179,9 +91357,7 @@ function diagnostics_renderDiagnostic(diagnostic, args) {
 function diagnostics_describeDiagnostics(diagnostics) {
     const lines = [];
     for (const d of diagnostics) {
-        const args = Object.entries(d.params)
-            .map(([n, s]) => s.kind === 'enum' ? `${n}: one of [${s.values.join(', ')}]` : `${n}: ${s.description}`)
-            .join('; ');
+        const args = describeParams(d.params);
         lines.push(`- ${d.id}${args ? ` (${args})` : ''}: ${d.description}`);
     }
     return lines.join('\n');
@@ -91236,6 +91412,7 @@ function prompts_untrusted(text, nonce, label) {
  * JSON Schema from the same definition) and their handlers. Handlers never throw on bad input:
  * they return a corrective `is_error` result the model can act on.
  */
+
 
 
 
@@ -91321,7 +91498,7 @@ async function runDiagnostic(input, ctx) {
         };
     }
     catch (e) {
-        return tools_error(`${diagnostic.id} on ${server.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+        return tools_error(`${diagnostic.id} on ${server.name} failed: ${errorMessage(e)}`);
     }
 }
 async function remediate(tool, input, ctx) {
@@ -91366,6 +91543,14 @@ function reportDiagnosis(input, ctx) {
 }
 
 ;// CONCATENATED MODULE: ./.build/agent/claude-loop.js
+/**
+ * Our own bounded agent loop over the Messages API (DESIGN §8): plain full-history requests, no
+ * server-side threads or betas, so any Messages-API server works. Bounded three ways — turns
+ * (`claude.max_turns`), tokens (`claude.max_tokens_per_run`, every billed token counts) and wall
+ * clock (`claude.timeout`) — and it never throws: every way it can end is a LoopResult the caller
+ * turns into "which planner decided and why".
+ */
+
 
 
 const NUDGE_REPORT = 'Finish now: call report_diagnosis once, covering every finding you were asked about.';
@@ -91433,72 +91618,27 @@ async function claude_loop_runClaudeLoop(input) {
     const now = input.now ?? (() => performance.now());
     const started = now();
     const { limits } = input;
-    const system = [
-        { type: 'text', text: input.system, cache_control: { type: 'ephemeral' } },
-    ];
-    const tools = toolDefinitions();
-    const messages = [{ role: 'user', content: input.task }];
+    const conversation = {
+        system: [{ type: 'text', text: input.system, cache_control: { type: 'ephemeral' } }],
+        tools: toolDefinitions(),
+        messages: [{ role: 'user', content: input.task }],
+    };
     let text;
     for (let turn = 1; turn <= limits.maxTurns; turn++) {
         const left = limits.timeoutMs - (now() - started);
-        if (left <= 0)
-            return {
-                end: 'timeout',
-                detail: `Claude's time limit (${limits.timeoutMs} ms) ran out after ${turn - 1} turns`,
-                turns: turn - 1,
-                text,
-            };
         const budget = limits.maxTokens - tokensUsed(input.usage);
-        if (budget < MIN_OUTPUT) {
-            return {
-                end: 'budget',
-                detail: `the token budget (${limits.maxTokens}) was spent after ${turn - 1} turns`,
-                turns: turn - 1,
-                text,
-            };
-        }
-        let response;
-        const abort = new AbortController();
-        const timer = setTimeout(() => abort.abort(), left);
-        try {
-            response = await input.model.create({
-                model: input.model.name,
-                max_tokens: Math.min(limits.maxOutputTokens ?? 4096, budget),
-                system,
-                tools,
-                messages,
-            }, { signal: abort.signal });
-        }
-        catch (error) {
-            const kind = error instanceof ModelError ? error.kind : 'api';
-            const message = error instanceof Error ? error.message : String(error);
-            const end = abort.signal.aborted ? 'timeout' : 'api-error';
-            return {
-                end,
-                detail: `the Claude API failed on turn ${turn} (${kind}): ${message.slice(0, 300)}`,
-                turns: turn - 1,
-                text,
-            };
-        }
-        finally {
-            clearTimeout(timer);
-        }
-        addUsage(input.usage, input.model.name, response);
-        messages.push({ role: 'assistant', content: response.content });
-        text = textOf(response.content) || text;
-        if (response.stop_reason === 'refusal')
-            return { end: 'refusal', detail: 'Claude declined to answer (stop_reason refusal)', turns: turn, text };
-        if (toolUses(response.content).length > 0) {
-            const { results, final } = await answerTools(response, input.tools);
-            if (final)
-                return { end: 'done', detail: `Claude diagnosed in ${turn} turns`, turns: turn, text };
-            messages.push({ role: 'user', content: results });
-            continue;
-        }
-        messages.push({
-            role: 'user',
-            content: response.stop_reason === 'max_tokens' ? NUDGE_SHORT : NUDGE_REPORT,
-        });
+        const spent = outOfLimits(limits, turn - 1, left, budget);
+        if (spent)
+            return { ...spent, text };
+        const call = await callModel(input, conversation, Math.min(limits.maxOutputTokens ?? 4096, budget), left);
+        if (!call.ok)
+            return { ...apiFailure(call.error, call.aborted, turn), text };
+        addUsage(input.usage, input.model.name, call.response);
+        conversation.messages.push({ role: 'assistant', content: call.response.content });
+        text = textOf(call.response.content) || text;
+        const ending = await answerTurn(call.response, turn, input.tools, conversation.messages);
+        if (ending)
+            return { ...ending, text };
     }
     return {
         end: 'turns',
@@ -91506,6 +91646,65 @@ async function claude_loop_runClaudeLoop(input) {
         turns: limits.maxTurns,
         text,
     };
+}
+/** Ends the loop before a turn when the clock or the token budget has run out. */
+function outOfLimits(limits, done, left, budget) {
+    if (left <= 0) {
+        return {
+            end: 'timeout',
+            detail: `Claude's time limit (${limits.timeoutMs} ms) ran out after ${done} turns`,
+            turns: done,
+        };
+    }
+    if (budget < MIN_OUTPUT) {
+        return {
+            end: 'budget',
+            detail: `the token budget (${limits.maxTokens}) was spent after ${done} turns`,
+            turns: done,
+        };
+    }
+    return undefined;
+}
+/** One request, aborted when the time left runs out. */
+async function callModel(input, conversation, maxTokens, left) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), left);
+    try {
+        const response = await input.model.create({ model: input.model.name, max_tokens: maxTokens, ...conversation }, { signal: abort.signal });
+        return { ok: true, response };
+    }
+    catch (error) {
+        return { ok: false, error, aborted: abort.signal.aborted };
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+function apiFailure(error, aborted, turn) {
+    const kind = error instanceof ModelError ? error.kind : 'api';
+    return {
+        end: aborted ? 'timeout' : 'api-error',
+        detail: `the Claude API failed on turn ${turn} (${kind}): ${errorMessage(error).slice(0, 300)}`,
+        turns: turn - 1,
+    };
+}
+/** Acts on the model's turn: the loop's end, or undefined once the next user message is queued. */
+async function answerTurn(response, turn, tools, messages) {
+    if (response.stop_reason === 'refusal') {
+        return { end: 'refusal', detail: 'Claude declined to answer (stop_reason refusal)', turns: turn };
+    }
+    if (toolUses(response.content).length > 0) {
+        const { results, final } = await answerTools(response, tools);
+        if (final)
+            return { end: 'done', detail: `Claude diagnosed in ${turn} turns`, turns: turn };
+        messages.push({ role: 'user', content: results });
+        return undefined;
+    }
+    messages.push({
+        role: 'user',
+        content: response.stop_reason === 'max_tokens' ? NUDGE_SHORT : NUDGE_REPORT,
+    });
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./.build/remediate/readiness.js
@@ -91636,16 +91835,20 @@ async function recover_recoverServer(server, trigger, o) {
     o.record.recoveries = [...(o.record.recoveries ?? []), boot];
     return boot;
 }
-/** Why a server needs boot recovery in this run, or undefined: the task, or a changed boot id. */
+/**
+ * Why a server needs boot recovery in this run, or undefined: the task, or a changed boot id.
+ * On task recover a reboot seen too is named, so the boot log says both.
+ */
 function recover_recoveryTrigger(record, previousBootId, server) {
-    if (record.task === 'recover')
-        return 'task recover';
     const report = record.servers.find((r) => r.server.name === server);
     const uptime = report?.observation.probes.uptime;
     const current = typeof uptime?.bootId === 'string' ? uptime.bootId : record.serverStates[server]?.bootId;
-    if (previousBootId && current && current !== previousBootId)
-        return `rebooted: boot id ${previousBootId.slice(0, 8)}… → ${current.slice(0, 8)}…`;
-    return undefined;
+    const rebooted = previousBootId && current && current !== previousBootId
+        ? `rebooted: boot id ${previousBootId.slice(0, 8)}… → ${current.slice(0, 8)}…`
+        : undefined;
+    if (record.task === 'recover')
+        return rebooted ? `task recover (${rebooted})` : 'task recover';
+    return rebooted;
 }
 
 ;// CONCATENATED MODULE: ./.build/agent/rules-planner.js
@@ -91854,7 +92057,7 @@ async function diagnose_and_remediate_diagnoseAndRemediate(ctx, record, memory, 
         return;
     }
     // services boot recovery just brought up were collected as down: not a fault to plan for
-    const raised = raisedFindings(record).filter((f) => !(f.check === 'service' && recovered.has(`${f.server}/${f.target}`)));
+    const raised = raisedFindings(record).filter((f) => !broughtUp(f, recovered, record));
     if (raised.length === 0) {
         record.planner = {
             kind: 'none',
@@ -91880,6 +92083,18 @@ async function diagnose_and_remediate_diagnoseAndRemediate(ctx, record, memory, 
     }
     const loop = await askClaude(ctx, record, memory, shells, remediator, targets, raised);
     await diagnose_and_remediate_settle(loop, targets, remediator, record, ctx);
+}
+/**
+ * A finding boot recovery has answered: a service it started (or found running) and ready, or
+ * that service's configured port (readiness waited for it to listen).
+ */
+function broughtUp(f, recovered, record) {
+    if (f.check === 'service')
+        return recovered.has(`${f.server}/${f.target}`);
+    if (f.check !== 'port')
+        return false;
+    const server = record.servers.find((r) => r.server.name === f.server)?.server;
+    return (server?.services ?? []).some((s) => s.port !== undefined && String(s.port) === f.target && recovered.has(`${f.server}/${s.name}`));
 }
 /** New, changed severity, flapping, or the last automatic fix on its target failed. */
 function needsClaude(f, memory) {
@@ -92023,6 +92238,7 @@ var external_node_tls_ = __nccwpck_require__(1692);
  */
 
 
+
 const runner_checks_RUNNER_ENDPOINTS = 'runner-endpoints';
 const runner_checks_RUNNER_CERTIFICATES = 'runner-certificates';
 async function runnerChecks(server, options = {}) {
@@ -92097,7 +92313,7 @@ function describeFetchError(error) {
         return words[cause.code] ?? `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
     if (cause?.message)
         return cause.message;
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
 }
 /** Handshakes without verifying (we want the expiry even of an untrusted certificate). */
 function certificateOf(spec, timeoutMs) {
@@ -92156,6 +92372,8 @@ function certificateOf(spec, timeoutMs) {
 
 
 
+
+
 const collect_newNonce = () => randomBytes(12).toString('hex');
 async function collect_collectFleet(servers, transports, options = {}) {
     const nonce = options.nonce ?? collect_newNonce();
@@ -92208,7 +92426,7 @@ async function collectServer(server, transport, options, previous) {
         // A connect that completes after our deadline must not leak its session.
         connecting.then((late) => late.close()).catch(() => undefined);
         await runnerPromise;
-        return unreachable(messageOf(error));
+        return unreachable(errorMessage(error));
     }
     const probes = options.probes ?? ALL_PROBES;
     const script = buildCollectorScript(server, probes, { nonce: options.nonce, cursors: previous });
@@ -92220,7 +92438,7 @@ async function collectServer(server, transport, options, previous) {
     catch (error) {
         await shell.close().catch(() => undefined);
         await runnerPromise;
-        return unreachable(`collector failed: ${messageOf(error)}`);
+        return unreachable(`collector failed: ${errorMessage(error)}`);
     }
     const sections = splitSections(run.stdout, options.nonce);
     if (sections.size === 0) {
@@ -92231,7 +92449,7 @@ async function collectServer(server, transport, options, previous) {
             : `collector printed no sections (exit ${run.code}): ${run.stderr.trim().slice(0, 300)}`;
         return unreachable(why);
     }
-    const parsed = parseSections(server, probes, sections, run.timedOut);
+    const parsed = parseSections(server, probes.filter((p) => p.applies(server)), sections, collectionWording(run.timedOut));
     const runnerResults = await runnerPromise;
     Object.assign(parsed.probes, runnerResults?.probes ?? {});
     Object.assign(parsed.probeErrors, runnerResults?.errors ?? {});
@@ -92249,30 +92467,13 @@ async function collectServer(server, transport, options, previous) {
         cursors: { ...previous, ...parsed.cursors },
     };
 }
-function parseSections(server, probes, sections, timedOut) {
-    const out = {
-        probes: {},
-        probeErrors: {},
-        cursors: {},
+function collectionWording(timedOut) {
+    return {
+        incomplete: timedOut
+            ? 'the collector timed out before this probe finished'
+            : 'the collector output ended before this probe finished',
+        unparsable: (message) => `could not parse output: ${message}`,
     };
-    for (const probe of probes.filter((p) => p.applies(server))) {
-        const section = sections.get(probe.id);
-        if (!section?.complete) {
-            out.probeErrors[probe.id] = timedOut
-                ? 'the collector timed out before this probe finished'
-                : 'the collector output ended before this probe finished';
-            continue;
-        }
-        try {
-            const data = probe.parse(section.output, server);
-            out.probes[probe.id] = data;
-            Object.assign(out.cursors, probe.cursors?.(data) ?? {});
-        }
-        catch (error) {
-            out.probeErrors[probe.id] = `could not parse output: ${messageOf(error)}`;
-        }
-    }
-    return out;
 }
 function withTimeout(promise, ms, what) {
     let timer;
@@ -92282,7 +92483,6 @@ function withTimeout(promise, ms, what) {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 const elapsed = (t0) => Math.round(performance.now() - t0);
-const messageOf = (error) => (error instanceof Error ? error.message : String(error));
 
 ;// CONCATENATED MODULE: ./.build/core/cron.js
 /**
@@ -92993,6 +93193,7 @@ function approval_file_withOutcome(content, plan, outcome) {
 
 
 
+
 async function execute_approved_executeApproved(ctx, record, memory, remediate) {
     const api = ctx.adapters.github;
     const pulls = api ? await listApprovalPulls(api, ctx.inputs.stateBranch, record) : [];
@@ -93021,7 +93222,7 @@ async function listApprovalPulls(api, stateBranch, record) {
         return pulls.filter((p) => idOfBranch(p.head) !== undefined);
     }
     catch (error) {
-        record.github.errors.push(`${error instanceof Error ? error.message : String(error)} (approval PRs: no comments, no declined check this run)`);
+        record.github.errors.push(`${errorMessage(error)} (approval PRs: no comments, no declined check this run)`);
         return [];
     }
 }
@@ -93063,7 +93264,7 @@ async function handleApproved(ctx, record, file, remediate) {
     }
     catch (error) {
         // the command may have started: never retry automatically, say so
-        const message = `execution failed: ${error instanceof Error ? error.message : String(error)}`;
+        const message = `execution failed: ${errorMessage(error)}`;
         record.errors.push(`execute-approved ${plan.id}: ${message}`);
         return finish(file, done('denied', message), 'failed', [
             message,
@@ -93157,7 +93358,7 @@ async function handleDeclined(ctx, record, memory, api, pulls) {
             ]));
         }
         catch (error) {
-            record.github.errors.push(`${error instanceof Error ? error.message : String(error)} (declined approval #${pull.number})`);
+            record.github.errors.push(`${errorMessage(error)} (declined approval #${pull.number})`);
         }
     }
     return handled;
@@ -93173,7 +93374,7 @@ async function commentOnPulls(api, record, pulls, handled) {
                 record.github.pulls.push(pull.number);
         }
         catch (error) {
-            record.github.errors.push(`${error instanceof Error ? error.message : String(error)} (comment on approval PR #${pull.number})`);
+            record.github.errors.push(`${errorMessage(error)} (comment on approval PR #${pull.number})`);
         }
     }
 }
@@ -93576,6 +93777,7 @@ function timeField(body, field) {
 
 
 
+
 const LABEL_COLORS = (/* unused pure expression or super */ null && ([
     [/^claudeops$/, '5319e7', 'Opened and tracked by ClaudeOps'],
     [/^severity:critical$/, 'b60205', 'ClaudeOps: critical finding'],
@@ -93616,7 +93818,7 @@ async function issues_syncIssues(ctx, record, api) {
                 record.github.issues.push(number);
         }
         catch (error) {
-            record.github.errors.push(`${error instanceof Error ? error.message : String(error)} (issue ${op.key})`);
+            record.github.errors.push(`${errorMessage(error)} (issue ${op.key})`);
         }
     }
 }
@@ -93667,6 +93869,7 @@ async function issues_fetchMaintenanceWindows(api, now) {
  * approved copy waits on the state branch, and not again within the expiry after a human declined
  * it (asking again every run would be nagging, not operating).
  */
+
 
 
 
@@ -93725,7 +93928,7 @@ async function approvals_openApprovalPulls(ctx, record, memory, api) {
             record.github.pulls.push(pull.number);
         }
         catch (error) {
-            record.github.errors.push(`${error instanceof Error ? error.message : String(error)} (approval ${plan.id})`);
+            record.github.errors.push(`${errorMessage(error)} (approval ${plan.id})`);
         }
     }
 }
@@ -93766,6 +93969,7 @@ function pullBody(plan, action, path) {
 
 
 
+
 /**
  * Brings GitHub in line with the run (Report phase, after the state branch was written, so links
  * and approval branches point at this run's records): approval PRs first, then issues (whose
@@ -93785,7 +93989,7 @@ async function sync_syncGitHub(ctx, record, memory = emptyMemory()) {
             await fn();
         }
         catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
+            const message = errorMessage(error);
             record.github.errors.push(message.startsWith('GitHub API failed')
                 ? `${message} (${part})`
                 : `GitHub ${part} failed: ${message}`);
@@ -93834,6 +94038,7 @@ function render_notification_renderNotification(record, link) {
 
 
 
+
 const MAX_CHARTS = 8;
 const MAX_POINTS = 24;
 function render_summary_renderSummary(record, links = {}) {
@@ -93845,6 +94050,7 @@ function render_summary_renderSummary(record, links = {}) {
         findings(record),
         render_summary_diagnosis(record),
         actions(record, links),
+        boot(record, links),
         github(record, links),
         trends(record),
         cost(record),
@@ -93971,6 +94177,28 @@ function actions(record, links) {
         a.path ? fileLink(links, a.path, 'log') : '',
     ]);
     return `### Actions\n\n${table(['server', 'action', 'risk', 'decision', 'outcome', 'record'], rows)}`;
+}
+function boot(record, links) {
+    const boots = record.recoveries ?? [];
+    if (boots.length === 0)
+        return '';
+    const icon = {
+        started: '✅',
+        'already-running': '✅',
+        failed: '❌',
+        'not-ready': '❌',
+        skipped: '⏸️',
+    };
+    const rows = boots.flatMap((b) => b.steps.map((s) => [
+        b.server,
+        s.service,
+        `${icon[s.state] ?? ''} ${s.state}`,
+        s.waitedMs !== undefined ? `${Math.round(s.waitedMs / 1000)} s` : '',
+        bootStepDetail(s),
+        fileLink(links, b.path, 'log'),
+    ]));
+    const triggers = boots.map((b) => `${cell(b.server)}: ${b.trigger}`).join('; ');
+    return `### Boot recovery\n\n${triggers}\n\n${table(['server', 'service', 'state', 'waited', 'detail', 'record'], rows)}`;
 }
 function github(record, links) {
     const ref = (kind, n) => links.repoUrl ? `[#${n}](${links.repoUrl}/${kind}/${n})` : `#${n}`;
@@ -94130,7 +94358,7 @@ async function run(ctx) {
         await stage(ctx, record, memory, approvalChanges);
     }
     catch (error) {
-        record.aborted = run_messageOf(error);
+        record.aborted = messageOf(error);
         record.errors.push(`run: ${record.aborted}`);
     }
     finally {
@@ -94220,7 +94448,7 @@ async function recordRun(ctx, record, memory, extra) {
         }
     }
     catch (error) {
-        record.errors.push(`record: the state branch could not be written: ${run_messageOf(error)}`);
+        record.errors.push(`record: the state branch could not be written: ${messageOf(error)}`);
     }
 }
 function commitMessage(record) {
@@ -94238,7 +94466,7 @@ async function stage(ctx, record, memory, extra) {
         await ctx.adapters.state.stage(changes, commitMessage(record));
     }
     catch (error) {
-        record.warnings.push(`journal: could not be written: ${run_messageOf(error)}`);
+        record.warnings.push(`journal: could not be written: ${messageOf(error)}`);
     }
 }
 /**
@@ -94260,7 +94488,7 @@ async function addMaintenanceFromIssues(ctx, record) {
             to: new Date(now.getTime() + 86_400_000).toISOString(),
             reason: 'maintenance issues could not be read: no automatic actions this run',
         });
-        record.warnings.push(`maintenance issues could not be read, so no action runs this run: ${run_messageOf(error)}`);
+        record.warnings.push(`maintenance issues could not be read, so no action runs this run: ${messageOf(error)}`);
     }
 }
 /** A failing optional phase is reported, never allowed to stop recording. */
@@ -94269,7 +94497,7 @@ async function guard(record, phase, fn) {
         await fn();
     }
     catch (error) {
-        record.errors.push(`${phase}: ${run_messageOf(error)}`);
+        record.errors.push(`${phase}: ${messageOf(error)}`);
     }
 }
 async function closeAll(shells) {
@@ -94285,7 +94513,7 @@ function exitCodeFor(record, failOn) {
         return 1;
     return 0;
 }
-function run_messageOf(error) {
+function messageOf(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
@@ -94311,7 +94539,7 @@ async function runPost(env = process.env) {
         }
     }
     catch (error) {
-        warning(`post: ${run_messageOf(error)}`);
+        warning(`post: ${messageOf(error)}`);
     }
     return 0;
 }
@@ -94324,7 +94552,7 @@ async function runPost(env = process.env) {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _shims_esm_dirname_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1309);
-/* harmony import */ var _post_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2189);
+/* harmony import */ var _post_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(844);
 
 
 process.exitCode = await (0,_post_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runPost */ .a)();

@@ -29,6 +29,8 @@
 import { randomBytes } from 'node:crypto';
 import { runnerChecks as defaultRunnerChecks, type RunnerCheckResults } from './adapters/runner-checks.js';
 import type { ServerConfig } from './config/schema.js';
+import { errorMessage } from './core/error-message.js';
+import { parseSections, type SectionWording } from './core/parse-sections.js';
 import type { RemoteShell, Transport } from './core/ports.js';
 import type { ServerObservation } from './core/types.js';
 import { buildCollectorScript, splitSections } from './probes/collector-script.js';
@@ -124,7 +126,7 @@ async function collectServer(
     // A connect that completes after our deadline must not leak its session.
     connecting.then((late) => late.close()).catch(() => undefined);
     await runnerPromise;
-    return unreachable(messageOf(error));
+    return unreachable(errorMessage(error));
   }
 
   const probes = options.probes ?? ALL_PROBES;
@@ -136,7 +138,7 @@ async function collectServer(
   } catch (error) {
     await shell.close().catch(() => undefined);
     await runnerPromise;
-    return unreachable(`collector failed: ${messageOf(error)}`);
+    return unreachable(`collector failed: ${errorMessage(error)}`);
   }
   const sections = splitSections(run.stdout, options.nonce);
   if (sections.size === 0) {
@@ -148,7 +150,12 @@ async function collectServer(
     return unreachable(why);
   }
 
-  const parsed = parseSections(server, probes, sections, run.timedOut);
+  const parsed = parseSections(
+    server,
+    probes.filter((p) => p.applies(server)),
+    sections,
+    collectionWording(run.timedOut),
+  );
   const runnerResults = await runnerPromise;
   Object.assign(parsed.probes, runnerResults?.probes ?? {});
   Object.assign(parsed.probeErrors, runnerResults?.errors ?? {});
@@ -167,34 +174,13 @@ async function collectServer(
   };
 }
 
-function parseSections(
-  server: ServerConfig,
-  probes: readonly Probe[],
-  sections: ReturnType<typeof splitSections>,
-  timedOut: boolean,
-) {
-  const out = {
-    probes: {} as Record<string, unknown>,
-    probeErrors: {} as Record<string, string>,
-    cursors: {} as Record<string, string>,
+function collectionWording(timedOut: boolean): SectionWording {
+  return {
+    incomplete: timedOut
+      ? 'the collector timed out before this probe finished'
+      : 'the collector output ended before this probe finished',
+    unparsable: (message) => `could not parse output: ${message}`,
   };
-  for (const probe of probes.filter((p) => p.applies(server))) {
-    const section = sections.get(probe.id);
-    if (!section?.complete) {
-      out.probeErrors[probe.id] = timedOut
-        ? 'the collector timed out before this probe finished'
-        : 'the collector output ended before this probe finished';
-      continue;
-    }
-    try {
-      const data = probe.parse(section.output, server);
-      out.probes[probe.id] = data;
-      Object.assign(out.cursors, probe.cursors?.(data) ?? {});
-    } catch (error) {
-      out.probeErrors[probe.id] = `could not parse output: ${messageOf(error)}`;
-    }
-  }
-  return out;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -206,4 +192,3 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 const elapsed = (t0: number) => Math.round(performance.now() - t0);
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -13,6 +13,7 @@ import {
   type ModelRequest,
   type ModelResponse,
 } from '../agent/model.js';
+import { errorMessage } from '../core/error-message.js';
 
 export interface AnthropicModelOptions {
   apiKey: string;
@@ -47,7 +48,7 @@ export function toModelError(error: unknown): ModelError {
     const detail = body?.error ? `${body.error.type}: ${body.error.message}` : error.message;
     return new ModelError(`HTTP ${error.status ?? '?'} ${detail}`, kindOf(error.status), error.status);
   }
-  return new ModelError(error instanceof Error ? error.message : String(error), 'api');
+  return new ModelError(errorMessage(error), 'api');
 }
 
 export function anthropicModel(options: AnthropicModelOptions): Model {

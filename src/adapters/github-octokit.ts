@@ -7,6 +7,7 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { errorMessage } from '../core/error-message.js';
 import {
   type FileInfo,
   type FileWrite,
@@ -203,7 +204,7 @@ class OctokitGitHub implements GitHubApi {
       return await fn();
     } catch (error) {
       const status = statusOf(error);
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = errorMessage(error);
       const text = `GitHub API failed: ${what}: ${status ? `${status} ` : ''}${detail}`;
       throw new GitHubApiError(scrub(text, this.token), status);
     }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage } from '../core/error-message.js';
 import type { ServerState } from '../core/memory.js';
 import type { CommitResult } from '../core/state-store.js';
 import type { FileChange } from '../core/types.js';
@@ -136,7 +137,7 @@ async function flushOne(
     );
     return { file, runId: entry.runId, result };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     log(`journal of run ${entry.runId}: could not be recorded: ${message}`);
     return { file, runId: entry.runId, error: message };
   }

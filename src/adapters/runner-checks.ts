@@ -6,6 +6,7 @@
  */
 import { connect, type PeerCertificate } from 'node:tls';
 import type { EndpointConfig, ServerConfig } from '../config/schema.js';
+import { errorMessage } from '../core/error-message.js';
 import type { EndpointResult, EndpointsData } from '../probes/endpoints.js';
 import {
   type CertificateResult,
@@ -99,7 +100,7 @@ function describeFetchError(error: unknown): string {
   };
   if (cause?.code) return words[cause.code] ?? `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
   if (cause?.message) return cause.message;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** Handshakes without verifying (we want the expiry even of an untrusted certificate). */

@@ -5,6 +5,7 @@
  * clock (`claude.timeout`) — and it never throws: every way it can end is a LoopResult the caller
  * turns into "which planner decided and why".
  */
+import { errorMessage } from '../core/error-message.js';
 import type { Usage } from '../core/run-record.js';
 import type {
   ContentBlock,
@@ -127,72 +128,24 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
   const now = input.now ?? (() => performance.now());
   const started = now();
   const { limits } = input;
-  const system = [
-    { type: 'text' as const, text: input.system, cache_control: { type: 'ephemeral' as const } },
-  ];
-  const tools = toolDefinitions();
-  const messages: MessageParam[] = [{ role: 'user', content: input.task }];
+  const conversation: Conversation = {
+    system: [{ type: 'text', text: input.system, cache_control: { type: 'ephemeral' } }],
+    tools: toolDefinitions(),
+    messages: [{ role: 'user', content: input.task }],
+  };
   let text: string | undefined;
   for (let turn = 1; turn <= limits.maxTurns; turn++) {
     const left = limits.timeoutMs - (now() - started);
-    if (left <= 0)
-      return {
-        end: 'timeout',
-        detail: `Claude's time limit (${limits.timeoutMs} ms) ran out after ${turn - 1} turns`,
-        turns: turn - 1,
-        text,
-      };
     const budget = limits.maxTokens - tokensUsed(input.usage);
-    if (budget < MIN_OUTPUT) {
-      return {
-        end: 'budget',
-        detail: `the token budget (${limits.maxTokens}) was spent after ${turn - 1} turns`,
-        turns: turn - 1,
-        text,
-      };
-    }
-    let response: ModelResponse;
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), left);
-    try {
-      response = await input.model.create(
-        {
-          model: input.model.name,
-          max_tokens: Math.min(limits.maxOutputTokens ?? 4096, budget),
-          system,
-          tools,
-          messages,
-        },
-        { signal: abort.signal },
-      );
-    } catch (error) {
-      const kind = error instanceof ModelError ? error.kind : 'api';
-      const message = error instanceof Error ? error.message : String(error);
-      const end: LoopEnd = abort.signal.aborted ? 'timeout' : 'api-error';
-      return {
-        end,
-        detail: `the Claude API failed on turn ${turn} (${kind}): ${message.slice(0, 300)}`,
-        turns: turn - 1,
-        text,
-      };
-    } finally {
-      clearTimeout(timer);
-    }
-    addUsage(input.usage, input.model.name, response);
-    messages.push({ role: 'assistant', content: response.content });
-    text = textOf(response.content) || text;
-    if (response.stop_reason === 'refusal')
-      return { end: 'refusal', detail: 'Claude declined to answer (stop_reason refusal)', turns: turn, text };
-    if (toolUses(response.content).length > 0) {
-      const { results, final } = await answerTools(response, input.tools);
-      if (final) return { end: 'done', detail: `Claude diagnosed in ${turn} turns`, turns: turn, text };
-      messages.push({ role: 'user', content: results });
-      continue;
-    }
-    messages.push({
-      role: 'user',
-      content: response.stop_reason === 'max_tokens' ? NUDGE_SHORT : NUDGE_REPORT,
-    });
+    const spent = outOfLimits(limits, turn - 1, left, budget);
+    if (spent) return { ...spent, text };
+    const call = await callModel(input, conversation, Math.min(limits.maxOutputTokens ?? 4096, budget), left);
+    if (!call.ok) return { ...apiFailure(call.error, call.aborted, turn), text };
+    addUsage(input.usage, input.model.name, call.response);
+    conversation.messages.push({ role: 'assistant', content: call.response.content });
+    text = textOf(call.response.content) || text;
+    const ending = await answerTurn(call.response, turn, input.tools, conversation.messages);
+    if (ending) return { ...ending, text };
   }
   return {
     end: 'turns',
@@ -200,4 +153,87 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
     turns: limits.maxTurns,
     text,
   };
+}
+
+/** What every request of a run repeats: the system prompt (cached), the tools, the history so far. */
+interface Conversation {
+  system: [{ type: 'text'; text: string; cache_control: { type: 'ephemeral' } }];
+  tools: ReturnType<typeof toolDefinitions>;
+  messages: MessageParam[];
+}
+
+/** How the loop ended, less the model's text (the loop adds what it has). */
+type Ending = Omit<LoopResult, 'text'>;
+
+/** Ends the loop before a turn when the clock or the token budget has run out. */
+function outOfLimits(limits: LoopLimits, done: number, left: number, budget: number): Ending | undefined {
+  if (left <= 0) {
+    return {
+      end: 'timeout',
+      detail: `Claude's time limit (${limits.timeoutMs} ms) ran out after ${done} turns`,
+      turns: done,
+    };
+  }
+  if (budget < MIN_OUTPUT) {
+    return {
+      end: 'budget',
+      detail: `the token budget (${limits.maxTokens}) was spent after ${done} turns`,
+      turns: done,
+    };
+  }
+  return undefined;
+}
+
+/** One request, aborted when the time left runs out. */
+async function callModel(
+  input: LoopInput,
+  conversation: Conversation,
+  maxTokens: number,
+  left: number,
+): Promise<{ ok: true; response: ModelResponse } | { ok: false; error: unknown; aborted: boolean }> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), left);
+  try {
+    const response = await input.model.create(
+      { model: input.model.name, max_tokens: maxTokens, ...conversation },
+      { signal: abort.signal },
+    );
+    return { ok: true, response };
+  } catch (error) {
+    return { ok: false, error, aborted: abort.signal.aborted };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function apiFailure(error: unknown, aborted: boolean, turn: number): Ending {
+  const kind = error instanceof ModelError ? error.kind : 'api';
+  return {
+    end: aborted ? 'timeout' : 'api-error',
+    detail: `the Claude API failed on turn ${turn} (${kind}): ${errorMessage(error).slice(0, 300)}`,
+    turns: turn - 1,
+  };
+}
+
+/** Acts on the model's turn: the loop's end, or undefined once the next user message is queued. */
+async function answerTurn(
+  response: ModelResponse,
+  turn: number,
+  tools: ToolContext,
+  messages: MessageParam[],
+): Promise<Ending | undefined> {
+  if (response.stop_reason === 'refusal') {
+    return { end: 'refusal', detail: 'Claude declined to answer (stop_reason refusal)', turns: turn };
+  }
+  if (toolUses(response.content).length > 0) {
+    const { results, final } = await answerTools(response, tools);
+    if (final) return { end: 'done', detail: `Claude diagnosed in ${turn} turns`, turns: turn };
+    messages.push({ role: 'user', content: results });
+    return undefined;
+  }
+  messages.push({
+    role: 'user',
+    content: response.stop_reason === 'max_tokens' ? NUDGE_SHORT : NUDGE_REPORT,
+  });
+  return undefined;
 }

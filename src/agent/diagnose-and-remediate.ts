@@ -84,9 +84,7 @@ export async function diagnoseAndRemediate(
     return;
   }
   // services boot recovery just brought up were collected as down: not a fault to plan for
-  const raised = raisedFindings(record).filter(
-    (f) => !(f.check === 'service' && recovered.has(`${f.server}/${f.target}`)),
-  );
+  const raised = raisedFindings(record).filter((f) => !broughtUp(f, recovered, record));
   if (raised.length === 0) {
     record.planner = {
       kind: 'none',
@@ -112,6 +110,19 @@ export async function diagnoseAndRemediate(
   }
   const loop = await askClaude(ctx, record, memory, shells, remediator, targets, raised);
   await settle(loop, targets, remediator, record, ctx);
+}
+
+/**
+ * A finding boot recovery has answered: a service it started (or found running) and ready, or
+ * that service's configured port (readiness waited for it to listen).
+ */
+function broughtUp(f: TrackedFinding, recovered: ReadonlySet<string>, record: RunRecord): boolean {
+  if (f.check === 'service') return recovered.has(`${f.server}/${f.target}`);
+  if (f.check !== 'port') return false;
+  const server = record.servers.find((r) => r.server.name === f.server)?.server;
+  return (server?.services ?? []).some(
+    (s) => s.port !== undefined && String(s.port) === f.target && recovered.has(`${f.server}/${s.name}`),
+  );
 }
 
 /** New, changed severity, flapping, or the last automatic fix on its target failed. */

@@ -5,6 +5,7 @@
  */
 import type { ServerConfig, ServiceConfig } from '../config/schema.js';
 import {
+  describeParams,
   type Fragment,
   type ParamSpec,
   type Result,
@@ -194,11 +195,7 @@ export function renderDiagnostic(diagnostic: Diagnostic, args: unknown): Result<
 export function describeDiagnostics(diagnostics: Iterable<Diagnostic>): string {
   const lines: string[] = [];
   for (const d of diagnostics) {
-    const args = Object.entries(d.params)
-      .map(([n, s]) =>
-        s.kind === 'enum' ? `${n}: one of [${s.values.join(', ')}]` : `${n}: ${s.description}`,
-      )
-      .join('; ');
+    const args = describeParams(d.params);
     lines.push(`- ${d.id}${args ? ` (${args})` : ''}: ${d.description}`);
   }
   return lines.join('\n');

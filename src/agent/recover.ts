@@ -138,17 +138,22 @@ export async function recoverServer(
   return boot;
 }
 
-/** Why a server needs boot recovery in this run, or undefined: the task, or a changed boot id. */
+/**
+ * Why a server needs boot recovery in this run, or undefined: the task, or a changed boot id.
+ * On task recover a reboot seen too is named, so the boot log says both.
+ */
 export function recoveryTrigger(
   record: RunRecord,
   previousBootId: string | undefined,
   server: string,
 ): string | undefined {
-  if (record.task === 'recover') return 'task recover';
   const report = record.servers.find((r) => r.server.name === server);
   const uptime = report?.observation.probes.uptime as { bootId?: unknown } | undefined;
   const current = typeof uptime?.bootId === 'string' ? uptime.bootId : record.serverStates[server]?.bootId;
-  if (previousBootId && current && current !== previousBootId)
-    return `rebooted: boot id ${previousBootId.slice(0, 8)}… → ${current.slice(0, 8)}…`;
-  return undefined;
+  const rebooted =
+    previousBootId && current && current !== previousBootId
+      ? `rebooted: boot id ${previousBootId.slice(0, 8)}… → ${current.slice(0, 8)}…`
+      : undefined;
+  if (record.task === 'recover') return rebooted ? `task recover (${rebooted})` : 'task recover';
+  return rebooted;
 }

@@ -4,6 +4,7 @@
  * they return a corrective `is_error` result the model can act on.
  */
 import { z } from 'zod';
+import { errorMessage } from '../core/error-message.js';
 import type { RemoteShell } from '../core/ports.js';
 import { redact } from '../core/redact.js';
 import type { Diagnosis, RunRecord } from '../core/run-record.js';
@@ -131,7 +132,7 @@ async function runDiagnostic(
       isError: false,
     };
   } catch (e) {
-    return error(`${diagnostic.id} on ${server.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    return error(`${diagnostic.id} on ${server.name} failed: ${errorMessage(e)}`);
   }
 }
 

@@ -13,6 +13,7 @@ import {
   keyNeeds,
   parsePublicKey,
 } from '../core/authorized-keys.js';
+import { errorMessage } from '../core/error-message.js';
 import type { Logger } from '../core/ports.js';
 import { generateSudoers } from '../core/sudoers.js';
 
@@ -84,17 +85,13 @@ export function setupOutput(args: SetupArgs, env: NodeJS.ProcessEnv, io: SetupIo
   try {
     keyText = io.readFile(keyPath);
   } catch (error) {
-    throw new UsageError(
-      `--public-key ${keyPath}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new UsageError(`--public-key ${keyPath}: ${errorMessage(error)}`);
   }
   let publicKey: ReturnType<typeof parsePublicKey>;
   try {
     publicKey = parsePublicKey(keyText);
   } catch (error) {
-    throw new UsageError(
-      `--public-key ${keyPath}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new UsageError(`--public-key ${keyPath}: ${errorMessage(error)}`);
   }
   const needs = keyNeeds(servers, config.servers, config.defaults.port);
   return authorizedKeysLine({
@@ -123,11 +120,7 @@ export function runSetupCommand(
       logger.error(error.message);
       return 2;
     }
-    logger.error(
-      error instanceof ConfigError
-        ? error.message
-        : `claudeops: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    logger.error(error instanceof ConfigError ? error.message : `claudeops: ${errorMessage(error)}`);
     return 1;
   }
 }

@@ -15,6 +15,7 @@ import {
   evaluateCertificateResults,
   mergeCertificateResults,
 } from '../probes/tls-certificates.js';
+import { errorMessage } from './error-message.js';
 import type { ServerObservation } from './types.js';
 import { type Finding, finding } from './types.js';
 
@@ -60,7 +61,7 @@ function evaluateProbe(
     return probe.evaluate(observation.probes[probe.id], server, context);
   } catch (e) {
     // Data of an unexpected shape is a bug to see, not a reason to lose the other findings.
-    const why = e instanceof Error ? e.message : String(e);
+    const why = errorMessage(e);
     return [
       finding(server.name, 'probe-error', probe.id, 'warning', `${probe.id} evaluation failed: ${why}`),
     ];

@@ -65,71 +65,74 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 export function parseKnownHosts(text: string): KnownHosts {
   const entries: KnownHostEntry[] = [];
   const errors: KnownHostsParseError[] = [];
-  const lines = text.split(/\r?\n/);
-  lines.forEach((raw, index) => {
-    const line = index + 1;
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
-    const fields = trimmed.split(/\s+/);
-    let marker: KnownHostEntry['marker'];
-    if (fields[0]?.startsWith('@')) {
-      const name = fields.shift();
-      if (name === '@revoked') marker = 'revoked';
-      else if (name === '@cert-authority') marker = 'cert-authority';
-      else {
-        errors.push({ line, message: `unknown marker ${name}` });
-        return;
-      }
-    }
-    const [hostField, keyType, keyText] = fields;
-    if (hostField === undefined || keyType === undefined || keyText === undefined) {
-      errors.push({ line, message: 'expected "hosts keytype base64-key [comment]"' });
-      return;
-    }
-    if (!BASE64.test(keyText)) {
-      errors.push({ line, message: 'the key is not base64' });
-      return;
-    }
-    const key = Buffer.from(keyText, 'base64');
-    const embedded = keyTypeOf(key);
-    if (embedded !== keyType) {
-      errors.push({
-        line,
-        message: `the key blob says ${embedded ?? 'nothing readable'}, the line says ${keyType}`,
-      });
-      return;
-    }
-    let hosts: HostMatcher;
-    if (hostField.startsWith('|')) {
-      const parts = hostField.split('|');
-      // ['', '1', salt, hash]
-      if (
-        parts.length !== 4 ||
-        parts[1] !== '1' ||
-        !BASE64.test(parts[2] ?? '') ||
-        !BASE64.test(parts[3] ?? '')
-      ) {
-        errors.push({ line, message: 'malformed hashed host name (expected |1|salt|hash)' });
-        return;
-      }
-      hosts = {
-        kind: 'hashed',
-        salt: Buffer.from(parts[2] ?? '', 'base64'),
-        hash: Buffer.from(parts[3] ?? '', 'base64'),
-      };
-    } else {
-      hosts = { kind: 'patterns', patterns: hostField.split(',').filter((p) => p !== '') };
-    }
-    entries.push({
-      line,
-      ...(marker ? { marker } : {}),
-      hosts,
-      keyType,
-      key,
-      fingerprint: fingerprintOf(key),
-    });
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const parsed = parseLine(raw.trim(), index + 1);
+    if (parsed === undefined) return;
+    if ('message' in parsed) errors.push(parsed);
+    else entries.push(parsed);
   });
   return { entries, errors };
+}
+
+const MARKERS: Readonly<Record<string, KnownHostEntry['marker']>> = {
+  '@revoked': 'revoked',
+  '@cert-authority': 'cert-authority',
+};
+
+/** One trimmed line: an entry, why it cannot be read, or undefined for a blank line or comment. */
+function parseLine(text: string, line: number): KnownHostEntry | KnownHostsParseError | undefined {
+  if (text === '' || text.startsWith('#')) return undefined;
+  const fields = text.split(/\s+/);
+  let marker: KnownHostEntry['marker'];
+  if (fields[0]?.startsWith('@')) {
+    const name = fields.shift() ?? '';
+    marker = Object.hasOwn(MARKERS, name) ? MARKERS[name] : undefined;
+    if (!marker) return { line, message: `unknown marker ${name}` };
+  }
+  const [hostField, keyType, keyText] = fields;
+  if (hostField === undefined || keyType === undefined || keyText === undefined) {
+    return { line, message: 'expected "hosts keytype base64-key [comment]"' };
+  }
+  const key = parseKey(keyType, keyText);
+  if (!key.ok) return { line, message: key.message };
+  const hosts = parseHostField(hostField);
+  if (!hosts) return { line, message: 'malformed hashed host name (expected |1|salt|hash)' };
+  return {
+    line,
+    ...(marker ? { marker } : {}),
+    hosts,
+    keyType,
+    key: key.value,
+    fingerprint: fingerprintOf(key.value),
+  };
+}
+
+/** The key blob of a line, which must name the same type as the line's keytype field. */
+function parseKey(
+  keyType: string,
+  keyText: string,
+): { ok: true; value: Buffer } | { ok: false; message: string } {
+  if (!BASE64.test(keyText)) return { ok: false, message: 'the key is not base64' };
+  const key = Buffer.from(keyText, 'base64');
+  const embedded = keyTypeOf(key);
+  if (embedded !== keyType) {
+    return {
+      ok: false,
+      message: `the key blob says ${embedded ?? 'nothing readable'}, the line says ${keyType}`,
+    };
+  }
+  return { ok: true, value: key };
+}
+
+/** Comma-separated patterns, or a hashed name; undefined when a hashed name is malformed. */
+function parseHostField(field: string): HostMatcher | undefined {
+  if (!field.startsWith('|')) {
+    return { kind: 'patterns', patterns: field.split(',').filter((p) => p !== '') };
+  }
+  // ['', '1', salt, hash]
+  const [, version, salt = '', hash = '', ...rest] = field.split('|');
+  if (version !== '1' || rest.length > 0 || !BASE64.test(salt) || !BASE64.test(hash)) return undefined;
+  return { kind: 'hashed', salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };
 }
 
 /** OpenSSH-style glob: `*` any run, `?` one character; whole-string, case-insensitive. */
@@ -211,6 +214,20 @@ export function pinAdvice(host: string, port: number, key: Uint8Array): string {
   );
 }
 
+/** The key a server presented, with the words every verdict about it uses. */
+interface Presented {
+  knownHosts: KnownHosts;
+  host: string;
+  port: number;
+  key: Uint8Array;
+  keyBuffer: Buffer;
+  fingerprint: string;
+  /** the server, for messages: `web (10.0.0.5:22)` */
+  who: string;
+  /** the key, for messages: `ssh-ed25519 key SHA256:…` */
+  seen: string;
+}
+
 /**
  * Decides whether the key the server presented may be trusted.
  *
@@ -220,58 +237,75 @@ export function pinAdvice(host: string, port: number, key: Uint8Array): string {
  * host must carry exactly this key; entries for the host with other keys mean the key changed.
  */
 export function verifyHostKey(input: VerifyInput): HostKeyVerdict {
-  const { knownHosts, host, port, key, pin } = input;
+  const { host, port, key } = input;
   const fingerprint = fingerprintOf(key);
-  const who = `${input.server ? `${input.server} (${host}:${port})` : `${host}:${port}`}`;
-  const seen = `${keyTypeOf(key) ?? 'unknown-type'} key ${fingerprint}`;
+  const who = input.server ? `${input.server} (${host}:${port})` : `${host}:${port}`;
   const type = keyTypeOf(key);
   if (type === undefined) {
     return { ok: false, fingerprint, reason: 'malformed', message: `${who} presented a malformed host key.` };
   }
-  const keyBuffer = Buffer.from(key);
-  const revoked = knownHosts.entries.find((e) => e.marker === 'revoked' && e.key.equals(keyBuffer));
-  if (revoked) {
-    return {
-      ok: false,
-      fingerprint,
-      reason: 'revoked',
-      message:
-        `Refusing ${who}: its host key ${fingerprint} is marked @revoked in known-hosts (line ${revoked.line}). ` +
-        'The server must get a new host key; then pin the new one.',
-    };
+  const presented: Presented = {
+    ...input,
+    keyBuffer: Buffer.from(key),
+    fingerprint,
+    who,
+    seen: `${type} key ${fingerprint}`,
+  };
+  return (
+    refuseRevoked(presented) ??
+    (input.pin !== undefined ? checkPin(presented, input.pin) : checkKnownHosts(presented))
+  );
+}
+
+function refuse(
+  p: Presented,
+  reason: Exclude<HostKeyVerdict, { ok: true }>['reason'],
+  message: string,
+): HostKeyVerdict {
+  return { ok: false, fingerprint: p.fingerprint, reason, message };
+}
+
+function refuseRevoked(p: Presented): HostKeyVerdict | undefined {
+  const revoked = p.knownHosts.entries.find((e) => e.marker === 'revoked' && e.key.equals(p.keyBuffer));
+  if (!revoked) return undefined;
+  return refuse(
+    p,
+    'revoked',
+    `Refusing ${p.who}: its host key ${p.fingerprint} is marked @revoked in known-hosts (line ${revoked.line}). ` +
+      'The server must get a new host key; then pin the new one.',
+  );
+}
+
+function checkPin(p: Presented, pin: string): HostKeyVerdict {
+  if (sameFingerprint(pin, p.fingerprint)) return { ok: true, fingerprint: p.fingerprint, by: 'pin' };
+  return refuse(
+    p,
+    'pin-mismatch',
+    `Refusing ${p.who}: HOST KEY DOES NOT MATCH THE PIN. The config pins host_key ${pin}, the server ` +
+      `presented ${p.seen}. Someone may be intercepting the connection, or the server was rebuilt. ` +
+      pinAdvice(p.host, p.port, p.key),
+  );
+}
+
+function checkKnownHosts(p: Presented): HostKeyVerdict {
+  const forHost = p.knownHosts.entries.filter((e) => !e.marker && entryMatchesHost(e, p.host, p.port));
+  if (forHost.some((e) => e.key.equals(p.keyBuffer))) {
+    return { ok: true, fingerprint: p.fingerprint, by: 'known_hosts' };
   }
-  if (pin !== undefined) {
-    if (sameFingerprint(pin, fingerprint)) return { ok: true, fingerprint, by: 'pin' };
-    return {
-      ok: false,
-      fingerprint,
-      reason: 'pin-mismatch',
-      message:
-        `Refusing ${who}: HOST KEY DOES NOT MATCH THE PIN. The config pins host_key ${pin}, the server ` +
-        `presented ${seen}. Someone may be intercepting the connection, or the server was rebuilt. ` +
-        pinAdvice(host, port, key),
-    };
-  }
-  const forHost = knownHosts.entries.filter((e) => !e.marker && entryMatchesHost(e, host, port));
-  if (forHost.some((e) => e.key.equals(keyBuffer))) return { ok: true, fingerprint, by: 'known_hosts' };
   if (forHost.length > 0) {
     const known = forHost.map((e) => `${e.keyType} ${e.fingerprint} (line ${e.line})`).join(', ');
-    return {
-      ok: false,
-      fingerprint,
-      reason: 'changed',
-      message:
-        `Refusing ${who}: HOST KEY CHANGED. known-hosts has ${known}; the server presented ${seen}. ` +
+    return refuse(
+      p,
+      'changed',
+      `Refusing ${p.who}: HOST KEY CHANGED. known-hosts has ${known}; the server presented ${p.seen}. ` +
         'Someone may be intercepting the connection, or the server was rebuilt. ' +
-        `If the change is expected, replace the old line(s). ${pinAdvice(host, port, key)}`,
-    };
+        `If the change is expected, replace the old line(s). ${pinAdvice(p.host, p.port, p.key)}`,
+    );
   }
-  return {
-    ok: false,
-    fingerprint,
-    reason: 'unknown',
-    message:
-      `Refusing ${who}: its host key is unknown (no known-hosts entry for ${hostKeyName(host, port)} and no ` +
-      `host_key pin). The server presented ${seen}. ${pinAdvice(host, port, key)}`,
-  };
+  return refuse(
+    p,
+    'unknown',
+    `Refusing ${p.who}: its host key is unknown (no known-hosts entry for ${hostKeyName(p.host, p.port)} and no ` +
+      `host_key pin). The server presented ${p.seen}. ${pinAdvice(p.host, p.port, p.key)}`,
+  );
 }

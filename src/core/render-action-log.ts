@@ -76,6 +76,16 @@ export function renderActionLog(
   return `${sections.join('\n\n')}\n`;
 }
 
+/**
+ * A boot step's detail for the health report and the job summary: a failed start's detail carries
+ * the server's output, which only the (fenced) action log shows.
+ */
+export function bootStepDetail(step: BootRecovery['steps'][number]): string {
+  return step.state === 'failed'
+    ? `${step.detail.split(':')[0] ?? ''} (output in the action log)`
+    : step.detail;
+}
+
 export function renderBootLog(
   boot: BootRecovery,
   record: Pick<RunRecord, 'runId' | 'mode' | 'dryRun'>,

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { formatDuration } from './duration.js';
 import { fence, SEVERITY_ICON, table, truncate } from './markdown.js';
+import { bootStepDetail } from './render-action-log.js';
 import type { ChangeSummary, RunRecord, TrackedFinding } from './run-record.js';
 import { overallStatus, raisedFindings } from './status.js';
 
@@ -18,6 +19,7 @@ export function renderHealthReport(record: RunRecord): string {
     findingsSection(record),
     diagnosisSection(record),
     actionsSection(record),
+    bootSection(record),
     problemsSection(record),
   ]
     .filter(Boolean)
@@ -53,6 +55,16 @@ function frontMatter(record: RunRecord): string {
       decision: a.decision,
       outcome: a.outcome ?? null,
     })),
+    ...(record.recoveries?.length
+      ? {
+          recoveries: record.recoveries.map((b) => ({
+            server: b.server,
+            trigger: b.trigger,
+            failed: b.steps.filter((s) => s.state === 'failed' || s.state === 'not-ready').length,
+            log: b.path,
+          })),
+        }
+      : {}),
     planner: record.planner.kind,
     tokens: record.usage.inputTokens + record.usage.outputTokens,
   };
@@ -188,6 +200,25 @@ function actionsSection(record: RunRecord): string {
     a.reason,
   ]);
   return `## Actions\n\n${table(['server', 'action', 'params', 'risk', 'decision', 'outcome', 'why'], rows)}`;
+}
+
+/** Boot recoveries of this run (task recover, or a reboot noticed): every step, and its boot log. */
+function bootSection(record: RunRecord): string {
+  const boots = record.recoveries ?? [];
+  if (boots.length === 0) return '';
+  const parts = boots.map((b) => {
+    const rows = b.steps.map((s) => [
+      s.service,
+      s.state,
+      s.waitedMs !== undefined ? `${Math.round(s.waitedMs / 1000)} s` : '—',
+      bootStepDetail(s),
+    ]);
+    const steps = rows.length
+      ? table(['service', 'state', 'waited', 'detail'], rows)
+      : 'No services in boot.order.';
+    return `### ${b.server}\n\nTrigger: ${b.trigger} · log: \`${b.path}\`\n\n${steps}`;
+  });
+  return `## Boot recovery\n\n${parts.join('\n\n')}`;
 }
 
 function problemsSection(record: RunRecord): string {

@@ -6,6 +6,7 @@
  */
 import { formatDuration } from './duration.js';
 import { cell, SEVERITY_ICON, table } from './markdown.js';
+import { bootStepDetail } from './render-action-log.js';
 import type { RunRecord } from './run-record.js';
 import { raisedFindings } from './status.js';
 
@@ -30,6 +31,7 @@ export function renderSummary(record: RunRecord, links: SummaryLinks = {}): stri
     findings(record),
     diagnosis(record),
     actions(record, links),
+    boot(record, links),
     github(record, links),
     trends(record),
     cost(record),
@@ -160,6 +162,30 @@ function actions(record: RunRecord, links: SummaryLinks): string {
     a.path ? fileLink(links, a.path, 'log') : '',
   ]);
   return `### Actions\n\n${table(['server', 'action', 'risk', 'decision', 'outcome', 'record'], rows)}`;
+}
+
+function boot(record: RunRecord, links: SummaryLinks): string {
+  const boots = record.recoveries ?? [];
+  if (boots.length === 0) return '';
+  const icon: Record<string, string> = {
+    started: '✅',
+    'already-running': '✅',
+    failed: '❌',
+    'not-ready': '❌',
+    skipped: '⏸️',
+  };
+  const rows = boots.flatMap((b) =>
+    b.steps.map((s) => [
+      b.server,
+      s.service,
+      `${icon[s.state] ?? ''} ${s.state}`,
+      s.waitedMs !== undefined ? `${Math.round(s.waitedMs / 1000)} s` : '',
+      bootStepDetail(s),
+      fileLink(links, b.path, 'log'),
+    ]),
+  );
+  const triggers = boots.map((b) => `${cell(b.server)}: ${b.trigger}`).join('; ');
+  return `### Boot recovery\n\n${triggers}\n\n${table(['server', 'service', 'state', 'waited', 'detail', 'record'], rows)}`;
 }
 
 function github(record: RunRecord, links: SummaryLinks): string {

@@ -3,6 +3,7 @@
  * the run), serializing, and the 3-way merge BY MEANING that lets two concurrent runs both count.
  */
 import { z } from 'zod';
+import { errorMessage } from './error-message.js';
 import { emptyServerState, type FindingState, type RemediationState, type ServerState } from './memory.js';
 
 /** Bounds keep a state file small however long the server lives. */
@@ -50,7 +51,7 @@ export function parseServerState(text: string, server: string): ParsedState {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
+    return { ok: false, error: `not valid JSON (${errorMessage(error)})` };
   }
   const parsed = stateSchema.safeParse(json);
   if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error).replaceAll('\n', '; ') };

@@ -153,59 +153,97 @@ export function generateSudoers(input: SudoersInput): string {
       `user ${JSON.stringify(input.user)}: expected a plain user name (letters, digits, _ . -), not a group or uid`,
     );
   }
+  const rules = collectRules(input);
+  const out = [
+    ...headerLines(input, rules.notes),
+    '',
+    ...ruleLines(input, rules.entries),
+    ...omittedLines(rules.omitted),
+  ];
+  return `${out.join('\n')}\n`;
+}
+
+/** What the file allows, what it cannot allow and why, and notes on servers it does not fit. */
+interface Rules {
+  entries: Entry[];
+  omitted: string[];
+  notes: string[];
+}
+
+function collectRules(input: SudoersInput): Rules {
   const paths = { ...DEFAULT_PROGRAM_PATHS, ...(input.paths ?? {}) };
-  const entries: Entry[] = [];
-  const omitted: string[] = [];
-  const notes: string[] = [];
+  const rules: Rules = { entries: [], omitted: [], notes: [] };
   for (const server of input.servers) {
-    if (server.sudo !== 'actions') {
-      notes.push(
-        server.sudo === true
-          ? `server ${server.name} has sudo: true: its scripts run as \`sudo -n sh -s\`, which needs full root and which this file does NOT grant. Set sudo: actions to use these rules.`
-          : `server ${server.name} has sudo: false: nothing runs through sudo there. Set sudo: actions to use these rules.`,
-      );
-    }
-    const catalog = buildCatalog(server, input.config);
-    for (const action of catalog.actions.values()) {
-      if (!action.rootCommand) continue;
-      const combos = combinations(action);
-      if (!combos.ok) {
-        omitted.push(`${action.id} on ${server.name}: ${combos.reason}`);
-        continue;
-      }
-      for (const params of combos.combos) {
-        const words = action.rootCommand(params);
-        if (!words) continue; // e.g. a pm2 service: runs as the SSH user
-        const argv = wordsToArgv(words, params);
-        if (action.source === 'builtin' && argv.slice(1).some((a) => /\s/.test(a))) {
-          // sudo matches the space-joined arguments: `'/srv/my cache'` would also allow `/srv/my cache`
-          omitted.push(
-            `${action.id} on ${server.name} (${argv.join(' ').slice(0, 60)}): an argument with a space, which sudo could not tell from two arguments`,
-          );
-          continue;
-        }
-        const line = sudoersCommand(argv, paths);
-        if (!line.ok) {
-          omitted.push(`${action.id} on ${server.name} (${argv.join(' ').slice(0, 60)}): ${line.reason}`);
-          continue;
-        }
-        entries.push({
-          action: action.id,
-          server: server.name,
-          line: line.line,
-          ...(combos.defaults.length > 0
-            ? { note: `only ${combos.defaults.join(', ')} (the default); other values are not allowed` }
-            : {}),
-          ...(action.source === 'config' && /\s/.test(argv[2] ?? '') ? { shellText: true } : {}),
-        });
-      }
+    const note = sudoModeNote(server);
+    if (note) rules.notes.push(note);
+    for (const action of buildCatalog(server, input.config).actions.values()) {
+      if (action.rootCommand) addActionRules(rules, action, server, paths);
     }
   }
+  return rules;
+}
 
+function sudoModeNote(server: ServerConfig): string | undefined {
+  if (server.sudo === 'actions') return undefined;
+  return server.sudo === true
+    ? `server ${server.name} has sudo: true: its scripts run as \`sudo -n sh -s\`, which needs full root and which this file does NOT grant. Set sudo: actions to use these rules.`
+    : `server ${server.name} has sudo: false: nothing runs through sudo there. Set sudo: actions to use these rules.`;
+}
+
+/** One rule per parameter combination of an action's root command, or why one cannot be written. */
+function addActionRules(
+  rules: Rules,
+  action: CatalogAction,
+  server: ServerConfig,
+  paths: Readonly<Record<string, string>>,
+): void {
+  const combos = combinations(action);
+  if (!combos.ok) {
+    rules.omitted.push(`${action.id} on ${server.name}: ${combos.reason}`);
+    return;
+  }
+  const note =
+    combos.defaults.length > 0
+      ? { note: `only ${combos.defaults.join(', ')} (the default); other values are not allowed` }
+      : {};
+  for (const params of combos.combos) {
+    const words = action.rootCommand?.(params);
+    if (!words) continue; // e.g. a pm2 service: runs as the SSH user
+    const argv = wordsToArgv(words, params);
+    const line = ruleFor(action, argv, paths);
+    if (!line.ok) {
+      rules.omitted.push(`${action.id} on ${server.name} (${argv.join(' ').slice(0, 60)}): ${line.reason}`);
+      continue;
+    }
+    rules.entries.push({
+      action: action.id,
+      server: server.name,
+      line: line.line,
+      ...note,
+      ...(action.source === 'config' && /\s/.test(argv[2] ?? '') ? { shellText: true } : {}),
+    });
+  }
+}
+
+function ruleFor(
+  action: CatalogAction,
+  argv: readonly string[],
+  paths: Readonly<Record<string, string>>,
+): SudoersLine {
+  if (action.source === 'builtin' && argv.slice(1).some((a) => /\s/.test(a))) {
+    // sudo matches the space-joined arguments: `'/srv/my cache'` would also allow `/srv/my cache`
+    return { ok: false, reason: 'an argument with a space, which sudo could not tell from two arguments' };
+  }
+  return sudoersCommand(argv, paths);
+}
+
+function headerLines(input: SudoersInput, notes: readonly string[]): string[] {
+  const several = input.servers.length > 1;
   const names = input.servers.map((s) => s.name).join(', ');
-  const out: string[] = [
+  const digest = input.source.sha256 ? ` (sha256 ${input.source.sha256.slice(0, 16)}…)` : '';
+  return [
     '# /etc/sudoers.d/claudeops: generated by `claudeops sudoers`. Do not edit; regenerate.',
-    `# From config ${input.source.path}${input.source.sha256 ? ` (sha256 ${input.source.sha256.slice(0, 16)}…)` : ''}, server${input.servers.length === 1 ? '' : 's'} ${names}, at ${input.now.toISOString()}.`,
+    `# From config ${input.source.path}${digest}, server${input.servers.length === 1 ? '' : 's'} ${names}, at ${input.now.toISOString()}.`,
     `# Lets ${input.user} run, as root and without a password, exactly the commands the ClaudeOps`,
     '# catalog runs through `sudo -n` on a server with `sudo: actions`, and nothing else.',
     '# Regenerate and reinstall whenever services, clearable directories or remediations change:',
@@ -213,42 +251,51 @@ export function generateSudoers(input: SudoersInput): string {
     '# Install: visudo -cf FILE && install -o root -g root -m 0440 FILE /etc/sudoers.d/claudeops',
     '# Program paths assume a merged /usr; check `command -v systemctl find journalctl ...` on the',
     '# server and regenerate with --path NAME=/abs/path where yours differ.',
+    ...(several
+      ? ['# Several servers: this is the union of their commands (use --server NAME for one each).']
+      : []),
+    ...notes.map((note) => `# NOTE: ${note}`),
   ];
-  if (input.servers.length > 1) {
-    out.push('# Several servers: this is the union of their commands (use --server NAME for one each).');
-  }
-  for (const note of notes) out.push(`# NOTE: ${note}`);
-  out.push('');
+}
+
+/** The rules, each line once, under a comment heading per action (and server, when several). */
+function ruleLines(input: SudoersInput, entries: readonly Entry[]): string[] {
   if (entries.length === 0) {
-    out.push('# No catalog command needs root for this configuration: nothing is allowed.');
-  } else {
-    out.push(`Defaults:${input.user} !requiretty`);
-    const seen = new Set<string>();
-    let group = '';
-    for (const entry of entries) {
-      if (seen.has(entry.line)) continue;
-      seen.add(entry.line);
-      const heading = `${entry.action}${input.servers.length > 1 ? ` (${entry.server})` : ''}`;
-      if (heading !== group) {
-        out.push('', `# ${heading}${entry.note ? `: ${entry.note}` : ''}`);
-        if (entry.shellText) {
-          out.push(
-            '# sudo compares the space-joined arguments, so the user can also run any prefix of this text',
-            '# that ends at a space: make sure each is harmless, or point the remediation at a root-owned',
-            '# script without spaces (command: /usr/local/sbin/NAME).',
-          );
-        }
-        group = heading;
-      }
-      out.push(`${input.user} ALL=(root) NOPASSWD: ${entry.line}`);
+    return ['# No catalog command needs root for this configuration: nothing is allowed.'];
+  }
+  const out = [`Defaults:${input.user} !requiretty`];
+  const seen = new Set<string>();
+  let group = '';
+  for (const entry of entries) {
+    if (seen.has(entry.line)) continue;
+    seen.add(entry.line);
+    const heading = `${entry.action}${input.servers.length > 1 ? ` (${entry.server})` : ''}`;
+    if (heading !== group) {
+      out.push('', ...headingLines(heading, entry));
+      group = heading;
     }
+    out.push(`${input.user} ALL=(root) NOPASSWD: ${entry.line}`);
   }
-  if (omitted.length > 0) {
-    out.push(
-      '',
-      '# Not allowed (these actions need sudo: true on the server, or they fail with a sudo error):',
+  return out;
+}
+
+function headingLines(heading: string, entry: Entry): string[] {
+  const lines = [`# ${heading}${entry.note ? `: ${entry.note}` : ''}`];
+  if (entry.shellText) {
+    lines.push(
+      '# sudo compares the space-joined arguments, so the user can also run any prefix of this text',
+      '# that ends at a space: make sure each is harmless, or point the remediation at a root-owned',
+      '# script without spaces (command: /usr/local/sbin/NAME).',
     );
-    for (const o of omitted) out.push(`#   ${o.replace(/[\r\n]+/g, ' ')}`);
   }
-  return `${out.join('\n')}\n`;
+  return lines;
+}
+
+function omittedLines(omitted: readonly string[]): string[] {
+  if (omitted.length === 0) return [];
+  return [
+    '',
+    '# Not allowed (these actions need sudo: true on the server, or they fail with a sudo error):',
+    ...omitted.map((o) => `#   ${o.replace(/[\r\n]+/g, ' ')}`),
+  ];
 }

@@ -16,6 +16,7 @@ import {
   planFromAction,
   renderApprovalFile,
 } from '../core/approval-file.js';
+import { errorMessage } from '../core/error-message.js';
 import type { Memory } from '../core/memory.js';
 import { redact } from '../core/redact.js';
 import type { ActionRecord, RunRecord } from '../core/run-record.js';
@@ -88,9 +89,7 @@ export async function openApprovalPulls(
       const pull = await proposeOne(ctx, api, base, plan, action);
       record.github.pulls.push(pull.number);
     } catch (error) {
-      record.github.errors.push(
-        `${error instanceof Error ? error.message : String(error)} (approval ${plan.id})`,
-      );
+      record.github.errors.push(`${errorMessage(error)} (approval ${plan.id})`);
     }
   }
 }

@@ -17,6 +17,7 @@ import {
   parseApprovalFile,
   withOutcome,
 } from '../core/approval-file.js';
+import { errorMessage } from '../core/error-message.js';
 import { fence, truncate } from '../core/markdown.js';
 import type { Memory, MemoryFile } from '../core/memory.js';
 import { redact } from '../core/redact.js';
@@ -71,7 +72,7 @@ async function listApprovalPulls(
     return pulls.filter((p) => idOfBranch(p.head) !== undefined);
   } catch (error) {
     record.github.errors.push(
-      `${error instanceof Error ? error.message : String(error)} (approval PRs: no comments, no declined check this run)`,
+      `${errorMessage(error)} (approval PRs: no comments, no declined check this run)`,
     );
     return [];
   }
@@ -121,7 +122,7 @@ async function handleApproved(
     action = await remediate({ ...requestOf(plan, file.path), writeAhead: [writeAhead] });
   } catch (error) {
     // the command may have started: never retry automatically, say so
-    const message = `execution failed: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `execution failed: ${errorMessage(error)}`;
     record.errors.push(`execute-approved ${plan.id}: ${message}`);
     return finish(file, done('denied', message), 'failed', [
       message,
@@ -229,9 +230,7 @@ async function handleDeclined(
         ]),
       );
     } catch (error) {
-      record.github.errors.push(
-        `${error instanceof Error ? error.message : String(error)} (declined approval #${pull.number})`,
-      );
+      record.github.errors.push(`${errorMessage(error)} (declined approval #${pull.number})`);
     }
   }
   return handled;
@@ -250,9 +249,7 @@ async function commentOnPulls(
       await api.comment(pull.number, h.comment);
       if (!record.github.pulls.includes(pull.number)) record.github.pulls.push(pull.number);
     } catch (error) {
-      record.github.errors.push(
-        `${error instanceof Error ? error.message : String(error)} (comment on approval PR #${pull.number})`,
-      );
+      record.github.errors.push(`${errorMessage(error)} (comment on approval PR #${pull.number})`);
     }
   }
 }

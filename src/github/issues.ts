@@ -3,6 +3,7 @@
  * claudeops issues plus those closed within the reopen window (older ones can never be reopened),
  * so the cost does not grow with the repository's history.
  */
+import { errorMessage } from '../core/error-message.js';
 import {
   type IssueOp,
   type IssueSnapshot,
@@ -62,9 +63,7 @@ export async function syncIssues(ctx: RunContext, record: RunRecord, api: GitHub
       const number = await execute(api, op);
       if (!record.github.issues.includes(number)) record.github.issues.push(number);
     } catch (error) {
-      record.github.errors.push(
-        `${error instanceof Error ? error.message : String(error)} (issue ${op.key})`,
-      );
+      record.github.errors.push(`${errorMessage(error)} (issue ${op.key})`);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../core/error-message.js';
 import { emptyMemory, type Memory } from '../core/memory.js';
 import type { RunRecord } from '../core/run-record.js';
 import type { RunContext } from '../run-context.js';
@@ -25,7 +26,7 @@ export async function syncGitHub(
     try {
       await fn();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       record.github.errors.push(
         message.startsWith('GitHub API failed')
           ? `${message} (${part})`

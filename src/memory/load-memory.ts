@@ -1,3 +1,4 @@
+import { errorMessage } from '../core/error-message.js';
 import { emptyMemory, type Memory } from '../core/memory.js';
 import type { RunContext } from '../run-context.js';
 
@@ -13,7 +14,7 @@ export async function loadMemory(ctx: RunContext): Promise<Memory> {
     return memory;
   } catch (error) {
     const memory = emptyMemory();
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     memory.warnings.push(`memory: the state branch could not be read, running without memory: ${reason}`);
     return memory;
   }

@@ -69,24 +69,37 @@ export function wordsToFragments(words: readonly Word[]): Fragment[] {
   return words.flatMap((word, i) => (i === 0 ? [...word] : [' ', ...word]));
 }
 
+/** One fragment's text: literals verbatim, trusted text and parameter values through `quote`. */
+function fragmentText(
+  fragment: Fragment,
+  params: Readonly<Record<string, string>>,
+  quote: (value: string) => string,
+): string {
+  if (typeof fragment === 'string') return fragment;
+  if ('text' in fragment) return quote(fragment.text);
+  const value = params[fragment.param];
+  if (value === undefined) throw new Error(`template uses an undeclared parameter ${fragment.param}`);
+  return quote(value);
+}
+
+const verbatim = (value: string): string => value;
+
 /** The argv the words stand for, with validated parameter values (what sudo sees after `-n`). */
 export function wordsToArgv(words: readonly Word[], params: Readonly<Record<string, string>>): string[] {
-  return words.map((word) =>
-    word
-      .map((fragment) => {
-        if (typeof fragment === 'string') return fragment;
-        if ('text' in fragment) return fragment.text;
-        const value = params[fragment.param];
-        if (value === undefined) throw new Error(`template uses an undeclared parameter ${fragment.param}`);
-        return value;
-      })
-      .join(''),
-  );
+  return words.map((word) => word.map((fragment) => fragmentText(fragment, params, verbatim)).join(''));
 }
 
 /** A root command's fragments: `sudo -n ` (under `sudo: actions`) and the words. */
 function asRoot(prefix: SudoPrefix, words: readonly Word[]): Fragment[] {
   return prefix ? [prefix, ...wordsToFragments(words)] : wordsToFragments(words);
+}
+
+/** An action whose whole command is one root command with fixed words. */
+function rootCommandOnly(
+  server: ServerConfig,
+  words: readonly Word[],
+): Pick<CatalogAction, 'rootCommand' | 'template'> {
+  return { rootCommand: () => words, template: () => asRoot(sudoPrefix(server), words) };
 }
 
 export interface RenderedAction {
@@ -182,39 +195,41 @@ function serviceCommand(server: ServerConfig, verb: 'restart' | 'start') {
 
 function serviceActions(server: ServerConfig): CatalogAction[] {
   if (server.services.length === 0) return [];
+  return [
+    {
+      ...serviceActionBase(server),
+      id: 'restart-service',
+      description: 'Restart a configured service with its manager (systemd, sysv, supervisor, pm2, docker).',
+      cooldownMs: 30 * MINUTE,
+      maxPerDay: 3,
+      ...serviceCommand(server, 'restart'),
+    },
+    {
+      ...serviceActionBase(server),
+      id: 'start-service',
+      description: 'Start a configured service that is stopped (boot recovery).',
+      cooldownMs: 10 * MINUTE,
+      maxPerDay: 6,
+      ...serviceCommand(server, 'start'),
+    },
+  ];
+}
+
+/** What restart-service and start-service share: one of the server's services, verified by the services probe. */
+function serviceActionBase(server: ServerConfig) {
   const service: ParamSpec = {
     kind: 'enum',
     values: server.services.map((s) => s.name),
     description: 'a service configured on this server',
   };
-  const common = {
+  return {
     source: 'builtin' as const,
     params: { service },
     targetParam: 'service',
     verify: ['service'],
+    risk: 'low' as const,
+    timeoutMs: 120_000,
   };
-  return [
-    {
-      ...common,
-      id: 'restart-service',
-      description: 'Restart a configured service with its manager (systemd, sysv, supervisor, pm2, docker).',
-      risk: 'low',
-      cooldownMs: 30 * MINUTE,
-      maxPerDay: 3,
-      timeoutMs: 120_000,
-      ...serviceCommand(server, 'restart'),
-    },
-    {
-      ...common,
-      id: 'start-service',
-      description: 'Start a configured service that is stopped (boot recovery).',
-      risk: 'low',
-      cooldownMs: 10 * MINUTE,
-      maxPerDay: 6,
-      timeoutMs: 120_000,
-      ...serviceCommand(server, 'start'),
-    },
-  ];
 }
 
 /** Clearable directories that are safe to empty: absolute, no `..`, not a system directory. */
@@ -253,8 +268,7 @@ function clearDirectory(server: ServerConfig): CatalogAction[] {
       cooldownMs: HOUR,
       maxPerDay: 4,
       timeoutMs: 300_000,
-      rootCommand: () => CLEAR_WORDS,
-      template: () => asRoot(sudoPrefix(server), CLEAR_WORDS),
+      ...rootCommandOnly(server, CLEAR_WORDS),
     },
   ];
 }
@@ -264,74 +278,79 @@ const REMOVE_LOCK_WORDS: readonly Word[] = [['rm'], ['-f'], ['--'], [{ param: 'p
 const LOGROTATE_WORDS: readonly Word[] = [['logrotate'], ['-f'], ['/etc/logrotate.conf']];
 
 function housekeeping(server: ServerConfig): CatalogAction[] {
-  const prefix = sudoPrefix(server);
-  return [
-    {
-      id: 'vacuum-journal',
-      description: 'Shrink the systemd journal to a size (default 500M) with journalctl --vacuum-size.',
-      source: 'builtin',
-      params: {
-        size: {
-          kind: 'pattern',
-          pattern: JOURNAL_SIZE_PATTERN,
-          maxLength: 6,
-          description: 'target size like 500M or 2G',
-          default: '500M',
-        },
+  return [vacuumJournal(server), removeStaleLock(server), rotateLogs(server)];
+}
+
+function vacuumJournal(server: ServerConfig): CatalogAction {
+  return {
+    id: 'vacuum-journal',
+    description: 'Shrink the systemd journal to a size (default 500M) with journalctl --vacuum-size.',
+    source: 'builtin',
+    params: {
+      size: {
+        kind: 'pattern',
+        pattern: JOURNAL_SIZE_PATTERN,
+        maxLength: 6,
+        description: 'target size like 500M or 2G',
+        default: '500M',
       },
-      risk: 'low',
-      verify: ['disk'],
-      cooldownMs: 6 * HOUR,
-      maxPerDay: 2,
-      timeoutMs: 300_000,
-      rootCommand: () => VACUUM_WORDS,
-      template: () => asRoot(prefix, VACUUM_WORDS),
     },
-    {
-      id: 'remove-stale-lock',
-      description:
-        'Remove a stale lock or pid file under /run, /var/run, /var/lock or /tmp; refuses while the process it names is alive.',
-      source: 'builtin',
-      params: {
-        path: {
-          kind: 'pattern',
-          pattern: LOCK_FILE_PATTERN,
-          maxLength: 200,
-          description: 'absolute path of a .pid/.lock/.lck file under /run, /var/run, /var/lock, /tmp',
-        },
+    risk: 'low',
+    verify: ['disk'],
+    cooldownMs: 6 * HOUR,
+    maxPerDay: 2,
+    timeoutMs: 300_000,
+    ...rootCommandOnly(server, VACUUM_WORDS),
+  };
+}
+
+function removeStaleLock(server: ServerConfig): CatalogAction {
+  return {
+    id: 'remove-stale-lock',
+    description:
+      'Remove a stale lock or pid file under /run, /var/run, /var/lock or /tmp; refuses while the process it names is alive.',
+    source: 'builtin',
+    params: {
+      path: {
+        kind: 'pattern',
+        pattern: LOCK_FILE_PATTERN,
+        maxLength: 200,
+        description: 'absolute path of a .pid/.lock/.lck file under /run, /var/run, /var/lock, /tmp',
       },
-      targetParam: 'path',
-      risk: 'medium',
-      verify: ['service'],
-      cooldownMs: HOUR,
-      maxPerDay: 3,
-      timeoutMs: 30_000,
-      rootCommand: () => REMOVE_LOCK_WORDS,
-      // the checks run as the SSH user; only the final rm needs root
-      template: () => [
-        'f=',
-        { param: 'path' },
-        '\n',
-        STALE_LOCK_CHECKS,
-        '\n',
-        ...asRoot(prefix, REMOVE_LOCK_WORDS),
-        ' && echo "removed $f"',
-      ],
     },
-    {
-      id: 'rotate-logs',
-      description: 'Force a logrotate run with the system configuration (/etc/logrotate.conf).',
-      source: 'builtin',
-      params: {},
-      risk: 'medium',
-      verify: ['disk'],
-      cooldownMs: 6 * HOUR,
-      maxPerDay: 2,
-      timeoutMs: 300_000,
-      rootCommand: () => LOGROTATE_WORDS,
-      template: () => asRoot(prefix, LOGROTATE_WORDS),
-    },
-  ];
+    targetParam: 'path',
+    risk: 'medium',
+    verify: ['service'],
+    cooldownMs: HOUR,
+    maxPerDay: 3,
+    timeoutMs: 30_000,
+    rootCommand: () => REMOVE_LOCK_WORDS,
+    // the checks run as the SSH user; only the final rm needs root
+    template: () => [
+      'f=',
+      { param: 'path' },
+      '\n',
+      STALE_LOCK_CHECKS,
+      '\n',
+      ...asRoot(sudoPrefix(server), REMOVE_LOCK_WORDS),
+      ' && echo "removed $f"',
+    ],
+  };
+}
+
+function rotateLogs(server: ServerConfig): CatalogAction {
+  return {
+    id: 'rotate-logs',
+    description: 'Force a logrotate run with the system configuration (/etc/logrotate.conf).',
+    source: 'builtin',
+    params: {},
+    risk: 'medium',
+    verify: ['disk'],
+    cooldownMs: 6 * HOUR,
+    maxPerDay: 2,
+    timeoutMs: 300_000,
+    ...rootCommandOnly(server, LOGROTATE_WORDS),
+  };
 }
 
 /** Checks `$f`: a symlink, an unreadable file or a live owner makes it refuse. */
@@ -457,15 +476,7 @@ export function renderFragments(
   fragments: readonly Fragment[],
   params: Readonly<Record<string, string>>,
 ): string {
-  return fragments
-    .map((fragment) => {
-      if (typeof fragment === 'string') return fragment;
-      if ('text' in fragment) return shellQuote(fragment.text);
-      const value = params[fragment.param];
-      if (value === undefined) throw new Error(`template uses an undeclared parameter ${fragment.param}`);
-      return shellQuote(value);
-    })
-    .join('');
+  return fragments.map((fragment) => fragmentText(fragment, params, shellQuote)).join('');
 }
 
 /** The only way to build a remediation command: validate, then render the template. */
@@ -490,12 +501,17 @@ export function renderAction(action: CatalogAction, input: unknown): Result<Rend
 export function describeCatalog(actions: Iterable<CatalogAction>): string {
   const lines: string[] = [];
   for (const a of actions) {
-    const params = Object.entries(a.params)
-      .map(([name, spec]) =>
-        spec.kind === 'enum' ? `${name}: one of [${spec.values.join(', ')}]` : `${name}: ${spec.description}`,
-      )
-      .join('; ');
+    const params = describeParams(a.params);
     lines.push(`- ${a.id} (risk ${a.risk}${params ? `; ${params}` : '; no parameters'}): ${a.description}`);
   }
   return lines.join('\n');
+}
+
+/** `name: one of [a, b]; other: its description`, or '' when there are none: for prompts. */
+export function describeParams(params: Readonly<Record<string, ParamSpec>>): string {
+  return Object.entries(params)
+    .map(([name, spec]) =>
+      spec.kind === 'enum' ? `${name}: one of [${spec.values.join(', ')}]` : `${name}: ${spec.description}`,
+    )
+    .join('; ');
 }

@@ -3,6 +3,7 @@
  * throws: a dropped connection is an outcome to record like any other. Output is redacted and
  * bounded here, before it reaches the record, the model or the branch.
  */
+import { errorMessage } from '../core/error-message.js';
 import type { RemoteShell } from '../core/ports.js';
 import { redact } from '../core/redact.js';
 
@@ -45,7 +46,7 @@ export async function executeCommand(
       durationMs: result.durationMs,
     };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return {
       output: redact(`the shell failed: ${message}`, secrets),
       exitCode: null,

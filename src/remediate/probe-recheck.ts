@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config, ServerConfig } from '../config/schema.js';
 import { evaluateServer } from '../core/evaluate.js';
+import { parseSections, type SectionWording } from '../core/parse-sections.js';
+import type { ExecResult } from '../core/ports.js';
 import type { ServerObservation } from '../core/types.js';
 import { buildCollectorScript, splitSections } from '../probes/collector-script.js';
 import { ALL_PROBES } from '../probes/index.js';
@@ -51,32 +53,37 @@ export function probeRecheck(options: ProbeRecheckOptions): Recheck {
     });
     const started = options.now();
     const run = await shell.run(script, { timeoutMs: options.timeoutMs ?? 60_000 });
-    const sections = splitSections(run.stdout, nonce);
-    const observation: ServerObservation = {
-      server: server.name,
-      reachable: true,
-      startedAt: started.toISOString(),
-      durationMs: run.durationMs,
-      bytes: run.stdout.length,
-      roundTrips: 1,
-      probes: {},
-      probeErrors: {},
-    };
-    for (const probe of probes) {
-      const section = sections.get(probe.id);
-      if (!section?.complete) {
-        observation.probeErrors[probe.id] = 'no complete output';
-        continue;
-      }
-      try {
-        observation.probes[probe.id] = probe.parse(section.output, server);
-      } catch (error) {
-        observation.probeErrors[probe.id] = error instanceof Error ? error.message : String(error);
-      }
-    }
+    const observation = observe(server, probes, run, nonce, started);
     const errors = Object.entries(observation.probeErrors);
     if (errors.length === probes.length)
       throw new Error(`re-check failed: ${errors.map(([p, e]) => `${p}: ${e}`).join('; ')}`);
     return evaluateServer(server, observation, options.thresholds, options.now(), probes);
+  };
+}
+
+const RECHECK_WORDING: SectionWording = {
+  incomplete: 'no complete output',
+  unparsable: (message) => message,
+};
+
+/** The observation one collector run makes: each probe's parsed output, or why there is none. */
+function observe(
+  server: ServerConfig,
+  probes: readonly Probe[],
+  run: ExecResult,
+  nonce: string,
+  started: Date,
+): ServerObservation {
+  // a re-check keeps no cursors: the next collection run moves them on
+  const parsed = parseSections(server, probes, splitSections(run.stdout, nonce), RECHECK_WORDING);
+  return {
+    server: server.name,
+    reachable: true,
+    startedAt: started.toISOString(),
+    durationMs: run.durationMs,
+    bytes: run.stdout.length,
+    roundTrips: 1,
+    probes: parsed.probes,
+    probeErrors: parsed.probeErrors,
   };
 }

@@ -4,6 +4,7 @@
  * Every decision, denials included, becomes an ActionRecord with its action-log path.
  */
 import type { Config, Mode, ServerConfig } from '../config/schema.js';
+import { errorMessage } from '../core/error-message.js';
 import { emptyServerState, type Memory, type ServerState } from '../core/memory.js';
 import {
   DEFAULT_BREAKER_THRESHOLD,
@@ -104,7 +105,19 @@ export class Remediator {
     const server = this.serverConfig(request.server);
     if (!server)
       return this.push(request, now, { decision: 'deny', reason: `unknown server "${request.server}"` });
-    const gate = decide(
+    const gate = this.gate(server, request, now);
+    if (gate.decision !== 'execute') return this.push(request, now, gate);
+    const ready = this.readyToRun(server.name, gate.rendered.key);
+    if (!ready.ok) return this.push(request, now, { ...gate, decision: 'deny', reason: ready.reason });
+    const record = this.push(request, now, gate);
+    await this.writeAhead(server.name, gate.rendered.key, now, request.writeAhead ?? []);
+    await this.run(record, server, ready.shell, gate.rendered.action, request.verifyWith);
+    this.book(server.name, gate.rendered.key, now, record);
+    return record;
+  }
+
+  private gate(server: ServerConfig, request: RemediationRequest, now: Date): GateDecision {
+    return decide(
       {
         server: server.name,
         serverTags: server.tags,
@@ -122,26 +135,16 @@ export class Remediator {
         breakerThreshold: this.o.breakerThreshold,
       },
     );
-    if (gate.decision !== 'execute') return this.push(request, now, gate);
-    if (this.triedThisRun(server.name, gate.rendered.key)) {
-      return this.push(request, now, {
-        ...gate,
-        decision: 'deny',
-        reason: `${gate.rendered.key} already ran in this run`,
-      });
-    }
-    const shell = this.o.shells.get(server.name);
-    if (!shell)
-      return this.push(request, now, {
-        ...gate,
-        decision: 'deny',
-        reason: 'server unreachable: no open shell',
-      });
-    const record = this.push(request, now, gate);
-    await this.writeAhead(server.name, gate.rendered.key, now, request.writeAhead ?? []);
-    await this.run(record, server, shell, gate.rendered.action, request.verifyWith);
-    this.book(server.name, gate.rendered.key, now, record);
-    return record;
+  }
+
+  /** What the gate does not know: one try per key per run, and an open shell to run it over. */
+  private readyToRun(
+    server: string,
+    key: string,
+  ): { ok: true; shell: RemoteShell } | { ok: false; reason: string } {
+    if (this.triedThisRun(server, key)) return { ok: false, reason: `${key} already ran in this run` };
+    const shell = this.o.shells.get(server);
+    return shell ? { ok: true, shell } : { ok: false, reason: 'server unreachable: no open shell' };
   }
 
   private async run(
@@ -156,9 +159,7 @@ export class Remediator {
     record.exitCode = result.exitCode;
     record.durationMs = result.durationMs;
     if (verifyWith) {
-      const verdict = await verifyWith(shell, result);
-      record.outcome = verdict.outcome;
-      record.verification = redact(verdict.detail, this.o.secrets);
+      this.judge(record, await verifyWith(shell, result));
       return;
     }
     const target = this.o.record.findings.find((f) => f.fingerprint === record.fingerprint);
@@ -174,8 +175,16 @@ export class Remediator {
       settleMs: action.settleMs ?? this.o.settleMs ?? 5_000,
       recheck: this.o.recheck,
     });
+    this.judge(record, verdict);
+  }
+
+  private judge(record: ActionRecord, verdict: Verdict): void {
     record.outcome = verdict.outcome;
     record.verification = redact(verdict.detail, this.o.secrets);
+  }
+
+  private get breakerThreshold(): number {
+    return this.o.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD;
   }
 
   /** Journals the action about to run; a journal that cannot be written never stops the action. */
@@ -184,13 +193,7 @@ export class Remediator {
     const pending = structuredClone(this.o.record);
     const state = pending.serverStates[server];
     if (state) {
-      state.remediation = recordAttempt(
-        state.remediation ?? {},
-        key,
-        at,
-        'not-fixed',
-        this.o.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD,
-      );
+      state.remediation = recordAttempt(state.remediation ?? {}, key, at, 'not-fixed', this.breakerThreshold);
     }
     const action = pending.actions.at(-1);
     if (action)
@@ -200,7 +203,7 @@ export class Remediator {
       await this.o.beforeRun(pending, extra);
     } catch (error) {
       this.o.record.warnings.push(
-        `journal: ${key} could not be recorded before it ran: ${error instanceof Error ? error.message : String(error)}`,
+        `journal: ${key} could not be recorded before it ran: ${errorMessage(error)}`,
       );
     }
   }
@@ -208,13 +211,7 @@ export class Remediator {
   private book(server: string, key: string, at: Date, record: ActionRecord): void {
     const state = this.state(server);
     const outcome = record.outcome === 'fixed' || record.outcome === 'worse' ? record.outcome : 'not-fixed';
-    state.remediation = recordAttempt(
-      state.remediation,
-      key,
-      at,
-      outcome,
-      this.o.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD,
-    );
+    state.remediation = recordAttempt(state.remediation, key, at, outcome, this.breakerThreshold);
     if (state.remediation[key]?.breakerOpen) {
       record.verification =
         `${record.verification ?? ''}\n\nCircuit breaker now OPEN for ${key}: no more automatic tries; a human must look.`.trim();

@@ -4,6 +4,7 @@
  * The recheck itself is injected (`Recheck`) so the judgement stays pure and testable.
  */
 import type { ServerConfig } from '../config/schema.js';
+import { errorMessage } from '../core/error-message.js';
 import type { Clock, RemoteShell } from '../core/ports.js';
 import type { Finding, Severity } from '../core/types.js';
 
@@ -78,7 +79,7 @@ export async function verify(
     const after = await options.recheck(shell, server, checks);
     return judge(before, after, checks, fingerprint);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return { outcome: 'not-fixed', detail: `could not verify (${checks.join(', ')}): ${message}` };
   }
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyServerState } from '../../src/core/memory.js';
 import { systemClock, type Transport } from '../../src/core/ports.js';
 import { executeCommand } from '../../src/remediate/executor.js';
 import { probeRecheck } from '../../src/remediate/probe-recheck.js';
@@ -156,14 +157,7 @@ describe.skipIf(!hasSupervisor)('remediation against a real supervisord', () => 
     };
     run.serverStates.lab = {
       ...memory().servers.lab,
-      server: 'lab',
-      runs: 0,
-      recentRuns: [],
-      reboots: [],
-      cursors: {},
-      findings: {},
-      samples: {},
-      counters: {},
+      ...emptyServerState('lab'),
       remediation: { 'restart-service:broken': twoFailures },
     };
     const h = remediator(run);

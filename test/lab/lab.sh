@@ -16,10 +16,15 @@
 #    namespaces whose PID 1 (server-init.sh, then reaper.py) gives it a private /run, /tmp,
 #    /var/log, /home, /srv, a small ext4 at /srv/data, its own user database and boot id, and
 #    runs sshd (ports 22 and 2222, key-only), the web app (8080) and a heartbeat. ~20 ms each.
+#    s1 also has a SysV init script (/etc/init.d/lab-sysv, started at boot) and pm2 on PATH
+#    running the app `lab-worker` as labops (pm2 comes from the npm registry, installed once
+#    outside the repo into $LAB_PM2, default /var/lib/claudeops-lab/pm2).
 #  - systemd server "sys" (10.77.0.10): systemd-nspawn booting this host's own OS through an
 #    overlay (lower = /, upper = tmpfs), so every installed package is there without building a
-#    rootfs: real systemd with nginx, postgresql, redis-server, supervisor (running the web app),
-#    ssh. Boots in a few seconds; all writes vanish on down.
+#    rootfs: real systemd with nginx (HTTP :80, HTTPS :443 with a self-signed certificate made
+#    at up, valid 10 days), postgresql, mariadb, redis-server, supervisor (running the web app),
+#    ssh, and a local apt repository with one pending update (lab-apt.service). Boots in a few
+#    seconds; all writes vanish on down.
 # Users: root and labops (uid 4077, passwordless sudo); both accept the lab client keys.
 #
 # State lives in $LAB_RUN (default /var/lib/claudeops-lab/run: not under /run, which every
@@ -35,7 +40,9 @@ PREFIX=clab-
 LAB_UID=4077
 PASSPHRASE=lab-passphrase
 PACKAGES=(openssh-server openssh-client nginx redis-server supervisor systemd-container postgresql
-  iproute2 util-linux e2fsprogs python3 sudo curl procps)
+  mariadb-server iproute2 util-linux e2fsprogs python3 sudo curl procps openssl)
+LAB_PM2=${LAB_PM2:-$(dirname "$LAB_RUN")/pm2}
+PM2_VERSION=7.0.4
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -57,6 +64,15 @@ ensure_packages() {
         --no-install-recommends "${missing[@]}" >&2; }
   # Packages install services that would start on the host where there is an init; the lab
   # runs its own copies inside namespaces and does not need the host ones.
+}
+
+# pm2 for s1, from the npm registry, once: kept beside LAB_RUN so `down` does not remove it.
+ensure_pm2() {
+  [ -x "$LAB_PM2/node_modules/.bin/pm2" ] && return 0
+  command -v npm >/dev/null 2>&1 || { log "no npm: s1 runs no pm2 app"; return 0; }
+  log "installing pm2@$PM2_VERSION into $LAB_PM2 (once)"
+  npm install --prefix "$LAB_PM2" --ignore-scripts --no-audit --no-fund --loglevel=error \
+    "pm2@$PM2_VERSION" >&2 || log "could not install pm2: s1 runs no pm2 app"
 }
 
 # ---------------------------------------------------------------- pids
@@ -142,7 +158,8 @@ ensure_client_keys() {
 
 install_bin() {
   mkdir -p "$LAB_RUN/bin"
-  cp "$HERE/app.py" "$HERE/heartbeat.sh" "$HERE/reaper.py" "$HERE/server-init.sh" "$LAB_RUN/bin/"
+  cp "$HERE/app.py" "$HERE/heartbeat.sh" "$HERE/reaper.py" "$HERE/server-init.sh" "$HERE/pm2-app.cjs" \
+    "$LAB_RUN/bin/"
 }
 
 host_keys() { # dir
@@ -209,6 +226,12 @@ AcceptEnv LANG LC_*
 Subsystem sftp /usr/lib/openssh/sftp-server
 CONF
   [ -f "$d/data.img" ] || { truncate -s 64M "$d/data.img" && mkfs.ext4 -q -F -m 0 "$d/data.img"; }
+  if [ "$1" = s1 ]; then
+    # What server-init.sh overlays on /etc/init.d and /usr/local/bin for this server only.
+    mkdir -p "$d/initd" "$d/localbin"
+    install -m 755 "$HERE/lab-sysv.init" "$d/initd/lab-sysv"
+    [ -x "$LAB_PM2/node_modules/.bin/pm2" ] && ln -sfn "$LAB_PM2/node_modules/.bin/pm2" "$d/localbin/pm2"
+  fi
   write_info "$1" light "$2" "$d"
 }
 
@@ -301,7 +324,7 @@ CONF
   systemd-id128 new > "$r/etc/machine-id"
   # The lab's app and heartbeat, as an operator would deploy them.
   mkdir -p "$r/usr/local/lib/claudeops-lab" "$r/var/log/app" "$r/srv/data"
-  cp "$HERE/app.py" "$HERE/heartbeat.sh" "$r/usr/local/lib/claudeops-lab/"
+  cp "$HERE/app.py" "$HERE/heartbeat.sh" "$HERE/lab-apt.sh" "$HERE/lab-cert.sh" "$r/usr/local/lib/claudeops-lab/"
   touch "$r/var/log/app/error.log"
   cat > "$r/etc/supervisor/conf.d/lab-app.conf" <<CONF
 [program:lab-app]
@@ -318,13 +341,35 @@ ExecStart=/bin/sh /usr/local/lib/claudeops-lab/heartbeat.sh
 [Install]
 WantedBy=multi-user.target
 CONF
+  # Pending updates without a network: a local apt repository (see lab-apt.sh), at every boot.
+  cat > "$r/etc/systemd/system/lab-apt.service" <<CONF
+[Unit]
+Description=ClaudeOps lab apt repository (one pending update)
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh /usr/local/lib/claudeops-lab/lab-apt.sh setup
+[Install]
+WantedBy=multi-user.target
+CONF
   mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
   ln -sf /etc/systemd/system/lab-heartbeat.service "$r/etc/systemd/system/multi-user.target.wants/"
+  ln -sf /etc/systemd/system/lab-apt.service "$r/etc/systemd/system/multi-user.target.wants/"
+  ln -sf /lib/systemd/system/mariadb.service "$r/etc/systemd/system/multi-user.target.wants/"
+  # HTTPS with a self-signed certificate valid 10 days: a certificate warning (14 days) that is
+  # not yet critical (7 days); the cert-expiry fault swaps in a shorter or expired one.
+  sh "$HERE/lab-cert.sh" "$r/etc/nginx/lab-tls" 10
   cat > "$r/etc/nginx/sites-enabled/default" <<'CONF'
 server {
   listen 80 default_server;
   location / { return 200 "nginx ok\n"; }
   location /app/ { proxy_pass http://127.0.0.1:8080/; proxy_read_timeout 10s; }
+}
+server {
+  listen 443 ssl default_server;
+  ssl_certificate /etc/nginx/lab-tls/cert.pem;
+  ssl_certificate_key /etc/nginx/lab-tls/key.pem;
+  location / { return 200 "nginx tls ok\n"; }
 }
 CONF
   # Small enough that the "saturate" fault can fill it with a few idle sessions.
@@ -335,7 +380,7 @@ CONF
   done
   # Not part of the lab's server, and slow to start: keep them off.
   local unit
-  for unit in mariadb.service mysql.service apt-daily.timer apt-daily-upgrade.timer man-db.timer \
+  for unit in apt-daily.timer apt-daily-upgrade.timer man-db.timer \
     e2scrub_all.timer dpkg-db-backup.timer systemd-networkd.service networking.service \
     console-getty.service getty@.service systemd-timesyncd.service; do
     ln -sf /dev/null "$r/etc/systemd/system/$unit"
@@ -411,6 +456,7 @@ cmd_up() {
   [ "${2:-}" = --no-nspawn ] && with_sys=0
   [ "${LAB_NSPAWN:-1}" = 0 ] && with_sys=0
   ensure_packages
+  ensure_pm2
   mkdir -p "$LAB_RUN/servers"
   ensure_client_keys
   install_bin
@@ -482,7 +528,23 @@ heartbeat-stale [AGE]  stop the heartbeat and age /run/lab/heartbeat (default "3
 boot-id             a new /proc/sys/kernel/random/boot_id (undo restores the old one)
 uptime [SECONDS]    /proc/uptime shows SECONDS (static, default 30)
 pg-stop             stop postgresql (sys only)
-pg-saturate         hold every non-reserved postgres connection (sys only)'
+pg-saturate         hold every non-reserved postgres connection (sys only)
+cert-expiry [DAYS]  nginx :443 serves a certificate valid DAYS more days (default 3; 0 or less:
+                    expired -DAYS days ago) (sys only)
+updates-security    a security update becomes pending too (apt suite stable-security) (sys only)
+pm2-errored         the pm2 app lab-worker crashes at start until pm2 gives up: errored (s1)
+On s1, service-stop/service-kill NAME with NAME lab-sysv (/etc/init.d) or lab-worker (pm2) hit
+that service instead of the app; a killed lab-worker is restarted by pm2 (restart count +1).'
+
+# pm2 as the deploy user that runs it on s1 (its daemon lives in /home/labops/.pm2).
+PM2_AS_LABOPS='runuser -u labops -- env -i HOME=/home/labops USER=labops LOGNAME=labops PATH=/usr/local/bin:/usr/bin:/bin pm2'
+# Waits until pm2 reports lab-worker with status $1 (jlist is JSON; its pm2_env holds the status).
+pm2_wait() { echo 'for i in $(seq 100); do '"$PM2_AS_LABOPS"' jlist 2>/dev/null | grep -q "\"status\":\"'"$1"'\"" && break; sleep 0.1; done'; }
+# Waits until nginx serves the certificate file now on disk (a reload replaces workers gradually).
+NGINX_CERT_WAIT='want=$(openssl x509 -in /etc/nginx/lab-tls/cert.pem -noout -enddate)
+  for i in $(seq 100); do
+    got=$(openssl s_client -connect 127.0.0.1:443 </dev/null 2>/dev/null | openssl x509 -noout -enddate 2>/dev/null)
+    [ "$got" = "$want" ] && break; sleep 0.1; done'
 
 # Each fault is a small script run inside the server, so the same text works for both kinds.
 fault_script() { # server kind arg
@@ -496,7 +558,19 @@ fault_script() { # server kind arg
           *) [ "$kind" = service-stop ] && echo "systemctl stop '$arg'" || echo "systemctl kill -s KILL '$arg'" ;;
         esac
       else
-        echo 'kill -'"$([ "$kind" = service-kill ] && echo KILL || echo TERM)"' $(cat /run/lab/app.pid); rm -f /run/lab/app.pid'
+        case ${arg:-} in
+          lab-sysv) [ "$kind" = service-stop ] && echo '/etc/init.d/lab-sysv stop' ||
+            echo 'kill -KILL $(cat /run/lab-sysv.pid)  # the pid file stays: LSB status 1, "dead"' ;;
+          lab-worker)
+            if [ "$kind" = service-stop ]; then echo "$PM2_AS_LABOPS stop lab-worker >/dev/null"
+            else
+              # pm2 restarts a killed app at once: wait for the new pid
+              echo 'old=$('"$PM2_AS_LABOPS"' pid lab-worker); kill -KILL "$old"
+                for i in $(seq 100); do new=$('"$PM2_AS_LABOPS"' pid lab-worker)
+                  [ -n "$new" ] && [ "$new" != 0 ] && [ "$new" != "$old" ] && break; sleep 0.1; done'
+            fi ;;
+          *) echo 'kill -'"$([ "$kind" = service-kill ] && echo KILL || echo TERM)"' $(cat /run/lab/app.pid); rm -f /run/lab/app.pid' ;;
+        esac
       fi ;;
     endpoint-500) echo 'echo error > /run/lab/app.mode' ;;
     endpoint-hang) echo 'echo hang > /run/lab/app.mode' ;;
@@ -531,6 +605,19 @@ fault_script() { # server kind arg
         for t in $(seq 50); do
           c=$(runuser -u postgres -- psql -qtAc "select count(*) from pg_stat_activity where usename = '"'labapp'"'")
           [ "$c" -ge "$n" ] && break; sleep 0.1; done' ;;
+    cert-expiry)
+      is_sys "$s" || die "cert-expiry needs the systemd server"
+      echo 'd=/etc/nginx/lab-tls
+        [ -f $d/cert.pem.orig ] || { cp -p $d/cert.pem $d/cert.pem.orig && cp -p $d/key.pem $d/key.pem.orig; }
+        sh /usr/local/lib/claudeops-lab/lab-cert.sh $d '"'${arg:-3}'"'
+        systemctl reload nginx
+        '"$NGINX_CERT_WAIT" ;;
+    updates-security)
+      is_sys "$s" || die "updates-security needs the systemd server"
+      echo 'sh /usr/local/lib/claudeops-lab/lab-apt.sh security on' ;;
+    pm2-errored)
+      echo "echo crash > /run/lab/pm2.mode; $PM2_AS_LABOPS restart lab-worker >/dev/null"
+      pm2_wait errored ;;
     *) die "unknown fault '$kind' (see lab.sh faults)" ;;
   esac
 }
@@ -545,6 +632,16 @@ undo_script() { # server kind arg
           *) echo "systemctl reset-failed '$arg' 2>/dev/null; systemctl start '$arg'" ;;
         esac
       else
+        case ${arg:-} in
+          lab-sysv) echo '/etc/init.d/lab-sysv start'; return 0 ;;
+          lab-worker)
+            # back online, and its restart counter back to 0 as after a fresh start
+            echo 'p=$('"$PM2_AS_LABOPS"' pid lab-worker)
+              { [ -n "$p" ] && [ "$p" != 0 ] && kill -0 "$p" 2>/dev/null; } || '"$PM2_AS_LABOPS"' restart lab-worker >/dev/null
+              '"$PM2_AS_LABOPS"' reset lab-worker >/dev/null'
+            pm2_wait online
+            return 0 ;;
+        esac
         echo '[ -f /run/lab/app.pid ] && kill -0 $(cat /run/lab/app.pid) 2>/dev/null && exit 0
           setsid /usr/bin/python3 '"$LAB_RUN"'/bin/app.py 8080 </dev/null >>/var/log/app/app.out 2>&1 &
           echo $! > /run/lab/app.pid
@@ -560,6 +657,16 @@ undo_script() { # server kind arg
       for u in $(systemctl list-units --all --plain --no-legend "postgresql@*" | awk "{print \$1}"); do systemctl start "$u"; done' ;;
     pg-saturate)
       echo 'runuser -u postgres -- psql -qtAc "select count(pg_terminate_backend(pid)) from pg_stat_activity where usename = '"'labapp'"'" >/dev/null' ;;
+    cert-expiry)
+      echo 'd=/etc/nginx/lab-tls
+        [ -f $d/cert.pem.orig ] || exit 0
+        mv $d/cert.pem.orig $d/cert.pem && mv $d/key.pem.orig $d/key.pem
+        systemctl reload nginx
+        '"$NGINX_CERT_WAIT" ;;
+    updates-security) echo 'sh /usr/local/lib/claudeops-lab/lab-apt.sh security off' ;;
+    pm2-errored)
+      echo "echo ok > /run/lab/pm2.mode; $PM2_AS_LABOPS restart lab-worker >/dev/null; $PM2_AS_LABOPS reset lab-worker >/dev/null"
+      pm2_wait online ;;
     *) die "unknown fault '$kind'" ;;
   esac
 }

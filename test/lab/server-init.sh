@@ -4,6 +4,9 @@
 # own /run, /tmp, /var/log, /home, /srv, user database and boot id, starts sshd, the web app and
 # the heartbeat, then becomes the reaper. Everything here is private to this server: the host's
 # files are only covered by mounts that vanish with the namespace.
+# A server whose dir has initd/ (lab.sh gives s1 one) also gets those scripts in /etc/init.d,
+# started as a SysV rc would; with localbin/ (a `pm2` link) also pm2 on PATH and the app
+# `lab-worker` under pm2, run by labops as a deploy user would.
 #   usage: server-init.sh NAME SERVER_DIR BIN_DIR
 set -eu
 name=$1 dir=$2 bin=$3
@@ -36,5 +39,18 @@ touch /var/log/app/error.log
 echo $! > /run/lab/app.pid
 /bin/sh "$bin/heartbeat.sh" </dev/null >/dev/null 2>&1 &
 echo $! > /run/lab/heartbeat.pid
+# Read-only overlays add the server's own files to the host's directories, for this server only.
+if [ -d "$dir/initd" ]; then
+  mount -t overlay lab-initd -o "lowerdir=$dir/initd:/etc/init.d" /etc/init.d
+  for s in "$dir"/initd/*; do "/etc/init.d/${s##*/}" start </dev/null >/dev/null 2>&1 || true; done
+fi
+if [ -d "$dir/localbin" ]; then
+  mount -t overlay lab-localbin -o "lowerdir=$dir/localbin:/usr/local/bin" /usr/local/bin
+  # pm2 daemonises; starting it (~0.5 s of node) is not waited for: tests poll for `online`.
+  [ -x /usr/local/bin/pm2 ] &&
+    setsid runuser -u labops -- env -i HOME=/home/labops USER=labops LOGNAME=labops \
+      PATH=/usr/local/bin:/usr/bin:/bin pm2 start "$bin/pm2-app.cjs" --name lab-worker \
+      --max-restarts 3 </dev/null >/var/log/pm2-start.log 2>&1 &
+fi
 echo ready > /run/lab/ready
 exec /usr/bin/python3 "$bin/reaper.py"

@@ -1,30 +1,13 @@
 import { configSchema, type ServerConfig } from '../../src/config/schema.js';
-import type { RunRecord, TrackedFinding } from '../../src/core/run-record.js';
+import type { RunRecord } from '../../src/core/run-record.js';
 import { zeroUsage } from '../../src/core/run-record.js';
-import { finding } from '../../src/core/types.js';
+import { tracked } from './agent-fixtures.js';
 
 export function serverConfig(name: string, extra: Record<string, unknown> = {}): ServerConfig {
   const config = configSchema.parse({ version: 1, servers: [{ name, transport: 'local', ...extra }] });
   const server = config.servers[0];
   if (!server) throw new Error('no server');
   return server;
-}
-
-export function tracked(
-  server: string,
-  check: string,
-  target: string,
-  severity: TrackedFinding['severity'],
-  summary: string,
-  rest: Partial<TrackedFinding> = {},
-): TrackedFinding {
-  return {
-    ...finding(server, check, target, severity, summary),
-    lifecycle: 'new',
-    firstSeen: '2026-11-21T08:00:00.000Z',
-    runs: 1,
-    ...rest,
-  };
 }
 
 /** A run record with a bit of everything, for renderer tests. */

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { diagnoseAndRemediate } from '../../../src/agent/diagnose-and-remediate.js';
 import { recoveryTrigger } from '../../../src/agent/recover.js';
 import { renderBootLog } from '../../../src/core/render-action-log.js';
+import { renderHealthReport } from '../../../src/core/render-health-report.js';
+import { renderSummary } from '../../../src/core/render-summary.js';
 import { readinessScript } from '../../../src/remediate/readiness.js';
 import {
   config,
@@ -48,9 +50,15 @@ describe('boot recovery', () => {
       return { code: up.has(name) ? 0 : 3 };
     });
     const clock = fakeClock();
-    const run = record(cfg, [tracked('app1', 'service', 'postgresql', 'critical', 'inactive')], {
-      task: 'recover',
-    });
+    const run = record(
+      cfg,
+      [
+        tracked('app1', 'service', 'postgresql', 'critical', 'inactive'),
+        // the service's configured port, collected as closed before recovery started it
+        tracked('app1', 'port', '5432', 'critical', 'nothing listens on TCP 5432 (postgresql)'),
+      ],
+      { task: 'recover' },
+    );
     await diagnoseAndRemediate(
       runContext(cfg, { task: 'recover', clock }),
       run,
@@ -73,11 +81,25 @@ describe('boot recovery', () => {
       ['start-service', 'postgresql', 'recover', 'fixed'],
       ['start-service', 'api', 'recover', 'not-fixed'],
     ]);
-    // the postgresql finding was collected before recovery started it: nothing left to plan
+    // the postgresql findings were collected before recovery started it: nothing left to plan
     expect(run.planner.reason).toBe('boot recovery only: no other findings');
     const md = renderBootLog(boot as NonNullable<typeof boot>, run);
     expect(md).toMatch(/^---\nserver: "app1"\nrun: "run-1"/);
     expect(md).toContain('| postgresql | started | 2 s |');
+    // the health report and the job summary show the recovery; a failed start's output stays in its action log
+    const report = renderHealthReport(run);
+    expect(report).toContain(
+      '## Boot recovery\n\n### app1\n\nTrigger: task recover · log: `boot/2026-11-21-080000-app1.md`',
+    );
+    expect(report).toContain('| postgresql | started | 2 s | systemd: started and ready |');
+    expect(report).toContain('| api | failed | — | start exited 1 (output in the action log) |');
+    expect(report).toMatch(/recoveries:\n {2}- server: app1\n {4}trigger: task recover\n {4}failed: 1\n/);
+    const summary = renderSummary(run, { stateUrl: 'https://github.example/o/r/blob/claudeops-state/' });
+    expect(summary).toContain('### Boot recovery\n\napp1: task recover');
+    expect(summary).toContain(
+      '| app1 | api | ❌ failed |  | start exited 1 (output in the action log) | [log](https://github.example/o/r/blob/claudeops-state/boot/2026-11-21-080000-app1.md) |',
+    );
+    expect(summary).not.toContain('No such container');
   });
 
   it('notices a reboot by the boot id, and checks readiness with the port', () => {
@@ -89,6 +111,12 @@ describe('boot recovery', () => {
     );
     expect(recoveryTrigger(run, 'bbbbbbbb-0000-0000-0000-000000000000', 'app1')).toBeUndefined();
     expect(recoveryTrigger(run, undefined, 'app1')).toBeUndefined();
+    // task recover names the reboot it sees too
+    const task = record(cfg, [], { task: 'recover', servers: run.servers });
+    expect(recoveryTrigger(task, 'aaaaaaaa-0000-0000-0000-000000000000', 'app1')).toBe(
+      'task recover (rebooted: boot id aaaaaaaa… → bbbbbbbb…)',
+    );
+    expect(recoveryTrigger(task, 'bbbbbbbb-0000-0000-0000-000000000000', 'app1')).toBe('task recover');
     const pg = cfg.servers[0]?.services[0];
     if (!pg) throw new Error('no service');
     expect(readinessScript(pg)).toBe(

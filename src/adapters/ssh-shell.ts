@@ -1,0 +1,152 @@
+/**
+ * A RemoteShell over one open SSH connection (and the jump connections under it): each script is
+ * the stdin of a fixed command line, never interpolated; a deadline kills the remote `sh`.
+ */
+import type { NodeSSH } from 'node-ssh';
+import type { ServerConfig } from '../config/schema.js';
+import { ConnectError, type ExecOptions, type ExecResult, type RemoteShell } from '../core/ports.js';
+import { asSsh2Error } from './ssh-errors.js';
+
+export interface SshShell extends RemoteShell {
+  /** SHA256 fingerprint of the host key the server presented (after verification or opt-out) */
+  readonly fingerprint: string;
+}
+
+export interface Connection {
+  ssh: NodeSSH;
+  fingerprint: string;
+}
+
+/** The parts of ssh2's ClientChannel we use. ssh2 ships no type declarations (and @types/ssh2 is
+ * not a dependency), so node-ssh's `onChannel` parameter arrives untyped: this names what we call. */
+interface KillableChannel {
+  signal(name: string): unknown;
+  close(): unknown;
+}
+
+/** Disposes connections innermost first (the target, then the jump hosts it went through). */
+export function disposeAll(connections: readonly NodeSSH[]): void {
+  for (const ssh of [...connections].reverse()) ssh.dispose();
+}
+
+/**
+ * Fires at the deadline. We do not wait for the channel to close: sshd keeps it open until
+ * every process holding the session's stdout has exited, and a killed `sh` can leave
+ * children (`sleep 30`) behind. So: SIGKILL the remote `sh` (OpenSSH honours signal
+ * requests), close our side, and resolve now; the caller returns with what arrived so far.
+ */
+class Deadline {
+  channel: KillableChannel | undefined;
+  timedOut = false;
+  readonly reached: Promise<'timeout'>;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(timeoutMs: number) {
+    this.reached = new Promise<'timeout'>((resolve) => {
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        this.killChannel();
+        resolve('timeout');
+      }, timeoutMs);
+    });
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
+
+  private killChannel(): void {
+    if (!this.channel) return;
+    try {
+      this.channel.signal('KILL');
+      this.channel.close();
+    } catch {
+      // the channel may already be half-closed: nothing left to stop
+    }
+  }
+}
+
+/** stdout and stderr as they arrive, decoded once at the end so a multi-byte character split
+ * across chunks stays whole. */
+class Captured {
+  readonly stdout: Buffer[] = [];
+  readonly stderr: Buffer[] = [];
+  private readonly started = performance.now();
+
+  output(): Pick<ExecResult, 'stdout' | 'stderr' | 'durationMs'> {
+    return {
+      stdout: Buffer.concat(this.stdout).toString('utf8'),
+      stderr: Buffer.concat(this.stderr).toString('utf8'),
+      durationMs: performance.now() - this.started,
+    };
+  }
+}
+
+export class Shell implements SshShell {
+  readonly server: string;
+  readonly fingerprint: string;
+  private readonly command: string;
+  private closed = false;
+
+  constructor(
+    server: ServerConfig,
+    private readonly conn: Connection,
+    private readonly jumps: NodeSSH[],
+    private readonly defaultTimeoutMs: number,
+  ) {
+    this.server = server.name;
+    this.fingerprint = conn.fingerprint;
+    // `sudo: actions` runs the script unprivileged; the catalog puts `sudo -n` on each root command
+    this.command = server.sudo === true ? 'sudo -n sh -s' : 'sh -s';
+  }
+
+  /**
+   * Runs a POSIX sh script: the script is the stdin of `sh -s`. `options.stdin` is not used
+   * (stdin already carries the script). Never throws on a non-zero exit; throws ConnectError
+   * when the connection itself is gone.
+   */
+  async run(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (this.closed) throw new ConnectError(`${this.server}: the SSH session is closed`, 'unreachable');
+    const captured = new Captured();
+    const deadline = new Deadline(options.timeoutMs ?? this.defaultTimeoutMs);
+    const execution = this.exec(script, captured, deadline);
+    try {
+      const result = await Promise.race([execution, deadline.reached]);
+      if (result === 'timeout' || deadline.timedOut)
+        return { ...captured.output(), code: null, timedOut: true };
+      return { ...captured.output(), code: result.code, timedOut: false };
+    } catch (error) {
+      throw new ConnectError(
+        `${this.server}: the SSH connection failed while running a command: ${asSsh2Error(error).message}`,
+        'unreachable',
+      );
+    } finally {
+      deadline.cancel();
+    }
+  }
+
+  private exec(script: string, captured: Captured, deadline: Deadline) {
+    const execution = this.conn.ssh.execCommand(this.command, {
+      stdin: script,
+      // LC_ALL travels as an SSH env request (Debian's sshd has AcceptEnv LANG LC_*): stable
+      // number formats for the parsers; a server that refuses it just ignores it.
+      execOptions: { env: { LC_ALL: 'C' } },
+      noTrim: true,
+      // node-ssh hands over ssh2's channel, untyped here (see KillableChannel)
+      onChannel: (c: KillableChannel) => {
+        deadline.channel = c;
+      },
+      onStdout: (chunk: Buffer) => captured.stdout.push(chunk),
+      onStderr: (chunk: Buffer) => captured.stderr.push(chunk),
+    });
+    // After a timeout nobody awaits the execution any more; its late settlement is expected.
+    execution.catch(() => undefined);
+    return execution;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    disposeAll([...this.jumps, this.conn.ssh]);
+  }
+}
