@@ -105,11 +105,19 @@ export function renderBootLog(
     s.service,
     s.state,
     s.waitedMs !== undefined ? `${Math.round(s.waitedMs / 1000)} s` : '—',
-    s.detail,
+    bootStepDetail(s),
   ]);
   const body =
     rows.length > 0 ? table(['service', 'state', 'waited', 'detail'], rows) : 'No services in boot.order.';
-  return `${head}\n\n# Boot recovery of ${boot.server}\n\nTrigger: ${boot.trigger}\n\n${body}\n`;
+  // a failed start's output is server text: fenced below the table, never inside a cell
+  const outputs = boot.steps
+    .filter((s) => s.state === 'failed')
+    .map((s) => `## ${s.service}: output\n\n${fence(truncate(s.detail, 4000))}`);
+  return `${[
+    `${head}\n\n# Boot recovery of ${boot.server}\n\nTrigger: ${boot.trigger}`,
+    body,
+    ...outputs,
+  ].join('\n\n')}\n`;
 }
 
 /** The action and boot log files of this run (paths were assigned when they were recorded). */

@@ -86,6 +86,9 @@ describe('boot recovery', () => {
     const md = renderBootLog(boot as NonNullable<typeof boot>, run);
     expect(md).toMatch(/^---\nserver: "app1"\nrun: "run-1"/);
     expect(md).toContain('| postgresql | started | 2 s |');
+    // the failed start's output is server text: fenced under the table, not inside a cell
+    expect(md).toContain('| api | failed | — | start exited 1 (output in the action log) |');
+    expect(md).toMatch(/## api: output\n\n```text\nstart exited 1/);
     // the health report and the job summary show the recovery; a failed start's output stays in its action log
     const report = renderHealthReport(run);
     expect(report).toContain(
