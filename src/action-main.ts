@@ -6,8 +6,9 @@ import { createOctokitGitHub, tuningFromEnv } from './adapters/github-octokit.js
 import { buildContext, journalDir, RunJournal, remoteStateStore, runIdFrom } from './compose.js';
 import { readActionInputs } from './config/action-inputs.js';
 import { loadConfig } from './config/load-config.js';
+import { errorMessage } from './core/error-message.js';
 import type { SummaryLinks } from './core/render-summary.js';
-import { messageOf, run } from './run.js';
+import { run } from './run.js';
 
 /** Returns the process exit code; the entry file sets it. */
 export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -17,7 +18,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   } catch (error) {
     // Nothing was touched: a bad input or config is refused before any server or branch.
     core.setOutput('status', 'error');
-    core.error(messageOf(error));
+    core.error(errorMessage(error));
     return 1;
   }
   const { record, exitCode } = await run(prepared);

@@ -6,7 +6,8 @@ import { runSetupCommand } from './cli/server-setup.js';
 import { buildContext, runIdFrom } from './compose.js';
 import { isSetupCommand, parseCliArgs, UsageError } from './config/cli-args.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { messageOf, run } from './run.js';
+import { errorMessage } from './core/error-message.js';
+import { run } from './run.js';
 
 /** Returns the process exit code: 0 done, 1 the run failed, 2 a usage error. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -39,7 +40,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       logger.error(error.message);
       return 2;
     }
-    logger.error(error instanceof ConfigError ? error.message : `claudeops: ${messageOf(error)}`);
+    logger.error(error instanceof ConfigError ? error.message : `claudeops: ${errorMessage(error)}`);
     return 1;
   }
 }

@@ -6,7 +6,7 @@ import * as core from '@actions/core';
 import { flushJournal } from './adapters/journal.js';
 import { journalDir, remoteStateStore } from './compose.js';
 import { readActionInputs } from './config/action-inputs.js';
-import { messageOf } from './run.js';
+import { errorMessage } from './core/error-message.js';
 
 export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   try {
@@ -21,7 +21,7 @@ export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<num
       }
     }
   } catch (error) {
-    core.warning(`post: ${messageOf(error)}`);
+    core.warning(`post: ${errorMessage(error)}`);
   }
   return 0;
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createRemediator, diagnoseAndRemediate } from './agent/diagnose-and-remediate.js';
 import { collectFleet } from './collect.js';
 import type { ServerConfig } from './config/schema.js';
+import { errorMessage } from './core/error-message.js';
 import { evaluateServer } from './core/evaluate.js';
 import { trackFindings } from './core/lifecycle.js';
 import { emptyMemory, type Memory } from './core/memory.js';
@@ -47,7 +48,7 @@ export async function run(ctx: RunContext): Promise<RunResult> {
     await logger.group('Diagnose and remediate', () => act(ctx, record, memory, shells, approvalChanges));
     await stage(ctx, record, memory, approvalChanges);
   } catch (error) {
-    record.aborted = messageOf(error);
+    record.aborted = errorMessage(error);
     record.errors.push(`run: ${record.aborted}`);
   } finally {
     await closeAll(shells);
@@ -156,7 +157,7 @@ async function recordRun(
       record.errors.push(`record: committed in ${record.commit.location} but not pushed${why}`);
     }
   } catch (error) {
-    record.errors.push(`record: the state branch could not be written: ${messageOf(error)}`);
+    record.errors.push(`record: the state branch could not be written: ${errorMessage(error)}`);
   }
 }
 
@@ -174,7 +175,7 @@ async function stage(ctx: RunContext, record: RunRecord, memory: Memory, extra: 
     ];
     await ctx.adapters.state.stage(changes, commitMessage(record));
   } catch (error) {
-    record.warnings.push(`journal: could not be written: ${messageOf(error)}`);
+    record.warnings.push(`journal: could not be written: ${errorMessage(error)}`);
   }
 }
 
@@ -196,7 +197,7 @@ async function addMaintenanceFromIssues(ctx: RunContext, record: RunRecord): Pro
       reason: 'maintenance issues could not be read: no automatic actions this run',
     });
     record.warnings.push(
-      `maintenance issues could not be read, so no action runs this run: ${messageOf(error)}`,
+      `maintenance issues could not be read, so no action runs this run: ${errorMessage(error)}`,
     );
   }
 }
@@ -206,7 +207,7 @@ async function guard(record: RunRecord, phase: string, fn: () => Promise<void>):
   try {
     await fn();
   } catch (error) {
-    record.errors.push(`${phase}: ${messageOf(error)}`);
+    record.errors.push(`${phase}: ${errorMessage(error)}`);
   }
 }
 
@@ -220,8 +221,4 @@ export function exitCodeFor(record: RunRecord, failOn: 'never' | 'warning' | 'cr
   if (failOn === 'critical' && record.status === 'critical') return 1;
   if (failOn === 'warning' && (record.status === 'warning' || record.status === 'critical')) return 1;
   return 0;
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -84,10 +84,10 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: Path = []): Problem[] {
     const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
     return best.flatMap((inner) => describeIssue(inner, path));
   }
-  return [{ path, text: `${format(path)}: ${messageOf(issue)}` }];
+  return [{ path, text: `${format(path)}: ${issueMessage(issue)}` }];
 }
 
-function messageOf(issue: z.core.$ZodIssue): string {
+function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     return issue.input === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}`;
   }

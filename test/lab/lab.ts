@@ -7,9 +7,11 @@
  *   await lab.fault('sys', 'service-stop', 'nginx');  … await lab.undo('sys', 'service-stop', 'nginx');
  *   await stopLab();                                           // or leave it up for the next file
  *
- * Servers: `s1`…`sN` are light (namespaces + sshd, app on :8080, heartbeat, /srv/data ext4),
- * `sys` is a systemd-nspawn machine (systemd, nginx :80 with /app/ proxied to the app,
- * postgresql, redis-server, supervisor program lab-app, lab-heartbeat.service, /srv/data).
+ * Servers: `s1`…`sN` are light (namespaces + sshd, app on :8080, heartbeat, /srv/data ext4; s1
+ * also the SysV service lab-sysv and the pm2 app lab-worker run by labops), `sys` is a
+ * systemd-nspawn machine (systemd, nginx :80 with /app/ proxied to the app and :443 with a
+ * self-signed certificate valid 10 days, postgresql, mariadb, redis-server, supervisor program
+ * lab-app, lab-heartbeat.service, /srv/data, a local apt repository with one pending update).
  * Every server: sshd on 22 and 2222, users root and labops (passwordless sudo), the lab client
  * keys authorised, /run/lab/heartbeat, /var/log/app/error.log, boot id in /run/lab/boot_id.
  */
@@ -35,7 +37,10 @@ export type FaultKind =
   | 'boot-id'
   | 'uptime'
   | 'pg-stop'
-  | 'pg-saturate';
+  | 'pg-saturate'
+  | 'cert-expiry'
+  | 'updates-security'
+  | 'pm2-errored';
 
 export interface LabServer {
   name: string;
