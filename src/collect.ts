@@ -112,66 +112,69 @@ async function collectServer(
   const runner = options.runnerChecks === false ? undefined : (options.runnerChecks ?? defaultRunnerChecks);
   // Runner-side checks need no session: they run while the SSH round trip is in flight.
   const runnerPromise = runner ? runner(server).catch(() => undefined) : Promise.resolve(undefined);
-  const base = { server: server.name, startedAt: started.toISOString(), bytes: 0, roundTrips: 0 };
-  const unreachable = (error: string): ServerCollection => ({
-    observation: { ...base, reachable: false, error, durationMs: elapsed(t0), probes: {}, probeErrors: {} },
-    cursors: previous,
-  });
+  const outcome = await collectOverShell(server, transport, options, previous);
+  const runnerResults = await runnerPromise;
+  const base = { server: server.name, startedAt: started.toISOString(), durationMs: elapsed(t0) };
+  if ('error' in outcome) {
+    const observation = { ...base, reachable: false, error: outcome.error, bytes: 0, roundTrips: 0 };
+    return { observation: { ...observation, probes: {}, probeErrors: {} }, cursors: previous };
+  }
+  const { parsed, shell, bytes } = outcome;
+  return {
+    observation: {
+      ...base,
+      reachable: true,
+      bytes,
+      roundTrips: 1,
+      probes: { ...parsed.probes, ...(runnerResults?.probes ?? {}) },
+      probeErrors: { ...parsed.probeErrors, ...(runnerResults?.errors ?? {}) },
+    },
+    shell,
+    cursors: { ...previous, ...parsed.cursors },
+  };
+}
 
-  let shell: RemoteShell;
+type ShellOutcome =
+  | { error: string }
+  | { shell: RemoteShell; parsed: ReturnType<typeof parseSections>; bytes: number };
+
+/** Connect, run the one collector script, split and parse it; on failure the shell is closed. */
+async function collectOverShell(
+  server: ServerConfig,
+  transport: Transport,
+  options: CollectOptions & { nonce: string },
+  previous: Record<string, string>,
+): Promise<ShellOutcome> {
   const connecting = transport.connect(server);
+  let shell: RemoteShell;
   try {
     shell = await withTimeout(connecting, options.connectTimeoutMs ?? 60_000, 'connect');
   } catch (error) {
     // A connect that completes after our deadline must not leak its session.
     connecting.then((late) => late.close()).catch(() => undefined);
-    await runnerPromise;
-    return unreachable(errorMessage(error));
+    return { error: errorMessage(error) };
   }
-
-  const probes = options.probes ?? ALL_PROBES;
-  const script = buildCollectorScript(server, probes, { nonce: options.nonce, cursors: previous });
+  const probes = (options.probes ?? ALL_PROBES).filter((p) => p.applies(server));
   const timeoutMs = options.commandTimeoutMs ?? 120_000;
-  let run: Awaited<ReturnType<RemoteShell['run']>>;
-  try {
-    run = await shell.run(script, { timeoutMs });
-  } catch (error) {
+  const script = buildCollectorScript(server, probes, { nonce: options.nonce, cursors: previous });
+  const result = await shell.run(script, { timeoutMs }).catch((error: unknown) => errorMessage(error));
+  const sections = typeof result === 'string' ? new Map() : splitSections(result.stdout, options.nonce);
+  if (typeof result === 'string' || sections.size === 0) {
     await shell.close().catch(() => undefined);
-    await runnerPromise;
-    return unreachable(`collector failed: ${errorMessage(error)}`);
+    return { error: collectorFailure(result, timeoutMs) };
   }
-  const sections = splitSections(run.stdout, options.nonce);
-  if (sections.size === 0) {
-    await shell.close().catch(() => undefined);
-    await runnerPromise;
-    const why = run.timedOut
-      ? `collector timed out after ${Math.round(timeoutMs / 1000)} s`
-      : `collector printed no sections (exit ${run.code}): ${run.stderr.trim().slice(0, 300)}`;
-    return unreachable(why);
-  }
+  const parsed = parseSections(server, probes, sections, collectionWording(result.timedOut));
+  return { shell, parsed, bytes: Buffer.byteLength(result.stdout) };
+}
 
-  const parsed = parseSections(
-    server,
-    probes.filter((p) => p.applies(server)),
-    sections,
-    collectionWording(run.timedOut),
-  );
-  const runnerResults = await runnerPromise;
-  Object.assign(parsed.probes, runnerResults?.probes ?? {});
-  Object.assign(parsed.probeErrors, runnerResults?.errors ?? {});
-  return {
-    observation: {
-      ...base,
-      reachable: true,
-      durationMs: elapsed(t0),
-      bytes: Buffer.byteLength(run.stdout),
-      roundTrips: 1,
-      probes: parsed.probes,
-      probeErrors: parsed.probeErrors,
-    },
-    shell,
-    cursors: { ...previous, ...parsed.cursors },
-  };
+function collectorFailure(
+  result: string | Awaited<ReturnType<RemoteShell['run']>>,
+  timeoutMs: number,
+): string {
+  if (typeof result === 'string') return `collector failed: ${result}`;
+  return result.timedOut
+    ? `collector timed out after ${Math.round(timeoutMs / 1000)} s`
+    : `collector printed no sections (exit ${result.code}): ${result.stderr.trim().slice(0, 300)}`;
 }
 
 function collectionWording(timedOut: boolean): SectionWording {

@@ -23,18 +23,27 @@ export function structuralLines(lines: readonly string[]): string[] {
   return lines.filter((l) => !l.startsWith(UNTRUSTED_PREFIX));
 }
 
+/** A structural block header: `@tag` or `@tag rest`. */
+const BLOCK_HEADER = /^@[a-z][a-z0-9-]*(?: |$)/;
+
 /**
- * Splits a section into blocks that each start with a structural line `@<tag> <rest>`.
- * Lines before the first header are ignored. Untrusted lines cannot start a block.
+ * Splits a section into blocks that each start with a structural line `@<tag> <rest>`. A block
+ * ends at the next header of any tag, so blocks of other tags in the same section (the services
+ * probe's `@sysv 0`, `@supervisor`, `@pm2`, …) never end up in this tag's last block. Lines
+ * before the first header are ignored. Untrusted lines cannot start or end a block.
  */
 export function blocksOf(output: string, tag: string): { head: string; lines: string[] }[] {
   const blocks: { head: string; lines: string[] }[] = [];
   const prefix = `@${tag}`;
+  let current: { head: string; lines: string[] } | undefined;
   for (const line of linesOf(output)) {
     if (line === prefix || line.startsWith(`${prefix} `)) {
-      blocks.push({ head: line.slice(prefix.length).trim(), lines: [] });
+      current = { head: line.slice(prefix.length).trim(), lines: [] };
+      blocks.push(current);
+    } else if (BLOCK_HEADER.test(line)) {
+      current = undefined;
     } else {
-      blocks.at(-1)?.lines.push(line);
+      current?.lines.push(line);
     }
   }
   return blocks;
