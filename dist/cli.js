@@ -56371,9 +56371,9 @@ function describeIssue(issue, prefix = []) {
         const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
         return best.flatMap((inner) => describeIssue(inner, path));
     }
-    return [{ path, text: `${load_config_format(path)}: ${messageOf(issue)}` }];
+    return [{ path, text: `${load_config_format(path)}: ${issueMessage(issue)}` }];
 }
-function messageOf(issue) {
+function issueMessage(issue) {
     if (issue.code === 'invalid_type') {
         return issue.input === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}`;
     }
@@ -89614,10 +89614,18 @@ function renderBootLog(boot, record) {
         s.service,
         s.state,
         s.waitedMs !== undefined ? `${Math.round(s.waitedMs / 1000)} s` : '—',
-        s.detail,
+        bootStepDetail(s),
     ]);
     const body = rows.length > 0 ? table(['service', 'state', 'waited', 'detail'], rows) : 'No services in boot.order.';
-    return `${head}\n\n# Boot recovery of ${boot.server}\n\nTrigger: ${boot.trigger}\n\n${body}\n`;
+    // a failed start's output is server text: fenced below the table, never inside a cell
+    const outputs = boot.steps
+        .filter((s) => s.state === 'failed')
+        .map((s) => `## ${s.service}: output\n\n${fence(truncate(s.detail, 4000))}`);
+    return `${[
+        `${head}\n\n# Boot recovery of ${boot.server}\n\nTrigger: ${boot.trigger}`,
+        body,
+        ...outputs,
+    ].join('\n\n')}\n`;
 }
 /** The action and boot log files of this run (paths were assigned when they were recorded). */
 function agentLogFiles(record) {
@@ -89905,19 +89913,28 @@ function quotedLines(lines) {
 function structuralLines(lines) {
     return lines.filter((l) => !l.startsWith(UNTRUSTED_PREFIX));
 }
+/** A structural block header: `@tag` or `@tag rest`. */
+const BLOCK_HEADER = /^@[a-z][a-z0-9-]*(?: |$)/;
 /**
- * Splits a section into blocks that each start with a structural line `@<tag> <rest>`.
- * Lines before the first header are ignored. Untrusted lines cannot start a block.
+ * Splits a section into blocks that each start with a structural line `@<tag> <rest>`. A block
+ * ends at the next header of any tag, so blocks of other tags in the same section (the services
+ * probe's `@sysv 0`, `@supervisor`, `@pm2`, …) never end up in this tag's last block. Lines
+ * before the first header are ignored. Untrusted lines cannot start or end a block.
  */
 function blocksOf(output, tag) {
     const blocks = [];
     const prefix = `@${tag}`;
+    let current;
     for (const line of linesOf(output)) {
         if (line === prefix || line.startsWith(`${prefix} `)) {
-            blocks.push({ head: line.slice(prefix.length).trim(), lines: [] });
+            current = { head: line.slice(prefix.length).trim(), lines: [] };
+            blocks.push(current);
+        }
+        else if (BLOCK_HEADER.test(line)) {
+            current = undefined;
         }
         else {
-            blocks.at(-1)?.lines.push(line);
+            current?.lines.push(line);
         }
     }
     return blocks;
@@ -93179,60 +93196,57 @@ async function collectServer(server, transport, options, previous) {
     const runner = options.runnerChecks === false ? undefined : (options.runnerChecks ?? runnerChecks);
     // Runner-side checks need no session: they run while the SSH round trip is in flight.
     const runnerPromise = runner ? runner(server).catch(() => undefined) : Promise.resolve(undefined);
-    const base = { server: server.name, startedAt: started.toISOString(), bytes: 0, roundTrips: 0 };
-    const unreachable = (error) => ({
-        observation: { ...base, reachable: false, error, durationMs: elapsed(t0), probes: {}, probeErrors: {} },
-        cursors: previous,
-    });
-    let shell;
+    const outcome = await collectOverShell(server, transport, options, previous);
+    const runnerResults = await runnerPromise;
+    const base = { server: server.name, startedAt: started.toISOString(), durationMs: elapsed(t0) };
+    if ('error' in outcome) {
+        const observation = { ...base, reachable: false, error: outcome.error, bytes: 0, roundTrips: 0 };
+        return { observation: { ...observation, probes: {}, probeErrors: {} }, cursors: previous };
+    }
+    const { parsed, shell, bytes } = outcome;
+    return {
+        observation: {
+            ...base,
+            reachable: true,
+            bytes,
+            roundTrips: 1,
+            probes: { ...parsed.probes, ...(runnerResults?.probes ?? {}) },
+            probeErrors: { ...parsed.probeErrors, ...(runnerResults?.errors ?? {}) },
+        },
+        shell,
+        cursors: { ...previous, ...parsed.cursors },
+    };
+}
+/** Connect, run the one collector script, split and parse it; on failure the shell is closed. */
+async function collectOverShell(server, transport, options, previous) {
     const connecting = transport.connect(server);
+    let shell;
     try {
         shell = await collect_withTimeout(connecting, options.connectTimeoutMs ?? 60_000, 'connect');
     }
     catch (error) {
         // A connect that completes after our deadline must not leak its session.
         connecting.then((late) => late.close()).catch(() => undefined);
-        await runnerPromise;
-        return unreachable(error_message_errorMessage(error));
+        return { error: error_message_errorMessage(error) };
     }
-    const probes = options.probes ?? ALL_PROBES;
-    const script = buildCollectorScript(server, probes, { nonce: options.nonce, cursors: previous });
+    const probes = (options.probes ?? ALL_PROBES).filter((p) => p.applies(server));
     const timeoutMs = options.commandTimeoutMs ?? 120_000;
-    let run;
-    try {
-        run = await shell.run(script, { timeoutMs });
-    }
-    catch (error) {
+    const script = buildCollectorScript(server, probes, { nonce: options.nonce, cursors: previous });
+    const result = await shell.run(script, { timeoutMs }).catch((error) => error_message_errorMessage(error));
+    const sections = typeof result === 'string' ? new Map() : splitSections(result.stdout, options.nonce);
+    if (typeof result === 'string' || sections.size === 0) {
         await shell.close().catch(() => undefined);
-        await runnerPromise;
-        return unreachable(`collector failed: ${error_message_errorMessage(error)}`);
+        return { error: collectorFailure(result, timeoutMs) };
     }
-    const sections = splitSections(run.stdout, options.nonce);
-    if (sections.size === 0) {
-        await shell.close().catch(() => undefined);
-        await runnerPromise;
-        const why = run.timedOut
-            ? `collector timed out after ${Math.round(timeoutMs / 1000)} s`
-            : `collector printed no sections (exit ${run.code}): ${run.stderr.trim().slice(0, 300)}`;
-        return unreachable(why);
-    }
-    const parsed = parseSections(server, probes.filter((p) => p.applies(server)), sections, collectionWording(run.timedOut));
-    const runnerResults = await runnerPromise;
-    Object.assign(parsed.probes, runnerResults?.probes ?? {});
-    Object.assign(parsed.probeErrors, runnerResults?.errors ?? {});
-    return {
-        observation: {
-            ...base,
-            reachable: true,
-            durationMs: elapsed(t0),
-            bytes: Buffer.byteLength(run.stdout),
-            roundTrips: 1,
-            probes: parsed.probes,
-            probeErrors: parsed.probeErrors,
-        },
-        shell,
-        cursors: { ...previous, ...parsed.cursors },
-    };
+    const parsed = parseSections(server, probes, sections, collectionWording(result.timedOut));
+    return { shell, parsed, bytes: Buffer.byteLength(result.stdout) };
+}
+function collectorFailure(result, timeoutMs) {
+    if (typeof result === 'string')
+        return `collector failed: ${result}`;
+    return result.timedOut
+        ? `collector timed out after ${Math.round(timeoutMs / 1000)} s`
+        : `collector printed no sections (exit ${result.code}): ${result.stderr.trim().slice(0, 300)}`;
 }
 function collectionWording(timedOut) {
     return {
@@ -95228,6 +95242,7 @@ async function notifyRun(ctx, record) {
 
 
 
+
 async function run(ctx) {
     const { logger } = ctx;
     const record = startRecord(ctx);
@@ -95245,7 +95260,7 @@ async function run(ctx) {
         await stage(ctx, record, memory, approvalChanges);
     }
     catch (error) {
-        record.aborted = run_messageOf(error);
+        record.aborted = error_message_errorMessage(error);
         record.errors.push(`run: ${record.aborted}`);
     }
     finally {
@@ -95335,7 +95350,7 @@ async function recordRun(ctx, record, memory, extra) {
         }
     }
     catch (error) {
-        record.errors.push(`record: the state branch could not be written: ${run_messageOf(error)}`);
+        record.errors.push(`record: the state branch could not be written: ${error_message_errorMessage(error)}`);
     }
 }
 function commitMessage(record) {
@@ -95353,7 +95368,7 @@ async function stage(ctx, record, memory, extra) {
         await ctx.adapters.state.stage(changes, commitMessage(record));
     }
     catch (error) {
-        record.warnings.push(`journal: could not be written: ${run_messageOf(error)}`);
+        record.warnings.push(`journal: could not be written: ${error_message_errorMessage(error)}`);
     }
 }
 /**
@@ -95375,7 +95390,7 @@ async function addMaintenanceFromIssues(ctx, record) {
             to: new Date(now.getTime() + 86_400_000).toISOString(),
             reason: 'maintenance issues could not be read: no automatic actions this run',
         });
-        record.warnings.push(`maintenance issues could not be read, so no action runs this run: ${run_messageOf(error)}`);
+        record.warnings.push(`maintenance issues could not be read, so no action runs this run: ${error_message_errorMessage(error)}`);
     }
 }
 /** A failing optional phase is reported, never allowed to stop recording. */
@@ -95384,7 +95399,7 @@ async function guard(record, phase, fn) {
         await fn();
     }
     catch (error) {
-        record.errors.push(`${phase}: ${run_messageOf(error)}`);
+        record.errors.push(`${phase}: ${error_message_errorMessage(error)}`);
     }
 }
 async function closeAll(shells) {
@@ -95400,12 +95415,10 @@ function exitCodeFor(record, failOn) {
         return 1;
     return 0;
 }
-function run_messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
 
 ;// CONCATENATED MODULE: ./.build/cli-main.js
 /** The CLI's composition root: argv → local state repository, console output → run(). */
+
 
 
 
@@ -95447,7 +95460,7 @@ async function runCli(argv, env = process.env) {
             logger.error(error.message);
             return 2;
         }
-        logger.error(error instanceof ConfigError ? error.message : `claudeops: ${run_messageOf(error)}`);
+        logger.error(error instanceof ConfigError ? error.message : `claudeops: ${error_message_errorMessage(error)}`);
         return 1;
     }
 }

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(openssh-server openssh-client nginx redis-server redis-tools supervisor systemd-container
-  postgresql postgresql-client iproute2 git curl openssl procps dash sudo util-linux e2fsprogs python3)
+  postgresql postgresql-client mariadb-server mariadb-client iproute2 git curl openssl procps dash sudo
+  util-linux e2fsprogs python3)
 
 if [ "$(id -u)" = 0 ]; then
   missing=()

@@ -37,6 +37,7 @@ import {
   certificatesProbe,
   parseOpensslDate,
 } from '../../../src/probes/tls-certificates.js';
+import { uptimeProbe } from '../../../src/probes/uptime-boot.js';
 import { type FaultKind, type Lab, labIsUp, labSkipReason, startLab, stopLab } from '../../lab/lab.js';
 
 const skip = labSkipReason();

@@ -453,7 +453,9 @@ describe.skipIf(skip !== undefined)(
         ['nginx', 'failed'],
         ['redis-server', 'started'],
       ]);
-      expect(rows[1]?.[3]).toMatch(/^start exited 1: /);
+      expect(rows[1]?.[3]).toBe('start exited 1 (output in the action log)');
+      // nginx's own complaint (server text) sits fenced under the table
+      expect(boots[0]?.body).toMatch(/## nginx: output\n\n```+text\nstart exited 1: /);
 
       const starts = (await logsOf(ws, result, 'actions')).filter((a) => a.meta.requested_by === 'recover');
       expect(starts.map((a) => [a.meta.target, a.meta.decision, a.meta.outcome])).toEqual([

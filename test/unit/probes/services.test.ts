@@ -168,3 +168,26 @@ describe('services probe: script', () => {
     expect(data.services[0]).toMatchObject({ status: 'unknown', detail: 'no output for this service' });
   });
 });
+
+describe('services probe: several managers in one section', () => {
+  it("keeps each manager's block to itself (a later block's rc= or lines never leak into an earlier one)", () => {
+    // the order the probe prints them: sysv, supervisor, pm2 (real captures, concatenated)
+    const output = ['sysv-running', 'supervisor-mixed', 'pm2-mixed']
+      .map((name) => fixture(`services/${name}.txt`))
+      .join('');
+    const srv = server({
+      services: [
+        { name: 'nginx', manager: 'sysv' },
+        { name: 'co-web', manager: 'supervisor' },
+        { name: 'co-api', manager: 'pm2' },
+      ],
+    });
+    // before blocks ended at the next header, sysv read supervisor's rc=3 (failed) and
+    // supervisor read pm2's JSON lines
+    expect(statusOf(servicesProbe.parse(output, srv))).toEqual({
+      nginx: 'running',
+      'co-web': 'running',
+      'co-api': 'running',
+    });
+  });
+});
