@@ -11,9 +11,10 @@ try {
   process.exit(0);
 }
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-// A test file that failed to load counts as a failure even though it ran no test.
+// A test file that failed outside its tests (failed to load, a beforeAll or afterAll threw) counts
+// as one failure, even though none of its tests is marked failed.
 const brokenFiles = (report.testResults ?? []).filter(
-  (f) => f.status === 'failed' && f.assertionResults.length === 0,
+  (f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed'),
 ).length;
 const failed = (report.numFailedTests ?? 0) + brokenFiles;
 console.log(`${report.numPassedTests ?? 0} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
