@@ -26,9 +26,13 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
-results=$(mktemp -t claudeops-vitest-XXXXXX.json)
+# The lab project (real servers, timing-sensitive: readiness, restarts) runs after the main one
+# rather than beside it, so a loaded machine cannot turn a slow start into a failure.
+main=$(mktemp -t claudeops-vitest-main-XXXXXX.json)
+lab=$(mktemp -t claudeops-vitest-lab-XXXXXX.json)
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
-node scripts/count-results.mjs "$results"
-rm -f "$results"
+npx vitest run --project main --passWithNoTests --reporter=default --reporter=json --outputFile.json="$main" "$@" || status=$?
+npx vitest run --project lab --passWithNoTests --reporter=default --reporter=json --outputFile.json="$lab" "$@" || status=$?
+node scripts/count-results.mjs "$main" "$lab"
+rm -f "$main" "$lab"
 exit "$status"
