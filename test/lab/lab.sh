@@ -665,7 +665,12 @@ undo_script() { # server kind arg
         '"$NGINX_CERT_WAIT" ;;
     updates-security) echo 'sh /usr/local/lib/claudeops-lab/lab-apt.sh security off' ;;
     pm2-errored)
-      echo "echo ok > /run/lab/pm2.mode; $PM2_AS_LABOPS restart lab-worker >/dev/null; $PM2_AS_LABOPS reset lab-worker >/dev/null"
+      # also the way back from a pm2 that lost the app (no daemon yet, or a boot where its start
+      # failed): restart it if pm2 knows it, start it as s1's boot does if not
+      echo "echo ok > /run/lab/pm2.mode
+        $PM2_AS_LABOPS restart lab-worker >/dev/null 2>&1 ||
+          $PM2_AS_LABOPS start '$LAB_RUN/bin/pm2-app.cjs' --name lab-worker --max-restarts 3 >/dev/null
+        $PM2_AS_LABOPS reset lab-worker >/dev/null"
       pm2_wait online ;;
     *) die "unknown fault '$kind'" ;;
   esac
