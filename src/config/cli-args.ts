@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../core/error-message.js';
 import {
   choiceProblem,
   DEFAULT_MODEL,
@@ -31,19 +32,22 @@ Least privilege on servers (docs/least-privilege.md), printed on stdout:
 
 export class UsageError extends Error {}
 
+/** node:util's parseArgs errors (unknown option, missing value) as usage errors with the usage. */
+function asUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError(`${errorMessage(error)}\n\n${USAGE}`);
+  }
+}
+
 /** Parses the CLI's argv (DESIGN §4) into the same RunInputs the Action builds from its inputs. */
 export function parseCliArgs(
   argv: string[],
   env: NodeJS.ProcessEnv,
   readFile: (path: string) => string,
 ): RunInputs {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = asUsage(() => parse(argv));
   const task = positionals[0];
   if (!task || !(TASKS as readonly string[]).includes(task) || positionals.length > 1) {
     throw new UsageError(task ? `unknown command "${positionals.join(' ')}"\n\n${USAGE}` : USAGE);
@@ -108,13 +112,7 @@ export function isSetupCommand(word: string | undefined): word is SetupCommand {
 
 /** Parses `claudeops sudoers|authorized-keys|forced-command …`. */
 export function parseSetupArgs(argv: string[]): SetupArgs {
-  let parsed: ReturnType<typeof parseSetup>;
-  try {
-    parsed = parseSetup(argv);
-  } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = asUsage(() => parseSetup(argv));
   const command = positionals[0];
   if (!isSetupCommand(command) || positionals.length > 1) {
     throw new UsageError(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);

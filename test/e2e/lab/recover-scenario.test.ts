@@ -22,6 +22,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
+import { QUIET_HOST_THRESHOLDS } from '../../support/quiet-host.js';
 import { type BundleRun, git, makeWorkspace, runBundle, type Workspace } from '../../support/runner.js';
 
 const skip = labSkipReason();
@@ -170,14 +171,8 @@ describe.skipIf(skip !== undefined)(
         port: s.port,
         user: s.user,
         sudo: true,
-        // only the services decide health here: the lab VM's disk, memory and load never raise a finding
-        thresholds: {
-          disk: { warn: 99, crit: 100 },
-          inodes: { warn: 99, crit: 100 },
-          memory: { warn: 99, crit: 100 },
-          swap: { warn: 99, crit: 100 },
-          load: { warn: 1000, crit: 1000 },
-        },
+        // only the services decide health here
+        thresholds: QUIET_HOST_THRESHOLDS,
         // ready = active and listening on its port
         services: ORDER.map((name) => ({ name, manager: 'systemd', port: PORTS[name] })),
         boot: { order: o.order ?? ORDER, ready_timeout: o.readyTimeout ?? '60s' },

@@ -26,6 +26,7 @@ import {
   type Step,
   toolUse,
 } from '../../support/fake-anthropic.js';
+import { QUIET_HOST_THRESHOLDS } from '../../support/quiet-host.js';
 import { type BundleRun, git, makeWorkspace, runBundle, type Workspace } from '../../support/runner.js';
 
 const skip = labSkipReason();
@@ -128,14 +129,8 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       port: s.port,
       user: s.user,
       sudo: true,
-      // only nginx decides health here: the lab VM's disk, memory and load never raise a finding
-      thresholds: {
-        disk: { warn: 99, crit: 100 },
-        inodes: { warn: 99, crit: 100 },
-        memory: { warn: 99, crit: 100 },
-        swap: { warn: 99, crit: 100 },
-        load: { warn: 1000, crit: 1000 },
-      },
+      // only nginx decides health here
+      thresholds: QUIET_HOST_THRESHOLDS,
       services: [{ name: 'nginx', manager: 'systemd' }],
       ...(o.appLog ? { logs: [{ path: '/var/log/app/error.log', patterns: ['ERROR'], crit: 1 }] } : {}),
     };
