@@ -55914,6 +55914,7 @@ function parseShard(text) {
 ;// CONCATENATED MODULE: ./.build/config/cli-args.js
 
 
+
 const USAGE = `usage: claudeops check|recover|execute-approved [--config FILE] [--mode report|safe|full]
                  [--dry-run] [--servers S] [--shard i/n] [--state-repo DIR]
 
@@ -55934,16 +55935,18 @@ Least privilege on servers (docs/least-privilege.md), printed on stdout:
        claudeops forced-command`;
 class UsageError extends Error {
 }
-/** Parses the CLI's argv (DESIGN §4) into the same RunInputs the Action builds from its inputs. */
-function parseCliArgs(argv, env, readFile) {
-    let parsed;
+/** node:util's parseArgs errors (unknown option, missing value) as usage errors with the usage. */
+function asUsage(parse) {
     try {
-        parsed = cli_args_parse(argv);
+        return parse();
     }
     catch (error) {
-        throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+        throw new UsageError(`${error_message_errorMessage(error)}\n\n${USAGE}`);
     }
-    const { values, positionals } = parsed;
+}
+/** Parses the CLI's argv (DESIGN §4) into the same RunInputs the Action builds from its inputs. */
+function parseCliArgs(argv, env, readFile) {
+    const { values, positionals } = asUsage(() => cli_args_parse(argv));
     const task = positionals[0];
     if (!task || !TASKS.includes(task) || positionals.length > 1) {
         throw new UsageError(task ? `unknown command "${positionals.join(' ')}"\n\n${USAGE}` : USAGE);
@@ -55993,14 +55996,7 @@ function isSetupCommand(word) {
 }
 /** Parses `claudeops sudoers|authorized-keys|forced-command …`. */
 function parseSetupArgs(argv) {
-    let parsed;
-    try {
-        parsed = parseSetup(argv);
-    }
-    catch (error) {
-        throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = asUsage(() => parseSetup(argv));
     const command = positionals[0];
     if (!isSetupCommand(command) || positionals.length > 1) {
         throw new UsageError(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
@@ -94218,7 +94214,7 @@ async function commentOnPulls(api, record, pulls, handled) {
 
 const MANAGED_LABEL = 'claudeops';
 const FLEET_LABEL = 'fleet';
-const issue_plan_MAINTENANCE_LABEL = 'maintenance';
+const MAINTENANCE_LABEL = 'maintenance';
 const MAX_BODY = 60_000;
 const MAX_EVIDENCE = 3_000;
 // ---- markers ------------------------------------------------------------------------------
@@ -94563,7 +94559,7 @@ function renderComment(record, changes, actions, o) {
 function maintenanceWindows(issues, now) {
     const windows = [];
     for (const issue of issues) {
-        if (issue.state !== 'open' || !issue.labels.includes(issue_plan_MAINTENANCE_LABEL))
+        if (issue.state !== 'open' || !issue.labels.includes(MAINTENANCE_LABEL))
             continue;
         const names = new Set();
         for (const l of issue.labels)
@@ -94589,10 +94585,6 @@ function maintenanceWindows(issues, now) {
         });
     }
     return windows;
-}
-/** The servers under maintenance now by open `maintenance` issues. */
-function issue_plan_maintenanceServers(issues, now) {
-    return [...new Set(maintenanceWindows(issues, now).flatMap((w) => w.servers))].sort();
 }
 function timeField(body, field) {
     const m = new RegExp(`^\\s*${field}\\s*:\\s*(\\S+)\\s*$`, 'im').exec(body);
@@ -94676,19 +94668,12 @@ async function ensureLabels(api, names) {
     }
 }
 /**
- * Servers named by open `maintenance` issues: the remediation gate treats them as in maintenance.
- * A GitHub failure here must not unlock actions silently, so it throws and the caller decides.
- */
-async function fetchMaintenanceServers(api, now) {
-    const issues = await api.listIssues({ labels: [MAINTENANCE_LABEL], state: 'open' });
-    return maintenanceServers(issues, now);
-}
-/**
- * The same as windows in the config's `maintenance:` shape: append them to the maintenance list
- * the policy gate gets, and a maintenance issue suppresses actions like a configured window.
+ * Open `maintenance` issues as windows in the config's `maintenance:` shape: appended to the list
+ * the policy gate gets, a maintenance issue suppresses actions like a configured window. A GitHub
+ * failure here must not unlock actions silently, so it throws and the caller decides.
  */
 async function fetchMaintenanceWindows(api, now) {
-    const issues = await api.listIssues({ labels: [issue_plan_MAINTENANCE_LABEL], state: 'open' });
+    const issues = await api.listIssues({ labels: [MAINTENANCE_LABEL], state: 'open' });
     return maintenanceWindows(issues, now);
 }
 

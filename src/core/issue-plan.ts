@@ -507,11 +507,6 @@ export function maintenanceWindows(issues: IssueSnapshot[], now: Date): Maintena
   return windows;
 }
 
-/** The servers under maintenance now by open `maintenance` issues. */
-export function maintenanceServers(issues: IssueSnapshot[], now: Date): string[] {
-  return [...new Set(maintenanceWindows(issues, now).flatMap((w) => w.servers))].sort();
-}
-
 function timeField(body: string, field: string): number | undefined {
   const m = new RegExp(`^\\s*${field}\\s*:\\s*(\\S+)\\s*$`, 'im').exec(body);
   const t = m?.[1] ? Date.parse(m[1]) : Number.NaN;

@@ -10,7 +10,6 @@ import {
   MAINTENANCE_LABEL,
   MANAGED_LABEL,
   type MaintenanceWindow,
-  maintenanceServers,
   maintenanceWindows,
   planIssues,
 } from '../core/issue-plan.js';
@@ -89,17 +88,9 @@ export async function ensureLabels(api: GitHubApi, names: string[]): Promise<voi
 }
 
 /**
- * Servers named by open `maintenance` issues: the remediation gate treats them as in maintenance.
- * A GitHub failure here must not unlock actions silently, so it throws and the caller decides.
- */
-export async function fetchMaintenanceServers(api: GitHubApi, now: Date): Promise<string[]> {
-  const issues = await api.listIssues({ labels: [MAINTENANCE_LABEL], state: 'open' });
-  return maintenanceServers(issues, now);
-}
-
-/**
- * The same as windows in the config's `maintenance:` shape: append them to the maintenance list
- * the policy gate gets, and a maintenance issue suppresses actions like a configured window.
+ * Open `maintenance` issues as windows in the config's `maintenance:` shape: appended to the list
+ * the policy gate gets, a maintenance issue suppresses actions like a configured window. A GitHub
+ * failure here must not unlock actions silently, so it throws and the caller decides.
  */
 export async function fetchMaintenanceWindows(api: GitHubApi, now: Date): Promise<MaintenanceWindow[]> {
   const issues = await api.listIssues({ labels: [MAINTENANCE_LABEL], state: 'open' });

@@ -4,7 +4,6 @@ import {
   type IssueSnapshot,
   keyMarker,
   keyOf,
-  maintenanceServers,
   maintenanceWindows,
   memoOf,
   planIssues,
@@ -285,7 +284,12 @@ describe('planIssues: one issue per problem, no storms', () => {
   });
 });
 
-describe('maintenanceServers', () => {
+/** The servers under maintenance now, by the windows open issues declare. */
+function maintenanceServers(issues: IssueSnapshot[], now: Date): string[] {
+  return [...new Set(maintenanceWindows(issues, now).flatMap((w) => w.servers))].sort();
+}
+
+describe('maintenance issues', () => {
   const issue = (body: string, labels: string[], state: 'open' | 'closed' = 'open'): IssueSnapshot => ({
     number: 1,
     state,
