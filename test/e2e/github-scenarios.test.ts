@@ -13,11 +13,19 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { RunJournal } from '../../src/adapters/journal.js';
 import { parseServerState } from '../../src/core/server-state.js';
 import { type FakeGitHub, type FakeIssue, startFakeGitHub } from '../support/fake-github.js';
-import { type BundleRun, git, makeWorkspace, ROOT, runBundle, type Workspace } from '../support/runner.js';
+import {
+  type BundleRun,
+  frontMatter,
+  git,
+  makeWorkspace,
+  ROOT,
+  runBundle,
+  stateFile,
+  type Workspace,
+} from '../support/runner.js';
 
 const OWNER = 'acme';
 const REPO = 'fleet';
@@ -110,14 +118,6 @@ async function startLab(o: LabOptions = {}): Promise<Lab> {
   };
   labs.push(lab);
   return lab;
-}
-
-async function stateFile(ws: Workspace, path: string): Promise<string> {
-  return git(ws.origin, 'show', `${BRANCH}:${path}`);
-}
-
-function frontMatter(text: string): Record<string, unknown> {
-  return parse(/^---\n([\s\S]*?)\n---/.exec(text)?.[1] ?? '') as Record<string, unknown>;
 }
 
 function commentsOn(gh: FakeGitHub, issue: number): string[] {

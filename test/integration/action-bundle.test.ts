@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { git, makeWorkspace, ROOT, runBundle } from '../support/runner.js';
+import { frontMatter, git, makeWorkspace, ROOT, runBundle } from '../support/runner.js';
 
 const HEALTHY = `version: 1
 mode: report
@@ -44,7 +43,7 @@ describe('the bundled action (dist/index.js) as a runner runs it', () => {
     expect(run.outputs.issues).toBe('[]');
 
     const report = await git(ws.origin, 'show', `claudeops-state:${run.outputs.report}`);
-    const front = parse(/^---\n([\s\S]*?)\n---/.exec(report)?.[1] ?? '');
+    const front = frontMatter(report);
     expect(front.run).toBe('1001');
     expect(front.servers).toBe(1);
     expect(report).toContain('| runner | local | yes |');

@@ -99,6 +99,16 @@ export async function runBundle(
   };
 }
 
+/** A file as committed on the state branch of the workspace's origin (the stand-in GitHub remote). */
+export function stateFile(ws: Workspace, path: string, branch = 'claudeops-state'): Promise<string> {
+  return git(ws.origin, 'show', `${branch}:${path}`);
+}
+
+/** The YAML front matter of a state-branch markdown file (reports, action and boot logs, issues). */
+export function frontMatter(text: string): Record<string, unknown> {
+  return parse(/^---\n([\s\S]*?)\n---/.exec(text)?.[1] ?? '') as Record<string, unknown>;
+}
+
 /** The runner passes every input, with action.yml's default when the workflow does not set it. */
 function actionDefaults(): Record<string, string> {
   const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {

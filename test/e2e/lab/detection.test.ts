@@ -9,7 +9,6 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { createSshTransport } from '../../../src/adapters/ssh.js';
 import { collectFleet, type FleetCollection } from '../../../src/collect.js';
 import { configSchema, type ServerConfig, type Thresholds } from '../../../src/config/schema.js';
@@ -29,7 +28,7 @@ import {
   UNUSED_ADDRESS,
 } from '../../lab/lab.js';
 import { startFakeGitHub } from '../../support/fake-github.js';
-import { git, makeWorkspace, runBundle } from '../../support/runner.js';
+import { frontMatter, git, makeWorkspace, runBundle, stateFile } from '../../support/runner.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`detection tests skipped: ${skip}`);
@@ -450,9 +449,7 @@ ${['s1', 's2', 's3'].map(server).join('\n')}
         { 'github-token': 'test-token', 'ssh-private-key': lab.clientKey, 'known-hosts': lab.knownHosts },
         { GITHUB_API_URL: gh.url, GITHUB_RUN_ID: String(runId++), CLAUDEOPS_GITHUB_WAIT_SCALE: '0.01' },
       );
-    const state = (path: string) => git(ws.origin, 'show', `claudeops-state:${path}`);
-    const frontMatter = (text: string) =>
-      parseYaml(/^---\n([\s\S]*?)\n---/.exec(text)?.[1] ?? '') as Record<string, unknown>;
+    const state = (path: string) => stateFile(ws, path);
     try {
       const healthy = await run();
       expect(healthy.exitCode, healthy.stdout + healthy.stderr).toBe(0);

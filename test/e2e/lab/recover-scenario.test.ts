@@ -20,10 +20,17 @@
  */
 import { rmSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
 import { QUIET_HOST_THRESHOLDS } from '../../support/quiet-host.js';
-import { type BundleRun, git, makeWorkspace, runBundle, type Workspace } from '../../support/runner.js';
+import {
+  type BundleRun,
+  frontMatter,
+  git,
+  makeWorkspace,
+  runBundle,
+  stateFile,
+  type Workspace,
+} from '../../support/runner.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`recover scenarios skipped: ${skip}`);
@@ -204,14 +211,6 @@ describe.skipIf(skip !== undefined)(
         throw new Error(`the action failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
       }
       return result;
-    }
-
-    async function stateFile(ws: Workspace, path: string): Promise<string> {
-      return git(ws.origin, 'show', `${BRANCH}:${path}`);
-    }
-
-    function frontMatter(text: string): Record<string, unknown> {
-      return parse(/^---\n([\s\S]*?)\n---/.exec(text)?.[1] ?? '') as Record<string, unknown>;
     }
 
     async function report(ws: Workspace, result: BundleRun): Promise<Log> {

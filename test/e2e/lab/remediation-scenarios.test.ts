@@ -16,7 +16,6 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
 import {
   FakeAnthropic,
@@ -27,7 +26,15 @@ import {
   toolUse,
 } from '../../support/fake-anthropic.js';
 import { QUIET_HOST_THRESHOLDS } from '../../support/quiet-host.js';
-import { type BundleRun, git, makeWorkspace, runBundle, type Workspace } from '../../support/runner.js';
+import {
+  type BundleRun,
+  frontMatter,
+  git,
+  makeWorkspace,
+  runBundle,
+  stateFile,
+  type Workspace,
+} from '../../support/runner.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`remediation scenarios skipped: ${skip}`);
@@ -179,14 +186,6 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       throw new Error(`the action failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
     }
     return result;
-  }
-
-  async function stateFile(ws: Workspace, path: string): Promise<string> {
-    return git(ws.origin, 'show', `${BRANCH}:${path}`);
-  }
-
-  function frontMatter(text: string): Record<string, unknown> {
-    return parse(/^---\n([\s\S]*?)\n---/.exec(text)?.[1] ?? '') as Record<string, unknown>;
   }
 
   /** The action logs one run wrote to origin's state branch. */
