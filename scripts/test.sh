@@ -22,8 +22,9 @@ else
   echo "not root: tests that need real servers (lab, sshd, systemd-nspawn) will be skipped" >&2
 fi
 
+# A clean install exactly as locked, unless node_modules already matches the lock.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
 # The lab project (real servers, timing-sensitive: readiness, restarts) runs after the main one
