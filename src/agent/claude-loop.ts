@@ -12,11 +12,15 @@ import type {
   MessageParam,
   Model,
   ModelResponse,
+  ToolChoice,
   ToolResultBlock,
   ToolUseBlock,
 } from './model.js';
 import { ModelError } from './model.js';
+import { addUsage, tokensUsed } from './pricing.js';
 import { handleTool, type ToolContext, toolDefinitions } from './tools.js';
+
+export { addUsage, tokensUsed };
 
 export interface LoopLimits {
   maxTurns: number;
@@ -51,33 +55,12 @@ export interface LoopResult {
 
 const NUDGE_REPORT = 'Finish now: call report_diagnosis once, covering every finding you were asked about.';
 const NUDGE_SHORT = 'Your reply hit the output limit and was cut off. Be brief, then call report_diagnosis.';
+const NUDGE_EMPTY =
+  'Your last reply was empty. Continue: gather evidence, act, or call report_diagnosis covering every finding.';
+const NUDGE_LAST =
+  'This is your last turn (turns, tokens or time are running out): call report_diagnosis now, covering every finding you were asked about, with what you know.';
 const MIN_OUTPUT = 512;
-
-/** USD per million tokens (input, output); cache writes cost 1.25× input, cache reads 0.1×. */
-const PRICES: [RegExp, number, number][] = [
-  [/haiku/, 1, 5],
-  [/opus/, 5, 25],
-  [/sonnet|.*/, 3, 15],
-];
-
-export function addUsage(usage: Usage, model: string, response: ModelResponse): void {
-  const u = response.usage;
-  const write = u.cache_creation_input_tokens ?? 0;
-  const read = u.cache_read_input_tokens ?? 0;
-  usage.inputTokens += u.input_tokens;
-  usage.outputTokens += u.output_tokens;
-  usage.cacheWriteTokens += write;
-  usage.cacheReadTokens += read;
-  usage.calls += 1;
-  const [, input, output] = PRICES.find(([re]) => re.test(model)) ?? [/./, 3, 15];
-  const cost =
-    (u.input_tokens * input + write * input * 1.25 + read * input * 0.1 + u.output_tokens * output) / 1e6;
-  usage.costUsd = Math.round((usage.costUsd + cost) * 1e6) / 1e6;
-}
-
-export function tokensUsed(usage: Usage): number {
-  return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
-}
+const FORCE_REPORT: ToolChoice = { type: 'tool', name: 'report_diagnosis' };
 
 function toolUses(content: readonly ContentBlock[]): ToolUseBlock[] {
   return content.filter(
@@ -93,35 +76,87 @@ function textOf(content: readonly ContentBlock[]): string {
     .trim();
 }
 
-/** Answers every tool_use of one assistant turn; a call cut off by max_tokens gets a corrective error. */
+/**
+ * Answers every tool_use of one assistant turn; a call cut off by max_tokens gets a corrective
+ * error. report_diagnosis is handled after the turn's other calls, so actions it may describe have
+ * run (and are recorded) before the loop ends on it; results keep the order of the calls.
+ */
 async function answerTools(
   response: ModelResponse,
   tools: ToolContext,
 ): Promise<{ results: ToolResultBlock[]; final: boolean }> {
   const uses = toolUses(response.content);
   const results: ToolResultBlock[] = [];
+  const order = uses.map((use, i) => ({ use, i }));
+  order.sort((x, y) => Number(x.use.name === 'report_diagnosis') - Number(y.use.name === 'report_diagnosis'));
   let final = false;
-  for (const [i, use] of uses.entries()) {
+  for (const { use, i } of order) {
     if (response.stop_reason === 'max_tokens' && i === uses.length - 1) {
-      results.push({
+      results[i] = {
         type: 'tool_result',
         tool_use_id: use.id,
         content:
           'This call was cut off by the output limit; its input is incomplete. Call again with shorter input.',
         is_error: true,
-      });
+      };
       continue;
     }
     const result = await handleTool(use.name, use.input, tools);
-    results.push({
+    results[i] = {
       type: 'tool_result',
       tool_use_id: use.id,
       content: result.content,
       ...(result.isError ? { is_error: true } : {}),
-    });
+    };
     final ||= result.final === true;
   }
   return { results, final };
+}
+
+/**
+ * The assistant turn as it may be sent back: text blocks without text are dropped (the API
+ * rejects them, and an assistant turn with no content at all).
+ */
+function sendable<T extends ContentBlock>(content: readonly T[]): T[] {
+  return content.filter(
+    (b) => b.type !== 'text' || String((b as { text?: unknown }).text ?? '').trim() !== '',
+  );
+}
+
+/** Adds a nudge to the last user turn (after any tool results), or as a user turn of its own. */
+function nudge(messages: MessageParam[], text: string): void {
+  const last = messages.at(-1);
+  if (last?.role !== 'user') {
+    messages.push({ role: 'user', content: text });
+    return;
+  }
+  last.content =
+    typeof last.content === 'string'
+      ? `${last.content}\n\n${text}`
+      : [...last.content, { type: 'text', text } as ContentBlock];
+}
+
+/** How long a turn took and what it cost, to judge whether another one fits. */
+interface TurnCost {
+  tokens: number;
+  ms: number;
+}
+
+/**
+ * Whether the coming turn must be the last: the final turn, or the token budget or the time left
+ * would not cover one more turn after it (a turn costs at least what the previous one did: the
+ * history only grows).
+ */
+function mustReport(
+  turn: number,
+  limits: LoopLimits,
+  left: number,
+  budget: number,
+  prev?: TurnCost,
+): boolean {
+  if (turn >= limits.maxTurns) return true;
+  if (!prev) return false;
+  return budget < 2 * prev.tokens + MIN_OUTPUT || left < 2 * prev.ms;
 }
 
 export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
@@ -134,18 +169,26 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
     messages: [{ role: 'user', content: input.task }],
   };
   let text: string | undefined;
+  let prev: TurnCost | undefined;
   for (let turn = 1; turn <= limits.maxTurns; turn++) {
-    const left = limits.timeoutMs - (now() - started);
-    const budget = limits.maxTokens - tokensUsed(input.usage);
+    const turnStart = now();
+    const left = limits.timeoutMs - (turnStart - started);
+    const spentBefore = tokensUsed(input.usage);
+    const budget = limits.maxTokens - spentBefore;
     const spent = outOfLimits(limits, turn - 1, left, budget);
     if (spent) return { ...spent, text };
+    const last = mustReport(turn, limits, left, budget, prev);
+    if (last && !conversation.tool_choice) {
+      conversation.tool_choice = FORCE_REPORT;
+      nudge(conversation.messages, NUDGE_LAST);
+    }
     const call = await callModel(input, conversation, Math.min(limits.maxOutputTokens ?? 4096, budget), left);
     if (!call.ok) return { ...apiFailure(call.error, call.aborted, turn), text };
     addUsage(input.usage, input.model.name, call.response);
-    conversation.messages.push({ role: 'assistant', content: call.response.content });
     text = textOf(call.response.content) || text;
     const ending = await answerTurn(call.response, turn, input.tools, conversation.messages);
     if (ending) return { ...ending, text };
+    prev = { tokens: tokensUsed(input.usage) - spentBefore, ms: now() - turnStart };
   }
   return {
     end: 'turns',
@@ -159,6 +202,8 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
 interface Conversation {
   system: [{ type: 'text'; text: string; cache_control: { type: 'ephemeral' } }];
   tools: ReturnType<typeof toolDefinitions>;
+  /** set once the loop forces the report; absent means the API default (auto) */
+  tool_choice?: ToolChoice;
   messages: MessageParam[];
 }
 
@@ -215,22 +260,42 @@ function apiFailure(error: unknown, aborted: boolean, turn: number): Ending {
   };
 }
 
-/** Acts on the model's turn: the loop's end, or undefined once the next user message is queued. */
+/** The refusal with what the API says about it (category, explanation), bounded. */
+function refusalDetail(response: ModelResponse): string {
+  const details = response.stop_details;
+  const parts = [
+    details?.category ? `category ${String(details.category).slice(0, 64)}` : '',
+    details?.explanation ? String(details.explanation).slice(0, 300) : '',
+  ].filter(Boolean);
+  return `Claude declined to answer (stop_reason refusal${parts.length ? `: ${parts.join('; ')}` : ''})`;
+}
+
+/**
+ * Acts on the model's turn: the loop's end, or undefined once the next request is queued.
+ * An empty turn is never sent back (the API rejects it): it is dropped and the model nudged.
+ * pause_turn: the turn so far is sent back as is and the model continues it.
+ */
 async function answerTurn(
   response: ModelResponse,
   turn: number,
   tools: ToolContext,
   messages: MessageParam[],
 ): Promise<Ending | undefined> {
-  if (response.stop_reason === 'refusal') {
-    return { end: 'refusal', detail: 'Claude declined to answer (stop_reason refusal)', turns: turn };
+  if (response.stop_reason === 'refusal')
+    return { end: 'refusal', detail: refusalDetail(response), turns: turn };
+  const content = sendable(response.content);
+  if (content.length === 0) {
+    nudge(messages, NUDGE_EMPTY);
+    return undefined;
   }
-  if (toolUses(response.content).length > 0) {
-    const { results, final } = await answerTools(response, tools);
+  messages.push({ role: 'assistant', content });
+  if (toolUses(content).length > 0) {
+    const { results, final } = await answerTools({ ...response, content }, tools);
     if (final) return { end: 'done', detail: `Claude diagnosed in ${turn} turns`, turns: turn };
     messages.push({ role: 'user', content: results });
     return undefined;
   }
+  if (response.stop_reason === 'pause_turn') return undefined;
   messages.push({
     role: 'user',
     content: response.stop_reason === 'max_tokens' ? NUDGE_SHORT : NUDGE_REPORT,

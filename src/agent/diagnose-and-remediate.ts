@@ -19,6 +19,7 @@ import { Remediator } from '../remediate/remediator.js';
 import type { Recheck } from '../remediate/verifier.js';
 import type { RunContext } from '../run-context.js';
 import { type LoopResult, runClaudeLoop } from './claude-loop.js';
+import { unknownModelWarning } from './pricing.js';
 import { prompt } from './prompts.js';
 import { recoverServer, recoveryTrigger } from './recover.js';
 import { planRules } from './rules-planner.js';
@@ -189,6 +190,8 @@ async function askClaude(
   const { claude } = ctx.config;
   // the model is present: checked by the caller
   const model = ctx.adapters.model as NonNullable<typeof ctx.adapters.model>;
+  const unpriced = unknownModelWarning(model.name);
+  if (unpriced) record.warnings.push(`claude: ${unpriced}`);
   return runClaudeLoop({
     model,
     system: prompt('system.md'),
@@ -199,7 +202,10 @@ async function askClaude(
   });
 }
 
-/** After Claude: findings it neither diagnosed nor acted on go to the rule-based planner. */
+/**
+ * After Claude: findings it neither diagnosed nor acted on go to the rule-based planner — also when
+ * its report simply left them out — and the planner's reason says which tier decided what.
+ */
 async function settle(
   loop: LoopResult,
   targets: TrackedFinding[],
@@ -213,17 +219,29 @@ async function settle(
     ...record.actions.map((a) => a.fingerprint),
   ]);
   const left = targets.filter((f) => !handled.has(f.fingerprint));
-  if (loop.end === 'done' || left.length === 0) {
+  if (left.length === 0) {
     record.planner = { kind: 'claude', reason: loop.detail };
     return;
   }
-  if (loop.end === 'api-error' || loop.end === 'refusal') record.errors.push(`claude: ${loop.detail}`);
+  const names = left.map((f) => f.fingerprint).join(', ');
+  if (loop.end === 'done') {
+    record.warnings.push(
+      `claude: the report did not cover ${names}: the rule-based planner decided for them`,
+    );
+  } else if (loop.end === 'api-error' || loop.end === 'refusal') record.errors.push(`claude: ${loop.detail}`);
   else record.warnings.push(`claude: ${loop.detail}`);
   await runRules(left, remediator, record, ctx);
-  record.planner = {
-    kind: 'rules',
-    reason: `${loop.detail}; the rule-based planner decided for ${left.length} finding(s)`,
-  };
+  const covered = targets.length - left.length;
+  record.planner =
+    loop.end === 'done'
+      ? {
+          kind: 'claude',
+          reason: `${loop.detail} for ${covered} of ${targets.length} finding(s); the rule-based planner decided for ${names}, which Claude's report did not cover`,
+        }
+      : {
+          kind: 'rules',
+          reason: `${loop.detail}; the rule-based planner decided for ${left.length} finding(s)`,
+        };
 }
 
 /** Runs rule plans: each plan's steps in order, stopping at the first fix or the first step not run. */

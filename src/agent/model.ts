@@ -50,14 +50,20 @@ export interface ToolDefinition {
   name: string;
   description: string;
   input_schema: Record<string, unknown>;
+  /** grammar-constrained input: the model cannot emit input outside the schema */
+  strict?: boolean;
   cache_control?: CacheControl;
 }
+
+/** `auto` is the API default; `tool` forces one named tool (the loop forces report_diagnosis). */
+export type ToolChoice = { type: 'auto' } | { type: 'tool'; name: string };
 
 export interface ModelRequest {
   model: string;
   max_tokens: number;
   system: TextBlock[];
   tools: ToolDefinition[];
+  tool_choice?: ToolChoice;
   messages: MessageParam[];
 }
 
@@ -82,6 +88,8 @@ export interface ModelResponse {
   model: string;
   content: ResponseBlock[];
   stop_reason: StopReason | null;
+  /** set with stop_reason `refusal`: the policy category and an explanation, either may be null */
+  stop_details?: { type?: string; category?: string | null; explanation?: string | null } | null;
   usage: ModelUsage;
 }
 

@@ -48,7 +48,10 @@ export const TOOL_INPUTS = {
 
 export type ToolName = keyof typeof TOOL_INPUTS;
 
-/** Tool definitions, deterministic (so the prompt cache hits), the last one carrying cache_control. */
+/**
+ * Tool definitions, deterministic (so the prompt cache hits), the last one carrying cache_control.
+ * Each is sent `strict` when its schema fits the subset the API compiles into a grammar.
+ */
 export function toolDefinitions(): ToolDefinition[] {
   const names = Object.keys(TOOL_INPUTS) as ToolName[];
   return names.map((name, i) => {
@@ -56,9 +59,65 @@ export function toolDefinitions(): ToolDefinition[] {
       string,
       unknown
     >;
-    const tool: ToolDefinition = { name, description: prompt(`tools/${name}.md`), input_schema: schema };
+    const strict = strictSchema(schema);
+    const tool: ToolDefinition = {
+      name,
+      description: prompt(`tools/${name}.md`),
+      ...(strict ? { input_schema: strict, strict: true } : { input_schema: schema }),
+    };
     return i === names.length - 1 ? { ...tool, cache_control: { type: 'ephemeral' } } : tool;
   });
+}
+
+/**
+ * Keywords strict tool use rejects: length, count and range bounds. They are dropped from what is
+ * sent and still enforced here, by the zod schema every tool input is parsed with.
+ */
+const UNSUPPORTED_IN_STRICT = new Set([
+  'minLength',
+  'maxLength',
+  'maxItems',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'default',
+]);
+
+/**
+ * The schema as strict tool use accepts it, or undefined when it cannot be: an object that admits
+ * arbitrary keys (a parameter map) has no strict form, so that tool is sent without `strict`.
+ */
+export function strictSchema(schema: unknown): Record<string, unknown> | undefined {
+  if (Array.isArray(schema)) {
+    const items = schema.map(strictSchema);
+    return items.every((s) => s !== undefined) ? (items as unknown as Record<string, unknown>) : undefined;
+  }
+  if (typeof schema !== 'object' || schema === null) return schema as undefined;
+  const node = schema as Record<string, unknown>;
+  if (node.type === 'object' && node.additionalProperties !== false) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (UNSUPPORTED_IN_STRICT.has(key)) continue;
+    if (key === 'minItems' && typeof value === 'number' && value > 1) continue;
+    if (typeof value === 'object' && value !== null) {
+      const inner = key === 'properties' ? strictProperties(value) : strictSchema(value);
+      if (inner === undefined) return undefined;
+      out[key] = inner;
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function strictProperties(properties: object): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(properties)) {
+    const inner = strictSchema(value);
+    if (inner === undefined) return undefined;
+    out[key] = inner;
+  }
+  return out;
 }
 
 export interface ToolResult {

@@ -23,7 +23,13 @@ export interface RecordedRequest {
 export type Block = Record<string, unknown> & { type: string };
 
 export type Scripted =
-  | { kind: 'message'; content: Block[]; stop_reason?: string; output_tokens?: number }
+  | {
+      kind: 'message';
+      content: Block[];
+      stop_reason?: string;
+      output_tokens?: number;
+      stop_details?: Record<string, unknown>;
+    }
   | { kind: 'error'; status: number; type: string; message: string; retryAfterMs?: number }
   | { kind: 'raw'; status: number; body: string; headers?: Record<string, string> };
 
@@ -146,7 +152,7 @@ export class FakeAnthropic {
       content: step.content,
       stop_reason: step.stop_reason ?? 'end_turn',
       stop_sequence: null,
-      stop_details: null,
+      stop_details: step.stop_details ?? null,
       container: null,
       diagnostics: null,
       usage: {
@@ -196,7 +202,44 @@ function validate(request: RecordedRequest): { type: string; message: string } |
   if (typeof body.model !== 'string' || typeof body.max_tokens !== 'number') {
     return { type: 'invalid_request_error', message: 'model: Field required' };
   }
-  return validateTurns(body.messages);
+  return validateTools(body) ?? validateTurns(body.messages);
+}
+
+/** Keywords a strict tool's schema may not use (the API compiles strict schemas into a grammar). */
+const NOT_STRICT = ['minLength', 'maxLength', 'maxItems', 'minimum', 'maximum', 'multipleOf'];
+
+function strictProblem(schema: unknown, path: string): string | undefined {
+  if (typeof schema !== 'object' || schema === null) return undefined;
+  const node = schema as Record<string, unknown>;
+  if (node.type === 'object' && node.additionalProperties !== false)
+    return `${path}: additionalProperties must be false for strict tools`;
+  const bad = NOT_STRICT.find((k) => k in node);
+  if (bad) return `${path}: '${bad}' is not supported for strict tools`;
+  for (const [key, value] of Object.entries(node)) {
+    const inner =
+      key === 'properties' && typeof value === 'object' && value !== null
+        ? Object.entries(value).map(([k, v]) => strictProblem(v, `${path}.properties.${k}`))
+        : [strictProblem(value, `${path}.${key}`)];
+    const problem = inner.find(Boolean);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function validateTools(body: Record<string, unknown>): { type: string; message: string } | undefined {
+  const tools = Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [];
+  for (const [i, tool] of tools.entries()) {
+    const problem =
+      tool.strict === true ? strictProblem(tool.input_schema, `tools.${i}.input_schema`) : undefined;
+    if (problem) return { type: 'invalid_request_error', message: problem };
+  }
+  const choice = body.tool_choice as { type?: string; name?: string } | undefined;
+  if (choice?.type === 'tool' && !tools.some((t) => t.name === choice.name))
+    return {
+      type: 'invalid_request_error',
+      message: `tool_choice: tool '${choice.name}' not found in tools`,
+    };
+  return undefined;
 }
 
 function validateTurns(messages: unknown): { type: string; message: string } | undefined {
@@ -206,6 +249,21 @@ function validateTurns(messages: unknown): { type: string; message: string } | u
   if (list[0]?.role !== 'user')
     return { type: 'invalid_request_error', message: 'messages: first message must use the "user" role' };
   for (const [i, m] of list.entries()) {
+    const empty = Array.isArray(m.content) ? m.content.length === 0 : !m.content;
+    if (empty && !(i === list.length - 1 && m.role === 'assistant')) {
+      return {
+        type: 'invalid_request_error',
+        message: `messages.${i}: all messages must have non-empty content except for the optional final assistant message`,
+      };
+    }
+    const blank = Array.isArray(m.content)
+      ? (m.content as Block[]).some((b) => b.type === 'text' && !String(b.text ?? '').trim())
+      : false;
+    if (blank)
+      return {
+        type: 'invalid_request_error',
+        message: `messages.${i}: text content blocks must contain non-whitespace text`,
+      };
     if (m.role !== 'assistant' || !Array.isArray(m.content)) continue;
     const uses = (m.content as Block[]).filter((b) => b.type === 'tool_use').map((b) => String(b.id));
     if (uses.length === 0) continue;
