@@ -34,7 +34,11 @@
 set -euo pipefail
 
 LAB_RUN=${LAB_RUN:-/var/lib/claudeops-lab/run}
+HOST_BASELINE=$LAB_RUN/host-baseline
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# root_path & co (every write into the systemd server's root) and the host guard.
+# shellcheck source=host-safety.sh
+. "$HERE/host-safety.sh"
 BRIDGE=clab0
 PREFIX=clab-
 LAB_UID=4077
@@ -46,7 +50,6 @@ PM2_VERSION=7.0.4
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || die "the lab needs root (network namespaces, mounts, systemd-nspawn)"
 
 # ---------------------------------------------------------------- packages
 
@@ -297,10 +300,9 @@ sys_prepare_root() { # dir root
   local d=$1 r=$2
   # This host's own OS, with its ssh host keys replaced: every lab server has its own keys.
   rm -f "$r"/etc/ssh/ssh_host_*
-  cp "$d/etc/ssh_host_ed25519_key" "$d/etc/ssh_host_ed25519_key.pub" \
-    "$d/etc/ssh_host_ecdsa_key" "$d/etc/ssh_host_ecdsa_key.pub" "$r/etc/ssh/"
-  mkdir -p "$r/etc/ssh/sshd_config.d" "$r/etc/ssh/authorized_keys"
-  cat > "$r/etc/ssh/sshd_config.d/claudeops-lab.conf" <<CONF
+  root_copy "$r" etc/ssh "$d/etc/ssh_host_ed25519_key" "$d/etc/ssh_host_ed25519_key.pub" \
+    "$d/etc/ssh_host_ecdsa_key" "$d/etc/ssh_host_ecdsa_key.pub"
+  root_put "$r" etc/ssh/sshd_config.d/claudeops-lab.conf <<CONF
 Port 22
 Port 2222
 HostKey /etc/ssh/ssh_host_ed25519_key
@@ -312,28 +314,27 @@ PermitRootLogin prohibit-password
 AllowTcpForwarding yes
 MaxStartups 200:30:400
 CONF
-  cp "$LAB_RUN/authorized_keys" "$r/etc/ssh/authorized_keys/lab"
-  grep -q '^labops:' "$r/etc/passwd" ||
-    echo "labops:x:$LAB_UID:$LAB_UID:lab operator:/home/labops:/bin/bash" >> "$r/etc/passwd"
-  grep -q '^labops:' "$r/etc/group" || echo "labops:x:$LAB_UID:" >> "$r/etc/group"
-  grep -q '^labops:' "$r/etc/shadow" || echo "labops:*:19000:0:99999:7:::" >> "$r/etc/shadow"
-  mkdir -p "$r/home/labops" && chown "$LAB_UID:$LAB_UID" "$r/home/labops"
-  echo 'labops ALL=(ALL:ALL) NOPASSWD: ALL' > "$r/etc/sudoers.d/labops" && chmod 440 "$r/etc/sudoers.d/labops"
-  echo "$SYS" > "$r/etc/hostname"
-  printf '127.0.0.1 localhost %s\n%s %s\n' "$SYS" "$SYS_ADDR" "$SYS" > "$r/etc/hosts"
-  systemd-id128 new > "$r/etc/machine-id"
+  root_put "$r" etc/ssh/authorized_keys/lab < "$LAB_RUN/authorized_keys"
+  root_append_once "$r" etc/passwd '^labops:' "labops:x:$LAB_UID:$LAB_UID:lab operator:/home/labops:/bin/bash"
+  root_append_once "$r" etc/group '^labops:' "labops:x:$LAB_UID:"
+  root_append_once "$r" etc/shadow '^labops:' "labops:*:19000:0:99999:7:::"
+  mkdir -p "$(root_path "$r" home/labops)" && chown -h "$LAB_UID:$LAB_UID" "$r/home/labops"
+  echo 'labops ALL=(ALL:ALL) NOPASSWD: ALL' | root_put "$r" etc/sudoers.d/labops 440
+  echo "$SYS" | root_put "$r" etc/hostname
+  printf '127.0.0.1 localhost %s\n%s %s\n' "$SYS" "$SYS_ADDR" "$SYS" | root_put "$r" etc/hosts
+  systemd-id128 new | root_put "$r" etc/machine-id
   # The lab's app and heartbeat, as an operator would deploy them.
-  mkdir -p "$r/usr/local/lib/claudeops-lab" "$r/var/log/app" "$r/srv/data"
-  cp "$HERE/app.py" "$HERE/heartbeat.sh" "$HERE/lab-apt.sh" "$HERE/lab-cert.sh" "$r/usr/local/lib/claudeops-lab/"
-  touch "$r/var/log/app/error.log"
-  cat > "$r/etc/supervisor/conf.d/lab-app.conf" <<CONF
+  root_copy "$r" usr/local/lib/claudeops-lab "$HERE/app.py" "$HERE/heartbeat.sh" "$HERE/lab-apt.sh" "$HERE/lab-cert.sh"
+  root_put "$r" var/log/app/error.log </dev/null
+  mkdir -p "$(root_path "$r" srv/data)"
+  root_put "$r" etc/supervisor/conf.d/lab-app.conf <<CONF
 [program:lab-app]
 command=/usr/bin/python3 /usr/local/lib/claudeops-lab/app.py 8080
 autorestart=true
 stdout_logfile=/var/log/app/app.out
 redirect_stderr=true
 CONF
-  cat > "$r/etc/systemd/system/lab-heartbeat.service" <<CONF
+  root_put "$r" etc/systemd/system/lab-heartbeat.service <<CONF
 [Unit]
 Description=ClaudeOps lab heartbeat writer
 [Service]
@@ -342,7 +343,7 @@ ExecStart=/bin/sh /usr/local/lib/claudeops-lab/heartbeat.sh
 WantedBy=multi-user.target
 CONF
   # Pending updates without a network: a local apt repository (see lab-apt.sh), at every boot.
-  cat > "$r/etc/systemd/system/lab-apt.service" <<CONF
+  root_put "$r" etc/systemd/system/lab-apt.service <<CONF
 [Unit]
 Description=ClaudeOps lab apt repository (one pending update)
 [Service]
@@ -352,14 +353,16 @@ ExecStart=/bin/sh /usr/local/lib/claudeops-lab/lab-apt.sh setup
 [Install]
 WantedBy=multi-user.target
 CONF
-  mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
-  ln -sf /etc/systemd/system/lab-heartbeat.service "$r/etc/systemd/system/multi-user.target.wants/"
-  ln -sf /etc/systemd/system/lab-apt.service "$r/etc/systemd/system/multi-user.target.wants/"
-  ln -sf /lib/systemd/system/mariadb.service "$r/etc/systemd/system/multi-user.target.wants/"
+  local wants=etc/systemd/system/multi-user.target.wants
+  root_link "$r" /etc/systemd/system/lab-heartbeat.service "$wants/lab-heartbeat.service"
+  root_link "$r" /etc/systemd/system/lab-apt.service "$wants/lab-apt.service"
+  root_link "$r" /lib/systemd/system/mariadb.service "$wants/mariadb.service"
   # HTTPS with a self-signed certificate valid 10 days: a certificate warning (14 days) that is
   # not yet critical (7 days); the cert-expiry fault swaps in a shorter or expired one.
-  sh "$HERE/lab-cert.sh" "$r/etc/nginx/lab-tls" 10
-  cat > "$r/etc/nginx/sites-enabled/default" <<'CONF'
+  sh "$HERE/lab-cert.sh" "$(root_path "$r" etc/nginx/lab-tls)" 10
+  # Debian's sites-enabled/default is an absolute link to sites-available: replaced by a file in
+  # the overlay (root_path), never written through (that was the host's own nginx site).
+  root_put "$r" etc/nginx/sites-enabled/default <<'CONF'
 server {
   listen 80 default_server;
   location / { return 200 "nginx ok\n"; }
@@ -375,15 +378,15 @@ CONF
   # Small enough that the "saturate" fault can fill it with a few idle sessions.
   local pgconf
   for pgconf in "$r"/etc/postgresql/*/main; do
-    mkdir -p "$pgconf/conf.d"
-    printf 'max_connections = 20\nsuperuser_reserved_connections = 3\n' > "$pgconf/conf.d/claudeops-lab.conf"
+    printf 'max_connections = 20\nsuperuser_reserved_connections = 3\n' |
+      root_put "$r" "${pgconf#"$r"/}/conf.d/claudeops-lab.conf"
   done
   # Not part of the lab's server, and slow to start: keep them off.
   local unit
   for unit in apt-daily.timer apt-daily-upgrade.timer man-db.timer \
     e2scrub_all.timer dpkg-db-backup.timer systemd-networkd.service networking.service \
     console-getty.service getty@.service systemd-timesyncd.service; do
-    ln -sf /dev/null "$r/etc/systemd/system/$unit"
+    root_link "$r" /dev/null "etc/systemd/system/$unit"
   done
 }
 
@@ -456,6 +459,9 @@ cmd_up() {
   [ "${2:-}" = --no-nspawn ] && with_sys=0
   [ "${LAB_NSPAWN:-1}" = 0 ] && with_sys=0
   ensure_packages
+  # The baseline of the host paths the lab could reach, before the lab writes anything (after the
+  # package install, which legitimately adds the servers' own config); `down` compares.
+  host_guard_record "$HOST_BASELINE"
   ensure_pm2
   mkdir -p "$LAB_RUN/servers"
   ensure_client_keys
@@ -497,7 +503,12 @@ cmd_down() {
   ip link del "$BRIDGE" 2>/dev/null || true
   # Anything still mounted under the state dir (a crash between mount and record).
   { findmnt -rn -o TARGET | grep "^$LAB_RUN/" || true; } | sort -r | while read -r m; do umount -l "$m" || true; done
+  # Every lab process is gone: the host must be exactly as before `up`. Loud, and after the
+  # clean-up, so a failed check leaves no half-stopped lab behind.
+  local host_ok=0
+  host_guard_check "$HOST_BASELINE" || host_ok=1
   rm -rf "$LAB_RUN"
+  [ "$host_ok" = 0 ] || die "the host's files changed while the lab was up (see above): the lab must write only inside its own namespaces and overlay"
   log "down"
 }
 
@@ -703,6 +714,11 @@ cmd_reboot() { # server
     wait_ssh "$(light_addr "$i")" 20 || die "$s: sshd did not come back"
   fi
 }
+
+# Sourced (test/lab/host-safety.test.ts runs sys_prepare_root on a scratch root): functions only.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+
+[ "$(id -u)" = 0 ] || die "the lab needs root (network namespaces, mounts, systemd-nspawn)"
 
 # up, down and reboot change shared state: one at a time, even from parallel test files.
 if [ "${1:-}" = up ] || [ "${1:-}" = down ] || [ "${1:-}" = reboot ]; then
