@@ -58,18 +58,41 @@ export const databaseSchema = z.strictObject({
   database: z.string().optional(),
 });
 
+/**
+ * Lines that mean a crash or a kill whatever pattern matched them: critical by default (a plain
+ * pattern's match containing one of these is critical; other plain matches are warnings).
+ */
+export const CRITICAL_LOG_LINE = 'FATAL|panic|Out of memory|Killed process';
+
+const logPattern = z
+  .union([
+    z.string().min(1),
+    z.strictObject({ match: z.string().min(1), severity: z.enum(['warning', 'critical']) }),
+  ])
+  .transform((p): { match: string; severity?: 'warning' | 'critical' } =>
+    typeof p === 'string' ? { match: p } : p,
+  );
+
+/** A log event counts once a run sees `threshold` matching lines (`warn` is its older name). */
+const logEventLimits = {
+  threshold: z.number().int().min(1).optional(),
+  warn: z.number().int().min(1).default(1),
+  crit: z.number().int().min(1).optional(),
+};
+
 export const logSchema = z.union([
   z.strictObject({
     path: z.string().startsWith('/', 'expected an absolute path'),
-    patterns: z.array(z.string()).min(1).default(['ERROR', 'FATAL']),
-    warn: z.number().int().min(1).default(1),
-    crit: z.number().int().min(1).optional(),
+    patterns: z
+      .array(logPattern)
+      .min(1)
+      .default([{ match: 'ERROR' }, { match: CRITICAL_LOG_LINE, severity: 'critical' }]),
+    ...logEventLimits,
   }),
   z.strictObject({
     journal: z.string(),
     priority: z.enum(['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug']).default('err'),
-    warn: z.number().int().min(1).default(1),
-    crit: z.number().int().min(1).optional(),
+    ...logEventLimits,
   }),
 ]);
 

@@ -257,7 +257,7 @@ function planGroup(
   if (!issue) return undefined;
   const changes = reopen
     ? [`Recurred (closed ${issue.closedAt ?? 'earlier'}).`, ...actions.map(actionLine)]
-    : changesSince(old, memo, severity, diagnoses, actions, fingerprints);
+    : [...changesSince(old, memo, severity, diagnoses, actions, fingerprints), ...newEvents(group, old)];
   if (changes.length === 0) return undefined;
   const update: IssueUpdate = { body, labels, ...(title !== issue.title ? { title } : {}) };
   if (reopen) Object.assign(update, { state: 'open', stateReason: 'reopened' });
@@ -299,6 +299,14 @@ function changesSince(
     changes.push(`Now also failing: ${joined.map((f) => `\`${f}\``).join(', ')}.`);
   for (const a of actions) changes.push(actionLine(a));
   return changes;
+}
+
+/** An event that fired again on an open issue is news even at the same severity. */
+function newEvents(group: Group, old: IssueMemo | undefined): string[] {
+  if (!old) return [];
+  return group.findings
+    .filter((f) => f.event && f.lifecycle === 'new' && old.members.includes(f.fingerprint))
+    .map((f) => `New events on ${f.server}: ${f.summary}${f.trend ? ` (${f.trend})` : ''}.`);
 }
 
 function actionLine(a: ActionRecord): string {

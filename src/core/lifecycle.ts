@@ -13,8 +13,9 @@ import {
   bootInfoOf,
   currentSamples,
   didReboot,
-  EVENT_CHECKS,
   growthFindings,
+  isEvent,
+  logRateNotes,
   missedRunsFinding,
   rebootFinding,
   restartCountersOf,
@@ -38,7 +39,8 @@ export interface TrackOptions {
   probes?: readonly Pick<Probe, 'id' | 'cursors'>[];
 }
 
-type Rules = Config['lifecycle'];
+/** The lifecycle's knobs, plus how many quiet runs resolve an event (`github.close_after_ok_runs`). */
+type Rules = Config['lifecycle'] & { close_after_ok_runs: number };
 const RAISED = new Set(['new', 'ongoing', 'flapping']);
 /** Resolved fingerprints are forgotten after this long, so a state file does not grow forever. */
 const FORGET_AFTER_MS = 30 * 86_400_000;
@@ -55,11 +57,12 @@ export function trackFindings(
   const at = now.toISOString();
   const runId = options.runId ?? at;
   const tracked: Tracked = { findings: [], resolved: [], serverStates: {}, changes: emptyChanges() };
+  const rules: Rules = { ...config.lifecycle, close_after_ok_runs: config.github.close_after_ok_runs };
   for (const report of servers) {
     const previous = memory.servers[report.server.name] ?? emptyServerState(report.server.name);
     const state = report.observation.reachable
-      ? trackReachable(report, previous, config.lifecycle, now, options, tracked)
-      : trackUnreachable(report, previous, config.lifecycle, now, tracked);
+      ? trackReachable(report, previous, rules, now, options, tracked)
+      : trackUnreachable(report, previous, rules, now, tracked);
     state.recentRuns = [...state.recentRuns.filter((id) => id !== runId), runId].slice(-LIMITS.recentRuns);
     tracked.serverStates[report.server.name] = state;
   }
@@ -120,7 +123,7 @@ function trackReachable(
   const findings = { ...previous.findings };
   const before = tracked.findings.length;
   for (const f of all) applyStep(findings, f, now, rules, tracked);
-  attachTrendNotes(tracked.findings.slice(before), name, growth.notes);
+  attachTrendNotes(tracked.findings.slice(before), name, { ...logRateNotes(samples), ...growth.notes });
   // A probe that failed says nothing about its checks: only a complete run may resolve what it
   // no longer reports (the server's reachability and probe errors themselves always resolve).
   const complete = Object.keys(obs.probeErrors).length === 0;
@@ -235,7 +238,7 @@ export function step(prev: FindingState | undefined, f: Finding, now: Date, rule
   const history = [...(prev?.history ?? []), [at, f.severity] as [string, Severity]].slice(-LIMITS.history);
   const flapping = changesIn(history.slice(-rules.flap_window)) >= rules.flap_changes;
   return f.severity === 'ok'
-    ? stepOk(prev as FindingState, f, at, history, flapping)
+    ? stepOk(prev as FindingState, f, at, history, flapping, rules)
     : stepBad(prev, f, at, history, flapping, rules);
 }
 
@@ -245,9 +248,15 @@ function stepOk(
   at: string,
   history: [string, Severity][],
   flapping: boolean,
+  rules: Rules,
 ): StepOutcome {
   const raised = RAISED.has(prev.status);
-  const status = raised && flapping ? 'flapping' : 'resolved';
+  // an event stays raised (quiet) until close_after_ok_runs runs passed without a new one
+  if (raised && prev.event && prev.okStreak + 1 < rules.close_after_ok_runs) {
+    const status = prev.status === 'new' ? 'ongoing' : prev.status;
+    return { state: { ...prev, status, severity: 'ok', streak: 0, okStreak: prev.okStreak + 1, history } };
+  }
+  const status = raised && flapping && !prev.event ? 'flapping' : 'resolved';
   const state: FindingState = {
     ...prev,
     status,
@@ -277,10 +286,23 @@ function stepBad(
 ): StepOutcome {
   const wasBad = prev !== undefined && prev.severity !== 'ok';
   const raised = prev !== undefined && RAISED.has(prev.status);
+  const event = isEvent(f);
   const streak = wasBad ? prev.streak + 1 : 1;
-  const firstSeen = (wasBad || prev?.status === 'flapping') && prev ? prev.firstSeen : at;
-  const debounced = f.severity === 'warning' && !EVENT_CHECKS.has(f.check) && streak < rules.debounce_runs;
-  const lifecycle = flapping ? 'flapping' : raised ? 'ongoing' : debounced ? 'pending' : 'new';
+  // a raised event that was quiet and fires again continues its episode (and its issue)
+  const firstSeen = (wasBad || raised || prev?.status === 'flapping') && prev ? prev.firstSeen : at;
+  // events are never debounced, never called flapping: each burst is news, seen in the run it happens
+  const debounced = f.severity === 'warning' && !event && streak < rules.debounce_runs;
+  const lifecycle = event
+    ? raised && wasBad
+      ? 'ongoing'
+      : 'new'
+    : flapping
+      ? 'flapping'
+      : raised
+        ? 'ongoing'
+        : debounced
+          ? 'pending'
+          : 'new';
   const state: FindingState = {
     status: lifecycle,
     severity: f.severity,
@@ -291,8 +313,9 @@ function stepBad(
     history,
     summary: f.summary,
     ...(prev?.resolvedAt ? { resolvedAt: prev.resolvedAt } : {}),
+    ...(event ? { event } : {}),
   };
-  return { state, tracked: { ...f, lifecycle, firstSeen, runs: streak } };
+  return { state, tracked: { ...f, ...(event ? { event } : {}), lifecycle, firstSeen, runs: streak } };
 }
 
 /** Status changes between consecutive runs (ok ↔ warning ↔ critical). */

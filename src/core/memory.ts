@@ -24,6 +24,8 @@ export interface FindingState {
   summary: string;
   /** when it was last resolved: lets a recurrence be told from a first occurrence */
   resolvedAt?: string;
+  /** an event finding (log lines, restart, reboot): stays raised through quiet runs until it resolves */
+  event?: boolean;
 }
 
 export interface RemediationState {

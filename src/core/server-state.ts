@@ -20,6 +20,7 @@ const findingSchema = z.object({
   history: z.array(z.tuple([z.string(), severity])).default([]),
   summary: z.string().default(''),
   resolvedAt: z.string().optional(),
+  event: z.boolean().optional(),
 });
 const remediationSchema = z.object({
   attempts: z.array(z.string()).default([]),

@@ -19,8 +19,29 @@ const TREND_WINDOW_MS = 24 * HOUR;
 /** Warn when full is predicted this close. */
 const HORIZON_HOURS = 24;
 
-/** Metrics sampled for trends: the percent value of these checks' findings, keyed check:target. */
-const SAMPLED_CHECKS = new Set(['disk', 'inodes', 'memory']);
+/**
+ * Metrics sampled for trends, keyed check:target: the percent value of disk, inodes and memory
+ * findings; the matching lines per run of log findings (their rate).
+ */
+const SAMPLED_CHECKS = new Set(['disk', 'inodes', 'memory', 'log']);
+
+/** Whether a non-ok finding is an event (raised at once, resolved after quiet runs), not a state. */
+export function isEvent(f: Pick<Finding, 'check' | 'event'>): boolean {
+  return f.event === true || EVENT_CHECKS.has(f.check);
+}
+
+/** Log rates shown beside log findings: "~2.5 matching lines/run over 12 runs", keyed log:target. */
+export function logRateNotes(samples: Record<string, [string, number][]>): Record<string, string> {
+  const notes: Record<string, string> = {};
+  for (const [key, series] of Object.entries(samples)) {
+    if (!key.startsWith('log:') || series.length === 0) continue;
+    const mean = series.reduce((sum, [, v]) => sum + v, 0) / series.length;
+    const runs = series.length;
+    notes[key] =
+      `~${mean < 10 ? mean.toFixed(1) : Math.round(mean)} matching lines/run over ${runs} run${runs === 1 ? '' : 's'}`;
+  }
+  return notes;
+}
 
 /** This run's numeric samples, from the evaluated findings (they carry the measured percent). */
 export function currentSamples(findings: readonly Finding[]): Record<string, number> {

@@ -29,6 +29,11 @@ export interface Finding {
   evidence?: string;
   /** the measured number, when the check has one (percent used, latency ms, ...) */
   value?: number;
+  /**
+   * an event (matching log lines, a restart, a reboot) rather than a state: raised in the run that
+   * sees it without debounce, resolved after `close_after_ok_runs` runs without a new one
+   */
+  event?: boolean;
 }
 
 export function fingerprintOf(server: string, check: string, target: string): string {
@@ -42,7 +47,7 @@ export function finding(
   target: string,
   severity: Severity,
   summary: string,
-  extra: Pick<Finding, 'evidence' | 'value'> = {},
+  extra: Pick<Finding, 'evidence' | 'value' | 'event'> = {},
 ): Finding {
   return {
     fingerprint: fingerprintOf(server, check, target),

@@ -1,4 +1,4 @@
-import type { LogConfig } from '../config/schema.js';
+import { CRITICAL_LOG_LINE, type LogConfig } from '../config/schema.js';
 import { shellQuote } from '../core/shell-quote.js';
 import { type Finding, finding, type Severity } from '../core/types.js';
 import { blocksOf, int, keyValues, quotedLines } from './output-text.js';
@@ -20,6 +20,11 @@ export interface LogResult {
   counts: { pattern: string; count: number }[];
   /** matching lines in total */
   matches: number;
+  /**
+   * of those, lines at critical severity: matched by a `severity: critical` pattern, or by a plain
+   * pattern and naming a crash or a kill (CRITICAL_LOG_LINE); undefined in output from before it
+   */
+  critical?: number;
   /** the last few matching lines (untrusted server text) */
   excerpt: string[];
   /** what to save for the next run */
@@ -48,8 +53,10 @@ function fileCursor(value: string | undefined): { inode: string; offset: string 
 
 function fileScript(log: FileLog, index: number, context: ProbeContext): string {
   const prev = fileCursor(context.cursors[logCursorKey(log)]);
-  const grepArgs = log.patterns.map((p) => `-e ${shellQuote(p)}`).join(' ');
-  const counts = log.patterns.map((p, i) => `echo "count${i}=$(chunk | grep -c -E -e ${shellQuote(p)})"`);
+  const grepArgs = log.patterns.map((p) => `-e ${shellQuote(p.match)}`).join(' ');
+  const counts = log.patterns.map(
+    (p, i) => `echo "count${i}=$(chunk | grep -c -E -e ${shellQuote(p.match)})"`,
+  );
   return [
     `echo '@log ${index}'`,
     `f=${shellQuote(log.path)}; pino=${shellQuote(prev?.inode ?? '')}; pofs=${shellQuote(prev?.offset ?? '0')}; rf=''`,
@@ -69,9 +76,29 @@ function fileScript(log: FileLog, index: number, context: ProbeContext): string 
     '  chunk() { if [ -n "$rf" ]; then tail -c +$((pofs + 1)) -- "$rf"; fi; tail -c +$((start + 1)) -- "$f" | head -c $((size - start)); }',
     ...counts.map((c) => `  ${c}`),
     `  echo "total=$(chunk | grep -c -E ${grepArgs})"`,
+    `  echo "critical=${criticalCount(log)}"`,
     `  chunk | grep -E ${grepArgs} | tail -n 5 | cut -c1-300 | sed 's/^/| /'`,
     'fi',
   ].join('\n');
+}
+
+/**
+ * Shell arithmetic counting the chunk's critical lines once each: lines of an explicitly critical
+ * pattern, plus lines of a plain pattern that name a crash or a kill (and no critical pattern).
+ */
+function criticalCount(log: FileLog): string {
+  const args = (ps: readonly { match: string }[]) => ps.map((p) => `-e ${shellQuote(p.match)}`).join(' ');
+  const critical = log.patterns.filter((p) => p.severity === 'critical');
+  const plain = log.patterns.filter((p) => p.severity === undefined);
+  const terms: string[] = ['0'];
+  if (critical.length > 0) terms.push(`$(chunk | grep -c -E ${args(critical)})`);
+  if (plain.length > 0) {
+    const notCritical = critical.length > 0 ? ` | grep -v -E ${args(critical)}` : '';
+    terms.push(
+      `$(chunk | grep -E ${args(plain)} | grep -E -e ${shellQuote(CRITICAL_LOG_LINE)}${notCritical} | grep -c '')`,
+    );
+  }
+  return `$((${terms.join(' + ')}))`;
 }
 
 /**
@@ -80,10 +107,11 @@ function fileScript(log: FileLog, index: number, context: ProbeContext): string 
  * and only its last line is taken as the cursor.
  */
 const JOURNAL_AWK = [
-  "awk '/^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T/ { n++; keep[n % 5] = $0 }",
+  "awk '/^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T/ { n++; keep[n % 5] = $0",
+  `  if ($0 ~ /${CRITICAL_LOG_LINE}/) crit++ }`,
   '/^[A-Za-z]/ { if (notes < 2) { notes++; print "note=" substr($0, 1, 200) } }',
   '{ last = $0 }',
-  'END { print "count=" n + 0',
+  'END { print "count=" n + 0; print "critical=" crit + 0',
   '  if (last ~ /^-- cursor: /) print "cursor=" substr(last, 12)',
   '  for (i = n - 4; i <= n; i++) if (i > 0) print "| " substr(keep[i % 5], 1, 300) }\'',
 ].join('\n');
@@ -110,9 +138,10 @@ function parseFile(log: FileLog, lines: string[]): LogResult {
   const target = log.path;
   const state = (kv.state ?? 'error') as LogResult['state'];
   if (state !== 'ok') return { target, state, counts: [], matches: 0, excerpt: [] };
-  const counts = log.patterns.map((pattern, i) => ({ pattern, count: int(kv[`count${i}`]) ?? 0 }));
+  const counts = log.patterns.map((p, i) => ({ pattern: p.match, count: int(kv[`count${i}`]) ?? 0 }));
   const inode = int(kv.inode);
   const size = int(kv.size);
+  const critical = int(kv.critical);
   return {
     target,
     state,
@@ -120,6 +149,7 @@ function parseFile(log: FileLog, lines: string[]): LogResult {
     counts,
     // A line matching two patterns counts once in the total.
     matches: int(kv.total) ?? 0,
+    ...(critical !== undefined ? { critical } : {}),
     excerpt: quotedLines(lines),
     ...(inode !== undefined && size !== undefined
       ? { cursor: { key: logCursorKey(log), value: `${inode}:${size}` } }
@@ -132,6 +162,7 @@ function parseJournal(log: JournalLog, lines: string[]): LogResult {
   const target = `journal:${log.journal}`;
   if (kv.state !== 'ok') return { target, state: 'no-journalctl', counts: [], matches: 0, excerpt: [] };
   const count = int(kv.count) ?? 0;
+  const critical = int(kv.critical);
   const notes = lines.filter((l) => l.startsWith('note=')).map((l) => l.slice(5));
   const result: LogResult = {
     target,
@@ -139,6 +170,7 @@ function parseJournal(log: JournalLog, lines: string[]): LogResult {
     from: kv.from as LogResult['from'],
     counts: [{ pattern: `priority<=${log.priority}`, count }],
     matches: count,
+    ...(critical !== undefined ? { critical } : {}),
     excerpt: quotedLines(lines),
     ...(notes.length > 0 ? { detail: notes.join('; ') } : {}),
   };
@@ -146,10 +178,15 @@ function parseJournal(log: JournalLog, lines: string[]): LogResult {
   return result;
 }
 
-function severityOf(log: LogConfig, r: LogResult): Severity {
+/**
+ * An event's severity: any critical line is critical (a crash is never noise); otherwise the run's
+ * lines count once they reach `threshold` (`warn`), and `crit` lines make them critical.
+ */
+export function logSeverity(log: LogConfig, r: LogResult): Severity {
   if (r.state !== 'ok') return 'warning';
+  if ((r.critical ?? 0) > 0) return 'critical';
   if (log.crit !== undefined && r.matches >= log.crit) return 'critical';
-  return r.matches >= log.warn ? 'warning' : 'ok';
+  return r.matches >= (log.threshold ?? log.warn) ? 'warning' : 'ok';
 }
 
 function summaryOf(r: LogResult): string {
@@ -161,7 +198,8 @@ function summaryOf(r: LogResult): string {
   const where = r.from === 'rotated' || r.from === 'truncated' ? ` (file ${r.from})` : '';
   if (r.matches === 0) return `${r.target}: no new matching lines${where}`;
   const per = r.counts.filter((c) => c.count > 0).map((c) => `${c.pattern} ×${c.count}`);
-  return `${r.target}: ${r.matches} new matching line(s): ${per.join(', ')}${where}`;
+  const critical = r.critical ? ` (${r.critical} critical)` : '';
+  return `${r.target}: ${r.matches} new matching line(s)${critical}: ${per.join(', ')}${where}`;
 }
 
 export const logsProbe: Probe<LogsData> = {
@@ -185,11 +223,15 @@ export const logsProbe: Probe<LogsData> = {
   evaluate(data, server): Finding[] {
     return data.logs.map((r, i) => {
       const log = server.logs[i];
-      const severity = log ? severityOf(log, r) : 'warning';
+      const severity = log ? logSeverity(log, r) : 'warning';
       const evidence = r.excerpt.length > 0 ? r.excerpt.join('\n') : undefined;
+      // matching lines are an event (raised at once, resolved after quiet runs); a missing or
+      // unreadable file is a condition like any other
+      const event = r.state === 'ok' && severity !== 'ok';
       return finding(server.name, 'log', r.target, severity, summaryOf(r), {
         value: r.matches,
         ...(evidence ? { evidence } : {}),
+        ...(event ? { event } : {}),
       });
     });
   },

@@ -32,6 +32,7 @@ export interface Raised {
   lifecycle?: TrackedFinding['lifecycle'];
   evidence?: string;
   firstSeen?: string;
+  event?: boolean;
 }
 
 export interface RunSpec {
@@ -56,6 +57,7 @@ export function finding(r: Raised, at: Date): TrackedFinding {
     severity: r.severity,
     summary: `${r.check} ${r.target} is ${r.severity}`,
     ...(r.evidence ? { evidence: r.evidence } : {}),
+    ...(r.event ? { event: true } : {}),
     lifecycle: r.lifecycle ?? 'ongoing',
     firstSeen: r.firstSeen ?? at.toISOString(),
     runs: 1,

@@ -146,6 +146,38 @@ describe('planIssues: one issue per problem, no storms', () => {
     ).toEqual([]);
   });
 
+  it('an event that fires again on its open issue is one comment, even at the same severity', () => {
+    const burst = { server: 'web1', check: 'log', target: '/var/log/app.log', severity: 'warning' as const };
+    const issues: IssueSnapshot[] = [];
+    apply(
+      issues,
+      planIssues(
+        runRecord(base('r1', 0, { raised: [{ ...burst, lifecycle: 'new', event: true }] })),
+        issues,
+        opts(at(0)),
+      ).ops,
+      at(0),
+    );
+    expect(issues).toHaveLength(1);
+    // a steady stream (ongoing) says nothing new; a burst after a quiet run does
+    const steady = planIssues(
+      runRecord(base('r2', 1, { raised: [{ ...burst, event: true }] })),
+      issues,
+      opts(at(1)),
+    );
+    expect(steady.ops).toEqual([]);
+    const again = planIssues(
+      runRecord(base('r3', 3, { raised: [{ ...burst, lifecycle: 'new', event: true }] })),
+      issues,
+      opts(at(3)),
+    );
+    expect(again.ops).toHaveLength(1);
+    const op = again.ops[0];
+    expect(op?.kind === 'update' && op.comment).toContain(
+      'New events on web1: log /var/log/app.log is warning',
+    );
+  });
+
   it('closes only after close_after_ok_runs ok runs, saying how long it lasted', () => {
     const issues: IssueSnapshot[] = [];
     apply(issues, planIssues(runRecord(base('r1', 0, { raised: [disk] })), issues, opts(at(0))).ops, at(0));

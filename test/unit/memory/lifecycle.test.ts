@@ -208,14 +208,82 @@ describe('finding lifecycle', () => {
     const obs = (bootId: string, restarts: number) => ({
       probes: { uptime: { uptimeSeconds: 60, bootId }, services: [{ name: 'api', NRestarts: restarts }] },
     });
-    const [, b, c] = runs([report([], obs('b1', 1)), report([], obs('b2', 4)), report([], obs('b2', 4))]);
+    const [, b, c, d] = runs([
+      report([], obs('b1', 1)),
+      report([], obs('b2', 4)),
+      report([], obs('b2', 4)),
+      report([], obs('b2', 4)),
+    ]);
     expect(b?.changes.reboots).toEqual(['web1']);
     expect(b?.findings.map((f) => [f.check, f.lifecycle, f.summary])).toEqual([
       ['reboot', 'new', 'web1 rebooted since the last run (up 1m)'],
       ['restarts', 'new', 'api restarted 3 times since the last run (restart counter 4)'],
     ]);
     expect(b?.serverStates.web1?.reboots).toEqual(['2026-03-01T01:00:00.000Z']);
-    expect(c?.resolved.map((f) => f.check).sort()).toEqual(['reboot', 'restarts']);
+    // events resolve after close_after_ok_runs (2) runs without a new one, not the next run
+    expect(c?.resolved).toEqual([]);
+    expect(c?.serverStates.web1?.findings['web1/reboot/-']).toMatchObject({ status: 'ongoing', okStreak: 1 });
+    expect(d?.resolved.map((f) => f.check).sort()).toEqual(['reboot', 'restarts']);
+  });
+
+  describe('log lines are events, not states', () => {
+    const log = (lines: number, severity: Severity = lines > 0 ? 'warning' : 'ok') =>
+      finding('web1', 'log', '/var/log/app.log', severity, `${lines} new matching line(s)`, {
+        value: lines,
+        ...(severity !== 'ok' ? { evidence: '| ERROR x', event: true } : {}),
+      });
+
+    it('a burst of warnings is raised in the run that sees it, then stays raised while quiet', () => {
+      const [a, b, c, d] = runs([report([log(0)]), report([log(5)]), report([log(0)]), report([log(0)])]);
+      expect(a?.findings).toEqual([]);
+      expect(b?.findings.map((f) => [f.lifecycle, f.severity, f.event])).toEqual([['new', 'warning', true]]);
+      expect(b?.changes.new).toEqual(['web1/log//var/log/app.log']);
+      // one quiet run: nothing resolved (the issue and its incident stay open), nothing re-raised
+      expect(c?.findings).toEqual([]);
+      expect(c?.resolved).toEqual([]);
+      expect(d?.resolved.map((f) => f.fingerprint)).toEqual(['web1/log//var/log/app.log']);
+      expect(d?.serverStates.web1?.findings['web1/log//var/log/app.log']?.status).toBe('resolved');
+    });
+
+    it('a single critical line is raised at once as critical', () => {
+      const [, b] = runs([report([log(0)]), report([log(1, 'critical')])]);
+      expect(b?.findings.map((f) => [f.lifecycle, f.severity])).toEqual([['new', 'critical']]);
+    });
+
+    it('a new burst after a quiet run is news again in the same episode; a steady stream is ongoing', () => {
+      const [, b, c, d, e] = runs([
+        report([log(0)]),
+        report([log(3)]),
+        report([log(0)]),
+        report([log(2)]),
+        report([log(4)]),
+      ]);
+      expect(c?.findings).toEqual([]);
+      expect(d?.findings.map((f) => [f.lifecycle, f.firstSeen])).toEqual([
+        ['new', b?.findings[0]?.firstSeen],
+      ]);
+      expect(e?.findings.map((f) => f.lifecycle)).toEqual(['ongoing']);
+    });
+
+    it('alternating bursts are never suppressed as flapping', () => {
+      const out = runs(Array.from({ length: 10 }, (_, i) => report([log(i % 2 === 0 ? 2 : 0)])));
+      const raised = out.flatMap((t) => t.findings.map((f) => f.lifecycle));
+      expect(raised).not.toContain('flapping');
+      expect(raised).toHaveLength(5);
+    });
+
+    it('keeps the rate of matching lines per run in state and shows it beside the finding', () => {
+      const [, , c] = runs([report([log(0)]), report([log(4)]), report([log(2)])]);
+      expect(c?.serverStates.web1?.samples['log:/var/log/app.log']?.map(([, v]) => v)).toEqual([0, 4, 2]);
+      expect(c?.findings[0]?.trend).toBe('~2.0 matching lines/run over 3 runs');
+    });
+
+    it('a missing log file is a state: debounced like any warning', () => {
+      const missing = finding('web1', 'log', '/var/log/app.log', 'warning', 'log file missing');
+      const [a, b] = runs([report([missing]), report([missing])]);
+      expect(a?.findings.map((f) => f.lifecycle)).toEqual(['pending']);
+      expect(b?.findings.map((f) => f.lifecycle)).toEqual(['new']);
+    });
   });
 
   it('predicts "full in ~X h" from disk growth before the threshold is crossed', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { LogConfig } from '../../../src/config/schema.js';
 import { checksProbe, compare } from '../../../src/probes/custom-checks.js';
 import { heartbeatsProbe } from '../../../src/probes/heartbeats.js';
-import { logsProbe } from '../../../src/probes/log-scan.js';
+import { type LogResult, logSeverity, logsProbe } from '../../../src/probes/log-scan.js';
 import { updatesProbe } from '../../../src/probes/pending-updates.js';
 import { context, fixture, server } from './helpers.js';
 
@@ -76,6 +77,64 @@ describe('logs probe: files (cursor = inode:offset)', () => {
     expect(script).toContain("pino='2155158'; pofs='88'");
     const first = logsProbe.script(srv, { cursors: { 'file:/tmp/co-logs/app.log': '$(evil)' } });
     expect(first).toContain("pino=''; pofs='0'");
+  });
+});
+
+describe('logs probe: per-pattern severity (real output, file-severities.txt)', () => {
+  const srv = server({
+    logs: [
+      { path: '/tmp/co-logs9/app.log' },
+      {
+        path: '/tmp/co-logs9/worker.log',
+        patterns: [
+          'ERROR',
+          { match: 'WARN', severity: 'warning' },
+          { match: 'deadlock', severity: 'critical' },
+        ],
+      },
+    ],
+  });
+  const data = logsProbe.parse(fixture('logs/file-severities.txt'), srv);
+
+  it('default patterns: ERROR is a warning, FATAL|panic|Out of memory|Killed process lines are critical', () => {
+    expect(srv.logs[0]).toMatchObject({
+      patterns: [
+        { match: 'ERROR' },
+        { match: 'FATAL|panic|Out of memory|Killed process', severity: 'critical' },
+      ],
+    });
+    expect(data.logs[0]).toMatchObject({ matches: 5, critical: 3 });
+    const [app, worker] = logsProbe.evaluate(data, srv, context());
+    expect(app).toMatchObject({ severity: 'critical', event: true, value: 5 });
+    expect(app?.summary).toContain('5 new matching line(s) (3 critical)');
+    expect(app?.evidence).toContain('Killed process 4242');
+    // an explicit critical pattern is critical; a crash word under an explicit warning pattern is not
+    expect(data.logs[1]).toMatchObject({ matches: 4, critical: 1 });
+    expect(worker).toMatchObject({ severity: 'critical', event: true });
+  });
+
+  it('threshold: fewer lines than it per run is noise, unless one of them is critical', () => {
+    const result = { ...(data.logs[1] as LogResult), critical: 0 };
+    const log = (extra: Record<string, unknown>) =>
+      server({ logs: [{ path: '/x', ...extra }] }).logs[0] as LogConfig;
+    expect(logSeverity(log({ threshold: 5 }), result)).toBe('ok');
+    expect(logSeverity(log({ threshold: 4 }), result)).toBe('warning');
+    expect(logSeverity(log({ warn: 5 }), result)).toBe('ok');
+    expect(logSeverity(log({ threshold: 50 }), { ...result, critical: 1 })).toBe('critical');
+    expect(logSeverity(log({ threshold: 1, crit: 4 }), result)).toBe('critical');
+  });
+
+  it('the script counts critical lines once each, quoting every pattern', () => {
+    const script = logsProbe.script(srv, { cursors: {} });
+    expect(script).toContain("grep -E -e 'FATAL|panic|Out of memory|Killed process'");
+    expect(script).toContain("grep -v -E -e 'deadlock'");
+  });
+
+  it('rejects a pattern object without a valid severity', () => {
+    expect(() =>
+      server({ logs: [{ path: '/x', patterns: [{ match: 'X', severity: 'urgent' }] }] }),
+    ).toThrow();
+    expect(() => server({ logs: [{ path: '/x', patterns: [{ match: '' }] }] })).toThrow();
   });
 });
 
