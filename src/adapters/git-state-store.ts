@@ -322,7 +322,7 @@ export class GitStateStore implements StateStore, JournalTarget {
     const file = (e: TreeEntry): MemoryFile => ({ path: e.path, content: files.get(e.path) ?? '' });
     memory.reports = reports.map(file);
     memory.recentActions = actions.map(file);
-    memory.approvals = approvals.map(file);
+    memory.approvals = approvals.map((e) => ({ ...file(e), blob: e.oid }));
     memory.openIssues = issues.map(file).filter((f) => isOpenIssue(f.content));
     for (const e of [...issues, ...states]) this.base.oids.set(e.path, e.oid);
     this.readStates(memory, states.map(file));

@@ -9,13 +9,17 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { errorMessage } from '../core/error-message.js';
 import {
+  type CommentInfo,
   type FileInfo,
   type FileWrite,
   type GitHubApi,
   GitHubApiError,
   type IssueInfo,
   type IssuePatch,
+  type PullDetail,
+  type PullFile,
   type PullInfo,
+  type RepoPermission,
 } from '../github/api.js';
 
 type ThrottleOptions = NonNullable<ConstructorParameters<typeof Octokit>[0]>['throttle'];
@@ -185,6 +189,18 @@ function toPull(raw: RawPull): PullInfo {
   };
 }
 
+interface RawPullDetail extends RawPull {
+  merged_by?: { login: string } | null;
+}
+
+const PERMISSIONS: readonly RepoPermission[] = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
+
+/** `role_name` names maintain and triage, which `permission` folds into write and read. */
+function toPermission(data: { permission: string; role_name?: string }): RepoPermission {
+  const named = PERMISSIONS.find((p) => p === data.role_name);
+  return named ?? PERMISSIONS.find((p) => p === data.permission) ?? 'none';
+}
+
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : undefined;
@@ -334,6 +350,56 @@ class OctokitGitHub implements GitHubApi {
         per_page: 100,
       })) as RawPull[];
       return raw.map(toPull);
+    });
+  }
+
+  getPull(pullNumber: number): Promise<PullDetail> {
+    return this.call(`get pull request #${pullNumber}`, async () => {
+      const { data } = await this.client.rest.pulls.get({ ...this.where, pull_number: pullNumber });
+      const raw = data as RawPullDetail;
+      return {
+        ...toPull(raw),
+        ...(raw.merged_at ? { mergedAt: raw.merged_at } : {}),
+        ...(raw.merged_by?.login ? { mergedBy: raw.merged_by.login } : {}),
+      };
+    });
+  }
+
+  listPullFiles(pullNumber: number): Promise<PullFile[]> {
+    return this.call(`list files of pull request #${pullNumber}`, async () => {
+      const files = await this.client.paginate(this.client.rest.pulls.listFiles, {
+        ...this.where,
+        pull_number: pullNumber,
+        per_page: 100,
+      });
+      return files.map((f) => ({ path: f.filename, status: f.status, sha: f.sha ?? '' }));
+    });
+  }
+
+  listComments(issueNumber: number): Promise<CommentInfo[]> {
+    return this.call(`list comments of #${issueNumber}`, async () => {
+      const comments = await this.client.paginate(this.client.rest.issues.listComments, {
+        ...this.where,
+        issue_number: issueNumber,
+        per_page: 100,
+      });
+      return comments.map((c) => ({ body: c.body ?? '', author: c.user?.login ?? '' }));
+    });
+  }
+
+  permissionOf(login: string): Promise<RepoPermission> {
+    return this.call(`permission of ${login}`, async () => {
+      try {
+        const { data } = await this.client.rest.repos.getCollaboratorPermissionLevel({
+          ...this.where,
+          username: login,
+        });
+        return toPermission(data);
+      } catch (error) {
+        // not a user GitHub knows: certainly no write access
+        if (statusOf(error) === 404) return 'none';
+        throw error;
+      }
     });
   }
 }

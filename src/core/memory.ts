@@ -63,6 +63,8 @@ export interface ServerState {
 export interface MemoryFile {
   path: string;
   content: string;
+  /** git's blob id of the file as read from the branch (approvals: compared with the merged PR's) */
+  blob?: string;
 }
 
 export interface Memory {

@@ -45,6 +45,30 @@ export interface PullInfo {
   htmlUrl: string;
 }
 
+/** A pull request as `pulls.get` answers: who merged it and when. */
+export interface PullDetail extends PullInfo {
+  mergedAt?: string;
+  /** login of the account that merged it */
+  mergedBy?: string;
+}
+
+/** One file a pull request changes: its path, how, and the blob it ends with. */
+export interface PullFile {
+  path: string;
+  status: string;
+  /** blob sha of the file at the pull request's head (git's object id) */
+  sha: string;
+}
+
+export interface CommentInfo {
+  body: string;
+  /** login of the author */
+  author: string;
+}
+
+/** A collaborator's permission as GitHub names it; `none` for accounts that are not collaborators. */
+export type RepoPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
 export interface FileInfo {
   content: string;
   /** blob sha, needed to replace the file */
@@ -80,6 +104,13 @@ export interface GitHubApi {
   createPull(pull: { title: string; body: string; head: string; base: string }): Promise<PullInfo>;
   /** every page; head is a branch name of this repository */
   listPulls(query: { state: 'open' | 'closed' | 'all'; base?: string; head?: string }): Promise<PullInfo[]>;
+  getPull(pullNumber: number): Promise<PullDetail>;
+  /** every page */
+  listPullFiles(pullNumber: number): Promise<PullFile[]>;
+  /** every page */
+  listComments(issueNumber: number): Promise<CommentInfo[]>;
+  /** the account's permission on this repository */
+  permissionOf(login: string): Promise<RepoPermission>;
 }
 
 export class GitHubApiError extends Error {

@@ -1,13 +1,15 @@
 /**
  * The execute-approved task (DESIGN §6): every approvals/<id>.md on the state branch whose status
- * is still `pending` was approved by a merge. Each is checked against its expiry and the policy
- * gate again (through the remediator), executed at most once, and its outcome written back into
- * the file: the returned changes go into this run's state-branch commit, and that recorded status
- * is what keeps a later run from executing it again. Closed-unmerged approval PRs are recorded as
- * declined. Each handled PR gets one comment.
+ * is still `pending` is a candidate, and only a candidate GitHub confirms (approval-check.ts: a
+ * merged PR that added exactly this file, by an account with write access, before expiry, the file
+ * unchanged since) is run — through the policy gate again (the remediator), at most once: an
+ * "executing" comment on the PR and the file marked executed in the run journal come before the
+ * command, and the outcome is written back into the file. Refusals are recorded in the file and
+ * the run record with their reason. Closed-unmerged approval PRs are recorded as declined. Each
+ * handled PR gets one outcome comment.
  *
- * GitHub is optional here: without it (CLI) approvals on the branch still run; only PR comments
- * and declined detection need it.
+ * Without GitHub (the CLI without a token) nothing is executed: there is no way to tell a merged
+ * approval from a file pushed to the branch.
  */
 import {
   type ApprovalPlan,
@@ -27,14 +29,18 @@ import { secretsOf } from '../record/build-state-changes.js';
 import type { RemediationRequest } from '../remediate/remediator.js';
 import type { RunContext } from '../run-context.js';
 import type { GitHubApi, PullInfo } from './api.js';
+import { checkApproval, executingMarker } from './approval-check.js';
 
 /** The one thing needed from remediation: gate + execute + verify + record (Remediator.remediate). */
 export type Remediate = (request: RemediationRequest) => Promise<ActionRecord>;
 
 interface Handled {
-  id: string;
+  /** the file it came from (not derived from the plan's id, which may not match it) */
+  path: string;
   content: string;
   comment: string;
+  /** the approval PR to comment on */
+  pull?: number;
 }
 
 export async function executeApproved(
@@ -44,13 +50,22 @@ export async function executeApproved(
   remediate: Remediate,
 ): Promise<FileChange[]> {
   const api = ctx.adapters.github;
-  const pulls = api ? await listApprovalPulls(api, ctx.inputs.stateBranch, record) : [];
+  if (!api) {
+    const pending = memory.approvals.filter((f) => parseApprovalFile(f.content)?.status === 'pending');
+    if (pending.length > 0)
+      record.warnings.push(
+        `execute-approved: ${pending.length} pending approval(s) not executed: an approval is a merged pull ` +
+          'request, and without GitHub (no github-token) it cannot be confirmed. The CLI never executes approvals.',
+      );
+    return [];
+  }
+  const pulls = await listApprovalPulls(api, ctx.inputs.stateBranch, record);
   const handled: Handled[] = [];
   for (const file of memory.approvals) {
-    const result = await handleApproved(ctx, record, file, remediate);
+    const result = await handleApproved(ctx, record, file, remediate, api, pulls);
     if (result) handled.push(result);
   }
-  if (api) handled.push(...(await handleDeclined(ctx, record, memory, api, pulls)));
+  handled.push(...(await handleDeclined(ctx, record, memory, api, pulls ?? [])));
   // command output is server text: redacted before it reaches a PR or the branch
   const secrets = secretsOf(ctx);
   const safe = handled.map((h) => ({
@@ -58,23 +73,24 @@ export async function executeApproved(
     content: redact(h.content, secrets),
     comment: redact(h.comment, secrets),
   }));
-  if (api) await commentOnPulls(api, record, pulls, safe);
-  return safe.map((h) => ({ path: approvalPath(h.id), content: h.content }));
+  await commentOnPulls(api, record, safe);
+  return safe.map((h) => ({ path: h.path, content: h.content }));
 }
 
+/** The approval PRs into the state branch, or undefined when GitHub cannot list them. */
 async function listApprovalPulls(
   api: GitHubApi,
   stateBranch: string,
   record: RunRecord,
-): Promise<PullInfo[]> {
+): Promise<PullInfo[] | undefined> {
   try {
     const pulls = await api.listPulls({ state: 'all', base: stateBranch });
     return pulls.filter((p) => idOfBranch(p.head) !== undefined);
   } catch (error) {
     record.github.errors.push(
-      `${errorMessage(error)} (approval PRs: no comments, no declined check this run)`,
+      `${errorMessage(error)} (approval PRs: no approval can be confirmed, nothing executed this run)`,
     );
-    return [];
+    return undefined;
   }
 }
 
@@ -83,6 +99,8 @@ async function handleApproved(
   record: RunRecord,
   file: MemoryFile,
   remediate: Remediate,
+  api: GitHubApi,
+  pulls: PullInfo[] | undefined,
 ): Promise<Handled | undefined> {
   const plan = parseApprovalFile(file.content);
   if (!plan) {
@@ -101,10 +119,52 @@ async function handleApproved(
   if (isExpired(plan, now)) {
     record.actions.push(notRun(plan, now, `approval expired at ${plan.expires}: not executed`));
     const next = done('expired', `not executed: the approval expired at ${plan.expires}`);
-    return finish(file, next, 'expired', [
-      `Expired at ${plan.expires}; nothing was run. Propose it again if it is still needed.`,
-    ]);
+    const pull = pulls?.find((p) => approvalPath(idOfBranch(p.head) ?? '') === file.path);
+    return finish(
+      file,
+      next,
+      'expired',
+      [`Expired at ${plan.expires}; nothing was run. Propose it again if it is still needed.`],
+      pull?.number,
+    );
   }
+  const check = pulls
+    ? await checkApproval(api, file, plan, pulls)
+    : { verdict: 'unverified' as const, reason: 'the approval pull requests could not be listed' };
+  if (check.verdict === 'unverified') {
+    record.github.errors.push(`approval ${file.path}: not executed, left pending: ${check.reason}`);
+    return undefined;
+  }
+  if (check.verdict === 'refused') {
+    const reason = `not executed: ${check.reason}`;
+    record.actions.push(notRun(plan, now, reason));
+    return finish(file, done('denied', reason), 'refused', [reason], check.pull?.number);
+  }
+  const pull = check.pull.number;
+  if (!ctx.inputs.dryRun) {
+    try {
+      // on GitHub before the command: a run that finds it there never executes the plan again
+      await api.comment(
+        pull,
+        `${executingMarker(plan.id)}\nClaudeOps run ${record.runId} is executing \`${plan.action}\` on ${plan.server} now (approved by ${check.pull.mergedBy}).`,
+      );
+    } catch (error) {
+      record.github.errors.push(`approval ${file.path}: not executed, left pending: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
+  return execute(ctx, record, file, plan, remediate, done, pull);
+}
+
+async function execute(
+  ctx: RunContext,
+  record: RunRecord,
+  file: MemoryFile,
+  plan: ApprovalPlan,
+  remediate: Remediate,
+  done: (status: ApprovalPlan['status'], outcome: string) => ApprovalPlan,
+  pull: number,
+): Promise<Handled | undefined> {
   // journaled with the command: should the run die while it runs, the plan is not run twice
   const started = done('executed', 'unknown: the run ended while the approved command was running');
   const writeAhead = {
@@ -124,10 +184,13 @@ async function handleApproved(
     // the command may have started: never retry automatically, say so
     const message = `execution failed: ${errorMessage(error)}`;
     record.errors.push(`execute-approved ${plan.id}: ${message}`);
-    return finish(file, done('denied', message), 'failed', [
-      message,
-      'It will not be retried automatically.',
-    ]);
+    return finish(
+      file,
+      done('denied', message),
+      'failed',
+      [message, 'It will not be retried automatically.'],
+      pull,
+    );
   }
   if (action.decision === 'dry-run') {
     record.warnings.push(`approval ${plan.id}: dry run, left pending (nothing executed)`);
@@ -135,13 +198,13 @@ async function handleApproved(
   }
   if (action.decision !== 'execute') {
     const next = done('denied', `refused by the policy gate: ${action.reason}`);
-    return finish(file, next, 'refused by the policy gate', [action.reason]);
+    return finish(file, next, 'refused by the policy gate', [action.reason], pull);
   }
   const next = {
     ...done('executed', action.outcome ?? 'not-fixed'),
     ...(action.path ? { action_log: action.path } : {}),
   };
-  return finish(file, next, `executed, ${action.outcome ?? 'no verdict'}`, executedDetails(action));
+  return finish(file, next, `executed, ${action.outcome ?? 'no verdict'}`, executedDetails(action), pull);
 }
 
 function requestOf(plan: ApprovalPlan, path: string): RemediationRequest {
@@ -165,11 +228,18 @@ function executedDetails(action: ActionRecord): string[] {
   ];
 }
 
-function finish(file: MemoryFile, plan: ApprovalPlan, title: string, details: string[]): Handled {
+function finish(
+  file: MemoryFile,
+  plan: ApprovalPlan,
+  title: string,
+  details: string[],
+  pull?: number,
+): Handled {
   return {
-    id: plan.id,
+    path: file.path,
     content: withOutcome(file.content, plan, { title, details }),
     comment: commentText(plan, title, details),
+    ...(pull !== undefined ? { pull } : {}),
   };
 }
 
@@ -225,9 +295,13 @@ async function handleDeclined(
       };
       record.actions.push(notRun(plan, now, declined.outcome ?? 'declined'));
       handled.push(
-        finish({ path: approvalPath(id), content: proposed.content }, declined, 'declined', [
-          'Closed without merging: recorded as declined, nothing was run.',
-        ]),
+        finish(
+          { path: approvalPath(id), content: proposed.content },
+          declined,
+          'declined',
+          ['Closed without merging: recorded as declined, nothing was run.'],
+          pull.number,
+        ),
       );
     } catch (error) {
       record.github.errors.push(`${errorMessage(error)} (declined approval #${pull.number})`);
@@ -236,20 +310,14 @@ async function handleDeclined(
   return handled;
 }
 
-async function commentOnPulls(
-  api: GitHubApi,
-  record: RunRecord,
-  pulls: PullInfo[],
-  handled: Handled[],
-): Promise<void> {
+async function commentOnPulls(api: GitHubApi, record: RunRecord, handled: Handled[]): Promise<void> {
   for (const h of handled) {
-    const pull = pulls.find((p) => idOfBranch(p.head) === h.id);
-    if (!pull) continue;
+    if (h.pull === undefined) continue;
     try {
-      await api.comment(pull.number, h.comment);
-      if (!record.github.pulls.includes(pull.number)) record.github.pulls.push(pull.number);
+      await api.comment(h.pull, h.comment);
+      if (!record.github.pulls.includes(h.pull)) record.github.pulls.push(h.pull);
     } catch (error) {
-      record.github.errors.push(`${errorMessage(error)} (comment on approval PR #${pull.number})`);
+      record.github.errors.push(`${errorMessage(error)} (comment on approval PR #${h.pull})`);
     }
   }
 }

@@ -47,6 +47,8 @@ interface LabOptions {
   remediation?: 'low' | 'medium' | 'high';
   /** what restart-app does after recording that it ran (default: repairs the fault) */
   effect?: string;
+  /** github.approval_expiry (default 72h) */
+  expiry?: string;
 }
 
 const labs: Lab[] = [];
@@ -89,7 +91,7 @@ servers:
     thresholds: { disk: { warn: 99, crit: 100 }, inodes: { warn: 99, crit: 100 }, memory: { warn: 99, crit: 100 }, load: { warn: 1000, crit: 1000 } }
     checks:
       - { name: app-health, command: "cat ${health}", crit: "> 0" }
-github: { close_after_ok_runs: 2 }
+github: { close_after_ok_runs: 2${o.expiry ? `, approval_expiry: ${o.expiry}` : ''} }
 ${remediation}`;
 }
 
@@ -134,26 +136,35 @@ async function mirrorStateBranch(lab: Lab): Promise<void> {
   lab.gh.seedBranch(BRANCH, files);
 }
 
+/** A direct push to origin's state branch (what anything holding `contents: write` can do). */
+async function pushToState(lab: Lab, files: Record<string, string>, message: string): Promise<void> {
+  const clone = mkdtempSync(join(lab.ws.dir, 'push-'));
+  await git(lab.ws.dir, 'clone', '-q', '--branch', BRANCH, lab.ws.origin, clone);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(clone, path)), { recursive: true });
+    writeFileSync(join(clone, path), content);
+  }
+  await git(clone, 'add', '--', ...Object.keys(files));
+  await git(clone, 'commit', '-qm', message);
+  await git(clone, 'push', '-q', 'origin', BRANCH);
+}
+
 /**
- * The merge button: the fake merges the PR, and the files it brought land on origin's state
- * branch as a real commit (what GitHub's merge commit does to the repository the runner clones).
+ * The merge button: the fake merges the PR (as `by`), and the files it brought land on origin's
+ * state branch as a real commit (what GitHub's merge commit does to the repository the runner clones).
  */
-async function mergeApproval(lab: Lab, pull: number): Promise<string[]> {
+async function mergeApproval(lab: Lab, pull: number, by?: string): Promise<string[]> {
   const pr = lab.gh.state.issues.find((i) => i.number === pull)?.pull;
   if (!pr) throw new Error(`#${pull} is not a pull request`);
   const proposed = lab.gh.files(pr.head);
   const before = lab.gh.files(pr.base);
   const added = Object.keys(proposed).filter((p) => proposed[p] !== before[p]);
-  lab.gh.mergePull(pull);
-  const clone = join(lab.ws.dir, `merge-${pull}`);
-  await git(lab.ws.dir, 'clone', '-q', '--branch', BRANCH, lab.ws.origin, clone);
-  for (const path of added) {
-    mkdirSync(dirname(join(clone, path)), { recursive: true });
-    writeFileSync(join(clone, path), proposed[path] ?? '');
-  }
-  await git(clone, 'add', '--', ...added);
-  await git(clone, 'commit', '-qm', `Merge pull request #${pull} from ${OWNER}/${pr.head}`);
-  await git(clone, 'push', '-q', 'origin', BRANCH);
+  lab.gh.mergePull(pull, by);
+  await pushToState(
+    lab,
+    Object.fromEntries(added.map((path) => [path, proposed[path] ?? ''])),
+    `Merge pull request #${pull} from ${OWNER}/${pr.head}`,
+  );
   return added;
 }
 
@@ -162,7 +173,10 @@ async function mergeApproval(lab: Lab, pull: number): Promise<string[]> {
  * planner picks the repository's high-risk playbook, the gate asks a human, a PR proposes it; a
  * human merges it.
  */
-async function proposeAndMerge(lab: Lab): Promise<{ pr: FakeIssue; approvalPath: string }> {
+async function proposeAndMerge(
+  lab: Lab,
+  o: { merge?: false; by?: string } = {},
+): Promise<{ pr: FakeIssue; approvalPath: string; proposed: string }> {
   const { gh, ws } = lab;
   lab.setHealth(0);
   const r0 = await lab.run();
@@ -190,9 +204,11 @@ async function proposeAndMerge(lab: Lab): Promise<{ pr: FakeIssue; approvalPath:
     status: 'pending',
   });
 
-  expect(await mergeApproval(lab, pr.number)).toEqual([approvalPath]);
+  const proposed = gh.files(pr.pull.head)[approvalPath] ?? '';
+  if (o.merge === false) return { pr, approvalPath, proposed };
+  expect(await mergeApproval(lab, pr.number, o.by)).toEqual([approvalPath]);
   expect(frontMatter(await stateFile(ws, approvalPath))).toMatchObject({ status: 'pending' });
-  return { pr, approvalPath };
+  return { pr, approvalPath, proposed };
 }
 
 const FINGERPRINT = 'runner/check/app-health';
@@ -269,13 +285,19 @@ describe('scenarios with the bundled action and a fake GitHub', () => {
     expect(gh.violations).toEqual([]);
   });
 
-  it('risky fix → approval PR → merged → executed once by execute-approved → not again', async () => {
+  it('risky fix → approval PR → merged → executed once across three runs; GitHub down or a replayed file runs nothing', async () => {
     const lab = await startLab({ mode: 'safe', remediation: 'high' });
     const { gh, ws } = lab;
     const executed = join(lab.dir, 'executed');
     const pullsOf = () => gh.state.issues.filter((i) => i.pull);
-    const { pr, approvalPath } = await proposeAndMerge(lab);
+    const { pr, approvalPath, proposed } = await proposeAndMerge(lab);
     expect(pr.title).toContain('high risk');
+
+    // GitHub cannot be asked: nothing runs, the plan stays pending, the summary says why
+    const down = await lab.run({ task: 'execute-approved' }, { GITHUB_API_URL: 'http://127.0.0.1:9' });
+    expect(existsSync(executed)).toBe(false);
+    expect(frontMatter(await stateFile(ws, approvalPath))).toMatchObject({ status: 'pending' });
+    expect(down.summary).toMatch(/nothing executed/);
 
     // execute-approved runs it once, comments on the PR, records the outcome
     const r2 = await lab.run({ task: 'execute-approved' });
@@ -283,20 +305,33 @@ describe('scenarios with the bundled action and a fake GitHub', () => {
     expect(r2.outputs.actions).toBe('1');
     expect(readFileSync(executed, 'utf8')).toBe('ran\n');
     const comments = commentsOn(gh, pr.number);
-    expect(comments).toHaveLength(1);
-    expect(comments[0]).toContain('restart-app');
-    expect(comments[0]).toMatch(/executed, fixed/);
+    expect(comments).toHaveLength(2);
+    expect(comments[0]).toContain('<!-- claudeops:executing=');
+    expect(comments[1]).toContain('restart-app');
+    expect(comments[1]).toMatch(/executed, fixed/);
     const recorded = await stateFile(ws, approvalPath);
     expect(frontMatter(recorded)).toMatchObject({ status: 'executed', outcome: 'fixed' });
 
-    // a second execute-approved run finds nothing pending
-    const r3 = await lab.run({ task: 'execute-approved' });
-    expect(r3.exitCode, r3.stdout).toBe(0);
-    expect(r3.outputs.actions).toBe('0');
+    // the second and third execute-approved runs find nothing pending
+    for (const _ of [1, 2]) {
+      const again = await lab.run({ task: 'execute-approved' });
+      expect(again.exitCode, again.stdout).toBe(0);
+      expect(again.outputs.actions).toBe('0');
+    }
     expect(readFileSync(executed, 'utf8')).toBe('ran\n');
-    expect(commentsOn(gh, pr.number)).toHaveLength(1);
+    expect(commentsOn(gh, pr.number)).toHaveLength(2);
     expect(await stateFile(ws, approvalPath)).toBe(recorded);
     expect(pullsOf()).toHaveLength(1);
+
+    // someone pushes the merged file back, status pending and same blob: the PR says it ran
+    await pushToState(lab, { [approvalPath]: proposed }, 'replay the approval');
+    const replay = await lab.run({ task: 'execute-approved' });
+    expect(replay.exitCode, replay.stdout).toBe(0);
+    expect(readFileSync(executed, 'utf8')).toBe('ran\n');
+    expect(frontMatter(await stateFile(ws, approvalPath))).toMatchObject({
+      status: 'denied',
+      outcome: expect.stringMatching(/already executed it: at most once/),
+    });
 
     expect(gh.violations).toEqual([]);
   });
@@ -467,7 +502,122 @@ describe('scenarios with the bundled action and a fake GitHub', () => {
     expect(next.exitCode, next.stdout).toBe(0);
     expect(next.outputs.actions).toBe('0');
     expect(readFileSync(join(lab.dir, 'executed'), 'utf8')).toBe('ran\n');
-    expect(commentsOn(gh, pr.number)).toEqual([]);
+    // only the "executing" marker the crashed run left before the command
+    expect(commentsOn(gh, pr.number)).toEqual([expect.stringContaining('<!-- claudeops:executing=')]);
     expect(gh.violations).toEqual([]);
   });
+});
+
+/** A plan file written by hand, as someone with push access to the state branch could. */
+function plantedPlan(id: string): string {
+  const now = Date.now();
+  return [
+    '---',
+    `id: ${id}`,
+    'server: runner',
+    'action: restart-app',
+    'params: {}',
+    'risk: high',
+    `created: ${new Date(now).toISOString()}`,
+    `expires: ${new Date(now + 86_400_000).toISOString()}`,
+    `plan: runner-restart-app-00000000`,
+    "run: '1'",
+    '---',
+    '# Approve restart-app',
+    '',
+  ].join('\n');
+}
+
+interface RefusalCase {
+  name: string;
+  options?: LabOptions;
+  /** prepares the state branch; returns the approval file that must not run */
+  arrange(lab: Lab): Promise<string>;
+  status: 'denied' | 'expired';
+  reason: RegExp;
+}
+
+const REFUSALS: RefusalCase[] = [
+  {
+    name: 'a plan pushed to the state branch without a pull request (no status line)',
+    async arrange(lab) {
+      lab.setHealth(0);
+      expect((await lab.run()).exitCode).toBe(0);
+      await pushToState(lab, { 'approvals/planted-1.md': plantedPlan('planted-1') }, 'plant');
+      return 'approvals/planted-1.md';
+    },
+    status: 'denied',
+    reason: /no pull request added approvals\/planted-1\.md/,
+  },
+  {
+    name: 'a pull request closed without merging, its file pushed anyway',
+    async arrange(lab) {
+      const { pr, approvalPath, proposed } = await proposeAndMerge(lab, { merge: false });
+      lab.gh.closePull(pr.number);
+      await pushToState(lab, { [approvalPath]: proposed }, 'push the declined plan');
+      return approvalPath;
+    },
+    status: 'denied',
+    reason: /closed without merging/,
+  },
+  {
+    name: 'a merged approval edited on the branch afterwards',
+    async arrange(lab) {
+      const { approvalPath, proposed } = await proposeAndMerge(lab);
+      await pushToState(lab, { [approvalPath]: `${proposed}\nalso: tweaked\n` }, 'edit after merge');
+      return approvalPath;
+    },
+    status: 'denied',
+    reason: /edited after the merge/,
+  },
+  {
+    name: 'a copy whose front-matter id is not its file name',
+    async arrange(lab) {
+      const { proposed } = await proposeAndMerge(lab, { merge: false });
+      await pushToState(lab, { 'approvals/copy.md': proposed }, 'copy a proposal');
+      return 'approvals/copy.md';
+    },
+    status: 'denied',
+    reason: /does not match its file name approvals\/copy\.md/,
+  },
+  {
+    name: 'an approval merged after it expired',
+    options: { expiry: '1s' },
+    async arrange(lab) {
+      const { approvalPath } = await proposeAndMerge(lab);
+      return approvalPath;
+    },
+    status: 'expired',
+    reason: /expired/,
+  },
+  {
+    name: 'a pull request merged by an account with read permission only',
+    async arrange(lab) {
+      lab.gh.state.collaborators.set('reader', 'read');
+      const { approvalPath } = await proposeAndMerge(lab, { by: 'reader' });
+      return approvalPath;
+    },
+    status: 'denied',
+    reason: /merged by reader, whose permission is read \(write needed\)/,
+  },
+];
+
+describe('approvals: only a merged pull request by someone with write access runs anything', () => {
+  for (const c of REFUSALS) {
+    it(`refuses ${c.name}, with the reason recorded, twice over`, async () => {
+      const lab = await startLab({ mode: 'safe', remediation: 'high', ...c.options });
+      const path = await c.arrange(lab);
+      for (const _ of [1, 2]) {
+        const r = await lab.run({ task: 'execute-approved' });
+        expect(r.exitCode, r.stdout).toBe(0);
+        expect(r.outputs.actions).toBe('0');
+      }
+      expect(existsSync(join(lab.dir, 'executed'))).toBe(false);
+      expect(frontMatter(await stateFile(lab.ws, path))).toMatchObject({
+        status: c.status,
+        outcome: expect.stringMatching(c.reason),
+      });
+      expect(lab.gh.violations).toEqual([]);
+    });
+  }
 });

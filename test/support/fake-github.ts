@@ -26,7 +26,16 @@ export interface FakeIssue {
   updatedAt: string;
   closedAt: string | null;
   /** set when this number is a pull request */
-  pull?: { head: string; base: string; headSha: string; merged: boolean };
+  pull?: {
+    head: string;
+    base: string;
+    headSha: string;
+    merged: boolean;
+    /** login of the account that merged it */
+    mergedBy?: string;
+    /** the files it changed, frozen when it was merged (path → content) */
+    files?: Map<string, { content: string; added: boolean }>;
+  };
 }
 
 export interface FakeComment {
@@ -46,6 +55,8 @@ export interface FakeState {
   commits: Map<string, Map<string, string>>;
   /** branch name → the commit it was created from (for merges) */
   forkedFrom: Map<string, string>;
+  /** login → repository permission (GitHub's `permission` field); others are not collaborators */
+  collaborators: Map<string, 'admin' | 'write' | 'read'>;
 }
 
 export interface RequestLogEntry {
@@ -65,8 +76,11 @@ export interface FakeGitHub {
   requests: RequestLogEntry[];
   /** the next `times` requests matching `match` ("METHOD /path") fail with `fault` */
   inject(fault: Fault, options?: { times?: number; match?: RegExp }): void;
-  /** merges a pull request as the merge button would (head's changes applied onto base) */
-  mergePull(number: number): void;
+  /**
+   * merges a pull request as the merge button would (head's changes applied onto base), by `by`
+   * (default `maintainer`, a collaborator with write permission)
+   */
+  mergePull(number: number, by?: string): void;
   /** closes a pull request without merging */
   closePull(number: number): void;
   /** creates or replaces a branch holding exactly these files */
@@ -121,7 +135,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     violations: fake.violations,
     requests: fake.requests,
     inject: (fault, o) => fake.faults.push({ fault, times: o?.times ?? 1, match: o?.match }),
-    mergePull: (n) => fake.merge(n),
+    mergePull: (n, by) => fake.merge(n, by),
     closePull: (n) => fake.closeWithoutMerge(n),
     seedBranch: (branch, files) => fake.commitTree(branch, new Map(Object.entries(files))),
     files: (branch) => Object.fromEntries(fake.tree(branch) ?? new Map()),
@@ -162,6 +176,10 @@ class Fake {
     refs: new Map(),
     commits: new Map(),
     forkedFrom: new Map(),
+    collaborators: new Map([
+      ['maintainer', 'write'],
+      ['owner', 'admin'],
+    ]),
   };
   private nextNumber = 1;
   private nextId = 1000;
@@ -190,6 +208,8 @@ class Fake {
       'pulls/create': (r) => this.createPull(r),
       'pulls/list': (r) => this.listPulls(r),
       'pulls/get': (r) => this.getPull(r),
+      'pulls/list-files': (r) => this.listPullFiles(r),
+      'repos/get-collaborator-permission-level': (r) => this.permission(r),
     };
   }
 
@@ -433,7 +453,13 @@ class Fake {
     const comments = this.state.comments.filter((c) => c.issueNumber === n);
     return this.page(
       r,
-      comments.map((c) => ({ id: c.id, body: c.body, created_at: c.createdAt, updated_at: c.createdAt })),
+      comments.map((c) => ({
+        id: c.id,
+        body: c.body,
+        created_at: c.createdAt,
+        updated_at: c.createdAt,
+        user: this.userJson('github-actions[bot]'),
+      })),
     );
   }
 
@@ -559,9 +585,52 @@ class Fake {
       html_url: this.htmlUrl('pull', issue.number),
       merged: pull.merged,
       merged_at: pull.merged ? issue.closedAt : null,
+      merged_by: pull.mergedBy ? this.userJson(pull.mergedBy) : null,
       head: side(pull.head, this.state.refs.get(pull.head) ?? pull.headSha),
       base: side(pull.base, this.state.refs.get(pull.base) ?? ''),
     };
+  }
+
+  private userJson(login: string) {
+    return { login, id: login.length + 100, node_id: `U_${login}`, type: 'User', site_admin: false };
+  }
+
+  /** GitHub answers `none` for an account that is not a collaborator (read on public repos). */
+  private permission(r: FakeRequest): Reply {
+    const login = r.matched.params.username ?? '';
+    const permission = this.state.collaborators.get(login) ?? 'none';
+    return {
+      status: 200,
+      body: { permission, role_name: permission, user: this.userJson(login) },
+    };
+  }
+
+  private listPullFiles(r: FakeRequest): Reply {
+    const issue = this.state.issues.find((i) => i.pull && i.number === Number(r.matched.params.pull_number));
+    if (!issue?.pull) return error(404, 'Not Found');
+    const fork = this.state.commits.get(this.state.forkedFrom.get(issue.pull.head) ?? '');
+    const files =
+      issue.pull.files ??
+      new Map(
+        [...this.changedFiles(issue.pull.head)].map(([path, content]) => [
+          path,
+          { content, added: fork?.get(path) === undefined },
+        ]),
+      );
+    return this.page(
+      r,
+      [...files].map(([filename, f]) => ({
+        sha: blobSha(f.content),
+        filename,
+        status: f.added ? 'added' : 'modified',
+        additions: f.content.split('\n').length,
+        deletions: 0,
+        changes: f.content.split('\n').length,
+        blob_url: `https://github.test/blob/${filename}`,
+        raw_url: `https://github.test/raw/${filename}`,
+        contents_url: `${this.url}/repos/${this.options.owner}/${this.options.repo}/contents/${filename}`,
+      })),
+    );
   }
 
   private changedFiles(branch: string): Map<string, string> {
@@ -634,12 +703,18 @@ class Fake {
     return issue as FakeIssue & { pull: NonNullable<FakeIssue['pull']> };
   }
 
-  merge(number: number): void {
+  merge(number: number, by = 'maintainer'): void {
     const issue = this.openPull(number);
     const base = new Map(this.tree(issue.pull.base));
-    for (const [path, content] of this.changedFiles(issue.pull.head)) base.set(path, content);
+    const fork = this.state.commits.get(this.state.forkedFrom.get(issue.pull.head) ?? '');
+    issue.pull.files = new Map();
+    for (const [path, content] of this.changedFiles(issue.pull.head)) {
+      base.set(path, content);
+      issue.pull.files.set(path, { content, added: fork?.get(path) === undefined });
+    }
     this.commitTree(issue.pull.base, base);
     issue.pull.merged = true;
+    issue.pull.mergedBy = by;
     issue.state = 'closed';
     issue.closedAt = this.now;
     issue.updatedAt = this.now;

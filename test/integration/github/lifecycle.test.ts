@@ -277,13 +277,16 @@ describe('approval pull requests and execute-approved', () => {
       { action: 'flush-queue', decision: 'execute', requestedBy: 'approval', outcome: 'fixed' },
     ]);
     const comments = gh.state.comments.filter((c) => c.issueNumber === pr?.number);
-    expect(comments.map((c) => c.body)).toEqual([expect.stringContaining('executed, fixed')]);
+    expect(comments.map((c) => c.body)).toEqual([
+      expect.stringContaining('<!-- claudeops:executing=r1-1 -->'),
+      expect.stringContaining('executed, fixed'),
+    ]);
 
     const second = await runExecuteApproved('r4');
     expect(second.changes).toEqual([]);
     expect(second.record.actions).toEqual([]);
     expect(readFileSync(marker, 'utf8')).toBe('ran\n');
-    expect(gh.state.comments.filter((c) => c.issueNumber === pr?.number)).toHaveLength(1);
+    expect(gh.state.comments.filter((c) => c.issueNumber === pr?.number)).toHaveLength(2);
   });
 
   it('records a PR closed without merging as declined, and an expired approval as expired, once each', async () => {
