@@ -4,14 +4,20 @@ import { consoleLogger, consoleSink } from './adapters/console-io.js';
 import { createGitStateStore } from './adapters/git-state-store.js';
 import { runSetupCommand } from './cli/server-setup.js';
 import { buildContext, runIdFrom } from './compose.js';
-import { isSetupCommand, parseCliArgs, UsageError } from './config/cli-args.js';
+import { helpOrVersion, isSetupCommand, parseCliArgs, UsageError } from './config/cli-args.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { errorMessage } from './core/error-message.js';
 import { run } from './run.js';
+import { packageVersion } from './version.js';
 
 /** Returns the process exit code: 0 done, 1 the run failed, 2 a usage error. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const logger = consoleLogger();
+  const logger = consoleLogger(process.stderr, env);
+  const early = helpOrVersion(argv, packageVersion());
+  if (early !== undefined) {
+    process.stdout.write(`${early}\n`);
+    return 0;
+  }
   // sudoers | authorized-keys | forced-command: print files for the servers (least privilege)
   if (isSetupCommand(argv[0])) return runSetupCommand(argv, env, logger);
   try {

@@ -20,6 +20,7 @@
  *   runnerChecks       checks made from the runner itself, merged into the observation's probes
  *                      (default: adapters/runner-checks; pass false to skip)
  *   now                clock for startedAt (default new Date())
+ *   onServer(obs)      called as each server finishes, in completion order (progress lines)
  *
  * Results: `observations` in the servers' order; `shells` holds the open session of every
  * server whose collection came back (for diagnostics and remediation; the caller closes them);
@@ -46,6 +47,7 @@ export interface CollectOptions {
   probes?: readonly Probe[];
   runnerChecks?: ((server: ServerConfig) => Promise<RunnerCheckResults>) | false;
   now?: () => Date;
+  onServer?: (observation: ServerObservation) => void;
 }
 
 export interface FleetCollection {
@@ -66,7 +68,9 @@ export async function collectFleet(
   const collected: ServerCollection[] = new Array(servers.length);
   await eachLimited(servers, options.parallelism ?? 10, async (server, index) => {
     const previous = options.cursorsFor?.(server) ?? {};
-    collected[index] = await collectServer(server, transportFor(server), { ...options, nonce }, previous);
+    const done = await collectServer(server, transportFor(server), { ...options, nonce }, previous);
+    collected[index] = done;
+    options.onServer?.(done.observation);
   });
   // Maps in the servers' order, not completion order, so reports and tests are stable.
   const result: FleetCollection = { observations: [], shells: new Map(), cursors: new Map() };

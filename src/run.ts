@@ -14,7 +14,9 @@ import { trackFindings } from './core/lifecycle.js';
 import { emptyMemory, type Memory } from './core/memory.js';
 import type { RemoteShell } from './core/ports.js';
 import { newRunRecord, type RunRecord } from './core/run-record.js';
+import { progressLine } from './core/progress-line.js';
 import { selectServers } from './core/select-servers.js';
+import { serverFigures } from './core/server-figures.js';
 import { overallStatus, raisedFindings } from './core/status.js';
 import type { FileChange, ServerReport } from './core/types.js';
 import { executeApproved } from './github/execute-approved.js';
@@ -77,6 +79,7 @@ async function collect(
     nonce: ctx.nonce,
     cursorsFor: (server) => memory.servers[server.name]?.cursors ?? {},
     commandTimeoutMs: ctx.config.defaults.command_timeout ?? 120_000,
+    onServer: (observation) => ctx.logger.info(progressLine(observation, ctx.logger.colour ?? false)),
     ...(ctx.config.defaults.connect_timeout ? { connectTimeoutMs: ctx.config.defaults.connect_timeout } : {}),
   });
   const byName = new Map(servers.map((s) => [s.name, s]));
@@ -135,6 +138,8 @@ function evaluate(ctx: RunContext, record: RunRecord, memory: Memory): void {
   const now = ctx.adapters.clock.now();
   for (const report of record.servers) {
     report.findings = evaluateServer(report.server, report.observation, ctx.config.defaults.thresholds, now);
+    if (report.observation.reachable)
+      report.figures = serverFigures(report.server, report.observation, ctx.config.defaults.thresholds);
   }
   const tracked = trackFindings(record.servers, memory, ctx.config, now, { runId: ctx.runId });
   record.findings = tracked.findings;

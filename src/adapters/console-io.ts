@@ -1,9 +1,14 @@
 import type { Logger } from '../core/ports.js';
+import { wantsColour } from '../core/progress-line.js';
 import type { ReportSink } from '../run-context.js';
 
 /** The CLI's logger: progress on stderr, so stdout carries only the report. */
-export function consoleLogger(stream: NodeJS.WritableStream = process.stderr): Logger {
+export function consoleLogger(
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+): Logger {
   return {
+    colour: wantsColour(stream.isTTY, env),
     info: (message) => stream.write(`${message}\n`),
     warning: (message) => stream.write(`warning: ${message}\n`),
     error: (message) => stream.write(`error: ${message}\n`),

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { didYouMean } from '../core/did-you-mean.js';
+import { parseDuration } from '../core/duration.js';
 import { errorMessage } from '../core/error-message.js';
 import {
   choiceProblem,
@@ -11,10 +13,7 @@ import {
 } from './run-inputs.js';
 import type { Mode } from './schema.js';
 
-export const USAGE = `usage: claudeops check|recover|execute-approved [--config FILE] [--mode report|safe|full]
-                 [--dry-run] [--servers S] [--shard i/n] [--state-repo DIR]
-
-  --config FILE      YAML config (default .github/claudeops.yml)
+const RUN_OPTIONS = `  --config FILE      YAML config (default .github/claudeops.yml)
   --mode M           report (observe only) | safe (low-risk fixes) | full (low + medium)
   --dry-run          decide and record everything, execute nothing
   --servers S        comma list of server names and/or tag:NAME
@@ -23,21 +22,93 @@ export const USAGE = `usage: claudeops check|recover|execute-approved [--config 
 
 Environment: ANTHROPIC_API_KEY enables Claude (else the rule-based planner decides);
 SSH_PRIVATE_KEY, SSH_PASSPHRASE and KNOWN_HOSTS (text) or SSH_PRIVATE_KEY_FILE / KNOWN_HOSTS_FILE for SSH servers.
+NO_COLOR turns off colour in the progress lines (they are plain when stderr is not a terminal).`;
 
+const READ_OPTIONS = `  --state-repo DIR   git repository holding the state branch: the CLI's own (default
+                     .claudeops/state) or a clone of your repository with the branch fetched
+  --format F         text (default) | json`;
+
+export const USAGE = `usage: claudeops <command> [options]     (claudeops help <command> for its options)
+
+Run the pipeline:
+  check | recover | execute-approved  [--config FILE] [--mode M] [--dry-run] [--servers S]
+                                      [--shard i/n] [--state-repo DIR]
+Read the record (state branch):
+  status                              the fleet now: per server status and figures
+  history [--server S] [--since 7d]   runs, one line each
+  issues                              open problems with age and last action
+  show RUN|FINGERPRINT                one run's health report, or one problem's issue file
+  status-page --out DIR               build the static status site and badges
+    each with [--state-repo DIR] [--format text|json]
 Least privilege on servers (docs/least-privilege.md), printed on stdout:
-       claudeops sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...
-       claudeops authorized-keys [--config FILE] --public-key FILE.pub [--server NAME]
-                 [--wrapper /abs/path] [--from PATTERNS]
-       claudeops forced-command`;
+  sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...
+  authorized-keys [--config FILE] --public-key FILE.pub [--server NAME] [--wrapper /abs/path]
+                  [--from PATTERNS]
+  forced-command
+
+  -h, --help         this help (or: claudeops <command> --help)
+  --version          the version of claudeops
+
+${RUN_OPTIONS}`;
+
+/** What `claudeops <command> --help` prints, per command. */
+export const COMMAND_HELP: Record<string, string> = {
+  check: `usage: claudeops check [options]\n\nCollect, evaluate, diagnose, remediate (per mode), record and report.\n\n${RUN_OPTIONS}`,
+  recover: `usage: claudeops recover [options]\n\nBoot recovery: start each server's boot.order in order, waiting for each.\n\n${RUN_OPTIONS}`,
+  'execute-approved': `usage: claudeops execute-approved [options]\n\nRun the plans approved by merged approval PRs, once each.\n\n${RUN_OPTIONS}`,
+  status: `usage: claudeops status [--state-repo DIR] [--format text|json]\n\nThe fleet as the newest run saw it: status, figures and open problems per server.\n\n${READ_OPTIONS}`,
+  history: `usage: claudeops history [--server S] [--since 7d] [--state-repo DIR] [--format text|json]\n\nRuns, newest first, one line each.\n\n  --server S         only runs that checked this server (its status in each)\n  --since D          only runs newer than this (30m, 12h, 7d, 2w; default 7d)\n${READ_OPTIONS}`,
+  issues: `usage: claudeops issues [--state-repo DIR] [--format text|json]\n\nOpen problems with their age, last sighting and last action.\n\n${READ_OPTIONS}`,
+  show: `usage: claudeops show RUN|FINGERPRINT [--state-repo DIR] [--format text|json]\n\nPrints one run's health report (by run id or report path) or one problem's issue file\n(by fingerprint, e.g. web1/disk//var).\n\n${READ_OPTIONS}`,
+  'status-page': `usage: claudeops status-page --out DIR [--state-repo DIR] [--config FILE] [--format text|json]\n\nBuilds a static, self-contained status site (index.html, badges/<server>.json) from the\nstate branch: uptime over 24 h / 7 d / 30 d / 90 d, response times, open incidents.\n\n  --out DIR          where to write the site (created; existing files there are replaced)\n  --config FILE      for the schedule (stale banner) and maintenance windows (optional)\n  --repo-url URL     web URL of the repository, to link incidents to their issues\n${READ_OPTIONS}`,
+  sudoers:
+    "usage: claudeops sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...\n\nPrints a sudoers file allowing only the collector and the catalog's commands (docs/least-privilege.md).",
+  'authorized-keys':
+    'usage: claudeops authorized-keys [--config FILE] --public-key FILE.pub [--server NAME] [--wrapper /abs/path] [--from PATTERNS]\n\nPrints an authorized_keys line with a forced command (docs/least-privilege.md).',
+  'forced-command':
+    'usage: claudeops forced-command\n\nPrints the forced-command wrapper script (docs/least-privilege.md).',
+};
+
+export const COMMANDS = Object.keys(COMMAND_HELP);
+
+/**
+ * `help`, `--help`/`-h` anywhere before `--`, and `--version`: answered before any parsing, so
+ * they work on every command and exit 0. Returns the text to print, or undefined.
+ */
+export function helpOrVersion(argv: readonly string[], version: string): string | undefined {
+  const first = argv[0];
+  if (first === '--version' || first === '-V' || first === 'version') return `claudeops ${version}`;
+  if (first === 'help') return argv[1] ? (COMMAND_HELP[argv[1]] ?? unknownCommand(argv[1])) : USAGE;
+  const end = argv.indexOf('--');
+  const before = end < 0 ? argv : argv.slice(0, end);
+  if (!before.includes('--help') && !before.includes('-h')) return undefined;
+  return first && COMMAND_HELP[first] ? COMMAND_HELP[first] : USAGE;
+}
+
+function unknownCommand(word: string): string {
+  return `unknown command "${word}"${didYouMean(word, COMMANDS)}\n\n${USAGE}`;
+}
 
 export class UsageError extends Error {}
 
-/** node:util's parseArgs errors (unknown option, missing value) as usage errors with the usage. */
-function asUsage<T>(parse: () => T): T {
+/**
+ * node:util's parseArgs errors (unknown option, missing value) as usage errors with the command's
+ * usage; an unknown option gets the nearest known one as a suggestion.
+ */
+export function asUsage<T>(command: string | undefined, known: readonly string[], parse: () => T): T {
+  const usage = (command && COMMAND_HELP[command]) || USAGE;
   try {
     return parse();
   } catch (error) {
-    throw new UsageError(`${errorMessage(error)}\n\n${USAGE}`);
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(errorMessage(error))?.[1];
+    if (unknown) {
+      const hint = didYouMean(
+        unknown,
+        known.map((k) => `--${k}`),
+      );
+      throw new UsageError(`unknown option ${unknown}${hint}\n\n${usage}`);
+    }
+    throw new UsageError(`${errorMessage(error)}\n\n${usage}`);
   }
 }
 
@@ -47,11 +118,13 @@ export function parseCliArgs(
   env: NodeJS.ProcessEnv,
   readFile: (path: string) => string,
 ): RunInputs {
-  const { values, positionals } = asUsage(() => parse(argv));
-  const task = positionals[0];
-  if (!task || !(TASKS as readonly string[]).includes(task) || positionals.length > 1) {
-    throw new UsageError(task ? `unknown command "${positionals.join(' ')}"\n\n${USAGE}` : USAGE);
+  const task = argv[0];
+  if (!task || !(TASKS as readonly string[]).includes(task)) {
+    throw new UsageError(task ? unknownCommand(task) : USAGE);
   }
+  const { values, positionals } = asUsage(task, Object.keys(RUN_ARGS), () => parse(argv));
+  if (positionals.length > 1)
+    throw new UsageError(`unexpected argument "${positionals[1]}"\n\n${COMMAND_HELP[task]}`);
   const modeProblem = values.mode ? choiceProblem('--mode', values.mode, MODES) : undefined;
   if (modeProblem) throw new UsageError(modeProblem);
   const shard = values.shard ? parseShard(values.shard) : undefined;
@@ -74,20 +147,17 @@ export function parseCliArgs(
   };
 }
 
+const RUN_ARGS = {
+  config: { type: 'string' },
+  mode: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  servers: { type: 'string' },
+  shard: { type: 'string' },
+  'state-repo': { type: 'string' },
+} as const;
+
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      mode: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      servers: { type: 'string' },
-      shard: { type: 'string' },
-      'state-repo': { type: 'string' },
-    },
-  });
+  return parseArgs({ args: argv, allowPositionals: true, strict: true, options: RUN_ARGS });
 }
 
 /** The server-setup commands (DESIGN §10): they print files to install, and run nothing. */
@@ -112,10 +182,14 @@ export function isSetupCommand(word: string | undefined): word is SetupCommand {
 
 /** Parses `claudeops sudoers|authorized-keys|forced-command …`. */
 export function parseSetupArgs(argv: string[]): SetupArgs {
-  const { values, positionals } = asUsage(() => parseSetup(argv));
+  const { values, positionals } = asUsage(argv[0], Object.keys(SETUP_ARGS), () => parseSetup(argv));
   const command = positionals[0];
   if (!isSetupCommand(command) || positionals.length > 1) {
-    throw new UsageError(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
+    throw new UsageError(
+      command && !isSetupCommand(command)
+        ? unknownCommand(command)
+        : `unexpected argument "${positionals[1]}"\n\n${USAGE}`,
+    );
   }
   const paths: Record<string, string> = {};
   for (const spec of values.path ?? []) {
@@ -142,19 +216,93 @@ export function parseSetupArgs(argv: string[]): SetupArgs {
   };
 }
 
+const SETUP_ARGS = {
+  config: { type: 'string' },
+  server: { type: 'string' },
+  user: { type: 'string' },
+  path: { type: 'string', multiple: true },
+  'public-key': { type: 'string' },
+  wrapper: { type: 'string' },
+  from: { type: 'string' },
+} as const;
+
 function parseSetup(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      server: { type: 'string' },
-      user: { type: 'string' },
-      path: { type: 'string', multiple: true },
-      'public-key': { type: 'string' },
-      wrapper: { type: 'string' },
-      from: { type: 'string' },
-    },
-  });
+  return parseArgs({ args: argv, allowPositionals: true, strict: true, options: SETUP_ARGS });
+}
+
+/** The read commands (DESIGN §12): status, history, issues, show, status-page. */
+export const READ_COMMANDS = ['status', 'history', 'issues', 'show', 'status-page'] as const;
+export type ReadCommand = (typeof READ_COMMANDS)[number];
+
+export function isReadCommand(word: string | undefined): word is ReadCommand {
+  return (READ_COMMANDS as readonly string[]).includes(word ?? '');
+}
+
+export interface ReadArgs {
+  command: ReadCommand;
+  stateRepo: string;
+  format: 'text' | 'json';
+  server?: string;
+  /** history: only runs newer than this many milliseconds */
+  sinceMs: number;
+  /** show: run id, report path or fingerprint */
+  target?: string;
+  out?: string;
+  configPath?: string;
+  repoUrl?: string;
+}
+
+const READ_ARGS = {
+  'state-repo': { type: 'string' },
+  format: { type: 'string' },
+  server: { type: 'string' },
+  since: { type: 'string' },
+  out: { type: 'string' },
+  config: { type: 'string' },
+  'repo-url': { type: 'string' },
+} as const;
+
+/** Which options each read command takes: anything else is a usage error with a suggestion. */
+const READ_OPTIONS_OF: Record<ReadCommand, (keyof typeof READ_ARGS)[]> = {
+  status: ['state-repo', 'format'],
+  history: ['state-repo', 'format', 'server', 'since'],
+  issues: ['state-repo', 'format'],
+  show: ['state-repo', 'format'],
+  'status-page': ['state-repo', 'format', 'out', 'config', 'repo-url'],
+};
+
+export function parseReadArgs(argv: string[]): ReadArgs {
+  const command = argv[0];
+  if (!isReadCommand(command)) throw new UsageError(unknownCommand(command ?? ''));
+  const allowed = READ_OPTIONS_OF[command];
+  const options = Object.fromEntries(allowed.map((k) => [k, READ_ARGS[k]]));
+  const { values, positionals } = asUsage(command, allowed, () =>
+    parseArgs({ args: argv, allowPositionals: true, strict: true, options }),
+  );
+  const v = values as Partial<Record<keyof typeof READ_ARGS, string>>;
+  const help = COMMAND_HELP[command] ?? USAGE;
+  const format = v.format ?? 'text';
+  if (format !== 'text' && format !== 'json')
+    throw new UsageError(`--format: expected text or json (got "${format}")`);
+  const wantsTarget = command === 'show';
+  if (wantsTarget && positionals.length !== 2)
+    throw new UsageError(`show: give one RUN or FINGERPRINT\n\n${help}`);
+  if (!wantsTarget && positionals.length > 1)
+    throw new UsageError(`unexpected argument "${positionals[1]}"\n\n${help}`);
+  if (command === 'status-page' && !v.out)
+    throw new UsageError(`status-page: --out DIR is required\n\n${help}`);
+  const sinceMs = v.since === undefined ? 7 * 86_400_000 : parseDuration(v.since);
+  if (sinceMs === undefined)
+    throw new UsageError(`--since: expected a duration like 7d or 12h (got "${v.since}")`);
+  return {
+    command,
+    stateRepo: v['state-repo'] ?? '.claudeops/state',
+    format,
+    sinceMs,
+    ...(v.server ? { server: v.server } : {}),
+    ...(wantsTarget && positionals[1] ? { target: positionals[1] } : {}),
+    ...(v.out ? { out: v.out } : {}),
+    ...(v.config ? { configPath: v.config } : {}),
+    ...(v['repo-url'] ? { repoUrl: v['repo-url'] } : {}),
+  };
 }

@@ -152,6 +152,12 @@ export const serverSchema = z.strictObject({
   /** directories the clear-directory remediation may empty */
   clearable: z.array(z.string().startsWith('/', 'expected an absolute path')).default([]),
   boot: bootSchema.optional(),
+  /** mounts neither checked nor shown: exact paths, or a prefix ending in `/*` (`/mnt/*`) */
+  disks: z
+    .strictObject({
+      exclude: z.array(z.string().startsWith('/', 'expected an absolute mount path')).default([]),
+    })
+    .optional(),
 });
 
 export const remediationSchema = z.strictObject({

@@ -57,4 +57,6 @@ export interface Logger {
   warning(message: string): void;
   error(message: string): void;
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** whether progress lines may carry ANSI colour (a terminal without NO_COLOR) */
+  colour?: boolean;
 }

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { formatDuration } from './duration.js';
 import { fence, SEVERITY_ICON, table, truncate } from './markdown.js';
 import { bootStepDetail } from './render-action-log.js';
+import { FIGURE_HEADERS, FIGURE_LEGEND, figureCells, figureDetails } from './render-figures.js';
 import type { ChangeSummary, RunRecord, TrackedFinding } from './run-record.js';
 import { overallStatus, raisedFindings } from './status.js';
 
@@ -99,7 +100,7 @@ function count(n: number, noun: string): string {
 }
 
 function fleetSection(record: RunRecord): string {
-  const rows = record.servers.map(({ server, observation, findings }) => {
+  const rows = record.servers.map(({ server, observation, findings, figures }) => {
     const bad = findings.filter((f) => f.severity !== 'ok');
     const worst = bad.some((f) => f.severity === 'critical') ? 'critical' : bad.length ? 'warning' : 'ok';
     return [
@@ -108,10 +109,13 @@ function fleetSection(record: RunRecord): string {
       observation.reachable ? 'yes' : `no: ${observation.error ?? 'unknown error'}`,
       `${SEVERITY_ICON[worst]} ${worst}`,
       bad.length,
+      ...figureCells(figures),
       formatDuration(observation.durationMs),
     ];
   });
-  return `## Fleet\n\n${table(['server', 'transport', 'reachable', 'status', 'findings', 'checked in'], rows)}`;
+  const head = ['server', 'transport', 'reachable', 'status', 'findings', ...FIGURE_HEADERS, 'checked in'];
+  const details = figureDetails(record.servers);
+  return [`## Fleet\n\n${table(head, rows)}`, FIGURE_LEGEND, ...(details ? [details] : [])].join('\n\n');
 }
 
 function changesSection(record: RunRecord): string {

@@ -7,6 +7,7 @@
 import { formatDuration } from './duration.js';
 import { cell, SEVERITY_ICON, table } from './markdown.js';
 import { bootStepDetail } from './render-action-log.js';
+import { FIGURE_HEADERS, FIGURE_LEGEND, figureCells, figureDetails } from './render-figures.js';
 import type { RunRecord } from './run-record.js';
 import { raisedFindings } from './status.js';
 
@@ -92,7 +93,7 @@ function fleet(record: RunRecord): string {
   if (record.servers.length === 0) return '';
   // raised findings, not raw ones: a debounced warning does not colour the fleet table yet
   const raised = raisedFindings(record);
-  const rows = record.servers.map(({ server, observation }) => {
+  const rows = record.servers.map(({ server, observation, figures }) => {
     const bad = raised.filter((f) => f.server === server.name);
     const worst = !observation.reachable
       ? 'critical'
@@ -101,19 +102,17 @@ function fleet(record: RunRecord): string {
         : bad.length
           ? 'warning'
           : 'ok';
-    const disk = Object.entries(record.serverStates[server.name]?.samples ?? {})
-      .filter(([k]) => k.startsWith('disk:'))
-      .map(([k, v]) => `${k.slice(5)} ${v.at(-1)?.[1] ?? '?'}%`)
-      .join(', ');
     return [
       server.name,
       `${SEVERITY_ICON[worst]} ${observation.reachable ? worst : 'unreachable'}`,
       bad.length,
-      disk || '—',
+      ...figureCells(figures),
       observation.reachable ? formatDuration(observation.durationMs) : (observation.error ?? 'unreachable'),
     ];
   });
-  return `### Fleet\n\n${table(['server', 'status', 'findings', 'disk used', 'checked in'], rows)}`;
+  const head = ['server', 'status', 'findings', ...FIGURE_HEADERS, 'checked in'];
+  const details = figureDetails(record.servers);
+  return [`### Fleet\n\n${table(head, rows)}`, FIGURE_LEGEND, ...(details ? [details] : [])].join('\n\n');
 }
 
 function findings(record: RunRecord): string {

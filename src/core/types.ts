@@ -1,4 +1,5 @@
 import type { ServerConfig } from '../config/schema.js';
+import type { ServerFigures } from './server-figures.js';
 
 export type Severity = 'ok' | 'warning' | 'critical';
 export type RunStatus = 'ok' | 'warning' | 'critical' | 'error';
@@ -82,6 +83,8 @@ export interface ServerReport {
   server: ServerConfig;
   observation: ServerObservation;
   findings: Finding[];
+  /** the measured figures with their thresholds (set by evaluate; absent when unreachable) */
+  figures?: ServerFigures;
 }
 
 /** A file to add, replace or delete on the state branch, relative to its root. */

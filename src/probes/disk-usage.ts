@@ -30,6 +30,11 @@ function isPseudo(source: string, mount: string): boolean {
   return PSEUDO_SOURCES.has(source) || PSEUDO_MOUNTS.test(mount);
 }
 
+/** `disks.exclude`: an exact mount, or `/prefix/*` for every mount below the prefix. */
+function excluded(mount: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => (p.endsWith('/*') ? mount.startsWith(p.slice(0, -1)) : mount === p));
+}
+
 /** One `df -P` row; the mount point may contain spaces, so it is the rest of the line. */
 const DF_ROW = /^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+%|-)\s+(\/.*)$/;
 
@@ -73,13 +78,17 @@ export const diskProbe: Probe<DiskData> = {
       "  echo '@inodes'; df -P -i 2>/dev/null",
       "else echo '@missing df'; fi",
     ].join('\n'),
-  parse(output) {
+  parse(output, server) {
     const lines = linesOf(output);
     if (lines.includes('@missing df')) return { missing: true, space: [], inodes: [] };
     const split = lines.indexOf('@inodes');
     if (lines[0] !== '@space' || split < 0)
       throw new ParseError('df output without its @space/@inodes parts');
-    return { space: parseDf(lines.slice(1, split)), inodes: parseDf(lines.slice(split + 1)) };
+    const wanted = (m: MountUsage) => !excluded(m.mount, server.disks?.exclude ?? []);
+    return {
+      space: parseDf(lines.slice(1, split)).filter(wanted),
+      inodes: parseDf(lines.slice(split + 1)).filter(wanted),
+    };
   },
   evaluate(data, server, { thresholds }) {
     if (data.missing)

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -30,6 +30,10 @@ describe('the bundled CLI (dist/cli.js), the quick start', () => {
     expect(first.stderr).toContain('this is the first run');
     const second = await cli(['check', '--config', config], dir);
     expect(second.code, second.stderr).toBe(0);
+    // per-server figures with their thresholds, and one progress line per server (piped: no colour)
+    expect(second.stdout).toMatch(/^\| localhost \| \S+ \w+ \| \d+ \| \d+% \S+ \(\d+\/\d+\) \| .*% .*\| \d+(\.\d+)? on \d+ CPU \(/m);
+    expect(second.stderr).toMatch(/^[✓!] localhost (ok|collected.*) \d+\.\ds$/m);
+    expect(second.stderr).not.toContain('\u001b[');
     const state = join(dir, '.claudeops/state');
     const log = await git(state, 'log', '--format=%an %s', 'claudeops-state');
     expect(log.split('\n')).toHaveLength(2);
@@ -53,8 +57,27 @@ describe('the bundled CLI (dist/cli.js), the quick start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
     const run = await cli(['chekc'], dir);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('unknown command "chekc"');
-    expect(run.stderr).toContain('usage: claudeops check|recover|execute-approved');
+    expect(run.stderr).toContain('unknown command "chekc" (did you mean "check"?)');
+    expect(run.stderr).toContain('usage: claudeops <command>');
+  });
+
+  it('answers --help, -h and help on every command with exit 0, and --version with the version', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    for (const argv of [
+      ['--help'],
+      ['help'],
+      ['check', '--help'],
+      ['history', '-h'],
+      ['help', 'status-page'],
+    ]) {
+      const run = await cli(argv, dir);
+      expect(run.code, argv.join(' ')).toBe(0);
+      expect(run.stdout).toMatch(/^usage: claudeops /);
+    }
+    const version = await cli(['--version'], dir);
+    expect(version.code).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(version.stdout.trim()).toBe(`claudeops ${pkg.version}`);
   });
 
   it('refuses a bad config with every problem and its line, exit 1, nothing recorded', async () => {

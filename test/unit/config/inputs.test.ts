@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readActionInputs } from '../../../src/config/action-inputs.js';
-import { parseCliArgs, UsageError } from '../../../src/config/cli-args.js';
+import {
+  COMMANDS,
+  helpOrVersion,
+  parseCliArgs,
+  parseReadArgs,
+  parseSetupArgs,
+  UsageError,
+} from '../../../src/config/cli-args.js';
 
 function withInputs(inputs: Record<string, string>): void {
   for (const [name, value] of Object.entries(inputs)) vi.stubEnv(`INPUT_${name.toUpperCase()}`, value);
@@ -120,9 +127,63 @@ describe('parseCliArgs', () => {
     [['chek'], /^unknown command "chek"/],
     [['check', '--mode', 'fast'], /^--mode: expected one of report, safe, full \(got "fast"\)$/],
     [['check', '--shard', '0/3'], /^--shard: expected i\/n/],
-    [['check', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['check', '--frobnicate'], /^unknown option --frobnicate\n\nusage: claudeops check/],
+    [['chekc'], /^unknown command "chekc" \(did you mean "check"\?\)/],
+    [['check', '--stat-repo', 'x'], /^unknown option --stat-repo \(did you mean "--state-repo"\?\)/],
+    [['check', '--dryrun'], /did you mean "--dry-run"/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseCliArgs(argv, {}, noFile)).toThrow(UsageError);
     expect(() => parseCliArgs(argv, {}, noFile)).toThrow(message);
+  });
+});
+
+describe('help, version and suggestions on every command', () => {
+  it.each(COMMANDS)("%s --help, -h and help %s print that command's usage", (command) => {
+    for (const argv of [
+      [command, '--help'],
+      [command, '-h'],
+      ['help', command],
+      [command, '--server', 'x', '--help'],
+    ]) {
+      expect(helpOrVersion(argv, '1.2.3')).toMatch(new RegExp(`^usage: claudeops ${command}`));
+    }
+  });
+
+  it('bare help, --help and -h print the overview listing every command', () => {
+    for (const argv of [['help'], ['--help'], ['-h']]) {
+      const text = helpOrVersion(argv, '1.2.3') ?? '';
+      for (const command of COMMANDS) expect(text).toContain(command);
+    }
+  });
+
+  it('--version prints the version; -h after -- is an argument, not a request for help', () => {
+    expect(helpOrVersion(['--version'], '1.2.3')).toBe('claudeops 1.2.3');
+    expect(helpOrVersion(['show', '--', '-h'], '1.2.3')).toBeUndefined();
+    expect(helpOrVersion(['check'], '1.2.3')).toBeUndefined();
+  });
+
+  it('suggests the nearest option of the command that was given', () => {
+    expect(() => parseReadArgs(['history', '--sever', 'web1'])).toThrow(/did you mean "--server"/);
+    expect(() => parseReadArgs(['status', '--fromat', 'json'])).toThrow(/did you mean "--format"/);
+    expect(() => parseSetupArgs(['sudoers', '--srever', 'web1'])).toThrow(/did you mean "--server"/);
+    // an option of another command is unknown here, and says so
+    expect(() => parseReadArgs(['status', '--since', '7d'])).toThrow(/^unknown option --since/);
+  });
+
+  it('parses the read commands, defaults included', () => {
+    expect(parseReadArgs(['history'])).toMatchObject({
+      command: 'history',
+      format: 'text',
+      sinceMs: 7 * 86_400_000,
+      stateRepo: '.claudeops/state',
+    });
+    expect(
+      parseReadArgs(['history', '--server', 'web1', '--since', '12h', '--format', 'json']),
+    ).toMatchObject({ server: 'web1', sinceMs: 12 * 3_600_000, format: 'json' });
+    expect(parseReadArgs(['show', 'web1/disk//var'])).toMatchObject({ target: 'web1/disk//var' });
+    expect(() => parseReadArgs(['show'])).toThrow(/give one RUN or FINGERPRINT/);
+    expect(() => parseReadArgs(['status-page'])).toThrow(/--out DIR is required/);
+    expect(() => parseReadArgs(['status', '--format', 'xml'])).toThrow(/expected text or json/);
+    expect(() => parseReadArgs(['history', '--since', 'soon'])).toThrow(/--since: expected a duration/);
   });
 });

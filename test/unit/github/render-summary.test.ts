@@ -48,6 +48,29 @@ function record() {
     pulls: [5],
     errors: ['GitHub API failed: create issue: 502 Server Error (issue web1/disk//)'],
   };
+  const web1 = r.servers[0];
+  if (web1)
+    web1.figures = {
+      disks: [
+        { mount: '/', usedPercent: 93 },
+        { mount: '/boot', usedPercent: 40 },
+      ],
+      inodes: [{ mount: '/', usedPercent: 12 }],
+      memoryPercent: 61.5,
+      swapPercent: 3,
+      loadPerCpu: 0.42,
+      cpus: 4,
+      uptimeSeconds: 90_061,
+      endpoints: [{ url: 'https://web1.test/health', status: 200, latencyMs: 84, up: true }],
+      thresholds: {
+        disk: { warn: 80, crit: 90 },
+        inodes: { warn: 80, crit: 90 },
+        memory: { warn: 85, crit: 95 },
+        swap: { warn: 50, crit: 80 },
+        load: { warn: 2, crit: 4 },
+        latency: { warn: 2000, crit: 5000 },
+      },
+    };
   const state = r.serverStates.web1;
   if (state)
     state.samples['disk:/'] = [
@@ -77,8 +100,15 @@ describe('renderSummary', () => {
   });
 
   it('shows the fleet, findings (pending apart), diagnosis, actions with links, issues and PRs', () => {
-    expect(md).toContain('| web1 | 🔴 critical | 1 | / 93% | 10ms |');
-    expect(md).toContain('| web2 | 🔴 unreachable | 0 | — |');
+    expect(md).toContain(
+      '| web1 | 🔴 critical | 1 | 93% / (80/90) | 12% / (80/90) | 61.5% (85/95) | 3% (50/80) | 0.42 on 4 CPU (2/4) | 1d1h | 84 ms (2000/5000) | 10ms |',
+    );
+    expect(md).toContain('| web2 | 🔴 unreachable | 0 | — | — | — | — | — | — | — |');
+    // the other mounts are folded away, each with its thresholds
+    expect(md).toMatch(
+      /<details><summary>Every mount and endpoint<\/summary>[\s\S]*\| web1 \| disk \| \/boot \| 40% \| 80 \| 90 \|/,
+    );
+    expect(md).toContain('| web1 | endpoint | https://web1.test/health | up 200 84 ms | 2000 ms | 5000 ms |');
     expect(md).toContain('Watching (debounced, no issue yet): `web1/memory/-`');
     expect(md).toContain('logs \\| grew');
     expect(md).toContain(

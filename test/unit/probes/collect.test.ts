@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { collectFleet } from '../../../src/collect.js';
 import type { ServerConfig } from '../../../src/config/schema.js';
 import { ConnectError, type ExecResult, type RemoteShell, type Transport } from '../../../src/core/ports.js';
+import { progressLine, wantsColour } from '../../../src/core/progress-line.js';
 import { server } from './helpers.js';
 
 /** A real shell on this machine: the script goes to `sh -s` on stdin, as over SSH. */
@@ -77,6 +78,32 @@ describe('collectFleet', () => {
     expect(transport.runs).toBe(2);
     expect([...shells.keys()]).toEqual(['a', 'b']);
     for (const shell of shells.values()) await shell.close();
+  });
+
+  it('prints one progress line per server as it finishes: plain when piped, coloured on a terminal', async () => {
+    const transport = new ShTransport();
+    const servers = [server({ name: 'a' }), server({ name: 'down', host: 'unreachable.invalid' })];
+    const plain: string[] = [];
+    const coloured: string[] = [];
+    await collectFleet(servers, transport, {
+      runnerChecks: false,
+      onServer: (o) => {
+        plain.push(progressLine(o, false));
+        coloured.push(progressLine(o, true));
+      },
+    });
+    const shells = plain.sort();
+    expect(shells[0]).toMatch(/^✓ a ok \d+\.\ds$/);
+    expect(shells[1]).toMatch(/^✗ down unreachable: down: connection refused \d+\.\ds$/);
+    expect(coloured.join('')).toContain('\u001b[31m✗ down');
+    expect(plain.join('')).not.toContain('\u001b');
+  });
+
+  it('colour only on a terminal without NO_COLOR', () => {
+    expect(wantsColour(true, {})).toBe(true);
+    expect(wantsColour(true, { NO_COLOR: '1' })).toBe(false);
+    expect(wantsColour(false, {})).toBe(false);
+    expect(wantsColour(undefined, {})).toBe(false);
   });
 
   it('bounds parallelism', async () => {
