@@ -15,11 +15,19 @@ export function progressLine(observation: ServerObservation, colour: boolean): s
       ? ['!', `collected, ${failedProbes} probe${failedProbes === 1 ? '' : 's'} failed`, YELLOW]
       : ['✓', 'ok', GREEN];
   // The error text is the server's or the transport's: one line, no control characters of its own.
-  const text = `${mark} ${observation.server} ${word.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')} ${seconds}`;
+  const text = `${mark} ${observation.server} ${oneLine(word)} ${seconds}`;
   return colour ? `${tint}${text}${RESET}` : text;
 }
 
 /** Colour only for a person at a terminal, never when NO_COLOR is set (https://no-color.org). */
 export function wantsColour(isTty: boolean | undefined, env: Record<string, string | undefined>): boolean {
   return Boolean(isTty) && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
+}
+
+/** Control characters (ANSI escapes, newlines) of server or transport text become spaces. */
+function oneLine(text: string): string {
+  return [...text]
+    .map((ch) => (/\p{Cc}/u.test(ch) ? ' ' : ch))
+    .join('')
+    .replace(/ {2,}/g, ' ');
 }

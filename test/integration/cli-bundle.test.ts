@@ -31,7 +31,9 @@ describe('the bundled CLI (dist/cli.js), the quick start', () => {
     const second = await cli(['check', '--config', config], dir);
     expect(second.code, second.stderr).toBe(0);
     // per-server figures with their thresholds, and one progress line per server (piped: no colour)
-    expect(second.stdout).toMatch(/^\| localhost \| \S+ \w+ \| \d+ \| \d+% \S+ \(\d+\/\d+\) \| .*% .*\| \d+(\.\d+)? on \d+ CPU \(/m);
+    expect(second.stdout).toMatch(
+      /^\| localhost \| \S+ \w+ \| \d+ \| \d+% \S+ \(\d+\/\d+\) \| .*% .*\| \d+(\.\d+)? on \d+ CPU \(/m,
+    );
     expect(second.stderr).toMatch(/^[✓!] localhost (ok|collected.*) \d+\.\ds$/m);
     expect(second.stderr).not.toContain('\u001b[');
     const state = join(dir, '.claudeops/state');
