@@ -34,7 +34,7 @@ function diagnosis(
   nextStep: string,
   confidence: Diagnosis['confidence'],
 ): Diagnosis {
-  return { fingerprint: f.fingerprint, rootCause, confidence, evidence: f.summary, nextStep };
+  return { fingerprint: f.fingerprint, rootCause, confidence, evidence: f.summary, nextStep, by: 'rules' };
 }
 
 function serviceDown(

@@ -10,6 +10,7 @@ import { redact } from '../core/redact.js';
 import type { TrackedFinding } from '../core/run-record.js';
 import { buildCatalog, type CatalogAction, describeCatalog } from '../remediate/catalog.js';
 import { buildDiagnostics, describeDiagnostics } from './diagnostics.js';
+import { memoryDigest } from './memory-digest.js';
 import { fill, prompt, untrusted } from './prompts.js';
 
 export interface TaskInput {
@@ -71,7 +72,7 @@ function memoryBlock(input: TaskInput): string {
   const involved = new Set(input.targets.map((f) => f.server));
   const actions = input.memory.recentActions
     .filter((a) => involved.has(frontMatterValue(a.content, 'server') ?? ''))
-    .slice(-20)
+    .slice(-10)
     .map((a) => {
       const v = (k: string) => frontMatterValue(a.content, k) ?? '?';
       return `- ${v('at')} ${v('server')} ${v('action')} ${v('target')}: ${v('decision')} → ${v('outcome')}`;
@@ -83,9 +84,9 @@ function memoryBlock(input: TaskInput): string {
     ),
   );
   const lines = [
-    `Last recorded run: ${input.memory.lastRunAt ?? 'none (first run)'}`,
+    memoryDigest({ targets: input.targets, memory: input.memory, now: input.now }),
     actions.length ? `Actions in the last 24 h:\n${actions.join('\n')}` : 'No actions in the last 24 h.',
-    books.length ? `Remediation bookkeeping:\n${books.join('\n')}` : '',
+    books.length ? `Remediation bookkeeping:\n${books.slice(0, 10).join('\n')}` : '',
   ];
   return redact(untrusted(lines.filter(Boolean).join('\n\n'), input.nonce, 'memory'), input.secrets);
 }

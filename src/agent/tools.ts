@@ -238,6 +238,7 @@ function reportDiagnosis(
     confidence: d.confidence,
     evidence: redact(d.evidence, ctx.secrets),
     nextStep: redact(d.next_step, ctx.secrets),
+    by: 'claude' as const,
   }));
   const covered = new Set(diagnoses.map((d) => d.fingerprint));
   ctx.record.diagnoses = [...ctx.record.diagnoses.filter((d) => !covered.has(d.fingerprint)), ...diagnoses];

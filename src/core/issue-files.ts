@@ -138,7 +138,40 @@ function eventsOf(record: RunRecord, memory: Memory): Event[] {
     const lastSeen = memory.servers[f.server]?.findings[f.fingerprint]?.lastSeen;
     events.push({ finding: f, status: 'resolved', line, ...(lastSeen ? { lastSeen } : {}) });
   }
-  events.push(...breakerEvents(record, memory, run));
+  events.push(...decisionEvents(record, run), ...breakerEvents(record, memory, run));
+  return events;
+}
+
+/** One line of text from model or server output, bounded: history lines stay one line each. */
+function oneLine(text: string, max = 400): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/**
+ * The run's diagnoses and the actions it ran or proposed, on the issue of the finding they are
+ * about: the issue's history is what a later run (and its model) reads as "what we thought and
+ * did last time".
+ */
+function decisionEvents(record: RunRecord, run: string): Event[] {
+  const at = record.finishedAt ?? record.startedAt;
+  const raised = new Map(record.findings.filter((f) => f.severity !== 'ok').map((f) => [f.fingerprint, f]));
+  const events: Event[] = [];
+  for (const d of record.diagnoses) {
+    const f = raised.get(d.fingerprint);
+    if (!f) continue;
+    const line = `- ${at} — diagnosis (${d.by ?? 'rules'}, ${d.confidence} confidence): ${oneLine(d.rootCause)} Next: ${oneLine(d.nextStep, 200)} ${run}`;
+    events.push({ finding: f, status: 'open', line });
+  }
+  for (const a of record.actions) {
+    const f = a.fingerprint ? raised.get(a.fingerprint) : undefined;
+    if (!f || (a.decision !== 'execute' && a.decision !== 'needs-approval')) continue;
+    const target = a.target && a.target !== '-' ? ` ${a.target}` : '';
+    const result = a.decision === 'execute' ? (a.outcome ?? 'not-run') : 'proposed for approval';
+    const verified = a.verification ? `; verification: ${oneLine(a.verification, 200)}` : '';
+    const line = `- ${a.at} — action ${a.action}${target} (by ${a.requestedBy}): ${result}${verified} ${run}`;
+    events.push({ finding: f, status: 'open', line });
+  }
   return events;
 }
 

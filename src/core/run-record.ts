@@ -43,6 +43,8 @@ export interface Diagnosis {
   confidence: 'low' | 'medium' | 'high';
   evidence: string;
   nextStep: string;
+  /** which tier decided: Claude, or the rule-based planner */
+  by?: 'claude' | 'rules';
 }
 
 export interface ActionRecord {

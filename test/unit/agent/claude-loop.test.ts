@@ -174,6 +174,7 @@ describe('Claude loop against a scripted Messages API', () => {
         confidence: 'medium',
         evidence: 'bind() failed',
         nextStep: 'watch it',
+        by: 'claude',
       },
     ]);
     expect(s.run.narrative).toBe('nginx was down; restarted it.');

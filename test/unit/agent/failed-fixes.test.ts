@@ -118,12 +118,16 @@ describe('issue file when the breaker opens', () => {
     expect(rest).toEqual([]);
     expect(change?.path).toBe('issues/web1--service--nginx.md');
     expect(parseIssueFile(change?.content ?? '')?.history).toEqual([
+      '- 2026-03-02T10:10:30.000Z — action restart-nginx-hard (by claude): not-fixed (run r2)',
       '- 2026-03-02T10:10:30.000Z — circuit breaker open: restart-nginx-hard failed to fix this 3 times in a row; no more automatic tries, a human must look (run r2)',
     ]);
   });
 
-  it('writes nothing when it was open already', () => {
-    expect(opened(memoryWith([action({})], true))).toEqual([]);
+  it('records only the attempt when the breaker was open already', () => {
+    const [change] = opened(memoryWith([action({})], true));
+    expect(parseIssueFile(change?.content ?? '')?.history).toEqual([
+      '- 2026-03-02T10:10:30.000Z — action restart-nginx-hard (by claude): not-fixed (run r2)',
+    ]);
   });
 });
 
