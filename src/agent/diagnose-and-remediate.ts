@@ -135,7 +135,8 @@ export function needsClaude(f: TrackedFinding, memory: Memory): boolean {
   const since = state?.lastRun ? Date.parse(state.lastRun) : 0;
   const failedOnTarget = Object.entries(state?.remediation ?? {}).some(([key, b]) => {
     const last = b.attempts.at(-1);
-    const failed = b.lastOutcome === 'not-fixed' || b.lastOutcome === 'worse';
+    const failed =
+      b.lastOutcome === 'not-fixed' || b.lastOutcome === 'worse' || b.lastOutcome === 'unverified';
     return failed && key.endsWith(`:${f.target}`) && last !== undefined && Date.parse(last) >= since;
   });
   // repository remediations take no parameters (bookkept as `id:-`): their action logs name the finding
@@ -155,7 +156,7 @@ function failedFix(log: string, fingerprint: string, since: number): boolean {
   return (
     m.fingerprint === fingerprint &&
     m.decision === 'execute' &&
-    (m.outcome === 'not-fixed' || m.outcome === 'worse') &&
+    (m.outcome === 'not-fixed' || m.outcome === 'worse' || m.outcome === 'unverified') &&
     Date.parse(String(m.at)) >= since
   );
 }

@@ -319,7 +319,9 @@ function actionLine(a: ActionRecord): string {
   const breaker = a.verification?.includes('Circuit breaker now OPEN')
     ? ' Circuit breaker now open: no more automatic tries; a human must look.'
     : '';
-  return `Ran ${what}: ${a.outcome ?? 'no outcome'}${a.exitCode !== undefined && a.exitCode !== null ? ` (exit ${a.exitCode})` : ''}.${breaker}`;
+  const outcome =
+    a.outcome === 'unverified' ? 'unverified (not proven fixed: counted as a failure)' : a.outcome;
+  return `Ran ${what}: ${outcome ?? 'no outcome'}${a.exitCode !== undefined && a.exitCode !== null ? ` (exit ${a.exitCode})` : ''}.${breaker}`;
 }
 
 /**

@@ -170,7 +170,7 @@ export function recordAttempt(
   bookkeeping: Bookkeeping,
   key: string,
   at: Date,
-  outcome: 'fixed' | 'not-fixed' | 'worse',
+  outcome: 'fixed' | 'not-fixed' | 'worse' | 'unverified',
   threshold = DEFAULT_BREAKER_THRESHOLD,
 ): Bookkeeping {
   const before = bookkeeping[key] ?? { attempts: [], failures: 0, breakerOpen: false };

@@ -22,6 +22,7 @@ const OUTCOME_TEXT: Record<string, string> = {
   fixed: '✅ fixed',
   'not-fixed': '❌ not fixed',
   worse: '⚠️ worse',
+  unverified: '❔ unverified (counted as a failure)',
   'not-run': '— not run',
 };
 

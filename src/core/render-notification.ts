@@ -25,7 +25,10 @@ export function renderNotification(record: RunRecord, link: string | undefined):
     ...record.resolved.slice(0, 5).map((f) => `• ✅ resolved: ${f.fingerprint}`),
     ...record.actions
       .filter((a) => a.decision === 'execute')
-      .map((a) => `• 🔧 ${a.action} on ${a.server}: ${a.outcome ?? 'ran'}`),
+      .map(
+        (a) =>
+          `• 🔧 ${a.action} on ${a.server}: ${a.outcome === 'unverified' ? 'unverified (not proven fixed)' : (a.outcome ?? 'ran')}`,
+      ),
     ...record.errors.map((e) => `• ⛔ ${e}`),
   ];
   if (link) lines.push(link);

@@ -149,7 +149,13 @@ function diagnosis(record: RunRecord): string {
 
 function actions(record: RunRecord, links: SummaryLinks): string {
   if (record.actions.length === 0) return '';
-  const icon: Record<string, string> = { fixed: '✅', 'not-fixed': '❌', worse: '🔥', 'not-run': '⏸️' };
+  const icon: Record<string, string> = {
+    fixed: '✅',
+    'not-fixed': '❌',
+    worse: '🔥',
+    unverified: '❔',
+    'not-run': '⏸️',
+  };
   const rows = record.actions.map((a) => [
     a.server,
     `${a.action} ${Object.entries(a.params)

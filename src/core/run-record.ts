@@ -58,7 +58,8 @@ export interface ActionRecord {
   command?: string;
   output?: string;
   exitCode?: number | null;
-  outcome?: 'fixed' | 'not-fixed' | 'worse' | 'not-run';
+  /** fixed only when the failing check was seen failing before and passing after; unverified counts as failed */
+  outcome?: 'fixed' | 'not-fixed' | 'worse' | 'unverified' | 'not-run';
   fingerprint?: string;
   requestedBy: 'claude' | 'rules' | 'approval' | 'recover';
   at: string;

@@ -164,9 +164,15 @@ export class Remediator {
     }
     const target = this.o.record.findings.find((f) => f.fingerprint === record.fingerprint);
     const checks = [...new Set([...action.verify, ...(target ? [target.check] : [])])];
+    if (result.exitCode !== 0) {
+      // a command that failed fixed nothing; the re-check would only judge luck
+      record.outcome = 'not-fixed';
+      record.verification = `the command exited ${result.exitCode ?? 'without status'}: not fixed`;
+      return;
+    }
     if (checks.length === 0) {
-      record.outcome = result.exitCode === 0 ? 'fixed' : 'not-fixed';
-      record.verification = `no checks to re-run: judged by exit code ${result.exitCode ?? 'none'}`;
+      record.outcome = 'unverified';
+      record.verification = 'no checks to re-run: a clean exit proves nothing (unverified)';
       return;
     }
     const before: Finding[] = this.o.record.findings.filter((f) => f.server === server.name);
@@ -210,7 +216,11 @@ export class Remediator {
 
   private book(server: string, key: string, at: Date, record: ActionRecord): void {
     const state = this.state(server);
-    const outcome = record.outcome === 'fixed' || record.outcome === 'worse' ? record.outcome : 'not-fixed';
+    // unverified counts as a failure: the breaker opens on fixes nobody saw work
+    const outcome =
+      record.outcome === 'fixed' || record.outcome === 'worse' || record.outcome === 'unverified'
+        ? record.outcome
+        : 'not-fixed';
     state.remediation = recordAttempt(state.remediation, key, at, outcome, this.breakerThreshold);
     if (state.remediation[key]?.breakerOpen) {
       record.verification =

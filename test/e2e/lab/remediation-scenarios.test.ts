@@ -586,7 +586,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
         decision: 'execute',
         outcome: 'not-fixed',
       });
-      expect(action?.body).toMatch(/re-ran service: sys\/service\/nginx critical → critical; unchanged/);
+      expect(action?.body).toMatch(/re-ran service: sys\/service\/nginx critical → critical; still failing/);
       if (i < 3) expect(action?.body).not.toContain('Circuit breaker');
       else expect(action?.body).toContain('Circuit breaker now OPEN for restart-nginx-now:-');
     }

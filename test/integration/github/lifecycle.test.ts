@@ -270,16 +270,17 @@ describe('approval pull requests and execute-approved', () => {
     expect(first.changes.map((c) => c.path)).toEqual(['approvals/r1-1.md']);
     expect(parseApprovalFile(first.changes[0]?.content ?? '')).toMatchObject({
       status: 'executed',
-      outcome: 'fixed',
+      // no check names what it fixes: a clean exit is not a fix anybody saw
+      outcome: 'unverified',
       handled_by_run: 'r3',
     });
     expect(first.record.actions).toMatchObject([
-      { action: 'flush-queue', decision: 'execute', requestedBy: 'approval', outcome: 'fixed' },
+      { action: 'flush-queue', decision: 'execute', requestedBy: 'approval', outcome: 'unverified' },
     ]);
     const comments = gh.state.comments.filter((c) => c.issueNumber === pr?.number);
     expect(comments.map((c) => c.body)).toEqual([
       expect.stringContaining('<!-- claudeops:executing=r1-1 -->'),
-      expect.stringContaining('executed, fixed'),
+      expect.stringContaining('executed, unverified'),
     ]);
 
     const second = await runExecuteApproved('r4');

@@ -107,7 +107,7 @@ describe('remediator', () => {
     expect(shell.scripts).toHaveLength(1);
   });
 
-  it('judges a config remediation without checks by its exit code', async () => {
+  it('never calls a config remediation without checks fixed: a clean exit proves nothing', async () => {
     const { r, rechecks } = setup();
     const action = await r.remediate({
       ...restartNginx,
@@ -116,8 +116,8 @@ describe('remediator', () => {
       fingerprint: undefined,
     });
     expect(action).toMatchObject({
-      outcome: 'fixed',
-      verification: 'no checks to re-run: judged by exit code 0',
+      outcome: 'unverified',
+      verification: 'no checks to re-run: a clean exit proves nothing (unverified)',
     });
     expect(rechecks).toEqual([]);
   });
@@ -141,9 +141,15 @@ describe('verifier judgement', () => {
   });
   it('fixed, improved, unchanged, worse', () => {
     expect(judge([disk('critical')], [disk('ok')], ['disk'], 'web1/disk//').outcome).toBe('fixed');
-    expect(judge([disk('critical')], [disk('warning')], ['disk'], 'web1/disk//').detail).toMatch(
-      /improved, still warning/,
-    );
+    // improved is not fixed: the check still fails
+    expect(judge([disk('critical')], [disk('warning')], ['disk'], 'web1/disk//')).toMatchObject({
+      outcome: 'not-fixed',
+      detail: 're-ran disk: web1/disk// critical → warning; still failing',
+    });
+    // nothing was failing: nothing observed to change
+    expect(judge([disk('ok')], [disk('ok')], ['disk'], 'web1/disk//').outcome).toBe('unverified');
+    // the target was not re-checked (its probe failed): unverified
+    expect(judge([disk('critical')], [], ['disk'], 'web1/disk//').outcome).toBe('unverified');
     expect(judge([disk('critical')], [disk('critical')], ['disk'], 'web1/disk//').outcome).toBe('not-fixed');
     expect(judge([disk('warning')], [disk('critical')], ['disk'], 'web1/disk//').outcome).toBe('worse');
     // the target is fixed but a neighbour broke: worse
