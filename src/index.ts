@@ -1,4 +1,4 @@
 import './shims/esm-dirname.js';
-import { runAction } from './action-main.js';
+import { run } from './main.js';
 
-process.exitCode = await runAction();
+await run();

@@ -8,6 +8,11 @@ import { journalDir, remoteStateStore } from './compose.js';
 import { readActionInputs } from './config/action-inputs.js';
 import { errorMessage } from './core/error-message.js';
 
+/** The post step's entry point (GitHub's runner, `@github/local-action --post`): never fails the job. */
+export async function run(): Promise<void> {
+  process.exitCode = await runPost();
+}
+
 export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   try {
     const inputs = readActionInputs();

@@ -1,4 +1,4 @@
 import './shims/esm-dirname.js';
-import { runPost } from './post-main.js';
+import { run } from './post-main.js';
 
-process.exitCode = await runPost();
+await run();

@@ -18,26 +18,26 @@ import type { Mode } from './schema.js';
 export function readActionInputs(): RunInputs {
   const problems: string[] = [];
   const note = (problem: string | undefined) => problem && problems.push(problem);
-  const task = core.getInput('task') || 'check';
+  const task = input('task') || 'check';
   note(choiceProblem('task', task, TASKS));
-  const mode = core.getInput('mode');
+  const mode = input('mode');
   if (mode) note(choiceProblem('mode', mode, MODES));
-  const shardText = core.getInput('shard');
+  const shardText = input('shard');
   const shard = shardText ? parseShard(shardText) : undefined;
   if (typeof shard === 'string') note(shard);
   const dryRun = booleanInput('dry-run', note);
   const secrets = readSecrets();
   if (problems.length > 0) throw new Error(`invalid inputs:\n  - ${problems.join('\n  - ')}`);
   return {
-    configPath: core.getInput('config') || DEFAULT_CONFIG_PATH,
+    configPath: input('config') || DEFAULT_CONFIG_PATH,
     task: task as RunInputs['task'],
     mode: (mode || undefined) as Mode | undefined,
     dryRun,
-    servers: core.getInput('servers') || undefined,
+    servers: input('servers') || undefined,
     shard: typeof shard === 'object' ? shard : undefined,
-    knownHosts: core.getInput('known-hosts') || undefined,
-    model: core.getInput('model') || DEFAULT_MODEL,
-    stateBranch: core.getInput('state-branch') || DEFAULT_STATE_BRANCH,
+    knownHosts: input('known-hosts') || undefined,
+    model: input('model') || DEFAULT_MODEL,
+    stateBranch: input('state-branch') || DEFAULT_STATE_BRANCH,
     ...secrets,
   };
 }
@@ -59,16 +59,31 @@ function readSecrets(): Pick<
 }
 
 function secretInput(name: string): string | undefined {
-  const value = core.getInput(name);
+  const value = input(name);
   if (value) core.setSecret(value);
   return value || undefined;
 }
 
 /** YAML-ish booleans as workflows write them; empty means false. */
 function booleanInput(name: string, note: (problem: string) => void): boolean {
-  const text = core.getInput(name).toLowerCase();
+  const text = input(name).toLowerCase();
   if (['true', 'yes', 'on', '1'].includes(text)) return true;
   if (text && !['false', 'no', 'off', '0'].includes(text))
     note(`${name}: expected true or false (got "${text}")`);
   return false;
+}
+
+/**
+ * An input as the runner passes it. A value that still reads `${{ … }}` is an expression nothing
+ * evaluated (a local runner passes action.yml's `default: ${{ github.token }}` literally): using it
+ * would send the text as a token, so it counts as unset, with a warning naming the input.
+ */
+function input(name: string): string {
+  const value = core.getInput(name);
+  if (!/\$\{\{[\s\S]*\}\}/.test(value)) return value;
+  core.warning(
+    // the value itself is not echoed: it is whatever the input held, possibly a secret
+    `input ${name} reads an unevaluated \${{ … }} expression: treated as unset (set INPUT_${name.toUpperCase()} to a real value)`,
+  );
+  return '';
 }

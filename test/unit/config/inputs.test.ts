@@ -61,6 +61,35 @@ describe('readActionInputs', () => {
     });
   });
 
+  it('treats an input still reading ${{ … }} as unset, with a warning that does not echo it', () => {
+    const warnings: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      warnings.push(String(chunk));
+      return true;
+    });
+    try {
+      withInputs({
+        'github-token': '${{ github.token }}',
+        model: '${{inputs.model}}',
+        'state-branch': 'ops-${{ vars.X }}',
+        'anthropic-api-key': 'sk-ant-real',
+      });
+      const inputs = readActionInputs();
+      expect(inputs.githubToken).toBeUndefined();
+      expect(inputs.model).toBe('claude-sonnet-4-6');
+      expect(inputs.stateBranch).toBe('claudeops-state');
+      expect(inputs.anthropicApiKey).toBe('sk-ant-real');
+    } finally {
+      write.mockRestore();
+    }
+    const out = warnings.join('');
+    expect(out).toMatch(/::warning::input github-token reads an unevaluated/);
+    expect(out).toMatch(/::warning::input model reads/);
+    expect(out).toMatch(/::warning::input state-branch reads/);
+    expect(out).not.toContain('github.token');
+    expect(out).not.toMatch(/anthropic-api-key reads/);
+  });
+
   it('refuses bad inputs, all of them at once', () => {
     withInputs({ task: 'fix-everything', mode: 'yolo', shard: '5/4', 'dry-run': 'maybe' });
     expect(() => readActionInputs()).toThrow(

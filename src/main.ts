@@ -8,9 +8,17 @@ import { readActionInputs } from './config/action-inputs.js';
 import { loadConfig } from './config/load-config.js';
 import { errorMessage } from './core/error-message.js';
 import type { SummaryLinks } from './core/render-summary.js';
-import { run } from './run.js';
+import { run as runPipeline } from './run.js';
 
-/** Returns the process exit code; the entry file sets it. */
+/**
+ * The Action's entry point, as GitHub's runner and `@github/local-action` (which imports this file and
+ * calls `run()`) expect it: the one place that sets the process exit status.
+ */
+export async function run(): Promise<void> {
+  process.exitCode = await runAction();
+}
+
+/** Returns the process exit code (tests call it with their own environment). */
 export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let prepared: Awaited<ReturnType<typeof prepare>>;
   try {
@@ -21,7 +29,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     core.error(errorMessage(error));
     return 1;
   }
-  const { record, exitCode } = await run(prepared);
+  const { record, exitCode } = await runPipeline(prepared);
   if (exitCode !== 0)
     core.error(
       `claudeops: run status ${record.status}${record.errors.length ? `: ${record.errors.join('; ')}` : ''}`,
