@@ -37,7 +37,7 @@ function actionInputs(): Set<string> {
 
 function claudeopsSteps(wf: Workflow) {
   return Object.values(wf.jobs).flatMap((j) =>
-    j.steps.filter((s) => s.uses === 'your-org/claudeops-action@v1'),
+    j.steps.filter((s) => s.uses === 'OWNER/claudeops-action@v1'),
   );
 }
 
