@@ -36,9 +36,7 @@ function actionInputs(): Set<string> {
 }
 
 function claudeopsSteps(wf: Workflow) {
-  return Object.values(wf.jobs).flatMap((j) =>
-    j.steps.filter((s) => s.uses === 'OWNER/claudeops-action@v1'),
-  );
+  return Object.values(wf.jobs).flatMap((j) => j.steps.filter((s) => s.uses === 'OWNER/claudeops-action@v1'));
 }
 
 type Lint = (input: string, path: string) => { line: number; message: string; kind: string }[];
