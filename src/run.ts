@@ -25,6 +25,7 @@ import { syncGitHub } from './github/sync.js';
 import { loadMemory } from './memory/load-memory.js';
 import { buildStateChanges } from './record/build-state-changes.js';
 import { healthReportPath } from './record/paths.js';
+import { pingHeartbeat } from './report/heartbeat.js';
 import { notifyRun } from './report/notify-run.js';
 import { writeReport } from './report/write-report.js';
 import type { RunContext } from './run-context.js';
@@ -40,6 +41,8 @@ export async function run(ctx: RunContext): Promise<RunResult> {
   let shells = new Map<string, RemoteShell>();
   let memory: Memory = emptyMemory();
   const approvalChanges: FileChange[] = [];
+  // The start ping runs beside loading memory; a slow monitoring service never delays the run.
+  const startPing = pingHeartbeat(ctx, 'start');
   try {
     const servers = selectServers(ctx.config, ctx.inputs.servers, ctx.inputs.shard);
     memory = await logger.group('Load memory', () => loadMemory(ctx));
@@ -57,12 +60,16 @@ export async function run(ctx: RunContext): Promise<RunResult> {
   }
   record.finishedAt = ctx.adapters.clock.now().toISOString();
 
+  const startProblem = await startPing;
+  if (startProblem) record.warnings.push(startProblem);
   await logger.group('Record', () => recordRun(ctx, record, memory, approvalChanges));
   await logger.group('Report', async () => {
     await guard(record, 'github', () => syncGitHub(ctx, record, memory));
     record.status = overallStatus(record);
     await writeReport(ctx, record);
     await guard(record, 'notify', () => notifyRun(ctx, record));
+    const endProblem = await pingHeartbeat(ctx, record.status === 'error' ? 'fail' : 'success');
+    if (endProblem) logger.warning(endProblem);
   });
   return { record, exitCode: exitCodeFor(record, ctx.config['fail-on']) };
 }

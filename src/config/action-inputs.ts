@@ -44,7 +44,7 @@ export function readActionInputs(): RunInputs {
 
 function readSecrets(): Pick<
   RunInputs,
-  'sshPrivateKey' | 'sshPassphrase' | 'anthropicApiKey' | 'githubToken'
+  'sshPrivateKey' | 'sshPassphrase' | 'anthropicApiKey' | 'githubToken' | 'heartbeatUrl'
 > {
   const sshPrivateKey = secretInput('ssh-private-key');
   // The runner masks whole registered values; a key logged line by line needs each line masked too.
@@ -55,6 +55,7 @@ function readSecrets(): Pick<
     sshPassphrase: secretInput('ssh-passphrase'),
     anthropicApiKey: secretInput('anthropic-api-key'),
     githubToken: secretInput('github-token'),
+    heartbeatUrl: secretInput('heartbeat-url'),
   };
 }
 

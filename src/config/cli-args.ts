@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { didYouMean } from '../core/did-you-mean.js';
 import { parseDuration } from '../core/duration.js';
 import { errorMessage } from '../core/error-message.js';
 import {
@@ -12,6 +11,7 @@ import {
   TASKS,
 } from './run-inputs.js';
 import type { Mode } from './schema.js';
+import { closest } from './schema-keys.js';
 
 const RUN_OPTIONS = `  --config FILE      YAML config (default .github/claudeops.yml)
   --mode M           report (observe only) | safe (low-risk fixes) | full (low + medium)
@@ -22,6 +22,7 @@ const RUN_OPTIONS = `  --config FILE      YAML config (default .github/claudeops
 
 Environment: ANTHROPIC_API_KEY enables Claude (else the rule-based planner decides);
 SSH_PRIVATE_KEY, SSH_PASSPHRASE and KNOWN_HOSTS (text) or SSH_PRIVATE_KEY_FILE / KNOWN_HOSTS_FILE for SSH servers.
+CLAUDEOPS_HEARTBEAT_URL pings a dead man's switch (like the heartbeat-url input).
 NO_COLOR turns off colour in the progress lines (they are plain when stderr is not a terminal).`;
 
 const READ_OPTIONS = `  --state-repo DIR   git repository holding the state branch: the CLI's own (default
@@ -91,6 +92,11 @@ function unknownCommand(word: string): string {
 
 export class UsageError extends Error {}
 
+function didYouMean(word: string, candidates: readonly string[]): string {
+  const match = closest(word, candidates);
+  return match ? ` (did you mean "${match}"?)` : '';
+}
+
 /**
  * node:util's parseArgs errors (unknown option, missing value) as usage errors with the command's
  * usage; an unknown option gets the nearest known one as a suggestion.
@@ -141,6 +147,7 @@ export function parseCliArgs(
     sshPassphrase: env.SSH_PASSPHRASE || undefined,
     knownHosts: env.KNOWN_HOSTS || fromFile(env.KNOWN_HOSTS_FILE),
     anthropicApiKey: env.ANTHROPIC_API_KEY || undefined,
+    heartbeatUrl: env.CLAUDEOPS_HEARTBEAT_URL || undefined,
     model: env.CLAUDEOPS_MODEL || DEFAULT_MODEL,
     stateBranch: DEFAULT_STATE_BRANCH,
     stateRepo: values['state-repo'] ?? '.claudeops/state',

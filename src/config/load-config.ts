@@ -186,7 +186,7 @@ function nodeAt(root: unknown, path: Path, key?: string): Node | undefined {
 }
 
 /**
- * `${NAME}` in notify settings and redact.secrets reads the environment, so webhook URLs and
+ * `${NAME}` in notify and heartbeat settings and redact.secrets reads the environment, so webhook URLs and
  * tokens live in GitHub secrets rather than in the committed config.
  */
 function expandEnv(data: unknown, env: NodeJS.ProcessEnv): unknown {
@@ -202,6 +202,7 @@ function expandEnv(data: unknown, env: NodeJS.ProcessEnv): unknown {
   };
   const out = { ...record };
   if ('notify' in out) out.notify = expand(out.notify);
+  if ('heartbeat' in out) out.heartbeat = expand(out.heartbeat);
   if (out.redact && typeof out.redact === 'object') out.redact = expand(out.redact);
   return out;
 }

@@ -18,6 +18,8 @@ export interface RunInputs {
   model: string;
   githubToken?: string;
   stateBranch: string;
+  /** heartbeat ping URL (a secret): the heartbeat-url input, or CLAUDEOPS_HEARTBEAT_URL for the CLI */
+  heartbeatUrl?: string;
   /** CLI only: a local state repository directory */
   stateRepo?: string;
 }

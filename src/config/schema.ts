@@ -215,6 +215,22 @@ export const notifySchema = z.strictObject({
   on: z.enum(['changes', 'always', 'critical']).default('changes'),
 });
 
+const pingSuffix = z.union([
+  z.string().regex(/^[A-Za-z0-9/_.-]*$/, 'expected a path suffix like /start'),
+  z.literal(false),
+]);
+export const heartbeatPingSchema = z.strictObject({
+  /** the check's ping URL (a secret: prefer "${HEARTBEAT_URL}" or the heartbeat-url input) */
+  url: z
+    .string()
+    .refine((u) => u === '' || /^https?:\/\/[^\s]+$/.test(u), { message: 'expected an http(s) URL' })
+    .optional(),
+  start: pingSuffix.default('/start'),
+  success: pingSuffix.default(''),
+  fail: pingSuffix.default('/fail'),
+  timeout: duration.default(10_000),
+});
+
 export const lifecycleSchema = z.strictObject({
   /** consecutive runs a warning must hold before it is raised */
   debounce_runs: z.number().int().min(1).default(2),
@@ -243,6 +259,7 @@ export const configSchema = z.strictObject({
   claude: claudeSchema.default(claudeSchema.parse({})),
   github: githubSchema.default(githubSchema.parse({})),
   notify: notifySchema.optional(),
+  heartbeat: heartbeatPingSchema.optional(),
   lifecycle: lifecycleSchema.default(lifecycleSchema.parse({})),
   state: z
     .strictObject({ retention_days: z.number().int().min(1).default(90) })

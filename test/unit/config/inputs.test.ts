@@ -44,6 +44,7 @@ describe('readActionInputs', () => {
       model: 'claude-opus-4-5',
       'github-token': 'ghs_x',
       'state-branch': 'ops-state',
+      'heartbeat-url': 'https://hc-ping.com/secret-uuid',
     });
     expect(readActionInputs()).toMatchObject({
       configPath: 'ops/fleet.yml',
@@ -58,6 +59,7 @@ describe('readActionInputs', () => {
       model: 'claude-opus-4-5',
       githubToken: 'ghs_x',
       stateBranch: 'ops-state',
+      heartbeatUrl: 'https://hc-ping.com/secret-uuid',
     });
   });
 
