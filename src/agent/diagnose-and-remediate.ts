@@ -102,6 +102,10 @@ export async function diagnoseAndRemediate(
     record.planner = { kind: 'rules', reason: `${why}: the rule-based planner decided` };
     return;
   }
+  if (when === 'after-rules') {
+    await afterRules(ctx, record, memory, shells, remediator, raised);
+    return;
+  }
   if (targets.length === 0) {
     record.planner = {
       kind: 'none',
@@ -111,6 +115,69 @@ export async function diagnoseAndRemediate(
   }
   const loop = await askClaude(ctx, record, memory, shells, remediator, targets, raised);
   await settle(loop, targets, remediator, record, ctx);
+}
+
+const DAY = 86_400_000;
+
+/**
+ * `claude.when: after-rules`, two tiers: the rules act first on the faults they have a playbook
+ * for; Claude is asked about findings without one (when new or changed, as with `changes`), about
+ * those whose rules fix did not come out `fixed`, and about faults that came back within 24 h
+ * (a fix that does not hold is a fault the rules do not understand). The planner's reason names
+ * which tier decided what.
+ */
+async function afterRules(
+  ctx: RunContext,
+  record: RunRecord,
+  memory: Memory,
+  shells: Map<string, RemoteShell>,
+  remediator: Remediator,
+  raised: TrackedFinding[],
+): Promise<void> {
+  const now = ctx.adapters.clock.now().getTime();
+  const plans = planRules(raised, ctx.config.servers, (server) => remediator.catalog(server).actions);
+  const known = new Set(plans.filter((p) => p.steps.length > 0).map((p) => p.finding.fingerprint));
+  const recurring = raised.filter((f) => recurredWithin(f, memory, now, DAY));
+  const again = new Set(recurring.map((f) => f.fingerprint));
+  const first = raised.filter((f) => known.has(f.fingerprint) && !again.has(f.fingerprint));
+  await runRules(first, remediator, record, ctx);
+  const failed = first.filter((f) => rulesFixFailed(f, record));
+  const unknown = raised.filter((f) => !known.has(f.fingerprint) && needsClaude(f, memory));
+  const targets = [...new Map([...unknown, ...failed, ...recurring].map((f) => [f.fingerprint, f])).values()];
+  const tiers = [
+    `the rules acted first on ${first.length} finding(s) with a playbook (${first.length - failed.length} fixed or decided)`,
+    unknown.length ? `${unknown.length} without a playbook` : '',
+    failed.length ? `${failed.length} whose rules fix did not fix` : '',
+    recurring.length ? `${recurring.length} recurring within 24 h` : '',
+  ].filter(Boolean);
+  if (targets.length === 0) {
+    record.planner = {
+      kind: first.length > 0 ? 'rules' : 'none',
+      reason: `claude.when after-rules: ${tiers[0]}; nothing left for Claude, not called`,
+    };
+    return;
+  }
+  const loop = await askClaude(ctx, record, memory, shells, remediator, targets, raised);
+  await settle(loop, targets, remediator, record, ctx);
+  record.planner.reason = `claude.when after-rules: ${tiers.join('; ')} → Claude asked about ${targets.length}: ${record.planner.reason}`;
+}
+
+/** Executed rules actions on this finding in this run, none of which fixed it. */
+function rulesFixFailed(f: TrackedFinding, record: RunRecord): boolean {
+  const ran = record.actions.filter(
+    (a) => a.fingerprint === f.fingerprint && a.requestedBy === 'rules' && a.decision === 'execute',
+  );
+  return ran.length > 0 && !ran.some((a) => a.outcome === 'fixed');
+}
+
+/** The finding went away and came back within `ms`: resolved recently, or ok between two sightings. */
+export function recurredWithin(f: TrackedFinding, memory: Memory, now: number, ms: number): boolean {
+  const before = memory.servers[f.server]?.findings[f.fingerprint];
+  if (!before) return false;
+  if (before.resolvedAt && now - Date.parse(before.resolvedAt) <= ms) return true;
+  const recent = before.history.filter(([at]) => now - Date.parse(at) <= ms).map(([, s]) => s);
+  const firstBad = recent.findIndex((s) => s !== 'ok');
+  return firstBad >= 0 && recent.slice(firstBad).includes('ok');
 }
 
 /**

@@ -192,7 +192,7 @@ export const maintenanceSchema = z.strictObject({
 });
 
 export const claudeSchema = z.strictObject({
-  when: z.enum(['changes', 'always', 'never']).default('changes'),
+  when: z.enum(['changes', 'always', 'never', 'after-rules']).default('changes'),
   max_turns: z.number().int().min(1).max(50).default(8),
   max_tokens_per_run: z.number().int().min(1000).default(60_000),
   timeout: duration.default(180_000),

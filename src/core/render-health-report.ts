@@ -184,8 +184,9 @@ function lifecycleLabel(f: TrackedFinding): string {
 
 function diagnosisSection(record: RunRecord): string {
   const head = `## Diagnosis\n\nPlanner: **${record.planner.kind}** — ${record.planner.reason}`;
-  const rows = record.diagnoses.map((d) => [d.fingerprint, d.rootCause, d.confidence, d.nextStep]);
-  const body = rows.length ? `\n\n${table(['finding', 'root cause', 'confidence', 'next step'], rows)}` : '';
+  const rows = record.diagnoses.map((d) => [d.fingerprint, d.rootCause, d.confidence, d.nextStep, d.by ?? '—']);
+  const header = ['finding', 'root cause', 'confidence', 'next step', 'decided by'];
+  const body = rows.length ? `\n\n${table(header, rows)}` : '';
   const narrative = record.narrative ? `\n\n${fence(record.narrative, 'markdown')}` : '';
   return head + body + narrative;
 }
