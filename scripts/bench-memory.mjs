@@ -23,8 +23,8 @@ async function bundleStore() {
   writeFileSync(
     entry,
     `export { GitStateStore } from '${src}/adapters/git-state-store.js';\n` +
-      `export { serializeServerState } from '${src}/core/server-state.js';\n` +
-      `export { emptyServerState } from '${src}/core/memory.js';\n`,
+      `export { serializeServerState } from '${src}/core/memory/server-state.js';\n` +
+      `export { emptyServerState } from '${src}/core/memory/memory.js';\n`,
   );
   // ncc reads the tsconfig next to the entry
   const compilerOptions = {

@@ -6,7 +6,7 @@ import { runSetupCommand } from './cli/server-setup.js';
 import { buildContext, runIdFrom } from './compose.js';
 import { helpOrVersion, isSetupCommand, parseCliArgs, UsageError } from './config/cli-args.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { errorMessage } from './core/error-message.js';
+import { errorMessage } from './core/util/error-message.js';
 import { run } from './run.js';
 import { packageVersion } from './version.js';
 

@@ -30,12 +30,12 @@
 import { randomBytes } from 'node:crypto';
 import { runnerChecks as defaultRunnerChecks, type RunnerCheckResults } from './adapters/runner-checks.js';
 import type { ServerConfig } from './config/schema.js';
-import { errorMessage } from './core/error-message.js';
-import { parseSections, type SectionWording } from './core/parse-sections.js';
 import type { RemoteShell, Transport } from './core/ports.js';
 import type { ServerObservation } from './core/types.js';
+import { errorMessage } from './core/util/error-message.js';
 import { buildCollectorScript, splitSections } from './probes/collector-script.js';
 import { ALL_PROBES } from './probes/index.js';
+import { parseSections, type SectionWording } from './probes/parse-sections.js';
 import type { Probe } from './probes/probe.js';
 
 export interface CollectOptions {

@@ -13,7 +13,7 @@ import type { Model } from './agent/model.js';
 import type { RunInputs } from './config/run-inputs.js';
 import type { Config } from './config/schema.js';
 import { type Logger, systemClock } from './core/ports.js';
-import type { SummaryLinks } from './core/render-summary.js';
+import type { SummaryLinks } from './core/render/render-summary.js';
 import type { GitHubApi } from './github/api.js';
 import type { ReportSink, RunContext } from './run-context.js';
 import { newNonce, runIdFrom } from './run-identity.js';

@@ -6,8 +6,8 @@ import { createOctokitGitHub, tuningFromEnv } from './adapters/github-octokit.js
 import { buildContext, journalDir, RunJournal, remoteStateStore, runIdFrom } from './compose.js';
 import { readActionInputs } from './config/action-inputs.js';
 import { loadConfig } from './config/load-config.js';
-import { errorMessage } from './core/error-message.js';
-import type { SummaryLinks } from './core/render-summary.js';
+import type { SummaryLinks } from './core/render/render-summary.js';
+import { errorMessage } from './core/util/error-message.js';
 import { run as runPipeline } from './run.js';
 
 /**

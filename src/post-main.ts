@@ -6,7 +6,7 @@ import * as core from '@actions/core';
 import { flushJournal } from './adapters/journal.js';
 import { journalDir, remoteStateStore } from './compose.js';
 import { readActionInputs } from './config/action-inputs.js';
-import { errorMessage } from './core/error-message.js';
+import { errorMessage } from './core/util/error-message.js';
 
 /** The post step's entry point (GitHub's runner, `@github/local-action --post`): never fails the job. */
 export async function run(): Promise<void> {

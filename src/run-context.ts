@@ -2,7 +2,7 @@ import type { Model } from './agent/model.js';
 import type { RunInputs } from './config/run-inputs.js';
 import type { Config, Mode } from './config/schema.js';
 import type { Clock, Logger, Transport } from './core/ports.js';
-import type { SummaryLinks } from './core/render-summary.js';
+import type { SummaryLinks } from './core/render/render-summary.js';
 import type { StateStore } from './core/state-store.js';
 import type { GitHubApi } from './github/api.js';
 

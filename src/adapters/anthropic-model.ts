@@ -13,7 +13,7 @@ import {
   type ModelRequest,
   type ModelResponse,
 } from '../agent/model.js';
-import { errorMessage } from '../core/error-message.js';
+import { errorMessage } from '../core/util/error-message.js';
 
 export interface AnthropicModelOptions {
   apiKey: string;

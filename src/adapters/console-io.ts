@@ -1,5 +1,5 @@
 import type { Logger } from '../core/ports.js';
-import { wantsColour } from '../core/progress-line.js';
+import { wantsColour } from '../core/render/progress-line.js';
 import type { ReportSink } from '../run-context.js';
 
 /** The CLI's logger: progress on stderr, so stdout carries only the report. */

@@ -11,11 +11,11 @@
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isOpenIssue, mergeIssueFiles } from '../core/issue-files.js';
-import { emptyMemory, type Memory, type MemoryFile, type ServerState } from '../core/memory.js';
+import { emptyMemory, type Memory, type MemoryFile, type ServerState } from '../core/memory/memory.js';
+import { expiredDays, ROLLED_KINDS, type RolledKind, rollUp, summaryPath } from '../core/memory/retention.js';
+import { mergeServerStates, parseServerState, serializeServerState } from '../core/memory/server-state.js';
 import { type Clock, systemClock } from '../core/ports.js';
-import { expiredDays, ROLLED_KINDS, type RolledKind, rollUp, summaryPath } from '../core/retention.js';
-import { mergeServerStates, parseServerState, serializeServerState } from '../core/server-state.js';
+import { isOpenIssue, mergeIssueFiles } from '../core/state-branch/issue-files.js';
 import type { CommitResult, StateStore } from '../core/state-store.js';
 import type { FileChange } from '../core/types.js';
 import { Git, lsTree, readBlobs, type TreeEntry } from './git-cli.js';

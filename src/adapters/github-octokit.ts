@@ -7,7 +7,7 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
-import { errorMessage } from '../core/error-message.js';
+import { errorMessage } from '../core/util/error-message.js';
 import {
   type CommentInfo,
   type FileInfo,

@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../core/error-message.js';
-import type { ServerState } from '../core/memory.js';
+import type { ServerState } from '../core/memory/memory.js';
 import type { CommitResult } from '../core/state-store.js';
 import type { FileChange } from '../core/types.js';
+import { errorMessage } from '../core/util/error-message.js';
 
 export interface JournalEntry {
   version: 1;

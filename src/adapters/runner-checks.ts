@@ -6,7 +6,7 @@
  */
 import { connect, type PeerCertificate } from 'node:tls';
 import type { EndpointConfig, ServerConfig } from '../config/schema.js';
-import { errorMessage } from '../core/error-message.js';
+import { errorMessage } from '../core/util/error-message.js';
 import type { EndpointResult, EndpointsData } from '../probes/endpoints.js';
 import {
   type CertificateResult,

@@ -3,7 +3,7 @@
  * ConnectError (kind + a sentence a human can act on).
  */
 import type { ServerConfig } from '../config/schema.js';
-import type { HostKeyVerdict } from '../core/known-hosts.js';
+import type { HostKeyVerdict } from '../core/least-privilege/known-hosts.js';
 import { ConnectError } from '../core/ports.js';
 
 /** One leg of a connection: the server, where it is reached, and how messages name it. */

@@ -1,6 +1,6 @@
 /**
  * The host key side of one SSH connection attempt: which key types to ask the server for, and the
- * callback ssh2 calls with the key it presented (rules in core/known-hosts.ts).
+ * callback ssh2 calls with the key it presented (rules in core/least-privilege/known-hosts.ts).
  */
 import {
   fingerprintOf,
@@ -8,7 +8,7 @@ import {
   type KnownHosts,
   knownKeyTypes,
   verifyHostKey,
-} from '../core/known-hosts.js';
+} from '../core/least-privilege/known-hosts.js';
 import type { Hop } from './ssh-errors.js';
 
 /** Every host key algorithm ssh2 offers by default, strongest first (its own default order). */

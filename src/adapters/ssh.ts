@@ -17,7 +17,7 @@
  *   transport.warnings();                           // e.g. insecure_ignore_host_key in use
  *
  * Host keys: the key a server presents must be vouched for by its `host_key: SHA256:…` pin or by
- * a known_hosts entry (see core/known-hosts.ts for the rules); otherwise the server is refused
+ * a known_hosts entry (see core/least-privilege/known-hosts.ts for the rules); otherwise the server is refused
  * with ConnectError('host-key') naming the fingerprint seen and the exact line to pin it with.
  * `insecure_ignore_host_key: true` connects anyway and records a loud warning per connection.
  *
@@ -30,7 +30,7 @@
  */
 import { NodeSSH } from 'node-ssh';
 import type { ServerConfig } from '../config/schema.js';
-import { type KnownHosts, parseKnownHosts } from '../core/known-hosts.js';
+import { type KnownHosts, parseKnownHosts } from '../core/least-privilege/known-hosts.js';
 import { ConnectError, type Logger, type Transport } from '../core/ports.js';
 import { asSsh2Error, explainConnectFailure, type Hop } from './ssh-errors.js';
 import { HostKeyCheck } from './ssh-host-key.js';

@@ -5,8 +5,9 @@
  * clock (`claude.timeout`) — and it never throws: every way it can end is a LoopResult the caller
  * turns into "which planner decided and why".
  */
-import { errorMessage } from '../core/error-message.js';
+
 import type { Usage } from '../core/run-record.js';
+import { errorMessage } from '../core/util/error-message.js';
 import type {
   ContentBlock,
   MessageParam,

@@ -6,9 +6,9 @@
  * first, then servers, then reports, and what does not fit is cut with a note saying so.
  */
 import { parse } from 'yaml';
-import { parseIssueFile } from '../core/issue-files.js';
-import type { FindingState, Memory, MemoryFile } from '../core/memory.js';
+import type { FindingState, Memory, MemoryFile } from '../core/memory/memory.js';
 import type { TrackedFinding } from '../core/run-record.js';
+import { parseIssueFile } from '../core/state-branch/issue-files.js';
 
 /** ≈2 000 tokens at 3.5 characters a token (English prose with ids and timestamps). */
 export const MEMORY_MAX_CHARS = 7_000;

@@ -7,7 +7,7 @@
 import type { ServerConfig } from '../config/schema.js';
 import type { Clock, RemoteShell } from '../core/ports.js';
 import type { BootRecovery, RunRecord } from '../core/run-record.js';
-import { bootPath } from '../record/paths.js';
+import { bootPath } from '../core/state-branch/paths.js';
 import { readinessScript } from '../remediate/readiness.js';
 import type { Remediator } from '../remediate/remediator.js';
 

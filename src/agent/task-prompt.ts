@@ -4,10 +4,10 @@
  * Everything stable (instructions, tool definitions) lives in the cached system prompt instead.
  */
 import type { Config, Mode, ServerConfig } from '../config/schema.js';
-import { truncate } from '../core/markdown.js';
-import type { Memory } from '../core/memory.js';
-import { redact } from '../core/redact.js';
+import type { Memory } from '../core/memory/memory.js';
+import { truncate } from '../core/render/markdown.js';
 import type { TrackedFinding } from '../core/run-record.js';
+import { redact } from '../core/util/redact.js';
 import { buildCatalog, type CatalogAction, describeCatalog } from '../remediate/catalog.js';
 import { buildDiagnostics, describeDiagnostics } from './diagnostics.js';
 import { memoryDigest } from './memory-digest.js';

@@ -4,10 +4,10 @@
  * they return a corrective `is_error` result the model can act on.
  */
 import { z } from 'zod';
-import { errorMessage } from '../core/error-message.js';
 import type { RemoteShell } from '../core/ports.js';
-import { redact } from '../core/redact.js';
 import type { Diagnosis, RunRecord } from '../core/run-record.js';
+import { errorMessage } from '../core/util/error-message.js';
+import { redact } from '../core/util/redact.js';
 import { boundOutput } from '../remediate/executor.js';
 import type { Remediator } from '../remediate/remediator.js';
 import { buildDiagnostics, renderDiagnostic } from './diagnostics.js';

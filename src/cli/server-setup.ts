@@ -12,10 +12,10 @@ import {
   forcedCommandScript,
   keyNeeds,
   parsePublicKey,
-} from '../core/authorized-keys.js';
-import { errorMessage } from '../core/error-message.js';
+} from '../core/least-privilege/authorized-keys.js';
+import { generateSudoers } from '../core/least-privilege/sudoers.js';
 import type { Logger } from '../core/ports.js';
-import { generateSudoers } from '../core/sudoers.js';
+import { errorMessage } from '../core/util/error-message.js';
 
 export interface SetupIo {
   readFile(path: string): string;

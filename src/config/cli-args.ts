@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../core/duration.js';
-import { errorMessage } from '../core/error-message.js';
+import { parseDuration } from '../core/util/duration.js';
+import { errorMessage } from '../core/util/error-message.js';
 import {
   choiceProblem,
   DEFAULT_MODEL,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.js';
+import { parseDuration } from '../core/util/duration.js';
 
 /** A duration written as `5s`, `2h`, `1h30m` (or a bare number of seconds); parsed to milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {

@@ -3,7 +3,7 @@
  * state branch and `report` to GitHub, the job summary and the outputs.
  */
 import type { Mode } from '../config/schema.js';
-import type { ServerState } from './memory.js';
+import type { ServerState } from './memory/memory.js';
 import type { CommitResult } from './state-store.js';
 import type { Finding, RunStatus, ServerReport, Task } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { Memory } from './memory.js';
+import type { Memory } from './memory/memory.js';
 import type { FileChange } from './types.js';
 
 export interface CommitResult {

@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../config/schema.js';
-import type { ServerFigures } from './server-figures.js';
+import type { ServerFigures } from '../probes/server-figures.js';
 
 export type Severity = 'ok' | 'warning' | 'critical';
 export type RunStatus = 'ok' | 'warning' | 'critical' | 'error';

@@ -16,9 +16,14 @@
  * GitHub failing to answer is not a refusal: the plan stays pending and nothing runs this time.
  */
 import { createHash } from 'node:crypto';
-import { type ApprovalPlan, approvalBranch, approvalPath, safeId } from '../core/approval-file.js';
-import { errorMessage } from '../core/error-message.js';
-import type { MemoryFile } from '../core/memory.js';
+import type { MemoryFile } from '../core/memory/memory.js';
+import {
+  type ApprovalPlan,
+  approvalBranch,
+  approvalPath,
+  safeId,
+} from '../core/state-branch/approval-file.js';
+import { errorMessage } from '../core/util/error-message.js';
 import type { GitHubApi, PullDetail, PullInfo, RepoPermission } from './api.js';
 
 export type ApprovalCheck =

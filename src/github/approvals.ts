@@ -7,6 +7,9 @@
  * approved copy waits on the state branch, and not again within the expiry after a human declined
  * it (asking again every run would be nagging, not operating).
  */
+
+import type { Memory } from '../core/memory/memory.js';
+import type { ActionRecord, RunRecord } from '../core/run-record.js';
 import {
   type ApprovalPlan,
   approvalBranch,
@@ -15,11 +18,9 @@ import {
   parseApprovalFile,
   planFromAction,
   renderApprovalFile,
-} from '../core/approval-file.js';
-import { errorMessage } from '../core/error-message.js';
-import type { Memory } from '../core/memory.js';
-import { redact } from '../core/redact.js';
-import type { ActionRecord, RunRecord } from '../core/run-record.js';
+} from '../core/state-branch/approval-file.js';
+import { errorMessage } from '../core/util/error-message.js';
+import { redact } from '../core/util/redact.js';
 import { secretsOf } from '../record/build-state-changes.js';
 import type { RunContext } from '../run-context.js';
 import type { GitHubApi, PullInfo } from './api.js';

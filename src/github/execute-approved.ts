@@ -11,6 +11,10 @@
  * Without GitHub (the CLI without a token) nothing is executed: there is no way to tell a merged
  * approval from a file pushed to the branch.
  */
+
+import type { Memory, MemoryFile } from '../core/memory/memory.js';
+import { fence, truncate } from '../core/render/markdown.js';
+import type { ActionRecord, RunRecord } from '../core/run-record.js';
 import {
   type ApprovalPlan,
   approvalPath,
@@ -18,13 +22,10 @@ import {
   isExpired,
   parseApprovalFile,
   withOutcome,
-} from '../core/approval-file.js';
-import { errorMessage } from '../core/error-message.js';
-import { fence, truncate } from '../core/markdown.js';
-import type { Memory, MemoryFile } from '../core/memory.js';
-import { redact } from '../core/redact.js';
-import type { ActionRecord, RunRecord } from '../core/run-record.js';
+} from '../core/state-branch/approval-file.js';
 import type { FileChange } from '../core/types.js';
+import { errorMessage } from '../core/util/error-message.js';
+import { redact } from '../core/util/redact.js';
 import { secretsOf } from '../record/build-state-changes.js';
 import type { RemediationRequest } from '../remediate/remediator.js';
 import type { RunContext } from '../run-context.js';

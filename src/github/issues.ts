@@ -1,9 +1,9 @@
 /**
- * Executes the issue plan (src/core/issue-plan.ts) against GitHub. Reading is bounded: open
+ * Executes the issue plan (src/core/memory/issue-plan.ts) against GitHub. Reading is bounded: open
  * claudeops issues plus those closed within the reopen window (older ones can never be reopened),
  * so the cost does not grow with the repository's history.
  */
-import { errorMessage } from '../core/error-message.js';
+
 import {
   type IssueOp,
   type IssueSnapshot,
@@ -12,11 +12,12 @@ import {
   type MaintenanceWindow,
   maintenanceWindows,
   planIssues,
-} from '../core/issue-plan.js';
-import { redact } from '../core/redact.js';
+} from '../core/memory/issue-plan.js';
 import type { RunRecord } from '../core/run-record.js';
+import { issuePath } from '../core/state-branch/paths.js';
+import { errorMessage } from '../core/util/error-message.js';
+import { redact } from '../core/util/redact.js';
 import { secretsOf } from '../record/build-state-changes.js';
-import { issuePath } from '../record/paths.js';
 import type { RunContext } from '../run-context.js';
 import type { GitHubApi } from './api.js';
 

@@ -1,6 +1,6 @@
-import { errorMessage } from '../core/error-message.js';
-import { emptyMemory, type Memory } from '../core/memory.js';
+import { emptyMemory, type Memory } from '../core/memory/memory.js';
 import type { RunRecord } from '../core/run-record.js';
+import { errorMessage } from '../core/util/error-message.js';
 import type { RunContext } from '../run-context.js';
 import { openApprovalPulls } from './approvals.js';
 import { syncIssues } from './issues.js';

@@ -1,5 +1,5 @@
-import { errorMessage } from '../core/error-message.js';
-import { emptyMemory, type Memory } from '../core/memory.js';
+import { emptyMemory, type Memory } from '../core/memory/memory.js';
+import { errorMessage } from '../core/util/error-message.js';
 import type { RunContext } from '../run-context.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../config/schema.js';
-import { shellQuote } from '../core/shell-quote.js';
+import { shellQuote } from '../core/util/shell-quote.js';
 import type { Probe, ProbeContext } from './probe.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { CheckConfig } from '../config/schema.js';
-import { shellQuote } from '../core/shell-quote.js';
 import { type Finding, finding, type Severity } from '../core/types.js';
+import { shellQuote } from '../core/util/shell-quote.js';
 import { blocksOf, int, keyValues, quotedLines } from './output-text.js';
 import type { Probe } from './probe.js';
 

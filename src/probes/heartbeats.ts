@@ -1,6 +1,6 @@
-import { formatDuration } from '../core/duration.js';
-import { shellQuote } from '../core/shell-quote.js';
 import { finding } from '../core/types.js';
+import { formatDuration } from '../core/util/duration.js';
+import { shellQuote } from '../core/util/shell-quote.js';
 import { blocksOf, int, keyValues } from './output-text.js';
 import type { Probe } from './probe.js';
 

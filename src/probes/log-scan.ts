@@ -1,6 +1,6 @@
 import { CRITICAL_LOG_LINE, type LogConfig } from '../config/schema.js';
-import { shellQuote } from '../core/shell-quote.js';
 import { type Finding, finding, type Severity } from '../core/types.js';
+import { shellQuote } from '../core/util/shell-quote.js';
 import { blocksOf, int, keyValues, quotedLines } from './output-text.js';
 import type { Probe, ProbeContext } from './probe.js';
 

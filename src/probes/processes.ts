@@ -1,5 +1,5 @@
-import { shellQuote } from '../core/shell-quote.js';
 import { finding } from '../core/types.js';
+import { shellQuote } from '../core/util/shell-quote.js';
 import { blocksOf, int, keyValues } from './output-text.js';
 import type { Probe } from './probe.js';
 

@@ -1,6 +1,6 @@
 import type { ServerConfig } from '../config/schema.js';
-import { shellQuote } from '../core/shell-quote.js';
 import { type Finding, finding } from '../core/types.js';
+import { shellQuote } from '../core/util/shell-quote.js';
 import { blocksOf, int, keyValues, quotedLines } from './output-text.js';
 import type { EvalContext, Probe } from './probe.js';
 import { DEFAULT_THRESHOLDS, severityBelow } from './thresholds.js';

@@ -1,12 +1,12 @@
-import { issueFileChanges } from '../core/issue-files.js';
-import type { Memory } from '../core/memory.js';
-import { type RedactOptions, redact } from '../core/redact.js';
-import { agentLogFiles } from '../core/render-action-log.js';
-import { renderHealthReport } from '../core/render-health-report.js';
+import type { Memory } from '../core/memory/memory.js';
+import { agentLogFiles } from '../core/render/render-action-log.js';
+import { renderHealthReport } from '../core/render/render-health-report.js';
 import type { RunRecord } from '../core/run-record.js';
+import { issueFileChanges } from '../core/state-branch/issue-files.js';
+import { serverStatePath } from '../core/state-branch/paths.js';
 import type { FileChange } from '../core/types.js';
+import { type RedactOptions, redact } from '../core/util/redact.js';
 import type { RunContext } from '../run-context.js';
-import { serverStatePath } from './paths.js';
 
 /**
  * Every file this run writes to the state branch, redacted: the health report, per-server state,

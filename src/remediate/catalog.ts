@@ -7,11 +7,11 @@
  *
  * Least privilege (a server's `sudo: actions`, docs/least-privilege.md): every action declares the
  * one command it needs root for as argv words (`rootCommand`); its template runs exactly that argv
- * as `sudo -n <argv>` (never `sudo sh`), and `claudeops sudoers` (core/sudoers.ts) allows exactly
+ * as `sudo -n <argv>` (never `sudo sh`), and `claudeops sudoers` (core/least-privilege/sudoers.ts) allows exactly
  * those argv, from the same words. A config remediation's root command is `/bin/sh -c <its text>`.
  */
 import type { Config, RemediationConfig, ServerConfig, ServiceConfig } from '../config/schema.js';
-import { shellQuote } from '../core/shell-quote.js';
+import { shellQuote } from '../core/util/shell-quote.js';
 
 export type Risk = 'low' | 'medium' | 'high';
 

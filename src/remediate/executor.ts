@@ -3,9 +3,10 @@
  * throws: a dropped connection is an outcome to record like any other. Output is redacted and
  * bounded here, before it reaches the record, the model or the branch.
  */
-import { errorMessage } from '../core/error-message.js';
+
 import type { RemoteShell } from '../core/ports.js';
-import { redact } from '../core/redact.js';
+import { errorMessage } from '../core/util/error-message.js';
+import { redact } from '../core/util/redact.js';
 
 export interface Execution {
   /** stdout then stderr, redacted and bounded */

@@ -1,16 +1,16 @@
 /**
  * The real `Recheck`: re-runs only the probes behind the checks an action affects, on that one
  * server, in one round trip over the already-open shell, reusing the collector's script builder,
- * section splitter and the probes' own parse/evaluate (src/probes, src/core/evaluate.ts).
+ * section splitter and the probes' own parse/evaluate (src/probes, src/probes/evaluate.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { Config, ServerConfig } from '../config/schema.js';
-import { evaluateServer } from '../core/evaluate.js';
-import { parseSections, type SectionWording } from '../core/parse-sections.js';
 import type { ExecResult } from '../core/ports.js';
 import type { ServerObservation } from '../core/types.js';
 import { buildCollectorScript, splitSections } from '../probes/collector-script.js';
+import { evaluateServer } from '../probes/evaluate.js';
 import { ALL_PROBES } from '../probes/index.js';
+import { parseSections, type SectionWording } from '../probes/parse-sections.js';
 import type { Probe } from '../probes/probe.js';
 import type { Recheck } from './verifier.js';
 

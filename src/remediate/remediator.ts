@@ -4,22 +4,22 @@
  * Every decision, denials included, becomes an ActionRecord with its action-log path.
  */
 import type { Config, Mode, ServerConfig } from '../config/schema.js';
-import { errorMessage } from '../core/error-message.js';
-import { emptyServerState, type Memory, type ServerState } from '../core/memory.js';
+import { emptyServerState, type Memory, type ServerState } from '../core/memory/memory.js';
+import type { Clock, RemoteShell } from '../core/ports.js';
+import type { ActionRecord, RunRecord } from '../core/run-record.js';
+import { actionPath } from '../core/state-branch/paths.js';
+import type { FileChange, Finding } from '../core/types.js';
+import { errorMessage } from '../core/util/error-message.js';
+import { redact } from '../core/util/redact.js';
+import { buildCatalog, type Catalog, type CatalogAction } from './catalog.js';
+import { type Execution, executeCommand } from './executor.js';
 import {
   DEFAULT_BREAKER_THRESHOLD,
   decide,
   type GateDecision,
   type Intent,
   recordAttempt,
-} from '../core/policy-gate.js';
-import type { Clock, RemoteShell } from '../core/ports.js';
-import { redact } from '../core/redact.js';
-import type { ActionRecord, RunRecord } from '../core/run-record.js';
-import type { FileChange, Finding } from '../core/types.js';
-import { actionPath } from '../record/paths.js';
-import { buildCatalog, type Catalog, type CatalogAction } from './catalog.js';
-import { type Execution, executeCommand } from './executor.js';
+} from './policy-gate.js';
 import { type Recheck, type Verdict, verify } from './verifier.js';
 
 export interface RemediationRequest {

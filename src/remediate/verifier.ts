@@ -8,10 +8,10 @@
  * The recheck itself is injected (`Recheck`) so the judgement stays pure and testable.
  */
 import type { ServerConfig } from '../config/schema.js';
-import { errorMessage } from '../core/error-message.js';
+import { EVENT_CHECKS } from '../core/memory/trends.js';
 import type { Clock, RemoteShell } from '../core/ports.js';
-import { EVENT_CHECKS } from '../core/trends.js';
 import type { Finding, Severity } from '../core/types.js';
+import { errorMessage } from '../core/util/error-message.js';
 
 /** Re-runs the probes behind these finding checks on one server; throws when it cannot. */
 export type Recheck = (

@@ -1,5 +1,5 @@
 import { notify } from '../adapters/notify.js';
-import { renderNotification, shouldNotify } from '../core/render-notification.js';
+import { renderNotification, shouldNotify } from '../core/render/render-notification.js';
 import type { RunRecord } from '../core/run-record.js';
 import type { RunContext } from '../run-context.js';
 import { outputsOf } from './write-report.js';

@@ -1,4 +1,4 @@
-import { renderSummary } from '../core/render-summary.js';
+import { renderSummary } from '../core/render/render-summary.js';
 import type { RunRecord } from '../core/run-record.js';
 import { raisedFindings } from '../core/status.js';
 import type { RunContext } from '../run-context.js';

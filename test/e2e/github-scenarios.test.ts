@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunJournal } from '../../src/adapters/journal.js';
-import { parseServerState } from '../../src/core/server-state.js';
+import { parseServerState } from '../../src/core/memory/server-state.js';
 import { type FakeGitHub, type FakeIssue, startFakeGitHub } from '../support/fake-github.js';
 import {
   type BundleRun,

@@ -3,7 +3,7 @@ import { localTransport } from '../../src/adapters/local-transport.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { RunInputs } from '../../src/config/run-inputs.js';
 import { pingUrl } from '../../src/core/heartbeat-url.js';
-import { emptyMemory } from '../../src/core/memory.js';
+import { emptyMemory } from '../../src/core/memory/memory.js';
 import type { Logger } from '../../src/core/ports.js';
 import type { StateStore } from '../../src/core/state-store.js';
 import { run } from '../../src/run.js';

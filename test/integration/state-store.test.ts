@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitStateStore } from '../../src/adapters/git-state-store.js';
 import { flushJournal, RunJournal } from '../../src/adapters/journal.js';
 import { configSchema } from '../../src/config/schema.js';
-import { trackFindings } from '../../src/core/lifecycle.js';
-import { parseServerState } from '../../src/core/server-state.js';
+import { trackFindings } from '../../src/core/memory/lifecycle.js';
+import { parseServerState } from '../../src/core/memory/server-state.js';
+import { healthReportPath, serverStatePath } from '../../src/core/state-branch/paths.js';
 import { finding } from '../../src/core/types.js';
-import { healthReportPath, serverStatePath } from '../../src/record/paths.js';
 import { bumped, type Sandbox, sandbox, stateFile } from './state-support.js';
 
 let box: Sandbox;

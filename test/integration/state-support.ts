@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { GitStateStore, type GitStateStoreOptions } from '../../src/adapters/git-state-store.js';
-import { emptyServerState, type ServerState } from '../../src/core/memory.js';
-import { serializeServerState } from '../../src/core/server-state.js';
+import { emptyServerState, type ServerState } from '../../src/core/memory/memory.js';
+import { serializeServerState } from '../../src/core/memory/server-state.js';
 
 export interface Sandbox {
   root: string;

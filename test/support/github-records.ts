@@ -3,7 +3,7 @@
  * state lifecycle would have kept (okStreak), without running collection.
  */
 import { configSchema, githubSchema } from '../../src/config/schema.js';
-import { emptyServerState, type FindingState } from '../../src/core/memory.js';
+import { emptyServerState, type FindingState } from '../../src/core/memory/memory.js';
 import {
   type ActionRecord,
   type Diagnosis,

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { configSchema, type ServerConfig } from '../../src/config/schema.js';
 import type { RunRecord } from '../../src/core/run-record.js';
 import { zeroUsage } from '../../src/core/run-record.js';
-import { serverFigures } from '../../src/core/server-figures.js';
 import type { ServerObservation } from '../../src/core/types.js';
 import { diskProbe } from '../../src/probes/disk-usage.js';
 import { endpointsProbe } from '../../src/probes/endpoints.js';
 import { loadProbe } from '../../src/probes/load-average.js';
 import { memoryProbe } from '../../src/probes/memory-swap.js';
+import { serverFigures } from '../../src/probes/server-figures.js';
 import { uptimeProbe } from '../../src/probes/uptime-boot.js';
 import { tracked } from './agent-fixtures.js';
 

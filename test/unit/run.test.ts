@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { localTransport } from '../../src/adapters/local-transport.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { RunInputs } from '../../src/config/run-inputs.js';
-import { emptyMemory } from '../../src/core/memory.js';
+import { emptyMemory } from '../../src/core/memory/memory.js';
 import type { Logger } from '../../src/core/ports.js';
 import type { RunRecord } from '../../src/core/run-record.js';
 import type { StateStore } from '../../src/core/state-store.js';

@@ -12,11 +12,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSshTransport } from '../../../src/adapters/ssh.js';
 import { collectFleet, type FleetCollection } from '../../../src/collect.js';
 import { configSchema, type ServerConfig, type Thresholds } from '../../../src/config/schema.js';
-import { evaluateServer } from '../../../src/core/evaluate.js';
-import { fingerprintOf as hostKeyFingerprint } from '../../../src/core/known-hosts.js';
-import { trackFindings } from '../../../src/core/lifecycle.js';
-import { emptyMemory, type Memory } from '../../../src/core/memory.js';
+import { fingerprintOf as hostKeyFingerprint } from '../../../src/core/least-privilege/known-hosts.js';
+import { trackFindings } from '../../../src/core/memory/lifecycle.js';
+import { emptyMemory, type Memory } from '../../../src/core/memory/memory.js';
 import type { Finding, ServerObservation, ServerReport } from '../../../src/core/types.js';
+import { evaluateServer } from '../../../src/probes/evaluate.js';
 import type { UptimeData } from '../../../src/probes/uptime-boot.js';
 import {
   type FaultKind,

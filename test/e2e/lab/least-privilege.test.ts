@@ -24,8 +24,8 @@ import {
   forcedCommandScript,
   keyNeeds,
   parsePublicKey,
-} from '../../../src/core/authorized-keys.js';
-import { generateSudoers } from '../../../src/core/sudoers.js';
+} from '../../../src/core/least-privilege/authorized-keys.js';
+import { generateSudoers } from '../../../src/core/least-privilege/sudoers.js';
 import type { DatabasesData } from '../../../src/probes/databases.js';
 import type { LogsData } from '../../../src/probes/log-scan.js';
 import type { ServicesData } from '../../../src/probes/services.js';

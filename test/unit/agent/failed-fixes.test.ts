@@ -7,11 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { needsClaude } from '../../../src/agent/diagnose-and-remediate.js';
 import { configSchema } from '../../../src/config/schema.js';
-import { issueFileChanges, parseIssueFile } from '../../../src/core/issue-files.js';
-import { planIssues } from '../../../src/core/issue-plan.js';
-import { emptyMemory, emptyServerState, type Memory } from '../../../src/core/memory.js';
-import { renderActionLog } from '../../../src/core/render-action-log.js';
+import { planIssues } from '../../../src/core/memory/issue-plan.js';
+import { emptyMemory, emptyServerState, type Memory } from '../../../src/core/memory/memory.js';
+import { renderActionLog } from '../../../src/core/render/render-action-log.js';
 import { type ActionRecord, newRunRecord, type TrackedFinding } from '../../../src/core/run-record.js';
+import { issueFileChanges, parseIssueFile } from '../../../src/core/state-branch/issue-files.js';
 import { buildCatalog } from '../../../src/remediate/catalog.js';
 import { action as ghAction, github, runRecord } from '../../support/github-records.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MEMORY_MAX_CHARS, memoryDigest, recurrences } from '../../../src/agent/memory-digest.js';
-import { renderIssueFile } from '../../../src/core/issue-files.js';
-import { emptyServerState, type FindingState, type Memory } from '../../../src/core/memory.js';
+import { emptyServerState, type FindingState, type Memory } from '../../../src/core/memory/memory.js';
+import { renderIssueFile } from '../../../src/core/state-branch/issue-files.js';
 import type { Severity } from '../../../src/core/types.js';
 import { memory, NOW, tracked } from '../../support/agent-fixtures.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { diagnoseAndRemediate } from '../../../src/agent/diagnose-and-remediate.js';
 import { recoveryTrigger } from '../../../src/agent/recover.js';
-import { renderBootLog } from '../../../src/core/render-action-log.js';
-import { renderHealthReport } from '../../../src/core/render-health-report.js';
-import { renderSummary } from '../../../src/core/render-summary.js';
+import { renderBootLog } from '../../../src/core/render/render-action-log.js';
+import { renderHealthReport } from '../../../src/core/render/render-health-report.js';
+import { renderSummary } from '../../../src/core/render/render-summary.js';
 import { readinessScript } from '../../../src/remediate/readiness.js';
 import {
   config,

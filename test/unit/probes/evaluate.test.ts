@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateServer } from '../../../src/core/evaluate.js';
 import type { ServerObservation } from '../../../src/core/types.js';
 import { diskProbe } from '../../../src/probes/disk-usage.js';
+import { evaluateServer } from '../../../src/probes/evaluate.js';
 import { fixture, server } from './helpers.js';
 
 const NOW = new Date('2026-11-21T08:00:00Z');

@@ -19,7 +19,7 @@ import {
   tracked,
 } from '../../support/agent-fixtures.js';
 
-/** Every finding check a probe or trend emits (src/probes, src/core/trends.ts). */
+/** Every finding check a probe or trend emits (src/probes, src/core/memory/trends.ts). */
 const CHECK_KINDS = [
   'disk',
   'inodes',

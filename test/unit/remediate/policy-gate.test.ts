@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Mode } from '../../../src/config/schema.js';
+import { buildCatalog } from '../../../src/remediate/catalog.js';
 import {
   activeMaintenance,
   type Bookkeeping,
@@ -7,8 +8,7 @@ import {
   type GateContext,
   type GateRequest,
   recordAttempt,
-} from '../../../src/core/policy-gate.js';
-import { buildCatalog } from '../../../src/remediate/catalog.js';
+} from '../../../src/remediate/policy-gate.js';
 import { config, NOW, server } from '../../support/agent-fixtures.js';
 
 const cfg = config({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderActionLog } from '../../../src/core/render-action-log.js';
+import { renderActionLog } from '../../../src/core/render/render-action-log.js';
 import type { Finding } from '../../../src/core/types.js';
 import { Remediator } from '../../../src/remediate/remediator.js';
 import { judge } from '../../../src/remediate/verifier.js';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notify } from '../../../src/adapters/notify.js';
-import { renderNotification, shouldNotify } from '../../../src/core/render-notification.js';
+import { renderNotification, shouldNotify } from '../../../src/core/render/render-notification.js';
 import { sampleRecord } from '../../support/records.js';
 
 interface Received {

@@ -1,0 +1,524 @@
+/**
+ * What GitHub's issues should look like after this run, decided purely from the run record and the
+ * issues found by their hidden markers (DESIGN §9). The GitHub module executes the plan.
+ *
+ * Rules, in order of importance:
+ * - never a duplicate: one issue per key (a fingerprint, or `fleet/<check>/<target>` when the same
+ *   check fails on many servers); found again by the marker `<!-- claudeops:fingerprint=KEY -->`;
+ * - never a comment storm: at most one comment per issue per run, and only on a meaningful change
+ *   (opened again, severity changed, an action taken, a new diagnosis, servers joined);
+ * - a quiet run writes nothing: an issue whose state has not changed is left alone;
+ * - an issue closes after `close_after_ok_runs` consecutive ok runs of every finding it tracks,
+ *   and a closed issue is reopened when its problem recurs within `reopen_within`;
+ * - only servers this run checked (and reached) can close an issue: a shard never closes another
+ *   shard's issues, an unreachable server never "recovers" its other checks.
+ */
+import type { Config } from '../../config/schema.js';
+import { cell, fence, SEVERITY_ICON, truncate } from '../render/markdown.js';
+import type { ActionRecord, Diagnosis, RunRecord, TrackedFinding } from '../run-record.js';
+import { raisedFindings } from '../status.js';
+import type { Severity } from '../types.js';
+import { formatDuration } from '../util/duration.js';
+
+/** An issue as the planner needs to see it (from GitHub's list of issues). */
+export interface IssueSnapshot {
+  number: number;
+  state: 'open' | 'closed';
+  title: string;
+  body: string;
+  labels: string[];
+  /** ISO time; set for closed issues */
+  closedAt?: string;
+}
+
+export interface IssueUpdate {
+  title?: string;
+  body?: string;
+  labels?: string[];
+  state?: 'open' | 'closed';
+  stateReason?: 'completed' | 'reopened';
+}
+
+export type IssueOp =
+  | { kind: 'create'; key: string; title: string; body: string; labels: string[] }
+  | { kind: 'update'; key: string; number: number; update: IssueUpdate; comment?: string };
+
+export interface IssuePlanOptions {
+  github: Config['github'];
+  now: Date;
+  /** web base of state-branch files, ending in `/` (ctx.stateUrl) */
+  stateUrl?: string;
+  /** state-branch path of a fingerprint's issue file */
+  issueFile?: (fingerprint: string) => string;
+  /** redaction applied to every body and comment (evidence is server text) */
+  redact: (text: string) => string;
+}
+
+export interface IssuePlan {
+  ops: IssueOp[];
+  /** every label the ops set, so they can be created (with colors) before use */
+  labels: string[];
+}
+
+/** What an issue remembers in its body about what it last told people. */
+export interface IssueMemo {
+  severity: Severity;
+  /** ISO time the problem started (for "resolved after X") */
+  since: string;
+  /** hash of the diagnoses last shown */
+  diagnosis?: string;
+  /** fingerprints tracked (a fleet issue's members) */
+  members: string[];
+}
+
+export const MANAGED_LABEL = 'claudeops';
+export const FLEET_LABEL = 'fleet';
+export const MAINTENANCE_LABEL = 'maintenance';
+const MAX_BODY = 60_000;
+const MAX_EVIDENCE = 3_000;
+
+// ---- markers ------------------------------------------------------------------------------
+
+/** With `>` and whitespace escaped a key cannot end the comment early; `%` too, so decoding is exact. */
+function encodeMarker(value: string): string {
+  return value.replace(/[%<>\s]/g, (c) => encodeURIComponent(c));
+}
+
+export function keyMarker(key: string): string {
+  return `<!-- claudeops:fingerprint=${encodeMarker(key)} -->`;
+}
+
+export function keyOf(body: string): string | undefined {
+  const m = /<!-- claudeops:fingerprint=(\S+) -->/.exec(body);
+  if (!m?.[1]) return undefined;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function memoMarker(memo: IssueMemo): string {
+  return `<!-- claudeops:state=${Buffer.from(JSON.stringify(memo)).toString('base64')} -->`;
+}
+
+export function memoOf(body: string): IssueMemo | undefined {
+  const m = /<!-- claudeops:state=([A-Za-z0-9+/=]+) -->/.exec(body);
+  if (!m?.[1]) return undefined;
+  try {
+    const memo = JSON.parse(Buffer.from(m[1], 'base64').toString('utf8')) as Partial<IssueMemo>;
+    if (typeof memo.severity !== 'string' || typeof memo.since !== 'string') return undefined;
+    return {
+      severity: memo.severity,
+      since: memo.since,
+      diagnosis: memo.diagnosis,
+      members: memo.members ?? [],
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- grouping -----------------------------------------------------------------------------
+
+interface Group {
+  key: string;
+  fleet: boolean;
+  findings: TrackedFinding[];
+}
+
+export function fleetKey(check: string, target: string, shard?: string): string {
+  // shards run in parallel and each sees part of the fleet: a fleet issue per shard avoids two
+  // shards racing to open the same one
+  return `fleet/${check}/${target}${shard ? `@${shard}` : ''}`;
+}
+
+/** Indexes issues by key: the open one wins; else the most recently closed. */
+export function indexIssues(issues: IssueSnapshot[]): Map<string, IssueSnapshot> {
+  const byKey = new Map<string, IssueSnapshot>();
+  const rank = (i: IssueSnapshot) =>
+    i.state === 'open' ? `2${String(1e9 - i.number).padStart(10, '0')}` : `1${i.closedAt ?? ''}`;
+  for (const issue of issues) {
+    const key = keyOf(issue.body);
+    if (!key) continue;
+    const known = byKey.get(key);
+    if (!known || rank(issue) > rank(known)) byKey.set(key, issue);
+  }
+  return byKey;
+}
+
+/**
+ * Each raised finding goes to exactly one issue: its own when one is open already (no double
+ * tracking), else an open fleet issue for its check, else a new fleet issue when the check fails
+ * on at least `fleet_issue_min_servers` servers, else its own.
+ */
+export function groupFindings(
+  findings: TrackedFinding[],
+  issues: Map<string, IssueSnapshot>,
+  minServers: number,
+  shard?: string,
+): Group[] {
+  const groups = new Map<string, Group>();
+  const add = (key: string, fleet: boolean, f: TrackedFinding) => {
+    const group = groups.get(key) ?? { key, fleet, findings: [] };
+    group.findings.push(f);
+    groups.set(key, group);
+  };
+  const serversPerCheck = new Map<string, Set<string>>();
+  for (const f of findings) {
+    const k = fleetKey(f.check, f.target, shard);
+    serversPerCheck.set(k, (serversPerCheck.get(k) ?? new Set()).add(f.server));
+  }
+  for (const f of findings) {
+    const fleet = fleetKey(f.check, f.target, shard);
+    if (issues.get(f.fingerprint)?.state === 'open') add(f.fingerprint, false, f);
+    else if (issues.get(fleet)?.state === 'open' || (serversPerCheck.get(fleet)?.size ?? 0) >= minServers)
+      add(fleet, true, f);
+    else add(f.fingerprint, false, f);
+  }
+  return [...groups.values()];
+}
+
+// ---- the plan -----------------------------------------------------------------------------
+
+export function planIssues(record: RunRecord, issues: IssueSnapshot[], options: IssuePlanOptions): IssuePlan {
+  const byKey = indexIssues(issues);
+  const raised = raisedFindings(record);
+  const groups = groupFindings(raised, byKey, options.github.fleet_issue_min_servers, record.shard);
+  const ops: IssueOp[] = [];
+  const active = new Set(groups.map((g) => g.key));
+  for (const group of groups) {
+    const op = planGroup(record, group, byKey.get(group.key), options);
+    if (op) ops.push(op);
+  }
+  const raisedFingerprints = new Set(raised.map((f) => f.fingerprint));
+  for (const [key, issue] of byKey) {
+    if (issue.state !== 'open' || active.has(key)) continue;
+    const op = planClose(record, key, issue, raisedFingerprints, options);
+    if (op) ops.push(op);
+  }
+  const labels = new Set<string>();
+  for (const op of ops)
+    for (const l of op.kind === 'create' ? op.labels : (op.update.labels ?? [])) labels.add(l);
+  return { ops, labels: [...labels].sort() };
+}
+
+function worstSeverity(findings: TrackedFinding[]): Severity {
+  return findings.some((f) => f.severity === 'critical') ? 'critical' : 'warning';
+}
+
+function diagnosesFor(record: RunRecord, fingerprints: Set<string>): Diagnosis[] {
+  return record.diagnoses.filter((d) => fingerprints.has(d.fingerprint));
+}
+
+/** Actions worth telling an issue about: something ran, or a human is asked to approve. */
+function actionsFor(record: RunRecord, fingerprints: Set<string>): ActionRecord[] {
+  return record.actions.filter(
+    (a) =>
+      a.fingerprint !== undefined &&
+      fingerprints.has(a.fingerprint) &&
+      (a.decision === 'execute' || a.decision === 'needs-approval'),
+  );
+}
+
+function diagnosisHash(diagnoses: Diagnosis[]): string | undefined {
+  if (diagnoses.length === 0) return undefined;
+  let h = 0x811c9dc5;
+  for (const ch of diagnoses.map((d) => `${d.fingerprint}:${d.rootCause}:${d.nextStep}`).join('\n')) {
+    h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  }
+  return h.toString(16);
+}
+
+function planGroup(
+  record: RunRecord,
+  group: Group,
+  issue: IssueSnapshot | undefined,
+  o: IssuePlanOptions,
+): IssueOp | undefined {
+  const fingerprints = new Set(group.findings.map((f) => f.fingerprint));
+  const diagnoses = diagnosesFor(record, fingerprints);
+  const actions = actionsFor(record, fingerprints);
+  const severity = worstSeverity(group.findings);
+  const old = issue ? memoOf(issue.body) : undefined;
+  const reopen = issue?.state === 'closed' && withinReopenWindow(issue, o);
+  const fresh = !issue || (issue.state === 'closed' && !reopen);
+  const since = !fresh && !reopen && old ? old.since : earliest(group.findings);
+  const memo: IssueMemo = {
+    severity,
+    since,
+    diagnosis: diagnosisHash(diagnoses) ?? old?.diagnosis,
+    members: [...new Set([...(fresh || reopen ? [] : (old?.members ?? [])), ...fingerprints])].sort(),
+  };
+  const body = o.redact(renderIssueBody(record, group, memo, diagnoses, actions, o));
+  const labels = labelsFor(group, severity, o.github.labels, issue?.labels ?? []);
+  const title = titleFor(group, severity);
+  if (fresh) return { kind: 'create', key: group.key, title, body, labels };
+  if (!issue) return undefined;
+  const changes = reopen
+    ? [`Recurred (closed ${issue.closedAt ?? 'earlier'}).`, ...actions.map(actionLine)]
+    : [...changesSince(old, memo, severity, diagnoses, actions, fingerprints), ...newEvents(group, old)];
+  if (changes.length === 0) return undefined;
+  const update: IssueUpdate = { body, labels, ...(title !== issue.title ? { title } : {}) };
+  if (reopen) Object.assign(update, { state: 'open', stateReason: 'reopened' });
+  return {
+    kind: 'update',
+    key: group.key,
+    number: issue.number,
+    update,
+    comment: o.redact(renderComment(record, changes, actions, o)),
+  };
+}
+
+function earliest(findings: TrackedFinding[]): string {
+  return findings.map((f) => f.firstSeen).sort()[0] ?? new Date(0).toISOString();
+}
+
+function withinReopenWindow(issue: IssueSnapshot, o: IssuePlanOptions): boolean {
+  const closed = issue.closedAt ? Date.parse(issue.closedAt) : Number.NaN;
+  return Number.isFinite(closed) && o.now.getTime() - closed <= o.github.reopen_within;
+}
+
+function changesSince(
+  old: IssueMemo | undefined,
+  memo: IssueMemo,
+  severity: Severity,
+  diagnoses: Diagnosis[],
+  actions: ActionRecord[],
+  fingerprints: Set<string>,
+): string[] {
+  const changes: string[] = [];
+  if (!old || old.severity !== severity)
+    changes.push(`Severity ${old?.severity ?? 'unknown'} → **${severity}**.`);
+  if (diagnoses.length > 0 && memo.diagnosis !== old?.diagnosis) {
+    for (const d of diagnoses)
+      changes.push(`New diagnosis for \`${d.fingerprint}\` (${d.confidence} confidence): ${d.rootCause}`);
+  }
+  const joined = [...fingerprints].filter((f) => !(old?.members ?? []).includes(f));
+  if (old && old.members.length > 0 && joined.length > 0)
+    changes.push(`Now also failing: ${joined.map((f) => `\`${f}\``).join(', ')}.`);
+  for (const a of actions) changes.push(actionLine(a));
+  return changes;
+}
+
+/** An event that fired again on an open issue is news even at the same severity. */
+function newEvents(group: Group, old: IssueMemo | undefined): string[] {
+  if (!old) return [];
+  return group.findings
+    .filter((f) => f.event && f.lifecycle === 'new' && old.members.includes(f.fingerprint))
+    .map((f) => `New events on ${f.server}: ${f.summary}${f.trend ? ` (${f.trend})` : ''}.`);
+}
+
+function actionLine(a: ActionRecord): string {
+  const params = Object.entries(a.params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const what = `\`${a.action}${params ? ` ${params}` : ''}\` on ${a.server}`;
+  if (a.decision === 'needs-approval') return `Proposed ${what}: needs approval (${a.reason}).`;
+  // DESIGN §6: the run whose failed fix opens the breaker says so on the issue
+  const breaker = a.verification?.includes('Circuit breaker now OPEN')
+    ? ' Circuit breaker now open: no more automatic tries; a human must look.'
+    : '';
+  const outcome =
+    a.outcome === 'unverified' ? 'unverified (not proven fixed: counted as a failure)' : a.outcome;
+  return `Ran ${what}: ${outcome ?? 'no outcome'}${a.exitCode !== undefined && a.exitCode !== null ? ` (exit ${a.exitCode})` : ''}.${breaker}`;
+}
+
+/**
+ * An open issue with nothing raised: close it when every finding it tracks was seen ok, on a server
+ * this run reached, for `close_after_ok_runs` consecutive runs.
+ */
+function planClose(
+  record: RunRecord,
+  key: string,
+  issue: IssueSnapshot,
+  raised: Set<string>,
+  o: IssuePlanOptions,
+): IssueOp | undefined {
+  const memo = memoOf(issue.body);
+  const members = memo && memo.members.length > 0 ? memo.members : [key];
+  if (members.some((fp) => raised.has(fp))) return undefined;
+  const reached = new Set(record.servers.filter((s) => s.observation.reachable).map((s) => s.server.name));
+  const streaks: number[] = [];
+  for (const fp of members) {
+    const server = serverOf(record, fp);
+    if (!server || !reached.has(server)) return undefined;
+    const state = record.serverStates[server]?.findings[fp];
+    // a finding memory no longer tracks has gone away entirely (check removed): nothing to wait for
+    streaks.push(state ? state.okStreak : o.github.close_after_ok_runs);
+  }
+  const okRuns = Math.min(...streaks);
+  if (okRuns < o.github.close_after_ok_runs) return undefined;
+  const lasted = memo ? formatDuration(o.now.getTime() - Date.parse(memo.since)) : undefined;
+  const comment = [
+    `✅ Resolved${lasted ? ` after ${lasted}` : ''}: ok for ${okRuns} consecutive run${okRuns === 1 ? '' : 's'}.`,
+    ...runFooter(record, o),
+  ].join('\n\n');
+  return {
+    kind: 'update',
+    key,
+    number: issue.number,
+    update: { state: 'closed', stateReason: 'completed' },
+    comment,
+  };
+}
+
+/** The server a fingerprint belongs to: the fingerprint starts with a server name this run knows. */
+function serverOf(record: RunRecord, fingerprint: string): string | undefined {
+  const names = record.servers.map((s) => s.server.name).sort((a, b) => b.length - a.length);
+  return names.find((n) => fingerprint.startsWith(`${n}/`));
+}
+
+// ---- rendering ----------------------------------------------------------------------------
+
+function titleFor(group: Group, severity: Severity): string {
+  const first = group.findings[0];
+  if (!first) return `[${severity}] claudeops`;
+  if (!group.fleet) return `[${severity}] ${first.server}: ${first.summary}`.slice(0, 240);
+  const servers = new Set(group.findings.map((f) => f.server)).size;
+  return `[${severity}] ${first.check} ${first.target === '-' ? '' : `${first.target} `}failing on ${servers} servers`;
+}
+
+function labelsFor(group: Group, severity: Severity, configured: string[], existing: string[]): string[] {
+  const ours = (l: string) =>
+    l === MANAGED_LABEL ||
+    l === FLEET_LABEL ||
+    l.startsWith('severity:') ||
+    l.startsWith('server:') ||
+    configured.includes(l);
+  const servers = [...new Set(group.findings.map((f) => f.server))].sort().map((s) => `server:${s}`);
+  const wanted = [
+    MANAGED_LABEL,
+    `severity:${severity}`,
+    ...(group.fleet ? [FLEET_LABEL] : []),
+    ...servers,
+    ...configured,
+  ];
+  // labels people added by hand stay
+  return [...new Set([...existing.filter((l) => !ours(l)), ...wanted])];
+}
+
+function link(o: IssuePlanOptions, path: string | undefined, text: string): string | undefined {
+  if (!path) return undefined;
+  return o.stateUrl
+    ? `[${text}](${o.stateUrl}${path.split('/').map(encodeURIComponent).join('/')})`
+    : `${text}: \`${path}\``;
+}
+
+function runFooter(record: RunRecord, o: IssuePlanOptions): string[] {
+  const report = link(o, record.reportPath, 'health report');
+  return [`<sub>ClaudeOps run ${record.runId}${report ? ` · ${report}` : ''}</sub>`];
+}
+
+function renderIssueBody(
+  record: RunRecord,
+  group: Group,
+  memo: IssueMemo,
+  diagnoses: Diagnosis[],
+  actions: ActionRecord[],
+  o: IssuePlanOptions,
+): string {
+  const parts = [keyMarker(group.key), memoMarker(memo), ''];
+  parts.push(`${SEVERITY_ICON[memo.severity] ?? ''} **${memo.severity}** since ${memo.since}`, '');
+  parts.push('| server | check | target | severity | summary | first seen |', '|---|---|---|---|---|---|');
+  for (const f of group.findings) {
+    parts.push(
+      `| ${cell(f.server)} | ${cell(f.check)} | ${cell(f.target)} | ${f.severity} | ${cell(f.summary)}${f.trend ? ` (${cell(f.trend)})` : ''} | ${f.firstSeen} |`,
+    );
+  }
+  parts.push('', '### Evidence', '');
+  const withEvidence = group.findings.filter((f) => f.evidence);
+  if (withEvidence.length === 0) parts.push('_No raw output was captured for these findings._');
+  for (const f of withEvidence) {
+    parts.push(
+      `<details><summary>${f.fingerprint}</summary>`,
+      '',
+      fence(truncate(f.evidence ?? '', MAX_EVIDENCE)),
+      '',
+      '</details>',
+      '',
+    );
+  }
+  parts.push('', `### Diagnosis (${record.planner.kind})`, '');
+  if (diagnoses.length === 0) parts.push(`_None this run: ${record.planner.reason}._`);
+  for (const d of diagnoses) {
+    parts.push(
+      `- **${d.fingerprint}** (${d.confidence} confidence): ${d.rootCause}`,
+      `  - next step: ${d.nextStep}`,
+    );
+    if (d.evidence) parts.push('', fence(truncate(d.evidence, MAX_EVIDENCE)));
+  }
+  parts.push('', '### Actions', '');
+  if (actions.length === 0) parts.push('_No action was taken this run._');
+  for (const a of actions) {
+    const log = link(o, a.path, 'log');
+    parts.push(`- ${actionLine(a)}${log ? ` ${log}` : ''}`);
+  }
+  parts.push('', '### Records', '');
+  for (const fp of memo.members) {
+    const file = link(o, o.issueFile?.(fp), `issues/ file for ${fp}`);
+    if (file) parts.push(`- ${file}`);
+  }
+  parts.push('', ...runFooter(record, o));
+  return truncate(parts.join('\n'), MAX_BODY);
+}
+
+function renderComment(
+  record: RunRecord,
+  changes: string[],
+  actions: ActionRecord[],
+  o: IssuePlanOptions,
+): string {
+  const lines = changes.map((c) => `- ${c}`);
+  for (const a of actions) {
+    const log = link(o, a.path, `log of ${a.action}`);
+    if (log) lines.push(`- ${log}`);
+  }
+  return [...lines, '', ...runFooter(record, o)].join('\n');
+}
+
+// ---- maintenance ----------------------------------------------------------------------------
+
+/** A maintenance window in the config's shape, so the policy gate treats both alike. */
+export interface MaintenanceWindow {
+  servers: string[];
+  from: string;
+  to: string;
+  reason?: string;
+}
+
+/**
+ * Maintenance declared by open issues labelled `maintenance` (Upptime-style): servers named by
+ * `server:NAME` labels, or in the body by lines `servers: a, b` / `expectedDown: a, b`, with an
+ * optional `start:` / `end:` ISO window (open-ended: while the issue is open). The policy gate
+ * suppresses actions on them exactly as for the config's `maintenance:` windows.
+ */
+export function maintenanceWindows(issues: IssueSnapshot[], now: Date): MaintenanceWindow[] {
+  const windows: MaintenanceWindow[] = [];
+  for (const issue of issues) {
+    if (issue.state !== 'open' || !issue.labels.includes(MAINTENANCE_LABEL)) continue;
+    const names = new Set<string>();
+    for (const l of issue.labels) if (l.startsWith('server:') && l.length > 7) names.add(l.slice(7));
+    for (const m of issue.body.matchAll(/^\s*(?:servers|expectedDown)\s*:\s*(.+)$/gim)) {
+      for (const n of (m[1] ?? '').split(/[\s,]+/)) if (n) names.add(n);
+    }
+    if (names.size === 0) continue;
+    // open-ended sides: from a moment ago, to a day ahead (re-read every run while the issue is open)
+    const from = timeField(issue.body, 'start') ?? now.getTime() - 1000;
+    const to = timeField(issue.body, 'end') ?? now.getTime() + 86_400_000;
+    if (from > now.getTime() || to <= now.getTime()) continue;
+    windows.push({
+      servers: [...names].sort(),
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      reason: `maintenance issue #${issue.number}`,
+    });
+  }
+  return windows;
+}
+
+function timeField(body: string, field: string): number | undefined {
+  const m = new RegExp(`^\\s*${field}\\s*:\\s*(\\S+)\\s*$`, 'im').exec(body);
+  const t = m?.[1] ? Date.parse(m[1]) : Number.NaN;
+  return Number.isFinite(t) ? t : undefined;
+}

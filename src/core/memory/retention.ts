@@ -1,0 +1,117 @@
+/**
+ * Retention (pure): health reports and action logs older than `state.retention_days` are rolled
+ * into one `health/<YYYY-MM>/summary.md` (`actions/<YYYY-MM>/summary.md`) per month, in the same commit that deletes them, so the branch tip
+ * (what every run fetches) stays small however long the fleet is watched. Git history keeps the
+ * originals.
+ */
+import { parse } from 'yaml';
+import { cell } from '../render/markdown.js';
+import type { MemoryFile } from './memory.js';
+
+const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Day directories (YYYY-MM-DD) strictly older than the retention window. */
+export function expiredDays(dayDirs: readonly string[], now: Date, retentionDays: number): string[] {
+  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString().slice(0, 10);
+  return dayDirs.filter((d) => DAY_DIR.test(d) && d < cutoff).sort();
+}
+
+/** Rolled-up kinds: per-run health reports and per-action logs, both one file per event. */
+export type RolledKind = 'health' | 'actions';
+export const ROLLED_KINDS: readonly RolledKind[] = ['health', 'actions'];
+
+export function summaryPath(kind: RolledKind, month: string): string {
+  return `${kind}/${month}/summary.md`;
+}
+
+interface Layout {
+  title: string;
+  header: string[];
+  cells(meta: Record<string, unknown>, content: string): string[];
+}
+
+const LAYOUTS: Record<RolledKind, Layout> = {
+  health: {
+    title: 'Health reports',
+    header: ['started (UTC)', 'status', 'servers', 'findings'],
+    cells: (meta, content) => [
+      text(meta.started),
+      text(meta.status) || firstHeading(content),
+      text(meta.servers),
+      findingsOf(meta.findings),
+    ],
+  },
+  actions: {
+    title: 'Actions',
+    header: ['at (UTC)', 'server', 'action', 'decision', 'outcome'],
+    cells: (meta, content) => [
+      text(meta.at),
+      text(meta.server),
+      text(meta.action) || firstHeading(content),
+      text(meta.decision),
+      text(meta.outcome),
+    ],
+  },
+};
+
+function text(v: unknown): string {
+  return v === undefined || v === null ? '' : String(v);
+}
+
+function findingsOf(v: unknown): string {
+  if (!Array.isArray(v)) return '';
+  const joined = v
+    .map((f) => (isRecord(f) ? `${text(f.fingerprint)} (${text(f.severity)})` : text(f)))
+    .join(', ');
+  return joined.length > 300 ? `${joined.slice(0, 300)}…` : joined;
+}
+
+/** One row per file, keyed by its path so rolling up twice never duplicates. */
+export function summaryRow(kind: RolledKind, file: MemoryFile): string {
+  const cells = [`\`${file.path}\``, ...LAYOUTS[kind].cells(frontMatter(file.content), file.content)];
+  return `| ${cells.map(cell).join(' | ')} |`;
+}
+
+/** The month's summary with these files added (existing rows kept, sorted by path). */
+export function rollUp(
+  kind: RolledKind,
+  month: string,
+  existing: string | undefined,
+  files: readonly MemoryFile[],
+): string {
+  const rows = new Map<string, string>();
+  for (const line of (existing ?? '').split('\n')) {
+    const key = /^\| `([^`]+)`/.exec(line)?.[1];
+    if (key) rows.set(key, line);
+  }
+  for (const file of files) rows.set(file.path, summaryRow(kind, file));
+  const body = [...rows.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, row]) => row);
+  const header = ['file', ...LAYOUTS[kind].header];
+  return [
+    `# ${LAYOUTS[kind].title}, ${month}`,
+    'Files older than the retention window (`state.retention_days`) are rolled up here, one row each; ' +
+      'the full files remain in this branch’s git history.',
+    [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body].join('\n'),
+  ]
+    .join('\n\n')
+    .concat('\n');
+}
+
+function frontMatter(text: string): Record<string, unknown> {
+  const match = /^---\n([\s\S]*?)\n---/.exec(text);
+  if (!match) return {};
+  try {
+    const meta: unknown = parse(match[1] ?? '');
+    return isRecord(meta) ? meta : {};
+  } catch {
+    return {};
+  }
+}
+
+function firstHeading(text: string): string {
+  return /^# (.*)$/m.exec(text)?.[1] ?? '';
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

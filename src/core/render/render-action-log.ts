@@ -1,0 +1,134 @@
+/**
+ * Action logs (`actions/<day>/<time>-<server>-<action>-<run>.md`) and boot logs (`boot/...md`):
+ * one markdown file per proposed, denied or executed action and per boot recovery, with YAML front
+ * matter for machines (memory reads the last 24 h of them) and a body for people. Pure.
+ * Server output is fenced here and redacted by the caller that writes the branch.
+ */
+
+import type { ActionRecord, BootRecovery, RunRecord } from '../run-record.js';
+import type { FileChange } from '../types.js';
+import { fence, table, truncate } from './markdown.js';
+
+const OUTPUT_MAX = 8_000;
+
+/** YAML front matter; every string is JSON-quoted (valid YAML, and no value can break out). */
+function frontMatter(fields: Record<string, string | number | boolean | null | undefined>): string {
+  const lines = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+  return `---\n${lines.join('\n')}\n---`;
+}
+
+const OUTCOME_TEXT: Record<string, string> = {
+  fixed: '✅ fixed',
+  'not-fixed': '❌ not fixed',
+  worse: '⚠️ worse',
+  unverified: '❔ unverified (counted as a failure)',
+  'not-run': '— not run',
+};
+
+export function renderActionLog(
+  action: ActionRecord,
+  record: Pick<RunRecord, 'runId' | 'mode' | 'dryRun'>,
+): string {
+  const params = Object.entries(action.params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const head = frontMatter({
+    id: action.id,
+    run: record.runId,
+    at: action.at,
+    server: action.server,
+    action: action.action,
+    target: action.target,
+    params: JSON.stringify(action.params),
+    risk: action.risk,
+    decision: action.decision,
+    outcome: action.outcome,
+    exit_code: action.exitCode,
+    fingerprint: action.fingerprint,
+    requested_by: action.requestedBy,
+    mode: record.mode,
+    dry_run: record.dryRun,
+  });
+  const sections = [
+    head,
+    `# ${action.action} on ${action.server}${action.target && action.target !== '-' ? ` (${action.target})` : ''}`,
+    table(
+      ['decision', 'outcome', 'risk', 'requested by', 'parameters'],
+      [
+        [
+          action.decision,
+          OUTCOME_TEXT[action.outcome ?? ''] ?? '—',
+          action.risk,
+          action.requestedBy,
+          params || '—',
+        ],
+      ],
+    ),
+    `**Why:** ${action.reason.replace(/\s+/g, ' ')}`,
+  ];
+  if (action.evidence) sections.push(`## Evidence\n\n${fence(truncate(action.evidence, OUTPUT_MAX))}`);
+  if (action.command) sections.push(`## Command\n\n${fence(action.command, 'sh')}`);
+  if (action.output !== undefined) {
+    const meta = `exit code ${action.exitCode ?? 'none (killed: timeout)'}${action.durationMs !== undefined ? `, ${Math.round(action.durationMs)} ms` : ''}`;
+    sections.push(`## Output\n\n${meta}\n\n${fence(truncate(action.output || '(no output)', OUTPUT_MAX))}`);
+  }
+  if (action.verification) sections.push(`## Verification\n\n${action.verification}`);
+  return `${sections.join('\n\n')}\n`;
+}
+
+/**
+ * A boot step's detail for the health report and the job summary: a failed start's detail carries
+ * the server's output, which only the (fenced) action log shows.
+ */
+export function bootStepDetail(step: BootRecovery['steps'][number]): string {
+  return step.state === 'failed'
+    ? `${step.detail.split(':')[0] ?? ''} (output in the action log)`
+    : step.detail;
+}
+
+export function renderBootLog(
+  boot: BootRecovery,
+  record: Pick<RunRecord, 'runId' | 'mode' | 'dryRun'>,
+): string {
+  const failed = boot.steps.filter((s) => s.state === 'failed' || s.state === 'not-ready').length;
+  const head = frontMatter({
+    server: boot.server,
+    run: record.runId,
+    at: boot.at,
+    trigger: boot.trigger,
+    services: boot.steps.length,
+    failed,
+    mode: record.mode,
+    dry_run: record.dryRun,
+  });
+  const rows = boot.steps.map((s) => [
+    s.service,
+    s.state,
+    s.waitedMs !== undefined ? `${Math.round(s.waitedMs / 1000)} s` : '—',
+    bootStepDetail(s),
+  ]);
+  const body =
+    rows.length > 0 ? table(['service', 'state', 'waited', 'detail'], rows) : 'No services in boot.order.';
+  // a failed start's output is server text: fenced below the table, never inside a cell
+  const outputs = boot.steps
+    .filter((s) => s.state === 'failed')
+    .map((s) => `## ${s.service}: output\n\n${fence(truncate(s.detail, 4000))}`);
+  return `${[
+    `${head}\n\n# Boot recovery of ${boot.server}\n\nTrigger: ${boot.trigger}`,
+    body,
+    ...outputs,
+  ].join('\n\n')}\n`;
+}
+
+/** The action and boot log files of this run (paths were assigned when they were recorded). */
+export function agentLogFiles(record: RunRecord): FileChange[] {
+  const files: FileChange[] = [];
+  for (const action of record.actions) {
+    if (action.path) files.push({ path: action.path, content: renderActionLog(action, record) });
+  }
+  for (const boot of record.recoveries ?? [])
+    files.push({ path: boot.path, content: renderBootLog(boot, record) });
+  return files;
+}

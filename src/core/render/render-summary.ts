@@ -1,0 +1,276 @@
+/**
+ * The job summary (DESIGN §9), pure: what a person opening the workflow run reads first. Problems
+ * of the run itself come right after the headline (a failed GitHub call or push must be visible,
+ * never buried); then the fleet, findings, diagnosis, actions, issues and PRs, disk trends as
+ * Mermaid charts (GitHub renders them), the cost, and links to the records on the state branch.
+ */
+
+import type { RunRecord } from '../run-record.js';
+import { raisedFindings } from '../status.js';
+import { formatDuration } from '../util/duration.js';
+import { cell, SEVERITY_ICON, table } from './markdown.js';
+import { bootStepDetail } from './render-action-log.js';
+import { FIGURE_HEADERS, FIGURE_LEGEND, figureCells, figureDetails } from './render-figures.js';
+
+export interface SummaryLinks {
+  /** web base of state-branch files, ending in `/` (…/blob/claudeops-state/) */
+  stateUrl?: string;
+  /** web URL of the repository (https://github.com/owner/repo), for issue and PR links */
+  repoUrl?: string;
+  /** web URL of this workflow run */
+  runUrl?: string;
+}
+
+const MAX_CHARTS = 8;
+const MAX_POINTS = 24;
+
+export function renderSummary(record: RunRecord, links: SummaryLinks = {}): string {
+  return [
+    `## ClaudeOps ${record.task}${record.shard ? ` (shard ${record.shard})` : ''}`,
+    headline(record, links),
+    problems(record),
+    fleet(record),
+    findings(record),
+    diagnosis(record),
+    actions(record, links),
+    boot(record, links),
+    github(record, links),
+    trends(record),
+    cost(record),
+    records(record, links),
+  ]
+    .filter((s) => s !== '')
+    .join('\n\n')
+    .concat('\n');
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function fileLink(links: SummaryLinks, path: string, text = path): string {
+  return links.stateUrl
+    ? `[${text}](${links.stateUrl}${path.split('/').map(encodeURIComponent).join('/')})`
+    : `\`${path}\``;
+}
+
+function headline(record: RunRecord, links: SummaryLinks): string {
+  const status = record.status;
+  const executed = record.actions.filter((a) => a.decision === 'execute').length;
+  const took = record.finishedAt
+    ? formatDuration(Date.parse(record.finishedAt) - Date.parse(record.startedAt))
+    : undefined;
+  const parts = [
+    `**${SEVERITY_ICON[status] ?? ''} ${status}**`,
+    plural(record.servers.length, 'server'),
+    plural(raisedFindings(record).length, 'finding'),
+    plural(executed, 'action'),
+    `mode \`${record.mode}\``,
+    ...(record.dryRun ? ['**dry run**: nothing executed'] : []),
+    ...(took ? [`took ${took}`] : []),
+    ...(links.runUrl ? [`[run ${record.runId}](${links.runUrl})`] : [`run ${record.runId}`]),
+  ];
+  return parts.join(' · ');
+}
+
+function problems(record: RunRecord): string {
+  const errors = [...record.errors, ...record.github.errors];
+  if (errors.length === 0 && record.warnings.length === 0) return '';
+  const lines: string[] = [];
+  if (errors.length > 0)
+    lines.push('> [!CAUTION]', '> **This run had problems:**', ...errors.map((e) => `> - ${oneLine(e)}`));
+  if (record.warnings.length > 0) {
+    if (lines.length > 0) lines.push('');
+    lines.push('> [!WARNING]', ...record.warnings.map((w) => `> - ${oneLine(w)}`));
+  }
+  return lines.join('\n');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\r?\n\s*/g, ' ').slice(0, 500);
+}
+
+function fleet(record: RunRecord): string {
+  if (record.servers.length === 0) return '';
+  // raised findings, not raw ones: a debounced warning does not colour the fleet table yet
+  const raised = raisedFindings(record);
+  const rows = record.servers.map(({ server, observation, figures }) => {
+    const bad = raised.filter((f) => f.server === server.name);
+    const worst = !observation.reachable
+      ? 'critical'
+      : bad.some((f) => f.severity === 'critical')
+        ? 'critical'
+        : bad.length
+          ? 'warning'
+          : 'ok';
+    return [
+      server.name,
+      `${SEVERITY_ICON[worst]} ${observation.reachable ? worst : 'unreachable'}`,
+      bad.length,
+      ...figureCells(figures),
+      observation.reachable ? formatDuration(observation.durationMs) : (observation.error ?? 'unreachable'),
+    ];
+  });
+  const head = ['server', 'status', 'findings', ...FIGURE_HEADERS, 'checked in'];
+  const details = figureDetails(record.servers);
+  return [`### Fleet\n\n${table(head, rows)}`, FIGURE_LEGEND, ...(details ? [details] : [])].join('\n\n');
+}
+
+function findings(record: RunRecord): string {
+  const raised = raisedFindings(record);
+  const pending = record.findings.filter((f) => f.lifecycle === 'pending' && f.severity !== 'ok');
+  const resolved = record.resolved;
+  if (raised.length === 0 && pending.length === 0 && resolved.length === 0)
+    return '### Findings\n\nNone: every check passed.';
+  const rows = raised.map((f) => [
+    `${SEVERITY_ICON[f.severity]} ${f.severity}`,
+    f.server,
+    `${f.check} ${f.target === '-' ? '' : f.target}`.trim(),
+    f.summary + (f.trend ? ` (${f.trend})` : ''),
+    f.lifecycle === 'new' ? '🆕 new' : `${f.lifecycle} since ${f.firstSeen.slice(0, 16).replace('T', ' ')}`,
+  ]);
+  const parts = ['### Findings'];
+  if (rows.length > 0) parts.push(table(['severity', 'server', 'check', 'summary', 'state'], rows));
+  if (pending.length > 0)
+    parts.push(
+      `Watching (debounced, no issue yet): ${pending.map((f) => `\`${f.fingerprint}\``).join(', ')}`,
+    );
+  if (resolved.length > 0)
+    parts.push(`✅ Resolved this run: ${resolved.map((f) => `\`${f.fingerprint}\``).join(', ')}`);
+  return parts.join('\n\n');
+}
+
+function diagnosis(record: RunRecord): string {
+  if (record.planner.kind === 'none' && record.diagnoses.length === 0) return '';
+  const head = `### Diagnosis\n\nDecided by **${record.planner.kind === 'claude' ? 'Claude' : record.planner.kind}**: ${record.planner.reason}`;
+  if (record.diagnoses.length === 0) return head;
+  const rows = record.diagnoses.map((d) => [d.fingerprint, d.rootCause, d.confidence, d.nextStep, d.by ?? '—']);
+  return `${head}\n\n${table(['finding', 'root cause', 'confidence', 'next step', 'decided by'], rows)}`;
+}
+
+function actions(record: RunRecord, links: SummaryLinks): string {
+  if (record.actions.length === 0) return '';
+  const icon: Record<string, string> = {
+    fixed: '✅',
+    'not-fixed': '❌',
+    worse: '🔥',
+    unverified: '❔',
+    'not-run': '⏸️',
+  };
+  const rows = record.actions.map((a) => [
+    a.server,
+    `${a.action} ${Object.entries(a.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`.trim(),
+    a.risk,
+    a.decision,
+    a.outcome ? `${icon[a.outcome] ?? ''} ${a.outcome}` : '',
+    a.path ? fileLink(links, a.path, 'log') : '',
+  ]);
+  return `### Actions\n\n${table(['server', 'action', 'risk', 'decision', 'outcome', 'record'], rows)}`;
+}
+
+function boot(record: RunRecord, links: SummaryLinks): string {
+  const boots = record.recoveries ?? [];
+  if (boots.length === 0) return '';
+  const icon: Record<string, string> = {
+    started: '✅',
+    'already-running': '✅',
+    failed: '❌',
+    'not-ready': '❌',
+    skipped: '⏸️',
+  };
+  const rows = boots.flatMap((b) =>
+    b.steps.map((s) => [
+      b.server,
+      s.service,
+      `${icon[s.state] ?? ''} ${s.state}`,
+      s.waitedMs !== undefined ? `${Math.round(s.waitedMs / 1000)} s` : '',
+      bootStepDetail(s),
+      fileLink(links, b.path, 'log'),
+    ]),
+  );
+  const triggers = boots.map((b) => `${cell(b.server)}: ${b.trigger}`).join('; ');
+  return `### Boot recovery\n\n${triggers}\n\n${table(['server', 'service', 'state', 'waited', 'detail', 'record'], rows)}`;
+}
+
+function github(record: RunRecord, links: SummaryLinks): string {
+  const ref = (kind: 'issues' | 'pull', n: number) =>
+    links.repoUrl ? `[#${n}](${links.repoUrl}/${kind}/${n})` : `#${n}`;
+  const lines: string[] = [];
+  if (record.github.issues.length > 0)
+    lines.push(
+      `- Issues opened, updated or closed: ${record.github.issues.map((n) => ref('issues', n)).join(', ')}`,
+    );
+  if (record.github.pulls.length > 0)
+    lines.push(`- Approval pull requests: ${record.github.pulls.map((n) => ref('pull', n)).join(', ')}`);
+  return lines.length > 0 ? `### GitHub\n\n${lines.join('\n')}` : '';
+}
+
+/** One xychart per server and mount (xychart lines carry no legend, so one line per chart). */
+function trends(record: RunRecord): string {
+  const series: { title: string; points: [string, number][]; latest: number }[] = [];
+  for (const [server, state] of Object.entries(record.serverStates)) {
+    for (const [key, samples] of Object.entries(state.samples ?? {})) {
+      if (!key.startsWith('disk:') || samples.length < 2) continue;
+      const points = samples.slice(-MAX_POINTS);
+      series.push({
+        title: `${server} disk ${key.slice(5)} (% used)`,
+        points,
+        latest: points.at(-1)?.[1] ?? 0,
+      });
+    }
+  }
+  if (series.length === 0) return '';
+  series.sort((a, b) => b.latest - a.latest);
+  const charts = series.slice(0, MAX_CHARTS).map((s) => chart(s.title, s.points));
+  const more =
+    series.length > MAX_CHARTS ? [`_${series.length - MAX_CHARTS} more series in the state files._`] : [];
+  return ['### Disk trends', ...charts, ...more].join('\n\n');
+}
+
+function chart(title: string, points: [string, number][]): string {
+  const spansDays = new Set(points.map(([t]) => t.slice(0, 10))).size > 1;
+  const label = (t: string) => (spansDays ? `${t.slice(5, 10)} ${t.slice(11, 16)}` : t.slice(11, 16));
+  const quote = (s: string) => `"${s.replace(/["\\\n]/g, "'")}"`;
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `    title ${quote(title)}`,
+    `    x-axis [${points.map(([t]) => quote(label(t))).join(', ')}]`,
+    '    y-axis "used %" 0 --> 100',
+    `    line [${points.map(([, v]) => Math.round(v * 10) / 10).join(', ')}]`,
+    '```',
+  ].join('\n');
+}
+
+function cost(record: RunRecord): string {
+  const u = record.usage;
+  if (u.calls === 0) return `### Cost\n\nNo model calls (planner: ${record.planner.kind}).`;
+  const rows = [
+    [
+      u.calls,
+      u.inputTokens,
+      u.outputTokens,
+      u.cacheReadTokens,
+      u.cacheWriteTokens,
+      `$${u.costUsd.toFixed(4)}`,
+    ],
+  ];
+  return `### Cost\n\n${table(['model calls', 'input tokens', 'output tokens', 'cache read', 'cache write', 'cost'], rows)}`;
+}
+
+function records(record: RunRecord, links: SummaryLinks): string {
+  const lines: string[] = [];
+  if (record.reportPath) lines.push(`- Health report: ${fileLink(links, record.reportPath)}`);
+  for (const server of Object.keys(record.serverStates))
+    lines.push(
+      `- State of ${cell(server)}: ${fileLink(links, `state/${server.replace(/[^A-Za-z0-9._-]/g, '-')}.json`)}`,
+    );
+  if (record.commit) {
+    lines.push(
+      `- Commit \`${record.commit.sha.slice(0, 12)}\` on \`${record.commit.branch}\`${record.commit.pushed ? '' : ' (**not pushed**)'}`,
+    );
+  }
+  return lines.length > 0 ? `### Records\n\n${lines.join('\n')}` : '';
+}

@@ -1,0 +1,172 @@
+/**
+ * approvals/<id>.md (DESIGN §6, §7), pure: a plan a human approves by merging the PR that adds
+ * it, and, once handled, its outcome. The front matter's `status` is the guard that keeps a plan
+ * from running twice: only `pending` plans are ever executed.
+ */
+import { parse, stringify } from 'yaml';
+import { fence, truncate } from '../render/markdown.js';
+import type { ActionRecord } from '../run-record.js';
+
+export type ApprovalStatus = 'pending' | 'executed' | 'expired' | 'declined' | 'denied';
+
+export interface ApprovalPlan {
+  id: string;
+  server: string;
+  action: string;
+  params: Record<string, string>;
+  risk: ActionRecord['risk'];
+  fingerprint?: string;
+  created: string;
+  expires: string;
+  status: ApprovalStatus;
+  /** same server + action + params → same key: one open proposal per plan */
+  plan: string;
+  /** the run that proposed it */
+  run: string;
+  outcome?: string;
+  handled_at?: string;
+  handled_by_run?: string;
+  action_log?: string;
+}
+
+export const APPROVAL_BRANCH_PREFIX = 'claudeops/approve-';
+
+/** A file- and branch-safe id. */
+export function safeId(id: string): string {
+  return (
+    id
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[.-]+/, '')
+      .slice(0, 100) || 'plan'
+  );
+}
+
+export function approvalPath(id: string): string {
+  return `approvals/${safeId(id)}.md`;
+}
+
+export function approvalBranch(id: string): string {
+  return `${APPROVAL_BRANCH_PREFIX}${safeId(id)}`;
+}
+
+/** The approval id a branch of ours carries, or undefined for any other branch. */
+export function idOfBranch(branch: string): string | undefined {
+  return branch.startsWith(APPROVAL_BRANCH_PREFIX) ? branch.slice(APPROVAL_BRANCH_PREFIX.length) : undefined;
+}
+
+/** Stable key of "the same plan": server, action and parameters in a canonical order. */
+export function planKey(server: string, action: string, params: Record<string, string>): string {
+  const canonical = JSON.stringify([
+    server,
+    action,
+    Object.entries(params).sort(([a], [b]) => a.localeCompare(b)),
+  ]);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < canonical.length; i += 1) h = Math.imul(h ^ canonical.charCodeAt(i), 0x01000193) >>> 0;
+  return `${safeId(server).slice(0, 40)}-${safeId(action).slice(0, 40)}-${h.toString(16).padStart(8, '0')}`;
+}
+
+export function planFromAction(
+  action: ActionRecord,
+  runId: string,
+  now: Date,
+  expiryMs: number,
+): ApprovalPlan {
+  return {
+    id: safeId(action.id),
+    server: action.server,
+    action: action.action,
+    params: action.params,
+    risk: action.risk,
+    ...(action.fingerprint ? { fingerprint: action.fingerprint } : {}),
+    created: now.toISOString(),
+    expires: new Date(now.getTime() + expiryMs).toISOString(),
+    status: 'pending',
+    plan: planKey(action.server, action.action, action.params),
+    run: runId,
+  };
+}
+
+export function renderApprovalFile(plan: ApprovalPlan, action: ActionRecord): string {
+  const params = Object.entries(plan.params);
+  return [
+    `---\n${stringify(plan).trimEnd()}\n---`,
+    '',
+    `# Approve \`${plan.action}\` on ${plan.server}`,
+    '',
+    `Merging the pull request that adds this file approves running this plan **once**, before ${plan.expires}.`,
+    'The policy gate is checked again when it runs (maintenance, circuit breaker, rate limits).',
+    'Closing the pull request without merging declines it.',
+    '',
+    '## Plan',
+    '',
+    `- action: \`${plan.action}\` (risk: **${plan.risk}**)`,
+    `- server: ${plan.server}`,
+    ...(params.length > 0 ? [`- parameters: ${params.map(([k, v]) => `\`${k}=${v}\``).join(', ')}`] : []),
+    ...(plan.fingerprint ? [`- finding: \`${plan.fingerprint}\``] : []),
+    ...(action.command ? ['', 'Command it runs:', '', fence(action.command, 'sh')] : []),
+    '',
+    '## Why',
+    '',
+    action.reason,
+    '',
+    '## Evidence',
+    '',
+    action.evidence ? fence(truncate(action.evidence, 4000)) : '_No raw output was attached._',
+    '',
+  ].join('\n');
+}
+
+/** The front matter of an approval file, or undefined when it is not one. */
+export function parseApprovalFile(content: string): ApprovalPlan | undefined {
+  const m = /^---\n([\s\S]*?)\n---\n/.exec(content);
+  if (!m?.[1]) return undefined;
+  let meta: unknown;
+  try {
+    meta = parse(m[1]);
+  } catch {
+    return undefined;
+  }
+  if (!meta || typeof meta !== 'object') return undefined;
+  const p = meta as Partial<ApprovalPlan>;
+  if (typeof p.id !== 'string' || typeof p.server !== 'string' || typeof p.action !== 'string')
+    return undefined;
+  const params = Object.fromEntries(Object.entries(p.params ?? {}).map(([k, v]) => [k, String(v)]));
+  return {
+    ...p,
+    id: p.id,
+    server: p.server,
+    action: p.action,
+    params,
+    risk: p.risk ?? 'high',
+    created: String(p.created ?? ''),
+    expires: String(p.expires ?? ''),
+    status: p.status ?? 'pending',
+    plan: p.plan ?? planKey(p.server, p.action, params),
+    run: String(p.run ?? ''),
+  };
+}
+
+export function isExpired(plan: ApprovalPlan, now: Date): boolean {
+  const t = Date.parse(plan.expires);
+  // an unreadable expiry is treated as expired: never run what cannot be bounded
+  return !Number.isFinite(t) || t <= now.getTime();
+}
+
+/** The file rewritten with its outcome: new front matter, the body kept, an Outcome section added. */
+export function withOutcome(
+  content: string,
+  plan: ApprovalPlan,
+  outcome: { title: string; details: string[] },
+): string {
+  const body = content.replace(/^---\n[\s\S]*?\n---\n/, '');
+  return [
+    `---\n${stringify(plan).trimEnd()}\n---`,
+    body.trimEnd(),
+    '',
+    `## Outcome: ${outcome.title}`,
+    '',
+    ...outcome.details,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,185 @@
+/**
+ * The policy gate (DESIGN §6): the code that decides whether a proposed remediation runs. Every
+ * proposal — from Claude, the rule-based planner, boot recovery or a merged approval — passes
+ * here, and the answer is recorded whatever it is. Pure: the caller passes the clock's time,
+ * the config and memory's bookkeeping.
+ */
+import type { Config, Mode } from '../config/schema.js';
+import type { ServerState } from '../core/memory/memory.js';
+import { type CatalogAction, type RenderedAction, type Risk, renderAction } from './catalog.js';
+
+/** Failed attempts on the same action and target before the breaker opens. */
+export const DEFAULT_BREAKER_THRESHOLD = 3;
+const DAY = 86_400_000;
+
+export type Bookkeeping = ServerState['remediation'];
+
+/**
+ * `auto`: a planner wants it run now. `propose`: the planner asks a human (approval PR).
+ * `approved`: a human merged an approval; the plan's risk no longer needs one.
+ */
+export type Intent = 'auto' | 'propose' | 'approved';
+
+export interface GateRequest {
+  server: string;
+  serverTags?: readonly string[];
+  actionId: string;
+  /** untrusted: validated here */
+  params: unknown;
+  intent: Intent;
+}
+
+export interface GateContext {
+  catalog: ReadonlyMap<string, CatalogAction>;
+  mode: Mode;
+  dryRun: boolean;
+  now: Date;
+  maintenance: Config['maintenance'];
+  bookkeeping: Bookkeeping;
+  breakerThreshold?: number;
+}
+
+export type GateDecision =
+  | { decision: 'execute'; rendered: RenderedAction; reason: string }
+  | { decision: 'dry-run'; rendered: RenderedAction; reason: string }
+  | { decision: 'needs-approval'; rendered: RenderedAction; reason: string }
+  | { decision: 'deny'; reason: string; rendered?: RenderedAction; risk?: Risk };
+
+const MODE_ALLOWS: Record<Mode, readonly Risk[]> = { report: [], safe: ['low'], full: ['low', 'medium'] };
+
+/** The maintenance window covering this server now, if any. */
+export function activeMaintenance(
+  windows: Config['maintenance'],
+  server: string,
+  tags: readonly string[],
+  now: Date,
+): Config['maintenance'][number] | undefined {
+  const t = now.getTime();
+  return windows.find(
+    (w) =>
+      Date.parse(w.from) <= t &&
+      t < Date.parse(w.to) &&
+      w.servers.some((s) => s === server || s === '*' || (s.startsWith('tag:') && tags.includes(s.slice(4)))),
+  );
+}
+
+/** Attempts of one action on one target within the last day, and the newest one. */
+function recentAttempts(entry: Bookkeeping[string] | undefined, now: Date): { count: number; last?: number } {
+  const times = (entry?.attempts ?? []).map((a) => Date.parse(a)).filter((t) => Number.isFinite(t));
+  const inDay = times.filter((t) => now.getTime() - t < DAY);
+  return { count: inDay.length, last: times.length > 0 ? Math.max(...times) : undefined };
+}
+
+function deny(reason: string, rendered?: RenderedAction): GateDecision {
+  return rendered
+    ? { decision: 'deny', reason, rendered, risk: rendered.action.risk }
+    : { decision: 'deny', reason };
+}
+
+/** Limits that hold for every intent: allowlist, parameters, report mode, maintenance. */
+function checkStatic(request: GateRequest, ctx: GateContext): RenderedAction | GateDecision {
+  const action = ctx.catalog.get(request.actionId);
+  if (!action) {
+    return deny(
+      `not allowlisted: "${String(request.actionId).slice(0, 80)}" is not in this server's catalog`,
+    );
+  }
+  const rendered = renderAction(action, request.params);
+  if (!rendered.ok) return deny(`invalid parameters: ${rendered.error}`);
+  if (ctx.mode === 'report') return deny('mode report observes only: no remediation runs', rendered.value);
+  const window = activeMaintenance(ctx.maintenance, request.server, request.serverTags ?? [], ctx.now);
+  if (window) {
+    const why = window.reason ? ` (${window.reason})` : '';
+    return deny(`maintenance window until ${window.to}${why}`, rendered.value);
+  }
+  return rendered.value;
+}
+
+/** Limits on automatic repetition: breaker, cooldown, daily limit. */
+function checkRepetition(
+  rendered: RenderedAction,
+  request: GateRequest,
+  ctx: GateContext,
+): GateDecision | undefined {
+  const entry = ctx.bookkeeping[rendered.key];
+  const threshold = ctx.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD;
+  // an approval is a human deciding to try again: it is the way to close the breaker
+  if (request.intent !== 'approved' && (entry?.breakerOpen || (entry?.failures ?? 0) >= threshold)) {
+    return deny(
+      `circuit breaker open: ${rendered.key} failed to fix ${entry?.failures ?? threshold} times; needs a human`,
+      rendered,
+    );
+  }
+  const { count, last } = recentAttempts(entry, ctx.now);
+  const { cooldownMs, maxPerDay } = rendered.action;
+  if (last !== undefined && ctx.now.getTime() - last < cooldownMs) {
+    const until = new Date(last + cooldownMs).toISOString();
+    return deny(
+      `cooldown: ${rendered.key} last ran ${new Date(last).toISOString()}, not again before ${until}`,
+      rendered,
+    );
+  }
+  if (count >= maxPerDay)
+    return deny(`daily limit: ${rendered.key} ran ${count} times in 24 h (max ${maxPerDay})`, rendered);
+  return undefined;
+}
+
+function riskDecision(
+  rendered: RenderedAction,
+  request: GateRequest,
+  ctx: GateContext,
+): GateDecision | undefined {
+  const { risk } = rendered.action;
+  if (request.intent === 'propose') {
+    return { decision: 'needs-approval', rendered, reason: `proposed for human approval (risk ${risk})` };
+  }
+  if (request.intent === 'approved') return undefined;
+  if (risk === 'high')
+    return { decision: 'needs-approval', rendered, reason: 'risk high always needs approval' };
+  if (!MODE_ALLOWS[ctx.mode].includes(risk)) {
+    return {
+      decision: 'needs-approval',
+      rendered,
+      reason: `risk ${risk} is above what mode ${ctx.mode} runs`,
+    };
+  }
+  return undefined;
+}
+
+/** Decides one proposed remediation: `execute | dry-run | needs-approval | deny(reason)`. */
+export function decide(request: GateRequest, ctx: GateContext): GateDecision {
+  const checked = checkStatic(request, ctx);
+  if ('decision' in checked) return checked;
+  const rendered = checked;
+  if (request.intent !== 'propose') {
+    const repeated = checkRepetition(rendered, request, ctx);
+    if (repeated) return repeated;
+  }
+  const byRisk = riskDecision(rendered, request, ctx);
+  if (byRisk) return byRisk;
+  if (ctx.dryRun) return { decision: 'dry-run', rendered, reason: 'dry run: allowed, not executed' };
+  const why =
+    request.intent === 'approved'
+      ? 'approved by a merged pull request'
+      : `risk ${rendered.action.risk} allowed in mode ${ctx.mode}`;
+  return { decision: 'execute', rendered, reason: why };
+}
+
+/** Bookkeeping after an executed attempt: count it, and open the breaker after N failures. */
+export function recordAttempt(
+  bookkeeping: Bookkeeping,
+  key: string,
+  at: Date,
+  outcome: 'fixed' | 'not-fixed' | 'worse' | 'unverified',
+  threshold = DEFAULT_BREAKER_THRESHOLD,
+): Bookkeeping {
+  const before = bookkeeping[key] ?? { attempts: [], failures: 0, breakerOpen: false };
+  const attempts = [...before.attempts, at.toISOString()]
+    .filter((a) => at.getTime() - Date.parse(a) < 7 * DAY)
+    .slice(-20);
+  const failures = outcome === 'fixed' ? 0 : before.failures + 1;
+  return {
+    ...bookkeeping,
+    [key]: { attempts, failures, breakerOpen: failures >= threshold, lastOutcome: outcome },
+  };
+}

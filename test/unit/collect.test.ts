@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectFleet } from '../../src/collect.js';
+import type { ServerConfig } from '../../src/config/schema.js';
+import { ConnectError, type ExecResult, type RemoteShell, type Transport } from '../../src/core/ports.js';
+import { progressLine, wantsColour } from '../../src/core/render/progress-line.js';
+import { server } from './probes/helpers.js';
+
+/** A real shell on this machine: the script goes to `sh -s` on stdin, as over SSH. */
+class ShTransport implements Transport {
+  open = 0;
+  maxOpen = 0;
+  runs = 0;
+  constructor(private readonly delayMs = 0) {}
+  async connect(srv: ServerConfig): Promise<RemoteShell> {
+    if (srv.host === 'unreachable.invalid')
+      throw new ConnectError(`${srv.name}: connection refused`, 'unreachable');
+    this.open += 1;
+    this.maxOpen = Math.max(this.maxOpen, this.open);
+    await new Promise((r) => setTimeout(r, this.delayMs));
+    return {
+      server: srv.name,
+      run: (script, options) => {
+        this.runs += 1;
+        return runSh(script, options?.timeoutMs ?? 60_000);
+      },
+      close: async () => {
+        this.open -= 1;
+      },
+    };
+  }
+}
+
+function runSh(script: string, timeoutMs: number): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn('sh', ['-s'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code: timedOut ? null : code, durationMs: Date.now() - started, timedOut });
+    });
+    child.stdin.end(script);
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'claudeops-collect-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('collectFleet', () => {
+  it('one round trip per server; an unreachable server does not stop the others', async () => {
+    const transport = new ShTransport();
+    const servers = [
+      server({ name: 'a' }),
+      server({ name: 'down', host: 'unreachable.invalid' }),
+      server({ name: 'b' }),
+    ];
+    const { observations, shells } = await collectFleet(servers, transport, { runnerChecks: false });
+    expect(observations.map((o) => [o.server, o.reachable])).toEqual([
+      ['a', true],
+      ['down', false],
+      ['b', true],
+    ]);
+    expect(observations[1]?.error).toBe('down: connection refused');
+    expect(observations[0]).toMatchObject({ roundTrips: 1, probeErrors: {} });
+    expect(Object.keys(observations[0]?.probes ?? {}).sort()).toEqual(['disk', 'load', 'memory', 'uptime']);
+    expect(transport.runs).toBe(2);
+    expect([...shells.keys()]).toEqual(['a', 'b']);
+    for (const shell of shells.values()) await shell.close();
+  });
+
+  it('prints one progress line per server as it finishes: plain when piped, coloured on a terminal', async () => {
+    const transport = new ShTransport();
+    const servers = [server({ name: 'a' }), server({ name: 'down', host: 'unreachable.invalid' })];
+    const plain: string[] = [];
+    const coloured: string[] = [];
+    await collectFleet(servers, transport, {
+      runnerChecks: false,
+      onServer: (o) => {
+        plain.push(progressLine(o, false));
+        coloured.push(progressLine(o, true));
+      },
+    });
+    const shells = plain.sort();
+    expect(shells[0]).toMatch(/^✓ a ok \d+\.\ds$/);
+    expect(shells[1]).toMatch(/^✗ down unreachable: down: connection refused \d+\.\ds$/);
+    expect(coloured.join('')).toContain('\u001b[31m✗ down');
+    expect(plain.join('')).not.toContain('\u001b');
+  });
+
+  it('colour only on a terminal without NO_COLOR', () => {
+    expect(wantsColour(true, {})).toBe(true);
+    expect(wantsColour(true, { NO_COLOR: '1' })).toBe(false);
+    expect(wantsColour(false, {})).toBe(false);
+    expect(wantsColour(undefined, {})).toBe(false);
+  });
+
+  it('bounds parallelism', async () => {
+    const slow = new ShTransport(20);
+    const servers = Array.from({ length: 6 }, (_, i) => server({ name: `s${i}` }));
+    let inFlight = 0;
+    let peak = 0;
+    const counting: Transport = {
+      connect: async (s) => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        const shell = await slow.connect(s);
+        return { ...shell, run: async (...a) => shell.run(...a).finally(() => (inFlight -= 1)) };
+      },
+    };
+    const { observations } = await collectFleet(servers, counting, { parallelism: 2, runnerChecks: false });
+    expect(peak).toBe(2);
+    expect(observations.map((o) => o.server)).toEqual(['s0', 's1', 's2', 's3', 's4', 's5']);
+  });
+
+  it('a connect that hangs past the deadline is unreachable, not a stuck run', async () => {
+    const hanging: Transport = { connect: () => new Promise(() => undefined) };
+    const { observations } = await collectFleet([server()], hanging, {
+      connectTimeoutMs: 100,
+      runnerChecks: false,
+    });
+    expect(observations[0]).toMatchObject({ reachable: false, error: 'connect timed out after 0 s' });
+  });
+
+  it('a probe cut off by the command timeout is a probe error; the sections before it still count', async () => {
+    const transport = new ShTransport();
+    const srv = server({ checks: [{ name: 'slow', command: 'sleep 3' }] });
+    const { observations, shells } = await collectFleet([srv], transport, {
+      commandTimeoutMs: 1500,
+      runnerChecks: false,
+    });
+    expect(observations[0]?.reachable).toBe(true);
+    expect(observations[0]?.probeErrors.checks).toMatch(/timed out before this probe finished/);
+    expect(observations[0]?.probes.disk).toBeDefined();
+    for (const shell of shells.values()) await shell.close();
+  });
+
+  it('carries log cursors from run to run: the first run sets them, the next counts only new lines', async () => {
+    const log = join(dir, "app's.log");
+    writeFileSync(log, 'ERROR old line\n');
+    const srv = server({ logs: [{ path: log, patterns: ['ERROR'] }] });
+    const transport = new ShTransport();
+    const first = await collectFleet([srv], transport, { runnerChecks: false });
+    const cursors = first.cursors.get('web1') ?? {};
+    expect(cursors[`file:${log}`]).toMatch(/^\d+:15$/);
+    appendFileSync(log, 'INFO fine\nERROR new failure\n');
+    const second = await collectFleet([srv], transport, { runnerChecks: false, cursorsFor: () => cursors });
+    const logs = second.observations[0]?.probes.logs as { logs: { matches: number; excerpt: string[] }[] };
+    expect(logs.logs[0]).toMatchObject({ matches: 1, excerpt: ['ERROR new failure'] });
+    for (const shell of [...first.shells.values(), ...second.shells.values()]) await shell.close();
+  });
+
+  it('an unreachable server keeps its previous cursors', async () => {
+    const srv = server({ host: 'unreachable.invalid' });
+    const { cursors } = await collectFleet([srv], new ShTransport(), {
+      runnerChecks: false,
+      cursorsFor: () => ({ 'file:/x': '1:2' }),
+    });
+    expect(cursors.get('web1')).toEqual({ 'file:/x': '1:2' });
+  });
+
+  it('merges runner checks into the observation', async () => {
+    const { observations, shells } = await collectFleet([server()], new ShTransport(), {
+      runnerChecks: async () => ({ probes: { 'runner-endpoints': { endpoints: [] } }, errors: {} }),
+    });
+    expect(observations[0]?.probes['runner-endpoints']).toEqual({ endpoints: [] });
+    for (const shell of shells.values()) await shell.close();
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { renderSummary } from '../../../../src/core/render/render-summary.js';
+import { action, runRecord } from '../../../support/github-records.js';
+
+const at = new Date('2026-11-21T08:00:00Z');
+
+function record() {
+  const r = runRecord({
+    runId: '42',
+    at,
+    servers: ['web1', 'web2'],
+    unreachable: ['web2'],
+    raised: [
+      { server: 'web1', check: 'disk', target: '/', severity: 'critical' },
+      { server: 'web1', check: 'memory', target: '-', severity: 'warning', lifecycle: 'pending' },
+    ],
+    diagnoses: [
+      {
+        fingerprint: 'web1/disk//',
+        rootCause: 'logs | grew',
+        confidence: 'high',
+        evidence: '',
+        nextStep: 'rotate',
+      },
+    ],
+    actions: [
+      action({
+        id: 'a1',
+        server: 'web1',
+        action: 'rotate-logs',
+        outcome: 'fixed',
+        path: 'actions/2026-11-21/080000-web1-rotate-logs-42.md',
+      }),
+    ],
+  });
+  r.status = 'critical';
+  r.finishedAt = '2026-11-21T08:01:30Z';
+  r.usage = {
+    inputTokens: 1200,
+    outputTokens: 300,
+    cacheReadTokens: 800,
+    cacheWriteTokens: 0,
+    costUsd: 0.0123,
+    calls: 2,
+  };
+  r.github = {
+    issues: [3, 4],
+    pulls: [5],
+    errors: ['GitHub API failed: create issue: 502 Server Error (issue web1/disk//)'],
+  };
+  const web1 = r.servers[0];
+  if (web1)
+    web1.figures = {
+      disks: [
+        { mount: '/', usedPercent: 93 },
+        { mount: '/boot', usedPercent: 40 },
+      ],
+      inodes: [{ mount: '/', usedPercent: 12 }],
+      memoryPercent: 61.5,
+      swapPercent: 3,
+      loadPerCpu: 0.42,
+      cpus: 4,
+      uptimeSeconds: 90_061,
+      endpoints: [{ url: 'https://web1.test/health', status: 200, latencyMs: 84, up: true }],
+      thresholds: {
+        disk: { warn: 80, crit: 90 },
+        inodes: { warn: 80, crit: 90 },
+        memory: { warn: 85, crit: 95 },
+        swap: { warn: 50, crit: 80 },
+        load: { warn: 2, crit: 4 },
+        latency: { warn: 2000, crit: 5000 },
+      },
+    };
+  const state = r.serverStates.web1;
+  if (state)
+    state.samples['disk:/'] = [
+      ['2026-11-21T04:00:00Z', 80],
+      ['2026-11-21T06:00:00Z', 85.55],
+      ['2026-11-21T08:00:00Z', 93],
+    ];
+  return r;
+}
+
+describe('renderSummary', () => {
+  const md = renderSummary(record(), {
+    stateUrl: 'https://github.test/acme/ops/blob/claudeops-state/',
+    repoUrl: 'https://github.test/acme/ops',
+    runUrl: 'https://github.test/acme/ops/actions/runs/42',
+  });
+
+  it("puts the run's own problems right under the headline, where nobody misses them", () => {
+    const lines = md.split('\n');
+    expect(lines[2]).toMatch(
+      /^\*\*🔴 critical\*\* · 2 servers · 1 finding · 1 action · mode `safe` · took 1m30s · \[run 42\]/,
+    );
+    expect(md).toContain(
+      '> [!CAUTION]\n> **This run had problems:**\n> - GitHub API failed: create issue: 502 Server Error',
+    );
+    expect(md.indexOf('GitHub API failed')).toBeLessThan(md.indexOf('### Fleet'));
+  });
+
+  it('shows the fleet, findings (pending apart), diagnosis, actions with links, issues and PRs', () => {
+    expect(md).toContain(
+      '| web1 | 🔴 critical | 1 | 93% / (80/90) | 12% / (80/90) | 61.5% (85/95) | 3% (50/80) | 0.42 on 4 CPU (2/4) | 1d1h | 84 ms (2000/5000) | 10ms |',
+    );
+    expect(md).toContain('| web2 | 🔴 unreachable | 0 | — | — | — | — | — | — | — |');
+    // the other mounts are folded away, each with its thresholds
+    expect(md).toMatch(
+      /<details><summary>Every mount and endpoint<\/summary>[\s\S]*\| web1 \| disk \| \/boot \| 40% \| 80 \| 90 \|/,
+    );
+    expect(md).toContain('| web1 | endpoint | https://web1.test/health | up 200 84 ms | 2000 ms | 5000 ms |');
+    expect(md).toContain('Watching (debounced, no issue yet): `web1/memory/-`');
+    expect(md).toContain('logs \\| grew');
+    expect(md).toContain(
+      '[log](https://github.test/acme/ops/blob/claudeops-state/actions/2026-11-21/080000-web1-rotate-logs-42.md)',
+    );
+    expect(md).toContain(
+      '[#3](https://github.test/acme/ops/issues/3), [#4](https://github.test/acme/ops/issues/4)',
+    );
+    expect(md).toContain('[#5](https://github.test/acme/ops/pull/5)');
+  });
+
+  it('charts disk trends as Mermaid xychart-beta', () => {
+    expect(md).toContain(
+      [
+        '```mermaid',
+        'xychart-beta',
+        '    title "web1 disk / (% used)"',
+        '    x-axis ["04:00", "06:00", "08:00"]',
+        '    y-axis "used %" 0 --> 100',
+        '    line [80, 85.6, 93]',
+        '```',
+      ].join('\n'),
+    );
+  });
+
+  it('reports the cost, and links the records', () => {
+    expect(md).toContain('| 2 | 1200 | 300 | 800 | 0 | $0.0123 |');
+    expect(md).toContain(
+      '- Health report: [health/2026-11-21/42.md](https://github.test/acme/ops/blob/claudeops-state/health/2026-11-21/42.md)',
+    );
+  });
+
+  it('says so when no model was called, and has no chart without samples', () => {
+    const quiet = runRecord({ runId: '1', at, servers: ['web1'], raised: [] });
+    const text = renderSummary(quiet);
+    expect(text).toContain('None: every check passed.');
+    expect(text).toContain('No model calls');
+    expect(text).not.toContain('mermaid');
+    expect(text).not.toContain('CAUTION');
+  });
+});
