@@ -184,7 +184,13 @@ function lifecycleLabel(f: TrackedFinding): string {
 
 function diagnosisSection(record: RunRecord): string {
   const head = `## Diagnosis\n\nPlanner: **${record.planner.kind}** — ${record.planner.reason}`;
-  const rows = record.diagnoses.map((d) => [d.fingerprint, d.rootCause, d.confidence, d.nextStep, d.by ?? '—']);
+  const rows = record.diagnoses.map((d) => [
+    d.fingerprint,
+    d.rootCause,
+    d.confidence,
+    d.nextStep,
+    d.by ?? '—',
+  ]);
   const header = ['finding', 'root cause', 'confidence', 'next step', 'decided by'];
   const body = rows.length ? `\n\n${table(header, rows)}` : '';
   const narrative = record.narrative ? `\n\n${fence(record.narrative, 'markdown')}` : '';

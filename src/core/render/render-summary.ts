@@ -144,7 +144,13 @@ function diagnosis(record: RunRecord): string {
   if (record.planner.kind === 'none' && record.diagnoses.length === 0) return '';
   const head = `### Diagnosis\n\nDecided by **${record.planner.kind === 'claude' ? 'Claude' : record.planner.kind}**: ${record.planner.reason}`;
   if (record.diagnoses.length === 0) return head;
-  const rows = record.diagnoses.map((d) => [d.fingerprint, d.rootCause, d.confidence, d.nextStep, d.by ?? '—']);
+  const rows = record.diagnoses.map((d) => [
+    d.fingerprint,
+    d.rootCause,
+    d.confidence,
+    d.nextStep,
+    d.by ?? '—',
+  ]);
   return `${head}\n\n${table(['finding', 'root cause', 'confidence', 'next step', 'decided by'], rows)}`;
 }
 
