@@ -3,11 +3,12 @@
  * the model, the run's identity. Each root adds its own state store, GitHub, logger and sink.
  */
 import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
 import { anthropicModel } from './adapters/anthropic-model.js';
 import { createGitStateStore, type GitStateStore, workspaceRemoteUrl } from './adapters/git-state-store.js';
 import { RunJournal } from './adapters/journal.js';
 import { transportBySetting } from './adapters/local-transport.js';
-
+import { loadRunbooks } from './adapters/runbooks-dir.js';
 import { createSshTransport } from './adapters/ssh.js';
 import type { Model } from './agent/model.js';
 import type { RunInputs } from './config/run-inputs.js';
@@ -28,6 +29,8 @@ export interface RootParts {
   github?: GitHubApi;
   links?: SummaryLinks;
   runId: string;
+  /** where the repository is checked out: the runbooks directory is relative to it */
+  workspace?: string;
 }
 
 export function buildContext(parts: RootParts): RunContext {
@@ -50,6 +53,9 @@ export function buildContext(parts: RootParts): RunContext {
     nonce: newNonce(),
     logger,
     links: parts.links,
+    runbooks: loadRunbooks(resolve(parts.workspace ?? process.cwd(), config.runbooks), (m) =>
+      logger.warning(m),
+    ),
     adapters: {
       transport: transportBySetting(() => ssh),
       state: parts.state,

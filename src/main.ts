@@ -72,6 +72,7 @@ async function prepare(env: NodeJS.ProcessEnv) {
     github,
     links: linksFrom(env, inputs.stateBranch),
     runId,
+    workspace,
   });
 }
 

@@ -26,6 +26,8 @@ export interface Adapters {
   transportWarnings?: () => string[];
 }
 
+import type { Runbook } from './agent/runbooks.js';
+
 export interface RunContext {
   config: Config;
   inputs: RunInputs;
@@ -38,4 +40,6 @@ export interface RunContext {
   logger: Logger;
   /** web links (state-branch files, repository, this workflow run) for issues, chat and the summary */
   links?: SummaryLinks;
+  /** the repository's runbooks (config `runbooks:`), read at start */
+  runbooks?: readonly Runbook[];
 }

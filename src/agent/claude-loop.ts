@@ -13,6 +13,7 @@ import type {
   MessageParam,
   Model,
   ModelResponse,
+  TextBlock,
   ToolChoice,
   ToolResultBlock,
   ToolUseBlock,
@@ -35,6 +36,8 @@ export interface LoopLimits {
 export interface LoopInput {
   model: Model;
   system: string;
+  /** matching runbooks: a second system block, inside the cached prefix */
+  runbooks?: string;
   task: string;
   limits: LoopLimits;
   tools: ToolContext;
@@ -165,7 +168,7 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
   const started = now();
   const { limits } = input;
   const conversation: Conversation = {
-    system: [{ type: 'text', text: input.system, cache_control: { type: 'ephemeral' } }],
+    system: systemBlocks(input.system, input.runbooks),
     tools: toolDefinitions(),
     messages: [{ role: 'user', content: input.task }],
   };
@@ -201,11 +204,21 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
 
 /** What every request of a run repeats: the system prompt (cached), the tools, the history so far. */
 interface Conversation {
-  system: [{ type: 'text'; text: string; cache_control: { type: 'ephemeral' } }];
+  system: TextBlock[];
   tools: ReturnType<typeof toolDefinitions>;
   /** set once the loop forces the report; absent means the API default (auto) */
   tool_choice?: ToolChoice;
   messages: MessageParam[];
+}
+
+/** The system prompt, then the runbooks; the last block closes the cached prefix. */
+function systemBlocks(system: string, runbooks?: string): TextBlock[] {
+  const texts = runbooks ? [system, runbooks] : [system];
+  return texts.map((text, i) =>
+    i === texts.length - 1
+      ? { type: 'text', text, cache_control: { type: 'ephemeral' } }
+      : { type: 'text', text },
+  );
 }
 
 /** How the loop ended, less the model's text (the loop adds what it has). */

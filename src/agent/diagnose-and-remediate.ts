@@ -23,6 +23,7 @@ import { unknownModelWarning } from './pricing.js';
 import { prompt } from './prompts.js';
 import { recoverServer, recoveryTrigger } from './recover.js';
 import { planRules } from './rules-planner.js';
+import { matchRunbooks, runbooksBlock } from './runbooks.js';
 import { buildTaskPrompt } from './task-prompt.js';
 
 export interface AgentDeps {
@@ -260,9 +261,11 @@ async function askClaude(
   const model = ctx.adapters.model as NonNullable<typeof ctx.adapters.model>;
   const unpriced = unknownModelWarning(model.name);
   if (unpriced) record.warnings.push(`claude: ${unpriced}`);
+  const runbooks = matchRunbooks(ctx.runbooks ?? [], targets, ctx.config.servers);
   return runClaudeLoop({
     model,
     system: prompt('system.md'),
+    runbooks: runbooksBlock(runbooks, secrets) || undefined,
     task,
     limits: { maxTurns: claude.max_turns, maxTokens: claude.max_tokens_per_run, timeoutMs: claude.timeout },
     tools: { record, remediator, shells, secrets, nonce, asked, diagnosticTimeoutMs: 30_000 },

@@ -255,6 +255,14 @@ export const configSchema = z.strictObject({
     .default({}),
   servers: z.array(serverSchema).min(1, 'expected at least one server'),
   remediations: z.record(name, remediationSchema).default({}),
+  /** the repository's runbooks directory, relative to the checkout */
+  runbooks: z
+    .string()
+    .max(500)
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+      message: 'expected a path inside the repository, like .github/claudeops/runbooks',
+    })
+    .default('.github/claudeops/runbooks'),
   maintenance: z.array(maintenanceSchema).default([]),
   claude: claudeSchema.default(claudeSchema.parse({})),
   github: githubSchema.default(githubSchema.parse({})),
