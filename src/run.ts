@@ -67,7 +67,7 @@ export async function run(ctx: RunContext): Promise<RunResult> {
     await guard(record, 'github', () => syncGitHub(ctx, record, memory));
     record.status = overallStatus(record);
     await writeReport(ctx, record);
-    await guard(record, 'notify', () => notifyRun(ctx, record));
+    await guard(record, 'notify', () => notifyRun(ctx, record, memory));
     const endProblem = await pingHeartbeat(ctx, record.status === 'error' ? 'fail' : 'success');
     if (endProblem) logger.warning(endProblem);
   });

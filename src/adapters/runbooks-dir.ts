@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunbook, type Runbook } from '../agent/runbooks.js';
-import { errorMessage } from '../core/error-message.js';
+import { errorMessage } from '../core/util/error-message.js';
 
 /** More than this many files, or a file larger than this, is refused: runbooks are notes, not dumps. */
 const MAX_FILES = 200;

@@ -6,8 +6,8 @@
  */
 import { parse } from 'yaml';
 import type { ServerConfig } from '../config/schema.js';
-import { redact } from '../core/redact.js';
 import type { TrackedFinding } from '../core/run-record.js';
+import { redact } from '../core/util/redact.js';
 
 export interface Runbook {
   name: string;

@@ -212,6 +212,28 @@ export const notifySchema = z.strictObject({
   slack: z.strictObject({ webhook: z.string() }).optional(),
   telegram: z.strictObject({ token: z.string(), chat: z.string() }).optional(),
   webhook: z.strictObject({ url: z.string() }).optional(),
+  /** a Discord channel webhook URL (https://discord.com/api/webhooks/…) */
+  discord: z.strictObject({ webhook: z.string() }).optional(),
+  /** a Teams "Workflows" webhook URL (Post to a channel when a webhook request is received) */
+  teams: z.strictObject({ webhook: z.string() }).optional(),
+  email: z
+    .strictObject({
+      /** smtp://user:pass@host:587 (STARTTLS required), smtps://…:465 (TLS), or its parts */
+      smtp: z.union([
+        z.string().regex(/^smtps?:\/\//, 'expected smtp://user:password@host:587 or smtps://…'),
+        z.strictObject({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65535).default(587),
+          user: z.string().optional(),
+          password: z.string().optional(),
+          /** true: TLS from the first byte (port 465); false: STARTTLS, required (never plain text) */
+          secure: z.boolean().optional(),
+        }),
+      ]),
+      from: z.string().min(3),
+      to: z.union([z.string().min(3), z.array(z.string().min(3)).min(1)]),
+    })
+    .optional(),
   on: z.enum(['changes', 'always', 'critical']).default('changes'),
 });
 

@@ -1,5 +1,5 @@
 import { sendWithRetry } from '../adapters/http-retry.js';
-import { type HeartbeatSettings, type PingKind, pingUrl } from '../core/heartbeat-url.js';
+import { type HeartbeatSettings, type PingKind, pingUrl } from '../core/util/heartbeat-url.js';
 import type { RunContext } from '../run-context.js';
 
 /** The heartbeat settings of this run: the input's URL over the config's; undefined without a URL. */

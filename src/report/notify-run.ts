@@ -1,17 +1,33 @@
 import { notify } from '../adapters/notify.js';
-import { renderNotification, shouldNotify } from '../core/render/render-notification.js';
+import type { Memory } from '../core/memory/memory.js';
+import {
+  breakerChanges,
+  notificationMessage,
+  notificationText,
+  shouldNotify,
+} from '../core/render/render-notification.js';
 import type { RunRecord } from '../core/run-record.js';
 import type { RunContext } from '../run-context.js';
 import { outputsOf } from './write-report.js';
 
-/** Chat notification for runs worth one (notify.on); failures become warnings, never a failed run. */
-export async function notifyRun(ctx: RunContext, record: RunRecord): Promise<void> {
+/**
+ * Chat notification for runs worth one (notify.on): new and resolved problems, actions, breakers
+ * that opened or closed since the last run (`memory`), errors. Each is announced by the run that
+ * saw it change, so once. Failures become warnings, never a failed run.
+ */
+export async function notifyRun(ctx: RunContext, record: RunRecord, memory?: Memory): Promise<void> {
   const config = ctx.config.notify;
-  if (!config || !shouldNotify(record, config.on)) return;
+  const breakers = breakerChanges(memory?.servers ?? {}, record.serverStates);
+  if (!config || !shouldNotify(record, config.on, breakers)) return;
   const link =
     ctx.links?.stateUrl && record.reportPath ? `${ctx.links?.stateUrl}${record.reportPath}` : undefined;
-  const text = renderNotification(record, link);
+  const message = notificationMessage(record, link, breakers);
+  const text = notificationText(message);
   const payload = { ...outputsOf(record), runId: record.runId, task: record.task, text, link };
-  const failures = await notify({ config, telegramApi: process.env.CLAUDEOPS_TELEGRAM_API }, text, payload);
+  const failures = await notify(
+    { config, telegramApi: process.env.CLAUDEOPS_TELEGRAM_API },
+    message,
+    payload,
+  );
   for (const failure of failures) ctx.logger.warning(failure);
 }

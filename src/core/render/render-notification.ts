@@ -1,36 +1,127 @@
+import type { RemediationState, ServerState } from '../memory/memory.js';
 import type { RunRecord } from '../run-record.js';
 import { raisedFindings } from '../status.js';
+import type { RunStatus } from '../types.js';
+
+/** A circuit breaker that opened or closed between the last run and this one. */
+export interface BreakerChange {
+  server: string;
+  /** action+target key of the remediation state */
+  key: string;
+  open: boolean;
+}
+
+/**
+ * Breakers whose state differs from what the last run left: each change is announced once, in
+ * the run that made it (the next run sees the same state on both sides).
+ */
+export function breakerChanges(
+  before: Record<string, ServerState>,
+  after: Record<string, ServerState>,
+): BreakerChange[] {
+  const out: BreakerChange[] = [];
+  for (const [server, state] of Object.entries(after)) {
+    const old: Record<string, RemediationState> = before[server]?.remediation ?? {};
+    for (const [key, r] of Object.entries(state.remediation ?? {})) {
+      if ((old[key]?.breakerOpen ?? false) !== r.breakerOpen) out.push({ server, key, open: r.breakerOpen });
+    }
+  }
+  return out;
+}
 
 /** Whether this run is worth a chat message under the config's `notify.on` policy. */
-export function shouldNotify(record: RunRecord, on: 'changes' | 'always' | 'critical'): boolean {
+export function shouldNotify(
+  record: RunRecord,
+  on: 'changes' | 'always' | 'critical',
+  breakers: readonly BreakerChange[] = [],
+): boolean {
   if (on === 'always') return true;
   if (on === 'critical') return record.status === 'critical' || record.status === 'error';
   const changed =
     record.findings.some((f) => f.lifecycle === 'new' && f.severity !== 'ok') || record.resolved.length > 0;
-  return changed || record.actions.length > 0 || record.errors.length > 0;
+  return changed || record.actions.length > 0 || record.errors.length > 0 || breakers.length > 0;
+}
+
+export type NotificationItemKind =
+  | 'critical'
+  | 'warning'
+  | 'resolved'
+  | 'action'
+  | 'breaker'
+  | 'error'
+  | 'more';
+
+/**
+ * One chat message, before any target's format: every channel (Slack, Telegram, Discord, Teams,
+ * e-mail, webhook) renders this same content its own way. `text` fields carry server text: each
+ * channel escapes them for its own format.
+ */
+export interface NotificationMessage {
+  title: string;
+  status: RunStatus;
+  items: { kind: NotificationItemKind; text: string }[];
+  link?: string;
+}
+
+const ICON: Record<NotificationItemKind, string> = {
+  critical: '🔴',
+  warning: '🟡',
+  resolved: '✅',
+  action: '🔧',
+  breaker: '🔌',
+  error: '⛔',
+  more: '…',
+};
+
+export function notificationMessage(
+  record: RunRecord,
+  link: string | undefined,
+  breakers: readonly BreakerChange[] = [],
+): NotificationMessage {
+  const raised = raisedFindings(record);
+  const items: NotificationMessage['items'] = [
+    ...raised.slice(0, 8).map((f) => ({
+      kind: f.severity === 'critical' ? ('critical' as const) : ('warning' as const),
+      text: `${f.server}: ${f.summary}${f.lifecycle === 'new' ? ' (new)' : ''}`,
+    })),
+    ...(raised.length > 8 ? [{ kind: 'more' as const, text: `and ${raised.length - 8} more` }] : []),
+    ...record.resolved
+      .slice(0, 5)
+      .map((f) => ({ kind: 'resolved' as const, text: `resolved: ${f.fingerprint}` })),
+    ...record.actions
+      .filter((a) => a.decision === 'execute')
+      .map((a) => ({
+        kind: 'action' as const,
+        text: `${a.action} on ${a.server}: ${a.outcome === 'unverified' ? 'unverified (not proven fixed)' : (a.outcome ?? 'ran')}`,
+      })),
+    ...breakers.map((b) => ({
+      kind: 'breaker' as const,
+      text: b.open
+        ? `circuit breaker opened: ${b.key} on ${b.server} (no more automatic tries)`
+        : `circuit breaker closed: ${b.key} on ${b.server} (automatic tries allowed again)`,
+    })),
+    ...record.errors.map((e) => ({ kind: 'error' as const, text: e })),
+  ];
+  return {
+    title: `ClaudeOps ${record.task}: ${record.status.toUpperCase()} — ${raised.length} finding(s) on ${record.servers.length} server(s)`,
+    status: record.status,
+    items,
+    ...(link ? { link } : {}),
+  };
+}
+
+/** The message as plain text, one item a line (Slack, Telegram, the webhook's `text`). */
+export function notificationText(message: NotificationMessage): string {
+  const lines = [message.title, ...message.items.map(itemLine)];
+  if (message.link) lines.push(message.link);
+  return lines.join('\n');
+}
+
+export function itemLine(item: NotificationMessage['items'][number]): string {
+  return item.kind === 'more' ? `• … ${item.text}` : `• ${ICON[item.kind]} ${item.text}`;
 }
 
 /** A short plain-text message: chat is for "look now", the state branch for the details. */
 export function renderNotification(record: RunRecord, link: string | undefined): string {
-  const raised = raisedFindings(record);
-  const lines = [
-    `ClaudeOps ${record.task}: ${record.status.toUpperCase()} — ${raised.length} finding(s) on ${record.servers.length} server(s)`,
-    ...raised
-      .slice(0, 8)
-      .map(
-        (f) =>
-          `• ${f.severity === 'critical' ? '🔴' : '🟡'} ${f.server}: ${f.summary}${f.lifecycle === 'new' ? ' (new)' : ''}`,
-      ),
-    ...(raised.length > 8 ? [`• … and ${raised.length - 8} more`] : []),
-    ...record.resolved.slice(0, 5).map((f) => `• ✅ resolved: ${f.fingerprint}`),
-    ...record.actions
-      .filter((a) => a.decision === 'execute')
-      .map(
-        (a) =>
-          `• 🔧 ${a.action} on ${a.server}: ${a.outcome === 'unverified' ? 'unverified (not proven fixed)' : (a.outcome ?? 'ran')}`,
-      ),
-    ...record.errors.map((e) => `• ⛔ ${e}`),
-  ];
-  if (link) lines.push(link);
-  return lines.join('\n');
+  return notificationText(notificationMessage(record, link));
 }
