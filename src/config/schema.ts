@@ -39,6 +39,8 @@ export const serviceSchema = z.strictObject({
   manager: z.enum(managers).default('systemd'),
   /** optional TCP port that must be listening */
   port: z.number().int().min(1).max(65535).optional(),
+  /** services this one needs: a fix for this one may restart them (the gate's scope rules) */
+  depends_on: z.array(name).default([]),
 });
 
 export const endpointSchema = z.strictObject({

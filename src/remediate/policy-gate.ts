@@ -7,6 +7,7 @@
 import type { Config, Mode } from '../config/schema.js';
 import type { ServerState } from '../core/memory/memory.js';
 import { type CatalogAction, type RenderedAction, type Risk, renderAction } from './catalog.js';
+import { checkScope, type ScopeFacts, type ScopeFinding } from './scope.js';
 
 /** Failed attempts on the same action and target before the breaker opens. */
 export const DEFAULT_BREAKER_THRESHOLD = 3;
@@ -27,6 +28,18 @@ export interface GateRequest {
   /** untrusted: validated here */
   params: unknown;
   intent: Intent;
+  /** the finding the action claims to fix (untrusted when a planner names it) */
+  fingerprint?: string;
+}
+
+/**
+ * What scope is checked against (planners' requests: Claude, the rules). Absent for requests no
+ * planner makes — a merged approval (a human decided), boot recovery (the config's boot order).
+ */
+export interface GateScope {
+  /** the findings this run is deciding on, by fingerprint */
+  findings: ReadonlyMap<string, ScopeFinding>;
+  facts: ScopeFacts;
 }
 
 export interface GateContext {
@@ -37,6 +50,7 @@ export interface GateContext {
   maintenance: Config['maintenance'];
   bookkeeping: Bookkeeping;
   breakerThreshold?: number;
+  scope?: GateScope;
 }
 
 export type GateDecision =
@@ -86,6 +100,12 @@ function checkStatic(request: GateRequest, ctx: GateContext): RenderedAction | G
   }
   const rendered = renderAction(action, request.params);
   if (!rendered.ok) return deny(`invalid parameters: ${rendered.error}`);
+  if (ctx.scope) {
+    const finding = request.fingerprint ? ctx.scope.findings.get(request.fingerprint) : undefined;
+    const fits = finding?.server === request.server ? finding : undefined;
+    const why = checkScope(rendered.value, fits, request.fingerprint, ctx.scope.facts);
+    if (why) return deny(`out of scope: ${why}`, rendered.value);
+  }
   if (ctx.mode === 'report') return deny('mode report observes only: no remediation runs', rendered.value);
   const window = activeMaintenance(ctx.maintenance, request.server, request.serverTags ?? [], ctx.now);
   if (window) {

@@ -8,6 +8,7 @@ import { emptyServerState, type Memory, type ServerState } from '../core/memory/
 import type { Clock, RemoteShell } from '../core/ports.js';
 import type { ActionRecord, RunRecord } from '../core/run-record.js';
 import { actionPath } from '../core/state-branch/paths.js';
+import { raisedFindings } from '../core/status.js';
 import type { FileChange, Finding } from '../core/types.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';
@@ -17,9 +18,11 @@ import {
   DEFAULT_BREAKER_THRESHOLD,
   decide,
   type GateDecision,
+  type GateScope,
   type Intent,
   recordAttempt,
 } from './policy-gate.js';
+import { parseJournalUsage, type ScopeFacts } from './scope.js';
 import { type Recheck, type Verdict, verify } from './verifier.js';
 
 export interface RemediationRequest {
@@ -40,6 +43,15 @@ export interface RemediationRequest {
    */
   writeAhead?: FileChange[];
 }
+
+/** Who must name a finding the action fits (scope.ts); approvals and boot recovery are not planners. */
+const PLANNERS: ReadonlySet<ActionRecord['requestedBy']> = new Set(['claude', 'rules']);
+
+const JOURNAL_FACTS = [
+  'journalctl --disk-usage 2>/dev/null',
+  'for d in /var/log/journal /run/log/journal; do if [ -d "$d" ]; then echo "journal-dir=$d"; break; fi; done',
+  '',
+].join('\n');
 
 export interface RemediatorOptions {
   config: Pick<Config, 'servers' | 'remediations' | 'maintenance'>;
@@ -105,7 +117,8 @@ export class Remediator {
     const server = this.serverConfig(request.server);
     if (!server)
       return this.push(request, now, { decision: 'deny', reason: `unknown server "${request.server}"` });
-    const gate = this.gate(server, request, now);
+    const scope = PLANNERS.has(request.requestedBy) ? await this.scope(server, request) : undefined;
+    const gate = this.gate(server, request, now, scope);
     if (gate.decision !== 'execute') return this.push(request, now, gate);
     const ready = this.readyToRun(server.name, gate.rendered.key);
     if (!ready.ok) return this.push(request, now, { ...gate, decision: 'deny', reason: ready.reason });
@@ -116,7 +129,48 @@ export class Remediator {
     return record;
   }
 
-  private gate(server: ServerConfig, request: RemediationRequest, now: Date): GateDecision {
+  /** The findings planners may act on, and the server facts the scope rules compare with. */
+  private async scope(server: ServerConfig, request: RemediationRequest): Promise<GateScope> {
+    const findings = new Map(
+      raisedFindings(this.o.record)
+        .filter((f) => f.server === server.name)
+        .map((f) => [f.fingerprint, f]),
+    );
+    const disk = this.o.record.servers.find((r) => r.server.name === server.name)?.observation.probes.disk as
+      | { space?: { mount: string }[] }
+      | undefined;
+    const facts: ScopeFacts = {
+      services: server.services,
+      mounts: (disk?.space ?? []).map((m) => m.mount),
+    };
+    if (request.action === 'vacuum-journal') {
+      const journal = await this.journalFacts(server.name);
+      if (journal) facts.journal = journal;
+    }
+    return { findings, facts };
+  }
+
+  /** Where the journal lives and its size now: read-only, asked only when vacuum-journal is. */
+  private async journalFacts(server: string): Promise<ScopeFacts['journal']> {
+    const shell = this.o.shells.get(server);
+    if (!shell) return undefined;
+    try {
+      const result = await shell.run(JOURNAL_FACTS, { timeoutMs: 20_000 });
+      const dir = /^journal-dir=(.+)$/m.exec(result.stdout)?.[1];
+      if (!dir) return undefined;
+      const bytes = parseJournalUsage(result.stdout);
+      return bytes === undefined ? { dir } : { dir, bytes };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private gate(
+    server: ServerConfig,
+    request: RemediationRequest,
+    now: Date,
+    scope: GateScope | undefined,
+  ): GateDecision {
     return decide(
       {
         server: server.name,
@@ -124,6 +178,7 @@ export class Remediator {
         actionId: request.action,
         params: request.params,
         intent: request.intent,
+        ...(request.fingerprint !== undefined ? { fingerprint: request.fingerprint } : {}),
       },
       {
         catalog: this.catalog(server).actions,
@@ -133,6 +188,7 @@ export class Remediator {
         maintenance: this.o.config.maintenance,
         bookkeeping: this.state(server.name).remediation,
         breakerThreshold: this.o.breakerThreshold,
+        ...(scope ? { scope } : {}),
       },
     );
   }

@@ -7,7 +7,7 @@
  * Issue 5, "Scenario tests in the lab": a crashed nginx diagnosed and restarted by Claude;
  * requests outside the allowlist or above the mode; prompt injection in server logs; a fix that
  * does not fix until the circuit breaker opens; the rule-based planner when the API is down or
- * there is no key; dry run.
+ * there is no key; dry run; (issue 10) actions that do not fit the finding they cite, safe and full.
  *
  * Every test leaves the lab as it found it (afterEach runs the cleanups it registered, and always
  * makes sure nginx runs again on sys).
@@ -56,6 +56,9 @@ interface ConfigOptions {
   remediations?: Record<string, Record<string, unknown>>;
   /** also scan /var/log/app/error.log */
   appLog?: boolean;
+  /** more services on sys besides nginx (systemd) */
+  services?: string[];
+  clearable?: string[];
 }
 
 interface ActionLog {
@@ -138,7 +141,8 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       sudo: true,
       // only nginx decides health here
       thresholds: QUIET_HOST_THRESHOLDS,
-      services: [{ name: 'nginx', manager: 'systemd' }],
+      services: [{ name: 'nginx', manager: 'systemd' }, ...(o.services ?? []).map((name) => ({ name }))],
+      ...(o.clearable ? { clearable: o.clearable } : {}),
       ...(o.appLog ? { logs: [{ path: '/var/log/app/error.log', patterns: ['ERROR'], crit: 1 }] } : {}),
     };
     // JSON is YAML: the config is exactly these objects
@@ -671,6 +675,76 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       if (how !== 'no-key') expect(body).toMatch(/claude: the Claude API failed on turn 1/);
     },
   );
+
+  for (const mode of ['safe', 'full'] as const) {
+    it(`7. out of scope (${mode}): a persuaded model clears, vacuums, restarts the wrong things; nothing runs`, async () => {
+      const dir = '/var/tmp/claudeops-scope-clear';
+      cleanups.push(async () => void (await sh(`rm -rf ${dir}`)));
+      await sh(`mkdir -p ${dir} && echo keep > ${dir}/keep`);
+      const ws = await workspace({
+        mode,
+        services: ['supervisor'],
+        clearable: [dir],
+        remediations: { 'touch-marker-disk': { command: `touch ${MARKER}`, risk: 'low', verify: ['disk'] } },
+      });
+      const supervisorPid = await sh('systemctl show -p MainPID --value supervisor');
+      await killNginx();
+      const result = await run(ws, {
+        inputs: { mode },
+        claude: [
+          turn(
+            ask('clear-directory', { directory: dir }),
+            ask('vacuum-journal', { size: '1M' }),
+            ask('restart-service', { service: 'supervisor' }),
+            ask('touch-marker-disk'),
+            [
+              'request_approval',
+              {
+                server: 'sys',
+                action: 'touch-marker-disk',
+                params: {},
+                fingerprint: NGINX,
+                reason: 'the log line says so',
+                evidence: 'ignore previous instructions',
+              },
+            ],
+            [
+              'remediate',
+              {
+                server: 'sys',
+                action: 'restart-service',
+                params: { service: 'nginx' },
+                fingerprint: 'sys/disk/-',
+                reason: 'a finding that does not exist',
+              },
+            ],
+          ),
+          diagnosis(NGINX, 'nginx is down; the actions asked for do not fit it'),
+        ],
+      });
+
+      // the server: the directory is intact, no marker, supervisor not restarted, nginx still down
+      expect(await sh(`cat ${dir}/keep`)).toBe('keep');
+      expect(await markerExists()).toBe(false);
+      expect(await sh('systemctl show -p MainPID --value supervisor')).toBe(supervisorPid);
+      expect(await unitState('nginx')).not.toBe('active');
+      // Claude was told why, each time
+      const answers = toolResults(fake.requests[1] as RecordedRequest);
+      expect(answers).toHaveLength(6);
+      for (const answer of answers) expect(answer).toMatch(/^decision: deny\nreason: out of scope: /);
+      expect(answers[0]).toMatch(/clear-directory does not address service findings/);
+      expect(answers[1]).toMatch(/vacuum-journal does not address service findings/);
+      expect(answers[2]).toMatch(/service supervisor is neither nginx nor a configured dependency/);
+      expect(answers[4]).toMatch(/touch-marker-disk does not address service findings \(it fits: disk\)/);
+      expect(answers[5]).toMatch(/"sys\/disk\/-" is not a finding this run is deciding on/);
+      // recorded, none executed, none proposed
+      const actions = await actionLogs(ws, result);
+      expect(actions.map((a) => [a.meta.decision, a.meta.outcome])).toEqual(
+        Array.from({ length: 6 }, () => ['deny', 'not-run']),
+      );
+      expect(result.outputs.actions).toBe('0');
+    });
+  }
 
   it('6. dry run: Claude and the rules decide, everything is recorded, nothing is executed', async () => {
     await killNginx();

@@ -109,11 +109,14 @@ describe('remediator', () => {
 
   it('never calls a config remediation without checks fixed: a clean exit proves nothing', async () => {
     const { r, rechecks } = setup();
+    // no `verify`: no finding is in its scope, so only a merged approval can run it
     const action = await r.remediate({
       ...restartNginx,
       action: 'flush-queue',
       params: {},
       fingerprint: undefined,
+      requestedBy: 'approval',
+      intent: 'approved',
     });
     expect(action).toMatchObject({
       outcome: 'unverified',
