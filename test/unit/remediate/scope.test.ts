@@ -3,8 +3,8 @@
  * remediator: an action a planner asks for must fit the finding it names.
  */
 import { describe, expect, it } from 'vitest';
-import { decide, type GateScope } from '../../../src/remediate/policy-gate.js';
 import { buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
+import { decide, type GateScope } from '../../../src/remediate/policy-gate.js';
 import { Remediator } from '../../../src/remediate/remediator.js';
 import {
   checkScope,
