@@ -3,7 +3,7 @@
  * probe, then the output is split and parsed. Servers are visited with bounded parallelism; one
  * server failing (connect error, timeout, dropped session) never stops the others.
  *
- *   collectFleet(servers, transportFor, options) → { observations, shells, cursors }
+ *   collectFleet(servers, transportFor, options) → { observations, shells }
  *
  * transportFor: one Transport for every server, or a function picking one per server (ssh/local).
  *
@@ -23,9 +23,9 @@
  *   onServer(obs)      called as each server finishes, in completion order (progress lines)
  *
  * Results: `observations` in the servers' order; `shells` holds the open session of every
- * server whose collection came back (for diagnostics and remediation; the caller closes them);
- * `cursors` holds, per server, the previous cursors updated with this run's (unchanged when the
- * server was unreachable, so no log line is skipped).
+ * server whose collection came back (for diagnostics and remediation; the caller closes them).
+ * Each observation's `cursors` are the previous ones updated with this run's (unchanged when the
+ * server was unreachable, so no log line is skipped): the one place they are computed.
  */
 import { randomBytes } from 'node:crypto';
 import { runnerChecks as defaultRunnerChecks, type RunnerCheckResults } from './adapters/runner-checks.js';
@@ -53,7 +53,6 @@ export interface CollectOptions {
 export interface FleetCollection {
   observations: ServerObservation[];
   shells: Map<string, RemoteShell>;
-  cursors: Map<string, Record<string, string>>;
 }
 
 export const newNonce = (): string => randomBytes(12).toString('hex');
@@ -73,10 +72,9 @@ export async function collectFleet(
     options.onServer?.(done.observation);
   });
   // Maps in the servers' order, not completion order, so reports and tests are stable.
-  const result: FleetCollection = { observations: [], shells: new Map(), cursors: new Map() };
+  const result: FleetCollection = { observations: [], shells: new Map() };
   for (const c of collected) {
     result.observations.push(c.observation);
-    result.cursors.set(c.observation.server, c.cursors);
     if (c.shell) result.shells.set(c.observation.server, c.shell);
   }
   return result;
@@ -102,7 +100,6 @@ async function eachLimited<T>(
 interface ServerCollection {
   observation: ServerObservation;
   shell?: RemoteShell;
-  cursors: Record<string, string>;
 }
 
 async function collectServer(
@@ -121,7 +118,7 @@ async function collectServer(
   const base = { server: server.name, startedAt: started.toISOString(), durationMs: elapsed(t0) };
   if ('error' in outcome) {
     const observation = { ...base, reachable: false, error: outcome.error, bytes: 0, roundTrips: 0 };
-    return { observation: { ...observation, probes: {}, probeErrors: {} }, cursors: previous };
+    return { observation: { ...observation, probes: {}, probeErrors: {}, cursors: previous } };
   }
   const { parsed, shell, bytes } = outcome;
   return {
@@ -132,9 +129,9 @@ async function collectServer(
       roundTrips: 1,
       probes: { ...parsed.probes, ...(runnerResults?.probes ?? {}) },
       probeErrors: { ...parsed.probeErrors, ...(runnerResults?.errors ?? {}) },
+      cursors: { ...previous, ...parsed.cursors },
     },
     shell,
-    cursors: { ...previous, ...parsed.cursors },
   };
 }
 

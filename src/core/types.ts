@@ -1,5 +1,4 @@
 import type { ServerConfig } from '../config/schema.js';
-import type { ServerFigures } from '../probes/server-figures.js';
 
 export type Severity = 'ok' | 'warning' | 'critical';
 export type RunStatus = 'ok' | 'warning' | 'critical' | 'error';
@@ -77,6 +76,12 @@ export interface ServerObservation {
   probes: Record<string, unknown>;
   /** probe ids whose section was missing or failed to parse, with the reason */
   probeErrors: Record<string, string>;
+  /**
+   * Where this run's reading stopped (log offsets, journal cursors): the previous run's cursors
+   * updated with this run's, computed once by collect; the lifecycle saves them for the next run.
+   * Absent: the previous ones stand.
+   */
+  cursors?: Record<string, string>;
 }
 
 export interface ServerReport {
@@ -92,4 +97,38 @@ export interface FileChange {
   path: string;
   /** undefined deletes the file */
   content?: string;
+}
+
+/** The measured figures of one server in one run (made by probes/server-figures.ts from probe data). */
+export interface Level {
+  warn: number;
+  crit: number;
+}
+
+export interface MountFigure {
+  mount: string;
+  usedPercent: number;
+}
+
+export interface EndpointFigure {
+  url: string;
+  /** HTTP status; absent when no response came back */
+  status?: number;
+  latencyMs?: number;
+  /** whether the answer was the configured status (and text) */
+  up: boolean;
+}
+
+export interface ServerFigures {
+  /** mounts by space used, fullest first (pseudo and excluded mounts never get here) */
+  disks: MountFigure[];
+  inodes: MountFigure[];
+  memoryPercent?: number;
+  /** undefined when the server has no swap */
+  swapPercent?: number;
+  loadPerCpu?: number;
+  cpus?: number;
+  uptimeSeconds?: number;
+  endpoints: EndpointFigure[];
+  thresholds: { disk: Level; inodes: Level; memory: Level; swap: Level; load: Level; latency: Level };
 }

@@ -4,46 +4,13 @@
  * so a reader sees "93% of /var (80/90)" rather than a bare colour.
  */
 import type { ServerConfig, Thresholds } from '../config/schema.js';
-import type { ServerObservation } from '../core/types.js';
+import type { EndpointFigure, ServerFigures, ServerObservation } from '../core/types.js';
 import type { DiskData } from './disk-usage.js';
 import type { EndpointsData } from './endpoints.js';
 import type { LoadData } from './load-average.js';
 import type { MemoryData } from './memory-swap.js';
 import { resolveThresholds } from './thresholds.js';
 import type { UptimeData } from './uptime-boot.js';
-
-export interface Level {
-  warn: number;
-  crit: number;
-}
-
-export interface MountFigure {
-  mount: string;
-  usedPercent: number;
-}
-
-export interface EndpointFigure {
-  url: string;
-  /** HTTP status; absent when no response came back */
-  status?: number;
-  latencyMs?: number;
-  /** whether the answer was the configured status (and text) */
-  up: boolean;
-}
-
-export interface ServerFigures {
-  /** mounts by space used, fullest first (pseudo and excluded mounts never get here) */
-  disks: MountFigure[];
-  inodes: MountFigure[];
-  memoryPercent?: number;
-  /** undefined when the server has no swap */
-  swapPercent?: number;
-  loadPerCpu?: number;
-  cpus?: number;
-  uptimeSeconds?: number;
-  endpoints: EndpointFigure[];
-  thresholds: { disk: Level; inodes: Level; memory: Level; swap: Level; load: Level; latency: Level };
-}
 
 export function serverFigures(
   server: ServerConfig,

@@ -152,7 +152,7 @@ describe('collectFleet', () => {
     const srv = server({ logs: [{ path: log, patterns: ['ERROR'] }] });
     const transport = new ShTransport();
     const first = await collectFleet([srv], transport, { runnerChecks: false });
-    const cursors = first.cursors.get('web1') ?? {};
+    const cursors = first.observations[0]?.cursors ?? {};
     expect(cursors[`file:${log}`]).toMatch(/^\d+:15$/);
     appendFileSync(log, 'INFO fine\nERROR new failure\n');
     const second = await collectFleet([srv], transport, { runnerChecks: false, cursorsFor: () => cursors });
@@ -163,11 +163,11 @@ describe('collectFleet', () => {
 
   it('an unreachable server keeps its previous cursors', async () => {
     const srv = server({ host: 'unreachable.invalid' });
-    const { cursors } = await collectFleet([srv], new ShTransport(), {
+    const { observations } = await collectFleet([srv], new ShTransport(), {
       runnerChecks: false,
       cursorsFor: () => ({ 'file:/x': '1:2' }),
     });
-    expect(cursors.get('web1')).toEqual({ 'file:/x': '1:2' });
+    expect(observations[0]?.cursors).toEqual({ 'file:/x': '1:2' });
   });
 
   it('merges runner checks into the observation', async () => {

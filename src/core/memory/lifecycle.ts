@@ -4,8 +4,6 @@
  * flap detection (churn suppressed), trends and the per-server state the next run reads.
  */
 import type { Config } from '../../config/schema.js';
-import { ALL_PROBES } from '../../probes/index.js';
-import type { Probe } from '../../probes/probe.js';
 import type { ChangeSummary, TrackedFinding } from '../run-record.js';
 import type { Finding, ServerReport, Severity } from '../types.js';
 import { emptyServerState, type FindingState, type Memory, type ServerState } from './memory.js';
@@ -35,8 +33,6 @@ export interface Tracked {
 export interface TrackOptions {
   /** this run's id: recorded in each state file so re-applying the same run never counts twice */
   runId?: string;
-  /** the probe registry (default: all probes): each probe's `cursors(data)` is saved for its next run */
-  probes?: readonly Pick<Probe, 'id' | 'cursors'>[];
 }
 
 /** The lifecycle's knobs, plus how many quiet runs resolve an event (`github.close_after_ok_runs`). */
@@ -142,7 +138,7 @@ function trackReachable(
     ...(boot.bootId !== undefined ? { bootId: boot.bootId } : {}),
     ...(boot.uptimeSeconds !== undefined ? { uptimeSeconds: boot.uptimeSeconds } : {}),
     reboots: rebooted ? [...previous.reboots, at].slice(-LIMITS.reboots) : previous.reboots,
-    cursors: { ...previous.cursors, ...cursorsOf(obs.probes, options.probes ?? ALL_PROBES) },
+    cursors: { ...previous.cursors, ...obs.cursors },
     findings,
     samples,
     counters: { ...previous.counters, ...counters },
@@ -185,18 +181,6 @@ function appendSamples(
     const value = current[key];
     const next: [string, number][] = value === undefined ? kept : [...kept, [at, value]];
     if (next.length) out[key] = next.slice(-LIMITS.samples);
-  }
-  return out;
-}
-
-function cursorsOf(
-  data: Record<string, unknown>,
-  probes: readonly Pick<Probe, 'id' | 'cursors'>[],
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const probe of probes) {
-    const parsed = data[probe.id];
-    if (parsed !== undefined && probe.cursors) Object.assign(out, probe.cursors(parsed));
   }
   return out;
 }

@@ -4,8 +4,7 @@
  * `(warn/crit)`; mount names and URLs are escaped by `table` like every other untrusted cell.
  */
 
-import type { Level, ServerFigures } from '../../probes/server-figures.js';
-import type { ServerReport } from '../types.js';
+import type { Level, ServerFigures, ServerReport } from '../types.js';
 import { formatDuration } from '../util/duration.js';
 import { table } from './markdown.js';
 

@@ -107,7 +107,7 @@ describe.skipIf(skip !== undefined)('detection against the lab', () => {
   let startedHere = false;
   let fleet: ServerConfig[];
   /** log offsets and journal cursors carried from one collection to the next, as runs do */
-  let cursors = new Map<string, Record<string, string>>();
+  const cursors = new Map<string, Record<string, string>>();
 
   const transport = (knownHosts?: string) =>
     createSshTransport({
@@ -125,7 +125,7 @@ describe.skipIf(skip !== undefined)('detection against the lab', () => {
       runnerChecks: false,
     });
     for (const shell of collection.shells.values()) await shell.close();
-    cursors = new Map([...cursors, ...collection.cursors]);
+    for (const o of collection.observations) cursors.set(o.server, o.cursors ?? {});
     const now = new Date();
     const observations = new Map(collection.observations.map((o) => [o.server, o]));
     const findings = new Map(

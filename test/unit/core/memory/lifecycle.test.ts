@@ -111,20 +111,11 @@ describe('finding lifecycle', () => {
     expect(b?.resolved.map((f) => f.fingerprint)).toEqual(['web1/unreachable/-']);
   });
 
-  it('saves log cursors through the real probe registry by default, keeping cursors it did not see', () => {
-    const logs = (value: string) => ({
-      logs: [
-        {
-          target: '/var/log/app.log',
-          state: 'ok',
-          counts: [],
-          matches: 0,
-          excerpt: [],
-          cursor: { key: 'file:/var/log/app.log', value },
-        },
-      ],
-    });
-    const [a, b] = runs([report([], { probes: { logs: logs('12:100') } }), report([], { probes: {} })]);
+  it('saves the cursors collect put on the observation, keeping them when a run has none', () => {
+    const [a, b] = runs([
+      report([], { cursors: { 'file:/var/log/app.log': '12:100' } }),
+      report([], { probes: {} }),
+    ]);
     expect(a?.serverStates.web1?.cursors).toEqual({ 'file:/var/log/app.log': '12:100' });
     expect(b?.serverStates.web1?.cursors).toEqual({ 'file:/var/log/app.log': '12:100' });
   });
@@ -173,25 +164,15 @@ describe('finding lifecycle', () => {
   });
 
   it('records counters, samples, boot id and probe cursors in the server state', () => {
-    const probes = [
-      {
-        id: 'logs',
-        cursors: (data: unknown) => ({ 'log:/var/log/x': String((data as { offset: number }).offset) }),
-      },
-    ];
-    const [a] = runs(
-      [
-        report([disk('ok', 50)], {
-          probes: {
-            uptime: { uptimeSeconds: 100, bootId: 'b1' },
-            logs: { offset: 42 },
-            services: { services: [{ name: 'nginx', restarts: 2 }] },
-          },
-        }),
-      ],
-      undefined,
-      { probes },
-    );
+    const [a] = runs([
+      report([disk('ok', 50)], {
+        probes: {
+          uptime: { uptimeSeconds: 100, bootId: 'b1' },
+          services: { services: [{ name: 'nginx', restarts: 2 }] },
+        },
+        cursors: { 'log:/var/log/x': '42' },
+      }),
+    ]);
     const state = a?.serverStates.web1;
     expect(state).toMatchObject({
       bootId: 'b1',
