@@ -13,9 +13,9 @@ import {
   keyNeeds,
   parsePublicKey,
 } from '../core/least-privilege/authorized-keys.js';
-import { generateSudoers } from '../core/least-privilege/sudoers.js';
 import type { Logger } from '../core/ports.js';
 import { errorMessage } from '../core/util/error-message.js';
+import { generateSudoers } from '../remediate/sudoers.js';
 
 export interface SetupIo {
   readFile(path: string): string;

@@ -7,7 +7,7 @@
  *
  * Least privilege (a server's `sudo: actions`, docs/least-privilege.md): every action declares the
  * one command it needs root for as argv words (`rootCommand`); its template runs exactly that argv
- * as `sudo -n <argv>` (never `sudo sh`), and `claudeops sudoers` (core/least-privilege/sudoers.ts) allows exactly
+ * as `sudo -n <argv>` (never `sudo sh`), and `claudeops sudoers` (remediate/sudoers.ts) allows exactly
  * those argv, from the same words. A config remediation's root command is `/bin/sh -c <its text>`.
  */
 import type { Config, RemediationConfig, ServerConfig, ServiceConfig } from '../config/schema.js';

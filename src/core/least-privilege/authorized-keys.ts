@@ -7,7 +7,7 @@
  *
  * What this bounds: which program the key can START. What it does not: the script on stdin of
  * `sh -s` is arbitrary for whoever holds the key, and runs with the SSH user's rights. Privilege
- * is bounded by sudoers (core/least-privilege/sudoers.ts), not here. Pure: no I/O.
+ * is bounded by sudoers (remediate/sudoers.ts), not here. Pure: no I/O.
  */
 import type { ServerConfig } from '../../config/schema.js';
 

@@ -25,12 +25,12 @@ import {
   keyNeeds,
   parsePublicKey,
 } from '../../../src/core/least-privilege/authorized-keys.js';
-import { generateSudoers } from '../../../src/core/least-privilege/sudoers.js';
 import type { DatabasesData } from '../../../src/probes/databases.js';
 import type { LogsData } from '../../../src/probes/log-scan.js';
 import type { ServicesData } from '../../../src/probes/services.js';
 import { buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
 import { executeCommand } from '../../../src/remediate/executor.js';
+import { generateSudoers } from '../../../src/remediate/sudoers.js';
 import { LAB_RUN, type Lab, labSkipReason, startLab } from '../../lab/lab.js';
 
 const skip = labSkipReason();

@@ -9,8 +9,8 @@
  * value, when it has one, is listed: `journalctl --vacuum-size=500M`). Such actions then fail with
  * a clear sudo error ("a password is required") unless the server uses `sudo: true`.
  */
-import type { Config, ServerConfig } from '../../config/schema.js';
-import { buildCatalog, type CatalogAction, wordsToArgv } from '../../remediate/catalog.js';
+import type { Config, ServerConfig } from '../config/schema.js';
+import { buildCatalog, type CatalogAction, wordsToArgv } from './catalog.js';
 
 /** Where each program the catalog runs as root lives on a merged-/usr system (Debian 12, Ubuntu 20.04+, RHEL 8+). */
 export const DEFAULT_PROGRAM_PATHS: Readonly<Record<string, string>> = {

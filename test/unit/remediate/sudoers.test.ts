@@ -9,11 +9,11 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../../../src/config/schema.js';
-import { generateSudoers, sudoersArg, sudoersCommand } from '../../../../src/core/least-privilege/sudoers.js';
-import { shellQuote } from '../../../../src/core/util/shell-quote.js';
-import { buildCatalog, renderAction } from '../../../../src/remediate/catalog.js';
-import { config, NOW, server } from '../../../support/agent-fixtures.js';
+import type { Config } from '../../../src/config/schema.js';
+import { shellQuote } from '../../../src/core/util/shell-quote.js';
+import { buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
+import { generateSudoers, sudoersArg, sudoersCommand } from '../../../src/remediate/sudoers.js';
+import { config, NOW, server } from '../../support/agent-fixtures.js';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const hasVisudo = has('visudo');
