@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { consoleLogger, consoleSink } from './adapters/console-io.js';
 import { createGitStateStore } from './adapters/git-state-store.js';
+import { runReadCommand } from './cli/read-commands.js';
 import { runSetupCommand } from './cli/server-setup.js';
 import { buildContext, runIdFrom } from './compose.js';
-import { helpOrVersion, isSetupCommand, parseCliArgs, UsageError } from './config/cli-args.js';
+import { helpOrVersion, isReadCommand, isSetupCommand, parseCliArgs, UsageError } from './config/cli-args.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { errorMessage } from './core/util/error-message.js';
 import { run } from './run.js';
@@ -20,6 +21,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   // sudoers | authorized-keys | forced-command: print files for the servers (least privilege)
   if (isSetupCommand(argv[0])) return runSetupCommand(argv, env, logger);
+  // status | history | issues | show | status-page: read the state branch, write nothing
+  if (isReadCommand(argv[0])) return runReadCommand(argv, logger);
   try {
     const inputs = parseCliArgs(argv, env, (path) => readFileSync(path, 'utf8'));
     const config = await loadConfig(inputs.configPath, env);

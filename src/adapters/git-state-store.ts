@@ -11,6 +11,7 @@
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { mergeLines, parseHistory, rollUpDays } from '../core/memory/history-series.js';
 import { emptyMemory, type Memory, type MemoryFile, type ServerState } from '../core/memory/memory.js';
 import { expiredDays, ROLLED_KINDS, type RolledKind, rollUp, summaryPath } from '../core/memory/retention.js';
 import { mergeServerStates, parseServerState, serializeServerState } from '../core/memory/server-state.js';
@@ -83,6 +84,7 @@ next run reads it (the newest reports, open issues, recent actions, state) to kn
 | \`boot/…\` | boot recovery logs |
 | \`approvals/<id>.md\` | approved plans (merging their PR is the approval) and outcomes |
 | \`state/<server>.json\` | machine state per server: finding lifecycle, samples, cursors, breakers |
+| \`history/<server>/<YYYY-MM>.tsv\` | one line per run: status, disk, memory, load, endpoint status and latency |
 
 Edit by hand with care: a state file that no longer parses is reported and that server starts fresh.
 `;
@@ -358,6 +360,7 @@ export class GitStateStore implements StateStore, JournalTarget {
   ): Promise<{ final: FileChange[]; merged: string[] }> {
     const final = new Map(changes.map((c) => [c.path, c]));
     const merged: string[] = [];
+    for (const change of await this.appendAtTip(git, tip, changes)) final.set(change.path, change);
     if (!tip) {
       if (!final.has('README.md')) final.set('README.md', { path: 'README.md', content: README });
       return { final: [...final.values()], merged };
@@ -388,6 +391,28 @@ export class GitStateStore implements StateStore, JournalTarget {
     return { final: [...final.values()], merged };
   }
 
+  /**
+   * Append-only files (history series): this run's lines added to the file as the tip holds it,
+   * every line once, so a re-applied or concurrent run never loses or doubles a line.
+   */
+  private async appendAtTip(
+    git: Git,
+    tip: string | undefined,
+    changes: readonly FileChange[],
+  ): Promise<FileChange[]> {
+    const appends = changes.filter((c) => c.append && c.content !== undefined);
+    if (appends.length === 0) return [];
+    const atTip = tip
+      ? await lsTree(
+          git,
+          tip,
+          appends.map((c) => c.path),
+        )
+      : [];
+    const existing = await this.read(git, atTip);
+    return appends.map((c) => ({ path: c.path, content: mergeLines(existing.get(c.path), c.content) }));
+  }
+
   /** Reports and action logs older than the retention window → monthly summaries, originals deleted. */
   private async retention(git: Git, tip: string): Promise<FileChange[]> {
     const days = this.options.retentionDays;
@@ -406,6 +431,29 @@ export class GitStateStore implements StateStore, JournalTarget {
         days,
       );
       if (expired.length) out.push(...(await this.rollUpDays(git, tip, kind, expired)));
+    }
+    out.push(...(await this.rollUpHistory(git, tip, days)));
+    return out;
+  }
+
+  /** History months wholly older than the window → one line per day in `<YYYY>-daily.tsv`. */
+  private async rollUpHistory(git: Git, tip: string, days: number): Promise<FileChange[]> {
+    const cutoff = new Date(this.clock.now().getTime() - days * 86_400_000).toISOString().slice(0, 7);
+    const files = await lsTree(git, tip, ['history/'], true);
+    const expired = files.filter((e) => {
+      const month = /^history\/[^/]+\/(\d{4}-\d{2})\.tsv$/.exec(e.path)?.[1];
+      return month !== undefined && month < cutoff;
+    });
+    if (expired.length === 0) return [];
+    const dailyOf = (path: string) => path.replace(/\/(\d{4})-\d{2}\.tsv$/, '/$1-daily.tsv');
+    const dailies = new Set(expired.map((e) => dailyOf(e.path)));
+    const contents = await this.read(git, [...expired, ...files.filter((e) => dailies.has(e.path))]);
+    const out: FileChange[] = [];
+    for (const daily of dailies) {
+      const months = expired.filter((e) => dailyOf(e.path) === daily);
+      const rolled = months.map((e) => rollUpDays(parseHistory(contents.get(e.path) ?? '')));
+      out.push({ path: daily, content: mergeLines(contents.get(daily), ...rolled) });
+      out.push(...months.map((e) => ({ path: e.path })));
     }
     return out;
   }

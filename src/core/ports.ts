@@ -60,3 +60,13 @@ export interface Logger {
   /** whether progress lines may carry ANSI colour (a terminal without NO_COLOR) */
   colour?: boolean;
 }
+
+/** Read access to the state branch at one commit (CLI read commands, the status page). */
+export interface StateReader {
+  /** every file path under a prefix (`history/`, `issues/`) */
+  list(prefix: string): Promise<string[]>;
+  /** the contents of these files; paths that do not exist are absent from the map */
+  read(paths: readonly string[]): Promise<Map<string, string>>;
+  /** bytes of file content read so far */
+  readonly bytesRead: number;
+}

@@ -97,6 +97,11 @@ export interface FileChange {
   path: string;
   /** undefined deletes the file */
   content?: string;
+  /**
+   * true: `content` is lines to add to the file as the branch holds it (history series); the
+   * store reads the file at the tip and keeps every line once, so concurrent runs both count
+   */
+  append?: boolean;
 }
 
 /** The measured figures of one server in one run (made by probes/server-figures.ts from probe data). */

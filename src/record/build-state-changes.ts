@@ -1,3 +1,4 @@
+import { historyChanges } from '../core/memory/history-series.js';
 import type { Memory } from '../core/memory/memory.js';
 import { agentLogFiles } from '../core/render/render-action-log.js';
 import { renderHealthReport } from '../core/render/render-health-report.js';
@@ -10,7 +11,7 @@ import type { RunContext } from '../run-context.js';
 
 /**
  * Every file this run writes to the state branch, redacted: the health report, per-server state,
- * issue files, action and boot logs.
+ * issue files, action and boot logs, and one line per server in its monthly history series.
  */
 export function buildStateChanges(ctx: RunContext, record: RunRecord, memory: Memory): FileChange[] {
   const changes: FileChange[] = [];
@@ -20,6 +21,7 @@ export function buildStateChanges(ctx: RunContext, record: RunRecord, memory: Me
   }
   changes.push(...agentLogFiles(record));
   changes.push(...issueFileChanges(record, memory));
+  changes.push(...historyChanges(record));
   const secrets = secretsOf(ctx);
   const options = hostRedaction(ctx);
   return changes.map((c) =>

@@ -97,7 +97,7 @@ export function rollUp(
     .concat('\n');
 }
 
-function frontMatter(text: string): Record<string, unknown> {
+export function frontMatter(text: string): Record<string, unknown> {
   const match = /^---\n([\s\S]*?)\n---/.exec(text);
   if (!match) return {};
   try {

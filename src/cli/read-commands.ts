@@ -1,0 +1,70 @@
+/**
+ * `claudeops status | history | issues | show` (DESIGN §12): read the state branch from a local
+ * repository and print text, or JSON with `--format json`. Nothing is written anywhere.
+ */
+import { openStateReader, StateBranchNotFound } from '../adapters/state-reader.js';
+import { parseReadArgs, type ReadArgs, UsageError } from '../config/cli-args.js';
+import type { Logger } from '../core/ports.js';
+import { errorMessage } from '../core/util/error-message.js';
+import { fleetNow, fleetText, historyText, issuesText, openIssues, runHistory, show } from './state-views.js';
+
+export interface ReadIo {
+  write(text: string): void;
+  now(): Date;
+}
+
+const realIo: ReadIo = {
+  write: (text) => {
+    process.stdout.write(text);
+  },
+  now: () => new Date(),
+};
+
+/** Returns the exit code: 0 shown, 1 nothing to show or the state could not be read, 2 usage. */
+export async function runReadCommand(argv: string[], logger: Logger, io: ReadIo = realIo): Promise<number> {
+  let args: ReadArgs;
+  try {
+    args = parseReadArgs(argv);
+  } catch (error) {
+    logger.error(errorMessage(error));
+    return error instanceof UsageError ? 2 : 1;
+  }
+  try {
+    const reader = await openStateReader(args.stateRepo);
+    const now = io.now();
+    const out = (data: unknown, text: string) =>
+      io.write(args.format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
+    switch (args.command) {
+      case 'status': {
+        const fleet = await fleetNow(reader, now);
+        out(fleet, fleetText(fleet));
+        return 0;
+      }
+      case 'history': {
+        const lines = await runHistory(reader, new Date(now.getTime() - args.sinceMs), now, args.server);
+        out(lines, historyText(lines, args.server));
+        return 0;
+      }
+      case 'issues': {
+        const issues = await openIssues(reader, now);
+        out(issues, issuesText(issues));
+        return 0;
+      }
+      case 'show': {
+        const shown = await show(reader, args.target ?? '');
+        if (!shown) {
+          logger.error(`show: no run or problem "${args.target}" on the state branch`);
+          return 1;
+        }
+        out(shown, shown.content.trimEnd());
+        return 0;
+      }
+      default:
+        logger.error(`${args.command}: not available in this build`);
+        return 1;
+    }
+  } catch (error) {
+    logger.error(error instanceof StateBranchNotFound ? error.message : `claudeops: ${errorMessage(error)}`);
+    return 1;
+  }
+}

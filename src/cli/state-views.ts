@@ -1,0 +1,307 @@
+/**
+ * What the read commands show (`status`, `history`, `issues`, `show`), computed from the state
+ * branch through a StateReader. Each view is plain data (printed as JSON with --format json) plus
+ * a text rendering, one line per item.
+ */
+import {
+  type HistoryPoint,
+  historyMonthPath,
+  monthsBetween,
+  parseHistory,
+  uptimeOf,
+} from '../core/memory/history-series.js';
+import { frontMatter } from '../core/memory/retention.js';
+import { parseServerState } from '../core/memory/server-state.js';
+import type { StateReader } from '../core/ports.js';
+import { type IssueDoc, parseIssueFile } from '../core/state-branch/issue-files.js';
+import { issuePath } from '../core/state-branch/paths.js';
+import { formatDuration } from '../core/util/duration.js';
+
+export interface ServerNow {
+  server: string;
+  status: string;
+  lastChecked?: string;
+  lastRun?: string;
+  disk?: number;
+  memory?: number;
+  load?: number;
+  uptime7d?: number;
+  openIssues: number;
+}
+
+export interface FleetNow {
+  at: string;
+  lastRun?: string;
+  servers: ServerNow[];
+}
+
+/** Latest points per server from the months covering [since, now]. */
+export async function readSeries(
+  reader: StateReader,
+  servers: readonly string[],
+  since: Date,
+  now: Date,
+): Promise<Map<string, HistoryPoint[]>> {
+  const months = monthsBetween(since, now);
+  const paths = servers.flatMap((s) => months.map((m) => historyMonthPath(s, m)));
+  const files = await reader.read(paths);
+  const out = new Map<string, HistoryPoint[]>();
+  for (const s of servers) {
+    const points = months.flatMap((m) => parseHistory(files.get(historyMonthPath(s, m)) ?? ''));
+    out.set(
+      s,
+      points.filter((p) => p.at >= since.toISOString()),
+    );
+  }
+  return out;
+}
+
+export async function serverNames(reader: StateReader): Promise<string[]> {
+  const states = await reader.list('state/');
+  return states.flatMap((p) => /^state\/(.+)\.json$/.exec(p)?.[1] ?? []).sort();
+}
+
+async function openIssueDocs(reader: StateReader): Promise<{ path: string; doc: IssueDoc }[]> {
+  const paths = (await reader.list('issues/')).filter((p) => p.endsWith('.md'));
+  const files = await reader.read(paths);
+  return paths.flatMap((path) => {
+    const doc = parseIssueFile(files.get(path) ?? '');
+    return doc && doc.meta.status === 'open' ? [{ path, doc }] : [];
+  });
+}
+
+export async function fleetNow(reader: StateReader, now: Date): Promise<FleetNow> {
+  const names = await serverNames(reader);
+  const states = await reader.read(names.map((n) => `state/${n}.json`));
+  const week = new Date(now.getTime() - 7 * 86_400_000);
+  const series = await readSeries(reader, names, week, now);
+  const issues = await openIssueDocs(reader);
+  const servers = names.map((name): ServerNow => {
+    const parsed = parseServerState(states.get(`state/${name}.json`) ?? '', name);
+    const state = parsed.ok ? parsed.state : undefined;
+    const points = series.get(name) ?? [];
+    const last = points.at(-1);
+    const up = uptimeOf(points, week, now);
+    return {
+      server: name,
+      status: last?.status === 'down' ? 'unreachable' : (last?.status ?? 'unknown'),
+      ...(state?.lastChecked ? { lastChecked: state.lastChecked } : {}),
+      ...(state?.lastRun ? { lastRun: state.lastRun } : {}),
+      ...(last?.disk !== undefined ? { disk: last.disk } : {}),
+      ...(last?.memory !== undefined ? { memory: last.memory } : {}),
+      ...(last?.load !== undefined ? { load: last.load } : {}),
+      ...(up.percent !== undefined ? { uptime7d: up.percent } : {}),
+      openIssues: issues.filter((i) => i.doc.meta.servers.includes(name)).length,
+    };
+  });
+  const lastRun =
+    servers
+      .map((s) => s.lastRun ?? '')
+      .sort()
+      .at(-1) || undefined;
+  return { at: now.toISOString(), ...(lastRun ? { lastRun } : {}), servers };
+}
+
+const pct = (v: number | undefined) => (v === undefined ? '—' : `${v}%`);
+const when = (iso: string | undefined) => (iso ? iso.slice(0, 16).replace('T', ' ') : '—');
+const ago = (iso: string | undefined, now: Date) =>
+  iso ? `${formatDuration(Math.max(0, now.getTime() - Date.parse(iso)))} ago` : 'never';
+
+/** Left-aligned columns for a terminal. */
+function columns(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function fleetText(fleet: FleetNow): string {
+  const now = new Date(fleet.at);
+  if (fleet.servers.length === 0) return 'No server recorded yet: run `claudeops check` first.';
+  const rows = [
+    ['server', 'status', 'disk', 'memory', 'load/cpu', 'uptime 7d', 'open issues', 'last checked'],
+    ...fleet.servers.map((s) => [
+      s.server,
+      s.status,
+      pct(s.disk),
+      pct(s.memory),
+      s.load === undefined ? '—' : String(s.load),
+      pct(s.uptime7d),
+      String(s.openIssues),
+      `${when(s.lastChecked)} (${ago(s.lastChecked, now)})`,
+    ]),
+  ];
+  return `Fleet as last recorded; last run ${when(fleet.lastRun)} UTC (${ago(fleet.lastRun, now)})\n\n${columns(rows)}`;
+}
+
+export interface RunLine {
+  at: string;
+  run: string;
+  status: string;
+  path?: string;
+  servers?: number;
+  findings?: number;
+  actions?: number;
+  server?: string;
+  disk?: number;
+  memory?: number;
+  load?: number;
+}
+
+/** Runs newer than `since`, newest first: from health reports, or one server's series. */
+export async function runHistory(
+  reader: StateReader,
+  since: Date,
+  now: Date,
+  server: string | undefined,
+): Promise<RunLine[]> {
+  if (server) {
+    const points = (await readSeries(reader, [server], since, now)).get(server) ?? [];
+    return points
+      .map((p) => ({
+        at: p.at,
+        run: p.run,
+        status: p.status === 'down' ? 'unreachable' : p.status,
+        server,
+        ...(p.disk !== undefined ? { disk: p.disk } : {}),
+        ...(p.memory !== undefined ? { memory: p.memory } : {}),
+        ...(p.load !== undefined ? { load: p.load } : {}),
+      }))
+      .reverse();
+  }
+  const day = since.toISOString().slice(0, 10);
+  const paths = (await reader.list('health/')).filter((p) => {
+    const d = /^health\/(\d{4}-\d{2}-\d{2})\//.exec(p)?.[1];
+    return d !== undefined && d >= day;
+  });
+  const files = await reader.read(paths);
+  const lines = paths.flatMap((path): RunLine[] => {
+    const meta = frontMatter(files.get(path) ?? '');
+    const started = typeof meta.started === 'string' ? meta.started : undefined;
+    if (!started || started < since.toISOString()) return [];
+    const actions = Array.isArray(meta.actions) ? meta.actions.length : 0;
+    return [
+      {
+        at: started,
+        run: String(meta.run ?? ''),
+        status: String(meta.status ?? '?'),
+        path,
+        servers: Number(meta.servers ?? 0),
+        findings: Array.isArray(meta.findings) ? meta.findings.length : 0,
+        actions,
+      },
+    ];
+  });
+  return lines.sort((a, b) => b.at.localeCompare(a.at));
+}
+
+export function historyText(lines: readonly RunLine[], server: string | undefined): string {
+  if (lines.length === 0)
+    return server ? `No runs recorded for ${server} in that window.` : 'No runs in that window.';
+  return columns(
+    lines.map((l) =>
+      server
+        ? [
+            when(l.at),
+            l.run,
+            l.status,
+            `disk ${pct(l.disk)}`,
+            `memory ${pct(l.memory)}`,
+            `load ${l.load ?? '—'}`,
+          ]
+        : [
+            when(l.at),
+            l.run,
+            l.status,
+            `${l.servers} server${l.servers === 1 ? '' : 's'}`,
+            `${l.findings} finding${l.findings === 1 ? '' : 's'}`,
+            `${l.actions} action${l.actions === 1 ? '' : 's'}`,
+            l.path ?? '',
+          ],
+    ),
+  );
+}
+
+export interface OpenIssue {
+  fingerprint: string;
+  severity: string;
+  servers: string[];
+  summary: string;
+  firstSeen: string;
+  lastSeen: string;
+  ageMs: number;
+  lastAction?: string;
+  path: string;
+}
+
+export async function openIssues(reader: StateReader, now: Date): Promise<OpenIssue[]> {
+  const docs = await openIssueDocs(reader);
+  return docs
+    .map(({ path, doc }) => {
+      const action = [...doc.history].reverse().find((h) => / — action /.test(h));
+      return {
+        fingerprint: doc.meta.fingerprint,
+        severity: doc.meta.severity,
+        servers: doc.meta.servers,
+        summary: doc.summary,
+        firstSeen: doc.meta.first_seen,
+        lastSeen: doc.meta.last_seen,
+        ageMs: Math.max(0, now.getTime() - Date.parse(doc.meta.first_seen)),
+        ...(action ? { lastAction: action.replace(/^- /, '') } : {}),
+        path,
+      };
+    })
+    .sort((a, b) => b.ageMs - a.ageMs);
+}
+
+export function issuesText(issues: readonly OpenIssue[]): string {
+  if (issues.length === 0) return 'No open problems.';
+  return columns([
+    ['severity', 'fingerprint', 'age', 'last seen', 'summary', 'last action'],
+    ...issues.map((i) => [
+      i.severity,
+      i.fingerprint,
+      formatDuration(i.ageMs),
+      when(i.lastSeen),
+      i.summary.slice(0, 80),
+      i.lastAction?.slice(0, 100) ?? '—',
+    ]),
+  ]);
+}
+
+export interface Shown {
+  kind: 'report' | 'issue';
+  path: string;
+  meta: Record<string, unknown>;
+  content: string;
+}
+
+/** A run (by id, or report path) or a problem (by fingerprint). */
+export async function show(reader: StateReader, target: string): Promise<Shown | undefined> {
+  if (target.startsWith('health/')) {
+    const content = (await reader.read([target])).get(target);
+    return content === undefined
+      ? undefined
+      : { kind: 'report', path: target, meta: frontMatter(content), content };
+  }
+  if (target.includes('/')) {
+    const path = issuePath(target);
+    const content = (await reader.read([path])).get(path);
+    if (content !== undefined) return { kind: 'issue', path, meta: frontMatter(content), content };
+  }
+  const safeRun = target.replace(/[^A-Za-z0-9._-]/g, '-');
+  const reports = (await reader.list('health/')).filter((p) => {
+    const name = p.split('/').at(-1) ?? '';
+    return new RegExp(`^\\d{6}-${safeRun.replace(/[.]/g, '\\.')}(-[A-Za-z0-9._-]+)?\\.md$`).test(name);
+  });
+  if (reports.length === 0) return undefined;
+  const files = await reader.read(reports);
+  const content = reports.map((p) => files.get(p) ?? '').join('\n');
+  const path = reports.join(', ');
+  return { kind: 'report', path, meta: frontMatter(files.get(reports[0] ?? '') ?? ''), content };
+}

@@ -1,0 +1,276 @@
+/**
+ * The compact per-server history on the state branch (pure). One tab-separated line per run and
+ * server, in monthly files, so that "uptime over 90 days" reads at most four small files per
+ * server however long the fleet has been watched:
+ *
+ *   history/<server>/<YYYY-MM>.tsv     time run status disk% mem% load/cpu [endpoint=u|d<code>:<ms> …]
+ *   history/<server>/endpoints.tsv     endpoint id → URL, one line each
+ *   history/<server>/<YYYY>-daily.tsv  months past retention, rolled up: one line per day
+ *
+ * Files only ever grow by appended lines, so two runs writing the same month merge by taking the
+ * union of their lines (sorted: lines start with the time). Unknown values are `-`.
+ */
+import type { RunRecord } from '../run-record.js';
+import { raisedFindings } from '../status.js';
+import type { FileChange, ServerReport } from '../types.js';
+
+export type PointStatus = 'ok' | 'warning' | 'critical' | 'down';
+
+export interface EndpointPoint {
+  up: boolean;
+  /** HTTP status, 0 when no answer */
+  code: number;
+  latencyMs?: number;
+}
+
+export interface HistoryPoint {
+  at: string;
+  run: string;
+  status: PointStatus;
+  disk?: number;
+  memory?: number;
+  load?: number;
+  /** per endpoint id */
+  endpoints: Record<string, EndpointPoint>;
+}
+
+/** A rolled-up day (months past retention). */
+export interface HistoryDay {
+  day: string;
+  runs: number;
+  /** runs that reached the server */
+  up: number;
+  worst: PointStatus;
+  maxDisk?: number;
+  /** per endpoint id: checks, ups, mean latency */
+  endpoints: Record<string, { checks: number; up: number; meanMs?: number }>;
+}
+
+const safe = (part: string) => part.replace(/[^A-Za-z0-9._-]/g, '-');
+
+export const historyDir = (server: string) => `history/${safe(server)}`;
+export const historyMonthPath = (server: string, month: string) => `${historyDir(server)}/${month}.tsv`;
+export const historyEndpointsPath = (server: string) => `${historyDir(server)}/endpoints.tsv`;
+export const historyDailyPath = (server: string, year: string) => `${historyDir(server)}/${year}-daily.tsv`;
+
+/** A short stable id for an endpoint URL (FNV-1a, 32 bits): keeps per-run lines short. */
+export function endpointId(url: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(url)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
+const num = (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v) ? '-' : String(Math.round(v * 100) / 100);
+const parseNum = (v: string | undefined) =>
+  v === undefined || v === '-' || v === '' ? undefined : Number(v);
+
+function serverStatus(record: RunRecord, report: ServerReport): PointStatus {
+  if (!report.observation.reachable) return 'down';
+  const mine = raisedFindings(record).filter((f) => f.server === report.server.name);
+  if (mine.some((f) => f.severity === 'critical')) return 'critical';
+  return mine.length > 0 ? 'warning' : 'ok';
+}
+
+export function historyLine(record: RunRecord, report: ServerReport): string {
+  const f = report.figures;
+  const endpoints = (f?.endpoints ?? []).map(
+    (e) => `${endpointId(e.url)}=${e.up ? 'u' : 'd'}${e.status ?? 0}:${num(e.latencyMs)}`,
+  );
+  return [
+    report.observation.startedAt || record.startedAt,
+    record.runId.replace(/\s/g, '_'),
+    serverStatus(record, report),
+    num(f?.disks[0]?.usedPercent),
+    num(f?.memoryPercent),
+    num(f?.loadPerCpu),
+    ...endpoints,
+  ].join('\t');
+}
+
+/** This run's lines, as appends: the store adds them to what the branch already holds. */
+export function historyChanges(record: RunRecord): FileChange[] {
+  const changes: FileChange[] = [];
+  for (const report of record.servers) {
+    const server = report.server.name;
+    const at = report.observation.startedAt || record.startedAt;
+    changes.push({
+      path: historyMonthPath(server, at.slice(0, 7)),
+      content: `${historyLine(record, report)}\n`,
+      append: true,
+    });
+    const urls = report.figures?.endpoints.map((e) => e.url) ?? [];
+    if (urls.length > 0) {
+      const lines = urls.map((u) => `${endpointId(u)}\t${u.replace(/\s/g, '%20')}\n`).join('');
+      changes.push({ path: historyEndpointsPath(server), content: lines, append: true });
+    }
+  }
+  return changes;
+}
+
+/** Union of the lines of two versions of an append-only file, in order, each line once. */
+export function mergeLines(...versions: (string | undefined)[]): string {
+  const lines = new Set<string>();
+  for (const v of versions) for (const line of (v ?? '').split('\n')) if (line.trim()) lines.add(line);
+  const sorted = [...lines].sort();
+  return sorted.length ? `${sorted.join('\n')}\n` : '';
+}
+
+export function parseHistory(text: string): HistoryPoint[] {
+  const out: HistoryPoint[] = [];
+  for (const line of text.split('\n')) {
+    const [at, run, status, disk, memory, load, ...eps] = line.split('\t');
+    if (!at || !run || !status || !/^\d{4}-\d{2}-\d{2}T/.test(at)) continue;
+    const endpoints: Record<string, EndpointPoint> = {};
+    for (const e of eps) {
+      const m = /^([0-9a-f]{8})=([ud])(\d+):(.*)$/.exec(e);
+      if (!m?.[1]) continue;
+      const latency = parseNum(m[4]);
+      endpoints[m[1]] = {
+        up: m[2] === 'u',
+        code: Number(m[3]),
+        ...(latency !== undefined ? { latencyMs: latency } : {}),
+      };
+    }
+    const point: HistoryPoint = { at, run, status: asStatus(status), endpoints };
+    const d = parseNum(disk);
+    const mem = parseNum(memory);
+    const l = parseNum(load);
+    if (d !== undefined) point.disk = d;
+    if (mem !== undefined) point.memory = mem;
+    if (l !== undefined) point.load = l;
+    out.push(point);
+  }
+  return out;
+}
+
+export function parseEndpointNames(text: string): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const [id, url] = line.split('\t');
+    if (id && url) names[id] = url;
+  }
+  return names;
+}
+
+function asStatus(s: string): PointStatus {
+  return s === 'warning' || s === 'critical' || s === 'down' ? s : 'ok';
+}
+
+const RANK: Record<PointStatus, number> = { ok: 0, warning: 1, critical: 2, down: 3 };
+
+/** Rolls a month of points into one line per day (retention). */
+export function rollUpDays(points: readonly HistoryPoint[]): string {
+  const days = new Map<string, HistoryDay>();
+  const latency = new Map<string, number[]>();
+  for (const p of points) {
+    const key = p.at.slice(0, 10);
+    const day = days.get(key) ?? { day: key, runs: 0, up: 0, worst: 'ok' as PointStatus, endpoints: {} };
+    day.runs += 1;
+    if (p.status !== 'down') day.up += 1;
+    if (RANK[p.status] > RANK[day.worst]) day.worst = p.status;
+    if (p.disk !== undefined) day.maxDisk = Math.max(day.maxDisk ?? 0, p.disk);
+    for (const [id, e] of Object.entries(p.endpoints)) {
+      const agg = day.endpoints[id] ?? { checks: 0, up: 0 };
+      agg.checks += 1;
+      if (e.up) agg.up += 1;
+      day.endpoints[id] = agg;
+      if (e.latencyMs !== undefined)
+        latency.set(`${key} ${id}`, [...(latency.get(`${key} ${id}`) ?? []), e.latencyMs]);
+    }
+    days.set(key, day);
+  }
+  const lines = [...days.values()].map((d) => {
+    const eps = Object.entries(d.endpoints).map(([id, e]) => {
+      const ms = latency.get(`${d.day} ${id}`) ?? [];
+      const mean = ms.length ? Math.round(ms.reduce((a, b) => a + b, 0) / ms.length) : undefined;
+      return `${id}=${e.checks}/${e.up}:${num(mean)}`;
+    });
+    return [d.day, d.runs, d.up, d.worst, num(d.maxDisk), ...eps].join('\t');
+  });
+  return mergeLines(lines.join('\n'));
+}
+
+export function parseDays(text: string): HistoryDay[] {
+  const out: HistoryDay[] = [];
+  for (const line of text.split('\n')) {
+    const [day, runs, up, worst, maxDisk, ...eps] = line.split('\t');
+    if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) continue;
+    const endpoints: HistoryDay['endpoints'] = {};
+    for (const e of eps) {
+      const m = /^([0-9a-f]{8})=(\d+)\/(\d+):(.*)$/.exec(e);
+      if (!m?.[1]) continue;
+      const mean = parseNum(m[4]);
+      endpoints[m[1]] = {
+        checks: Number(m[2]),
+        up: Number(m[3]),
+        ...(mean !== undefined ? { meanMs: mean } : {}),
+      };
+    }
+    const d: HistoryDay = {
+      day,
+      runs: Number(runs),
+      up: Number(up),
+      worst: asStatus(worst ?? ''),
+      endpoints,
+    };
+    const disk = parseNum(maxDisk);
+    if (disk !== undefined) d.maxDisk = disk;
+    out.push(d);
+  }
+  return out;
+}
+
+/** The months (YYYY-MM) a window [from, to] touches: the only files an uptime figure reads. */
+export function monthsBetween(from: Date, to: Date): string[] {
+  const months: string[] = [];
+  const cursor = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
+  while (cursor <= to) {
+    months.push(cursor.toISOString().slice(0, 7));
+    cursor.setUTCMonth(cursor.getUTCMonth() + 1);
+  }
+  return months;
+}
+
+export interface Uptime {
+  /** percent, undefined when nothing was measured in the window */
+  percent?: number;
+  samples: number;
+}
+
+/** Share of runs in [since, until] in which the server was reachable (or the endpoint up). */
+export function uptimeOf(
+  points: readonly HistoryPoint[],
+  since: Date,
+  until: Date,
+  endpoint?: string,
+  days: readonly HistoryDay[] = [],
+): Uptime {
+  let total = 0;
+  let up = 0;
+  const from = since.toISOString();
+  const to = until.toISOString();
+  for (const p of points) {
+    if (p.at < from || p.at > to) continue;
+    if (endpoint) {
+      const e = p.endpoints[endpoint];
+      if (!e) continue;
+      total += 1;
+      if (e.up) up += 1;
+    } else {
+      total += 1;
+      if (p.status !== 'down') up += 1;
+    }
+  }
+  for (const d of days) {
+    if (d.day < from.slice(0, 10) || d.day > to.slice(0, 10)) continue;
+    const e = endpoint ? d.endpoints[endpoint] : { checks: d.runs, up: d.up };
+    if (!e) continue;
+    total += e.checks;
+    up += e.up;
+  }
+  return total === 0 ? { samples: 0 } : { percent: Math.floor((up * 10000) / total) / 100, samples: total };
+}

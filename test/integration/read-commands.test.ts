@@ -1,0 +1,161 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGitStateStore } from '../../src/adapters/git-state-store.js';
+import { openStateReader } from '../../src/adapters/state-reader.js';
+import { runReadCommand } from '../../src/cli/read-commands.js';
+import { runCli } from '../../src/cli-main.js';
+import { endpointId, historyMonthPath, parseHistory } from '../../src/core/memory/history-series.js';
+import type { Logger } from '../../src/core/ports.js';
+import { HttpReceiver } from '../support/http-receiver.js';
+import { QUIET_HOST_THRESHOLDS } from '../support/quiet-host.js';
+import { git } from '../support/runner.js';
+
+const errors: string[] = [];
+const logger: Logger = {
+  info: () => {},
+  warning: () => {},
+  error: (m) => void errors.push(m),
+  group: (_n, fn) => fn(),
+};
+
+async function read(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await runReadCommand(argv, logger, { write: (t) => void (out += t), now: () => new Date() });
+  return { code, out };
+}
+
+describe('history series and the read commands, on a state repository written by real runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'claudeops-read-'));
+  const state = join(dir, 'state');
+  const receiver = new HttpReceiver();
+  const config = join(dir, 'claudeops.yml');
+  const quiet = process.stdout.write.bind(process.stdout);
+
+  beforeAll(async () => {
+    await receiver.start();
+    receiver.answer('/health', { status: 200 }, { status: 503 });
+    writeFileSync(
+      config,
+      `version: 1
+mode: report
+servers:
+  - name: box
+    transport: local
+    thresholds: ${JSON.stringify(QUIET_HOST_THRESHOLDS)}
+    endpoints: [{ url: "${receiver.base}/health", from: runner }]
+  - name: gone
+    transport: local
+    thresholds: ${JSON.stringify(QUIET_HOST_THRESHOLDS)}
+    heartbeats: [{ path: ${join(dir, 'never-touched')}, max_age: 1m }]
+`,
+    );
+    // two real checks; their reports go to stdout, which this test does not need
+    process.stdout.write = () => true;
+    try {
+      for (let i = 0; i < 2; i++)
+        expect(await runCli(['check', '--config', config, '--state-repo', state])).toBe(0);
+    } finally {
+      process.stdout.write = quiet;
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await receiver.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('appends one line per run and server to the monthly series, endpoints by id', async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    const text = await git(state, 'show', `claudeops-state:${historyMonthPath('box', month)}`);
+    const points = parseHistory(text);
+    expect(points).toHaveLength(2);
+    const id = endpointId(`${receiver.base}/health`);
+    expect(points.map((p) => p.endpoints[id]?.up)).toEqual([true, false]);
+    expect(points.map((p) => p.endpoints[id]?.code)).toEqual([200, 503]);
+    expect(points[0]?.disk).toBeGreaterThan(0);
+    expect(points[0]?.status).toBe('ok');
+    const names = await git(state, 'show', 'claudeops-state:history/box/endpoints.tsv');
+    expect(names.trim()).toBe(`${id}\t${receiver.base}/health`);
+  });
+
+  it('status: every server with its figures and uptime, as text and as JSON', async () => {
+    const text = await read(['status', '--state-repo', state]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^box\s+(ok|warning|critical)\s+\d+(\.\d+)?%/m);
+    expect(text.out).toMatch(/^gone\s+(warning|critical)\s/m);
+    const json = await read(['status', '--state-repo', state, '--format', 'json']);
+    const fleet = JSON.parse(json.out);
+    expect(fleet.servers.map((s: { server: string }) => s.server)).toEqual(['box', 'gone']);
+    expect(fleet.servers[0].uptime7d).toBe(100);
+    expect(fleet.servers[1].openIssues).toBeGreaterThanOrEqual(0);
+  });
+
+  it("history: one line per run, newest first; --server reads that server's series", async () => {
+    const all = JSON.parse((await read(['history', '--state-repo', state, '--format', 'json'])).out);
+    expect(all).toHaveLength(2);
+    expect(all[0].at > all[1].at).toBe(true);
+    expect(all[0].path).toMatch(/^health\/\d{4}-\d{2}-\d{2}\//);
+    const box = await read(['history', '--server', 'box', '--state-repo', state]);
+    expect(box.out.trim().split('\n')).toHaveLength(2);
+    expect(box.out).toMatch(/disk \d+(\.\d+)?%/);
+    const none = await read(['history', '--since', '1ms', '--state-repo', state]);
+    expect(none.out).toContain('No runs in that window.');
+  });
+
+  it('issues lists open problems with their age; show prints a problem or a run', async () => {
+    const issues = JSON.parse((await read(['issues', '--state-repo', state, '--format', 'json'])).out);
+    const stale = issues.find((i: { fingerprint: string }) => i.fingerprint.startsWith('gone/heartbeat/'));
+    expect(stale).toBeDefined();
+    expect(stale.ageMs).toBeGreaterThanOrEqual(0);
+    const text = await read(['issues', '--state-repo', state]);
+    expect(text.out).toContain(stale.fingerprint);
+    const problem = await read(['show', stale.fingerprint, '--state-repo', state]);
+    expect(problem.code).toBe(0);
+    expect(problem.out).toContain(`Fingerprint \`${stale.fingerprint}\``);
+    const runs = JSON.parse((await read(['history', '--state-repo', state, '--format', 'json'])).out);
+    const run = await read(['show', runs[0].run, '--state-repo', state, '--format', 'json']);
+    expect(JSON.parse(run.out)).toMatchObject({ kind: 'report', meta: { run: runs[0].run } });
+    expect((await read(['show', 'nope/x/y', '--state-repo', state])).code).toBe(1);
+  });
+
+  it('a directory without a state branch is a clear error, exit 1', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'claudeops-empty-'));
+    await git(empty, 'init', '-q');
+    errors.length = 0;
+    expect((await read(['status', '--state-repo', empty])).code).toBe(1);
+    expect(errors[0]).toMatch(/no branch claudeops-state here/);
+    rmSync(empty, { recursive: true, force: true });
+  });
+
+  it('concurrent runs appending to the same month keep both lines; retention rolls old months into days', async () => {
+    const repo = join(dir, 'race');
+    const month = '2026-01';
+    const path = historyMonthPath('web1', month);
+    const line = (t: string, run: string) => `2026-01-${t}T10:00:00.000Z\t${run}\tok\t40\t50\t0.1\t\n`;
+    const a = createGitStateStore({ localDir: repo });
+    const b = createGitStateStore({ localDir: repo });
+    await a.load();
+    await b.load();
+    await a.commit([{ path, content: line('05', 'ra'), append: true }], 'a');
+    // b read the branch before a pushed: its append is re-applied on a's tip
+    await b.commit([{ path, content: line('06', 'rb'), append: true }], 'b');
+    const text = await git(repo, 'show', `claudeops-state:${path}`);
+    expect(parseHistory(text).map((p) => p.run)).toEqual(['ra', 'rb']);
+    // ten months later, with 90 days' retention, the month is rolled into one line per day
+    const later = createGitStateStore({
+      localDir: repo,
+      retentionDays: 90,
+      clock: { now: () => new Date('2026-11-01T00:00:00Z'), sleep: async () => {} },
+    });
+    await later.load();
+    await later.commit([{ path: 'README.md', content: 'x\n' }], 'retention');
+    const files = (await git(repo, 'ls-tree', '-r', '--name-only', 'claudeops-state')).split('\n');
+    expect(files).not.toContain(path);
+    expect(await git(repo, 'show', 'claudeops-state:history/web1/2026-daily.tsv')).toBe(
+      '2026-01-05\t1\t1\tok\t40\n2026-01-06\t1\t1\tok\t40',
+    );
+    const reader = await openStateReader(repo);
+    expect(reader.bytesRead).toBe(0);
+  });
+});
