@@ -21,9 +21,12 @@ const logger: Logger = {
 };
 
 async function read(argv: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const code = await runReadCommand(argv, logger, { write: (t) => void (out += t), now: () => new Date() });
-  return { code, out };
+  const parts: string[] = [];
+  const code = await runReadCommand(argv, logger, {
+    write: (t) => void parts.push(t),
+    now: () => new Date(),
+  });
+  return { code, out: parts.join('') };
 }
 
 describe('history series and the read commands, on a state repository written by real runs', () => {
