@@ -103,8 +103,10 @@ async function outcomeOf(actionId: string, kind: string): Promise<string | undef
     params,
     fingerprint: target.fingerprint,
     reason: `${kind} failing`,
-    requestedBy: 'rules',
-    intent: 'auto',
+    // an approved plan: the gate's scope rules (which action fits which finding) are not what
+    // this property is about, and a human's approval is the one request they do not check
+    requestedBy: 'approval',
+    intent: 'approved',
   });
   expect(result.decision, `${actionId} for ${kind}: ${result.reason}`).toBe('execute');
   return result.outcome;
