@@ -19,6 +19,7 @@ import { Remediator } from '../remediate/remediator.js';
 import type { Recheck } from '../remediate/verifier.js';
 import type { RunContext } from '../run-context.js';
 import { type LoopResult, runClaudeLoop } from './claude-loop.js';
+import { prefetchServiceEvidence } from './prefetch.js';
 import { unknownModelWarning } from './pricing.js';
 import { prompt } from './prompts.js';
 import { recoverServer, recoveryTrigger } from './recover.js';
@@ -119,6 +120,8 @@ export async function diagnoseAndRemediate(
 }
 
 const DAY = 86_400_000;
+/** what one diagnostic may take, seen from here (the server-side timeout is shorter) */
+const DIAGNOSTIC_TIMEOUT_MS = 30_000;
 
 /**
  * `claude.when: after-rules`, two tiers: the rules act first on the faults they have a playbook
@@ -241,7 +244,15 @@ async function askClaude(
   const nonce = randomBytes(9).toString('hex');
   const secrets = secretsOf(ctx);
   const asked = new Set(targets.map((f) => f.fingerprint));
+  const prefetched = await prefetchServiceEvidence({
+    targets,
+    servers: ctx.config.servers,
+    shells,
+    secrets,
+    timeoutMs: DIAGNOSTIC_TIMEOUT_MS,
+  });
   const task = buildTaskPrompt({
+    prefetched,
     runId: ctx.runId,
     task: record.task,
     mode: ctx.mode,
@@ -268,7 +279,7 @@ async function askClaude(
     runbooks: runbooksBlock(runbooks, secrets) || undefined,
     task,
     limits: { maxTurns: claude.max_turns, maxTokens: claude.max_tokens_per_run, timeoutMs: claude.timeout },
-    tools: { record, remediator, shells, secrets, nonce, asked, diagnosticTimeoutMs: 30_000 },
+    tools: { record, remediator, shells, secrets, nonce, asked, diagnosticTimeoutMs: DIAGNOSTIC_TIMEOUT_MS },
     usage: record.usage,
   });
 }

@@ -4,6 +4,7 @@
  * catalog. Nothing here changes a server. Pure.
  */
 import type { ServerConfig, ServiceConfig } from '../config/schema.js';
+import { shellQuote } from '../core/util/shell-quote.js';
 import {
   describeParams,
   type Fragment,
@@ -12,6 +13,7 @@ import {
   renderFragments,
   validateParams,
 } from '../remediate/catalog.js';
+import { wideDiagnostics } from './diagnostics-wide.js';
 
 export interface Diagnostic {
   id: string;
@@ -180,7 +182,19 @@ function postgres(server: ServerConfig): Diagnostic[] {
 }
 
 export function buildDiagnostics(server: ServerConfig): Map<string, Diagnostic> {
-  return new Map([...serviceDiagnostics(server), ...FIXED, ...postgres(server)].map((d) => [d.id, d]));
+  const all = [...serviceDiagnostics(server), ...FIXED, ...postgres(server), ...wideDiagnostics(server)];
+  return new Map(all.map((d) => [d.id, d]));
+}
+
+/** Seconds a diagnostic may run on the server before `timeout` ends it (the caller's own limit is longer). */
+export const DIAGNOSTIC_SERVER_TIMEOUT_S = 20;
+
+/**
+ * Every diagnostic runs under `timeout` (TERM, then KILL 5 s later) and `nice`: a slow `du` or a
+ * hung `docker` on a struggling server must not outlive the call or compete with the service.
+ */
+function bounded(command: string): string {
+  return `timeout -k 5 ${DIAGNOSTIC_SERVER_TIMEOUT_S} nice -n 10 sh -c ${shellQuote(command)}`;
 }
 
 /** Validates untrusted arguments and renders the diagnostic's command. */
@@ -189,7 +203,7 @@ export function renderDiagnostic(diagnostic: Diagnostic, args: unknown): Result<
   if (!validated.ok) return validated;
   // fixed values the template needs that are not the caller's to choose
   const values = { ...validated.value, query: PG_QUERY };
-  return { ok: true, value: renderFragments(diagnostic.template(validated.value), values) };
+  return { ok: true, value: bounded(renderFragments(diagnostic.template(validated.value), values)) };
 }
 
 export function describeDiagnostics(diagnostics: Iterable<Diagnostic>): string {

@@ -29,14 +29,21 @@ export interface TaskInput {
   config: Pick<Config, 'remediations'>;
   secrets: readonly string[];
   nonce: string;
+  /** evidence fetched before the first request, per fingerprint (service status and logs) */
+  prefetched?: ReadonlyMap<string, string>;
 }
 
 const EVIDENCE_MAX = 1_500;
 
-function findingBlock(f: TrackedFinding, nonce: string, secrets: readonly string[]): string {
+function findingBlock(f: TrackedFinding, input: TaskInput): string {
+  const { nonce, secrets } = input;
   const head = `### ${f.fingerprint} — ${f.severity}, ${f.lifecycle} since ${f.firstSeen}${f.trend ? ` (${f.trend})` : ''}`;
   const body = [f.summary, f.evidence ? truncate(f.evidence, EVIDENCE_MAX) : ''].filter(Boolean).join('\n');
-  return `${head}\n${untrusted(redact(body, secrets), nonce, f.fingerprint)}`;
+  const fetched = input.prefetched?.get(f.fingerprint);
+  const extra = fetched
+    ? `\nAlready fetched for you (no need to run these diagnostics again):\n${untrusted(redact(fetched, secrets), nonce, `${f.server}:prefetch`)}`
+    : '';
+  return `${head}\n${untrusted(redact(body, secrets), nonce, f.fingerprint)}${extra}`;
 }
 
 function contextLine(f: TrackedFinding): string {
@@ -99,7 +106,7 @@ export function buildTaskPrompt(input: TaskInput): string {
     mode: input.mode,
     dry_run: input.dryRun ? ' · **dry run** (nothing will be executed)' : '',
     now: input.now.toISOString(),
-    findings: input.targets.map((f) => findingBlock(f, input.nonce, input.secrets)).join('\n\n'),
+    findings: input.targets.map((f) => findingBlock(f, input)).join('\n\n'),
     context: input.others.length ? input.others.map(contextLine).join('\n') : 'None.',
     memory: memoryBlock(input),
     servers: input.servers

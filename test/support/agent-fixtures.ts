@@ -111,6 +111,10 @@ export class ScriptedShell implements RemoteShell {
     readonly server: string,
     private readonly answer: (script: string) => Partial<ExecResult> = () => ({}),
   ) {}
+  /** scripts other than read-only diagnostics (which all run under `timeout … nice`): what changed the server */
+  get changes(): string[] {
+    return this.scripts.filter((s) => !s.startsWith('timeout -k 5 20 nice -n 10 sh -c '));
+  }
   async run(script: string, _options?: ExecOptions): Promise<ExecResult> {
     this.scripts.push(script);
     return { stdout: '', stderr: '', code: 0, durationMs: 1, timedOut: false, ...this.answer(script) };

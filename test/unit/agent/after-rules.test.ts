@@ -134,7 +134,7 @@ describe('claude.when: after-rules', () => {
     fake.play(reportAll);
     const { rec, shell } = await run([nginx()], { mem: memory({ servers: { web1 } }) });
     expect(asked(fake.requests[0])).toEqual(['web1/service/nginx']);
-    expect(shell.scripts).toEqual([]);
+    expect(shell.changes).toEqual([]);
     expect(rec.planner.reason).toMatch(/1 recurring within 24 h/);
   });
 });

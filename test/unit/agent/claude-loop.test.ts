@@ -155,12 +155,18 @@ describe('Claude loop against a scripted Messages API', () => {
     expect(sent).not.toContain('testkeymaterial');
     expect(sent).not.toContain(API_KEY);
     expect(sent).toMatch(/<untrusted-server-output-[0-9a-f]+ source=\\"web1:service_logs\\">/);
+    expect(JSON.stringify(messagesOf(0)[0]?.content)).toMatch(
+      /Already fetched for you[^<]*<untrusted-server-output-[0-9a-f]+ source=\\"web1:prefetch\\">\\n\$ service_status nginx \(exit 0\)/,
+    );
     expect(sent).toMatch(
       /<untrusted-server-output-[0-9a-f]+ source=\\"web1\/service\/nginx\\">\\nnginx is inactive/,
     );
 
     expect(s.shell.scripts).toEqual([
-      "journalctl -u 'nginx' -n 100 --no-pager -o short-iso 2>&1\n",
+      // pre-fetched for the first prompt: the service's status and logs
+      "timeout -k 5 20 nice -n 10 sh -c 'systemctl status --no-pager -l '\\''nginx'\\'' 2>&1 | head -n 40'\n",
+      "timeout -k 5 20 nice -n 10 sh -c 'journalctl -u '\\''nginx'\\'' -n 100 --no-pager -o short-iso 2>&1'\n",
+      "timeout -k 5 20 nice -n 10 sh -c 'journalctl -u '\\''nginx'\\'' -n 100 --no-pager -o short-iso 2>&1'\n",
       "systemctl restart 'nginx'\n",
     ]);
     expect(s.run.planner).toEqual({ kind: 'claude', reason: 'Claude diagnosed in 3 turns' });
@@ -222,7 +228,7 @@ describe('Claude loop against a scripted Messages API', () => {
     expect(byId.toolu_enum?.content).toMatch(/service: expected one of nginx, cron, worker, api, redis/);
     expect(byId.toolu_unknown?.content).toMatch(/^unknown tool "delete_everything"/);
     expect(byId.toolu_bad_report?.content).toMatch(/confidence/);
-    expect(s.shell.scripts).toEqual([]);
+    expect(s.shell.changes).toEqual([]);
     expect(s.run.planner.kind).toBe('claude');
   });
 
@@ -389,7 +395,7 @@ describe('Claude loop against a scripted Messages API', () => {
       reply([diagnosis()]),
     );
     await agent(s, { mode: 'full' });
-    expect(s.shell.scripts).toEqual([]);
+    expect(s.shell.changes).toEqual([]);
     expect(s.run.actions.map((a) => a.decision)).toEqual(['deny', 'deny', 'deny', 'deny']);
     expect(s.run.actions[0]?.reason).toMatch(/^not allowlisted/);
     expect(s.run.actions[1]?.reason).toMatch(/^invalid parameters/);
