@@ -159,7 +159,8 @@ function postgresDiagnostics(server: ServerConfig): Diagnostic[] {
 const FIXED_WIDE: Diagnostic[] = [
   {
     id: 'journal_window',
-    description: 'System journal entries at or above a priority since a point in time (last 100, lines cut at 300 characters).',
+    description:
+      'System journal entries at or above a priority since a point in time (last 100, lines cut at 300 characters).',
     params: {
       since: enumOf(WINDOWS, 'how far back'),
       priority: enumOf(PRIORITIES, 'lowest priority shown'),
