@@ -30,7 +30,7 @@
 import { randomBytes } from 'node:crypto';
 import { runnerChecks as defaultRunnerChecks, type RunnerCheckResults } from './adapters/runner-checks.js';
 import type { ServerConfig } from './config/schema.js';
-import type { RemoteShell, Transport } from './core/ports.js';
+import type { RemoteShell, Transport } from './core/ports/index.js';
 import type { ServerObservation } from './core/types.js';
 import { errorMessage } from './core/util/error-message.js';
 import { buildCollectorScript, splitSections } from './probes/collector-script.js';

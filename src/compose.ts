@@ -10,12 +10,11 @@ import { RunJournal } from './adapters/journal.js';
 import { transportBySetting } from './adapters/local-transport.js';
 import { loadRunbooks } from './adapters/runbooks-dir.js';
 import { createSshTransport } from './adapters/ssh.js';
-import type { Model } from './agent/model.js';
 import type { RunInputs } from './config/run-inputs.js';
 import type { Config } from './config/schema.js';
-import { type Logger, systemClock } from './core/ports.js';
+import type { GitHubApi, Model } from './core/ports/index.js';
+import { type Logger, systemClock } from './core/ports/index.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
-import type { GitHubApi } from './github/api.js';
 import type { ReportSink, RunContext } from './run-context.js';
 import { newNonce, runIdFrom } from './run-identity.js';
 

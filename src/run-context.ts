@@ -1,10 +1,7 @@
-import type { Model } from './agent/model.js';
 import type { RunInputs } from './config/run-inputs.js';
 import type { Config, Mode } from './config/schema.js';
-import type { Clock, Logger, Transport } from './core/ports.js';
+import type { Clock, GitHubApi, Logger, Model, StateStore, Transport } from './core/ports/index.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
-import type { StateStore } from './core/state-store.js';
-import type { GitHubApi } from './github/api.js';
 
 /** Where the run writes its human summary and its outputs (the Action's job summary, or stdout). */
 export interface ReportSink {

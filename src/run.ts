@@ -10,7 +10,7 @@ import { collectFleet } from './collect.js';
 import type { ServerConfig } from './config/schema.js';
 import { trackFindings } from './core/memory/lifecycle.js';
 import { emptyMemory, type Memory } from './core/memory/memory.js';
-import type { RemoteShell } from './core/ports.js';
+import type { RemoteShell } from './core/ports/index.js';
 import { progressLine } from './core/render/progress-line.js';
 import { newRunRecord, type RunRecord } from './core/run-record.js';
 import { healthReportPath } from './core/state-branch/paths.js';

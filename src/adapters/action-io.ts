@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { Logger } from '../core/ports.js';
+import type { Logger } from '../core/ports/index.js';
 import type { ReportSink } from '../run-context.js';
 
 /** Logs through the runner: a collapsible group per phase, annotations for warnings and errors. */

@@ -12,7 +12,7 @@ import {
   type ModelErrorKind,
   type ModelRequest,
   type ModelResponse,
-} from '../agent/model.js';
+} from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';
 
 export interface AnthropicModelOptions {

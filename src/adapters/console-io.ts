@@ -1,4 +1,4 @@
-import type { Logger } from '../core/ports.js';
+import type { Logger } from '../core/ports/index.js';
 import { wantsColour } from '../core/render/progress-line.js';
 import type { ReportSink } from '../run-context.js';
 

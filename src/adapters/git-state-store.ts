@@ -15,9 +15,9 @@ import { mergeLines, parseHistory, rollUpDays } from '../core/memory/history-ser
 import { emptyMemory, type Memory, type MemoryFile, type ServerState } from '../core/memory/memory.js';
 import { expiredDays, ROLLED_KINDS, type RolledKind, rollUp, summaryPath } from '../core/memory/retention.js';
 import { mergeServerStates, parseServerState, serializeServerState } from '../core/memory/server-state.js';
-import { type Clock, systemClock } from '../core/ports.js';
+import type { CommitResult, StateStore } from '../core/ports/index.js';
+import { type Clock, systemClock } from '../core/ports/index.js';
 import { isOpenIssue, mergeIssueFiles } from '../core/state-branch/issue-files.js';
-import type { CommitResult, StateStore } from '../core/state-store.js';
 import type { FileChange } from '../core/types.js';
 import { Git, lsTree, readBlobs, type TreeEntry } from './git-cli.js';
 import type { JournalTarget, RunJournal } from './journal.js';

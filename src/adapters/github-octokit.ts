@@ -7,7 +7,6 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
-import { errorMessage } from '../core/util/error-message.js';
 import {
   type CommentInfo,
   type FileInfo,
@@ -20,7 +19,8 @@ import {
   type PullFile,
   type PullInfo,
   type RepoPermission,
-} from '../github/api.js';
+} from '../core/ports/index.js';
+import { errorMessage } from '../core/util/error-message.js';
 
 type ThrottleOptions = NonNullable<ConstructorParameters<typeof Octokit>[0]>['throttle'];
 

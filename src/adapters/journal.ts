@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServerState } from '../core/memory/memory.js';
-import type { CommitResult } from '../core/state-store.js';
+import type { CommitResult } from '../core/ports/index.js';
 import type { FileChange } from '../core/types.js';
 import { errorMessage } from '../core/util/error-message.js';
 

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import type { ServerConfig } from '../config/schema.js';
-import type { ExecOptions, ExecResult, RemoteShell, Transport } from '../core/ports.js';
+import type { ExecOptions, ExecResult, RemoteShell, Transport } from '../core/ports/index.js';
 
 /**
  * `transport: local`: the server is this machine, checked through execa. The zero-setup quick

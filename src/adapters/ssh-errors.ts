@@ -4,7 +4,7 @@
  */
 import type { ServerConfig } from '../config/schema.js';
 import type { HostKeyVerdict } from '../core/least-privilege/known-hosts.js';
-import { ConnectError } from '../core/ports.js';
+import { ConnectError } from '../core/ports/index.js';
 
 /** One leg of a connection: the server, where it is reached, and how messages name it. */
 export interface Hop {

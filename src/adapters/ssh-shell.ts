@@ -4,7 +4,7 @@
  */
 import type { NodeSSH } from 'node-ssh';
 import type { ServerConfig } from '../config/schema.js';
-import { ConnectError, type ExecOptions, type ExecResult, type RemoteShell } from '../core/ports.js';
+import { ConnectError, type ExecOptions, type ExecResult, type RemoteShell } from '../core/ports/index.js';
 import { asSsh2Error } from './ssh-errors.js';
 
 export interface SshShell extends RemoteShell {

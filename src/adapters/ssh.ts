@@ -31,7 +31,7 @@
 import { NodeSSH } from 'node-ssh';
 import type { ServerConfig } from '../config/schema.js';
 import { type KnownHosts, parseKnownHosts } from '../core/least-privilege/known-hosts.js';
-import { ConnectError, type Logger, type Transport } from '../core/ports.js';
+import { ConnectError, type Logger, type Transport } from '../core/ports/index.js';
 import { asSsh2Error, explainConnectFailure, type Hop } from './ssh-errors.js';
 import { HostKeyCheck } from './ssh-host-key.js';
 import { type Connection, disposeAll, Shell, type SshShell } from './ssh-shell.js';

@@ -6,8 +6,6 @@
  * turns into "which planner decided and why".
  */
 
-import type { Usage } from '../core/run-record.js';
-import { errorMessage } from '../core/util/error-message.js';
 import type {
   ContentBlock,
   MessageParam,
@@ -17,8 +15,10 @@ import type {
   ToolChoice,
   ToolResultBlock,
   ToolUseBlock,
-} from './model.js';
-import { ModelError } from './model.js';
+} from '../core/ports/index.js';
+import { ModelError } from '../core/ports/index.js';
+import type { Usage } from '../core/run-record.js';
+import { errorMessage } from '../core/util/error-message.js';
 import { addUsage, tokensUsed } from './pricing.js';
 import { handleTool, type ToolContext, toolDefinitions } from './tools.js';
 

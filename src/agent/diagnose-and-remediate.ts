@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
 import type { Memory } from '../core/memory/memory.js';
-import type { RemoteShell } from '../core/ports.js';
+import type { RemoteShell } from '../core/ports/index.js';
 import type { RunRecord, TrackedFinding } from '../core/run-record.js';
 import { raisedFindings } from '../core/status.js';
 import { buildStateChanges, secretsOf } from '../record/build-state-changes.js';

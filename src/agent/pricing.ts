@@ -3,8 +3,9 @@
  * prices). A prefix match would price a future model silently wrong, so an id not in the table
  * is priced at the dearest current tier and the run says so in a warning.
  */
+
+import type { ModelResponse } from '../core/ports/index.js';
 import type { Usage } from '../core/run-record.js';
-import type { ModelResponse } from './model.js';
 
 export interface Price {
   input: number;

@@ -5,7 +5,7 @@
  * next, so a database is up before the app that needs it. Writes one boot log per server.
  */
 import type { ServerConfig } from '../config/schema.js';
-import type { Clock, RemoteShell } from '../core/ports.js';
+import type { Clock, RemoteShell } from '../core/ports/index.js';
 import type { BootRecovery, RunRecord } from '../core/run-record.js';
 import { bootPath } from '../core/state-branch/paths.js';
 import { readinessScript } from '../remediate/readiness.js';

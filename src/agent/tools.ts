@@ -4,14 +4,13 @@
  * they return a corrective `is_error` result the model can act on.
  */
 import { z } from 'zod';
-import type { RemoteShell } from '../core/ports.js';
+import type { RemoteShell, ToolDefinition } from '../core/ports/index.js';
 import type { Diagnosis, RunRecord } from '../core/run-record.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';
 import { boundOutput } from '../remediate/executor.js';
 import type { Remediator } from '../remediate/remediator.js';
 import { buildDiagnostics, renderDiagnostic } from './diagnostics.js';
-import type { ToolDefinition } from './model.js';
 import { prompt, untrusted } from './prompts.js';
 
 const short = (max: number) => z.string().min(1).max(max);

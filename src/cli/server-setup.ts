@@ -13,7 +13,7 @@ import {
   keyNeeds,
   parsePublicKey,
 } from '../core/least-privilege/authorized-keys.js';
-import type { Logger } from '../core/ports.js';
+import type { Logger } from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { generateSudoers } from '../remediate/sudoers.js';
 

@@ -4,7 +4,7 @@
  */
 import type { Mode } from '../config/schema.js';
 import type { ServerState } from './memory/memory.js';
-import type { CommitResult } from './state-store.js';
+import type { CommitResult } from './ports/index.js';
 import type { Finding, RunStatus, ServerReport, Task } from './types.js';
 
 /** A finding after lifecycle: how it relates to memory. */

@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { MemoryFile } from '../core/memory/memory.js';
+import type { GitHubApi, PullDetail, PullInfo, RepoPermission } from '../core/ports/index.js';
 import {
   type ApprovalPlan,
   approvalBranch,
@@ -24,7 +25,6 @@ import {
   safeId,
 } from '../core/state-branch/approval-file.js';
 import { errorMessage } from '../core/util/error-message.js';
-import type { GitHubApi, PullDetail, PullInfo, RepoPermission } from './api.js';
 
 export type ApprovalCheck =
   | { verdict: 'approved'; pull: PullDetail }

@@ -9,6 +9,7 @@
  */
 
 import type { Memory } from '../core/memory/memory.js';
+import type { GitHubApi, PullInfo } from '../core/ports/index.js';
 import type { ActionRecord, RunRecord } from '../core/run-record.js';
 import {
   type ApprovalPlan,
@@ -23,7 +24,6 @@ import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';
 import { secretsOf } from '../record/build-state-changes.js';
 import type { RunContext } from '../run-context.js';
-import type { GitHubApi, PullInfo } from './api.js';
 
 const PLAN_MARKER = /<!-- claudeops:plan=(\S+) -->/;
 

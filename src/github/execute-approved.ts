@@ -13,6 +13,7 @@
  */
 
 import type { Memory, MemoryFile } from '../core/memory/memory.js';
+import type { GitHubApi, PullInfo } from '../core/ports/index.js';
 import { fence, truncate } from '../core/render/markdown.js';
 import type { ActionRecord, RunRecord } from '../core/run-record.js';
 import {
@@ -29,7 +30,6 @@ import { redact } from '../core/util/redact.js';
 import { secretsOf } from '../record/build-state-changes.js';
 import type { RemediationRequest } from '../remediate/remediator.js';
 import type { RunContext } from '../run-context.js';
-import type { GitHubApi, PullInfo } from './api.js';
 import { checkApproval, executingMarker } from './approval-check.js';
 
 /** The one thing needed from remediation: gate + execute + verify + record (Remediator.remediate). */

@@ -13,13 +13,13 @@ import {
   maintenanceWindows,
   planIssues,
 } from '../core/memory/issue-plan.js';
+import type { GitHubApi } from '../core/ports/index.js';
 import type { RunRecord } from '../core/run-record.js';
 import { issuePath } from '../core/state-branch/paths.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';
 import { secretsOf } from '../record/build-state-changes.js';
 import type { RunContext } from '../run-context.js';
-import type { GitHubApi } from './api.js';
 
 const LABEL_COLORS: [RegExp, string, string][] = [
   [/^claudeops$/, '5319e7', 'Opened and tracked by ClaudeOps'],

@@ -4,7 +4,7 @@
  * bounded here, before it reaches the record, the model or the branch.
  */
 
-import type { RemoteShell } from '../core/ports.js';
+import type { RemoteShell } from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';
 

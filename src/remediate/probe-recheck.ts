@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Config, ServerConfig } from '../config/schema.js';
-import type { ExecResult } from '../core/ports.js';
+import type { ExecResult } from '../core/ports/index.js';
 import type { ServerObservation } from '../core/types.js';
 import { buildCollectorScript, splitSections } from '../probes/collector-script.js';
 import { evaluateServer } from '../probes/evaluate.js';

@@ -5,7 +5,7 @@
  */
 import type { Config, Mode, ServerConfig } from '../config/schema.js';
 import { emptyServerState, type Memory, type ServerState } from '../core/memory/memory.js';
-import type { Clock, RemoteShell } from '../core/ports.js';
+import type { Clock, RemoteShell } from '../core/ports/index.js';
 import type { ActionRecord, RunRecord } from '../core/run-record.js';
 import { actionPath } from '../core/state-branch/paths.js';
 import { raisedFindings } from '../core/status.js';

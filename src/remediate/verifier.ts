@@ -9,7 +9,7 @@
  */
 import type { ServerConfig } from '../config/schema.js';
 import { EVENT_CHECKS } from '../core/memory/trends.js';
-import type { Clock, RemoteShell } from '../core/ports.js';
+import type { Clock, RemoteShell } from '../core/ports/index.js';
 import type { Finding, Severity } from '../core/types.js';
 import { errorMessage } from '../core/util/error-message.js';
 

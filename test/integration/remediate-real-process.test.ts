@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyServerState } from '../../src/core/memory/memory.js';
-import { systemClock, type Transport } from '../../src/core/ports.js';
+import { systemClock, type Transport } from '../../src/core/ports/index.js';
 import { executeCommand } from '../../src/remediate/executor.js';
 import { probeRecheck } from '../../src/remediate/probe-recheck.js';
 import { Remediator } from '../../src/remediate/remediator.js';

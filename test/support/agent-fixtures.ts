@@ -1,8 +1,9 @@
 /** Builders for agent and remediation tests: configs through the real schema, records, a fixed clock. */
-import type { Model } from '../../src/agent/model.js';
+
 import { type Config, configSchema, type Mode, type ServerConfig } from '../../src/config/schema.js';
 import { emptyMemory, type Memory } from '../../src/core/memory/memory.js';
-import type { Clock, ExecOptions, ExecResult, RemoteShell } from '../../src/core/ports.js';
+import type { Clock, ExecOptions, ExecResult, RemoteShell } from '../../src/core/ports/index.js';
+import type { Model } from '../../src/core/ports/model.js';
 import { newRunRecord, type RunRecord, type TrackedFinding } from '../../src/core/run-record.js';
 import { finding } from '../../src/core/types.js';
 import type { RunContext } from '../../src/run-context.js';

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ServerConfig } from '../../src/config/schema.js';
-import type { ExecOptions, ExecResult, RemoteShell, Transport } from '../../src/core/ports.js';
+import type { ExecOptions, ExecResult, RemoteShell, Transport } from '../../src/core/ports/index.js';
 
 export class ShShell implements RemoteShell {
   readonly scripts: string[] = [];

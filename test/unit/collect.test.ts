@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectFleet } from '../../src/collect.js';
 import type { ServerConfig } from '../../src/config/schema.js';
-import { ConnectError, type ExecResult, type RemoteShell, type Transport } from '../../src/core/ports.js';
+import {
+  ConnectError,
+  type ExecResult,
+  type RemoteShell,
+  type Transport,
+} from '../../src/core/ports/index.js';
 import { progressLine, wantsColour } from '../../src/core/render/progress-line.js';
 import { server } from './probes/helpers.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshTransport, type SshTransportOptions } from '../../../src/adapters/ssh.js';
 import type { ServerConfig } from '../../../src/config/schema.js';
 import { fingerprintOf } from '../../../src/core/least-privilege/known-hosts.js';
-import { ConnectError } from '../../../src/core/ports.js';
+import { ConnectError } from '../../../src/core/ports/index.js';
 import { type Lab, labIsUp, labSkipReason, startLab, stopLab, UNUSED_ADDRESS } from '../../lab/lab.js';
 
 const skip = labSkipReason();

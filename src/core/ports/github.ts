@@ -6,7 +6,7 @@
  *
  * Every method throws GitHubApiError (message starts "GitHub API failed:") on a failed call.
  */
-import type { IssueSnapshot } from '../core/memory/issue-plan.js';
+import type { IssueSnapshot } from '../memory/issue-plan.js';
 
 /** An issue as GitHub lists it: the planner's snapshot plus what links and windows need. */
 export interface IssueInfo extends IssueSnapshot {

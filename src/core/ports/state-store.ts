@@ -1,5 +1,5 @@
-import type { Memory } from './memory/memory.js';
-import type { FileChange } from './types.js';
+import type { Memory } from '../memory/memory.js';
+import type { FileChange } from '../types.js';
 
 export interface CommitResult {
   sha: string;

@@ -2,7 +2,7 @@
  * The small interfaces the pipeline talks through. Adapters implement them with real I/O;
  * unit tests implement them in memory.
  */
-import type { ServerConfig } from '../config/schema.js';
+import type { ServerConfig } from '../../config/schema.js';
 
 export interface ExecResult {
   stdout: string;
@@ -70,3 +70,8 @@ export interface StateReader {
   /** bytes of file content read so far */
   readonly bytesRead: number;
 }
+
+// The other ports, one file each, all imported through this module.
+export * from './github.js';
+export * from './model.js';
+export * from './state-store.js';
