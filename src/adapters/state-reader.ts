@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { StateReader } from '../core/ports.js';
+import type { StateReader } from '../core/ports/index.js';
 import { Git, lsTree, readBlobs } from './git-cli.js';
 
 export class StateBranchNotFound extends Error {}

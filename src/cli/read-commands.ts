@@ -4,7 +4,7 @@
  */
 import { openStateReader, StateBranchNotFound } from '../adapters/state-reader.js';
 import { parseReadArgs, type ReadArgs, UsageError } from '../config/cli-args.js';
-import type { Logger } from '../core/ports.js';
+import type { Logger } from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { fleetNow, fleetText, historyText, issuesText, openIssues, runHistory, show } from './state-views.js';
 

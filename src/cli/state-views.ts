@@ -12,7 +12,7 @@ import {
 } from '../core/memory/history-series.js';
 import { frontMatter } from '../core/memory/retention.js';
 import { parseServerState } from '../core/memory/server-state.js';
-import type { StateReader } from '../core/ports.js';
+import type { StateReader } from '../core/ports/index.js';
 import { type IssueDoc, parseIssueFile } from '../core/state-branch/issue-files.js';
 import { issuePath } from '../core/state-branch/paths.js';
 import { formatDuration } from '../core/util/duration.js';

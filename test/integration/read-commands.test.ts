@@ -7,7 +7,7 @@ import { openStateReader } from '../../src/adapters/state-reader.js';
 import { runReadCommand } from '../../src/cli/read-commands.js';
 import { runCli } from '../../src/cli-main.js';
 import { endpointId, historyMonthPath, parseHistory } from '../../src/core/memory/history-series.js';
-import type { Logger } from '../../src/core/ports.js';
+import type { Logger } from '../../src/core/ports/index.js';
 import { HttpReceiver } from '../support/http-receiver.js';
 import { QUIET_HOST_THRESHOLDS } from '../support/quiet-host.js';
 import { git } from '../support/runner.js';
