@@ -4,7 +4,7 @@
  * read-only diagnostics the model may call, redacted and bounded). Saves a turn per service.
  */
 import type { ServerConfig } from '../config/schema.js';
-import type { RemoteShell } from '../core/ports.js';
+import type { RemoteShell } from '../core/ports/index.js';
 import type { TrackedFinding } from '../core/run-record.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';
