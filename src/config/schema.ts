@@ -44,7 +44,8 @@ export const serviceSchema = z.strictObject({
 });
 
 export const endpointSchema = z.strictObject({
-  url: z.url({ message: 'expected an http(s) URL' }),
+  // http(s) only: curl and fetch also read file:, ftp:, gopher: … and their answer is committed
+  url: z.url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL' }),
   status: z.number().int().min(100).max(599).default(200),
   contains: z.string().optional(),
   timeout: duration.default(5000),

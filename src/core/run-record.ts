@@ -6,6 +6,7 @@ import type { Mode } from '../config/schema.js';
 import type { ServerState } from './memory/memory.js';
 import type { CommitResult } from './ports/index.js';
 import type { Finding, RunStatus, ServerReport, Task } from './types.js';
+import { byName } from './util/by-name.js';
 
 /** A finding after lifecycle: how it relates to memory. */
 export interface TrackedFinding extends Finding {
@@ -145,7 +146,7 @@ export function newRunRecord(
     servers: [],
     findings: [],
     resolved: [],
-    serverStates: {},
+    serverStates: byName(),
     planner: { kind: 'none', reason: 'no findings needed a decision' },
     diagnoses: [],
     actions: [],

@@ -48,7 +48,7 @@ function endpointScript(e: EndpointConfig, index: number): string {
     `echo '@endpoint ${index}'`,
     'if co_have curl; then',
     // The write-out goes after the body, so the text after its last marker is always curl's own.
-    `  b=$(curl -s --max-time ${seconds} -w '_CO_W_ %{http_code} %{time_total}' -- ${shellQuote(e.url)}); echo "rc=$?"`,
+    `  b=$(curl -s --proto '=http,https' --max-time ${seconds} -w '_CO_W_ %{http_code} %{time_total}' -- ${shellQuote(e.url)}); echo "rc=$?"`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS
     '  echo "w=${b##*_CO_W_ }"; b=${b%_CO_W_ *}',
   ];

@@ -11,6 +11,7 @@
  * those argv, from the same words. A config remediation's root command is `/bin/sh -c <its text>`.
  */
 import type { Config, RemediationConfig, ServerConfig, ServiceConfig } from '../config/schema.js';
+import { normalizeAbsolutePath, protectedReason } from '../core/util/safe-path.js';
 import { shellQuote } from '../core/util/shell-quote.js';
 
 export type Risk = 'low' | 'medium' | 'high';
@@ -117,29 +118,6 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
-/** Directories no configuration may make clearable: emptying one would break the server. */
-const PROTECTED_DIRS = new Set([
-  '/',
-  '/bin',
-  '/boot',
-  '/dev',
-  '/etc',
-  '/home',
-  '/lib',
-  '/lib64',
-  '/opt',
-  '/proc',
-  '/root',
-  '/run',
-  '/sbin',
-  '/srv',
-  '/sys',
-  '/usr',
-  '/var',
-  '/var/lib',
-  '/var/log',
-]);
-
 /** A stale lock or pid file: only in run/lock/tmp directories, a plain name, no `..`. */
 export const LOCK_FILE_PATTERN =
   /^(?!.*\/\.\.?(?:\/|$))\/(?:run|var\/run|run\/lock|var\/lock|tmp|var\/tmp)\/(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+\.(?:pid|lock|lck)$/;
@@ -232,12 +210,33 @@ function serviceActionBase(server: ServerConfig) {
   };
 }
 
-/** Clearable directories that are safe to empty: absolute, no `..`, not a system directory. */
-export function safeClearable(server: ServerConfig): string[] {
-  return server.clearable.filter((dir) => {
-    const normal = dir.replace(/\/+$/, '') || '/';
-    return !PROTECTED_DIRS.has(normal) && !/(^|\/)\.\.?(\/|$)/.test(normal) && !/[\0\n]/.test(normal);
-  });
+export interface ClearableCheck {
+  /** normalised, safe to empty: what the catalog offers and the command uses */
+  dirs: string[];
+  /** config entries left out, with why */
+  refused: string[];
+}
+
+/**
+ * Clearable directories, normalised (core/util/safe-path.ts) and then checked against the
+ * protected list: `//etc`, `/etc/.`, `/usr/./lib`, `/var//log/` are the system directories they
+ * spell, and are refused as such.
+ */
+export function checkClearable(server: Pick<ServerConfig, 'clearable'>): ClearableCheck {
+  const dirs: string[] = [];
+  const refused: string[] = [];
+  for (const raw of server.clearable) {
+    const normal = normalizeAbsolutePath(raw);
+    const why = normal.ok ? protectedReason(normal.path) : normal.error;
+    if (why || !normal.ok) refused.push(`clearable ${JSON.stringify(raw)} left out: ${why}`);
+    else if (!dirs.includes(normal.path)) dirs.push(normal.path);
+  }
+  return { dirs, refused };
+}
+
+/** Clearable directories that are safe to empty, normalised. */
+export function safeClearable(server: Pick<ServerConfig, 'clearable'>): string[] {
+  return checkClearable(server).dirs;
 }
 
 // -xdev: never follow a mount inside the directory onto another filesystem
@@ -268,10 +267,27 @@ function clearDirectory(server: ServerConfig): CatalogAction[] {
       cooldownMs: HOUR,
       maxPerDay: 4,
       timeoutMs: 300_000,
-      ...rootCommandOnly(server, CLEAR_WORDS),
+      rootCommand: () => CLEAR_WORDS,
+      // as the SSH user, before the root command: the directory must be what it says, not a
+      // symlink (or under one) that leads somewhere the protected list would have refused
+      template: () => [
+        'd=',
+        { param: 'directory' },
+        '\n',
+        CLEAR_CHECKS,
+        '\n',
+        ...asRoot(sudoPrefix(server), CLEAR_WORDS),
+      ],
     },
   ];
 }
+
+/** Checks `$d`: a path that resolves elsewhere (a symlink in it) or is not a directory makes it refuse. */
+const CLEAR_CHECKS = [
+  'r=$(readlink -f -- "$d") || r=',
+  'if [ "$r" != "$d" ]; then echo "refusing: $d resolves to $r (a symlink)"; exit 2; fi',
+  'if [ ! -d "$d" ]; then echo "refusing: $d is not a directory"; exit 2; fi',
+].join('\n');
 
 const VACUUM_WORDS: readonly Word[] = [['journalctl'], ['--vacuum-size=', { param: 'size' }]];
 const REMOVE_LOCK_WORDS: readonly Word[] = [['rm'], ['-f'], ['--'], [{ param: 'path' }]];
@@ -406,7 +422,7 @@ export function buildCatalog(server: ServerConfig, config: Pick<Config, 'remedia
   for (const action of [...serviceActions(server), ...clearDirectory(server), ...housekeeping(server)]) {
     actions.set(action.id, action);
   }
-  const warnings: string[] = [];
+  const warnings: string[] = [...checkClearable(server).refused];
   for (const [id, remediation] of Object.entries(config.remediations)) {
     if (!appliesTo(remediation, server)) continue;
     if (BUILTIN_IDS.has(id)) {

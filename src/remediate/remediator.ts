@@ -10,6 +10,7 @@ import type { ActionRecord, RunRecord } from '../core/run-record.js';
 import { actionPath } from '../core/state-branch/paths.js';
 import { raisedFindings } from '../core/status.js';
 import type { FileChange, Finding } from '../core/types.js';
+import { byName } from '../core/util/by-name.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';
 import { buildCatalog, type Catalog, type CatalogAction } from './catalog.js';
@@ -253,6 +254,8 @@ export class Remediator {
   private async writeAhead(server: string, key: string, at: Date, extra: FileChange[]): Promise<void> {
     if (!this.o.beforeRun) return;
     const pending = structuredClone(this.o.record);
+    // a clone has Object.prototype again: server names must not find inherited members
+    pending.serverStates = byName(Object.entries(pending.serverStates));
     const state = pending.serverStates[server];
     if (state) {
       state.remediation = recordAttempt(state.remediation ?? {}, key, at, 'not-fixed', this.breakerThreshold);

@@ -45,6 +45,42 @@ describe('the bundled CLI (dist/cli.js), the quick start', () => {
     expect(files).toContain('state/localhost.json');
   });
 
+  it('servers, services and checks named like Object.prototype members run like any other, twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    const quiet =
+      'thresholds: { disk: { warn: 100, crit: 100 }, inodes: { warn: 100, crit: 100 }, memory: { warn: 100, crit: 100 }, load: { warn: 1000, crit: 1000 } }';
+    const config = join(dir, 'names.yml');
+    writeFileSync(
+      config,
+      `version: 1
+mode: safe
+servers:
+${['constructor', 'toString', 'valueOf', 'hasOwnProperty']
+  .map(
+    (name) => `  - name: ${name}
+    transport: local
+    ${quiet}
+    services: [{ name: constructor, manager: pm2 }, { name: toString, manager: pm2 }]
+    checks: [{ name: ${name}, command: "echo 1", crit: "> 0" }]`,
+  )
+  .join('\n')}
+`,
+    );
+    for (const n of [1, 2]) {
+      const run = await cli(['check', '--config', config, '--mode', 'report'], dir);
+      expect(run.code, `run ${n}: ${run.stderr}`).toBe(0);
+      expect(run.stdout).toMatch(/^status=critical$/m);
+      expect(run.stderr).not.toMatch(/Cannot convert|is not a function|TypeError/);
+    }
+    const files = await git(join(dir, '.claudeops/state'), 'ls-tree', '-r', '--name-only', 'claudeops-state');
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty'])
+      expect(files).toContain(`state/${name}.json`);
+    const state = JSON.parse(
+      await git(join(dir, '.claudeops/state'), 'show', 'claudeops-state:state/constructor.json'),
+    ) as { runs: number };
+    expect(state.runs).toBe(2);
+  });
+
   it('writes where --state-repo says', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
     const run = await cli(

@@ -6,6 +6,7 @@
 import type { Config } from '../../config/schema.js';
 import type { ChangeSummary, TrackedFinding } from '../run-record.js';
 import type { Finding, ServerReport, Severity } from '../types.js';
+import { byName } from '../util/by-name.js';
 import { emptyServerState, type FindingState, type Memory, type ServerState } from './memory.js';
 import { LIMITS } from './server-state.js';
 import {
@@ -52,7 +53,7 @@ export function trackFindings(
 ): Tracked {
   const at = now.toISOString();
   const runId = options.runId ?? at;
-  const tracked: Tracked = { findings: [], resolved: [], serverStates: {}, changes: emptyChanges() };
+  const tracked: Tracked = { findings: [], resolved: [], serverStates: byName(), changes: emptyChanges() };
   const rules: Rules = { ...config.lifecycle, close_after_ok_runs: config.github.close_after_ok_runs };
   for (const report of servers) {
     const previous = memory.servers[report.server.name] ?? emptyServerState(report.server.name);

@@ -3,6 +3,7 @@
  * The state-branch adapter fills it; the pure core reads it.
  */
 import type { Severity } from '../types.js';
+import { byName } from '../util/by-name.js';
 
 /** Lifecycle of one fingerprint as stored between runs ('pending' = seen but still debounced). */
 export type FindingStatus = 'pending' | 'new' | 'ongoing' | 'resolved' | 'flapping';
@@ -98,5 +99,5 @@ export function emptyServerState(server: string): ServerState {
 }
 
 export function emptyMemory(): Memory {
-  return { reports: [], openIssues: [], recentActions: [], approvals: [], servers: {}, warnings: [] };
+  return { reports: [], openIssues: [], recentActions: [], approvals: [], servers: byName(), warnings: [] };
 }

@@ -35,6 +35,22 @@ describe('parseConfig', () => {
     expect(config.servers[0]?.heartbeats[0]?.max_age).toBe(26 * 3_600_000);
   });
 
+  it('accepts http and https endpoint URLs only', () => {
+    for (const url of [
+      'file:///etc/shadow',
+      'FILE:///etc/passwd',
+      'ftp://x/y',
+      'gopher://x:70/',
+      'dict://x:11211/',
+    ]) {
+      expect(problemsOf(`${BASE}    endpoints: [{ url: "${url}" }]\n`)).toEqual([
+        expect.stringMatching(/^servers\[0\]\.endpoints\[0\]\.url: expected an http:\/\/ or https:\/\/ URL/),
+      ]);
+    }
+    const ok = parseConfig(`${BASE}    endpoints: [{ url: "https://x/h" }, { url: "HTTP://x/" }]\n`, 'c.yml');
+    expect(ok.servers[0]?.endpoints.map((e) => e.url)).toEqual(['https://x/h', 'HTTP://x/']);
+  });
+
   it('names the path and line of a bad duration', () => {
     const yaml = `version: 1
 servers:

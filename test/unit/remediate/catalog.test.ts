@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   buildCatalog,
+  checkClearable,
   LOCK_FILE_PATTERN,
   renderAction,
   renderFragments,
@@ -66,9 +67,10 @@ describe('catalog', () => {
   });
 
   it('clears only configured, non-system directories, without crossing mounts', () => {
-    expect(render('clear-directory', { directory: '/var/cache/app' })).toBe(
-      "find '/var/cache/app' -xdev -mindepth 1 -delete",
-    );
+    const clear = render('clear-directory', { directory: '/var/cache/app' });
+    expect(clear.startsWith("d='/var/cache/app'\n")).toBe(true);
+    expect(clear).toContain('readlink -f -- "$d"');
+    expect(clear.split('\n').at(-1)).toBe("find '/var/cache/app' -xdev -mindepth 1 -delete");
     expect(error('clear-directory', { directory: '/etc' })).toMatch(/expected one of/);
     const risky = server(
       config({
@@ -83,6 +85,44 @@ describe('catalog', () => {
       'x',
     );
     expect(safeClearable(risky)).toEqual(['/var/tmp/cache']);
+    // spellings of protected directories are the directories they spell; `..` is refused outright
+    const tricks = config({
+      servers: [
+        {
+          name: 't',
+          transport: 'local',
+          clearable: [
+            '//etc',
+            '/etc/.',
+            '/usr/./lib',
+            '/var//log/',
+            '///',
+            '/usr/lib',
+            '/boot/grub',
+            '/home/',
+            '/srv/x/../../etc',
+            '/var/cache/./app/',
+            '/var/cache/app//',
+          ],
+        },
+      ],
+    });
+    const t = server(tricks, 't');
+    expect(checkClearable(t)).toEqual({
+      dirs: ['/var/cache/app'],
+      refused: [
+        'clearable "//etc" left out: /etc is inside /etc',
+        'clearable "/etc/." left out: /etc is inside /etc',
+        'clearable "/usr/./lib" left out: /usr/lib is inside /usr',
+        'clearable "/var//log/" left out: /var/log is a system directory',
+        'clearable "///" left out: / is a system directory',
+        'clearable "/usr/lib" left out: /usr/lib is inside /usr',
+        'clearable "/boot/grub" left out: /boot/grub is inside /boot',
+        'clearable "/home/" left out: /home is a system directory',
+        'clearable "/srv/x/../../etc" left out: "/srv/x/../../etc" contains a .. segment',
+      ],
+    });
+    expect(buildCatalog(t, cfg).warnings).toContain('clearable "//etc" left out: /etc is inside /etc');
     const none = server(config({ servers: [{ name: 'y', transport: 'local' }] }), 'y');
     expect(buildCatalog(none, cfg).actions.has('clear-directory')).toBe(false);
     expect(buildCatalog(none, cfg).actions.has('restart-service')).toBe(false);
