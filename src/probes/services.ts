@@ -1,6 +1,7 @@
 import type { ServerConfig, ServiceConfig } from '../config/schema.js';
 import { type Finding, finding, type Severity } from '../core/types.js';
 import { shellQuote, shellQuoteAll } from '../core/util/shell-quote.js';
+import { dockerCursorKey, dockerScript, parseDocker, shortImageId } from './docker-containers.js';
 import { blocksOf, int, keyValues, quotedLines } from './output-text.js';
 import type { Probe } from './probe.js';
 
@@ -25,6 +26,19 @@ export interface ServiceState {
   restarts?: number;
   /** when the current state began, as the manager printed it */
   since?: string;
+  /** docker and compose: what the container says beyond its state */
+  container?: ContainerFacts;
+}
+
+export interface ContainerFacts {
+  /** image id (sha256:…) the container runs */
+  image: string;
+  exitCode: number;
+  oomKilled: boolean;
+  /** the last health check's output, when the container is unhealthy */
+  healthOutput?: string;
+  /** what the last run saw (from the probe's cursors) */
+  previous?: { image: string; restarts?: number };
 }
 
 export interface ServicesData {
@@ -32,6 +46,11 @@ export interface ServicesData {
 }
 
 type Indexed = { service: ServiceConfig; index: number };
+
+/** Docker containers: all answered by one `docker inspect`. */
+function containerUnits(server: ServerConfig): Indexed[] {
+  return byManager(server, 'docker');
+}
 
 function byManager(server: ServerConfig, manager: ServiceConfig['manager']): Indexed[] {
   return server.services
@@ -101,19 +120,6 @@ function pm2Script(units: Indexed[]): string {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS
     'elif [ ! -S "${PM2_HOME:-$HOME/.pm2}/rpc.sock" ]; then echo \'no-daemon\'',
     `else pm2 jlist 2>/dev/null | node -e ${shellQuote(PM2_FILTER)} | sed 's/^/| /'; fi`,
-  ].join('\n');
-}
-
-function dockerScript(units: Indexed[]): string {
-  if (units.length === 0) return '';
-  return [
-    "echo '@docker'",
-    'if co_have docker; then o=$(docker ps -a --no-trunc --format \'{{json .}}\' 2>&1); echo "rc=$?"',
-    "printf '%s\\n' \"$o\" | sed 's/^/| /'",
-    'ids=$(docker ps -aq 2>/dev/null)',
-    // Restart counts are not in `docker ps`; container names are [A-Za-z0-9_.-] so this line is safe.
-    '[ -n "$ids" ] && docker inspect --format \'restarts={{.Name}} {{.RestartCount}}\' $ids 2>/dev/null',
-    "else echo 'missing'; fi",
   ].join('\n');
 }
 
@@ -230,62 +236,6 @@ function parsePm2(lines: string[], units: Indexed[]): ServiceState[] {
   });
 }
 
-interface DockerPsRow {
-  Names?: string;
-  State?: string;
-  Status?: string;
-  Labels?: string;
-}
-
-function parseDocker(lines: string[], units: Indexed[]): ServiceState[] {
-  if (lines.includes('missing')) return units.map((u) => state(u, 'unknown', 'docker not installed'));
-  const rows: DockerPsRow[] = [];
-  const said = quotedLines(lines);
-  for (const line of said) {
-    try {
-      const row: unknown = JSON.parse(line);
-      if (row && typeof row === 'object') rows.push(row as DockerPsRow);
-    } catch {
-      // not a JSON row: an error message, kept below
-    }
-  }
-  if (int(keyValues(lines).rc) !== 0) {
-    const why = said.find((l) => l.trim() !== '')?.trim() ?? 'docker ps failed';
-    // A daemon that does not answer runs no containers; a permission error only hides them.
-    const down = /cannot connect to the docker daemon/i.test(why);
-    return units.map((u) => state(u, down ? 'failed' : 'unknown', why));
-  }
-  const restarts = new Map<string, number>();
-  for (const line of lines) {
-    const m = /^restarts=\/?(\S+) (\d+)$/.exec(line);
-    if (m?.[1] && m[2]) restarts.set(m[1], Number(m[2]));
-  }
-  return units.map((u) => {
-    // A configured name matches a container name or a compose service label.
-    const row = rows.find(
-      (r) =>
-        r.Names?.split(',').includes(u.service.name) ||
-        (r.Labels ?? '').split(',').includes(`com.docker.compose.service=${u.service.name}`),
-    );
-    if (!row) return state(u, 'not-found', 'no such container');
-    const name = row.Names?.split(',')[0] ?? u.service.name;
-    return state(u, dockerStatus(row), row.Status ?? row.State ?? '', { restarts: restarts.get(name) });
-  });
-}
-
-function dockerStatus(row: DockerPsRow): ServiceStatus {
-  const text = row.Status ?? '';
-  if (row.State === 'running') {
-    if (/\(unhealthy\)/.test(text)) return 'unhealthy';
-    if (/\(health: starting\)/.test(text)) return 'starting';
-    return 'running';
-  }
-  if (row.State === 'restarting') return 'restarting';
-  if (row.State === 'created') return 'stopped';
-  if (row.State === 'exited') return /^Exited \(0\)/.test(text) ? 'stopped' : 'failed';
-  return row.State === 'dead' ? 'failed' : 'stopped';
-}
-
 const SEVERITY: Record<ServiceStatus, Severity> = {
   running: 'ok',
   starting: 'warning',
@@ -303,16 +253,50 @@ function summaryOf(s: ServiceState): string {
   return `${s.name} (${s.manager}) is ${s.status}: ${s.detail}${restarts}`;
 }
 
+/** Restarts since the last run, when both runs saw the same container's counter. */
+function restartsSinceLastRun(s: ServiceState): number {
+  const before = s.container?.previous?.restarts;
+  if (before === undefined || s.restarts === undefined || s.restarts < before) return 0;
+  return s.restarts - before;
+}
+
+function serviceFinding(server: ServerConfig, s: ServiceState): Finding {
+  const rising = restartsSinceLastRun(s);
+  // a container that came back by itself is running, yet it crashed since the last run
+  const severity = rising > 0 && SEVERITY[s.status] === 'ok' ? 'warning' : SEVERITY[s.status];
+  const summary = `${summaryOf(s)}${rising > 0 ? `; restarted ${rising} time(s) since the last run` : ''}`;
+  return finding(server.name, 'service', s.name, severity, summary, {
+    ...(s.restarts !== undefined ? { value: s.restarts } : {}),
+    ...(s.container?.healthOutput ? { evidence: s.container.healthOutput } : {}),
+  });
+}
+
+/** A container now running another image than at the last run: a deploy, said once. */
+function imageChange(server: ServerConfig, s: ServiceState): Finding[] {
+  const before = s.container?.previous?.image;
+  const now = s.container?.image;
+  if (!before || !now || before === now) return [];
+  return [
+    finding(
+      server.name,
+      'image',
+      s.name,
+      'warning',
+      `${s.name} (${s.manager}) runs a new image since the last run: ${shortImageId(before)} → ${shortImageId(now)}`,
+    ),
+  ];
+}
+
 export const servicesProbe: Probe<ServicesData> = {
   id: 'services',
   applies: (server) => server.services.length > 0,
-  script: (server) =>
+  script: (server, context) =>
     [
       systemdScript(byManager(server, 'systemd')),
       sysvScript(byManager(server, 'sysv')),
       supervisorScript(byManager(server, 'supervisor')),
       pm2Script(byManager(server, 'pm2')),
-      dockerScript(byManager(server, 'docker')),
+      dockerScript(containerUnits(server), context.cursors),
     ]
       .filter((part) => part !== '')
       .join('\n'),
@@ -324,7 +308,7 @@ export const servicesProbe: Probe<ServicesData> = {
         if (tag === 'systemd') found.push(...parseSystemd(block.head, block.lines, byManager(server, tag)));
         if (tag === 'supervisor') found.push(...parseSupervisor(block.lines, byManager(server, tag)));
         if (tag === 'pm2') found.push(...parsePm2(block.lines, byManager(server, tag)));
-        if (tag === 'docker') found.push(...parseDocker(block.lines, byManager(server, tag)));
+        if (tag === 'docker') found.push(...parseDocker(block.lines, containerUnits(server)));
         const unit = sysv.find((u) => String(u.index) === block.head);
         if (tag === 'sysv' && unit) found.push(parseSysv(block.lines, unit));
       }
@@ -338,10 +322,13 @@ export const servicesProbe: Probe<ServicesData> = {
     return { services };
   },
   evaluate(data, server): Finding[] {
-    return data.services.map((s) =>
-      finding(server.name, 'service', s.name, SEVERITY[s.status], summaryOf(s), {
-        ...(s.restarts !== undefined ? { value: s.restarts } : {}),
-      }),
-    );
+    return data.services.flatMap((s) => [serviceFinding(server, s), ...imageChange(server, s)]);
+  },
+  cursors(data) {
+    const cursors: Record<string, string> = {};
+    for (const s of data.services) {
+      if (s.container) cursors[dockerCursorKey(s)] = `${s.container.image} ${s.restarts ?? 0}`;
+    }
+    return cursors;
   },
 };

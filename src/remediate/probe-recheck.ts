@@ -17,6 +17,7 @@ import type { Recheck } from './verifier.js';
 /** Finding check id → the probe that produces it, where the names differ. */
 const PROBE_OF_CHECK: Record<string, string> = {
   service: 'services',
+  image: 'services',
   inodes: 'disk',
   swap: 'memory',
   port: 'ports',

@@ -8,6 +8,7 @@
 #   lab.sh fault S KIND [ARG]  inject a fault (see `lab.sh faults`)
 #   lab.sh undo S KIND         undo it
 #   lab.sh reboot S            restart S: new boot id, fresh /run and /tmp, services started again
+#   lab.sh docker S up|down    a dockerd on light server S with the lab's containers (docker_up)
 #
 # Layout. A bridge clab0 (10.77.0.1/16) in the host namespace; each server is a network
 # namespace clab-NAME with one veth into the bridge and an address in 10.77.0.0/16, and no
@@ -44,7 +45,7 @@ PREFIX=clab-
 LAB_UID=4077
 PASSPHRASE=lab-passphrase
 PACKAGES=(openssh-server openssh-client nginx redis-server supervisor systemd-container postgresql
-  mariadb-server iproute2 util-linux e2fsprogs python3 sudo curl procps openssl)
+  mariadb-server iproute2 util-linux e2fsprogs python3 sudo curl procps openssl docker.io busybox-static)
 LAB_PM2=${LAB_PM2:-$(dirname "$LAB_RUN")/pm2}
 PM2_VERSION=7.0.4
 
@@ -284,12 +285,15 @@ wait_ssh() { # addr timeout_s
 
 light_stop() { # name
   local d=$LAB_RUN/servers/$1 leader
+  # a dockerd (lab.sh docker) first: its containers' cgroups live outside the namespaces
+  docker_down "$1"
   # Killing PID 1 of the server's PID namespace ends every process in it at once; unshare
   # (the recorded pid) then exits by itself.
   if live_pid "$d/init.pid" >/dev/null; then
     leader=$(server_leader "$1" 2>/dev/null) && kill -KILL "$leader" 2>/dev/null || true
   fi
   kill_recorded "$d/init.pid" 3
+  docker_cgroups_rm "$1"
 }
 
 # ---------------------------------------------------------------- the systemd server
@@ -381,11 +385,13 @@ CONF
     printf 'max_connections = 20\nsuperuser_reserved_connections = 3\n' |
       root_put "$r" "${pgconf#"$r"/}/conf.d/claudeops-lab.conf"
   done
-  # Not part of the lab's server, and slow to start: keep them off.
+  # Not part of the lab's server, and slow to start: keep them off. Docker's units come with the
+  # host's docker.io (the lab runs its own dockerd on a light server, see docker_up).
   local unit
   for unit in apt-daily.timer apt-daily-upgrade.timer man-db.timer \
     e2scrub_all.timer dpkg-db-backup.timer systemd-networkd.service networking.service \
-    console-getty.service getty@.service systemd-timesyncd.service; do
+    console-getty.service getty@.service systemd-timesyncd.service \
+    docker.service docker.socket containerd.service; do
     root_link "$r" /dev/null "etc/systemd/system/$unit"
   done
 }
@@ -450,6 +456,148 @@ sys_unmount() {
   mountpoint -q "$d/root" && umount "$d/root"
   mountpoint -q "$d/upper" && umount "$d/upper"
   return 0
+}
+
+# ---------------------------------------------------------------- docker (on a light server)
+
+# Debian's docker.io, by path: /usr/local/bin may hold another client.
+DOCKERD=/usr/sbin/dockerd
+DOCKER=/usr/bin/docker
+DOCKER_IMAGES='claudeops-lab/busybox:1 claudeops-lab/web:1 claudeops-lab/web:2'
+
+# A tiny root filesystem from Debian's busybox-static: what `docker import` turns into the base image.
+docker_rootfs() { # dir
+  local r=$1 a
+  [ -x /bin/busybox ] || die "no /bin/busybox: apt-get install busybox-static"
+  rm -rf "$r" && mkdir -p "$r/bin" "$r/www" "$r/tmp" "$r/etc"
+  cp /bin/busybox "$r/bin/busybox"
+  for a in sh httpd wget sleep cat echo ls true false head dd nc kill ps; do ln -s busybox "$r/bin/$a"; done
+  echo ok > "$r/www/health"
+  echo 'root:x:0:0:root:/:/bin/sh' > "$r/etc/passwd"
+}
+
+# `ip netns exec` gives a server a fresh /sys without the cgroup mounts dockerd needs: mount the
+# host's cgroup hierarchies again inside the server's own mount namespace (gone with it).
+docker_cgroups() { # server
+  local script='mountpoint -q /sys/fs/cgroup || mount -t tmpfs -o mode=755,size=1m lab-cgroup /sys/fs/cgroup'
+  local target type opts
+  while read -r target type opts; do
+    opts=${opts#rw,}; opts=${opts#rw}
+    script+=$'\n'"mkdir -p '$target'; mountpoint -q '$target' || mount -t $type ${opts:+-o $opts} $type '$target'"
+  done < <(findmnt -rn -t cgroup,cgroup2 -o TARGET,FSTYPE,FS-OPTIONS | grep '^/sys/fs/cgroup/')
+  inside "$1" /bin/sh -c "$script"
+}
+
+# Starts dockerd inside light server S (its own data root beside the server's state, its socket
+# /run/docker.sock in the server's private /run), builds the lab images with no registry, and runs
+# the lab containers (docker_containers). Idempotent. Its containers' cgroups sit under
+# claudeops-lab-S, which docker_down removes.
+docker_up() { # server
+  local s=${1:?server} d pid i leader
+  d=$LAB_RUN/servers/$s
+  is_sys "$s" && die "docker runs on a light server (sK), not on $s"
+  [ -x "$DOCKERD" ] && [ -x "$DOCKER" ] || die "no $DOCKERD or $DOCKER: apt-get install docker.io"
+  if ! live_pid "$d/dockerd.pid" >/dev/null; then
+    mkdir -p "$d/docker"
+    # the deploy user may use docker as on a real host: a member of the group owning the socket
+    if grep -q '^docker:' "$d/etc/group" && ! grep -q '^docker:.*labops' "$d/etc/group"; then
+      # in place (cat >): the file is bind-mounted into the server, a new inode would not show
+      awk -F: -v OFS=: '$1 == "docker" { $4 = ($4 == "" ? "labops" : $4 ",labops") } { print }' \
+        "$d/etc/group" > "$d/etc/group.new" && cat "$d/etc/group.new" > "$d/etc/group" && rm -f "$d/etc/group.new"
+    fi
+    docker_cgroups "$s"
+    leader=$(server_leader "$s")
+    nsenter -t "$leader" -m -u -i -n -p -- setsid "$DOCKERD" --iptables=false \
+      --ip-forward=false --ip-masq=false --bridge=none --userland-proxy=false \
+      --data-root "$d/docker" --exec-root /run/docker --pidfile /run/docker.pid \
+      -H unix:///run/docker.sock --cgroup-parent "/claudeops-lab-$s" --shutdown-timeout 2 \
+      -G "$(grep -q '^docker:' "$d/etc/group" && echo docker || echo labops)" \
+      </dev/null >>"$d/dockerd.log" 2>&1 9>&- &
+    # nsenter forks into the PID namespace: its child (setsid execs) is dockerd
+    for ((i = 0; i < 50; i++)); do
+      pid=$(cat "/proc/$!/task/$!/children" 2>/dev/null | awk '{print $1}')
+      [ -n "$pid" ] && break
+      sleep 0.02
+    done
+    [ -n "$pid" ] && record_pid "$d/dockerd.pid" "$pid" 2>/dev/null ||
+      die "$s: dockerd did not start: $(tail -n 3 "$d/dockerd.log")"
+  fi
+  for ((i = 0; i < 200; i++)); do
+    inside "$s" "$DOCKER" version >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  inside "$s" "$DOCKER" version >/dev/null 2>&1 || die "$s: dockerd does not answer (see $d/dockerd.log)"
+  docker_images "$s"
+  docker_containers "$s"
+}
+
+docker_images() { # server
+  local s=$1 d=$LAB_RUN/servers/$1
+  # shellcheck disable=SC2086
+  inside "$s" "$DOCKER" image inspect $DOCKER_IMAGES >/dev/null 2>&1 && return 0
+  docker_rootfs "$d/docker-ctx"
+  tar -C "$d/docker-ctx" -c . | inside "$s" "$DOCKER" import --change 'CMD ["/bin/sh"]' - claudeops-lab/busybox:1 >/dev/null
+  # web: busybox httpd on :8080 with a HEALTHCHECK; web:2 is the same app rebuilt (a new image id)
+  local v
+  for v in 1 2; do
+    printf 'FROM claudeops-lab/busybox:1\nLABEL lab.version=%s\nHEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD wget -q -O- http://127.0.0.1:8080/health || exit 1\nCMD ["httpd", "-f", "-p", "127.0.0.1:8080", "-h", "/www"]\n' "$v" |
+      inside "$s" "$DOCKER" build -q -t "claudeops-lab/web:$v" - >/dev/null
+  done
+}
+
+# The lab's containers (all network mode none: this dockerd has no bridge):
+#   co-web        the web image, healthy
+#   co-unhealthy  the web image with a health check that fails (HTTP 404 from wget)
+#   co-exit       exits 3 at start, after a line on stderr
+#   co-oom        killed by the OOM killer (16 MB limit, dd allocates 64 MB)
+#   co-loop       --restart always, exits 1 after half a second: a restart loop
+# Recreated as they were on every call, then waits until each is in its state.
+docker_containers() { # server
+  local s=$1 i
+  inside "$s" /bin/sh -c "$DOCKER rm -f co-web co-unhealthy co-exit co-oom co-loop >/dev/null 2>&1; true"
+  inside "$s" /bin/sh -c "set -e
+    D=$DOCKER
+    \$D run -d --network none --name co-web claudeops-lab/web:1
+    \$D run -d --network none --name co-unhealthy --health-cmd 'wget -q -O- http://127.0.0.1:8080/missing' \
+      --health-interval 1s --health-timeout 2s --health-retries 2 claudeops-lab/web:1
+    \$D run -d --network none --name co-exit claudeops-lab/busybox:1 sh -c 'echo \"config file /etc/app.conf missing\" >&2; exit 3'
+    \$D run -d --network none --name co-oom --memory 16m --memory-swap 16m claudeops-lab/busybox:1 \
+      dd if=/dev/zero of=/dev/null bs=64M count=1
+    \$D run -d --network none --name co-loop --restart always claudeops-lab/busybox:1 sh -c 'sleep 0.5; exit 1'" >/dev/null
+  for ((i = 0; i < 200; i++)); do
+    [ "$(inside "$s" "$DOCKER" inspect --format '{{.Name}}={{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' \
+      co-web co-unhealthy co-exit co-oom 2>/dev/null | tr '\n' ' ')" = '/co-web=healthy /co-unhealthy=unhealthy /co-exit=exited /co-oom=exited ' ] &&
+      [ "$(inside "$s" "$DOCKER" inspect --format '{{.RestartCount}}' co-loop 2>/dev/null)" -ge 2 ] && return 0
+    sleep 0.1
+  done
+  die "$s: the lab containers did not reach their states"
+}
+
+# Removes the containers (their cgroups with them), stops dockerd, removes the cgroup parents.
+docker_down() { # server
+  local s=$1 d=$LAB_RUN/servers/$1 c
+  if live_pid "$d/dockerd.pid" >/dev/null; then
+    inside "$s" /bin/sh -c "ids=\$($DOCKER ps -aq); [ -z \"\$ids\" ] || $DOCKER rm -f \$ids >/dev/null" 2>/dev/null || true
+    kill_recorded "$d/dockerd.pid" 10
+  fi
+  docker_cgroups_rm "$s"
+}
+
+# A container's cgroup goes once its last process has exited, which the kernel finishes a moment
+# after `docker rm` returns: retry for a few seconds.
+docker_cgroups_rm() { # server
+  local c i left
+  for ((i = 0; i < 50; i++)); do
+    left=0
+    for c in /sys/fs/cgroup/*/"claudeops-lab-$1"; do
+      [ -d "$c" ] || continue
+      find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
+      [ -d "$c" ] && left=1
+    done
+    [ $left = 0 ] && return 0
+    sleep 0.1
+  done
+  log "$1: cgroups left under /sys/fs/cgroup/*/claudeops-lab-$1"
 }
 
 # ---------------------------------------------------------------- up / down / status
@@ -721,7 +869,7 @@ cmd_reboot() { # server
 [ "$(id -u)" = 0 ] || die "the lab needs root (network namespaces, mounts, systemd-nspawn)"
 
 # up, down and reboot change shared state: one at a time, even from parallel test files.
-if [ "${1:-}" = up ] || [ "${1:-}" = down ] || [ "${1:-}" = reboot ]; then
+if [ "${1:-}" = up ] || [ "${1:-}" = down ] || [ "${1:-}" = reboot ] || [ "${1:-}" = docker ]; then
   mkdir -p "$(dirname "$LAB_RUN")"
   exec 9>"$(dirname "$LAB_RUN")/lock"
   flock 9
@@ -735,6 +883,12 @@ case ${1:-} in
   fault) shift; cmd_fault "$@" ;;
   undo) shift; cmd_undo "$@" ;;
   reboot) cmd_reboot "${2:-}" ;;
+  docker)
+    case ${3:-} in
+      up) docker_up "${2:-}" ;;
+      down) docker_down "${2:-}" ;;
+      *) die "usage: lab.sh docker S up|down" ;;
+    esac ;;
   faults) echo "$FAULTS" ;;
   *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

@@ -80,6 +80,13 @@ export interface Lab {
   undo(server: string, kind: FaultKind, arg?: string): Promise<void>;
   /** restarts the server: new boot id, fresh /run and /tmp, services started again */
   reboot(server: string): Promise<void>;
+  /**
+   * `up`: a dockerd on light server `server` (socket /run/docker.sock there, labops in its docker
+   * group) with the lab images and containers as lab.sh describes them (co-web healthy,
+   * co-unhealthy, co-exit exit 3, co-oom OOM-killed, co-loop restart loop), recreated as they
+   * were on every call. `down`: containers, dockerd and their cgroups gone (`lab.sh down` does it too).
+   */
+  docker(server: string, verb: 'up' | 'down'): Promise<void>;
 }
 
 /** Why the lab cannot run here, or undefined when it can. */
@@ -170,6 +177,9 @@ export function readLab(): Lab {
     },
     async reboot(name) {
       await labShOrThrow(['reboot', name], 180_000);
+    },
+    async docker(name, verb) {
+      await labShOrThrow(['docker', name, verb], 120_000);
     },
   };
 }

@@ -116,38 +116,78 @@ describe('services probe: pm2', () => {
   });
 });
 
-describe('services probe: docker (fixture written from the documented output shape)', () => {
-  it('matches container names and compose service labels, reads health and restarts', () => {
-    const { data, findings } = run('services/docker-documented-shape.txt', [
-      { name: 'web', manager: 'docker' },
-      { name: 'api', manager: 'docker' },
-      { name: 'worker', manager: 'docker' },
-      { name: 'cache', manager: 'docker' },
-      { name: 'gone', manager: 'docker' },
-    ]);
+describe('services probe: docker (captured from the lab dockerd, see test/fixtures/README.md)', () => {
+  const containers = ['co-web', 'co-unhealthy', 'co-exit', 'co-oom', 'co-loop', 'co-missing'].map((name) => ({
+    name,
+    manager: 'docker',
+  }));
+  const byName = (data: ServicesData, name: string) => data.services.find((s) => s.name === name);
+
+  it('maps healthy, unhealthy, exited, OOM-killed, restarting and missing containers', () => {
+    const { data, findings } = run('services/docker-lab-containers.txt', containers);
     expect(statusOf(data)).toEqual({
-      web: 'running',
-      api: 'unhealthy',
-      worker: 'failed',
-      cache: 'restarting',
-      gone: 'not-found',
+      'co-web': 'running',
+      'co-unhealthy': 'unhealthy',
+      'co-exit': 'failed',
+      'co-oom': 'failed',
+      'co-loop': 'restarting',
+      'co-missing': 'not-found',
     });
-    expect(data.services.find((s) => s.name === 'api')?.restarts).toBe(4);
-    expect(data.services.find((s) => s.name === 'cache')?.restarts).toBe(17);
-    expect(findings.filter((f) => f.severity === 'critical').map((f) => f.target)).toEqual([
-      'api',
-      'worker',
-      'cache',
-      'gone',
+    expect(findings.map((f) => [f.target, f.severity])).toEqual([
+      ['co-web', 'ok'],
+      ['co-unhealthy', 'critical'],
+      ['co-exit', 'critical'],
+      ['co-oom', 'critical'],
+      ['co-loop', 'critical'],
+      ['co-missing', 'critical'],
     ]);
   });
 
+  it('says the exit code, the OOM kill, the restart count and the last health-check output', () => {
+    const { data, findings } = run('services/docker-lab-containers.txt', containers);
+    const summary = (target: string) => findings.find((f) => f.target === target)?.summary;
+    expect(summary('co-exit')).toMatch(/co-exit \(docker\) is failed: exited with code 3 at 2026-/);
+    expect(summary('co-oom')).toMatch(/killed by the OOM killer \(exit code 137\)/);
+    expect(byName(data, 'co-oom')?.container).toMatchObject({ oomKilled: true, exitCode: 137 });
+    expect(summary('co-loop')).toMatch(/restarting \(restart loop\), last exit code 1, 3 restart\(s\)/);
+    expect(byName(data, 'co-loop')?.restarts).toBe(3);
+    expect(summary('co-unhealthy')).toContain(
+      'running but unhealthy (3 failed health checks in a row; last exit 1: wget: server returned error: HTTP/1.1 404 Not Found)',
+    );
+    expect(findings.find((f) => f.target === 'co-unhealthy')?.evidence).toBe(
+      'wget: server returned error: HTTP/1.1 404 Not Found',
+    );
+    expect(summary('co-web')).toMatch(
+      /is running: running \(healthy\) since 2026-.*, image claudeops-lab\/web:1/,
+    );
+  });
+
+  it('saves image id and restart count as cursors, and reads them back as what the last run saw', () => {
+    const srv = server({ services: containers });
+    const data = servicesProbe.parse(fixture('services/docker-lab-containers.txt'), srv);
+    const cursors = servicesProbe.cursors?.(data) ?? {};
+    expect(cursors['docker:co-loop']).toMatch(/^sha256:[0-9a-f]{64} 3$/);
+    expect(cursors['docker:co-missing']).toBeUndefined();
+    // the next run's script hands them back to the parser as structural `prev` lines
+    const script = servicesProbe.script(srv, { cursors });
+    expect(script).toContain(`printf 'prev %s %s\\n' 'co-loop' '${cursors['docker:co-loop']}'`);
+  });
+
   it('reports a dead docker daemon as failed with its words', () => {
-    const { data } = run('services/docker-daemon-down-documented-shape.txt', [
-      { name: 'web', manager: 'docker' },
-    ]);
+    const { data } = run('services/docker-daemon-down.txt', [{ name: 'co-web', manager: 'docker' }]);
     expect(data.services[0]).toMatchObject({ status: 'failed' });
-    expect(data.services[0]?.detail).toMatch(/Cannot connect to the Docker daemon/);
+    expect(data.services[0]?.detail).toMatch(
+      /^Cannot connect to the Docker daemon at unix:\/\/\/var\/run\/docker.sock/,
+    );
+  });
+
+  it('reports a socket it may not use as unknown (cannot see), not as down', () => {
+    const { data, findings } = run('services/docker-permission-denied.txt', [
+      { name: 'co-web', manager: 'docker' },
+    ]);
+    expect(data.services[0]).toMatchObject({ status: 'unknown' });
+    expect(findings[0]?.summary).toMatch(/cannot check: permission denied while trying to connect/);
+    expect(findings[0]?.severity).toBe('warning');
   });
 });
 

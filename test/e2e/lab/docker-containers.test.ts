@@ -1,0 +1,202 @@
+/**
+ * Docker for real: a dockerd on the lab's light server s3 (`lab.docker('s3', 'up')`, see lab.sh
+ * docker_up) with containers built from a busybox root filesystem and no registry, checked over
+ * SSH as the deploy user labops (in the docker group) through the product's own path
+ * (createSshTransport → collectFleet → evaluateServer), and a killed container restarted by the
+ * catalog's restart-service and verified by the services probe re-run (the Remediator).
+ *
+ *   co-web        healthy web (busybox httpd, HEALTHCHECK wget /health)
+ *   co-unhealthy  the same image with a health check that gets HTTP 404
+ *   co-exit       exits 3 at start
+ *   co-oom        killed by the OOM killer (16 MB memory limit)
+ *   co-loop       --restart always, exits 1 after half a second
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSshTransport } from '../../../src/adapters/ssh.js';
+import { collectFleet, type FleetCollection } from '../../../src/collect.js';
+import { configSchema, type ServerConfig } from '../../../src/config/schema.js';
+import { evaluateServer } from '../../../src/core/evaluate.js';
+import { emptyMemory } from '../../../src/core/memory.js';
+import { systemClock } from '../../../src/core/ports.js';
+import type { Finding } from '../../../src/core/types.js';
+import { servicesProbe } from '../../../src/probes/services.js';
+import { probeRecheck } from '../../../src/remediate/probe-recheck.js';
+import { Remediator } from '../../../src/remediate/remediator.js';
+import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
+import { record } from '../../support/agent-fixtures.js';
+
+const skip = labSkipReason();
+if (skip) console.warn(`docker lab tests skipped: ${skip}`);
+
+const DOCKER = '/usr/bin/docker';
+const CONTAINERS = ['co-web', 'co-unhealthy', 'co-exit', 'co-oom', 'co-loop'];
+
+describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the lab', () => {
+  let lab: Lab;
+  let s3: ServerConfig;
+
+  beforeAll(async () => {
+    lab = await startLab();
+    const started = Date.now();
+    await lab.docker('s3', 'up');
+    console.log(`lab docker up (dockerd, images, 5 containers in their states): ${Date.now() - started} ms`);
+    s3 = lab.serverConfig('s3', {
+      services: CONTAINERS.map((name) => ({ name, manager: 'docker' })),
+    });
+  });
+
+  afterAll(async () => {
+    if (lab) await lab.docker('s3', 'down');
+  });
+
+  const transport = () =>
+    createSshTransport({
+      privateKey: lab.clientKey,
+      knownHosts: lab.knownHosts,
+      connectTimeoutMs: 5_000,
+      servers: [s3],
+    });
+
+  async function collect(
+    cursors: Record<string, string> = {},
+  ): Promise<{ findings: Finding[]; collection: FleetCollection }> {
+    const collection = await collectFleet([s3], transport(), {
+      commandTimeoutMs: 30_000,
+      connectTimeoutMs: 10_000,
+      probes: [servicesProbe],
+      runnerChecks: false,
+      cursorsFor: () => cursors,
+    });
+    for (const shell of collection.shells.values()) await shell.close();
+    const observation = collection.observations[0];
+    if (!observation?.reachable) throw new Error(`s3 not collected: ${observation?.error}`);
+    expect(observation.probeErrors).toEqual({});
+    return { findings: evaluateServer(s3, observation, {}, new Date(), [servicesProbe]), collection };
+  }
+
+  const one = (findings: Finding[], check: string, target: string): Finding => {
+    const found = findings.find((f) => f.check === check && f.target === target);
+    if (!found) throw new Error(`no ${check}/${target}:\n${findings.map((f) => f.summary).join('\n')}`);
+    return found;
+  };
+
+  async function inspect(name: string, format: string): Promise<string> {
+    return (await lab.exec('s3', `${DOCKER} inspect --format '${format}' ${name}`)).stdout.trim();
+  }
+
+  async function until(what: string, ok: () => Promise<boolean>, ms = 30_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!(await ok())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  it('reports each container as it is: healthy, unhealthy with its check output, exit code, OOM kill, restart loop', async () => {
+    const { findings } = await collect();
+    const bySeverity = Object.fromEntries(findings.map((f) => [f.target, f.severity]));
+    expect(bySeverity).toEqual({
+      'co-web': 'ok',
+      'co-unhealthy': 'critical',
+      'co-exit': 'critical',
+      'co-oom': 'critical',
+      'co-loop': 'critical',
+    });
+    expect(one(findings, 'service', 'co-web').summary).toMatch(
+      /co-web \(docker\) is running: running \(healthy\)/,
+    );
+    const unhealthy = one(findings, 'service', 'co-unhealthy');
+    expect(unhealthy.summary).toMatch(
+      /is unhealthy: running but unhealthy \(\d+ failed health checks in a row; last exit 1: wget: server returned error: HTTP\/1.1 404 Not Found\)/,
+    );
+    expect(unhealthy.evidence).toBe('wget: server returned error: HTTP/1.1 404 Not Found');
+    expect(one(findings, 'service', 'co-exit').summary).toMatch(/is failed: exited with code 3 at /);
+    expect(one(findings, 'service', 'co-oom').summary).toMatch(
+      /is failed: killed by the OOM killer \(exit code 137\)/,
+    );
+    expect(one(findings, 'service', 'co-loop').summary).toMatch(
+      /is restarting: restarting \(restart loop\), last exit code 1, \d+ restart\(s\)/,
+    );
+  });
+
+  it("sees restarts rising and a new image against the last run's cursors", async () => {
+    const first = await collect();
+    const cursors = first.collection.cursors.get('s3') ?? {};
+    expect(cursors['docker:co-web']).toMatch(/^sha256:[0-9a-f]{64} 0$/);
+    const loopBefore = Number(await inspect('co-loop', '{{.RestartCount}}'));
+    // a deploy: co-web recreated from the rebuilt image
+    await lab.exec(
+      's3',
+      `${DOCKER} rm -f co-web >/dev/null && ${DOCKER} run -d --network none --name co-web claudeops-lab/web:2`,
+    );
+    await until(
+      'co-loop to restart again',
+      async () => Number(await inspect('co-loop', '{{.RestartCount}}')) > loopBefore,
+    );
+    await until(
+      'co-web healthy',
+      async () => (await inspect('co-web', '{{.State.Health.Status}}')) === 'healthy',
+    );
+
+    const { findings } = await collect(cursors);
+    const image = one(findings, 'image', 'co-web');
+    expect(image.severity).toBe('warning');
+    expect(image.summary).toMatch(
+      /^co-web \(docker\) runs a new image since the last run: [0-9a-f]{12} → [0-9a-f]{12}$/,
+    );
+    expect(one(findings, 'service', 'co-web').severity).toBe('ok');
+    expect(one(findings, 'service', 'co-loop').summary).toMatch(
+      /; restarted \d+ time\(s\) since the last run$/,
+    );
+    // unchanged containers say nothing about images
+    expect(findings.filter((f) => f.check === 'image').map((f) => f.target)).toEqual(['co-web']);
+  });
+
+  it('a killed container is restarted by restart-service and verified by the re-run probe', async () => {
+    await lab.exec('s3', `${DOCKER} kill co-web >/dev/null`);
+    await until('co-web exited', async () => (await inspect('co-web', '{{.State.Status}}')) === 'exited');
+    const { findings } = await collect();
+    const down = one(findings, 'service', 'co-web');
+    expect(down.severity).toBe('critical');
+    expect(down.summary).toMatch(/co-web \(docker\) is failed: exited with code 137 at /);
+
+    const cfg = configSchema.parse({ version: 1, servers: [{ ...s3 }] });
+    const run = record(cfg, [{ ...down, lifecycle: 'new', firstSeen: new Date().toISOString(), runs: 1 }]);
+    const shell = await transport().connect(s3);
+    try {
+      const remediator = new Remediator({
+        config: cfg,
+        mode: 'safe',
+        dryRun: false,
+        runId: 'docker-lab',
+        clock: systemClock,
+        record: run,
+        memory: emptyMemory(),
+        shells: new Map([['s3', shell]]),
+        recheck: probeRecheck({ thresholds: cfg.defaults.thresholds, now: () => new Date() }),
+        secrets: [],
+        // the health check runs every second: healthy within ~2 s of the restart
+        settleMs: 3_000,
+      });
+      const action = await remediator.remediate({
+        server: 's3',
+        action: 'restart-service',
+        params: { service: 'co-web' },
+        fingerprint: down.fingerprint,
+        reason: 'co-web exited',
+        requestedBy: 'rules',
+        intent: 'auto',
+      });
+      expect(action).toMatchObject({
+        decision: 'execute',
+        command: "docker restart 'co-web'",
+        exitCode: 0,
+        outcome: 'fixed',
+      });
+      expect(action.verification).toMatch(/s3\/service\/co-web critical → ok/);
+    } finally {
+      await shell.close();
+    }
+    expect(await inspect('co-web', '{{.State.Status}} {{.State.Health.Status}}')).toBe('running healthy');
+  });
+});
