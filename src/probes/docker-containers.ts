@@ -5,11 +5,12 @@
  * cut on the server (`truncate`). A configured name matches a container name, or a Compose service
  * (`com.docker.compose.service` label).
  *
- * What the last run saw (image id and restart count per container) comes back through the
- * probe's cursors: the script echoes it as `prev` lines so the pure parser can compare.
+ * The image each container ran at the last run comes back through the probe's cursors: the
+ * script echoes it as `prev` lines so the pure parser can compare (restart counters that rose
+ * are lifecycle's, from every manager's `restarts`: core/memory/trends.ts).
  */
 import type { ServiceConfig } from '../config/schema.js';
-import { shellQuote } from '../core/shell-quote.js';
+import { shellQuote } from '../core/util/shell-quote.js';
 import { int, keyValues, quotedLines, structuralLines } from './output-text.js';
 import type { ServiceState, ServiceStatus } from './services.js';
 
@@ -27,7 +28,7 @@ const TEMPLATE = [
   '{{else}}null{{end}}}',
 ].join('');
 
-/** A cursor per configured container: `<image id> <restart count>` as this run saw it. */
+/** A cursor per configured container: the image id this run saw it run. */
 export const dockerCursorKey = (service: Pick<ServiceConfig, 'name'>): string => `docker:${service.name}`;
 
 export interface DockerUnit {
@@ -91,12 +92,12 @@ export function parseContainers(lines: readonly string[]): Container[] {
   return quotedLines(lines).flatMap((line) => containerOf(line) ?? []);
 }
 
-/** `prev NAME IMAGE RESTARTS` lines: what the last run saw, per configured name. */
-function previousOf(lines: readonly string[]): Map<string, { image: string; restarts?: number }> {
-  const seen = new Map<string, { image: string; restarts?: number }>();
+/** `prev NAME IMAGE` lines: the image each configured name ran at the last run. */
+function previousOf(lines: readonly string[]): Map<string, string> {
+  const seen = new Map<string, string>();
   for (const line of structuralLines(lines)) {
-    const m = /^prev (\S+) (\S+)(?: (\d+))?$/.exec(line);
-    if (m?.[1] && m[2]) seen.set(m[1], { image: m[2], restarts: int(m[3]) });
+    const m = /^prev (\S+) (sha256:[0-9a-f]+)/.exec(line);
+    if (m?.[1] && m[2]) seen.set(m[1], m[2]);
   }
   return seen;
 }
@@ -195,7 +196,7 @@ export function parseDocker(lines: readonly string[], units: readonly DockerUnit
         exitCode: c.ExitCode,
         oomKilled: c.OOMKilled,
         ...(status === 'unhealthy' && output ? { healthOutput: output } : {}),
-        ...(seen ? { previous: seen } : {}),
+        ...(seen ? { previousImage: seen } : {}),
       },
     };
   });

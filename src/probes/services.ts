@@ -37,8 +37,8 @@ export interface ContainerFacts {
   oomKilled: boolean;
   /** the last health check's output, when the container is unhealthy */
   healthOutput?: string;
-  /** what the last run saw (from the probe's cursors) */
-  previous?: { image: string; restarts?: number };
+  /** the image id the last run saw (from the probe's cursors) */
+  previousImage?: string;
 }
 
 export interface ServicesData {
@@ -253,27 +253,46 @@ function summaryOf(s: ServiceState): string {
   return `${s.name} (${s.manager}) is ${s.status}: ${s.detail}${restarts}`;
 }
 
-/** Restarts since the last run, when both runs saw the same container's counter. */
-function restartsSinceLastRun(s: ServiceState): number {
-  const before = s.container?.previous?.restarts;
-  if (before === undefined || s.restarts === undefined || s.restarts < before) return 0;
-  return s.restarts - before;
+/** A container back up for less than this after restarts is caught between two crashes. */
+const FRESH_START_MS = 60_000;
+/** ...and with at least this many restarts, it is in a loop. */
+const LOOP_RESTARTS = 3;
+
+/** Seconds a restarted container has been up, when that is short enough to say so. */
+function upOnlySeconds(s: ServiceState, now: Date): number | undefined {
+  if (!s.container || s.status !== 'running' || !s.restarts || !s.since) return undefined;
+  const up = now.getTime() - Date.parse(s.since);
+  return up >= 0 && up < FRESH_START_MS ? Math.round(up / 1000) : undefined;
 }
 
-function serviceFinding(server: ServerConfig, s: ServiceState): Finding {
-  const rising = restartsSinceLastRun(s);
-  // a container that came back by itself is running, yet it crashed since the last run
-  const severity = rising > 0 && SEVERITY[s.status] === 'ok' ? 'warning' : SEVERITY[s.status];
-  const summary = `${summaryOf(s)}${rising > 0 ? `; restarted ${rising} time(s) since the last run` : ''}`;
-  return finding(server.name, 'service', s.name, severity, summary, {
-    ...(s.restarts !== undefined ? { value: s.restarts } : {}),
-    ...(s.container?.healthOutput ? { evidence: s.container.healthOutput } : {}),
-  });
+function serviceFinding(server: ServerConfig, s: ServiceState, now: Date): Finding {
+  // A container under a restart policy that crashes at once is "running" for a moment between
+  // back-offs; seen then, a fresh start after restarts is the loop. (Counters that rose since the
+  // last run are lifecycle's `restarts` event, for every manager.)
+  const upOnly = upOnlySeconds(s, now);
+  const looping = upOnly !== undefined && (s.restarts ?? 0) >= LOOP_RESTARTS;
+  const severity = looping
+    ? 'critical'
+    : upOnly !== undefined && SEVERITY[s.status] === 'ok'
+      ? 'warning'
+      : SEVERITY[s.status];
+  const fresh = upOnly !== undefined ? `; up only ${upOnly} s after the last restart` : '';
+  return finding(
+    server.name,
+    'service',
+    s.name,
+    severity,
+    `${summaryOf(s)}${fresh}${looping ? ' (a restart loop)' : ''}`,
+    {
+      ...(s.restarts !== undefined ? { value: s.restarts } : {}),
+      ...(s.container?.healthOutput ? { evidence: s.container.healthOutput } : {}),
+    },
+  );
 }
 
-/** A container now running another image than at the last run: a deploy, said once. */
+/** A container now running another image than at the last run: a deploy, an event. */
 function imageChange(server: ServerConfig, s: ServiceState): Finding[] {
-  const before = s.container?.previous?.image;
+  const before = s.container?.previousImage;
   const now = s.container?.image;
   if (!before || !now || before === now) return [];
   return [
@@ -283,6 +302,7 @@ function imageChange(server: ServerConfig, s: ServiceState): Finding[] {
       s.name,
       'warning',
       `${s.name} (${s.manager}) runs a new image since the last run: ${shortImageId(before)} → ${shortImageId(now)}`,
+      { event: true },
     ),
   ];
 }
@@ -321,13 +341,13 @@ export const servicesProbe: Probe<ServicesData> = {
     );
     return { services };
   },
-  evaluate(data, server): Finding[] {
-    return data.services.flatMap((s) => [serviceFinding(server, s), ...imageChange(server, s)]);
+  evaluate(data, server, context): Finding[] {
+    return data.services.flatMap((s) => [serviceFinding(server, s, context.now), ...imageChange(server, s)]);
   },
   cursors(data) {
     const cursors: Record<string, string> = {};
     for (const s of data.services) {
-      if (s.container) cursors[dockerCursorKey(s)] = `${s.container.image} ${s.restarts ?? 0}`;
+      if (s.container) cursors[dockerCursorKey(s)] = s.container.image;
     }
     return cursors;
   },

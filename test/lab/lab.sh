@@ -550,7 +550,8 @@ docker_images() { # server
 #   co-unhealthy  the web image with a health check that fails (HTTP 404 from wget)
 #   co-exit       exits 3 at start, after a line on stderr
 #   co-oom        killed by the OOM killer (16 MB limit, dd allocates 64 MB)
-#   co-loop       --restart always, exits 1 after half a second: a restart loop
+#   co-loop       --restart always, exits 1 at once: a restart loop (docker's back-off between
+#                 tries doubles, so it is seen "restarting" nearly always)
 # Recreated as they were on every call, then waits until each is in its state.
 docker_containers() { # server
   local s=$1 i
@@ -563,7 +564,7 @@ docker_containers() { # server
     \$D run -d --network none --name co-exit claudeops-lab/busybox:1 sh -c 'echo \"config file /etc/app.conf missing\" >&2; exit 3'
     \$D run -d --network none --name co-oom --memory 16m --memory-swap 16m claudeops-lab/busybox:1 \
       dd if=/dev/zero of=/dev/null bs=64M count=1
-    \$D run -d --network none --name co-loop --restart always claudeops-lab/busybox:1 sh -c 'sleep 0.5; exit 1'" >/dev/null
+    \$D run -d --network none --name co-loop --restart always claudeops-lab/busybox:1 sh -c 'echo \"cannot reach the queue\" >&2; exit 1'" >/dev/null
   for ((i = 0; i < 200; i++)); do
     [ "$(inside "$s" "$DOCKER" inspect --format '{{.Name}}={{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' \
       co-web co-unhealthy co-exit co-oom 2>/dev/null | tr '\n' ' ')" = '/co-web=healthy /co-unhealthy=unhealthy /co-exit=exited /co-oom=exited ' ] &&
@@ -580,24 +581,25 @@ docker_down() { # server
     inside "$s" /bin/sh -c "ids=\$($DOCKER ps -aq); [ -z \"\$ids\" ] || $DOCKER rm -f \$ids >/dev/null" 2>/dev/null || true
     kill_recorded "$d/dockerd.pid" 10
   fi
-  docker_cgroups_rm "$s"
+  # what is still busy now goes when the server stops (light_stop waits for it)
+  docker_cgroups_rm "$s" 1
 }
 
 # A container's cgroup goes once its last process has exited, which the kernel finishes a moment
 # after `docker rm` returns: retry for a few seconds.
-docker_cgroups_rm() { # server
+docker_cgroups_rm() { # server [tries]
   local c i left
-  for ((i = 0; i < 50; i++)); do
+  for ((i = 0; i < ${2:-50}; i++)); do
     left=0
     for c in /sys/fs/cgroup/*/"claudeops-lab-$1"; do
       [ -d "$c" ] || continue
-      find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
+      find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true
       [ -d "$c" ] && left=1
     done
     [ $left = 0 ] && return 0
     sleep 0.1
   done
-  log "$1: cgroups left under /sys/fs/cgroup/*/claudeops-lab-$1"
+  [ "${2:-50}" = 1 ] || log "$1: cgroups left under /sys/fs/cgroup/*/claudeops-lab-$1"
 }
 
 # ---------------------------------------------------------------- up / down / status

@@ -11,10 +11,8 @@
  *   mysql / mariadb   `sys` mariadb.service: ok, a refused login, stopped
  *   pm2               `s1`: app lab-worker run by labops under pm2 7 (from the npm registry)
  *   sysv              `s1`: /etc/init.d/lab-sysv (no systemd on light servers: `service` runs it)
- *   docker            only the CLI's "daemon not running" answer: no Docker engine can run on
- *                     this machine kind (the `docker` client is installed, dockerd is not), so
- *                     running / exited / unhealthy containers and restart counts cannot be
- *                     exercised here; they are covered by the hand-written fixtures only.
+ *   docker            here only the CLI's "daemon not running" answer (s1 runs no dockerd); real
+ *                     containers are docker-containers.test.ts's (a dockerd on s3)
  *
  * Each test collects only the probes it is about (the host-wide load and memory of this test
  * machine are detection.test.ts's business). Every fault goes through `inject`, and afterEach
@@ -546,8 +544,8 @@ describe.skipIf(skip !== undefined)('probes against the lab: what detection.test
     expect(got['lab-app']?.[0]).toBe('stopped');
     expect(got['lab-app']?.[1]).toMatch(/^supervisord not answering: .*(no such file|refused)/i);
     expect(got.nginx).toEqual(['unknown', 'systemd is not running (not PID 1)']);
-    // No Docker engine can run on this machine kind. When the docker CLI is installed (it is on
-    // this kind), its real answer with no daemon is covered; else the "not installed" branch.
+    // s1 runs no dockerd (docker-containers.test.ts starts one on s3). When the docker CLI is
+    // installed (it is on this kind), its real answer with no daemon is covered; else "not installed".
     if (docker) {
       expect(got.web).toEqual([
         'failed',

@@ -149,10 +149,10 @@ describe('services probe: docker (captured from the lab dockerd, see test/fixtur
     expect(summary('co-exit')).toMatch(/co-exit \(docker\) is failed: exited with code 3 at 2026-/);
     expect(summary('co-oom')).toMatch(/killed by the OOM killer \(exit code 137\)/);
     expect(byName(data, 'co-oom')?.container).toMatchObject({ oomKilled: true, exitCode: 137 });
-    expect(summary('co-loop')).toMatch(/restarting \(restart loop\), last exit code 1, 3 restart\(s\)/);
-    expect(byName(data, 'co-loop')?.restarts).toBe(3);
+    expect(summary('co-loop')).toMatch(/restarting \(restart loop\), last exit code 1, 4 restart\(s\)$/);
+    expect(byName(data, 'co-loop')?.restarts).toBe(4);
     expect(summary('co-unhealthy')).toContain(
-      'running but unhealthy (3 failed health checks in a row; last exit 1: wget: server returned error: HTTP/1.1 404 Not Found)',
+      'running but unhealthy (2 failed health checks in a row; last exit 1: wget: server returned error: HTTP/1.1 404 Not Found)',
     );
     expect(findings.find((f) => f.target === 'co-unhealthy')?.evidence).toBe(
       'wget: server returned error: HTTP/1.1 404 Not Found',
@@ -162,15 +162,51 @@ describe('services probe: docker (captured from the lab dockerd, see test/fixtur
     );
   });
 
-  it('saves image id and restart count as cursors, and reads them back as what the last run saw', () => {
+  it('saves each image id as a cursor, and hands it back to the next run as what the last run saw', () => {
     const srv = server({ services: containers });
     const data = servicesProbe.parse(fixture('services/docker-lab-containers.txt'), srv);
     const cursors = servicesProbe.cursors?.(data) ?? {};
-    expect(cursors['docker:co-loop']).toMatch(/^sha256:[0-9a-f]{64} 3$/);
+    expect(cursors['docker:co-loop']).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(cursors['docker:co-missing']).toBeUndefined();
     // the next run's script hands them back to the parser as structural `prev` lines
     const script = servicesProbe.script(srv, { cursors });
     expect(script).toContain(`printf 'prev %s %s\\n' 'co-loop' '${cursors['docker:co-loop']}'`);
+  });
+
+  it('catches a restart loop seen "running" between two crashes: fresh start after restarts', () => {
+    const srv = server({ services: containers });
+    const data = servicesProbe.parse(fixture('services/docker-loop-between-restarts.txt'), srv);
+    expect(byName(data, 'co-loop')).toMatchObject({ status: 'running', restarts: 4 });
+    // 2 s after its last start (StartedAt 13:16:26.78)
+    const findings = servicesProbe.evaluate(data, srv, context(new Date('2026-11-26T13:16:28.800Z')));
+    const loop = findings.find((f) => f.target === 'co-loop');
+    expect(loop?.severity).toBe('critical');
+    expect(loop?.summary).toMatch(
+      /is running: .*, 4 restart\(s\); up only 2 s after the last restart \(a restart loop\)$/,
+    );
+    // a long-running container with old restarts is just running
+    const later = servicesProbe.evaluate(data, srv, context(new Date('2026-11-26T14:00:00Z')));
+    expect(later.find((f) => f.target === 'co-loop')?.severity).toBe('ok');
+    expect(later.find((f) => f.target === 'co-web')?.severity).toBe('ok');
+  });
+
+  it("compares with the last run's cursors: a new image is an event", () => {
+    const { data, findings } = run('services/docker-after-deploy.txt', containers);
+    expect(byName(data, 'co-web')?.container?.previousImage).toBe(
+      'sha256:77fac41b118276c8d3191e835ab34470f42c63e62829984c4bb611a6b4525408',
+    );
+    const image = findings.filter((f) => f.check === 'image');
+    expect(image.map((f) => [f.fingerprint, f.severity, f.summary, f.event])).toEqual([
+      [
+        'web1/image/co-web',
+        'warning',
+        'co-web (docker) runs a new image since the last run: 77fac41b1182 → 4a2129a4e260',
+        true,
+      ],
+    ]);
+    expect(findings.find((f) => f.check === 'service' && f.target === 'co-web')?.severity).toBe('ok');
+    // the restart counter goes to lifecycle's restart event like every manager's
+    expect(byName(data, 'co-loop')?.restarts).toBe(5);
   });
 
   it('reports a dead docker daemon as failed with its words', () => {
