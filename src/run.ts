@@ -24,7 +24,7 @@ import { syncGitHub } from './github/sync.js';
 import { loadMemory } from './memory/load-memory.js';
 import { evaluateServer } from './probes/evaluate.js';
 import { serverFigures } from './probes/server-figures.js';
-import { buildStateChanges } from './record/build-state-changes.js';
+import { buildStateChanges, redactedRecord } from './record/build-state-changes.js';
 import { pingHeartbeat } from './report/heartbeat.js';
 import { notifyRun } from './report/notify-run.js';
 import { writeReport } from './report/write-report.js';
@@ -59,6 +59,8 @@ export async function run(ctx: RunContext): Promise<RunResult> {
     await closeAll(shells);
   }
   record.finishedAt = ctx.adapters.clock.now().toISOString();
+  // from here on the record is only written and shown: redact it once, before any renderer escapes it
+  Object.assign(record, redactedRecord(ctx, record));
 
   const startProblem = await startPing;
   if (startProblem) record.warnings.push(startProblem);

@@ -30,6 +30,7 @@ export async function notify(
 ): Promise<string[]> {
   const { config } = targets;
   const text = notificationText(message);
+  const slack = notificationText(message, 'slack');
   const policy: RetryPolicy = { timeoutMs: targets.timeoutMs ?? 10_000, ...targets.retry };
   const post =
     (url: string, body: unknown): Send =>
@@ -47,7 +48,11 @@ export async function notify(
       return result.ok ? undefined : result.error;
     };
   const sends: [string, Send][] = [];
-  if (config.slack?.webhook) sends.push(['slack', post(config.slack.webhook, { text })]);
+  if (config.slack?.webhook)
+    sends.push([
+      'slack',
+      post(config.slack.webhook, { text: slack, unfurl_links: false, unfurl_media: false }),
+    ]);
   if (config.telegram?.token && config.telegram.chat) {
     const api = targets.telegramApi ?? 'https://api.telegram.org';
     sends.push([

@@ -10,6 +10,7 @@
 
 import type { Memory } from '../core/memory/memory.js';
 import type { GitHubApi, PullInfo } from '../core/ports/index.js';
+import { titleText } from '../core/render/untrusted-text.js';
 import type { ActionRecord, RunRecord } from '../core/run-record.js';
 import {
   type ApprovalPlan,
@@ -19,9 +20,10 @@ import {
   parseApprovalFile,
   planFromAction,
   renderApprovalFile,
+  renderApprovalPullBody,
 } from '../core/state-branch/approval-file.js';
 import { errorMessage } from '../core/util/error-message.js';
-import { redact } from '../core/util/redact.js';
+import { redact, redactDeep } from '../core/util/redact.js';
 import { secretsOf } from '../record/build-state-changes.js';
 import type { RunContext } from '../run-context.js';
 
@@ -103,6 +105,9 @@ async function proposeOne(
   action: ActionRecord,
 ): Promise<PullInfo> {
   const secrets = secretsOf(ctx);
+  // redacted before rendering: escaped text no longer matches the secret patterns
+  const shownPlan = redactDeep(plan, secrets);
+  const shownAction = redactDeep(action, secrets);
   const branch = approvalBranch(plan.id);
   const path = approvalPath(plan.id);
   if (!(await api.branchSha(branch))) await api.createBranch(branch, base);
@@ -110,26 +115,14 @@ async function proposeOne(
   await api.putFile({
     branch,
     path,
-    content: redact(renderApprovalFile(plan, action), secrets),
+    content: redact(renderApprovalFile(shownPlan, shownAction), secrets),
     message: `claudeops: propose ${plan.action} on ${plan.server} (${plan.id})`,
     ...(existing ? { sha: existing.sha } : {}),
   });
   return api.createPull({
-    title: `Approve: ${plan.action} on ${plan.server} (${plan.risk} risk)`,
+    title: titleText(`Approve: ${plan.action} on ${plan.server} (${plan.risk} risk)`),
     head: branch,
     base: ctx.inputs.stateBranch,
-    body: redact(pullBody(plan, action, path), secrets),
+    body: redact(renderApprovalPullBody(shownPlan, shownAction, path), secrets),
   });
-}
-
-function pullBody(plan: ApprovalPlan, action: ActionRecord, path: string): string {
-  const params = Object.entries(plan.params).map(([k, v]) => `\`${k}=${v}\``);
-  return [
-    `<!-- claudeops:plan=${plan.plan} -->`,
-    `ClaudeOps wants to run \`${plan.action}\` on **${plan.server}** (${plan.risk} risk)${params.length > 0 ? ` with ${params.join(', ')}` : ''}.`,
-    '',
-    `**Merge to approve** (once, until ${plan.expires}); close to decline. The plan and its evidence are in \`${path}\`.`,
-    '',
-    `Why: ${action.reason}`,
-  ].join('\n');
 }

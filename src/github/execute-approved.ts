@@ -15,6 +15,7 @@
 import type { Memory, MemoryFile } from '../core/memory/memory.js';
 import type { GitHubApi, PullInfo } from '../core/ports/index.js';
 import { fence, truncate } from '../core/render/markdown.js';
+import { mdCode, mdInline } from '../core/render/untrusted-text.js';
 import type { ActionRecord, RunRecord } from '../core/run-record.js';
 import {
   type ApprovalPlan,
@@ -125,7 +126,7 @@ async function handleApproved(
       file,
       next,
       'expired',
-      [`Expired at ${plan.expires}; nothing was run. Propose it again if it is still needed.`],
+      [`Expired at ${mdInline(plan.expires)}; nothing was run. Propose it again if it is still needed.`],
       pull?.number,
     );
   }
@@ -189,7 +190,7 @@ async function execute(
       file,
       done('denied', message),
       'failed',
-      [message, 'It will not be retried automatically.'],
+      [mdInline(message), 'It will not be retried automatically.'],
       pull,
     );
   }
@@ -199,7 +200,7 @@ async function execute(
   }
   if (action.decision !== 'execute') {
     const next = done('denied', `refused by the policy gate: ${action.reason}`);
-    return finish(file, next, 'refused by the policy gate', [action.reason], pull);
+    return finish(file, next, 'refused by the policy gate', [mdInline(action.reason)], pull);
   }
   const next = {
     ...done('executed', action.outcome ?? 'not-fixed'),
@@ -223,7 +224,7 @@ function requestOf(plan: ApprovalPlan, path: string): RemediationRequest {
 function executedDetails(action: ActionRecord): string[] {
   return [
     `- exit code: ${action.exitCode ?? 'none'}`,
-    `- verification: ${action.verification ?? 'none'}`,
+    `- verification: ${mdInline(action.verification ?? 'none')}`,
     ...(action.path ? [`- action log: \`${action.path}\``] : []),
     ...(action.output ? ['', fence(truncate(action.output, 3000))] : []),
   ];
@@ -245,7 +246,11 @@ function finish(
 }
 
 function commentText(plan: ApprovalPlan, title: string, details: string[]): string {
-  return [`**ClaudeOps: \`${plan.action}\` on ${plan.server}: ${title}.**`, '', ...details].join('\n');
+  return [
+    `**ClaudeOps: ${mdCode(plan.action)} on ${mdInline(plan.server)}: ${title}.**`,
+    '',
+    ...details,
+  ].join('\n');
 }
 
 function notRun(plan: ApprovalPlan, now: Date, reason: string): ActionRecord {

@@ -6,14 +6,16 @@ import type { RunRecord } from '../core/run-record.js';
 import { issueFileChanges } from '../core/state-branch/issue-files.js';
 import { serverStatePath } from '../core/state-branch/paths.js';
 import type { FileChange } from '../core/types.js';
-import { type RedactOptions, redact } from '../core/util/redact.js';
+import { type RedactOptions, redact, redactDeep } from '../core/util/redact.js';
 import type { RunContext } from '../run-context.js';
 
 /**
  * Every file this run writes to the state branch, redacted: the health report, per-server state,
  * issue files, action and boot logs, and one line per server in its monthly history series.
  */
-export function buildStateChanges(ctx: RunContext, record: RunRecord, memory: Memory): FileChange[] {
+export function buildStateChanges(ctx: RunContext, original: RunRecord, memory: Memory): FileChange[] {
+  // redacted before rendering: escaped text no longer matches the secret patterns
+  const record = redactedRecord(ctx, original);
   const changes: FileChange[] = [];
   if (record.reportPath) changes.push({ path: record.reportPath, content: renderHealthReport(record) });
   for (const [server, state] of Object.entries(record.serverStates)) {
@@ -29,8 +31,13 @@ export function buildStateChanges(ctx: RunContext, record: RunRecord, memory: Me
   );
 }
 
+/** A copy of the record with every string redacted (secrets, and hosts when configured). */
+export function redactedRecord(ctx: RunContext, record: RunRecord): RunRecord {
+  return redactDeep(record, secretsOf(ctx), hostRedaction(ctx));
+}
+
 /** `redact.hosts: true` (public repositories): configured host names and every IPv4 address go too. */
-function hostRedaction(ctx: RunContext): RedactOptions {
+export function hostRedaction(ctx: RunContext): RedactOptions {
   if (!ctx.config.redact.hosts) return {};
   return { hosts: ctx.config.servers.flatMap((s) => (s.host ? [s.host] : [])), ips: true };
 }

@@ -65,7 +65,8 @@ describe('the bundled action (dist/index.js) as a runner runs it', () => {
     expect(run.outputs.status).toBe('critical');
     expect(Number(run.outputs.findings)).toBeGreaterThanOrEqual(1);
     expect(run.exitCode).toBe(1);
-    expect(run.summary).toContain('http://127.0.0.1:9/health');
+    // server and config text is escaped in the summary: the URL is shown, not linked
+    expect(run.summary).toContain('127.0.0.1:9/health');
     const report = await git(ws.origin, 'show', `claudeops-state:${run.outputs.report}`);
     expect(report).toContain('status: critical');
   });

@@ -15,6 +15,7 @@
  */
 import type { Config } from '../../config/schema.js';
 import { cell, fence, SEVERITY_ICON, truncate } from '../render/markdown.js';
+import { htmlText, mdCode, mdInline, mdQuote, oneLine, titleText } from '../render/untrusted-text.js';
 import type { ActionRecord, Diagnosis, RunRecord, TrackedFinding } from '../run-record.js';
 import { raisedFindings } from '../status.js';
 import type { Severity } from '../types.js';
@@ -79,9 +80,14 @@ const MAX_EVIDENCE = 3_000;
 
 // ---- markers ------------------------------------------------------------------------------
 
+const MARKER_UNSAFE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must be encoded
+  /[%<>\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /** With `>` and whitespace escaped a key cannot end the comment early; `%` too, so decoding is exact. */
 function encodeMarker(value: string): string {
-  return value.replace(/[%<>\s]/g, (c) => encodeURIComponent(c));
+  return value.replace(LONE_SURROGATE, '\ufffd').replace(MARKER_UNSAFE, (c) => encodeURIComponent(c));
 }
 
 export function keyMarker(key: string): string {
@@ -186,9 +192,11 @@ export function planIssues(record: RunRecord, issues: IssueSnapshot[], options: 
   const raised = raisedFindings(record);
   const groups = groupFindings(raised, byKey, options.github.fleet_issue_min_servers, record.shard);
   const ops: IssueOp[] = [];
-  const active = new Set(groups.map((g) => g.key));
+  // a marker holds the key well-formed (a lone surrogate cannot be percent-encoded)
+  const asMarked = (key: string) => key.replace(LONE_SURROGATE, '\ufffd');
+  const active = new Set(groups.map((g) => asMarked(g.key)));
   for (const group of groups) {
-    const op = planGroup(record, group, byKey.get(group.key), options);
+    const op = planGroup(record, group, byKey.get(asMarked(group.key)), options);
     if (op) ops.push(op);
   }
   const raisedFingerprints = new Set(raised.map((f) => f.fingerprint));
@@ -291,12 +299,11 @@ function changesSince(
   if (!old || old.severity !== severity)
     changes.push(`Severity ${old?.severity ?? 'unknown'} → **${severity}**.`);
   if (diagnoses.length > 0 && memo.diagnosis !== old?.diagnosis) {
-    for (const d of diagnoses)
-      changes.push(`New diagnosis for \`${d.fingerprint}\` (${d.confidence} confidence): ${d.rootCause}`);
+    for (const d of diagnoses) changes.push(`New diagnosis for ${diagnosisBlock(d)}`);
   }
   const joined = [...fingerprints].filter((f) => !(old?.members ?? []).includes(f));
   if (old && old.members.length > 0 && joined.length > 0)
-    changes.push(`Now also failing: ${joined.map((f) => `\`${f}\``).join(', ')}.`);
+    changes.push(`Now also failing: ${joined.map((f) => mdCode(f)).join(', ')}.`);
   for (const a of actions) changes.push(actionLine(a));
   return changes;
 }
@@ -306,15 +313,35 @@ function newEvents(group: Group, old: IssueMemo | undefined): string[] {
   if (!old) return [];
   return group.findings
     .filter((f) => f.event && f.lifecycle === 'new' && old.members.includes(f.fingerprint))
-    .map((f) => `New events on ${f.server}: ${f.summary}${f.trend ? ` (${f.trend})` : ''}.`);
+    .map(
+      (f) =>
+        `New events on ${mdInline(f.server)}: ${mdInline(f.summary)}${f.trend ? ` (${mdInline(f.trend)})` : ''}.`,
+    );
+}
+
+/**
+ * A model's diagnosis as an issue shows it: the finding and confidence in the code's words, the
+ * model's root cause and next step only inside a labelled quote (list-item indented).
+ */
+function diagnosisBlock(d: Diagnosis): string {
+  const quote = mdQuote(
+    '  _Written by the model, not verified by code:_',
+    `Root cause: ${d.rootCause}\nNext step: ${d.nextStep}`,
+  );
+  return `${mdCode(d.fingerprint)} (${mdInline(d.confidence)} confidence):\n\n${quote.replace(/\n/g, '\n  ')}`;
+}
+
+/** The reason a model gave for a proposal, as a labelled quote under its list item. */
+function reasonBlock(a: ActionRecord): string {
+  return `\n\n${mdQuote('  _Reason given (model text, not verified by code):_', a.reason).replace(/\n/g, '\n  ')}`;
 }
 
 function actionLine(a: ActionRecord): string {
   const params = Object.entries(a.params)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  const what = `\`${a.action}${params ? ` ${params}` : ''}\` on ${a.server}`;
-  if (a.decision === 'needs-approval') return `Proposed ${what}: needs approval (${a.reason}).`;
+  const what = `${mdCode(`${a.action}${params ? ` ${params}` : ''}`)} on ${mdInline(a.server)}`;
+  if (a.decision === 'needs-approval') return `Proposed ${what}: needs approval.${reasonBlock(a)}`;
   // DESIGN §6: the run whose failed fix opens the breaker says so on the issue
   const breaker = a.verification?.includes('Circuit breaker now OPEN')
     ? ' Circuit breaker now open: no more automatic tries; a human must look.'
@@ -374,9 +401,12 @@ function serverOf(record: RunRecord, fingerprint: string): string | undefined {
 function titleFor(group: Group, severity: Severity): string {
   const first = group.findings[0];
   if (!first) return `[${severity}] claudeops`;
-  if (!group.fleet) return `[${severity}] ${first.server}: ${first.summary}`.slice(0, 240);
+  if (!group.fleet) return titleText(`[${severity}] ${first.server}: ${first.summary}`, 240);
   const servers = new Set(group.findings.map((f) => f.server)).size;
-  return `[${severity}] ${first.check} ${first.target === '-' ? '' : `${first.target} `}failing on ${servers} servers`;
+  return titleText(
+    `[${severity}] ${first.check} ${first.target === '-' ? '' : `${first.target} `}failing on ${servers} servers`,
+    240,
+  );
 }
 
 function labelsFor(group: Group, severity: Severity, configured: string[], existing: string[]): string[] {
@@ -401,8 +431,8 @@ function labelsFor(group: Group, severity: Severity, configured: string[], exist
 function link(o: IssuePlanOptions, path: string | undefined, text: string): string | undefined {
   if (!path) return undefined;
   return o.stateUrl
-    ? `[${text}](${o.stateUrl}${path.split('/').map(encodeURIComponent).join('/')})`
-    : `${text}: \`${path}\``;
+    ? `[${mdInline(text)}](${o.stateUrl}${path.split('/').map(encodeURIComponent).join('/')})`
+    : `${mdInline(text)}: ${mdInline(path)}`;
 }
 
 function runFooter(record: RunRecord, o: IssuePlanOptions): string[] {
@@ -419,11 +449,14 @@ function renderIssueBody(
   o: IssuePlanOptions,
 ): string {
   const parts = [keyMarker(group.key), memoMarker(memo), ''];
-  parts.push(`${SEVERITY_ICON[memo.severity] ?? ''} **${memo.severity}** since ${memo.since}`, '');
+  parts.push(
+    `${SEVERITY_ICON[memo.severity] ?? ''} **${mdInline(memo.severity)}** since ${mdInline(memo.since)}`,
+    '',
+  );
   parts.push('| server | check | target | severity | summary | first seen |', '|---|---|---|---|---|---|');
   for (const f of group.findings) {
     parts.push(
-      `| ${cell(f.server)} | ${cell(f.check)} | ${cell(f.target)} | ${f.severity} | ${cell(f.summary)}${f.trend ? ` (${cell(f.trend)})` : ''} | ${f.firstSeen} |`,
+      `| ${cell(f.server)} | ${cell(f.check)} | ${cell(f.target)} | ${f.severity} | ${cell(f.summary)}${f.trend ? ` (${cell(f.trend)})` : ''} | ${cell(f.firstSeen)} |`,
     );
   }
   parts.push('', '### Evidence', '');
@@ -431,7 +464,7 @@ function renderIssueBody(
   if (withEvidence.length === 0) parts.push('_No raw output was captured for these findings._');
   for (const f of withEvidence) {
     parts.push(
-      `<details><summary>${f.fingerprint}</summary>`,
+      `<details><summary>${htmlText(oneLine(f.fingerprint, 300))}</summary>`,
       '',
       fence(truncate(f.evidence ?? '', MAX_EVIDENCE)),
       '',
@@ -440,12 +473,9 @@ function renderIssueBody(
     );
   }
   parts.push('', `### Diagnosis (${record.planner.kind})`, '');
-  if (diagnoses.length === 0) parts.push(`_None this run: ${record.planner.reason}._`);
+  if (diagnoses.length === 0) parts.push(`_None this run: ${mdInline(record.planner.reason)}._`);
   for (const d of diagnoses) {
-    parts.push(
-      `- **${d.fingerprint}** (${d.confidence} confidence): ${d.rootCause}`,
-      `  - next step: ${d.nextStep}`,
-    );
+    parts.push(`- ${diagnosisBlock(d)}`);
     if (d.evidence) parts.push('', fence(truncate(d.evidence, MAX_EVIDENCE)));
   }
   parts.push('', '### Actions', '');

@@ -5,7 +5,7 @@
  * originals.
  */
 import { parse } from 'yaml';
-import { cell } from '../render/markdown.js';
+import { type CellValue, cell, trusted } from '../render/markdown.js';
 import type { MemoryFile } from './memory.js';
 
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
@@ -68,7 +68,11 @@ function findingsOf(v: unknown): string {
 
 /** One row per file, keyed by its path so rolling up twice never duplicates. */
 export function summaryRow(kind: RolledKind, file: MemoryFile): string {
-  const cells = [`\`${file.path}\``, ...LAYOUTS[kind].cells(frontMatter(file.content), file.content)];
+  // the path is ours (state-branch layout): a code span the summary reads back as the row's key
+  const cells: CellValue[] = [
+    trusted(`\`${file.path.replace(/`/g, '')}\``),
+    ...LAYOUTS[kind].cells(frontMatter(file.content), file.content),
+  ];
   return `| ${cells.map(cell).join(' | ')} |`;
 }
 

@@ -1,13 +1,25 @@
-/** Small markdown helpers shared by every renderer. */
+/** Small markdown helpers shared by every renderer. Untrusted text is escaped by untrusted-text.ts. */
+import { mdCell, mdFence } from './untrusted-text.js';
 
-/** A table cell: no pipes or newlines can break the table. */
-export function cell(text: string | number | undefined): string {
-  return String(text ?? '')
-    .replaceAll('|', '\\|')
-    .replace(/\r?\n/g, ' ');
+/** Markdown the code wrote (a link, an icon and a word): put into a table cell as it is. */
+export interface Markdown {
+  readonly markdown: string;
 }
 
-export function table(header: string[], rows: (string | number | undefined)[][]): string {
+export function trusted(markdown: string): Markdown {
+  return { markdown };
+}
+
+export type CellValue = string | number | undefined | Markdown;
+
+/** A table cell: text is escaped (no pipe, newline, link, tag or mention survives), numbers as they are. */
+export function cell(text: CellValue): string {
+  if (typeof text === 'object') return text.markdown.replaceAll('|', '\\|').replace(/\r?\n/g, ' ');
+  if (typeof text === 'number') return String(text);
+  return mdCell(text ?? '');
+}
+
+export function table(header: string[], rows: CellValue[][]): string {
   const head = `| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`;
   return [head, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
@@ -17,9 +29,7 @@ export function table(header: string[], rows: (string | number | undefined)[][])
  * so server output cannot close it and inject markdown (or instructions) after it.
  */
 export function fence(text: string, info = 'text'): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const ticks = '`'.repeat(longest + 1);
-  return `${ticks}${info}\n${text.replace(/\s+$/, '')}\n${ticks}`;
+  return mdFence(text, info);
 }
 
 export function truncate(text: string, max: number): string {

@@ -6,19 +6,18 @@
 
 import type { RunStatus } from '../types.js';
 import { itemLine, type NotificationMessage } from './render-notification.js';
+import { discordText, emailHeader, emailText, htmlText, teamsText } from './untrusted-text.js';
 
-// Escapers per target, each one line to swap for the shared untrusted-text module.
+// Each target's escaper is the shared untrusted-text module's (controls, bidi and ANSI stripped first).
 /** Discord markdown: every formatting character escaped; mentions are also disabled by allowed_mentions. */
-const forDiscord = (s: string) => s.replace(/[\\*_~`|>#[\]()<@:-]/g, '\\$&');
+const forDiscord = (s: string) => discordText(s, 4_000);
 /** Adaptive Card TextBlocks render a markdown subset: escape it. */
-const forTeams = (s: string) => s.replace(/[\\*_~`[\]()<>#-]/g, '\\$&');
-const forHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
+const forTeams = (s: string) => teamsText(s, 2_000);
+const forHtml = (s: string) => htmlText(s);
 /** Plain text mail: no control characters but newlines, so nothing rewrites the terminal or headers. */
-const forPlain = (s: string) => [...s].map((c) => (/\p{Cc}/u.test(c) && c !== '\n' ? ' ' : c)).join('');
+const forPlain = (s: string) => emailText(s);
+/** An attribute holding our own link (the report's URL): escaped, not broken up. */
+const forHref = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const COLOUR: Record<RunStatus, number> = {
   ok: 0x2e7d32,
@@ -36,7 +35,7 @@ export function discordPayload(message: NotificationMessage): Record<string, unk
     content: clip(forDiscord(message.title), 2000),
     embeds: [
       {
-        title: clip(message.title, 256).replace(/[<>@]/g, ''),
+        title: clip(emailHeader(message.title), 256).replace(/[<>@]/g, ''),
         ...(description ? { description } : {}),
         color: COLOUR[message.status],
         ...(message.link ? { url: message.link } : {}),
@@ -92,10 +91,10 @@ export interface EmailContent {
 
 export function emailContent(message: NotificationMessage): EmailContent {
   const lines = message.items.map(itemLine);
-  const link = message.link ? `<p><a href="${forHtml(message.link)}">Open the health report</a></p>` : '';
+  const link = message.link ? `<p><a href="${forHref(message.link)}">Open the health report</a></p>` : '';
   return {
     // header injection: a subject is one line
-    subject: clip(forPlain(message.title).replace(/\s+/g, ' '), 200),
+    subject: emailHeader(message.title),
     text: forPlain([message.title, '', ...lines, ...(message.link ? ['', message.link] : [])].join('\n')),
     html: `<!doctype html><html><body><h1 style="font-size:1.1em">${forHtml(message.title)}</h1><ul>${lines
       .map((l) => `<li>${forHtml(l)}</li>`)

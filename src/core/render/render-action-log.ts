@@ -8,6 +8,7 @@
 import type { ActionRecord, BootRecovery, RunRecord } from '../run-record.js';
 import type { FileChange } from '../types.js';
 import { fence, table, truncate } from './markdown.js';
+import { mdInline, mdQuote, plainText } from './untrusted-text.js';
 
 const OUTPUT_MAX = 8_000;
 
@@ -15,7 +16,7 @@ const OUTPUT_MAX = 8_000;
 function frontMatter(fields: Record<string, string | number | boolean | null | undefined>): string {
   const lines = Object.entries(fields)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(plainText(v)) : String(v)}`);
   return `---\n${lines.join('\n')}\n---`;
 }
 
@@ -53,7 +54,7 @@ export function renderActionLog(
   });
   const sections = [
     head,
-    `# ${action.action} on ${action.server}${action.target && action.target !== '-' ? ` (${action.target})` : ''}`,
+    `# ${mdInline(action.action)} on ${mdInline(action.server)}${action.target && action.target !== '-' ? ` (${mdInline(action.target)})` : ''}`,
     table(
       ['decision', 'outcome', 'risk', 'requested by', 'parameters'],
       [
@@ -66,7 +67,7 @@ export function renderActionLog(
         ],
       ],
     ),
-    `**Why:** ${action.reason.replace(/\s+/g, ' ')}`,
+    mdQuote('**Why** (as requested; model text is not verified by code):', action.reason),
   ];
   if (action.evidence) sections.push(`## Evidence\n\n${fence(truncate(action.evidence, OUTPUT_MAX))}`);
   if (action.command) sections.push(`## Command\n\n${fence(action.command, 'sh')}`);
@@ -74,7 +75,7 @@ export function renderActionLog(
     const meta = `exit code ${action.exitCode ?? 'none (killed: timeout)'}${action.durationMs !== undefined ? `, ${Math.round(action.durationMs)} ms` : ''}`;
     sections.push(`## Output\n\n${meta}\n\n${fence(truncate(action.output || '(no output)', OUTPUT_MAX))}`);
   }
-  if (action.verification) sections.push(`## Verification\n\n${action.verification}`);
+  if (action.verification) sections.push(`## Verification\n\n${mdInline(action.verification, 4_000)}`);
   return `${sections.join('\n\n')}\n`;
 }
 
@@ -114,9 +115,9 @@ export function renderBootLog(
   // a failed start's output is server text: fenced below the table, never inside a cell
   const outputs = boot.steps
     .filter((s) => s.state === 'failed')
-    .map((s) => `## ${s.service}: output\n\n${fence(truncate(s.detail, 4000))}`);
+    .map((s) => `## ${mdInline(s.service)}: output\n\n${fence(truncate(s.detail, 4000))}`);
   return `${[
-    `${head}\n\n# Boot recovery of ${boot.server}\n\nTrigger: ${boot.trigger}`,
+    `${head}\n\n# Boot recovery of ${mdInline(boot.server)}\n\nTrigger: ${mdInline(boot.trigger)}`,
     body,
     ...outputs,
   ].join('\n\n')}\n`;

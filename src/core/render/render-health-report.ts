@@ -5,6 +5,7 @@ import { formatDuration } from '../util/duration.js';
 import { fence, SEVERITY_ICON, table, truncate } from './markdown.js';
 import { bootStepDetail } from './render-action-log.js';
 import { FIGURE_HEADERS, FIGURE_LEGEND, figureCells, figureDetails } from './render-figures.js';
+import { htmlText, mdInline, oneLine, plainDeep } from './untrusted-text.js';
 
 /**
  * The health report committed to the state branch for every run: YAML front matter that later
@@ -69,7 +70,7 @@ function frontMatter(record: RunRecord): string {
     planner: record.planner.kind,
     tokens: record.usage.inputTokens + record.usage.outputTokens,
   };
-  return `---\n${stringify(meta, { lineWidth: 0 }).trimEnd()}\n---`;
+  return `---\n${stringify(plainDeep(meta), { lineWidth: 0 }).trimEnd()}\n---`;
 }
 
 /** The report is written before the commit lands, so "error" here means a phase failed. */
@@ -123,15 +124,17 @@ function changesSection(record: RunRecord): string {
   const summaryOf = new Map(record.findings.map((f) => [f.fingerprint, f.summary]));
   const lines = [
     ...(c.missedRuns ? [`- ⏰ missed runs: ${c.missedRuns}`] : []),
-    ...c.reboots.map((s) => `- 🔁 rebooted: ${s} (boot id changed)`),
-    ...c.new.map((fp) => `- 🆕 new: ${fp}${summaryOf.has(fp) ? ` — ${summaryOf.get(fp)}` : ''}`),
-    ...c.resolved.map((fp) => `- ✅ resolved: ${fp}`),
-    ...c.stillFailing.map((f) => `- ⏳ still failing for ${f.runs} runs: ${f.fingerprint}`),
-    ...c.trends.map((t) => `- 📈 trend: ${t.fingerprint} — ${t.note}`),
-    ...c.flapping.map((fp) => `- 🔀 flapping: ${fp}`),
+    ...c.reboots.map((s) => `- 🔁 rebooted: ${mdInline(s)} (boot id changed)`),
+    ...c.new.map(
+      (fp) => `- 🆕 new: ${mdInline(fp)}${summaryOf.has(fp) ? ` — ${mdInline(summaryOf.get(fp))}` : ''}`,
+    ),
+    ...c.resolved.map((fp) => `- ✅ resolved: ${mdInline(fp)}`),
+    ...c.stillFailing.map((f) => `- ⏳ still failing for ${f.runs} runs: ${mdInline(f.fingerprint)}`),
+    ...c.trends.map((t) => `- 📈 trend: ${mdInline(t.fingerprint)} — ${mdInline(t.note)}`),
+    ...c.flapping.map((fp) => `- 🔀 flapping: ${mdInline(fp)}`),
     ...c.unverified.map(
       (u) =>
-        `- ❔ not checked: ${u.server} (${u.fingerprints.length} earlier findings carried over unverified)`,
+        `- ❔ not checked: ${mdInline(u.server)} (${u.fingerprints.length} earlier findings carried over unverified)`,
     ),
   ];
   return `## Since the last run\n\n${lines.length ? lines.join('\n') : 'Nothing changed.'}`;
@@ -169,7 +172,7 @@ function findingsSection(record: RunRecord): string {
     .filter((f) => f.evidence)
     .map(
       (f) =>
-        `<details><summary>${f.fingerprint}</summary>\n\n${fence(truncate(f.evidence ?? '', 2000))}\n\n</details>`,
+        `<details><summary>${htmlText(oneLine(f.fingerprint, 300))}</summary>\n\n${fence(truncate(f.evidence ?? '', 2000))}\n\n</details>`,
     );
   return [
     `## Findings\n\n${table(['severity', 'server', 'check', 'target', 'summary', 'state'], rows)}`,
@@ -183,7 +186,7 @@ function lifecycleLabel(f: TrackedFinding): string {
 }
 
 function diagnosisSection(record: RunRecord): string {
-  const head = `## Diagnosis\n\nPlanner: **${record.planner.kind}** — ${record.planner.reason}`;
+  const head = `## Diagnosis\n\nPlanner: **${record.planner.kind}** — ${mdInline(record.planner.reason)}`;
   const rows = record.diagnoses.map((d) => [
     d.fingerprint,
     d.rootCause,
@@ -227,12 +230,15 @@ function bootSection(record: RunRecord): string {
     const steps = rows.length
       ? table(['service', 'state', 'waited', 'detail'], rows)
       : 'No services in boot.order.';
-    return `### ${b.server}\n\nTrigger: ${b.trigger} · log: \`${b.path}\`\n\n${steps}`;
+    return `### ${mdInline(b.server)}\n\nTrigger: ${mdInline(b.trigger)} · log: \`${b.path}\`\n\n${steps}`;
   });
   return `## Boot recovery\n\n${parts.join('\n\n')}`;
 }
 
 function problemsSection(record: RunRecord): string {
-  const lines = [...record.errors.map((e) => `- ⛔ ${e}`), ...record.warnings.map((w) => `- ⚠️ ${w}`)];
+  const lines = [
+    ...record.errors.map((e) => `- ⛔ ${mdInline(e)}`),
+    ...record.warnings.map((w) => `- ⚠️ ${mdInline(w)}`),
+  ];
   return lines.length ? `## Problems during this run\n\n${lines.join('\n')}` : '';
 }

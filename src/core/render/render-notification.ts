@@ -2,6 +2,7 @@ import type { RemediationState, ServerState } from '../memory/memory.js';
 import type { RunRecord } from '../run-record.js';
 import { raisedFindings } from '../status.js';
 import type { RunStatus } from '../types.js';
+import { slackText, telegramText } from './untrusted-text.js';
 
 /** A circuit breaker that opened or closed between the last run and this one. */
 export interface BreakerChange {
@@ -110,9 +111,22 @@ export function notificationMessage(
   };
 }
 
-/** The message as plain text, one item a line (Slack, Telegram, the webhook's `text`). */
-export function notificationText(message: NotificationMessage): string {
-  const lines = [message.title, ...message.items.map(itemLine)];
+/**
+ * Plain-text targets. Slack makes `<!channel>`, `<url|text>` and mrkdwn live; Telegram (sent
+ * without parse_mode) and the webhook's `text` only links and mentions: each item is escaped for
+ * its target by the untrusted-text module.
+ */
+export type TextTarget = 'slack' | 'plain';
+
+const TEXT_ESCAPE: Record<TextTarget, (text: string) => string> = {
+  slack: (t) => slackText(t, 600),
+  plain: (t) => telegramText(t, 600),
+};
+
+/** The message as text, one item a line (Slack, Telegram, the webhook's `text`). */
+export function notificationText(message: NotificationMessage, target: TextTarget = 'plain'): string {
+  const escape = TEXT_ESCAPE[target];
+  const lines = [message.title, ...message.items.map((i) => itemLine({ ...i, text: escape(i.text) }))];
   if (message.link) lines.push(message.link);
   return lines.join('\n');
 }

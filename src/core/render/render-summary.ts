@@ -8,9 +8,10 @@
 import type { RunRecord } from '../run-record.js';
 import { raisedFindings } from '../status.js';
 import { formatDuration } from '../util/duration.js';
-import { cell, SEVERITY_ICON, table } from './markdown.js';
+import { SEVERITY_ICON, table, trusted } from './markdown.js';
 import { bootStepDetail } from './render-action-log.js';
 import { FIGURE_HEADERS, FIGURE_LEGEND, figureCells, figureDetails } from './render-figures.js';
+import { mdCode, mdInline, plainText } from './untrusted-text.js';
 
 export interface SummaryLinks {
   /** web base of state-branch files, ending in `/` (…/blob/claudeops-state/) */
@@ -50,8 +51,8 @@ function plural(n: number, noun: string): string {
 
 function fileLink(links: SummaryLinks, path: string, text = path): string {
   return links.stateUrl
-    ? `[${text}](${links.stateUrl}${path.split('/').map(encodeURIComponent).join('/')})`
-    : `\`${path}\``;
+    ? `[${mdInline(text)}](${links.stateUrl}${path.split('/').map(encodeURIComponent).join('/')})`
+    : mdCode(path);
 }
 
 function headline(record: RunRecord, links: SummaryLinks): string {
@@ -87,7 +88,7 @@ function problems(record: RunRecord): string {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/\s*\r?\n\s*/g, ' ').slice(0, 500);
+  return mdInline(text, 500);
 }
 
 function fleet(record: RunRecord): string {
@@ -132,17 +133,15 @@ function findings(record: RunRecord): string {
   const parts = ['### Findings'];
   if (rows.length > 0) parts.push(table(['severity', 'server', 'check', 'summary', 'state'], rows));
   if (pending.length > 0)
-    parts.push(
-      `Watching (debounced, no issue yet): ${pending.map((f) => `\`${f.fingerprint}\``).join(', ')}`,
-    );
+    parts.push(`Watching (debounced, no issue yet): ${pending.map((f) => mdCode(f.fingerprint)).join(', ')}`);
   if (resolved.length > 0)
-    parts.push(`✅ Resolved this run: ${resolved.map((f) => `\`${f.fingerprint}\``).join(', ')}`);
+    parts.push(`✅ Resolved this run: ${resolved.map((f) => mdCode(f.fingerprint)).join(', ')}`);
   return parts.join('\n\n');
 }
 
 function diagnosis(record: RunRecord): string {
   if (record.planner.kind === 'none' && record.diagnoses.length === 0) return '';
-  const head = `### Diagnosis\n\nDecided by **${record.planner.kind === 'claude' ? 'Claude' : record.planner.kind}**: ${record.planner.reason}`;
+  const head = `### Diagnosis\n\nDecided by **${record.planner.kind === 'claude' ? 'Claude' : record.planner.kind}**: ${mdInline(record.planner.reason)}`;
   if (record.diagnoses.length === 0) return head;
   const rows = record.diagnoses.map((d) => [
     d.fingerprint,
@@ -171,7 +170,7 @@ function actions(record: RunRecord, links: SummaryLinks): string {
     a.risk,
     a.decision,
     a.outcome ? `${icon[a.outcome] ?? ''} ${a.outcome}` : '',
-    a.path ? fileLink(links, a.path, 'log') : '',
+    trusted(a.path ? fileLink(links, a.path, 'log') : ''),
   ]);
   return `### Actions\n\n${table(['server', 'action', 'risk', 'decision', 'outcome', 'record'], rows)}`;
 }
@@ -193,10 +192,10 @@ function boot(record: RunRecord, links: SummaryLinks): string {
       `${icon[s.state] ?? ''} ${s.state}`,
       s.waitedMs !== undefined ? `${Math.round(s.waitedMs / 1000)} s` : '',
       bootStepDetail(s),
-      fileLink(links, b.path, 'log'),
+      trusted(fileLink(links, b.path, 'log')),
     ]),
   );
-  const triggers = boots.map((b) => `${cell(b.server)}: ${b.trigger}`).join('; ');
+  const triggers = boots.map((b) => `${mdInline(b.server)}: ${mdInline(b.trigger)}`).join('; ');
   return `### Boot recovery\n\n${triggers}\n\n${table(['server', 'service', 'state', 'waited', 'detail', 'record'], rows)}`;
 }
 
@@ -238,7 +237,7 @@ function trends(record: RunRecord): string {
 function chart(title: string, points: [string, number][]): string {
   const spansDays = new Set(points.map(([t]) => t.slice(0, 10))).size > 1;
   const label = (t: string) => (spansDays ? `${t.slice(5, 10)} ${t.slice(11, 16)}` : t.slice(11, 16));
-  const quote = (s: string) => `"${s.replace(/["\\\n]/g, "'")}"`;
+  const quote = (s: string) => `"${plainText(s).replace(/["\\\n<>`]/g, "'")}"`;
   return [
     '```mermaid',
     'xychart-beta',
@@ -260,7 +259,7 @@ function cost(record: RunRecord): string {
       u.outputTokens,
       u.cacheReadTokens,
       u.cacheWriteTokens,
-      `$${u.costUsd.toFixed(4)}`,
+      trusted(`$${u.costUsd.toFixed(4)}`),
     ],
   ];
   return `### Cost\n\n${table(['model calls', 'input tokens', 'output tokens', 'cache read', 'cache write', 'cost'], rows)}`;
@@ -271,7 +270,7 @@ function records(record: RunRecord, links: SummaryLinks): string {
   if (record.reportPath) lines.push(`- Health report: ${fileLink(links, record.reportPath)}`);
   for (const server of Object.keys(record.serverStates))
     lines.push(
-      `- State of ${cell(server)}: ${fileLink(links, `state/${server.replace(/[^A-Za-z0-9._-]/g, '-')}.json`)}`,
+      `- State of ${mdInline(server)}: ${fileLink(links, `state/${server.replace(/[^A-Za-z0-9._-]/g, '-')}.json`)}`,
     );
   if (record.commit) {
     lines.push(

@@ -5,6 +5,7 @@
  */
 import { parse, stringify } from 'yaml';
 import { fence, truncate } from '../render/markdown.js';
+import { mdCode, mdInline, mdQuote, plainDeep } from '../render/untrusted-text.js';
 import type { ActionRecord } from '../run-record.js';
 
 export type ApprovalStatus = 'pending' | 'executed' | 'expired' | 'declined' | 'denied';
@@ -87,28 +88,44 @@ export function planFromAction(
   };
 }
 
+/** The model's (or gate's) words about a plan are quoted under this label, never shown as our own. */
+export const REASON_LABEL = '_Reason given when it was proposed (model text, not verified by code):_';
+
+/** The approval PR's description: status lines by the code, the reason only as a labelled quote. */
+export function renderApprovalPullBody(plan: ApprovalPlan, action: ActionRecord, path: string): string {
+  const params = Object.entries(plan.params).map(([k, v]) => mdCode(`${k}=${v}`));
+  return [
+    `<!-- claudeops:plan=${plan.plan.replace(/[^\w.-]/g, '-')} -->`,
+    `ClaudeOps wants to run ${mdCode(plan.action)} on **${mdInline(plan.server)}** (${mdInline(plan.risk)} risk)${params.length > 0 ? ` with ${params.join(', ')}` : ''}.`,
+    '',
+    `**Merge to approve** (once, until ${mdInline(plan.expires)}); close to decline. The plan and its evidence are in \`${path}\`.`,
+    '',
+    mdQuote(REASON_LABEL, action.reason),
+  ].join('\n');
+}
+
 export function renderApprovalFile(plan: ApprovalPlan, action: ActionRecord): string {
   const params = Object.entries(plan.params);
   return [
-    `---\n${stringify(plan).trimEnd()}\n---`,
+    `---\n${stringify(plainDeep(plan)).trimEnd()}\n---`,
     '',
-    `# Approve \`${plan.action}\` on ${plan.server}`,
+    `# Approve ${mdCode(plan.action)} on ${mdInline(plan.server)}`,
     '',
-    `Merging the pull request that adds this file approves running this plan **once**, before ${plan.expires}.`,
+    `Merging the pull request that adds this file approves running this plan **once**, before ${mdInline(plan.expires)}.`,
     'The policy gate is checked again when it runs (maintenance, circuit breaker, rate limits).',
     'Closing the pull request without merging declines it.',
     '',
     '## Plan',
     '',
-    `- action: \`${plan.action}\` (risk: **${plan.risk}**)`,
-    `- server: ${plan.server}`,
-    ...(params.length > 0 ? [`- parameters: ${params.map(([k, v]) => `\`${k}=${v}\``).join(', ')}`] : []),
-    ...(plan.fingerprint ? [`- finding: \`${plan.fingerprint}\``] : []),
+    `- action: ${mdCode(plan.action)} (risk: **${mdInline(plan.risk)}**)`,
+    `- server: ${mdInline(plan.server)}`,
+    ...(params.length > 0 ? [`- parameters: ${params.map(([k, v]) => mdCode(`${k}=${v}`)).join(', ')}`] : []),
+    ...(plan.fingerprint ? [`- finding: ${mdCode(plan.fingerprint)}`] : []),
     ...(action.command ? ['', 'Command it runs:', '', fence(action.command, 'sh')] : []),
     '',
     '## Why',
     '',
-    action.reason,
+    mdQuote(REASON_LABEL, action.reason),
     '',
     '## Evidence',
     '',
@@ -161,7 +178,7 @@ export function withOutcome(
 ): string {
   const body = content.replace(/^---\n[\s\S]*?\n---\n/, '');
   return [
-    `---\n${stringify(plan).trimEnd()}\n---`,
+    `---\n${stringify(plainDeep(plan)).trimEnd()}\n---`,
     body.trimEnd(),
     '',
     `## Outcome: ${outcome.title}`,

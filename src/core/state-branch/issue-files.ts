@@ -5,6 +5,7 @@
  */
 import { parse, stringify } from 'yaml';
 import type { Memory } from '../memory/memory.js';
+import { mdInline, mdInlineDecode, plainDeep } from '../render/untrusted-text.js';
 import type { RunRecord, TrackedFinding } from '../run-record.js';
 import type { FileChange } from '../types.js';
 import { formatDuration } from '../util/duration.js';
@@ -33,13 +34,13 @@ const HISTORY_HEADING = '## History';
 
 export function renderIssueFile(doc: IssueDoc): string {
   const { meta } = doc;
-  const title = `# ${meta.servers.join(', ')}: ${meta.check}${meta.target === '-' ? '' : ` ${meta.target}`}`;
+  const title = `# ${mdInline(`${meta.servers.join(', ')}: ${meta.check}${meta.target === '-' ? '' : ` ${meta.target}`}`)}`;
   const state = meta.status === 'open' ? `open (${meta.severity})` : 'resolved';
   return [
-    `---\n${stringify(meta, { lineWidth: 0 }).trimEnd()}\n---`,
+    `---\n${stringify(plainDeep(meta), { lineWidth: 0 }).trimEnd()}\n---`,
     title,
-    `**Status: ${state}** — ${doc.summary}`,
-    `First seen ${meta.first_seen}, last seen ${meta.last_seen}. Fingerprint \`${meta.fingerprint}\`.`,
+    `**Status: ${mdInline(state)}** — ${mdInline(doc.summary)}`,
+    `First seen ${mdInline(meta.first_seen)}, last seen ${mdInline(meta.last_seen)}. Fingerprint ${mdInline(meta.fingerprint)}.`,
     `${HISTORY_HEADING}\n\n${doc.history.join('\n')}`,
   ]
     .join('\n\n')
@@ -57,7 +58,7 @@ export function parseIssueFile(text: string): IssueDoc | undefined {
     return undefined;
   }
   if (!isMeta(meta)) return undefined;
-  const summary = /^\*\*Status: [^*]*\*\* — (.*)$/m.exec(text)?.[1] ?? '';
+  const summary = mdInlineDecode(/^\*\*Status: [^*]*\*\* — (.*)$/m.exec(text)?.[1] ?? '');
   const after = text.split(`${HISTORY_HEADING}\n`)[1] ?? '';
   const history = after.split('\n').filter((line) => line.startsWith('- '));
   return { meta, summary, history };
@@ -121,20 +122,20 @@ function eventsOf(record: RunRecord, memory: Memory): Event[] {
       events.push({
         finding: f,
         status: 'open',
-        line: `- ${stamp} — opened (${f.severity}): ${f.summary} ${run}`,
+        line: `- ${stamp} — opened (${f.severity}): ${mdInline(f.summary)} ${run}`,
       });
     } else if (f.lifecycle === 'flapping' && prev?.status !== 'flapping') {
       const line = `- ${stamp} — flapping (${f.severity}): status keeps changing; updates suppressed until it settles ${run}`;
       events.push({ finding: f, status: 'open', line });
     } else if (f.lifecycle === 'ongoing' && prev && prev.severity !== 'ok' && prev.severity !== f.severity) {
-      const line = `- ${stamp} — severity ${prev.severity} → ${f.severity}: ${f.summary} ${run}`;
+      const line = `- ${stamp} — severity ${prev.severity} → ${f.severity}: ${mdInline(f.summary)} ${run}`;
       events.push({ finding: f, status: 'open', line });
     }
   }
   for (const f of record.resolved) {
     const took = Date.parse(record.startedAt) - Date.parse(f.firstSeen);
     const after = Number.isFinite(took) && took > 0 ? ` after ${formatDuration(took)}` : '';
-    const line = `- ${record.startedAt} — resolved${after}: ${f.summary} ${run}`;
+    const line = `- ${record.startedAt} — resolved${after}: ${mdInline(f.summary)} ${run}`;
     const lastSeen = memory.servers[f.server]?.findings[f.fingerprint]?.lastSeen;
     events.push({ finding: f, status: 'resolved', line, ...(lastSeen ? { lastSeen } : {}) });
   }
@@ -142,10 +143,9 @@ function eventsOf(record: RunRecord, memory: Memory): Event[] {
   return events;
 }
 
-/** One line of text from model or server output, bounded: history lines stay one line each. */
+/** One line of text from model or server output, bounded and escaped: history lines stay one line each. */
 function oneLine(text: string, max = 400): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return mdInline(text, max);
 }
 
 /**
@@ -160,16 +160,16 @@ function decisionEvents(record: RunRecord, run: string): Event[] {
   for (const d of record.diagnoses) {
     const f = raised.get(d.fingerprint);
     if (!f) continue;
-    const line = `- ${at} — diagnosis (${d.by ?? 'rules'}, ${d.confidence} confidence): ${oneLine(d.rootCause)} Next: ${oneLine(d.nextStep, 200)} ${run}`;
+    const line = `- ${at} — diagnosis (${oneLine(d.by ?? 'rules')}, ${oneLine(d.confidence)} confidence): ${oneLine(d.rootCause)} Next: ${oneLine(d.nextStep, 200)} ${run}`;
     events.push({ finding: f, status: 'open', line });
   }
   for (const a of record.actions) {
     const f = a.fingerprint ? raised.get(a.fingerprint) : undefined;
     if (!f || (a.decision !== 'execute' && a.decision !== 'needs-approval')) continue;
-    const target = a.target && a.target !== '-' ? ` ${a.target}` : '';
+    const target = a.target && a.target !== '-' ? ` ${oneLine(a.target, 200)}` : '';
     const result = a.decision === 'execute' ? (a.outcome ?? 'not-run') : 'proposed for approval';
     const verified = a.verification ? `; verification: ${oneLine(a.verification, 200)}` : '';
-    const line = `- ${a.at} — action ${a.action}${target} (by ${a.requestedBy}): ${result}${verified} ${run}`;
+    const line = `- ${a.at} — action ${oneLine(a.action, 100)}${target} (by ${a.requestedBy}): ${result}${verified} ${run}`;
     events.push({ finding: f, status: 'open', line });
   }
   return events;
@@ -189,7 +189,7 @@ function breakerEvents(record: RunRecord, memory: Memory, run: string): Event[] 
     if (a.decision !== 'execute' || !entry?.breakerOpen || !f || f.severity === 'ok') continue;
     if (memory.servers[a.server]?.remediation?.[key]?.breakerOpen || seen.has(`${a.server}/${key}`)) continue;
     seen.add(`${a.server}/${key}`);
-    const line = `- ${a.at} — circuit breaker open: ${a.action}${a.target && a.target !== '-' ? ` on ${a.target}` : ''} failed to fix this ${entry.failures} times in a row; no more automatic tries, a human must look ${run}`;
+    const line = `- ${a.at} — circuit breaker open: ${mdInline(a.action)}${a.target && a.target !== '-' ? ` on ${mdInline(a.target)}` : ''} failed to fix this ${entry.failures} times in a row; no more automatic tries, a human must look ${run}`;
     events.push({ finding: f, status: 'open', line });
   }
   return events;

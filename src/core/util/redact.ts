@@ -76,3 +76,29 @@ export function redact(text: string, secrets: readonly string[] = [], options: R
     out = out.replace(/\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/g, '[IP]');
   return out;
 }
+
+/**
+ * A deep copy of a value (a run record, an action) with every string — object keys too — redacted.
+ * Renderers escape text for their target, and escaped text no longer matches the patterns above
+ * (`DB\_PASSWORD`, a link broken by a zero-width space), so records are redacted *before* rendering.
+ */
+export function redactDeep<T>(value: T, secrets: readonly string[] = [], options: RedactOptions = {}): T {
+  const seen = new Map<string, string>();
+  const one = (text: string): string => {
+    let out = seen.get(text);
+    if (out === undefined) {
+      out = redact(text, secrets, options);
+      seen.set(text, out);
+    }
+    return out;
+  };
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return one(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object' || v instanceof Date) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[one(k)] = walk(x);
+    return out;
+  };
+  return walk(value) as T;
+}

@@ -108,7 +108,9 @@ describe('renderSummary', () => {
     expect(md).toMatch(
       /<details><summary>Every mount and endpoint<\/summary>[\s\S]*\| web1 \| disk \| \/boot \| 40% \| 80 \| 90 \|/,
     );
-    expect(md).toContain('| web1 | endpoint | https://web1.test/health | up 200 84 ms | 2000 ms | 5000 ms |');
+    expect(md).toContain(
+      '| web1 | endpoint | https&#8203;://web1.test/health | up 200 84 ms | 2000 ms | 5000 ms |',
+    );
     expect(md).toContain('Watching (debounced, no issue yet): `web1/memory/-`');
     expect(md).toContain('logs \\| grew');
     expect(md).toContain(
