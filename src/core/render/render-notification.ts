@@ -125,8 +125,8 @@ const TEXT_ESCAPE: Record<TextTarget, (text: string) => string> = {
 
 /** The message as text, one item a line (Slack, Telegram, the webhook's `text`). */
 export function notificationText(message: NotificationMessage, target: TextTarget = 'plain'): string {
-  const escape = TEXT_ESCAPE[target];
-  const lines = [message.title, ...message.items.map((i) => itemLine({ ...i, text: escape(i.text) }))];
+  const escapeItem = TEXT_ESCAPE[target];
+  const lines = [message.title, ...message.items.map((i) => itemLine({ ...i, text: escapeItem(i.text) }))];
   if (message.link) lines.push(message.link);
   return lines.join('\n');
 }
