@@ -65,8 +65,33 @@ const PG_SLOTS_SQL =
   "current_setting('max_connections') || ' ' || (current_setting('superuser_reserved_connections')::int + " +
   "coalesce(nullif(current_setting('reserved_connections', true), ''), '0')::int) from pg_stat_activity";
 
+/**
+ * A libpq connection string of literal values: psql's `-d` reads a value with `=` (or a URI) as
+ * connection settings, so every configured value goes in quoted (`dbname='…'`) and means only
+ * itself, never an option or another setting.
+ */
+export function pgConninfo(db: Pick<DatabaseConfig, 'host' | 'port' | 'user' | 'database'>): string {
+  const literal = (v: string | number) => `'${String(v).replace(/[\\']/g, (c) => `\\${c}`)}'`;
+  const pairs: [string, string | number | undefined][] = [
+    ['host', db.host],
+    ['port', db.port],
+    ['user', db.user],
+    ['dbname', db.database],
+  ];
+  return pairs
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${literal(v as string | number)}`)
+    .join(' ');
+}
+
+/** `--name=value` as one shell word: a value starting with `-` stays the option's value. */
+function attached(flag: string, value: string | number | undefined): string {
+  return value === undefined ? '' : ` ${shellQuote(`${flag}=${value}`)}`;
+}
+
 function postgresScript(db: DatabaseConfig): string {
-  const args = `${opt('-h', db.host)}${opt('-p', db.port)}${opt('-U', db.user)}${opt('-d', db.database)}`;
+  const conninfo = pgConninfo(db);
+  const args = conninfo ? ` -d ${shellQuote(conninfo)}` : '';
   // A real query, not pg_isready: a saturated server still answers pg_isready but refuses sessions.
   // As root with no login configured, ask as the postgres account (peer authentication).
   const local = db.host === undefined && db.user === undefined;
@@ -78,16 +103,17 @@ function postgresScript(db: DatabaseConfig): string {
       : "as=''",
     `o=$(co_t 15 $as psql -X -A -t -q -w${args} -c 'select 1' 2>&1); ${REPORT}`,
     `if [ "$rc" = 0 ]; then s=$(co_t 10 $as psql -X -A -t -q -w${args} -c ${shellQuote(PG_SLOTS_SQL)} 2>/dev/null) && echo "slots=$s"; fi`,
-    `if [ "$rc" != 0 ] && co_have pg_isready; then pg_isready -q${opt('-h', db.host)}${opt('-p', db.port)} >/dev/null 2>&1; echo "ready=$?"; fi`,
+    `if [ "$rc" != 0 ] && co_have pg_isready; then pg_isready -q${attached('--host', db.host)}${attached('--port', db.port)} >/dev/null 2>&1; echo "ready=$?"; fi`,
     "else echo 'missing'; fi",
   ].join('\n');
 }
 
 function mysqlScript(db: DatabaseConfig): string {
-  const args = `${opt('-h', db.host)}${opt('-P', db.port)}${opt('-u', db.user)}`;
+  // attached `--opt=value` words, the database too: `--tee=/tmp/x` as a database name is a name
+  const args = `${attached('--host', db.host)}${attached('--port', db.port)}${attached('--user', db.user)}`;
   return [
     "c=''; if co_have mysql; then c=mysql; elif co_have mariadb; then c=mariadb; fi",
-    `if [ -n "$c" ]; then o=$(co_t 15 "$c" --connect-timeout=5 -N -B${args} -e 'select 1'${db.database ? ` ${shellQuote(db.database)}` : ''} 2>&1); ${REPORT}`,
+    `if [ -n "$c" ]; then o=$(co_t 15 "$c" --connect-timeout=5 -N -B${args}${attached('--database', db.database)} -e 'select 1' 2>&1); ${REPORT}`,
     `elif co_have mysqladmin; then o=$(co_t 15 mysqladmin --connect-timeout=5${args} ping 2>&1); ${REPORT}`,
     "else echo 'missing'; fi",
   ].join('\n');
@@ -95,6 +121,7 @@ function mysqlScript(db: DatabaseConfig): string {
 
 function redisScript(db: DatabaseConfig): string {
   return [
+    // redis-cli takes the word after -h/-p as its value whatever it starts with
     `if co_have redis-cli; then o=$(co_t 10 redis-cli${opt('-h', db.host)}${opt('-p', db.port)} PING 2>&1); ${REPORT}`,
     "else echo 'missing'; fi",
   ].join('\n');

@@ -118,7 +118,8 @@ const JOURNAL_AWK = [
 
 function journalScript(log: JournalLog, index: number, context: ProbeContext): string {
   const prev = context.cursors[logCursorKey(log)] ?? '';
-  const base = `journalctl -u ${shellQuote(log.journal)} -p ${shellQuote(log.priority)} --no-pager -o short-iso --show-cursor`;
+  // attached --unit=: the configured unit is the option's value whatever it starts with
+  const base = `journalctl ${shellQuote(`--unit=${log.journal}`)} -p ${shellQuote(log.priority)} --no-pager -o short-iso --show-cursor`;
   return [
     `echo '@journal ${index}'`,
     "if ! co_have journalctl; then echo 'state=no-journalctl'",
