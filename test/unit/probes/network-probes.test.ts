@@ -165,7 +165,8 @@ describe('databases probe (real postgres, mariadb, redis on this machine)', () =
       server({ databases: [{ kind: 'postgres' }, { kind: 'postgres', host: "db'1", user: 'app' }] }),
       { cursors: {} },
     );
-    expect(script).toContain("-h 'db'\\''1'");
+    // one libpq conninfo, each value a quoted literal, shell-quoted as one word
+    expect(script).toContain("-d 'host='\\''db\\'\\''1'\\'' user='\\''app'\\'''");
     expect(script.match(/runuser -u postgres/g)).toHaveLength(1);
     expect(script).toContain("-c 'select 1'");
   });
