@@ -17,7 +17,7 @@ import { collectFleet, type FleetCollection } from '../../../src/collect.js';
 import { configSchema, type ServerConfig } from '../../../src/config/schema.js';
 import { emptyMemory } from '../../../src/core/memory/memory.js';
 import { restartCountersOf, restartFindings } from '../../../src/core/memory/trends.js';
-import { systemClock } from '../../../src/core/ports.js';
+import { systemClock } from '../../../src/core/ports/index.js';
 import type { Finding } from '../../../src/core/types.js';
 import { evaluateServer } from '../../../src/probes/evaluate.js';
 import { servicesProbe } from '../../../src/probes/services.js';
@@ -123,7 +123,7 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
 
   it("sees restarts rising and a new image against the last run's cursors", async () => {
     const first = await collect();
-    const cursors = first.collection.cursors.get('s3') ?? {};
+    const cursors = first.collection.observations.find((o) => o.server === 's3')?.cursors ?? {};
     expect(cursors['docker:co-web']).toMatch(/^sha256:[0-9a-f]{64}$/);
     const loopBefore = Number(await inspect('co-loop', '{{.RestartCount}}'));
     // a deploy: co-web recreated from the rebuilt image
