@@ -17,8 +17,8 @@
  *   connectTimeoutMs   safety net around transport.connect (default 60 s); the transport's own
  *                      connect timeout should be shorter
  *   probes             probe registry (default ALL_PROBES)
- *   runnerChecks       checks made from the runner itself, merged into the observation's probes
- *                      (default: adapters/runner-checks; pass false to skip)
+ *   runnerChecks       checks made from the runner itself (the RunnerChecks port), merged into
+ *                      the observation's probes (default: none; the pipeline passes its adapter)
  *   now                clock for startedAt (default new Date())
  *   onServer(obs)      called as each server finishes, in completion order (progress lines)
  *
@@ -28,9 +28,8 @@
  * server was unreachable, so no log line is skipped): the one place they are computed.
  */
 import { randomBytes } from 'node:crypto';
-import { runnerChecks as defaultRunnerChecks, type RunnerCheckResults } from './adapters/runner-checks.js';
 import type { ServerConfig } from './config/schema.js';
-import type { RemoteShell, Transport } from './core/ports/index.js';
+import type { RemoteShell, RunnerChecks, Transport } from './core/ports/index.js';
 import type { ServerObservation } from './core/types.js';
 import { errorMessage } from './core/util/error-message.js';
 import { buildCollectorScript, splitSections } from './probes/collector-script.js';
@@ -45,7 +44,7 @@ export interface CollectOptions {
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
   probes?: readonly Probe[];
-  runnerChecks?: ((server: ServerConfig) => Promise<RunnerCheckResults>) | false;
+  runnerChecks?: RunnerChecks | false;
   now?: () => Date;
   onServer?: (observation: ServerObservation) => void;
 }
@@ -110,7 +109,7 @@ async function collectServer(
 ): Promise<ServerCollection> {
   const started = options.now?.() ?? new Date();
   const t0 = performance.now();
-  const runner = options.runnerChecks === false ? undefined : (options.runnerChecks ?? defaultRunnerChecks);
+  const runner = options.runnerChecks || undefined;
   // Runner-side checks need no session: they run while the SSH round trip is in flight.
   const runnerPromise = runner ? runner(server).catch(() => undefined) : Promise.resolve(undefined);
   const outcome = await collectOverShell(server, transport, options, previous);

@@ -8,14 +8,16 @@ import { anthropicModel } from './adapters/anthropic-model.js';
 import { createGitStateStore, type GitStateStore, workspaceRemoteUrl } from './adapters/git-state-store.js';
 import { RunJournal } from './adapters/journal.js';
 import { transportBySetting } from './adapters/local-transport.js';
+import { notify } from './adapters/notify.js';
 import { loadRunbooks } from './adapters/runbooks-dir.js';
+import { runnerChecks } from './adapters/runner-checks.js';
 import { createSshTransport } from './adapters/ssh.js';
 import type { RunInputs } from './config/run-inputs.js';
 import type { Config } from './config/schema.js';
-import type { GitHubApi, Model } from './core/ports/index.js';
+import type { GitHubApi, Model, Notifier, ReportSink } from './core/ports/index.js';
 import { type Logger, systemClock } from './core/ports/index.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
-import type { ReportSink, RunContext } from './run-context.js';
+import type { RunContext } from './run-context.js';
 import { newNonce, runIdFrom } from './run-identity.js';
 
 export interface RootParts {
@@ -63,7 +65,18 @@ export function buildContext(parts: RootParts): RunContext {
       clock: systemClock,
       sink: parts.sink,
       transportWarnings: () => [...ssh.warnings()],
+      runnerChecks: (server) => runnerChecks(server),
+      notifier: notifierFor(config, parts.env),
     },
+  };
+}
+
+function notifierFor(config: Config, env: NodeJS.ProcessEnv): Notifier | undefined {
+  const targets = config.notify;
+  if (!targets) return undefined;
+  return {
+    send: (message, payload) =>
+      notify({ config: targets, telegramApi: env.CLAUDEOPS_TELEGRAM_API }, message, payload),
   };
 }
 

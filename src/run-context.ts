@@ -1,13 +1,17 @@
 import type { RunInputs } from './config/run-inputs.js';
 import type { Config, Mode } from './config/schema.js';
-import type { Clock, GitHubApi, Logger, Model, StateStore, Transport } from './core/ports/index.js';
+import type {
+  Clock,
+  GitHubApi,
+  Logger,
+  Model,
+  Notifier,
+  ReportSink,
+  RunnerChecks,
+  StateStore,
+  Transport,
+} from './core/ports/index.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
-
-/** Where the run writes its human summary and its outputs (the Action's job summary, or stdout). */
-export interface ReportSink {
-  summary(markdown: string): Promise<void>;
-  outputs(values: Record<string, string>): void;
-}
 
 /** The real or in-memory parts a run talks through. Built by a composition root (index.ts, cli.ts, tests). */
 export interface Adapters {
@@ -21,6 +25,10 @@ export interface Adapters {
   sink: ReportSink;
   /** loud warnings the transport collected (host-key checking disabled, ...) */
   transportWarnings?: () => string[];
+  /** checks made from the runner (endpoints `from: runner`, TLS expiry); absent: none */
+  runnerChecks?: RunnerChecks;
+  /** the configured notification channels; absent when `notify:` is not configured */
+  notifier?: Notifier;
 }
 
 import type { Runbook } from './agent/runbooks.js';

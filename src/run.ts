@@ -87,6 +87,7 @@ async function collect(
     parallelism: ctx.config.defaults.parallelism ?? 10,
     nonce: ctx.nonce,
     cursorsFor: (server) => memory.servers[server.name]?.cursors ?? {},
+    runnerChecks: ctx.adapters.runnerChecks,
     commandTimeoutMs: ctx.config.defaults.command_timeout ?? 120_000,
     onServer: (observation) => ctx.logger.info(progressLine(observation, ctx.logger.colour ?? false)),
     ...(ctx.config.defaults.connect_timeout ? { connectTimeoutMs: ctx.config.defaults.connect_timeout } : {}),

@@ -1,6 +1,5 @@
 import * as core from '@actions/core';
-import type { Logger } from '../core/ports/index.js';
-import type { ReportSink } from '../run-context.js';
+import type { Logger, ReportSink } from '../core/ports/index.js';
 
 /** Logs through the runner: a collapsible group per phase, annotations for warnings and errors. */
 export const actionLogger: Logger = {

@@ -1,6 +1,5 @@
-import type { Logger } from '../core/ports/index.js';
+import type { Logger, ReportSink } from '../core/ports/index.js';
 import { wantsColour } from '../core/render/progress-line.js';
-import type { ReportSink } from '../run-context.js';
 
 /** The CLI's logger: progress on stderr, so stdout carries only the report. */
 export function consoleLogger(

@@ -1,4 +1,3 @@
-import { notify } from '../adapters/notify.js';
 import type { Memory } from '../core/memory/memory.js';
 import {
   breakerChanges,
@@ -17,17 +16,14 @@ import { outputsOf } from './write-report.js';
  */
 export async function notifyRun(ctx: RunContext, record: RunRecord, memory?: Memory): Promise<void> {
   const config = ctx.config.notify;
+  const notifier = ctx.adapters.notifier;
   const breakers = breakerChanges(memory?.servers ?? {}, record.serverStates);
-  if (!config || !shouldNotify(record, config.on, breakers)) return;
+  if (!config || !notifier || !shouldNotify(record, config.on, breakers)) return;
   const link =
     ctx.links?.stateUrl && record.reportPath ? `${ctx.links?.stateUrl}${record.reportPath}` : undefined;
   const message = notificationMessage(record, link, breakers);
   const text = notificationText(message);
   const payload = { ...outputsOf(record), runId: record.runId, task: record.task, text, link };
-  const failures = await notify(
-    { config, telegramApi: process.env.CLAUDEOPS_TELEGRAM_API },
-    message,
-    payload,
-  );
+  const failures = await notifier.send(message, payload);
   for (const failure of failures) ctx.logger.warning(failure);
 }

@@ -2,8 +2,7 @@
 
 import { type Config, configSchema, type Mode, type ServerConfig } from '../../src/config/schema.js';
 import { emptyMemory, type Memory } from '../../src/core/memory/memory.js';
-import type { Clock, ExecOptions, ExecResult, RemoteShell } from '../../src/core/ports/index.js';
-import type { Model } from '../../src/core/ports/model.js';
+import type { Clock, ExecOptions, ExecResult, Model, RemoteShell } from '../../src/core/ports/index.js';
 import { newRunRecord, type RunRecord, type TrackedFinding } from '../../src/core/run-record.js';
 import { finding } from '../../src/core/types.js';
 import type { RunContext } from '../../src/run-context.js';

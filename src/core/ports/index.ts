@@ -61,6 +61,12 @@ export interface Logger {
   colour?: boolean;
 }
 
+/** Where the run writes its human summary and its outputs (the Action's job summary, or stdout). */
+export interface ReportSink {
+  summary(markdown: string): Promise<void>;
+  outputs(values: Record<string, string>): void;
+}
+
 /** Read access to the state branch at one commit (CLI read commands, the status page). */
 export interface StateReader {
   /** every file path under a prefix (`history/`, `issues/`) */
@@ -74,4 +80,6 @@ export interface StateReader {
 // The other ports, one file each, all imported through this module.
 export * from './github.js';
 export * from './model.js';
+export * from './notifier.js';
+export * from './runner-checks.js';
 export * from './state-store.js';

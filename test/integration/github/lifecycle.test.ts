@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOctokitGitHub } from '../../../src/adapters/github-octokit.js';
 import { LocalShell } from '../../../src/adapters/local-transport.js';
 import { emptyMemory, type Memory } from '../../../src/core/memory/memory.js';
-import type { GitHubApi } from '../../../src/core/ports/github.js';
+import type { GitHubApi } from '../../../src/core/ports/index.js';
 import type { RunRecord } from '../../../src/core/run-record.js';
 import { parseApprovalFile } from '../../../src/core/state-branch/approval-file.js';
 import { executeApproved } from '../../../src/github/execute-approved.js';

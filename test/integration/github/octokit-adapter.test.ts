@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOctokitGitHub } from '../../../src/adapters/github-octokit.js';
-import type { GitHubApi } from '../../../src/core/ports/github.js';
+import type { GitHubApi } from '../../../src/core/ports/index.js';
 import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github.js';
 import { fastTuning } from '../../support/github-tuning.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicModel } from '../../../src/adapters/anthropic-model.js';
 import { diagnoseAndRemediate } from '../../../src/agent/diagnose-and-remediate.js';
 import { emptyServerState, type Memory } from '../../../src/core/memory/memory.js';
-import type { Model } from '../../../src/core/ports/model.js';
+import type { Model } from '../../../src/core/ports/index.js';
 import type { Finding } from '../../../src/core/types.js';
 import {
   config,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicModel } from '../../../src/adapters/anthropic-model.js';
 import { runClaudeLoop } from '../../../src/agent/claude-loop.js';
 import { diagnoseAndRemediate } from '../../../src/agent/diagnose-and-remediate.js';
-import type { Model } from '../../../src/core/ports/model.js';
+import type { Model } from '../../../src/core/ports/index.js';
 import { zeroUsage } from '../../../src/core/run-record.js';
 import type { Finding } from '../../../src/core/types.js';
 import { Remediator } from '../../../src/remediate/remediator.js';

@@ -10,7 +10,7 @@ import { anthropicModel } from '../../../src/adapters/anthropic-model.js';
 import { diagnoseAndRemediate } from '../../../src/agent/diagnose-and-remediate.js';
 import { addUsage, priceOf, tokensUsed, unknownModelWarning } from '../../../src/agent/pricing.js';
 import { strictSchema, toolDefinitions } from '../../../src/agent/tools.js';
-import type { Model, ModelResponse } from '../../../src/core/ports/model.js';
+import type { Model, ModelResponse } from '../../../src/core/ports/index.js';
 import { zeroUsage } from '../../../src/core/run-record.js';
 import type { Finding } from '../../../src/core/types.js';
 import { config, memory, record, runContext, ScriptedShell, tracked } from '../../support/agent-fixtures.js';
