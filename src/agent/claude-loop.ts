@@ -31,6 +31,40 @@ export interface LoopLimits {
   timeoutMs: number;
   /** output tokens per call (lowered when the budget left is smaller) */
   maxOutputTokens?: number;
+  /** tool calls answered per assistant turn (report_diagnosis not counted); default 8 */
+  maxToolCallsPerTurn?: number;
+  /** tool calls answered per run (report_diagnosis not counted); default 40 */
+  maxToolCallsPerRun?: number;
+}
+
+export const DEFAULT_TOOL_CALLS_PER_TURN = 8;
+export const DEFAULT_TOOL_CALLS_PER_RUN = 40;
+/** The model's free text kept for the record when it never reported (a report's summary is bounded the same). */
+export const MAX_FREE_TEXT = 4_000;
+
+/**
+ * What every tool call passes before it runs: the per-turn and per-run caps and the deadline,
+ * checked between calls (a turn of 40 slow diagnostics must not run on past the time limit).
+ * report_diagnosis always passes: it is how the loop ends.
+ */
+interface ToolBounds {
+  perTurn: number;
+  perRun: number;
+  /** calls answered so far this run */
+  used: number;
+  /** ms left before the loop's deadline */
+  left: () => number;
+}
+
+function refusal(use: ToolUseBlock, inTurn: number, bounds: ToolBounds): string | undefined {
+  if (use.name === 'report_diagnosis') return undefined;
+  if (bounds.left() <= 0)
+    return 'Not run: the time limit for this run is reached. Call report_diagnosis now with what you know.';
+  if (bounds.used >= bounds.perRun)
+    return `Not run: this run's limit of ${bounds.perRun} tool calls is reached. Call report_diagnosis now.`;
+  if (inTurn >= bounds.perTurn)
+    return `Not run: at most ${bounds.perTurn} tool calls are answered per turn. Ask for what matters most next turn.`;
+  return undefined;
 }
 
 export interface LoopInput {
@@ -88,13 +122,24 @@ function textOf(content: readonly ContentBlock[]): string {
 async function answerTools(
   response: ModelResponse,
   tools: ToolContext,
+  bounds: ToolBounds,
 ): Promise<{ results: ToolResultBlock[]; final: boolean }> {
   const uses = toolUses(response.content);
   const results: ToolResultBlock[] = [];
   const order = uses.map((use, i) => ({ use, i }));
   order.sort((x, y) => Number(x.use.name === 'report_diagnosis') - Number(y.use.name === 'report_diagnosis'));
   let final = false;
+  let inTurn = 0;
   for (const { use, i } of order) {
+    const refused = refusal(use, inTurn, bounds);
+    if (refused) {
+      results[i] = { type: 'tool_result', tool_use_id: use.id, content: refused, is_error: true };
+      continue;
+    }
+    if (use.name !== 'report_diagnosis') {
+      inTurn += 1;
+      bounds.used += 1;
+    }
     if (response.stop_reason === 'max_tokens' && i === uses.length - 1) {
       results[i] = {
         type: 'tool_result',
@@ -174,6 +219,13 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
   };
   let text: string | undefined;
   let prev: TurnCost | undefined;
+  const bounds: ToolBounds = {
+    perTurn: limits.maxToolCallsPerTurn ?? DEFAULT_TOOL_CALLS_PER_TURN,
+    perRun: limits.maxToolCallsPerRun ?? DEFAULT_TOOL_CALLS_PER_RUN,
+    used: 0,
+    left: () => limits.timeoutMs - (now() - started),
+  };
+  const tools: ToolContext = { ...input.tools, timeLeftMs: bounds.left };
   for (let turn = 1; turn <= limits.maxTurns; turn++) {
     const turnStart = now();
     const left = limits.timeoutMs - (turnStart - started);
@@ -189,8 +241,8 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
     const call = await callModel(input, conversation, Math.min(limits.maxOutputTokens ?? 4096, budget), left);
     if (!call.ok) return { ...apiFailure(call.error, call.aborted, turn), text };
     addUsage(input.usage, input.model.name, call.response);
-    text = textOf(call.response.content) || text;
-    const ending = await answerTurn(call.response, turn, input.tools, conversation.messages);
+    text = (textOf(call.response.content) || text)?.slice(0, MAX_FREE_TEXT);
+    const ending = await answerTurn(call.response, turn, tools, bounds, conversation.messages);
     if (ending) return { ...ending, text };
     prev = { tokens: tokensUsed(input.usage) - spentBefore, ms: now() - turnStart };
   }
@@ -293,6 +345,7 @@ async function answerTurn(
   response: ModelResponse,
   turn: number,
   tools: ToolContext,
+  bounds: ToolBounds,
   messages: MessageParam[],
 ): Promise<Ending | undefined> {
   if (response.stop_reason === 'refusal')
@@ -304,7 +357,7 @@ async function answerTurn(
   }
   messages.push({ role: 'assistant', content });
   if (toolUses(content).length > 0) {
-    const { results, final } = await answerTools({ ...response, content }, tools);
+    const { results, final } = await answerTools({ ...response, content }, tools, bounds);
     if (final) return { end: 'done', detail: `Claude diagnosed in ${turn} turns`, turns: turn };
     messages.push({ role: 'user', content: results });
     return undefined;

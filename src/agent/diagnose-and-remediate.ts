@@ -13,12 +13,13 @@ import type { Memory } from '../core/memory/memory.js';
 import type { RemoteShell } from '../core/ports/index.js';
 import type { RunRecord, TrackedFinding } from '../core/run-record.js';
 import { raisedFindings } from '../core/status.js';
+import { redact } from '../core/util/redact.js';
 import { buildStateChanges, secretsOf } from '../record/build-state-changes.js';
 import { probeRecheck } from '../remediate/probe-recheck.js';
 import { Remediator } from '../remediate/remediator.js';
 import type { Recheck } from '../remediate/verifier.js';
 import type { RunContext } from '../run-context.js';
-import { type LoopResult, runClaudeLoop } from './claude-loop.js';
+import { type LoopResult, MAX_FREE_TEXT, runClaudeLoop } from './claude-loop.js';
 import { prefetchServiceEvidence } from './prefetch.js';
 import { unknownModelWarning } from './pricing.js';
 import { prompt } from './prompts.js';
@@ -278,7 +279,13 @@ async function askClaude(
     system: prompt('system.md'),
     runbooks: runbooksBlock(runbooks, secrets) || undefined,
     task,
-    limits: { maxTurns: claude.max_turns, maxTokens: claude.max_tokens_per_run, timeoutMs: claude.timeout },
+    limits: {
+      maxTurns: claude.max_turns,
+      maxTokens: claude.max_tokens_per_run,
+      timeoutMs: claude.timeout,
+      maxToolCallsPerTurn: claude.max_tool_calls_per_turn,
+      maxToolCallsPerRun: claude.max_tool_calls_per_run,
+    },
     tools: { record, remediator, shells, secrets, nonce, asked, diagnosticTimeoutMs: DIAGNOSTIC_TIMEOUT_MS },
     usage: record.usage,
   });
@@ -295,7 +302,8 @@ async function settle(
   record: RunRecord,
   ctx: RunContext,
 ): Promise<void> {
-  if (loop.end !== 'done' && loop.text && !record.narrative) record.narrative = loop.text;
+  if (loop.end !== 'done' && loop.text && !record.narrative)
+    record.narrative = redact(loop.text.slice(0, MAX_FREE_TEXT), secretsOf(ctx));
   const handled = new Set([
     ...record.diagnoses.map((d) => d.fingerprint),
     ...record.actions.map((a) => a.fingerprint),

@@ -135,7 +135,12 @@ export interface ToolContext {
   /** fingerprints Claude was asked to diagnose */
   asked: ReadonlySet<string>;
   diagnosticTimeoutMs: number;
+  /** ms left before the loop's deadline: a diagnostic's server-side timeout is never longer */
+  timeLeftMs?: () => number;
 }
+
+/** Below this, a diagnostic is not started at all: it could not finish. */
+const MIN_DIAGNOSTIC_MS = 1_000;
 
 const error = (content: string): ToolResult => ({ content, isError: true });
 
@@ -178,8 +183,12 @@ async function runDiagnostic(
   }
   const command = renderDiagnostic(diagnostic, input.args);
   if (!command.ok) return error(`invalid args for ${diagnostic.id}: ${command.error}`);
+  const left = Math.floor(ctx.timeLeftMs?.() ?? Number.POSITIVE_INFINITY);
+  if (left < MIN_DIAGNOSTIC_MS)
+    return error(`${diagnostic.id} not run: the time limit is reached. Call report_diagnosis now.`);
   try {
-    const result = await shell.run(`${command.value}\n`, { timeoutMs: ctx.diagnosticTimeoutMs });
+    const timeoutMs = Math.min(ctx.diagnosticTimeoutMs, left);
+    const result = await shell.run(`${command.value}\n`, { timeoutMs });
     const text = boundOutput(
       redact(`${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`, ctx.secrets),
       6_000,

@@ -199,6 +199,9 @@ export const claudeSchema = z.strictObject({
   max_turns: z.number().int().min(1).max(50).default(8),
   max_tokens_per_run: z.number().int().min(1000).default(60_000),
   timeout: duration.default(180_000),
+  /** tool calls answered per model turn / per run (report_diagnosis not counted) */
+  max_tool_calls_per_turn: z.number().int().min(1).max(100).default(8),
+  max_tool_calls_per_run: z.number().int().min(1).max(1000).default(40),
 });
 
 export const githubSchema = z.strictObject({

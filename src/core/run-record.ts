@@ -74,6 +74,8 @@ export interface ActionRecord {
   verification?: string;
   /** (agent) how long the command ran */
   durationMs?: number;
+  /** denied requests for the same action and target later in the same run, counted here */
+  repeats?: number;
 }
 
 /** (agent) One boot recovery of one server: services started in `boot.order`, each waited for. */

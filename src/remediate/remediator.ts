@@ -45,6 +45,9 @@ export interface RemediationRequest {
   writeAhead?: FileChange[];
 }
 
+/** Model text kept in an action's reason (the tool schema bounds it too). */
+export const MAX_REASON = 1_000;
+
 /** Who must name a finding the action fits (scope.ts); approvals and boot recovery are not planners. */
 const PLANNERS: ReadonlySet<ActionRecord['requestedBy']> = new Set(['claude', 'rules']);
 
@@ -291,14 +294,17 @@ export class Remediator {
   private push(request: RemediationRequest, at: Date, gate: GateDecision): ActionRecord {
     const rendered = gate.rendered;
     const target = rendered?.target ?? '-';
+    const action = rendered?.action.id ?? String(request.action).slice(0, 80);
+    const repeated = gate.decision === 'deny' ? this.sameThisRun(request.server, action, target) : undefined;
+    if (repeated) return this.countRepeat(repeated, request, gate);
     const record: ActionRecord = {
       id: `${this.o.runId}-${this.o.record.actions.length + 1}`,
       server: request.server,
-      action: rendered?.action.id ?? String(request.action).slice(0, 80),
+      action,
       params: rendered?.params ?? stringParams(request.params),
       risk: rendered?.action.risk ?? (gate.decision === 'deny' ? (gate.risk ?? 'high') : 'high'),
       decision: gate.decision,
-      reason: redact(`${gate.reason}. Requested because: ${request.reason}`, this.o.secrets),
+      reason: this.reasonOf(gate, request),
       command: rendered?.command,
       outcome: gate.decision === 'execute' ? undefined : 'not-run',
       fingerprint: request.fingerprint,
@@ -310,6 +316,35 @@ export class Remediator {
     record.path = this.uniquePath(at, record);
     this.o.record.actions.push(record);
     return record;
+  }
+
+  /** The gate's reason and the planner's, bounded (model text: at most MAX_REASON characters). */
+  private reasonOf(gate: GateDecision, request: RemediationRequest): string {
+    const why = request.reason.slice(0, MAX_REASON);
+    return redact(`${gate.reason.slice(0, MAX_REASON)}. Requested because: ${why}`, this.o.secrets);
+  }
+
+  private sameThisRun(server: string, action: string, target: string): ActionRecord | undefined {
+    return this.o.record.actions.find(
+      (a) => a.server === server && a.action === action && (a.target ?? '-') === target,
+    );
+  }
+
+  /**
+   * A denied repeat of an action already recorded this run: counted in that record's log (one file
+   * per action and target per run, however often a planner asks), answered with its own reason.
+   */
+  private countRepeat(first: ActionRecord, request: RemediationRequest, gate: GateDecision): ActionRecord {
+    first.repeats = (first.repeats ?? 0) + 1;
+    return {
+      ...first,
+      decision: 'deny',
+      outcome: 'not-run',
+      reason: this.reasonOf(gate, request),
+      output: undefined,
+      exitCode: undefined,
+      verification: undefined,
+    };
   }
 
   private uniquePath(at: Date, record: ActionRecord): string {

@@ -49,6 +49,7 @@ export function renderActionLog(
     exit_code: action.exitCode,
     fingerprint: action.fingerprint,
     requested_by: action.requestedBy,
+    repeats: action.repeats,
     mode: record.mode,
     dry_run: record.dryRun,
   });
@@ -69,6 +70,10 @@ export function renderActionLog(
     ),
     mdQuote('**Why** (as requested; model text is not verified by code):', action.reason),
   ];
+  if (action.repeats)
+    sections.push(
+      `Asked for again ${action.repeats} more time(s) in this run: each denied, nothing run, no other log written.`,
+    );
   if (action.evidence) sections.push(`## Evidence\n\n${fence(truncate(action.evidence, OUTPUT_MAX))}`);
   if (action.command) sections.push(`## Command\n\n${fence(action.command, 'sh')}`);
   if (action.output !== undefined) {

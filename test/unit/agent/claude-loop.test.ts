@@ -396,7 +396,9 @@ describe('Claude loop against a scripted Messages API', () => {
     );
     await agent(s, { mode: 'full' });
     expect(s.shell.changes).toEqual([]);
-    expect(s.run.actions.map((a) => a.decision)).toEqual(['deny', 'deny', 'deny', 'deny']);
+    // the second "shell" (request_approval) is a denied repeat: counted in the first one's log
+    expect(s.run.actions.map((a) => a.decision)).toEqual(['deny', 'deny', 'deny']);
+    expect(s.run.actions[0]?.repeats).toBe(1);
     expect(s.run.actions[0]?.reason).toMatch(/^not allowlisted/);
     expect(s.run.actions[1]?.reason).toMatch(/^invalid parameters/);
     expect(s.run.actions[2]?.reason).toMatch(/^invalid parameters/);
