@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(openssh-server openssh-client nginx redis-server redis-tools supervisor systemd-container
   postgresql postgresql-client mariadb-server mariadb-client iproute2 git curl openssl procps dash sudo
-  util-linux e2fsprogs python3 docker.io docker-compose busybox-static dnf rpm createrepo-c)
+  util-linux e2fsprogs python3 docker.io docker-compose busybox-static dnf rpm createrepo-c chromium)
 
 if [ "$(id -u)" = 0 ]; then
   missing=()

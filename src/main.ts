@@ -8,6 +8,7 @@ import { readActionInputs } from './config/action-inputs.js';
 import { loadConfig } from './config/load-config.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
 import { errorMessage } from './core/util/error-message.js';
+import { publishStatusPage } from './report/publish-status-page.js';
 import { run as runPipeline } from './run.js';
 
 /**
@@ -30,6 +31,8 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     return 1;
   }
   const { record, exitCode } = await runPipeline(prepared);
+  const site = await core.group('Status page', () => publishStatusPage(prepared, record, env));
+  if (site) core.setOutput('status-page', site);
   if (exitCode !== 0)
     core.error(
       `claudeops: run status ${record.status}${record.errors.length ? `: ${record.errors.join('; ')}` : ''}`,

@@ -16,7 +16,7 @@ import { emptyMemory, type Memory, type MemoryFile, type ServerState } from '../
 import { expiredDays, ROLLED_KINDS, type RolledKind, rollUp, summaryPath } from '../core/memory/retention.js';
 import { mergeServerStates, parseServerState, serializeServerState } from '../core/memory/server-state.js';
 import type { CommitResult, StateStore } from '../core/ports/index.js';
-import { type Clock, systemClock } from '../core/ports/index.js';
+import { type Clock, type StateReader, systemClock } from '../core/ports/index.js';
 import { isOpenIssue, mergeIssueFiles } from '../core/state-branch/issue-files.js';
 import type { FileChange } from '../core/types.js';
 import { Git, lsTree, readBlobs, type TreeEntry } from './git-cli.js';
@@ -179,6 +179,32 @@ export class GitStateStore implements StateStore, JournalTarget {
     this.git = undefined;
     this.loaded = false;
     this.present.clear();
+  }
+
+  /**
+   * Read access to the branch tip as it is now (the status page after this run's commit): a
+   * fresh blob-less fetch, then only the files asked for, in one request per read. Call
+   * dispose() when done.
+   */
+  async openReader(): Promise<StateReader> {
+    const git = await this.repo();
+    const tip = await this.fetchTip(git);
+    let bytes = 0;
+    return {
+      get bytesRead() {
+        return bytes;
+      },
+      list: async (prefix) =>
+        tip
+          ? (await lsTree(git, tip, [prefix], true)).filter((e) => e.type === 'blob').map((e) => e.path)
+          : [],
+      read: async (paths) => {
+        if (!tip || paths.length === 0) return new Map<string, string>();
+        const contents = await this.read(git, await lsTree(git, tip, [...paths]));
+        for (const text of contents.values()) bytes += Buffer.byteLength(text);
+        return contents;
+      },
+    };
   }
 
   // ---- private clone and fetch ------------------------------------------------------------

@@ -1,11 +1,16 @@
 /**
- * `claudeops status | history | issues | show` (DESIGN §12): read the state branch from a local
- * repository and print text, or JSON with `--format json`. Nothing is written anywhere.
+ * `claudeops status | history | issues | show | status-page` (DESIGN §12): read the state branch
+ * from a local repository and print text, or JSON with `--format json`. Only status-page writes,
+ * and only into its --out directory.
  */
+
+import { resolve } from 'node:path';
 import { openStateReader, StateBranchNotFound } from '../adapters/state-reader.js';
 import { parseReadArgs, type ReadArgs, UsageError } from '../config/cli-args.js';
+import { ConfigError, loadConfig } from '../config/load-config.js';
 import type { Logger } from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';
+import { statusPageData, writeStatusPage } from '../report/status-page-build.js';
 import { fleetNow, fleetText, historyText, issuesText, openIssues, runHistory, show } from './state-views.js';
 
 export interface ReadIo {
@@ -59,12 +64,26 @@ export async function runReadCommand(argv: string[], logger: Logger, io: ReadIo 
         out(shown, shown.content.trimEnd());
         return 0;
       }
-      default:
-        logger.error(`${args.command}: not available in this build`);
-        return 1;
+      case 'status-page': {
+        const config = args.configPath ? await loadConfig(args.configPath, process.env) : undefined;
+        const data = await statusPageData(reader, {
+          now,
+          ...(config ? { config } : {}),
+          ...(args.repoUrl ? { repoUrl: args.repoUrl } : {}),
+        });
+        const out_ = resolve(args.out ?? 'status-page');
+        const files = await writeStatusPage(out_, data);
+        const summary = { out: out_, files, servers: data.servers.length, bytesRead: reader.bytesRead };
+        out(
+          summary,
+          `wrote ${files.length} files to ${out_} (${data.servers.length} servers; read ${reader.bytesRead} bytes of state)`,
+        );
+        return 0;
+      }
     }
   } catch (error) {
-    logger.error(error instanceof StateBranchNotFound ? error.message : `claudeops: ${errorMessage(error)}`);
+    const known = error instanceof StateBranchNotFound || error instanceof ConfigError;
+    logger.error(known ? error.message : `claudeops: ${errorMessage(error)}`);
     return 1;
   }
 }

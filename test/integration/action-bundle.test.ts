@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { frontMatter, git, makeWorkspace, ROOT, runBundle } from '../support/runner.js';
@@ -55,6 +55,13 @@ describe('the bundled action (dist/index.js) as a runner runs it', () => {
 
     expect(run.summary).toContain('## Fleet');
     expect(run.summary).toContain('runner');
+    // the status site, built from the pushed branch under RUNNER_TEMP
+    expect(run.outputs['status-page']).toMatch(/claudeops-status-page$/);
+    expect(readFileSync(join(run.outputs['status-page'] ?? '', 'index.html'), 'utf8')).toContain('runner');
+    expect(
+      JSON.parse(readFileSync(join(run.outputs['status-page'] ?? '', 'badges', 'runner.json'), 'utf8')),
+    ).toMatchObject({ schemaVersion: 1, label: 'runner' });
+    expect(files).toContain(`history/runner/${String(front.started).slice(0, 7)}.tsv`);
     // the main branch is untouched: the state branch is an orphan, never merged
     expect(await git(ws.origin, 'rev-list', '--count', 'main')).toBe('1');
   });

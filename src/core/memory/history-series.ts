@@ -77,16 +77,35 @@ function serverStatus(record: RunRecord, report: ServerReport): PointStatus {
 
 export function historyLine(record: RunRecord, report: ServerReport): string {
   const f = report.figures;
-  const endpoints = (f?.endpoints ?? []).map(
-    (e) => `${endpointId(e.url)}=${e.up ? 'u' : 'd'}${e.status ?? 0}:${num(e.latencyMs)}`,
+  const point: HistoryPoint = {
+    at: report.observation.startedAt || record.startedAt,
+    run: record.runId,
+    status: serverStatus(record, report),
+    endpoints: Object.fromEntries(
+      (f?.endpoints ?? []).map((e) => [
+        endpointId(e.url),
+        { up: e.up, code: e.status ?? 0, ...(e.latencyMs !== undefined ? { latencyMs: e.latencyMs } : {}) },
+      ]),
+    ),
+  };
+  if (f?.disks[0]) point.disk = f.disks[0].usedPercent;
+  if (f?.memoryPercent !== undefined) point.memory = f.memoryPercent;
+  if (f?.loadPerCpu !== undefined) point.load = f.loadPerCpu;
+  return pointLine(point);
+}
+
+/** One point as its line in the monthly file. */
+export function pointLine(p: HistoryPoint): string {
+  const endpoints = Object.entries(p.endpoints).map(
+    ([id, e]) => `${id}=${e.up ? 'u' : 'd'}${e.code}:${num(e.latencyMs)}`,
   );
   return [
-    report.observation.startedAt || record.startedAt,
-    record.runId.replace(/\s/g, '_'),
-    serverStatus(record, report),
-    num(f?.disks[0]?.usedPercent),
-    num(f?.memoryPercent),
-    num(f?.loadPerCpu),
+    p.at,
+    p.run.replace(/\s/g, '_'),
+    p.status,
+    num(p.disk),
+    num(p.memory),
+    num(p.load),
     ...endpoints,
   ].join('\t');
 }

@@ -1,5 +1,6 @@
 import type { Memory } from '../memory/memory.js';
 import type { FileChange } from '../types.js';
+import type { StateReader } from './index.js';
 
 export interface CommitResult {
   sha: string;
@@ -25,4 +26,7 @@ export interface StateStore {
    * the post step pushes the journal of a run that never committed.
    */
   stage?(changes: FileChange[], message?: string): Promise<void>;
+  /** Read access to the branch tip as it is now (the status page); dispose() when done. */
+  openReader?(): Promise<StateReader>;
+  dispose?(): Promise<void>;
 }

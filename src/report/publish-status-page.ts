@@ -1,0 +1,40 @@
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunRecord } from '../core/run-record.js';
+import { errorMessage } from '../core/util/error-message.js';
+import type { RunContext } from '../run-context.js';
+import { statusPageData, writeStatusPage } from './status-page-build.js';
+
+/**
+ * The Action's status site (output `status-page`): built from the branch tip once this run's
+ * record has been pushed, under RUNNER_TEMP, for a later step to upload (actions/upload-pages-artifact).
+ * Returns the directory, or undefined when it was not built; a failure is a warning, never a failed run.
+ */
+export async function publishStatusPage(
+  ctx: RunContext,
+  record: RunRecord,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const store = ctx.adapters.state;
+  // an unpushed commit lives only in the private clone: reading would not show it, disposing would lose it
+  if (!store.openReader || !record.commit?.pushed) return undefined;
+  const dir = join(env.RUNNER_TEMP || tmpdir(), 'claudeops-status-page');
+  try {
+    const reader = await store.openReader();
+    const data = await statusPageData(reader, {
+      now: ctx.adapters.clock.now(),
+      config: ctx.config,
+      ...(ctx.links?.repoUrl ? { repoUrl: ctx.links.repoUrl } : {}),
+    });
+    await rm(dir, { recursive: true, force: true });
+    const files = await writeStatusPage(dir, data);
+    ctx.logger.info(`status page: ${files.length} files in ${dir} (read ${reader.bytesRead} bytes of state)`);
+    return dir;
+  } catch (error) {
+    ctx.logger.warning(`status page: not built: ${errorMessage(error)}`);
+    return undefined;
+  } finally {
+    await store.dispose?.().catch(() => undefined);
+  }
+}
