@@ -115,7 +115,8 @@ servers:
     expect(text.out).toContain(stale.fingerprint);
     const problem = await read(['show', stale.fingerprint, '--state-repo', state]);
     expect(problem.code).toBe(0);
-    expect(problem.out).toContain(`Fingerprint \`${stale.fingerprint}\``);
+    expect(problem.out).toContain(`fingerprint: ${stale.fingerprint}`);
+    expect(problem.out).toMatch(/^## History$/m);
     const runs = JSON.parse((await read(['history', '--state-repo', state, '--format', 'json'])).out);
     const run = await read(['show', runs[0].run, '--state-repo', state, '--format', 'json']);
     expect(JSON.parse(run.out)).toMatchObject({ kind: 'report', meta: { run: runs[0].run } });
