@@ -13,6 +13,7 @@
 import type { Config, RemediationConfig, ServerConfig, ServiceConfig } from '../config/schema.js';
 import { normalizeAbsolutePath, protectedReason } from '../core/util/safe-path.js';
 import { shellQuote } from '../core/util/shell-quote.js';
+import { freePortActions } from './free-port.js';
 
 export type Risk = 'low' | 'medium' | 'high';
 
@@ -419,7 +420,12 @@ export interface Catalog {
 /** The actions allowed on one server: built-ins that fit its config, plus the config's own. */
 export function buildCatalog(server: ServerConfig, config: Pick<Config, 'remediations'>): Catalog {
   const actions = new Map<string, CatalogAction>();
-  for (const action of [...serviceActions(server), ...clearDirectory(server), ...housekeeping(server)]) {
+  for (const action of [
+    ...serviceActions(server),
+    ...freePortActions(server),
+    ...clearDirectory(server),
+    ...housekeeping(server),
+  ]) {
     actions.set(action.id, action);
   }
   const warnings: string[] = [...checkClearable(server).refused];
@@ -441,6 +447,7 @@ export const BUILTIN_IDS = new Set([
   'vacuum-journal',
   'remove-stale-lock',
   'rotate-logs',
+  'free-port',
 ]);
 
 function checkParam(name: string, spec: ParamSpec, value: unknown): Result<string> {

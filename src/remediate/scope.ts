@@ -59,6 +59,17 @@ const serviceFits: Fit = (finding, params, facts) => {
   return `service ${service} is neither ${finding.target} nor a configured dependency (depends_on) of it`;
 };
 
+/** free-port stops a process for exactly the service the finding is about, never a dependency. */
+const ownServiceFits: Fit = (finding, params, facts) => {
+  const service = params.service ?? '';
+  const byTarget = facts.services.filter(
+    (s) => s.name === finding.target || (s.port !== undefined && String(s.port) === finding.target),
+  );
+  return byTarget.some((s) => s.name === service)
+    ? undefined
+    : `service ${service} is not ${finding.target} (free-port only frees the port of the service a finding is about)`;
+};
+
 const clearFits: Fit = (finding, params, facts) => {
   const dir = params.directory ?? '';
   const holder = mountOf(dir, facts.mounts);
@@ -106,6 +117,7 @@ export const SCOPE_RULES: Readonly<Record<string, ScopeRule>> = Object.assign(Ob
   'vacuum-journal': { checks: ['disk'], fits: vacuumFits },
   'remove-stale-lock': { checks: ['service', 'port', 'lock'], fits: lockFits },
   'rotate-logs': { checks: ['disk', 'inodes'], fits: logsFits },
+  'free-port': { checks: ['service', 'port'], fits: ownServiceFits },
 });
 
 /**

@@ -1,0 +1,159 @@
+/**
+ * `free-port` against the lab's systemd server `sys` over real SSH (labops, `sudo: true`): nginx
+ * is down and another process holds its port 80.
+ *
+ *   1. a squatter started by hand (python3 http.server, root, outside any unit) is stopped, named in
+ *      the action's output (PID, user, command line), nginx is started and the re-run probes say fixed;
+ *   2. the squatter runs as a configured service's own process (a systemd unit that the config
+ *      lists): free-port refuses, stops nothing, and says why.
+ *
+ * Both leave nginx running and no squatter behind (afterEach).
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSshTransport } from '../../../src/adapters/ssh.js';
+import { collectFleet } from '../../../src/collect.js';
+import { configSchema, type ServerConfig } from '../../../src/config/schema.js';
+import { emptyMemory } from '../../../src/core/memory/memory.js';
+import { systemClock } from '../../../src/core/ports/index.js';
+import type { Finding } from '../../../src/core/types.js';
+import { evaluateServer } from '../../../src/probes/evaluate.js';
+import { portsProbe } from '../../../src/probes/listening-ports.js';
+import { servicesProbe } from '../../../src/probes/services.js';
+import { probeRecheck } from '../../../src/remediate/probe-recheck.js';
+import { Remediator } from '../../../src/remediate/remediator.js';
+import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
+import { record } from '../../support/agent-fixtures.js';
+
+const skip = labSkipReason();
+if (skip) console.warn(`free-port lab tests skipped: ${skip}`);
+
+const SQUATTER = 'python3 -m http.server 80 --bind 0.0.0.0';
+
+describe.skipIf(skip !== undefined)('free-port on the lab systemd server', () => {
+  let lab: Lab;
+  let sys: ServerConfig;
+
+  beforeAll(async () => {
+    lab = await startLab();
+  });
+
+  afterEach(async () => {
+    await lab.exec(
+      'sys',
+      `systemctl stop lab-squatter 2>/dev/null
+       [ -f /run/lab/squatter.pid ] && kill "$(cat /run/lab/squatter.pid)" 2>/dev/null; rm -f /run/lab/squatter.pid
+       systemctl reset-failed nginx lab-squatter 2>/dev/null; systemctl start nginx`,
+    );
+  });
+
+  const sh = async (command: string) => {
+    const out = await lab.exec('sys', command);
+    if (out.code !== 0) throw new Error(`sys: ${command}: ${out.stderr}${out.stdout}`);
+    return out.stdout.trim();
+  };
+  /** Waits until something listens on :80 inside sys. */
+  const port80 = () =>
+    sh('for i in $(seq 100); do ss -Htln "sport = :80" | grep -q . && exit 0; sleep 0.1; done; exit 1');
+
+  function server(services: Record<string, unknown>[]): ServerConfig {
+    return lab.serverConfig('sys', { sudo: true, services, ports: [] });
+  }
+
+  const transport = () =>
+    createSshTransport({
+      privateKey: lab.clientKey,
+      knownHosts: lab.knownHosts,
+      connectTimeoutMs: 5_000,
+      servers: [sys],
+    });
+
+  async function findingsNow(): Promise<Finding[]> {
+    const probes = [servicesProbe, portsProbe];
+    const collection = await collectFleet([sys], transport(), {
+      commandTimeoutMs: 30_000,
+      connectTimeoutMs: 10_000,
+      probes,
+      runnerChecks: false,
+    });
+    for (const shell of collection.shells.values()) await shell.close();
+    const observation = collection.observations[0];
+    if (!observation?.reachable) throw new Error(`sys not collected: ${observation?.error}`);
+    return evaluateServer(sys, observation, {}, new Date(), probes);
+  }
+
+  async function freePort(findings: Finding[]) {
+    const cfg = configSchema.parse({ version: 1, servers: [{ ...sys }] });
+    const run = record(
+      cfg,
+      findings.map((f) => ({ ...f, lifecycle: 'new', firstSeen: new Date().toISOString(), runs: 1 })),
+    );
+    const shell = await transport().connect(sys);
+    try {
+      const remediator = new Remediator({
+        config: cfg,
+        mode: 'full',
+        dryRun: false,
+        runId: 'free-port-lab',
+        clock: systemClock,
+        record: run,
+        memory: emptyMemory(),
+        shells: new Map([['sys', shell]]),
+        recheck: probeRecheck({ thresholds: cfg.defaults.thresholds, now: () => new Date() }),
+        secrets: [],
+        settleMs: 1_000,
+      });
+      return await remediator.remediate({
+        server: 'sys',
+        action: 'free-port',
+        params: { service: 'nginx' },
+        fingerprint: 'sys/service/nginx',
+        reason: 'nginx is down and port 80 is held by another process',
+        requestedBy: 'claude',
+        intent: 'auto',
+      });
+    } finally {
+      await shell.close();
+    }
+  }
+
+  it('stops a process squatting nginx’s port, names it, starts nginx and verifies', async () => {
+    sys = server([{ name: 'nginx', manager: 'systemd', port: 80 }]);
+    await sh('systemctl stop nginx');
+    await sh(`setsid ${SQUATTER} </dev/null >/dev/null 2>&1 & echo $! > /run/lab/squatter.pid`);
+    await port80();
+    const pid = await sh('cat /run/lab/squatter.pid');
+    const before = await findingsNow();
+    expect(before.find((f) => f.fingerprint === 'sys/service/nginx')?.severity).toBe('critical');
+
+    const action = await freePort(before);
+    expect(action.risk).toBe('medium');
+    expect(action.decision, action.reason).toBe('execute');
+    expect(action.output).toContain(`stopping PID ${pid}, user root, command: ${SQUATTER}`);
+    expect(action.output).toMatch(/starting nginx\nnginx is listening on port 80/);
+    expect(action, action.verification).toMatchObject({ exitCode: 0, outcome: 'fixed' });
+    expect(action.verification).toMatch(/sys\/service\/nginx critical → ok/);
+    expect(await sh('systemctl is-active nginx')).toBe('active');
+    expect((await lab.exec('sys', `kill -0 ${pid}`)).code).not.toBe(0);
+  });
+
+  it("refuses when the holder is a configured service's own process, and stops nothing", async () => {
+    sys = server([
+      { name: 'nginx', manager: 'systemd', port: 80 },
+      { name: 'lab-squatter', manager: 'systemd' },
+    ]);
+    await sh('systemctl stop nginx');
+    await sh(`systemd-run --quiet --unit lab-squatter ${SQUATTER}`);
+    await port80();
+    const pid = await sh('systemctl show -p MainPID --value lab-squatter');
+    const action = await freePort(await findingsNow());
+    expect(action.decision, action.reason).toBe('execute');
+    expect(action.exitCode).toBe(3);
+    expect(action.output).toContain(
+      `refusing: PID ${pid} on port 80 runs in lab-squatter.service, a configured service`,
+    );
+    expect(action.output).not.toContain('stopping PID');
+    expect(action.outcome).toBe('not-fixed');
+    expect(await sh('systemctl is-active lab-squatter')).toBe('active');
+    expect((await lab.exec('sys', 'systemctl is-active nginx')).stdout.trim()).not.toBe('active');
+  });
+});
