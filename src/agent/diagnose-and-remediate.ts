@@ -20,7 +20,7 @@ import { Remediator } from '../remediate/remediator.js';
 import type { Recheck } from '../remediate/verifier.js';
 import type { RunContext } from '../run-context.js';
 import { type LoopResult, MAX_FREE_TEXT, runClaudeLoop } from './claude-loop.js';
-import { prefetchServiceEvidence } from './prefetch.js';
+import { prefetchPackageChanges, prefetchServiceEvidence } from './prefetch.js';
 import { unknownModelWarning } from './pricing.js';
 import { prompt } from './prompts.js';
 import { recoverServer, recoveryTrigger } from './recover.js';
@@ -252,8 +252,17 @@ async function askClaude(
     secrets,
     timeoutMs: DIAGNOSTIC_TIMEOUT_MS,
   });
+  const involved = new Set(targets.map((f) => f.server));
+  const packageChanges = await prefetchPackageChanges({
+    servers: ctx.config.servers.filter((s) => involved.has(s.name)),
+    shells,
+    lastRun: (server) => memory.servers[server]?.lastChecked,
+    secrets,
+    timeoutMs: DIAGNOSTIC_TIMEOUT_MS,
+  });
   const task = buildTaskPrompt({
     prefetched,
+    packageChanges,
     runId: ctx.runId,
     task: record.task,
     mode: ctx.mode,

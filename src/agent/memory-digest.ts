@@ -1,7 +1,8 @@
 /**
  * What the state branch remembers, as the model reads it (pure): per finding its first sighting,
  * recurrences in the last 7 days, flap history, the previous diagnosis and past actions (from its
- * issue file), an open or declined approval; per server its reboots since the last run; a digest
+ * issue file), an open or declined approval; per server its reboots and package changes since the
+ * last run; a digest
  * of the last three health reports. Bounded to MEMORY_MAX_CHARS (≈2 000 tokens): findings come
  * first, then servers, then reports, and what does not fit is cut with a note saying so.
  */
@@ -19,6 +20,8 @@ export interface DigestInput {
   targets: readonly TrackedFinding[];
   memory: Memory;
   now: Date;
+  /** per server: package log lines since its last run (read from the server this run) */
+  packageChanges?: ReadonlyMap<string, readonly string[]>;
 }
 
 function clip(text: string, max = LINE_MAX): string {
@@ -107,7 +110,13 @@ function serverLines(input: DigestInput): string[] {
       reboots.length > 0 ? `rebooted at ${reboots.slice(-3).join(', ')}` : 'no reboot since the last run',
       state.uptimeSeconds !== undefined ? `uptime ${Math.round(state.uptimeSeconds / 3600)} h` : '',
     ].filter(Boolean);
-    return [`- ${name}: ${parts.join('; ')}`];
+    const packages = input.packageChanges?.get(name);
+    if (packages === undefined) return [`- ${name}: ${parts.join('; ')}`];
+    const changed =
+      packages.length === 0
+        ? 'no package changes since the last run'
+        : `package changes since the last run:\n${packages.map((l) => `    ${clip(l, 160)}`).join('\n')}`;
+    return [`- ${name}: ${parts.join('; ')}; ${changed}`];
   });
 }
 

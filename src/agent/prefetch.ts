@@ -58,3 +58,47 @@ export async function prefetchServiceEvidence(input: PrefetchInput): Promise<Map
   }
   return out;
 }
+
+/** Package log lines (dpkg, dnf) stamped at or after `since`; lines without a full date are dropped. */
+export function packageChangesSince(output: string, since: number): string[] {
+  return output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => {
+      const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})/.exec(line);
+      // package logs are in the server's local time, which for servers is almost always UTC
+      return m !== null && Date.parse(`${m[1]}T${m[2]}Z`) >= since;
+    });
+}
+
+const MAX_PACKAGE_LINES = 15;
+
+/**
+ * Per server involved: the package changes since its last run (dpkg/dnf logs, read-only), newest
+ * last, at most 15 lines. A server with no earlier run gets none: everything would be "new".
+ */
+export async function prefetchPackageChanges(input: {
+  servers: readonly ServerConfig[];
+  shells: ReadonlyMap<string, RemoteShell>;
+  lastRun: (server: string) => string | undefined;
+  secrets: readonly string[];
+  timeoutMs: number;
+}): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const server of input.servers) {
+    const shell = input.shells.get(server.name);
+    const last = input.lastRun(server.name);
+    const diagnostic = buildDiagnostics(server).get('package_changes');
+    if (!shell || !last || !diagnostic) continue;
+    const command = renderDiagnostic(diagnostic, {});
+    if (!command.ok) continue;
+    try {
+      const r = await shell.run(`${command.value}\n`, { timeoutMs: input.timeoutMs });
+      const lines = packageChangesSince(redact(r.stdout, input.secrets), Date.parse(last));
+      out.set(server.name, lines.slice(-MAX_PACKAGE_LINES));
+    } catch {
+      // memory is a help, not a requirement: a failed read leaves the server without the line
+    }
+  }
+  return out;
+}

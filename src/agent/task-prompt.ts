@@ -31,6 +31,8 @@ export interface TaskInput {
   nonce: string;
   /** evidence fetched before the first request, per fingerprint (service status and logs) */
   prefetched?: ReadonlyMap<string, string>;
+  /** per server involved: package log lines since its last run */
+  packageChanges?: ReadonlyMap<string, readonly string[]>;
 }
 
 const EVIDENCE_MAX = 1_500;
@@ -91,7 +93,12 @@ function memoryBlock(input: TaskInput): string {
     ),
   );
   const lines = [
-    memoryDigest({ targets: input.targets, memory: input.memory, now: input.now }),
+    memoryDigest({
+      targets: input.targets,
+      memory: input.memory,
+      now: input.now,
+      packageChanges: input.packageChanges,
+    }),
     actions.length ? `Actions in the last 24 h:\n${actions.join('\n')}` : 'No actions in the last 24 h.',
     books.length ? `Remediation bookkeeping:\n${books.slice(0, 10).join('\n')}` : '',
   ];

@@ -90,6 +90,8 @@ describe('memory in the prompt (bundled action, two runs)', () => {
     expect(memory).toContain('zebra-umbrella');
     expect(memory).toMatch(/first seen \d{4}-/);
     expect(memory).toMatch(/Last 1 health reports/);
+    // read from the server's package log this run (the runner host's dpkg.log, read-only)
+    expect(memory).toMatch(/- runner: .*package changes since the last run/);
     // ≈2 000 tokens at most: 3.5 characters a token
     expect(memory.length).toBeLessThanOrEqual(7_000 + 200);
   }, 240_000);

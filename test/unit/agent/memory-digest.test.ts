@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MEMORY_MAX_CHARS, memoryDigest, recurrences } from '../../../src/agent/memory-digest.js';
+import { packageChangesSince } from '../../../src/agent/prefetch.js';
 import { emptyServerState, type FindingState, type Memory } from '../../../src/core/memory/memory.js';
 import { renderIssueFile } from '../../../src/core/state-branch/issue-files.js';
 import type { Severity } from '../../../src/core/types.js';
@@ -130,5 +132,38 @@ describe('memory digest', () => {
       now: NOW,
     });
     expect(one.length).toBeLessThan(2_000);
+  });
+});
+
+describe('package changes since the last run', () => {
+  const DPKG = readFileSync(new URL('../../fixtures/package-changes/dpkg-log.txt', import.meta.url), 'utf8');
+
+  it('keeps dpkg lines stamped at or after the last run (captured from a Debian 12 host)', () => {
+    const since = Date.parse('2026-11-26T13:18:18Z');
+    expect(packageChangesSince(DPKG, since)).toEqual([
+      '2026-11-26 13:18:18 upgrade libgdk-pixbuf2.0-bin:amd64 2.42.10+dfsg-1+deb12u2 2.42.10+dfsg-1+deb12u4',
+      '2026-11-26 13:18:31 install system-config-printer-udev:amd64 <none> 1.5.18-1',
+      '2026-11-26 13:18:31 install upower:amd64 <none> 0.99.20-2',
+      '2026-11-26 13:18:32 install x11-xserver-utils:amd64 <none> 7.7+9+b1',
+      '2026-11-26 13:18:32 install zutty:amd64 <none> 0.14.0.20230218+dfsg1-1',
+    ]);
+    expect(packageChangesSince('no package log readable\nNov 26 13:00:01 Updated: x', 0)).toEqual([]);
+  });
+
+  it('shows them per server in the digest, or says there were none', () => {
+    const f = tracked('web1', 'service', 'nginx', 'critical', 'down');
+    const web1 = emptyServerState('web1');
+    web1.lastRun = hoursAgo(1);
+    const digest = (lines: string[]) =>
+      memoryDigest({
+        targets: [f],
+        memory: memory({ servers: { web1 } }),
+        now: NOW,
+        packageChanges: new Map([['web1', lines]]),
+      });
+    expect(digest([])).toContain('no package changes since the last run');
+    expect(digest(['2026-11-21 07:30:00 upgrade nginx-common:all 1.22.1-9 1.22.1-9+deb12u1'])).toMatch(
+      /package changes since the last run:\n {4}2026-11-21 07:30:00 upgrade nginx-common:all/,
+    );
   });
 });
