@@ -115,9 +115,28 @@ export const heartbeatSchema = z.strictObject({
   max_age: duration,
 });
 
+/** A boot.order entry: a service name (it depends on every earlier entry) or `{ service, after }`. */
+const bootEntry = z
+  .union([
+    z.string().min(1),
+    z.strictObject({ service: z.string().min(1), after: z.array(z.string()).default([]) }),
+  ])
+  .transform((e): { service: string; after?: string[] } => (typeof e === 'string' ? { service: e } : e));
+
+/** A remediation run once every boot.order service is ready (migrations, cache warm-up), through the gate. */
+const bootAfter = z
+  .union([
+    z.string().min(1),
+    z.strictObject({ action: z.string().min(1), params: z.record(z.string(), z.string()).default({}) }),
+  ])
+  .transform((a): { action: string; params: Record<string, string> } =>
+    typeof a === 'string' ? { action: a, params: {} } : a,
+  );
+
 export const bootSchema = z.strictObject({
-  order: z.array(z.string()).default([]),
+  order: z.array(bootEntry).default([]),
   ready_timeout: duration.default(120_000),
+  after: z.array(bootAfter).default([]),
 });
 
 export const serverSchema = z.strictObject({

@@ -87,13 +87,22 @@ export interface BootRecovery {
   steps: {
     service: string;
     /** running already | started | failed to start | not ready in time | skipped (why) */
-    state: 'already-running' | 'started' | 'failed' | 'not-ready' | 'skipped';
+    state: 'already-running' | 'started' | 'failed' | 'not-ready' | 'skipped' | 'blocked';
     detail: string;
     waitedMs?: number;
     actionId?: string;
   }[];
   /** state-branch path of its log */
   path: string;
+  /** every configured check of the server, run once when recovery ended */
+  finalCheck?: {
+    at: string;
+    /** findings the checks produced (ok included) */
+    checked: number;
+    failing: { fingerprint: string; severity: string; summary: string }[];
+    /** set when the checks could not run */
+    error?: string;
+  };
 }
 
 export interface Usage {

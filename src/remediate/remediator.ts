@@ -100,6 +100,11 @@ export class Remediator {
     return catalog;
   }
 
+  /** The run's re-check (probes over the open shell): verification and boot readiness share it. */
+  get recheck(): Recheck {
+    return this.o.recheck;
+  }
+
   /** Current bookkeeping for a server: this run's state if lifecycle built one, else memory's. */
   private state(server: string): ServerState {
     const states = this.o.record.serverStates;

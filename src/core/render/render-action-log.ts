@@ -94,11 +94,25 @@ export function bootStepDetail(step: BootRecovery['steps'][number]): string {
     : step.detail;
 }
 
+/** Boot steps that count as failed: a service that is not up, or one never started for its dependency. */
+export function bootStepFailed(state: BootRecovery['steps'][number]['state']): boolean {
+  return state === 'failed' || state === 'not-ready' || state === 'blocked';
+}
+
+/** One line on the server's state when recovery ended (every configured check, run once). */
+export function finalCheckLine(boot: BootRecovery): string {
+  const f = boot.finalCheck;
+  if (!f) return 'Final check: not run (server unreachable).';
+  if (f.error) return `Final check (${f.at}): could not run: ${mdInline(f.error)}`;
+  if (f.failing.length === 0) return `Final check (${f.at}): all ${f.checked} checks ok.`;
+  return `Final check (${f.at}): ${f.failing.length} of ${f.checked} checks failing.`;
+}
+
 export function renderBootLog(
   boot: BootRecovery,
   record: Pick<RunRecord, 'runId' | 'mode' | 'dryRun'>,
 ): string {
-  const failed = boot.steps.filter((s) => s.state === 'failed' || s.state === 'not-ready').length;
+  const failed = boot.steps.filter((s) => bootStepFailed(s.state)).length;
   const head = frontMatter({
     server: boot.server,
     run: record.runId,
@@ -121,10 +135,23 @@ export function renderBootLog(
   const outputs = boot.steps
     .filter((s) => s.state === 'failed')
     .map((s) => `## ${mdInline(s.service)}: output\n\n${fence(truncate(s.detail, 4000))}`);
+  const failing = boot.finalCheck?.failing ?? [];
+  const final = [
+    `## Final check\n\n${finalCheckLine(boot)}`,
+    ...(failing.length > 0
+      ? [
+          table(
+            ['finding', 'severity', 'summary'],
+            failing.map((f) => [f.fingerprint, f.severity, f.summary]),
+          ),
+        ]
+      : []),
+  ].join('\n\n');
   return `${[
     `${head}\n\n# Boot recovery of ${mdInline(boot.server)}\n\nTrigger: ${mdInline(boot.trigger)}`,
     body,
     ...outputs,
+    final,
   ].join('\n\n')}\n`;
 }
 

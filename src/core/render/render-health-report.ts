@@ -3,7 +3,7 @@ import type { ChangeSummary, RunRecord, TrackedFinding } from '../run-record.js'
 import { overallStatus, raisedFindings } from '../status.js';
 import { formatDuration } from '../util/duration.js';
 import { fence, SEVERITY_ICON, table, truncate } from './markdown.js';
-import { bootStepDetail } from './render-action-log.js';
+import { bootStepDetail, bootStepFailed, finalCheckLine } from './render-action-log.js';
 import { FIGURE_HEADERS, FIGURE_LEGEND, figureCells, figureDetails } from './render-figures.js';
 import { htmlText, mdInline, oneLine, plainDeep } from './untrusted-text.js';
 
@@ -62,7 +62,7 @@ function frontMatter(record: RunRecord): string {
           recoveries: record.recoveries.map((b) => ({
             server: b.server,
             trigger: b.trigger,
-            failed: b.steps.filter((s) => s.state === 'failed' || s.state === 'not-ready').length,
+            failed: b.steps.filter((s) => bootStepFailed(s.state)).length,
             log: b.path,
           })),
         }
@@ -230,7 +230,7 @@ function bootSection(record: RunRecord): string {
     const steps = rows.length
       ? table(['service', 'state', 'waited', 'detail'], rows)
       : 'No services in boot.order.';
-    return `### ${mdInline(b.server)}\n\nTrigger: ${mdInline(b.trigger)} · log: \`${b.path}\`\n\n${steps}`;
+    return `### ${mdInline(b.server)}\n\nTrigger: ${mdInline(b.trigger)} · log: \`${b.path}\`\n\n${steps}\n\n${finalCheckLine(b)}`;
   });
   return `## Boot recovery\n\n${parts.join('\n\n')}`;
 }

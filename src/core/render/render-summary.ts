@@ -183,6 +183,7 @@ function boot(record: RunRecord, links: SummaryLinks): string {
     'already-running': '✅',
     failed: '❌',
     'not-ready': '❌',
+    blocked: '⛔',
     skipped: '⏸️',
   };
   const rows = boots.flatMap((b) =>

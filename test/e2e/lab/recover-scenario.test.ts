@@ -13,7 +13,8 @@
  *      next check does not recover again;
  *   3. mode report and dry run: recorded, nothing started;
  *   4. a service that cannot become ready (broken config: start fails; wrong listen port: ready
- *      timeout): recorded as failed / not ready, the others still started, status critical.
+ *      timeout): recorded as failed / not ready; what comes after it in boot.order depends on it
+ *      and is blocked, never started; status critical.
  *
  * Every test leaves sys as it found it (afterEach: units enabled again, configs restored, every
  * service active and listening).
@@ -180,8 +181,10 @@ describe.skipIf(skip !== undefined)(
         sudo: true,
         // only the services decide health here
         thresholds: QUIET_HOST_THRESHOLDS,
-        // ready = active and listening on its port
+        // ready = the service's own checks: active, listening on its port, and for the databases
+        // their real query (postgres select 1, redis PING)
         services: ORDER.map((name) => ({ name, manager: 'systemd', port: PORTS[name] })),
+        databases: [{ kind: 'postgres' }, { kind: 'redis' }],
         boot: { order: o.order ?? ORDER, ready_timeout: o.readyTimeout ?? '60s' },
       };
       // JSON is YAML: the config is exactly these objects
@@ -297,7 +300,9 @@ describe.skipIf(skip !== undefined)(
       );
       for (const s of ORDER)
         expect(body).toMatch(
-          new RegExp(`\\| ${s} \\| started \\| \\d+ s \\| systemd: started and ready \\|`),
+          new RegExp(
+            `\\| ${s} \\| started \\| \\d+ s \\| systemd: started and ready \\(systemd running, port \\d+ listening`,
+          ),
         );
       expect(meta.recoveries).toEqual([
         { server: 'sys', trigger: boot.meta.trigger, failed: 0, log: boot.path },
@@ -428,7 +433,7 @@ describe.skipIf(skip !== undefined)(
       }
     });
 
-    it('4a. a service whose start fails (broken nginx config) is recorded as failed; the ones after it still start', async () => {
+    it('4a. a service whose start fails (broken nginx config) is recorded as failed; what depends on it is blocked, never started', async () => {
       const order = ['postgresql', 'nginx', 'redis-server'];
       const ws = await workspace({ order });
       await stopAll();
@@ -436,26 +441,30 @@ describe.skipIf(skip !== undefined)(
       const result = await run(ws, { task: 'recover' });
 
       expect(await ready('postgresql')).toBe(true);
-      expect(await ready('redis-server')).toBe(true);
       expect(await down('nginx')).toBe(true);
+      // after nginx in boot.order: it depends on nginx, so it stays down
+      expect(await down('redis-server')).toBe(true);
       const boots = await logsOf(ws, result, 'boot');
       expect(boots).toHaveLength(1);
-      expect(boots[0]?.meta).toMatchObject({ services: 3, failed: 1 });
+      expect(boots[0]?.meta).toMatchObject({ services: 3, failed: 2 });
       const rows = bootRows(boots[0] as Log);
       expect(rows.map((r) => [r[0], r[1]])).toEqual([
         ['postgresql', 'started'],
         ['nginx', 'failed'],
-        ['redis-server', 'started'],
+        ['redis-server', 'blocked'],
       ]);
       expect(rows[1]?.[3]).toBe('start exited 1 (output in the action log)');
+      expect(rows[2]?.[3]).toBe('blocked by nginx (failed)');
       // nginx's own complaint (server text) sits fenced under the table
       expect(boots[0]?.body).toMatch(/## nginx: output\n\n```+text\nstart exited 1: /);
+      // the boot log ends with every configured check of sys, run once
+      expect(boots[0]?.body).toMatch(/## Final check\n\nFinal check \([^)]+\): \d+ of \d+ checks failing\./);
+      expect(boots[0]?.body).toContain('| sys/service/redis-server | critical |');
 
       const starts = (await logsOf(ws, result, 'actions')).filter((a) => a.meta.requested_by === 'recover');
       expect(starts.map((a) => [a.meta.target, a.meta.decision, a.meta.outcome])).toEqual([
         ['postgresql', 'execute', 'fixed'],
         ['nginx', 'execute', 'not-fixed'],
-        ['redis-server', 'execute', 'fixed'],
       ]);
       expect(starts[1]?.meta.exit_code).toBe(1);
       expect(starts[1]?.body).toContain('## Verification\n\nstart exited 1');
@@ -466,14 +475,16 @@ describe.skipIf(skip !== undefined)(
       expect(body).toMatch(/\| sys \| start-service \| service=nginx \| low \| execute \| not-fixed \|/);
       // the boot recovery section says which step failed; the server's output stays in the (fenced) action log
       expect(meta.recoveries).toEqual([
-        { server: 'sys', trigger: 'task recover', failed: 1, log: boots[0]?.path },
+        { server: 'sys', trigger: 'task recover', failed: 2, log: boots[0]?.path },
       ]);
       expect(body).toContain('| nginx | failed | — | start exited 1 (output in the action log) |');
+      expect(body).toContain('| redis-server | blocked | — | blocked by nginx (failed) |');
       expect(result.summary).toContain('| sys | nginx | ❌ failed |');
+      expect(result.summary).toContain('| sys | redis-server | ⛔ blocked |');
     });
 
     it('4b. a service that starts but is not ready within ready_timeout (nginx on the wrong port) is recorded as not ready', async () => {
-      const ws = await workspace({ order: ['nginx', 'postgresql', 'redis-server'], readyTimeout: '5s' });
+      const ws = await workspace({ order: ['postgresql', 'redis-server', 'nginx'], readyTimeout: '5s' });
       await stopAll();
       // a config change gone wrong: nginx now listens on 8081, not on the configured port 80
       await sh(`mv ${SITE} ${SITE_SAVED} && echo 'server { listen 8081; return 200; }' > ${WRONG_PORT_CONF}`);
@@ -487,24 +498,25 @@ describe.skipIf(skip !== undefined)(
       expect(boots[0]?.meta).toMatchObject({ services: 3, failed: 1 });
       const rows = bootRows(boots[0] as Log);
       expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([
-        ['nginx', 'not-ready', '5 s'],
         ['postgresql', 'started', expect.stringMatching(/^\d+ s$/)],
         ['redis-server', 'started', expect.stringMatching(/^\d+ s$/)],
+        ['nginx', 'not-ready', '5 s'],
       ]);
-      expect(rows[0]?.[3]).toBe('not ready within 5 s');
+      // active is not ready: its own check (port 80) says why
+      expect(rows[2]?.[3]).toMatch(/^not ready within 5 s: systemd running, port 80 listening: .*80/);
       const starts = (await logsOf(ws, result, 'actions')).filter((a) => a.meta.requested_by === 'recover');
       expect(starts.map((a) => [a.meta.target, a.meta.outcome, a.meta.exit_code])).toEqual([
-        ['nginx', 'not-fixed', 0],
         ['postgresql', 'fixed', 0],
         ['redis-server', 'fixed', 0],
+        ['nginx', 'not-fixed', 0],
       ]);
       expect(result.outputs.status).toBe('critical');
       const { meta, body } = await report(ws, result);
       expect(meta.recoveries).toEqual([
         { server: 'sys', trigger: 'task recover', failed: 1, log: boots[0]?.path },
       ]);
-      expect(body).toContain('| nginx | not-ready | 5 s | not ready within 5 s |');
-      expect(result.summary).toContain('| sys | nginx | ❌ not-ready | 5 s | not ready within 5 s |');
+      expect(body).toContain('| nginx | not-ready | 5 s | not ready within 5 s: ');
+      expect(result.summary).toContain('| sys | nginx | ❌ not-ready | 5 s | not ready within 5 s: ');
     });
   },
 );
