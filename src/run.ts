@@ -25,6 +25,7 @@ import { loadMemory } from './memory/load-memory.js';
 import { evaluateServer } from './probes/evaluate.js';
 import { serverFigures } from './probes/server-figures.js';
 import { buildStateChanges, redactedRecord } from './record/build-state-changes.js';
+import { healBreakers } from './remediate/policy-gate.js';
 import { pingHeartbeat } from './report/heartbeat.js';
 import { notifyRun } from './report/notify-run.js';
 import { writeReport } from './report/write-report.js';
@@ -156,6 +157,18 @@ function evaluate(ctx: RunContext, record: RunRecord, memory: Memory): void {
   record.changes = tracked.changes;
   record.resolved = tracked.resolved;
   record.serverStates = tracked.serverStates;
+  healResolvedBreakers(record);
+}
+
+/** A breaker whose finding resolved closes (told once); the next episode starts with a clean count. */
+function healResolvedBreakers(record: RunRecord): void {
+  const resolved = new Set(record.resolved.map((f) => f.fingerprint));
+  for (const [server, state] of Object.entries(record.serverStates)) {
+    const healed = healBreakers(server, state.remediation, resolved);
+    if (healed.changes.length === 0) continue;
+    state.remediation = healed.bookkeeping;
+    record.breakers = [...(record.breakers ?? []), ...healed.changes];
+  }
 }
 
 async function recordRun(

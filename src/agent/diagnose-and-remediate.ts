@@ -57,6 +57,7 @@ export function createRemediator(
     shells,
     secrets: secretsOf(ctx),
     settleMs: deps.settleMs,
+    breakerCooloffMs: ctx.config.breaker.cooloff,
     beforeRun: async (pending, extra) => {
       const finishedAt = clock.now().toISOString();
       await ctx.adapters.state.stage?.(
@@ -187,7 +188,7 @@ export function recurredWithin(f: TrackedFinding, memory: Memory, now: number, m
 
 /**
  * A finding boot recovery has answered: a service it started (or found running) and ready, or
- * that service's configured port (readiness waited for it to listen).
+ * blocked behind a failed dependency, or that service's configured port.
  */
 function broughtUp(f: TrackedFinding, recovered: ReadonlySet<string>, record: RunRecord): boolean {
   if (f.check === 'service') return recovered.has(`${f.server}/${f.target}`);
@@ -392,7 +393,8 @@ async function recover(
       pollMs: deps.pollMs,
     });
     for (const step of boot.steps) {
-      if (step.state === 'started' || step.state === 'already-running')
+      // blocked: its dependency is down, so no planner may start it behind recovery's back either
+      if (step.state === 'started' || step.state === 'already-running' || step.state === 'blocked')
         up.add(`${server.name}/${step.service}`);
     }
   }

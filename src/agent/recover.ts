@@ -75,7 +75,9 @@ async function blockingDependency(
   for (const dep of deps) {
     const step = earlier.find((s) => s.service === dep);
     if (step) {
-      if (!UP.has(step.state)) return `${dep} (${step.state})`;
+      // a dry run or report mode plans every step: a start it only recorded blocks nothing
+      const planned = step.state === 'skipped' && o.remediator.planOnly && step.actionId !== undefined;
+      if (!UP.has(step.state) && !planned) return `${dep} (${step.state})`;
       continue;
     }
     const service = server.services.find((s) => s.name === dep);

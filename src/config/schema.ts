@@ -278,6 +278,11 @@ export const heartbeatPingSchema = z.strictObject({
   timeout: duration.default(10_000),
 });
 
+export const breakerSchema = z.strictObject({
+  /** an open circuit breaker lets one trial through after this long (half-open) */
+  cooloff: duration.default(24 * 3_600_000),
+});
+
 export const lifecycleSchema = z.strictObject({
   /** consecutive runs a warning must hold before it is raised */
   debounce_runs: z.number().int().min(1).default(2),
@@ -316,6 +321,7 @@ export const configSchema = z.strictObject({
   notify: notifySchema.optional(),
   heartbeat: heartbeatPingSchema.optional(),
   lifecycle: lifecycleSchema.default(lifecycleSchema.parse({})),
+  breaker: breakerSchema.default(breakerSchema.parse({})),
   state: z
     .strictObject({ retention_days: z.number().int().min(1).default(90) })
     .default({ retention_days: 90 }),

@@ -8,6 +8,14 @@ import type { CommitResult } from './ports/index.js';
 import type { Finding, RunStatus, ServerReport, Task } from './types.js';
 import { byName } from './util/by-name.js';
 
+/** A breaker that opened or closed in this run, and why (shown in the action log and the summary). */
+export interface BreakerTransition {
+  server: string;
+  key: string;
+  change: 'opened' | 'closed';
+  why: string;
+}
+
 /** A finding after lifecycle: how it relates to memory. */
 export interface TrackedFinding extends Finding {
   lifecycle: 'new' | 'ongoing' | 'resolved' | 'flapping' | 'pending';
@@ -136,6 +144,8 @@ export interface RunRecord {
   actions: ActionRecord[];
   /** (agent) boot recoveries done by this run (task recover, or a reboot noticed) */
   recoveries?: BootRecovery[];
+  /** circuit breakers that opened or closed in this run (each told once) */
+  breakers?: BreakerTransition[];
   usage: Usage;
   github: { issues: number[]; pulls: number[]; errors: string[] };
   /** set when the pipeline itself broke before finishing: the run's status is then `error` */

@@ -6,6 +6,7 @@
  */
 import type { Config, Mode } from '../config/schema.js';
 import type { ServerState } from '../core/memory/memory.js';
+import type { BreakerTransition as BreakerChange } from '../core/run-record.js';
 import { type CatalogAction, type RenderedAction, type Risk, renderAction } from './catalog.js';
 import { checkScope, type ScopeFacts, type ScopeFinding } from './scope.js';
 
@@ -51,6 +52,8 @@ export interface GateContext {
   bookkeeping: Bookkeeping;
   breakerThreshold?: number;
   scope?: GateScope;
+  /** after this long open, the breaker lets one trial through (half-open); unset: never */
+  breakerCooloffMs?: number;
 }
 
 export type GateDecision =
@@ -123,12 +126,17 @@ function checkRepetition(
 ): GateDecision | undefined {
   const entry = ctx.bookkeeping[rendered.key];
   const threshold = ctx.breakerThreshold ?? DEFAULT_BREAKER_THRESHOLD;
-  // an approval is a human deciding to try again: it is the way to close the breaker
+  // an approval is a human deciding to try again: it always may
   if (request.intent !== 'approved' && (entry?.breakerOpen || (entry?.failures ?? 0) >= threshold)) {
-    return deny(
-      `circuit breaker open: ${rendered.key} failed to fix ${entry?.failures ?? threshold} times; needs a human`,
-      rendered,
-    );
+    const halfOpenAt = halfOpenTime(entry, ctx.breakerCooloffMs);
+    if (halfOpenAt === undefined || ctx.now.getTime() < halfOpenAt) {
+      const until =
+        halfOpenAt === undefined ? '' : `; one trial allowed from ${new Date(halfOpenAt).toISOString()}`;
+      return deny(
+        `circuit breaker open: ${rendered.key} failed to fix ${entry?.failures ?? threshold} times; needs a human${until}`,
+        rendered,
+      );
+    }
   }
   const { count, last } = recentAttempts(entry, ctx.now);
   const { cooldownMs, maxPerDay } = rendered.action;
@@ -185,21 +193,64 @@ export function decide(request: GateRequest, ctx: GateContext): GateDecision {
   return { decision: 'execute', rendered, reason: why };
 }
 
-/** Bookkeeping after an executed attempt: count it, and open the breaker after N failures. */
+/** When an open breaker lets its one trial through: `breaker.cooloff` after it (last) opened. */
+function halfOpenTime(
+  entry: Bookkeeping[string] | undefined,
+  cooloffMs: number | undefined,
+): number | undefined {
+  if (cooloffMs === undefined || !entry) return undefined;
+  const opened = Date.parse(entry.openedAt ?? entry.attempts.at(-1) ?? '');
+  return Number.isFinite(opened) ? opened + cooloffMs : undefined;
+}
+
+/**
+ * Bookkeeping after an executed attempt: count it, and open the breaker after N failures. A failed
+ * half-open trial opens it again for a new cool-off; a fix closes it.
+ */
 export function recordAttempt(
   bookkeeping: Bookkeeping,
   key: string,
   at: Date,
   outcome: 'fixed' | 'not-fixed' | 'worse' | 'unverified',
   threshold = DEFAULT_BREAKER_THRESHOLD,
+  fingerprint?: string,
 ): Bookkeeping {
   const before = bookkeeping[key] ?? { attempts: [], failures: 0, breakerOpen: false };
   const attempts = [...before.attempts, at.toISOString()]
     .filter((a) => at.getTime() - Date.parse(a) < 7 * DAY)
     .slice(-20);
   const failures = outcome === 'fixed' ? 0 : before.failures + 1;
+  const breakerOpen = failures >= threshold;
+  const f = fingerprint ?? before.fingerprint;
   return {
     ...bookkeeping,
-    [key]: { attempts, failures, breakerOpen: failures >= threshold, lastOutcome: outcome },
+    [key]: {
+      attempts,
+      failures,
+      breakerOpen,
+      lastOutcome: outcome,
+      ...(breakerOpen ? { openedAt: at.toISOString() } : {}),
+      ...(f !== undefined ? { fingerprint: f } : {}),
+    },
   };
+}
+
+/**
+ * Breakers whose finding resolved close: the problem is gone, so the next one starts with a clean
+ * count. Returns new bookkeeping (never mutates) and the changes to tell.
+ */
+export function healBreakers(
+  server: string,
+  bookkeeping: Bookkeeping,
+  resolved: ReadonlySet<string>,
+): { bookkeeping: Bookkeeping; changes: BreakerChange[] } {
+  const out: Bookkeeping = { ...bookkeeping };
+  const changes: BreakerChange[] = [];
+  for (const [key, entry] of Object.entries(bookkeeping)) {
+    if (!entry.breakerOpen || entry.fingerprint === undefined || !resolved.has(entry.fingerprint)) continue;
+    const { openedAt: _opened, ...rest } = entry;
+    out[key] = { ...rest, failures: 0, breakerOpen: false };
+    changes.push({ server, key, change: 'closed', why: `${entry.fingerprint} resolved` });
+  }
+  return { bookkeeping: out, changes };
 }

@@ -71,6 +71,8 @@ export interface RemediatorOptions {
   /** wait before verifying (default 5 s) */
   settleMs?: number;
   breakerThreshold?: number;
+  /** `breaker.cooloff`: an open breaker lets one trial through after this long */
+  breakerCooloffMs?: number;
   /**
    * Write-ahead (DESIGN §7): called just before a command runs with a copy of the run record that
    * already holds the action, its attempt counted as failed. The caller journals it, so a main
@@ -98,6 +100,11 @@ export class Remediator {
       this.o.record.warnings.push(...catalog.warnings.map((w) => `${server.name}: ${w}`));
     }
     return catalog;
+  }
+
+  /** A dry run or report mode: actions are decided and recorded, never run. */
+  get planOnly(): boolean {
+    return this.o.dryRun || this.o.mode === 'report';
   }
 
   /** The run's re-check (probes over the open shell): verification and boot readiness share it. */
@@ -198,6 +205,7 @@ export class Remediator {
         bookkeeping: this.state(server.name).remediation,
         breakerThreshold: this.o.breakerThreshold,
         ...(scope ? { scope } : {}),
+        breakerCooloffMs: this.o.breakerCooloffMs,
       },
     );
   }
@@ -288,11 +296,37 @@ export class Remediator {
       record.outcome === 'fixed' || record.outcome === 'worse' || record.outcome === 'unverified'
         ? record.outcome
         : 'not-fixed';
-    state.remediation = recordAttempt(state.remediation, key, at, outcome, this.breakerThreshold);
-    if (state.remediation[key]?.breakerOpen) {
+    const wasOpen = state.remediation[key]?.breakerOpen === true;
+    state.remediation = recordAttempt(
+      state.remediation,
+      key,
+      at,
+      outcome,
+      this.breakerThreshold,
+      record.fingerprint,
+    );
+    const open = state.remediation[key]?.breakerOpen === true;
+    if (open && !wasOpen) {
       record.verification =
         `${record.verification ?? ''}\n\nCircuit breaker now OPEN for ${key}: no more automatic tries; a human must look.`.trim();
+      this.breakerChange(
+        server,
+        key,
+        'opened',
+        `${record.action} failed to fix ${state.remediation[key]?.failures} times`,
+      );
+    } else if (wasOpen && !open) {
+      record.verification =
+        `${record.verification ?? ''}\n\nCircuit breaker CLOSED for ${key}: this attempt fixed it.`.trim();
+      this.breakerChange(server, key, 'closed', `${record.action} fixed it`);
+    } else if (open) {
+      record.verification =
+        `${record.verification ?? ''}\n\nCircuit breaker stays OPEN for ${key}: the half-open trial failed; next trial after the cool-off.`.trim();
     }
+  }
+
+  private breakerChange(server: string, key: string, change: 'opened' | 'closed', why: string): void {
+    this.o.record.breakers = [...(this.o.record.breakers ?? []), { server, key, change, why }];
   }
 
   /** Turns a gate decision into a recorded ActionRecord with a unique action-log path. */

@@ -34,6 +34,10 @@ export interface RemediationState {
   failures: number;
   breakerOpen: boolean;
   lastOutcome?: string;
+  /** when the breaker (last) opened: one half-open trial is allowed after `breaker.cooloff` */
+  openedAt?: string;
+  /** the finding the last attempt was for: its resolution closes the breaker */
+  fingerprint?: string;
 }
 
 export interface ServerState {

@@ -27,6 +27,8 @@ const remediationSchema = z.object({
   failures: z.number().int().min(0).default(0),
   breakerOpen: z.boolean().default(false),
   lastOutcome: z.string().optional(),
+  openedAt: z.string().optional(),
+  fingerprint: z.string().optional(),
 });
 const stateSchema = z.object({
   server: z.string(),
@@ -152,6 +154,13 @@ function mergeRemediation(base: RemediationState | undefined, o: RemediationStat
   };
   const lastOutcome = newer(o.lastOutcome, t.lastOutcome, o.attempts.at(-1), t.attempts.at(-1));
   if (lastOutcome !== undefined) merged.lastOutcome = lastOutcome;
+  const fingerprint = newer(o.fingerprint, t.fingerprint, o.attempts.at(-1), t.attempts.at(-1));
+  if (fingerprint !== undefined) merged.fingerprint = fingerprint;
+  const openedAt = [o.openedAt, t.openedAt]
+    .filter((x) => x !== undefined)
+    .sort()
+    .at(-1);
+  if (merged.breakerOpen && openedAt !== undefined) merged.openedAt = openedAt;
   return merged;
 }
 

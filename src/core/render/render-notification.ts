@@ -40,7 +40,9 @@ export function shouldNotify(
   if (on === 'critical') return record.status === 'critical' || record.status === 'error';
   const changed =
     record.findings.some((f) => f.lifecycle === 'new' && f.severity !== 'ok') || record.resolved.length > 0;
-  return changed || record.actions.length > 0 || record.errors.length > 0 || breakers.length > 0;
+  // a denial repeated every run (an open breaker, a cooldown) is no news: only what ran or asks a human is
+  const acted = record.actions.some((a) => a.decision === 'execute' || a.decision === 'needs-approval');
+  return changed || acted || record.errors.length > 0 || breakers.length > 0;
 }
 
 export type NotificationItemKind =
