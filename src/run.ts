@@ -67,7 +67,8 @@ export async function run(ctx: RunContext): Promise<RunResult> {
   if (startProblem) record.warnings.push(startProblem);
   await logger.group('Record', () => recordRun(ctx, record, memory, approvalChanges));
   await logger.group('Report', async () => {
-    await guard(record, 'github', () => syncGitHub(ctx, record, memory));
+    const fleet = await fleetStates(ctx, record, memory);
+    await guard(record, 'github', () => syncGitHub(ctx, record, memory, fleet));
     record.status = overallStatus(record);
     await writeReport(ctx, record);
     await guard(record, 'notify', () => notifyRun(ctx, record, memory));
@@ -75,6 +76,46 @@ export async function run(ctx: RunContext): Promise<RunResult> {
     if (endProblem) logger.warning(endProblem);
   });
   return { record, exitCode: exitCodeFor(record, ctx.config['fail-on']) };
+}
+
+/**
+ * Every server's state as the state branch holds it now. A matrix shard re-reads the branch after
+ * its own commit, so the shards that finished before it count (one fleet issue across shards), and
+ * records which shards of this workflow run have reported; the last one lists the whole fleet.
+ */
+async function fleetStates(ctx: RunContext, record: RunRecord, memory: Memory): Promise<Memory['servers']> {
+  const shard = ctx.inputs.shard;
+  let states = { ...memory.servers, ...record.serverStates };
+  if (!shard || !record.commit?.pushed) return states;
+  try {
+    states = { ...(await ctx.adapters.state.load()).servers, ...record.serverStates };
+  } catch (error) {
+    record.warnings.push(`shards: the state branch could not be re-read: ${errorMessage(error)}`);
+  }
+  const shards = shardsOf(ctx, shard.count, states);
+  record.shards = shards.map((s) => ({ ...s, self: s.index === shard.index }));
+  if (shards.every((s) => s.reported)) record.fleetReport = fleetFindings(states, ctx.runId);
+  return states;
+}
+
+function shardsOf(ctx: RunContext, count: number, states: Memory['servers']) {
+  return Array.from({ length: count }, (_, i) => {
+    const servers = selectServers(ctx.config, ctx.inputs.servers, { index: i + 1, count }).map((s) => s.name);
+    const reported = servers.some((name) => states[name]?.recentRuns.includes(ctx.runId));
+    return { index: i + 1, label: `${i + 1}of${count}`, servers, reported };
+  });
+}
+
+/** Raised findings of every server that recorded this run. */
+function fleetFindings(states: Memory['servers'], runId: string): NonNullable<RunRecord['fleetReport']> {
+  return Object.entries(states)
+    .filter(([, s]) => s.recentRuns.includes(runId))
+    .flatMap(([server, s]) =>
+      Object.entries(s.findings)
+        .filter(([, f]) => f.severity !== 'ok' && f.status !== 'pending' && f.status !== 'resolved')
+        .map(([fingerprint, f]) => ({ server, fingerprint, severity: f.severity, summary: f.summary })),
+    )
+    .sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
 }
 
 /** One round trip per server; the shells stay open for diagnostics and remediation. */

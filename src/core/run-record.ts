@@ -144,6 +144,13 @@ export interface RunRecord {
   actions: ActionRecord[];
   /** (agent) boot recoveries done by this run (task recover, or a reboot noticed) */
   recoveries?: BootRecovery[];
+  /**
+   * (sharded runs) every shard of this workflow run, and whether its servers' state files on the
+   * state branch already record this run (read after this shard committed)
+   */
+  shards?: { label: string; servers: string[]; reported: boolean; self: boolean }[];
+  /** (sharded runs) raised findings across every shard's servers, when this shard was the last to report */
+  fleetReport?: { server: string; fingerprint: string; severity: string; summary: string }[];
   /** circuit breakers that opened or closed in this run (each told once) */
   breakers?: BreakerTransition[];
   usage: Usage;

@@ -13,6 +13,7 @@ import {
   maintenanceWindows,
   planIssues,
 } from '../core/memory/issue-plan.js';
+import type { ServerState } from '../core/memory/memory.js';
 import type { GitHubApi } from '../core/ports/index.js';
 import type { RunRecord } from '../core/run-record.js';
 import { issuePath } from '../core/state-branch/paths.js';
@@ -43,7 +44,12 @@ export async function fetchTrackedIssues(
 }
 
 /** Brings issues in line with this run; every failure is recorded, none stops the others. */
-export async function syncIssues(ctx: RunContext, record: RunRecord, api: GitHubApi): Promise<void> {
+export async function syncIssues(
+  ctx: RunContext,
+  record: RunRecord,
+  api: GitHubApi,
+  fleetStates: Record<string, ServerState> = {},
+): Promise<void> {
   const { github } = ctx.config;
   if (!github.issues) return;
   const now = ctx.adapters.clock.now();
@@ -55,6 +61,7 @@ export async function syncIssues(ctx: RunContext, record: RunRecord, api: GitHub
     stateUrl: ctx.links?.stateUrl,
     issueFile: issuePath,
     redact: (text) => redact(text, secrets),
+    fleetStates,
   });
   if (plan.ops.length === 0) return;
   await ensureLabels(api, plan.labels);

@@ -1,4 +1,4 @@
-import { emptyMemory, type Memory } from '../core/memory/memory.js';
+import { emptyMemory, type Memory, type ServerState } from '../core/memory/memory.js';
 import type { RunRecord } from '../core/run-record.js';
 import { errorMessage } from '../core/util/error-message.js';
 import type { RunContext } from '../run-context.js';
@@ -16,12 +16,13 @@ export async function syncGitHub(
   ctx: RunContext,
   record: RunRecord,
   memory: Memory = emptyMemory(),
+  fleetStates: Record<string, ServerState> = memory.servers,
 ): Promise<void> {
   const api = ctx.adapters.github;
   if (!api) return;
   for (const [part, fn] of [
     ['approval PRs', () => openApprovalPulls(ctx, record, memory, api)],
-    ['issues', () => syncIssues(ctx, record, api)],
+    ['issues', () => syncIssues(ctx, record, api, fleetStates)],
   ] as const) {
     try {
       await fn();

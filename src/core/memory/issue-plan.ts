@@ -10,8 +10,12 @@
  * - a quiet run writes nothing: an issue whose state has not changed is left alone;
  * - an issue closes after `close_after_ok_runs` consecutive ok runs of every finding it tracks,
  *   and a closed issue is reopened when its problem recurs within `reopen_within`;
- * - only servers this run checked (and reached) can close an issue: a shard never closes another
- *   shard's issues, an unreachable server never "recovers" its other checks.
+ * - one fleet issue per check and target across matrix shards: every shard reads the others'
+ *   state files, so servers failing in any shard count towards `fleet_issue_min_servers`, a
+ *   server's own issue is folded into the fleet issue once there is one, and the fleet issue
+ *   closes when the last server (in whichever shard) recovered;
+ * - an unreachable server never "recovers" its other checks; a server of another shard counts by
+ *   the state its own shard recorded.
  */
 import type { Config } from '../../config/schema.js';
 import { cell, fence, SEVERITY_ICON, truncate } from '../render/markdown.js';
@@ -20,6 +24,7 @@ import type { ActionRecord, Diagnosis, RunRecord, TrackedFinding } from '../run-
 import { raisedFindings } from '../status.js';
 import type { Severity } from '../types.js';
 import { formatDuration } from '../util/duration.js';
+import type { ServerState } from './memory.js';
 
 /** An issue as the planner needs to see it (from GitHub's list of issues). */
 export interface IssueSnapshot {
@@ -53,6 +58,11 @@ export interface IssuePlanOptions {
   issueFile?: (fingerprint: string) => string;
   /** redaction applied to every body and comment (evidence is server text) */
   redact: (text: string) => string;
+  /**
+   * State files of every server on the state branch (other shards' servers included): their raised
+   * findings count towards fleet issues, their ok streaks close them.
+   */
+  fleetStates?: Record<string, ServerState>;
 }
 
 export interface IssuePlan {
@@ -131,12 +141,40 @@ interface Group {
   key: string;
   fleet: boolean;
   findings: TrackedFinding[];
+  /** (fleet) servers failing it in other shards, by their state files */
+  elsewhere?: string[];
 }
 
-export function fleetKey(check: string, target: string, shard?: string): string {
-  // shards run in parallel and each sees part of the fleet: a fleet issue per shard avoids two
-  // shards racing to open the same one
-  return `fleet/${check}/${target}${shard ? `@${shard}` : ''}`;
+/** One key per check and target for the whole fleet, whichever shard sees it. */
+export function fleetKey(check: string, target: string): string {
+  return `fleet/${check}/${target}`;
+}
+
+/** How long another shard's record of a raised finding counts (a removed server stops counting). */
+const ELSEWHERE_FRESH_MS = 36 * 3_600_000;
+
+/**
+ * Fleet keys → servers raising that finding according to the state files of servers this run did
+ * not check (the other shards'), recorded recently.
+ */
+export function raisedElsewhere(
+  states: Record<string, ServerState>,
+  checked: ReadonlySet<string>,
+  now: Date,
+): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [server, state] of Object.entries(states)) {
+    if (checked.has(server)) continue;
+    for (const [fp, f] of Object.entries(state.findings)) {
+      if (f.severity === 'ok' || f.status === 'pending' || f.status === 'resolved') continue;
+      if (now.getTime() - Date.parse(f.lastSeen) > ELSEWHERE_FRESH_MS) continue;
+      if (!fp.startsWith(`${server}/`)) continue;
+      const [check = '', ...rest] = fp.slice(server.length + 1).split('/');
+      const key = fleetKey(check, rest.join('/'));
+      out.set(key, (out.get(key) ?? new Set()).add(server));
+    }
+  }
+  return out;
 }
 
 /** Indexes issues by key: the open one wins; else the most recently closed. */
@@ -154,31 +192,37 @@ export function indexIssues(issues: IssueSnapshot[]): Map<string, IssueSnapshot>
 }
 
 /**
- * Each raised finding goes to exactly one issue: its own when one is open already (no double
- * tracking), else an open fleet issue for its check, else a new fleet issue when the check fails
- * on at least `fleet_issue_min_servers` servers, else its own.
+ * Each raised finding goes to exactly one issue: an open fleet issue for its check, else a new
+ * fleet issue when the check fails on at least `fleet_issue_min_servers` servers (in this run or,
+ * per `elsewhere`, in other shards), else its own.
  */
 export function groupFindings(
   findings: TrackedFinding[],
   issues: Map<string, IssueSnapshot>,
   minServers: number,
-  shard?: string,
+  elsewhere: Map<string, Set<string>> = new Map(),
 ): Group[] {
   const groups = new Map<string, Group>();
   const add = (key: string, fleet: boolean, f: TrackedFinding) => {
-    const group = groups.get(key) ?? { key, fleet, findings: [] };
+    const others = [...(elsewhere.get(key) ?? [])].sort();
+    const group = groups.get(key) ?? {
+      key,
+      fleet,
+      findings: [],
+      ...(fleet && others.length ? { elsewhere: others } : {}),
+    };
     group.findings.push(f);
     groups.set(key, group);
   };
   const serversPerCheck = new Map<string, Set<string>>();
+  for (const [k, servers] of elsewhere) serversPerCheck.set(k, new Set(servers));
   for (const f of findings) {
-    const k = fleetKey(f.check, f.target, shard);
+    const k = fleetKey(f.check, f.target);
     serversPerCheck.set(k, (serversPerCheck.get(k) ?? new Set()).add(f.server));
   }
   for (const f of findings) {
-    const fleet = fleetKey(f.check, f.target, shard);
-    if (issues.get(f.fingerprint)?.state === 'open') add(f.fingerprint, false, f);
-    else if (issues.get(fleet)?.state === 'open' || (serversPerCheck.get(fleet)?.size ?? 0) >= minServers)
+    const fleet = fleetKey(f.check, f.target);
+    if (issues.get(fleet)?.state === 'open' || (serversPerCheck.get(fleet)?.size ?? 0) >= minServers)
       add(fleet, true, f);
     else add(f.fingerprint, false, f);
   }
@@ -190,7 +234,9 @@ export function groupFindings(
 export function planIssues(record: RunRecord, issues: IssueSnapshot[], options: IssuePlanOptions): IssuePlan {
   const byKey = indexIssues(issues);
   const raised = raisedFindings(record);
-  const groups = groupFindings(raised, byKey, options.github.fleet_issue_min_servers, record.shard);
+  const checked = new Set(record.servers.map((s) => s.server.name));
+  const elsewhere = raisedElsewhere(options.fleetStates ?? {}, checked, options.now);
+  const groups = groupFindings(raised, byKey, options.github.fleet_issue_min_servers, elsewhere);
   const ops: IssueOp[] = [];
   // a marker holds the key well-formed (a lone surrogate cannot be percent-encoded)
   const asMarked = (key: string) => key.replace(LONE_SURROGATE, '\ufffd');
@@ -200,11 +246,22 @@ export function planIssues(record: RunRecord, issues: IssueSnapshot[], options: 
     if (op) ops.push(op);
   }
   const raisedFingerprints = new Set(raised.map((f) => f.fingerprint));
+  const fleetGroups = new Map(groups.filter((g) => g.fleet).map((g) => [g.key, g]));
+  const servers = [...checked, ...Object.keys(options.fleetStates ?? {})];
+  const inFleet = (key: string) => {
+    const server = serverOf(servers, key);
+    if (!server || key.startsWith('fleet/')) return undefined;
+    const [check = '', ...rest] = key.slice(server.length + 1).split('/');
+    return fleetGroups.get(fleetKey(check, rest.join('/')));
+  };
   for (const [key, issue] of byKey) {
     if (issue.state !== 'open' || active.has(key)) continue;
-    const op = planClose(record, key, issue, raisedFingerprints, options);
+    const op =
+      planFolded(record, key, issue, inFleet, options) ??
+      planClose(record, key, issue, raisedFingerprints, options);
     if (op) ops.push(op);
   }
+  ops.push(...planDuplicates(issues, byKey, options));
   const labels = new Set<string>();
   for (const op of ops)
     for (const l of op.kind === 'create' ? op.labels : (op.update.labels ?? [])) labels.add(l);
@@ -351,9 +408,57 @@ function actionLine(a: ActionRecord): string {
   return `Ran ${what}: ${outcome ?? 'no outcome'}${a.exitCode !== undefined && a.exitCode !== null ? ` (exit ${a.exitCode})` : ''}.${breaker}`;
 }
 
+/** A server's own issue whose finding is now tracked by a fleet issue: closed, pointing there. */
+function planFolded(
+  record: RunRecord,
+  key: string,
+  issue: IssueSnapshot,
+  inFleet: (key: string) => Group | undefined,
+  o: IssuePlanOptions,
+): IssueOp | undefined {
+  const group = inFleet(key);
+  if (!group) return undefined;
+  const fleet = titleFor(group, worstSeverity(group.findings));
+  return {
+    kind: 'update',
+    key,
+    number: issue.number,
+    update: { state: 'closed', stateReason: 'completed' },
+    comment: [`Now tracked in the fleet-wide issue "${fleet}" (${group.key}).`, ...runFooter(record, o)].join(
+      '\n\n',
+    ),
+  };
+}
+
+/**
+ * Two shards that opened the same issue at the same moment: the oldest open one stays (the index
+ * picks it), every other open issue with that key is closed as its duplicate.
+ */
+function planDuplicates(
+  issues: IssueSnapshot[],
+  byKey: Map<string, IssueSnapshot>,
+  o: IssuePlanOptions,
+): IssueOp[] {
+  const ops: IssueOp[] = [];
+  for (const issue of issues) {
+    const key = keyOf(issue.body);
+    const kept = key ? byKey.get(key) : undefined;
+    if (!key || !kept || issue.state !== 'open' || kept.number === issue.number) continue;
+    ops.push({
+      kind: 'update',
+      key,
+      number: issue.number,
+      update: { state: 'closed', stateReason: 'completed' },
+      comment: o.redact(`Duplicate of #${kept.number} (opened by a parallel shard at the same time).`),
+    });
+  }
+  return ops;
+}
+
 /**
  * An open issue with nothing raised: close it when every finding it tracks was seen ok, on a server
- * this run reached, for `close_after_ok_runs` consecutive runs.
+ * this run reached, for `close_after_ok_runs` consecutive runs. A member on another shard's server
+ * counts by the state that shard recorded.
  */
 function planClose(
   record: RunRecord,
@@ -366,11 +471,13 @@ function planClose(
   const members = memo && memo.members.length > 0 ? memo.members : [key];
   if (members.some((fp) => raised.has(fp))) return undefined;
   const reached = new Set(record.servers.filter((s) => s.observation.reachable).map((s) => s.server.name));
+  const checked = new Set(record.servers.map((s) => s.server.name));
+  const states = { ...(o.fleetStates ?? {}), ...record.serverStates };
   const streaks: number[] = [];
   for (const fp of members) {
-    const server = serverOf(record, fp);
-    if (!server || !reached.has(server)) return undefined;
-    const state = record.serverStates[server]?.findings[fp];
+    const server = serverOf(Object.keys(states), fp) ?? serverOf([...checked], fp);
+    if (!server || (checked.has(server) ? !reached.has(server) : !states[server])) return undefined;
+    const state = states[server]?.findings[fp];
     // a finding memory no longer tracks has gone away entirely (check removed): nothing to wait for
     streaks.push(state ? state.okStreak : o.github.close_after_ok_runs);
   }
@@ -390,9 +497,9 @@ function planClose(
   };
 }
 
-/** The server a fingerprint belongs to: the fingerprint starts with a server name this run knows. */
-function serverOf(record: RunRecord, fingerprint: string): string | undefined {
-  const names = record.servers.map((s) => s.server.name).sort((a, b) => b.length - a.length);
+/** The server a fingerprint belongs to: the fingerprint starts with one of these server names. */
+function serverOf(servers: readonly string[], fingerprint: string): string | undefined {
+  const names = [...servers].sort((a, b) => b.length - a.length);
   return names.find((n) => fingerprint.startsWith(`${n}/`));
 }
 
@@ -402,11 +509,16 @@ function titleFor(group: Group, severity: Severity): string {
   const first = group.findings[0];
   if (!first) return `[${severity}] claudeops`;
   if (!group.fleet) return titleText(`[${severity}] ${first.server}: ${first.summary}`, 240);
-  const servers = new Set(group.findings.map((f) => f.server)).size;
+  const servers = serversOf(group).length;
   return titleText(
     `[${severity}] ${first.check} ${first.target === '-' ? '' : `${first.target} `}failing on ${servers} servers`,
     240,
   );
+}
+
+/** Every server a group is about: this run's, and (fleet) the other shards'. */
+function serversOf(group: Group): string[] {
+  return [...new Set([...group.findings.map((f) => f.server), ...(group.elsewhere ?? [])])].sort();
 }
 
 function labelsFor(group: Group, severity: Severity, configured: string[], existing: string[]): string[] {
@@ -416,7 +528,7 @@ function labelsFor(group: Group, severity: Severity, configured: string[], exist
     l.startsWith('severity:') ||
     l.startsWith('server:') ||
     configured.includes(l);
-  const servers = [...new Set(group.findings.map((f) => f.server))].sort().map((s) => `server:${s}`);
+  const servers = serversOf(group).map((s) => `server:${s}`);
   const wanted = [
     MANAGED_LABEL,
     `severity:${severity}`,
@@ -459,6 +571,11 @@ function renderIssueBody(
       `| ${cell(f.server)} | ${cell(f.check)} | ${cell(f.target)} | ${f.severity} | ${cell(f.summary)}${f.trend ? ` (${cell(f.trend)})` : ''} | ${cell(f.firstSeen)} |`,
     );
   }
+  if (group.elsewhere?.length)
+    parts.push(
+      '',
+      `Also failing on servers checked by other shards: ${group.elsewhere.map(cell).join(', ')}.`,
+    );
   parts.push('', '### Evidence', '');
   const withEvidence = group.findings.filter((f) => f.evidence);
   if (withEvidence.length === 0) parts.push('_No raw output was captured for these findings._');

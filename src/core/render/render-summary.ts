@@ -31,6 +31,7 @@ export function renderSummary(record: RunRecord, links: SummaryLinks = {}): stri
     headline(record, links),
     problems(record),
     fleet(record),
+    shards(record),
     findings(record),
     diagnosis(record),
     actions(record, links),
@@ -43,6 +44,24 @@ export function renderSummary(record: RunRecord, links: SummaryLinks = {}): stri
     .filter((s) => s !== '')
     .join('\n\n')
     .concat('\n');
+}
+
+/** Sharded runs: which shards reported; the last one to report lists the whole fleet's findings. */
+function shards(record: RunRecord): string {
+  if (!record.shards) return '';
+  const list = record.shards
+    .map((s) => `${s.label}${s.self ? ' (this shard)' : ''}: ${s.reported ? 'reported' : 'not yet'}`)
+    .join(' · ');
+  const parts = [`### Shards of this workflow run\n\n${list}`];
+  if (record.fleetReport) {
+    const rows = record.fleetReport.map((f) => [f.server, f.fingerprint, f.severity, f.summary]);
+    parts.push(
+      rows.length > 0
+        ? `Every shard has reported: the whole fleet now.\n\n${table(['server', 'finding', 'severity', 'summary'], rows)}`
+        : 'Every shard has reported: no raised finding anywhere in the fleet.',
+    );
+  }
+  return parts.join('\n\n');
 }
 
 function plural(n: number, noun: string): string {

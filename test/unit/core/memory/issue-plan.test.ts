@@ -8,6 +8,7 @@ import {
   memoOf,
   planIssues,
 } from '../../../../src/core/memory/issue-plan.js';
+import { emptyServerState, type ServerState } from '../../../../src/core/memory/memory.js';
 import { action, github, type RunSpec, runRecord } from '../../../support/github-records.js';
 
 const T0 = Date.parse('2026-11-21T08:00:00Z');
@@ -274,19 +275,115 @@ describe('planIssues: one issue per problem, no storms', () => {
     expect(done.ops).toMatchObject([{ kind: 'update', number: 1, update: { state: 'closed' } }]);
   });
 
-  it('debounced (pending) findings open nothing; a shard gets its own fleet key', () => {
+  it('debounced (pending) findings open nothing', () => {
     expect(
       planIssues(runRecord(base('r1', 0, { raised: [{ ...disk, lifecycle: 'pending' }] })), [], opts(at(0)))
         .ops,
     ).toEqual([]);
-    const servers = ['a', 'b', 'c'];
-    const raised = servers.map((server) => ({ ...disk, server }));
+  });
+
+  it('three shards of one fleet-wide fault leave one open issue, closed when the last server recovers', () => {
+    // shard i checks server sI; each sees the others' state files (fleetStates) as the branch holds them
+    const endpoint = {
+      server: '',
+      check: 'endpoint',
+      target: 'https://api.example/health',
+      severity: 'critical' as const,
+    };
+    const fp = (s: string) => `${s}/endpoint/https://api.example/health`;
+    const states: Record<string, ServerState> = {};
+    const raisedState = (server: string, hours: number): ServerState => ({
+      ...emptyServerState(server),
+      recentRuns: ['r1'],
+      findings: {
+        [fp(server)]: {
+          status: 'new',
+          severity: 'critical',
+          firstSeen: at(hours).toISOString(),
+          lastSeen: at(hours).toISOString(),
+          streak: 1,
+          okStreak: 0,
+          history: [],
+          summary: 'HTTP 500',
+        },
+      },
+    });
+    const issues: IssueSnapshot[] = [];
+    for (const [i, server] of ['s1', 's2', 's3'].entries()) {
+      const spec = {
+        runId: 'r1',
+        at: at(0),
+        servers: [server],
+        raised: [{ ...endpoint, server }],
+        shard: `${i + 1}of3`,
+      };
+      const plan = planIssues(runRecord(spec), issues, { ...opts(at(0)), fleetStates: { ...states } });
+      apply(issues, plan.ops, at(0));
+      states[server] = raisedState(server, 0);
+    }
+    // shards 1 and 2 saw fewer than 3 servers: their own issues, folded into the fleet issue by shard 3
+    const open = issues.filter((i) => i.state === 'open');
+    expect(open.map((i) => keyOf(i.body))).toEqual(['fleet/endpoint/https://api.example/health']);
+    expect(open[0]?.title).toBe('[critical] endpoint https://api.example/health failing on 3 servers');
+    expect(issues.filter((i) => i.state === 'closed').map((i) => keyOf(i.body))).toEqual([
+      fp('s1'),
+      fp('s2'),
+    ]);
+
+    // the next workflow run: every shard sees all three failing; still one issue, no new ones
+    for (const server of ['s1', 's2', 's3']) {
+      const spec = {
+        runId: 'r2',
+        at: at(1),
+        servers: [server],
+        raised: [{ ...endpoint, server }],
+        shard: 'x',
+      };
+      const plan = planIssues(runRecord(spec), issues, { ...opts(at(1)), fleetStates: { ...states } });
+      expect(plan.ops.filter((o) => o.kind === 'create')).toEqual([]);
+      apply(issues, plan.ops, at(1));
+    }
+    expect(issues.filter((i) => i.state === 'open')).toHaveLength(1);
+    // s1 and s2 recovered (their shards recorded ok streaks); s3's shard closes it once s3 has too
+    const okState = (server: string, okStreak: number): ServerState => {
+      const st = raisedState(server, 1);
+      const f = st.findings[fp(server)];
+      if (f) Object.assign(f, { status: 'resolved', severity: 'ok', okStreak, streak: 0 });
+      return st;
+    };
+    states.s1 = okState('s1', 2);
+    states.s2 = okState('s2', 2);
+    const notYet = planIssues(
+      runRecord({ runId: 'r3', at: at(2), servers: ['s3'], raised: [], okStreaks: { [fp('s3')]: 1 } }),
+      issues,
+      { ...opts(at(2)), fleetStates: { ...states } },
+    );
+    expect(notYet.ops).toEqual([]);
+    const done = planIssues(
+      runRecord({ runId: 'r4', at: at(3), servers: ['s3'], raised: [], okStreaks: { [fp('s3')]: 2 } }),
+      issues,
+      { ...opts(at(3)), fleetStates: { ...states } },
+    );
+    expect(done.ops).toMatchObject([{ kind: 'update', update: { state: 'closed' } }]);
+  });
+
+  it('two shards that opened the same issue at once: the younger is closed as a duplicate', () => {
+    const body = (n: number) => `${keyMarker('fleet/disk//')}\nshard ${n}`;
+    const issues: IssueSnapshot[] = [
+      { number: 4, state: 'open', title: 'a', body: body(1), labels: ['claudeops'] },
+      { number: 5, state: 'open', title: 'b', body: body(2), labels: ['claudeops'] },
+    ];
+    const raised = ['a', 'b', 'c'].map((server) => ({ ...disk, server }));
     const plan = planIssues(
-      runRecord({ runId: 'r1', at: at(0), servers, raised, shard: '1of2' }),
-      [],
+      runRecord({ runId: 'r1', at: at(0), servers: ['a', 'b', 'c'], raised }),
+      issues,
       opts(at(0)),
     );
-    expect(plan.ops.map((o) => o.key)).toEqual(['fleet/disk//@1of2']);
+    const dup = plan.ops.find((o) => o.kind === 'update' && o.number === 5);
+    expect(dup).toMatchObject({
+      update: { state: 'closed' },
+      comment: 'Duplicate of #4 (opened by a parallel shard at the same time).',
+    });
   });
 
   it('keeps labels people added, and finds issues by marker only', () => {
