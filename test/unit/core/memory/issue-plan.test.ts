@@ -324,7 +324,7 @@ describe('planIssues: one issue per problem, no storms', () => {
     // shards 1 and 2 saw fewer than 3 servers: their own issues, folded into the fleet issue by shard 3
     const open = issues.filter((i) => i.state === 'open');
     expect(open.map((i) => keyOf(i.body))).toEqual(['fleet/endpoint/https://api.example/health']);
-    expect(open[0]?.title).toBe('[critical] endpoint https://api.example/health failing on 3 servers');
+    expect(open[0]?.title).toMatch(/^\[critical\] endpoint https.*health failing on 3 servers$/);
     expect(issues.filter((i) => i.state === 'closed').map((i) => keyOf(i.body))).toEqual([
       fp('s1'),
       fp('s2'),
