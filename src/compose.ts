@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { anthropicModel } from './adapters/anthropic-model.js';
 import { createGitStateStore, type GitStateStore, workspaceRemoteUrl } from './adapters/git-state-store.js';
+import { httpPing } from './adapters/http-retry.js';
 import { RunJournal } from './adapters/journal.js';
 import { transportBySetting } from './adapters/local-transport.js';
 import { notify } from './adapters/notify.js';
@@ -67,6 +68,7 @@ export function buildContext(parts: RootParts): RunContext {
       transportWarnings: () => [...ssh.warnings()],
       runnerChecks: (server) => runnerChecks(server),
       notifier: notifierFor(config, parts.env),
+      ping: httpPing,
     },
   };
 }

@@ -10,6 +10,7 @@ import type {
   RunnerChecks,
   StateStore,
   Transport,
+  UrlPing,
 } from './core/ports/index.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
 
@@ -29,6 +30,8 @@ export interface Adapters {
   runnerChecks?: RunnerChecks;
   /** the configured notification channels; absent when `notify:` is not configured */
   notifier?: Notifier;
+  /** HTTP pings of the heartbeat (dead man's switch); absent: no pings */
+  ping?: UrlPing;
 }
 
 import type { Runbook } from './agent/runbooks.js';

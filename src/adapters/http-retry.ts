@@ -17,6 +17,8 @@ export interface RetryPolicy {
 
 export type Delivery = { ok: true; attempts: number } | { ok: false; attempts: number; error: string };
 
+import type { UrlPing } from '../core/ports/index.js';
+
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function sendWithRetry(
@@ -67,3 +69,11 @@ function networkError(e: unknown): string {
   const code = (cause as { code?: string } | undefined)?.code;
   return code ? `network error ${code}` : 'network error';
 }
+
+/** The UrlPing port: a GET, three attempts, waits of at most 5 s. */
+export const httpPing: UrlPing = (url, timeoutMs) =>
+  sendWithRetry((signal) => fetch(url, { method: 'GET', signal }), {
+    timeoutMs,
+    attempts: 3,
+    maxWaitMs: 5_000,
+  });

@@ -1,4 +1,3 @@
-import { sendWithRetry } from '../adapters/http-retry.js';
 import { type HeartbeatSettings, type PingKind, pingUrl } from '../core/util/heartbeat-url.js';
 import type { RunContext } from '../run-context.js';
 
@@ -21,9 +20,10 @@ export function heartbeatSettings(ctx: Pick<RunContext, 'config' | 'inputs'>): H
  * warning names the kind of ping and the reason, never the URL.
  */
 export async function pingHeartbeat(
-  ctx: Pick<RunContext, 'config' | 'inputs'>,
+  ctx: Pick<RunContext, 'config' | 'inputs' | 'adapters'>,
   kind: PingKind,
 ): Promise<string | undefined> {
+  // The HTTP goes through the UrlPing port (adapters/http-retry.ts, wired in compose.ts).
   const settings = heartbeatSettings(ctx);
   if (!settings) return undefined;
   let url: string | undefined;
@@ -33,11 +33,8 @@ export async function pingHeartbeat(
     return `heartbeat: the ping URL is not a valid URL; no ${kind} ping sent`;
   }
   if (!url) return undefined;
-  const target = url;
-  const result = await sendWithRetry((signal) => fetch(target, { method: 'GET', signal }), {
-    timeoutMs: ctx.config.heartbeat?.timeout ?? 10_000,
-    attempts: 3,
-    maxWaitMs: 5_000,
-  });
+  const ping = ctx.adapters.ping;
+  if (!ping) return undefined;
+  const result = await ping(url, ctx.config.heartbeat?.timeout ?? 10_000);
   return result.ok ? undefined : `heartbeat: the ${kind} ping failed (${result.error})`;
 }

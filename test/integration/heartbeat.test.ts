@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpPing } from '../../src/adapters/http-retry.js';
 import { localTransport } from '../../src/adapters/local-transport.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { RunInputs } from '../../src/config/run-inputs.js';
@@ -48,6 +49,7 @@ servers:
       state,
       clock: { now: () => new Date(), sleep: async () => {} },
       sink: { summary: async () => {}, outputs: () => {} },
+      ping: httpPing,
     },
   };
   return { ctx, warnings };

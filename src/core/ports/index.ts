@@ -67,6 +67,12 @@ export interface ReportSink {
   outputs(values: Record<string, string>): void;
 }
 
+/** One HTTP GET with bounded retries (heartbeat pings); never throws. adapters/http-retry.ts. */
+export type UrlPing = (
+  url: string,
+  timeoutMs: number,
+) => Promise<{ ok: true } | { ok: false; error: string }>;
+
 /** Read access to the state branch at one commit (CLI read commands, the status page). */
 export interface StateReader {
   /** every file path under a prefix (`history/`, `issues/`) */

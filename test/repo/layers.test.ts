@@ -1,0 +1,155 @@
+/**
+ * The layers of docs/architecture.md, checked on the real import graph: walked from src/run.ts (the
+ * pipeline) and from every entry file, following each relative import. Biome's
+ * noRestrictedImports (biome.json overrides) stops the same mistakes in the editor; this test also
+ * sees what a lint rule on one file cannot: the layer order across the whole graph.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+/** Lower rank = lower layer; a module may import only its own rank or lower. */
+export const LAYERS = ['core', 'probes', 'pipeline', 'adapters', 'roots'] as const;
+type Layer = (typeof LAYERS)[number];
+
+const ROOTS = new Set(
+  ['compose', 'main', 'post-main', 'cli-main', 'index', 'post', 'cli'].map((n) => `src/${n}.ts`),
+);
+
+export function layerOf(file: string): Layer {
+  if (file.startsWith('src/core/') || file === 'src/config/schema.ts' || file === 'src/config/schema-keys.ts')
+    return 'core';
+  if (file.startsWith('src/probes/')) return 'probes';
+  if (file.startsWith('src/adapters/')) return 'adapters';
+  if (ROOTS.has(file) || file.startsWith('src/cli/') || file.startsWith('src/shims/')) return 'roots';
+  return 'pipeline';
+}
+
+/** Packages and node modules that do I/O: never in core/ or probes/. */
+const IO =
+  /^(node:)?(fs|fs\/promises|child_process|net|http|https|http2|tls|dgram|dns|os|readline|worker_threads|cluster)$|^(@actions\/|@octokit\/|@anthropic-ai\/sdk$|execa$|node-ssh$|ssh2$|nodemailer$)/;
+
+const SPECIFIER =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+export function importsOf(text: string): string[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  return [...code.matchAll(SPECIFIER)].map((m) => m[1] ?? m[2] ?? m[3] ?? '').filter(Boolean);
+}
+
+function resolveImport(from: string, spec: string): string | undefined {
+  const base = normalize(join(dirname(from), spec));
+  for (const c of [base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')])
+    if (existsSync(join(ROOT, c))) return c;
+  return undefined;
+}
+
+export interface Graph {
+  edges: Map<string, { local: string[]; packages: string[] }>;
+}
+
+export function walk(entries: string[], read = (f: string) => readFileSync(join(ROOT, f), 'utf8')): Graph {
+  const edges: Graph['edges'] = new Map();
+  const todo = [...entries];
+  while (todo.length) {
+    const file = todo.pop() as string;
+    if (edges.has(file)) continue;
+    const local: string[] = [];
+    const packages: string[] = [];
+    for (const spec of importsOf(read(file))) {
+      if (!spec.startsWith('.')) {
+        packages.push(spec);
+        continue;
+      }
+      const target = resolveImport(file, spec);
+      if (!target) throw new Error(`${file}: cannot resolve ${spec}`);
+      local.push(target);
+      todo.push(target);
+    }
+    edges.set(file, { local, packages });
+  }
+  return { edges };
+}
+
+/** Every import that breaks the layer order, I/O in a pure layer, or a port imported past its module. */
+export function violations(
+  graph: Graph,
+  read = (f: string) => readFileSync(join(ROOT, f), 'utf8'),
+): string[] {
+  const out: string[] = [];
+  for (const [file, { local, packages }] of graph.edges) {
+    const layer = layerOf(file);
+    for (const target of local) {
+      const to = layerOf(target);
+      if (LAYERS.indexOf(to) > LAYERS.indexOf(layer))
+        out.push(`${file} (${layer}) imports ${target} (${to})`);
+      if (
+        target.startsWith('src/core/ports/') &&
+        target !== 'src/core/ports/index.ts' &&
+        !file.startsWith('src/core/ports/')
+      )
+        out.push(`${file} imports ${target}: ports are imported through src/core/ports/index.ts`);
+    }
+    if (layer === 'core' || layer === 'probes') {
+      for (const p of packages) if (IO.test(p)) out.push(`${file} (${layer}) imports ${p} (I/O)`);
+      if (
+        /\bprocess\.env\b/.test(
+          read(file)
+            .replace(/\/\*[\s\S]*?\*\//g, '')
+            .replace(/\/\/.*$/gm, ''),
+        )
+      )
+        out.push(`${file} (${layer}) reads process.env`);
+    }
+  }
+  return out.sort();
+}
+
+describe('layers (docs/architecture.md)', () => {
+  const pipeline = walk(['src/run.ts']);
+  const all = walk(['src/index.ts', 'src/post.ts', 'src/cli.ts', 'src/run.ts']);
+
+  it('the walk from src/run.ts sees the pipeline, not a handful of files', () => {
+    expect(pipeline.edges.size).toBeGreaterThan(50);
+    const layers = new Set([...pipeline.edges.keys()].map(layerOf));
+    expect([...layers].sort()).toEqual(['core', 'pipeline', 'probes']);
+  });
+
+  it('the pipeline reaches no adapter and no composition root: it talks through the ports', () => {
+    const reached = [...pipeline.edges.keys()].filter((f) => ['adapters', 'roots'].includes(layerOf(f)));
+    expect(reached).toEqual([]);
+  });
+
+  it('no module imports a higher layer, I/O in core/ or probes/, or a port past the ports module', () => {
+    expect(all.edges.size).toBeGreaterThan(pipeline.edges.size);
+    expect(violations(all)).toEqual([]);
+  });
+
+  it('the check is live: it reports an upward import, I/O in core and a port imported directly', () => {
+    const files: Record<string, string> = {
+      'src/run.ts': "import { a } from './core/x.js';\nimport { b } from './adapters/y.js';\n",
+      'src/core/x.ts':
+        "import { readFileSync } from 'node:fs';\nimport { c } from '../probes/z.js';\nexport const e = process.env.X;\n",
+      'src/adapters/y.ts': "import type { M } from '../core/ports/model.js';\n",
+      'src/probes/z.ts': 'export const c = 1;\n',
+      'src/core/ports/model.ts': 'export type M = 1;\n',
+    };
+    const read = (f: string) => files[f] ?? '';
+    const graph: Graph = { edges: new Map() };
+    for (const [f, text] of Object.entries(files)) {
+      const local = importsOf(text)
+        .filter((s) => s.startsWith('.'))
+        .map((s) => relative(ROOT, join(ROOT, dirname(f), s)).replace(/\.js$/, '.ts'));
+      graph.edges.set(f, { local, packages: importsOf(text).filter((s) => !s.startsWith('.')) });
+    }
+    expect(violations(graph, read)).toEqual([
+      'src/adapters/y.ts imports src/core/ports/model.ts: ports are imported through src/core/ports/index.ts',
+      'src/core/x.ts (core) imports node:fs (I/O)',
+      'src/core/x.ts (core) imports src/probes/z.ts (probes)',
+      'src/core/x.ts (core) reads process.env',
+      'src/run.ts (pipeline) imports src/adapters/y.ts (adapters)',
+    ]);
+  });
+});
