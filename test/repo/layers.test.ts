@@ -11,14 +11,14 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '../..');
 
 /** Lower rank = lower layer; a module may import only its own rank or lower. */
-export const LAYERS = ['core', 'probes', 'pipeline', 'adapters', 'roots'] as const;
+const LAYERS = ['core', 'probes', 'pipeline', 'adapters', 'roots'] as const;
 type Layer = (typeof LAYERS)[number];
 
 const ROOTS = new Set(
   ['compose', 'main', 'post-main', 'cli-main', 'index', 'post', 'cli'].map((n) => `src/${n}.ts`),
 );
 
-export function layerOf(file: string): Layer {
+function layerOf(file: string): Layer {
   if (file.startsWith('src/core/') || file === 'src/config/schema.ts' || file === 'src/config/schema-keys.ts')
     return 'core';
   if (file.startsWith('src/probes/')) return 'probes';
@@ -34,7 +34,7 @@ const IO =
 const SPECIFIER =
   /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
-export function importsOf(text: string): string[] {
+function importsOf(text: string): string[] {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   return [...code.matchAll(SPECIFIER)].map((m) => m[1] ?? m[2] ?? m[3] ?? '').filter(Boolean);
 }
@@ -46,11 +46,11 @@ function resolveImport(from: string, spec: string): string | undefined {
   return undefined;
 }
 
-export interface Graph {
+interface Graph {
   edges: Map<string, { local: string[]; packages: string[] }>;
 }
 
-export function walk(entries: string[], read = (f: string) => readFileSync(join(ROOT, f), 'utf8')): Graph {
+function walk(entries: string[], read = (f: string) => readFileSync(join(ROOT, f), 'utf8')): Graph {
   const edges: Graph['edges'] = new Map();
   const todo = [...entries];
   while (todo.length) {
@@ -74,10 +74,7 @@ export function walk(entries: string[], read = (f: string) => readFileSync(join(
 }
 
 /** Every import that breaks the layer order, I/O in a pure layer, or a port imported past its module. */
-export function violations(
-  graph: Graph,
-  read = (f: string) => readFileSync(join(ROOT, f), 'utf8'),
-): string[] {
+function violations(graph: Graph, read = (f: string) => readFileSync(join(ROOT, f), 'utf8')): string[] {
   const out: string[] = [];
   for (const [file, { local, packages }] of graph.edges) {
     const layer = layerOf(file);
@@ -132,7 +129,7 @@ describe('layers (docs/architecture.md)', () => {
       'src/run.ts': "import { a } from './core/x.js';\nimport { b } from './adapters/y.js';\n",
       'src/core/x.ts':
         "import { readFileSync } from 'node:fs';\nimport { c } from '../probes/z.js';\nexport const e = process.env.X;\n",
-      'src/adapters/y.ts': "import type { M } from '../core/ports/model.js';\n",
+      'src/adapters/y.ts': "import type { M } from '../core/ports/index.js';\n",
       'src/probes/z.ts': 'export const c = 1;\n',
       'src/core/ports/model.ts': 'export type M = 1;\n',
     };

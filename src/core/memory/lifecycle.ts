@@ -58,7 +58,7 @@ export function trackFindings(
   for (const report of servers) {
     const previous = memory.servers[report.server.name] ?? emptyServerState(report.server.name);
     const state = report.observation.reachable
-      ? trackReachable(report, previous, rules, now, options, tracked)
+      ? trackReachable(report, previous, rules, now, tracked)
       : trackUnreachable(report, previous, rules, now, tracked);
     state.recentRuns = [...state.recentRuns.filter((id) => id !== runId), runId].slice(-LIMITS.recentRuns);
     tracked.serverStates[report.server.name] = state;
@@ -99,7 +99,6 @@ function trackReachable(
   previous: ServerState,
   rules: Rules,
   now: Date,
-  options: TrackOptions,
   tracked: Tracked,
 ): ServerState {
   const at = now.toISOString();
