@@ -9,9 +9,17 @@ import { openStateReader, StateBranchNotFound } from '../adapters/state-reader.j
 import { parseReadArgs, type ReadArgs, UsageError } from '../config/cli-args.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import type { Logger } from '../core/ports/index.js';
+import {
+  fleetNow,
+  fleetText,
+  historyText,
+  issuesText,
+  openIssues,
+  runHistory,
+  show,
+} from '../core/state-branch/state-views.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { statusPageData, writeStatusPage } from '../report/status-page-build.js';
-import { fleetNow, fleetText, historyText, issuesText, openIssues, runHistory, show } from './state-views.js';
 
 export interface ReadIo {
   write(text: string): void;

@@ -5,7 +5,6 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fleetNow, openIssues, serverNames } from '../cli/state-views.js';
 import type { Config } from '../config/schema.js';
 import {
   type HistoryDay,
@@ -29,6 +28,7 @@ import {
   type Uptimes,
   type UptimeWindow,
 } from '../core/render/status-page.js';
+import { fleetNow, openIssues, serverNames } from '../core/state-branch/state-views.js';
 import { maxCronInterval } from '../core/util/cron.js';
 import { resolveThresholds } from '../probes/thresholds.js';
 

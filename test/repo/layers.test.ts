@@ -129,7 +129,7 @@ describe('layers (docs/architecture.md)', () => {
       'src/run.ts': "import { a } from './core/x.js';\nimport { b } from './adapters/y.js';\n",
       'src/core/x.ts':
         "import { readFileSync } from 'node:fs';\nimport { c } from '../probes/z.js';\nexport const e = process.env.X;\n",
-      'src/adapters/y.ts': "import type { M } from '../core/ports/index.js';\n",
+      'src/adapters/y.ts': "import type { M } from '../core/ports/model.js';\n",
       'src/probes/z.ts': 'export const c = 1;\n',
       'src/core/ports/model.ts': 'export type M = 1;\n',
     };

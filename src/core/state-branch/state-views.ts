@@ -9,13 +9,13 @@ import {
   monthsBetween,
   parseHistory,
   uptimeOf,
-} from '../core/memory/history-series.js';
-import { frontMatter } from '../core/memory/retention.js';
-import { parseServerState } from '../core/memory/server-state.js';
-import type { StateReader } from '../core/ports/index.js';
-import { type IssueDoc, parseIssueFile } from '../core/state-branch/issue-files.js';
-import { issuePath } from '../core/state-branch/paths.js';
-import { formatDuration } from '../core/util/duration.js';
+} from '../memory/history-series.js';
+import { frontMatter } from '../memory/retention.js';
+import { parseServerState } from '../memory/server-state.js';
+import type { StateReader } from '../ports/index.js';
+import { formatDuration } from '../util/duration.js';
+import { type IssueDoc, parseIssueFile } from './issue-files.js';
+import { issuePath } from './paths.js';
 
 export interface ServerNow {
   server: string;
