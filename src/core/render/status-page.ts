@@ -6,6 +6,7 @@
  */
 import type { PointStatus } from '../memory/history-series.js';
 import { svgChart } from './svg-chart.js';
+import { htmlText, titleText } from './untrusted-text.js';
 
 export const UPTIME_WINDOWS = ['24h', '7d', '30d', '90d'] as const;
 export type UptimeWindow = (typeof UPTIME_WINDOWS)[number];
@@ -51,11 +52,10 @@ export interface StatusPageData {
   maintenance: { servers: string[]; from: string; to: string; reason?: string }[];
 }
 
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
+/** Text from the state branch (server names, URLs, summaries, reasons): inert HTML. */
+const esc = (s: string) => htmlText(s);
+/** An attribute holding a link we built ourselves: escaped, not broken up. */
+const attr = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const WORDS: Record<ServerPage['status'], [string, string]> = {
   ok: ['✓', 'Operational'],
@@ -66,7 +66,7 @@ const WORDS: Record<ServerPage['status'], [string, string]> = {
 };
 
 const when = (iso: string) =>
-  `<time datetime="${esc(iso)}">${esc(iso.slice(0, 16).replace('T', ' '))} UTC</time>`;
+  `<time datetime="${attr(iso)}">${esc(iso.slice(0, 16).replace('T', ' '))} UTC</time>`;
 const pct = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(2)}%`);
 const anchor = (name: string) => `server-${name.replace(/[^A-Za-z0-9_-]/g, '-')}`;
 
@@ -136,7 +136,7 @@ function incidentsSection(incidents: readonly Incident[]): string {
   const items = incidents.map((i) => {
     const text = `${esc(i.summary || i.fingerprint)} <span class="muted">(${esc(i.severity)}, since ${when(i.since)})</span>`;
     const name = `<code>${esc(i.fingerprint)}</code>`;
-    return `<li><span class="${i.severity === 'critical' ? 'critical' : 'warning'}">${esc(i.servers.join(', '))}</span>: ${text} — ${i.link ? `<a href="${esc(i.link)}">${name}</a>` : name}</li>`;
+    return `<li><span class="${i.severity === 'critical' ? 'critical' : 'warning'}">${esc(i.servers.join(', '))}</span>: ${text} — ${i.link ? `<a href="${attr(i.link)}">${name}</a>` : name}</li>`;
   });
   return `<h2>Open incidents</h2><ul>${items.join('')}</ul>`;
 }
@@ -197,7 +197,7 @@ export function badgeJson(s: ServerPage): Record<string, unknown> {
   const uptime = s.uptime['30d'];
   return {
     schemaVersion: 1,
-    label: s.name,
+    label: titleText(s.name, 60),
     message: `${WORDS[s.status][1].toLowerCase()}${uptime !== undefined ? ` · ${uptime.toFixed(2)}% 30d` : ''}`,
     color,
   };

@@ -4,6 +4,7 @@
  * <title>/<desc> so a screen reader gets the figures too. No chart under three points.
  */
 import { timeTicks } from './time-axis.js';
+import { htmlText } from './untrusted-text.js';
 
 export interface ChartSeries {
   title: string;
@@ -18,11 +19,8 @@ const W = 480;
 const H = 180;
 const PAD = { left: 44, right: 8, top: 14, bottom: 30 };
 
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
+/** Text from the state branch (server names, URLs, summaries, reasons): inert HTML. */
+const esc = (s: string) => htmlText(s);
 
 export const MIN_CHART_POINTS = 3;
 

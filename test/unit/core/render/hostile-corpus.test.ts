@@ -28,7 +28,7 @@ import { agentLogFiles } from '../../../../src/core/render/render-action-log.js'
 import { renderHealthReport } from '../../../../src/core/render/render-health-report.js';
 import { notificationMessage, notificationText } from '../../../../src/core/render/render-notification.js';
 import { renderSummary } from '../../../../src/core/render/render-summary.js';
-import { htmlText } from '../../../../src/core/render/untrusted-text.js';
+import { badgeJson, renderStatusPage, type StatusPageData } from '../../../../src/core/render/status-page.js';
 import type { ActionRecord, RunRecord } from '../../../../src/core/run-record.js';
 import {
   type ApprovalPlan,
@@ -199,6 +199,45 @@ function approvalTexts(record: RunRecord): string[] {
   ];
 }
 
+/** The status page's data with the record's text in every place the state branch can put it. */
+function statusPageOf(r: RunRecord): StatusPageData {
+  const at = Date.parse('2026-11-21T08:00:00Z');
+  const text = r.findings[0]?.summary ?? 'x';
+  return {
+    title: 'Fleet status',
+    generatedAt: '2026-11-21T08:00:05Z',
+    lastRun: '2026-11-21T08:00:00Z',
+    servers: r.servers.map((s) => ({
+      name: s.server.name,
+      status: 'critical',
+      uptime: { '24h': 99.5 },
+      disk: [0, 1, 2].map((i): [number, number] => [at + i * 3_600_000, 50 + i]),
+      diskThreshold: { warn: 80, crit: 90 },
+      endpoints: [
+        {
+          url: text,
+          up: false,
+          code: 503,
+          uptime: {},
+          latency: [0, 1, 2].map((i): [number, number] => [at + i * 3_600_000, 100 + i]),
+          latencyThreshold: { warn: 2000, crit: 5000 },
+        },
+      ],
+    })),
+    incidents: r.findings.map((f) => ({
+      fingerprint: f.fingerprint,
+      severity: f.severity,
+      summary: f.summary,
+      since: '2026-11-21T07:00:00Z',
+      servers: [f.server],
+      link: 'https://github.example/acme/fleet/issues?q=x',
+    })),
+    maintenance: [
+      { servers: [text], from: '2026-11-21T07:00:00Z', to: '2026-11-22T07:00:00Z', reason: text },
+    ],
+  };
+}
+
 /** Notification payloads as the channels receive them, through a local HTTP server. */
 const received: { path: string; body: string }[] = [];
 let base = '';
@@ -276,10 +315,11 @@ const SURFACES: Surface[] = [
   ...(Object.keys(CHANNEL_CONFIG) as Channel[]).map(
     (c): Surface => ({ name: `sent: ${c} payload`, check: 'json', render: (r) => sentPayloads(r, c) }),
   ),
+  { name: 'status page (html)', check: 'html', render: (r) => [renderStatusPage(statusPageOf(r))] },
   {
-    name: 'status page (html)',
-    check: 'html',
-    render: (r) => r.findings.map((f) => `<td>${htmlText(f.summary)}</td>`),
+    name: 'status page badges',
+    check: 'json',
+    render: (r) => statusPageOf(r).servers.map((s) => JSON.stringify(badgeJson(s))),
   },
 ];
 
