@@ -11,6 +11,8 @@ export interface UpdatesData {
   securityPackages: string[];
   /** hours since the package lists were refreshed (apt only), when known */
   listsAgeHours?: number;
+  /** dnf/yum: the security advisories behind them, `ID Severity` (the first 20) */
+  advisories?: string[];
 }
 
 /** Package lists older than this make "no updates" a weak statement; the summary says so. */
@@ -34,11 +36,21 @@ function fromApt(lines: readonly string[]): Omit<UpdatesData, 'manager'> {
 function fromDnf(security: readonly string[], all: readonly string[]): Omit<UpdatesData, 'manager'> {
   // updateinfo: "ADVISORY-ID  Severity/Sec.  package-version.arch"; check-update: "name.arch  version  repo".
   const advisories = security.filter((l) => /^\S+\s+\S*Sec\.?\s+\S+/.test(l));
-  const packages = [...new Set(advisories.map((l) => l.trim().split(/\s+/)[2] ?? ''))];
+  const fields = advisories.map((l) => l.trim().split(/\s+/));
+  const packages = [...new Set(fields.map((f) => f[2] ?? ''))];
+  // "Important/Sec." → "Important"; a bare "Sec." (no severity in the advisory) says nothing more
+  const ids = [
+    ...new Set(fields.map(([id = '', sev = '']) => `${id} ${sev.replace(/\/?Sec\.?$/, '')}`.trim())),
+  ];
   const updates = all.filter(
     (l) => /^\S+\.\S+\s+\S+\s+\S+$/.test(l.trim()) && !/^(Obsoleting|Security:)/.test(l),
   );
-  return { total: updates.length, security: packages.length, securityPackages: packages.slice(0, 20) };
+  return {
+    total: updates.length,
+    security: packages.length,
+    securityPackages: packages.slice(0, 20),
+    advisories: ids.slice(0, 20),
+  };
 }
 
 export const updatesProbe: Probe<UpdatesData> = {
@@ -83,9 +95,14 @@ export const updatesProbe: Probe<UpdatesData> = {
         ? ` (package lists are ${Math.round(data.listsAgeHours / 24)} days old)`
         : '';
     const names = data.securityPackages.slice(0, 8).join(', ');
+    const ids = data.advisories ?? [];
+    const advisories =
+      ids.length > 0
+        ? ` (${ids.length === 1 ? 'advisory' : 'advisories'} ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`
+        : '';
     const summary =
       data.security > 0
-        ? `${data.security} security update(s) pending of ${data.total}: ${names}${data.security > 8 ? ', …' : ''}${stale}`
+        ? `${data.security} security update(s) pending of ${data.total}: ${names}${data.security > 8 ? ', …' : ''}${advisories}${stale}`
         : `no security updates pending (${data.total} other update(s))${stale}`;
     return [
       finding(server.name, 'updates', 'security', data.security > 0 ? 'warning' : 'ok', summary, {

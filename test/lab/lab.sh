@@ -9,6 +9,7 @@
 #   lab.sh undo S KIND         undo it
 #   lab.sh reboot S            restart S: new boot id, fresh /run and /tmp, services started again
 #   lab.sh docker S up|down    a dockerd on light server S with the lab's containers (docker_up)
+#   lab.sh rpm S up|down       light server S as an RPM-family server: dnf, a local repository (rpm_up)
 #
 # Layout. A bridge clab0 (10.77.0.1/16) in the host namespace; each server is a network
 # namespace clab-NAME with one veth into the bridge and an address in 10.77.0.0/16, and no
@@ -45,7 +46,7 @@ PREFIX=clab-
 LAB_UID=4077
 PASSPHRASE=lab-passphrase
 PACKAGES=(openssh-server openssh-client nginx redis-server supervisor systemd-container postgresql
-  mariadb-server iproute2 util-linux e2fsprogs python3 sudo curl procps openssl docker.io busybox-static)
+  mariadb-server iproute2 util-linux e2fsprogs python3 sudo curl procps openssl docker.io busybox-static rpm createrepo-c dnf)
 LAB_PM2=${LAB_PM2:-$(dirname "$LAB_RUN")/pm2}
 PM2_VERSION=7.0.4
 
@@ -602,6 +603,66 @@ docker_cgroups_rm() { # server [tries]
   [ "${2:-50}" = 1 ] || log "$1: cgroups left under /sys/fs/cgroup/*/claudeops-lab-$1"
 }
 
+# ---------------------------------------------------------------- an RPM-family server (dnf)
+
+# Where a light server turned RPM-family (lab.sh rpm S up) keeps dnf's and rpm's state: tmpfs
+# mounts inside the server's own mount namespace, over directories the host's packages made
+# (never written, and none created: the repository file lives in /etc/dnf/repos.d).
+RPM_MOUNTS='/etc/dnf /var/lib/rpm /var/lib/dnf /var/cache/dnf /root /usr/lib/rpm/macros.d'
+
+# Builds the lab's RPMs once (rpmbuild, packages without files) and the repository: the 1.1
+# packages, createrepo_c, and an updateinfo.xml with one security advisory (modifyrepo_c).
+rpm_repo() {
+  local r=$LAB_RUN/rpm p v
+  [ -f "$r/repo/repodata/repomd.xml" ] && return 0
+  command -v rpmbuild >/dev/null && command -v createrepo_c >/dev/null && command -v dnf >/dev/null ||
+    die "rpm needs rpmbuild, createrepo_c and dnf: apt-get install rpm createrepo-c dnf"
+  rm -rf "$r" && mkdir -p "$r/repo"
+  for p in claudeops-lab-openssl claudeops-lab-tools; do
+    for v in 1.0 1.1; do
+      rpmbuild -bb --quiet --define "_topdir $r/top" --define "_tmppath $r/tmp" --define "_dbpath $r/db" \
+        --define "pkg $p" --define "ver $v" --define '_build_id_links none' "$HERE/lab-rpm.spec" >&2
+    done
+  done
+  cp "$r"/top/RPMS/noarch/*-1.1-1.noarch.rpm "$r/repo/"
+  createrepo_c -q "$r/repo" >&2
+  modifyrepo_c --mdtype=updateinfo "$HERE/lab-rpm-updateinfo.xml" "$r/repo/repodata" >/dev/null
+}
+
+# Light server S becomes an RPM-family server for the updates probe: apt-get hidden, rpm's
+# database in /var/lib/rpm holding claudeops-lab-openssl and claudeops-lab-tools 1.0, dnf with
+# one repository (file:) offering both at 1.1, the openssl one under a security advisory
+# (LAB-2026:0001, Important), metadata cached so `dnf -C` answers. Idempotent.
+rpm_up() { # server
+  local s=${1:?server} r=$LAB_RUN/rpm
+  is_sys "$s" && die "rpm mode is for a light server (sK), not $s"
+  rpm_repo
+  inside "$s" /bin/sh -c "set -e
+    [ -f /etc/dnf/repos.d/claudeops-lab.repo ] && exit 0
+    keep=\$(mktemp -d); cp -a /usr/lib/rpm/macros.d/. \"\$keep\"/
+    for m in $RPM_MOUNTS; do mount -t tmpfs -o size=32m,mode=755 lab-rpm \"\$m\"; done
+    cp -a \"\$keep\"/. /usr/lib/rpm/macros.d/; rm -rf \"\$keep\"
+    # Debian's rpm keeps its database in ~/.rpmdb; an RPM-family system keeps it here
+    echo '%_dbpath /var/lib/rpm' > /usr/lib/rpm/macros.d/macros.claudeops-lab
+    mkdir -p /etc/dnf/vars; echo 9 > /etc/dnf/vars/releasever
+    mkdir -p /etc/dnf/repos.d
+    printf '[main]\ngpgcheck=0\nbest=True\nreposdir=/etc/dnf/repos.d\n' > /etc/dnf/dnf.conf
+    printf '[claudeops-lab]\nname=ClaudeOps lab\nbaseurl=file://$r/repo\nenabled=1\ngpgcheck=0\nmetadata_expire=never\n' \
+      > /etc/dnf/repos.d/claudeops-lab.repo
+    # apt-get hidden: a character device is no command (the probe picks dnf)
+    mount --bind /dev/null /usr/bin/apt-get
+    rpm --initdb
+    rpm -i --nodeps $r/top/RPMS/noarch/claudeops-lab-openssl-1.0-1.noarch.rpm \
+      $r/top/RPMS/noarch/claudeops-lab-tools-1.0-1.noarch.rpm 2>/dev/null
+    dnf -q makecache >/dev/null"
+}
+
+# Undoes rpm_up: the server's own directories are back (the mounts were its namespace's only).
+rpm_down() { # server
+  inside "$1" /bin/sh -c "[ -f /etc/dnf/repos.d/claudeops-lab.repo ] || exit 0
+    umount /usr/bin/apt-get; for m in $RPM_MOUNTS; do umount \"\$m\"; done"
+}
+
 # ---------------------------------------------------------------- up / down / status
 
 cmd_up() {
@@ -871,7 +932,7 @@ cmd_reboot() { # server
 [ "$(id -u)" = 0 ] || die "the lab needs root (network namespaces, mounts, systemd-nspawn)"
 
 # up, down and reboot change shared state: one at a time, even from parallel test files.
-if [ "${1:-}" = up ] || [ "${1:-}" = down ] || [ "${1:-}" = reboot ] || [ "${1:-}" = docker ]; then
+if [ "${1:-}" = up ] || [ "${1:-}" = down ] || [ "${1:-}" = reboot ] || [ "${1:-}" = docker ] || [ "${1:-}" = rpm ]; then
   mkdir -p "$(dirname "$LAB_RUN")"
   exec 9>"$(dirname "$LAB_RUN")/lock"
   flock 9
@@ -885,6 +946,12 @@ case ${1:-} in
   fault) shift; cmd_fault "$@" ;;
   undo) shift; cmd_undo "$@" ;;
   reboot) cmd_reboot "${2:-}" ;;
+  rpm)
+    case ${3:-} in
+      up) rpm_up "${2:-}" ;;
+      down) rpm_down "${2:-}" ;;
+      *) die "usage: lab.sh rpm S up|down" ;;
+    esac ;;
   docker)
     case ${3:-} in
       up) docker_up "${2:-}" ;;

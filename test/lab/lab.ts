@@ -87,6 +87,12 @@ export interface Lab {
    * were on every call. `down`: containers, dockerd and their cgroups gone (`lab.sh down` does it too).
    */
   docker(server: string, verb: 'up' | 'down'): Promise<void>;
+  /**
+   * `up`: light server `server` as an RPM-family server (lab.sh rpm_up): apt-get hidden, dnf with
+   * a local repository whose updateinfo.xml holds one security advisory (LAB-2026:0001) for an
+   * installed package, and one ordinary update. `down`: the server as it was.
+   */
+  rpm(server: string, verb: 'up' | 'down'): Promise<void>;
 }
 
 /** Why the lab cannot run here, or undefined when it can. */
@@ -180,6 +186,9 @@ export function readLab(): Lab {
     },
     async docker(name, verb) {
       await labShOrThrow(['docker', name, verb], 120_000);
+    },
+    async rpm(name, verb) {
+      await labShOrThrow(['rpm', name, verb], 120_000);
     },
   };
 }

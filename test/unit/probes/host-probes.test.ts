@@ -180,6 +180,26 @@ describe('updates probe', () => {
     expect(updatesProbe.evaluate(data, server(), context())[0]).toMatchObject({ severity: 'ok', value: 0 });
   });
 
+  it('dnf: security advisories from updateinfo, all updates from check-update (real dnf 4.14, lab repository)', () => {
+    const data = updatesProbe.parse(
+      fixture('updates/dnf-lab-security.txt'),
+      server({ security_updates: true }),
+    );
+    expect(data).toEqual({
+      manager: 'dnf',
+      total: 2,
+      security: 1,
+      securityPackages: ['claudeops-lab-openssl-1.1-1.noarch'],
+      advisories: ['LAB-2026:0001 Important'],
+    });
+    expect(updatesProbe.evaluate(data, server(), context())[0]).toMatchObject({
+      severity: 'warning',
+      value: 1,
+      summary:
+        '1 security update(s) pending of 2: claudeops-lab-openssl-1.1-1.noarch (advisory LAB-2026:0001 Important)',
+    });
+  });
+
   it('only applies when security_updates is on', () => {
     expect(updatesProbe.applies(server())).toBe(false);
     expect(updatesProbe.applies(server({ security_updates: true }))).toBe(true);
