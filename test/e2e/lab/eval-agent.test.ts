@@ -234,17 +234,19 @@ const SCENARIOS: Scenario[] = [
     },
     async undo(lab) {
       await lab.exec('sys', 'kill $(cat /run/eval-squatter.pid) 2>/dev/null; rm -f /run/eval-squatter.pid');
-      await waitFor(lab, "! ss -ltnH 'sport = :80' | grep -q LISTEN", 'port 80 free');
+      // free-port may have stopped it already and started nginx on :80
+      await waitFor(lab, "! ss -ltnpH 'sport = :80' | grep -q python", 'the squatter gone from :80');
       await nginxBack(lab);
     },
     keywords: [/port 80|:80/i, /squat|held|in use|another process|bind/i],
-    allowed: ['restart-service', 'start-service'],
-    fixable: false,
+    allowed: ['free-port', 'restart-service', 'start-service'],
+    fixable: true,
     script: [
       diagnostic('listening_ports'),
+      remediate('free-port', { service: 'nginx' }, /service\/nginx/),
       report(
-        'port 80 is held by another process (python3 http.server), so nginx cannot bind it and stays down',
-        'stop the process holding port 80, then start nginx',
+        'port 80 was held by another process (python3 http.server), so nginx could not bind it; freed the port and started nginx',
+        'find who started the squatter',
       ),
     ],
   },
