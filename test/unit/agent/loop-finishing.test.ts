@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicModel } from '../../../src/adapters/anthropic-model.js';
-import { diagnoseAndRemediate } from '../../../src/agent/diagnose-and-remediate.js';
+import { runClaudeLoop } from '../../../src/agent/claude-loop.js';
+import { createRemediator, diagnoseAndRemediate } from '../../../src/agent/diagnose-and-remediate.js';
 import { addUsage, priceOf, tokensUsed, unknownModelWarning } from '../../../src/agent/pricing.js';
 import { strictSchema, toolDefinitions } from '../../../src/agent/tools.js';
 import type { Model, ModelResponse } from '../../../src/core/ports/index.js';
@@ -111,6 +112,41 @@ describe('a loop that always finishes well', () => {
     expect(toolChoice(1)).toEqual(FORCED);
     expect(rec.planner).toEqual({ kind: 'claude', reason: 'Claude diagnosed in 2 turns' });
     expect(tokensUsed(rec.usage)).toBeLessThanOrEqual(budget);
+  });
+
+  it('forces the report when the time left would not cover another turn', async () => {
+    const cfg = config({ claude: { max_turns: 8 } });
+    const rec = record(cfg, [tracked('web1', 'service', 'nginx', 'critical', 'down')]);
+    const shells = new Map([['web1', new ScriptedShell('web1', () => ({ stdout: 'ok\n' }))]]);
+    let t = 0;
+    fake.play(
+      () => {
+        t = 4_000; // the first turn takes 4 s of a 10 s limit: 6 s left does not cover two more
+        return reply([toolUse('run_diagnostic', { server: 'web1', diagnostic: 'journal_errors', args: {} })]);
+      },
+      reply([report()]),
+    );
+    const remediator = createRemediator(runContext(cfg, { model }), rec, memory(), shells, { settleMs: 0 });
+    const result = await runClaudeLoop({
+      model,
+      system: 'system',
+      task: 'task',
+      limits: { maxTurns: 8, maxTokens: 60_000, timeoutMs: 10_000 },
+      tools: {
+        record: rec,
+        remediator,
+        shells,
+        secrets: [],
+        nonce: 'n0nce',
+        asked: new Set([NGINX]),
+        diagnosticTimeoutMs: 1_000,
+      },
+      usage: zeroUsage(),
+      now: () => t,
+    });
+    expect(result).toMatchObject({ end: 'done', turns: 2 });
+    expect(toolChoice(0)).toBeUndefined();
+    expect(toolChoice(1)).toEqual(FORCED);
   });
 
   it('never sends an empty assistant turn: it is dropped and the model nudged', async () => {
