@@ -8,12 +8,15 @@ import { buildContext, runIdFrom } from './compose.js';
 import { helpOrVersion, isReadCommand, isSetupCommand, parseCliArgs, UsageError } from './config/cli-args.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { errorMessage } from './core/util/error-message.js';
+import { secretsOf } from './record/build-state-changes.js';
 import { run } from './run.js';
 import { packageVersion } from './version.js';
 
 /** Returns the process exit code: 0 done, 1 the run failed, 2 a usage error. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const logger = consoleLogger(process.stderr, env);
+  // filled once the inputs and config are read: every later line printed is redacted with them
+  const secrets: string[] = [];
+  const logger = consoleLogger(process.stderr, env, secrets);
   const early = helpOrVersion(argv, packageVersion());
   if (early !== undefined) {
     process.stdout.write(`${early}\n`);
@@ -37,10 +40,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       inputs,
       env,
       logger,
-      sink: consoleSink(),
+      sink: consoleSink(process.stdout, secrets),
       state,
       runId: runIdFrom(env),
     });
+    secrets.push(...secretsOf(ctx));
     const { record, exitCode } = await run(ctx);
     logger.info(`recorded in ${record.commit?.location ?? '(nowhere)'} as ${record.reportPath ?? '?'}`);
     return exitCode;

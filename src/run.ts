@@ -15,7 +15,7 @@ import { progressLine } from './core/render/progress-line.js';
 import { newRunRecord, type RunRecord } from './core/run-record.js';
 import { healthReportPath } from './core/state-branch/paths.js';
 import { overallStatus, raisedFindings } from './core/status.js';
-import type { FileChange, ServerReport } from './core/types.js';
+import { cleanFinding, type FileChange, type ServerReport } from './core/types.js';
 import { errorMessage } from './core/util/error-message.js';
 import { selectServers } from './core/util/select-servers.js';
 import { executeApproved } from './github/execute-approved.js';
@@ -24,7 +24,7 @@ import { syncGitHub } from './github/sync.js';
 import { loadMemory } from './memory/load-memory.js';
 import { evaluateServer } from './probes/evaluate.js';
 import { serverFigures } from './probes/server-figures.js';
-import { buildStateChanges, redactedRecord } from './record/build-state-changes.js';
+import { buildStateChanges, findingText, redactedRecord } from './record/build-state-changes.js';
 import { healBreakers } from './remediate/policy-gate.js';
 import { pingHeartbeat } from './report/heartbeat.js';
 import { notifyRun } from './report/notify-run.js';
@@ -188,8 +188,14 @@ function shardLabel(ctx: RunContext): string | undefined {
 
 function evaluate(ctx: RunContext, record: RunRecord, memory: Memory): void {
   const now = ctx.adapters.clock.now();
+  const clean = findingText(ctx);
   for (const report of record.servers) {
-    report.findings = evaluateServer(report.server, report.observation, ctx.config.defaults.thresholds, now);
+    report.findings = evaluateServer(
+      report.server,
+      report.observation,
+      ctx.config.defaults.thresholds,
+      now,
+    ).map((f) => cleanFinding(f, clean));
     if (report.observation.reachable)
       report.figures = serverFigures(report.server, report.observation, ctx.config.defaults.thresholds);
   }

@@ -19,6 +19,7 @@ import type {
 import { ModelError } from '../core/ports/index.js';
 import type { Usage } from '../core/run-record.js';
 import { errorMessage } from '../core/util/error-message.js';
+import { redact } from '../core/util/redact.js';
 import { addUsage, tokensUsed } from './pricing.js';
 import { handleTool, type ToolContext, toolDefinitions } from './tools.js';
 
@@ -154,7 +155,8 @@ async function answerTools(
     results[i] = {
       type: 'tool_result',
       tool_use_id: use.id,
-      content: result.content,
+      // every tool result is redacted, errors too (an exception can quote a DSN or a header)
+      content: redact(result.content, tools.secrets),
       ...(result.isError ? { is_error: true } : {}),
     };
     final ||= result.final === true;

@@ -14,7 +14,7 @@ import type { RemoteShell } from '../core/ports/index.js';
 import type { RunRecord, TrackedFinding } from '../core/run-record.js';
 import { raisedFindings } from '../core/status.js';
 import { redact } from '../core/util/redact.js';
-import { buildStateChanges, secretsOf } from '../record/build-state-changes.js';
+import { buildStateChanges, findingText, secretsOf } from '../record/build-state-changes.js';
 import { probeRecheck } from '../remediate/probe-recheck.js';
 import { Remediator } from '../remediate/remediator.js';
 import type { Recheck } from '../remediate/verifier.js';
@@ -71,6 +71,7 @@ export function createRemediator(
         thresholds: ctx.config.defaults.thresholds,
         now: () => clock.now(),
         cursorsFor: (server) => record.serverStates[server]?.cursors ?? memory.servers[server]?.cursors ?? {},
+        clean: findingText(ctx),
       }),
   });
 }

@@ -40,6 +40,22 @@ export function fingerprintOf(server: string, check: string, target: string): st
   return `${server}/${check}/${target}`;
 }
 
+/**
+ * A finding whose texts went through `clean` (redaction, control characters): its fingerprint is
+ * made from the cleaned target, so a secret in a URL never reaches a state key, a file name or an
+ * issue marker, and the same finding has the same fingerprint on every run.
+ */
+export function cleanFinding(f: Finding, clean: (text: string) => string): Finding {
+  const target = clean(f.target);
+  return {
+    ...f,
+    target,
+    summary: clean(f.summary),
+    ...(f.evidence !== undefined ? { evidence: clean(f.evidence) } : {}),
+    fingerprint: fingerprintOf(f.server, f.check, target),
+  };
+}
+
 /** Builds a finding with its fingerprint. */
 export function finding(
   server: string,

@@ -2,6 +2,7 @@ import { historyChanges } from '../core/memory/history-series.js';
 import type { Memory } from '../core/memory/memory.js';
 import { agentLogFiles } from '../core/render/render-action-log.js';
 import { renderHealthReport } from '../core/render/render-health-report.js';
+import { htmlText, mdCell, mdInline, plainText } from '../core/render/untrusted-text.js';
 import type { RunRecord } from '../core/run-record.js';
 import { issueFileChanges } from '../core/state-branch/issue-files.js';
 import { serverStatePath } from '../core/state-branch/paths.js';
@@ -24,22 +25,39 @@ export function buildStateChanges(ctx: RunContext, original: RunRecord, memory: 
   changes.push(...agentLogFiles(record));
   changes.push(...issueFileChanges(record, memory));
   changes.push(...historyChanges(record));
-  const secrets = secretsOf(ctx);
-  const options = hostRedaction(ctx);
   return changes.map((c) =>
-    c.content === undefined ? c : { ...c, content: redact(c.content, secrets, options) },
+    c.content === undefined ? c : { ...c, content: redactRendered(ctx, c.content) },
   );
 }
 
-/** A copy of the record with every string redacted (secrets, and hosts when configured). */
+/**
+ * A copy of the record with every secret redacted, keys included: file names and fingerprints
+ * come from it. Host names stay (a server named after its host keeps its own files); they go from
+ * the rendered text, see {@link redactRendered}.
+ */
 export function redactedRecord(ctx: RunContext, record: RunRecord): RunRecord {
-  return redactDeep(record, secretsOf(ctx), hostRedaction(ctx));
+  return redactDeep(record, secretsOf(ctx));
 }
 
-/** `redact.hosts: true` (public repositories): configured host names and every IPv4 address go too. */
+/** How a finding's texts are cleaned before its fingerprint is made (see cleanFinding). */
+export function findingText(ctx: RunContext): (text: string) => string {
+  const secrets = secretsOf(ctx);
+  return (text) => plainText(redact(text, secrets));
+}
+
+/** Rendered text that leaves the run (a file, the job summary, CLI output): secrets and hosts. */
+export function redactRendered(ctx: RunContext, text: string): string {
+  return redact(text, secretsOf(ctx), hostRedaction(ctx));
+}
+
+/**
+ * `redact.hosts: true` (public repositories): configured host names and every IPv4 address go too,
+ * also as a renderer escaped them (`www&#8203;.example.com`, `db\_1.example`).
+ */
 export function hostRedaction(ctx: RunContext): RedactOptions {
   if (!ctx.config.redact.hosts) return {};
-  return { hosts: ctx.config.servers.flatMap((s) => (s.host ? [s.host] : [])), ips: true };
+  const hosts = ctx.config.servers.flatMap((s) => (s.host ? [s.host] : []));
+  return { hosts: [...new Set(hosts.flatMap((h) => [h, mdInline(h), mdCell(h), htmlText(h)]))], ips: true };
 }
 
 export function secretsOf(ctx: RunContext): string[] {

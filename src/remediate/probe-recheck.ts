@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config, ServerConfig } from '../config/schema.js';
 import type { ExecResult } from '../core/ports/index.js';
-import type { ServerObservation } from '../core/types.js';
+import { cleanFinding, type ServerObservation } from '../core/types.js';
 import { buildCollectorScript, splitSections } from '../probes/collector-script.js';
 import { evaluateServer } from '../probes/evaluate.js';
 import { ALL_PROBES } from '../probes/index.js';
@@ -41,6 +41,8 @@ export interface ProbeRecheckOptions {
   cursorsFor?: (server: string) => Record<string, string>;
   timeoutMs?: number;
   registry?: readonly Probe[];
+  /** the collection's text cleaning (redaction), so fingerprints match the run's findings */
+  clean?: (text: string) => string;
 }
 
 export function probeRecheck(options: ProbeRecheckOptions): Recheck {
@@ -58,7 +60,9 @@ export function probeRecheck(options: ProbeRecheckOptions): Recheck {
     const errors = Object.entries(observation.probeErrors);
     if (errors.length === probes.length)
       throw new Error(`re-check failed: ${errors.map(([p, e]) => `${p}: ${e}`).join('; ')}`);
-    return evaluateServer(server, observation, options.thresholds, options.now(), probes);
+    const findings = evaluateServer(server, observation, options.thresholds, options.now(), probes);
+    const { clean } = options;
+    return clean ? findings.map((f) => cleanFinding(f, clean)) : findings;
   };
 }
 

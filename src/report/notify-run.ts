@@ -6,6 +6,8 @@ import {
   shouldNotify,
 } from '../core/render/render-notification.js';
 import type { RunRecord } from '../core/run-record.js';
+import { redactDeep } from '../core/util/redact.js';
+import { hostRedaction, secretsOf } from '../record/build-state-changes.js';
 import type { RunContext } from '../run-context.js';
 import { outputsOf } from './write-report.js';
 
@@ -21,7 +23,8 @@ export async function notifyRun(ctx: RunContext, record: RunRecord, memory?: Mem
   if (!config || !notifier || !shouldNotify(record, config.on, breakers)) return;
   const link =
     ctx.links?.stateUrl && record.reportPath ? `${ctx.links?.stateUrl}${record.reportPath}` : undefined;
-  const message = notificationMessage(record, link, breakers);
+  // redacted before each channel escapes it (errors of this phase came after the record's redaction)
+  const message = redactDeep(notificationMessage(record, link, breakers), secretsOf(ctx), hostRedaction(ctx));
   const text = notificationText(message);
   const payload = { ...outputsOf(record), runId: record.runId, task: record.task, text, link };
   const failures = await notifier.send(message, payload);

@@ -1,6 +1,7 @@
 import { renderSummary } from '../core/render/render-summary.js';
 import type { RunRecord } from '../core/run-record.js';
 import { raisedFindings } from '../core/status.js';
+import { redactedRecord, redactRendered } from '../record/build-state-changes.js';
 import type { RunContext } from '../run-context.js';
 
 /** The run's outputs (DESIGN §4), set once, here. */
@@ -16,8 +17,10 @@ export function outputsOf(record: RunRecord): Record<string, string> {
 
 /** Job summary, outputs, and a loud line for every failure so nothing fails silently. */
 export async function writeReport(ctx: RunContext, record: RunRecord): Promise<void> {
-  for (const error of [...record.errors, ...record.github.errors]) ctx.logger.warning(error);
-  const summary = renderSummary(record, ctx.links ?? {});
+  for (const error of [...record.errors, ...record.github.errors])
+    ctx.logger.warning(redactRendered(ctx, error));
+  // errors of the Record and Report phases came after the record was redacted: redact again
+  const summary = redactRendered(ctx, renderSummary(redactedRecord(ctx, record), ctx.links ?? {}));
   try {
     await ctx.adapters.sink.summary(summary);
   } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { parse, stringify } from 'yaml';
 import type { Memory } from '../memory/memory.js';
-import { mdInline, mdInlineDecode, plainDeep } from '../render/untrusted-text.js';
+import { mdCode, mdInline, mdInlineDecode, plainDeep } from '../render/untrusted-text.js';
 import type { RunRecord, TrackedFinding } from '../run-record.js';
 import type { FileChange } from '../types.js';
 import { formatDuration } from '../util/duration.js';
@@ -40,7 +40,7 @@ export function renderIssueFile(doc: IssueDoc): string {
     `---\n${stringify(plainDeep(meta), { lineWidth: 0 }).trimEnd()}\n---`,
     title,
     `**Status: ${mdInline(state)}** — ${mdInline(doc.summary)}`,
-    `First seen ${mdInline(meta.first_seen)}, last seen ${mdInline(meta.last_seen)}. Fingerprint ${mdInline(meta.fingerprint)}.`,
+    `First seen ${mdInline(meta.first_seen)}, last seen ${mdInline(meta.last_seen)}. Fingerprint ${mdCode(meta.fingerprint)}.`,
     `${HISTORY_HEADING}\n\n${doc.history.join('\n')}`,
   ]
     .join('\n\n')
