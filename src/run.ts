@@ -1,5 +1,5 @@
 /**
- * The pipeline of one run (DESIGN §2), top to bottom:
+ * The pipeline of one run (docs/architecture.md#pipeline), top to bottom:
  *   load memory → collect → evaluate → diagnose + remediate → record → report
  * Each phase is a function of its own module; this file only orders them, keeps a failing phase
  * from silencing the others, and decides the run's status and exit code in one place.
@@ -290,7 +290,7 @@ async function closeAll(shells: Map<string, RemoteShell>): Promise<void> {
   await Promise.allSettled([...shells.values()].map((shell) => shell.close()));
 }
 
-/** The one place that decides the process exit code (DESIGN §4). */
+/** The one place that decides the process exit code (docs/architecture.md#interfaces). */
 export function exitCodeFor(record: RunRecord, failOn: 'never' | 'warning' | 'critical'): number {
   if (record.status === 'error') return 1;
   if (failOn === 'critical' && record.status === 'critical') return 1;

@@ -1,5 +1,5 @@
 /**
- * The state branch as the run's memory (DESIGN §7), with the real git CLI, in a private clone.
+ * The state branch as the run's memory (docs/architecture.md#state-branch), with the real git CLI, in a private clone.
  *
  * Load: one shallow, blob-less fetch of the branch tip, then only the trees and blobs memory
  * needs (newest report days, actions of the last 24 h, issues, approvals, state): the cost does

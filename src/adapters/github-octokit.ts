@@ -1,5 +1,5 @@
 /**
- * GitHubApi over Octokit (DESIGN §9): retry for transient server errors, throttling for GitHub's
+ * GitHubApi over Octokit (docs/architecture.md#github): retry for transient server errors, throttling for GitHub's
  * rate limits, and nothing else retried: a 4xx other than a rate limit is a bug or a permission
  * problem, and retrying it only hides it. The base URL comes from GITHUB_API_URL so GitHub
  * Enterprise Server works as-is.

@@ -1,7 +1,7 @@
 /**
  * The run journal: this run's pending state-branch changes, written to RUNNER_TEMP as the run
  * goes, so that a main step that crashes after acting on a server but before committing still
- * leaves a record the post step pushes (DESIGN §7: never lose a record).
+ * leaves a record the post step pushes (docs/architecture.md#state-branch: never lose a record).
  */
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';

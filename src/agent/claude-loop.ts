@@ -1,5 +1,5 @@
 /**
- * Our own bounded agent loop over the Messages API (DESIGN §8): plain full-history requests, no
+ * Our own bounded agent loop over the Messages API (docs/architecture.md#claude): plain full-history requests, no
  * server-side threads or betas, so any Messages-API server works. Bounded three ways — turns
  * (`claude.max_turns`), tokens (`claude.max_tokens_per_run`, every billed token counts) and wall
  * clock (`claude.timeout`) — and it never throws: every way it can end is a LoopResult the caller

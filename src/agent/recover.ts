@@ -1,5 +1,5 @@
 /**
- * Boot recovery (DESIGN §2 `recover`, §7): after a reboot (boot id changed) or on task recover,
+ * Boot recovery (docs/architecture.md#pipeline `recover`, #state-branch): after a reboot (boot id changed) or on task recover,
  * start the services in `boot.order`, one by one, each through the policy gate as a
  * `start-service` action, waiting for each to be ready by its own checks (up to
  * `boot.ready_timeout`) before the next. A service whose dependency failed or never became ready

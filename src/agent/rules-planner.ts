@@ -1,5 +1,5 @@
 /**
- * The rule-based planner (DESIGN §8): known fault → playbook, used without an API key, when the
+ * The rule-based planner (docs/architecture.md#claude): known fault → playbook, used without an API key, when the
  * API fails, or when Claude's budget is spent. Pure: it turns findings into plans; the caller runs
  * each plan's steps through the gate, in order, until one fixes the finding.
  */

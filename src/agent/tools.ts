@@ -1,5 +1,5 @@
 /**
- * The four tools Claude gets (DESIGN §8), their input schemas (zod: validated here, and sent as
+ * The four tools Claude gets (docs/architecture.md#claude), their input schemas (zod: validated here, and sent as
  * JSON Schema from the same definition) and their handlers. Handlers never throw on bad input:
  * they return a corrective `is_error` result the model can act on.
  */

@@ -1,5 +1,5 @@
 /**
- * `claudeops status | history | issues | show | status-page` (DESIGN §12): read the state branch
+ * `claudeops status | history | issues | show | status-page` (docs/architecture.md#interfaces): read the state branch
  * from a local repository and print text, or JSON with `--format json`. Only status-page writes,
  * and only into its --out directory.
  */

@@ -1,5 +1,5 @@
 /**
- * `claudeops sudoers | authorized-keys | forced-command` (DESIGN §10, docs/least-privilege.md):
+ * `claudeops sudoers | authorized-keys | forced-command` (docs/architecture.md#security, docs/least-privilege.md):
  * reads the config, prints a file to install on the servers on stdout, and runs nothing.
  */
 import { createHash } from 'node:crypto';

@@ -118,7 +118,7 @@ export function asUsage<T>(command: string | undefined, known: readonly string[]
   }
 }
 
-/** Parses the CLI's argv (DESIGN §4) into the same RunInputs the Action builds from its inputs. */
+/** Parses the CLI's argv (docs/architecture.md#interfaces) into the same RunInputs the Action builds from its inputs. */
 export function parseCliArgs(
   argv: string[],
   env: NodeJS.ProcessEnv,
@@ -167,7 +167,7 @@ function parse(argv: string[]) {
   return parseArgs({ args: argv, allowPositionals: true, strict: true, options: RUN_ARGS });
 }
 
-/** The server-setup commands (DESIGN §10): they print files to install, and run nothing. */
+/** The server-setup commands (docs/architecture.md#security): they print files to install, and run nothing. */
 export const SETUP_COMMANDS = ['sudoers', 'authorized-keys', 'forced-command'] as const;
 export type SetupCommand = (typeof SETUP_COMMANDS)[number];
 
@@ -237,7 +237,7 @@ function parseSetup(argv: string[]) {
   return parseArgs({ args: argv, allowPositionals: true, strict: true, options: SETUP_ARGS });
 }
 
-/** The read commands (DESIGN §12): status, history, issues, show, status-page. */
+/** The read commands (docs/architecture.md#interfaces): status, history, issues, show, status-page. */
 export const READ_COMMANDS = ['status', 'history', 'issues', 'show', 'status-page'] as const;
 export type ReadCommand = (typeof READ_COMMANDS)[number];
 

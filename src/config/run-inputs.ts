@@ -1,7 +1,7 @@
 import type { Task } from '../core/types.js';
 import type { Mode } from './schema.js';
 
-/** What one invocation asks for, from action inputs or CLI flags (DESIGN §4). */
+/** What one invocation asks for, from action inputs or CLI flags (docs/architecture.md#interfaces). */
 export interface RunInputs {
   configPath: string;
   task: Task;

@@ -1,5 +1,5 @@
 /**
- * Approval pull requests (DESIGN §6): each `needs-approval` action of this run becomes a branch
+ * Approval pull requests (docs/architecture.md#remediation): each `needs-approval` action of this run becomes a branch
  * `claudeops/approve-<id>` off the state branch adding approvals/<id>.md, and a PR against the
  * state branch. Merging is the approval; the execute-approved task runs it.
  *

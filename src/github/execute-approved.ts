@@ -1,5 +1,5 @@
 /**
- * The execute-approved task (DESIGN §6): every approvals/<id>.md on the state branch whose status
+ * The execute-approved task (docs/architecture.md#remediation): every approvals/<id>.md on the state branch whose status
  * is still `pending` is a candidate, and only a candidate GitHub confirms (approval-check.ts: a
  * merged PR that added exactly this file, by an account with write access, before expiry, the file
  * unchanged since) is run — through the policy gate again (the remediator), at most once: an

@@ -1,5 +1,5 @@
 /**
- * The remediation catalog (DESIGN §6): the only commands the Action may run to change a server.
+ * The remediation catalog (docs/architecture.md#remediation): the only commands the Action may run to change a server.
  * Built-ins are parameterised by typed, validated values (enums drawn from the server's config, or
  * regex-bounded strings) that are shell-quoted into fixed templates; the config's own
  * `remediations:` are repo-trusted text, run as written, with no parameters at all. `renderAction`

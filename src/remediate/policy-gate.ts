@@ -1,5 +1,5 @@
 /**
- * The policy gate (DESIGN §6): the code that decides whether a proposed remediation runs. Every
+ * The policy gate (docs/architecture.md#remediation): the code that decides whether a proposed remediation runs. Every
  * proposal — from Claude, the rule-based planner, boot recovery or a merged approval — passes
  * here, and the answer is recorded whatever it is. Pure: the caller passes the clock's time,
  * the config and memory's bookkeeping.

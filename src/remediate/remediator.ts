@@ -74,7 +74,7 @@ export interface RemediatorOptions {
   /** `breaker.cooloff`: an open breaker lets one trial through after this long */
   breakerCooloffMs?: number;
   /**
-   * Write-ahead (DESIGN §7): called just before a command runs with a copy of the run record that
+   * Write-ahead (docs/architecture.md#state-branch): called just before a command runs with a copy of the run record that
    * already holds the action, its attempt counted as failed. The caller journals it, so a main
    * step that dies while the command runs still leaves the post step a record of what was
    * started, and the next run's cooldown and breaker count it.

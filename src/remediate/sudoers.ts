@@ -1,5 +1,5 @@
 /**
- * `claudeops sudoers` (DESIGN §10, docs/least-privilege.md): a sudoers drop-in that lets the SSH
+ * `claudeops sudoers` (docs/architecture.md#security, docs/least-privilege.md): a sudoers drop-in that lets the SSH
  * user run, as root and without a password, exactly the root commands the catalog runs on a server
  * with `sudo: actions`, and nothing else. Built from the catalog's own `rootCommand` words, so the
  * file allows precisely what `renderAction` renders. Pure: no I/O.

@@ -1,5 +1,5 @@
 /**
- * Verification (DESIGN §6): after a settle delay, re-run only the probes an action affects on that
+ * Verification (docs/architecture.md#remediation): after a settle delay, re-run only the probes an action affects on that
  * one server (one round trip) and judge `fixed | not-fixed | worse | unverified`. `fixed` is a
  * claim that must be observed: the check that failed before the action is seen passing after it,
  * in the same re-check. Events (log lines, restarts, reboots) cannot be seen "passing" seconds

@@ -4,7 +4,7 @@ import { raisedFindings } from '../core/status.js';
 import { redactedRecord, redactRendered } from '../record/build-state-changes.js';
 import type { RunContext } from '../run-context.js';
 
-/** The run's outputs (DESIGN §4), set once, here. */
+/** The run's outputs (docs/architecture.md#interfaces), set once, here. */
 export function outputsOf(record: RunRecord): Record<string, string> {
   return {
     status: record.status,

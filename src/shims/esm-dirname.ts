@@ -1,6 +1,6 @@
 /**
  * ssh2 (under node-ssh) is CommonJS and reads `__dirname` at load time; inside our ESM bundle
- * that name does not exist, and the bundle crashes before doing anything (DESIGN §11). This module
+ * that name does not exist, and the bundle crashes before doing anything (docs/architecture.md#toolchain). This module
  * is imported first by every entry point and defines the names from import.meta.url.
  */
 import { dirname } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * `claudeops authorized-keys` and `claudeops forced-command` (DESIGN §10, docs/least-privilege.md):
+ * `claudeops authorized-keys` and `claudeops forced-command` (docs/architecture.md#security, docs/least-privilege.md):
  * an authorized_keys line for the ClaudeOps key with `restrict` (no forwarding, no pty, no
  * ~/.ssh/rc) and a forced command: a small POSIX wrapper that accepts only the product's fixed entry
  * commands (`sh -s`, and `sudo -n sh -s` for servers with `sudo: true`) from SSH_ORIGINAL_COMMAND

@@ -1,6 +1,6 @@
 /**
  * What GitHub's issues should look like after this run, decided purely from the run record and the
- * issues found by their hidden markers (DESIGN §9). The GitHub module executes the plan.
+ * issues found by their hidden markers (docs/architecture.md#github). The GitHub module executes the plan.
  *
  * Rules, in order of importance:
  * - never a duplicate: one issue per key (a fingerprint, or `fleet/<check>/<target>` when the same
@@ -399,7 +399,7 @@ function actionLine(a: ActionRecord): string {
     .join(' ');
   const what = `${mdCode(`${a.action}${params ? ` ${params}` : ''}`)} on ${mdInline(a.server)}`;
   if (a.decision === 'needs-approval') return `Proposed ${what}: needs approval.${reasonBlock(a)}`;
-  // DESIGN §6: the run whose failed fix opens the breaker says so on the issue
+  // docs/architecture.md#remediation: the run whose failed fix opens the breaker says so on the issue
   const breaker = a.verification?.includes('Circuit breaker now OPEN')
     ? ' Circuit breaker now open: no more automatic tries; a human must look.'
     : '';

@@ -1,5 +1,5 @@
 /**
- * Finding lifecycle (pure, DESIGN §7): relates this run's findings to memory per fingerprint,
+ * Finding lifecycle (pure, docs/architecture.md#state-branch): relates this run's findings to memory per fingerprint,
  * new → ongoing → resolved, with debounce (a warning must hold N runs before it is raised),
  * flap detection (churn suppressed), trends and the per-server state the next run reads.
  */

@@ -1,5 +1,5 @@
 /**
- * Memory: what a run knows from earlier runs, read from the state branch (DESIGN §7).
+ * Memory: what a run knows from earlier runs, read from the state branch (docs/architecture.md#state-branch).
  * The state-branch adapter fills it; the pure core reads it.
  */
 import type { Severity } from '../types.js';

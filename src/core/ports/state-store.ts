@@ -13,7 +13,7 @@ export interface CommitResult {
   error?: string;
 }
 
-/** The state branch: memory in, one commit per run out (DESIGN §7). */
+/** The state branch: memory in, one commit per run out (docs/architecture.md#state-branch). */
 export interface StateStore {
   load(): Promise<Memory>;
   /**

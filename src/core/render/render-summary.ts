@@ -1,5 +1,5 @@
 /**
- * The job summary (DESIGN §9), pure: what a person opening the workflow run reads first. Problems
+ * The job summary (docs/architecture.md#github), pure: what a person opening the workflow run reads first. Problems
  * of the run itself come right after the headline (a failed GitHub call or push must be visible,
  * never buried); then the fleet, findings, diagnosis, actions, issues and PRs, disk trends as
  * Mermaid charts (GitHub renders them), the cost, and links to the records on the state branch.

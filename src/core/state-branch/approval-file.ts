@@ -1,5 +1,5 @@
 /**
- * approvals/<id>.md (DESIGN §6, §7), pure: a plan a human approves by merging the PR that adds
+ * approvals/<id>.md (docs/architecture.md#remediation, #state-branch), pure: a plan a human approves by merging the PR that adds
  * it, and, once handled, its outcome. The front matter's `status` is the guard that keeps a plan
  * from running twice: only `pending` plans are ever executed.
  */

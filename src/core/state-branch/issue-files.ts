@@ -176,7 +176,7 @@ function decisionEvents(record: RunRecord, run: string): Event[] {
 }
 
 /**
- * DESIGN §6: when an automatic fix failed N times and the circuit breaker opened, the issue of the
+ * docs/architecture.md#remediation: when an automatic fix failed N times and the circuit breaker opened, the issue of the
  * finding it tried to fix says so (no more automatic tries: a human must look).
  */
 function breakerEvents(record: RunRecord, memory: Memory, run: string): Event[] {

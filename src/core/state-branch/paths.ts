@@ -1,5 +1,5 @@
 /**
- * State-branch paths (DESIGN §7). Lexical order is time order; the run id (unique per run and
+ * State-branch paths (docs/architecture.md#state-branch). Lexical order is time order; the run id (unique per run and
  * attempt) keeps two runs in the same second from ever writing the same path.
  */
 function stamp(at: Date): { day: string; time: string } {

@@ -1,5 +1,5 @@
 /**
- * Least privilege (DESIGN §10, docs/least-privilege.md) on the lab's systemd server `sys`, set up
+ * Least privilege (docs/architecture.md#security, docs/least-privilege.md) on the lab's systemd server `sys`, set up
  * exactly as the docs tell a user to: a user without general sudo (groups adm and systemd-journal
  * to read logs, a Postgres role to query), the `claudeops sudoers` file (validated by visudo), the
  * `claudeops forced-command` wrapper and the `claudeops authorized-keys` line for a fresh key.

@@ -1,5 +1,5 @@
 /**
- * Boot recovery (DESIGN §2 `recover`, §7 `boot/` logs and reboot detection) end to end: the
+ * Boot recovery (docs/architecture.md#pipeline `recover`, #state-branch `boot/` logs and reboot detection) end to end: the
  * BUNDLED action (dist/index.js under Node 24, as a runner runs it) over real SSH against the
  * lab's systemd server `sys` (real systemd, postgresql, redis-server, nginx), a real reboot of it,
  * and a bare git repository for the remote that holds the state branch.

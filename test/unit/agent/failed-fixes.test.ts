@@ -1,7 +1,7 @@
 /**
  * A repository remediation that did not fix a finding (bookkept as `id:-`: it has no target
  * parameter) must still bring Claude back next run, and the run whose failure opens the circuit
- * breaker says so in the finding's issue file and its GitHub issue (DESIGN §6), where an action
+ * breaker says so in the finding's issue file and its GitHub issue (docs/architecture.md#remediation), where an action
  * that did not run is never reported as run. Found by the lab remediation scenarios.
  */
 import { describe, expect, it } from 'vitest';

@@ -16,7 +16,7 @@ function withInputs(inputs: Record<string, string>): void {
 describe('readActionInputs', () => {
   afterEach(() => vi.unstubAllEnvs());
 
-  it('applies the defaults of DESIGN §4 when inputs are empty', () => {
+  it('applies the documented defaults (docs/architecture.md#interfaces) when inputs are empty', () => {
     withInputs({ task: '', mode: '', 'dry-run': '', shard: '' });
     const inputs = readActionInputs();
     expect(inputs).toMatchObject({

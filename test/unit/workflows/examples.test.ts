@@ -1,6 +1,6 @@
 /**
  * The example workflows are what users copy: they must pass the workflow linters and use the
- * Action's real inputs and outputs (DESIGN §4).
+ * Action's real inputs and outputs (docs/architecture.md#interfaces).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
