@@ -40,7 +40,7 @@ describe('docs/architecture.md', () => {
     expect(doc).toContain('```mermaid');
   });
 
-  it('every docs/architecture.md#anchor in code and docs lands on a heading', () => {
+  it('every pointer to a section of docs/architecture.md in code and docs lands on a heading', () => {
     const pointers = grep('architecture\\.md#[a-z-]+((, | `[a-z-]+`, )#[a-z-]+)*')
       .filter(Boolean)
       .flatMap((p) => [...p.matchAll(/#([a-z-]+)/g)].map((m) => m[1] ?? ''));
