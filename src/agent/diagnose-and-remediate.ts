@@ -20,6 +20,7 @@ import { Remediator } from '../remediate/remediator.js';
 import type { Recheck } from '../remediate/verifier.js';
 import type { RunContext } from '../run-context.js';
 import { type LoopResult, MAX_FREE_TEXT, runClaudeLoop } from './claude-loop.js';
+import { diagnosticFactsOf } from './diagnostics.js';
 import { prefetchPackageChanges, prefetchServiceEvidence } from './prefetch.js';
 import { unknownModelWarning } from './pricing.js';
 import { prompt } from './prompts.js';
@@ -263,6 +264,7 @@ async function askClaude(
     timeoutMs: DIAGNOSTIC_TIMEOUT_MS,
   });
   const task = buildTaskPrompt({
+    diagnosticFacts: (name) => diagnosticFactsOf(record, name),
     prefetched,
     packageChanges,
     runId: ctx.runId,

@@ -4,6 +4,8 @@
  * catalog. Nothing here changes a server. Pure.
  */
 import type { ServerConfig, ServiceConfig } from '../config/schema.js';
+import type { RunRecord } from '../core/run-record.js';
+import { normalizeAbsolutePath } from '../core/util/safe-path.js';
 import { shellQuote } from '../core/util/shell-quote.js';
 import {
   describeParams,
@@ -11,6 +13,7 @@ import {
   type ParamSpec,
   type Result,
   renderFragments,
+  safeClearable,
   validateParams,
 } from '../remediate/catalog.js';
 import { wideDiagnostics } from './diagnostics-wide.js';
@@ -22,19 +25,55 @@ export interface Diagnostic {
   template(params: Readonly<Record<string, string>>): Fragment[];
 }
 
-const PATH: ParamSpec = {
-  kind: 'pattern',
-  // absolute, plain characters, no `.`/`..` segments
-  pattern: /^(?!.*\/\.\.?(?:\/|$))\/[A-Za-z0-9._@+/-]{0,200}$/,
-  maxLength: 200,
-  description: 'an absolute directory path',
-};
-const CONTAINER: ParamSpec = {
-  kind: 'pattern',
-  pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
-  maxLength: 128,
-  description: 'a docker container name',
-};
+/** What the run measured on a server that diagnostics may be asked about (the collection). */
+export interface DiagnosticFacts {
+  /** mount points df reported */
+  mounts?: readonly string[];
+}
+
+/** The facts of one server from this run's collection. */
+export function diagnosticFactsOf(record: Pick<RunRecord, 'servers'>, server: string): DiagnosticFacts {
+  const disk = record.servers.find((r) => r.server.name === server)?.observation.probes.disk as
+    | { space?: { mount: string }[] }
+    | undefined;
+  return { mounts: (disk?.space ?? []).map((m) => m.mount) };
+}
+
+/** Where disk usually grows: offered to disk_usage / large_files beside the config's own paths. */
+const USUAL_DIRS = [
+  '/',
+  '/var',
+  '/var/log',
+  '/var/lib',
+  '/var/cache',
+  '/var/tmp',
+  '/tmp',
+  '/home',
+  '/srv',
+  '/opt',
+];
+
+/**
+ * The directories disk_usage and large_files may look at: an enum built from the config
+ * (clearable directories, the directories of log and heartbeat files) and the collection (mount
+ * points), plus the usual places disk grows; every entry normalised, none with `..`.
+ */
+export function diagnosticDirs(server: ServerConfig, facts: DiagnosticFacts = {}): string[] {
+  const parent = (path: string) => path.replace(/\/[^/]*$/, '') || '/';
+  const candidates = [
+    ...USUAL_DIRS,
+    ...(facts.mounts ?? []),
+    ...safeClearable(server),
+    ...server.logs.flatMap((l) => ('path' in l ? [parent(l.path)] : [])),
+    ...server.heartbeats.map((h) => parent(h.path)),
+  ];
+  const dirs: string[] = [];
+  for (const raw of candidates) {
+    const normal = normalizeAbsolutePath(raw);
+    if (normal.ok && normal.path.length <= 200 && !dirs.includes(normal.path)) dirs.push(normal.path);
+  }
+  return dirs;
+}
 
 const STATUS: Record<ServiceConfig['manager'], Fragment[]> = {
   systemd: ['systemctl status --no-pager -l ', { param: 'service' }, ' 2>&1 | head -n 40'],
@@ -130,22 +169,6 @@ const FIXED: Diagnostic[] = [
     ],
   },
   {
-    id: 'disk_usage',
-    description: 'Sizes (KiB) of the entries of a directory on the same filesystem, largest first.',
-    params: { path: PATH },
-    template: () => ['du -x -k -d 1 ', { param: 'path' }, ' 2>/dev/null | sort -rn | head -n 25'],
-  },
-  {
-    id: 'large_files',
-    description: 'Files over 100 MB under a directory (same filesystem), largest first.',
-    params: { path: PATH },
-    template: () => [
-      'find ',
-      { param: 'path' },
-      " -xdev -type f -size +100M -printf '%s %TY-%Tm-%Td %p\\n' 2>/dev/null | sort -rn | head -n 20",
-    ],
-  },
-  {
     id: 'listening_ports',
     description: 'Listening TCP/UDP sockets and their processes.',
     params: {},
@@ -157,13 +180,50 @@ const FIXED: Diagnostic[] = [
     params: {},
     template: () => ["docker ps -a --format '{{.Names}}\\t{{.Status}}\\t{{.Image}}' 2>&1 | head -n 60"],
   },
-  {
-    id: 'docker_logs',
-    description: 'Last 100 log lines of a docker container.',
-    params: { container: CONTAINER },
-    template: () => ['docker logs --tail 100 --timestamps ', { param: 'container' }, ' 2>&1'],
-  },
 ];
+
+/** disk_usage and large_files, over the directories of diagnosticDirs. */
+function pathDiagnostics(server: ServerConfig, facts: DiagnosticFacts): Diagnostic[] {
+  const path: ParamSpec = {
+    kind: 'enum',
+    values: diagnosticDirs(server, facts),
+    description: 'a directory from the config or a mount point',
+  };
+  return [
+    {
+      id: 'disk_usage',
+      description: 'Sizes (KiB) of the entries of a directory on the same filesystem, largest first.',
+      params: { path },
+      template: () => ['du -x -k -d 1 -- ', { param: 'path' }, ' 2>/dev/null | sort -rn | head -n 25'],
+    },
+    {
+      id: 'large_files',
+      description: 'Files over 100 MB under a directory (same filesystem), largest first.',
+      params: { path },
+      template: () => [
+        'find ',
+        { param: 'path' },
+        " -xdev -type f -size +100M -printf '%s %TY-%Tm-%Td %p\\n' 2>/dev/null | sort -rn | head -n 20",
+      ],
+    },
+  ];
+}
+
+/** docker_logs, for the configured docker containers only. */
+function dockerLogs(server: ServerConfig): Diagnostic[] {
+  const containers = server.services.filter((s) => s.manager === 'docker').map((s) => s.name);
+  if (containers.length === 0) return [];
+  return [
+    {
+      id: 'docker_logs',
+      description: 'Last 100 log lines of a configured docker container.',
+      params: {
+        container: { kind: 'enum', values: containers, description: 'a configured docker container' },
+      },
+      template: () => ['docker logs --tail 100 --timestamps -- ', { param: 'container' }, ' 2>&1'],
+    },
+  ];
+}
 
 function postgres(server: ServerConfig): Diagnostic[] {
   if (!server.databases.some((d) => d.kind === 'postgres')) return [];
@@ -181,8 +241,15 @@ function postgres(server: ServerConfig): Diagnostic[] {
   ];
 }
 
-export function buildDiagnostics(server: ServerConfig): Map<string, Diagnostic> {
-  const all = [...serviceDiagnostics(server), ...FIXED, ...postgres(server), ...wideDiagnostics(server)];
+export function buildDiagnostics(server: ServerConfig, facts: DiagnosticFacts = {}): Map<string, Diagnostic> {
+  const all = [
+    ...serviceDiagnostics(server),
+    ...FIXED,
+    ...pathDiagnostics(server, facts),
+    ...dockerLogs(server),
+    ...postgres(server),
+    ...wideDiagnostics(server),
+  ];
   return new Map(all.map((d) => [d.id, d]));
 }
 

@@ -9,11 +9,13 @@ import { truncate } from '../core/render/markdown.js';
 import type { TrackedFinding } from '../core/run-record.js';
 import { redact } from '../core/util/redact.js';
 import { buildCatalog, type CatalogAction, describeCatalog } from '../remediate/catalog.js';
-import { buildDiagnostics, describeDiagnostics } from './diagnostics.js';
+import { buildDiagnostics, type DiagnosticFacts, describeDiagnostics } from './diagnostics.js';
 import { memoryDigest } from './memory-digest.js';
 import { fill, prompt, untrusted } from './prompts.js';
 
 export interface TaskInput {
+  /** what the collection measured per server: the directories diagnostics may be asked about */
+  diagnosticFacts?: (server: string) => DiagnosticFacts;
   runId: string;
   task: string;
   mode: Mode;
@@ -69,7 +71,7 @@ function serverBlock(server: ServerConfig, input: TaskInput): string {
     .map((line, i) => `${line} [${allowance(actions[i] as CatalogAction, input.mode)}]`)
     .join('\n');
   const services = server.services.map((s) => `${s.name} (${s.manager})`).join(', ') || 'none configured';
-  return `${head}\nServices: ${services}\n\nCatalog (action ids for remediate / request_approval):\n${catalog || '(none)'}\n\nDiagnostics (ids for run_diagnostic):\n${describeDiagnostics(buildDiagnostics(server).values())}`;
+  return `${head}\nServices: ${services}\n\nCatalog (action ids for remediate / request_approval):\n${catalog || '(none)'}\n\nDiagnostics (ids for run_diagnostic):\n${describeDiagnostics(buildDiagnostics(server, input.diagnosticFacts?.(server.name)).values())}`;
 }
 
 function frontMatterValue(text: string, key: string): string | undefined {

@@ -10,7 +10,7 @@ import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';
 import { boundOutput } from '../remediate/executor.js';
 import type { Remediator } from '../remediate/remediator.js';
-import { buildDiagnostics, renderDiagnostic } from './diagnostics.js';
+import { buildDiagnostics, diagnosticFactsOf, renderDiagnostic } from './diagnostics.js';
 import { prompt, untrusted } from './prompts.js';
 
 const short = (max: number) => z.string().min(1).max(max);
@@ -174,7 +174,7 @@ async function runDiagnostic(
   const server = ctx.remediator.serverConfig(input.server);
   const shell = ctx.shells.get(input.server);
   if (!server || !shell) return error(`server "${input.server}" is not reachable in this run`);
-  const diagnostics = buildDiagnostics(server);
+  const diagnostics = buildDiagnostics(server, diagnosticFactsOf(ctx.record, server.name));
   const diagnostic = diagnostics.get(input.diagnostic);
   if (!diagnostic) {
     return error(
