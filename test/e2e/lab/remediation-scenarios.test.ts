@@ -737,11 +737,17 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       expect(answers[2]).toMatch(/service supervisor is neither nginx nor a configured dependency/);
       expect(answers[4]).toMatch(/touch-marker-disk does not address service findings \(it fits: disk\)/);
       expect(answers[5]).toMatch(/"sys\/disk\/-" is not a finding this run is deciding on/);
-      // recorded, none executed, none proposed
+      // recorded, none executed, none proposed; the second touch-marker-disk request (the approval
+      // request) is a denied repeat, counted in the first one's log
       const actions = await actionLogs(ws, result);
-      expect(actions.map((a) => [a.meta.decision, a.meta.outcome])).toEqual(
-        Array.from({ length: 6 }, () => ['deny', 'not-run']),
-      );
+      expect(actions.map((a) => [a.meta.action, a.meta.decision, a.meta.outcome])).toEqual([
+        ['clear-directory', 'deny', 'not-run'],
+        ['vacuum-journal', 'deny', 'not-run'],
+        ['restart-service', 'deny', 'not-run'],
+        ['touch-marker-disk', 'deny', 'not-run'],
+        ['restart-service', 'deny', 'not-run'],
+      ]);
+      expect(actions[3]?.meta.repeats).toBe(1);
       expect(result.outputs.actions).toBe('0');
     });
   }
