@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createRemediator, diagnoseAndRemediate } from './agent/diagnose-and-remediate.js';
 import { collectFleet } from './collect.js';
-import type { ServerConfig } from './config/schema.js';
+import type { Config, ServerConfig } from './config/schema.js';
 import { trackFindings } from './core/memory/lifecycle.js';
 import { emptyMemory, type Memory } from './core/memory/memory.js';
 import type { RemoteShell } from './core/ports/index.js';
@@ -151,14 +151,16 @@ async function act(
   shells: Map<string, RemoteShell>,
   approvalChanges: FileChange[],
 ): Promise<void> {
-  await guard(record, 'maintenance', () => addMaintenanceFromIssues(ctx, record));
+  // A value for this run: the config is never changed, whatever the maintenance issues say.
+  const maintenance = [...ctx.config.maintenance, ...(await maintenanceFromIssues(ctx, record))];
+  // One Remediator per run, so caps, cooldowns and the breaker count every action of the run.
+  const remediator = createRemediator(ctx, record, memory, shells, { maintenance });
   if (ctx.inputs.task === 'execute-approved') {
     await guard(record, 'execute-approved', async () => {
-      const remediator = createRemediator(ctx, record, memory, shells);
       approvalChanges.push(...(await executeApproved(ctx, record, memory, (r) => remediator.remediate(r))));
     });
   }
-  await guard(record, 'diagnose', () => diagnoseAndRemediate(ctx, record, memory, shells));
+  await guard(record, 'diagnose', () => diagnoseAndRemediate(ctx, record, memory, shells, { remediator }));
 }
 
 function startRecord(ctx: RunContext): RunRecord {
@@ -258,22 +260,24 @@ async function stage(ctx: RunContext, record: RunRecord, memory: Memory, extra: 
  * Open issues labelled `maintenance` (Upptime-style) silence actions on the servers they name.
  * If they cannot be read, no action runs: acting during someone's maintenance is the worse error.
  */
-async function addMaintenanceFromIssues(ctx: RunContext, record: RunRecord): Promise<void> {
+async function maintenanceFromIssues(ctx: RunContext, record: RunRecord): Promise<Config['maintenance']> {
   const api = ctx.adapters.github;
-  if (!api) return;
+  if (!api) return [];
   const now = ctx.adapters.clock.now();
   try {
-    ctx.config.maintenance.push(...(await fetchMaintenanceWindows(api, now)));
+    return await fetchMaintenanceWindows(api, now);
   } catch (error) {
-    ctx.config.maintenance.push({
-      servers: ctx.config.servers.map((s) => s.name),
-      from: now.toISOString(),
-      to: new Date(now.getTime() + 86_400_000).toISOString(),
-      reason: 'maintenance issues could not be read: no automatic actions this run',
-    });
     record.warnings.push(
       `maintenance issues could not be read, so no action runs this run: ${errorMessage(error)}`,
     );
+    return [
+      {
+        servers: ctx.config.servers.map((s) => s.name),
+        from: now.toISOString(),
+        to: new Date(now.getTime() + 86_400_000).toISOString(),
+        reason: 'maintenance issues could not be read: no automatic actions this run',
+      },
+    ];
   }
 }
 

@@ -7,8 +7,10 @@
  * (`claude.when: changes`, the default) — never about a healthy or unchanged fleet. Without a
  * model, on an API failure, or when its budget is spent, the rule-based planner decides.
  */
+
 import { randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
+import type { Config } from '../config/schema.js';
 import type { Memory } from '../core/memory/memory.js';
 import type { RemoteShell } from '../core/ports/index.js';
 import type { RunRecord, TrackedFinding } from '../core/run-record.js';
@@ -36,6 +38,10 @@ export interface AgentDeps {
   settleMs?: number;
   /** between readiness polls in boot recovery (default 2 s) */
   pollMs?: number;
+  /** the run's one Remediator (run.ts builds it once for approved plans and diagnosis alike) */
+  remediator?: Remediator;
+  /** maintenance windows in force this run: the config's plus those of open maintenance issues */
+  maintenance?: Config['maintenance'];
 }
 
 /** Builds the run's Remediator: the one door to the gate (execute-approved uses it too, intent `approved`). */
@@ -48,7 +54,7 @@ export function createRemediator(
 ): Remediator {
   const clock = ctx.adapters.clock;
   return new Remediator({
-    config: ctx.config,
+    config: deps.maintenance ? { ...ctx.config, maintenance: deps.maintenance } : ctx.config,
     mode: ctx.mode,
     dryRun: ctx.inputs.dryRun,
     runId: ctx.runId,
@@ -84,7 +90,7 @@ export async function diagnoseAndRemediate(
   shells: Map<string, RemoteShell>,
   deps: AgentDeps = {},
 ): Promise<void> {
-  const remediator = createRemediator(ctx, record, memory, shells, deps);
+  const remediator = deps.remediator ?? createRemediator(ctx, record, memory, shells, deps);
   const recovered = await recover(ctx, record, memory, shells, remediator, deps);
   if (record.task === 'execute-approved') {
     record.planner = { kind: 'none', reason: 'task execute-approved runs approved plans only' };

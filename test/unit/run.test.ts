@@ -6,7 +6,7 @@ import { localTransport } from '../../src/adapters/local-transport.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { RunInputs } from '../../src/config/run-inputs.js';
 import { emptyMemory } from '../../src/core/memory/memory.js';
-import type { Logger, StateStore } from '../../src/core/ports/index.js';
+import type { GitHubApi, Logger, StateStore } from '../../src/core/ports/index.js';
 import type { RunRecord } from '../../src/core/run-record.js';
 import type { FileChange } from '../../src/core/types.js';
 import { exitCodeFor, run } from '../../src/run.js';
@@ -151,5 +151,25 @@ describe('exitCodeFor', () => {
     ['warning', 'warning', 1],
   ] as const)('status %s with fail-on %s → %i', (status, failOn, code) => {
     expect(exitCodeFor(withStatus(status), failOn)).toBe(code);
+  });
+
+  it('maintenance windows from issues are a value of the run: the config is never changed', async () => {
+    const { ctx, beat } = context('', new MemoryStore());
+    writeFileSync(beat, 'x');
+    const calls: string[] = [];
+    ctx.adapters.github = {
+      listIssues: async (query: { labels?: string[] }) => {
+        calls.push(`listIssues ${query.labels?.join(',') ?? ''}`);
+        throw new Error('API down');
+      },
+    } as unknown as GitHubApi;
+    const before = structuredClone(ctx.config.maintenance);
+    const { record } = await run(ctx);
+    await run(ctx);
+    expect(calls).toContain('listIssues maintenance');
+    expect(record.warnings).toContain(
+      'maintenance issues could not be read, so no action runs this run: API down',
+    );
+    expect(ctx.config.maintenance).toEqual(before);
   });
 });
