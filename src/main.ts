@@ -33,9 +33,10 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   const { record, exitCode } = await runPipeline(prepared);
   const site = await core.group('Status page', () => publishStatusPage(prepared, record, env));
   if (site) core.setOutput('status-page', site);
+  // the failed phases were annotated once each by the report; this says only that the job failed
   if (exitCode !== 0)
     core.error(
-      `claudeops: run status ${record.status}${record.errors.length ? `: ${record.errors.join('; ')}` : ''}`,
+      `claudeops: run status ${record.status}${record.errors.length ? ` (${record.errors.length} problem${record.errors.length === 1 ? '' : 's'}: see the warnings and the job summary)` : ''}`,
     );
   return exitCode;
 }
@@ -62,6 +63,7 @@ async function prepare(env: NodeJS.ProcessEnv) {
           baseUrl: env.GITHUB_API_URL,
           mask: core.setSecret,
           warn: core.warning,
+          info: core.info,
           tuning: tuningFromEnv(env),
         })
       : undefined;

@@ -70,6 +70,8 @@ export async function run(ctx: RunContext): Promise<RunResult> {
     const fleet = await fleetStates(ctx, record, memory);
     await guard(record, 'github', () => syncGitHub(ctx, record, memory, fleet));
     record.status = overallStatus(record);
+    // the summary's "took" covers the whole run: recording and the GitHub round trips included
+    record.finishedAt = ctx.adapters.clock.now().toISOString();
     await writeReport(ctx, record);
     await guard(record, 'notify', () => notifyRun(ctx, record, memory));
     const endProblem = await pingHeartbeat(ctx, record.status === 'error' ? 'fail' : 'success');

@@ -32,8 +32,10 @@ export interface OctokitGitHubOptions {
   baseUrl?: string;
   /** registers the token with the runner's log masking (core.setSecret in the Action) */
   mask?: (secret: string) => void;
-  /** where Octokit's own warnings go (rate-limit notices) */
+  /** where a call that failed after its retries is announced (an annotation in the Action) */
   warn?: (message: string) => void;
+  /** where a retry is announced: once per call, plain log (core.info), not an annotation */
+  info?: (message: string) => void;
   /** retries of a 5xx / network failure, and of a rate-limited request */
   retries?: number;
   /** longest rate-limit wait worth sitting through, seconds; a longer one fails the call */
@@ -66,22 +68,25 @@ function buildClient(options: OctokitGitHubOptions): Client {
   const maxWait = options.maxRateLimitWaitSeconds ?? 90;
   const base = options.tuning?.retryAfterBaseMs ?? 1000;
   const warn = (message: string) => options.warn?.(scrub(message, options.token));
+  const info = (message: string) => options.info?.(scrub(message, options.token));
   // Bounded: a limit handler that returns true retries after `after` seconds; a long reset
   // (the hourly quota) is not worth blocking the run for, so it fails and is reported.
   const onLimit =
     (kind: string) =>
     (after: number, request: { method: string; url: string }, _o: unknown, count: number) => {
       const retrying = count < retries && after <= maxWait;
-      warn(
-        `GitHub ${kind} on ${request.method} ${request.url}: ${retrying ? `retrying in ${after}s` : 'giving up'}`,
-      );
+      // one line per call: the first retry says it waits; later attempts say nothing more
+      if (!retrying) warn(`GitHub ${kind} on ${request.method} ${request.url}: giving up`);
+      else if (count === 0) info(`GitHub ${kind} on ${request.method} ${request.url}: retrying in ${after}s`);
       return retrying;
     };
-  return new PluggedOctokit({
+  const client = new PluggedOctokit({
     auth: options.token,
     baseUrl: (options.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
     userAgent: 'claudeops-action',
-    log: { debug: () => {}, info: () => {}, warn, error: warn },
+    // Octokit logs every failed attempt at error level; a failed call is reported once by call(),
+    // and a retry once at info, so per-attempt lines would only repeat them as annotations.
+    log: { debug: () => {}, info: () => {}, warn, error: () => {} },
     retry: { retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: base },
     throttle: {
       onRateLimit: onLimit('rate limit'),
@@ -90,6 +95,12 @@ function buildClient(options: OctokitGitHubOptions): Client {
       ...options.tuning?.throttle,
     },
   });
+  // The retry plugin re-sends a 5xx or network failure with request.retryCount set: say so once.
+  client.hook.before('request', (request) => {
+    const attempt = (request.request as { retryCount?: number } | undefined)?.retryCount;
+    if (attempt === 1) info(`GitHub ${request.method} ${request.url}: server error, retrying`);
+  });
+  return client;
 }
 
 type PacingGroup = NonNullable<NonNullable<ThrottleOptions>['write']>;

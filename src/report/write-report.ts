@@ -15,10 +15,28 @@ export function outputsOf(record: RunRecord): Record<string, string> {
   };
 }
 
-/** Job summary, outputs, and a loud line for every failure so nothing fails silently. */
+/**
+ * One line per failed phase (`record: …`, `notify: …`, every GitHub call as `github`): in the
+ * Action each is an annotation, and ten failed GitHub calls are one problem, not ten. The job
+ * summary lists every error in full.
+ */
+export function phaseAnnotations(errors: readonly string[]): string[] {
+  const byPhase = new Map<string, string[]>();
+  for (const error of errors) {
+    const phase = error.startsWith('GitHub API failed')
+      ? 'github'
+      : (/^([\w -]{1,40}):/.exec(error)?.[1] ?? error);
+    byPhase.set(phase, [...(byPhase.get(phase) ?? []), error]);
+  }
+  return [...byPhase.values()].map(([first = '', ...rest]) =>
+    rest.length ? `${first} (and ${rest.length} more like it: see the job summary)` : first,
+  );
+}
+
+/** Job summary, outputs, and one loud line per failed phase so nothing fails silently. */
 export async function writeReport(ctx: RunContext, record: RunRecord): Promise<void> {
-  for (const error of [...record.errors, ...record.github.errors])
-    ctx.logger.warning(redactRendered(ctx, error));
+  for (const line of phaseAnnotations([...record.errors, ...record.github.errors]))
+    ctx.logger.warning(redactRendered(ctx, line));
   // errors of the Record and Report phases came after the record was redacted: redact again
   const summary = redactRendered(ctx, renderSummary(redactedRecord(ctx, record), ctx.links ?? {}));
   try {

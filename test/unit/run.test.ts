@@ -9,6 +9,7 @@ import { emptyMemory } from '../../src/core/memory/memory.js';
 import type { GitHubApi, Logger, StateStore } from '../../src/core/ports/index.js';
 import type { RunRecord } from '../../src/core/run-record.js';
 import type { FileChange } from '../../src/core/types.js';
+import { phaseAnnotations } from '../../src/report/write-report.js';
 import { exitCodeFor, run } from '../../src/run.js';
 import type { RunContext } from '../../src/run-context.js';
 
@@ -108,6 +109,38 @@ describe('run (the pipeline)', () => {
     expect(exitCode).toBe(1);
     expect(record.errors).toContain('record: the state branch could not be written: disk full');
     expect(outputs[0]?.status).toBe('error');
+  });
+
+  it("the summary's took covers the whole run, recording included", async () => {
+    let now = Date.parse('2026-11-21T08:00:00Z');
+    const slow: StateStore = {
+      load: async () => emptyMemory(),
+      commit: async () => {
+        now += 90_000; // a slow push: a minute and a half
+        return { sha: 'abc', pushed: true, branch: 'claudeops-state', location: 'memory' };
+      },
+    };
+    const { ctx, beat, summaries } = context('', slow);
+    writeFileSync(beat, 'x');
+    ctx.adapters.clock = { now: () => new Date(now), sleep: async () => {} };
+    await run(ctx);
+    expect(summaries[0]).toMatch(/ · took 1m30s · /);
+  });
+
+  it('annotates each failed phase once, however many calls of it failed', () => {
+    expect(
+      phaseAnnotations([
+        'GitHub API failed: create issue: 502 (issue a)',
+        'GitHub API failed: create issue: 502 (issue b)',
+        'GitHub API failed: comment on #3: 502',
+        'record: committed in /tmp/x but not pushed',
+        'notify: slack: HTTP 500',
+      ]),
+    ).toEqual([
+      'GitHub API failed: create issue: 502 (issue a) (and 2 more like it: see the job summary)',
+      'record: committed in /tmp/x but not pushed',
+      'notify: slack: HTTP 500',
+    ]);
   });
 
   it('refuses a server selection that matches nothing instead of checking zero servers', async () => {

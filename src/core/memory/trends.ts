@@ -22,9 +22,10 @@ const HORIZON_HOURS = 24;
 
 /**
  * Metrics sampled for trends, keyed check:target: the percent value of disk, inodes and memory
- * findings; the matching lines per run of log findings (their rate).
+ * findings; the matching lines per run of log findings (their rate); endpoint latency in ms (for
+ * the summary's latency charts; no growth rule reads it).
  */
-const SAMPLED_CHECKS = new Set(['disk', 'inodes', 'memory', 'log']);
+const SAMPLED_CHECKS = new Set(['disk', 'inodes', 'memory', 'log', 'endpoint']);
 
 /** Whether a non-ok finding is an event (raised at once, resolved after quiet runs), not a state. */
 export function isEvent(f: Pick<Finding, 'check' | 'event'>): boolean {

@@ -11,6 +11,7 @@ import { formatDuration } from '../util/duration.js';
 import { SEVERITY_ICON, table, trusted } from './markdown.js';
 import { bootStepDetail } from './render-action-log.js';
 import { FIGURE_HEADERS, FIGURE_LEGEND, figureCells, figureDetails } from './render-figures.js';
+import { timeBuckets } from './time-axis.js';
 import { mdCode, mdInline, plainText } from './untrusted-text.js';
 
 export interface SummaryLinks {
@@ -23,7 +24,10 @@ export interface SummaryLinks {
 }
 
 const MAX_CHARTS = 8;
-const MAX_POINTS = 24;
+/** at most this many x-axis labels: more are unreadable */
+const MAX_TICKS = 12;
+/** fewer samples than this make no trend worth a chart */
+const MIN_POINTS = 3;
 
 export function renderSummary(record: RunRecord, links: SummaryLinks = {}): string {
   return [
@@ -232,41 +236,93 @@ function github(record: RunRecord, links: SummaryLinks): string {
   return lines.length > 0 ? `### GitHub\n\n${lines.join('\n')}` : '';
 }
 
-/** One xychart per server and mount (xychart lines carry no legend, so one line per chart). */
+interface TrendSeries {
+  title: string;
+  unit: string;
+  points: [number, number][];
+  latest: number;
+  /** fixed top of the y axis (percentages: 100) */
+  top?: number;
+  warn?: number;
+  crit?: number;
+}
+
+/**
+ * Disk per mount and latency per endpoint, one xychart each (xychart lines carry no legend, so the
+ * chart's only extra lines are its thresholds, named under it). Fewer than three samples: no chart.
+ */
 function trends(record: RunRecord): string {
-  const series: { title: string; points: [string, number][]; latest: number }[] = [];
+  const series: TrendSeries[] = [];
   for (const [server, state] of Object.entries(record.serverStates)) {
+    const t = record.servers.find((r) => r.server.name === server)?.figures?.thresholds;
     for (const [key, samples] of Object.entries(state.samples ?? {})) {
-      if (!key.startsWith('disk:') || samples.length < 2) continue;
-      const points = samples.slice(-MAX_POINTS);
-      series.push({
-        title: `${server} disk ${key.slice(5)} (% used)`,
-        points,
-        latest: points.at(-1)?.[1] ?? 0,
-      });
+      const points = samples.map(([at, v]): [number, number] => [Date.parse(at), v]);
+      if (points.length < MIN_POINTS) continue;
+      const latest = points.at(-1)?.[1] ?? 0;
+      if (key.startsWith('disk:'))
+        series.push({
+          title: `${server} disk ${key.slice(5)}`,
+          unit: '% used',
+          points,
+          latest,
+          top: 100,
+          ...t?.disk,
+        });
+      else if (key.startsWith('endpoint:'))
+        series.push({
+          title: `${server} ${key.slice(9)}`,
+          unit: 'ms',
+          points,
+          latest,
+          ...(t ? { warn: t.latency.warn } : {}),
+        });
     }
   }
   if (series.length === 0) return '';
-  series.sort((a, b) => b.latest - a.latest);
-  const charts = series.slice(0, MAX_CHARTS).map((s) => chart(s.title, s.points));
+  series.sort((a, b) => (b.top ? b.latest / b.top : 0) - (a.top ? a.latest / a.top : 0));
+  const charts = series.slice(0, MAX_CHARTS).map(chart);
   const more =
     series.length > MAX_CHARTS ? [`_${series.length - MAX_CHARTS} more series in the state files._`] : [];
-  return ['### Disk trends', ...charts, ...more].join('\n\n');
+  return ['### Trends', ...charts, ...more].join('\n\n');
 }
 
-function chart(title: string, points: [string, number][]): string {
-  const spansDays = new Set(points.map(([t]) => t.slice(0, 10))).size > 1;
-  const label = (t: string) => (spansDays ? `${t.slice(5, 10)} ${t.slice(11, 16)}` : t.slice(11, 16));
-  const quote = (s: string) => `"${plainText(s).replace(/["\\\n<>`]/g, "'")}"`;
+/** Colours that read on GitHub's light and dark backgrounds: the series, then warn and crit. */
+const CHART_THEME =
+  '%%{init: {"theme": "base", "themeVariables": {"xyChart": {"plotColorPalette": "#1f6feb, #d29922, #da3633"}}}}%%';
+
+function chart(s: TrendSeries): string {
+  const buckets = timeBuckets(s.points, MAX_TICKS);
+  const quote = (text: string) => `"${plainText(text).replace(/["\\\n<>`]/g, "'")}"`;
+  const values = buckets.map((b) => Math.round(b.value * 10) / 10);
+  const top = s.top ?? niceTop(Math.max(...values, s.warn ?? 0));
+  const flat = (v: number) => `    line [${buckets.map(() => v).join(', ')}]`;
+  const legend = [
+    'blue: measured',
+    ...(s.warn !== undefined ? [`amber: warn ${s.warn}${s.top ? '%' : ' ms'}`] : []),
+    ...(s.crit !== undefined ? [`red: crit ${s.crit}${s.top ? '%' : ' ms'}`] : []),
+  ];
+  const span = (s.points.at(-1)?.[0] ?? 0) - (s.points[0]?.[0] ?? 0);
   return [
     '```mermaid',
+    CHART_THEME,
     'xychart-beta',
-    `    title ${quote(title)}`,
-    `    x-axis [${points.map(([t]) => quote(label(t))).join(', ')}]`,
-    '    y-axis "used %" 0 --> 100',
-    `    line [${points.map(([, v]) => Math.round(v * 10) / 10).join(', ')}]`,
+    `    title ${quote(`${s.title} (${s.unit})`)}`,
+    `    x-axis ${quote(span > 86_400_000 ? 'UTC date' : 'UTC time')} [${buckets.map((b) => quote(b.label)).join(', ')}]`,
+    `    y-axis ${quote(s.unit)} 0 --> ${top}`,
+    `    line [${values.join(', ')}]`,
+    ...(s.warn !== undefined ? [flat(s.warn)] : []),
+    ...(s.crit !== undefined ? [flat(s.crit)] : []),
     '```',
+    '',
+    `<sub>${legend.join(' · ')}; ${s.points.length} samples, highest per interval</sub>`,
   ].join('\n');
+}
+
+function niceTop(v: number): number {
+  if (!(v > 0)) return 1;
+  const mag = 10 ** Math.floor(Math.log10(v));
+  const n = v / mag;
+  return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * mag;
 }
 
 function cost(record: RunRecord): string {

@@ -60,3 +60,38 @@ function dedupe(ticks: Tick[]): Tick[] {
   const seen = new Set<string>();
   return ticks.filter((t) => !seen.has(t.label) && seen.add(t.label));
 }
+
+export interface Bucket {
+  label: string;
+  /** the highest value in the bucket: a chart of "how full" must not average a spike away */
+  value: number;
+}
+
+/**
+ * A series on a categorical axis (Mermaid xychart): at most `max` buckets of equal time, each
+ * labelled once. Labels are as short as the span allows and always unique: buckets that would
+ * share a label (two runs in one minute) are one bucket.
+ */
+export function timeBuckets(points: readonly [number, number][], max = 12): Bucket[] {
+  const sorted = [...points]
+    .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v))
+    .sort((a, b) => a[0] - b[0]);
+  const first = sorted[0]?.[0];
+  const last = sorted.at(-1)?.[0];
+  if (first === undefined || last === undefined) return [];
+  const span = last - first;
+  const width = span / max || 1;
+  // per bucket: its highest value and the time of its last sample (what the label shows)
+  const buckets = new Map<number, { value: number; at: number }>();
+  for (const [t, v] of sorted) {
+    const index = Math.min(max - 1, Math.floor((t - first) / width));
+    const b = buckets.get(index);
+    buckets.set(index, { value: Math.max(b?.value ?? Number.NEGATIVE_INFINITY, v), at: t });
+  }
+  const byLabel = new Map<string, number>();
+  for (const { value, at } of buckets.values()) {
+    const label = span < 10 * MINUTE ? new Date(at).toISOString().slice(11, 19) : timeLabel(at, span);
+    byLabel.set(label, Math.max(byLabel.get(label) ?? Number.NEGATIVE_INFINITY, value));
+  }
+  return [...byLabel].map(([label, value]) => ({ label, value }));
+}

@@ -8,7 +8,10 @@ describe('octokit adapter against the fake GitHub', () => {
   let gh: FakeGitHub;
   let api: GitHubApi;
   const warnings: string[] = [];
+  const infos: string[] = [];
   beforeEach(async () => {
+    warnings.length = 0;
+    infos.length = 0;
     gh = await startFakeGitHub({ owner: 'acme', repo: 'ops', maxPerPage: 2 });
     api = createOctokitGitHub({
       token: 'test-token',
@@ -16,6 +19,7 @@ describe('octokit adapter against the fake GitHub', () => {
       baseUrl: gh.url,
       tuning: fastTuning(),
       warn: (m) => warnings.push(m),
+      info: (m) => infos.push(m),
     });
   });
   afterEach(async () => {
@@ -72,5 +76,17 @@ describe('octokit adapter against the fake GitHub', () => {
       /GitHub API failed: create label a: 422/,
     );
     expect(gh.requests.length - before).toBe(1);
+    // each retried call is one plain log line, never an annotation
+    expect(infos).toHaveLength(2);
+    expect(infos.filter((m) => /^GitHub (GET|POST) \S+: server error, retrying$/.test(m))).toHaveLength(1);
+    expect(infos.filter((m) => /^GitHub rate limit on GET \S+: retrying in \d+s$/.test(m))).toHaveLength(1);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a call that stays rate-limited is one retry line and one warning', async () => {
+    gh.inject('rate-limit', { times: 5 });
+    await expect(api.listLabels()).rejects.toThrow(/GitHub API failed/);
+    expect(infos.filter((m) => m.includes('rate limit'))).toHaveLength(1);
+    expect(warnings.filter((m) => m.includes('giving up'))).toHaveLength(1);
   });
 });

@@ -75,7 +75,9 @@ function record() {
   if (state)
     state.samples['disk:/'] = [
       ['2026-11-21T04:00:00Z', 80],
-      ['2026-11-21T06:00:00Z', 85.55],
+      ['2026-11-21T04:30:00Z', 85.55],
+      ['2026-11-21T05:50:00Z', 90],
+      ['2026-11-21T06:10:00Z', 91],
       ['2026-11-21T08:00:00Z', 93],
     ];
   return r;
@@ -122,18 +124,55 @@ describe('renderSummary', () => {
     expect(md).toContain('[#5](https://github.test/acme/ops/pull/5)');
   });
 
-  it('charts disk trends as Mermaid xychart-beta', () => {
+  it('charts disk trends as Mermaid xychart-beta: themed, time axis, threshold lines', () => {
     expect(md).toContain(
       [
         '```mermaid',
+        '%%{init: {"theme": "base", "themeVariables": {"xyChart": {"plotColorPalette": "#1f6feb, #d29922, #da3633"}}}}%%',
         'xychart-beta',
         '    title "web1 disk / (% used)"',
-        '    x-axis ["04:00", "06:00", "08:00"]',
-        '    y-axis "used %" 0 --> 100',
-        '    line [80, 85.6, 93]',
+        '    x-axis "UTC time" ["04:00", "04:30", "05:50", "06:10", "08:00"]',
+        '    y-axis "% used" 0 --> 100',
+        '    line [80, 85.6, 90, 91, 93]',
+        '    line [80, 80, 80, 80, 80]',
+        '    line [90, 90, 90, 90, 90]',
         '```',
+        '',
+        '<sub>blue: measured · amber: warn 80% · red: crit 90%; 5 samples, highest per interval</sub>',
       ].join('\n'),
     );
+  });
+
+  it('keeps charts readable: at most 12 unique time labels, runs in one minute apart, no chart under 3 samples', () => {
+    const r = record();
+    const state = r.serverStates.web1;
+    if (!state) throw new Error('fixture');
+    const start = Date.parse('2026-11-20T08:00:00Z');
+    // 24 runs over two days, two of them in the same minute
+    state.samples['disk:/'] = Array.from({ length: 24 }, (_, i): [string, number] => [
+      new Date(start + i * 7_200_000 + (i === 5 ? -7_170_000 : 0)).toISOString(),
+      50 + i,
+    ]);
+    state.samples['endpoint:https://web1.test/health'] = [
+      ['2026-11-21T06:00:00Z', 80],
+      ['2026-11-21T07:00:00Z', 120],
+      ['2026-11-21T08:00:00Z', 95],
+    ];
+    state.samples['disk:/boot'] = [
+      ['2026-11-21T07:00:00Z', 10],
+      ['2026-11-21T08:00:00Z', 11],
+    ];
+    const text = renderSummary(r);
+    const axes = [...text.matchAll(/x-axis "[^"]+" \[([^\]]*)\]/g)].map((m) => (m[1] ?? '').split(', '));
+    expect(axes).toHaveLength(2);
+    for (const labels of axes) {
+      expect(labels.length).toBeLessThanOrEqual(12);
+      expect(new Set(labels).size).toBe(labels.length);
+    }
+    expect(axes[0]?.[0]).toMatch(/^"11-20"$|^"11-\d\d \d\d:\d\d"$/);
+    expect(text).toContain('title "web1 https://web1.test/health (ms)"');
+    expect(text).toContain('    line [2000, 2000, 2000]');
+    expect(text).not.toContain('title "web1 disk /boot');
   });
 
   it('reports the cost, and links the records', () => {
