@@ -21,7 +21,7 @@ import type { Usage } from '../core/run-record.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';
 import { addUsage, tokensUsed } from './pricing.js';
-import { handleTool, type ToolContext, toolDefinitions } from './tools.js';
+import { handleTool, type ParamNames, type ToolContext, toolDefinitions } from './tools.js';
 
 export { addUsage, tokensUsed };
 
@@ -73,12 +73,16 @@ export interface LoopInput {
   system: string;
   /** matching runbooks: a second system block, inside the cached prefix */
   runbooks?: string;
+  /** the run's catalog and diagnostic parameter names: every tool schema sent strict */
+  paramNames?: ParamNames;
   task: string;
   limits: LoopLimits;
   tools: ToolContext;
   usage: Usage;
   /** monotonic milliseconds (tests pass a fake) */
   now?: () => number;
+  /** recoverable problems the run should report (default: dropped) */
+  warn?: (message: string) => void;
 }
 
 export type LoopEnd = 'done' | 'turns' | 'budget' | 'timeout' | 'api-error' | 'refusal';
@@ -216,7 +220,7 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
   const { limits } = input;
   const conversation: Conversation = {
     system: systemBlocks(input.system, input.runbooks),
-    tools: toolDefinitions(),
+    tools: toolDefinitions(input.paramNames),
     messages: [{ role: 'user', content: input.task }],
   };
   let text: string | undefined;
@@ -240,7 +244,16 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
       conversation.tool_choice = FORCE_REPORT;
       nudge(conversation.messages, NUDGE_LAST);
     }
-    const call = await callModel(input, conversation, Math.min(limits.maxOutputTokens ?? 4096, budget), left);
+    let call = await callModel(input, conversation, Math.min(limits.maxOutputTokens ?? 4096, budget), left);
+    if (!call.ok && strictRefused(call.error, conversation)) {
+      // the API compiles strict schemas into one grammar and may refuse one it finds too large:
+      // the same tools without `strict` (inputs are validated in code either way) beat no Claude
+      input.warn?.(
+        `strict tool schemas refused (${errorMessage(call.error).slice(0, 200)}): sent without strict`,
+      );
+      conversation.tools = conversation.tools.map(({ strict: _strict, ...tool }) => tool);
+      call = await callModel(input, conversation, Math.min(limits.maxOutputTokens ?? 4096, budget), left);
+    }
     if (!call.ok) return { ...apiFailure(call.error, call.aborted, turn), text };
     addUsage(input.usage, input.model.name, call.response);
     text = (textOf(call.response.content) || text)?.slice(0, MAX_FREE_TEXT);
@@ -272,6 +285,16 @@ function systemBlocks(system: string, runbooks?: string): TextBlock[] {
     i === texts.length - 1
       ? { type: 'text', text, cache_control: { type: 'ephemeral' } }
       : { type: 'text', text },
+  );
+}
+
+/** A 400 on a request whose tools are strict: worth one retry without `strict`. */
+function strictRefused(error: unknown, conversation: Conversation): boolean {
+  return (
+    error instanceof ModelError &&
+    error.kind === 'bad-request' &&
+    conversation.tools.some((t) => t.strict) &&
+    /strict|grammar|schema/i.test(error.message)
   );
 }
 

@@ -22,7 +22,7 @@ import { Remediator } from '../remediate/remediator.js';
 import type { Recheck } from '../remediate/verifier.js';
 import type { RunContext } from '../run-context.js';
 import { type LoopResult, MAX_FREE_TEXT, runClaudeLoop } from './claude-loop.js';
-import { diagnosticFactsOf } from './diagnostics.js';
+import { buildDiagnostics, diagnosticFactsOf } from './diagnostics.js';
 import { prefetchPackageChanges, prefetchServiceEvidence } from './prefetch.js';
 import { unknownModelWarning } from './pricing.js';
 import { prompt } from './prompts.js';
@@ -30,6 +30,7 @@ import { recoverServer, recoveryTrigger } from './recover.js';
 import { planRules } from './rules-planner.js';
 import { matchRunbooks, runbooksBlock } from './runbooks.js';
 import { buildTaskPrompt } from './task-prompt.js';
+import type { ParamNames } from './tools.js';
 
 export interface AgentDeps {
   /** verification re-check (default: re-run the affected probes over the open shell) */
@@ -176,6 +177,24 @@ async function afterRules(
   record.planner.reason = `claude.when after-rules: ${tiers.join('; ')} → Claude asked about ${targets.length}: ${record.planner.reason}`;
 }
 
+/**
+ * Every parameter name the fleet's catalogs and diagnostics use, sorted: the same config gives the
+ * same tool schemas run after run (the prompt cache keeps hitting).
+ */
+function paramNamesOf(ctx: RunContext, remediator: Remediator): ParamNames {
+  const names = (lists: string[][]) => [...new Set(lists.flat())].sort();
+  return {
+    params: names(
+      ctx.config.servers.flatMap((s) =>
+        [...remediator.catalog(s).actions.values()].map((a) => Object.keys(a.params)),
+      ),
+    ),
+    args: names(
+      ctx.config.servers.flatMap((s) => [...buildDiagnostics(s).values()].map((d) => Object.keys(d.params))),
+    ),
+  };
+}
+
 /** Executed rules actions on this finding in this run, none of which fixed it. */
 function rulesFixFailed(f: TrackedFinding, record: RunRecord): boolean {
   const ran = record.actions.filter(
@@ -295,6 +314,8 @@ async function askClaude(
   const runbooks = matchRunbooks(ctx.runbooks ?? [], targets, ctx.config.servers);
   return runClaudeLoop({
     model,
+    paramNames: paramNamesOf(ctx, remediator),
+    warn: (message) => record.warnings.push(`claude: ${message}`),
     system: prompt('system.md'),
     runbooks: runbooksBlock(runbooks, secrets) || undefined,
     task,

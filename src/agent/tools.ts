@@ -48,23 +48,55 @@ export const TOOL_INPUTS = {
 export type ToolName = keyof typeof TOOL_INPUTS;
 
 /**
- * Tool definitions, deterministic (so the prompt cache hits), the last one carrying cache_control.
- * Each is sent `strict` when its schema fits the subset the API compiles into a grammar.
+ * The parameter names this run's catalogs (`params` of remediate/request_approval) and diagnostics
+ * (`args` of run_diagnostic) use. Given, the open parameter maps are sent as closed objects with
+ * exactly these optional string properties, which makes every tool strict-capable.
  */
-export function toolDefinitions(): ToolDefinition[] {
-  const names = Object.keys(TOOL_INPUTS) as ToolName[];
-  return names.map((name, i) => {
-    const { $schema: _ignored, ...schema } = z.toJSONSchema(TOOL_INPUTS[name], { io: 'input' }) as Record<
+export interface ParamNames {
+  params: readonly string[];
+  args: readonly string[];
+}
+
+/**
+ * Past this many names a closed map would make the strict grammar large (the API refuses grammars
+ * it finds too large): the map stays open and that tool is sent without `strict`.
+ */
+const MAX_CLOSED_NAMES = 24;
+
+function closeMaps(schema: Record<string, unknown>, names: ParamNames): Record<string, unknown> {
+  const properties = schema.properties as Record<string, unknown> | undefined;
+  if (!properties) return schema;
+  const closed = (keys: readonly string[]) => ({
+    type: 'object',
+    properties: Object.fromEntries([...keys].sort().map((k) => [k, { type: 'string' }])),
+    additionalProperties: false,
+  });
+  const next = { ...properties };
+  if ('params' in next && names.params.length <= MAX_CLOSED_NAMES) next.params = closed(names.params);
+  if ('args' in next && names.args.length <= MAX_CLOSED_NAMES) next.args = closed(names.args);
+  return { ...schema, properties: next };
+}
+
+/**
+ * Tool definitions, deterministic (so the prompt cache hits), the last one carrying cache_control.
+ * Each is sent `strict` when its schema fits the subset the API compiles into a grammar: all four
+ * when the run's parameter names are given.
+ */
+export function toolDefinitions(names?: ParamNames): ToolDefinition[] {
+  const tools = Object.keys(TOOL_INPUTS) as ToolName[];
+  return tools.map((name, i) => {
+    const { $schema: _ignored, ...open } = z.toJSONSchema(TOOL_INPUTS[name], { io: 'input' }) as Record<
       string,
       unknown
     >;
+    const schema = names ? closeMaps(open, names) : open;
     const strict = strictSchema(schema);
     const tool: ToolDefinition = {
       name,
       description: prompt(`tools/${name}.md`),
       ...(strict ? { input_schema: strict, strict: true } : { input_schema: schema }),
     };
-    return i === names.length - 1 ? { ...tool, cache_control: { type: 'ephemeral' } } : tool;
+    return i === tools.length - 1 ? { ...tool, cache_control: { type: 'ephemeral' } } : tool;
   });
 }
 

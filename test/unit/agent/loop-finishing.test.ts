@@ -75,6 +75,7 @@ async function run(
 }
 
 type Message = { role: string; content: unknown };
+type Schema = { properties?: Record<string, Schema>; additionalProperties?: unknown };
 const messages = (i: number) => (fake.requests[i]?.body.messages ?? []) as Message[];
 const toolChoice = (i: number) => fake.requests[i]?.body.tool_choice;
 const FORCED = { type: 'tool', name: 'report_diagnosis' };
@@ -149,6 +150,28 @@ describe('a loop that always finishes well', () => {
     expect(toolChoice(1)).toEqual(FORCED);
   });
 
+  it('retries once without strict when the API refuses the strict grammar, and says so', async () => {
+    fake.play(
+      {
+        kind: 'error',
+        status: 400,
+        type: 'invalid_request_error',
+        message: 'The compiled grammar is too large',
+      },
+      reply([report()]),
+    );
+    const { rec } = await run();
+    expect(fake.requests).toHaveLength(2);
+    const strictOf = (i: number) =>
+      ((fake.requests[i]?.body.tools ?? []) as { strict?: boolean }[]).map((t) => t.strict === true);
+    expect(strictOf(0)).toEqual([true, true, true, true]);
+    expect(strictOf(1)).toEqual([false, false, false, false]);
+    expect(rec.planner.kind).toBe('claude');
+    expect(rec.warnings.join('\n')).toMatch(
+      /strict tool schemas refused \(.*grammar is too large.*\): sent without strict/,
+    );
+  });
+
   it('never sends an empty assistant turn: it is dropped and the model nudged', async () => {
     fake.play(reply([], 'end_turn'), reply([text('  ')], 'end_turn'), reply([report()]));
     const { rec } = await run();
@@ -218,7 +241,7 @@ describe('a loop that always finishes well', () => {
     expect(rec.warnings.join('\n')).toMatch(/did not cover web1\/service\/worker/);
   });
 
-  it('sends tool schemas strict where the schema allows it; the API accepts them', async () => {
+  it('sends every tool schema strict in a run; the API accepts them', async () => {
     const tools = toolDefinitions();
     const strict = tools.filter((t) => t.strict).map((t) => t.name);
     expect(strict).toContain('report_diagnosis');
@@ -230,8 +253,20 @@ describe('a loop that always finishes well', () => {
     fake.play(reply([report()]));
     await run();
     expect(fake.requests).toHaveLength(1);
-    expect((fake.requests[0]?.body.tools as { strict?: boolean }[] | undefined)?.some((t) => t.strict)).toBe(
-      true,
+    // in a run, the open parameter maps are closed over the run's parameter names: all four strict
+    const sent = fake.requests[0]?.body.tools as { name: string; strict?: boolean; input_schema: Schema }[];
+    expect(sent.map((t) => [t.name, t.strict])).toEqual([
+      ['run_diagnostic', true],
+      ['remediate', true],
+      ['request_approval', true],
+      ['report_diagnosis', true],
+    ]);
+    const params = sent[1]?.input_schema.properties?.params;
+    expect(params?.additionalProperties).toBe(false);
+    expect(Object.keys(params?.properties ?? {})).toContain('service');
+    expect(Object.keys(params?.properties ?? {})).toContain('directory');
+    expect(Object.keys(sent[0]?.input_schema.properties?.args?.properties ?? {})).toEqual(
+      expect.arrayContaining(['service', 'path', 'since', 'priority']),
     );
   });
 });
