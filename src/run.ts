@@ -25,6 +25,7 @@ import { loadMemory } from './memory/load-memory.js';
 import { evaluateServer } from './probes/evaluate.js';
 import { serverFigures } from './probes/server-figures.js';
 import { buildStateChanges, findingText, redactedRecord } from './record/build-state-changes.js';
+import { commitMessage, journalRecord } from './record/journal.js';
 import { healBreakers } from './remediate/policy-gate.js';
 import { pingHeartbeat } from './report/heartbeat.js';
 import { notifyRun } from './report/notify-run.js';
@@ -240,19 +241,10 @@ async function recordRun(
   }
 }
 
-function commitMessage(record: RunRecord): string {
-  return `claudeops ${record.task}: ${record.runId} (${raisedFindings(record).length} findings, ${record.actions.length} actions)`;
-}
-
 /** Journals the record so far: if the run dies before it commits, the post step pushes this. */
 async function stage(ctx: RunContext, record: RunRecord, memory: Memory, extra: FileChange[]): Promise<void> {
-  if (!ctx.adapters.state.stage) return;
   try {
-    const changes = [
-      ...buildStateChanges(ctx, { ...record, finishedAt: ctx.adapters.clock.now().toISOString() }, memory),
-      ...extra,
-    ];
-    await ctx.adapters.state.stage(changes, commitMessage(record));
+    await journalRecord(ctx, record, memory, extra);
   } catch (error) {
     record.warnings.push(`journal: could not be written: ${errorMessage(error)}`);
   }

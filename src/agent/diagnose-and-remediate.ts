@@ -16,7 +16,8 @@ import type { RemoteShell } from '../core/ports/index.js';
 import type { RunRecord, TrackedFinding } from '../core/run-record.js';
 import { raisedFindings } from '../core/status.js';
 import { redact } from '../core/util/redact.js';
-import { buildStateChanges, findingText, secretsOf } from '../record/build-state-changes.js';
+import { findingText, secretsOf } from '../record/build-state-changes.js';
+import { journalRecord } from '../record/journal.js';
 import { probeRecheck } from '../remediate/probe-recheck.js';
 import { Remediator } from '../remediate/remediator.js';
 import type { Recheck } from '../remediate/verifier.js';
@@ -66,13 +67,9 @@ export function createRemediator(
     secrets: secretsOf(ctx),
     settleMs: deps.settleMs,
     breakerCooloffMs: ctx.config.breaker.cooloff,
-    beforeRun: async (pending, extra) => {
-      const finishedAt = clock.now().toISOString();
-      await ctx.adapters.state.stage?.(
-        [...buildStateChanges(ctx, { ...pending, finishedAt }, memory), ...extra],
-        `claudeops ${pending.task}: ${pending.runId} (ended while an action was running)`,
-      );
-    },
+    // write-ahead: the record as if the run ended now, before the command runs
+    beforeRun: (pending, extra) =>
+      journalRecord(ctx, pending, memory, extra, 'ended while an action was running'),
     recheck:
       deps.recheck ??
       probeRecheck({
