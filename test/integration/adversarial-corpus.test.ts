@@ -45,7 +45,15 @@ interface ApprovalCase {
   path: string;
   content: string;
   state?: string;
-  pull?: { merge?: string; close?: boolean; head?: string; extra?: Record<string, string>; baseHas?: string };
+  pull?: {
+    merge?: string;
+    /** GitHub's clock when the merge button is pressed (default: the run's) */
+    mergedAt?: string;
+    close?: boolean;
+    head?: string;
+    extra?: Record<string, string>;
+    baseHas?: string;
+  };
   expect: 'executed' | 'refused' | 'expired' | 'skipped' | 'ignored';
   reason?: string;
 }
@@ -121,8 +129,10 @@ describe('adversarial corpus: approvals on the state branch', () => {
   const NOW = new Date('2026-11-21T08:00:00Z');
   // one fake GitHub per case: a closed PR of one case must not be another's declined plan
   let gh: FakeGitHub;
+  let githubNow = NOW;
   beforeEach(async () => {
-    gh = await startFakeGitHub({ owner: 'acme', repo: 'ops', now: () => NOW });
+    githubNow = NOW;
+    gh = await startFakeGitHub({ owner: 'acme', repo: 'ops', now: () => githubNow });
     gh.state.collaborators.set('reader', 'read');
   });
   afterEach(async () => {
@@ -160,6 +170,7 @@ describe('adversarial corpus: approvals on the state branch', () => {
         });
       }
       const pull = await api.createPull({ title: c.name, body: 'x', head, base: STATE });
+      if (c.pull.mergedAt) githubNow = new Date(c.pull.mergedAt);
       if (c.pull.merge) gh.mergePull(pull.number, c.pull.merge);
       if (c.pull.close) gh.closePull(pull.number);
     }
@@ -221,6 +232,41 @@ describe('adversarial corpus: approvals on the state branch', () => {
     expect(plan?.outcome).toMatch(new RegExp(c.reason ?? '.'));
     expect(run.actions).toMatchObject([{ decision: 'deny', outcome: 'not-run' }]);
     expect(run.github.errors).toEqual([]);
+  });
+});
+
+describe('approvals without GitHub (the CLI without a token)', () => {
+  it('executes nothing and says why, whatever the branch holds', async () => {
+    const NOW = new Date('2026-11-21T08:00:00Z');
+    const run = runRecord({ runId: 'r9', at: NOW, servers: ['web1'], raised: [] });
+    const mem = emptyMemory();
+    const legit = APPROVALS.find((c) => c.expect === 'executed');
+    if (!legit) throw new Error('no control case');
+    mem.approvals = [
+      { path: legit.path, content: legit.content.replaceAll('{{FUTURE}}', '2026-11-24T08:00:00.000Z') },
+    ];
+    const ctx = {
+      config: testConfig(['web1'], {}),
+      inputs: {
+        configPath: '',
+        task: 'execute-approved',
+        dryRun: false,
+        model: 'm',
+        stateBranch: 'claudeops-state',
+      },
+      runId: 'r9',
+      adapters: { clock: { now: () => NOW, sleep: async () => {} } },
+    } as unknown as RunContext;
+    let called = 0;
+    const changes = await executeApproved(ctx, run, mem, async () => {
+      called += 1;
+      throw new Error('must not run');
+    });
+    expect(called).toBe(0);
+    expect(changes).toEqual([]);
+    expect(run.warnings.join('\n')).toMatch(
+      /1 pending approval\(s\) not executed: .*without GitHub .* The CLI never executes approvals/,
+    );
   });
 });
 
