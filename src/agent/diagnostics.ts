@@ -85,6 +85,12 @@ const STATUS: Record<ServiceConfig['manager'], Fragment[]> = {
     { param: 'service' },
     ' 2>&1',
   ],
+  // a Compose service is its containers, found by the label Compose puts on them
+  compose: [
+    "docker ps -a --no-trunc --format '{{.Names}} {{.Status}} {{.Image}}' --filter label=com.docker.compose.service=",
+    { param: 'service' },
+    ' 2>&1',
+  ],
 };
 
 const LOGS: Record<ServiceConfig['manager'], Fragment[]> = {
@@ -103,6 +109,11 @@ const LOGS: Record<ServiceConfig['manager'], Fragment[]> = {
   ],
   pm2: ['pm2 logs ', { param: 'service' }, ' --lines 100 --nostream --raw 2>&1'],
   docker: ['docker logs --tail 100 --timestamps ', { param: 'service' }, ' 2>&1'],
+  compose: [
+    'for c in $(docker ps -aq --filter label=com.docker.compose.service=',
+    { param: 'service' },
+    ' | head -n 3); do echo "== container $c"; docker logs --tail 100 --timestamps "$c" 2>&1; done',
+  ],
 };
 
 function byService(services: readonly ServiceConfig[], table: typeof STATUS) {

@@ -33,15 +33,35 @@ const name = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/, 'expected a name of letters, digits, . _ @ : -');
 
-export const managers = ['systemd', 'sysv', 'supervisor', 'pm2', 'docker'] as const;
-export const serviceSchema = z.strictObject({
-  name,
-  manager: z.enum(managers).default('systemd'),
-  /** optional TCP port that must be listening */
-  port: z.number().int().min(1).max(65535).optional(),
-  /** services this one needs: a fix for this one may restart them (the gate's scope rules) */
-  depends_on: z.array(name).default([]),
-});
+export const managers = ['systemd', 'sysv', 'supervisor', 'pm2', 'docker', 'compose'] as const;
+export const serviceSchema = z
+  .strictObject({
+    name,
+    manager: z.enum(managers).default('systemd'),
+    /** optional TCP port that must be listening */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** services this one needs: a fix for this one may restart them (the gate's scope rules) */
+    depends_on: z.array(name).default([]),
+    /** compose: the Compose project (`name` is the Compose service in it) */
+    project: name.optional(),
+    /** compose: the project's compose file, absolute (what a restart is run with) */
+    file: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._@+/-]{1,255}$/, 'expected an absolute path of plain characters')
+      .optional(),
+    /** compose: the Compose CLI on the server */
+    compose_command: z.enum(['docker compose', 'docker-compose']).optional(),
+  })
+  .superRefine((s, ctx) => {
+    const composeKeys = (['project', 'file', 'compose_command'] as const).filter((k) => s[k] !== undefined);
+    if (s.manager !== 'compose' && composeKeys.length > 0)
+      ctx.addIssue({ code: 'custom', message: `${composeKeys.join(', ')}: only for manager: compose` });
+    if (s.manager === 'compose' && (s.project === undefined || s.file === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'manager: compose needs project: (the Compose project) and file: (its compose file)',
+      });
+  });
 
 export const endpointSchema = z.strictObject({
   // http(s) only: curl and fetch also read file:, ftp:, gopher: … and their answer is committed

@@ -2,8 +2,9 @@
  * Docker containers for the services probe: one `docker ps -aq` (is the daemon there, may we ask
  * it) and one `docker inspect` of every container, printed by a Go template as one JSON object per
  * container (JSON strings hold no newline, so a line is a container). Health output and errors are
- * cut on the server (`truncate`). A configured name matches a container name, or a Compose service
- * (`com.docker.compose.service` label).
+ * cut on the server (`truncate`). A `docker` name matches a container name, or a Compose service
+ * label; a `compose` service matches the labels Compose puts on its containers
+ * (`com.docker.compose.project` and `.service`): what `docker compose ps` itself reads.
  *
  * The image each container ran at the last run comes back through the probe's cursors: the
  * script echoes it as `prev` lines so the pure parser can compare (restart counters that rose
@@ -104,13 +105,33 @@ function previousOf(lines: readonly string[]): Map<string, string> {
 
 const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 
-/** Which container a configured service names: its container name, else a Compose service label. */
+/**
+ * Which container a configured service names: a Compose service by its project and service
+ * labels (the worst of its replicas speaks for it), a docker one by container name, else by a
+ * Compose service label.
+ */
 function findContainer(containers: readonly Container[], service: ServiceConfig): Container | undefined {
+  if (service.manager === 'compose') {
+    const replicas = containers.filter((c) => c.Project === service.project && c.Service === service.name);
+    return replicas.find((c) => SEVERITY_RANK[statusOf(c)] > 0) ?? replicas[0];
+  }
   return (
     containers.find((c) => c.Name.replace(/^\//, '') === service.name) ??
     containers.find((c) => c.Service === service.name)
   );
 }
+
+/** 0 for a container that is fine, more for one that is not (which replica to report). */
+const SEVERITY_RANK: Record<ServiceStatus, number> = {
+  running: 0,
+  starting: 1,
+  unknown: 1,
+  stopped: 2,
+  'not-found': 2,
+  restarting: 3,
+  unhealthy: 3,
+  failed: 3,
+};
 
 function statusOf(c: Container): ServiceStatus {
   switch (c.Status) {
@@ -180,7 +201,11 @@ export function parseDocker(lines: readonly string[], units: readonly DockerUnit
   return units.map(({ service }): ServiceState => {
     const c = findContainer(containers, service);
     if (!c) {
-      return { ...base(service), status: 'not-found', detail: 'no such container' };
+      const what =
+        service.manager === 'compose'
+          ? `no container of Compose service ${service.name} in project ${service.project}`
+          : 'no such container';
+      return { ...base(service), status: 'not-found', detail: what };
     }
     const status = statusOf(c);
     const seen = previous.get(service.name);

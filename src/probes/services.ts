@@ -47,9 +47,9 @@ export interface ServicesData {
 
 type Indexed = { service: ServiceConfig; index: number };
 
-/** Docker containers: all answered by one `docker inspect`. */
+/** Docker containers and Compose services: all answered by one `docker inspect`. */
 function containerUnits(server: ServerConfig): Indexed[] {
-  return byManager(server, 'docker');
+  return [...byManager(server, 'docker'), ...byManager(server, 'compose')];
 }
 
 function byManager(server: ServerConfig, manager: ServiceConfig['manager']): Indexed[] {

@@ -128,8 +128,8 @@ export const JOURNAL_SIZE_PATTERN = /^[1-9][0-9]{0,4}[MG]$/;
 const SERVICE: Word = [{ param: 'service' }];
 
 /** The argv of `verb` for a service under its manager. */
-export function serviceWords(manager: ServiceConfig['manager'], verb: 'restart' | 'start'): Word[] {
-  switch (manager) {
+export function serviceWords(service: ServiceConfig, verb: 'restart' | 'start'): Word[] {
+  switch (service.manager) {
     case 'systemd':
       return [['systemctl'], [verb], SERVICE];
     case 'sysv':
@@ -141,7 +141,24 @@ export function serviceWords(manager: ServiceConfig['manager'], verb: 'restart' 
       return [['pm2'], [verb], SERVICE];
     case 'docker':
       return [['docker'], [verb], SERVICE];
+    case 'compose':
+      return composeWords(service, verb);
   }
+}
+
+/** `docker compose --project-name P --file F restart S` (or `docker-compose …`): project and file from the config. */
+function composeWords(service: ServiceConfig, verb: 'restart' | 'start'): Word[] {
+  const cli: Word[] =
+    service.compose_command === 'docker-compose' ? [['docker-compose']] : [['docker'], ['compose']];
+  return [
+    ...cli,
+    ['--project-name'],
+    [{ text: service.project ?? '' }],
+    ['--file'],
+    [{ text: service.file ?? '' }],
+    [verb],
+    SERVICE,
+  ];
 }
 
 /** pm2 keeps its processes per user: its commands run as the SSH user, never through sudo. */
@@ -150,24 +167,25 @@ const ROOT_MANAGERS: ReadonlySet<ServiceConfig['manager']> = new Set([
   'sysv',
   'supervisor',
   'docker',
+  'compose',
 ]);
 
-function managerOf(server: ServerConfig, params: Readonly<Record<string, string>>): ServiceConfig['manager'] {
+function serviceOf(server: ServerConfig, params: Readonly<Record<string, string>>): ServiceConfig {
   const service = server.services.find((s) => s.name === params.service);
   if (!service) throw new Error(`unknown service ${params.service}`);
-  return service.manager;
+  return service;
 }
 
 function serviceCommand(server: ServerConfig, verb: 'restart' | 'start') {
   const rootCommand = (params: Readonly<Record<string, string>>): readonly Word[] | undefined => {
-    const manager = managerOf(server, params);
-    return ROOT_MANAGERS.has(manager) ? serviceWords(manager, verb) : undefined;
+    const service = serviceOf(server, params);
+    return ROOT_MANAGERS.has(service.manager) ? serviceWords(service, verb) : undefined;
   };
   const template = (params: Readonly<Record<string, string>>): Fragment[] => {
     const root = rootCommand(params);
     return root
       ? asRoot(sudoPrefix(server), root)
-      : wordsToFragments(serviceWords(managerOf(server, params), verb));
+      : wordsToFragments(serviceWords(serviceOf(server, params), verb));
   };
   return { rootCommand, template };
 }
@@ -178,7 +196,8 @@ function serviceActions(server: ServerConfig): CatalogAction[] {
     {
       ...serviceActionBase(server),
       id: 'restart-service',
-      description: 'Restart a configured service with its manager (systemd, sysv, supervisor, pm2, docker).',
+      description:
+        'Restart a configured service with its manager (systemd, sysv, supervisor, pm2, docker, compose).',
       cooldownMs: 30 * MINUTE,
       maxPerDay: 3,
       ...serviceCommand(server, 'restart'),

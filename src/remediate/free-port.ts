@@ -35,7 +35,7 @@ function eligible(server: ServerConfig): ServiceConfig[] {
 
 /** The script for one service: pure text from the config. */
 export function freePortScript(server: ServerConfig, service: ServiceConfig): string {
-  const start = wordsToArgv(serviceWords(service.manager, 'start'), { service: service.name });
+  const start = wordsToArgv(serviceWords(service, 'start'), { service: service.name });
   // names a configured service's processes go by: the service name and its unit's stem
   const configured = server.services.map((s) => s.name.replace(/\.service$/, ''));
   return [

@@ -18,6 +18,7 @@ export const DEFAULT_PROGRAM_PATHS: Readonly<Record<string, string>> = {
   service: '/usr/sbin/service',
   supervisorctl: '/usr/bin/supervisorctl',
   docker: '/usr/bin/docker',
+  'docker-compose': '/usr/bin/docker-compose',
   find: '/usr/bin/find',
   journalctl: '/usr/bin/journalctl',
   rm: '/usr/bin/rm',
