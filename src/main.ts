@@ -3,11 +3,13 @@ import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { actionLogger, actionSink } from './adapters/action-io.js';
 import { createOctokitGitHub, tuningFromEnv } from './adapters/github-octokit.js';
+import { httpPing } from './adapters/http-retry.js';
 import { buildContext, journalDir, RunJournal, remoteStateStore, runIdFrom } from './compose.js';
 import { readActionInputs } from './config/action-inputs.js';
 import { loadConfig } from './config/load-config.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
 import { errorMessage } from './core/util/error-message.js';
+import { pingUrl } from './core/util/heartbeat-url.js';
 import { publishStatusPage } from './report/publish-status-page.js';
 import { run as runPipeline } from './run.js';
 
@@ -28,6 +30,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     // Nothing was touched: a bad input or config is refused before any server or branch.
     core.setOutput('status', 'error');
     core.error(errorMessage(error));
+    await pingFailure();
     return 1;
   }
   const { record, exitCode } = await runPipeline(prepared);
@@ -91,4 +94,23 @@ function linksFrom(env: NodeJS.ProcessEnv, branch: string): SummaryLinks {
     stateUrl: `${repoUrl}/blob/${branch}/`,
     ...(env.GITHUB_RUN_ID ? { runUrl: `${repoUrl}/actions/runs/${env.GITHUB_RUN_ID}` } : {}),
   };
+}
+
+/**
+ * A run refused before it started (bad input or config) still tells the dead man's switch, when
+ * the heartbeat-url input is set (the config's own URL is unreadable then).
+ */
+async function pingFailure(): Promise<void> {
+  const url = core.getInput('heartbeat-url');
+  if (!url) return;
+  core.setSecret(url);
+  let target: string | undefined;
+  try {
+    target = pingUrl({ url, start: '/start', success: '', fail: '/fail' }, 'fail');
+  } catch {
+    core.warning('heartbeat: the heartbeat-url input is not a valid URL; no fail ping sent');
+    return;
+  }
+  const result = target ? await httpPing(target, 10_000) : { ok: true as const };
+  if (!result.ok) core.warning(`heartbeat: the fail ping failed (${result.error})`);
 }

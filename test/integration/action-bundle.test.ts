@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HttpReceiver } from '../support/http-receiver.js';
 import { frontMatter, git, makeWorkspace, ROOT, runBundle } from '../support/runner.js';
 
 const HEALTHY = `version: 1
@@ -82,9 +83,16 @@ describe('the bundled action (dist/index.js) as a runner runs it', () => {
     const ws = await makeWorkspace(
       'version: 1\nservers:\n  - name: runner\n    transport: local\n    endpoints: [{ url: "http://x", timeout: soon }]\n',
     );
-    const run = await runBundle('index.js', ws, { config: '.github/claudeops.yml' });
+    const receiver = await new HttpReceiver().start();
+    const run = await runBundle('index.js', ws, {
+      config: '.github/claudeops.yml',
+      'heartbeat-url': `${receiver.base}/ping/abc`,
+    });
+    await receiver.stop();
     expect(run.exitCode).toBe(1);
     expect(run.outputs.status).toBe('error');
+    // the dead man's switch hears that this run failed
+    expect(receiver.paths()).toEqual(['/ping/abc/fail']);
     expect(run.stdout).toContain('servers[0].endpoints[0].timeout: expected a duration like 5s (line 5)');
     const branches = await git(ws.origin, 'branch', '--list');
     expect(branches).not.toContain('claudeops-state');

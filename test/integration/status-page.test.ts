@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStateReader } from '../../src/adapters/state-reader.js';
 import { runReadCommand } from '../../src/cli/read-commands.js';
+import { configSchema } from '../../src/config/schema.js';
 import type { Logger } from '../../src/core/ports/index.js';
+import { renderStatusPage } from '../../src/core/render/status-page.js';
 import { readNinetyDays, statusPageData } from '../../src/report/status-page-build.js';
 import { generateHistory } from '../support/generated-history.js';
 
@@ -98,6 +100,31 @@ describe('claudeops status-page, from a generated lab-like history', () => {
     // the endpoint was down for 4 more hours after the server came back
     expect(db1?.endpoints[0]?.uptime['30d']).toBeLessThan(100);
     expect(db1?.endpoints[0]?.uptime['7d']).toBeLessThan(db1?.uptime['7d'] ?? 0);
+  });
+
+  it('says the data is stale when the last run is older than twice the schedule, and shows maintenance', async () => {
+    const reader = await openStateReader(repo);
+    const config = configSchema.parse({
+      version: 1,
+      schedule: '0 */2 * * *',
+      servers: [{ name: 'web1', transport: 'local' }],
+      maintenance: [
+        { servers: ['db1'], from: '2026-11-27T02:00Z', to: '2026-11-27T04:00Z', reason: 'kernel update' },
+      ],
+    });
+    const fresh = renderStatusPage(
+      await statusPageData(reader, { now: new Date(NOW.getTime() + 3 * 3_600_000), config }),
+    );
+    expect(fresh).not.toContain('Stale data');
+    expect(fresh).toMatch(
+      /db1: <time[^>]*>2026-11-27 02:00 UTC<\/time> – <time[^>]*>2026-11-27 04:00 UTC<\/time> — kernel update/,
+    );
+    const stale = renderStatusPage(
+      await statusPageData(reader, { now: new Date(NOW.getTime() + 5 * 3_600_000), config }),
+    );
+    expect(stale).toContain(
+      '<strong>Stale data:</strong> the last run is older than twice the schedule (5 h ago)',
+    );
   });
 
   it.skipIf(!CHROMIUM)(
