@@ -14,7 +14,7 @@ import type { RemoteShell } from './core/ports/index.js';
 import { progressLine } from './core/render/progress-line.js';
 import { newRunRecord, type RunRecord } from './core/run-record.js';
 import { healthReportPath } from './core/state-branch/paths.js';
-import { overallStatus, raisedFindings } from './core/status.js';
+import { overallStatus } from './core/status.js';
 import { cleanFinding, type FileChange, type ServerReport } from './core/types.js';
 import { errorMessage } from './core/util/error-message.js';
 import { selectServers } from './core/util/select-servers.js';

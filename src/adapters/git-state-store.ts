@@ -8,6 +8,7 @@
  * new tip, re-apply this run's changes (state files merged by meaning, issue files by history)
  * and retry, bounded and jittered. If no push lands, the local commit is kept and reported.
  */
+
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { expiredDays, ROLLED_KINDS, type RolledKind, rollUp, summaryPath } from 
 import { mergeServerStates, parseServerState, serializeServerState } from '../core/memory/server-state.js';
 import type { CommitResult, StateStore } from '../core/ports/index.js';
 import { type Clock, type StateReader, systemClock } from '../core/ports/index.js';
+import { frontMatter } from '../core/state-branch/front-matter.js';
 import { isOpenIssue, mergeIssueFiles } from '../core/state-branch/issue-files.js';
 import type { FileChange } from '../core/types.js';
 import { Git, lsTree, readBlobs, type TreeEntry } from './git-cli.js';
@@ -348,10 +350,17 @@ export class GitStateStore implements StateStore, JournalTarget {
     const states = flat('state/', '.json');
     const files = await this.read(git, [...reports, ...actions, ...issues, ...approvals, ...states]);
     const file = (e: TreeEntry): MemoryFile => ({ path: e.path, content: files.get(e.path) ?? '' });
-    memory.reports = reports.map(file);
-    memory.recentActions = actions.map(file);
-    memory.approvals = approvals.map((e) => ({ ...file(e), blob: e.oid }));
-    memory.openIssues = issues.map(file).filter((f) => isOpenIssue(f.content));
+    // markdown documents are parsed once, here: memory holds their fields, not only their text
+    const document = (e: TreeEntry): MemoryFile => {
+      const f = file(e);
+      return { ...f, meta: frontMatter(f.content) };
+    };
+    memory.reports = reports.map(document);
+    memory.recentActions = actions.map(document);
+    memory.approvals = approvals.map((e) => ({ ...document(e), blob: e.oid }));
+    memory.openIssues = issues
+      .map(document)
+      .filter((f) => f.meta?.status === 'open' && isOpenIssue(f.content));
     for (const e of [...issues, ...states]) this.base.oids.set(e.path, e.oid);
     this.readStates(memory, states.map(file));
     memory.lastRunAt = lastRunOf(memory, reports.at(-1)?.path);

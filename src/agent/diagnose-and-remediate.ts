@@ -9,11 +9,11 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { parse } from 'yaml';
 import type { Config } from '../config/schema.js';
-import type { Memory } from '../core/memory/memory.js';
+import type { Memory, MemoryFile } from '../core/memory/memory.js';
 import type { RemoteShell } from '../core/ports/index.js';
 import type { RunRecord, TrackedFinding } from '../core/run-record.js';
+import { metaOf } from '../core/state-branch/front-matter.js';
 import { raisedFindings } from '../core/status.js';
 import { redact } from '../core/util/redact.js';
 import { findingText, secretsOf } from '../record/build-state-changes.js';
@@ -237,19 +237,12 @@ export function needsClaude(f: TrackedFinding, memory: Memory): boolean {
     return failed && key.endsWith(`:${f.target}`) && last !== undefined && Date.parse(last) >= since;
   });
   // repository remediations take no parameters (bookkept as `id:-`): their action logs name the finding
-  return failedOnTarget || memory.recentActions.some((a) => failedFix(a.content, f.fingerprint, since));
+  return failedOnTarget || memory.recentActions.some((a) => failedFix(a, f.fingerprint, since));
 }
 
 /** An action log of an executed attempt on this finding, since `since`, that did not fix it. */
-function failedFix(log: string, fingerprint: string, since: number): boolean {
-  let meta: unknown;
-  try {
-    meta = parse(/^---\n([\s\S]*?)\n---/.exec(log)?.[1] ?? '');
-  } catch {
-    return false;
-  }
-  if (typeof meta !== 'object' || meta === null) return false;
-  const m = meta as Record<string, unknown>;
+function failedFix(log: MemoryFile, fingerprint: string, since: number): boolean {
+  const m = metaOf(log);
   return (
     m.fingerprint === fingerprint &&
     m.decision === 'execute' &&

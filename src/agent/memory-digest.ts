@@ -6,9 +6,9 @@
  * of the last three health reports. Bounded to MEMORY_MAX_CHARS (≈2 000 tokens): findings come
  * first, then servers, then reports, and what does not fit is cut with a note saying so.
  */
-import { parse } from 'yaml';
 import type { FindingState, Memory, MemoryFile } from '../core/memory/memory.js';
 import type { TrackedFinding } from '../core/run-record.js';
+import { metaOf } from '../core/state-branch/front-matter.js';
 import { parseIssueFile } from '../core/state-branch/issue-files.js';
 
 /** ≈2 000 tokens at 3.5 characters a token (English prose with ids and timestamps). */
@@ -27,15 +27,6 @@ export interface DigestInput {
 function clip(text: string, max = LINE_MAX): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-function frontMatter(text: string): Record<string, unknown> {
-  try {
-    const meta = parse(/^---\n([\s\S]*?)\n---/.exec(text)?.[1] ?? '');
-    return typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 /** Episodes (ok → not ok) that started in the window, from the bounded per-run history. */
@@ -67,7 +58,7 @@ function issueOf(memory: Memory, fingerprint: string): ReturnType<typeof parseIs
 
 function approvalLines(approvals: readonly MemoryFile[], fingerprint: string): string[] {
   return approvals
-    .map((file) => frontMatter(file.content))
+    .map((file) => metaOf(file))
     .filter((m) => m.fingerprint === fingerprint && (m.status === 'pending' || m.status === 'declined'))
     .map(
       (m) =>
@@ -121,7 +112,7 @@ function serverLines(input: DigestInput): string[] {
 }
 
 function reportLine(file: MemoryFile): string {
-  const m = frontMatter(file.content);
+  const m = metaOf(file);
   const findings = Array.isArray(m.findings) ? (m.findings as Record<string, unknown>[]) : [];
   const actions = Array.isArray(m.actions) ? (m.actions as Record<string, unknown>[]) : [];
   const listed = findings

@@ -3,10 +3,12 @@
  * untrusted), a memory excerpt, and per server the catalog and diagnostics it may use. Pure.
  * Everything stable (instructions, tool definitions) lives in the cached system prompt instead.
  */
+
 import type { Config, Mode, ServerConfig } from '../config/schema.js';
 import type { Memory } from '../core/memory/memory.js';
 import { truncate } from '../core/render/markdown.js';
 import type { TrackedFinding } from '../core/run-record.js';
+import { metaOf, metaText } from '../core/state-branch/front-matter.js';
 import { redact } from '../core/util/redact.js';
 import { buildCatalog, type CatalogAction, describeCatalog } from '../remediate/catalog.js';
 import { buildDiagnostics, type DiagnosticFacts, describeDiagnostics } from './diagnostics.js';
@@ -74,18 +76,13 @@ function serverBlock(server: ServerConfig, input: TaskInput): string {
   return `${head}\nServices: ${services}\n\nCatalog (action ids for remediate / request_approval):\n${catalog || '(none)'}\n\nDiagnostics (ids for run_diagnostic):\n${describeDiagnostics(buildDiagnostics(server, input.diagnosticFacts?.(server.name)).values())}`;
 }
 
-function frontMatterValue(text: string, key: string): string | undefined {
-  const match = new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(text);
-  return match?.[1]?.replace(/^"|"$/g, '');
-}
-
 function memoryBlock(input: TaskInput): string {
   const involved = new Set(input.targets.map((f) => f.server));
   const actions = input.memory.recentActions
-    .filter((a) => involved.has(frontMatterValue(a.content, 'server') ?? ''))
+    .filter((a) => involved.has(metaText(metaOf(a), 'server')))
     .slice(-10)
     .map((a) => {
-      const v = (k: string) => frontMatterValue(a.content, k) ?? '?';
+      const v = (k: string) => metaText(metaOf(a), k) || '?';
       return `- ${v('at')} ${v('server')} ${v('action')} ${v('target')}: ${v('decision')} → ${v('outcome')}`;
     });
   const books = [...involved].flatMap((server) =>

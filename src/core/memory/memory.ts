@@ -70,6 +70,8 @@ export interface MemoryFile {
   content: string;
   /** git's blob id of the file as read from the branch (approvals: compared with the merged PR's) */
   blob?: string;
+  /** its front matter, parsed once when memory is loaded (core/state-branch/front-matter.ts) */
+  meta?: Record<string, unknown>;
 }
 
 export interface Memory {

@@ -4,8 +4,8 @@
  * (what every run fetches) stays small however long the fleet is watched. Git history keeps the
  * originals.
  */
-import { parse } from 'yaml';
 import { type CellValue, cell, trusted } from '../render/markdown.js';
+import { frontMatter } from '../state-branch/front-matter.js';
 import type { MemoryFile } from './memory.js';
 
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
@@ -99,17 +99,6 @@ export function rollUp(
   ]
     .join('\n\n')
     .concat('\n');
-}
-
-export function frontMatter(text: string): Record<string, unknown> {
-  const match = /^---\n([\s\S]*?)\n---/.exec(text);
-  if (!match) return {};
-  try {
-    const meta: unknown = parse(match[1] ?? '');
-    return isRecord(meta) ? meta : {};
-  } catch {
-    return {};
-  }
 }
 
 function firstHeading(text: string): string {

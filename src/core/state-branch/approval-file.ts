@@ -3,10 +3,11 @@
  * it, and, once handled, its outcome. The front matter's `status` is the guard that keeps a plan
  * from running twice: only `pending` plans are ever executed.
  */
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { fence, truncate } from '../render/markdown.js';
 import { mdCode, mdInline, mdQuote, plainDeep } from '../render/untrusted-text.js';
 import type { ActionRecord } from '../run-record.js';
+import { parseDocument } from './front-matter.js';
 
 export type ApprovalStatus = 'pending' | 'executed' | 'expired' | 'declined' | 'denied';
 
@@ -136,15 +137,8 @@ export function renderApprovalFile(plan: ApprovalPlan, action: ActionRecord): st
 
 /** The front matter of an approval file, or undefined when it is not one. */
 export function parseApprovalFile(content: string): ApprovalPlan | undefined {
-  const m = /^---\n([\s\S]*?)\n---\n/.exec(content);
-  if (!m?.[1]) return undefined;
-  let meta: unknown;
-  try {
-    meta = parse(m[1]);
-  } catch {
-    return undefined;
-  }
-  if (!meta || typeof meta !== 'object') return undefined;
+  const { meta, valid } = parseDocument(content);
+  if (!valid) return undefined;
   const p = meta as Partial<ApprovalPlan>;
   if (typeof p.id !== 'string' || typeof p.server !== 'string' || typeof p.action !== 'string')
     return undefined;
@@ -176,7 +170,7 @@ export function withOutcome(
   plan: ApprovalPlan,
   outcome: { title: string; details: string[] },
 ): string {
-  const body = content.replace(/^---\n[\s\S]*?\n---\n/, '');
+  const { body } = parseDocument(content);
   return [
     `---\n${stringify(plainDeep(plan)).trimEnd()}\n---`,
     body.trimEnd(),

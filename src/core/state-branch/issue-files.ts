@@ -3,12 +3,13 @@
  * reads (status open|resolved, severity, servers, first/last seen) and a dated history a human
  * reads. Written only when something changed: opened, severity changed, flapping, resolved.
  */
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import type { Memory } from '../memory/memory.js';
 import { mdCode, mdInline, mdInlineDecode, plainDeep } from '../render/untrusted-text.js';
 import type { RunRecord, TrackedFinding } from '../run-record.js';
 import type { FileChange } from '../types.js';
 import { formatDuration } from '../util/duration.js';
+import { parseDocument } from './front-matter.js';
 import { issuePath } from './paths.js';
 
 export interface IssueMeta {
@@ -49,15 +50,8 @@ export function renderIssueFile(doc: IssueDoc): string {
 
 /** Reads an issue file back; undefined when it is not one (hand-edited beyond recognition). */
 export function parseIssueFile(text: string): IssueDoc | undefined {
-  const match = /^---\n([\s\S]*?)\n---\n/.exec(text);
-  if (!match) return undefined;
-  let meta: unknown;
-  try {
-    meta = parse(match[1] ?? '');
-  } catch {
-    return undefined;
-  }
-  if (!isMeta(meta)) return undefined;
+  const { meta, valid } = parseDocument(text);
+  if (!valid || !isMeta(meta)) return undefined;
   const summary = mdInlineDecode(/^\*\*Status: [^*]*\*\* — (.*)$/m.exec(text)?.[1] ?? '');
   const after = text.split(`${HISTORY_HEADING}\n`)[1] ?? '';
   const history = after.split('\n').filter((line) => line.startsWith('- '));

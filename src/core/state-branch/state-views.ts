@@ -10,10 +10,10 @@ import {
   parseHistory,
   uptimeOf,
 } from '../memory/history-series.js';
-import { frontMatter } from '../memory/retention.js';
 import { parseServerState } from '../memory/server-state.js';
 import type { StateReader } from '../ports/index.js';
 import { formatDuration } from '../util/duration.js';
+import { frontMatter } from './front-matter.js';
 import { type IssueDoc, parseIssueFile } from './issue-files.js';
 import { issuePath } from './paths.js';
 

@@ -1,0 +1,48 @@
+/**
+ * The one reader of front matter for every state-branch document (health reports, issue files,
+ * action and boot logs, approval files): YAML between a leading `---` line and the next `---` line.
+ * A real YAML parse, so a JSON-quoted value (`target: "a \"quoted\" path"`) reads back exactly.
+ */
+import { parse } from 'yaml';
+import type { MemoryFile } from '../memory/memory.js';
+
+export interface StateDocument {
+  /** the front matter's fields; empty when the file has none or it is not a YAML mapping */
+  meta: Record<string, unknown>;
+  /** whether the file had a front matter block that parsed to a mapping */
+  valid: boolean;
+  /** the text after the front matter */
+  body: string;
+}
+
+const BLOCK = /^---\r?\n([\s\S]*?)\r?\n---(?:\r?\n|$)/;
+
+export function parseDocument(text: string): StateDocument {
+  const match = BLOCK.exec(text);
+  if (!match) return { meta: {}, valid: false, body: text };
+  const body = text.slice(match[0].length);
+  try {
+    const meta: unknown = parse(match[1] ?? '');
+    if (typeof meta === 'object' && meta !== null && !Array.isArray(meta))
+      return { meta: meta as Record<string, unknown>, valid: true, body };
+  } catch {
+    // a hand-edited file beyond recognition: no fields, never a crash
+  }
+  return { meta: {}, valid: false, body };
+}
+
+/** The front matter's fields (empty when none). */
+export function frontMatter(text: string): Record<string, unknown> {
+  return parseDocument(text).meta;
+}
+
+/** A memory file's fields: parsed once when memory was loaded, else parsed here. */
+export function metaOf(file: Pick<MemoryFile, 'content' | 'meta'>): Record<string, unknown> {
+  return file.meta ?? frontMatter(file.content);
+}
+
+/** A front-matter field as text ('' when absent; numbers and booleans as written). */
+export function metaText(meta: Record<string, unknown>, key: string): string {
+  const v = meta[key];
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+}
