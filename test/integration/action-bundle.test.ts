@@ -56,6 +56,11 @@ describe('the bundled action (dist/index.js) as a runner runs it', () => {
 
     expect(run.summary).toContain('## Fleet');
     expect(run.summary).toContain('runner');
+    // one progress line per server, inside the Collect group, no colour in a log
+    expect(run.stdout).toMatch(
+      /::group::Collect\n(?:.*\n)*?[✓!] runner (ok|collected[^\n]*) \d+\.\ds\n(?:.*\n)*?::endgroup::/,
+    );
+    expect(run.stdout).not.toContain('\u001b[');
     // the status site, built from the pushed branch under RUNNER_TEMP
     expect(run.outputs['status-page']).toMatch(/claudeops-status-page$/);
     expect(readFileSync(join(run.outputs['status-page'] ?? '', 'index.html'), 'utf8')).toContain('runner');

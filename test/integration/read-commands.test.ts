@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ describe('history series and the read commands, on a state repository written by
 
   beforeAll(async () => {
     await receiver.start();
-    receiver.answer('/health', { status: 200 }, { status: 503 });
+    receiver.answer('/health', { status: 200 }, { status: 503 }, { status: 200 });
     writeFileSync(
       config,
       `version: 1
@@ -57,7 +57,7 @@ servers:
     // two real checks; their reports go to stdout, which this test does not need
     process.stdout.write = () => true;
     try {
-      for (let i = 0; i < 2; i++)
+      for (let i = 0; i < 3; i++)
         expect(await runCli(['check', '--config', config, '--state-repo', state])).toBe(0);
     } finally {
       process.stdout.write = quiet;
@@ -72,10 +72,10 @@ servers:
     const month = new Date().toISOString().slice(0, 7);
     const text = await git(state, 'show', `claudeops-state:${historyMonthPath('box', month)}`);
     const points = parseHistory(text);
-    expect(points).toHaveLength(2);
+    expect(points).toHaveLength(3);
     const id = endpointId(`${receiver.base}/health`);
-    expect(points.map((p) => p.endpoints[id]?.up)).toEqual([true, false]);
-    expect(points.map((p) => p.endpoints[id]?.code)).toEqual([200, 503]);
+    expect(points.map((p) => p.endpoints[id]?.up)).toEqual([true, false, true]);
+    expect(points.map((p) => p.endpoints[id]?.code)).toEqual([200, 503, 200]);
     expect(points[0]?.disk).toBeGreaterThan(0);
     expect(points[0]?.status).toBe('ok');
     const names = await git(state, 'show', 'claudeops-state:history/box/endpoints.tsv');
@@ -96,11 +96,11 @@ servers:
 
   it("history: one line per run, newest first; --server reads that server's series", async () => {
     const all = JSON.parse((await read(['history', '--state-repo', state, '--format', 'json'])).out);
-    expect(all).toHaveLength(2);
+    expect(all).toHaveLength(3);
     expect(all[0].at > all[1].at).toBe(true);
     expect(all[0].path).toMatch(/^health\/\d{4}-\d{2}-\d{2}\//);
     const box = await read(['history', '--server', 'box', '--state-repo', state]);
-    expect(box.out.trim().split('\n')).toHaveLength(2);
+    expect(box.out.trim().split('\n')).toHaveLength(3);
     expect(box.out).toMatch(/disk \d+(\.\d+)?%/);
     const none = await read(['history', '--since', '1ms', '--state-repo', state]);
     expect(none.out).toContain('No runs in that window.');
@@ -121,6 +121,21 @@ servers:
     const run = await read(['show', runs[0].run, '--state-repo', state, '--format', 'json']);
     expect(JSON.parse(run.out)).toMatchObject({ kind: 'report', meta: { run: runs[0].run } });
     expect((await read(['show', 'nope/x/y', '--state-repo', state])).code).toBe(1);
+  });
+
+  it('status-page from these real runs: uptime of the flapping endpoint, a response-time chart', async () => {
+    const out = join(dir, 'site');
+    const { code } = await read(['status-page', '--state-repo', state, '--out', out]);
+    expect(code).toBe(0);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).toContain(`${receiver.base.replace('://', '&#8203;://')}/health`);
+    // 2 of 3 checks answered 200
+    expect(html).toContain('uptime 24h 66.66%');
+    expect(html).toMatch(
+      /<svg class="chart"[^>]*aria-labelledby=[^>]*><title[^>]*>[^<]*response time, ms<\/title>/,
+    );
+    const status = JSON.parse(readFileSync(join(out, 'status.json'), 'utf8'));
+    expect(status.servers.map((s: { name: string }) => s.name)).toEqual(['box', 'gone']);
   });
 
   it('a directory without a state branch is a clear error, exit 1', async () => {
