@@ -3,7 +3,7 @@
  * remediator: an action a planner asks for must fit the finding it names.
  */
 import { describe, expect, it } from 'vitest';
-import { buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
+import { BUILTIN_IDS, buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
 import { decide, type GateScope } from '../../../src/remediate/policy-gate.js';
 import { Remediator } from '../../../src/remediate/remediator.js';
 import {
@@ -12,6 +12,7 @@ import {
   journalFloor,
   mountOf,
   parseJournalUsage,
+  SCOPE_RULES,
   type ScopeFacts,
   type ScopeFinding,
   sizeBytes,
@@ -160,6 +161,11 @@ describe('scope rules, branch by branch', () => {
     expect(scope('rotate-logs', {}, finding('disk', '/var/log'))).toBeUndefined();
     expect(scope('rotate-logs', {}, finding('inodes', '/var/log'))).toBeUndefined();
     expect(scope('rotate-logs', {}, finding('disk', '/'))).toMatch(/\/var\/log is on \/var\/log, not on \//);
+  });
+
+  it('every built-in action has a scope rule (a new one without is denied: add its rule)', () => {
+    expect([...BUILTIN_IDS].filter((id) => !Object.hasOwn(SCOPE_RULES, id))).toEqual([]);
+    expect(Object.getPrototypeOf(SCOPE_RULES)).toBeNull();
   });
 
   it('config remediations: only findings whose check is in their verify', () => {
