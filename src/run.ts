@@ -233,12 +233,23 @@ async function recordRun(
     const changes = [...buildStateChanges(ctx, record, memory), ...extra];
     record.commit = await ctx.adapters.state.commit(changes, commitMessage(record));
     if (!record.commit.pushed) {
-      const why = record.commit.error ? `: ${record.commit.error}` : '';
-      record.errors.push(`record: committed in ${record.commit.location} but not pushed${why}`);
+      const why = record.commit.error ? ` (${pushRefusal(record.commit.error)})` : '';
+      record.errors.push(
+        `record: not on the state branch — the push was refused ${record.commit.attempts ?? 1} time(s)${why}. ` +
+          `The commit is kept in ${record.commit.location || 'the runner'} and in the run journal; ` +
+          'the post step pushes it once more. The run fails until the record lands.',
+      );
     }
   } catch (error) {
     record.errors.push(`record: the state branch could not be written: ${errorMessage(error)}`);
   }
+}
+
+/** What the remote said about a refused push: its own lines (a hook's message), else git's last. */
+function pushRefusal(error: string): string {
+  const lines = error.split('\n').map((l) => l.trim());
+  const remote = lines.filter((l) => /^remote:|\[(?:remote )?rejected\]/.test(l));
+  return (remote.length > 0 ? remote.join('; ') : (lines.at(-1) ?? '')).slice(0, 400);
 }
 
 /** Journals the record so far: if the run dies before it commits, the post step pushes this. */

@@ -2,11 +2,12 @@ import type { RunRecord } from './run-record.js';
 import { type RunStatus, worst } from './types.js';
 
 /**
- * The run's status output: `error` when the pipeline broke or could not record itself anywhere; otherwise the
- * worst raised finding. Debounced (pending) and resolved findings do not count.
+ * The run's status output: `error` when the pipeline broke or its record did not reach the state
+ * branch (never a green job without a record); otherwise the worst raised finding. Debounced
+ * (pending) and resolved findings do not count.
  */
 export function overallStatus(record: RunRecord): RunStatus {
-  if (!record.commit || record.aborted) return 'error';
+  if (!record.commit?.pushed || record.aborted) return 'error';
   let status: RunStatus = 'ok';
   for (const f of record.findings) {
     if (f.lifecycle === 'pending' || f.lifecycle === 'resolved') continue;

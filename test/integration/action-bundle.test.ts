@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HttpReceiver } from '../support/http-receiver.js';
@@ -70,6 +70,36 @@ describe('the bundled action (dist/index.js) as a runner runs it', () => {
     expect(files).toContain(`history/runner/${String(front.started).slice(0, 7)}.tsv`);
     // the main branch is untouched: the state branch is an orphan, never merged
     expect(await git(ws.origin, 'rev-list', '--count', 'main')).toBe('1');
+  });
+
+  it('a push the remote refuses every time fails the job and says where the record is; the post step lands it', async () => {
+    const ws = await makeWorkspace(HEALTHY);
+    // a real pre-receive hook on the real bare remote, as branch protection would refuse
+    const hook = join(ws.origin, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\necho "refused: claudeops-state is protected" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    const run = await runBundle('index.js', ws, { config: '.github/claudeops.yml' });
+    expect(run.exitCode, run.stdout).toBe(1);
+    expect(run.outputs.status).toBe('error');
+    expect(run.summary).toContain('not on the state branch');
+    expect(run.summary).toContain('refused: claudeops-state is protected');
+    expect(run.summary).toContain('the post step pushes it once more');
+    expect(run.summary).toMatch(/not pushed/);
+    await expect(git(ws.origin, 'rev-parse', '--verify', 'claudeops-state')).rejects.toThrow();
+
+    // still refused: the post step warns and never fails the job
+    const refused = await runBundle('post.js', ws, {});
+    expect(refused.exitCode).toBe(0);
+    expect(refused.stdout).toContain('::warning::');
+    await expect(git(ws.origin, 'rev-parse', '--verify', 'claudeops-state')).rejects.toThrow();
+
+    // the remote accepts again: the post step lands the record the run could not push
+    rmSync(hook);
+    const post = await runBundle('post.js', ws, {});
+    expect(post.exitCode, post.stdout).toBe(0);
+    const report = await git(ws.origin, 'show', `claudeops-state:${run.outputs.report}`);
+    expect(frontMatter(report).run).toBe('1001');
   });
 
   it('reports a dead endpoint as critical and fails the job when the config says fail-on: critical', async () => {

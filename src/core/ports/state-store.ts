@@ -11,6 +11,8 @@ export interface CommitResult {
   location: string;
   /** why the push did not land, when pushed is false */
   error?: string;
+  /** push attempts made */
+  attempts?: number;
 }
 
 /** The state branch: memory in, one commit per run out (docs/architecture.md#state-branch). */
