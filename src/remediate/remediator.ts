@@ -84,6 +84,11 @@ export interface RemediatorOptions {
 
 export class Remediator {
   private readonly catalogs = new Map<string, Catalog>();
+  /**
+   * The latest observation of each finding in this run: a verification's re-check supersedes the
+   * collection, so an action is never credited with what an earlier action of the run fixed.
+   */
+  private readonly latest = new Map<string, Finding>();
 
   constructor(private readonly o: RemediatorOptions) {}
 
@@ -136,6 +141,13 @@ export class Remediator {
     const scope = PLANNERS.has(request.requestedBy) ? await this.scope(server, request) : undefined;
     const gate = this.gate(server, request, now, scope);
     if (gate.decision !== 'execute') return this.push(request, now, gate);
+    const seen = request.fingerprint ? this.latest.get(request.fingerprint) : undefined;
+    if (seen?.severity === 'ok')
+      return this.push(request, now, {
+        ...gate,
+        decision: 'deny',
+        reason: `${request.fingerprint} already passes: an earlier action of this run fixed it`,
+      });
     const ready = this.readyToRun(server.name, gate.rendered.key);
     if (!ready.ok) return this.push(request, now, { ...gate, decision: 'deny', reason: ready.reason });
     const record = this.push(request, now, gate);
@@ -248,12 +260,15 @@ export class Remediator {
       record.verification = 'no checks to re-run: a clean exit proves nothing (unverified)';
       return;
     }
-    const before: Finding[] = this.o.record.findings.filter((f) => f.server === server.name);
+    const before: Finding[] = this.o.record.findings
+      .filter((f) => f.server === server.name)
+      .map((f) => this.latest.get(f.fingerprint) ?? f);
     const verdict = await verify(shell, server, before, checks, record.fingerprint, {
       clock: this.o.clock,
       settleMs: action.settleMs ?? this.o.settleMs ?? 5_000,
       recheck: this.o.recheck,
     });
+    for (const f of verdict.after ?? []) this.latest.set(f.fingerprint, f);
     this.judge(record, verdict);
   }
 

@@ -26,6 +26,8 @@ export interface Verdict {
   outcome: Outcome;
   /** one paragraph for the action log: what re-ran, what it saw */
   detail: string;
+  /** what the re-check saw, when it ran (later actions of the run judge against it) */
+  after?: Finding[];
 }
 
 const RANK: Record<Severity, number> = { ok: 0, warning: 1, critical: 2 };
@@ -115,7 +117,7 @@ export async function verify(
   }
   try {
     const after = await options.recheck(shell, server, states);
-    return judge(before, after, states, fingerprint);
+    return { ...judge(before, after, states, fingerprint), after };
   } catch (error) {
     const message = errorMessage(error);
     return { outcome: 'unverified', detail: `could not verify (${states.join(', ')}): ${message}` };

@@ -87,7 +87,14 @@ const GROUPS: Fault[][] = [
     },
     { name: 'endpoint hang', server: 's1', checks: ['endpoint'], ...labFault('s1', 'endpoint-hang') },
     { name: 'ERROR burst', server: 's2', checks: ['log'], ...labFault('s2', 'log-errors', '5') },
-    { name: 'reboot', server: 's3', checks: ['reboot'], ...labFault('s3', 'boot-id') },
+    {
+      name: 'reboot',
+      server: 's3',
+      checks: ['reboot'],
+      inject: (lab) => lab.fault('s3', 'boot-id'),
+      // restoring the old boot id would be a boot id change too: afterAll does it, after the last run
+      undo: async () => {},
+    },
   ],
   [
     { name: 'postgres saturated', server: 'sys', checks: ['database'], ...labFault('sys', 'pg-saturate') },
@@ -258,8 +265,17 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
   const serverOf = (fp: string) => fp.split('/')[0] ?? '';
   const checkOf = (fp: string) => fp.split('/')[1] ?? '';
   const keyOfIssue = (body: string) => /<!-- claudeops:fingerprint=(\S+) -->/.exec(body)?.[1] ?? '';
-  const issuesOn = (server: string) =>
-    gh.state.issues.filter((i) => decodeURIComponent(keyOfIssue(i.body)).startsWith(`${server}/`));
+  /** The issues tracking these fingerprints (its own, or a fleet issue listing it), with their state now. */
+  const issuesFor = (fingerprints: ReadonlySet<string>) =>
+    gh.state.issues
+      .filter((i) => {
+        const key = decodeURIComponent(keyOfIssue(i.body));
+        return (
+          fingerprints.has(key) ||
+          (key.startsWith('fleet/') && [...fingerprints].some((fp) => i.body.includes(fp)))
+        );
+      })
+      .map((i) => ({ number: i.number, state: i.state }));
 
   it('a healthy fleet raises nothing', async () => {
     const baseline = await run();
@@ -270,17 +286,31 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
   it.each(GROUPS.map((g, i) => [i + 1, g] as const))(
     'group %i: every fault detected in the run that sees it, told once, fixed or escalated, closed after recovery',
     async (_, faults) => {
-      const issuesBefore = new Map(faults.map((f) => [f.server, issuesOn(f.server).length]));
       for (const f of faults) await f.inject(lab);
       const during = [await run(), await run()];
+      // the issues as they stand while the faults last (opened, or reopened for a recurrence)
+      const openDuring = faults.map((f) => {
+        const fps = new Set(
+          during
+            .flatMap((r) => r.findings.map((x) => x.fingerprint))
+            .filter((fp) => serverOf(fp) === f.server && f.checks.includes(checkOf(fp))),
+        );
+        return {
+          fps,
+          open: issuesFor(fps)
+            .filter((i) => i.state === 'open')
+            .map((i) => i.number),
+        };
+      });
       for (const f of faults) await f.undo(lab);
       const after = [await run(), await run()];
-      for (const f of faults) {
+      for (const [n, f] of faults.entries()) {
         const explained = (fp: string) => serverOf(fp) === f.server && f.checks.includes(checkOf(fp));
         const detectedAt = during.findIndex((r) => r.findings.some((x) => explained(x.fingerprint)));
         const mine = during.flatMap((r) => r.findings).filter((x) => explained(x.fingerprint));
         const actions = [...during, ...after].flatMap((r) => r.actions).filter((a) => a.server === f.server);
-        const issues = issuesOn(f.server).slice(issuesBefore.get(f.server) ?? 0);
+        const tracked = openDuring[n] ?? { fps: new Set<string>(), open: [] };
+        const issues = issuesFor(tracked.fps).filter((i) => tracked.open.includes(i.number));
         const falsePositives = [...during, ...after]
           .flatMap((r) => r.findings)
           .filter((x) => serverOf(x.fingerprint) === f.server && !explained(x.fingerprint))

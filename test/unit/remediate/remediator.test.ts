@@ -98,6 +98,18 @@ describe('remediator', () => {
     );
   });
 
+  it('never credits an action with what an earlier action of the run fixed', async () => {
+    const { r, shell } = setup();
+    expect((await r.remediate(restartNginx)).outcome).toBe('fixed');
+    // the repo's playbook for the same finding: nginx already passes in this run's latest re-check
+    const second = await r.remediate({ ...restartNginx, action: 'start-service' });
+    expect(second).toMatchObject({ decision: 'deny', outcome: 'not-run' });
+    expect(second.reason).toMatch(
+      /^web1\/service\/nginx already passes: an earlier action of this run fixed it/,
+    );
+    expect(shell.scripts).toEqual(["systemctl restart 'nginx'\n"]);
+  });
+
   it('tries an action on a target once per run', async () => {
     const { r, shell } = setup();
     await r.remediate(restartNginx);
