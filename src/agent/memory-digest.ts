@@ -144,7 +144,7 @@ export function memoryDigest(input: DigestInput): string {
 }
 
 /** Cuts at a line boundary and says so: the model must know when memory is incomplete. */
-function bound(text: string, max: number): string {
+export function bound(text: string, max = MEMORY_MAX_CHARS): string {
   if (text.length <= max) return text;
   const note = '\n[memory cut here to stay within its budget]';
   const cut = text.slice(0, max - note.length);

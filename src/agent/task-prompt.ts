@@ -12,7 +12,7 @@ import { metaOf, metaText } from '../core/state-branch/front-matter.js';
 import { redact } from '../core/util/redact.js';
 import { buildCatalog, type CatalogAction, describeCatalog } from '../remediate/catalog.js';
 import { buildDiagnostics, type DiagnosticFacts, describeDiagnostics } from './diagnostics.js';
-import { memoryDigest } from './memory-digest.js';
+import { bound, memoryDigest } from './memory-digest.js';
 import { fill, prompt, untrusted } from './prompts.js';
 
 export interface TaskInput {
@@ -101,7 +101,8 @@ function memoryBlock(input: TaskInput): string {
     actions.length ? `Actions in the last 24 h:\n${actions.join('\n')}` : 'No actions in the last 24 h.',
     books.length ? `Remediation bookkeeping:\n${books.slice(0, 10).join('\n')}` : '',
   ];
-  return redact(untrusted(lines.filter(Boolean).join('\n\n'), input.nonce, 'memory'), input.secrets);
+  // the whole section, not only the digest, stays within the memory budget
+  return redact(untrusted(bound(lines.filter(Boolean).join('\n\n')), input.nonce, 'memory'), input.secrets);
 }
 
 export function buildTaskPrompt(input: TaskInput): string {

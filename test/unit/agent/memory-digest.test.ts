@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MEMORY_MAX_CHARS, memoryDigest, recurrences } from '../../../src/agent/memory-digest.js';
 import { packageChangesSince } from '../../../src/agent/prefetch.js';
+import { buildTaskPrompt } from '../../../src/agent/task-prompt.js';
 import { emptyServerState, type FindingState, type Memory } from '../../../src/core/memory/memory.js';
 import { renderIssueFile } from '../../../src/core/state-branch/issue-files.js';
 import type { Severity } from '../../../src/core/types.js';
-import { memory, NOW, tracked } from '../../support/agent-fixtures.js';
+import { config, memory, NOW, tracked } from '../../support/agent-fixtures.js';
 
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
 
@@ -165,5 +166,53 @@ describe('package changes since the last run', () => {
     expect(digest(['2026-11-21 07:30:00 upgrade nginx-common:all 1.22.1-9 1.22.1-9+deb12u1'])).toMatch(
       /package changes since the last run:\n {4}2026-11-21 07:30:00 upgrade nginx-common:all/,
     );
+  });
+});
+
+describe('the memory section of the task prompt', () => {
+  it('stays within the budget as a whole, actions and bookkeeping included', () => {
+    const cfg = config();
+    const targets = Array.from({ length: 30 }, (_, i) =>
+      tracked('web1', 'service', `svc${i}`, 'critical', 'down', { lifecycle: 'ongoing' }),
+    );
+    const web1 = emptyServerState('web1');
+    for (let i = 0; i < 30; i++) {
+      web1.findings[`web1/service/svc${i}`] = state(
+        Array.from(
+          { length: 20 },
+          (_, k) => [hoursAgo(40 - k), k % 2 ? 'ok' : 'critical'] as [string, Severity],
+        ),
+      );
+      web1.remediation[`restart-service:svc${i}`] = {
+        attempts: [hoursAgo(1)],
+        failures: 2,
+        breakerOpen: false,
+        lastOutcome: 'not-fixed',
+      };
+    }
+    const recentActions = Array.from({ length: 40 }, (_, i) => ({
+      path: `actions/a${i}.md`,
+      content: `---\nat: ${hoursAgo(2)}\nserver: web1\naction: restart-service\ntarget: svc${i}\ndecision: execute\noutcome: not-fixed\n---\n`,
+    }));
+    const prompt = buildTaskPrompt({
+      runId: 'r',
+      task: 'check',
+      mode: 'safe',
+      dryRun: false,
+      now: NOW,
+      targets,
+      others: [],
+      memory: memory({ servers: { web1 }, recentActions }),
+      servers: cfg.servers,
+      reachable: new Set(['web1']),
+      config: cfg,
+      secrets: [],
+      nonce: 'n0nce',
+    });
+    const section = /## Memory: earlier runs\n\n([\s\S]*?)\n\n## Servers/.exec(prompt)?.[1] ?? '';
+    const inside = section.replace(/^<untrusted[^>]*>\n|\n<\/untrusted[^>]*>$/g, '');
+    expect(inside.length).toBeGreaterThan(6_000);
+    expect(inside.length).toBeLessThanOrEqual(MEMORY_MAX_CHARS);
+    expect(inside).toMatch(/\[memory cut here to stay within its budget\]$/);
   });
 });
