@@ -11,7 +11,7 @@ import { formatDuration } from '../util/duration.js';
 import { SEVERITY_ICON, table, trusted } from './markdown.js';
 import { bootStepDetail } from './render-action-log.js';
 import { FIGURE_HEADERS, FIGURE_LEGEND, figureCells, figureDetails } from './render-figures.js';
-import { timeBuckets } from './time-axis.js';
+import { niceMax, timeBuckets } from './time-axis.js';
 import { mdCode, mdInline, plainText } from './untrusted-text.js';
 
 export interface SummaryLinks {
@@ -294,7 +294,7 @@ function chart(s: TrendSeries): string {
   const buckets = timeBuckets(s.points, MAX_TICKS);
   const quote = (text: string) => `"${plainText(text).replace(/["\\\n<>`]/g, "'")}"`;
   const values = buckets.map((b) => Math.round(b.value * 10) / 10);
-  const top = s.top ?? niceTop(Math.max(...values, s.warn ?? 0));
+  const top = s.top ?? niceMax(Math.max(...values, s.warn ?? 0));
   const flat = (v: number) => `    line [${buckets.map(() => v).join(', ')}]`;
   const legend = [
     'blue: measured',
@@ -316,13 +316,6 @@ function chart(s: TrendSeries): string {
     '',
     `<sub>${legend.join(' · ')}; ${s.points.length} samples, highest per interval</sub>`,
   ].join('\n');
-}
-
-function niceTop(v: number): number {
-  if (!(v > 0)) return 1;
-  const mag = 10 ** Math.floor(Math.log10(v));
-  const n = v / mag;
-  return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * mag;
 }
 
 function cost(record: RunRecord): string {

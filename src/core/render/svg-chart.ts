@@ -3,7 +3,7 @@
  * threshold lines, colours from CSS custom properties so light and dark themes both read, and a
  * <title>/<desc> so a screen reader gets the figures too. No chart under three points.
  */
-import { timeTicks } from './time-axis.js';
+import { niceMax, timeTicks } from './time-axis.js';
 import { htmlText } from './untrusted-text.js';
 
 export interface ChartSeries {
@@ -56,13 +56,6 @@ export function svgChart(series: ChartSeries): string | undefined {
     `<path class="line" d="${path}"/>`,
     '</svg>',
   ].join('');
-}
-
-function niceMax(v: number): number {
-  if (!(v > 0)) return 1;
-  const mag = 10 ** Math.floor(Math.log10(v));
-  const n = v / mag;
-  return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * mag;
 }
 
 const round = (v: number) => (Math.abs(v) >= 10 ? Math.round(v) : Math.round(v * 100) / 100);

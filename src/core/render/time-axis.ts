@@ -95,3 +95,11 @@ export function timeBuckets(points: readonly [number, number][], max = 12): Buck
   }
   return [...byLabel].map(([label, value]) => ({ label, value }));
 }
+
+/** A round top for a value axis: 1, 2 or 5 times a power of ten, at or above `v`. */
+export function niceMax(v: number): number {
+  if (!(v > 0)) return 1;
+  const mag = 10 ** Math.floor(Math.log10(v));
+  const n = v / mag;
+  return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * mag;
+}
