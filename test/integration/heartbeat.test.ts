@@ -79,9 +79,9 @@ describe('heartbeat pings (dead man switch) against a real HTTP receiver', () =>
     expect(receiver.received.slice(before).map((p) => p.path)).toEqual(['/ping/def/start', '/ping/def/fail']);
   });
 
-  it('takes the URL from the heartbeat-url input (a secret, ${VAR} in the config works too) and honours configured suffixes', async () => {
+  it(`takes the URL from the heartbeat-url input (a secret, \${VAR} in the config works too) and honours configured suffixes`, async () => {
     const before = receiver.received.length;
-    const { ctx } = context('heartbeat: { url: "${HEARTBEAT_URL}", start: false, success: /up }', store(), {
+    const { ctx } = context(`heartbeat: { url: "\${HEARTBEAT_URL}", start: false, success: /up }`, store(), {
       heartbeatUrl: `${receiver.base}/push/xyz?status=up`,
     });
     await run(ctx);

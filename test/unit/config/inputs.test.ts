@@ -63,7 +63,7 @@ describe('readActionInputs', () => {
     });
   });
 
-  it('treats an input still reading ${{ … }} as unset, with a warning that does not echo it', () => {
+  it(`treats an input still reading \${{ … }} as unset, with a warning that does not echo it`, () => {
     const warnings: string[] = [];
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       warnings.push(String(chunk));
@@ -71,9 +71,9 @@ describe('readActionInputs', () => {
     });
     try {
       withInputs({
-        'github-token': '${{ github.token }}',
-        model: '${{inputs.model}}',
-        'state-branch': 'ops-${{ vars.X }}',
+        'github-token': `\${{ github.token }}`,
+        model: `\${{inputs.model}}`,
+        'state-branch': `ops-\${{ vars.X }}`,
         'anthropic-api-key': 'sk-ant-real',
       });
       const inputs = readActionInputs();
