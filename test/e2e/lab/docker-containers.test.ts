@@ -75,6 +75,44 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
     return { findings: evaluateServer(s3, observation, {}, new Date(), [servicesProbe]), collection };
   }
 
+  /** restart-service through the Remediator (gate, executor, re-run probe), as the rules plan it. */
+  async function restartService(service: string, findings: Finding[]) {
+    const cfg = configSchema.parse({ version: 1, servers: [{ ...s3 }] });
+    // the run's findings as lifecycle hands them to remediation: all of s3's, the others unchanged
+    const run = record(
+      cfg,
+      findings.map((f) => ({ ...f, lifecycle: 'new', firstSeen: new Date().toISOString(), runs: 1 })),
+    );
+    const shell = await transport().connect(s3);
+    try {
+      const remediator = new Remediator({
+        config: cfg,
+        mode: 'safe',
+        dryRun: false,
+        runId: 'docker-lab',
+        clock: systemClock,
+        record: run,
+        memory: emptyMemory(),
+        shells: new Map([['s3', shell]]),
+        recheck: probeRecheck({ thresholds: cfg.defaults.thresholds, now: () => new Date() }),
+        secrets: [],
+        // the health check runs every second: healthy within ~2 s of the restart
+        settleMs: 3_000,
+      });
+      return await remediator.remediate({
+        server: 's3',
+        action: 'restart-service',
+        params: { service },
+        fingerprint: `s3/service/${service}`,
+        reason: `${service} is down`,
+        requestedBy: 'rules',
+        intent: 'auto',
+      });
+    } finally {
+      await shell.close();
+    }
+  }
+
   const one = (findings: Finding[], check: string, target: string): Finding => {
     const found = findings.find((f) => f.check === check && f.target === target);
     if (!found) throw new Error(`no ${check}/${target}:\n${findings.map((f) => f.summary).join('\n')}`);
@@ -172,47 +210,81 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
     expect(down.severity).toBe('critical');
     expect(down.summary).toMatch(/co-web \(docker\) is failed: exited with code 137 at /);
 
-    const cfg = configSchema.parse({ version: 1, servers: [{ ...s3 }] });
-    // the run's findings as lifecycle hands them to remediation: all of s3's, the others unchanged
-    const run = record(
-      cfg,
-      findings.map((f) => ({ ...f, lifecycle: 'new', firstSeen: new Date().toISOString(), runs: 1 })),
+    const action = await restartService('co-web', findings);
+    expect(action, action.verification).toMatchObject({
+      decision: 'execute',
+      command: "docker restart 'co-web'",
+      exitCode: 0,
+      outcome: 'fixed',
+    });
+    expect(action.verification).toMatch(/s3\/service\/co-web critical → ok/);
+    expect(await inspect('co-web', '{{.State.Status}} {{.State.Health.Status}}')).toBe('running healthy');
+  });
+  it('a Compose service: found by its project and service labels, killed, restarted with docker-compose, verified', async () => {
+    const file = '/srv/labstack/compose.yml';
+    const compose = `docker-compose --project-name labstack --file ${file}`;
+    await lab.exec(
+      's3',
+      `mkdir -p /srv/labstack && cat > ${file} <<'EOF'
+version: "2.4"
+services:
+  web:
+    image: claudeops-lab/web:1
+    network_mode: none
+  worker:
+    image: claudeops-lab/busybox:1
+    command: ["sleep", "3600"]
+    network_mode: none
+EOF`,
     );
-    const shell = await transport().connect(s3);
+    const up = await lab.exec('s3', `runuser -u labops -- ${compose} up -d 2>&1`);
+    expect(up.code, up.stdout).toBe(0);
     try {
-      const remediator = new Remediator({
-        config: cfg,
-        mode: 'safe',
-        dryRun: false,
-        runId: 'docker-lab',
-        clock: systemClock,
-        record: run,
-        memory: emptyMemory(),
-        shells: new Map([['s3', shell]]),
-        recheck: probeRecheck({ thresholds: cfg.defaults.thresholds, now: () => new Date() }),
-        secrets: [],
-        // the health check runs every second: healthy within ~2 s of the restart
-        settleMs: 3_000,
+      s3 = lab.serverConfig('s3', {
+        services: ['web', 'worker'].map((name) => ({
+          name,
+          manager: 'compose',
+          project: 'labstack',
+          file,
+          compose_command: 'docker-compose',
+        })),
       });
-      const action = await remediator.remediate({
-        server: 's3',
-        action: 'restart-service',
-        params: { service: 'co-web' },
-        fingerprint: down.fingerprint,
-        reason: 'co-web exited',
-        requestedBy: 'rules',
-        intent: 'auto',
-      });
+      const webId = async () =>
+        (
+          await lab.exec('s3', `${DOCKER} ps -aq --filter label=com.docker.compose.service=web`)
+        ).stdout.trim();
+      await until(
+        'labstack web healthy',
+        async () => (await inspect(await webId(), '{{.State.Health.Status}}')) === 'healthy',
+      );
+      const healthy = await collect();
+      expect(healthy.findings.map((f) => [f.target, f.severity])).toEqual([
+        ['web', 'ok'],
+        ['worker', 'ok'],
+      ]);
+      expect(one(healthy.findings, 'service', 'web').summary).toMatch(
+        /^web \(compose\) is running: running \(healthy\) since /,
+      );
+
+      await lab.exec('s3', `${DOCKER} kill ${await webId()} >/dev/null`);
+      await until(
+        'labstack web exited',
+        async () => (await inspect(await webId(), '{{.State.Status}}')) === 'exited',
+      );
+      const { findings } = await collect();
+      expect(one(findings, 'service', 'web').summary).toMatch(
+        /^web \(compose\) is failed: exited with code 137 at /,
+      );
+      const action = await restartService('web', findings);
       expect(action, action.verification).toMatchObject({
         decision: 'execute',
-        command: "docker restart 'co-web'",
+        command: `docker-compose --project-name 'labstack' --file '${file}' restart 'web'`,
         exitCode: 0,
         outcome: 'fixed',
       });
-      expect(action.verification).toMatch(/s3\/service\/co-web critical → ok/);
+      expect(action.verification).toMatch(/s3\/service\/web critical → ok/);
     } finally {
-      await shell.close();
+      await lab.exec('s3', `runuser -u labops -- ${compose} down >/dev/null 2>&1`);
     }
-    expect(await inspect('co-web', '{{.State.Status}} {{.State.Health.Status}}')).toBe('running healthy');
   });
 });

@@ -209,6 +209,30 @@ describe('services probe: docker (captured from the lab dockerd, see test/fixtur
     expect(byName(data, 'co-loop')?.restarts).toBe(5);
   });
 
+  it('compose: a service is its project-and-service labelled containers; the worst replica speaks', () => {
+    const compose = { manager: 'compose', project: 'labstack', file: '/srv/labstack/compose.yml' };
+    const { data, findings } = run('services/compose-lab-stack.txt', [
+      { name: 'web', ...compose, compose_command: 'docker-compose' },
+      { name: 'worker', ...compose, compose_command: 'docker-compose' },
+      { name: 'db', ...compose },
+    ]);
+    expect(data.services.map((s) => [s.name, s.manager, s.status])).toEqual([
+      ['web', 'compose', 'running'],
+      ['worker', 'compose', 'failed'],
+      ['db', 'compose', 'not-found'],
+    ]);
+    // worker runs 2 replicas; worker_2 was killed
+    expect(findings.find((f) => f.target === 'worker')?.summary).toMatch(
+      /^worker \(compose\) is failed: exited with code 137 at /,
+    );
+    expect(findings.find((f) => f.target === 'db')?.summary).toBe(
+      'db (compose) is not-found: no container of Compose service db in project labstack',
+    );
+    // a `docker` service named like a Compose service still finds it by its label
+    const byLabel = run('services/compose-lab-stack.txt', [{ name: 'web', manager: 'docker' }]);
+    expect(byLabel.data.services[0]?.status).toBe('running');
+  });
+
   it('reports a dead docker daemon as failed with its words', () => {
     const { data } = run('services/docker-daemon-down.txt', [{ name: 'co-web', manager: 'docker' }]);
     expect(data.services[0]).toMatchObject({ status: 'failed' });

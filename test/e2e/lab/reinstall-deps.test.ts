@@ -1,0 +1,167 @@
+/**
+ * The "reinstall dependencies and restart" recipe (docs/recipes.md) as a config remediation, on the
+ * lab's systemd server `sys`: a node app (test/lab/node-app, one dependency packed as a tarball
+ * beside it, so `npm ci` needs no registry) run by a systemd unit; a broken deploy removes its
+ * node_modules and the unit fails at start ("Cannot find module"); the recipe reinstalls with
+ * `npm ci --omit=dev` and restarts, and the service and endpoint checks it names say fixed.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSshTransport } from '../../../src/adapters/ssh.js';
+import { collectFleet } from '../../../src/collect.js';
+import { type Config, configSchema, type ServerConfig } from '../../../src/config/schema.js';
+import { emptyMemory } from '../../../src/core/memory/memory.js';
+import { systemClock } from '../../../src/core/ports/index.js';
+import type { Finding } from '../../../src/core/types.js';
+import { endpointsProbe } from '../../../src/probes/endpoints.js';
+import { evaluateServer } from '../../../src/probes/evaluate.js';
+import { servicesProbe } from '../../../src/probes/services.js';
+import { probeRecheck } from '../../../src/remediate/probe-recheck.js';
+import { Remediator } from '../../../src/remediate/remediator.js';
+import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
+import { record } from '../../support/agent-fixtures.js';
+
+const skip = labSkipReason();
+if (skip) console.warn(`reinstall-deps lab tests skipped: ${skip}`);
+
+const APP = '/srv/lab-node-app';
+const SOURCES = ['server.js', 'package.json', 'vendor/lab-dep/package.json', 'vendor/lab-dep/index.js'];
+const source = (path: string) => readFileSync(new URL(`../../lab/node-app/${path}`, import.meta.url), 'utf8');
+/** The recipe exactly as docs/recipes.md shows it, for this app. */
+const RECIPE = `cd ${APP} && npm ci --omit=dev --no-audit --no-fund && systemctl restart lab-node-app`;
+
+describe.skipIf(skip !== undefined)('recipe: reinstall dependencies and restart', () => {
+  let lab: Lab;
+  let cfg: Config;
+  let sys: ServerConfig;
+
+  const sh = async (command: string) => {
+    const out = await lab.exec('sys', command);
+    if (out.code !== 0) throw new Error(`sys: ${command}\n${out.stderr}${out.stdout}`);
+    return out.stdout.trim();
+  };
+  const until = (what: string, test: string) =>
+    sh(`for i in $(seq 100); do ${test} && exit 0; sleep 0.1; done; echo "timed out: ${what}" >&2; exit 1`);
+
+  beforeAll(async () => {
+    lab = await startLab();
+    // the app as a deploy would leave it: sources, the packed dependency, a lockfile, node_modules
+    const files = SOURCES.map(
+      (path) =>
+        `mkdir -p "$(dirname ${APP}/${path})"; cat > ${APP}/${path} <<'LAB_EOF'\n${source(path)}LAB_EOF`,
+    ).join('\n');
+    await sh(`set -e; rm -rf ${APP}; ${files}
+      export HOME=/root
+      cd ${APP}/vendor/lab-dep && npm pack --silent --pack-destination .. >/dev/null
+      cd ${APP} && npm install --omit=dev --no-audit --no-fund --loglevel=error >/dev/null
+      printf '[Unit]\\nDescription=ClaudeOps lab node app\\n[Service]\\nExecStart=/usr/bin/node ${APP}/server.js\\n' \\
+        > /etc/systemd/system/lab-node-app.service
+      systemctl daemon-reload && systemctl start lab-node-app`);
+    await until('the app answers', 'curl -sf http://127.0.0.1:8090/ >/dev/null');
+    cfg = configSchema.parse({
+      version: 1,
+      servers: [
+        lab.serverConfig('sys', {
+          sudo: true,
+          services: [{ name: 'lab-node-app', port: 8090 }],
+          endpoints: [{ url: 'http://127.0.0.1:8090/', contains: 'ok', timeout: '3s' }],
+        }),
+      ],
+      remediations: {
+        'reinstall-deps': {
+          description: "Reinstall lab-node-app's production dependencies (npm ci) and restart it",
+          command: RECIPE,
+          risk: 'medium',
+          verify: ['service', 'endpoint'],
+          timeout: '2m',
+          settle: '2s',
+          servers: ['sys'],
+        },
+      },
+    });
+    const found = cfg.servers[0];
+    if (!found) throw new Error('no sys');
+    sys = found;
+  });
+
+  afterAll(async () => {
+    if (!lab) return;
+    await lab.exec(
+      'sys',
+      `systemctl stop lab-node-app; systemctl reset-failed lab-node-app 2>/dev/null
+       rm -f /etc/systemd/system/lab-node-app.service; systemctl daemon-reload; rm -rf ${APP}`,
+    );
+  });
+
+  const transport = () =>
+    createSshTransport({
+      privateKey: lab.clientKey,
+      knownHosts: lab.knownHosts,
+      connectTimeoutMs: 5_000,
+      servers: [sys],
+    });
+
+  async function findingsNow(): Promise<Finding[]> {
+    const probes = [servicesProbe, endpointsProbe];
+    const collection = await collectFleet([sys], transport(), {
+      commandTimeoutMs: 30_000,
+      connectTimeoutMs: 10_000,
+      probes,
+      runnerChecks: false,
+    });
+    for (const shell of collection.shells.values()) await shell.close();
+    const observation = collection.observations[0];
+    if (!observation?.reachable) throw new Error(`sys not collected: ${observation?.error}`);
+    return evaluateServer(sys, observation, {}, new Date(), probes);
+  }
+
+  it('a deploy that lost node_modules: npm ci --omit=dev and a restart fix it, verified by service and endpoint', async () => {
+    await sh(`rm -rf ${APP}/node_modules && systemctl restart lab-node-app`);
+    await until('the unit to fail', '[ "$(systemctl is-active lab-node-app)" = failed ]');
+    const before = await findingsNow();
+    const service = before.find((f) => f.fingerprint === 'sys/service/lab-node-app');
+    expect(service?.severity).toBe('critical');
+    expect(service?.summary).toMatch(/lab-node-app \(systemd\) is failed: failed\/failed, exit status 1/);
+    expect(before.find((f) => f.check === 'endpoint')?.severity).toBe('critical');
+
+    const run = record(
+      cfg,
+      before.map((f) => ({ ...f, lifecycle: 'new', firstSeen: new Date().toISOString(), runs: 1 })),
+    );
+    const shell = await transport().connect(sys);
+    try {
+      const remediator = new Remediator({
+        config: cfg,
+        mode: 'full',
+        dryRun: false,
+        runId: 'reinstall-deps-lab',
+        clock: systemClock,
+        record: run,
+        memory: emptyMemory(),
+        shells: new Map([['sys', shell]]),
+        recheck: probeRecheck({ thresholds: cfg.defaults.thresholds, now: () => new Date() }),
+        secrets: [],
+      });
+      const action = await remediator.remediate({
+        server: 'sys',
+        action: 'reinstall-deps',
+        params: {},
+        fingerprint: 'sys/service/lab-node-app',
+        reason: "Cannot find module 'lab-dep': node_modules is missing",
+        requestedBy: 'claude',
+        intent: 'auto',
+      });
+      expect(action.decision, action.reason).toBe('execute');
+      expect(action.command).toBe(RECIPE);
+      expect(action.output).toMatch(/added 1 package/);
+      expect(action, action.verification).toMatchObject({ exitCode: 0, outcome: 'fixed' });
+      // both checks the recipe names were re-run; the endpoint answers again (below)
+      expect(action.verification).toMatch(
+        /^re-ran service, endpoint: sys\/service\/lab-node-app critical → ok/,
+      );
+    } finally {
+      await shell.close();
+    }
+    expect(await sh('curl -sf http://127.0.0.1:8090/')).toBe('ok');
+  });
+});
