@@ -47,7 +47,7 @@ export function svgChart(series: ChartSeries): string | undefined {
     ),
     ...timeTicks(t0, t1).map(
       (t) =>
-        `<text class="axis" x="${x(t.at).toFixed(1)}" y="${H - 8}" text-anchor="middle">${esc(t.label)}</text>`,
+        `<text class="axis" x="${x(t.at).toFixed(1)}" y="${H - 8}" text-anchor="${anchorAt(x(t.at))}">${esc(t.label)}</text>`,
     ),
     ...(series.thresholds ?? []).map(
       (t) =>
@@ -57,6 +57,9 @@ export function svgChart(series: ChartSeries): string | undefined {
     '</svg>',
   ].join('');
 }
+
+/** Labels at the ends of the axis stay inside the chart. */
+const anchorAt = (px: number) => (px < PAD.left + 24 ? 'start' : px > W - PAD.right - 24 ? 'end' : 'middle');
 
 const round = (v: number) => (Math.abs(v) >= 10 ? Math.round(v) : Math.round(v * 100) / 100);
 
