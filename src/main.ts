@@ -68,6 +68,7 @@ async function prepare(env: NodeJS.ProcessEnv) {
           warn: core.warning,
           info: core.info,
           tuning: tuningFromEnv(env),
+          requestTimeoutMs: config.github.request_timeout,
         })
       : undefined;
   return buildContext({

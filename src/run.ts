@@ -68,6 +68,8 @@ export async function run(ctx: RunContext): Promise<RunResult> {
   if (startProblem) record.warnings.push(startProblem);
   await logger.group('Record', () => recordRun(ctx, record, memory, approvalChanges));
   await logger.group('Report', async () => {
+    // a hung API cannot hold the run: every GitHub call of this phase ends within the budget
+    ctx.adapters.github?.startBudget?.(ctx.config.github.report_budget);
     const fleet = await fleetStates(ctx, record, memory);
     await guard(record, 'github', () => syncGitHub(ctx, record, memory, fleet));
     record.status = overallStatus(record);

@@ -41,6 +41,11 @@ export interface OctokitGitHubOptions {
   /** longest rate-limit wait worth sitting through, seconds; a longer one fails the call */
   maxRateLimitWaitSeconds?: number;
   /**
+   * Per-request timeout (default 30 s): an API that accepts the connection and never answers
+   * fails the call instead of holding the run.
+   */
+  requestTimeoutMs?: number;
+  /**
    * Tests shrink the waits: the base of retry backoff and of the rate-limit wait (ms per second),
    * and GitHub's recommended spacing of writes (1 s) and notifying writes (3 s).
    */
@@ -60,10 +65,16 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
   const [owner, repo] = options.repository.split('/');
   if (!owner || !repo) throw new Error(`GITHUB_REPOSITORY: expected owner/name, got "${options.repository}"`);
   options.mask?.(options.token);
-  return new OctokitGitHub(buildClient(options), owner, repo, options.token);
+  const limits: Limits = { deadline: Number.POSITIVE_INFINITY };
+  return new OctokitGitHub(buildClient(options, limits), owner, repo, options.token, limits);
 }
 
-function buildClient(options: OctokitGitHubOptions): Client {
+/** Shared by the client's request hook and startBudget(): no request runs past the deadline. */
+interface Limits {
+  deadline: number;
+}
+
+function buildClient(options: OctokitGitHubOptions, limits: Limits): Client {
   const retries = options.retries ?? 2;
   const maxWait = options.maxRateLimitWaitSeconds ?? 90;
   const base = options.tuning?.retryAfterBaseMs ?? 1000;
@@ -94,6 +105,14 @@ function buildClient(options: OctokitGitHubOptions): Client {
       retryAfterBaseValue: base,
       ...options.tuning?.throttle,
     },
+  });
+  // Each attempt gets its own timeout, never past the deadline (the Report phase's budget).
+  const timeout = options.requestTimeoutMs ?? 30_000;
+  client.hook.before('request', (request) => {
+    const left = limits.deadline - Date.now();
+    if (left <= 0) throw new Error('the time budget for GitHub is spent: request not sent');
+    const signal = AbortSignal.timeout(Math.max(1, Math.min(timeout, left)));
+    request.request = { ...request.request, signal };
   });
   // The retry plugin re-sends a 5xx or network failure with request.retryCount set: say so once.
   client.hook.before('request', (request) => {
@@ -223,7 +242,12 @@ class OctokitGitHub implements GitHubApi {
     readonly owner: string,
     readonly repo: string,
     private readonly token: string,
+    private readonly limits: Limits = { deadline: Number.POSITIVE_INFINITY },
   ) {}
+
+  startBudget(ms: number): void {
+    this.limits.deadline = Date.now() + ms;
+  }
 
   /** Every call goes through here: one error shape, the token never in a message. */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {

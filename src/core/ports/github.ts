@@ -78,6 +78,8 @@ export interface FileInfo {
 export interface GitHubApi {
   readonly owner: string;
   readonly repo: string;
+  /** from now on, no request starts or runs longer than `ms` in all (the Report phase's budget) */
+  startBudget?(ms: number): void;
 
   /** issues only (pull requests are filtered out), every page */
   listIssues(query: {
