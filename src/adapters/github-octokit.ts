@@ -112,7 +112,9 @@ function buildClient(options: OctokitGitHubOptions, limits: Limits): Client {
     const left = limits.deadline - Date.now();
     if (left <= 0) throw new Error('the time budget for GitHub is spent: request not sent');
     const signal = AbortSignal.timeout(Math.max(1, Math.min(timeout, left)));
-    request.request = { ...request.request, signal };
+    // in place: the retry plugin keeps its retryCount on this same object
+    if (request.request) request.request.signal = signal;
+    else request.request = { signal };
   });
   // The retry plugin re-sends a 5xx or network failure with request.retryCount set: say so once.
   client.hook.before('request', (request) => {
