@@ -1,11 +1,11 @@
-import { stringify } from 'yaml';
 import type { ChangeSummary, RunRecord, TrackedFinding } from '../run-record.js';
+import { renderFrontMatter } from '../state-branch/front-matter.js';
 import { overallStatus, raisedFindings } from '../status.js';
 import { formatDuration } from '../util/duration.js';
 import { fence, SEVERITY_ICON, table, truncate } from './markdown.js';
 import { bootStepDetail, bootStepFailed, finalCheckLine } from './render-action-log.js';
 import { FIGURE_HEADERS, FIGURE_LEGEND, figureCells, figureDetails } from './render-figures.js';
-import { htmlText, mdInline, oneLine, plainDeep } from './untrusted-text.js';
+import { htmlText, mdInline, oneLine } from './untrusted-text.js';
 
 /**
  * The health report committed to the state branch for every run: YAML front matter that later
@@ -70,7 +70,7 @@ function frontMatter(record: RunRecord): string {
     planner: record.planner.kind,
     tokens: record.usage.inputTokens + record.usage.outputTokens,
   };
-  return `---\n${stringify(plainDeep(meta), { lineWidth: 0 }).trimEnd()}\n---`;
+  return renderFrontMatter(meta);
 }
 
 /** The report is written before the commit lands, so "error" here means a phase failed. */

@@ -1,13 +1,7 @@
-/**
- * approvals/<id>.md (docs/architecture.md#remediation, #state-branch), pure: a plan a human approves by merging the PR that adds
- * it, and, once handled, its outcome. The front matter's `status` is the guard that keeps a plan
- * from running twice: only `pending` plans are ever executed.
- */
-import { stringify } from 'yaml';
 import { fence, truncate } from '../render/markdown.js';
-import { mdCode, mdInline, mdQuote, plainDeep } from '../render/untrusted-text.js';
+import { mdCode, mdInline, mdQuote } from '../render/untrusted-text.js';
 import type { ActionRecord } from '../run-record.js';
-import { parseDocument } from './front-matter.js';
+import { parseDocument, renderFrontMatter } from './front-matter.js';
 
 export type ApprovalStatus = 'pending' | 'executed' | 'expired' | 'declined' | 'denied';
 
@@ -108,7 +102,7 @@ export function renderApprovalPullBody(plan: ApprovalPlan, action: ActionRecord,
 export function renderApprovalFile(plan: ApprovalPlan, action: ActionRecord): string {
   const params = Object.entries(plan.params);
   return [
-    `---\n${stringify(plainDeep(plan)).trimEnd()}\n---`,
+    renderFrontMatter(plan),
     '',
     `# Approve ${mdCode(plan.action)} on ${mdInline(plan.server)}`,
     '',
@@ -172,7 +166,7 @@ export function withOutcome(
 ): string {
   const { body } = parseDocument(content);
   return [
-    `---\n${stringify(plainDeep(plan)).trimEnd()}\n---`,
+    renderFrontMatter(plan),
     body.trimEnd(),
     '',
     `## Outcome: ${outcome.title}`,

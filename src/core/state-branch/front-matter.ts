@@ -1,10 +1,11 @@
 /**
- * The one reader of front matter for every state-branch document (health reports, issue files,
+ * The one reader and writer of front matter for every state-branch document (health reports, issue files,
  * action and boot logs, approval files): YAML between a leading `---` line and the next `---` line.
  * A real YAML parse, so a JSON-quoted value (`target: "a \"quoted\" path"`) reads back exactly.
  */
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { MemoryFile } from '../memory/memory.js';
+import { plainDeep } from '../render/untrusted-text.js';
 
 export interface StateDocument {
   /** the front matter's fields; empty when the file has none or it is not a YAML mapping */
@@ -45,4 +46,12 @@ export function metaOf(file: Pick<MemoryFile, 'content' | 'meta'>): Record<strin
 export function metaText(meta: Record<string, unknown>, key: string): string {
   const v = meta[key];
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+}
+
+/**
+ * The front matter block of a document this run writes: YAML of the fields with every string made
+ * plain (no controls, bidi or escapes), one line per value, so no value can break out of the block.
+ */
+export function renderFrontMatter(meta: object): string {
+  return `---\n${stringify(plainDeep(meta), { lineWidth: 0 }).trimEnd()}\n---`;
 }

@@ -1,15 +1,9 @@
-/**
- * issues/<fingerprint>.md (pure): one file per problem, YAML front matter a later run or tool
- * reads (status open|resolved, severity, servers, first/last seen) and a dated history a human
- * reads. Written only when something changed: opened, severity changed, flapping, resolved.
- */
-import { stringify } from 'yaml';
 import type { Memory } from '../memory/memory.js';
-import { mdCode, mdInline, mdInlineDecode, plainDeep } from '../render/untrusted-text.js';
+import { mdCode, mdInline, mdInlineDecode } from '../render/untrusted-text.js';
 import type { RunRecord, TrackedFinding } from '../run-record.js';
 import type { FileChange } from '../types.js';
 import { formatDuration } from '../util/duration.js';
-import { parseDocument } from './front-matter.js';
+import { parseDocument, renderFrontMatter } from './front-matter.js';
 import { issuePath } from './paths.js';
 
 export interface IssueMeta {
@@ -38,7 +32,7 @@ export function renderIssueFile(doc: IssueDoc): string {
   const title = `# ${mdInline(`${meta.servers.join(', ')}: ${meta.check}${meta.target === '-' ? '' : ` ${meta.target}`}`)}`;
   const state = meta.status === 'open' ? `open (${meta.severity})` : 'resolved';
   return [
-    `---\n${stringify(plainDeep(meta), { lineWidth: 0 }).trimEnd()}\n---`,
+    renderFrontMatter(meta),
     title,
     `**Status: ${mdInline(state)}** — ${mdInline(doc.summary)}`,
     `First seen ${mdInline(meta.first_seen)}, last seen ${mdInline(meta.last_seen)}. Fingerprint ${mdCode(meta.fingerprint)}.`,
