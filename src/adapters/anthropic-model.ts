@@ -51,6 +51,33 @@ export function toModelError(error: unknown): ModelError {
   return new ModelError(errorMessage(error), 'api');
 }
 
+/**
+ * A 200 answer is still only data: one that is not a Messages-API message (content not an array
+ * of typed blocks, usage not numbers) is an API failure like any other, and the rules take over.
+ */
+export function wellFormed(value: unknown): ModelResponse {
+  const bad = (why: string) => new ModelError(`malformed response from the Messages API: ${why}`, 'api');
+  if (typeof value !== 'object' || value === null) throw bad('not a JSON object');
+  const m = value as Record<string, unknown>;
+  if (!Array.isArray(m.content))
+    throw bad(`content is ${m.content === null ? 'null' : typeof m.content}, not an array`);
+  for (const block of m.content as unknown[]) {
+    if (typeof block !== 'object' || block === null || typeof (block as { type?: unknown }).type !== 'string')
+      throw bad('a content block without a type');
+  }
+  if (m.stop_reason !== null && m.stop_reason !== undefined && typeof m.stop_reason !== 'string')
+    throw bad('stop_reason is not a string');
+  const usage = m.usage as Record<string, unknown> | undefined;
+  if (typeof usage !== 'object' || usage === null) throw bad('no usage');
+  for (const key of ['input_tokens', 'output_tokens'])
+    if (typeof usage[key] !== 'number' || !Number.isFinite(usage[key]))
+      throw bad(`usage.${key} is not a number`);
+  for (const key of ['cache_read_input_tokens', 'cache_creation_input_tokens'])
+    if (usage[key] !== undefined && usage[key] !== null && typeof usage[key] !== 'number')
+      throw bad(`usage.${key} is not a number`);
+  return value as ModelResponse;
+}
+
 export function anthropicModel(options: AnthropicModelOptions): Model {
   const client = new Anthropic({
     apiKey: options.apiKey,
@@ -65,10 +92,10 @@ export function anthropicModel(options: AnthropicModelOptions): Model {
         // our request type is a strict subset of the SDK's params; the SDK's union types
         // (MessageParam includes system turns, Tool unions server tools) accept it as is
         const params = request as unknown as Anthropic.MessageCreateParamsNonStreaming;
-        const message = await client.messages.create(params, { signal: call.signal });
-        return message as unknown as ModelResponse;
+        const message: unknown = await client.messages.create(params, { signal: call.signal });
+        return wellFormed(message);
       } catch (error) {
-        throw toModelError(error);
+        throw error instanceof ModelError ? error : toModelError(error);
       }
     },
   };

@@ -249,6 +249,40 @@ describe('Claude loop against a scripted Messages API', () => {
     expect(s.run.diagnoses[0]?.rootCause).toMatch(/rule-based/);
   });
 
+  it.each([
+    ['content a string', { content: 'oops' }],
+    ['content null', { content: null }],
+    ['a block without a type', { content: [{ text: 'hi' }] }],
+    ['usage missing', { usage: undefined }],
+    ['usage not numbers', { usage: { input_tokens: 'many', output_tokens: 3 } }],
+  ])('falls back to the rule-based planner on a malformed 200 response (%s)', async (_name, broken) => {
+    const s = scenario();
+    const message = {
+      id: 'msg_01XFDUDYJgAACzvnptvVoYEL',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-6',
+      content: [{ type: 'text', text: 'fine' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 10, output_tokens: 2 },
+      ...broken,
+    };
+    fake.play({
+      kind: 'raw',
+      status: 200,
+      body: JSON.stringify(message),
+      headers: { 'content-type': 'application/json' },
+    });
+    await agent(s);
+    expect(s.run.planner.kind).toBe('rules');
+    expect(s.run.planner.reason).toMatch(/malformed response from the Messages API/);
+    expect(Number.isFinite(s.run.usage.inputTokens + s.run.usage.outputTokens)).toBe(true);
+    expect(s.run.actions).toMatchObject([
+      { action: 'restart-service', requestedBy: 'rules', outcome: 'fixed' },
+    ]);
+  });
+
   it('recovers from a max_tokens stop: the cut-off tool call gets a corrective result', async () => {
     const s = scenario();
     fake.play(
