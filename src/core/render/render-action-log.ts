@@ -6,19 +6,12 @@
  */
 
 import type { ActionRecord, BootRecovery, RunRecord } from '../run-record.js';
+import { renderFlatFrontMatter } from '../state-branch/front-matter.js';
 import type { FileChange } from '../types.js';
 import { fence, table, truncate } from './markdown.js';
-import { mdInline, mdQuote, plainText } from './untrusted-text.js';
+import { mdInline, mdQuote } from './untrusted-text.js';
 
 const OUTPUT_MAX = 8_000;
-
-/** YAML front matter; every string is JSON-quoted (valid YAML, and no value can break out). */
-function frontMatter(fields: Record<string, string | number | boolean | null | undefined>): string {
-  const lines = Object.entries(fields)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(plainText(v)) : String(v)}`);
-  return `---\n${lines.join('\n')}\n---`;
-}
 
 const OUTCOME_TEXT: Record<string, string> = {
   fixed: '✅ fixed',
@@ -35,7 +28,7 @@ export function renderActionLog(
   const params = Object.entries(action.params)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  const head = frontMatter({
+  const head = renderFlatFrontMatter({
     id: action.id,
     run: record.runId,
     at: action.at,
@@ -113,7 +106,7 @@ export function renderBootLog(
   record: Pick<RunRecord, 'runId' | 'mode' | 'dryRun'>,
 ): string {
   const failed = boot.steps.filter((s) => bootStepFailed(s.state)).length;
-  const head = frontMatter({
+  const head = renderFlatFrontMatter({
     server: boot.server,
     run: record.runId,
     at: boot.at,

@@ -5,7 +5,7 @@
  */
 import { parse, stringify } from 'yaml';
 import type { MemoryFile } from '../memory/memory.js';
-import { plainDeep } from '../render/untrusted-text.js';
+import { plainDeep, plainText } from '../render/untrusted-text.js';
 
 export interface StateDocument {
   /** the front matter's fields; empty when the file has none or it is not a YAML mapping */
@@ -54,4 +54,17 @@ export function metaText(meta: Record<string, unknown>, key: string): string {
  */
 export function renderFrontMatter(meta: object): string {
   return `---\n${stringify(plainDeep(meta), { lineWidth: 0 }).trimEnd()}\n---`;
+}
+
+/**
+ * Flat front matter (action and boot logs): one `key: value` line per field, every string
+ * JSON-quoted (valid YAML, and no value can break out); undefined fields are left out.
+ */
+export function renderFlatFrontMatter(
+  fields: Record<string, string | number | boolean | null | undefined>,
+): string {
+  const lines = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(plainText(v)) : String(v)}`);
+  return `---\n${lines.join('\n')}\n---`;
 }
