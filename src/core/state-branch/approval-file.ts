@@ -1,3 +1,9 @@
+/**
+ * approvals/<id>.md (docs/architecture.md#remediation, #state-branch), pure: a plan a human approves
+ * by merging the PR that adds it, and, once handled, its outcome. Only `pending` plans are
+ * candidates, and a candidate runs only when GitHub confirms the merge
+ * (src/github/approval-check.ts): the file on the branch proves nothing by itself.
+ */
 import { fence, truncate } from '../render/markdown.js';
 import { mdCode, mdInline, mdQuote } from '../render/untrusted-text.js';
 import type { ActionRecord } from '../run-record.js';
