@@ -12,19 +12,12 @@
  *   co-loop       --restart always, exits 1 at once (a restart loop)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSshTransport } from '../../../src/adapters/ssh.js';
-import { collectFleet, type FleetCollection } from '../../../src/collect.js';
 import { configSchema, type ServerConfig } from '../../../src/config/schema.js';
-import { emptyMemory } from '../../../src/core/memory/memory.js';
 import { restartCountersOf, restartFindings } from '../../../src/core/memory/trends.js';
-import { systemClock } from '../../../src/core/ports/index.js';
 import type { Finding } from '../../../src/core/types.js';
-import { evaluateServer } from '../../../src/probes/evaluate.js';
 import { servicesProbe } from '../../../src/probes/services.js';
-import { probeRecheck } from '../../../src/remediate/probe-recheck.js';
-import { Remediator } from '../../../src/remediate/remediator.js';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
-import { record } from '../../support/agent-fixtures.js';
+import { labFindings, remediateOnLab } from '../../support/lab-remediation.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`docker lab tests skipped: ${skip}`);
@@ -50,68 +43,28 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
     if (lab) await lab.docker('s3', 'down');
   });
 
-  const transport = () =>
-    createSshTransport({
-      privateKey: lab.clientKey,
-      knownHosts: lab.knownHosts,
-      connectTimeoutMs: 5_000,
-      servers: [s3],
-    });
-
-  async function collect(
-    cursors: Record<string, string> = {},
-  ): Promise<{ findings: Finding[]; collection: FleetCollection }> {
-    const collection = await collectFleet([s3], transport(), {
-      commandTimeoutMs: 30_000,
-      connectTimeoutMs: 10_000,
-      probes: [servicesProbe],
-      runnerChecks: false,
-      cursorsFor: () => cursors,
-    });
-    for (const shell of collection.shells.values()) await shell.close();
-    const observation = collection.observations[0];
-    if (!observation?.reachable) throw new Error(`s3 not collected: ${observation?.error}`);
-    expect(observation.probeErrors).toEqual({});
-    return { findings: evaluateServer(s3, observation, {}, new Date(), [servicesProbe]), collection };
-  }
+  const collect = (cursors: Record<string, string> = {}) => labFindings(lab, s3, [servicesProbe], cursors);
 
   /** restart-service through the Remediator (gate, executor, re-run probe), as the rules plan it. */
-  async function restartService(service: string, findings: Finding[]) {
-    const cfg = configSchema.parse({ version: 1, servers: [{ ...s3 }] });
-    // the run's findings as lifecycle hands them to remediation: all of s3's, the others unchanged
-    const run = record(
-      cfg,
-      findings.map((f) => ({ ...f, lifecycle: 'new', firstSeen: new Date().toISOString(), runs: 1 })),
-    );
-    const shell = await transport().connect(s3);
-    try {
-      const remediator = new Remediator({
-        config: cfg,
+  const restartService = (service: string, findings: Finding[]) =>
+    remediateOnLab(
+      lab,
+      // the health check runs every second: healthy within ~2 s of the restart
+      {
+        config: configSchema.parse({ version: 1, servers: [{ ...s3 }] }),
+        server: s3,
+        findings,
         mode: 'safe',
-        dryRun: false,
-        runId: 'docker-lab',
-        clock: systemClock,
-        record: run,
-        memory: emptyMemory(),
-        shells: new Map([['s3', shell]]),
-        recheck: probeRecheck({ thresholds: cfg.defaults.thresholds, now: () => new Date() }),
-        secrets: [],
-        // the health check runs every second: healthy within ~2 s of the restart
         settleMs: 3_000,
-      });
-      return await remediator.remediate({
-        server: 's3',
+      },
+      {
         action: 'restart-service',
         params: { service },
         fingerprint: `s3/service/${service}`,
         reason: `${service} is down`,
         requestedBy: 'rules',
-        intent: 'auto',
-      });
-    } finally {
-      await shell.close();
-    }
-  }
+      },
+    );
 
   const one = (findings: Finding[], check: string, target: string): Finding => {
     const found = findings.find((f) => f.check === check && f.target === target);
@@ -161,7 +114,7 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
 
   it("sees restarts rising and a new image against the last run's cursors", async () => {
     const first = await collect();
-    const cursors = first.collection.observations.find((o) => o.server === 's3')?.cursors ?? {};
+    const cursors = first.observation.cursors ?? {};
     expect(cursors['docker:co-web']).toMatch(/^sha256:[0-9a-f]{64}$/);
     const loopBefore = Number(await inspect('co-loop', '{{.RestartCount}}'));
     // a deploy: co-web recreated from the rebuilt image
@@ -187,12 +140,11 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
     );
     expect(one(findings, 'service', 'co-web').severity).toBe('ok');
     // docker's RestartCount feeds lifecycle's restart event like every manager's counter
-    const counters = (c: FleetCollection) => {
-      const observation = c.observations[0];
-      if (!observation) throw new Error('no observation');
-      return restartCountersOf(observation);
-    };
-    const rose = restartFindings('s3', counters(first.collection), counters(second.collection));
+    const rose = restartFindings(
+      's3',
+      restartCountersOf(first.observation),
+      restartCountersOf(second.observation),
+    );
     expect(rose.find((f) => f.target === 'co-loop')).toMatchObject({ severity: 'warning' });
     expect(rose.find((f) => f.target === 'co-loop')?.summary).toMatch(
       /^co-loop restarted \d+ times? since the last run \(restart counter \d+\)$/,

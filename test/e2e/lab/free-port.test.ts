@@ -10,19 +10,12 @@
  * Both leave nginx running and no squatter behind (afterEach).
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSshTransport } from '../../../src/adapters/ssh.js';
-import { collectFleet } from '../../../src/collect.js';
 import { configSchema, type ServerConfig } from '../../../src/config/schema.js';
-import { emptyMemory } from '../../../src/core/memory/memory.js';
-import { systemClock } from '../../../src/core/ports/index.js';
 import type { Finding } from '../../../src/core/types.js';
-import { evaluateServer } from '../../../src/probes/evaluate.js';
 import { portsProbe } from '../../../src/probes/listening-ports.js';
 import { servicesProbe } from '../../../src/probes/services.js';
-import { probeRecheck } from '../../../src/remediate/probe-recheck.js';
-import { Remediator } from '../../../src/remediate/remediator.js';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
-import { record } from '../../support/agent-fixtures.js';
+import { labFindings, remediateOnLab } from '../../support/lab-remediation.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`free-port lab tests skipped: ${skip}`);
@@ -59,62 +52,26 @@ describe.skipIf(skip !== undefined)('free-port on the lab systemd server', () =>
     return lab.serverConfig('sys', { sudo: true, services, ports: [] });
   }
 
-  const transport = () =>
-    createSshTransport({
-      privateKey: lab.clientKey,
-      knownHosts: lab.knownHosts,
-      connectTimeoutMs: 5_000,
-      servers: [sys],
-    });
+  const findingsNow = async () => (await labFindings(lab, sys, [servicesProbe, portsProbe])).findings;
 
-  async function findingsNow(): Promise<Finding[]> {
-    const probes = [servicesProbe, portsProbe];
-    const collection = await collectFleet([sys], transport(), {
-      commandTimeoutMs: 30_000,
-      connectTimeoutMs: 10_000,
-      probes,
-      runnerChecks: false,
-    });
-    for (const shell of collection.shells.values()) await shell.close();
-    const observation = collection.observations[0];
-    if (!observation?.reachable) throw new Error(`sys not collected: ${observation?.error}`);
-    return evaluateServer(sys, observation, {}, new Date(), probes);
-  }
-
-  async function freePort(findings: Finding[]) {
-    const cfg = configSchema.parse({ version: 1, servers: [{ ...sys }] });
-    const run = record(
-      cfg,
-      findings.map((f) => ({ ...f, lifecycle: 'new', firstSeen: new Date().toISOString(), runs: 1 })),
-    );
-    const shell = await transport().connect(sys);
-    try {
-      const remediator = new Remediator({
-        config: cfg,
+  const freePort = (findings: Finding[]) =>
+    remediateOnLab(
+      lab,
+      {
+        config: configSchema.parse({ version: 1, servers: [{ ...sys }] }),
+        server: sys,
+        findings,
         mode: 'full',
-        dryRun: false,
-        runId: 'free-port-lab',
-        clock: systemClock,
-        record: run,
-        memory: emptyMemory(),
-        shells: new Map([['sys', shell]]),
-        recheck: probeRecheck({ thresholds: cfg.defaults.thresholds, now: () => new Date() }),
-        secrets: [],
         settleMs: 1_000,
-      });
-      return await remediator.remediate({
-        server: 'sys',
+      },
+      {
         action: 'free-port',
         params: { service: 'nginx' },
         fingerprint: 'sys/service/nginx',
         reason: 'nginx is down and port 80 is held by another process',
         requestedBy: 'claude',
-        intent: 'auto',
-      });
-    } finally {
-      await shell.close();
-    }
-  }
+      },
+    );
 
   it('stops a process squatting nginx’s port, names it, starts nginx and verifies', async () => {
     sys = server([{ name: 'nginx', manager: 'systemd', port: 80 }]);

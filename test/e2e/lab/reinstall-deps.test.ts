@@ -7,19 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSshTransport } from '../../../src/adapters/ssh.js';
-import { collectFleet } from '../../../src/collect.js';
 import { type Config, configSchema, type ServerConfig } from '../../../src/config/schema.js';
-import { emptyMemory } from '../../../src/core/memory/memory.js';
-import { systemClock } from '../../../src/core/ports/index.js';
-import type { Finding } from '../../../src/core/types.js';
 import { endpointsProbe } from '../../../src/probes/endpoints.js';
-import { evaluateServer } from '../../../src/probes/evaluate.js';
 import { servicesProbe } from '../../../src/probes/services.js';
-import { probeRecheck } from '../../../src/remediate/probe-recheck.js';
-import { Remediator } from '../../../src/remediate/remediator.js';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
-import { record } from '../../support/agent-fixtures.js';
+import { labFindings, remediateOnLab } from '../../support/lab-remediation.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`reinstall-deps lab tests skipped: ${skip}`);
@@ -93,27 +85,7 @@ describe.skipIf(skip !== undefined)('recipe: reinstall dependencies and restart'
     );
   });
 
-  const transport = () =>
-    createSshTransport({
-      privateKey: lab.clientKey,
-      knownHosts: lab.knownHosts,
-      connectTimeoutMs: 5_000,
-      servers: [sys],
-    });
-
-  async function findingsNow(): Promise<Finding[]> {
-    const probes = [servicesProbe, endpointsProbe];
-    const collection = await collectFleet([sys], transport(), {
-      commandTimeoutMs: 30_000,
-      connectTimeoutMs: 10_000,
-      probes,
-      runnerChecks: false,
-    });
-    for (const shell of collection.shells.values()) await shell.close();
-    const observation = collection.observations[0];
-    if (!observation?.reachable) throw new Error(`sys not collected: ${observation?.error}`);
-    return evaluateServer(sys, observation, {}, new Date(), probes);
-  }
+  const findingsNow = async () => (await labFindings(lab, sys, [servicesProbe, endpointsProbe])).findings;
 
   it('a deploy that lost node_modules: npm ci --omit=dev and a restart fix it, verified by service and endpoint', async () => {
     await sh(`rm -rf ${APP}/node_modules && systemctl restart lab-node-app`);
@@ -124,44 +96,25 @@ describe.skipIf(skip !== undefined)('recipe: reinstall dependencies and restart'
     expect(service?.summary).toMatch(/lab-node-app \(systemd\) is failed: failed\/failed, exit status 1/);
     expect(before.find((f) => f.check === 'endpoint')?.severity).toBe('critical');
 
-    const run = record(
-      cfg,
-      before.map((f) => ({ ...f, lifecycle: 'new', firstSeen: new Date().toISOString(), runs: 1 })),
-    );
-    const shell = await transport().connect(sys);
-    try {
-      const remediator = new Remediator({
-        config: cfg,
-        mode: 'full',
-        dryRun: false,
-        runId: 'reinstall-deps-lab',
-        clock: systemClock,
-        record: run,
-        memory: emptyMemory(),
-        shells: new Map([['sys', shell]]),
-        recheck: probeRecheck({ thresholds: cfg.defaults.thresholds, now: () => new Date() }),
-        secrets: [],
-      });
-      const action = await remediator.remediate({
-        server: 'sys',
+    const action = await remediateOnLab(
+      lab,
+      { config: cfg, server: sys, findings: before, mode: 'full' },
+      {
         action: 'reinstall-deps',
         params: {},
         fingerprint: 'sys/service/lab-node-app',
         reason: "Cannot find module 'lab-dep': node_modules is missing",
         requestedBy: 'claude',
-        intent: 'auto',
-      });
-      expect(action.decision, action.reason).toBe('execute');
-      expect(action.command).toBe(RECIPE);
-      expect(action.output).toMatch(/added 1 package/);
-      expect(action, action.verification).toMatchObject({ exitCode: 0, outcome: 'fixed' });
-      // both checks the recipe names were re-run; the endpoint answers again (below)
-      expect(action.verification).toMatch(
-        /^re-ran service, endpoint: sys\/service\/lab-node-app critical → ok/,
-      );
-    } finally {
-      await shell.close();
-    }
+      },
+    );
+    expect(action.decision, action.reason).toBe('execute');
+    expect(action.command).toBe(RECIPE);
+    expect(action.output).toMatch(/added 1 package/);
+    expect(action, action.verification).toMatchObject({ exitCode: 0, outcome: 'fixed' });
+    // both checks the recipe names were re-run; the endpoint answers again (below)
+    expect(action.verification).toMatch(
+      /^re-ran service, endpoint: sys\/service\/lab-node-app critical → ok/,
+    );
     expect(await sh('curl -sf http://127.0.0.1:8090/')).toBe('ok');
   });
 });

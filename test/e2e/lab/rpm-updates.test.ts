@@ -6,12 +6,10 @@
  * a server that has apt-get (s3).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSshTransport } from '../../../src/adapters/ssh.js';
-import { collectFleet } from '../../../src/collect.js';
 import type { ServerConfig } from '../../../src/config/schema.js';
-import { evaluateServer } from '../../../src/probes/evaluate.js';
 import { type UpdatesData, updatesProbe } from '../../../src/probes/pending-updates.js';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
+import { labFindings } from '../../support/lab-remediation.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`rpm lab tests skipped: ${skip}`);
@@ -31,24 +29,8 @@ describe.skipIf(skip !== undefined)('dnf security updates on an RPM-family lab s
   });
 
   async function updates(server: ServerConfig) {
-    const collection = await collectFleet(
-      [server],
-      createSshTransport({
-        privateKey: lab.clientKey,
-        knownHosts: lab.knownHosts,
-        connectTimeoutMs: 5_000,
-        servers: [server],
-      }),
-      { commandTimeoutMs: 60_000, connectTimeoutMs: 10_000, probes: [updatesProbe], runnerChecks: false },
-    );
-    for (const shell of collection.shells.values()) await shell.close();
-    const observation = collection.observations[0];
-    if (!observation?.reachable) throw new Error(`${server.name} not collected: ${observation?.error}`);
-    expect(observation.probeErrors).toEqual({});
-    return {
-      data: observation.probes.updates as UpdatesData,
-      findings: evaluateServer(server, observation, {}, new Date(), [updatesProbe]),
-    };
+    const { findings, observation } = await labFindings(lab, server, [updatesProbe]);
+    return { data: observation.probes.updates as UpdatesData, findings };
   }
 
   it("reports the repository's security advisory through dnf, as the deploy user", async () => {
