@@ -91,13 +91,24 @@ export function issueFileChanges(record: RunRecord, memory: Memory): FileChange[
   const open = new Map(memory.openIssues.map((f) => [f.path, f.content]));
   // several events of one run on one issue (opened, then its fix opened the breaker) add up
   const docs = new Map<string, IssueDoc>();
+  // files named before names were bounded move to their bounded path (same fingerprint, same story)
+  const moved: FileChange[] = [];
+  for (const file of memory.openIssues) {
+    const doc = parseIssueFile(file.content);
+    if (!doc) continue;
+    const path = issuePath(doc.meta.fingerprint);
+    if (path === file.path) continue;
+    moved.push({ path: file.path });
+    open.set(path, file.content);
+    docs.set(path, doc);
+  }
   for (const event of eventsOf(record, memory)) {
     const path = issuePath(event.finding.fingerprint);
     const existing = open.get(path);
     const before = docs.get(path) ?? (existing ? parseIssueFile(existing) : undefined);
     docs.set(path, nextDoc(before, event, at));
   }
-  return [...docs].map(([path, doc]) => ({ path, content: renderIssueFile(doc) }));
+  return [...moved, ...[...docs].map(([path, doc]) => ({ path, content: renderIssueFile(doc) }))];
 }
 
 function eventsOf(record: RunRecord, memory: Memory): Event[] {

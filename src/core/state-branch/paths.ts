@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * State-branch paths (docs/architecture.md#state-branch). Lexical order is time order; the run id (unique per run and
  * attempt) keeps two runs in the same second from ever writing the same path.
@@ -11,25 +13,38 @@ function safe(part: string): string {
   return part.replace(/[^A-Za-z0-9._-]/g, '-');
 }
 
+/** Longest file name written to the state branch (far under the 255 bytes a checkout allows). */
+export const MAX_FILE_NAME = 120;
+
+/**
+ * A file name within MAX_FILE_NAME: as it is when it fits (existing names do not move), else a
+ * readable prefix and a hash of the whole name, so two long names never collide.
+ */
+function bounded(name: string, ext: string): string {
+  if (name.length + ext.length <= MAX_FILE_NAME) return `${name}${ext}`;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 12);
+  return `${name.slice(0, MAX_FILE_NAME - ext.length - hash.length - 1)}-${hash}${ext}`;
+}
+
 export function healthReportPath(at: Date, runId: string, shard?: string): string {
   const { day, time } = stamp(at);
-  return `health/${day}/${time}-${safe(runId)}${shard ? `-${safe(shard)}` : ''}.md`;
+  return `health/${day}/${bounded(`${time}-${safe(runId)}${shard ? `-${safe(shard)}` : ''}`, '.md')}`;
 }
 
 export function actionPath(at: Date, server: string, action: string, runId: string): string {
   const { day, time } = stamp(at);
-  return `actions/${day}/${time}-${safe(server)}-${safe(action)}-${safe(runId)}.md`;
+  return `actions/${day}/${bounded(`${time}-${safe(server)}-${safe(action)}-${safe(runId)}`, '.md')}`;
 }
 
 export function bootPath(at: Date, server: string): string {
   const { day, time } = stamp(at);
-  return `boot/${day}-${time}-${safe(server)}.md`;
+  return `boot/${bounded(`${day}-${time}-${safe(server)}`, '.md')}`;
 }
 
 export function issuePath(fingerprint: string): string {
-  return `issues/${safe(fingerprint.replaceAll('/', '--'))}.md`;
+  return `issues/${bounded(safe(fingerprint.replaceAll('/', '--')), '.md')}`;
 }
 
 export function serverStatePath(server: string): string {
-  return `state/${safe(server)}.json`;
+  return `state/${bounded(safe(server), '.json')}`;
 }
