@@ -20,6 +20,7 @@
  * lab as it was.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runnerChecks } from '../../../src/adapters/runner-checks.js';
 import { createSshTransport } from '../../../src/adapters/ssh.js';
 import { collectFleet } from '../../../src/collect.js';
 import type { ServerConfig, Thresholds } from '../../../src/config/schema.js';
@@ -71,7 +72,8 @@ describe.skipIf(skip !== undefined)('probes against the lab: what detection.test
       commandTimeoutMs: 60_000,
       connectTimeoutMs: 10_000,
       probes,
-      ...(runner ? {} : { runnerChecks: false as const }),
+      // the runner's checks are a port since 915840b: wired here as the composition root wires them
+      runnerChecks: runner ? (s: ServerConfig) => runnerChecks(s) : false,
     });
     for (const shell of collection.shells.values()) await shell.close();
     const observation = collection.observations[0];

@@ -364,7 +364,10 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       expect(a.meta.requested_by).toBe('claude');
       expect(a.body).not.toContain('## Output');
     }
-    expect(actions[0]?.body).toMatch(/\*\*Why:\*\* not allowlisted: "reboot-server"/);
+    // the reason is a labelled quote since f930b5a (model text is never a status line)
+    expect(actions[0]?.body).toMatch(
+      /\*\*Why\*\* \(as requested; model text is not verified by code\):\n> not allowlisted: "reboot-server"/,
+    );
     const { meta, body } = await report(ws, result);
     expect(meta.planner).toBe('claude');
     expect(body).toMatch(/\| sys \| reboot-server \| now=true \| high \| deny \| not-run \| not allowlisted/);
@@ -382,17 +385,23 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
     const result = await run(ws, {
       inputs: { mode: 'report' },
       claude: [
-        turn(ask('restart-service', { service: 'nginx' }), ask('touch-marker'), [
-          'request_approval',
-          {
-            server: 'sys',
-            action: 'restart-service',
-            params: { service: 'nginx' },
-            fingerprint: NGINX,
-            reason: 'restart nginx',
-            evidence: 'nginx.service: Main process exited, code=killed, status=9/KILL',
-          },
-        ]),
+        // the approval request comes first: since 8ba4369 a denied repeat of the same action and
+        // target (the restart after it) is counted in the first one's log, not a log of its own
+        turn(
+          [
+            'request_approval',
+            {
+              server: 'sys',
+              action: 'restart-service',
+              params: { service: 'nginx' },
+              fingerprint: NGINX,
+              reason: 'restart nginx',
+              evidence: 'nginx.service: Main process exited, code=killed, status=9/KILL',
+            },
+          ],
+          ask('touch-marker'),
+          ask('restart-service', { service: 'nginx' }),
+        ),
         diagnosis(NGINX, 'nginx was killed; mode report only observes', 'restart nginx by hand'),
       ],
     });
@@ -409,14 +418,18 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       expect(answer).toMatch(/^decision: deny\nreason: mode report observes only: no remediation runs/);
 
     const actions = await actionLogs(ws, result);
-    // the approval request for the same restart is a denied repeat: counted in the first log
-    // (one action log per action and target per run)
+    // the restart after the approval request is a denied repeat: counted in the first log, which
+    // keeps the approval request's evidence (one action log per action and target per run)
     expect(actions.map((a) => [a.meta.action, a.meta.decision, a.meta.outcome, a.meta.mode])).toEqual([
       ['restart-service', 'deny', 'not-run', 'report'],
       ['touch-marker', 'deny', 'not-run', 'report'],
     ]);
+    expect(actions[0]?.body).toContain('status=9/KILL');
     expect(actions[0]?.meta.repeats).toBe(1);
-    expect(actions[0]?.body).toContain('Asked for again 1 more time(s) in this run');
+    expect(actions[0]?.body).toContain(
+      'Asked for again 1 more time(s) in this run: each denied, nothing run',
+    );
+    expect(actions[1]?.meta.repeats).toBeUndefined();
     const { meta } = await report(ws, result);
     expect(meta.mode).toBe('report');
     expect(result.outputs.actions).toBe('0');
@@ -592,7 +605,8 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
         decision: 'execute',
         outcome: 'not-fixed',
       });
-      expect(action?.body).toMatch(/re-ran service: sys\/service\/nginx critical → critical; still failing/);
+      // since 84b287b a command that failed is not-fixed without a re-check (it would only judge luck)
+      expect(action?.body).toMatch(/## Verification\n\nthe command exited 1: not fixed/);
       if (i < 3) expect(action?.body).not.toContain('Circuit breaker');
       else expect(action?.body).toContain('Circuit breaker now OPEN for restart-nginx-now:-');
     }
@@ -633,7 +647,8 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
     [
       'the API answers 529 overloaded every time',
       'overloaded',
-      /^the Claude API failed on turn 1 \(overloaded\): HTTP 529 overloaded_error: Overloaded; the rule-based planner decided for 1 finding\(s\)$/,
+      // the API's error text is escaped markdown in the report since f930b5a
+      /^the Claude API failed on turn 1 \(overloaded\): HTTP 529 overloaded\\_error: Overloaded; the rule-based planner decided for 1 finding\(s\)$/,
     ],
     [
       'the API is unreachable (closed port)',
