@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { parseCron } from '../core/util/cron.js';
 import { type Config, configSchema } from './schema.js';
 import { closest, keysAt } from './schema-keys.js';
 
@@ -44,9 +45,12 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   const data = expandEnv(doc.toJS(), env);
   const parsed = configSchema.safeParse(data);
-  const problems = parsed.success
-    ? semanticProblems(parsed.data)
-    : parsed.error.issues.flatMap((issue) => describeIssue(issue));
+  const problems = [
+    ...lengthProblems(data),
+    ...(parsed.success
+      ? semanticProblems(parsed.data)
+      : parsed.error.issues.flatMap((issue) => describeIssue(issue))),
+  ];
   if (problems.length > 0) {
     throw new ConfigError(
       file,
@@ -98,10 +102,55 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-/** Checks zod cannot express: references between servers, duplicate names, required hosts. */
+/** Checks zod cannot express: references between servers, duplicate names, required hosts, cron. */
 function semanticProblems(config: Config): Problem[] {
   const names = new Set(config.servers.map((s) => s.name));
-  return [...serverProblems(config), ...jumpProblems(config, names), ...maintenanceProblems(config, names)];
+  return [
+    ...serverProblems(config),
+    ...jumpProblems(config, names),
+    ...maintenanceProblems(config, names),
+    ...scheduleProblems(config),
+  ];
+}
+
+/** `schedule:` feeds missed-run detection: a cron it cannot read would silently turn that off. */
+function scheduleProblems(config: Config): Problem[] {
+  if (config.schedule === undefined || parseCron(config.schedule)) return [];
+  return [
+    {
+      path: ['schedule'],
+      text: `schedule: "${config.schedule.slice(0, 80)}" is not a 5-field cron expression (minute hour day month weekday, e.g. "*/30 * * * *")`,
+    },
+  ];
+}
+
+/**
+ * Longest string a config value may be, by its key: names 64, URLs 2 048, paths 1 024,
+ * everything else (commands, patterns, secrets) 4 096. A 10 MB value is a mistake or an attack.
+ */
+const LENGTH_LIMITS: [RegExp, number, string][] = [
+  [/^(?:name|jump|user)$/, 64, 'a name'],
+  [/^(?:url|webhook|smtp|heartbeat_url|link)$/, 2_048, 'a URL'],
+  [/(?:path|paths|dir|file|files|mount|mounts|runbooks|known_hosts)$/, 1_024, 'a path'],
+];
+const MAX_STRING = 4_096;
+
+function lengthProblems(data: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const walk = (value: unknown, path: PropertyKey[], key: string): void => {
+    if (typeof value === 'string') {
+      const [, max, what] = LENGTH_LIMITS.find(([re]) => re.test(key)) ?? [undefined, MAX_STRING, 'a value'];
+      if (value.length > max)
+        problems.push({
+          path,
+          text: `${format(path)}: ${value.length} characters, more than the ${max} allowed for ${what}`,
+        });
+    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i], key));
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) walk(v, [...path, k], k);
+  };
+  walk(data, [], '');
+  return problems;
 }
 
 function serverProblems(config: Config): Problem[] {

@@ -51,6 +51,46 @@ describe('parseConfig', () => {
     expect(ok.servers[0]?.endpoints.map((e) => e.url)).toEqual(['https://x/h', 'HTTP://x/']);
   });
 
+  it('validates schedule as a 5-field cron at load, with its line; a valid one passes', () => {
+    for (const bad of ['every 30 minutes', '*/30 * * *', '61 * * * *', '* * * * * *']) {
+      expect(problemsOf(`${BASE}schedule: "${bad}"\n`)).toEqual([
+        expect.stringMatching(/^schedule: ".*" is not a 5-field cron expression .*\(line 5\)$/),
+      ]);
+    }
+    expect(parseConfig(`${BASE}schedule: "*/30 * * * *"\n`, 'c.yml').schedule).toBe('*/30 * * * *');
+  });
+
+  it('refuses over-long strings: names 64, paths 1 024, URLs 2 048, anything else 4 096', () => {
+    const problems = problemsOf(`version: 1
+servers:
+  - name: ${'n'.repeat(65)}
+    host: 10.0.0.1
+    endpoints:
+      - url: https://example.com/${'u'.repeat(2_100)}
+    logs:
+      - path: /var/log/${'p'.repeat(1_100)}
+    checks:
+      - name: c
+        command: ${'c'.repeat(4_097)}
+redact:
+  secrets: ["${'s'.repeat(10_000_000)}"]
+`);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'servers[0].name: 65 characters, more than the 64 allowed for a name (line 3)',
+        expect.stringMatching(
+          /^servers\[0\]\.endpoints\[0\]\.url: \d+ characters, more than the 2048 allowed for a URL \(line 6\)$/,
+        ),
+        expect.stringMatching(
+          /^servers\[0\]\.logs\[0\]\.path: \d+ characters, more than the 1024 allowed for a path \(line 8\)$/,
+        ),
+        'servers[0].checks[0].command: 4097 characters, more than the 4096 allowed for a value (line 11)',
+        expect.stringMatching(/^redact\.secrets\[0\]: 10000000 characters, more than the 4096 allowed/),
+      ]),
+    );
+    expect(parseConfig(BASE, 'c.yml').servers[0]?.name).toBe('web1');
+  });
+
   it('names the path and line of a bad duration', () => {
     const yaml = `version: 1
 servers:
