@@ -145,8 +145,9 @@ function lengthProblems(data: unknown): Problem[] {
           path,
           text: `${format(path)}: ${value.length} characters, more than the ${max} allowed for ${what}`,
         });
-    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i], key));
-    else if (value && typeof value === 'object')
+    } else if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) walk(v, [...path, i], key);
+    } else if (value && typeof value === 'object')
       for (const [k, v] of Object.entries(value)) walk(v, [...path, k], k);
   };
   walk(data, [], '');
