@@ -24,7 +24,7 @@ import {
   recordAttempt,
 } from './policy-gate.js';
 import { parseJournalUsage, type ScopeFacts } from './scope.js';
-import { type Recheck, type Verdict, verify } from './verifier.js';
+import { type Recheck, stateChecks, type Verdict, verify } from './verifier.js';
 
 export interface RemediationRequest {
   server: string;
@@ -141,6 +141,10 @@ export class Remediator {
     const scope = PLANNERS.has(request.requestedBy) ? await this.scope(server, request) : undefined;
     const gate = this.gate(server, request, now, scope);
     if (gate.decision !== 'execute') return this.push(request, now, gate);
+    const ready = this.readyToRun(server.name, gate.rendered.key);
+    if (!ready.ok) return this.push(request, now, { ...gate, decision: 'deny', reason: ready.reason });
+    if (request.fingerprint && !request.verifyWith)
+      await this.refreshAfterEarlierActions(server, ready.shell, gate.rendered.action, request.fingerprint);
     const seen = request.fingerprint ? this.latest.get(request.fingerprint) : undefined;
     if (seen?.severity === 'ok')
       return this.push(request, now, {
@@ -148,13 +152,32 @@ export class Remediator {
         decision: 'deny',
         reason: `${request.fingerprint} already passes: an earlier action of this run fixed it`,
       });
-    const ready = this.readyToRun(server.name, gate.rendered.key);
-    if (!ready.ok) return this.push(request, now, { ...gate, decision: 'deny', reason: ready.reason });
     const record = this.push(request, now, gate);
     await this.writeAhead(server.name, gate.rendered.key, now, request.writeAhead ?? []);
     await this.run(record, server, ready.shell, gate.rendered.action, request.verifyWith);
     this.book(server.name, gate.rendered.key, now, record);
     return record;
+  }
+
+  /**
+   * After an earlier action on the same server in this run, the collection is stale: the checks
+   * this action would be judged by are re-run first, so "failing before" is observed, not assumed.
+   */
+  private async refreshAfterEarlierActions(
+    server: ServerConfig,
+    shell: RemoteShell,
+    action: CatalogAction,
+    fingerprint: string,
+  ): Promise<void> {
+    const acted = this.o.record.actions.some((a) => a.server === server.name && a.decision === 'execute');
+    const target = this.o.record.findings.find((f) => f.fingerprint === fingerprint);
+    const checks = stateChecks([...new Set([...action.verify, ...(target ? [target.check] : [])])]);
+    if (!acted || checks.length === 0) return;
+    try {
+      for (const f of await this.o.recheck(shell, server, checks)) this.latest.set(f.fingerprint, f);
+    } catch {
+      // a failed pre-check leaves the collection's view: the verification says what it can
+    }
   }
 
   /** The findings planners may act on, and the server facts the scope rules compare with. */

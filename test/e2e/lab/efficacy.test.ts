@@ -356,6 +356,8 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
     expect(outcomes.filter((o) => o.startsWith('flush-log:'))).not.toContain('flush-log:fixed');
     expect(outcomes).toContain('flush-log:unverified');
     expect(outcomes).toContain('restart-app:not-fixed');
+    // the endpoint playbook is never credited with what restart-service nginx fixed a moment before
+    expect(outcomes).not.toContain('restart-app:fixed');
     // the catalog's own fixes that do work are verified: nginx and postgres restarted
     expect(rows.filter((r) => r.fixedVerified).map((r) => r.fault)).toEqual(
       expect.arrayContaining(['service killed (nginx)', 'postgres stopped']),

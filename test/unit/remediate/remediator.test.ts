@@ -110,6 +110,47 @@ describe('remediator', () => {
     expect(shell.scripts).toEqual(["systemctl restart 'nginx'\n"]);
   });
 
+  it('re-checks before acting after an earlier action on the server: what it already fixed is not redone', async () => {
+    const c = config({
+      remediations: { 'poke-app': { command: 'echo poke', risk: 'low', verify: ['endpoint'] } },
+    });
+    const endpoint = tracked('web1', 'endpoint', 'http://127.0.0.1/', 'critical', 'returned 502');
+    const run = record(c, [nginxDown, endpoint]);
+    const shell = new ScriptedShell('web1', () => ({ stdout: 'ok\n' }));
+    const rechecks: string[][] = [];
+    const r = new Remediator({
+      config: c,
+      mode: 'safe',
+      dryRun: false,
+      runId: 'run-1',
+      clock: fakeClock(),
+      record: run,
+      memory: memory(),
+      shells: new Map([['web1', shell]]),
+      // nginx restarted: the service and the endpoint behind it pass again
+      recheck: async (_s, _server, checks) => {
+        rechecks.push([...checks]);
+        return [
+          { ...nginxDown, severity: 'ok' as const, summary: 'active' },
+          { ...endpoint, severity: 'ok' as const, summary: 'returned 200' },
+        ];
+      },
+      secrets: [],
+      settleMs: 0,
+    });
+    expect((await r.remediate(restartNginx)).outcome).toBe('fixed');
+    const poke = await r.remediate({
+      ...restartNginx,
+      action: 'poke-app',
+      params: {},
+      fingerprint: endpoint.fingerprint,
+    });
+    expect(poke).toMatchObject({ decision: 'deny', outcome: 'not-run' });
+    expect(poke.reason).toMatch(/already passes: an earlier action of this run fixed it/);
+    expect(rechecks).toEqual([['service'], ['endpoint']]);
+    expect(shell.scripts).toEqual(["systemctl restart 'nginx'\n"]);
+  });
+
   it('tries an action on a target once per run', async () => {
     const { r, shell } = setup();
     await r.remediate(restartNginx);
