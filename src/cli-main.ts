@@ -33,6 +33,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       localDir: inputs.stateRepo ?? '.claudeops/state',
       branch: inputs.stateBranch,
       retentionDays: config.state.retention_days,
+      maxStateBytes: config.state.max_file_size,
       log: (m) => logger.info(m),
     });
     const ctx = buildContext({

@@ -100,6 +100,7 @@ export async function remoteStateStore(
   env: NodeJS.ProcessEnv,
   extra: {
     retentionDays?: number;
+    maxStateBytes?: number;
     journal?: RunJournal;
     mask?: (s: string) => void;
     log?: (m: string) => void;

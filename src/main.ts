@@ -53,6 +53,7 @@ async function prepare(env: NodeJS.ProcessEnv) {
   const journal = RunJournal.open(journalDir(env), runId);
   const state = await remoteStateStore(inputs, env, {
     retentionDays: config.state.retention_days,
+    maxStateBytes: config.state.max_file_size,
     journal,
     mask: core.setSecret,
     log: core.info,

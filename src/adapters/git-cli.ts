@@ -56,7 +56,9 @@ export class Git {
     const raw = await this.exec(args, run, 'buffer');
     const stdout = Buffer.from(raw.stdout as Uint8Array);
     if (raw.exitCode !== 0) {
-      throw this.error(args, { stdout: '', stderr: String(raw.stderr), exitCode: raw.exitCode ?? -1 });
+      // stderr is bytes here too: as text, never as a list of byte values
+      const stderr = Buffer.from(raw.stderr as Uint8Array).toString('utf8');
+      throw this.error(args, { stdout: '', stderr, exitCode: raw.exitCode ?? -1 });
     }
     return stdout;
   }

@@ -29,6 +29,9 @@ export const DEFAULT_IDENTITY = {
   email: 'claudeops[bot]@users.noreply.github.com',
 };
 
+/** A state file set aside for its size: kept for a human, never read as a server's state. */
+const CORRUPT_STATE = /\.corrupt-[^/]*\.json$/;
+
 export interface GitStateStoreOptions {
   /** remote mode: the repository holding the branch (e.g. the workspace's origin) */
   remoteUrl?: string;
@@ -42,6 +45,8 @@ export interface GitStateStoreOptions {
   identity?: { name: string; email: string };
   /** state.retention_days: older reports are rolled into monthly summaries; undefined keeps all */
   retentionDays?: number;
+  /** a state file larger than this (bytes, default 1 MiB) is set aside, not read */
+  maxStateBytes?: number;
   /** push attempts before giving up and keeping the local commit */
   maxAttempts?: number;
   /** first retry delay in ms; doubles per attempt, jittered, capped at 5 s */
@@ -103,6 +108,8 @@ export class GitStateStore implements StateStore, JournalTarget {
   private loaded = false;
   /** blobs known to be in the private clone (no fetch needed) */
   private readonly present = new Set<string>();
+  /** state files over the size limit, kept under a new name by the next commit */
+  private readonly setAside: { path: string; blob: string }[] = [];
   /** local mode: serializes pushes into the shared working tree */
   private lockFile?: string;
 
@@ -347,7 +354,11 @@ export class GitStateStore implements StateStore, JournalTarget {
       top.filter((e) => e.type === 'blob' && e.path.startsWith(dir) && e.path.endsWith(ext));
     const issues = flat('issues/', '.md');
     const approvals = flat('approvals/', '.md');
-    const states = flat('state/', '.json');
+    const states = await this.withinSize(
+      git,
+      memory,
+      flat('state/', '.json').filter((e) => !CORRUPT_STATE.test(e.path)),
+    );
     const files = await this.read(git, [...reports, ...actions, ...issues, ...approvals, ...states]);
     const file = (e: TreeEntry): MemoryFile => ({ path: e.path, content: files.get(e.path) ?? '' });
     // markdown documents are parsed once, here: memory holds their fields, not only their text
@@ -365,6 +376,41 @@ export class GitStateStore implements StateStore, JournalTarget {
     this.readStates(memory, states.map(file));
     memory.lastRunAt = lastRunOf(memory, reports.at(-1)?.path);
     return memory;
+  }
+
+  /**
+   * State files over the size limit are not read (a 300 MB file would stall every run): each is
+   * kept as `state/<server>.corrupt-<time>.json` (the same blob, nothing copied) by this run's
+   * commit, with a warning, and the server starts with fresh memory.
+   */
+  private async withinSize(git: Git, memory: Memory, states: TreeEntry[]): Promise<TreeEntry[]> {
+    if (states.length === 0) return states;
+    const max = this.options.maxStateBytes ?? 1_048_576;
+    const { stdout } = await git.run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], {
+      input: `${states.map((e) => e.oid).join('\n')}\n`,
+    });
+    const size = new Map(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '))
+        .map(([oid = '', n = '0']) => [oid, Number(n)] as const),
+    );
+    const stamp = this.clock.now().toISOString().replace(/[:.]/g, '-');
+    return states.filter((e) => {
+      const bytes = size.get(e.oid) ?? 0;
+      if (bytes <= max) return true;
+      const aside = `${e.path.slice(0, -'.json'.length)}.corrupt-${stamp}.json`;
+      this.setAside.push({ path: aside, blob: e.oid });
+      this.base.states[e.path] = null;
+      // known as read: this run's fresh file replaces it without merging (reading) it
+      this.base.oids.set(e.path, e.oid);
+      memory.warnings.push(
+        `memory: ${e.path} is ${bytes} bytes, over the ${max}-byte limit (state.max_file_size): set aside as ` +
+          `${aside}; the server starts with fresh memory this run`,
+      );
+      return false;
+    });
   }
 
   private readStates(memory: Memory, files: MemoryFile[]): void {
@@ -394,6 +440,7 @@ export class GitStateStore implements StateStore, JournalTarget {
     baseStates: Record<string, ServerState | null>,
   ): Promise<{ final: FileChange[]; merged: string[] }> {
     const final = new Map(changes.map((c) => [c.path, c]));
+    for (const aside of this.setAside) final.set(aside.path, { path: aside.path, blob: aside.blob });
     const merged: string[] = [];
     for (const change of await this.appendAtTip(git, tip, changes)) final.set(change.path, change);
     if (!tip) {
@@ -533,7 +580,13 @@ export class GitStateStore implements StateStore, JournalTarget {
     const oids = await this.hashBlobs(git, writes);
     const lines = [
       ...writes.map((c, i) => `100644 blob ${oids[i]}\t${c.path}`),
-      ...changes.filter((c) => c.content === undefined).map((c) => `0 ${'0'.repeat(40)}\t${c.path}`),
+      // an existing blob under a new name (a state file set aside): nothing read or copied
+      ...changes.flatMap((c) =>
+        c.content === undefined && c.blob ? [`100644 blob ${c.blob}\t${c.path}`] : [],
+      ),
+      ...changes
+        .filter((c) => c.content === undefined && !c.blob)
+        .map((c) => `0 ${'0'.repeat(40)}\t${c.path}`),
     ];
     await git.run(['update-index', '--index-info'], { env, input: `${lines.join('\n')}\n` });
     const tree = (await git.run(['write-tree'], { env })).stdout.trim();

@@ -347,8 +347,12 @@ export const configSchema = z.strictObject({
   lifecycle: lifecycleSchema.default(lifecycleSchema.parse({})),
   breaker: breakerSchema.default(breakerSchema.parse({})),
   state: z
-    .strictObject({ retention_days: z.number().int().min(1).default(90) })
-    .default({ retention_days: 90 }),
+    .strictObject({
+      retention_days: z.number().int().min(1).default(90),
+      /** a state/<server>.json over this many bytes is set aside and the server starts fresh */
+      max_file_size: z.number().int().min(65_536).default(1_048_576),
+    })
+    .default({ retention_days: 90, max_file_size: 1_048_576 }),
   redact: z
     .strictObject({ hosts: z.boolean().default(false), secrets: z.array(z.string()).default([]) })
     .default({ hosts: false, secrets: [] }),

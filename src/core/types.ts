@@ -111,8 +111,10 @@ export interface ServerReport {
 /** A file to add, replace or delete on the state branch, relative to its root. */
 export interface FileChange {
   path: string;
-  /** undefined deletes the file */
+  /** undefined deletes the file (unless `blob` names the content) */
   content?: string;
+  /** (state store) an existing blob written under this path, for a file set aside unread */
+  blob?: string;
   /**
    * true: `content` is lines to add to the file as the branch holds it (history series); the
    * store reads the file at the tip and keeps every line once, so concurrent runs both count

@@ -58,7 +58,11 @@ export async function readSeries(
 
 export async function serverNames(reader: StateReader): Promise<string[]> {
   const states = await reader.list('state/');
-  return states.flatMap((p) => /^state\/(.+)\.json$/.exec(p)?.[1] ?? []).sort();
+  // a state file set aside for its size (state/<server>.corrupt-<time>.json) is no server
+  return states
+    .filter((p) => !/\.corrupt-[^/]*\.json$/.test(p))
+    .flatMap((p) => /^state\/(.+)\.json$/.exec(p)?.[1] ?? [])
+    .sort();
 }
 
 async function openIssueDocs(reader: StateReader): Promise<{ path: string; doc: IssueDoc }[]> {
