@@ -13,7 +13,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['**/node_modules/**', ...LAB_FILES] },
+        test: {
+          name: 'main',
+          include: ['test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', ...LAB_FILES],
+          // Most main files wait on child processes (the bundle, git, sshd, chromium), not on the
+          // CPU: vitest's default (CPUs - 1 = one worker on a 2-core runner) left a core idle.
+          maxWorkers: 3,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,
@@ -21,6 +29,8 @@ export default defineConfig({
           name: 'lab',
           include: LAB_FILES,
           fileParallelism: false,
+          // after the main project when both run in one `vitest run`, never beside it
+          sequence: { groupOrder: 1 },
           globalSetup: ['test/lab/global-setup.ts'],
           testTimeout: 180_000,
         },

@@ -1,6 +1,6 @@
 // Bundles the Action (main + post) and the CLI into dist/ with ncc. dist/ is committed and CI
 // checks that it equals a fresh run of this script, so the output must be deterministic.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -12,6 +12,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 // tsc compiles first (it knows the package is ESM, which ncc's own transpile-only loader does not,
 // and @actions/core 3 is ESM-only); ncc then bundles the emitted JavaScript.
@@ -31,11 +34,21 @@ try {
 } catch {}
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');
-for (const [entry, name] of entries) {
-  const out = mkdtempSync(join(tmpdir(), 'claudeops-ncc-'));
-  execFileSync(ncc, ['build', entry, '-o', out, '--quiet', '--license', 'licenses.txt'], {
-    stdio: 'inherit',
-  });
+// The three bundles are independent: built at once (each ncc is one busy core for seconds), then
+// copied in a fixed order so dist/ is the same whichever finished first.
+const built = await Promise.all(
+  entries.map(async ([entry, name]) => {
+    const out = mkdtempSync(join(tmpdir(), 'claudeops-ncc-'));
+    await execFileAsync(ncc, ['build', entry, '-o', out, '--quiet', '--license', 'licenses.txt']).catch(
+      (error) => {
+        process.stderr.write(`${error.stdout ?? ''}${error.stderr ?? ''}`);
+        throw new Error(`ncc build ${entry} failed`);
+      },
+    );
+    return { out, name };
+  }),
+);
+for (const { out, name } of built) {
   copyFileSync(join(out, 'index.js'), join('dist', name));
   copyFileSync(join(out, 'licenses.txt'), join('dist', 'licenses.txt'));
   rmSync(out, { recursive: true, force: true });
