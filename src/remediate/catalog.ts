@@ -127,11 +127,17 @@ export const JOURNAL_SIZE_PATTERN = /^[1-9][0-9]{0,4}[MG]$/;
 
 const SERVICE: Word = [{ param: 'service' }];
 
-/** The argv of `verb` for a service under its manager. */
+/**
+ * The argv of `verb` for a service under its manager. The name goes after `--` where the program
+ * reads `--` as the end of its options (systemctl, docker): a name is then always a name. `service`,
+ * supervisorctl, pm2 and Compose (docker-compose 1.x `start` takes `--` as a service) would take `--`
+ * as a name or script argument, so there the config schema's rule (names start with a letter or
+ * digit) is what keeps a name from being read as an option.
+ */
 export function serviceWords(service: ServiceConfig, verb: 'restart' | 'start'): Word[] {
   switch (service.manager) {
     case 'systemd':
-      return [['systemctl'], [verb], SERVICE];
+      return [['systemctl'], [verb], ['--'], SERVICE];
     case 'sysv':
       // sysv puts the verb after the name: `service NAME restart`
       return [['service'], SERVICE, [verb]];
@@ -140,7 +146,7 @@ export function serviceWords(service: ServiceConfig, verb: 'restart' | 'start'):
     case 'pm2':
       return [['pm2'], [verb], SERVICE];
     case 'docker':
-      return [['docker'], [verb], SERVICE];
+      return [['docker'], [verb], ['--'], SERVICE];
     case 'compose':
       return composeWords(service, verb);
   }

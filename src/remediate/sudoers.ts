@@ -64,7 +64,7 @@ export function hasControl(text: string, allowTab = false): boolean {
 export type SudoersLine = { ok: true; line: string } | { ok: false; reason: string };
 
 /**
- * The sudoers command for one argv (program name first): `/usr/bin/systemctl restart nginx`.
+ * The sudoers command for one argv (program name first): `/usr/bin/systemctl restart -- nginx`.
  * `paths` maps program names to absolute paths (sudoers needs them; sudo resolves the bare name the
  * product runs through its secure_path and compares the files).
  */

@@ -165,7 +165,7 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
     const action = await restartService('co-web', findings);
     expect(action, action.verification).toMatchObject({
       decision: 'execute',
-      command: "docker restart 'co-web'",
+      command: "docker restart -- 'co-web'",
       exitCode: 0,
       outcome: 'fixed',
     });

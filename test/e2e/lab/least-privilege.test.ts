@@ -270,7 +270,7 @@ describe.skipIf(skip !== undefined)(
         if (!action) throw new Error('no restart-service');
         const rendered = renderAction(action, { service: 'nginx' });
         if (!rendered.ok) throw new Error(rendered.error);
-        expect(rendered.value.command).toBe("sudo -n systemctl restart 'nginx'");
+        expect(rendered.value.command).toBe("sudo -n systemctl restart -- 'nginx'");
         const run = await executeCommand(needShell(), rendered.value.command, 60_000, []);
         expect(run.output).toBe('');
         expect(run.exitCode).toBe(0);
@@ -294,7 +294,7 @@ describe.skipIf(skip !== undefined)(
       // and anything else: another verb, another unit, a shell, a stale-lock removal (pattern parameter)
       for (const command of [
         "sudo -n systemctl stop 'nginx'",
-        "sudo -n systemctl restart 'ssh'",
+        "sudo -n systemctl restart -- 'ssh'",
         'sudo -n sh -s',
         'sudo -n /bin/sh -c id',
         "sudo -n rm -f -- '/run/nginx.pid'",

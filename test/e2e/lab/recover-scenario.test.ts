@@ -284,7 +284,7 @@ describe.skipIf(skip !== undefined)(
       expect(at).toEqual([...at].sort((a, b) => a - b));
       for (const a of starts) {
         expect(a.meta.exit_code).toBe(0);
-        expect(a.body).toContain(`systemctl start '${a.meta.target}'`);
+        expect(a.body).toContain(`systemctl start -- '${a.meta.target}'`);
         expect(a.body).toMatch(/## Verification\n\nready after \d+ s/);
       }
       // nothing else was needed: the services collected as down were brought up by the recovery

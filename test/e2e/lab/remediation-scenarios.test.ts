@@ -313,7 +313,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       requested_by: 'claude',
       fingerprint: NGINX,
     });
-    expect(actions[0]?.body).toContain("systemctl restart 'nginx'");
+    expect(actions[0]?.body).toContain("systemctl restart -- 'nginx'");
     expect(actions[0]?.body).toMatch(
       /## Verification\n\nre-ran service: sys\/service\/nginx critical → ok; ok now/,
     );
@@ -803,7 +803,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
         dry_run: true,
         requested_by: by,
       });
-      expect(actions[0]?.body).toContain("systemctl restart 'nginx'");
+      expect(actions[0]?.body).toContain("systemctl restart -- 'nginx'");
       expect(actions[0]?.body).not.toContain('## Output');
       const { meta } = await report(w, r);
       expect(meta).toMatchObject({ dry_run: true, planner: by });

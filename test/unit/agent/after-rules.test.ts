@@ -81,7 +81,7 @@ describe('claude.when: after-rules', () => {
   it('fixes a killed service with the rules and zero model calls', async () => {
     const { rec, shell } = await run([nginx()]);
     expect(fake.requests).toHaveLength(0);
-    expect(shell.scripts).toEqual(["systemctl restart 'nginx'\n"]);
+    expect(shell.scripts).toEqual(["systemctl restart -- 'nginx'\n"]);
     expect(rec.actions).toMatchObject([
       { action: 'restart-service', requestedBy: 'rules', outcome: 'fixed' },
     ]);

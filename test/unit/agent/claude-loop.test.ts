@@ -167,7 +167,7 @@ describe('Claude loop against a scripted Messages API', () => {
       "timeout -k 5 20 nice -n 10 sh -c 'systemctl status --no-pager -l '\\''nginx'\\'' 2>&1 | head -n 40'\n",
       "timeout -k 5 20 nice -n 10 sh -c 'journalctl -u '\\''nginx'\\'' -n 100 --no-pager -o short-iso 2>&1'\n",
       "timeout -k 5 20 nice -n 10 sh -c 'journalctl -u '\\''nginx'\\'' -n 100 --no-pager -o short-iso 2>&1'\n",
-      "systemctl restart 'nginx'\n",
+      "systemctl restart -- 'nginx'\n",
     ]);
     expect(s.run.planner).toEqual({ kind: 'claude', reason: 'Claude diagnosed in 3 turns' });
     expect(s.run.actions).toMatchObject([

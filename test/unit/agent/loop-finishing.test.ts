@@ -218,7 +218,7 @@ describe('a loop that always finishes well', () => {
     const result = await run({}, (script, rec) => {
       if (script.startsWith('systemctl restart')) diagnosedBeforeAction = rec.diagnoses.length > 0;
     });
-    expect(result.shell.changes).toEqual(["systemctl restart 'nginx'\n"]);
+    expect(result.shell.changes).toEqual(["systemctl restart -- 'nginx'\n"]);
     expect(diagnosedBeforeAction).toBe(false);
     expect(result.rec.actions).toMatchObject([{ requestedBy: 'claude', outcome: 'fixed' }]);
     expect(result.rec.diagnoses).toHaveLength(1);

@@ -88,7 +88,7 @@ function fakeServer(up: Set<string>, answersAfter = 2) {
     ];
   };
   const shell = new ScriptedShell('app1', (script) => {
-    const started = /^(?:systemctl|docker|supervisorctl) start '(\w+)'/.exec(script);
+    const started = /^(?:systemctl|docker|supervisorctl) start (?:-- )?'(\w+)'/.exec(script);
     if (!started?.[1]) return {};
     const name = started[1];
     if (name === 'api') return { code: 1, stderr: 'Error: No such container: api' };
@@ -136,8 +136,8 @@ describe('boot recovery', () => {
     // active at once, but ready only when select 1 answered, on the second poll (a second later)
     expect(boot.steps[0]?.waitedMs).toBe(1_000);
     expect(shell.scripts.filter((x) => / start /.test(x))).toEqual([
-      "systemctl start 'postgresql'\n",
-      "docker start 'api'\n",
+      "systemctl start -- 'postgresql'\n",
+      "docker start -- 'api'\n",
     ]);
     expect(boot.path).toBe('boot/2026-11-21-080000-app1.md');
     expect(run.actions.map((a) => [a.action, a.params.service, a.requestedBy, a.outcome])).toEqual([

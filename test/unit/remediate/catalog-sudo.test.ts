@@ -43,10 +43,10 @@ function render(id: string, params: Record<string, string> = {}): string {
 
 describe('catalog with sudo: actions', () => {
   it('puts sudo -n before exactly the root command, parameters still quoted', () => {
-    expect(render('restart-service', { service: 'nginx' })).toBe("sudo -n systemctl restart 'nginx'");
+    expect(render('restart-service', { service: 'nginx' })).toBe("sudo -n systemctl restart -- 'nginx'");
     expect(render('start-service', { service: 'cron' })).toBe("sudo -n service 'cron' start");
     expect(render('restart-service', { service: 'worker' })).toBe("sudo -n supervisorctl restart 'worker'");
-    expect(render('restart-service', { service: 'redis' })).toBe("sudo -n docker restart 'redis'");
+    expect(render('restart-service', { service: 'redis' })).toBe("sudo -n docker restart -- 'redis'");
     expect(render('restart-service', { service: 'api' })).toBe("pm2 restart 'api'");
     expect(render('clear-directory', { directory: '/var/cache/app' }).split('\n').at(-1)).toBe(
       "sudo -n find '/var/cache/app' -xdev -mindepth 1 -delete",
@@ -95,7 +95,7 @@ describe('catalog with sudo: actions', () => {
     const restart = p.get('restart-service');
     if (!restart) throw new Error('missing');
     const out = renderAction(restart, { service: 'nginx' });
-    expect(out.ok && out.value.command).toBe("systemctl restart 'nginx'");
+    expect(out.ok && out.value.command).toBe("systemctl restart -- 'nginx'");
     const bad = configSchema.safeParse({ version: 1, servers: [{ name: 'x', sudo: 'yes' }] });
     expect(bad.success).toBe(false);
     expect(JSON.stringify(bad.error?.issues)).toContain('expected true, false or actions');
@@ -135,12 +135,12 @@ describe('claudeops sudoers | authorized-keys | forced-command', () => {
   it('prints a sudoers file for one server, its user from the config', () => {
     const r = cli(['sudoers', '--config', 'c.yml', '--server', 'web1']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('ops ALL=(root) NOPASSWD: /usr/bin/systemctl restart nginx\n');
+    expect(r.out).toContain('ops ALL=(root) NOPASSWD: /usr/bin/systemctl restart -- nginx\n');
     expect(r.out).toMatch(
       /# From config c\.yml \(sha256 [0-9a-f]{16}…\), server web1, at 2026-11-21T08:00:00.000Z\./,
     );
     expect(cli(['sudoers', '--config', 'c.yml', '--server', 'web1', '--user', 'deploy']).out).toContain(
-      'deploy ALL=(root) NOPASSWD: /usr/bin/systemctl start nginx\n',
+      'deploy ALL=(root) NOPASSWD: /usr/bin/systemctl start -- nginx\n',
     );
   });
 

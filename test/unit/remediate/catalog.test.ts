@@ -45,12 +45,12 @@ function error(id: string, params: unknown): string {
 
 describe('catalog', () => {
   it('renders restart and start per service manager, names shell-quoted', () => {
-    expect(render('restart-service', { service: 'nginx' })).toBe("systemctl restart 'nginx'");
+    expect(render('restart-service', { service: 'nginx' })).toBe("systemctl restart -- 'nginx'");
     expect(render('restart-service', { service: 'cron' })).toBe("service 'cron' restart");
     expect(render('restart-service', { service: 'worker' })).toBe("supervisorctl restart 'worker'");
     expect(render('restart-service', { service: 'api' })).toBe("pm2 restart 'api'");
-    expect(render('restart-service', { service: 'redis' })).toBe("docker restart 'redis'");
-    expect(render('start-service', { service: 'nginx' })).toBe("systemctl start 'nginx'");
+    expect(render('restart-service', { service: 'redis' })).toBe("docker restart -- 'redis'");
+    expect(render('start-service', { service: 'nginx' })).toBe("systemctl start -- 'nginx'");
     expect(render('start-service', { service: 'cron' })).toBe("service 'cron' start");
   });
 
@@ -159,7 +159,7 @@ describe('catalog', () => {
     });
     expect(error('clear-app-cache', { cmd: 'reboot' })).toMatch(/unknown parameter/);
     expect(actions.has('only-db')).toBe(false);
-    expect(render('restart-service', { service: 'nginx' })).toBe("systemctl restart 'nginx'");
+    expect(render('restart-service', { service: 'nginx' })).toBe("systemctl restart -- 'nginx'");
     expect(warnings).toEqual([
       'remediations.restart-service: the name of a built-in action; rename it (left out)',
     ]);

@@ -52,7 +52,7 @@ describe('free-port', () => {
     if (!nginx) throw new Error('no nginx');
     const script = freePortScript(web1, nginx);
     expect(script).toMatch(/^port=80; svc='nginx'; configured='nginx php-fpm api cron'$/m);
-    expect(script).toContain("'systemctl' 'start' 'nginx' || exit $?");
+    expect(script).toContain("'systemctl' 'start' '--' 'nginx' || exit $?");
     // never PID 1, sshd, a configured unit, a configured name among the holder and its parents
     expect(script).toContain('[ "$pid" = 1 ] && refuse');
     expect(script).toContain('sshd|systemd|init|dockerd|containerd) refuse');

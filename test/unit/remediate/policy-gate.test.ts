@@ -47,7 +47,7 @@ describe('policy gate', () => {
   it('executes an allowlisted low-risk action with valid parameters in safe mode', () => {
     const d = decide(restart, ctx());
     expect(d.decision).toBe('execute');
-    expect(d.decision === 'execute' && d.rendered.command).toBe("systemctl restart 'nginx'");
+    expect(d.decision === 'execute' && d.rendered.command).toBe("systemctl restart -- 'nginx'");
     expect(d.reason).toBe('risk low allowed in mode safe');
   });
 

@@ -48,7 +48,7 @@ describe('remediator', () => {
   it('executes, settles, re-checks the affected checks, books the attempt and records a log path', async () => {
     const { run, shell, clock, r, rechecks } = setup();
     const action = await r.remediate(restartNginx);
-    expect(shell.scripts).toEqual(["systemctl restart 'nginx'\n"]);
+    expect(shell.scripts).toEqual(["systemctl restart -- 'nginx'\n"]);
     expect(clock.slept).toEqual([3_000]);
     expect(rechecks).toEqual([['service']]);
     expect(action).toMatchObject({
@@ -71,7 +71,7 @@ describe('remediator', () => {
     expect(await dry.r.remediate(restartNginx)).toMatchObject({
       decision: 'dry-run',
       outcome: 'not-run',
-      command: "systemctl restart 'nginx'",
+      command: "systemctl restart -- 'nginx'",
     });
     expect(dry.shell.scripts).toEqual([]);
 
@@ -107,7 +107,7 @@ describe('remediator', () => {
     expect(second.reason).toMatch(
       /^web1\/service\/nginx already passes: an earlier action of this run fixed it/,
     );
-    expect(shell.scripts).toEqual(["systemctl restart 'nginx'\n"]);
+    expect(shell.scripts).toEqual(["systemctl restart -- 'nginx'\n"]);
   });
 
   it('re-checks before acting after an earlier action on the server: what it already fixed is not redone', async () => {
@@ -148,7 +148,7 @@ describe('remediator', () => {
     expect(poke).toMatchObject({ decision: 'deny', outcome: 'not-run' });
     expect(poke.reason).toMatch(/already passes: an earlier action of this run fixed it/);
     expect(rechecks).toEqual([['service'], ['endpoint']]);
-    expect(shell.scripts).toEqual(["systemctl restart 'nginx'\n"]);
+    expect(shell.scripts).toEqual(["systemctl restart -- 'nginx'\n"]);
   });
 
   it('tries an action on a target once per run', async () => {
@@ -186,7 +186,7 @@ describe('remediator', () => {
       /^---\nid: "run-1-1"\nrun: "run-1"\nat: "2026-11-21T08:00:00.000Z"\nserver: "web1"\naction: "restart-service"/,
     );
     expect(md).toContain('decision: "execute"\noutcome: "fixed"\nexit_code: 0');
-    expect(md).toContain("## Command\n\n```sh\nsystemctl restart 'nginx'\n```");
+    expect(md).toContain("## Command\n\n```sh\nsystemctl restart -- 'nginx'\n```");
     expect(md).toContain('## Verification\n\nre-ran service: web1/service/nginx critical → ok; ok now');
   });
 });

@@ -299,7 +299,7 @@ describe('scope in the gate and the remediator', () => {
   it('an action that fits runs; an approved plan is not scope-checked (a human decided)', async () => {
     const { shell, ask } = setup('claude');
     expect((await ask('restart-service', { service: 'php-fpm' })).decision).toBe('execute');
-    expect(shell.scripts).toEqual(["systemctl restart 'php-fpm'\n"]);
+    expect(shell.scripts).toEqual(["systemctl restart -- 'php-fpm'\n"]);
     const approved = setup('approval');
     expect((await approved.ask('clear-directory', { directory: '/tmp/uploads' })).decision).toBe('execute');
   });

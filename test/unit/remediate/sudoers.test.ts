@@ -124,16 +124,16 @@ describe('generateSudoers', () => {
   it('allows exactly the catalog root commands, parameters enumerated from the config', () => {
     const rules = text.split('\n').filter((l) => l.startsWith('nobody '));
     expect(rules).toEqual([
-      'nobody ALL=(root) NOPASSWD: /usr/bin/systemctl restart nginx',
-      'nobody ALL=(root) NOPASSWD: /usr/bin/systemctl restart app@blue\\:1',
+      'nobody ALL=(root) NOPASSWD: /usr/bin/systemctl restart -- nginx',
+      'nobody ALL=(root) NOPASSWD: /usr/bin/systemctl restart -- app@blue\\:1',
       'nobody ALL=(root) NOPASSWD: /usr/sbin/service cron restart',
       'nobody ALL=(root) NOPASSWD: /usr/bin/supervisorctl restart worker',
-      'nobody ALL=(root) NOPASSWD: /usr/bin/docker restart redis',
-      'nobody ALL=(root) NOPASSWD: /usr/bin/systemctl start nginx',
-      'nobody ALL=(root) NOPASSWD: /usr/bin/systemctl start app@blue\\:1',
+      'nobody ALL=(root) NOPASSWD: /usr/bin/docker restart -- redis',
+      'nobody ALL=(root) NOPASSWD: /usr/bin/systemctl start -- nginx',
+      'nobody ALL=(root) NOPASSWD: /usr/bin/systemctl start -- app@blue\\:1',
       'nobody ALL=(root) NOPASSWD: /usr/sbin/service cron start',
       'nobody ALL=(root) NOPASSWD: /usr/bin/supervisorctl start worker',
-      'nobody ALL=(root) NOPASSWD: /usr/bin/docker start redis',
+      'nobody ALL=(root) NOPASSWD: /usr/bin/docker start -- redis',
       'nobody ALL=(root) NOPASSWD: /usr/bin/find /var/cache/app -xdev -mindepth 1 -delete',
       'nobody ALL=(root) NOPASSWD: /usr/bin/find /srv/a\\,b\\=c\\#d -xdev -mindepth 1 -delete',
       'nobody ALL=(root) NOPASSWD: /usr/bin/journalctl --vacuum-size\\=500M',
@@ -166,12 +166,12 @@ describe('generateSudoers', () => {
     const both = sudoers({ servers: cfg.servers });
     expect(both).toContain('# NOTE: server db1 has sudo: true');
     expect(both).toContain('union of their commands');
-    expect(both).toContain('nobody ALL=(root) NOPASSWD: /usr/bin/systemctl restart postgresql');
+    expect(both).toContain('nobody ALL=(root) NOPASSWD: /usr/bin/systemctl restart -- postgresql');
     expect(both).toContain('nobody ALL=(root) NOPASSWD: /bin/sh -c echo\\ db');
     expect(() => sudoers({ user: '%sudo' })).toThrow(/plain user name/);
     expect(() => sudoers({ user: 'a,b' })).toThrow(/plain user name/);
     const paths = sudoers({ paths: { docker: '/usr/local/bin/docker' } });
-    expect(paths).toContain('nobody ALL=(root) NOPASSWD: /usr/local/bin/docker restart redis');
+    expect(paths).toContain('nobody ALL=(root) NOPASSWD: /usr/local/bin/docker restart -- redis');
     const none = generateSudoers({
       config: config({ servers: [{ name: 'x', transport: 'local', sudo: 'actions' }] }),
       servers: [server(config({ servers: [{ name: 'x', transport: 'local' }] }), 'x')],
@@ -193,7 +193,7 @@ describe('generateSudoers', () => {
       expect(r.ok).toBe(true);
     }
     // the same colon unescaped is a syntax error: the escaping is what makes the file valid
-    expect(visudo('nobody ALL=(root) NOPASSWD: /usr/bin/systemctl restart app@blue:1\n').ok).toBe(false);
+    expect(visudo('nobody ALL=(root) NOPASSWD: /usr/bin/systemctl restart -- app@blue:1\n').ok).toBe(false);
   });
 });
 
@@ -260,7 +260,7 @@ describe.skipIf(!canMatch)('the real sudo matches the rendered commands against 
       rendered('clear-app-cache'),
       rendered('tricky'),
     ];
-    expect(commands[0]).toBe("sudo -n systemctl restart 'nginx'");
+    expect(commands[0]).toBe("sudo -n systemctl restart -- 'nginx'");
     expect(commands[9]).toBe("sudo -n /bin/sh -c 'rm -rf /var/cache/app/*'");
     // the root command is the last line (clear-directory's checks before it run as the SSH user)
     for (const c of commands) expect(allowed(c.split('\n').at(-1) ?? ''), c).toBe(true);
@@ -268,10 +268,13 @@ describe.skipIf(!canMatch)('the real sudo matches the rendered commands against 
 
   it('refuses everything else: other values, extra arguments, other text, a shell', () => {
     for (const c of [
-      "sudo -n systemctl restart 'sshd'",
+      "sudo -n systemctl restart -- 'sshd'",
+      // the name without the `--` the catalog puts before it: not the allowed command line
+      "sudo -n systemctl restart 'nginx'",
+      "sudo -n docker restart 'redis'",
       "sudo -n systemctl stop 'nginx'",
-      "sudo -n systemctl restart 'nginx' 'sshd'",
-      "sudo -n systemctl restart 'app@blue:2'",
+      "sudo -n systemctl restart -- 'nginx' 'sshd'",
+      "sudo -n systemctl restart -- 'app@blue:2'",
       "sudo -n find '/var/cache/app' -xdev -mindepth 1 -delete -o -name x",
       "sudo -n find '/' -xdev -mindepth 1 -delete",
       "sudo -n journalctl --vacuum-size='1M'",

@@ -53,7 +53,7 @@ describe('remediator write-ahead', () => {
     }, 'safe');
     const extra = [{ path: 'approvals/x.md', content: 'started' }];
     const action = await r.remediate({ ...request, writeAhead: extra });
-    expect(events).toEqual(['journaled', "ran systemctl restart 'nginx'"]);
+    expect(events).toEqual(['journaled', "ran systemctl restart -- 'nginx'"]);
     const [first] = seen;
     expect(first?.extra).toEqual(extra);
     const pending = first?.pending.actions.at(-1);
@@ -82,7 +82,7 @@ describe('remediator write-ahead', () => {
       throw new Error('disk full');
     }, 'safe');
     expect((await broken.r.remediate(request)).outcome).toBe('fixed');
-    expect(broken.events).toEqual(["ran systemctl restart 'nginx'"]);
+    expect(broken.events).toEqual(["ran systemctl restart -- 'nginx'"]);
     expect(broken.run.warnings.join('\n')).toContain('could not be recorded before it ran: disk full');
   });
 });
