@@ -9,6 +9,7 @@ import { openStateReader, StateBranchNotFound } from '../adapters/state-reader.j
 import { parseReadArgs, type ReadArgs, UsageError } from '../config/cli-args.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import type { Logger } from '../core/ports/index.js';
+import { plainText } from '../core/render/untrusted-text.js';
 import {
   fleetNow,
   fleetText,
@@ -19,6 +20,7 @@ import {
   show,
 } from '../core/state-branch/state-views.js';
 import { errorMessage } from '../core/util/error-message.js';
+import { redact } from '../core/util/redact.js';
 import { statusPageData, writeStatusPage } from '../report/status-page-build.js';
 
 export interface ReadIo {
@@ -27,8 +29,9 @@ export interface ReadIo {
 }
 
 const realIo: ReadIo = {
+  // through the one redactor like all CLI output: a hand-edited branch can hold anything
   write: (text) => {
-    process.stdout.write(text);
+    process.stdout.write(plainText(redact(text)));
   },
   now: () => new Date(),
 };
