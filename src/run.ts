@@ -18,6 +18,7 @@ import { overallStatus } from './core/status.js';
 import { cleanFinding, type FileChange, type ServerReport } from './core/types.js';
 import { errorMessage } from './core/util/error-message.js';
 import { selectServers } from './core/util/select-servers.js';
+import { fleetFindings, shardsOf } from './fleet-shards.js';
 import { executeApproved } from './github/execute-approved.js';
 import { fetchMaintenanceWindows } from './github/issues.js';
 import { syncGitHub } from './github/sync.js';
@@ -31,6 +32,7 @@ import { pingHeartbeat } from './report/heartbeat.js';
 import { notifyRun } from './report/notify-run.js';
 import { writeReport } from './report/write-report.js';
 import type { RunContext } from './run-context.js';
+import { summarize } from './summarize.js';
 
 export interface RunResult {
   record: RunRecord;
@@ -38,6 +40,10 @@ export interface RunResult {
 }
 
 export async function run(ctx: RunContext): Promise<RunResult> {
+  if (ctx.inputs.task === 'summarize') {
+    const record = await summarize(ctx);
+    return { record, exitCode: exitCodeFor(record, ctx.config['fail-on']) };
+  }
   const { logger } = ctx;
   const record = startRecord(ctx);
   let shells = new Map<string, RemoteShell>();
@@ -97,30 +103,10 @@ async function fleetStates(ctx: RunContext, record: RunRecord, memory: Memory): 
   } catch (error) {
     record.warnings.push(`shards: the state branch could not be re-read: ${errorMessage(error)}`);
   }
-  const shards = shardsOf(ctx, shard.count, states);
+  const shards = shardsOf(ctx.config, ctx.inputs.servers, shard.count, states, (id) => id === ctx.runId);
   record.shards = shards.map((s) => ({ ...s, self: s.index === shard.index }));
-  if (shards.every((s) => s.reported)) record.fleetReport = fleetFindings(states, ctx.runId);
+  if (shards.every((s) => s.reported)) record.fleetReport = fleetFindings(states, (id) => id === ctx.runId);
   return states;
-}
-
-function shardsOf(ctx: RunContext, count: number, states: Memory['servers']) {
-  return Array.from({ length: count }, (_, i) => {
-    const servers = selectServers(ctx.config, ctx.inputs.servers, { index: i + 1, count }).map((s) => s.name);
-    const reported = servers.some((name) => states[name]?.recentRuns.includes(ctx.runId));
-    return { index: i + 1, label: `${i + 1}of${count}`, servers, reported };
-  });
-}
-
-/** Raised findings of every server that recorded this run. */
-function fleetFindings(states: Memory['servers'], runId: string): NonNullable<RunRecord['fleetReport']> {
-  return Object.entries(states)
-    .filter(([, s]) => s.recentRuns.includes(runId))
-    .flatMap(([server, s]) =>
-      Object.entries(s.findings)
-        .filter(([, f]) => f.severity !== 'ok' && f.status !== 'pending' && f.status !== 'resolved')
-        .map(([fingerprint, f]) => ({ server, fingerprint, severity: f.severity, summary: f.summary })),
-    )
-    .sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
 }
 
 /** One round trip per server; the shells stay open for diagnostics and remediation. */

@@ -151,6 +151,8 @@ export interface RunRecord {
   shards?: { label: string; servers: string[]; reported: boolean; self: boolean }[];
   /** (sharded runs) raised findings across every shard's servers, when this shard was the last to report */
   fleetReport?: { server: string; fingerprint: string; severity: string; summary: string }[];
+  /** (task summarize) the actions every shard's health report lists */
+  fleetActions?: { shard: string; server: string; action: string; decision: string; outcome: string }[];
   /** circuit breakers that opened or closed in this run (each told once) */
   breakers?: BreakerTransition[];
   usage: Usage;

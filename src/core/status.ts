@@ -21,3 +21,8 @@ export function raisedFindings(record: RunRecord) {
     (f) => f.severity !== 'ok' && f.lifecycle !== 'pending' && f.lifecycle !== 'resolved',
   );
 }
+
+/** Findings a run reports: its own raised ones, or for `task: summarize` the whole fleet's. */
+export function findingCount(record: RunRecord): number {
+  return record.task === 'summarize' ? (record.fleetReport?.length ?? 0) : raisedFindings(record).length;
+}

@@ -1,6 +1,6 @@
 import { renderSummary } from '../core/render/render-summary.js';
 import type { RunRecord } from '../core/run-record.js';
-import { raisedFindings } from '../core/status.js';
+import { findingCount } from '../core/status.js';
 import { redactedRecord, redactRendered } from '../record/build-state-changes.js';
 import type { RunContext } from '../run-context.js';
 
@@ -8,7 +8,7 @@ import type { RunContext } from '../run-context.js';
 export function outputsOf(record: RunRecord): Record<string, string> {
   return {
     status: record.status,
-    findings: String(raisedFindings(record).length),
+    findings: String(findingCount(record)),
     actions: String(record.actions.filter((a) => a.decision === 'execute' && a.outcome !== 'not-run').length),
     issues: JSON.stringify(record.github.issues),
     report: record.reportPath ?? '',

@@ -6,7 +6,7 @@
  */
 
 import type { RunRecord } from '../run-record.js';
-import { raisedFindings } from '../status.js';
+import { findingCount, raisedFindings } from '../status.js';
 import { formatDuration } from '../util/duration.js';
 import { SEVERITY_ICON, table, trusted } from './markdown.js';
 import { bootStepDetail } from './render-action-log.js';
@@ -50,22 +50,52 @@ export function renderSummary(record: RunRecord, links: SummaryLinks = {}): stri
     .concat('\n');
 }
 
-/** Sharded runs: which shards reported; the last one to report lists the whole fleet's findings. */
+/**
+ * Sharded runs: which shards reported; the last one to report lists the whole fleet's findings.
+ * `task: summarize` shows the same, whether or not every shard reported, and the shards' actions.
+ */
 function shards(record: RunRecord): string {
   if (!record.shards) return '';
+  const summarizing = record.task === 'summarize';
+  const missing = summarizing ? 'missing' : 'not yet';
   const list = record.shards
-    .map((s) => `${s.label}${s.self ? ' (this shard)' : ''}: ${s.reported ? 'reported' : 'not yet'}`)
+    .map((s) => `${s.label}${s.self ? ' (this shard)' : ''}: ${s.reported ? 'reported' : missing}`)
     .join(' · ');
   const parts = [`### Shards of this workflow run\n\n${list}`];
+  if (summarizing) parts.push(fleetServers(record));
   if (record.fleetReport) {
     const rows = record.fleetReport.map((f) => [f.server, f.fingerprint, f.severity, f.summary]);
+    const lead = summarizing ? '### Fleet findings' : 'Every shard has reported: the whole fleet now.';
     parts.push(
       rows.length > 0
-        ? `Every shard has reported: the whole fleet now.\n\n${table(['server', 'finding', 'severity', 'summary'], rows)}`
-        : 'Every shard has reported: no raised finding anywhere in the fleet.',
+        ? `${lead}\n\n${table(['server', 'finding', 'severity', 'summary'], rows)}`
+        : summarizing
+          ? '### Fleet findings\n\nNo raised finding on any server that reported.'
+          : 'Every shard has reported: no raised finding anywhere in the fleet.',
     );
   }
+  if (record.fleetActions?.length) {
+    const rows = record.fleetActions.map((a) => [a.shard, a.server, a.action, a.decision, a.outcome]);
+    parts.push(`### Fleet actions\n\n${table(['shard', 'server', 'action', 'decision', 'outcome'], rows)}`);
+  }
   return parts.join('\n\n');
+}
+
+/** (summarize) one row per server: its shard, whether it reported, its raised findings. */
+function fleetServers(record: RunRecord): string {
+  const rows = (record.shards ?? []).flatMap((s) =>
+    s.servers.map((server) => {
+      const bad = (record.fleetReport ?? []).filter((f) => f.server === server);
+      const worst = bad.some((f) => f.severity === 'critical') ? 'critical' : bad.length ? 'warning' : 'ok';
+      return [
+        server,
+        s.label,
+        s.reported ? `${SEVERITY_ICON[worst] ?? ''} ${worst}` : '❓ no report',
+        bad.length,
+      ];
+    }),
+  );
+  return `### Fleet\n\n${table(['server', 'shard', 'status', 'findings'], rows)}`;
 }
 
 function plural(n: number, noun: string): string {
@@ -78,6 +108,12 @@ function fileLink(links: SummaryLinks, path: string, text = path): string {
     : mdCode(path);
 }
 
+/** Servers the run covers: its own, or for `task: summarize` every shard's. */
+function serverCount(record: RunRecord): number {
+  if (record.task !== 'summarize') return record.servers.length;
+  return (record.shards ?? []).reduce((n, s) => n + s.servers.length, 0);
+}
+
 function headline(record: RunRecord, links: SummaryLinks): string {
   const status = record.status;
   const executed = record.actions.filter((a) => a.decision === 'execute').length;
@@ -86,8 +122,8 @@ function headline(record: RunRecord, links: SummaryLinks): string {
     : undefined;
   const parts = [
     `**${SEVERITY_ICON[status] ?? ''} ${status}**`,
-    plural(record.servers.length, 'server'),
-    plural(raisedFindings(record).length, 'finding'),
+    plural(serverCount(record), 'server'),
+    plural(findingCount(record), 'finding'),
     plural(executed, 'action'),
     `mode \`${record.mode}\``,
     ...(record.dryRun ? ['**dry run**: nothing executed'] : []),

@@ -31,6 +31,20 @@ export function healthReportPath(at: Date, runId: string, shard?: string): strin
   return `health/${day}/${bounded(`${time}-${safe(runId)}${shard ? `-${safe(shard)}` : ''}`, '.md')}`;
 }
 
+/**
+ * The shard reports of one workflow run (any attempt): `health/<day>/<time>-<run id>[-<attempt>]-<i>of<n>.md`.
+ * Groups: 1 shard index, 2 shard count.
+ */
+export function shardReportPattern(workflowRunId: string): RegExp {
+  const id = safe(workflowRunId).replace(/[.]/g, '\\.');
+  return new RegExp(`^health/\\d{4}-\\d{2}-\\d{2}/\\d{6}-${id}(?:-\\d+)?-(\\d+)of(\\d+)\\.md$`);
+}
+
+/** The fleet-wide report `task: summarize` writes for a workflow run: beside its shards' reports. */
+export function fleetReportPath(at: Date, runId: string): string {
+  return healthReportPath(at, runId, 'fleet');
+}
+
 export function actionPath(at: Date, server: string, action: string, runId: string): string {
   const { day, time } = stamp(at);
   return `actions/${day}/${bounded(`${time}-${safe(server)}-${safe(action)}-${safe(runId)}`, '.md')}`;

@@ -97,7 +97,7 @@ describe('readActionInputs', () => {
     expect(() => readActionInputs()).toThrow(
       [
         'invalid inputs:',
-        '  - task: expected one of check, recover, execute-approved (got "fix-everything")',
+        '  - task: expected one of check, recover, execute-approved, summarize (got "fix-everything")',
         '  - mode: expected one of report, safe, full (got "yolo")',
         '  - shard: expected i/n with 1 <= i <= n, like 2/4 (got "5/4")',
         '  - dry-run: expected true or false (got "maybe")',
