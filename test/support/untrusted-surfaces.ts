@@ -93,6 +93,12 @@ export function untrustedRecord(text: string): RunRecord {
   r.errors = [text];
   r.warnings = [text];
   r.github.errors = [text];
+  r.shards = [
+    { label: '1of2', servers: [`web1 ${text}`], reported: true, self: true },
+    { label: '2of2', servers: [text], reported: false, self: false },
+  ];
+  r.fleetReport = [{ server: text, fingerprint: `web1/x/${text}`, severity: 'critical', summary: text }];
+  r.fleetActions = [{ shard: '1of2', server: text, action: text, decision: text, outcome: text }];
   r.changes = {
     new: r.findings.map((f) => f.fingerprint),
     resolved: r.resolved.map((f) => f.fingerprint),
@@ -286,6 +292,11 @@ const teamsTexts = (r: RunRecord) => {
 export const SURFACES: Surface[] = [
   { name: 'health report', check: 'markdown', render: (r) => [renderHealthReport(r)] },
   { name: 'job summary', check: 'markdown', render: (r) => [renderSummary(r, planOptions)] },
+  {
+    name: 'fleet report (task summarize)',
+    check: 'markdown',
+    render: (r) => [renderSummary({ ...r, task: 'summarize' }, planOptions)],
+  },
   { name: 'issue bodies and comments', check: 'markdown', render: (r) => issueTexts(r, 'bodies') },
   { name: 'issue titles', check: 'plain', render: (r) => issueTexts(r, 'titles') },
   {
