@@ -132,4 +132,37 @@ describe('the bundled action (dist/index.js) as a runner runs it', () => {
     const branches = await git(ws.origin, 'branch', '--list');
     expect(branches).not.toContain('claudeops-state');
   });
+
+  it('a matrix of two shards, then task: summarize writes one fleet report; a missing shard fails it', async () => {
+    const two = HEALTHY.replace(
+      /servers:\n([\s\S]*)$/,
+      (_m, entry: string) => `servers:\n${entry}${entry.replace('name: runner', 'name: runner-2')}`,
+    );
+    const ws = await makeWorkspace(two);
+    const base = { config: '.github/claudeops.yml', 'state-branch': 'claudeops-state' };
+    const shard1 = await runBundle('index.js', ws, { ...base, shard: '1/2' });
+    expect(shard1.exitCode, shard1.stdout).toBe(0);
+
+    const early = await runBundle('index.js', ws, { ...base, task: 'summarize', shard: '1/2' });
+    expect(early.exitCode).toBe(1);
+    expect(early.outputs.status).toBe('error');
+    expect(early.summary).toContain('1of2: reported · 2of2: missing');
+    expect(early.summary).toContain('shard 2of2 did not report in workflow run 1001 (servers: runner-2)');
+
+    const shard2 = await runBundle('index.js', ws, { ...base, shard: '2/2' });
+    expect(shard2.exitCode, shard2.stdout).toBe(0);
+    const done = await runBundle('index.js', ws, { ...base, task: 'summarize', shard: '1/2' });
+    expect(done.exitCode, done.stdout).toBe(0);
+    expect(done.stderr).toBe('');
+    expect(['ok', 'warning']).toContain(done.outputs.status);
+    expect(done.outputs.report).toMatch(/^health\/\d{4}-\d{2}-\d{2}\/\d{6}-1001-fleet\.md$/);
+    expect(done.summary).toContain('1of2: reported · 2of2: reported');
+    expect(done.summary).toMatch(/\| runner-2 \| 2of2 \|/);
+    const report = await git(ws.origin, 'show', `claudeops-state:${done.outputs.report}`);
+    expect(frontMatter(report)).toMatchObject({
+      run: '1001',
+      task: 'summarize',
+      status: done.outputs.status,
+    });
+  });
 });
