@@ -73,12 +73,14 @@ export function buildContext(parts: RootParts): RunContext {
   };
 }
 
-function notifierFor(config: Config, env: NodeJS.ProcessEnv): Notifier | undefined {
+/** Every channel's requests give up after the same per-request timeout as GitHub's (github.request_timeout). */
+export function notifierFor(config: Config, env: NodeJS.ProcessEnv): Notifier | undefined {
   const targets = config.notify;
   if (!targets) return undefined;
+  const timeoutMs = config.github.request_timeout;
   return {
     send: (message, payload) =>
-      notify({ config: targets, telegramApi: env.CLAUDEOPS_TELEGRAM_API }, message, payload),
+      notify({ config: targets, telegramApi: env.CLAUDEOPS_TELEGRAM_API, timeoutMs }, message, payload),
   };
 }
 

@@ -40,6 +40,8 @@ export interface RunResult {
 }
 
 export async function run(ctx: RunContext): Promise<RunResult> {
+  // a hung API cannot hold the run: every GitHub call of the run, together, ends within the budget
+  ctx.adapters.github?.startBudget?.(ctx.config.github.report_budget);
   if (ctx.inputs.task === 'summarize') {
     const record = await summarize(ctx);
     return { record, exitCode: exitCodeFor(record, ctx.config['fail-on']) };
@@ -74,8 +76,6 @@ export async function run(ctx: RunContext): Promise<RunResult> {
   if (startProblem) record.warnings.push(startProblem);
   await logger.group('Record', () => recordRun(ctx, record, memory, approvalChanges));
   await logger.group('Report', async () => {
-    // a hung API cannot hold the run: every GitHub call of this phase ends within the budget
-    ctx.adapters.github?.startBudget?.(ctx.config.github.report_budget);
     const fleet = await fleetStates(ctx, record, memory);
     await guard(record, 'github', () => syncGitHub(ctx, record, memory, fleet));
     record.status = overallStatus(record);

@@ -65,14 +65,20 @@ export function createOctokitGitHub(options: OctokitGitHubOptions): GitHubApi {
   const [owner, repo] = options.repository.split('/');
   if (!owner || !repo) throw new Error(`GITHUB_REPOSITORY: expected owner/name, got "${options.repository}"`);
   options.mask?.(options.token);
-  const limits: Limits = { deadline: Number.POSITIVE_INFINITY };
+  const limits: Limits = { budget: Number.POSITIVE_INFINITY, spent: 0 };
   return new OctokitGitHub(buildClient(options, limits), owner, repo, options.token, limits);
 }
 
-/** Shared by the client's request hook and startBudget(): no request runs past the deadline. */
+/**
+ * The run's time budget for GitHub: the time its calls took, added up (waits between retries
+ * included). Shared by every attempt and by startBudget(): once it is spent no request is sent.
+ */
 interface Limits {
-  deadline: number;
+  budget: number;
+  spent: number;
 }
+
+const leftOf = (limits: Limits) => limits.budget - limits.spent;
 
 function buildClient(options: OctokitGitHubOptions, limits: Limits): Client {
   const retries = options.retries ?? 2;
@@ -99,22 +105,14 @@ function buildClient(options: OctokitGitHubOptions, limits: Limits): Client {
     // and a retry once at info, so per-attempt lines would only repeat them as annotations.
     log: { debug: () => {}, info: () => {}, warn, error: () => {} },
     retry: { retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: base },
+    // fetch is called once per attempt (retries included), so each attempt gets its own timeout
+    request: { fetch: boundedFetch(options.requestTimeoutMs ?? 30_000, limits) },
     throttle: {
       onRateLimit: onLimit('rate limit'),
       onSecondaryRateLimit: onLimit('secondary rate limit'),
       retryAfterBaseValue: base,
       ...options.tuning?.throttle,
     },
-  });
-  // Each attempt gets its own timeout, never past the deadline (the Report phase's budget).
-  const timeout = options.requestTimeoutMs ?? 30_000;
-  client.hook.before('request', (request) => {
-    const left = limits.deadline - Date.now();
-    if (left <= 0) throw new Error('the time budget for GitHub is spent: request not sent');
-    const signal = AbortSignal.timeout(Math.max(1, Math.min(timeout, left)));
-    // in place: the retry plugin keeps its retryCount on this same object
-    if (request.request) request.request.signal = signal;
-    else request.request = { signal };
   });
   // The retry plugin re-sends a 5xx or network failure with request.retryCount set: say so once.
   client.hook.before('request', (request) => {
@@ -123,6 +121,32 @@ function buildClient(options: OctokitGitHubOptions, limits: Limits): Client {
   });
   return client;
 }
+
+/**
+ * Each attempt ends after `timeout`, and none starts once the budget is spent: an API that accepts
+ * and never answers cannot hold a call.
+ */
+function boundedFetch(timeout: number, limits: Limits): typeof fetch {
+  return async (input, init) => {
+    const left = leftOf(limits);
+    if (left <= 0) throw new Error(BUDGET_SPENT);
+    const controller = new AbortController();
+    const wait = Math.min(timeout, left);
+    const shown = wait < 1000 ? `${wait} ms` : `${Math.round(wait / 1000)} s`;
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${shown}`)), wait);
+    const outer = init?.signal;
+    const forward = () => controller.abort(outer?.reason);
+    outer?.addEventListener('abort', forward, { once: true });
+    try {
+      return await fetch(input, { ...init, signal: controller.signal });
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', forward);
+    }
+  };
+}
+
+const BUDGET_SPENT = 'the time budget for GitHub is spent: request not sent';
 
 type PacingGroup = NonNullable<NonNullable<ThrottleOptions>['write']>;
 
@@ -244,17 +268,39 @@ class OctokitGitHub implements GitHubApi {
     readonly owner: string,
     readonly repo: string,
     private readonly token: string,
-    private readonly limits: Limits = { deadline: Number.POSITIVE_INFINITY },
+    private readonly limits: Limits = { budget: Number.POSITIVE_INFINITY, spent: 0 },
   ) {}
 
   startBudget(ms: number): void {
-    this.limits.deadline = Date.now() + ms;
+    this.limits.budget = ms;
+    this.limits.spent = 0;
+  }
+
+  /** The retry plugin's waits between attempts know no budget: the call itself ends when it is spent. */
+  private async withinBudget<T>(fn: () => Promise<T>): Promise<T> {
+    const left = leftOf(this.limits);
+    if (left <= 0) throw new Error(BUDGET_SPENT);
+    if (!Number.isFinite(left)) return fn();
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const spent = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('the time budget for GitHub ran out: no answer in time')),
+        left,
+      );
+    });
+    try {
+      return await Promise.race([fn(), spent]);
+    } finally {
+      clearTimeout(timer);
+      this.limits.spent += Date.now() - started;
+    }
   }
 
   /** Every call goes through here: one error shape, the token never in a message. */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await this.withinBudget(fn);
     } catch (error) {
       const status = statusOf(error);
       const detail = errorMessage(error);

@@ -251,9 +251,9 @@ export const githubSchema = z.strictObject({
   fleet_issue_min_servers: z.number().int().min(2).default(3),
   approvals: z.boolean().default(true),
   approval_expiry: duration.default(72 * 3_600_000),
-  /** each GitHub API request gives up after this long (a hung API cannot hold the run) */
+  /** each GitHub API and notification request gives up after this long (a hung API cannot hold the run) */
   request_timeout: duration.default(30_000),
-  /** all of the Report phase's GitHub calls together (issues, approval PRs) */
+  /** the time all GitHub calls of the run take together (maintenance issues, approvals, issues, PRs) */
   report_budget: duration.default(180_000),
 });
 

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HttpReceiver } from '../support/http-receiver.js';
@@ -100,6 +101,44 @@ describe('the bundled action (dist/index.js) as a runner runs it', () => {
     expect(post.exitCode, post.stdout).toBe(0);
     const report = await git(ws.origin, 'show', `claudeops-state:${run.outputs.report}`);
     expect(frontMatter(report).run).toBe('1001');
+  });
+
+  it('a GitHub API that accepts and never answers cannot hold the run past its budget; the record lands', async () => {
+    // a real TCP server on loopback that reads every request and never says a word
+    const sockets: Socket[] = [];
+    const hung = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', () => {});
+    });
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const address = hung.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const budgetSeconds = 4;
+    const ws = await makeWorkspace(
+      `${HEALTHY}github: { request_timeout: 1s, report_budget: ${budgetSeconds}s }\n`,
+    );
+    const started = Date.now();
+    const run = await runBundle(
+      'index.js',
+      ws,
+      { config: '.github/claudeops.yml', 'github-token': 'ghs_hungtest' },
+      { GITHUB_API_URL: `http://127.0.0.1:${port}/api/v3` },
+    ).finally(async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
+    });
+    const took = (Date.now() - started) / 1000;
+    expect(sockets.length).toBeGreaterThanOrEqual(1); // it did reach the hung API
+    // bounded by the budget plus the run's own work, nowhere near three 300 s socket waits
+    expect(took, run.stdout).toBeLessThan(budgetSeconds + 15);
+    // the record is on the state branch before any GitHub call of the Report phase
+    const report = await git(ws.origin, 'show', `claudeops-state:${run.outputs.report}`);
+    expect(frontMatter(report).run).toBe('1001');
+    // GitHub failing is reported, never the job's failure: the run itself succeeded
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(['ok', 'warning']).toContain(run.outputs.status);
+    expect(run.summary).toMatch(/GitHub API failed: [^\n]*(timed? ?out|aborted|budget)/i);
+    expect(run.stdout).toMatch(/GitHub API failed/);
   });
 
   it('reports a dead endpoint as critical and fails the job when the config says fail-on: critical', async () => {

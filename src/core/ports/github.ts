@@ -78,7 +78,7 @@ export interface FileInfo {
 export interface GitHubApi {
   readonly owner: string;
   readonly repo: string;
-  /** from now on, no request starts or runs longer than `ms` in all (the Report phase's budget) */
+  /** from now on, the calls together take at most `ms` (waits included); then none is sent (github.report_budget) */
   startBudget?(ms: number): void;
 
   /** issues only (pull requests are filtered out), every page */
