@@ -46,9 +46,14 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       runId: runIdFrom(env),
     });
     secrets.push(...secretsOf(ctx));
-    const { record, exitCode } = await run(ctx);
-    logger.info(`recorded in ${record.commit?.location ?? '(nowhere)'} as ${record.reportPath ?? '?'}`);
-    return exitCode;
+    try {
+      const { record, exitCode } = await run(ctx);
+      logger.info(`recorded in ${record.commit?.location ?? '(nowhere)'} as ${record.reportPath ?? '?'}`);
+      return exitCode;
+    } finally {
+      // never a clone left in the temp dir: a record not pushed is kept in the state repository
+      await state.dispose();
+    }
   } catch (error) {
     if (error instanceof UsageError) {
       logger.error(error.message);

@@ -165,11 +165,12 @@ export class GitStateStore implements StateStore, JournalTarget {
       const { final, merged } = await this.rebase(git, tip, changes, baseStates);
       const sha = await this.writeCommit(git, tip, final, message);
       if (!sha) return this.done(tip ?? '', attempt, merged);
-      const push = await this.withPushLock(() =>
-        git.run(['push', '--porcelain', 'origin', `${sha}:refs/heads/${this.branch}`], {
+      const push = await this.withPushLock(async () => {
+        await this.setAsideLocalEdits();
+        return git.run(['push', '--porcelain', 'origin', `${sha}:refs/heads/${this.branch}`], {
           allowFailure: true,
-        }),
-      );
+        });
+      });
       if (push.exitCode === 0) return this.done(sha, attempt, merged);
       last = { sha, error: git.scrub(push.stderr.trim() || push.stdout.trim()) };
       this.log(`state branch: push attempt ${attempt}/${max} rejected: ${last.error.split('\n').at(-1)}`);
@@ -622,23 +623,60 @@ export class GitStateStore implements StateStore, JournalTarget {
     return { sha, pushed: true, branch: this.branch, location: this.location, attempts, merged };
   }
 
-  /** Every push failed: the commit stays in the private clone's branch, and the run says so. */
+  /**
+   * Every push failed: the commit stays in the private clone's branch, and the run says so. In
+   * local mode (the CLI, no post step) it is kept in the state repository itself under
+   * refs/claudeops/unpushed/, which no checkout touches, and the private clone is removed.
+   */
   private async keepLocal(
     git: Git,
     last: { sha: string; error: string } | undefined,
     attempts: number,
   ): Promise<GitCommitResult> {
     if (last) await git.run(['update-ref', `refs/heads/${this.branch}`, last.sha]);
+    let location = this.cloneDir ?? '';
+    if (last && this.options.localDir) {
+      const ref = `refs/claudeops/unpushed/${this.branch}-${last.sha.slice(0, 12)}`;
+      const kept = await git.run(['push', '-q', 'origin', `${last.sha}:${ref}`], { allowFailure: true });
+      if (kept.exitCode === 0) {
+        location = `${this.location} (${ref})`;
+        await this.dispose();
+      }
+    }
     const result: GitCommitResult = {
       sha: last?.sha ?? '',
       pushed: false,
       branch: this.branch,
-      location: this.cloneDir ?? '',
+      location,
       attempts,
       merged: [],
     };
     if (last) result.error = last.error;
     return result;
+  }
+
+  /**
+   * Local mode: the checked-out state repository refuses a push (updateInstead) while its working
+   * tree differs from its branch — a hand edit, or a checkout that failed half-way. That would
+   * refuse every later run too, so such changes are stashed (kept, never discarded) first.
+   */
+  private async setAsideLocalEdits(): Promise<void> {
+    const dir = this.options.localDir;
+    if (!dir || !(await exists(join(resolve(dir), '.git')))) return;
+    const tree = new Git(resolve(dir), this.gitOptions());
+    const status = await tree.run(['status', '--porcelain', '--untracked-files=no'], { allowFailure: true });
+    if (status.exitCode !== 0 || status.stdout.trim() === '') return;
+    const stash = await tree.run(
+      ['stash', 'push', '-q', '-m', 'claudeops: working tree set aside before a push'],
+      {
+        allowFailure: true,
+      },
+    );
+    this.log(
+      stash.exitCode === 0
+        ? `state repository: its working tree had changes; kept with git stash (git -C ${dir} stash list)`
+        : `state repository: its working tree has changes git stash could not keep: ${stash.stderr.trim()}`,
+    );
   }
 
   /** Runs fn holding the local push lock (remote mode: no lock, the server serializes). */

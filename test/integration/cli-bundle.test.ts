@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -10,11 +18,11 @@ import { git, ROOT } from '../support/runner.js';
 const SYSTEM_NODE = existsSync('/usr/bin/node') ? '/usr/bin/node' : 'node';
 const CLI = join(ROOT, 'dist/cli.js');
 
-async function cli(args: string[], cwd: string) {
+async function cli(args: string[], cwd: string, env: Record<string, string> = {}) {
   const result = await execa(SYSTEM_NODE, [CLI, ...args], {
     cwd,
     reject: false,
-    env: { ANTHROPIC_API_KEY: '' },
+    env: { ANTHROPIC_API_KEY: '', ...env },
   });
   return { code: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
@@ -79,6 +87,47 @@ ${['constructor', 'toString', 'valueOf', 'hasOwnProperty']
       await git(join(dir, '.claudeops/state'), 'show', 'claudeops-state:state/constructor.json'),
     ) as { runs: number };
     expect(state.runs).toBe(2);
+  });
+
+  it('a refused push and a dirty state repository wedge nothing and leave no clone in the temp dir', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    const temp = join(dir, 'tmp'); // the runs' own TMPDIR: every private clone goes there
+    mkdirSync(temp);
+    const config = join(ROOT, 'examples/localhost.yml');
+    const check = () => cli(['check', '--config', config], dir, { TMPDIR: temp });
+    const state = join(dir, '.claudeops/state');
+    const first = await check();
+    expect(first.code, first.stderr).toBe(0);
+
+    // the branch is refused (as a protected branch would be): the run fails and says where its record is
+    const hook = join(state, '.git/hooks/pre-receive');
+    writeFileSync(
+      hook,
+      '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/heads/claudeops-state ] && { echo "refused: protected" >&2; exit 1; }; done; exit 0\n',
+      { mode: 0o755 },
+    );
+    const refused = await check();
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stdout).toMatch(/^status=error$/m);
+    const unpushed = await git(state, 'for-each-ref', '--format=%(refname)', 'refs/claudeops/unpushed/');
+    expect(unpushed).toMatch(/^refs\/claudeops\/unpushed\/claudeops-state-[0-9a-f]{12}$/);
+    expect(refused.stderr).toContain(unpushed);
+    expect(readdirSync(temp)).toEqual([]);
+    rmSync(hook);
+
+    // a hand edit (or a checkout that failed half-way) in the working tree: updateInstead refuses
+    // every push while it is there, so it is stashed, kept, and both later runs land
+    writeFileSync(join(state, 'README.md'), 'edited by hand\n');
+    for (const _ of [1, 2]) {
+      const next = await check();
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stdout).toMatch(/^status=(ok|warning|critical)$/m);
+    }
+    expect(await git(state, 'stash', 'list')).toContain('claudeops: working tree set aside');
+    const log = await git(state, 'log', '--format=%s', 'claudeops-state');
+    expect(log.split('\n')).toHaveLength(3);
+    expect(await git(state, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+    expect(readdirSync(temp)).toEqual([]);
   });
 
   it('writes where --state-repo says', async () => {
