@@ -76,12 +76,12 @@ export function diagnosticDirs(server: ServerConfig, facts: DiagnosticFacts = {}
 }
 
 const STATUS: Record<ServiceConfig['manager'], Fragment[]> = {
-  systemd: ['systemctl status --no-pager -l ', { param: 'service' }, ' 2>&1 | head -n 40'],
+  systemd: ['systemctl status --no-pager -l -- ', { param: 'service' }, ' 2>&1 | head -n 40'],
   sysv: ['service ', { param: 'service' }, ' status 2>&1 | head -n 40'],
   supervisor: ['supervisorctl status ', { param: 'service' }, ' 2>&1'],
   pm2: ['pm2 describe ', { param: 'service' }, ' 2>&1 | head -n 60'],
   docker: [
-    "docker inspect --format 'status={{.State.Status}} exit={{.State.ExitCode}} restarts={{.RestartCount}} started={{.State.StartedAt}} error={{.State.Error}}' ",
+    "docker inspect --format 'status={{.State.Status}} exit={{.State.ExitCode}} restarts={{.RestartCount}} started={{.State.StartedAt}} error={{.State.Error}}' -- ",
     { param: 'service' },
     ' 2>&1',
   ],

@@ -164,7 +164,7 @@ describe('Claude loop against a scripted Messages API', () => {
 
     expect(s.shell.scripts).toEqual([
       // pre-fetched for the first prompt: the service's status and logs
-      "timeout -k 5 20 nice -n 10 sh -c 'systemctl status --no-pager -l '\\''nginx'\\'' 2>&1 | head -n 40'\n",
+      "timeout -k 5 20 nice -n 10 sh -c 'systemctl status --no-pager -l -- '\\''nginx'\\'' 2>&1 | head -n 40'\n",
       "timeout -k 5 20 nice -n 10 sh -c 'journalctl -u '\\''nginx'\\'' -n 100 --no-pager -o short-iso 2>&1'\n",
       "timeout -k 5 20 nice -n 10 sh -c 'journalctl -u '\\''nginx'\\'' -n 100 --no-pager -o short-iso 2>&1'\n",
       "systemctl restart -- 'nginx'\n",
