@@ -4,6 +4,7 @@ import { overallStatus, raisedFindings } from '../status.js';
 import { formatDuration } from '../util/duration.js';
 import { fence, SEVERITY_ICON, table, truncate } from './markdown.js';
 import { bootStepDetail, bootStepFailed, finalCheckLine } from './render-action-log.js';
+import { diagnosisTable } from './render-diagnosis.js';
 import { FIGURE_HEADERS, FIGURE_LEGEND, figureCells, figureDetails } from './render-figures.js';
 import { htmlText, mdInline, oneLine } from './untrusted-text.js';
 
@@ -188,15 +189,7 @@ function lifecycleLabel(f: TrackedFinding): string {
 
 function diagnosisSection(record: RunRecord): string {
   const head = `## Diagnosis\n\nPlanner: **${record.planner.kind}** — ${mdInline(record.planner.reason)}`;
-  const rows = record.diagnoses.map((d) => [
-    d.fingerprint,
-    d.rootCause,
-    d.confidence,
-    d.nextStep,
-    d.by ?? '—',
-  ]);
-  const header = ['finding', 'root cause', 'confidence', 'next step', 'decided by'];
-  const body = rows.length ? `\n\n${table(header, rows)}` : '';
+  const body = record.diagnoses.length ? `\n\n${diagnosisTable(record)}` : '';
   const narrative = record.narrative ? `\n\n${fence(record.narrative, 'markdown')}` : '';
   return head + body + narrative;
 }

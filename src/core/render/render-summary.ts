@@ -10,6 +10,7 @@ import { findingCount, raisedFindings } from '../status.js';
 import { formatDuration } from '../util/duration.js';
 import { SEVERITY_ICON, table, trusted } from './markdown.js';
 import { bootStepDetail } from './render-action-log.js';
+import { diagnosisTable } from './render-diagnosis.js';
 import { FIGURE_HEADERS, FIGURE_LEGEND, figureCells, figureDetails } from './render-figures.js';
 import { niceMax, timeBuckets } from './time-axis.js';
 import { mdCode, mdInline, plainText } from './untrusted-text.js';
@@ -202,14 +203,7 @@ function diagnosis(record: RunRecord): string {
   if (record.planner.kind === 'none' && record.diagnoses.length === 0) return '';
   const head = `### Diagnosis\n\nDecided by **${record.planner.kind === 'claude' ? 'Claude' : record.planner.kind}**: ${mdInline(record.planner.reason)}`;
   if (record.diagnoses.length === 0) return head;
-  const rows = record.diagnoses.map((d) => [
-    d.fingerprint,
-    d.rootCause,
-    d.confidence,
-    d.nextStep,
-    d.by ?? '—',
-  ]);
-  return `${head}\n\n${table(['finding', 'root cause', 'confidence', 'next step', 'decided by'], rows)}`;
+  return `${head}\n\n${diagnosisTable(record)}`;
 }
 
 function actions(record: RunRecord, links: SummaryLinks): string {
