@@ -10,6 +10,7 @@ import {
   closeLabs,
   type Lab,
   type LabOptions,
+  mergeApproval,
   plantedPlan,
   proposeAndMerge,
   pushToState,
@@ -77,7 +78,12 @@ const REFUSALS: RefusalCase[] = [
     name: 'an approval merged after it expired',
     options: { expiry: '1s' },
     async arrange(lab) {
-      const { approvalPath } = await proposeAndMerge(lab);
+      // Merge only once the plan's own expiry has passed: merging within the 1 s would be a valid
+      // approval, and the test would depend on how fast the runs happen to be.
+      const { pr, approvalPath, proposed } = await proposeAndMerge(lab, { merge: false });
+      const expires = Date.parse(String(frontMatter(proposed).expires));
+      await new Promise((done) => setTimeout(done, Math.max(0, expires - Date.now()) + 50));
+      expect(await mergeApproval(lab, pr.number)).toEqual([approvalPath]);
       return approvalPath;
     },
     status: 'expired',
