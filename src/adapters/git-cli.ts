@@ -4,6 +4,7 @@
  * travels in GIT_CONFIG_* environment variables, so it shows neither in `ps` nor in error text.
  */
 import { execa } from 'execa';
+import type { BranchEntry } from '../core/state-branch/branch-entry.js';
 
 export interface GitResult {
   stdout: string;
@@ -104,11 +105,9 @@ export class Git {
   }
 }
 
-export interface TreeEntry {
+/** A state-branch listing entry (core's BranchEntry) with its file mode. */
+export interface TreeEntry extends BranchEntry {
   mode: string;
-  type: 'blob' | 'tree' | 'commit';
-  oid: string;
-  path: string;
 }
 
 /** `git ls-tree -z` of some directories (each listed one level deep, or recursively). */

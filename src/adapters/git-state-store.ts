@@ -12,25 +12,43 @@
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { mergeLines, parseHistory, rollUpDays } from '../core/memory/history-series.js';
-import { emptyMemory, type Memory, type MemoryFile, type ServerState } from '../core/memory/memory.js';
-import { expiredDays, ROLLED_KINDS, type RolledKind, rollUp, summaryPath } from '../core/memory/retention.js';
-import { mergeServerStates, parseServerState, serializeServerState } from '../core/memory/server-state.js';
+import { emptyMemory, type Memory, type ServerState } from '../core/memory/memory.js';
 import type { CommitResult, StateStore } from '../core/ports/index.js';
 import { type Clock, type StateReader, systemClock } from '../core/ports/index.js';
-import { frontMatter } from '../core/state-branch/front-matter.js';
-import { isOpenIssue, mergeIssueFiles } from '../core/state-branch/issue-files.js';
+import type { BranchEntry } from '../core/state-branch/branch-entry.js';
+import { STATE_BRANCH_README } from '../core/state-branch/branch-readme.js';
+import {
+  buildMemory,
+  MEMORY_DIRS,
+  memoryDayDirs,
+  selectMemoryFiles,
+  splitBySize,
+} from '../core/state-branch/memory-selection.js';
+import {
+  appendAtTip,
+  appendChanges,
+  mergeAtTip,
+  mergeCandidates,
+  mustMerge,
+} from '../core/state-branch/merge-at-tip.js';
+import {
+  dailyHistoryPath,
+  expiredDayDirs,
+  expiredHistoryFiles,
+  monthsOf,
+  ROLLED_KINDS,
+  rollUpDayChanges,
+  rollUpHistoryChanges,
+  summaryPath,
+} from '../core/state-branch/retention.js';
 import type { FileChange } from '../core/types.js';
-import { Git, lsTree, readBlobs, type TreeEntry } from './git-cli.js';
+import { Git, lsTree, readBlobs } from './git-cli.js';
 import type { JournalTarget, RunJournal } from './journal.js';
 
 export const DEFAULT_IDENTITY = {
   name: 'claudeops[bot]',
   email: 'claudeops[bot]@users.noreply.github.com',
 };
-
-/** A state file set aside for its size: kept for a human, never read as a server's state. */
-const CORRUPT_STATE = /\.corrupt-[^/]*\.json$/;
 
 export interface GitStateStoreOptions {
   /** remote mode: the repository holding the branch (e.g. the workspace's origin) */
@@ -75,28 +93,6 @@ interface Base {
   oids: Map<string, string>;
   states: Record<string, ServerState | null>;
 }
-
-const README = `# ClaudeOps state branch
-
-This orphan branch is the memory of ClaudeOps, the operations action of this repository: every
-run commits what it saw, decided and did here. It is never merged into the default branch; the
-next run reads it (the newest reports, open issues, recent actions, state) to know what changed.
-
-| path | what |
-|---|---|
-| \`health/<YYYY-MM-DD>/<HHMMSS>-<run>.md\` | one health report per run |
-| \`health/<YYYY-MM>/summary.md\` | reports older than the retention window, one row each |
-| \`issues/<fingerprint>.md\` | one file per problem: status, first/last seen, history |
-| \`actions/<YYYY-MM-DD>/…\` | every executed, proposed or denied remediation |
-| \`boot/…\` | boot recovery logs |
-| \`approvals/<id>.md\` | approved plans (merging their PR is the approval) and outcomes |
-| \`state/<server>.json\` | machine state per server: finding lifecycle, samples, cursors, breakers |
-| \`history/<server>/<YYYY-MM>.tsv\` | one line per run: status, disk, memory, load, endpoint status and latency |
-
-Edit by hand with care: a state file that no longer parses is reported and that server starts fresh.
-`;
-
-const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
 
 export class GitStateStore implements StateStore, JournalTarget {
   readonly branch: string;
@@ -311,7 +307,7 @@ export class GitStateStore implements StateStore, JournalTarget {
     for (const o of missing) this.present.add(o);
   }
 
-  private async read(git: Git, entries: readonly TreeEntry[]): Promise<Map<string, string>> {
+  private async read(git: Git, entries: readonly BranchEntry[]): Promise<Map<string, string>> {
     const blobs = entries.filter((e) => e.type === 'blob');
     await this.fetchBlobs(
       git,
@@ -327,108 +323,49 @@ export class GitStateStore implements StateStore, JournalTarget {
   // ---- load -------------------------------------------------------------------------------
 
   private async readMemory(git: Git, tip: string): Promise<Memory> {
-    const memory = emptyMemory();
-    const top = await lsTree(git, tip, ['health/', 'actions/', 'issues/', 'approvals/', 'state/']);
-    const dirs = (prefix: string) =>
-      top
-        .filter((e) => e.type === 'tree' && e.path.startsWith(prefix))
-        .map((e) => e.path.slice(prefix.length))
-        .filter((d) => DAY_DIR.test(d))
-        .sort();
     const now = this.clock.now();
-    const since = new Date(now.getTime() - 86_400_000);
-    const actionDays = dirs('actions/').filter((d) => d >= since.toISOString().slice(0, 10));
-    const deep = await lsTree(git, tip, [
-      ...dirs('health/')
-        .slice(-3)
-        .map((d) => `health/${d}/`),
-      ...actionDays.map((d) => `actions/${d}/`),
-    ]);
-    const reports = deep
-      .filter((e) => e.path.startsWith('health/') && e.path.endsWith('.md'))
-      .sort((a, b) => a.path.localeCompare(b.path))
-      .slice(-3);
-    const actions = deep.filter(
-      (e) => e.path.startsWith('actions/') && stampOf(e.path) >= since.toISOString(),
+    const top = await lsTree(git, tip, [...MEMORY_DIRS]);
+    const days = await lsTree(git, tip, memoryDayDirs(top, now));
+    const selection = selectMemoryFiles(top, days, now);
+    const max = this.options.maxStateBytes ?? 1_048_576;
+    const { keep, setAside } = splitBySize(
+      selection.states,
+      await this.sizes(git, selection.states),
+      max,
+      now,
     );
-    const flat = (dir: string, ext: string) =>
-      top.filter((e) => e.type === 'blob' && e.path.startsWith(dir) && e.path.endsWith(ext));
-    const issues = flat('issues/', '.md');
-    const approvals = flat('approvals/', '.md');
-    const states = await this.withinSize(
-      git,
-      memory,
-      flat('state/', '.json').filter((e) => !CORRUPT_STATE.test(e.path)),
-    );
+    for (const aside of setAside) {
+      this.setAside.push({ path: aside.path, blob: aside.from.oid });
+      this.base.states[aside.from.path] = null;
+      // known as read: this run's fresh file replaces it without merging (reading) it
+      this.base.oids.set(aside.from.path, aside.from.oid);
+    }
+    selection.states = keep;
+    const { reports, actions, issues, approvals, states } = selection;
     const files = await this.read(git, [...reports, ...actions, ...issues, ...approvals, ...states]);
-    const file = (e: TreeEntry): MemoryFile => ({ path: e.path, content: files.get(e.path) ?? '' });
-    // markdown documents are parsed once, here: memory holds their fields, not only their text
-    const document = (e: TreeEntry): MemoryFile => {
-      const f = file(e);
-      return { ...f, meta: frontMatter(f.content) };
-    };
-    memory.reports = reports.map(document);
-    memory.recentActions = actions.map(document);
-    memory.approvals = approvals.map((e) => ({ ...document(e), blob: e.oid }));
-    memory.openIssues = issues
-      .map(document)
-      .filter((f) => f.meta?.status === 'open' && isOpenIssue(f.content));
+    const built = buildMemory(
+      selection,
+      files,
+      setAside.map((a) => a.warning),
+    );
     for (const e of [...issues, ...states]) this.base.oids.set(e.path, e.oid);
-    this.readStates(memory, states.map(file));
-    memory.lastRunAt = lastRunOf(memory, reports.at(-1)?.path);
-    return memory;
+    Object.assign(this.base.states, built.states);
+    return built.memory;
   }
 
-  /**
-   * State files over the size limit are not read (a 300 MB file would stall every run): each is
-   * kept as `state/<server>.corrupt-<time>.json` (the same blob, nothing copied) by this run's
-   * commit, with a warning, and the server starts with fresh memory.
-   */
-  private async withinSize(git: Git, memory: Memory, states: TreeEntry[]): Promise<TreeEntry[]> {
-    if (states.length === 0) return states;
-    const max = this.options.maxStateBytes ?? 1_048_576;
+  /** Object sizes in bytes, without reading the objects. */
+  private async sizes(git: Git, entries: readonly BranchEntry[]): Promise<Map<string, number>> {
+    if (entries.length === 0) return new Map();
     const { stdout } = await git.run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], {
-      input: `${states.map((e) => e.oid).join('\n')}\n`,
+      input: `${entries.map((e) => e.oid).join('\n')}\n`,
     });
-    const size = new Map(
+    return new Map(
       stdout
         .trim()
         .split('\n')
         .map((l) => l.split(' '))
         .map(([oid = '', n = '0']) => [oid, Number(n)] as const),
     );
-    const stamp = this.clock.now().toISOString().replace(/[:.]/g, '-');
-    return states.filter((e) => {
-      const bytes = size.get(e.oid) ?? 0;
-      if (bytes <= max) return true;
-      const aside = `${e.path.slice(0, -'.json'.length)}.corrupt-${stamp}.json`;
-      this.setAside.push({ path: aside, blob: e.oid });
-      this.base.states[e.path] = null;
-      // known as read: this run's fresh file replaces it without merging (reading) it
-      this.base.oids.set(e.path, e.oid);
-      memory.warnings.push(
-        `memory: ${e.path} is ${bytes} bytes, over the ${max}-byte limit (state.max_file_size): set aside as ` +
-          `${aside}; the server starts with fresh memory this run`,
-      );
-      return false;
-    });
-  }
-
-  private readStates(memory: Memory, files: MemoryFile[]): void {
-    for (const f of files) {
-      const server = f.path.slice('state/'.length, -'.json'.length);
-      const parsed = parseServerState(f.content, server);
-      if (parsed.ok) {
-        memory.servers[parsed.state.server] = parsed.state;
-        this.base.states[f.path] = parsed.state;
-      } else {
-        this.base.states[f.path] = null;
-        memory.warnings.push(
-          `memory: ${f.path} on the state branch is unreadable (${parsed.error}); ${server} starts with fresh ` +
-            'memory this run and the file will be rewritten',
-        );
-      }
-    }
   }
 
   // ---- commit -----------------------------------------------------------------------------
@@ -443,126 +380,75 @@ export class GitStateStore implements StateStore, JournalTarget {
     const final = new Map(changes.map((c) => [c.path, c]));
     for (const aside of this.setAside) final.set(aside.path, { path: aside.path, blob: aside.blob });
     const merged: string[] = [];
-    for (const change of await this.appendAtTip(git, tip, changes)) final.set(change.path, change);
-    if (!tip) {
-      if (!final.has('README.md')) final.set('README.md', { path: 'README.md', content: README });
-      return { final: [...final.values()], merged };
-    }
-    const touched = changes.filter((c) => c.content !== undefined && /^(state|issues)\//.test(c.path));
-    const atTip = await lsTree(
+    const appends = appendChanges(changes);
+    const appendedTo = await this.readAtTip(
       git,
       tip,
-      touched.map((c) => c.path),
+      appends.map((c) => c.path),
     );
-    // issue files always merge (a reopened issue's history lives only on the branch); state files
-    // only when another run changed them since this run read them
-    const changed = atTip.filter(
-      (e) => e.type === 'blob' && (e.path.startsWith('issues/') || this.base.oids.get(e.path) !== e.oid),
+    for (const change of appendAtTip(appends, appendedTo)) final.set(change.path, change);
+    if (!tip) {
+      if (!final.has('README.md'))
+        final.set('README.md', { path: 'README.md', content: STATE_BRANCH_README });
+      return { final: [...final.values()], merged };
+    }
+    const atTip = await lsTree(git, tip, mergeCandidates(changes));
+    const theirs = await this.read(
+      git,
+      atTip.filter((e) => mustMerge(e, this.base.oids.get(e.path))),
     );
-    const theirs = await this.read(git, changed);
     for (const [path, content] of theirs) {
       const ours = final.get(path)?.content;
       if (ours === undefined) continue;
-      const result = path.startsWith('state/')
-        ? mergeState(path, ours, content, baseStates[path])
-        : undefined;
-      final.set(path, { path, content: result ?? mergeIssueFiles(ours, content) });
-      if (path.startsWith('state/')) merged.push(path);
+      const result = mergeAtTip(path, ours, content, baseStates[path]);
+      final.set(path, { path, content: result.content });
+      if (result.byMeaning) merged.push(path);
     }
     for (const change of await this.retention(git, tip))
       if (!final.has(change.path)) final.set(change.path, change);
     return { final: [...final.values()], merged };
   }
 
-  /**
-   * Append-only files (history series): this run's lines added to the file as the tip holds it,
-   * every line once, so a re-applied or concurrent run never loses or doubles a line.
-   */
-  private async appendAtTip(
+  /** The tip's contents of these files (those that exist). */
+  private async readAtTip(
     git: Git,
     tip: string | undefined,
-    changes: readonly FileChange[],
-  ): Promise<FileChange[]> {
-    const appends = changes.filter((c) => c.append && c.content !== undefined);
-    if (appends.length === 0) return [];
-    const atTip = tip
-      ? await lsTree(
-          git,
-          tip,
-          appends.map((c) => c.path),
-        )
-      : [];
-    const existing = await this.read(git, atTip);
-    return appends.map((c) => ({ path: c.path, content: mergeLines(existing.get(c.path), c.content) }));
+    paths: readonly string[],
+  ): Promise<Map<string, string>> {
+    if (!tip || paths.length === 0) return new Map();
+    return this.read(git, await lsTree(git, tip, paths));
   }
 
   /** Reports and action logs older than the retention window → monthly summaries, originals deleted. */
   private async retention(git: Git, tip: string): Promise<FileChange[]> {
     const days = this.options.retentionDays;
     if (days === undefined) return [];
+    const now = this.clock.now();
     const top = await lsTree(
       git,
       tip,
       ROLLED_KINDS.map((k) => `${k}/`),
     );
     const out: FileChange[] = [];
-    for (const kind of ROLLED_KINDS) {
-      const dayDirs = top.filter((e) => e.type === 'tree' && e.path.startsWith(`${kind}/`));
-      const expired = expiredDays(
-        dayDirs.map((e) => e.path.slice(kind.length + 1)),
-        this.clock.now(),
-        days,
-      );
-      if (expired.length) out.push(...(await this.rollUpDays(git, tip, kind, expired)));
+    for (const { kind, days: expired } of expiredDayDirs(top, now, days)) {
+      const files = (
+        await lsTree(
+          git,
+          tip,
+          expired.map((d) => `${kind}/${d}/`),
+          true,
+        )
+      ).map((e) => e.path);
+      const summaries = monthsOf(expired).map((m) => summaryPath(kind, m));
+      const contents = await this.readAtTip(git, tip, [...files, ...summaries]);
+      out.push(...rollUpDayChanges(kind, expired, files, contents));
     }
-    out.push(...(await this.rollUpHistory(git, tip, days)));
-    return out;
-  }
-
-  /** History months wholly older than the window → one line per day in `<YYYY>-daily.tsv`. */
-  private async rollUpHistory(git: Git, tip: string, days: number): Promise<FileChange[]> {
-    const cutoff = new Date(this.clock.now().getTime() - days * 86_400_000).toISOString().slice(0, 7);
-    const files = await lsTree(git, tip, ['history/'], true);
-    const expired = files.filter((e) => {
-      const month = /^history\/[^/]+\/(\d{4}-\d{2})\.tsv$/.exec(e.path)?.[1];
-      return month !== undefined && month < cutoff;
-    });
-    if (expired.length === 0) return [];
-    const dailyOf = (path: string) => path.replace(/\/(\d{4})-\d{2}\.tsv$/, '/$1-daily.tsv');
-    const dailies = new Set(expired.map((e) => dailyOf(e.path)));
-    const contents = await this.read(git, [...expired, ...files.filter((e) => dailies.has(e.path))]);
-    const out: FileChange[] = [];
-    for (const daily of dailies) {
-      const months = expired.filter((e) => dailyOf(e.path) === daily);
-      const rolled = months.map((e) => rollUpDays(parseHistory(contents.get(e.path) ?? '')));
-      out.push({ path: daily, content: mergeLines(contents.get(daily), ...rolled) });
-      out.push(...months.map((e) => ({ path: e.path })));
-    }
-    return out;
-  }
-
-  private async rollUpDays(git: Git, tip: string, kind: RolledKind, days: string[]): Promise<FileChange[]> {
-    const files = await lsTree(
-      git,
-      tip,
-      days.map((d) => `${kind}/${d}/`),
-      true,
-    );
-    const months = [...new Set(days.map((d) => d.slice(0, 7)))];
-    const summaries = await lsTree(
-      git,
-      tip,
-      months.map((m) => summaryPath(kind, m)),
-    );
-    const contents = await this.read(git, [...files, ...summaries]);
-    const out: FileChange[] = [];
-    for (const month of months) {
-      const inMonth = files.filter((f) => f.path.startsWith(`${kind}/${month}-`));
-      const rows = inMonth.map((f) => ({ path: f.path, content: contents.get(f.path) ?? '' }));
-      const path = summaryPath(kind, month);
-      out.push({ path, content: rollUp(kind, month, contents.get(path), rows) });
-      out.push(...inMonth.map((f) => ({ path: f.path })));
-    }
+    const history = (await lsTree(git, tip, ['history/'], true)).map((e) => e.path);
+    const expired = expiredHistoryFiles(history, now, days);
+    if (expired.length === 0) return out;
+    const dailies = new Set(expired.map(dailyHistoryPath));
+    const contents = await this.readAtTip(git, tip, [...expired, ...history.filter((p) => dailies.has(p))]);
+    out.push(...rollUpHistoryChanges(expired, contents));
     return out;
   }
 
@@ -710,35 +596,6 @@ export class GitStateStore implements StateStore, JournalTarget {
   private log(message: string): void {
     this.options.log?.(message);
   }
-}
-
-/** 3-way merge of one state file; our version wins when the other cannot be read. */
-function mergeState(
-  path: string,
-  ours: string,
-  theirs: string,
-  base: ServerState | null | undefined,
-): string {
-  const server = path.slice('state/'.length, -'.json'.length);
-  const o = parseServerState(ours, server);
-  if (!o.ok) return ours;
-  const t = parseServerState(theirs, server);
-  return serializeServerState(mergeServerStates(base ?? undefined, o.state, t.ok ? t.state : undefined));
-}
-
-/** health/2026-01-02/101500-… and actions/2026-01-02/101500-… → 2026-01-02T10:15:00 */
-function stampOf(path: string): string {
-  const m = /\/(\d{4}-\d{2}-\d{2})(?:\/|-)(\d{2})(\d{2})(\d{2})/.exec(path);
-  return m ? `${m[1]}T${m[2]}:${m[3]}:${m[4]}.000Z` : '';
-}
-
-function lastRunOf(memory: Memory, newestReport: string | undefined): string | undefined {
-  const times = Object.values(memory.servers)
-    .map((s) => s.lastRun)
-    .filter((t): t is string => Boolean(t));
-  const fromReport = newestReport ? stampOf(newestReport) : '';
-  if (fromReport) times.push(fromReport);
-  return times.sort().at(-1);
 }
 
 const LOCK_WAIT_MS = 60_000;

@@ -5,7 +5,6 @@ import {
   type FindingState,
   type ServerState,
 } from '../../../../src/core/memory/memory.js';
-import { expiredDays, rollUp } from '../../../../src/core/memory/retention.js';
 import {
   mergeCount,
   mergeServerStates,
@@ -20,6 +19,7 @@ import {
   parseIssueFile,
   renderIssueFile,
 } from '../../../../src/core/state-branch/issue-files.js';
+import { expiredDays, rollUp } from '../../../../src/core/state-branch/retention.js';
 
 const fs = (over: Partial<FindingState>): FindingState => ({
   status: 'ongoing',
