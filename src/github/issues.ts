@@ -1,20 +1,14 @@
 /**
- * Executes the issue plan (src/core/memory/issue-plan.ts) against GitHub. Reading is bounded: open
+ * Executes the issue plan (src/core/issues/issue-plan.ts) against GitHub. Reading is bounded: open
  * claudeops issues plus those closed within the reopen window (older ones can never be reopened),
  * so the cost does not grow with the repository's history.
  */
 
-import {
-  type IssueOp,
-  type IssueSnapshot,
-  MAINTENANCE_LABEL,
-  MANAGED_LABEL,
-  type MaintenanceWindow,
-  maintenanceWindows,
-  planIssues,
-} from '../core/memory/issue-plan.js';
+import { MAINTENANCE_LABEL, MANAGED_LABEL } from '../core/issues/issue-labels.js';
+import { type IssueOp, planIssues } from '../core/issues/issue-plan.js';
+import { type MaintenanceWindow, maintenanceWindows } from '../core/issues/maintenance-issues.js';
 import type { ServerState } from '../core/memory/memory.js';
-import type { GitHubApi } from '../core/ports/index.js';
+import type { GitHubApi, IssueSnapshot } from '../core/ports/index.js';
 import type { RunRecord } from '../core/run-record.js';
 import { issuePath } from '../core/state-branch/paths.js';
 import { errorMessage } from '../core/util/error-message.js';

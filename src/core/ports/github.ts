@@ -6,7 +6,24 @@
  *
  * Every method throws GitHubApiError (message starts "GitHub API failed:") on a failed call.
  */
-import type { IssueSnapshot } from '../memory/issue-plan.js';
+/** An issue as the issue planner needs to see it (from GitHub's list of issues). */
+export interface IssueSnapshot {
+  number: number;
+  state: 'open' | 'closed';
+  title: string;
+  body: string;
+  labels: string[];
+  /** ISO time; set for closed issues */
+  closedAt?: string;
+}
+
+export interface IssueUpdate {
+  title?: string;
+  body?: string;
+  labels?: string[];
+  state?: 'open' | 'closed';
+  stateReason?: 'completed' | 'reopened';
+}
 
 /** An issue as GitHub lists it: the planner's snapshot plus what links and windows need. */
 export interface IssueInfo extends IssueSnapshot {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { needsClaude } from '../../../src/agent/diagnose-and-remediate.js';
 import { configSchema } from '../../../src/config/schema.js';
-import { planIssues } from '../../../src/core/memory/issue-plan.js';
+import { planIssues } from '../../../src/core/issues/issue-plan.js';
 import { emptyMemory, emptyServerState, type Memory } from '../../../src/core/memory/memory.js';
 import { renderActionLog } from '../../../src/core/render/render-action-log.js';
 import { type ActionRecord, newRunRecord, type TrackedFinding } from '../../../src/core/run-record.js';

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyOf, planIssues } from '../../../../src/core/memory/issue-plan.js';
+import { keyOf } from '../../../../src/core/issues/issue-markers.js';
+import { planIssues } from '../../../../src/core/issues/issue-plan.js';
 import type { RunRecord } from '../../../../src/core/run-record.js';
 import {
   type Checker,

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type IssueOp,
-  type IssueSnapshot,
-  keyMarker,
-  keyOf,
-  maintenanceWindows,
-  memoOf,
-  planIssues,
-} from '../../../../src/core/memory/issue-plan.js';
+import { keyMarker, keyOf, memoOf } from '../../../../src/core/issues/issue-markers.js';
+import { type IssueOp, planIssues } from '../../../../src/core/issues/issue-plan.js';
 import { emptyServerState, type ServerState } from '../../../../src/core/memory/memory.js';
+import type { IssueSnapshot } from '../../../../src/core/ports/index.js';
 import { action, github, type RunSpec, runRecord } from '../../../support/github-records.js';
 
 const T0 = Date.parse('2026-11-21T08:00:00Z');
@@ -404,68 +398,5 @@ describe('planIssues: one issue per problem, no storms', () => {
     const op = plan.ops[0];
     if (op?.kind !== 'update') throw new Error('expected update');
     expect(op.update.labels).toEqual(['team:infra', 'claudeops', 'severity:critical', 'server:web1']);
-  });
-
-  it('markers survive awkward fingerprints', () => {
-    const fp = 'web1/endpoint/https://x.test/a b-->%41';
-    expect(keyOf(`text ${keyMarker(fp)} more`)).toBe(fp);
-    expect(keyMarker(fp)).not.toMatch(/-->.*-->/);
-  });
-});
-
-/** The servers under maintenance now, by the windows open issues declare. */
-function maintenanceServers(issues: IssueSnapshot[], now: Date): string[] {
-  return [...new Set(maintenanceWindows(issues, now).flatMap((w) => w.servers))].sort();
-}
-
-describe('maintenance issues', () => {
-  const issue = (body: string, labels: string[], state: 'open' | 'closed' = 'open'): IssueSnapshot => ({
-    number: 1,
-    state,
-    title: 'm',
-    body,
-    labels,
-  });
-  it('names servers by label and by Upptime-style body lines, within the window', () => {
-    const now = at(0);
-    expect(
-      maintenanceServers(
-        [
-          issue('planned work', ['maintenance', 'server:db1']),
-          issue('expectedDown: web1, web2\nstart: 2026-11-21T07:00:00Z\nend: 2026-11-21T09:00:00Z', [
-            'maintenance',
-          ]),
-          issue('servers: old\nend: 2026-11-20T00:00:00Z', ['maintenance']),
-          issue('servers: closed', ['maintenance'], 'closed'),
-          issue('servers: unlabelled', ['claudeops']),
-          issue('servers: later\nstart: 2026-11-22T00:00:00Z', ['maintenance']),
-        ],
-        now,
-      ),
-    ).toEqual(['db1', 'web1', 'web2']);
-  });
-});
-
-describe('maintenanceWindows', () => {
-  it('gives the gate config-shaped windows: open-ended sides bounded, the issue named as reason', () => {
-    const now = new Date('2026-11-21T08:00:00Z');
-    const issues: IssueSnapshot[] = [
-      {
-        number: 9,
-        state: 'open',
-        title: 'm',
-        body: 'servers: db1\nend: 2026-11-21T10:00:00Z',
-        labels: ['maintenance'],
-      },
-      { number: 10, state: 'open', title: 'm', body: 'no servers named', labels: ['maintenance'] },
-    ];
-    expect(maintenanceWindows(issues, now)).toEqual([
-      {
-        servers: ['db1'],
-        from: '2026-11-21T07:59:59.000Z',
-        to: '2026-11-21T10:00:00.000Z',
-        reason: 'maintenance issue #9',
-      },
-    ]);
   });
 });

@@ -1,0 +1,144 @@
+/**
+ * What an issue says (docs/architecture.md#github): its title, body and comments. Server and model
+ * text stays inert (untrusted-text); the model's words are only ever shown as a labelled quote.
+ */
+import { cell, fence, SEVERITY_ICON, truncate } from '../render/markdown.js';
+import { htmlText, mdCode, mdInline, mdQuote, oneLine, titleText } from '../render/untrusted-text.js';
+import type { ActionRecord, Diagnosis, RunRecord } from '../run-record.js';
+import type { Severity } from '../types.js';
+import { type IssueGroup, serversOf } from './issue-groups.js';
+import { type IssueMemo, keyMarker, memoMarker } from './issue-markers.js';
+
+/** Where an issue's links point. */
+export interface IssueLinks {
+  /** web base of state-branch files, ending in `/` (ctx.stateUrl) */
+  stateUrl?: string;
+  /** state-branch path of a fingerprint's issue file */
+  issueFile?: (fingerprint: string) => string;
+}
+
+const MAX_BODY = 60_000;
+const MAX_EVIDENCE = 3_000;
+
+export function diagnosisBlock(d: Diagnosis): string {
+  const quote = mdQuote(
+    '  _Written by the model, not verified by code:_',
+    `Root cause: ${d.rootCause}\nNext step: ${d.nextStep}`,
+  );
+  return `${mdCode(d.fingerprint)} (${mdInline(d.confidence)} confidence):\n\n${quote.replace(/\n/g, '\n  ')}`;
+}
+
+/** The reason a model gave for a proposal, as a labelled quote under its list item. */
+export function reasonBlock(a: ActionRecord): string {
+  return `\n\n${mdQuote('  _Reason given (model text, not verified by code):_', a.reason).replace(/\n/g, '\n  ')}`;
+}
+
+export function actionLine(a: ActionRecord): string {
+  const params = Object.entries(a.params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const what = `${mdCode(`${a.action}${params ? ` ${params}` : ''}`)} on ${mdInline(a.server)}`;
+  if (a.decision === 'needs-approval') return `Proposed ${what}: needs approval.${reasonBlock(a)}`;
+  // docs/architecture.md#remediation: the run whose failed fix opens the breaker says so on the issue
+  const breaker = a.verification?.includes('Circuit breaker now OPEN')
+    ? ' Circuit breaker now open: no more automatic tries; a human must look.'
+    : '';
+  const outcome =
+    a.outcome === 'unverified' ? 'unverified (not proven fixed: counted as a failure)' : a.outcome;
+  return `Ran ${what}: ${outcome ?? 'no outcome'}${a.exitCode !== undefined && a.exitCode !== null ? ` (exit ${a.exitCode})` : ''}.${breaker}`;
+}
+
+export function titleFor(group: IssueGroup, severity: Severity): string {
+  const first = group.findings[0];
+  if (!first) return `[${severity}] claudeops`;
+  if (!group.fleet) return titleText(`[${severity}] ${first.server}: ${first.summary}`, 240);
+  const servers = serversOf(group).length;
+  return titleText(
+    `[${severity}] ${first.check} ${first.target === '-' ? '' : `${first.target} `}failing on ${servers} servers`,
+    240,
+  );
+}
+
+function link(o: IssueLinks, path: string | undefined, text: string): string | undefined {
+  if (!path) return undefined;
+  return o.stateUrl
+    ? `[${mdInline(text)}](${o.stateUrl}${path.split('/').map(encodeURIComponent).join('/')})`
+    : `${mdInline(text)}: ${mdInline(path)}`;
+}
+
+export function runFooter(record: RunRecord, o: IssueLinks): string[] {
+  const report = link(o, record.reportPath, 'health report');
+  return [`<sub>ClaudeOps run ${record.runId}${report ? ` · ${report}` : ''}</sub>`];
+}
+
+export function renderIssueBody(
+  record: RunRecord,
+  group: IssueGroup,
+  memo: IssueMemo,
+  diagnoses: Diagnosis[],
+  actions: ActionRecord[],
+  o: IssueLinks,
+): string {
+  const parts = [keyMarker(group.key), memoMarker(memo), ''];
+  parts.push(
+    `${SEVERITY_ICON[memo.severity] ?? ''} **${mdInline(memo.severity)}** since ${mdInline(memo.since)}`,
+    '',
+  );
+  parts.push('| server | check | target | severity | summary | first seen |', '|---|---|---|---|---|---|');
+  for (const f of group.findings) {
+    parts.push(
+      `| ${cell(f.server)} | ${cell(f.check)} | ${cell(f.target)} | ${f.severity} | ${cell(f.summary)}${f.trend ? ` (${cell(f.trend)})` : ''} | ${cell(f.firstSeen)} |`,
+    );
+  }
+  if (group.elsewhere?.length)
+    parts.push(
+      '',
+      `Also failing on servers checked by other shards: ${group.elsewhere.map(cell).join(', ')}.`,
+    );
+  parts.push('', '### Evidence', '');
+  const withEvidence = group.findings.filter((f) => f.evidence);
+  if (withEvidence.length === 0) parts.push('_No raw output was captured for these findings._');
+  for (const f of withEvidence) {
+    parts.push(
+      `<details><summary>${htmlText(oneLine(f.fingerprint, 300))}</summary>`,
+      '',
+      fence(truncate(f.evidence ?? '', MAX_EVIDENCE)),
+      '',
+      '</details>',
+      '',
+    );
+  }
+  parts.push('', `### Diagnosis (${record.planner.kind})`, '');
+  if (diagnoses.length === 0) parts.push(`_None this run: ${mdInline(record.planner.reason)}._`);
+  for (const d of diagnoses) {
+    parts.push(`- ${diagnosisBlock(d)}`);
+    if (d.evidence) parts.push('', fence(truncate(d.evidence, MAX_EVIDENCE)));
+  }
+  parts.push('', '### Actions', '');
+  if (actions.length === 0) parts.push('_No action was taken this run._');
+  for (const a of actions) {
+    const log = link(o, a.path, 'log');
+    parts.push(`- ${actionLine(a)}${log ? ` ${log}` : ''}`);
+  }
+  parts.push('', '### Records', '');
+  for (const fp of memo.members) {
+    const file = link(o, o.issueFile?.(fp), `issues/ file for ${fp}`);
+    if (file) parts.push(`- ${file}`);
+  }
+  parts.push('', ...runFooter(record, o));
+  return truncate(parts.join('\n'), MAX_BODY);
+}
+
+export function renderComment(
+  record: RunRecord,
+  changes: string[],
+  actions: ActionRecord[],
+  o: IssueLinks,
+): string {
+  const lines = changes.map((c) => `- ${c}`);
+  for (const a of actions) {
+    const log = link(o, a.path, `log of ${a.action}`);
+    if (log) lines.push(`- ${log}`);
+  }
+  return [...lines, '', ...runFooter(record, o)].join('\n');
+}
