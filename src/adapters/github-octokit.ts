@@ -213,8 +213,8 @@ interface RawPull {
   merged_at: string | null;
   title: string;
   body: string | null;
-  head: { ref: string; sha: string };
-  base: { ref: string };
+  head: { ref: string; sha: string; repo: { full_name: string } | null };
+  base: { ref: string; repo: { full_name: string } };
   html_url: string;
 }
 
@@ -240,7 +240,9 @@ function toPull(raw: RawPull): PullInfo {
     body: raw.body ?? '',
     head: raw.head.ref,
     headSha: raw.head.sha,
+    headRepo: raw.head.repo?.full_name ?? null,
     base: raw.base.ref,
+    baseRepo: raw.base.repo.full_name,
     htmlUrl: raw.html_url,
   };
 }

@@ -251,6 +251,11 @@ export const githubSchema = z.strictObject({
   fleet_issue_min_servers: z.number().int().min(2).default(3),
   approvals: z.boolean().default(true),
   approval_expiry: duration.default(72 * 3_600_000),
+  /**
+   * an approval PR whose head branch lives in a fork counts only when this is true: by default the
+   * head must be a branch of this repository, where only writers can push (docs/approvals.md)
+   */
+  approvals_from_forks: z.boolean().default(false),
   /** each GitHub API and notification request gives up after this long (a hung API cannot hold the run) */
   request_timeout: duration.default(30_000),
   /** the time all GitHub calls of the run take together (maintenance issues, approvals, issues, PRs) */

@@ -7,7 +7,10 @@
  *   1. the plan's `id` is its file name (approvals/<id>.md, a safe id);
  *   2. a merged pull request from claudeops/approve-<id> into the state branch changed exactly
  *      one file, that one, as an addition, ending with the blob now on the branch (an edit after
- *      the merge — the status line included — voids it);
+ *      the merge — the status line included — voids it). Base branch, head branch and head
+ *      repository are read from the pull request itself (`pulls.get`), never trusted from the
+ *      list that found it: its base must be the state branch, its head a branch of this repository
+ *      (a fork only with `github.approvals_from_forks`);
  *   3. it was merged before the plan's `expires`;
  *   4. the account that merged it has write, maintain or admin permission now;
  *   5. the pull request carries no "executing" marker of an earlier run (at most once, even if the
@@ -35,6 +38,13 @@ export type ApprovalCheck =
 
 const WRITERS: ReadonlySet<RepoPermission> = new Set(['admin', 'maintain', 'write']);
 
+/** Where an approval's pull request must come from and go to. */
+export interface ApprovalRules {
+  stateBranch: string;
+  /** `github.approvals_from_forks`: a head branch in another repository counts too */
+  allowForks: boolean;
+}
+
 /** The marker a run comments on an approval PR just before it executes the plan. */
 export function executingMarker(id: string): string {
   return `<!-- claudeops:executing=${safeId(id)} -->`;
@@ -54,6 +64,7 @@ export async function checkApproval(
   file: MemoryFile,
   plan: ApprovalPlan,
   pulls: readonly PullInfo[],
+  rules: ApprovalRules,
 ): Promise<ApprovalCheck> {
   if (safeId(plan.id) !== plan.id || approvalPath(plan.id) !== file.path) {
     return {
@@ -68,7 +79,7 @@ export async function checkApproval(
     const blob = file.blob ?? gitBlobSha(file.content);
     let refusal: ApprovalCheck | undefined;
     for (const pull of merged) {
-      const checked = await checkPull(api, pull, file.path, blob, plan);
+      const checked = await checkPull(api, pull, { path: file.path, blob, plan, rules });
       if (checked.verdict === 'approved') return checked;
       refusal ??= checked;
     }
@@ -86,19 +97,21 @@ function noMergeReason(path: string, ours: readonly PullInfo[]): string {
   return `no pull request added ${path}: a file pushed to the state branch is not an approval`;
 }
 
-async function checkPull(
-  api: GitHubApi,
-  pull: PullInfo,
-  path: string,
-  blob: string,
-  plan: ApprovalPlan,
-): Promise<ApprovalCheck> {
+interface Expected {
+  path: string;
+  blob: string;
+  plan: ApprovalPlan;
+  rules: ApprovalRules;
+}
+
+async function checkPull(api: GitHubApi, pull: PullInfo, expected: Expected): Promise<ApprovalCheck> {
+  const { path, blob, plan } = expected;
   const refuse = (reason: string): ApprovalCheck => ({ verdict: 'refused', reason, pull });
   const detail = await api.getPull(pull.number);
   if (!detail.merged || !detail.mergedAt || !detail.mergedBy)
     return refuse(`pull request #${pull.number} is not recorded as merged by anyone`);
-  if (detail.base !== pull.base)
-    return refuse(`pull request #${pull.number} was not merged into ${pull.base}`);
+  const misplaced = wrongPlace(detail, expected, `${api.owner}/${api.repo}`);
+  if (misplaced) return refuse(misplaced);
   const files = await api.listPullFiles(pull.number);
   const only = files.length === 1 ? files[0] : undefined;
   if (!only || only.path !== path || only.status !== 'added')
@@ -126,4 +139,28 @@ async function checkPull(
   if (comments.some((c) => c.body.includes(executingMarker(plan.id))))
     return refuse(`pull request #${pull.number} says an earlier run already executed it: at most once`);
   return { verdict: 'approved', pull: detail };
+}
+
+/**
+ * Why the pull request, as GitHub describes it, is not an approval PR of this repository's state
+ * branch: its base, its head branch and the repository that branch lives in.
+ */
+function wrongPlace(detail: PullDetail, expected: Expected, thisRepo: string): string | undefined {
+  const n = `pull request #${detail.number}`;
+  const { stateBranch, allowForks } = expected.rules;
+  if (detail.base !== stateBranch)
+    return `${n} was merged into ${detail.base}, not into the state branch ${stateBranch}`;
+  if (!sameRepo(detail.baseRepo, thisRepo)) return `${n} belongs to ${detail.baseRepo}, not to ${thisRepo}`;
+  const branch = approvalBranch(expected.plan.id);
+  if (detail.head !== branch) return `${n} comes from branch ${detail.head}, not from ${branch}`;
+  if (!allowForks && !sameRepo(detail.headRepo, thisRepo)) {
+    const from = detail.headRepo ?? 'a repository that no longer exists';
+    return `${n} comes from ${from}, not from a branch of ${thisRepo} (github.approvals_from_forks is off)`;
+  }
+  return undefined;
+}
+
+/** GitHub's owner and repository names are case-insensitive. */
+function sameRepo(a: string | null, b: string): boolean {
+  return a !== null && a.toLowerCase() === b.toLowerCase();
 }

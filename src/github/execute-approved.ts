@@ -87,7 +87,8 @@ async function listApprovalPulls(
 ): Promise<PullInfo[] | undefined> {
   try {
     const pulls = await api.listPulls({ state: 'all', base: stateBranch });
-    return pulls.filter((p) => idOfBranch(p.head) !== undefined);
+    // the list's own filter is not trusted: an answer that ignored `?base=` lists other bases too
+    return pulls.filter((p) => p.base === stateBranch && idOfBranch(p.head) !== undefined);
   } catch (error) {
     record.github.errors.push(
       `${errorMessage(error)} (approval PRs: no approval can be confirmed, nothing executed this run)`,
@@ -131,7 +132,10 @@ async function handleApproved(
     );
   }
   const check = pulls
-    ? await checkApproval(api, file, plan, pulls)
+    ? await checkApproval(api, file, plan, pulls, {
+        stateBranch: ctx.inputs.stateBranch,
+        allowForks: ctx.config.github.approvals_from_forks,
+      })
     : { verdict: 'unverified' as const, reason: 'the approval pull requests could not be listed' };
   if (check.verdict === 'unverified') {
     record.github.errors.push(`approval ${file.path}: not executed, left pending: ${check.reason}`);

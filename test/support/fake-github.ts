@@ -2,8 +2,11 @@
  * A small stateful GitHub on 127.0.0.1 for integration tests: issues, comments, labels, pulls,
  * refs and file contents. Every request is checked against GitHub's OpenAPI description first:
  * an unknown route, an unknown query parameter or a body the description rejects gets a 4xx AND a
- * recorded violation, which tests assert is empty. Faults (502, primary and secondary rate limits
- * with GitHub's real headers) can be injected on demand.
+ * recorded violation, which tests assert is empty. Pull requests are answered in GitHub's own
+ * shape (built from the description's examples) and those answers are checked against the
+ * description too. Faults (502, primary and secondary rate limits with GitHub's real headers) can
+ * be injected on demand; `listIgnoresBase` makes the pull list answer as if `?base=` were not
+ * there, and `openPull({ fromRepo })` opens a pull request from a fork.
  *
  *   const gh = await startFakeGitHub({ owner: 'acme', repo: 'ops' });
  *   ... GITHUB_API_URL = gh.url ...
@@ -30,6 +33,8 @@ export interface FakeIssue {
     head: string;
     base: string;
     headSha: string;
+    /** `owner/name` the head branch lives in when it is a fork (default: this repository) */
+    headRepo?: string;
     merged: boolean;
     /** login of the account that merged it */
     mergedBy?: string;
@@ -83,6 +88,17 @@ export interface FakeGitHub {
   mergePull(number: number, by?: string): void;
   /** closes a pull request without merging */
   closePull(number: number): void;
+  /**
+   * opens a pull request as a person would: a head branch made from base's tip plus `files`,
+   * living in `fromRepo` (a fork, `owner/name`) or in this repository
+   */
+  openPull(pull: {
+    title: string;
+    head: string;
+    base: string;
+    files: Record<string, string>;
+    fromRepo?: string;
+  }): FakeIssue;
   /** creates or replaces a branch holding exactly these files */
   seedBranch(branch: string, files: Record<string, string>): string;
   /** the files on a branch now */
@@ -99,6 +115,8 @@ export interface FakeGitHubOptions {
   now?: () => Date;
   /** largest page the fake returns, to exercise pagination */
   maxPerPage?: number;
+  /** the pull list returns every base, as an API that ignores `?base=` would */
+  listIgnoresBase?: boolean;
 }
 
 interface Reply {
@@ -137,6 +155,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     inject: (fault, o) => fake.faults.push({ fault, times: o?.times ?? 1, match: o?.match }),
     mergePull: (n, by) => fake.merge(n, by),
     closePull: (n) => fake.closeWithoutMerge(n),
+    openPull: (pull) => fake.openPull(pull),
     seedBranch: (branch, files) => fake.commitTree(branch, new Map(Object.entries(files))),
     files: (branch) => Object.fromEntries(fake.tree(branch) ?? new Map()),
     close: () =>
@@ -156,6 +175,9 @@ function send(res: ServerResponse, reply: Reply): void {
 function error(status: number, message: string, extra: Record<string, unknown> = {}): Reply {
   return { status, body: { message, documentation_url: 'https://docs.github.com/rest', ...extra } };
 }
+
+/** Operations whose answers the fake builds in GitHub's shape and checks against the description. */
+const RESPONSES_CHECKED = new Set(['pulls/get', 'pulls/list', 'pulls/create']);
 
 function blobSha(content: string): string {
   return createHash('sha1')
@@ -266,7 +288,12 @@ class Fake {
       return error(501, 'not implemented by the fake');
     }
     const reqBody = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    return handler({ matched, query: url.searchParams, body: reqBody, path: url.pathname });
+    const reply = handler({ matched, query: url.searchParams, body: reqBody, path: url.pathname });
+    if (RESPONSES_CHECKED.has(matched.operationId) && reply.status < 300) {
+      const problems = githubOpenApi().checkResponse(matched, reply.status, reply.body);
+      this.violations.push(...problems.map((p) => `${where} (${matched.operationId}) answered: ${p}`));
+    }
+    return reply;
   }
 
   private isThisRepo(matched: Matched): boolean {
@@ -576,18 +603,87 @@ class Fake {
 
   // ---- pull requests ----------------------------------------------------------------------
 
-  private pullJson(issue: FakeIssue) {
+  /**
+   * A pull request as GitHub answers it (`pull-request` for get and create, `pull-request-simple`
+   * in lists): GitHub's example object with this pull request's values.
+   */
+  private pullJson(issue: FakeIssue, shape: 'pull-request' | 'pull-request-simple' = 'pull-request') {
     const pull = issue.pull;
     if (!pull) throw new Error(`#${issue.number} is not a pull request`);
-    const side = (ref: string, sha: string) => ({ ref, sha, label: `${this.options.owner}:${ref}` });
-    return {
+    const json = githubOpenApi().example(shape);
+    const thisRepo = `${this.options.owner}/${this.options.repo}`;
+    const side = (ref: string, sha: string, fullName: string) => ({
+      ...(json.head as Record<string, unknown>),
+      ref,
+      sha,
+      label: `${fullName.split('/')[0]}:${ref}`,
+      user: this.exampleUser(json, fullName.split('/')[0] ?? ''),
+      repo: this.repoJson(json, fullName),
+    });
+    const api = `${this.url}/repos/${thisRepo}/pulls/${issue.number}`;
+    Object.assign(json, {
       ...this.issueJson(issue),
+      url: api,
       html_url: this.htmlUrl('pull', issue.number),
-      merged: pull.merged,
+      user: this.exampleUser(json, 'github-actions[bot]'),
+      labels: [],
+      milestone: null,
+      assignee: null,
+      assignees: [],
+      requested_reviewers: [],
+      requested_teams: [],
+      auto_merge: null,
+      draft: false,
       merged_at: pull.merged ? issue.closedAt : null,
-      merged_by: pull.mergedBy ? this.userJson(pull.mergedBy) : null,
-      head: side(pull.head, this.state.refs.get(pull.head) ?? pull.headSha),
-      base: side(pull.base, this.state.refs.get(pull.base) ?? ''),
+      head: side(pull.head, this.headSha(pull), pull.headRepo ?? thisRepo),
+      base: side(pull.base, this.state.refs.get(pull.base) ?? '', thisRepo),
+    });
+    delete json.state_reason;
+    delete json.comments;
+    delete json.pull_request;
+    if (shape === 'pull-request') {
+      Object.assign(json, {
+        merged: pull.merged,
+        merged_by: pull.mergedBy ? this.exampleUser(json, pull.mergedBy) : null,
+        comments: this.state.comments.filter((c) => c.issueNumber === issue.number).length,
+      });
+    }
+    return json;
+  }
+
+  private headSha(pull: NonNullable<FakeIssue['pull']>): string {
+    return this.state.refs.get(this.headKey(pull)) ?? pull.headSha;
+  }
+
+  /** Where the fake keeps a head branch: a fork's branches under the fork's name. */
+  private headKey(pull: { head: string; headRepo?: string }): string {
+    return pull.headRepo ? `${pull.headRepo}:${pull.head}` : pull.head;
+  }
+
+  private exampleUser(example: Record<string, unknown>, login: string) {
+    return {
+      ...(example.user as Record<string, unknown>),
+      login,
+      id: login.length + 100,
+      node_id: `U_${login}`,
+      type: login.endsWith('[bot]') ? 'Bot' : 'User',
+    };
+  }
+
+  private repoJson(example: Record<string, unknown>, fullName: string) {
+    const base = (example.head as { repo: Record<string, unknown> }).repo;
+    const [owner = '', name = ''] = fullName.split('/');
+    return {
+      ...base,
+      id: createHash('sha1').update(fullName).digest().readUInt32BE(0),
+      node_id: `R_${fullName}`,
+      name,
+      full_name: fullName,
+      owner: this.exampleUser(example, owner),
+      fork: fullName !== `${this.options.owner}/${this.options.repo}`,
+      html_url: `https://github.test/${fullName}`,
+      url: `${this.url}/repos/${fullName}`,
+      default_branch: this.defaultBranch,
     };
   }
 
@@ -608,11 +704,12 @@ class Fake {
   private listPullFiles(r: FakeRequest): Reply {
     const issue = this.state.issues.find((i) => i.pull && i.number === Number(r.matched.params.pull_number));
     if (!issue?.pull) return error(404, 'Not Found');
-    const fork = this.state.commits.get(this.state.forkedFrom.get(issue.pull.head) ?? '');
+    const key = this.headKey(issue.pull);
+    const fork = this.state.commits.get(this.state.forkedFrom.get(key) ?? '');
     const files =
       issue.pull.files ??
       new Map(
-        [...this.changedFiles(issue.pull.head)].map(([path, content]) => [
+        [...this.changedFiles(key)].map(([path, content]) => [
           path,
           { content, added: fork?.get(path) === undefined },
         ]),
@@ -684,11 +781,12 @@ class Fake {
     const base = r.query.get('base');
     const pulls = this.state.issues
       .filter((i) => i.pull && (state === 'all' || i.state === state))
-      .filter((i) => (!head || i.pull?.head === head) && (!base || i.pull?.base === base))
+      .filter((i) => !head || (i.pull?.head === head && !i.pull.headRepo))
+      .filter((i) => this.options.listIgnoresBase || !base || i.pull?.base === base)
       .sort((a, b) => b.number - a.number);
     return this.page(
       r,
-      pulls.map((i) => this.pullJson(i)),
+      pulls.map((i) => this.pullJson(i, 'pull-request-simple')),
     );
   }
 
@@ -697,18 +795,19 @@ class Fake {
     return issue ? { status: 200, body: this.pullJson(issue) } : error(404, 'Not Found');
   }
 
-  private openPull(number: number): FakeIssue & { pull: NonNullable<FakeIssue['pull']> } {
+  private openPullNumbered(number: number): FakeIssue & { pull: NonNullable<FakeIssue['pull']> } {
     const issue = this.state.issues.find((i) => i.number === number);
     if (!issue?.pull || issue.state !== 'open') throw new Error(`#${number} is not an open pull request`);
     return issue as FakeIssue & { pull: NonNullable<FakeIssue['pull']> };
   }
 
   merge(number: number, by = 'maintainer'): void {
-    const issue = this.openPull(number);
+    const issue = this.openPullNumbered(number);
     const base = new Map(this.tree(issue.pull.base));
-    const fork = this.state.commits.get(this.state.forkedFrom.get(issue.pull.head) ?? '');
+    const key = this.headKey(issue.pull);
+    const fork = this.state.commits.get(this.state.forkedFrom.get(key) ?? '');
     issue.pull.files = new Map();
-    for (const [path, content] of this.changedFiles(issue.pull.head)) {
+    for (const [path, content] of this.changedFiles(key)) {
       base.set(path, content);
       issue.pull.files.set(path, { content, added: fork?.get(path) === undefined });
     }
@@ -720,8 +819,44 @@ class Fake {
     issue.updatedAt = this.now;
   }
 
+  openPull(o: {
+    title: string;
+    head: string;
+    base: string;
+    files: Record<string, string>;
+    fromRepo?: string;
+  }): FakeIssue {
+    const from = this.state.refs.get(o.base);
+    const tree = this.tree(o.base);
+    if (!from || !tree) throw new Error(`no branch ${o.base}`);
+    const key = this.headKey({ head: o.head, ...(o.fromRepo ? { headRepo: o.fromRepo } : {}) });
+    const headSha = this.commitTree(key, new Map([...tree, ...Object.entries(o.files)]));
+    this.state.forkedFrom.set(key, from);
+    const now = this.now;
+    const issue: FakeIssue = {
+      number: this.nextNumber++,
+      title: o.title,
+      body: '',
+      state: 'open',
+      stateReason: null,
+      labels: [],
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+      pull: {
+        head: o.head,
+        base: o.base,
+        headSha,
+        merged: false,
+        ...(o.fromRepo ? { headRepo: o.fromRepo } : {}),
+      },
+    };
+    this.state.issues.push(issue);
+    return issue;
+  }
+
   closeWithoutMerge(number: number): void {
-    const issue = this.openPull(number);
+    const issue = this.openPullNumbered(number);
     issue.state = 'closed';
     issue.closedAt = this.now;
     issue.updatedAt = this.now;

@@ -1,6 +1,7 @@
 /**
  * GitHub's published OpenAPI description (from @octokit/openapi) as a request checker: which
- * operation a method + path is, and what is wrong with its query and JSON body.
+ * operation a method + path is, and what is wrong with its query and JSON body; and as a response
+ * checker and source of GitHub's own example objects, so a fake answers in GitHub's shape.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +20,7 @@ interface Operation {
   operationId: string;
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
+  responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 }
 
 interface Description {
@@ -134,6 +136,20 @@ export class OpenApi {
     }
     errors.push(...this.checkBody(matched.operation, body, hasBody));
     return errors;
+  }
+
+  /** Everything the description says is wrong with a JSON response of this operation. */
+  checkResponse(matched: Matched, status: number, body: unknown): string[] {
+    const schema = matched.operation.responses?.[String(status)]?.content?.['application/json']?.schema;
+    if (!schema) return [`response ${status}: not a JSON response the description declares`];
+    return validate(schema, body, this.resolve, 'response');
+  }
+
+  /** A copy of one of GitHub's example objects (`components.examples.<name>.value`). */
+  example(name: string): Record<string, unknown> {
+    const found = this.description.components.examples?.[name] as { value?: unknown } | undefined;
+    if (!found?.value) throw new Error(`no example ${name} in the description`);
+    return structuredClone(found.value) as Record<string, unknown>;
   }
 
   private checkBody(operation: Operation, body: unknown, hasBody: boolean): string[] {

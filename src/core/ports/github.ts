@@ -58,7 +58,14 @@ export interface PullInfo {
   /** head branch name (no refs/heads/) */
   head: string;
   headSha: string;
+  /**
+   * `owner/name` of the repository the head branch lives in (this one, or a fork); null when
+   * GitHub has none to name (the fork was deleted)
+   */
+  headRepo: string | null;
   base: string;
+  /** `owner/name` of the repository the pull request merges into */
+  baseRepo: string;
   htmlUrl: string;
 }
 
