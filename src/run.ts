@@ -22,7 +22,7 @@ import { fleetFindings, shardsOf } from './fleet-shards.js';
 import { executeApproved } from './github/execute-approved.js';
 import { fetchMaintenanceWindows } from './github/issues.js';
 import { syncGitHub } from './github/sync.js';
-import { loadMemory } from './memory/load-memory.js';
+import { loadMemory } from './load-memory.js';
 import { evaluateServer } from './probes/evaluate.js';
 import { serverFigures } from './probes/server-figures.js';
 import { buildStateChanges, findingText, redactedRecord } from './record/build-state-changes.js';

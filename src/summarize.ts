@@ -12,7 +12,7 @@ import { fleetReportPath, shardReportPattern } from './core/state-branch/paths.j
 import { type RunStatus, worst } from './core/types.js';
 import { errorMessage } from './core/util/error-message.js';
 import { fleetFindings, shardsOf } from './fleet-shards.js';
-import { loadMemory } from './memory/load-memory.js';
+import { loadMemory } from './load-memory.js';
 import { redactRendered } from './record/build-state-changes.js';
 import { writeReport } from './report/write-report.js';
 import type { RunContext } from './run-context.js';

@@ -1,7 +1,8 @@
 import nodemailer from 'nodemailer';
 import type { Config } from '../config/schema.js';
+import type { NotificationMessage } from '../core/ports/index.js';
 import { discordPayload, emailContent, teamsPayload } from '../core/render/notification-payloads.js';
-import { type NotificationMessage, notificationText } from '../core/render/render-notification.js';
+import { notificationText } from '../core/render/render-notification.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { type RetryPolicy, sendWithRetry } from './http-retry.js';
 

@@ -6,8 +6,7 @@
  * output (head/tail) and runs under `timeout` and `nice` on the server (diagnostics.ts wraps it).
  */
 import type { ServerConfig } from '../config/schema.js';
-import type { Fragment, ParamSpec } from '../remediate/catalog.js';
-import type { Diagnostic } from './diagnostics.js';
+import type { Fragment, ParamSpec, TemplatedCommand } from '../remediate/command-template.js';
 
 const enumOf = (values: readonly string[], description: string): ParamSpec => ({
   kind: 'enum',
@@ -40,7 +39,7 @@ function configTest(service: string): Fragment[] | undefined {
   return undefined;
 }
 
-function logDiagnostics(server: ServerConfig): Diagnostic[] {
+function logDiagnostics(server: ServerConfig): TemplatedCommand[] {
   const files = server.logs.flatMap((l) => ('path' in l ? [l] : []));
   if (files.length === 0) return [];
   const log = enumOf(
@@ -70,10 +69,10 @@ function logDiagnostics(server: ServerConfig): Diagnostic[] {
   ];
 }
 
-function unitDiagnostics(server: ServerConfig): Diagnostic[] {
+function unitDiagnostics(server: ServerConfig): TemplatedCommand[] {
   const units = server.services.filter((s) => s.manager === 'systemd').map((s) => s.name);
   const tests = server.services.map((s) => s.name).filter((name) => configTest(name) !== undefined);
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: TemplatedCommand[] = [];
   if (units.length > 0) {
     const unit = enumOf(units, 'a configured systemd service');
     diagnostics.push(
@@ -108,7 +107,7 @@ function unitDiagnostics(server: ServerConfig): Diagnostic[] {
   return diagnostics;
 }
 
-function containerDiagnostics(server: ServerConfig): Diagnostic[] {
+function containerDiagnostics(server: ServerConfig): TemplatedCommand[] {
   const containers = server.services.filter((s) => s.manager === 'docker').map((s) => s.name);
   if (containers.length === 0) return [];
   const container = enumOf(containers, 'a configured docker container');
@@ -138,7 +137,7 @@ function containerDiagnostics(server: ServerConfig): Diagnostic[] {
   ];
 }
 
-function postgresDiagnostics(server: ServerConfig): Diagnostic[] {
+function postgresDiagnostics(server: ServerConfig): TemplatedCommand[] {
   if (!server.databases.some((d) => d.kind === 'postgres')) return [];
   return [
     {
@@ -156,7 +155,7 @@ function postgresDiagnostics(server: ServerConfig): Diagnostic[] {
   ];
 }
 
-const FIXED_WIDE: Diagnostic[] = [
+const FIXED_WIDE: TemplatedCommand[] = [
   {
     id: 'journal_window',
     description:
@@ -230,7 +229,7 @@ const FIXED_WIDE: Diagnostic[] = [
   },
 ];
 
-export function wideDiagnostics(server: ServerConfig): Diagnostic[] {
+export function wideDiagnostics(server: ServerConfig): TemplatedCommand[] {
   return [
     ...logDiagnostics(server),
     ...unitDiagnostics(server),

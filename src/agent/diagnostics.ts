@@ -7,23 +7,20 @@ import type { ServerConfig, ServiceConfig } from '../config/schema.js';
 import type { RunRecord } from '../core/run-record.js';
 import { normalizeAbsolutePath } from '../core/util/safe-path.js';
 import { shellQuote } from '../core/util/shell-quote.js';
+import { safeClearable } from '../remediate/clearable.js';
 import {
   describeParams,
   type Fragment,
   type ParamSpec,
   type Result,
   renderFragments,
-  safeClearable,
+  type TemplatedCommand,
   validateParams,
-} from '../remediate/catalog.js';
+} from '../remediate/command-template.js';
 import { wideDiagnostics } from './diagnostics-wide.js';
 
-export interface Diagnostic {
-  id: string;
-  description: string;
-  params: Readonly<Record<string, ParamSpec>>;
-  template(params: Readonly<Record<string, string>>): Fragment[];
-}
+/** A read-only diagnostic: a fixed template, typed parameters (remediate/command-template.ts). */
+export type Diagnostic = TemplatedCommand;
 
 /** What the run measured on a server that diagnostics may be asked about (the collection). */
 export interface DiagnosticFacts {

@@ -5,7 +5,7 @@
  */
 import type { ServerConfig } from '../config/schema.js';
 import type { Diagnosis, TrackedFinding } from '../core/run-record.js';
-import type { CatalogAction } from '../remediate/catalog.js';
+import type { CatalogAction } from '../remediate/catalog-action.js';
 
 export interface PlanStep {
   action: string;

@@ -13,7 +13,7 @@
 import type { ServiceConfig } from '../config/schema.js';
 import { shellQuote } from '../core/util/shell-quote.js';
 import { int, keyValues, quotedLines, structuralLines } from './output-text.js';
-import type { ServiceState, ServiceStatus } from './services.js';
+import type { ServiceState, ServiceStatus } from './service-state.js';
 
 const TEMPLATE = [
   '{"Name":{{json .Name}},"Image":{{json .Image}},"ConfigImage":{{json .Config.Image}}',

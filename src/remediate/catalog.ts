@@ -3,7 +3,8 @@
  * Built-ins are parameterised by typed, validated values (enums drawn from the server's config, or
  * regex-bounded strings) that are shell-quoted into fixed templates; the config's own
  * `remediations:` are repo-trusted text, run as written, with no parameters at all. `renderAction`
- * is the only way to turn a catalog entry into a command line. Pure: no I/O.
+ * is the only way to turn a catalog entry into a command line. Pure: no I/O. Templates, parameter
+ * checks and sudo prefixes: command-template.ts; how managers restart a service: service-words.ts.
  *
  * Least privilege (a server's `sudo: actions`, docs/least-privilege.md): every action declares the
  * one command it needs root for as argv words (`rootCommand`); its template runs exactly that argv
@@ -11,90 +12,23 @@
  * those argv, from the same words. A config remediation's root command is `/bin/sh -c <its text>`.
  */
 import type { Config, RemediationConfig, ServerConfig, ServiceConfig } from '../config/schema.js';
-import { normalizeAbsolutePath, protectedReason } from '../core/util/safe-path.js';
-import { shellQuote } from '../core/util/shell-quote.js';
+import type { CatalogAction, RenderedAction } from './catalog-action.js';
+import { checkClearable, safeClearable } from './clearable.js';
+import {
+  asRoot,
+  CONFIG_SHELL,
+  describeParams,
+  type Fragment,
+  type ParamSpec,
+  type Result,
+  renderFragments,
+  sudoPrefix,
+  validateParams,
+  type Word,
+  wordsToFragments,
+} from './command-template.js';
 import { freePortActions } from './free-port.js';
-
-export type Risk = 'low' | 'medium' | 'high';
-
-export type ParamSpec =
-  | { kind: 'enum'; values: readonly string[]; description: string }
-  | { kind: 'pattern'; pattern: RegExp; maxLength: number; description: string; default?: string };
-
-/**
- * A piece of a command template: trusted literal text (verbatim), a parameter inserted
- * shell-quoted, or trusted text inserted shell-quoted as one word (`{ text }`).
- */
-export type Fragment = string | { param: string } | { text: string };
-
-/**
- * One argument of a command: its fragments concatenated (`['--vacuum-size=', { param: 'size' }]`).
- * Literal fragments in words are plain (no shell syntax), so the shell word is the argument.
- */
-export type Word = readonly Fragment[];
-
-export interface CatalogAction {
-  id: string;
-  description: string;
-  source: 'builtin' | 'config';
-  params: Readonly<Record<string, ParamSpec>>;
-  risk: Risk;
-  /** finding checks (probe check ids) re-run to verify the action */
-  verify: readonly string[];
-  cooldownMs: number;
-  maxPerDay: number;
-  timeoutMs: number;
-  /** wait before verifying (unset: the run's default, 5 s) */
-  settleMs?: number;
-  /** the parameter naming what the action acts on: the breaker and rate limits count per target */
-  targetParam?: string;
-  /**
-   * The command that needs root, as argv words (the first is the program's name); absent when the
-   * action needs none (pm2 runs as the SSH user). Under `sudo: actions` the template runs it as
-   * `sudo -n <argv>`; `claudeops sudoers` allows exactly these argv. Built from the same words as
-   * the template, so what runs and what sudoers allows cannot drift apart.
-   */
-  rootCommand?(params: Readonly<Record<string, string>>): readonly Word[] | undefined;
-  /** builds the command from validated parameters; parameters only enter through `{ param }` */
-  template(params: Readonly<Record<string, string>>): Fragment[];
-}
-
-/** `sudo -n` before root commands, or nothing: from the server's `sudo` setting. */
-type SudoPrefix = '' | 'sudo -n ';
-
-function sudoPrefix(server: Pick<ServerConfig, 'sudo'>): SudoPrefix {
-  return server.sudo === 'actions' ? 'sudo -n ' : '';
-}
-
-/** Words joined by single spaces, as template fragments. */
-export function wordsToFragments(words: readonly Word[]): Fragment[] {
-  return words.flatMap((word, i) => (i === 0 ? [...word] : [' ', ...word]));
-}
-
-/** One fragment's text: literals verbatim, trusted text and parameter values through `quote`. */
-function fragmentText(
-  fragment: Fragment,
-  params: Readonly<Record<string, string>>,
-  quote: (value: string) => string,
-): string {
-  if (typeof fragment === 'string') return fragment;
-  if ('text' in fragment) return quote(fragment.text);
-  const value = params[fragment.param];
-  if (value === undefined) throw new Error(`template uses an undeclared parameter ${fragment.param}`);
-  return quote(value);
-}
-
-const verbatim = (value: string): string => value;
-
-/** The argv the words stand for, with validated parameter values (what sudo sees after `-n`). */
-export function wordsToArgv(words: readonly Word[], params: Readonly<Record<string, string>>): string[] {
-  return words.map((word) => word.map((fragment) => fragmentText(fragment, params, verbatim)).join(''));
-}
-
-/** A root command's fragments: `sudo -n ` (under `sudo: actions`) and the words. */
-function asRoot(prefix: SudoPrefix, words: readonly Word[]): Fragment[] {
-  return prefix ? [prefix, ...wordsToFragments(words)] : wordsToFragments(words);
-}
+import { ROOT_MANAGERS, serviceWords } from './service-words.js';
 
 /** An action whose whole command is one root command with fixed words. */
 function rootCommandOnly(
@@ -104,18 +38,6 @@ function rootCommandOnly(
   return { rootCommand: () => words, template: () => asRoot(sudoPrefix(server), words) };
 }
 
-export interface RenderedAction {
-  action: CatalogAction;
-  params: Record<string, string>;
-  command: string;
-  /** what it acts on (`nginx`, `/var/cache/app`), `-` for whole-server actions */
-  target: string;
-  /** bookkeeping key in ServerState.remediation: action id + target */
-  key: string;
-}
-
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
-
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
@@ -124,57 +46,6 @@ export const LOCK_FILE_PATTERN =
   /^(?!.*\/\.\.?(?:\/|$))\/(?:run|var\/run|run\/lock|var\/lock|tmp|var\/tmp)\/(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+\.(?:pid|lock|lck)$/;
 
 export const JOURNAL_SIZE_PATTERN = /^[1-9][0-9]{0,4}[MG]$/;
-
-const SERVICE: Word = [{ param: 'service' }];
-
-/**
- * The argv of `verb` for a service under its manager. The name goes after `--` where the program
- * reads `--` as the end of its options (systemctl, docker): a name is then always a name. `service`,
- * supervisorctl, pm2 and Compose (docker-compose 1.x `start` takes `--` as a service) would take `--`
- * as a name or script argument, so there the config schema's rule (names start with a letter or
- * digit) is what keeps a name from being read as an option.
- */
-export function serviceWords(service: ServiceConfig, verb: 'restart' | 'start'): Word[] {
-  switch (service.manager) {
-    case 'systemd':
-      return [['systemctl'], [verb], ['--'], SERVICE];
-    case 'sysv':
-      // sysv puts the verb after the name: `service NAME restart`
-      return [['service'], SERVICE, [verb]];
-    case 'supervisor':
-      return [['supervisorctl'], [verb], SERVICE];
-    case 'pm2':
-      return [['pm2'], [verb], SERVICE];
-    case 'docker':
-      return [['docker'], [verb], ['--'], SERVICE];
-    case 'compose':
-      return composeWords(service, verb);
-  }
-}
-
-/** `docker compose --project-name P --file F restart S` (or `docker-compose …`): project and file from the config. */
-function composeWords(service: ServiceConfig, verb: 'restart' | 'start'): Word[] {
-  const cli: Word[] =
-    service.compose_command === 'docker-compose' ? [['docker-compose']] : [['docker'], ['compose']];
-  return [
-    ...cli,
-    ['--project-name'],
-    [{ text: service.project ?? '' }],
-    ['--file'],
-    [{ text: service.file ?? '' }],
-    [verb],
-    SERVICE,
-  ];
-}
-
-/** pm2 keeps its processes per user: its commands run as the SSH user, never through sudo. */
-const ROOT_MANAGERS: ReadonlySet<ServiceConfig['manager']> = new Set([
-  'systemd',
-  'sysv',
-  'supervisor',
-  'docker',
-  'compose',
-]);
 
 function serviceOf(server: ServerConfig, params: Readonly<Record<string, string>>): ServiceConfig {
   const service = server.services.find((s) => s.name === params.service);
@@ -234,35 +105,6 @@ function serviceActionBase(server: ServerConfig) {
     risk: 'low' as const,
     timeoutMs: 120_000,
   };
-}
-
-export interface ClearableCheck {
-  /** normalised, safe to empty: what the catalog offers and the command uses */
-  dirs: string[];
-  /** config entries left out, with why */
-  refused: string[];
-}
-
-/**
- * Clearable directories, normalised (core/util/safe-path.ts) and then checked against the
- * protected list: `//etc`, `/etc/.`, `/usr/./lib`, `/var//log/` are the system directories they
- * spell, and are refused as such.
- */
-export function checkClearable(server: Pick<ServerConfig, 'clearable'>): ClearableCheck {
-  const dirs: string[] = [];
-  const refused: string[] = [];
-  for (const raw of server.clearable) {
-    const normal = normalizeAbsolutePath(raw);
-    const why = normal.ok ? protectedReason(normal.path) : normal.error;
-    if (why || !normal.ok) refused.push(`clearable ${JSON.stringify(raw)} left out: ${why}`);
-    else if (!dirs.includes(normal.path)) dirs.push(normal.path);
-  }
-  return { dirs, refused };
-}
-
-/** Clearable directories that are safe to empty, normalised. */
-export function safeClearable(server: Pick<ServerConfig, 'clearable'>): string[] {
-  return checkClearable(server).dirs;
 }
 
 // -xdev: never follow a mount inside the directory onto another filesystem
@@ -412,9 +254,6 @@ function appliesTo(remediation: RemediationConfig, server: ServerConfig): boolea
   );
 }
 
-/** The POSIX shell a config remediation runs in under `sudo: actions` (an absolute path for sudoers). */
-export const CONFIG_SHELL = '/bin/sh';
-
 function configAction(id: string, remediation: RemediationConfig, server: ServerConfig): CatalogAction {
   // repo-trusted text written by the repository's owners: run as written, nothing interpolated;
   // under `sudo: actions` as ONE argument of `sudo -n /bin/sh -c`, which sudoers matches exactly
@@ -475,58 +314,6 @@ export const BUILTIN_IDS = new Set([
   'free-port',
 ]);
 
-function checkParam(name: string, spec: ParamSpec, value: unknown): Result<string> {
-  if (value === undefined && spec.kind === 'pattern' && spec.default !== undefined) {
-    return { ok: true, value: spec.default };
-  }
-  if (typeof value !== 'string')
-    return { ok: false, error: `${name}: expected a string (${spec.description})` };
-  if (spec.kind === 'enum') {
-    return spec.values.includes(value)
-      ? { ok: true, value }
-      : {
-          ok: false,
-          error: `${name}: expected one of ${spec.values.join(', ')} (got ${JSON.stringify(value)})`,
-        };
-  }
-  if (value.length > spec.maxLength || !spec.pattern.test(value)) {
-    return {
-      ok: false,
-      error: `${name}: expected ${spec.description} (got ${JSON.stringify(value.slice(0, 80))})`,
-    };
-  }
-  return { ok: true, value };
-}
-
-/** Validates untrusted parameters (from the model or an approval file) against the action's specs. */
-export function validateParams(
-  action: Pick<CatalogAction, 'id' | 'params'>,
-  input: unknown,
-): Result<Record<string, string>> {
-  const given = input ?? {};
-  if (typeof given !== 'object' || Array.isArray(given))
-    return { ok: false, error: 'params: expected an object' };
-  const entries = given as Record<string, unknown>;
-  const errors: string[] = [];
-  const unknown = Object.keys(entries).filter((k) => !Object.hasOwn(action.params, k));
-  if (unknown.length > 0) errors.push(`unknown parameter(s) ${unknown.join(', ')} for ${action.id}`);
-  const params: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(action.params)) {
-    const checked = checkParam(name, spec, entries[name]);
-    if (checked.ok) params[name] = checked.value;
-    else errors.push(checked.error);
-  }
-  return errors.length > 0 ? { ok: false, error: errors.join('; ') } : { ok: true, value: params };
-}
-
-/** Joins a template: literals verbatim, parameters shell-quoted. */
-export function renderFragments(
-  fragments: readonly Fragment[],
-  params: Readonly<Record<string, string>>,
-): string {
-  return fragments.map((fragment) => fragmentText(fragment, params, shellQuote)).join('');
-}
-
 /** The only way to build a remediation command: validate, then render the template. */
 export function renderAction(action: CatalogAction, input: unknown): Result<RenderedAction> {
   const validated = validateParams(action, input);
@@ -553,13 +340,4 @@ export function describeCatalog(actions: Iterable<CatalogAction>): string {
     lines.push(`- ${a.id} (risk ${a.risk}${params ? `; ${params}` : '; no parameters'}): ${a.description}`);
   }
   return lines.join('\n');
-}
-
-/** `name: one of [a, b]; other: its description`, or '' when there are none: for prompts. */
-export function describeParams(params: Readonly<Record<string, ParamSpec>>): string {
-  return Object.entries(params)
-    .map(([name, spec]) =>
-      spec.kind === 'enum' ? `${name}: one of [${spec.values.join(', ')}]` : `${name}: ${spec.description}`,
-    )
-    .join('; ');
 }

@@ -12,15 +12,9 @@
  */
 import type { ServerConfig, ServiceConfig } from '../config/schema.js';
 import { shellQuote, shellQuoteAll } from '../core/util/shell-quote.js';
-import {
-  type CatalogAction,
-  CONFIG_SHELL,
-  type Fragment,
-  serviceWords,
-  type Word,
-  wordsToArgv,
-  wordsToFragments,
-} from './catalog.js';
+import type { CatalogAction } from './catalog-action.js';
+import { CONFIG_SHELL, type Fragment, type Word, wordsToArgv, wordsToFragments } from './command-template.js';
+import { serviceWords } from './service-words.js';
 
 const MINUTE = 60_000;
 

@@ -7,7 +7,8 @@
 import type { Config, Mode } from '../config/schema.js';
 import type { ServerState } from '../core/memory/memory.js';
 import type { BreakerTransition as BreakerChange } from '../core/run-record.js';
-import { type CatalogAction, type RenderedAction, type Risk, renderAction } from './catalog.js';
+import { renderAction } from './catalog.js';
+import type { CatalogAction, RenderedAction, Risk } from './catalog-action.js';
 import { checkScope, type ScopeFacts, type ScopeFinding } from './scope.js';
 
 /** Failed attempts on the same action and target before the breaker opens. */

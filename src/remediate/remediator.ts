@@ -13,7 +13,8 @@ import type { FileChange, Finding } from '../core/types.js';
 import { byName } from '../core/util/by-name.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';
-import { buildCatalog, type Catalog, type CatalogAction } from './catalog.js';
+import { buildCatalog, type Catalog } from './catalog.js';
+import type { CatalogAction } from './catalog-action.js';
 import { type Execution, executeCommand } from './executor.js';
 import {
   DEFAULT_BREAKER_THRESHOLD,

@@ -7,7 +7,7 @@
  * are gathered by the caller.
  */
 import { posix } from 'node:path';
-import type { CatalogAction, RenderedAction } from './catalog.js';
+import type { CatalogAction, RenderedAction } from './catalog-action.js';
 
 export interface ScopeFinding {
   fingerprint: string;

@@ -10,7 +10,9 @@
  * a clear sudo error ("a password is required") unless the server uses `sudo: true`.
  */
 import type { Config, ServerConfig } from '../config/schema.js';
-import { buildCatalog, type CatalogAction, wordsToArgv } from './catalog.js';
+import { buildCatalog } from './catalog.js';
+import type { CatalogAction } from './catalog-action.js';
+import { wordsToArgv } from './command-template.js';
 
 /** Where each program the catalog runs as root lives on a merged-/usr system (Debian 12, Ubuntu 20.04+, RHEL 8+). */
 export const DEFAULT_PROGRAM_PATHS: Readonly<Record<string, string>> = {

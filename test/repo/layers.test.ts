@@ -4,77 +4,15 @@
  * noRestrictedImports (biome.json overrides) stops the same mistakes in the editor; this test also
  * sees what a lint rule on one file cannot: the layer order across the whole graph.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '../..');
-
-/** Lower rank = lower layer; a module may import only its own rank or lower. */
-const LAYERS = ['core', 'probes', 'pipeline', 'adapters', 'roots'] as const;
-type Layer = (typeof LAYERS)[number];
-
-const ROOTS = new Set(
-  ['compose', 'main', 'post-main', 'cli-main', 'index', 'post', 'cli'].map((n) => `src/${n}.ts`),
-);
-
-function layerOf(file: string): Layer {
-  if (file.startsWith('src/core/') || file === 'src/config/schema.ts' || file === 'src/config/schema-keys.ts')
-    return 'core';
-  if (file.startsWith('src/probes/')) return 'probes';
-  if (file.startsWith('src/adapters/')) return 'adapters';
-  if (ROOTS.has(file) || file.startsWith('src/cli/') || file.startsWith('src/shims/')) return 'roots';
-  return 'pipeline';
-}
+import { code, type Graph, graphOf, LAYERS, layerOf, readSource, walk } from './import-graph.js';
 
 /** Packages and node modules that do I/O: never in core/ or probes/. */
 const IO =
   /^(node:)?(fs|fs\/promises|child_process|net|http|https|http2|tls|dgram|dns|os|readline|worker_threads|cluster)$|^(@actions\/|@octokit\/|@anthropic-ai\/sdk$|execa$|node-ssh$|ssh2$|nodemailer$)/;
 
-const SPECIFIER =
-  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
-
-function importsOf(text: string): string[] {
-  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  return [...code.matchAll(SPECIFIER)].map((m) => m[1] ?? m[2] ?? m[3] ?? '').filter(Boolean);
-}
-
-function resolveImport(from: string, spec: string): string | undefined {
-  const base = normalize(join(dirname(from), spec));
-  for (const c of [base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')])
-    if (existsSync(join(ROOT, c))) return c;
-  return undefined;
-}
-
-interface Graph {
-  edges: Map<string, { local: string[]; packages: string[] }>;
-}
-
-function walk(entries: string[], read = (f: string) => readFileSync(join(ROOT, f), 'utf8')): Graph {
-  const edges: Graph['edges'] = new Map();
-  const todo = [...entries];
-  while (todo.length) {
-    const file = todo.pop() as string;
-    if (edges.has(file)) continue;
-    const local: string[] = [];
-    const packages: string[] = [];
-    for (const spec of importsOf(read(file))) {
-      if (!spec.startsWith('.')) {
-        packages.push(spec);
-        continue;
-      }
-      const target = resolveImport(file, spec);
-      if (!target) throw new Error(`${file}: cannot resolve ${spec}`);
-      local.push(target);
-      todo.push(target);
-    }
-    edges.set(file, { local, packages });
-  }
-  return { edges };
-}
-
 /** Every import that breaks the layer order, I/O in a pure layer, or a port imported past its module. */
-function violations(graph: Graph, read = (f: string) => readFileSync(join(ROOT, f), 'utf8')): string[] {
+function violations(graph: Graph, read = readSource): string[] {
   const out: string[] = [];
   for (const [file, { local, packages }] of graph.edges) {
     const layer = layerOf(file);
@@ -91,13 +29,7 @@ function violations(graph: Graph, read = (f: string) => readFileSync(join(ROOT, 
     }
     if (layer === 'core' || layer === 'probes') {
       for (const p of packages) if (IO.test(p)) out.push(`${file} (${layer}) imports ${p} (I/O)`);
-      if (
-        /\bprocess\.env\b/.test(
-          read(file)
-            .replace(/\/\*[\s\S]*?\*\//g, '')
-            .replace(/\/\/.*$/gm, ''),
-        )
-      )
+      if (/\bprocess\.env\b/.test(code(read(file)).replace(/\/\/.*$/gm, '')))
         out.push(`${file} (${layer}) reads process.env`);
     }
   }
@@ -134,14 +66,7 @@ describe('layers (docs/architecture.md)', () => {
       'src/core/ports/model.ts': 'export type M = 1;\n',
     };
     const read = (f: string) => files[f] ?? '';
-    const graph: Graph = { edges: new Map() };
-    for (const [f, text] of Object.entries(files)) {
-      const local = importsOf(text)
-        .filter((s) => s.startsWith('.'))
-        .map((s) => relative(ROOT, join(ROOT, dirname(f), s)).replace(/\.js$/, '.ts'));
-      graph.edges.set(f, { local, packages: importsOf(text).filter((s) => !s.startsWith('.')) });
-    }
-    expect(violations(graph, read)).toEqual([
+    expect(violations(graphOf(files), read)).toEqual([
       'src/adapters/y.ts imports src/core/ports/model.ts: ports are imported through src/core/ports/index.ts',
       'src/core/x.ts (core) imports node:fs (I/O)',
       'src/core/x.ts (core) imports src/probes/z.ts (probes)',

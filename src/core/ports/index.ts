@@ -73,16 +73,6 @@ export type UrlPing = (
   timeoutMs: number,
 ) => Promise<{ ok: true } | { ok: false; error: string }>;
 
-/** Read access to the state branch at one commit (CLI read commands, the status page). */
-export interface StateReader {
-  /** every file path under a prefix (`history/`, `issues/`) */
-  list(prefix: string): Promise<string[]>;
-  /** the contents of these files; paths that do not exist are absent from the map */
-  read(paths: readonly string[]): Promise<Map<string, string>>;
-  /** bytes of file content read so far */
-  readonly bytesRead: number;
-}
-
 // The other ports, one file each, all imported through this module.
 export * from './github.js';
 export * from './model.js';

@@ -1,6 +1,5 @@
 import type { Memory } from '../memory/memory.js';
 import type { FileChange } from '../types.js';
-import type { StateReader } from './index.js';
 
 export interface CommitResult {
   sha: string;
@@ -31,4 +30,14 @@ export interface StateStore {
   /** Read access to the branch tip as it is now (the status page); dispose() when done. */
   openReader?(): Promise<StateReader>;
   dispose?(): Promise<void>;
+}
+
+/** Read access to the state branch at one commit (CLI read commands, the status page). */
+export interface StateReader {
+  /** every file path under a prefix (`history/`, `issues/`) */
+  list(prefix: string): Promise<string[]>;
+  /** the contents of these files; paths that do not exist are absent from the map */
+  read(paths: readonly string[]): Promise<Map<string, string>>;
+  /** bytes of file content read so far */
+  readonly bytesRead: number;
 }

@@ -4,8 +4,9 @@
  * own syntax, and nothing in it can ping anyone: Discord is told to parse no mentions at all.
  */
 
+import type { NotificationMessage } from '../ports/index.js';
 import type { RunStatus } from '../types.js';
-import { itemLine, type NotificationMessage } from './render-notification.js';
+import { itemLine } from './render-notification.js';
 import { discordText, emailHeader, emailText, htmlText, teamsText } from './untrusted-text.js';
 
 // Each target's escaper is the shared untrusted-text module's (controls, bidi and ANSI stripped first).

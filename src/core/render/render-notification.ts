@@ -1,7 +1,7 @@
 import type { RemediationState, ServerState } from '../memory/memory.js';
+import type { NotificationItemKind, NotificationMessage } from '../ports/index.js';
 import type { RunRecord } from '../run-record.js';
 import { raisedFindings } from '../status.js';
-import type { RunStatus } from '../types.js';
 import { slackText, telegramText } from './untrusted-text.js';
 
 /** A circuit breaker that opened or closed between the last run and this one. */
@@ -43,27 +43,6 @@ export function shouldNotify(
   // a denial repeated every run (an open breaker, a cooldown) is no news: only what ran or asks a human is
   const acted = record.actions.some((a) => a.decision === 'execute' || a.decision === 'needs-approval');
   return changed || acted || record.errors.length > 0 || breakers.length > 0;
-}
-
-export type NotificationItemKind =
-  | 'critical'
-  | 'warning'
-  | 'resolved'
-  | 'action'
-  | 'breaker'
-  | 'error'
-  | 'more';
-
-/**
- * One chat message, before any target's format: every channel (Slack, Telegram, Discord, Teams,
- * e-mail, webhook) renders this same content its own way. `text` fields carry server text: each
- * channel escapes them for its own format.
- */
-export interface NotificationMessage {
-  title: string;
-  status: RunStatus;
-  items: { kind: NotificationItemKind; text: string }[];
-  link?: string;
 }
 
 const ICON: Record<NotificationItemKind, string> = {

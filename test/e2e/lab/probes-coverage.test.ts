@@ -30,7 +30,8 @@ import type { EndpointsData } from '../../../src/probes/endpoints.js';
 import { evaluateServer } from '../../../src/probes/evaluate.js';
 import { type UpdatesData, updatesProbe } from '../../../src/probes/pending-updates.js';
 import type { Probe } from '../../../src/probes/probe.js';
-import { type ServiceState, type ServicesData, servicesProbe } from '../../../src/probes/services.js';
+import type { ServiceState } from '../../../src/probes/service-state.js';
+import { type ServicesData, servicesProbe } from '../../../src/probes/services.js';
 import {
   type CertificatesData,
   certificatesProbe,

@@ -1,14 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  buildCatalog,
-  checkClearable,
-  LOCK_FILE_PATTERN,
-  renderAction,
-  renderFragments,
-  safeClearable,
-} from '../../../src/remediate/catalog.js';
+import { buildCatalog, LOCK_FILE_PATTERN, renderAction } from '../../../src/remediate/catalog.js';
+import { checkClearable, safeClearable } from '../../../src/remediate/clearable.js';
+import { renderFragments } from '../../../src/remediate/command-template.js';
 import { config, server } from '../../support/agent-fixtures.js';
 
 const cfg = config({

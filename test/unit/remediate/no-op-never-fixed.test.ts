@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TrackedFinding } from '../../../src/core/run-record.js';
 import type { Finding } from '../../../src/core/types.js';
-import { buildCatalog, type ParamSpec } from '../../../src/remediate/catalog.js';
+import { buildCatalog } from '../../../src/remediate/catalog.js';
+import type { ParamSpec } from '../../../src/remediate/command-template.js';
 import { Remediator } from '../../../src/remediate/remediator.js';
 import { EVENT_CHECK_IDS } from '../../../src/remediate/verifier.js';
 import {

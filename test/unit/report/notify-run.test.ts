@@ -3,8 +3,7 @@
  * what it sends, that it sends nothing without one, and that channel failures become warnings.
  */
 import { describe, expect, it } from 'vitest';
-import type { Notifier } from '../../../src/core/ports/index.js';
-import type { NotificationMessage } from '../../../src/core/render/render-notification.js';
+import type { NotificationMessage, Notifier } from '../../../src/core/ports/index.js';
 import { notifyRun } from '../../../src/report/notify-run.js';
 import { config, runContext } from '../../support/agent-fixtures.js';
 import { sampleRecord } from '../../support/records.js';

@@ -1,6 +1,6 @@
-import { emptyMemory, type Memory } from '../core/memory/memory.js';
-import { errorMessage } from '../core/util/error-message.js';
-import type { RunContext } from '../run-context.js';
+import { emptyMemory, type Memory } from './core/memory/memory.js';
+import { errorMessage } from './core/util/error-message.js';
+import type { RunContext } from './run-context.js';
 
 /**
  * Reads memory from the state branch. A store that cannot be read costs memory, never the run:
