@@ -19,6 +19,24 @@ export const PRELUDE = [
   'co_have() { command -v "$1" >/dev/null 2>&1; }',
   // Bound a command in time where coreutils timeout exists (exit 124 when it fires).
   'co_t() { co_s=$1; shift; if co_have timeout; then timeout "$co_s" "$@"; else "$@"; fi; }',
+  // The helpers below use only the shell's builtins: every process a collection starts costs the
+  // server a fork and an exec (about as much CPU as all the parsing), so small files are read and
+  // untrusted text is cut without `cat`, `head`, `cut` or `sed`.
+  "co_nl='\n'",
+  // A small file (/proc, /sys) as `cat` prints it.
+  'co_cat() { while IFS= read -r co_l || [ -n "$co_l" ]; do printf \'%s\\n\' "$co_l"; done < "$1"; }',
+  // co_q LINES TEXT [BYTES]: the first LINES lines of TEXT, each cut to BYTES (200), behind the
+  // untrusted prefix, as `printf '%s\n' TEXT | head -n LINES | cut -c1-BYTES | sed 's/^/| /'` would.
+  'co_q() {',
+  '  co_n=$1; co_x=$2',
+  '  while [ "$co_n" -gt 0 ]; do',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS
+  '    printf "| %.${3:-200}s\\n" "${co_x%%"$co_nl"*}"',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS
+  '    case $co_x in *"$co_nl"*) co_x=${co_x#*"$co_nl"} ;; *) break ;; esac',
+  '    co_n=$((co_n - 1))',
+  '  done',
+  '}',
 ].join('\n');
 
 const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
@@ -45,18 +63,20 @@ export function buildCollectorScript(
   options: CollectorScriptOptions,
 ): string {
   if (!NONCE.test(options.nonce)) throw new Error('collector nonce must be 16+ characters of [A-Za-z0-9_-]');
-  const context: ProbeContext = { cursors: options.cursors ?? {} };
+  const context: ProbeContext = { cursors: options.cursors ?? {}, nonce: options.nonce };
   const sections = probes
     .filter((p) => p.applies(server))
     .map((probe) => {
       if (!PROBE_ID.test(probe.id)) throw new Error(`bad probe id ${probe.id}`);
-      // A subshell per probe: its variables, cd and failures stay its own. stdin is /dev/null so
-      // no tool can swallow the rest of this script, which sh is reading from the same stdin.
+      // A subshell per probe keeps its variables, cd and failures its own; a probe that changes
+      // nothing (inline) runs in a brace group instead, sparing the server a fork. stdin is
+      // /dev/null so no tool can swallow the rest of this script, which sh reads from the same stdin.
+      const [open, close] = probe.inline ? ['{', '}'] : ['(', ')'];
       return [
         `printf '%s\\n' ${shellQuote(beginMarker(options.nonce, probe.id))}`,
-        '(',
+        open,
         probeSnippet(probe, server, context),
-        ') </dev/null 2>/dev/null',
+        `${close} </dev/null 2>/dev/null`,
         `printf '\\n%s%s@@\\n' ${shellQuote(endPrefix(options.nonce, probe.id))} "$?"`,
       ].join('\n');
     });

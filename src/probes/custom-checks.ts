@@ -23,7 +23,7 @@ function checkScript(check: CheckConfig, index: number): string {
   return [
     `echo '@check ${index}'`,
     `o=$(co_t ${seconds} sh -c ${shellQuote(check.command)} 2>&1); echo "rc=$?"`,
-    "printf '%s\\n' \"$o\" | head -n 5 | cut -c1-300 | sed 's/^/| /'",
+    'co_q 5 "$o" 300',
   ].join('\n');
 }
 

@@ -48,10 +48,7 @@ function opt(flag: string, value: string | number | undefined): string {
 }
 
 /** Prints rc= and the client's first lines; `$o`/`$rc` stay set for follow-ups. */
-const REPORT = [
-  'rc=$?; echo "rc=$rc"',
-  "printf '%s\\n' \"$o\" | head -n 3 | cut -c1-300 | sed 's/^/| /'",
-].join('\n');
+const REPORT = ['rc=$?; echo "rc=$rc"', 'co_q 3 "$o" 300'].join('\n');
 
 /**
  * Connection slots, asked once the login worked. A check that logs in as a superuser (the

@@ -37,24 +37,65 @@ function excluded(mount: string, patterns: readonly string[]): boolean {
 
 /** One `df -P` row; the mount point may contain spaces, so it is the rest of the line. */
 const DF_ROW = /^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+%|-)\s+(\/.*)$/;
+/**
+ * One row of `df -k --output=source,size,used,avail,pcent,itotal,iused,iavail,ipcent,target`: the
+ * space and the inode columns of a mount at once. A filesystem without inode counts prints `-`.
+ */
+const DF_BOTH_ROW =
+  /^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+%|-)\s+(\d+|-)\s+(\d+|-)\s+(\d+|-)\s+(\d+%|-)\s+(\/.*)$/;
+
+/** A mount's usage from df's columns, or nothing for pseudo filesystems and empty counts. */
+function usage(
+  filesystem: string,
+  total: string,
+  used: string,
+  available: string,
+  capacity: string,
+  mount: string,
+): MountUsage | undefined {
+  if (isPseudo(filesystem, mount) || !/^\d+$/.test(total) || Number(total) === 0) return undefined;
+  const usedN = Number(used);
+  const availN = Number(available);
+  // df rounds up; recompute only when it printed '-'.
+  const usedPercent =
+    capacity === '-' ? Math.ceil((usedN * 100) / Math.max(1, usedN + availN)) : Number.parseInt(capacity, 10);
+  return { mount, filesystem, total: Number(total), used: usedN, available: availN, usedPercent };
+}
 
 function parseDf(lines: readonly string[]): MountUsage[] {
-  const rows: MountUsage[] = [];
+  return lines.flatMap((line) => {
+    const [, filesystem = '', total = '', used = '', available = '', capacity = '-', mount = ''] =
+      DF_ROW.exec(line) ?? [];
+    return usage(filesystem, total, used, available, capacity, mount) ?? [];
+  });
+}
+
+/** `@both` rows: one df call answered both questions. */
+function parseDfBoth(lines: readonly string[]): Pick<DiskData, 'space' | 'inodes'> {
+  const space: MountUsage[] = [];
+  const inodes: MountUsage[] = [];
   for (const line of lines) {
-    const m = DF_ROW.exec(line);
+    const m = DF_BOTH_ROW.exec(line);
     if (!m) continue;
-    const [, filesystem = '', total = '0', used = '0', available = '0', capacity = '-', mount = ''] = m;
-    if (isPseudo(filesystem, mount) || Number(total) === 0) continue;
-    const usedN = Number(used);
-    const availN = Number(available);
-    // df rounds up; recompute only when it printed '-'.
-    const usedPercent =
-      capacity === '-'
-        ? Math.ceil((usedN * 100) / Math.max(1, usedN + availN))
-        : Number.parseInt(capacity, 10);
-    rows.push({ mount, filesystem, total: Number(total), used: usedN, available: availN, usedPercent });
+    const [
+      ,
+      fs = '',
+      size = '',
+      used = '',
+      avail = '',
+      pcent = '-',
+      itotal = '',
+      iused = '',
+      iavail = '',
+      ipcent = '-',
+      mount = '',
+    ] = m;
+    const blocks = usage(fs, size, used, avail, pcent, mount);
+    if (blocks) space.push(blocks);
+    const counts = usage(fs, itotal, iused, iavail, ipcent, mount);
+    if (counts) inodes.push(counts);
   }
-  return rows;
+  return { space, inodes };
 }
 
 function humanKb(kb: number): string {
@@ -70,21 +111,29 @@ function humanKb(kb: number): string {
 
 export const diskProbe: Probe<DiskData> = {
   id: 'disk',
+  inline: true,
   applies: () => true,
+  // One df for space and inodes (GNU df's --output); df without it (busybox, BSD) is asked twice.
+  // df may exit non-zero and still print every mount it could read, so its header decides.
   script: () =>
     [
       'if co_have df; then',
-      "  echo '@space'; df -P -k 2>/dev/null",
-      "  echo '@inodes'; df -P -i 2>/dev/null",
+      '  o=$(df -k --output=source,size,used,avail,pcent,itotal,iused,iavail,ipcent,target 2>/dev/null)',
+      "  case $o in Filesystem*) echo '@both'; printf '%s\\n' \"$o\" ;;",
+      "  *) echo '@space'; df -P -k 2>/dev/null; echo '@inodes'; df -P -i 2>/dev/null ;; esac",
       "else echo '@missing df'; fi",
     ].join('\n'),
   parse(output, server) {
     const lines = linesOf(output);
     if (lines.includes('@missing df')) return { missing: true, space: [], inodes: [] };
+    const wanted = (m: MountUsage) => !excluded(m.mount, server.disks?.exclude ?? []);
+    if (lines[0] === '@both') {
+      const both = parseDfBoth(lines.slice(1));
+      return { space: both.space.filter(wanted), inodes: both.inodes.filter(wanted) };
+    }
     const split = lines.indexOf('@inodes');
     if (lines[0] !== '@space' || split < 0)
-      throw new ParseError('df output without its @space/@inodes parts');
-    const wanted = (m: MountUsage) => !excluded(m.mount, server.disks?.exclude ?? []);
+      throw new ParseError('df output without its @both or @space/@inodes parts');
     return {
       space: parseDf(lines.slice(1, split)).filter(wanted),
       inodes: parseDf(lines.slice(split + 1)).filter(wanted),

@@ -50,7 +50,7 @@ export function dockerScript(
     ...previous,
     "if ! co_have docker; then echo 'missing'",
     'else ids=$(docker ps -aq --no-trunc 2>&1); rc=$?; echo "rc=$rc"',
-    '  if [ "$rc" -ne 0 ]; then printf \'%s\\n\' "$ids" | head -n 3 | cut -c1-300 | sed \'s/^/| /\'',
+    '  if [ "$rc" -ne 0 ]; then co_q 3 "$ids" 300',
     // ids are hex from docker itself: word splitting them is safe
     `  elif [ -n "$ids" ]; then docker inspect --format ${shellQuote(TEMPLATE)} $ids 2>&1 | sed 's/^/| /'; fi`,
     'fi',

@@ -42,23 +42,62 @@ const CURL_ERRORS: Record<number, string> = {
 export const serverEndpoints = (server: ServerConfig): EndpointConfig[] =>
   server.endpoints.filter((e) => e.from === 'server');
 
-function endpointScript(e: EndpointConfig, index: number): string {
-  const seconds = Math.max(1, Math.ceil(e.timeout / 1000));
-  const lines = [
-    `echo '@endpoint ${index}'`,
+/** What each transfer's write-out starts with: a response body cannot contain the run's nonce. */
+const writeOutMark = (nonce: string, index: number) => `@@claudeops-w:${nonce}:${index}@@ `;
+/** Used only when a snippet is printed on its own (fixtures); the collector always passes its nonce. */
+const FIXED_NONCE = 'snippet';
+
+function seconds(e: EndpointConfig): number {
+  return Math.max(1, Math.ceil(e.timeout / 1000));
+}
+
+function transfer(e: EndpointConfig, index: number, nonce: string): string {
+  const writeOut = `\\n${writeOutMark(nonce, index)}%{http_code} %{time_total} %{exitcode}\\n`;
+  return `-s --proto '=http,https' --max-time ${seconds(e)} -w ${shellQuote(writeOut)} --url ${shellQuote(e.url)}`;
+}
+
+/**
+ * Splits one endpoint's body and write-out from the front of the combined output ($o) and prints
+ * its block. Arguments: index, mark, url, max seconds, 1 when a `contains` text is set, that text.
+ * curl before 7.75 has no %{exitcode}: a transfer that got no response is then asked again alone,
+ * so its exit code still says why (refused, timed out, TLS, ...).
+ */
+const ENDPOINT_BLOCK = [
+  'co_ep() {',
+  '  echo "@endpoint $1"',
+  '  case $o in *"$2"*) ;; *) return ;; esac',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS
+  '  b=${o%%"$2"*}; b=${b%"$co_nl"}; w=${o#*"$2"}; o=${w#*"$co_nl"}; w=${w%%"$co_nl"*}',
+  // the write-out's fields (status, seconds, exit code) become $7 $8 $9
+  '  set -f; set -- "$@" $w; set +f',
+  '  echo "w=$7 $8"',
+  '  if [ -n "$9" ]; then echo "rc=$9"',
+  '  elif [ "$7" = 000 ]; then curl -s -o /dev/null --proto \'=http,https\' --max-time "$4" --url "$3"; echo "rc=$?"',
+  '  else echo "rc=0"; fi',
+  '  if [ "$5" = 1 ]; then case $b in *"$6"*) echo contains=1 ;; *) echo contains=0 ;; esac; fi',
+  '  co_q 2 "$b"',
+  '}',
+].join('\n');
+
+/**
+ * One curl call for all of a server's endpoints (`--next` gives each its own timeout and
+ * write-out), then each block cut from its output by the shell itself: a check costs the server
+ * one process however many endpoints it has.
+ */
+function endpointsScript(endpoints: readonly EndpointConfig[], nonce: string): string {
+  const calls = endpoints.map((e, i) => transfer(e, i, nonce)).join(' --next ');
+  const blocks = endpoints.map((e, i) => {
+    const args = [String(i), writeOutMark(nonce, i), e.url, String(seconds(e))].map(shellQuote);
+    const contains = e.contains === undefined ? "'0' ''" : `'1' ${shellQuote(e.contains)}`;
+    return `co_ep ${args.join(' ')} ${contains}`;
+  });
+  return [
+    ENDPOINT_BLOCK,
     'if co_have curl; then',
-    // The write-out goes after the body, so the text after its last marker is always curl's own.
-    `  b=$(curl -s --proto '=http,https' --max-time ${seconds} -w '_CO_W_ %{http_code} %{time_total}' -- ${shellQuote(e.url)}); echo "rc=$?"`,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS
-    '  echo "w=${b##*_CO_W_ }"; b=${b%_CO_W_ *}',
-  ];
-  if (e.contains !== undefined) {
-    lines.push(
-      `  if printf '%s' "$b" | grep -F -q -e ${shellQuote(e.contains)}; then echo contains=1; else echo contains=0; fi`,
-    );
-  }
-  lines.push("  printf '%s\\n' \"$b\" | head -n 2 | cut -c1-200 | sed 's/^/| /'", "else echo 'missing'; fi");
-  return lines.join('\n');
+    `  o=$(curl ${calls} 2>/dev/null)`,
+    ...blocks.map((b) => `  ${b}`),
+    `else for i in ${endpoints.map((_, i) => i).join(' ')}; do echo "@endpoint $i"; echo 'missing'; done; fi`,
+  ].join('\n');
 }
 
 function parseEndpoint(url: string, lines: string[]): EndpointResult {
@@ -109,8 +148,9 @@ export function evaluateEndpointResults(
 
 export const endpointsProbe: Probe<EndpointsData> = {
   id: 'endpoints',
+  inline: true,
   applies: (server) => serverEndpoints(server).length > 0,
-  script: (server) => serverEndpoints(server).map(endpointScript).join('\n'),
+  script: (server, context) => endpointsScript(serverEndpoints(server), context.nonce ?? FIXED_NONCE),
   parse(output, server) {
     const configs = serverEndpoints(server);
     const blocks = blocksOf(output, 'endpoint');

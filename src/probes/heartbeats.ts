@@ -27,6 +27,7 @@ function heartbeatScript(path: string, index: number): string {
 
 export const heartbeatsProbe: Probe<HeartbeatsData> = {
   id: 'heartbeats',
+  inline: true,
   applies: (server) => server.heartbeats.length > 0,
   script: (server) => server.heartbeats.map((h, i) => heartbeatScript(h.path, i)).join('\n'),
   parse(output, server) {

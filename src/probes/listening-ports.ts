@@ -37,14 +37,32 @@ function fromProc(lines: readonly string[]): number[] {
   });
 }
 
+/**
+ * The LISTEN rows of /proc/net/tcp or tcp6, read by the shell itself (no process). The kernel
+ * lists listening sockets before all others, so reading stops at the first row in another state:
+ * the cost follows the number of listeners, not of connections (a busy server has thousands).
+ * Only the `st` column can read ` 0A ` (the others are hex pairs joined by `:` or decimal numbers).
+ */
+const LISTENERS = [
+  'co_ls() {',
+  '  [ -r "$1" ] || return 0',
+  '  { IFS= read -r co_l',
+  "    while IFS= read -r co_l; do case $co_l in *' 0A '*) printf '%s\\n' \"$co_l\" ;; *) break ;; esac; done",
+  '  } < "$1"',
+  '}',
+].join('\n');
+
 export const portsProbe: Probe<PortsData> = {
   id: 'ports',
+  inline: true,
   applies: (server) => expectedPorts(server).length > 0,
-  // Old ss has no -H (no header); the parser skips the header either way.
+  // ss where /proc/net/tcp cannot be read (old ss has no -H; the parser skips the header either way).
   script: () =>
     [
-      "if co_have ss; then echo '@ss'; ss -ltnH 2>/dev/null || ss -ltn 2>/dev/null",
-      "else echo '@proc'; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; fi",
+      LISTENERS,
+      "if [ -r /proc/net/tcp ]; then echo '@proc'; co_ls /proc/net/tcp; co_ls /proc/net/tcp6",
+      "elif co_have ss; then echo '@ss'; ss -ltnH 2>/dev/null || ss -ltn 2>/dev/null",
+      "else echo '@proc'; fi",
     ].join('\n'),
   parse(output) {
     const [head, ...rest] = linesOf(output);

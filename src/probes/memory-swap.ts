@@ -28,8 +28,9 @@ const mib = (kb: number) => `${Math.round(kb / 1024)} MiB`;
 
 export const memoryProbe: Probe<MemoryData> = {
   id: 'memory',
+  inline: true,
   applies: () => true,
-  script: () => 'cat /proc/meminfo 2>/dev/null',
+  script: () => 'co_cat /proc/meminfo 2>/dev/null',
   parse(output) {
     const v = meminfo(output);
     const total = v.get('MemTotal');

@@ -5,6 +5,11 @@ import type { Finding } from '../core/types.js';
 export interface ProbeContext {
   /** opaque per-probe cursors saved by the last run (log offsets, journal cursors) */
   cursors: Record<string, string>;
+  /**
+   * the run's section-marker nonce, for a probe that frames several results inside its own section
+   * (endpoints: one curl call for all URLs); absent only when a snippet is printed on its own
+   */
+  nonce?: string;
 }
 
 export interface EvalContext {
@@ -22,6 +27,13 @@ export interface Probe<T = unknown> {
   applies(server: ServerConfig): boolean;
   /** sh snippet; must not `exit`, must write only to stdout, must tolerate missing tools */
   script(server: ServerConfig, context: ProbeContext): string;
+  /**
+   * true when the snippet leaves the shell as it found it (no cd, export, trap or option left
+   * set; every variable assigned before it is read): it then runs in the collector's own shell
+   * instead of a subshell, which costs the server a fork. Probes that run the config's own
+   * commands or change directory keep their subshell.
+   */
+  inline?: boolean;
   parse(output: string, server: ServerConfig): T;
   evaluate(data: T, server: ServerConfig, context: EvalContext): Finding[];
   /** cursors to save for the next run, if the probe keeps any */

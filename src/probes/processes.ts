@@ -37,6 +37,7 @@ function processScript(name: string, index: number): string {
 
 export const processesProbe: Probe<ProcessesData> = {
   id: 'processes',
+  inline: true,
   applies: (server) => server.processes.length > 0,
   script: (server) => server.processes.map(processScript).join('\n'),
   parse(output, server) {

@@ -35,18 +35,27 @@ function systemdScript(units: Indexed[]): string {
   ].join('\n');
 }
 
+/**
+ * A SysV service whose pid file (/run/NAME.pid or /var/run/NAME.pid) names a live process is
+ * running: the same test LSB's `status_of_proc -p` makes (pidofproc: the pid file's pid answers
+ * `kill -0`), without running the init script and the dozens of processes it starts. Anything
+ * else (no such pid file, a dead pid) asks the init script, whose own words and exit code say why.
+ */
 function sysvScript(units: Indexed[]): string {
   // LSB status exit codes: 0 running, 1-3 dead, 4 unknown; the first output line says why.
   return units
-    .map(({ service, index }) =>
-      [
+    .map(({ service, index }) => {
+      const name = shellQuote(service.name);
+      return [
         `echo '@sysv ${index}'`,
-        `if co_have service; then o=$(service ${shellQuote(service.name)} status 2>&1); echo "rc=$?"`,
-        `elif [ -x /etc/init.d/${shellQuote(service.name)} ]; then o=$(/etc/init.d/${shellQuote(service.name)} status 2>&1); echo "rc=$?"`,
-        "else o=''; echo 'missing'; fi",
-        "printf '%s\\n' \"$o\" | head -n 3 | cut -c1-200 | sed 's/^/| /'",
-      ].join('\n'),
-    )
+        `p=; for f in /run/${name}.pid /var/run/${name}.pid; do [ -r "$f" ] && read -r p < "$f" && break; p=; done`,
+        "case $p in *[!0-9]* | '') p= ;; esac",
+        'if [ -n "$p" ] && [ -d "/proc/$p" ]; then echo "rc=0"; echo "pid=$p"; echo "pidfile=$f"',
+        `elif co_have service; then o=$(service ${name} status 2>&1); echo "rc=$?"; co_q 3 "$o"`,
+        `elif [ -x /etc/init.d/${name} ]; then o=$(/etc/init.d/${name} status 2>&1); echo "rc=$?"; co_q 3 "$o"`,
+        "else echo 'missing'; fi",
+      ].join('\n');
+    })
     .join('\n');
 }
 
@@ -55,7 +64,8 @@ function supervisorScript(units: Indexed[]): string {
   return [
     "echo '@supervisor'",
     `if co_have supervisorctl; then o=$(supervisorctl status ${shellQuoteAll(units.map((u) => u.service.name))} 2>&1); echo "rc=$?"`,
-    "printf '%s\\n' \"$o\" | cut -c1-300 | sed 's/^/| /'",
+    // every line: one per program asked for
+    'co_q 10000 "$o" 300',
     "else echo 'missing'; fi",
   ].join('\n');
 }
@@ -126,7 +136,10 @@ function parseSysv(lines: string[], unit: Indexed): ServiceState {
   const said = quotedLines(lines)[0]?.trim() ?? '';
   if (lines.includes('missing'))
     return state(unit, 'unknown', 'neither service nor /etc/init.d script found');
-  const rc = int(keyValues(lines).rc);
+  const kv = keyValues(lines);
+  const rc = int(kv.rc);
+  if (rc === 0 && kv.pid && kv.pidfile)
+    return state(unit, 'running', `running (pid ${kv.pid} in ${kv.pidfile})`);
   if (rc === 0) return state(unit, 'running', said || 'running');
   if (/unrecognized service|not found/i.test(said)) return state(unit, 'not-found', said);
   // LSB: 1 = dead but pid file exists, 3 = not running, 4 = status unknown.
@@ -274,6 +287,7 @@ function imageChange(server: ServerConfig, s: ServiceState): Finding[] {
 
 export const servicesProbe: Probe<ServicesData> = {
   id: 'services',
+  inline: true,
   applies: (server) => server.services.length > 0,
   script: (server, context) =>
     [

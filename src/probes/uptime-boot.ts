@@ -10,8 +10,9 @@ export interface UptimeData {
 
 export const uptimeProbe: Probe<UptimeData> = {
   id: 'uptime',
+  inline: true,
   applies: () => true,
-  script: () => 'cat /proc/uptime 2>/dev/null\ncat /proc/sys/kernel/random/boot_id 2>/dev/null',
+  script: () => 'co_cat /proc/uptime 2>/dev/null\nco_cat /proc/sys/kernel/random/boot_id 2>/dev/null',
   parse(output) {
     const [uptimeLine = '', bootLine = ''] = linesOf(output);
     const m = /^(\d+(?:\.\d+)?)\s/.exec(uptimeLine);

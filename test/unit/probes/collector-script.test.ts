@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCollectorScript, splitSections } from '../../../src/probes/collector-script.js';
+import { buildCollectorScript, PRELUDE, splitSections } from '../../../src/probes/collector-script.js';
 import { ALL_PROBES } from '../../../src/probes/index.js';
 import type { Probe } from '../../../src/probes/probe.js';
 import { server } from './helpers.js';
@@ -69,6 +72,78 @@ describe('collector script', () => {
     expect(sections.get('exits')).toEqual({ id: 'exits', output: 'before\n', complete: true, exitCode: 3 });
     expect(sections.get('reads-stdin')?.output).toBe('after-cat\n');
     expect(sections.get('last')?.output).toBe('still here\n');
+  });
+
+  it('runs inline probes in its own shell and the others in a subshell: state set by one reaches the next only inline', () => {
+    const probes = [
+      { ...fakeProbe('inline', 'x=inline-was-here'), inline: true },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS
+      fakeProbe('reads', 'echo "x=${x:-unset}"; y=subshell-was-here'),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS
+      { ...fakeProbe('last', 'echo "y=${y:-unset}"'), inline: true },
+    ];
+    const sections = splitSections(sh(buildCollectorScript(server(), probes, { nonce: NONCE })), NONCE);
+    expect(sections.get('reads')?.output).toBe('x=inline-was-here\n');
+    expect(sections.get('last')?.output).toBe('y=unset\n');
+  });
+
+  it('every inline probe leaves the shell as it found it: directory, options, exports, traps', () => {
+    const state = 'pwd; set +o; export -p; trap';
+    const inline = ALL_PROBES.filter((p) => p.inline && p.applies(everything));
+    expect(inline.map((p) => p.id)).toEqual(
+      expect.arrayContaining(['uptime', 'load', 'memory', 'disk', 'ports', 'services', 'endpoints']),
+    );
+    const probes = [
+      { ...fakeProbe('before', state), inline: true },
+      ...inline,
+      { ...fakeProbe('after', state), inline: true },
+    ];
+    const sections = splitSections(sh(buildCollectorScript(everything, probes, { nonce: NONCE })), NONCE);
+    expect(sections.get('after')?.output).toBe(sections.get('before')?.output);
+  });
+
+  it("reads small files with the shell's own read exactly as cat prints them", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'co-cat-'));
+    try {
+      const files = {
+        'no-newline': 'last line without newline',
+        'blank-lines': '\n\n  indented\\ back\\slash\t tab\n\n',
+        single: 'one\n',
+      };
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      for (const name of Object.keys(files)) {
+        const file = join(dir, name);
+        const expected = `${execFileSync('cat', [file], { encoding: 'utf8' }).replace(/([^\n])$/, '$1\n')}`;
+        expect(sh(`${PRELUDE}\nco_cat '${file}'\n`), name).toBe(expected);
+      }
+      for (const file of ['/proc/sys/kernel/random/boot_id', '/proc/version', '/proc/sys/kernel/ostype']) {
+        expect(sh(`${PRELUDE}\nco_cat ${file}\n`), file).toBe(
+          execFileSync('cat', [file], { encoding: 'utf8' }),
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cuts untrusted text with builtins exactly as head | cut -c1-200 | sed did', () => {
+    const long = 'x'.repeat(250);
+    const texts = [
+      '',
+      'one',
+      'one\ntwo\nthree\nfour',
+      `${long}\nshort`,
+      'a\n\nb',
+      'trailing\n',
+      '%s \\n $(id) `id`',
+    ];
+    for (const text of texts) {
+      const quoted = `'${text.replaceAll("'", "'\\''")}'`;
+      const pipeline = sh(`printf '%s\\n' ${quoted} | head -n 3 | cut -c1-200 | sed 's/^/| /'`);
+      expect(sh(`${PRELUDE}\nco_q 3 ${quoted}\n`), JSON.stringify(text)).toBe(pipeline);
+      const wide = sh(`printf '%s\\n' ${quoted} | head -n 5 | cut -c1-300 | sed 's/^/| /'`);
+      expect(sh(`${PRELUDE}\nco_q 5 ${quoted} 300\n`), JSON.stringify(text)).toBe(wide);
+    }
   });
 
   it('server output cannot forge a section boundary without the nonce', () => {

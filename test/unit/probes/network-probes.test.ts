@@ -47,6 +47,25 @@ describe('endpoints probe (curl against a real nginx on 127.0.0.1)', () => {
     ).toBe(200);
   });
 
+  it('one curl call for every endpoint reads the same as one call each (captured against a real server)', () => {
+    const port = (n: number) => `http://127.0.0.1:${n}`;
+    const one = server({
+      endpoints: [
+        { url: `${port(46363)}/health`, contains: 'ok' },
+        { url: `${port(46363)}/broken` },
+        { url: `${port(46363)}/maintenance`, contains: 'status: ok' },
+        { url: `${port(36231)}/refused` },
+        { url: `${port(56873)}/hangs`, timeout: '2s' },
+      ],
+    });
+    const data1 = endpointsProbe.parse(fixture('endpoints/one-call-mixed.txt'), one);
+    const severities = (fs: { severity: string }[]) => fs.map((f) => f.severity);
+    expect(severities(endpointsProbe.evaluate(data1, one, context()))).toEqual(severities(findings));
+    const facts = (d: typeof data) => d.endpoints.map((e) => [e.status, e.contains, e.error, e.timedOut]);
+    expect(facts(data1)).toEqual(facts(data));
+    expect(data1.endpoints[0]?.excerpt).toBe('status: ok');
+  });
+
   it('leaves runner-side endpoints to the runner', () => {
     const mixed = server({ endpoints: [{ url: 'https://example.com/', from: 'runner' }] });
     expect(endpointsProbe.applies(mixed)).toBe(false);
@@ -71,6 +90,13 @@ describe('ports probe (ss and /proc/net/tcp in a systemd-nspawn container)', () 
 
   it('reads the same sockets from /proc/net/tcp{,6} when ss is absent', () => {
     expect(portsProbe.parse(fixture('ports/nspawn-proc-net-tcp.txt'), srv).listening).toEqual([8080, 8443]);
+  });
+
+  it('reads only the LISTEN rows of /proc/net/tcp{,6}, the same ports ss lists (captured together)', () => {
+    const proc = portsProbe.parse(fixture('ports/netns-proc-listeners.txt'), srv);
+    const ss = portsProbe.parse(fixture('ports/netns-ss.txt'), srv);
+    expect(proc).toEqual({ listening: [5432, 8080, 8443], source: 'proc' });
+    expect(ss.listening).toEqual(proc.listening);
   });
 });
 

@@ -64,6 +64,29 @@ describe('services probe: sysv', () => {
     const running = run('services/sysv-running.txt', [{ name: 'nginx', manager: 'sysv' }]);
     expect(running.findings[0]?.severity).toBe('ok');
   });
+
+  it('takes a pid file naming a live process as running, without the init script', () => {
+    const { data, findings } = run('services/sysv-pidfile-running.txt', [{ name: 'nginx', manager: 'sysv' }]);
+    expect(data.services[0]).toMatchObject({
+      status: 'running',
+      detail: 'running (pid 5513 in /run/nginx.pid)',
+    });
+    expect(findings[0]?.severity).toBe('ok');
+  });
+
+  it('asks the init script when the pid file names a dead process: LSB 1, failed', () => {
+    const { data, findings } = run('services/sysv-pidfile-dead.txt', [{ name: 'nginx', manager: 'sysv' }]);
+    expect(data.services[0]).toMatchObject({ status: 'failed', detail: 'nginx is not running ... failed!' });
+    expect(findings[0]?.severity).toBe('critical');
+  });
+
+  it('reads the pid file only at /run/NAME.pid or /var/run/NAME.pid, and runs the init script otherwise', () => {
+    const script = servicesProbe.script(server({ services: [{ name: 'lab-sysv', manager: 'sysv' }] }), {
+      cursors: {},
+    });
+    expect(script).toContain("for f in /run/'lab-sysv'.pid /var/run/'lab-sysv'.pid; do");
+    expect(script).toContain("o=$(service 'lab-sysv' status 2>&1)");
+  });
 });
 
 describe('services probe: supervisor', () => {

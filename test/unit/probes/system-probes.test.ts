@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diskProbe } from '../../../src/probes/disk-usage.js';
-import { loadProbe } from '../../../src/probes/load-average.js';
+import { cpuCount, loadProbe } from '../../../src/probes/load-average.js';
 import { memoryProbe } from '../../../src/probes/memory-swap.js';
 import { uptimeProbe } from '../../../src/probes/uptime-boot.js';
 import { context, fixture, server } from './helpers.js';
@@ -35,6 +35,37 @@ describe('disk probe', () => {
     ctx.thresholds = { ...ctx.thresholds, disk: { warn: 20, crit: 95 } };
     const root = diskProbe.evaluate(data, server(), ctx).find((f) => f.target === '/');
     expect(root?.severity).toBe('warning');
+  });
+
+  it('reads space and inodes from one df call as it did from two (captured together)', () => {
+    const srv = server();
+    const one = diskProbe.parse(fixture('disk/one-call.txt'), srv);
+    const two = diskProbe.parse(fixture('disk/two-calls.txt'), srv);
+    const shape = (d: typeof one) => ({
+      space: d.space.map((m) => [m.mount, m.filesystem, m.total, m.usedPercent]),
+      inodes: d.inodes.map((m) => [m.mount, m.filesystem, m.total, m.usedPercent]),
+    });
+    expect(shape(one)).toEqual(shape(two));
+    expect(one.space.map((m) => m.mount)).toEqual(['/', '/srv', '/srv/data', '/srv/spool']);
+    expect(one.space.find((m) => m.mount === '/srv/data')).toMatchObject({ used: 9216, usedPercent: 90 });
+    expect(one.inodes.find((m) => m.mount === '/srv/spool')).toMatchObject({
+      total: 100,
+      used: 86,
+      available: 14,
+      usedPercent: 86,
+    });
+    const findings = diskProbe.evaluate(one, srv, context());
+    expect(findings.find((f) => f.check === 'inodes' && f.target === '/srv/spool')?.severity).toBe('warning');
+  });
+
+  it('skips the inode half of a row when the filesystem has no inode counts', () => {
+    const row = 'fat 1000 500 500 50% - - - - /boot/efi';
+    const data = diskProbe.parse(
+      `@both\nFilesystem 1K-blocks Used Avail Use% Inodes IUsed IFree IUse% Mounted on\n${row}\n`,
+      server(),
+    );
+    expect(data.space.map((m) => m.mount)).toEqual(['/boot/efi']);
+    expect(data.inodes).toEqual([]);
   });
 
   it('says df is missing instead of inventing numbers', () => {
@@ -86,6 +117,15 @@ describe('load probe', () => {
     expect(loadProbe.evaluate(data, server(), context())[0]?.severity).toBe('ok');
     const busy = { ...data, perCpu: 4.5 };
     expect(loadProbe.evaluate(busy, server(), context())[0]?.severity).toBe('critical');
+  });
+
+  it('counts the online CPUs the kernel lists in /sys (read without nproc)', () => {
+    const data = loadProbe.parse(fixture('load/host-online.txt'), server());
+    expect(data).toMatchObject({ load5: 19.6, cpus: 2, perCpu: 9.8 });
+    expect(cpuCount('online=0-3,6,8-9')).toBe(7);
+    expect(cpuCount('online=0')).toBe(1);
+    expect(cpuCount('4')).toBe(4);
+    expect(cpuCount('garbage')).toBe(1);
   });
 });
 
