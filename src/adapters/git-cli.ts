@@ -64,6 +64,29 @@ export class Git {
     return stdout;
   }
 
+  /**
+   * Runs git and hands its stdout to `onData` chunk by chunk as it arrives, never buffered whole
+   * (a 100 MB blob costs a pipe's worth of memory). Throws on a non-zero exit, with git's message.
+   */
+  async stream(args: string[], input: string, onData: (chunk: Buffer) => void): Promise<void> {
+    const config = Object.entries(this.options.config ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    const child = execa('git', [...config, ...args], {
+      cwd: this.cwd,
+      reject: false,
+      encoding: 'buffer',
+      buffer: { stdout: false, stderr: true },
+      timeout: this.options.timeoutMs ?? 120_000,
+      input,
+      env: this.environment(),
+    });
+    for await (const chunk of child.stdout) onData(chunk as Buffer);
+    const done = await child;
+    if (done.exitCode !== 0) {
+      const stderr = Buffer.from((done.stderr ?? new Uint8Array()) as Uint8Array).toString('utf8');
+      throw this.error(args, { stdout: '', stderr, exitCode: done.exitCode ?? -1 });
+    }
+  }
+
   private exec(args: string[], run: RunOptions, encoding: 'utf8' | 'buffer') {
     const config = Object.entries(this.options.config ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
     return execa('git', [...config, ...args], {
@@ -147,4 +170,70 @@ export async function readBlobs(git: Git, oids: readonly string[]): Promise<Map<
     at += length + 1;
   }
   return out;
+}
+
+/** Sizes of objects already in the repository (one `cat-file --batch-check`); a missing one is absent. */
+export async function objectSizes(git: Git, oids: readonly string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(oids)];
+  const out = new Map<string, number>();
+  if (unique.length === 0) return out;
+  const { stdout } = await git.run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], {
+    input: `${unique.join('\n')}\n`,
+  });
+  for (const line of stdout.split('\n')) {
+    const [oid = '', size = ''] = line.split(' ');
+    if (/^\d+$/.test(size)) out.set(oid, Number(size));
+  }
+  return out;
+}
+
+export interface BlobSink {
+  /** a blob starts; its bytes follow through `data` */
+  start(oid: string, size: number): void;
+  data(chunk: Buffer): void;
+  /** the blob's last byte went to `data` */
+  end(oid: string): void;
+}
+
+/**
+ * Streams many blobs through one `cat-file --batch`, in the order asked: each blob's bytes go to
+ * the sink as they arrive. Nothing is held but the current chunk, whatever the blobs' sizes.
+ */
+export async function streamBlobs(git: Git, oids: readonly string[], sink: BlobSink): Promise<void> {
+  if (oids.length === 0) return;
+  let header = Buffer.alloc(0);
+  /** bytes of the current blob still to come, then its trailing newline */
+  let remaining = -1;
+  let current = '';
+  const push = (chunk: Buffer) => {
+    let at = 0;
+    while (at < chunk.length) {
+      if (remaining < 0) {
+        const eol = chunk.indexOf(10, at);
+        if (eol < 0) {
+          header = Buffer.concat([header, chunk.subarray(at)]);
+          return;
+        }
+        const line = Buffer.concat([header, chunk.subarray(at, eol)]).toString('utf8');
+        header = Buffer.alloc(0);
+        at = eol + 1;
+        const [oid = '', type = '', size = ''] = line.split(' ');
+        if (type === 'missing' || !/^\d+$/.test(size)) continue;
+        current = oid;
+        sink.start(oid, Number(size));
+        remaining = Number(size);
+      }
+      const take = Math.min(remaining, chunk.length - at);
+      if (take > 0) sink.data(chunk.subarray(at, at + take));
+      at += take;
+      remaining -= take;
+      if (remaining === 0 && at < chunk.length) {
+        at += 1; // the newline after the blob
+        remaining = -1;
+        sink.end(current);
+      }
+    }
+  };
+  await git.stream(['cat-file', '--batch'], `${oids.join('\n')}\n`, push);
+  if (remaining === 0) sink.end(current);
 }

@@ -44,6 +44,7 @@ import {
 import type { FileChange } from '../core/types.js';
 import { Git, lsTree, readBlobs } from './git-cli.js';
 import type { JournalTarget, RunJournal } from './journal.js';
+import { gitStateReader } from './state-reader.js';
 
 export const DEFAULT_IDENTITY = {
   name: 'claudeops[bot]',
@@ -195,22 +196,11 @@ export class GitStateStore implements StateStore, JournalTarget {
   async openReader(): Promise<StateReader> {
     const git = await this.repo();
     const tip = await this.fetchTip(git);
-    let bytes = 0;
-    return {
-      get bytesRead() {
-        return bytes;
-      },
-      list: async (prefix) =>
-        tip
-          ? (await lsTree(git, tip, [prefix], true)).filter((e) => e.type === 'blob').map((e) => e.path)
-          : [],
-      read: async (paths) => {
-        if (!tip || paths.length === 0) return new Map<string, string>();
-        const contents = await this.read(git, await lsTree(git, tip, [...paths]));
-        for (const text of contents.values()) bytes += Buffer.byteLength(text);
-        return contents;
-      },
-    };
+    return gitStateReader(git, tip, {
+      prefetch: (oids) => this.fetchBlobs(git, oids),
+      ...(this.options.maxStateBytes ? { maxBytes: this.options.maxStateBytes } : {}),
+      warn: (message) => this.log(message),
+    });
   }
 
   // ---- private clone and fetch ------------------------------------------------------------

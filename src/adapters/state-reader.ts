@@ -1,16 +1,39 @@
 /**
  * Reads the state branch out of a local git repository, without a work tree: the CLI's own
- * `.claudeops/state`, or any clone of a repository with the branch fetched (`origin/claudeops-state`).
- * Counts the bytes it reads, so "uptime reads a bounded number of bytes" is measured, not claimed.
+ * `.claudeops/state`, any clone of a repository with the branch fetched (`origin/claudeops-state`),
+ * or the run's private partial clone (GitStateStore.openReader, which fetches the blobs first).
+ * Bounded whatever the branch holds (docs/state-branch.md#bounded-reading): regular files only,
+ * whole-file reads capped, long files streamed. Counts the bytes it reads, so "uptime reads a
+ * bounded number of bytes" is measured, not claimed.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { StateReader } from '../core/ports/index.js';
-import { Git, lsTree, readBlobs } from './git-cli.js';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  isRegularFile,
+  MAX_LINE_BYTES,
+  nonRegularWarning,
+} from '../core/state-branch/read-limits.js';
+import { Git, lsTree, objectSizes, readBlobs, streamBlobs, type TreeEntry } from './git-cli.js';
 
 export class StateBranchNotFound extends Error {}
 
-export async function openStateReader(dir: string, branch = 'claudeops-state'): Promise<StateReader> {
+export interface ReaderOptions {
+  /** whole-file reads larger than this are refused (state.max_file_size) */
+  maxBytes?: number;
+  /** where warnings go (each distinct one once) */
+  warn?: (message: string) => void;
+  /** a partial clone: brings these blobs in, in one request, before they are read */
+  prefetch?: (oids: readonly string[]) => Promise<void>;
+}
+
+export async function openStateReader(
+  dir: string,
+  branch = 'claudeops-state',
+  options: ReaderOptions = {},
+): Promise<StateReader> {
   const path = resolve(dir);
   if (!(await stat(path).catch(() => undefined))) {
     throw new StateBranchNotFound(`${dir}: no such directory (run a check first, or pass --state-repo DIR)`);
@@ -22,25 +45,66 @@ export async function openStateReader(dir: string, branch = 'claudeops-state'): 
       `${dir}: no branch ${branch} here (nor origin/${branch}); run a check first, or fetch the branch`,
     );
   }
+  return gitStateReader(git, ref, options);
+}
+
+/** Warnings said once each; past 50 distinct ones, one line says how many more there were. */
+const WARNINGS_SHOWN = 50;
+
+/** A StateReader over one commit of a repository (`tip` undefined: an empty branch). */
+export function gitStateReader(git: Git, tip: string | undefined, options: ReaderOptions = {}): StateReader {
+  const max = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const said = new Set<string>();
   let bytes = 0;
+  const warn = (message: string) => {
+    if (said.has(message)) return;
+    said.add(message);
+    if (said.size <= WARNINGS_SHOWN) options.warn?.(message);
+    else if (said.size === WARNINGS_SHOWN + 1) options.warn?.('state branch: further warnings not shown');
+  };
+  /** Regular files only: a symlink or submodule entry is skipped, with a warning. */
+  const regular = (entries: readonly TreeEntry[]) =>
+    entries.filter((e) => {
+      if (e.type === 'tree') return false;
+      if (e.type === 'blob' && isRegularFile(e.mode)) return true;
+      warn(nonRegularWarning(e.path, e.mode));
+      return false;
+    });
+  const files = async (paths: readonly string[]) => {
+    if (!tip || paths.length === 0) return [];
+    const entries = regular(await lsTree(git, tip, [...paths]));
+    await options.prefetch?.(entries.map((e) => e.oid));
+    return entries;
+  };
+
   return {
     get bytesRead() {
       return bytes;
     },
+    warn,
     async list(prefix) {
-      const entries = await lsTree(git, ref, [prefix], true);
-      return entries.filter((e) => e.type === 'blob').map((e) => e.path);
+      if (!tip) return [];
+      return regular(await lsTree(git, tip, [prefix], true)).map((e) => e.path);
     },
-    async read(paths) {
+    async read(paths, readOptions = {}) {
+      const limit = readOptions.maxBytes ?? max;
       const out = new Map<string, string>();
-      if (paths.length === 0) return out;
-      const entries = await lsTree(git, ref, [...paths]);
-      const blobs = entries.filter((e) => e.type === 'blob');
+      const entries = await files(paths);
+      const sizes = await objectSizes(
+        git,
+        entries.map((e) => e.oid),
+      );
+      const small = entries.filter((e) => {
+        const size = sizes.get(e.oid) ?? 0;
+        if (size <= limit) return true;
+        warn(`state branch: ${e.path} is ${size} bytes, over the ${limit}-byte limit: not read`);
+        return false;
+      });
       const contents = await readBlobs(
         git,
-        blobs.map((e) => e.oid),
+        small.map((e) => e.oid),
       );
-      for (const e of blobs) {
+      for (const e of small) {
         const text = contents.get(e.oid);
         if (text === undefined) continue;
         bytes += Buffer.byteLength(text);
@@ -48,7 +112,98 @@ export async function openStateReader(dir: string, branch = 'claudeops-state'): 
       }
       return out;
     },
+    async heads(paths, size, visit) {
+      const entries = await files(paths);
+      const pathsOf = groupByOid(entries);
+      let kept = 0;
+      let parts: Buffer[] = [];
+      await streamBlobs(git, [...pathsOf.keys()], {
+        start: () => {
+          parts = [];
+          kept = 0;
+        },
+        data: (chunk) => {
+          bytes += chunk.length;
+          if (kept >= size) return;
+          const part = chunk.subarray(0, size - kept);
+          parts.push(Buffer.from(part));
+          kept += part.length;
+        },
+        end: (oid) => {
+          // a multi-byte character cut at the edge decodes as U+FFFD: a head is a prefix, not a file
+          const head = Buffer.concat(parts).toString('utf8');
+          parts = [];
+          for (const p of pathsOf.get(oid) ?? []) visit(p, head);
+        },
+      });
+    },
+    async scan(paths, visit) {
+      const entries = await files(paths);
+      const pathsOf = groupByOid(entries);
+      let lines: LineSplitter | undefined;
+      await streamBlobs(git, [...pathsOf.keys()], {
+        start: (oid) => {
+          const targets = pathsOf.get(oid) ?? [];
+          lines = new LineSplitter(
+            (line, n) => {
+              for (const p of targets) visit(p, line, n);
+            },
+            (n) => warn(`state branch: ${targets[0]} line ${n} is over ${MAX_LINE_BYTES} bytes: skipped`),
+          );
+        },
+        data: (chunk) => {
+          bytes += chunk.length;
+          lines?.push(chunk);
+        },
+        end: () => lines?.end(),
+      });
+    },
   };
+}
+
+/** Paths per blob: two files with the same content are one blob, streamed once. */
+function groupByOid(entries: readonly TreeEntry[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const e of entries) out.set(e.oid, [...(out.get(e.oid) ?? []), e.path]);
+  return out;
+}
+
+/** Splits a byte stream into lines without holding more than one line (capped at MAX_LINE_BYTES). */
+class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private carry = '';
+  private tooLong = false;
+  private n = 0;
+
+  constructor(
+    private readonly line: (text: string, n: number) => void,
+    private readonly overlong: (n: number) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    const text = this.carry + this.decoder.write(chunk);
+    const parts = text.split('\n');
+    this.carry = parts.pop() ?? '';
+    for (const part of parts) this.emit(part);
+    if (this.carry.length > MAX_LINE_BYTES) {
+      // the rest of this line is dropped as it comes; the line counts as skipped once
+      this.tooLong = true;
+      this.carry = '';
+    }
+  }
+
+  end(): void {
+    const rest = this.carry + this.decoder.end();
+    this.carry = '';
+    if (rest || this.tooLong) this.emit(rest);
+  }
+
+  private emit(text: string): void {
+    this.n += 1;
+    if (this.tooLong || text.length > MAX_LINE_BYTES) this.overlong(this.n);
+    else this.line(text, this.n);
+    this.tooLong = false;
+  }
 }
 
 async function resolveRef(git: Git, branch: string): Promise<string | undefined> {

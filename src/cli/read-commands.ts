@@ -46,7 +46,8 @@ export async function runReadCommand(argv: string[], logger: Logger, io: ReadIo 
     return error instanceof UsageError ? 2 : 1;
   }
   try {
-    const reader = await openStateReader(args.stateRepo);
+    // what the branch holds that is not read (too large, a symlink, a value out of range) is said on stderr
+    const reader = await openStateReader(args.stateRepo, undefined, { warn: (m) => logger.warning(m) });
     const now = io.now();
     const out = (data: unknown, text: string) =>
       io.write(args.format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);

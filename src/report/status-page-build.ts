@@ -9,13 +9,8 @@ import type { Config } from '../config/schema.js';
 import {
   type HistoryDay,
   type HistoryPoint,
-  historyDailyPath,
   historyEndpointsPath,
-  historyMonthPath,
-  monthsBetween,
-  parseDays,
   parseEndpointNames,
-  parseHistory,
   uptimeOf,
 } from '../core/memory/history-series.js';
 import type { StateReader } from '../core/ports/index.js';
@@ -28,6 +23,7 @@ import {
   type Uptimes,
   type UptimeWindow,
 } from '../core/render/status-page.js';
+import { type HistoryWindow, readHistoryWindow } from '../core/state-branch/history-window.js';
 import { fleetNow, openIssues, serverNames } from '../core/state-branch/state-views.js';
 import { maxCronInterval } from '../core/util/cron.js';
 import { resolveThresholds } from '../probes/thresholds.js';
@@ -47,40 +43,11 @@ export interface StatusPageOptions {
   title?: string;
 }
 
-export interface SeriesRead {
-  points: Map<string, HistoryPoint[]>;
-  days: Map<string, HistoryDay[]>;
-}
+export type SeriesRead = HistoryWindow;
 
 /** The 90-day series of these servers: the monthly files the window touches and rolled-up years. */
-export async function readNinetyDays(
-  reader: StateReader,
-  servers: readonly string[],
-  now: Date,
-): Promise<SeriesRead> {
-  const since = new Date(now.getTime() - WINDOW_MS['90d']);
-  const months = monthsBetween(since, now);
-  const years = [...new Set(months.map((m) => m.slice(0, 4)))];
-  const paths = servers.flatMap((s) => [
-    ...months.map((m) => historyMonthPath(s, m)),
-    ...years.map((y) => historyDailyPath(s, y)),
-  ]);
-  const files = await reader.read(paths);
-  const points = new Map<string, HistoryPoint[]>();
-  const days = new Map<string, HistoryDay[]>();
-  for (const s of servers) {
-    points.set(
-      s,
-      months
-        .flatMap((m) => parseHistory(files.get(historyMonthPath(s, m)) ?? ''))
-        .filter((p) => p.at >= since.toISOString()),
-    );
-    days.set(
-      s,
-      years.flatMap((y) => parseDays(files.get(historyDailyPath(s, y)) ?? '')),
-    );
-  }
-  return { points, days };
+export function readNinetyDays(reader: StateReader, servers: readonly string[], now: Date): Promise<SeriesRead> {
+  return readHistoryWindow(reader, servers, new Date(now.getTime() - WINDOW_MS['90d']), now, { days: true });
 }
 
 function uptimes(points: HistoryPoint[], days: HistoryDay[], now: Date, endpoint?: string): Uptimes {

@@ -65,8 +65,6 @@ export function endpointId(url: string): string {
 
 const num = (v: number | undefined) =>
   v === undefined || !Number.isFinite(v) ? '-' : String(Math.round(v * 100) / 100);
-const parseNum = (v: string | undefined) =>
-  v === undefined || v === '-' || v === '' ? undefined : Number(v);
 
 function serverStatus(record: RunRecord, report: ServerReport): PointStatus {
   if (!report.observation.reachable) return 'down';
@@ -138,32 +136,79 @@ export function mergeLines(...versions: (string | undefined)[]): string {
   return sorted.length ? `${sorted.join('\n')}\n` : '';
 }
 
-export function parseHistory(text: string): HistoryPoint[] {
-  const out: HistoryPoint[] = [];
-  for (const line of text.split('\n')) {
-    const [at, run, status, disk, memory, load, ...eps] = line.split('\t');
-    if (!at || !run || !status || !/^\d{4}-\d{2}-\d{2}T/.test(at)) continue;
-    const endpoints: Record<string, EndpointPoint> = {};
-    for (const e of eps) {
-      const m = /^([0-9a-f]{8})=([ud])(\d+):(.*)$/.exec(e);
-      if (!m?.[1]) continue;
-      const latency = parseNum(m[4]);
-      endpoints[m[1]] = {
-        up: m[2] === 'u',
-        code: Number(m[3]),
-        ...(latency !== undefined ? { latencyMs: latency } : {}),
-      };
-    }
-    const point: HistoryPoint = { at, run, status: asStatus(status), endpoints };
-    const d = parseNum(disk);
-    const mem = parseNum(memory);
-    const l = parseNum(load);
-    if (d !== undefined) point.disk = d;
-    if (mem !== undefined) point.memory = mem;
-    if (l !== undefined) point.load = l;
-    out.push(point);
+/**
+ * Plausible ranges of the figures in history files. The branch is outside input (a hand edit, a
+ * bad merge): a value outside its range is ignored, with a warning, never shown or averaged.
+ */
+export const FIGURE_RANGES = {
+  disk: [0, 100],
+  memory: [0, 100],
+  load: [0, 10_000],
+  latencyMs: [0, 3_600_000],
+  code: [0, 999],
+  runs: [0, 1_000_000],
+} as const satisfies Record<string, readonly [number, number]>;
+
+type Figure = keyof typeof FIGURE_RANGES;
+const UNITS: Partial<Record<Figure, string>> = { disk: ' %', memory: ' %', latencyMs: ' ms' };
+
+/** A value in a history line that was ignored: what and why, for a warning. */
+export interface Rejected {
+  field: string;
+  value: string;
+}
+
+/** A figure within its range, or undefined ('-' or empty is unknown, not an error). */
+function figure(raw: string | undefined, kind: Figure, rejected: Rejected[]): number | undefined {
+  if (raw === undefined || raw === '-' || raw === '') return undefined;
+  const value = Number(raw);
+  const [min, max] = FIGURE_RANGES[kind];
+  if (Number.isFinite(value) && value >= min && value <= max) return value;
+  rejected.push({ field: kind, value: `${raw}${UNITS[kind] ?? ''}` });
+  return undefined;
+}
+
+const STATUSES: readonly string[] = ['ok', 'warning', 'critical', 'down'];
+
+/**
+ * One line of a monthly file. Undefined for a line that is no point (blank, a bad time or
+ * status: `rejected` says why when it looked like one); out-of-range figures are left out of the
+ * point and listed in `rejected`.
+ */
+export function parsePointLine(line: string, rejected: Rejected[] = []): HistoryPoint | undefined {
+  const [at, run, status, disk, memory, load, ...eps] = line.split('\t');
+  if (!at || !line.trim()) return undefined;
+  if (!run || !status || !TIME.test(at) || Number.isNaN(Date.parse(at))) {
+    rejected.push({ field: 'time', value: at.slice(0, 40) });
+    return undefined;
   }
-  return out;
+  if (!STATUSES.includes(status)) {
+    rejected.push({ field: 'status', value: status.slice(0, 40) });
+    return undefined;
+  }
+  const endpoints: Record<string, EndpointPoint> = {};
+  for (const e of eps) {
+    const m = /^([0-9a-f]{8})=([ud])(\d+):(.*)$/.exec(e);
+    if (!m?.[1]) continue;
+    const code = figure(m[3], 'code', rejected);
+    if (code === undefined) continue;
+    const latency = figure(m[4], 'latencyMs', rejected);
+    endpoints[m[1]] = { up: m[2] === 'u', code, ...(latency !== undefined ? { latencyMs: latency } : {}) };
+  }
+  const point: HistoryPoint = { at, run, status: status as PointStatus, endpoints };
+  const d = figure(disk, 'disk', rejected);
+  const mem = figure(memory, 'memory', rejected);
+  const l = figure(load, 'load', rejected);
+  if (d !== undefined) point.disk = d;
+  if (mem !== undefined) point.memory = mem;
+  if (l !== undefined) point.load = l;
+  return point;
+}
+
+const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+export function parseHistory(text: string, rejected: Rejected[] = []): HistoryPoint[] {
+  return text.split('\n').flatMap((line) => parsePointLine(line, rejected) ?? []);
 }
 
 export function parseEndpointNames(text: string): Record<string, string> {
@@ -173,10 +218,6 @@ export function parseEndpointNames(text: string): Record<string, string> {
     if (id && url) names[id] = url;
   }
   return names;
-}
-
-function asStatus(s: string): PointStatus {
-  return s === 'warning' || s === 'critical' || s === 'down' ? s : 'ok';
 }
 
 const RANK: Record<PointStatus, number> = { ok: 0, warning: 1, critical: 2, down: 3 };
@@ -213,34 +254,38 @@ export function rollUpDays(points: readonly HistoryPoint[]): string {
   return mergeLines(lines.join('\n'));
 }
 
-export function parseDays(text: string): HistoryDay[] {
-  const out: HistoryDay[] = [];
-  for (const line of text.split('\n')) {
-    const [day, runs, up, worst, maxDisk, ...eps] = line.split('\t');
-    if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) continue;
-    const endpoints: HistoryDay['endpoints'] = {};
-    for (const e of eps) {
-      const m = /^([0-9a-f]{8})=(\d+)\/(\d+):(.*)$/.exec(e);
-      if (!m?.[1]) continue;
-      const mean = parseNum(m[4]);
-      endpoints[m[1]] = {
-        checks: Number(m[2]),
-        up: Number(m[3]),
-        ...(mean !== undefined ? { meanMs: mean } : {}),
-      };
-    }
-    const d: HistoryDay = {
-      day,
-      runs: Number(runs),
-      up: Number(up),
-      worst: asStatus(worst ?? ''),
-      endpoints,
-    };
-    const disk = parseNum(maxDisk);
-    if (disk !== undefined) d.maxDisk = disk;
-    out.push(d);
+/** One line of a rolled-up year file; undefined for a line that is no day (see parsePointLine). */
+export function parseDayLine(line: string, rejected: Rejected[] = []): HistoryDay | undefined {
+  const [day, runs, up, worst, maxDisk, ...eps] = line.split('\t');
+  if (!day || !line.trim()) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+    rejected.push({ field: 'day', value: day.slice(0, 40) });
+    return undefined;
   }
-  return out;
+  const n = figure(runs, 'runs', rejected);
+  const ups = figure(up, 'runs', rejected);
+  if (n === undefined || ups === undefined || ups > n || !STATUSES.includes(worst ?? '')) {
+    if (ups !== undefined && n !== undefined && ups > n) rejected.push({ field: 'reachable runs', value: `${ups}/${n}` });
+    return undefined;
+  }
+  const endpoints: HistoryDay['endpoints'] = {};
+  for (const e of eps) {
+    const m = /^([0-9a-f]{8})=(\d+)\/(\d+):(.*)$/.exec(e);
+    if (!m?.[1]) continue;
+    const checks = figure(m[2], 'runs', rejected);
+    const upCount = figure(m[3], 'runs', rejected);
+    if (checks === undefined || upCount === undefined || upCount > checks) continue;
+    const mean = figure(m[4], 'latencyMs', rejected);
+    endpoints[m[1]] = { checks, up: upCount, ...(mean !== undefined ? { meanMs: mean } : {}) };
+  }
+  const d: HistoryDay = { day, runs: n, up: ups, worst: worst as PointStatus, endpoints };
+  const disk = figure(maxDisk, 'disk', rejected);
+  if (disk !== undefined) d.maxDisk = disk;
+  return d;
+}
+
+export function parseDays(text: string, rejected: Rejected[] = []): HistoryDay[] {
+  return text.split('\n').flatMap((line) => parseDayLine(line, rejected) ?? []);
 }
 
 /** The months (YYYY-MM) a window [from, to] touches: the only files an uptime figure reads. */

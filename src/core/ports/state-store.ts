@@ -32,12 +32,34 @@ export interface StateStore {
   dispose?(): Promise<void>;
 }
 
-/** Read access to the state branch at one commit (CLI read commands, the status page). */
+/**
+ * Read access to the state branch at one commit (CLI read commands, the status page). Bounded
+ * whatever the branch holds (docs/state-branch.md#bounded-reading): only regular files are seen
+ * (a symlink or submodule entry is skipped, with a warning), a whole-file read is capped, and
+ * long files are streamed line by line or cut to their head, never held whole.
+ */
 export interface StateReader {
-  /** every file path under a prefix (`history/`, `issues/`) */
+  /** the regular files under a prefix (`history/`, `issues/`) */
   list(prefix: string): Promise<string[]>;
-  /** the contents of these files; paths that do not exist are absent from the map */
-  read(paths: readonly string[]): Promise<Map<string, string>>;
-  /** bytes of file content read so far */
+  /**
+   * Whole files, each at most `maxBytes` (default: the reader's limit, `state.max_file_size`):
+   * a larger file, a symlink or a path that does not exist is absent from the map (with a warning
+   * for the first two).
+   */
+  read(paths: readonly string[], options?: { maxBytes?: number }): Promise<Map<string, string>>;
+  /**
+   * The first `bytes` of each file (the front matter of a report) to `visit`, one file at a time,
+   * in the order given: the rest of a file is streamed past, never held.
+   */
+  heads(paths: readonly string[], bytes: number, visit: (path: string, head: string) => void): Promise<void>;
+  /**
+   * Streams every line of these files, in the order given, to `visit` (path, line, line number
+   * from 1); a line longer than MAX_LINE_BYTES is skipped, with a warning. Memory stays bounded
+   * whatever the size of the files: only what `visit` keeps is kept.
+   */
+  scan(paths: readonly string[], visit: (path: string, line: string, lineNo: number) => void): Promise<void>;
+  /** A problem found in what was read (a value out of range): the command prints it once. */
+  warn(message: string): void;
+  /** bytes of file content read so far (streamed bytes count) */
   readonly bytesRead: number;
 }

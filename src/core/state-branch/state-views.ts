@@ -3,19 +3,15 @@
  * branch through a StateReader. Each view is plain data (printed as JSON with --format json) plus
  * a text rendering, one line per item.
  */
-import {
-  type HistoryPoint,
-  historyMonthPath,
-  monthsBetween,
-  parseHistory,
-  uptimeOf,
-} from '../memory/history-series.js';
+import { uptimeOf } from '../memory/history-series.js';
 import { parseServerState } from '../memory/server-state.js';
 import type { StateReader } from '../ports/index.js';
 import { formatDuration } from '../util/duration.js';
 import { frontMatter } from './front-matter.js';
+import { readHistoryWindow } from './history-window.js';
 import { type IssueDoc, parseIssueFile } from './issue-files.js';
 import { issuePath } from './paths.js';
+import { REPORT_HEAD_BYTES, SET_ASIDE_FILE } from './read-limits.js';
 
 export interface ServerNow {
   server: string;
@@ -35,32 +31,11 @@ export interface FleetNow {
   servers: ServerNow[];
 }
 
-/** Latest points per server from the months covering [since, now]. */
-export async function readSeries(
-  reader: StateReader,
-  servers: readonly string[],
-  since: Date,
-  now: Date,
-): Promise<Map<string, HistoryPoint[]>> {
-  const months = monthsBetween(since, now);
-  const paths = servers.flatMap((s) => months.map((m) => historyMonthPath(s, m)));
-  const files = await reader.read(paths);
-  const out = new Map<string, HistoryPoint[]>();
-  for (const s of servers) {
-    const points = months.flatMap((m) => parseHistory(files.get(historyMonthPath(s, m)) ?? ''));
-    out.set(
-      s,
-      points.filter((p) => p.at >= since.toISOString()),
-    );
-  }
-  return out;
-}
-
 export async function serverNames(reader: StateReader): Promise<string[]> {
   const states = await reader.list('state/');
   // a state file set aside for its size (state/<server>.corrupt-<time>.json) is no server
   return states
-    .filter((p) => !/\.corrupt-[^/]*\.json$/.test(p))
+    .filter((p) => !SET_ASIDE_FILE.test(p))
     .flatMap((p) => /^state\/(.+)\.json$/.exec(p)?.[1] ?? [])
     .sort();
 }
@@ -78,7 +53,7 @@ export async function fleetNow(reader: StateReader, now: Date): Promise<FleetNow
   const names = await serverNames(reader);
   const states = await reader.read(names.map((n) => `state/${n}.json`));
   const week = new Date(now.getTime() - 7 * 86_400_000);
-  const series = await readSeries(reader, names, week, now);
+  const series = (await readHistoryWindow(reader, names, week, now)).points;
   const issues = await openIssueDocs(reader);
   const servers = names.map((name): ServerNow => {
     const parsed = parseServerState(states.get(`state/${name}.json`) ?? '', name);
@@ -165,7 +140,7 @@ export async function runHistory(
   server: string | undefined,
 ): Promise<RunLine[]> {
   if (server) {
-    const points = (await readSeries(reader, [server], since, now)).get(server) ?? [];
+    const points = (await readHistoryWindow(reader, [server], since, now)).points.get(server) ?? [];
     return points
       .map((p) => ({
         at: p.at,
@@ -183,23 +158,23 @@ export async function runHistory(
     const d = /^health\/(\d{4}-\d{2}-\d{2})\//.exec(p)?.[1];
     return d !== undefined && d >= day;
   });
-  const files = await reader.read(paths);
-  const lines = paths.flatMap((path): RunLine[] => {
-    const meta = frontMatter(files.get(path) ?? '');
+  // front matter only, one report at a time: 90 days of a 15-minute fleet is ~500 MB of reports
+  const lines: RunLine[] = [];
+  await reader.heads(paths, REPORT_HEAD_BYTES, (path, head) => {
+    const meta = frontMatter(head);
     const started = typeof meta.started === 'string' ? meta.started : undefined;
-    if (!started || started < since.toISOString()) return [];
+    if (!started || started < since.toISOString()) return;
     const actions = Array.isArray(meta.actions) ? meta.actions.length : 0;
-    return [
-      {
-        at: started,
-        run: String(meta.run ?? ''),
-        status: String(meta.status ?? '?'),
-        path,
-        servers: Number(meta.servers ?? 0),
-        findings: Array.isArray(meta.findings) ? meta.findings.length : 0,
-        actions,
-      },
-    ];
+    const servers = Number(meta.servers ?? 0);
+    lines.push({
+      at: started,
+      run: String(meta.run ?? ''),
+      status: String(meta.status ?? '?'),
+      path,
+      servers: Number.isSafeInteger(servers) && servers >= 0 ? servers : 0,
+      findings: Array.isArray(meta.findings) ? meta.findings.length : 0,
+      actions,
+    });
   });
   return lines.sort((a, b) => b.at.localeCompare(a.at));
 }
