@@ -46,7 +46,11 @@ export interface StatusPageOptions {
 export type SeriesRead = HistoryWindow;
 
 /** The 90-day series of these servers: the monthly files the window touches and rolled-up years. */
-export function readNinetyDays(reader: StateReader, servers: readonly string[], now: Date): Promise<SeriesRead> {
+export function readNinetyDays(
+  reader: StateReader,
+  servers: readonly string[],
+  now: Date,
+): Promise<SeriesRead> {
   return readHistoryWindow(reader, servers, new Date(now.getTime() - WINDOW_MS['90d']), now, { days: true });
 }
 

@@ -265,7 +265,8 @@ export function parseDayLine(line: string, rejected: Rejected[] = []): HistoryDa
   const n = figure(runs, 'runs', rejected);
   const ups = figure(up, 'runs', rejected);
   if (n === undefined || ups === undefined || ups > n || !STATUSES.includes(worst ?? '')) {
-    if (ups !== undefined && n !== undefined && ups > n) rejected.push({ field: 'reachable runs', value: `${ups}/${n}` });
+    if (ups !== undefined && n !== undefined && ups > n)
+      rejected.push({ field: 'reachable runs', value: `${ups}/${n}` });
     return undefined;
   }
   const endpoints: HistoryDay['endpoints'] = {};
