@@ -18,9 +18,11 @@ import { type Clock, type StateReader, systemClock } from '../core/ports/index.j
 import type { BranchEntry } from '../core/state-branch/branch-entry.js';
 import { STATE_BRANCH_README } from '../core/state-branch/branch-readme.js';
 import {
+  appendTargets,
   buildMemory,
   MEMORY_DIRS,
   memoryDayDirs,
+  type SetAside,
   selectMemoryFiles,
   splitBySize,
 } from '../core/state-branch/memory-selection.js';
@@ -32,17 +34,24 @@ import {
   mustMerge,
 } from '../core/state-branch/merge-at-tip.js';
 import {
+  DEFAULT_MAX_FILE_BYTES,
+  isRegularFile,
+  MAX_HISTORY_FILE_BYTES,
+  nonRegularWarning,
+} from '../core/state-branch/read-limits.js';
+import {
   dailyHistoryPath,
   expiredDayDirs,
   expiredHistoryFiles,
   monthsOf,
   ROLLED_KINDS,
+  type RolledKind,
   rollUpDayChanges,
   rollUpHistoryChanges,
   summaryPath,
 } from '../core/state-branch/retention.js';
 import type { FileChange } from '../core/types.js';
-import { Git, lsTree, readBlobs } from './git-cli.js';
+import { Git, lsTree, objectSizes, readBlobs, type TreeEntry } from './git-cli.js';
 import type { JournalTarget, RunJournal } from './journal.js';
 import { gitStateReader } from './state-reader.js';
 
@@ -105,8 +114,8 @@ export class GitStateStore implements StateStore, JournalTarget {
   private loaded = false;
   /** blobs known to be in the private clone (no fetch needed) */
   private readonly present = new Set<string>();
-  /** state files over the size limit, kept under a new name by the next commit */
-  private readonly setAside: { path: string; blob: string }[] = [];
+  /** files over their size limit, by path: kept under a new name (same blob) by the next commit */
+  private readonly setAside = new Map<string, { path: string; blob: string }>();
   /** local mode: serializes pushes into the shared working tree */
   private lockFile?: string;
 
@@ -133,6 +142,7 @@ export class GitStateStore implements StateStore, JournalTarget {
     const tip = await this.fetchTip(git);
     this.loaded = true;
     this.base = { oids: new Map(), states: {}, ...(tip ? { tip } : {}) };
+    this.setAside.clear();
     if (!tip) {
       this.options.journal?.setBase({});
       return emptyMemory();
@@ -297,65 +307,100 @@ export class GitStateStore implements StateStore, JournalTarget {
     for (const o of missing) this.present.add(o);
   }
 
-  private async read(git: Git, entries: readonly BranchEntry[]): Promise<Map<string, string>> {
+  /**
+   * The contents of these files, fetched in one request (a partial clone lacks them), each read
+   * only when at most `maxBytes`: a larger one is absent from `contents` and listed in `oversize`.
+   */
+  private async read(
+    git: Git,
+    entries: readonly BranchEntry[],
+    maxBytes = this.maxBytes,
+  ): Promise<{ contents: Map<string, string>; oversize: BranchEntry[]; sizes: Map<string, number> }> {
     const blobs = entries.filter((e) => e.type === 'blob');
     await this.fetchBlobs(
       git,
       blobs.map((e) => e.oid),
     );
-    const byOid = await readBlobs(
+    const sizes = await objectSizes(
       git,
       blobs.map((e) => e.oid),
     );
-    return new Map(blobs.map((e) => [e.path, byOid.get(e.oid) ?? '']));
+    const small = blobs.filter((e) => (sizes.get(e.oid) ?? 0) <= maxBytes);
+    const byOid = await readBlobs(
+      git,
+      small.map((e) => e.oid),
+    );
+    return {
+      contents: new Map(small.map((e) => [e.path, byOid.get(e.oid) ?? ''])),
+      oversize: blobs.filter((e) => (sizes.get(e.oid) ?? 0) > maxBytes),
+      sizes,
+    };
+  }
+
+  private get maxBytes(): number {
+    return this.options.maxStateBytes ?? DEFAULT_MAX_FILE_BYTES;
+  }
+
+  /** Regular files and directories only: a symlink or submodule on the branch is ignored, with a warning. */
+  private regular(entries: readonly TreeEntry[], warnings: string[]): TreeEntry[] {
+    return entries.filter((e) => {
+      if (e.type === 'tree' || (e.type === 'blob' && isRegularFile(e.mode))) return true;
+      warnings.push(`memory: ${nonRegularWarning(e.path, e.mode)}`);
+      return false;
+    });
+  }
+
+  /** Keeps a file under a new name in this run's commit (same blob), and never merges the old one. */
+  private setFileAside(aside: SetAside): void {
+    this.setAside.set(aside.from.path, { path: aside.path, blob: aside.from.oid });
+    // known as read: this run's fresh file replaces it without merging (reading) it
+    this.base.oids.set(aside.from.path, aside.from.oid);
+    if (aside.from.path.startsWith('state/')) this.base.states[aside.from.path] = null;
   }
 
   // ---- load -------------------------------------------------------------------------------
 
   private async readMemory(git: Git, tip: string): Promise<Memory> {
     const now = this.clock.now();
-    const top = await lsTree(git, tip, [...MEMORY_DIRS]);
-    const days = await lsTree(git, tip, memoryDayDirs(top, now));
+    const warnings: string[] = [];
+    const top = this.regular(await lsTree(git, tip, [...MEMORY_DIRS]), warnings);
+    const days = this.regular(await lsTree(git, tip, memoryDayDirs(top, now)), warnings);
     const selection = selectMemoryFiles(top, days, now);
-    const max = this.options.maxStateBytes ?? 1_048_576;
-    const { keep, setAside } = splitBySize(
-      selection.states,
-      await this.sizes(git, selection.states),
-      max,
+    const { reports, actions, issues, approvals, states } = selection;
+    const wanted = [...reports, ...actions, ...issues, ...approvals, ...states];
+    // what the commit appends to comes in the same request: one blob fetch per run, any fleet size
+    const targets = this.regular(await lsTree(git, tip, appendTargets(states, now)), warnings);
+    await this.fetchBlobs(
+      git,
+      [...wanted, ...targets].map((e) => e.oid),
+    );
+    const { contents, oversize, sizes } = await this.read(git, wanted);
+    const split = splitBySize(oversize, sizes, this.maxBytes, now);
+    const series = splitBySize(
+      targets,
+      await objectSizes(
+        git,
+        targets.map((e) => e.oid),
+      ),
+      MAX_HISTORY_FILE_BYTES,
       now,
     );
-    for (const aside of setAside) {
-      this.setAside.push({ path: aside.path, blob: aside.from.oid });
-      this.base.states[aside.from.path] = null;
-      // known as read: this run's fresh file replaces it without merging (reading) it
-      this.base.oids.set(aside.from.path, aside.from.oid);
-    }
-    selection.states = keep;
-    const { reports, actions, issues, approvals, states } = selection;
-    const files = await this.read(git, [...reports, ...actions, ...issues, ...approvals, ...states]);
+    for (const aside of [...split.setAside, ...series.setAside]) this.setFileAside(aside);
+    const read = (list: BranchEntry[]) => list.filter((e) => contents.has(e.path));
     const built = buildMemory(
-      selection,
-      files,
-      setAside.map((a) => a.warning),
+      {
+        reports: read(reports),
+        actions: read(actions),
+        issues: read(issues),
+        approvals: read(approvals),
+        states: read(states),
+      },
+      contents,
+      [...warnings, ...split.unread, ...[...split.setAside, ...series.setAside].map((a) => a.warning)],
     );
-    for (const e of [...issues, ...states]) this.base.oids.set(e.path, e.oid);
+    for (const e of [...read(issues), ...read(states)]) this.base.oids.set(e.path, e.oid);
     Object.assign(this.base.states, built.states);
     return built.memory;
-  }
-
-  /** Object sizes in bytes, without reading the objects. */
-  private async sizes(git: Git, entries: readonly BranchEntry[]): Promise<Map<string, number>> {
-    if (entries.length === 0) return new Map();
-    const { stdout } = await git.run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], {
-      input: `${entries.map((e) => e.oid).join('\n')}\n`,
-    });
-    return new Map(
-      stdout
-        .trim()
-        .split('\n')
-        .map((l) => l.split(' '))
-        .map(([oid = '', n = '0']) => [oid, Number(n)] as const),
-    );
   }
 
   // ---- commit -----------------------------------------------------------------------------
@@ -368,26 +413,48 @@ export class GitStateStore implements StateStore, JournalTarget {
     baseStates: Record<string, ServerState | null>,
   ): Promise<{ final: FileChange[]; merged: string[] }> {
     const final = new Map(changes.map((c) => [c.path, c]));
-    for (const aside of this.setAside) final.set(aside.path, { path: aside.path, blob: aside.blob });
     const merged: string[] = [];
     const appends = appendChanges(changes);
-    const appendedTo = await this.readAtTip(
-      git,
-      tip,
-      appends.map((c) => c.path),
-    );
-    for (const change of appendAtTip(appends, appendedTo)) final.set(change.path, change);
     if (!tip) {
+      for (const change of appendAtTip(appends, new Map())) final.set(change.path, change);
       if (!final.has('README.md'))
         final.set('README.md', { path: 'README.md', content: STATE_BRANCH_README });
       return { final: [...final.values()], merged };
     }
-    const atTip = await lsTree(git, tip, mergeCandidates(changes));
+    const listed = await lsTree(git, tip, [
+      ...new Set([...appends.map((c) => c.path), ...mergeCandidates(changes), ...this.setAside.keys()]),
+    ]);
+    const at = new Map(listed.map((e) => [e.path, e]));
+    // a series file too large to rewrite is set aside; this run's lines start it afresh
+    const series = await this.read(
+      git,
+      appends.flatMap((c) => at.get(c.path) ?? []),
+      MAX_HISTORY_FILE_BYTES,
+    );
+    const now = this.clock.now();
+    for (const aside of splitBySize(series.oversize, series.sizes, MAX_HISTORY_FILE_BYTES, now).setAside) {
+      if (this.setAside.has(aside.from.path)) continue;
+      this.setFileAside(aside);
+      this.log(aside.warning);
+    }
+    for (const change of appendAtTip(appends, series.contents)) final.set(change.path, change);
+    // a set-aside holds while the tip still has that blob there (another run may have done it)
+    const stillAside = (path: string) => {
+      const aside = this.setAside.get(path);
+      return aside !== undefined && at.get(path)?.oid === aside.blob;
+    };
+    for (const [from, aside] of this.setAside)
+      if (stillAside(from)) final.set(aside.path, { path: aside.path, blob: aside.blob });
     const theirs = await this.read(
       git,
-      atTip.filter((e) => mustMerge(e, this.base.oids.get(e.path))),
+      listed.filter(
+        (e) =>
+          mergeCandidates(changes).includes(e.path) &&
+          !stillAside(e.path) &&
+          mustMerge(e, this.base.oids.get(e.path)),
+      ),
     );
-    for (const [path, content] of theirs) {
+    for (const [path, content] of theirs.contents) {
       const ours = final.get(path)?.content;
       if (ours === undefined) continue;
       const result = mergeAtTip(path, ours, content, baseStates[path]);
@@ -399,17 +466,10 @@ export class GitStateStore implements StateStore, JournalTarget {
     return { final: [...final.values()], merged };
   }
 
-  /** The tip's contents of these files (those that exist). */
-  private async readAtTip(
-    git: Git,
-    tip: string | undefined,
-    paths: readonly string[],
-  ): Promise<Map<string, string>> {
-    if (!tip || paths.length === 0) return new Map();
-    return this.read(git, await lsTree(git, tip, paths));
-  }
-
-  /** Reports and action logs older than the retention window → monthly summaries, originals deleted. */
+  /**
+   * Reports and action logs older than the retention window → monthly summaries, history months
+   * → rolled-up days; originals deleted. Everything it reads comes in one request.
+   */
   private async retention(git: Git, tip: string): Promise<FileChange[]> {
     const days = this.options.retentionDays;
     if (days === undefined) return [];
@@ -419,27 +479,31 @@ export class GitStateStore implements StateStore, JournalTarget {
       tip,
       ROLLED_KINDS.map((k) => `${k}/`),
     );
-    const out: FileChange[] = [];
+    const rolled: { kind: RolledKind; expired: string[]; files: string[]; summaries: string[] }[] = [];
     for (const { kind, days: expired } of expiredDayDirs(top, now, days)) {
-      const files = (
-        await lsTree(
-          git,
-          tip,
-          expired.map((d) => `${kind}/${d}/`),
-          true,
-        )
-      ).map((e) => e.path);
-      const summaries = monthsOf(expired).map((m) => summaryPath(kind, m));
-      const contents = await this.readAtTip(git, tip, [...files, ...summaries]);
-      out.push(...rollUpDayChanges(kind, expired, files, contents));
+      const listed = await lsTree(
+        git,
+        tip,
+        expired.map((d) => `${kind}/${d}/`),
+        true,
+      );
+      const files = listed.map((e) => e.path);
+      rolled.push({ kind, expired, files, summaries: monthsOf(expired).map((m) => summaryPath(kind, m)) });
     }
     const history = (await lsTree(git, tip, ['history/'], true)).map((e) => e.path);
     const expired = expiredHistoryFiles(history, now, days);
-    if (expired.length === 0) return out;
     const dailies = new Set(expired.map(dailyHistoryPath));
-    const contents = await this.readAtTip(git, tip, [...expired, ...history.filter((p) => dailies.has(p))]);
-    out.push(...rollUpHistoryChanges(expired, contents));
-    return out;
+    const paths = [
+      ...rolled.flatMap((r) => [...r.files, ...r.summaries]),
+      ...expired,
+      ...history.filter((p) => dailies.has(p)),
+    ];
+    if (paths.length === 0) return [];
+    const { contents } = await this.read(git, await lsTree(git, tip, paths), MAX_HISTORY_FILE_BYTES);
+    return [
+      ...rolled.flatMap((r) => rollUpDayChanges(r.kind, r.expired, r.files, contents)),
+      ...(expired.length ? rollUpHistoryChanges(expired, contents) : []),
+    ];
   }
 
   /** Builds the commit in a private index; undefined when it would change nothing. */
@@ -466,7 +530,9 @@ export class GitStateStore implements StateStore, JournalTarget {
         .map((c) => `0 ${'0'.repeat(40)}\t${c.path}`),
     ];
     await git.run(['update-index', '--index-info'], { env, input: `${lines.join('\n')}\n` });
-    const tree = (await git.run(['write-tree'], { env })).stdout.trim();
+    // --missing-ok: the tip's blobs this run never read stay on the remote; without it git would
+    // first fetch every one of them (the whole tip, on every run) only to check they exist
+    const tree = (await git.run(['write-tree', '--missing-ok'], { env })).stdout.trim();
     if (tip && (await git.run(['rev-parse', `${tip}^{tree}`])).stdout.trim() === tree) return undefined;
     const parent = tip ? ['-p', tip] : [];
     return (await git.run(['commit-tree', tree, ...parent], { input: message })).stdout.trim();

@@ -3,11 +3,13 @@
  * reads, and the memory built from them. Pure: the store's adapter lists and reads what these
  * functions name, so loading costs the same however long the history is.
  */
+import { historyEndpointsPath, historyMonthPath } from '../memory/history-series.js';
 import { emptyMemory, type Memory, type MemoryFile, type ServerState } from '../memory/memory.js';
 import { parseServerState } from '../memory/server-state.js';
 import type { BranchEntry } from './branch-entry.js';
 import { frontMatter } from './front-matter.js';
 import { isOpenIssue } from './issue-files.js';
+import { SET_ASIDE_FILE, setAsidePath } from './read-limits.js';
 
 /** The top-level directories memory lists, one level deep. */
 export const MEMORY_DIRS: readonly string[] = ['health/', 'actions/', 'issues/', 'approvals/', 'state/'];
@@ -17,8 +19,6 @@ const REPORTS = 3;
 /** Actions memory keeps: those of the last day. */
 const ACTIONS_MS = 86_400_000;
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
-/** A state file set aside for its size: kept for a human, never read as a server's state. */
-const CORRUPT_STATE = /\.corrupt-[^/]*\.json$/;
 
 export interface MemorySelection {
   reports: BranchEntry[];
@@ -67,39 +67,71 @@ export function selectMemoryFiles(
       .sort((a, b) => a.path.localeCompare(b.path))
       .slice(-REPORTS),
     actions: days.filter((e) => e.path.startsWith('actions/') && stampOf(e.path) >= since(now)),
-    issues: flat('issues/', '.md'),
+    // a file set aside for its size (state/<server>.corrupt-<time>.json) is kept for a human, never read
+    issues: flat('issues/', '.md').filter((e) => !SET_ASIDE_FILE.test(e.path)),
     approvals: flat('approvals/', '.md'),
-    states: flat('state/', '.json').filter((e) => !CORRUPT_STATE.test(e.path)),
+    states: flat('state/', '.json').filter((e) => !SET_ASIDE_FILE.test(e.path)),
   };
 }
 
 /**
- * State files over the size limit are not read (a 300 MB file would stall every run): each is
- * kept as `state/<server>.corrupt-<time>.json` (the same blob, nothing copied), with a warning,
- * and the server starts with fresh memory.
+ * The files this run's commit will append to (this month's history of every server memory
+ * knows, and its endpoint names): fetched with memory, so a run makes one blob request whatever
+ * the fleet size. A server that is new, or a name that maps elsewhere, is fetched at commit.
+ */
+export function appendTargets(states: readonly BranchEntry[], now: Date): string[] {
+  const month = now.toISOString().slice(0, 7);
+  return states.flatMap((e) => {
+    const server = /^state\/(.+)\.json$/.exec(e.path)?.[1];
+    return server ? [historyMonthPath(server, month), historyEndpointsPath(server)] : [];
+  });
+}
+
+export interface SetAside {
+  from: BranchEntry;
+  /** the new name of the same blob */
+  path: string;
+  warning: string;
+}
+
+const SET_ASIDE_OUTCOME: Record<string, string> = {
+  state: 'the server starts with fresh memory this run',
+  issues: 'the problem continues in a fresh file',
+  history: "this month's series continues in a fresh file",
+};
+
+/**
+ * Files over the size limit are not read (a 300 MB file would stall every run). A state file,
+ * an issue file or a history file — rewritten by every run — is kept under a new name,
+ * `<name>.corrupt-<time>.<ext>` (the same blob: nothing read or copied), with a warning, and
+ * continues fresh; any other file (a report, an action log, an approval) is only left unread.
  */
 export function splitBySize(
-  states: readonly BranchEntry[],
+  entries: readonly BranchEntry[],
   sizes: ReadonlyMap<string, number>,
   maxBytes: number,
   now: Date,
-): { keep: BranchEntry[]; setAside: { from: BranchEntry; path: string; warning: string }[] } {
-  const stamp = now.toISOString().replace(/[:.]/g, '-');
+): { keep: BranchEntry[]; setAside: SetAside[]; unread: string[] } {
   const keep: BranchEntry[] = [];
-  const setAside: { from: BranchEntry; path: string; warning: string }[] = [];
-  for (const e of states) {
+  const setAside: SetAside[] = [];
+  const unread: string[] = [];
+  for (const e of entries) {
     const bytes = sizes.get(e.oid) ?? 0;
     if (bytes <= maxBytes) {
       keep.push(e);
       continue;
     }
-    const path = `${e.path.slice(0, -'.json'.length)}.corrupt-${stamp}.json`;
-    const warning =
-      `memory: ${e.path} is ${bytes} bytes, over the ${maxBytes}-byte limit (state.max_file_size): set aside as ` +
-      `${path}; the server starts with fresh memory this run`;
-    setAside.push({ from: e, path, warning });
+    const over = `${e.path} is ${bytes} bytes, over the ${maxBytes}-byte limit`;
+    const outcome = SET_ASIDE_OUTCOME[e.path.slice(0, e.path.indexOf('/'))];
+    if (!outcome) {
+      unread.push(`memory: ${over}: not read`);
+      continue;
+    }
+    const path = setAsidePath(e.path, now);
+    const limit = e.path.startsWith('history/') ? '' : ' (state.max_file_size)';
+    setAside.push({ from: e, path, warning: `memory: ${over}${limit}: set aside as ${path}; ${outcome}` });
   }
-  return { keep, setAside };
+  return { keep, setAside, unread };
 }
 
 /**
