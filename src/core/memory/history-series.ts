@@ -161,13 +161,15 @@ export interface Rejected {
 /** A figure within its range, or undefined ('-' or empty is unknown, not an error). */
 function figure(raw: string | undefined, kind: Figure, rejected: Rejected[]): number | undefined {
   if (raw === undefined || raw === '-' || raw === '') return undefined;
-  const value = Number(raw);
+  // decimal only: Number() would also take '0x10', ' 5' or 'Infinity'
+  const value = DECIMAL.test(raw) ? Number(raw) : Number.NaN;
   const [min, max] = FIGURE_RANGES[kind];
   if (Number.isFinite(value) && value >= min && value <= max) return value;
   rejected.push({ field: kind, value: `${raw}${UNITS[kind] ?? ''}` });
   return undefined;
 }
 
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const STATUSES: readonly string[] = ['ok', 'warning', 'critical', 'down'];
 
 /**
@@ -178,30 +180,37 @@ const STATUSES: readonly string[] = ['ok', 'warning', 'critical', 'down'];
 export function parsePointLine(line: string, rejected: Rejected[] = []): HistoryPoint | undefined {
   const [at, run, status, disk, memory, load, ...eps] = line.split('\t');
   if (!at || !line.trim()) return undefined;
-  if (!run || !status || !TIME.test(at) || Number.isNaN(Date.parse(at))) {
+  if (!TIME.test(at) || Number.isNaN(Date.parse(at))) {
     rejected.push({ field: 'time', value: at.slice(0, 40) });
+    return undefined;
+  }
+  if (!run || !status) {
+    rejected.push({ field: 'line', value: line.slice(0, 40) });
     return undefined;
   }
   if (!STATUSES.includes(status)) {
     rejected.push({ field: 'status', value: status.slice(0, 40) });
     return undefined;
   }
-  const endpoints: Record<string, EndpointPoint> = {};
-  for (const e of eps) {
-    const m = /^([0-9a-f]{8})=([ud])(\d+):(.*)$/.exec(e);
-    if (!m?.[1]) continue;
-    const code = figure(m[3], 'code', rejected);
-    if (code === undefined) continue;
-    const latency = figure(m[4], 'latencyMs', rejected);
-    endpoints[m[1]] = { up: m[2] === 'u', code, ...(latency !== undefined ? { latencyMs: latency } : {}) };
-  }
-  const point: HistoryPoint = { at, run, status: status as PointStatus, endpoints };
+  const point: HistoryPoint = { at, run, status: status as PointStatus, endpoints: {} };
   const d = figure(disk, 'disk', rejected);
   const mem = figure(memory, 'memory', rejected);
   const l = figure(load, 'load', rejected);
   if (d !== undefined) point.disk = d;
   if (mem !== undefined) point.memory = mem;
   if (l !== undefined) point.load = l;
+  for (const e of eps) {
+    const m = /^([0-9a-f]{8})=([ud])(\d+):(.*)$/.exec(e);
+    if (!m?.[1]) continue;
+    const code = figure(m[3], 'code', rejected);
+    if (code === undefined) continue;
+    const latency = figure(m[4], 'latencyMs', rejected);
+    point.endpoints[m[1]] = {
+      up: m[2] === 'u',
+      code,
+      ...(latency !== undefined ? { latencyMs: latency } : {}),
+    };
+  }
   return point;
 }
 
@@ -264,24 +273,31 @@ export function parseDayLine(line: string, rejected: Rejected[] = []): HistoryDa
   }
   const n = figure(runs, 'runs', rejected);
   const ups = figure(up, 'runs', rejected);
-  if (n === undefined || ups === undefined || ups > n || !STATUSES.includes(worst ?? '')) {
-    if (ups !== undefined && n !== undefined && ups > n)
-      rejected.push({ field: 'reachable runs', value: `${ups}/${n}` });
+  if (n === undefined || ups === undefined) return undefined;
+  if (ups > n) {
+    rejected.push({ field: 'reachable runs', value: `${ups}/${n}` });
     return undefined;
   }
-  const endpoints: HistoryDay['endpoints'] = {};
+  if (!STATUSES.includes(worst ?? '')) {
+    rejected.push({ field: 'status', value: (worst ?? '').slice(0, 40) });
+    return undefined;
+  }
+  const d: HistoryDay = { day, runs: n, up: ups, worst: worst as PointStatus, endpoints: {} };
+  const disk = figure(maxDisk, 'disk', rejected);
+  if (disk !== undefined) d.maxDisk = disk;
   for (const e of eps) {
     const m = /^([0-9a-f]{8})=(\d+)\/(\d+):(.*)$/.exec(e);
     if (!m?.[1]) continue;
     const checks = figure(m[2], 'runs', rejected);
     const upCount = figure(m[3], 'runs', rejected);
-    if (checks === undefined || upCount === undefined || upCount > checks) continue;
+    if (checks === undefined || upCount === undefined) continue;
+    if (upCount > checks) {
+      rejected.push({ field: 'endpoint up', value: `${upCount}/${checks}` });
+      continue;
+    }
     const mean = figure(m[4], 'latencyMs', rejected);
-    endpoints[m[1]] = { checks, up: upCount, ...(mean !== undefined ? { meanMs: mean } : {}) };
+    d.endpoints[m[1]] = { checks, up: upCount, ...(mean !== undefined ? { meanMs: mean } : {}) };
   }
-  const d: HistoryDay = { day, runs: n, up: ups, worst: worst as PointStatus, endpoints };
-  const disk = figure(maxDisk, 'disk', rejected);
-  if (disk !== undefined) d.maxDisk = disk;
   return d;
 }
 
