@@ -6,7 +6,7 @@
  * status-page and check against it: each finishes, says what it left out, and reads a bounded
  * amount (a window of lines, never the file held whole). check sets the huge file aside under a
  * new name — the same blob, not rewritten — and starts the month afresh. Memory and time figures
- * are the benchmark's (scripts/bench-history.mjs), not assertions.
+ * are the benchmark's, not assertions.
  */
 import { once } from 'node:events';
 import {
