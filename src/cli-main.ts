@@ -2,17 +2,17 @@
 import { readFileSync } from 'node:fs';
 import { consoleLogger, consoleSink } from './adapters/console-io.js';
 import { createGitStateStore } from './adapters/git-state-store.js';
+import { withExitCode } from './cli/exit-codes.js';
 import { runReadCommand } from './cli/read-commands.js';
 import { runSetupCommand } from './cli/server-setup.js';
 import { buildContext, runIdFrom } from './compose.js';
-import { helpOrVersion, isReadCommand, isSetupCommand, parseCliArgs, UsageError } from './config/cli-args.js';
-import { ConfigError, loadConfig } from './config/load-config.js';
-import { errorMessage } from './core/util/error-message.js';
+import { helpOrVersion, isReadCommand, isSetupCommand, parseCliArgs } from './config/cli-args.js';
+import { loadConfig } from './config/load-config.js';
 import { secretsOf } from './record/build-state-changes.js';
 import { run } from './run.js';
 import { packageVersion } from './version.js';
 
-/** Returns the process exit code: 0 done, 1 the run failed, 2 a usage error. */
+/** Returns the process exit code (src/cli/exit-codes.ts): 0 done, 1 the run failed, 2 a usage error. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // filled once the inputs and config are read: every later line printed is redacted with them
   const secrets: string[] = [];
@@ -26,7 +26,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (isSetupCommand(argv[0])) return runSetupCommand(argv, env, logger);
   // status | history | issues | show | status-page: read the state branch, write nothing
   if (isReadCommand(argv[0])) return runReadCommand(argv, logger);
-  try {
+  return withExitCode(logger, async () => {
     const inputs = parseCliArgs(argv, env, (path) => readFileSync(path, 'utf8'));
     const config = await loadConfig(inputs.configPath, env);
     const state = createGitStateStore({
@@ -54,12 +54,5 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       // never a clone left in the temp dir: a record not pushed is kept in the state repository
       await state.dispose();
     }
-  } catch (error) {
-    if (error instanceof UsageError) {
-      logger.error(error.message);
-      return 2;
-    }
-    logger.error(error instanceof ConfigError ? error.message : `claudeops: ${errorMessage(error)}`);
-    return 1;
-  }
+  });
 }

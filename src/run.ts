@@ -15,6 +15,7 @@ import { progressLine } from './core/render/progress-line.js';
 import { newRunRecord, type RunRecord } from './core/run-record.js';
 import { healthReportPath } from './core/state-branch/paths.js';
 import { overallStatus } from './core/status.js';
+import { isOwnFlow, taskTraits } from './core/tasks.js';
 import { cleanFinding, type FileChange, type ServerReport } from './core/types.js';
 import { errorMessage } from './core/util/error-message.js';
 import { selectServers } from './core/util/select-servers.js';
@@ -32,7 +33,7 @@ import { pingHeartbeat } from './report/heartbeat.js';
 import { notifyRun } from './report/notify-run.js';
 import { writeReport } from './report/write-report.js';
 import type { RunContext } from './run-context.js';
-import { summarize } from './summarize.js';
+import { TASK_RUNNERS } from './tasks.js';
 
 export interface RunResult {
   record: RunRecord;
@@ -42,8 +43,9 @@ export interface RunResult {
 export async function run(ctx: RunContext): Promise<RunResult> {
   // a hung API cannot hold the run: every GitHub call of the run, together, ends within the budget
   ctx.adapters.github?.startBudget?.(ctx.config.github.report_budget);
-  if (ctx.inputs.task === 'summarize') {
-    const record = await summarize(ctx);
+  const task = ctx.inputs.task;
+  if (isOwnFlow(task)) {
+    const record = await TASK_RUNNERS[task](ctx);
     return { record, exitCode: exitCodeFor(record, ctx.config['fail-on']) };
   }
   const { logger } = ctx;
@@ -146,7 +148,7 @@ async function act(
   const maintenance = [...ctx.config.maintenance, ...(await maintenanceFromIssues(ctx, record))];
   // One Remediator per run, so caps, cooldowns and the breaker count every action of the run.
   const remediator = createRemediator(ctx, record, memory, shells, { maintenance });
-  if (ctx.inputs.task === 'execute-approved') {
+  if (taskTraits(ctx.inputs.task).approvedPlansOnly) {
     await guard(record, 'execute-approved', async () => {
       approvalChanges.push(...(await executeApproved(ctx, record, memory, (r) => remediator.remediate(r))));
     });

@@ -15,6 +15,7 @@ import type { RemoteShell } from '../core/ports/index.js';
 import type { RunRecord, TrackedFinding } from '../core/run-record.js';
 import { metaOf } from '../core/state-branch/front-matter.js';
 import { raisedFindings } from '../core/status.js';
+import { taskTraits } from '../core/tasks.js';
 import { redact } from '../core/util/redact.js';
 import { findingText, secretsOf } from '../record/build-state-changes.js';
 import { journalRecord } from '../record/journal.js';
@@ -90,8 +91,8 @@ export async function diagnoseAndRemediate(
 ): Promise<void> {
   const remediator = deps.remediator ?? createRemediator(ctx, record, memory, shells, deps);
   const recovered = await recover(ctx, record, memory, shells, remediator, deps);
-  if (record.task === 'execute-approved') {
-    record.planner = { kind: 'none', reason: 'task execute-approved runs approved plans only' };
+  if (taskTraits(record.task).approvedPlansOnly) {
+    record.planner = { kind: 'none', reason: `task ${record.task} runs approved plans only` };
     return;
   }
   // services boot recovery just brought up were collected as down: not a fault to plan for
@@ -404,7 +405,8 @@ async function recover(
   for (const report of record.servers) {
     const server = report.server;
     const trigger = recoveryTrigger(record, memory.servers[server.name]?.bootId, server.name);
-    if (!trigger || (record.task !== 'recover' && (server.boot?.order.length ?? 0) === 0)) continue;
+    if (!trigger || (!taskTraits(record.task).recoverAlways && (server.boot?.order.length ?? 0) === 0))
+      continue;
     const boot = await recoverServer(server, trigger, {
       record,
       remediator,

@@ -10,6 +10,7 @@ import type { ServerConfig, ServiceConfig } from '../config/schema.js';
 import type { Clock, RemoteShell } from '../core/ports/index.js';
 import type { BootRecovery, RunRecord } from '../core/run-record.js';
 import { bootPath } from '../core/state-branch/paths.js';
+import { taskTraits } from '../core/tasks.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { ALL_PROBES } from '../probes/index.js';
 import { judgeReadiness, READINESS_CHECKS, type Readiness, readinessSlice } from '../remediate/readiness.js';
@@ -263,6 +264,7 @@ export function recoveryTrigger(
     previousBootId && current && current !== previousBootId
       ? `rebooted: boot id ${previousBootId.slice(0, 8)}… → ${current.slice(0, 8)}…`
       : undefined;
-  if (record.task === 'recover') return rebooted ? `task recover (${rebooted})` : 'task recover';
+  if (taskTraits(record.task).recoverAlways)
+    return rebooted ? `task ${record.task} (${rebooted})` : `task ${record.task}`;
   return rebooted;
 }

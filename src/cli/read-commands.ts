@@ -5,9 +5,9 @@
  */
 
 import { resolve } from 'node:path';
-import { openStateReader, StateBranchNotFound } from '../adapters/state-reader.js';
-import { parseReadArgs, type ReadArgs, UsageError } from '../config/cli-args.js';
-import { ConfigError, loadConfig } from '../config/load-config.js';
+import { openStateReader } from '../adapters/state-reader.js';
+import { parseReadArgs, type ReadArgs } from '../config/cli-args.js';
+import { loadConfig } from '../config/load-config.js';
 import type { Logger } from '../core/ports/index.js';
 import { plainText } from '../core/render/untrusted-text.js';
 import {
@@ -19,9 +19,9 @@ import {
   runHistory,
   show,
 } from '../core/state-branch/state-views.js';
-import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';
 import { statusPageData, writeStatusPage } from '../report/status-page-build.js';
+import { CommandFailed, withExitCode } from './exit-codes.js';
 
 export interface ReadIo {
   write(text: string): void;
@@ -36,66 +36,54 @@ const realIo: ReadIo = {
   now: () => new Date(),
 };
 
-/** Returns the exit code: 0 shown, 1 nothing to show or the state could not be read, 2 usage. */
-export async function runReadCommand(argv: string[], logger: Logger, io: ReadIo = realIo): Promise<number> {
-  let args: ReadArgs;
-  try {
-    args = parseReadArgs(argv);
-  } catch (error) {
-    logger.error(errorMessage(error));
-    return error instanceof UsageError ? 2 : 1;
-  }
-  try {
-    // what the branch holds that is not read (too large, a symlink, a value out of range) is said on stderr
-    const reader = await openStateReader(args.stateRepo, undefined, { warn: (m) => logger.warning(m) });
-    const now = io.now();
-    const out = (data: unknown, text: string) =>
-      io.write(args.format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
-    switch (args.command) {
-      case 'status': {
-        const fleet = await fleetNow(reader, now);
-        out(fleet, fleetText(fleet));
-        return 0;
-      }
-      case 'history': {
-        const lines = await runHistory(reader, new Date(now.getTime() - args.sinceMs), now, args.server);
-        out(lines, historyText(lines, args.server));
-        return 0;
-      }
-      case 'issues': {
-        const issues = await openIssues(reader, now);
-        out(issues, issuesText(issues));
-        return 0;
-      }
-      case 'show': {
-        const shown = await show(reader, args.target ?? '');
-        if (!shown) {
-          logger.error(`show: no run or problem "${args.target}" on the state branch`);
-          return 1;
-        }
-        out(shown, shown.content.trimEnd());
-        return 0;
-      }
-      case 'status-page': {
-        const config = args.configPath ? await loadConfig(args.configPath, process.env) : undefined;
-        const data = await statusPageData(reader, {
-          now,
-          ...(config ? { config } : {}),
-          ...(args.repoUrl ? { repoUrl: args.repoUrl } : {}),
-        });
-        const out_ = resolve(args.out ?? 'status-page');
-        const files = await writeStatusPage(out_, data);
-        const summary = { out: out_, files, servers: data.servers.length, bytesRead: reader.bytesRead };
-        out(
-          summary,
-          `wrote ${files.length} files to ${out_} (${data.servers.length} servers; read ${reader.bytesRead} bytes of state)`,
-        );
-        return 0;
-      }
+/** Returns the exit code (cli/exit-codes.ts): 0 shown, 1 nothing to show or the state could not be read, 2 usage. */
+export function runReadCommand(argv: string[], logger: Logger, io: ReadIo = realIo): Promise<number> {
+  return withExitCode(logger, () => readCommand(parseReadArgs(argv), logger, io));
+}
+
+async function readCommand(args: ReadArgs, logger: Logger, io: ReadIo): Promise<number> {
+  // what the branch holds that is not read (too large, a symlink, a value out of range) is said on stderr
+  const reader = await openStateReader(args.stateRepo, undefined, { warn: (m) => logger.warning(m) });
+  const now = io.now();
+  const out = (data: unknown, text: string) =>
+    io.write(args.format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
+  switch (args.command) {
+    case 'status': {
+      const fleet = await fleetNow(reader, now);
+      out(fleet, fleetText(fleet));
+      return 0;
     }
-  } catch (error) {
-    const known = error instanceof StateBranchNotFound || error instanceof ConfigError;
-    logger.error(known ? error.message : `claudeops: ${errorMessage(error)}`);
-    return 1;
+    case 'history': {
+      const lines = await runHistory(reader, new Date(now.getTime() - args.sinceMs), now, args.server);
+      out(lines, historyText(lines, args.server));
+      return 0;
+    }
+    case 'issues': {
+      const issues = await openIssues(reader, now);
+      out(issues, issuesText(issues));
+      return 0;
+    }
+    case 'show': {
+      const shown = await show(reader, args.target ?? '');
+      if (!shown) throw new CommandFailed(`show: no run or problem "${args.target}" on the state branch`);
+      out(shown, shown.content.trimEnd());
+      return 0;
+    }
+    case 'status-page': {
+      const config = args.configPath ? await loadConfig(args.configPath, process.env) : undefined;
+      const data = await statusPageData(reader, {
+        now,
+        ...(config ? { config } : {}),
+        ...(args.repoUrl ? { repoUrl: args.repoUrl } : {}),
+      });
+      const out_ = resolve(args.out ?? 'status-page');
+      const files = await writeStatusPage(out_, data);
+      const summary = { out: out_, files, servers: data.servers.length, bytesRead: reader.bytesRead };
+      out(
+        summary,
+        `wrote ${files.length} files to ${out_} (${data.servers.length} servers; read ${reader.bytesRead} bytes of state)`,
+      );
+      return 0;
+    }
   }
 }

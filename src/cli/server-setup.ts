@@ -16,6 +16,7 @@ import {
 import type { Logger } from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { generateSudoers } from '../remediate/sudoers.js';
+import { failed } from './exit-codes.js';
 
 export interface SetupIo {
   readFile(path: string): string;
@@ -105,7 +106,7 @@ export function setupOutput(args: SetupArgs, env: NodeJS.ProcessEnv, io: SetupIo
   });
 }
 
-/** Returns the exit code: 0 printed, 1 a config or generation problem, 2 a usage error. */
+/** Returns the exit code (cli/exit-codes.ts): 0 printed, 1 a config or generation problem, 2 a usage error. */
 export function runSetupCommand(
   argv: string[],
   env: NodeJS.ProcessEnv,
@@ -116,11 +117,6 @@ export function runSetupCommand(
     io.write(setupOutput(parseSetupArgs(argv), env, io));
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      logger.error(error.message);
-      return 2;
-    }
-    logger.error(error instanceof ConfigError ? error.message : `claudeops: ${errorMessage(error)}`);
-    return 1;
+    return failed(error, logger);
   }
 }

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { TASK_NAMES } from '../core/tasks.js';
 import {
   choiceProblem,
   DEFAULT_CONFIG_PATH,
@@ -7,7 +8,6 @@ import {
   MODES,
   parseShard,
   type RunInputs,
-  TASKS,
 } from './run-inputs.js';
 import type { Mode } from './schema.js';
 
@@ -19,7 +19,7 @@ export function readActionInputs(): RunInputs {
   const problems: string[] = [];
   const note = (problem: string | undefined) => problem && problems.push(problem);
   const task = input('task') || 'check';
-  note(choiceProblem('task', task, TASKS));
+  note(choiceProblem('task', task, TASK_NAMES));
   const mode = input('mode');
   if (mode) note(choiceProblem('mode', mode, MODES));
   const shardText = input('shard');

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isTask, TASK_NAMES, TASKS } from '../core/tasks.js';
 import { parseDuration } from '../core/util/duration.js';
 import { errorMessage } from '../core/util/error-message.js';
 import {
@@ -8,7 +9,6 @@ import {
   MODES,
   parseShard,
   type RunInputs,
-  TASKS,
 } from './run-inputs.js';
 import type { Mode } from './schema.js';
 import { closest } from './schema-keys.js';
@@ -31,11 +31,9 @@ const READ_OPTIONS = `  --state-repo DIR   git repository holding the state bran
 
 export const USAGE = `usage: claudeops <command> [options]     (claudeops help <command> for its options)
 
-Run the pipeline:
-  check | recover | execute-approved  [--config FILE] [--mode M] [--dry-run] [--servers S]
-                                      [--shard i/n] [--state-repo DIR]
-  summarize                           one fleet-wide report of a sharded workflow run
-                                      (GITHUB_RUN_ID) from its shards' records
+Run a task:
+${TASK_NAMES.map((t) => `  ${t.padEnd(36)}${TASKS[t].summary}`).join('\n')}
+    each with [--config FILE] [--mode M] [--dry-run] [--servers S] [--shard i/n] [--state-repo DIR]
 Read the record (state branch):
   status                              the fleet now: per server status and figures
   history [--server S] [--since 7d]   runs, one line each
@@ -56,10 +54,9 @@ ${RUN_OPTIONS}`;
 
 /** What `claudeops <command> --help` prints, per command. */
 export const COMMAND_HELP: Record<string, string> = {
-  check: `usage: claudeops check [options]\n\nCollect, evaluate, diagnose, remediate (per mode), record and report.\n\n${RUN_OPTIONS}`,
-  recover: `usage: claudeops recover [options]\n\nBoot recovery: start each server's boot.order in order, waiting for each.\n\n${RUN_OPTIONS}`,
-  'execute-approved': `usage: claudeops execute-approved [options]\n\nRun the plans approved by merged approval PRs, once each.\n\n${RUN_OPTIONS}`,
-  summarize: `usage: claudeops summarize [options]\n\nOne fleet-wide report for the workflow run in GITHUB_RUN_ID whose servers were split over\nshards: which shards reported (a missing one makes the status error), the fleet's findings and\nactions, from the state branch. Collects nothing from servers. --shard i/n gives the shard count\n(default: read from the shards' report names).\n\n${RUN_OPTIONS}`,
+  ...Object.fromEntries(
+    TASK_NAMES.map((t) => [t, `usage: claudeops ${t} [options]\n\n${TASKS[t].help}\n\n${RUN_OPTIONS}`]),
+  ),
   status: `usage: claudeops status [--state-repo DIR] [--format text|json]\n\nThe fleet as the newest run saw it: status, figures and open problems per server.\n\n${READ_OPTIONS}`,
   history: `usage: claudeops history [--server S] [--since 7d] [--state-repo DIR] [--format text|json]\n\nRuns, newest first, one line each.\n\n  --server S         only runs that checked this server (its status in each)\n  --since D          only runs newer than this (30m, 12h, 7d, 2w; default 7d)\n${READ_OPTIONS}`,
   issues: `usage: claudeops issues [--state-repo DIR] [--format text|json]\n\nOpen problems with their age, last sighting and last action.\n\n${READ_OPTIONS}`,
@@ -128,7 +125,7 @@ export function parseCliArgs(
   readFile: (path: string) => string,
 ): RunInputs {
   const task = argv[0];
-  if (!task || !(TASKS as readonly string[]).includes(task)) {
+  if (!task || !isTask(task)) {
     throw new UsageError(task ? unknownCommand(task) : USAGE);
   }
   const { values, positionals } = asUsage(task, Object.keys(RUN_ARGS), () => parse(argv));
@@ -141,7 +138,7 @@ export function parseCliArgs(
   const fromFile = (path: string | undefined) => (path ? readFile(path) : undefined);
   return {
     configPath: values.config ?? '.github/claudeops.yml',
-    task: task as RunInputs['task'],
+    task,
     mode: values.mode as Mode | undefined,
     dryRun: values['dry-run'] ?? false,
     servers: values.servers,

@@ -1,4 +1,4 @@
-import type { Task } from '../core/types.js';
+import type { Task } from '../core/tasks.js';
 import type { Mode } from './schema.js';
 
 /** What one invocation asks for, from action inputs or CLI flags (docs/architecture.md#interfaces). */
@@ -27,7 +27,6 @@ export interface RunInputs {
 export const DEFAULT_MODEL = 'claude-sonnet-4-6';
 export const DEFAULT_STATE_BRANCH = 'claudeops-state';
 export const DEFAULT_CONFIG_PATH = '.github/claudeops.yml';
-export const TASKS = ['check', 'recover', 'execute-approved', 'summarize'] as const;
 export const MODES = ['report', 'safe', 'full'] as const;
 
 /** A problem sentence when `value` is not one of `allowed`, else undefined. */

@@ -1,4 +1,5 @@
 import type { RunRecord } from './run-record.js';
+import { taskTraits } from './tasks.js';
 import { type RunStatus, worst } from './types.js';
 
 /**
@@ -24,5 +25,7 @@ export function raisedFindings(record: RunRecord) {
 
 /** Findings a run reports: its own raised ones, or for `task: summarize` the whole fleet's. */
 export function findingCount(record: RunRecord): number {
-  return record.task === 'summarize' ? (record.fleetReport?.length ?? 0) : raisedFindings(record).length;
+  return taskTraits(record.task).fleetWide
+    ? (record.fleetReport?.length ?? 0)
+    : raisedFindings(record).length;
 }

@@ -2,7 +2,7 @@ import type { ServerConfig } from '../config/schema.js';
 
 export type Severity = 'ok' | 'warning' | 'critical';
 export type RunStatus = 'ok' | 'warning' | 'critical' | 'error';
-export type Task = 'check' | 'recover' | 'execute-approved' | 'summarize';
+export type { Task } from './tasks.js';
 
 const ORDER: Record<RunStatus, number> = { ok: 0, warning: 1, critical: 2, error: 3 };
 

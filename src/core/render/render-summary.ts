@@ -7,6 +7,7 @@
 
 import type { RunRecord } from '../run-record.js';
 import { findingCount, raisedFindings } from '../status.js';
+import { taskTraits } from '../tasks.js';
 import { formatDuration } from '../util/duration.js';
 import { SEVERITY_ICON, table, trusted } from './markdown.js';
 import { bootStepDetail } from './render-action-log.js';
@@ -57,7 +58,7 @@ export function renderSummary(record: RunRecord, links: SummaryLinks = {}): stri
  */
 function shards(record: RunRecord): string {
   if (!record.shards) return '';
-  const summarizing = record.task === 'summarize';
+  const summarizing = taskTraits(record.task).fleetWide === true;
   const missing = summarizing ? 'missing' : 'not yet';
   const list = record.shards
     .map((s) => `${s.label}${s.self ? ' (this shard)' : ''}: ${s.reported ? 'reported' : missing}`)
@@ -111,7 +112,7 @@ function fileLink(links: SummaryLinks, path: string, text = path): string {
 
 /** Servers the run covers: its own, or for `task: summarize` every shard's. */
 function serverCount(record: RunRecord): number {
-  if (record.task !== 'summarize') return record.servers.length;
+  if (!taskTraits(record.task).fleetWide) return record.servers.length;
   return (record.shards ?? []).reduce((n, s) => n + s.servers.length, 0);
 }
 

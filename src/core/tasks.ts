@@ -1,0 +1,71 @@
+/**
+ * Every task a run can do (the `task` input, the CLI's run commands; docs/architecture.md#pipeline),
+ * in one table: adding a task is one entry here. What a task changes in the health loop is a trait
+ * read where it matters, never a comparison with a task's name; a task with a flow of its own
+ * (`healthLoop: false`) has its runner in src/tasks.ts, which the compiler asks for.
+ */
+
+export interface TaskTraits {
+  /** what it does, in one line (CLI usage, docs) */
+  summary: string;
+  /** what `claudeops <task> --help` says above the options */
+  help: string;
+  /** runs the health loop (collect … report); false: a flow of its own, in src/tasks.ts */
+  healthLoop: boolean;
+  /** boot recovery on every server with a `boot.order`, rebooted or not */
+  recoverAlways?: boolean;
+  /** runs plans approved by merged PRs first, and proposes nothing new */
+  approvedPlansOnly?: boolean;
+  /** the record speaks for the whole fleet of a sharded workflow run, from its shards' records */
+  fleetWide?: boolean;
+}
+
+export const TASKS = {
+  check: {
+    summary: 'collect, evaluate, diagnose, remediate (per mode), record and report',
+    help: 'Collect, evaluate, diagnose, remediate (per mode), record and report.',
+    healthLoop: true,
+  },
+  recover: {
+    summary: "boot recovery: start each server's boot.order in order",
+    help: "Boot recovery: start each server's boot.order in order, waiting for each.",
+    healthLoop: true,
+    recoverAlways: true,
+  },
+  'execute-approved': {
+    summary: 'run the plans approved by merged approval PRs, once each',
+    help: 'Run the plans approved by merged approval PRs, once each.',
+    healthLoop: true,
+    approvedPlansOnly: true,
+  },
+  summarize: {
+    summary: 'one fleet-wide report of a sharded workflow run, from its shards',
+    help:
+      'One fleet-wide report for the workflow run in GITHUB_RUN_ID whose servers were split over\n' +
+      "shards: which shards reported (a missing one makes the status error), the fleet's findings and\n" +
+      'actions, from the state branch. Collects nothing from servers. --shard i/n gives the shard count\n' +
+      "(default: read from the shards' report names).",
+    healthLoop: false,
+    fleetWide: true,
+  },
+} as const satisfies Record<string, TaskTraits>;
+
+export type Task = keyof typeof TASKS;
+
+/** Tasks with a flow of their own: each needs a runner in src/tasks.ts. */
+export type OwnFlowTask = { [K in Task]: (typeof TASKS)[K]['healthLoop'] extends false ? K : never }[Task];
+
+export const TASK_NAMES = Object.keys(TASKS) as Task[];
+
+export function isTask(name: string): name is Task {
+  return Object.hasOwn(TASKS, name);
+}
+
+/** Whether the task has a flow of its own (a runner in src/tasks.ts) rather than the health loop. */
+export function isOwnFlow(task: Task): task is OwnFlowTask {
+  return !TASKS[task].healthLoop;
+}
+
+export function taskTraits(task: Task): TaskTraits {
+  return TASKS[task];
+}
