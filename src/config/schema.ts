@@ -29,9 +29,10 @@ export const thresholdsSchema = z.strictObject({
   certificate_days: z.strictObject({ warn: z.number().int(), crit: z.number().int() }).optional(),
 });
 
-const name = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/, 'expected a name of letters, digits, . _ @ : -');
+/** A server, service or remediation name: what the config accepts, so anything else was not written by us. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/;
+
+const name = z.string().regex(NAME_PATTERN, 'expected a name of letters, digits, . _ @ : -');
 
 export const managers = ['systemd', 'sysv', 'supervisor', 'pm2', 'docker', 'compose'] as const;
 export const serviceSchema = z
@@ -361,6 +362,8 @@ export const configSchema = z.strictObject({
   redact: z
     .strictObject({ hosts: z.boolean().default(false), secrets: z.array(z.string()).default([]) })
     .default({ hosts: false, secrets: [] }),
+  /** the public status page: `details: true` adds findings' summaries, fingerprints and disk charts (redacted) */
+  status_page: z.strictObject({ details: z.boolean().default(false) }).default({ details: false }),
 });
 
 export type Config = z.output<typeof configSchema>;

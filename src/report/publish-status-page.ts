@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '../core/run-record.js';
 import { errorMessage } from '../core/util/error-message.js';
+import { hostRedaction, secretsOf } from '../record/build-state-changes.js';
 import type { RunContext } from '../run-context.js';
 import { statusPageData, writeStatusPage } from './status-page-build.js';
 
@@ -25,6 +26,7 @@ export async function publishStatusPage(
     const data = await statusPageData(reader, {
       now: ctx.adapters.clock.now(),
       config: ctx.config,
+      redaction: { secrets: secretsOf(ctx), options: hostRedaction(ctx) },
       ...(ctx.links?.repoUrl ? { repoUrl: ctx.links.repoUrl } : {}),
     });
     await rm(dir, { recursive: true, force: true });

@@ -51,19 +51,32 @@ export async function generateHistory(dir: string, shape: HistoryShape): Promise
     const outage = i % 5 === 1 ? end - (3 + (i % 7)) * 86_400_000 : undefined;
     for (let t = start + (i % 3) * 60_000; t <= end; t += step) {
       const inOutage = outage !== undefined && t >= outage && t < outage + 4 * 3_600_000;
+      // and since yesterday its nginx has failed (the open incident)
+      const nginxDown = i % 5 === 1 && t >= end - 86_400_000;
+      // and the fourth server's endpoint gave no answer at all in the last run
+      const noAnswer = i % 5 === 3 && t + step > end;
       const epDown = inOutage || (outage !== undefined && t >= outage && t < outage + 8 * 3_600_000);
       const point: HistoryPoint = {
         at: new Date(t).toISOString(),
         run: String(1_000_000 + Math.floor((t - start) / step)),
-        status: inOutage ? 'down' : random() < 0.03 ? 'warning' : 'ok',
+        // the endpoint failing makes the server's run critical (an endpoint finding is critical)
+        status: inOutage
+          ? 'down'
+          : epDown || nginxDown || noAnswer
+            ? 'critical'
+            : random() < 0.03
+              ? 'warning'
+              : 'ok',
         endpoints: inOutage
           ? {}
           : {
-              [id]: {
-                up: !epDown,
-                code: epDown ? 503 : 200,
-                latencyMs: Math.round(60 + 40 * random() + (i % 4) * 30),
-              },
+              [id]: noAnswer
+                ? { up: false, code: 0, latencyMs: 0 }
+                : {
+                    up: !epDown,
+                    code: epDown ? 503 : 200,
+                    latencyMs: Math.round(60 + 40 * random() + (i % 4) * 30),
+                  },
             },
       };
       if (!inOutage) {
@@ -83,25 +96,58 @@ export async function generateHistory(dir: string, shape: HistoryShape): Promise
       runs: shape.days * 12,
     };
     files.set(serverStatePath(name), [serializeServerState(state).trimEnd()]);
+    if (outage !== undefined) {
+      const at = (ms: number) => new Date(ms).toISOString();
+      // the bad spell as the issue files tell it: unreachable for 4 h, the endpoint failing for 8 h
+      files.set(issuePath(`${name}/unreachable/-`), [
+        issueFile(
+          name,
+          'unreachable',
+          '-',
+          'critical',
+          at(outage),
+          at(outage + 4 * 3_600_000),
+          `${name} could not be checked: connect ETIMEDOUT`,
+        ),
+      ]);
+      files.set(issuePath(`${name}/endpoint/${url}`), [
+        issueFile(
+          name,
+          'endpoint',
+          url,
+          'critical',
+          at(outage + 4 * 3_600_000),
+          at(outage + 8 * 3_600_000),
+          `${url} returned 503`,
+        ),
+      ]);
+    }
+    if (i % 5 === 0 && shape.days > 20) {
+      // a warning that came and went three weeks ago: disk filling, cleared by a person
+      const start = end - 21 * 86_400_000 + i * 3_600_000;
+      files.set(issuePath(`${name}/disk//var`), [
+        issueFile(
+          name,
+          'disk',
+          '/var',
+          'warning',
+          new Date(start).toISOString(),
+          new Date(start + 150 * 60_000).toISOString(),
+          '/var is 86% full (warn 80%)',
+        ),
+      ]);
+    }
+    if (i % 5 === 3) {
+      const at = new Date(end).toISOString();
+      files.set(issuePath(`${name}/endpoint/${url}`), [
+        issueFile(name, 'endpoint', url, 'critical', at, undefined, `${url}: connection refused`),
+      ]);
+    }
     if (i % 5 === 1) {
-      const fingerprint = `${name}/endpoint/${url}`;
+      const fingerprint = `${name}/service/nginx`;
       const since = new Date(end - 86_400_000).toISOString();
       files.set(issuePath(fingerprint), [
-        renderIssueFile({
-          meta: {
-            fingerprint,
-            status: 'open',
-            severity: 'critical',
-            servers: [name],
-            check: 'endpoint',
-            target: url,
-            first_seen: since,
-            last_seen: new Date(end).toISOString(),
-            updated: new Date(end).toISOString(),
-          },
-          summary: `${url} returned 503`,
-          history: [`- ${since} — opened (critical): ${url} returned 503 (run 1)`],
-        }).trimEnd(),
+        issueFile(name, 'service', 'nginx', 'critical', since, undefined, 'nginx (systemd): failed'),
       ]);
     }
   });
@@ -125,4 +171,34 @@ export async function generateHistory(dir: string, shape: HistoryShape): Promise
   await git('add', '-A');
   await git('commit', '-q', '-m', 'generated history');
   return names;
+}
+
+/** An issue file as the pipeline writes it: opened, and resolved when `end` is given. */
+function issueFile(
+  server: string,
+  check: string,
+  target: string,
+  severity: 'warning' | 'critical',
+  start: string,
+  end: string | undefined,
+  summary: string,
+): string {
+  return renderIssueFile({
+    meta: {
+      fingerprint: `${server}/${check}/${target}`,
+      status: end ? 'resolved' : 'open',
+      severity,
+      servers: [server],
+      check,
+      target,
+      first_seen: start,
+      last_seen: end ?? start,
+      updated: end ?? start,
+    },
+    summary,
+    history: [
+      `- ${start} — opened (${severity}): ${summary} (run 1)`,
+      ...(end ? [`- ${end} — resolved: ${summary} (run 2)`] : []),
+    ],
+  }).trimEnd();
 }

@@ -16,6 +16,9 @@ import type { FileChange, ServerReport } from '../types.js';
 
 export type PointStatus = 'ok' | 'warning' | 'critical' | 'down';
 
+/** What one check of a server (or endpoint) counts as: available when reachable and not critical (availability.ts). */
+export const isAvailable = (status: PointStatus): boolean => status === 'ok' || status === 'warning';
+
 export interface EndpointPoint {
   up: boolean;
   /** HTTP status, 0 when no answer */
@@ -40,6 +43,8 @@ export interface HistoryDay {
   runs: number;
   /** runs that reached the server */
   up: number;
+  /** runs that reached the server and had no critical finding (absent in lines rolled up before it was kept) */
+  available?: number;
   worst: PointStatus;
   maxDisk?: number;
   /** per endpoint id: checks, ups, mean latency */
@@ -240,6 +245,7 @@ export function rollUpDays(points: readonly HistoryPoint[]): string {
     const day = days.get(key) ?? { day: key, runs: 0, up: 0, worst: 'ok' as PointStatus, endpoints: {} };
     day.runs += 1;
     if (p.status !== 'down') day.up += 1;
+    if (isAvailable(p.status)) day.available = (day.available ?? 0) + 1;
     if (RANK[p.status] > RANK[day.worst]) day.worst = p.status;
     if (p.disk !== undefined) day.maxDisk = Math.max(day.maxDisk ?? 0, p.disk);
     for (const [id, e] of Object.entries(p.endpoints)) {
@@ -258,7 +264,8 @@ export function rollUpDays(points: readonly HistoryPoint[]): string {
       const mean = ms.length ? Math.round(ms.reduce((a, b) => a + b, 0) / ms.length) : undefined;
       return `${id}=${e.checks}/${e.up}:${num(mean)}`;
     });
-    return [d.day, d.runs, d.up, d.worst, num(d.maxDisk), ...eps].join('\t');
+    // `ok=N` after the endpoints: readers that predate it skip it as an unknown token
+    return [d.day, d.runs, d.up, d.worst, num(d.maxDisk), ...eps, `ok=${d.available ?? 0}`].join('\t');
   });
   return mergeLines(lines.join('\n'));
 }
@@ -286,6 +293,14 @@ export function parseDayLine(line: string, rejected: Rejected[] = []): HistoryDa
   const disk = figure(maxDisk, 'disk', rejected);
   if (disk !== undefined) d.maxDisk = disk;
   for (const e of eps) {
+    // `ok=N` (runs available that day) comes last: readers that predate it skip it as an unknown token
+    const ok = /^ok=(\d+)$/.exec(e);
+    if (ok) {
+      const available = figure(ok[1], 'runs', rejected);
+      if (available !== undefined && available <= ups) d.available = available;
+      else rejected.push({ field: 'available runs', value: `${ok[1]}/${ups}` });
+      continue;
+    }
     const m = /^([0-9a-f]{8})=(\d+)\/(\d+):(.*)$/.exec(e);
     if (!m?.[1]) continue;
     const checks = figure(m[2], 'runs', rejected);
@@ -314,44 +329,4 @@ export function monthsBetween(from: Date, to: Date): string[] {
     cursor.setUTCMonth(cursor.getUTCMonth() + 1);
   }
   return months;
-}
-
-export interface Uptime {
-  /** percent, undefined when nothing was measured in the window */
-  percent?: number;
-  samples: number;
-}
-
-/** Share of runs in [since, until] in which the server was reachable (or the endpoint up). */
-export function uptimeOf(
-  points: readonly HistoryPoint[],
-  since: Date,
-  until: Date,
-  endpoint?: string,
-  days: readonly HistoryDay[] = [],
-): Uptime {
-  let total = 0;
-  let up = 0;
-  const from = since.toISOString();
-  const to = until.toISOString();
-  for (const p of points) {
-    if (p.at < from || p.at > to) continue;
-    if (endpoint) {
-      const e = p.endpoints[endpoint];
-      if (!e) continue;
-      total += 1;
-      if (e.up) up += 1;
-    } else {
-      total += 1;
-      if (p.status !== 'down') up += 1;
-    }
-  }
-  for (const d of days) {
-    if (d.day < from.slice(0, 10) || d.day > to.slice(0, 10)) continue;
-    const e = endpoint ? d.endpoints[endpoint] : { checks: d.runs, up: d.up };
-    if (!e) continue;
-    total += e.checks;
-    up += e.up;
-  }
-  return total === 0 ? { samples: 0 } : { percent: Math.floor((up * 10000) / total) / 100, samples: total };
 }

@@ -163,6 +163,19 @@ export function htmlText(text: unknown): string {
 }
 
 /**
+ * HTML text of a page no renderer autolinks (the status page): escaped, but with no zero-width
+ * breaks, so a URL reads and wraps as itself.
+ */
+export function htmlPageText(text: unknown): string {
+  return plainText(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/**
  * Slack mrkdwn text: `& < >` escaped as Slack requires (so `<!channel>`, `<@U123>` and `<url|text>`
  * stay text), emphasis and code characters broken, autolinks and mentions broken.
  */

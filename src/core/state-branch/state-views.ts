@@ -3,7 +3,7 @@
  * branch through a StateReader. Each view is plain data (printed as JSON with --format json) plus
  * a text rendering, one line per item.
  */
-import { uptimeOf } from '../memory/history-series.js';
+import { availabilityOf } from '../memory/availability.js';
 import { parseServerState } from '../memory/server-state.js';
 import type { StateReader } from '../ports/index.js';
 import { formatDuration } from '../util/duration.js';
@@ -21,7 +21,8 @@ export interface ServerNow {
   disk?: number;
   memory?: number;
   load?: number;
-  uptime7d?: number;
+  /** share of the week's checks in which the server was reachable and had no critical finding */
+  availability7d?: number;
   openIssues: number;
 }
 
@@ -60,7 +61,7 @@ export async function fleetNow(reader: StateReader, now: Date): Promise<FleetNow
     const state = parsed.ok ? parsed.state : undefined;
     const points = series.get(name) ?? [];
     const last = points.at(-1);
-    const up = uptimeOf(points, week, now);
+    const up = availabilityOf(points, week, now);
     return {
       server: name,
       status: last?.status === 'down' ? 'unreachable' : (last?.status ?? 'unknown'),
@@ -69,7 +70,7 @@ export async function fleetNow(reader: StateReader, now: Date): Promise<FleetNow
       ...(last?.disk !== undefined ? { disk: last.disk } : {}),
       ...(last?.memory !== undefined ? { memory: last.memory } : {}),
       ...(last?.load !== undefined ? { load: last.load } : {}),
-      ...(up.percent !== undefined ? { uptime7d: up.percent } : {}),
+      ...(up.percent !== undefined ? { availability7d: up.percent } : {}),
       openIssues: issues.filter((i) => i.doc.meta.servers.includes(name)).length,
     };
   });
@@ -103,14 +104,14 @@ export function fleetText(fleet: FleetNow): string {
   const now = new Date(fleet.at);
   if (fleet.servers.length === 0) return 'No server recorded yet: run `claudeops check` first.';
   const rows = [
-    ['server', 'status', 'disk', 'memory', 'load/cpu', 'uptime 7d', 'open issues', 'last checked'],
+    ['server', 'status', 'disk', 'memory', 'load/cpu', 'avail. 7d', 'open issues', 'last checked'],
     ...fleet.servers.map((s) => [
       s.server,
       s.status,
       pct(s.disk),
       pct(s.memory),
       s.load === undefined ? '—' : String(s.load),
-      pct(s.uptime7d),
+      pct(s.availability7d),
       String(s.openIssues),
       `${when(s.lastChecked)} (${ago(s.lastChecked, now)})`,
     ]),

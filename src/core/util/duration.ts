@@ -36,3 +36,13 @@ export function formatDuration(ms: number): string {
   }
   return parts.slice(0, 2).join('');
 }
+
+/** Words for a reader who is not an operator: 90_000 → `2 min`, 9_000_000 → `2 h 30 min`, `3 days 4 h`. */
+export function humanDuration(ms: number): string {
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} days` : `${days} days ${hours % 24} h`;
+}
