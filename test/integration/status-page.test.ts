@@ -252,7 +252,8 @@ describe('claudeops status-page, from a generated lab-like history', () => {
         await page.close();
       }
     },
-    120_000,
+    // eight page loads and full-page screenshots: ~50 s on a loaded 2-core machine, wide margin
+    400_000,
   );
 });
 

@@ -114,7 +114,11 @@ export async function launchChromium(): Promise<Page> {
       });
       const loaded = event('Page.loadEventFired');
       await page('Page.navigate', { url });
-      await loaded;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`chromium: ${url} did not load within 120 s`)), 120_000);
+      });
+      await Promise.race([loaded, late]).finally(() => clearTimeout(timer));
     },
     async screenshot() {
       const height = await evaluate<number>('document.documentElement.scrollHeight');
