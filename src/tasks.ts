@@ -2,6 +2,8 @@
  * The runners of the tasks with a flow of their own (src/core/tasks.ts says which): run.ts hands
  * such a task to its runner here and runs the health loop for every other.
  */
+
+import { compactState } from './compact-state.js';
 import type { RunRecord } from './core/run-record.js';
 import type { OwnFlowTask } from './core/tasks.js';
 import type { RunContext } from './run-context.js';
@@ -12,4 +14,5 @@ export type TaskRunner = (ctx: RunContext) => Promise<RunRecord>;
 
 export const TASK_RUNNERS: Record<OwnFlowTask, TaskRunner> = {
   summarize,
+  compact: compactState,
 };

@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { emptyMemory, type Memory, type ServerState } from '../core/memory/memory.js';
-import type { CommitResult, StateStore } from '../core/ports/index.js';
+import type { CommitResult, CompactResult, StateStore } from '../core/ports/index.js';
 import { type Clock, type StateReader, systemClock } from '../core/ports/index.js';
 import type { BranchEntry } from '../core/state-branch/branch-entry.js';
 import { STATE_BRANCH_README } from '../core/state-branch/branch-readme.js';
@@ -52,6 +52,7 @@ import {
 } from '../core/state-branch/retention.js';
 import type { FileChange } from '../core/types.js';
 import { Git, lsTree, objectSizes, readBlobs, type TreeEntry } from './git-cli.js';
+import { compactOnce } from './git-compaction.js';
 import type { JournalTarget, RunJournal } from './journal.js';
 import { gitStateReader } from './state-reader.js';
 
@@ -211,6 +212,47 @@ export class GitStateStore implements StateStore, JournalTarget {
       ...(this.options.maxStateBytes ? { maxBytes: this.options.maxStateBytes } : {}),
       warn: (message) => this.log(message),
     });
+  }
+
+  /**
+   * Compaction (opt-in: `task: compact`, docs/state-branch.md#compaction): the history older
+   * than `keepDays` becomes one commit with the files as they were then; later commits are kept
+   * (re-made on it) and the tip's files do not change. A run that lands meanwhile is never
+   * overwritten (the branch moves with a lease): compaction starts over, at most three times. In
+   * local mode the state repository is pruned at once; a remote prunes in its own maintenance.
+   */
+  async compact(options: { keepDays: number }): Promise<CompactResult> {
+    const cut = new Date(this.clock.now().getTime() - options.keepDays * 86_400_000);
+    try {
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const git = await this.repo();
+        const push = (args: string[]) =>
+          this.withPushLock(async () => {
+            await this.setAsideLocalEdits();
+            return git.run(args, { allowFailure: true });
+          });
+        const outcome = await compactOnce({ git, branch: this.branch, dir: this.cloneDir ?? '', push }, cut);
+        if ('result' in outcome) {
+          if (outcome.result.compacted && this.options.localDir) await this.pruneLocal();
+          return outcome.result;
+        }
+        this.log(
+          `compaction: attempt ${attempt}/3 met a run that landed meanwhile: ${outcome.raced.split('\n').at(-1)}`,
+        );
+        await this.dispose();
+      }
+      throw new Error('compaction: runs kept landing during compaction (3 attempts); try again later');
+    } finally {
+      await this.dispose();
+    }
+  }
+
+  /** Local mode: the dropped history leaves the state repository now (its reflog kept it). */
+  private async pruneLocal(): Promise<void> {
+    const dir = resolve(this.options.localDir ?? '');
+    const local = new Git(dir, this.gitOptions());
+    await local.run(['reflog', 'expire', '--expire=now', '--all'], { allowFailure: true });
+    await local.run(['gc', '-q', '--prune=now'], { allowFailure: true });
   }
 
   // ---- private clone and fetch ------------------------------------------------------------

@@ -357,8 +357,10 @@ export const configSchema = z.strictObject({
       retention_days: z.number().int().min(1).default(90),
       /** a state/<server>.json over this many bytes is set aside and the server starts fresh */
       max_file_size: z.number().int().min(65_536).default(1_048_576),
+      /** task compact: history older than this many days becomes one commit */
+      compact_keep_days: z.number().int().min(1).default(365),
     })
-    .default({ retention_days: 90, max_file_size: 1_048_576 }),
+    .default({ retention_days: 90, max_file_size: 1_048_576, compact_keep_days: 365 }),
   redact: z
     .strictObject({ hosts: z.boolean().default(false), secrets: z.array(z.string()).default([]) })
     .default({ hosts: false, secrets: [] }),

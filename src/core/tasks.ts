@@ -48,6 +48,15 @@ export const TASKS = {
     healthLoop: false,
     fleetWide: true,
   },
+  compact: {
+    summary: 'replace state-branch history older than state.compact_keep_days by one commit (opt-in)',
+    help:
+      'Compact the state branch (opt-in; docs/state-branch.md#compaction): the history older than\n' +
+      'state.compact_keep_days (default 365) becomes one commit holding the files as they were then;\n' +
+      "later commits are kept and the tip's files do not change. Rewrites the branch (a force push\n" +
+      'with a lease: a run that lands meanwhile is never overwritten). Collects nothing from servers.',
+    healthLoop: false,
+  },
 } as const satisfies Record<string, TaskTraits>;
 
 export type Task = keyof typeof TASKS;

