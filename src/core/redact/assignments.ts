@@ -1,0 +1,268 @@
+/**
+ * Structure: a value under a name that says "secret", in whatever syntax carries it — env and
+ * shell (`KEY=v`, `export KEY=v`), INI/TOML (`key = v`), YAML (same line, next line, block
+ * scalar), JSON, XML elements and attributes, PHP/Python/JS/Go/C# literals (`'key' => 'v'`,
+ * `define('KEY', 'v')`, `KEY := "v"`), connection strings (`Password=v;`, ODBC `PWD={v}`),
+ * name/value records (`<add key="DbPassword" value="v"/>`, Kubernetes `- name: X` / `value: v`),
+ * flags (`--password v`, `-password v`), and space-separated directives (`requirepass v`,
+ * `.netrc` `password v`, FTP `PASS v`). The scan starts from the stems of secret words, so text
+ * without them costs one regex pass.
+ */
+import { looksRandom } from './entropy.js';
+import { secretName } from './secret-words.js';
+import { type Span, span } from './spans.js';
+
+const STEM =
+  /pass|pw|psw|secret|token|key|auth|cred|sig|cookie|session|sid|dsn|salt|hmac|otp|jwt|bearer|hook|licen|pat(?![a-z])|psk|kennwort|geheim|mot|contrase|clave|senha|segred|parol|segret|wachtwoord|has[lł]o|heslo|jelsz|salasana|l[oö]senord|passord|adgangskode|lozinka|geslo|parool|slapta|[sş]ifre|пароль|гасло|парола|секрет|κωδικ|συνθηματ|סיסמ|كلمة|密[码碼]|口令|暗号|パスワード|비밀번호|암호|पासवर्ड|sandi|kh[aẩ]u|jeton|chave|schl|ключ|токен|令牌/giu;
+
+const KEY_CHAR = /[\p{L}\p{N}\p{M}_.-]/u;
+
+/** Values that are not secrets whatever their name: placeholders, booleans, references. */
+const PLACEHOLDER =
+  /^(?:\*+|x{3,}|\.{3,}|-+|<[^>]*>|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_]+%|\{\{[^}]*\}\}|\[REDACTED[^\]]*\]|null|nil|none|undefined|true|false|yes|no|on|off|\(?hidden\)?|\(?none\)?|redacted|masked|\[hidden\]|\[masked\]|optional|required|env|environment|prompt|ask|stdin|file|string|str|bool|boolean|int|integer|object|secret|password)$/i;
+
+/** Words that follow "password" in prose, not in an assignment (`Password changed for ops`). */
+const PROSE = new Set(
+  'for of is was are were has have had not to in on at by from with and or the a an this that if be been being will would should could can may must incorrect invalid wrong required missing expired changed updated set unset empty accepted failed failure failures denied ok okay authentication auth check checks reset change policy length too mismatch matches match verification verified expires expiry again prompt please enter mode type field must file file: stored saved written read'.split(
+    ' ',
+  ),
+);
+
+/** Directives whose syntax is `name value` (redis, LDAP, wpa_supplicant, FTP and redis commands). */
+const DIRECTIVE = /^(?:requirepass|masterauth|rootpw|bindpw|psk|wpa_passphrase|sasl_passwd|PASS|AUTH|PASSWORD)$/;
+
+export function assignments(text: string): Span[] {
+  const out: Span[] = [];
+  let resumeAt = 0;
+  STEM.lastIndex = 0;
+  for (let m = STEM.exec(text); m; m = STEM.exec(text)) {
+    if (m.index < resumeAt) continue;
+    let ks = m.index;
+    let ke = m.index + m[0].length;
+    while (ks > 0 && KEY_CHAR.test(text[ks - 1] ?? '')) ks--;
+    while (ke < text.length && KEY_CHAR.test(text[ke] ?? '')) ke++;
+    while (ke > ks && /[.-]/.test(text[ke - 1] ?? '')) ke--;
+    while (ks < ke && /[.-]/.test(text[ks] ?? '') && text[ks - 1] !== '-') ks++;
+    resumeAt = ke;
+    STEM.lastIndex = ke;
+    const name = text.slice(ks, ke).replace(/^-+/, '');
+    const kind = secretName(name);
+    if (!kind) continue;
+    const found = valueAfter(text, ks, ke, name, kind);
+    if (found) {
+      out.push(found);
+      resumeAt = found.end;
+      STEM.lastIndex = found.end;
+    }
+  }
+  return out;
+}
+
+interface Quote {
+  open: string;
+  close: string;
+}
+
+/** The opening quote just before `at` (`"`, `'`, a JSON-escaped `\"`), if any. */
+function quoteBefore(text: string, at: number): string {
+  const c = text[at - 1] ?? '';
+  if (!`"'\``.includes(c) || c === '') return '';
+  return text[at - 2] === '\\' ? `\\${c}` : c;
+}
+
+function valueAfter(
+  text: string,
+  ks: number,
+  ke: number,
+  name: string,
+  kind: 'strong' | 'weak',
+): Span | undefined {
+  const keyQuote = quoteBefore(text, ks);
+  const lineStart = text.lastIndexOf('\n', ks - 1) + 1;
+  const before = text.slice(lineStart, ks - keyQuote.length);
+  // a key that is itself the value of a naming field: `name="DB_PASSWORD" value="…"`
+  if (keyQuote !== '' || /[:=]\s*$/.test(before)) {
+    const record = namedValue(text, ks, ke, before, keyQuote);
+    if (record !== undefined) return record ? checked(text, record, kind) : undefined;
+  }
+  let p = ke;
+  const rawName = text.slice(ks, ke);
+  if (keyQuote && text.startsWith(keyQuote, p)) p += keyQuote.length;
+  else if (keyQuote && !DIRECTIVE.test(rawName)) return undefined; // inside a quoted sentence, not a key
+  while (text[p] === ']' || text[p] === ')') p++;
+  const xmlOpen = before.endsWith('<') || /<[\w.-]+:$/.test(before);
+  if (xmlOpen) return xmlElement(text, p, kind);
+  const afterKey = p;
+  while (text[p] === ' ' || text[p] === '\t') p++;
+  const sep = /^(?:=>|:=|==?|:(?!:)|,)/.exec(text.slice(p, p + 2))?.[0];
+  if (sep === ',' && !(keyQuote && /\(\s*$/.test(before))) return undefined;
+  if (sep === '==') return undefined; // a comparison
+  if (sep) {
+    const spaced = text[p - 1] === ' ' || text[p + sep.length] === ' ' || text[p + sep.length] === '\t';
+    let v = p + sep.length;
+    while (text[v] === ' ' || text[v] === '\t') v++;
+    const atLineStart = /^\s*(?:-\s+|export\s+|set\s+|declare\s+(?:-\w+\s+)?|ENV\s+|\$)?$/.test(before);
+    const eol = text.indexOf('\n', v);
+    const lineEnd = eol === -1 ? text.length : eol;
+    const rest = text.slice(v, lineEnd);
+    if (/^\s*(?:[|>][-+]?\d*)?\s*$/.test(rest) && (sep === ':' || sep === '=')) {
+      return checked(text, nextLines(text, lineStart, lineEnd), kind);
+    }
+    return checked(text, scalar(text, v, lineEnd, atLineStart && spaced && sep !== ','), kind);
+  }
+  // `--password value`, `-pw value`, `requirepass value`, `.netrc` `password value`, `PASS value`
+  const flag = /(?:^|\s)--?$/.test(text.slice(Math.max(lineStart, ks - 3), ks));
+  const netrc = /\b(?:login|user(?:name)?|account|machine)\s+\S+\s+$/.test(before);
+  const directive = DIRECTIVE.test(rawName) && /(?:^|["'>]\s*|^\s*\S*>\s*)$/.test(before);
+  const lineFirst = /^\s*$/.test(before) && kind === 'strong';
+  if (!(flag || netrc || directive || lineFirst)) return undefined;
+  if (text[afterKey] !== ' ' && text[afterKey] !== '\t') return undefined;
+  let v = afterKey;
+  while (text[v] === ' ' || text[v] === '\t') v++;
+  if (text[v] === '-' && flag) return undefined;
+  const eol = text.indexOf('\n', v);
+  const value = scalar(text, v, eol === -1 ? text.length : eol, false);
+  if (!value) return undefined;
+  const word = text.slice(value.start, value.end);
+  if (PROSE.has(word.toLowerCase().replace(/[:.,]$/, ''))) return undefined;
+  return checked(text, value, directive ? 'strong' : kind);
+}
+
+/** A value: quoted (to its closing quote), braced (ODBC `{…}`), or bare up to a separator. */
+function scalar(text: string, v: number, lineEnd: number, toLineEnd: boolean): Span | undefined {
+  const q = text[v] === '\\' && `"'`.includes(text[v + 1] ?? '') ? `\\${text[v + 1]}` : text[v];
+  const prefixed = /^[@rbuf]["'`]/i.test(text.slice(v, v + 2)) ? 1 : 0;
+  const quote = prefixed ? (text[v + 1] ?? '') : (q ?? '');
+  if (quote && (quote.startsWith('\\') || `"'\``.includes(quote))) {
+    const from = v + prefixed + quote.length;
+    const close = closingQuote(text, from, quote);
+    const end = close === -1 ? Math.min(lineEnd, from + 200) : close;
+    return span(text, from, end);
+  }
+  if (text[v] === '{') {
+    const close = text.indexOf('}', v);
+    if (close !== -1 && close < lineEnd) return span(text, v + 1, close);
+  }
+  if (toLineEnd) return span(text, v, lineEnd);
+  let e = v;
+  while (e < lineEnd && !/[\s"'`;<>\\]/.test(text[e] ?? '')) e++;
+  let value = text.slice(v, e);
+  // `username=a,password=b,uid=0` and `?token=x&y=1`: the next option ends it
+  const next = /[,&](?=[\w.-]+=)/.exec(value);
+  if (next) value = value.slice(0, next.index);
+  value = value.replace(/[,.)\]}]+$/, '');
+  return span(text, v, v + value.length);
+}
+
+function closingQuote(text: string, from: number, quote: string): number {
+  let i = from;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '\n') return -1;
+    if (quote.length === 1 && c === '\\') {
+      i += 2;
+      continue;
+    }
+    if (text.startsWith(quote, i)) return i;
+    i++;
+  }
+  return -1;
+}
+
+/** YAML: the more-indented lines after `key:` (a next-line scalar or a `|` / `>` block). */
+function nextLines(text: string, lineStart: number, lineEnd: number): Span | undefined {
+  const indent = /^[ \t-]*/.exec(text.slice(lineStart, lineEnd))?.[0].length ?? 0;
+  let end = lineEnd;
+  let at = lineEnd + 1;
+  while (at < text.length) {
+    const eol = text.indexOf('\n', at);
+    const stop = eol === -1 ? text.length : eol;
+    const line = text.slice(at, stop);
+    const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
+    if (line.trim() !== '' && lead <= indent) break;
+    end = stop;
+    at = stop + 1;
+    if (at - lineEnd > 20_000) break;
+  }
+  return end > lineEnd ? span(text, lineEnd + 1, end) : undefined;
+}
+
+/** `<password>v</password>`, `<db:password encrypted="false">v</…>`, CDATA included. */
+function xmlElement(text: string, p: number, kind: 'strong' | 'weak'): Span | undefined {
+  const gt = text.indexOf('>', p);
+  if (gt === -1 || gt - p > 200 || text[gt - 1] === '/') return undefined;
+  const lt = text.indexOf('<', gt + 1);
+  const end = lt === -1 ? Math.min(text.length, gt + 1 + 2_000) : lt;
+  if (text.startsWith('<![CDATA[', lt)) {
+    const close = text.indexOf(']]>', lt);
+    if (close !== -1) return checked(text, span(text, lt + 9, close), kind);
+  }
+  return checked(text, span(text, gt + 1, end), kind);
+}
+
+/**
+ * A record that names its secret in one field and holds it in another: `name: DB_PASSWORD` then
+ * `value: v` (Kubernetes env), `<add key="DbPassword" value="v"/>`, `<entry key="password">v</entry>`,
+ * `{"Name": "DB_PASS", "Value": "v"}`. Undefined: not a naming field; null: one, but no value.
+ */
+function namedValue(
+  text: string,
+  ks: number,
+  ke: number,
+  before: string,
+  keyQuote: string,
+): Span | null | undefined {
+  if (!/\b(?:name|key|id|param(?:eter)?(?:key|name)?|field|variable|var|property|setting|option)\s*["']?\s*[:=]\s*["']?\\?["']?$/i.test(before))
+    return undefined;
+  let p = ke + (text.startsWith(keyQuote, ke) ? keyQuote.length : 0);
+  const region = text.slice(p, p + 400);
+  const stop = /\b(?:name|key)\s*["']?\s*[:=]/i.exec(region);
+  const scope = stop ? region.slice(0, stop.index) : region;
+  const field = /\b(?:value|val|secret|data)\b\\?["']?\s*[:=]\s*/i.exec(scope);
+  if (field) {
+    p += field.index + field[0].length;
+    const eol = text.indexOf('\n', p);
+    return scalar(text, p, eol === -1 ? text.length : eol, false) ?? null;
+  }
+  const gt = scope.indexOf('>');
+  if (gt !== -1 && scope[gt - 1] !== '/' && before.includes('<')) {
+    const from = p + gt + 1;
+    const lt = text.indexOf('<', from);
+    return span(text, from, lt === -1 ? text.length : lt) ?? null;
+  }
+  return null;
+}
+
+/** The value span if the value can be a secret under a name of this strength. */
+function checked(text: string, value: Span | undefined, kind: 'strong' | 'weak'): Span | undefined {
+  if (!value) return undefined;
+  const v = text.slice(value.start, value.end);
+  if (v.startsWith('[REDACTED') || PLACEHOLDER.test(v)) return undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return urlValue(v, value.start, kind);
+  // a path (`PWD=/home/ops`, `password_file: /run/secrets/db`) names where a secret is, not the secret
+  if (/^~?\/[\w.@/-]*$/.test(v) && !v.split('/').some((part) => looksRandom(part, 12))) return undefined;
+  if (kind === 'weak') {
+    const first = v.split('\n')[0]?.trim() ?? '';
+    if (!looksRandom(first.replace(/^(?:bearer|basic|token)\s+/i, ''), 12)) return undefined;
+  }
+  return value;
+}
+
+/**
+ * A URL under a secret name: a webhook or DSN carries its secret in the user part or the path.
+ * A password in the user part is left to the URL detector, which keeps the rest readable.
+ */
+function urlValue(v: string, at: number, kind: 'strong' | 'weak'): Span | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:([^\s:@/]+)@)?([^\s/?#@]*)([^\s]*)$/i.exec(v);
+  if (!m) return undefined;
+  const [, user, host = '', path = ''] = m;
+  const scheme = v.indexOf('://') + 3;
+  if (user && !user.startsWith('[REDACTED')) return { start: at + scheme, end: at + scheme + user.length, label: '' };
+  if (!path || path === '/' || path.startsWith('/[REDACTED')) return undefined;
+  const random = path.split(/[/?&=#]/).some((part) => looksRandom(part, 12));
+  if (kind === 'strong' || random) {
+    const from = at + scheme + (user ? user.length + 1 : 0) + host.length;
+    return { start: from, end: at + v.length, label: '' };
+  }
+  return undefined;
+}

@@ -1,0 +1,35 @@
+/**
+ * Secrets whose position, not their name, says what they are: the password field of a `.pgpass`
+ * line, SQL's `IDENTIFIED BY '…'` / `PASSWORD '…'`, and the private members of a JSON Web Key.
+ */
+import { type Span, span } from './spans.js';
+
+// hostname:port:database:username:password (https://www.postgresql.org/docs/current/libpq-pgpass.html)
+const PGPASS = /^([ \t]*[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:)(\S.*?)[ \t]*$/gm;
+const SQL = /\b(?:identified\s+(?:with\s+\w+\s+)?by\s*|password(?:\s*=\s*|\s+))(?:password\s*\(\s*)?(['"])((?:(?!\1)[^\r\n])*)\1/gi;
+// JWK private members (RFC 7517/7518): d, p, q, dp, dq, qi, and k of a symmetric key
+const JWK_MEMBER = /"(?:d|p|q|dp|dq|qi|k)"\s*:\s*"([A-Za-z0-9_-]{16,})"/g;
+
+export function configFormats(text: string): Span[] {
+  const out: Span[] = [];
+  for (const m of text.matchAll(PGPASS)) {
+    const at = (m.index ?? 0) + (m[1] ?? '').length;
+    const s = span(text, at, at + (m[2] ?? '').length);
+    if (s && !/^\[REDACTED/.test(m[2] ?? '')) out.push(s);
+  }
+  for (const m of text.matchAll(SQL)) {
+    const value = m[2] ?? '';
+    const at = (m.index ?? 0) + m[0].length - 1 - value.length;
+    const s = span(text, at, at + value.length);
+    if (s && !value.startsWith('[REDACTED')) out.push(s);
+  }
+  if (text.includes('"kty"')) {
+    for (const m of text.matchAll(JWK_MEMBER)) {
+      const value = m[1] ?? '';
+      const at = (m.index ?? 0) + m[0].length - 1 - value.length;
+      const s = span(text, at, at + value.length, 'PRIVATE KEY');
+      if (s) out.push(s);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+/**
+ * How random a token looks. Secrets are generated: long, several character classes, high Shannon
+ * entropy. Words, paths, versions and host names are not. Identifiers operators read (git and
+ * container ids, checksums, UUIDs) are random too, so this is only ever asked about a token that
+ * something else already put in a credential position.
+ */
+export function shannon(token: string): number {
+  const counts = new Map<string, number>();
+  for (const c of token) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / token.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+function classes(token: string): number {
+  return [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(token)).length;
+}
+
+/** A token that looks generated: long enough, not a word, a path, a number or a version. */
+export function looksRandom(token: string, minLength = 16): boolean {
+  if (token.length < minLength) return false;
+  if (/^[0-9.:_-]+$/.test(token)) return false; // numbers, versions, times
+  if (/^\//.test(token) || /^[a-z]+:\/\//i.test(token)) return false; // paths and URLs
+  if (/^[a-z]+(?:[-_.][a-z]+)*$/i.test(token)) return false; // words, slugs, host names
+  if (/^[\w.-]+(?:\/[\w.-]*)+$/.test(token) && token.split(/[/.]/).every((p) => /^[a-z-_]*\d{0,4}$/i.test(p)))
+    return false; // host/path
+
+  const bits = shannon(token);
+  if (/^[0-9a-f-]+$/i.test(token)) return bits >= 3 && /[0-9]/.test(token) && /[a-f]/i.test(token);
+  return bits >= 3.3 && classes(token) >= 2;
+}
+
+/** Stricter: random-looking without any context (used for long tokens in a credential position). */
+export function looksLikeKey(token: string): boolean {
+  return looksRandom(token, 20) && !/^[0-9a-f]+$/i.test(token) && classes(token) >= 3;
+}

@@ -1,0 +1,51 @@
+/**
+ * Entropy in context: a long generated-looking token shortly after a word that says "secret"
+ * (`using api key Zq8v…`, `token is 9f2c…`, `Ocp-Apim-Subscription-Key: 3f0a…`), and the one bare
+ * form common enough to catch without context: a 40-character AWS secret access key.
+ */
+import { looksRandom } from './entropy.js';
+import { SECRET_WORD } from './secret-words.js';
+import { type Span, span } from './spans.js';
+
+const WORD = new RegExp(SECRET_WORD.source, 'giu');
+const TOKEN = /[A-Za-z0-9_+/=.~-]{16,}/g;
+const AWS_SECRET = /(?<![A-Za-z0-9/+=.-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+
+export function nearSecretWords(text: string): Span[] {
+  const out: Span[] = [];
+  let after = 0;
+  for (const m of text.matchAll(WORD)) {
+    const from = (m.index ?? 0) + m[0].length;
+    if (from < after || insidePlaceholder(text, m.index ?? 0)) continue;
+    const eol = text.indexOf('\n', from);
+    const window = text.slice(from, Math.min(eol === -1 ? text.length : eol, from + 64));
+    TOKEN.lastIndex = 0;
+    for (let t = TOKEN.exec(window); t; t = TOKEN.exec(window)) {
+      const lead = /^[=:.~+/-]*/.exec(t[0])?.[0].length ?? 0;
+      const token = t[0].slice(lead).replace(/[.=-]+$/, '');
+      const at = t.index + lead;
+      // a word glued to the secret word (`tokenizer`), a redaction, a URL or a path is not the value
+      if (at === 0 && /^[\p{L}]/u.test(token)) continue;
+      if (window[at - 1] === '[' || /:\/\//.test(window.slice(Math.max(0, at - 3), at + 3))) continue;
+      if (!looksRandom(token, 16)) continue;
+      const s = span(text, from + at, from + at + token.length);
+      if (s) out.push(s);
+      after = from + at + token.length;
+      break;
+    }
+  }
+  for (const m of text.matchAll(AWS_SECRET)) {
+    const v = m[0];
+    const random = /[A-Z]/.test(v) && /[a-z]/.test(v) && /[0-9]/.test(v);
+    const parts = v.split('/');
+    const path = v.startsWith('/') || (parts.length > 1 && parts.some((part) => /^[a-z]{3,}$/.test(part)));
+    if (random && !path) out.push({ start: m.index ?? 0, end: (m.index ?? 0) + v.length, label: 'AWS SECRET' });
+  }
+  return out;
+}
+
+/** True inside one of our own placeholders (`[REDACTED GITHUB TOKEN]`). */
+function insidePlaceholder(text: string, at: number): boolean {
+  const open = text.lastIndexOf('[REDACTED', at);
+  return open !== -1 && at - open < 40 && !text.slice(open, at).includes(']');
+}
