@@ -279,7 +279,9 @@ export async function statusPageData(
 const fileName = (server: string) => server.replace(/[^A-Za-z0-9._-]/g, '-');
 
 /** Writes the site; returns the files written, relative to `outDir`. */
-export async function writeStatusPage(outDir: string, data: StatusPageData): Promise<string[]> {
+export async function writeStatusPage(outDir: string, shown: StatusPageData): Promise<string[]> {
+  // the last step before the internet: whatever built the data, every string is redacted once more
+  const data = redactDeep(shown);
   await mkdir(join(outDir, 'badges'), { recursive: true });
   const files: [string, string][] = [
     ['index.html', renderStatusPage(data)],

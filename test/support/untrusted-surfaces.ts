@@ -186,7 +186,7 @@ function approvalTexts(record: RunRecord): string[] {
 }
 
 /** The status page's data with the record's text in every place the state branch can put it. */
-function statusPageOf(r: RunRecord): StatusPageData {
+export function statusPageOf(r: RunRecord): StatusPageData {
   const at = Date.parse('2026-11-21T08:00:00Z');
   const text = r.findings[0]?.summary ?? 'x';
   return {

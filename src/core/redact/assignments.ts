@@ -13,9 +13,29 @@ import { secretName } from './secret-words.js';
 import { type Span, span } from './spans.js';
 
 const STEM =
-  /pass|pw|psw|secret|token|key|auth|cred|sig|cookie|session|sid|dsn|salt|hmac|otp|jwt|bearer|hook|licen|pat(?![a-z])|psk|kennwort|geheim|mot|contrase|clave|senha|segred|parol|segret|wachtwoord|has[lł]o|heslo|jelsz|salasana|l[oö]senord|passord|adgangskode|lozinka|geslo|parool|slapta|[sş]ifre|пароль|гасло|парола|секрет|κωδικ|συνθηματ|סיסמ|كلمة|密[码碼]|口令|暗号|パスワード|비밀번호|암호|पासवर्ड|sandi|kh[aẩ]u|jeton|chave|schl|ключ|токен|令牌/giu;
+  /pass|pw|psw|secret|token|key|auth|cred|sig|cookie|session|sid|dsn|salt|hmac|otp|jwt|bearer|hook|licen|pat(?![a-z])|psk|kennwort|geheim|mot|contrase|clave|senha|segred|parol|segret|wachtwoord|has[lł]o|heslo|jelsz|salasana|l[oö]senord|passord|adgangskode|lozinka|geslo|parool|slapta|[sş]ifre|sandi|kh[aẩ]u|jeton|chave|schl/gi;
+// the same for scripts beyond Latin, run only on text that has such characters
+const STEM_WIDE = /пароль|гасло|парола|секрет|κωδικ|συνθηματ|סיסמ|كلمة|密[码碼]|口令|暗号|パスワード|비밀번호|암호|पासवर्ड|ключ|токен|令牌/g;
 
-const KEY_CHAR = /[\p{L}\p{N}\p{M}_.-]/u;
+/** A character of a key name: ASCII letters, digits, `_ . -`, or any letter beyond ASCII. */
+function isKeyChar(c: string | undefined): boolean {
+  if (c === undefined) return false;
+  const code = c.charCodeAt(0);
+  if (code < 128) return /[A-Za-z0-9_.-]/.test(c);
+  return /[\p{L}\p{N}\p{M}]/u.test(c);
+}
+
+const names = new Map<string, ReturnType<typeof secretName>>();
+/** secretName, remembered: logs repeat the same few names many times. */
+function nameKind(name: string): ReturnType<typeof secretName> {
+  let kind = names.get(name);
+  if (kind === undefined && !names.has(name)) {
+    kind = secretName(name);
+    if (names.size > 10_000) names.clear();
+    names.set(name, kind);
+  }
+  return kind;
+}
 
 /** Values that are not secrets whatever their name: placeholders, booleans, references. */
 const PLACEHOLDER =
@@ -32,21 +52,29 @@ const PROSE = new Set(
 const DIRECTIVE = /^(?:requirepass|masterauth|rootpw|bindpw|psk|wpa_passphrase|sasl_passwd|PASS|AUTH|PASSWORD)$/;
 
 export function assignments(text: string): Span[] {
+  const out = scan(text, STEM);
+  // one cheap test keeps the wide scan off plain Latin logs
+  if (/[^\u0000-\u024f]/.test(text)) out.push(...scan(text, STEM_WIDE));
+  return out;
+}
+
+function scan(text: string, stems: RegExp): Span[] {
   const out: Span[] = [];
   let resumeAt = 0;
+  const STEM = stems;
   STEM.lastIndex = 0;
   for (let m = STEM.exec(text); m; m = STEM.exec(text)) {
     if (m.index < resumeAt) continue;
     let ks = m.index;
     let ke = m.index + m[0].length;
-    while (ks > 0 && KEY_CHAR.test(text[ks - 1] ?? '')) ks--;
-    while (ke < text.length && KEY_CHAR.test(text[ke] ?? '')) ke++;
+    while (ks > 0 && isKeyChar(text[ks - 1])) ks--;
+    while (ke < text.length && isKeyChar(text[ke])) ke++;
     while (ke > ks && /[.-]/.test(text[ke - 1] ?? '')) ke--;
     while (ks < ke && /[.-]/.test(text[ks] ?? '') && text[ks - 1] !== '-') ks++;
     resumeAt = ke;
     STEM.lastIndex = ke;
     const name = text.slice(ks, ke).replace(/^-+/, '');
-    const kind = secretName(name);
+    const kind = nameKind(name);
     if (!kind) continue;
     const found = valueAfter(text, ks, ke, name, kind);
     if (found) {
@@ -113,7 +141,7 @@ function valueAfter(
   // `--password value`, `-pw value`, `requirepass value`, `.netrc` `password value`, `PASS value`
   const flag = /(?:^|\s)--?$/.test(text.slice(Math.max(lineStart, ks - 3), ks));
   const netrc = /\b(?:login|user(?:name)?|account|machine)\s+\S+\s+$/.test(before);
-  const directive = DIRECTIVE.test(rawName) && /(?:^|["'>]\s*|^\s*\S*>\s*)$/.test(before);
+  const directive = DIRECTIVE.test(rawName) && /(?:^|["'>]\s*|^\s*\S*>\s*)$/.test(text.slice(lineStart, ks));
   const lineFirst = /^\s*$/.test(before) && kind === 'strong';
   if (!(flag || netrc || directive || lineFirst)) return undefined;
   if (text[afterKey] !== ' ' && text[afterKey] !== '\t') return undefined;
@@ -140,8 +168,8 @@ function scalar(text: string, v: number, lineEnd: number, toLineEnd: boolean): S
     return span(text, from, end);
   }
   if (text[v] === '{') {
-    const close = text.indexOf('}', v);
-    if (close !== -1 && close < lineEnd) return span(text, v + 1, close);
+    const close = text.slice(v, lineEnd).indexOf('}');
+    if (close !== -1) return span(text, v + 1, v + close);
   }
   if (toLineEnd) return span(text, v, lineEnd);
   let e = v;
@@ -189,12 +217,12 @@ function nextLines(text: string, lineStart: number, lineEnd: number): Span | und
 
 /** `<password>v</password>`, `<db:password encrypted="false">v</…>`, CDATA included. */
 function xmlElement(text: string, p: number, kind: 'strong' | 'weak'): Span | undefined {
-  const gt = text.indexOf('>', p);
-  if (gt === -1 || gt - p > 200 || text[gt - 1] === '/') return undefined;
-  const lt = text.indexOf('<', gt + 1);
+  const gt = indexWithin(text, '>', p, 200);
+  if (gt === -1 || text[gt - 1] === '/') return undefined;
+  const lt = indexWithin(text, '<', gt + 1, 2_000);
   const end = lt === -1 ? Math.min(text.length, gt + 1 + 2_000) : lt;
-  if (text.startsWith('<![CDATA[', lt)) {
-    const close = text.indexOf(']]>', lt);
+  if (lt !== -1 && text.startsWith('<![CDATA[', lt)) {
+    const close = indexWithin(text, ']]>', lt, 2_000);
     if (close !== -1) return checked(text, span(text, lt + 9, close), kind);
   }
   return checked(text, span(text, gt + 1, end), kind);
@@ -227,8 +255,8 @@ function namedValue(
   const gt = scope.indexOf('>');
   if (gt !== -1 && scope[gt - 1] !== '/' && before.includes('<')) {
     const from = p + gt + 1;
-    const lt = text.indexOf('<', from);
-    return span(text, from, lt === -1 ? text.length : lt) ?? null;
+    const lt = indexWithin(text, '<', from, 2_000);
+    return span(text, from, lt === -1 ? Math.min(text.length, from + 2_000) : lt) ?? null;
   }
   return null;
 }
@@ -257,7 +285,8 @@ function urlValue(v: string, at: number, kind: 'strong' | 'weak'): Span | undefi
   if (!m) return undefined;
   const [, user, host = '', path = ''] = m;
   const scheme = v.indexOf('://') + 3;
-  if (user && !user.startsWith('[REDACTED')) return { start: at + scheme, end: at + scheme + user.length, label: '' };
+  if (user?.startsWith('[REDACTED')) return undefined;
+  if (user) return { start: at + scheme, end: at + scheme + user.length, label: '' };
   if (!path || path === '/' || path.startsWith('/[REDACTED')) return undefined;
   const random = path.split(/[/?&=#]/).some((part) => looksRandom(part, 12));
   if (kind === 'strong' || random) {
@@ -265,4 +294,10 @@ function urlValue(v: string, at: number, kind: 'strong' | 'weak'): Span | undefi
     return { start: from, end: at + v.length, label: '' };
   }
   return undefined;
+}
+
+/** indexOf that looks no further than `limit` characters (a missing needle must not cost the whole text). */
+function indexWithin(text: string, needle: string, from: number, limit: number): number {
+  const i = text.slice(from, from + limit + needle.length).indexOf(needle);
+  return i === -1 ? -1 : from + i;
 }

@@ -5,48 +5,63 @@
  */
 import { type Span, span } from './spans.js';
 
+/** The words one of these lines must have (detect.ts runs the patterns on those lines only). */
+export const TOOL_WORDS =
+  /sshpass|plink|pscp|psftp|redis-cli|login|mysql|mariadb|mydumper|myloader|mongo|sqlcmd|bcp|osql|isql|ipmitool|ldap|zip|7z|rar|snmp|useradd|usermod|openssl|rdesktop|freerdp|vault|rabbitmqctl|htpasswd|wpa_passphrase|nmcli|net\s+user|curl|wget|http|smb|rpcclient|mount\.cifs|lftp|chpasswd|password-stdin/i;
+
 const VALUE = `(?:'[^'\\n]*'|"[^"\\n]*"|[^\\s'"|;&]+)`;
-const TOOL_FLAGS: RegExp[] = [
+/** [the tool, then its flag with the value]: every flag after the tool on its line is redacted. */
+const TOOL_FLAGS: [RegExp, RegExp][] = [
   // sshpass -p pw, plink/pscp -pw pw
-  new RegExp(`\\bsshpass\\b[^\\n]*?\\s-p\\s*(${VALUE})`, 'g'),
-  new RegExp(`\\b(?:plink|pscp|psftp)\\b[^\\n]*?\\s-pw\\s+(${VALUE})`, 'g'),
+  [/\bsshpass\b/g, flag('\\s-p\\s*')],
+  [/\b(?:plink|pscp|psftp)\b/g, flag('\\s-pw\\s+')],
   // redis-cli -a pw
-  new RegExp(`\\bredis-cli\\b[^\\n]*?\\s-a\\s*(${VALUE})`, 'g'),
+  [/\bredis-cli\b/g, flag('\\s-a\\s*')],
   // docker/podman/helm/… login -p pw
-  new RegExp(`\\b(?:docker|podman|nerdctl|buildah|skopeo|helm|oras|crane|regctl)\\b[^\\n]*?\\blogin\\b[^\\n]*?\\s-p\\s+(${VALUE})`, 'g'),
+  [/\b(?:docker|podman|nerdctl|buildah|skopeo|helm|oras|crane|regctl)\b[^\n]*?\blogin\b/g, flag('\\s-p\\s+')],
   // the MySQL family: -pPW glued (`-p` alone prompts)
-  new RegExp(`\\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlpump|mariadb|mariadb-dump|mariadb-admin|mydumper|myloader)\\b[^\\n]*?\\s-p(?![\\s-])(${VALUE})`, 'g'),
+  [/\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlpump|mariadb|mariadb-dump|mariadb-admin|mydumper|myloader)\b/g, flag('\\s-p(?![\\s-])')],
   // MongoDB tools: -p pw
-  new RegExp(`\\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop)\\b[^\\n]*?\\s-p\\s+(${VALUE})`, 'g'),
+  [/\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop)\b/g, flag('\\s-p\\s+')],
   // SQL Server tools, ipmitool: -P pw
-  new RegExp(`\\b(?:sqlcmd|bcp|osql|isql|ipmitool)\\b[^\\n]*?\\s-P\\s*(${VALUE})`, 'g'),
+  [/\b(?:sqlcmd|bcp|osql|isql|ipmitool)\b/g, flag('\\s-P\\s*')],
   // OpenLDAP clients: -w pw
-  new RegExp(`\\bldap(?:search|add|modify|delete|whoami|passwd|compare|modrdn|exop)\\b[^\\n]*?\\s-w\\s+(${VALUE})`, 'g'),
+  [/\bldap(?:search|add|modify|delete|whoami|passwd|compare|modrdn|exop)\b/g, flag('\\s-w\\s+')],
   // zip/unzip -P pw, 7z -pPW
-  new RegExp(`\\b(?:zip|unzip|zipcloak)\\b[^\\n]*?\\s-P\\s+(${VALUE})`, 'g'),
-  new RegExp(`\\b(?:7z|7za|7zr|rar|unrar)\\b[^\\n]*?\\s-p(${VALUE})`, 'g'),
+  [/\b(?:zip|unzip|zipcloak)\b/g, flag('\\s-P\\s+')],
+  [/\b(?:7z|7za|7zr|rar|unrar)\b/g, flag('\\s-p')],
   // net-snmp v3: -A auth pass, -X priv pass; v1/v2c community: -c
-  new RegExp(`\\bsnmp(?:get|walk|bulkwalk|set|trap|table|bulkget|inform)\\b[^\\n]*?\\s-[AXc]\\s*(${VALUE})`, 'g'),
+  [/\bsnmp(?:get|walk|bulkwalk|set|trap|table|bulkget|inform)\b/g, flag('\\s-[AXc]\\s*')],
   // useradd/usermod -p HASH
-  new RegExp(`\\b(?:useradd|usermod)\\b[^\\n]*?\\s-p\\s+(${VALUE})`, 'g'),
+  [/\b(?:useradd|usermod)\b/g, flag('\\s-p\\s+')],
   // openssl -pass pass:X / -passin pass:X / -passout pass:X / enc -k X
-  new RegExp(`\\bopenssl\\b[^\\n]*?\\s-(?:pass|passin|passout)\\s+['"]?pass:(${VALUE})`, 'g'),
-  new RegExp(`\\bopenssl\\b[^\\n]*?\\s-k\\s+(${VALUE})`, 'g'),
+  [/\bopenssl\b/g, flag(`\\s-(?:pass|passin|passout)\\s+['"]?pass:`)],
+  [/\bopenssl\b/g, flag('\\s-k\\s+')],
   // rdesktop -p pw, xfreerdp /p:pw
-  new RegExp(`\\brdesktop\\b[^\\n]*?\\s-p\\s+(${VALUE})`, 'g'),
-  new RegExp(`\\b[xw]freerdp\\b[^\\n]*?\\s/p:(${VALUE})`, 'g'),
-  // vault login TOKEN (positional)
+  [/\brdesktop\b/g, flag('\\s-p\\s+')],
+  [/\b[xw]freerdp\b/g, flag('\\s/p:')],
+  // nmcli … password|psk PW
+  [/\bnmcli\b/g, flag('\\s(?:password|wifi-sec\\.psk|psk)\\s+')],
+];
+
+function flag(prefix: string): RegExp {
+  return new RegExp(`${prefix}(${VALUE})`, 'g');
+}
+
+/** Positional secrets: the value is the group. */
+const POSITIONAL: RegExp[] = [
+  // vault login TOKEN
   new RegExp(`\\bvault\\s+login\\s+(?!-)(${VALUE})`, 'g'),
   // rabbitmqctl add_user/change_password USER PW
   new RegExp(`\\brabbitmqctl\\s+(?:add_user|change_password)\\s+\\S+\\s+(${VALUE})`, 'g'),
   // htpasswd -b FILE USER PW (-bc, -bB, …), or -nb USER PW
   new RegExp(`\\bhtpasswd\\s+-\\w*b\\w*\\s+(?:\\S+\\s+)?\\S+\\s+(${VALUE})\\s*$`, 'gm'),
   new RegExp(`\\bhtpasswd\\s+-\\w*n\\w*b\\w*\\s+\\S+\\s+(${VALUE})`, 'g'),
-  // wpa_passphrase SSID PASSPHRASE; nmcli … password|psk PW; Windows `net user NAME PW`
+  // wpa_passphrase SSID PASSPHRASE; Windows `net user NAME PW`
   new RegExp(`\\bwpa_passphrase\\s+\\S+\\s+(${VALUE})`, 'g'),
-  new RegExp(`\\bnmcli\\b[^\\n]*?\\s(?:password|wifi-sec\\.psk|psk)\\s+(${VALUE})`, 'g'),
   new RegExp(`\\bnet\\s+user\\s+\\S+\\s+(?!/)(${VALUE})`, 'gi'),
 ];
+
 
 // user:password pairs: curl -u / --user / --proxy-user, smbclient -U user%pw, lftp -u user,pw,
 // `echo user:pw | chpasswd`, `echo PW | … --password-stdin`
@@ -60,15 +75,22 @@ const PAIRS: RegExp[] = [
 
 export function commandLines(text: string): Span[] {
   const out: Span[] = [];
-  for (const pattern of [...TOOL_FLAGS, ...PAIRS]) {
-    for (const m of text.matchAll(pattern)) {
-      const value = m[1] ?? m[2] ?? m[3];
-      if (!value || value.startsWith('[REDACTED') || /^\$\{?\w+\}?$/.test(value)) continue;
-      const end = (m.index ?? 0) + m[0].lastIndexOf(value) + value.length;
-      const quoted = /^['"]/.test(value) ? 1 : 0;
-      const s = span(text, end - value.length + quoted, end - quoted);
-      if (s) out.push(s);
+  const push = (m: RegExpMatchArray, offset: number) => {
+    const value = m[1] ?? m[2] ?? m[3];
+    if (!value || value.startsWith('[REDACTED') || /^\$\{?\w+\}?$/.test(value)) return;
+    const end = offset + (m.index ?? 0) + m[0].lastIndexOf(value) + value.length;
+    const quoted = /^['"]/.test(value) ? 1 : 0;
+    const s = span(text, end - value.length + quoted, end - quoted);
+    if (s) out.push(s);
+  };
+  for (const [tool, flagged] of TOOL_FLAGS) {
+    for (const t of text.matchAll(tool)) {
+      const from = (t.index ?? 0) + t[0].length;
+      const eol = text.indexOf('\n', from);
+      const rest = text.slice(from, eol === -1 ? text.length : eol);
+      for (const m of rest.matchAll(flagged)) push(m, from);
     }
   }
+  for (const pattern of [...POSITIONAL, ...PAIRS]) for (const m of text.matchAll(pattern)) push(m, 0);
   return out;
 }

@@ -10,6 +10,9 @@ const SQL = /\b(?:identified\s+(?:with\s+\w+\s+)?by\s*|password(?:\s*=\s*|\s+))(
 // JWK private members (RFC 7517/7518): d, p, q, dp, dq, qi, and k of a symmetric key
 const JWK_MEMBER = /"(?:d|p|q|dp|dq|qi|k)"\s*:\s*"([A-Za-z0-9_-]{16,})"/g;
 
+/** The lines these formats can be on (detect.ts runs them there only). */
+export const CONFIG_WORDS = /^[ \t]*[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:|identified|password|"kty"|"(?:d|p|q|dp|dq|qi|k)"\s*:/im;
+
 export function configFormats(text: string): Span[] {
   const out: Span[] = [];
   for (const m of text.matchAll(PGPASS)) {

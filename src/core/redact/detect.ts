@@ -1,26 +1,38 @@
 /**
- * The detector: every way a secret shows itself, as spans over the text. See README "Redaction"
- * for what each part covers and how to add one.
+ * The detector: every way a secret shows itself, as spans over the text. Detectors that look for
+ * one long token run over the text's long tokens only, and those that need a few words run over
+ * the lines that have them (tokens.ts): the same findings, a fraction of the scanning. README
+ * "Redaction" says what each part covers and how to add one.
  */
 import { assignments } from './assignments.js';
-import { commandLines } from './command-lines.js';
-import { configFormats } from './config-formats.js';
-import { encoded } from './encoded.js';
-import { keyMaterial } from './key-material.js';
-import { nearSecretWords } from './near-words.js';
+import { commandLines, TOOL_WORDS } from './command-lines.js';
+import { configFormats, CONFIG_WORDS } from './config-formats.js';
+import { base64Runs, encodedBlocks } from './encoded.js';
+import { keyMaterial, keyTokens } from './key-material.js';
+import { bareAwsSecrets, nearSecretWords } from './near-words.js';
 import type { Span } from './spans.js';
-import { urlsAndHeaders } from './urls-headers.js';
+import { linesWith, longTokens, mapBack } from './tokens.js';
+import { URL_WORDS, urlsAndHeaders } from './urls-headers.js';
 import { vendorTokens } from './vendor-tokens.js';
 
 export function detect(text: string, depth = 0): Span[] {
+  const tokens = longTokens(text);
+  const urls = linesWith(text, URL_WORDS);
+  const tools = linesWith(text, TOOL_WORDS);
+  const config = linesWith(text, CONFIG_WORDS);
   return [
-    ...keyMaterial(text),
-    ...vendorTokens(text),
-    ...urlsAndHeaders(text),
+    ...keyMaterial(text, tokens),
+    ...mapBack(tokens, [
+      ...keyTokens(tokens.text),
+      ...vendorTokens(tokens.text),
+      ...bareAwsSecrets(tokens.text),
+      ...base64Runs(tokens.text, depth, detect),
+    ]),
+    ...mapBack(urls, urlsAndHeaders(urls.text)),
     ...assignments(text),
-    ...commandLines(text),
-    ...configFormats(text),
+    ...mapBack(tools, commandLines(tools.text)),
+    ...mapBack(config, configFormats(config.text)),
     ...nearSecretWords(text),
-    ...encoded(text, depth, detect),
+    ...encodedBlocks(text, depth, detect),
   ];
 }

@@ -12,18 +12,28 @@ type Detect = (text: string, depth: number) => Span[];
 const BASE64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])/g;
 // consecutive lines that are only base64 (`base64 .env` wraps at 76 columns)
 const BASE64_BLOCK = /^[ \t]*[A-Za-z0-9+/]{16,}={0,2}[ \t]*(?:\r?\n[ \t]*[A-Za-z0-9+/]{4,}={0,2}[ \t]*)+$/gm;
-const PERCENT_RUN = /[^\s"'<>`]*%[0-9A-Fa-f]{2}[^\s"'<>`]*/g;
+// the run around an escape: anchored on the `%` so text without escapes costs one scan
+const PERCENT_RUN = /(?<![^\s"'<>`])[^\s"'<>`%]*%[0-9A-Fa-f]{2}[^\s"'<>`]*/g;
 
-export function encoded(text: string, depth: number, detect: Detect): Span[] {
+/** Base64 runs that hold a secret (in a text of long tokens, see tokens.ts). */
+export function base64Runs(text: string, depth: number, detect: Detect): Span[] {
   if (depth >= 2) return [];
   const out: Span[] = [];
   for (const m of text.matchAll(BASE64_RUN)) {
     const run = m[0];
-    if (!(/[a-z]/.test(run) && /[A-Z]/.test(run)) || run.startsWith('REDACTED')) continue;
+    // generated base64 has both cases and digits; words, paths and ids do not
+    if (!(/[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9]/.test(run)) || run.startsWith('REDACTED')) continue;
     const decoded = decodeBase64(run);
     if (decoded && detect(decoded, depth + 1).length > 0)
       out.push({ start: m.index ?? 0, end: (m.index ?? 0) + run.length, label: 'ENCODED SECRET' });
   }
+  return out;
+}
+
+/** Wrapped base64 blocks and percent-encoded runs that hold a secret. */
+export function encodedBlocks(text: string, depth: number, detect: Detect): Span[] {
+  if (depth >= 2) return [];
+  const out: Span[] = [];
   for (const m of text.matchAll(BASE64_BLOCK)) {
     const decoded = decodeBase64(m[0].replace(/\s+/g, ''));
     if (decoded && detect(decoded, depth + 1).length > 0) {
@@ -31,6 +41,7 @@ export function encoded(text: string, depth: number, detect: Detect): Span[] {
       out.push({ start: (m.index ?? 0) + lead, end: (m.index ?? 0) + m[0].trimEnd().length, label: 'ENCODED SECRET' });
     }
   }
+  if (!/%[0-9A-Fa-f]{2}/.test(text)) return out;
   for (const m of text.matchAll(PERCENT_RUN)) {
     const run = m[0];
     if ((run.match(/%[0-9A-Fa-f]{2}/g) ?? []).length < 2) continue;

@@ -6,6 +6,7 @@
  * base64 bodies (three or more lines of long base64 in a row, or one that starts like a key).
  */
 import { type Span, span } from './spans.js';
+import { mapBack, type TokenText } from './tokens.js';
 
 const LABEL = 'PRIVATE KEY';
 const BEGIN = /-{3,5} ?BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?) ?-{3,5}/g;
@@ -19,13 +20,20 @@ const PUTTY_PRIVATE = /Private-Lines: *(\d+)[ \t]*\r?\n/g;
 const PUTTY_MAC = /Private-MAC: *([0-9a-f]{20,})/g;
 const HEADER = /^(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset|Subject|x-[\w-]+): /i;
 
-export function keyMaterial(text: string): Span[] {
+export function keyMaterial(text: string, tokens: TokenText): Span[] {
   const out: Span[] = [];
   if (text.includes('PRIVATE KEY')) out.push(...armoured(text));
-  for (const m of text.matchAll(KEY_START)) pushSpan(out, text, m.index ?? 0, (m.index ?? 0) + m[0].length);
-  for (const m of text.matchAll(AGE)) pushSpan(out, text, m.index ?? 0, (m.index ?? 0) + m[0].length);
   if (text.includes('Private-Lines:')) out.push(...putty(text));
-  out.push(...bodyRuns(text));
+  out.push(...bodyRuns(text, tokens));
+  return out;
+}
+
+/** Keys that are one token: a body that starts like a key, an age identity (in long tokens). */
+export function keyTokens(text: string): Span[] {
+  const out: Span[] = [];
+  for (const m of text.matchAll(KEY_START)) pushSpan(out, text, m.index ?? 0, (m.index ?? 0) + m[0].length);
+  if (text.includes('AGE-SECRET-KEY-'))
+    for (const m of text.matchAll(AGE)) pushSpan(out, text, m.index ?? 0, (m.index ?? 0) + m[0].length);
   return out;
 }
 
@@ -136,10 +144,14 @@ function putty(text: string): Span[] {
  * Base64 bodies without any marker: three or more lines in a row whose last field is a long,
  * mixed-case base64 run (hex-only runs are checksums and container ids), plus the short last line.
  */
-function bodyRuns(text: string): Span[] {
-  const hits = [...text.matchAll(BODY_LINE)]
-    .map((m) => ({ start: m.index ?? 0, end: (m.index ?? 0) + m[0].length, run: m[0] }))
-    .filter((h) => /[a-z]/.test(h.run) && /[A-Z]/.test(h.run) && /[0-9]/.test(h.run));
+function bodyRuns(text: string, tokens: TokenText): Span[] {
+  const found = [...tokens.text.matchAll(BODY_LINE)]
+    .filter((m) => /[a-z]/.test(m[0]) && /[A-Z]/.test(m[0]) && /[0-9]/.test(m[0]))
+    .map((m) => ({ start: m.index ?? 0, end: (m.index ?? 0) + m[0].length, label: '' }));
+  // a token that ends its line in the text (only framing and spaces after it)
+  const hits = mapBack(tokens, found)
+    .filter((h) => /^["',}\]\\]*[ \t]*\r?(?:\n|$)/.test(text.slice(h.end, h.end + 16)))
+    .map((h) => ({ ...h, run: text.slice(h.start, h.end) }));
   const out: Span[] = [];
   let group: typeof hits = [];
   const close = () => {

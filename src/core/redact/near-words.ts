@@ -7,7 +7,7 @@ import { looksRandom } from './entropy.js';
 import { SECRET_WORD } from './secret-words.js';
 import { type Span, span } from './spans.js';
 
-const WORD = new RegExp(SECRET_WORD.source, 'giu');
+const WORD = new RegExp(SECRET_WORD.source, 'gi');
 const TOKEN = /[A-Za-z0-9_+/=.~-]{16,}/g;
 const AWS_SECRET = /(?<![A-Za-z0-9/+=.-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 
@@ -34,6 +34,12 @@ export function nearSecretWords(text: string): Span[] {
       break;
     }
   }
+  return out;
+}
+
+/** A bare 40-character AWS secret access key (in a text of long tokens, see tokens.ts). */
+export function bareAwsSecrets(text: string): Span[] {
+  const out: Span[] = [];
   for (const m of text.matchAll(AWS_SECRET)) {
     const v = m[0];
     const random = /[A-Z]/.test(v) && /[a-z]/.test(v) && /[0-9]/.test(v);
@@ -46,6 +52,7 @@ export function nearSecretWords(text: string): Span[] {
 
 /** True inside one of our own placeholders (`[REDACTED GITHUB TOKEN]`). */
 function insidePlaceholder(text: string, at: number): boolean {
-  const open = text.lastIndexOf('[REDACTED', at);
-  return open !== -1 && at - open < 40 && !text.slice(open, at).includes(']');
+  const before = text.slice(Math.max(0, at - 40), at);
+  const open = before.lastIndexOf('[REDACTED');
+  return open !== -1 && !before.slice(open).includes(']');
 }

@@ -119,4 +119,4 @@ export function secretName(name: string): SecretName {
  * stems of the vocabulary above, matched anywhere in a word.
  */
 export const SECRET_WORD =
-  /pass(?:w(?:or)?d|phrase|wort|code)?|pwd|secret|token|api[\s_-]?key|private[\s_-]?key|access[\s_-]?key|credential|creds|auth|bearer|session|cookie|webhook|signature|kennwort|contrase|senha|wachtwoord|hasło|haslo|heslo|jelsz|salasana|lösenord|passord|пароль|密码|密碼|パスワード|비밀번호|şifre|sifre|parola/iu;
+  /pass(?:w(?:or)?d|phrase|wort|code)?|pwd|secret|token|api[\s_-]?key|private[\s_-]?key|access[\s_-]?key|credential|creds|auth|bearer|session|cookie|webhook|signature|kennwort|contrase|senha|wachtwoord|hasło|haslo|heslo|jelsz|salasana|lösenord|passord|пароль|密码|密碼|パスワード|비밀번호|şifre|sifre|parola/i;

@@ -7,13 +7,16 @@ import { type Span, span } from './spans.js';
 
 // scheme://user:password@host — the last `@` before the host ends the password (which may hold
 // `/` or `@`); `host:port/path@x` is not a password (it starts with a port number and a slash)
-const USERINFO = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:/@'"<>]*):(?!\d+\/)([^\s'"<>]+)@(?=[^\s@/'"<>]*(?:[/\s'"<>?#]|$))/gi;
+const USERINFO = /\b[a-z][a-z0-9+.-]*:(?:\\?\/){2}([^\s:/@'"<>\\]*):(?!\d+\/)([^\s'"<>]+)@(?=[^\s@/'"<>]*(?:[/\s'"<>?#]|$))/gi;
 // scheme://TOKEN@host — a generated token in the user part (a Sentry DSN key, `https://ghp_…@github.com`)
 const USER_TOKEN = /\b[a-z][a-z0-9+.-]*:\/\/([A-Za-z0-9_.~+%-]{16,})@[^\s@]/gi;
 const AUTH_HEADER =
   /\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256|sso-key|apikey|key)\s+)?([^\r\n"']+)/gi;
 const COOKIE = /\b(?:set-)?cookie\b["']?\s*:\s*["']?([^\r\n"']+)/gi;
 const SCHEME_TOKEN = /\b(?:bearer|token|basic)\s+([A-Za-z0-9._~+/=-]{8,})/gi;
+
+/** The lines these can be on (detect.ts runs them there only). */
+export const URL_WORDS = /:\\?\/\\?\/|authorization|cookie|bearer|token|basic/i;
 
 export function urlsAndHeaders(text: string): Span[] {
   const out: Span[] = [];

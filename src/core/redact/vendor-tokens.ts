@@ -147,9 +147,19 @@ const FORMATS: [RegExp, string][] = [
 // A prefixed token: a short vendor word, `_` or `-`, then a long generated body (`abc_9xY…`).
 const PREFIXED = /\b([A-Za-z][A-Za-z0-9]{1,11})([_-])(?:[A-Za-z0-9]{1,8}[_-])?([A-Za-z0-9]{20,}[A-Za-z0-9_-]*)/g;
 
+/** A literal each format's match contains, so a text without it skips the regex. */
+function literalOf(pattern: RegExp): string | undefined {
+  const m = /^(?:\\b|\(\?<[=!][^)]*\))?((?:[A-Za-z0-9_]|\\[.\-/])+)/.exec(pattern.source);
+  const lit = m?.[1]?.replace(/\\(.)/g, '$1');
+  return lit && lit.length >= 2 ? lit : undefined;
+}
+const PREFILTERED = FORMATS.map(([pattern, label]) => ({ pattern, label, literal: literalOf(pattern) }));
+
+/** Vendor formats in a text of long tokens (see tokens.ts). */
 export function vendorTokens(text: string): Span[] {
   const out: Span[] = [];
-  for (const [pattern, label] of FORMATS) {
+  for (const { pattern, label, literal } of PREFILTERED) {
+    if (literal && !text.includes(literal)) continue;
     for (const m of text.matchAll(pattern)) {
       const s = span(text, m.index ?? 0, (m.index ?? 0) + m[0].length, label);
       if (s) out.push(s);
@@ -187,8 +197,8 @@ function wholeToken(text: string, start: number, end: number, label: string): Sp
   while (s > 0 && char.test(text[s - 1] ?? '')) s--;
   while (e < text.length && char.test(text[e] ?? '')) e++;
   // the match may sit in `KEY=value`: keep the name
-  const eq = text.lastIndexOf('=', start);
-  if (eq >= s && eq < start) s = eq + 1;
+  const eq = text.slice(s, start).lastIndexOf('=');
+  if (eq !== -1) s += eq + 1;
   return span(text, s, e, label);
 }
 
