@@ -48,7 +48,10 @@ function input(): string {
 
 async function peer(): Promise<(text: string) => string> {
   const dir = mkdtempSync(join(tmpdir(), 'redact-peer-'));
-  const source = execFileSync('git', ['show', `${PEER_COMMIT}:src/core/util/redact.ts`], { cwd: ROOT, encoding: 'utf8' });
+  const source = execFileSync('git', ['show', `${PEER_COMMIT}:src/core/util/redact.ts`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   writeFileSync(join(dir, 'redact.ts'), source);
   const mod = (await import(pathToFileURL(join(dir, 'redact.ts')).href)) as { redact: (t: string) => string };
   rmSync(dir, { recursive: true, force: true });
@@ -65,14 +68,23 @@ const old = await peer();
 const times = { now: [] as number[], old: [] as number[] };
 let redactions = 0;
 for (let r = 0; r < ROUNDS; r++) {
-  for (const [name, fn] of r % 2 ? ([['old', old], ['now', redact]] as const) : ([['now', redact], ['old', old]] as const)) {
+  for (const [name, fn] of r % 2
+    ? ([
+        ['old', old],
+        ['now', redact],
+      ] as const)
+    : ([
+        ['now', redact],
+        ['old', old],
+      ] as const)) {
     const t = performance.now();
     const out = fn(text);
     times[name].push(performance.now() - t);
     if (name === 'now') redactions = (out.match(/\[REDACTED/g) ?? []).length;
   }
 }
-const fmt = (xs: number[]) => `${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
+const fmt = (xs: number[]) =>
+  `${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
 process.stdout.write(
   [
     `redaction of ${(text.length / 1e6).toFixed(1)} MB of server output (${ROUNDS} rounds, interleaved; median)`,

@@ -13,9 +13,10 @@ import { secretName } from './secret-words.js';
 import { type Span, span } from './spans.js';
 
 const STEM =
-  /pass|pw|psw|secret|token|key|auth|cred|sig|cookie|session|sid|dsn|salt|hmac|otp|jwt|bearer|hook|licen|pat(?![a-z])|psk|kennwort|geheim|mot|contrase|clave|senha|segred|parol|segret|wachtwoord|has[lł]o|heslo|jelsz|salasana|l[oö]senord|passord|adgangskode|lozinka|geslo|parool|slapta|[sş]ifre|sandi|kh[aẩ]u|jeton|chave|schl/gi;
+  /pass|pw|psw|secret|token|key|auth|cred|communit|sig|cookie|session|sid|dsn|salt|hmac|otp|jwt|bearer|hook|licen|pat(?![a-z])|psk|kennwort|geheim|mot|contrase|clave|senha|segred|parol|segret|wachtwoord|has[lł]o|heslo|jelsz|salasana|l[oö]senord|passord|adgangskode|lozinka|geslo|parool|slapta|[sş]ifre|sandi|kh[aẩ]u|jeton|chave|schl/gi;
 // the same for scripts beyond Latin, run only on text that has such characters
-const STEM_WIDE = /пароль|гасло|парола|секрет|κωδικ|συνθηματ|סיסמ|كلمة|密[码碼]|口令|暗号|パスワード|비밀번호|암호|पासवर्ड|ключ|токен|令牌/g;
+const STEM_WIDE =
+  /пароль|гасло|парола|секрет|κωδικ|συνθηματ|סיסמ|كلمة|密[码碼]|口令|暗号|パスワード|비밀번호|암호|पासवर्ड|ключ|токен|令牌/g;
 
 /** A character of a key name: ASCII letters, digits, `_ . -`, or any letter beyond ASCII. */
 function isKeyChar(c: string | undefined): boolean {
@@ -49,12 +50,15 @@ const PROSE = new Set(
 );
 
 /** Directives whose syntax is `name value` (redis, LDAP, wpa_supplicant, FTP and redis commands). */
-const DIRECTIVE = /^(?:requirepass|masterauth|rootpw|bindpw|psk|wpa_passphrase|sasl_passwd|PASS|AUTH|PASSWORD)$/;
+const DIRECTIVE =
+  /^(?:requirepass|masterauth|rootpw|bindpw|psk|wpa_passphrase|sasl_passwd|rocommunity6?|rwcommunity6?|PASS|AUTH|PASSWORD)$/;
+/** Protocol commands whose arguments are all credentials (redis `AUTH user pw`, FTP `PASS pw`). */
+const COMMAND = /^(?:PASS|AUTH)$/;
 
 export function assignments(text: string): Span[] {
   const out = scan(text, STEM);
   // one cheap test keeps the wide scan off plain Latin logs
-  if (/[^\u0000-\u024f]/.test(text)) out.push(...scan(text, STEM_WIDE));
+  if (/[^\t-\u024f]/.test(text)) out.push(...scan(text, STEM_WIDE));
   return out;
 }
 
@@ -76,7 +80,7 @@ function scan(text: string, stems: RegExp): Span[] {
     const name = text.slice(ks, ke).replace(/^-+/, '');
     const kind = nameKind(name);
     if (!kind) continue;
-    const found = valueAfter(text, ks, ke, name, kind);
+    const found = valueAfter(text, ks, ke, kind);
     if (found) {
       out.push(found);
       resumeAt = found.end;
@@ -86,11 +90,6 @@ function scan(text: string, stems: RegExp): Span[] {
   return out;
 }
 
-interface Quote {
-  open: string;
-  close: string;
-}
-
 /** The opening quote just before `at` (`"`, `'`, a JSON-escaped `\"`), if any. */
 function quoteBefore(text: string, at: number): string {
   const c = text[at - 1] ?? '';
@@ -98,19 +97,13 @@ function quoteBefore(text: string, at: number): string {
   return text[at - 2] === '\\' ? `\\${c}` : c;
 }
 
-function valueAfter(
-  text: string,
-  ks: number,
-  ke: number,
-  name: string,
-  kind: 'strong' | 'weak',
-): Span | undefined {
+function valueAfter(text: string, ks: number, ke: number, kind: 'strong' | 'weak'): Span | undefined {
   const keyQuote = quoteBefore(text, ks);
   const lineStart = text.lastIndexOf('\n', ks - 1) + 1;
   const before = text.slice(lineStart, ks - keyQuote.length);
   // a key that is itself the value of a naming field: `name="DB_PASSWORD" value="…"`
   if (keyQuote !== '' || /[:=]\s*$/.test(before)) {
-    const record = namedValue(text, ks, ke, before, keyQuote);
+    const record = namedValue(text, ke, before, keyQuote);
     if (record !== undefined) return record ? checked(text, record, kind) : undefined;
   }
   let p = ke;
@@ -149,11 +142,20 @@ function valueAfter(
   while (text[v] === ' ' || text[v] === '\t') v++;
   if (text[v] === '-' && flag) return undefined;
   const eol = text.indexOf('\n', v);
-  const value = scalar(text, v, eol === -1 ? text.length : eol, false);
+  const lineEnd = eol === -1 ? text.length : eol;
+  const value =
+    COMMAND.test(rawName) && directive ? commandArgs(text, v, lineEnd) : scalar(text, v, lineEnd, false);
   if (!value) return undefined;
   const word = text.slice(value.start, value.end);
   if (PROSE.has(word.toLowerCase().replace(/[:.,]$/, ''))) return undefined;
   return checked(text, value, directive ? 'strong' : kind);
+}
+
+/** The arguments of a credential command, to the end of the line or of its quoted string. */
+function commandArgs(text: string, v: number, lineEnd: number): Span | undefined {
+  const line = text.slice(v, lineEnd);
+  const close = line.search(/["'`]/);
+  return span(text, v, v + (close === -1 ? line.length : close));
 }
 
 /** A value: quoted (to its closing quote), braced (ODBC `{…}`), or bare up to a separator. */
@@ -233,14 +235,12 @@ function xmlElement(text: string, p: number, kind: 'strong' | 'weak'): Span | un
  * `value: v` (Kubernetes env), `<add key="DbPassword" value="v"/>`, `<entry key="password">v</entry>`,
  * `{"Name": "DB_PASS", "Value": "v"}`. Undefined: not a naming field; null: one, but no value.
  */
-function namedValue(
-  text: string,
-  ks: number,
-  ke: number,
-  before: string,
-  keyQuote: string,
-): Span | null | undefined {
-  if (!/\b(?:name|key|id|param(?:eter)?(?:key|name)?|field|variable|var|property|setting|option)\s*["']?\s*[:=]\s*["']?\\?["']?$/i.test(before))
+function namedValue(text: string, ke: number, before: string, keyQuote: string): Span | null | undefined {
+  if (
+    !/\b(?:name|key|id|param(?:eter)?(?:key|name)?|field|variable|var|property|setting|option)\s*["']?\s*[:=]\s*["']?\\?["']?$/i.test(
+      before,
+    )
+  )
     return undefined;
   let p = ke + (text.startsWith(keyQuote, ke) ? keyQuote.length : 0);
   const region = text.slice(p, p + 400);

@@ -7,7 +7,7 @@ import { type Span, span } from './spans.js';
 
 /** The words one of these lines must have (detect.ts runs the patterns on those lines only). */
 export const TOOL_WORDS =
-  /sshpass|plink|pscp|psftp|redis-cli|login|mysql|mariadb|mydumper|myloader|mongo|sqlcmd|bcp|osql|isql|ipmitool|ldap|zip|7z|rar|snmp|useradd|usermod|openssl|rdesktop|freerdp|vault|rabbitmqctl|htpasswd|wpa_passphrase|nmcli|net\s+user|curl|wget|http|smb|rpcclient|mount\.cifs|lftp|chpasswd|password-stdin/i;
+  /sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl|sshpass|plink|pscp|psftp|redis-cli|login|mysql|mariadb|mydumper|myloader|mongo|sqlcmd|bcp|osql|isql|ipmitool|ldap|zip|7z|rar|snmp|useradd|usermod|openssl|rdesktop|freerdp|vault|rabbitmqctl|htpasswd|wpa_passphrase|nmcli|net\s+user|curl|wget|http|smb|rpcclient|mount\.cifs|lftp|chpasswd|password-stdin/i;
 
 const VALUE = `(?:'[^'\\n]*'|"[^"\\n]*"|[^\\s'"|;&]+)`;
 /** [the tool, then its flag with the value]: every flag after the tool on its line is redacted. */
@@ -20,9 +20,15 @@ const TOOL_FLAGS: [RegExp, RegExp][] = [
   // docker/podman/helm/… login -p pw
   [/\b(?:docker|podman|nerdctl|buildah|skopeo|helm|oras|crane|regctl)\b[^\n]*?\blogin\b/g, flag('\\s-p\\s+')],
   // the MySQL family: -pPW glued (`-p` alone prompts)
-  [/\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlpump|mariadb|mariadb-dump|mariadb-admin|mydumper|myloader)\b/g, flag('\\s-p(?![\\s-])')],
+  [
+    /\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlpump|mariadb|mariadb-dump|mariadb-admin|mydumper|myloader)\b/g,
+    flag('\\s-p(?=[^\\s,.;)-])'),
+  ],
   // MongoDB tools: -p pw
-  [/\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop)\b/g, flag('\\s-p\\s+')],
+  [
+    /\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop)\b/g,
+    flag('\\s-p\\s+'),
+  ],
   // SQL Server tools, ipmitool: -P pw
   [/\b(?:sqlcmd|bcp|osql|isql|ipmitool)\b/g, flag('\\s-P\\s*')],
   // OpenLDAP clients: -w pw
@@ -57,11 +63,12 @@ const POSITIONAL: RegExp[] = [
   // htpasswd -b FILE USER PW (-bc, -bB, …), or -nb USER PW
   new RegExp(`\\bhtpasswd\\s+-\\w*b\\w*\\s+(?:\\S+\\s+)?\\S+\\s+(${VALUE})\\s*$`, 'gm'),
   new RegExp(`\\bhtpasswd\\s+-\\w*n\\w*b\\w*\\s+\\S+\\s+(${VALUE})`, 'g'),
+  // Oracle tools: user/password[@db]
+  /\b(?:sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl)\b(?:\s+-\w+)*\s+(?:target\s+)?['"]?[\w$#]+\/([^@\s'"/]+)/gi,
   // wpa_passphrase SSID PASSPHRASE; Windows `net user NAME PW`
   new RegExp(`\\bwpa_passphrase\\s+\\S+\\s+(${VALUE})`, 'g'),
   new RegExp(`\\bnet\\s+user\\s+\\S+\\s+(?!/)(${VALUE})`, 'gi'),
 ];
-
 
 // user:password pairs: curl -u / --user / --proxy-user, smbclient -U user%pw, lftp -u user,pw,
 // `echo user:pw | chpasswd`, `echo PW | … --password-stdin`

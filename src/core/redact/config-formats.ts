@@ -6,15 +6,29 @@ import { type Span, span } from './spans.js';
 
 // hostname:port:database:username:password (https://www.postgresql.org/docs/current/libpq-pgpass.html)
 const PGPASS = /^([ \t]*[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:)(\S.*?)[ \t]*$/gm;
-const SQL = /\b(?:identified\s+(?:with\s+\w+\s+)?by\s*|password(?:\s*=\s*|\s+))(?:password\s*\(\s*)?(['"])((?:(?!\1)[^\r\n])*)\1/gi;
+const SQL =
+  /\b(?:identified\s+(?:with\s+\w+\s+)?by\s*|password(?:\s*=\s*|\s+))(?:password\s*\(\s*)?(['"])((?:(?!\1)[^\r\n])*)\1/gi;
 // JWK private members (RFC 7517/7518): d, p, q, dp, dq, qi, and k of a symmetric key
 const JWK_MEMBER = /"(?:d|p|q|dp|dq|qi|k)"\s*:\s*"([A-Za-z0-9_-]{16,})"/g;
 
 /** The lines these formats can be on (detect.ts runs them there only). */
-export const CONFIG_WORDS = /^[ \t]*[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:|identified|password|"kty"|"(?:d|p|q|dp|dq|qi|k)"\s*:/im;
+export const CONFIG_WORDS =
+  /\$(?:1|2[abxy]?|5|6|apr1|y|gy|7|argon2i?d?)\$|^[ \t]*[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:|identified|password|"kty"|"(?:d|p|q|dp|dq|qi|k)"\s*:/im;
+
+// crypt(3) password hashes (/etc/shadow, htpasswd): crackable, so secret
+// https://man7.org/linux/man-pages/man5/crypt.5.html
+const CRYPT = /\$(?:1|2[abxy]?|5|6|apr1|y|gy|7|argon2i?d?)\$[^\s:'"]{8,}/g;
 
 export function configFormats(text: string): Span[] {
   const out: Span[] = [];
+  for (const [pattern, label] of [[CRYPT, 'PASSWORD HASH']] as const) {
+    for (const m of text.matchAll(pattern)) {
+      const value = m[1] ?? m[0];
+      const at = (m.index ?? 0) + m[0].length - value.length;
+      const s = span(text, at, at + value.length, label);
+      if (s) out.push(s);
+    }
+  }
   for (const m of text.matchAll(PGPASS)) {
     const at = (m.index ?? 0) + (m[1] ?? '').length;
     const s = span(text, at, at + (m[2] ?? '').length);

@@ -6,7 +6,7 @@
  */
 import { assignments } from './assignments.js';
 import { commandLines, TOOL_WORDS } from './command-lines.js';
-import { configFormats, CONFIG_WORDS } from './config-formats.js';
+import { CONFIG_WORDS, configFormats } from './config-formats.js';
 import { base64Runs, encodedBlocks } from './encoded.js';
 import { keyMaterial, keyTokens } from './key-material.js';
 import { bareAwsSecrets, nearSecretWords } from './near-words.js';

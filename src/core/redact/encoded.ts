@@ -22,7 +22,8 @@ export function base64Runs(text: string, depth: number, detect: Detect): Span[] 
   for (const m of text.matchAll(BASE64_RUN)) {
     const run = m[0];
     // generated base64 has both cases and digits; words, paths and ids do not
-    if (!(/[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9]/.test(run)) || run.startsWith('REDACTED')) continue;
+    if (!(/[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9]/.test(run)) || run.startsWith('REDACTED'))
+      continue;
     const decoded = decodeBase64(run);
     if (decoded && detect(decoded, depth + 1).length > 0)
       out.push({ start: m.index ?? 0, end: (m.index ?? 0) + run.length, label: 'ENCODED SECRET' });
@@ -38,7 +39,11 @@ export function encodedBlocks(text: string, depth: number, detect: Detect): Span
     const decoded = decodeBase64(m[0].replace(/\s+/g, ''));
     if (decoded && detect(decoded, depth + 1).length > 0) {
       const lead = m[0].length - m[0].trimStart().length;
-      out.push({ start: (m.index ?? 0) + lead, end: (m.index ?? 0) + m[0].trimEnd().length, label: 'ENCODED SECRET' });
+      out.push({
+        start: (m.index ?? 0) + lead,
+        end: (m.index ?? 0) + m[0].trimEnd().length,
+        label: 'ENCODED SECRET',
+      });
     }
   }
   if (!/%[0-9A-Fa-f]{2}/.test(text)) return out;
@@ -47,7 +52,13 @@ export function encodedBlocks(text: string, depth: number, detect: Detect): Span
     if ((run.match(/%[0-9A-Fa-f]{2}/g) ?? []).length < 2) continue;
     const decoded = percentDecode(run);
     const inner = detect(decoded, depth + 1);
-    if (inner.length > 0) out.push({ start: m.index ?? 0, end: (m.index ?? 0) + run.length, label: '', replacement: applySpans(decoded, inner) });
+    if (inner.length > 0)
+      out.push({
+        start: m.index ?? 0,
+        end: (m.index ?? 0) + run.length,
+        label: '',
+        replacement: applySpans(decoded, inner),
+      });
   }
   return out;
 }

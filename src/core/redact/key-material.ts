@@ -2,7 +2,8 @@
  * Key material, recognised line by line so that any line prefix (syslog timestamps and host
  * names, indentation, `> ` quotes, JSON log framing) leaves it recognisable, and so that a key
  * without its BEGIN line (a tail) or without its END line (cut off) is still a key:
- * PEM (PKCS#1, PKCS#8, SEC1, encrypted), OpenSSH, SSH2 (RFC 4716), PGP, PuTTY, age, and bare
+ * PEM (PKCS#1, PKCS#8, SEC1, encrypted), OpenSSH, SSH2 (RFC 4716), PGP, PuTTY, age, minisign and
+ * signify, and bare
  * base64 bodies (three or more lines of long base64 in a row, or one that starts like a key).
  */
 import { type Span, span } from './spans.js';
@@ -14,16 +15,25 @@ const END = /-{3,5} ?END ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?) ?-{3,5}/g;
 // a base64 body line: a long base64 run as the last thing on its line, whatever came before it
 const BODY_LINE = /[A-Za-z0-9+/]{40,}={0,2}(?=["',}\]\\]*[ \t]*\r?$)/gm;
 // DER of a private key, base64: PKCS#1 RSA (version 0), PKCS#8, SEC1 EC, OpenSSH, ssh.com
-const KEY_START = /(?:MII[A-Za-z0-9+/]{1,3}(?:AgEA|IBAD)|MHcCAQEE|MC4CAQAw|b3BlbnNzaC1rZXktdjE|P2\/56w)[A-Za-z0-9+/]{20,}={0,2}/g;
+const KEY_START =
+  /(?:MII[A-Za-z0-9+/]{1,3}(?:AgEA|IBAD)|MHcCAQEE|MC4CAQAw|b3BlbnNzaC1rZXktdjE|P2\/56w)[A-Za-z0-9+/]{20,}={0,2}/g;
 const AGE = /AGE-SECRET-KEY-1[0-9A-Z]{50,}/g;
 const PUTTY_PRIVATE = /Private-Lines: *(\d+)[ \t]*\r?\n/g;
 const PUTTY_MAC = /Private-MAC: *([0-9a-f]{20,})/g;
+// minisign and signify secret keys: the line after their "untrusted comment: … secret key"
+// https://jedisct1.github.io/minisign/, https://man.openbsd.org/signify
+const SIGN_KEY = /untrusted comment: [^\n]*secret key[^\n]*\r?\n([^\n]+)/g;
 const HEADER = /^(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset|Subject|x-[\w-]+): /i;
 
 export function keyMaterial(text: string, tokens: TokenText): Span[] {
   const out: Span[] = [];
   if (text.includes('PRIVATE KEY')) out.push(...armoured(text));
   if (text.includes('Private-Lines:')) out.push(...putty(text));
+  if (text.includes('untrusted comment:'))
+    for (const m of text.matchAll(SIGN_KEY)) {
+      const key = m[1] ?? '';
+      pushSpan(out, text, (m.index ?? 0) + m[0].length - key.length, (m.index ?? 0) + m[0].length);
+    }
   out.push(...bodyRuns(text, tokens));
   return out;
 }
@@ -45,7 +55,10 @@ function pushSpan(out: Span[], text: string, start: number, end: number): void {
 /** BEGIN … END, BEGIN to the end of its body (cut off), or a body tail up to its END. */
 function armoured(text: string): Span[] {
   const out: Span[] = [];
-  const ends = [...text.matchAll(END)].map((m) => ({ start: m.index ?? 0, end: (m.index ?? 0) + m[0].length }));
+  const ends = [...text.matchAll(END)].map((m) => ({
+    start: m.index ?? 0,
+    end: (m.index ?? 0) + m[0].length,
+  }));
   let covered = 0;
   for (const m of text.matchAll(BEGIN)) {
     const start = m.index ?? 0;
@@ -64,13 +77,19 @@ function armoured(text: string): Span[] {
 
 /** One line's payload: what follows its prefix (the last field), without JSON or quote framing. */
 function payload(line: string): string {
-  const last = line.trim().split(/[\s:|>]+/).pop() ?? '';
+  const last =
+    line
+      .trim()
+      .split(/[\s:|>]+/)
+      .pop() ?? '';
   return last.replace(/^["'[{(]+|["',}\])\\]+$/g, '');
 }
 
 function isBody(line: string): boolean {
   const p = payload(line);
-  return /^[A-Za-z0-9+/.]{16,}={0,2}$/.test(p) || /^[A-Za-z0-9+/]*={1,2}$/.test(p) || /^=[A-Za-z0-9+/]{4}$/.test(p);
+  return (
+    /^[A-Za-z0-9+/.]{16,}={0,2}$/.test(p) || /^[A-Za-z0-9+/]*={1,2}$/.test(p) || /^=[A-Za-z0-9+/]{4}$/.test(p)
+  );
 }
 
 /** Where the body that a BEGIN line opens ends: the first line that is neither base64 nor a header. */
@@ -160,7 +179,13 @@ function bodyRuns(text: string, tokens: TokenText): Span[] {
       const last = group[group.length - 1];
       if (last) {
         const eol = text.indexOf('\n', last.end);
-        const next = eol === -1 ? '' : text.slice(eol + 1, text.indexOf('\n', eol + 1) === -1 ? text.length : text.indexOf('\n', eol + 1));
+        const next =
+          eol === -1
+            ? ''
+            : text.slice(
+                eol + 1,
+                text.indexOf('\n', eol + 1) === -1 ? text.length : text.indexOf('\n', eol + 1),
+              );
         const tail = payload(next);
         if (/^[A-Za-z0-9+/]{2,}={0,2}$/.test(tail) && tail.length < 80) {
           const at = eol + 1 + next.lastIndexOf(tail);

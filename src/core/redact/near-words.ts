@@ -45,7 +45,8 @@ export function bareAwsSecrets(text: string): Span[] {
     const random = /[A-Z]/.test(v) && /[a-z]/.test(v) && /[0-9]/.test(v);
     const parts = v.split('/');
     const path = v.startsWith('/') || (parts.length > 1 && parts.some((part) => /^[a-z]{3,}$/.test(part)));
-    if (random && !path) out.push({ start: m.index ?? 0, end: (m.index ?? 0) + v.length, label: 'AWS SECRET' });
+    if (random && !path)
+      out.push({ start: m.index ?? 0, end: (m.index ?? 0) + v.length, label: 'AWS SECRET' });
   }
   return out;
 }

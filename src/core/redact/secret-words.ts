@@ -6,11 +6,13 @@
  */
 
 /** Words that name a secret on their own: any value under such a name is redacted. */
+// biome-ignore format: a vocabulary reads better as running text
 const STRONG = new Set([
   'password', 'passwords', 'passwd', 'passphrase', 'passcode', 'passkey', 'pass', 'pwd', 'pw', 'pswd',
   'psw', 'pword', 'secret', 'secrets', 'credential', 'credentials', 'creds', 'cred', 'privkey',
   'privatekey', 'psk', 'requirepass', 'masterauth', 'rootpw', 'bindpw', 'apikey', 'apitoken',
-  'accesstoken', 'authtoken', 'refreshtoken', 'secretkey', 'clientsecret', 'dsn',
+  'accesstoken', 'authtoken', 'refreshtoken', 'secretkey', 'clientsecret', 'dsn', 'rocommunity',
+  'rwcommunity', 'rocommunity6', 'rwcommunity6',
   // other languages: de, fr, es, pt, it, nl, pl, cs/sk, hu, fi, sv, no, da, hr/sr, sl, et, lv, lt,
   // tr, ro, ru/uk/bg, el, he, ar, zh, ja, ko, hi, id/ms, vi
   'passwort', 'kennwort', 'geheim', 'motdepasse', 'passe', 'secreto', 'contrasena', 'contraseña',
@@ -23,6 +25,7 @@ const STRONG = new Set([
 ]);
 
 /** Words that name a secret when the value also looks generated (`token: 1234` is a count). */
+// biome-ignore format: a vocabulary reads better as running text
 const WEAK = new Set([
   'token', 'key', 'auth', 'authorization', 'session', 'sessionid', 'sid', 'cookie', 'sig',
   'signature', 'salt', 'hmac', 'otp', 'jwt', 'bearer', 'webhook', 'hook', 'license', 'pat', 'jeton',
@@ -30,6 +33,7 @@ const WEAK = new Set([
 ]);
 
 /** Pairs that make a strong name from weak parts (`private key`, `api key`, `access token`). */
+// biome-ignore format: a vocabulary reads better as running text
 const STRONG_PAIRS = new Set([
   'private key', 'secret key', 'api key', 'api token', 'access token', 'access key', 'auth token',
   'auth key', 'refresh token', 'client secret', 'account key', 'master key', 'encryption key',
@@ -38,10 +42,11 @@ const STRONG_PAIRS = new Set([
   'bearer token', 'consumer secret', 'webhook url', 'hook url', 'connection string', 'conn str',
   'database url', 'db url', 'sas token', 'service key', 'deploy key', 'license key', 'secret id',
   'personal access token', 'security token', 'sasl passwd', 'wpa passphrase', 'root password',
-  'mot de passe', 'clé secrète', 'clave secreta',
+  'mot de passe', 'clé secrète', 'clave secreta', 'كلمة المرور', 'كلمة السر', 'snmp community',
 ]);
 
 /** Parts after the secret word that make the name about the secret, not the secret itself. */
+// biome-ignore format: a vocabulary reads better as running text
 const META = new Set([
   'authentication', 'policy', 'policies', 'length', 'len', 'min', 'max', 'minlen', 'maxlen', 'expiry',
   'expires', 'expiration', 'expire', 'expired', 'age', 'file', 'files', 'path', 'dir', 'directory',
@@ -57,6 +62,7 @@ const META = new Set([
 ]);
 
 /** Words before a weak word that make it something other than a secret (`public key`, `sort key`). */
+// biome-ignore format: a vocabulary reads better as running text
 const NOT_SECRET_BEFORE = new Set([
   'public', 'pub', 'host', 'primary', 'foreign', 'sort', 'partition', 'cache', 'object', 'group',
   'idempotency', 'lookup', 'map', 'dict', 'hash', 'row', 'unique', 'composite', 'search', 'shortcut',
@@ -65,8 +71,10 @@ const NOT_SECRET_BEFORE = new Set([
 ]);
 
 /** Glued prefixes (`PGPASSWORD`, `DBPASS`): a part ending in a strong word after one of these. */
-const GLUED = /^(?:[a-z0-9]*?)(password|passwd|passphrase|passwort|secret|apikey|apitoken|accesstoken|authtoken|secretkey|privatekey)$/;
-const GLUED_SHORT = /^(?:db|my|mysql|pg|sql|root|admin|user|redis|smtp|mail|ftp|ssh|ldap|bind|app|api|web|master|sasl|proxy|http|wifi|wpa|vnc|rdp|vault|amqp|mq|es|elastic|mongo|auth|require|rabbit|keystore|truststore|store|key|svc|srv|service|bot|sa|sys|oracle|ora|mssql|sa)(pass|pwd|pw)$/;
+const GLUED =
+  /^(?:[a-z0-9]*?)(password|passwd|passphrase|passwort|secret|apikey|apitoken|accesstoken|authtoken|secretkey|privatekey)$/;
+const GLUED_SHORT =
+  /^(?:db|my|mysql|pg|sql|root|admin|user|redis|smtp|mail|ftp|ssh|ldap|bind|app|api|web|master|sasl|proxy|http|wifi|wpa|vnc|rdp|vault|amqp|mq|es|elastic|mongo|auth|require|rabbit|keystore|truststore|store|key|svc|srv|service|bot|sa|sys|oracle|ora|mssql|sa)(pass|pwd|pw)$/;
 
 export type SecretName = 'strong' | 'weak' | undefined;
 

@@ -37,7 +37,8 @@ export function applySpans(text: string, spans: readonly Span[]): string {
   for (const s of sorted) {
     if (current && s.start < current.end) {
       // the longer finding names the whole; a bare value inside a key keeps the key's label
-      if (s.end > current.end || s.start > current.start) current = { start: current.start, end: Math.max(current.end, s.end), label: current.label };
+      if (s.end > current.end || s.start > current.start)
+        current = { start: current.start, end: Math.max(current.end, s.end), label: current.label };
       continue;
     }
     flush();

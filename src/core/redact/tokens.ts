@@ -70,7 +70,10 @@ export function linesWith(text: string, pattern: RegExp): TokenText {
   const origin: number[] = [];
   let offset = 0;
   let next = 0;
-  const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+  const global = new RegExp(
+    pattern.source,
+    pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`,
+  );
   for (const m of text.matchAll(global)) {
     const i = m.index ?? 0;
     if (i < next) continue;

@@ -7,7 +7,8 @@ import { type Span, span } from './spans.js';
 
 // scheme://user:password@host — the last `@` before the host ends the password (which may hold
 // `/` or `@`); `host:port/path@x` is not a password (it starts with a port number and a slash)
-const USERINFO = /\b[a-z][a-z0-9+.-]*:(?:\\?\/){2}([^\s:/@'"<>\\]*):(?!\d+\/)([^\s'"<>]+)@(?=[^\s@/'"<>]*(?:[/\s'"<>?#]|$))/gi;
+const USERINFO =
+  /\b[a-z][a-z0-9+.-]*:(?:\\?\/){2}([^\s:/@'"<>\\]*):(?!\d+\/)([^\s'"<>]+)@(?=[^\s@/'"<>]*(?:[/\s'"<>?#]|$))/gi;
 // scheme://TOKEN@host — a generated token in the user part (a Sentry DSN key, `https://ghp_…@github.com`)
 const USER_TOKEN = /\b[a-z][a-z0-9+.-]*:\/\/([A-Za-z0-9_.~+%-]{16,})@[^\s@]/gi;
 const AUTH_HEADER =
@@ -73,5 +74,7 @@ export function decodeBase64(run: string): string {
     const c = decoded.charCodeAt(i);
     if ((c >= 32 && c < 127) || c === 9 || c === 10 || c === 13) printable++;
   }
-  return decoded.length >= 4 && printable / decoded.length >= 0.95 ? Buffer.from(decoded, 'latin1').toString('utf8') : '';
+  return decoded.length >= 4 && printable / decoded.length >= 0.95
+    ? Buffer.from(decoded, 'latin1').toString('utf8')
+    : '';
 }

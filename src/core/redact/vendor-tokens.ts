@@ -52,7 +52,10 @@ const scanners = (rules as unknown as Rule[])
   .filter((r) => !r.meta.id.endsWith('filter-comments'))
   .map((r) => {
     const name = r.meta.id.replace('@secretlint/secretlint-rule-', '');
-    return { label: RULE_LABEL[name] ?? `${name.toUpperCase()} TOKEN`, rule: r.create(context, OPTIONS[name] ?? {}) };
+    return {
+      label: RULE_LABEL[name] ?? `${name.toUpperCase()} TOKEN`,
+      rule: r.create(context, OPTIONS[name] ?? {}),
+    };
   });
 
 /** Vendor formats secretlint's preset does not know (yet), with the document that defines each. */
@@ -104,6 +107,10 @@ const FORMATS: [RegExp, string][] = [
   [/(?<=\.webhook\.office\.com\/)webhookb2\/[^\s"'<>]+/g, 'TEAMS WEBHOOK'],
   [/(?<=\.logic\.azure\.com(?::443)?\/workflows\/)[^\s"'<>]+/g, 'TEAMS WEBHOOK'],
   [/(?<=\.powerplatform\.com(?::443)?\/powerautomate\/)[^\s"'<>]+/g, 'TEAMS WEBHOOK'],
+  // HashiCorp Vault service, batch and recovery tokens: https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes
+  [/\bhv[sbr]\.[A-Za-z0-9_-]{24,}/g, 'VAULT TOKEN'],
+  // Braintree / PayPal access tokens: https://developer.paypal.com/braintree/docs/guides/authorization/overview
+  [/\baccess_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32}/g, 'BRAINTREE TOKEN'],
   // Telegram bot tokens: https://core.telegram.org/bots/api#authorizing-your-bot
   [/(?<!\d)\d{6,12}:AA[A-Za-z0-9_-]{30,}/g, 'TELEGRAM TOKEN'],
   // JSON Web Tokens (RFC 7519): a header and a payload that are base64url JSON objects
@@ -145,7 +152,8 @@ const FORMATS: [RegExp, string][] = [
 ];
 
 // A prefixed token: a short vendor word, `_` or `-`, then a long generated body (`abc_9xY…`).
-const PREFIXED = /\b([A-Za-z][A-Za-z0-9]{1,11})([_-])(?:[A-Za-z0-9]{1,8}[_-])?([A-Za-z0-9]{20,}[A-Za-z0-9_-]*)/g;
+const PREFIXED =
+  /\b([A-Za-z][A-Za-z0-9]{1,11})([_-])(?:[A-Za-z0-9]{1,8}[_-])?([A-Za-z0-9]{20,}[A-Za-z0-9_-]*)/g;
 
 /** A literal each format's match contains, so a text without it skips the regex. */
 function literalOf(pattern: RegExp): string | undefined {

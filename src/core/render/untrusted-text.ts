@@ -4,7 +4,8 @@
  * report, an issue, an approval PR, the job summary and every chat channel.
  *
  * Every target first strips what no reader should receive: ANSI escape sequences, C0/C1 control
- * characters (tab and newline kept), bidi overrides and isolates, zero-width characters, and lone
+ * characters (tab and newline kept), Unicode default-ignorable code points (bidi overrides and
+ * isolates, zero-width characters, tag characters, variation selectors, fillers), and lone
  * UTF-16 surrogates (invalid UTF-8 from a server already arrives as U+FFFD). Then each target
  * escapes its own metacharacters and neutralises what its renderer would make live: links and
  * autolinks, images, raw HTML, @mentions, issue references, broadcast pings.
@@ -17,8 +18,9 @@ const ANSI =
 // C0 except tab and newline, DEL, C1
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-// bidi embeddings, overrides, isolates and marks; zero-width and invisible formatting characters
-const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u180e\u00ad]/g;
+// bidi embeddings, overrides, isolates and marks, zero-width characters, tag characters, variation
+// selectors, fillers: every Unicode default-ignorable code point (see core/redact/invisible.ts)
+const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Placeholder for "a zero-width break goes here"; it cannot occur in cleaned text (a C0 control). */
@@ -32,7 +34,7 @@ export function plainText(text: unknown): string {
     .replace(ANSI, '')
     .replace(/\r\n?/g, '\n')
     .replace(CONTROL, '')
-    .replace(INVISIBLE, '')
+    .replace(DEFAULT_IGNORABLE, '')
     .replace(LONE_SURROGATE, '\ufffd');
 }
 

@@ -72,7 +72,7 @@ describe('redact', () => {
   it('removes cloud keys and name=value secrets, quoted or not', () => {
     expect(redact('AKIAIOSFODNN7EXAMPLE')).toBe('[REDACTED AWS KEY]');
     expect(redact('aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe(
-      'aws_secret_access_key = [REDACTED]',
+      'aws_secret_access_key = [REDACTED AWS SECRET]',
     );
     expect(redact('AIzaSyA-abcdefghijklmnopqrstuvwxyz01234')).toBe('[REDACTED GOOGLE KEY]');
     expect(

@@ -1,0 +1,217 @@
+/**
+ * The secret corpus of issue 18 (test/fixtures/secrets-corpus/*.json: forms written from vendors'
+ * documents, each with its source) through every output the run has, the way the run produces
+ * them: the redacted record through every renderer and channel (SURFACES), the files committed to
+ * the state branch with their paths (buildStateChanges), fingerprints and issue file names, the
+ * requests sent to the Messages API (a finding's evidence and a diagnostic's output carry the
+ * text), the CLI's read commands, and the status page files built from a hostile state branch.
+ *
+ * A held-out corpus in the same format runs through the same test:
+ *   HELD_OUT=path/to/file-or-dir.json npx vitest run --project main test/unit/core/util/secrets-corpus.test.ts
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anthropicModel } from '../../../../src/adapters/anthropic-model.js';
+import { diagnoseAndRemediate } from '../../../../src/agent/diagnose-and-remediate.js';
+import { emptyMemory } from '../../../../src/core/memory/memory.js';
+import type { Model } from '../../../../src/core/ports/index.js';
+import { plainText } from '../../../../src/core/render/untrusted-text.js';
+import { issuePath } from '../../../../src/core/state-branch/paths.js';
+import { cleanFinding, finding } from '../../../../src/core/types.js';
+import { redact, redactDeep } from '../../../../src/core/util/redact.js';
+import { buildStateChanges } from '../../../../src/record/build-state-changes.js';
+import { writeStatusPage } from '../../../../src/report/status-page-build.js';
+import {
+  config,
+  memory,
+  record,
+  runContext,
+  ScriptedShell,
+  tracked,
+} from '../../../support/agent-fixtures.js';
+import { FakeAnthropic, reply, toolUse } from '../../../support/fake-anthropic.js';
+import {
+  SURFACES,
+  startReceiver,
+  statusPageOf,
+  stopReceiver,
+  untrustedRecord,
+} from '../../../support/untrusted-surfaces.js';
+
+interface Form {
+  id: string;
+  class: string;
+  source: string;
+  text: string;
+  secrets: string[];
+}
+
+const CLASSES = [
+  'assignment',
+  'spelling',
+  'command-line',
+  'encoding',
+  'vendor-token',
+  'private-key',
+  'invisible',
+  'other',
+];
+
+function load(path: string): Form[] {
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => join(path, f))
+    : [path];
+  return files.flatMap((f) => JSON.parse(readFileSync(f, 'utf8')) as Form[]);
+}
+
+const OWN = load(join(import.meta.dirname, '../../../fixtures/secrets-corpus'));
+const HELD_OUT = process.env.HELD_OUT ? load(process.env.HELD_OUT) : [];
+const CORPUS = [...OWN, ...HELD_OUT];
+const named = CORPUS.map((f) => [`${f.class}/${f.id}`, f] as const);
+
+/** Output with the renderers' escapes undone, so an escaped secret (`github\_pat…`) still counts. */
+function unescaped(text: string): string {
+  return text
+    .replace(/&#8203;|\u200b/g, '')
+    .replace(/\\([\\`*_{}[\]!|~$#>+=.()-])/g, '$1')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&amp;', '&');
+}
+
+/** No secret of the form in the output: as is, unescaped, JSON-escaped, or its first 12 characters. */
+function expectNoSecret(out: string, form: Form): void {
+  for (const secret of form.secrets) {
+    const where = `${form.class}/${form.id}: ${JSON.stringify(secret.slice(0, 40))}`;
+    expect(out, where).not.toContain(secret);
+    expect(unescaped(out), where).not.toContain(secret);
+    expect(out, where).not.toContain(JSON.stringify(secret).slice(1, -1));
+    if (secret.length >= 20) expect(unescaped(out), where).not.toContain(secret.slice(0, 12));
+  }
+}
+
+describe('secrets corpus (issue 18): every form, every output', () => {
+  beforeAll(startReceiver);
+  afterAll(stopReceiver);
+
+  it('has at least 100 forms of its own in every class, each with its source and its secrets in its text', () => {
+    expect(OWN.length).toBeGreaterThanOrEqual(100);
+    for (const c of CLASSES) expect(OWN.filter((f) => f.class === c).length, c).toBeGreaterThanOrEqual(5);
+    for (const f of CORPUS) {
+      expect(CLASSES, f.id).toContain(f.class);
+      expect(f.source.length, f.id).toBeGreaterThan(5);
+      expect(f.secrets.length, f.id).toBeGreaterThan(0);
+      for (const s of f.secrets) expect(f.text, f.id).toContain(s);
+    }
+    expect(new Set(CORPUS.map((f) => `${f.class}/${f.id}`)).size).toBe(CORPUS.length);
+  });
+
+  it.each(named)('redact: %s', (_name, f) => {
+    const once = redact(f.text);
+    expectNoSecret(once, f);
+    expect(redact(once)).toBe(once);
+  });
+
+  // the run redacts its record once, then renders it everywhere: so does this test
+  const shownOf = new Map<Form, ReturnType<typeof untrustedRecord>>();
+  const shown = (f: Form) => shownOf.get(f) ?? shownOf.set(f, redactDeep(untrustedRecord(f.text))).get(f);
+  const cases = SURFACES.flatMap((s) => named.map(([name, f]) => [s.name, name, s, f] as const));
+  it.each(cases)('%s ← %s', async (_surface, _name, surface, f) => {
+    const record = shown(f);
+    if (!record) throw new Error('unreachable');
+    for (const out of await surface.render(structuredClone(record))) expectNoSecret(out, f);
+  });
+
+  it.each(named)('state branch files and their paths ← %s', (_name, f) => {
+    const changes = buildStateChanges(stateContext(), untrustedRecord(f.text), emptyMemory());
+    expect(changes.length).toBeGreaterThan(3);
+    for (const c of changes) expectNoSecret(`${c.path}\n${c.content ?? ''}`, f);
+  });
+
+  it.each(named)('fingerprints and issue file names ← %s', (_name, f) => {
+    const clean = (t: string) => plainText(redact(t));
+    const a = cleanFinding(finding('web1', 'endpoint', f.text, 'critical', f.text), clean);
+    expectNoSecret(a.fingerprint, f);
+    expectNoSecret(issuePath(a.fingerprint), f);
+  });
+
+  it.each(named)('CLI read commands (show) ← %s', (_name, f) => {
+    // what `claudeops show` prints: the file's text through the same redaction as the CLI's writer
+    expectNoSecret(plainText(redact(f.text)), f);
+  });
+
+  it.each(named)('status page files from a hostile state branch ← %s', async (_name, f) => {
+    const dir = mkdtempSync(join(tmpdir(), 'claudeops-page-'));
+    try {
+      // not redacted before: the page is built from whatever the branch holds
+      const files = await writeStatusPage(dir, statusPageOf(untrustedRecord(f.text)));
+      expect(files).toContain('index.html');
+      expect(files).toContain('status.json');
+      for (const file of files) expectNoSecret(`${file}\n${readFileSync(join(dir, file), 'utf8')}`, f);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('secrets corpus: the requests sent to the Messages API', () => {
+  const fake = new FakeAnthropic();
+  let model: Model;
+  const cfg = config();
+  beforeAll(async () => {
+    await fake.start();
+    model = anthropicModel({
+      apiKey: 'sk-ant-api03-test-0123456789abcdefghij',
+      model: 'm',
+      baseURL: fake.url,
+      maxRetries: 0,
+    });
+  });
+  afterAll(() => fake.close());
+
+  it.each(named)('model request ← %s', async (_name, f) => {
+    // the finding's evidence and a diagnostic's output both carry the server's text, unredacted
+    const target = tracked('web1', 'service', 'nginx', 'critical', 'nginx is inactive (dead)');
+    target.evidence = f.text;
+    fake.play(
+      reply([toolUse('run_diagnostic', { server: 'web1', diagnostic: 'journal_errors', args: {} })]),
+      reply([
+        toolUse('report_diagnosis', {
+          diagnoses: [
+            {
+              fingerprint: target.fingerprint,
+              root_cause: 'x',
+              confidence: 'low',
+              evidence: 'x',
+              next_step: 'x',
+            },
+          ],
+          summary: 'done',
+        }),
+      ]),
+    );
+    const shell = new ScriptedShell('web1', () => ({ stdout: `${f.text}\n` }));
+    await diagnoseAndRemediate(
+      runContext(cfg, { model, apiKey: 'sk-ant-api03-test-0123456789abcdefghij' }),
+      record(cfg, [target]),
+      memory(),
+      new Map([['web1', shell]]),
+      { recheck: async () => [], settleMs: 0 },
+    );
+    expect(fake.requests.length).toBeGreaterThanOrEqual(2);
+    const sent = fake.requests.map((r) => JSON.stringify(r.body)).join('\n');
+    // the diagnostic ran and its (redacted) output went back to the model
+    expect(sent).toContain('tool_result');
+    expectNoSecret(sent, f);
+  });
+});
+
+function stateContext(): Parameters<typeof buildStateChanges>[0] {
+  return runContext(config());
+}
