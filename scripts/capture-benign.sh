@@ -19,12 +19,12 @@ s1 sh -c 'for i in $(seq 1 1500); do
   curl -s -o /dev/null "http://10.77.0.10/static/app.$(printf %08x $i).js";
   curl -s -o /dev/null -k "https://10.77.0.10/health?ts=$i";
 done' || true
-sys cat /var/log/nginx/access.log > "$OUT/nginx-access.log"
-sys sh -c 'journalctl -o short-iso --no-pager -n 20000' > "$OUT/journal.log"
+sys cat /var/log/nginx/access.log > "$OUT/nginx-access.txt"
+sys sh -c 'journalctl -o short-iso --no-pager -n 20000' > "$OUT/journal.txt"
 { sys ps auxww; s1 ps auxww; } > "$OUT/ps.txt"
 { sys df -hT; sys df -i; sys findmnt -l; sys lsblk -o NAME,SIZE,TYPE,UUID,MOUNTPOINT 2>/dev/null || true; } > "$OUT/disk.txt"
 { sys dpkg -l; sys sh -c 'apt list --installed 2>/dev/null'; } > "$OUT/packages.txt"
-sys sh -c 'cat /var/log/dpkg.log 2>/dev/null; cat /var/log/apt/history.log 2>/dev/null' > "$OUT/dpkg.log" || true
+sys sh -c 'cat /var/log/dpkg.log 2>/dev/null; cat /var/log/apt/history.log 2>/dev/null' > "$OUT/dpkg.txt" || true
 { sys systemctl list-units --all --no-pager; sys systemctl status --no-pager nginx postgresql redis-server ssh 2>&1 || true; } > "$OUT/systemd.txt"
 { sys ss -tanp; sys ip -d addr; sys ip route; } > "$OUT/network.txt"
 sys sh -c 'sha256sum /usr/bin/* 2>/dev/null | head -n 3000; md5sum /usr/lib/x86_64-linux-gnu/*.so* 2>/dev/null | head -n 1500' > "$OUT/checksums.txt"

@@ -8,6 +8,7 @@
  * `status_page: { details: true }` adds the findings' summaries, fingerprints and disk charts.
  * Everything that reaches the page goes through the redactor once more, whatever the mode.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Config, NAME_PATTERN } from '../config/schema.js';
@@ -276,7 +277,12 @@ export async function statusPageData(
   return redactDeep(data, secrets, redaction);
 }
 
-const fileName = (server: string) => server.replace(/[^A-Za-z0-9._-]/g, '-');
+/** A badge's file name: safe characters, bounded (a server name on the branch can be any length). */
+function fileName(server: string): string {
+  const safe = server.replace(/[^A-Za-z0-9._-]/g, '-');
+  if (safe.length <= 100) return safe;
+  return `${safe.slice(0, 80)}-${createHash('sha256').update(server).digest('hex').slice(0, 16)}`;
+}
 
 /** Writes the site; returns the files written, relative to `outDir`. */
 export async function writeStatusPage(outDir: string, shown: StatusPageData): Promise<string[]> {

@@ -109,7 +109,12 @@ function valueAfter(text: string, ks: number, ke: number, kind: 'strong' | 'weak
   let p = ke;
   const rawName = text.slice(ks, ke);
   if (keyQuote && text.startsWith(keyQuote, p)) p += keyQuote.length;
-  else if (keyQuote && !DIRECTIVE.test(rawName)) return undefined; // inside a quoted sentence, not a key
+  else if (keyQuote && /^[ \t]*(?:=|:(?!\/\/))/.test(text.slice(p, p + 4)) && isPair(text, ks, keyQuote)) {
+    // `"KEY=value"`: a pair quoted whole (systemd `Environment="K=V"`, `docker run -e "K=V"`)
+    const close = closingQuote(text, p, keyQuote);
+    const sep = text.slice(p).search(/[=:]/) + p + 1;
+    if (close !== -1) return checked(text, span(text, sep, close), kind);
+  } else if (keyQuote && !DIRECTIVE.test(rawName)) return undefined; // inside a quoted sentence, not a key
   while (text[p] === ']' || text[p] === ')') p++;
   const xmlOpen = before.endsWith('<') || /<[\w.-]+:$/.test(before);
   if (xmlOpen) return xmlElement(text, p, kind);
@@ -135,7 +140,8 @@ function valueAfter(text: string, ks: number, ke: number, kind: 'strong' | 'weak
   const flag = /(?:^|\s)--?$/.test(text.slice(Math.max(lineStart, ks - 3), ks));
   const netrc = /\b(?:login|user(?:name)?|account|machine)\s+\S+\s+$/.test(before);
   const directive = DIRECTIVE.test(rawName) && /(?:^|["'>]\s*|^\s*\S*>\s*)$/.test(text.slice(lineStart, ks));
-  const lineFirst = /^\s*$/.test(before) && kind === 'strong';
+  // `password hunter2` (.netrc) — a bare name, not `systemd-ask-password-console.service loaded`
+  const lineFirst = /^\s*$/.test(before) && kind === 'strong' && /^[A-Za-z_]{2,32}$/.test(rawName);
   if (!(flag || netrc || directive || lineFirst)) return undefined;
   if (text[afterKey] !== ' ' && text[afterKey] !== '\t') return undefined;
   let v = afterKey;
@@ -156,6 +162,11 @@ function commandArgs(text: string, v: number, lineEnd: number): Span | undefined
   const line = text.slice(v, lineEnd);
   const close = line.search(/["'`]/);
   return span(text, v, v + (close === -1 ? line.length : close));
+}
+
+/** True when the quote before a key opens a `"KEY=value"` pair (the key starts it, nothing else does). */
+function isPair(text: string, ks: number, quote: string): boolean {
+  return !/[\p{L}\p{N}_]/u.test(text[ks - quote.length - 1] ?? '');
 }
 
 /** A value: quoted (to its closing quote), braced (ODBC `{…}`), or bare up to a separator. */

@@ -13,15 +13,20 @@ const JWK_MEMBER = /"(?:d|p|q|dp|dq|qi|k)"\s*:\s*"([A-Za-z0-9_-]{16,})"/g;
 
 /** The lines these formats can be on (detect.ts runs them there only). */
 export const CONFIG_WORDS =
-  /\$(?:1|2[abxy]?|5|6|apr1|y|gy|7|argon2i?d?)\$|^[ \t]*[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:|identified|password|"kty"|"(?:d|p|q|dp|dq|qi|k)"\s*:/im;
+  /^[ \t]*"[^"\s]+"[ \t]+"|\$(?:1|2[abxy]?|5|6|apr1|y|gy|7|argon2i?d?)\$|^[ \t]*[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:|identified|password|"kty"|"(?:d|p|q|dp|dq|qi|k)"\s*:/im;
 
 // crypt(3) password hashes (/etc/shadow, htpasswd): crackable, so secret
 // https://man7.org/linux/man-pages/man5/crypt.5.html
+// user lists of "name" "password" lines (pgbouncer userlist.txt, https://www.pgbouncer.org/config.html#auth_file)
+const USERLIST = /^[ \t]*"[^"\s]+"[ \t]+"([^"\n]+)"[ \t]*$/gm;
 const CRYPT = /\$(?:1|2[abxy]?|5|6|apr1|y|gy|7|argon2i?d?)\$[^\s:'"]{8,}/g;
 
 export function configFormats(text: string): Span[] {
   const out: Span[] = [];
-  for (const [pattern, label] of [[CRYPT, 'PASSWORD HASH']] as const) {
+  for (const [pattern, label] of [
+    [CRYPT, 'PASSWORD HASH'],
+    [USERLIST, ''],
+  ] as const) {
     for (const m of text.matchAll(pattern)) {
       const value = m[1] ?? m[0];
       const at = (m.index ?? 0) + m[0].length - value.length;

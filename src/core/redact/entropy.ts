@@ -23,6 +23,7 @@ function classes(token: string): number {
 export function looksRandom(token: string, minLength = 16): boolean {
   if (token.length < minLength) return false;
   if (/^[0-9.:_-]+$/.test(token)) return false; // numbers, versions, times
+  if (/^(?:\d+:)?\d+(?:\.\d+)+[-+~.:a-z0-9]*$/i.test(token)) return false; // package versions: 1:4.13+dfsg1-1+deb12u1
   if (/^\//.test(token) || /^[a-z]+:\/\//i.test(token)) return false; // paths and URLs
   if (/^[a-z]+(?:[-_.][a-z]+)*$/i.test(token)) return false; // words, slugs, host names
   if (/^[\w.-]+(?:\/[\w.-]*)+$/.test(token) && token.split(/[/.]/).every((p) => /^[a-z-_]*\d{0,4}$/i.test(p)))

@@ -34,6 +34,7 @@ export function keyMaterial(text: string, tokens: TokenText): Span[] {
       const key = m[1] ?? '';
       pushSpan(out, text, (m.index ?? 0) + m[0].length - key.length, (m.index ?? 0) + m[0].length);
     }
+  if (/(?:recovery|backup|scratch|emergency) codes?/i.test(text)) out.push(...codeLists(text));
   out.push(...bodyRuns(text, tokens));
   return out;
 }
@@ -140,6 +141,22 @@ function bodyStart(text: string, end: number): number {
     at = prev - 1;
   }
   return Math.min(start, end);
+}
+
+/**
+ * One-time recovery codes (GitHub, Google, GitLab, Authy …): the lines of codes after a label
+ * that names them. A code line holds only code-shaped words (`a1b2c-d3e4f`, `1234 5678`).
+ */
+function codeLists(text: string): Span[] {
+  const out: Span[] = [];
+  for (const m of text.matchAll(/(?:recovery|backup|scratch|emergency) codes?\b[^\n]*\n/gi)) {
+    for (const line of linesAfter(text, (m.index ?? 0) + m[0].length).slice(0, 40)) {
+      if (!/^[ \t-]*[A-Za-z0-9]{3,}(?:[- ][A-Za-z0-9]{3,})*[ \t]*$/.test(line.text) || !/\d/.test(line.text))
+        break;
+      pushSpan(out, text, line.end - line.text.length, line.end);
+    }
+  }
+  return out;
 }
 
 /** PuTTY .ppk: the private lines and the MAC. */

@@ -17,6 +17,10 @@ export function nearSecretWords(text: string): Span[] {
   for (const m of text.matchAll(WORD)) {
     const from = (m.index ?? 0) + m[0].length;
     if (from < after || insidePlaceholder(text, m.index ?? 0)) continue;
+    // the word must end where a label ends: `api key 9f2c…`, `token: …`, not `run-credentials-systemd`
+    // (or a short name ending in a separator: `private_key_id": "…"`)
+    const rest = text.slice(from, from + 16);
+    if (/^s?[-_.\\/]?[\p{L}\p{N}]/u.test(rest) && !/^[\w.-]{0,12}["']?[ \t]*[:=]/.test(rest)) continue;
     const eol = text.indexOf('\n', from);
     const window = text.slice(from, Math.min(eol === -1 ? text.length : eol, from + 64));
     TOKEN.lastIndex = 0;

@@ -42,7 +42,8 @@ const STRONG_PAIRS = new Set([
   'bearer token', 'consumer secret', 'webhook url', 'hook url', 'connection string', 'conn str',
   'database url', 'db url', 'sas token', 'service key', 'deploy key', 'license key', 'secret id',
   'personal access token', 'security token', 'sasl passwd', 'wpa passphrase', 'root password',
-  'mot de passe', 'clé secrète', 'clave secreta', 'كلمة المرور', 'كلمة السر', 'snmp community',
+  'mot de passe', 'clé secrète', 'clave secreta', 'recovery codes', 'recovery code', 'backup codes',
+  'backup code', 'scratch codes', 'emergency codes', 'كلمة المرور', 'كلمة السر', 'snmp community',
 ]);
 
 /** Parts after the secret word that make the name about the secret, not the secret itself. */
@@ -88,8 +89,16 @@ export function nameParts(name: string): string[] {
     .map((p) => p.toLowerCase());
 }
 
+/** Strong words of scripts that write compounds without separators (数据库密码). */
+const WIDE_STRONG = [...STRONG].filter(
+  (w) => /[^ -\u024f]/.test(w) && !/[\u0400-\u04ff\u0370-\u03ff]/.test(w),
+);
+
 function partKind(part: string): SecretName {
   if (STRONG.has(part)) return 'strong';
+  if (/[^ -\u024f]/.test(part) && WIDE_STRONG.some((w) => part.includes(w))) return 'strong';
+  // session ids under any framework's name: jsessionid, phpsessid, aspsessionid, connect.sid
+  if (/(?:sess(?:ion)?_?id|sessid)$/.test(part)) return 'weak';
   if (part.startsWith('no') && (STRONG.has(part.slice(2)) || GLUED.test(part.slice(2)))) return undefined; // NOPASSWD
   if (GLUED.test(part) || GLUED_SHORT.test(part)) return 'strong';
   if (WEAK.has(part)) return 'weak';

@@ -12,9 +12,9 @@ const USERINFO =
 // scheme://TOKEN@host — a generated token in the user part (a Sentry DSN key, `https://ghp_…@github.com`)
 const USER_TOKEN = /\b[a-z][a-z0-9+.-]*:\/\/([A-Za-z0-9_.~+%-]{16,})@[^\s@]/gi;
 const AUTH_HEADER =
-  /\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256|sso-key|apikey|key)\s+)?([^\r\n"']+)/gi;
-const COOKIE = /\b(?:set-)?cookie\b["']?\s*:\s*["']?([^\r\n"']+)/gi;
-const SCHEME_TOKEN = /\b(?:bearer|token|basic)\s+([A-Za-z0-9._~+/=-]{8,})/gi;
+  /\b(?:proxy-)?authorization\b["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256|sso-key|apikey|key)[ \t]+)?([^\r\n"']+)/gi;
+const COOKIE = /\b(?:set-)?cookie\b["']?[ \t]*:[ \t]*["']?([^\r\n"']+)/gi;
+const SCHEME_TOKEN = /\b(?:bearer|token|basic)[ \t]+([A-Za-z0-9._~+/=-]{8,})/gi;
 
 /** The lines these can be on (detect.ts runs them there only). */
 export const URL_WORDS = /:\\?\/\\?\/|authorization|cookie|bearer|token|basic/i;

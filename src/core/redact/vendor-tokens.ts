@@ -139,6 +139,8 @@ const FORMATS: [RegExp, string][] = [
   [/\bsntr[ysu]_[A-Za-z0-9_=+/-]{30,}/g, 'SENTRY TOKEN'],
   [/\bsk\.eyJ[A-Za-z0-9_.-]{50,}/g, 'MAPBOX TOKEN'],
   [/\bsq0(?:atp|csp)-[A-Za-z0-9_-]{22,43}/g, 'SQUARE TOKEN'],
+  // Square access tokens: https://developer.squareup.com/docs/build-basics/access-tokens
+  [/\bEAAA[A-Za-z0-9_-]{56,}/g, 'SQUARE TOKEN'],
   [/\bfo1_[A-Za-z0-9_-]{40,}/g, 'FLY TOKEN'],
   [/\bFlyV1 fm\d_[A-Za-z0-9+/=,_-]{40,}/g, 'FLY TOKEN'],
   [/\bbkua_[a-f0-9]{40}\b/g, 'BUILDKITE TOKEN'],
@@ -153,7 +155,7 @@ const FORMATS: [RegExp, string][] = [
 
 // A prefixed token: a short vendor word, `_` or `-`, then a long generated body (`abc_9xY…`).
 const PREFIXED =
-  /\b([A-Za-z][A-Za-z0-9]{1,11})([_-])(?:[A-Za-z0-9]{1,8}[_-])?([A-Za-z0-9]{20,}[A-Za-z0-9_-]*)/g;
+  /\b([A-Za-z][A-Za-z0-9]{1,11})([_-])(?:[A-Za-z0-9]{1,8}[_-])?([A-Za-z0-9][A-Za-z0-9_-]{23,})/g;
 
 /** A literal each format's match contains, so a text without it skips the regex. */
 function literalOf(pattern: RegExp): string | undefined {

@@ -11,11 +11,9 @@
  */
 import { detect } from '../redact/detect.js';
 import { stripInvisible } from '../redact/invisible.js';
-import { applySpans } from '../redact/spans.js';
+import { applySpans, type Span } from '../redact/spans.js';
 
 export { stripInvisible };
-
-const R = '[REDACTED]';
 
 export interface RedactOptions {
   /** host names to hide (config `redact.hosts` for public repositories) */
@@ -42,11 +40,22 @@ function secretForms(secrets: readonly string[]): string[] {
   return [...forms].sort((a, b) => b.length - a.length);
 }
 
+/** Where each configured secret form occurs (longest first, so a secret holding another is one span). */
+function configured(text: string, forms: readonly string[]): Span[] {
+  const out: Span[] = [];
+  for (const form of forms) {
+    for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + form.length))
+      out.push({ start: at, end: at + form.length, label: '' });
+  }
+  return out;
+}
+
 /** The text with invisible characters stripped and every secret found replaced by a placeholder. */
 export function redact(text: string, secrets: readonly string[] = [], options: RedactOptions = {}): string {
-  let out = stripInvisible(text);
-  for (const form of secretForms(secrets)) out = out.split(form).join(R);
-  out = applySpans(out, detect(out));
+  const clean = stripInvisible(text);
+  // configured secrets and the detector's findings are replaced together: replacing a key's BEGIN
+  // line first would leave its body without the marker the detector recognises it by
+  let out = applySpans(clean, [...configured(clean, secretForms(secrets)), ...detect(clean)]);
   for (const host of options.hosts ?? []) if (host.length >= 3) out = out.split(host).join('[HOST]');
   if (options.ips)
     out = out.replace(/\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/g, '[IP]');
