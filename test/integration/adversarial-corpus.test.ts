@@ -53,6 +53,12 @@ interface ApprovalCase {
     head?: string;
     extra?: Record<string, string>;
     baseHas?: string;
+    /** the branch it merges into (default: the state branch) */
+    base?: string;
+    /** opened from this fork (owner/name) instead of a branch of this repository */
+    fromRepo?: string;
+    /** GitHub's pull list answers every base, ignoring ?base= */
+    listIgnoresBase?: boolean;
   };
   expect: 'executed' | 'refused' | 'expired' | 'skipped' | 'ignored';
   reason?: string;
@@ -154,7 +160,18 @@ describe('adversarial corpus: approvals on the state branch', () => {
       'README.md': 'state\n',
       ...(c.pull?.baseHas ? { [c.path]: fill(c.pull.baseHas) } : {}),
     });
-    if (c.pull) {
+    if (c.pull?.base || c.pull?.fromRepo) {
+      const id = c.path.slice('approvals/'.length, -'.md'.length);
+      const pull = gh.openPull({
+        title: c.name,
+        head: c.pull.head ?? `claudeops/approve-${id}`,
+        base: c.pull.base ?? STATE,
+        files: { [c.path]: content, ...c.pull.extra },
+        ...(c.pull.fromRepo ? { fromRepo: c.pull.fromRepo } : {}),
+      });
+      gh.behaviour.listIgnoresBase = c.pull.listIgnoresBase ?? false;
+      if (c.pull.merge) gh.mergePull(pull.number, c.pull.merge);
+    } else if (c.pull) {
       const id = c.path.slice('approvals/'.length, -'.md'.length);
       const head = c.pull.head ?? `claudeops/approve-${id}`;
       const base = gh.state.refs.get(STATE) ?? '';

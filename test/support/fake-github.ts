@@ -103,6 +103,8 @@ export interface FakeGitHub {
   seedBranch(branch: string, files: Record<string, string>): string;
   /** the files on a branch now */
   files(branch: string): Record<string, string>;
+  /** how the fake misbehaves, changeable mid-test (starts from the options) */
+  behaviour: { listIgnoresBase: boolean };
   close(): Promise<void>;
 }
 
@@ -158,6 +160,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     openPull: (pull) => fake.openPull(pull),
     seedBranch: (branch, files) => fake.commitTree(branch, new Map(Object.entries(files))),
     files: (branch) => Object.fromEntries(fake.tree(branch) ?? new Map()),
+    behaviour: fake.behaviour,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -191,6 +194,7 @@ class Fake {
   readonly violations: string[] = [];
   readonly requests: RequestLogEntry[] = [];
   readonly faults: { fault: Fault; times: number; match?: RegExp }[] = [];
+  readonly behaviour: { listIgnoresBase: boolean };
   readonly state: FakeState = {
     issues: [],
     comments: [],
@@ -209,6 +213,7 @@ class Fake {
   private readonly handlers: Record<string, Handler>;
 
   constructor(private readonly options: FakeGitHubOptions) {
+    this.behaviour = { listIgnoresBase: options.listIgnoresBase ?? false };
     this.commitTree(options.defaultBranch ?? 'main', new Map([['README.md', '# repo\n']]));
     this.handlers = {
       'issues/list-for-repo': (r) => this.listIssues(r),
@@ -782,7 +787,7 @@ class Fake {
     const pulls = this.state.issues
       .filter((i) => i.pull && (state === 'all' || i.state === state))
       .filter((i) => !head || (i.pull?.head === head && !i.pull.headRepo))
-      .filter((i) => this.options.listIgnoresBase || !base || i.pull?.base === base)
+      .filter((i) => this.behaviour.listIgnoresBase || !base || i.pull?.base === base)
       .sort((a, b) => b.number - a.number);
     return this.page(
       r,
