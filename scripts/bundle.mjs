@@ -27,6 +27,8 @@ const ncc = join('node_modules', '.bin', 'ncc');
 
 // Prompts are markdown in prompts/, compiled into a module so the bundle carries them.
 execFileSync(process.execPath, ['scripts/gen-prompts.mjs'], { stdio: 'inherit' });
+// The on-server helper (src/remediate/claudeops-helper.sh) likewise.
+execFileSync(process.execPath, ['scripts/gen-helper.mjs'], { stdio: 'inherit' });
 rmSync('.build', { recursive: true, force: true });
 // Type errors are reported by `npm run typecheck`; the build emits regardless so it stays usable mid-change.
 try {

@@ -22,7 +22,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     process.stdout.write(`${early}\n`);
     return 0;
   }
-  // sudoers | authorized-keys | forced-command: print files for the servers (least privilege)
+  // sudoers | authorized-keys | forced-command | helper: print files for the servers (least privilege)
   if (isSetupCommand(argv[0])) return runSetupCommand(argv, env, logger);
   // status | history | issues | show | status-page: read the state branch, write nothing
   if (isReadCommand(argv[0])) return runReadCommand(argv, logger);

@@ -1,5 +1,5 @@
 /**
- * `claudeops sudoers | authorized-keys | forced-command` (docs/architecture.md#security, docs/least-privilege.md):
+ * `claudeops sudoers | authorized-keys | forced-command | helper` (docs/architecture.md#security, docs/least-privilege.md):
  * reads the config, prints a file to install on the servers on stdout, and runs nothing.
  */
 import { createHash } from 'node:crypto';
@@ -15,6 +15,7 @@ import {
 } from '../core/least-privilege/authorized-keys.js';
 import type { Logger } from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';
+import { helperScript } from '../remediate/server-helper.js';
 import { generateSudoers } from '../remediate/sudoers.js';
 import { failed } from './exit-codes.js';
 
@@ -59,6 +60,7 @@ function sshUser(config: Config, servers: readonly ServerConfig[], given: string
 /** The output of one setup command (pure apart from reading files through `io`). */
 export function setupOutput(args: SetupArgs, env: NodeJS.ProcessEnv, io: SetupIo): string {
   if (args.command === 'forced-command') return forcedCommandScript();
+  if (args.command === 'helper') return helperScript();
   let text: string;
   try {
     text = io.readFile(args.configPath);

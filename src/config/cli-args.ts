@@ -46,6 +46,7 @@ Least privilege on servers (docs/least-privilege.md), printed on stdout:
   authorized-keys [--config FILE] --public-key FILE.pub [--server NAME] [--wrapper /abs/path]
                   [--from PATTERNS]
   forced-command
+  helper                              the on-server helper for deletes and kills (install as root)
 
   -h, --help         this help (or: claudeops <command> --help)
   --version          the version of claudeops
@@ -68,6 +69,8 @@ export const COMMAND_HELP: Record<string, string> = {
     'usage: claudeops authorized-keys [--config FILE] --public-key FILE.pub [--server NAME] [--wrapper /abs/path] [--from PATTERNS]\n\nPrints an authorized_keys line with a forced command (docs/least-privilege.md).',
   'forced-command':
     'usage: claudeops forced-command\n\nPrints the forced-command wrapper script (docs/least-privilege.md).',
+  helper:
+    'usage: claudeops helper\n\nPrints claudeops-helper, the root side of clear-directory, remove-stale-lock and free-port\n(path checks where the delete happens, the never-kill rules at each signal). With sudo: actions,\ninstall it as root: install -o root -g root -m 0755 claudeops-helper /usr/local/sbin/claudeops-helper\n(docs/least-privilege.md).',
 };
 
 export const COMMANDS = Object.keys(COMMAND_HELP);
@@ -168,7 +171,7 @@ function parse(argv: string[]) {
 }
 
 /** The server-setup commands (docs/architecture.md#security): they print files to install, and run nothing. */
-export const SETUP_COMMANDS = ['sudoers', 'authorized-keys', 'forced-command'] as const;
+export const SETUP_COMMANDS = ['sudoers', 'authorized-keys', 'forced-command', 'helper'] as const;
 export type SetupCommand = (typeof SETUP_COMMANDS)[number];
 
 export interface SetupArgs {
@@ -187,7 +190,7 @@ export function isSetupCommand(word: string | undefined): word is SetupCommand {
   return (SETUP_COMMANDS as readonly string[]).includes(word ?? '');
 }
 
-/** Parses `claudeops sudoers|authorized-keys|forced-command …`. */
+/** Parses `claudeops sudoers|authorized-keys|forced-command|helper …`. */
 export function parseSetupArgs(argv: string[]): SetupArgs {
   const { values, positionals } = asUsage(argv[0], Object.keys(SETUP_ARGS), () => parseSetup(argv));
   const command = positionals[0];

@@ -28,6 +28,7 @@ import {
   wordsToFragments,
 } from './command-template.js';
 import { freePortActions } from './free-port.js';
+import { helperTemplate, helperWords, LOCK_FILE_ERE, LOCK_ROOTS } from './server-helper.js';
 import { ROOT_MANAGERS, serviceWords } from './service-words.js';
 
 /** An action whose whole command is one root command with fixed words. */
@@ -41,9 +42,11 @@ function rootCommandOnly(
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
-/** A stale lock or pid file: only in run/lock/tmp directories, a plain name, no `..`. */
-export const LOCK_FILE_PATTERN =
-  /^(?!.*\/\.\.?(?:\/|$))\/(?:run|var\/run|run\/lock|var\/lock|tmp|var\/tmp)\/(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+\.(?:pid|lock|lck)$/;
+/**
+ * A stale lock or pid file: only in run/lock/tmp directories, a plain name, no `.` or `..` step.
+ * The helper checks the same expression (LOCK_FILE_ERE) where it removes the file.
+ */
+export const LOCK_FILE_PATTERN = new RegExp(`^(?!.*/\\.\\.?(?:/|$))${LOCK_FILE_ERE.slice(1)}`);
 
 export const JOURNAL_SIZE_PATTERN = /^[1-9][0-9]{0,4}[MG]$/;
 
@@ -107,15 +110,8 @@ function serviceActionBase(server: ServerConfig) {
   };
 }
 
-// -xdev: never follow a mount inside the directory onto another filesystem
-const CLEAR_WORDS: readonly Word[] = [
-  ['find'],
-  [{ param: 'directory' }],
-  ['-xdev'],
-  ['-mindepth'],
-  ['1'],
-  ['-delete'],
-];
+/** The helper resolves the directory as root, checks it and empties it from inside (server-helper.ts). */
+const CLEAR_WORDS: readonly Word[] = helperWords('clear-directory', [[{ param: 'directory' }]]);
 
 function clearDirectory(server: ServerConfig): CatalogAction[] {
   const dirs = safeClearable(server);
@@ -136,29 +132,14 @@ function clearDirectory(server: ServerConfig): CatalogAction[] {
       maxPerDay: 4,
       timeoutMs: 300_000,
       rootCommand: () => CLEAR_WORDS,
-      // as the SSH user, before the root command: the directory must be what it says, not a
-      // symlink (or under one) that leads somewhere the protected list would have refused
-      template: () => [
-        'd=',
-        { param: 'directory' },
-        '\n',
-        CLEAR_CHECKS,
-        '\n',
-        ...asRoot(sudoPrefix(server), CLEAR_WORDS),
-      ],
+      template: () => helperTemplate(server, CLEAR_WORDS),
     },
   ];
 }
 
-/** Checks `$d`: a path that resolves elsewhere (a symlink in it) or is not a directory makes it refuse. */
-const CLEAR_CHECKS = [
-  'r=$(readlink -f -- "$d") || r=',
-  'if [ "$r" != "$d" ]; then echo "refusing: $d resolves to $r (a symlink)"; exit 2; fi',
-  'if [ ! -d "$d" ]; then echo "refusing: $d is not a directory"; exit 2; fi',
-].join('\n');
-
 const VACUUM_WORDS: readonly Word[] = [['journalctl'], ['--vacuum-size=', { param: 'size' }]];
-const REMOVE_LOCK_WORDS: readonly Word[] = [['rm'], ['-f'], ['--'], [{ param: 'path' }]];
+/** The helper resolves the lock's directory as root, checks it and the file, and removes it from inside. */
+const REMOVE_LOCK_WORDS: readonly Word[] = helperWords('remove-stale-lock', [[{ param: 'path' }]]);
 const LOGROTATE_WORDS: readonly Word[] = [['logrotate'], ['-f'], ['/etc/logrotate.conf']];
 
 function housekeeping(server: ServerConfig): CatalogAction[] {
@@ -200,6 +181,10 @@ function removeStaleLock(server: ServerConfig): CatalogAction {
         pattern: LOCK_FILE_PATTERN,
         maxLength: 200,
         description: 'absolute path of a .pid/.lock/.lck file under /run, /var/run, /var/lock, /tmp',
+        // one wildcard per lock directory not already under another (/run/* covers /run/lock)
+        sudoers: LOCK_ROOTS.filter((r) => !LOCK_ROOTS.some((o) => r.startsWith(`${o}/`))).map(
+          (r) => `${r}/*`,
+        ),
       },
     },
     targetParam: 'path',
@@ -209,16 +194,7 @@ function removeStaleLock(server: ServerConfig): CatalogAction {
     maxPerDay: 3,
     timeoutMs: 30_000,
     rootCommand: () => REMOVE_LOCK_WORDS,
-    // the checks run as the SSH user; only the final rm needs root
-    template: () => [
-      'f=',
-      { param: 'path' },
-      '\n',
-      STALE_LOCK_CHECKS,
-      '\n',
-      ...asRoot(sudoPrefix(server), REMOVE_LOCK_WORDS),
-      ' && echo "removed $f"',
-    ],
+    template: () => helperTemplate(server, REMOVE_LOCK_WORDS),
   };
 }
 
@@ -236,16 +212,6 @@ function rotateLogs(server: ServerConfig): CatalogAction {
     ...rootCommandOnly(server, LOGROTATE_WORDS),
   };
 }
-
-/** Checks `$f`: a symlink, an unreadable file or a live owner makes it refuse. */
-const STALE_LOCK_CHECKS = [
-  'if [ ! -e "$f" ]; then echo "already gone: $f"; exit 0; fi',
-  'if [ -L "$f" ] || [ ! -f "$f" ]; then echo "refusing: $f is not a regular file"; exit 2; fi',
-  // unreadable (the SSH user under sudo: actions) would look like "no pid": refuse instead
-  'if [ ! -r "$f" ]; then echo "refusing: cannot read $f as $(id -un)"; exit 4; fi',
-  'pid=$(head -c 32 "$f" | tr -cd 0-9)',
-  'if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then echo "refusing: process $pid named by $f is alive"; exit 3; fi',
-].join('\n');
 
 function appliesTo(remediation: RemediationConfig, server: ServerConfig): boolean {
   if (!remediation.servers) return true;

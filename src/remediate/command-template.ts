@@ -9,7 +9,18 @@ import { shellQuote } from '../core/util/shell-quote.js';
 
 export type ParamSpec =
   | { kind: 'enum'; values: readonly string[]; description: string }
-  | { kind: 'pattern'; pattern: RegExp; maxLength: number; description: string; default?: string };
+  | {
+      kind: 'pattern';
+      pattern: RegExp;
+      maxLength: number;
+      description: string;
+      default?: string;
+      /**
+       * sudoers wildcards covering every valid value (`/run/*`), for a root command that checks the
+       * value again itself (the on-server helper): `claudeops sudoers` writes them as they are
+       */
+      sudoers?: readonly string[];
+    };
 
 /**
  * A piece of a command template: trusted literal text (verbatim), a parameter inserted

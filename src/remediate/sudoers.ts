@@ -6,13 +6,17 @@
  *
  * Parameters are enumerated from the config (services, clearable directories); a regex-bounded
  * parameter cannot be listed, so its action is left out with a comment saying so (its default
- * value, when it has one, is listed: `journalctl --vacuum-size=500M`). Such actions then fail with
- * a clear sudo error ("a password is required") unless the server uses `sudo: true`.
+ * value, when it has one, is listed: `journalctl --vacuum-size=500M`) — unless the root command is
+ * the on-server helper, which checks the value again itself: then the parameter's sudoers
+ * wildcards are written (`claudeops-helper remove-stale-lock /run/*`). Left-out actions fail with
+ * a clear sudo error ("a password is required") unless the server uses `sudo: true`. Deletes and
+ * kills go through the helper only: no rule allows `find … -delete`, `rm` or `kill`.
  */
 import type { Config, ServerConfig } from '../config/schema.js';
 import { buildCatalog } from './catalog.js';
 import type { CatalogAction } from './catalog-action.js';
 import { wordsToArgv } from './command-template.js';
+import { HELPER_PATH } from './server-helper.js';
 
 /** Where each program the catalog runs as root lives on a merged-/usr system (Debian 12, Ubuntu 20.04+, RHEL 8+). */
 export const DEFAULT_PROGRAM_PATHS: Readonly<Record<string, string>> = {
@@ -21,9 +25,7 @@ export const DEFAULT_PROGRAM_PATHS: Readonly<Record<string, string>> = {
   supervisorctl: '/usr/bin/supervisorctl',
   docker: '/usr/bin/docker',
   'docker-compose': '/usr/bin/docker-compose',
-  find: '/usr/bin/find',
   journalctl: '/usr/bin/journalctl',
-  rm: '/usr/bin/rm',
   logrotate: '/usr/sbin/logrotate',
   '/bin/sh': '/bin/sh',
 };
@@ -73,6 +75,8 @@ export type SudoersLine = { ok: true; line: string } | { ok: false; reason: stri
 export function sudoersCommand(
   argv: readonly string[],
   paths: Readonly<Record<string, string>>,
+  /** arguments written as they are (sudoers wildcards standing for a checked parameter) */
+  raw: ReadonlyMap<string, string> = new Map(),
 ): SudoersLine {
   const [program, ...args] = argv;
   if (program === undefined) return { ok: false, reason: 'no command' };
@@ -83,7 +87,7 @@ export function sudoersCommand(
     return { ok: false, reason: `program path ${JSON.stringify(path)} needs escaping` };
   const escaped: string[] = [];
   for (const arg of args) {
-    const e = sudoersArg(arg);
+    const e = raw.get(arg) ?? sudoersArg(arg);
     if (e === undefined) {
       return {
         ok: false,
@@ -127,16 +131,32 @@ interface Entry {
   shellText?: boolean;
 }
 
+/** A stand-in parameter value for a sudoers wildcard, swapped for the wildcard once the line is escaped. */
+const globMark = (i: number): string => `\u0000glob${i}\u0000`;
+
+interface Combinations {
+  ok: true;
+  combos: Record<string, string>[];
+  defaults: string[];
+  /** stand-in value → the sudoers wildcard written in its place */
+  globs: Map<string, string>;
+}
+
 /** The parameter combinations sudoers can list for an action, or why it cannot. */
-function combinations(
-  action: CatalogAction,
-): { ok: true; combos: Record<string, string>[]; defaults: string[] } | { ok: false; reason: string } {
+function combinations(action: CatalogAction): Combinations | { ok: false; reason: string } {
   let combos: Record<string, string>[] = [{}];
   const defaults: string[] = [];
+  const globs = new Map<string, string>();
   for (const [name, spec] of Object.entries(action.params)) {
     let values: readonly string[];
     if (spec.kind === 'enum') values = spec.values;
-    else if (spec.default !== undefined) {
+    else if (spec.sudoers) {
+      values = spec.sudoers.map((glob) => {
+        const mark = globMark(globs.size);
+        globs.set(mark, glob);
+        return mark;
+      });
+    } else if (spec.default !== undefined) {
       values = [spec.default];
       defaults.push(`${name}=${spec.default}`);
     } else {
@@ -147,7 +167,7 @@ function combinations(
     }
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [name]: v })));
   }
-  return { ok: true, combos, defaults };
+  return { ok: true, combos, defaults, globs };
 }
 
 export function generateSudoers(input: SudoersInput): string {
@@ -158,7 +178,11 @@ export function generateSudoers(input: SudoersInput): string {
   }
   const rules = collectRules(input);
   const out = [
-    ...headerLines(input, rules.notes),
+    ...headerLines(
+      input,
+      rules.notes,
+      rules.entries.some((e) => e.line.startsWith(`${HELPER_PATH} `)),
+    ),
     '',
     ...ruleLines(input, rules.entries),
     ...omittedLines(rules.omitted),
@@ -208,12 +232,16 @@ function addActionRules(
   const note =
     combos.defaults.length > 0
       ? { note: `only ${combos.defaults.join(', ')} (the default); other values are not allowed` }
-      : {};
+      : combos.globs.size > 0
+        ? {
+            note: "sudo's * matches any text, several arguments too: claudeops-helper checks the value itself and refuses the rest",
+          }
+        : {};
   for (const params of combos.combos) {
     const words = action.rootCommand?.(params);
     if (!words) continue; // e.g. a pm2 service: runs as the SSH user
     const argv = wordsToArgv(words, params);
-    const line = ruleFor(action, argv, paths);
+    const line = ruleFor(action, argv, paths, combos.globs);
     if (!line.ok) {
       rules.omitted.push(`${action.id} on ${server.name} (${argv.join(' ').slice(0, 60)}): ${line.reason}`);
       continue;
@@ -232,15 +260,16 @@ function ruleFor(
   action: CatalogAction,
   argv: readonly string[],
   paths: Readonly<Record<string, string>>,
+  globs: ReadonlyMap<string, string>,
 ): SudoersLine {
   if (action.source === 'builtin' && argv.slice(1).some((a) => /\s/.test(a))) {
     // sudo matches the space-joined arguments: `'/srv/my cache'` would also allow `/srv/my cache`
     return { ok: false, reason: 'an argument with a space, which sudo could not tell from two arguments' };
   }
-  return sudoersCommand(argv, paths);
+  return sudoersCommand(argv, paths, globs);
 }
 
-function headerLines(input: SudoersInput, notes: readonly string[]): string[] {
+function headerLines(input: SudoersInput, notes: readonly string[], helperUsed: boolean): string[] {
   const several = input.servers.length > 1;
   const names = input.servers.map((s) => s.name).join(', ');
   const digest = input.source.sha256 ? ` (sha256 ${input.source.sha256.slice(0, 16)}…)` : '';
@@ -252,8 +281,14 @@ function headerLines(input: SudoersInput, notes: readonly string[]): string[] {
     '# Regenerate and reinstall whenever services, clearable directories or remediations change:',
     '# a command not listed here is refused by sudo and its action fails ("a password is required").',
     '# Install: visudo -cf FILE && install -o root -g root -m 0440 FILE /etc/sudoers.d/claudeops',
-    '# Program paths assume a merged /usr; check `command -v systemctl find journalctl ...` on the',
+    '# Program paths assume a merged /usr; check `command -v systemctl journalctl ...` on the',
     '# server and regenerate with --path NAME=/abs/path where yours differ.',
+    ...(helperUsed
+      ? [
+          `# Deletes and kills run only through ${HELPER_PATH}: install the output of`,
+          '# `claudeops helper` there (install -o root -g root -m 0755); each action checks its sha256.',
+        ]
+      : []),
     ...(several
       ? ['# Several servers: this is the union of their commands (use --server NAME for one each).']
       : []),

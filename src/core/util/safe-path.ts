@@ -20,7 +20,7 @@ export function normalizeAbsolutePath(raw: string): NormalPath {
 }
 
 /** Whole trees where nothing is a cache: no directory in them (or they themselves) may be emptied. */
-const PROTECTED_TREES = [
+export const PROTECTED_TREES = [
   '/bin',
   '/boot',
   '/dev',
@@ -37,7 +37,7 @@ const PROTECTED_TREES = [
 ];
 
 /** Directories that hold others' data: they may not be emptied themselves (a subdirectory may). */
-const PROTECTED_DIRS = new Set([
+export const PROTECTED_DIRS: ReadonlySet<string> = new Set([
   '/',
   '/home',
   '/media',

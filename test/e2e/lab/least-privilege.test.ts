@@ -8,8 +8,11 @@
  *   - restart nginx after a service-stop fault succeeds through `sudo -n systemctl restart nginx`;
  *   - a command not in sudoers is refused by sudo;
  *   - a config remediation runs as root through `sudo -n /bin/sh -c '<text>'`;
+ *   - deletes and kills go only through the installed `claudeops helper`: a directory cleared, a
+ *     stale lock removed, a lock behind a symlinked directory refused, a squatter on nginx's port
+ *     stopped and nginx started; a helper that is not this version's is refused before sudo;
  *   - the forced command refuses a non-product command (`ssh … id`), a pty and forwarding.
- * Everything is restored in afterAll (user, role, sudoers, wrapper, authorized_keys, nginx).
+ * Everything is restored in afterAll (user, role, sudoers, wrapper, helper, authorized_keys, nginx).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +33,7 @@ import type { LogsData } from '../../../src/probes/log-scan.js';
 import type { ServicesData } from '../../../src/probes/services.js';
 import { buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
 import { executeCommand } from '../../../src/remediate/executor.js';
+import { HELPER_PATH, helperScript } from '../../../src/remediate/server-helper.js';
 import { generateSudoers } from '../../../src/remediate/sudoers.js';
 import { LAB_RUN, type Lab, labSkipReason, startLab } from '../../lab/lab.js';
 
@@ -42,6 +46,10 @@ const WRAPPER = '/usr/local/sbin/claudeops-lp-forced-command';
 /** the lab's sshd reads every user's keys from this one file (test/lab/lab.sh) */
 const AUTHORIZED_KEYS = '/etc/ssh/authorized_keys/lab';
 const MARKER = '/var/tmp/claudeops-lp-marker';
+const CACHE = '/var/cache/claudeops-lp';
+const LOCKS = '/run/claudeops-lp';
+const VICTIM = '/var/lib/claudeops-lp-victim';
+const LINKED = '/tmp/claudeops-lp-svc';
 
 describe.skipIf(skip !== undefined)(
   'least privilege on sys: sudo: actions, generated sudoers and forced command',
@@ -120,7 +128,8 @@ describe.skipIf(skip !== undefined)(
             port: s.port,
             user: USER,
             sudo: 'actions',
-            services: [{ name: 'nginx' }, { name: 'postgresql' }],
+            services: [{ name: 'nginx', port: 80 }, { name: 'postgresql' }],
+            clearable: [CACHE],
             endpoints: [{ url: 'http://127.0.0.1/' }],
             ports: [80],
             databases: [{ kind: 'postgres', database: 'postgres' }],
@@ -169,6 +178,15 @@ describe.skipIf(skip !== undefined)(
 
       restores.push(() => lab.exec('sys', `rm -f ${WRAPPER}`));
       await put(WRAPPER, forcedCommandScript(), '0755');
+
+      // the helper, installed as docs/least-privilege.md says (the lab's /usr/local is its overlay)
+      restores.push(() =>
+        lab.exec(
+          'sys',
+          `rm -rf ${HELPER_PATH} ${CACHE} ${LOCKS} ${VICTIM} ${LINKED} /run/lab/lp-squatter.pid`,
+        ),
+      );
+      await put(HELPER_PATH, helperScript(), '0755');
 
       // a byte-exact backup on sys (never through a pipe that could drop a final newline)
       const backup = `${AUTHORIZED_KEYS}.claudeops-lp-backup`;
@@ -319,6 +337,90 @@ describe.skipIf(skip !== undefined)(
       const other = await needShell().run(`sudo -n /bin/sh -c 'touch ${MARKER} && chmod 0666 ${MARKER}'\n`);
       expect(other.stderr).toBe('sudo: a password is required\n');
       expect((await root(`stat -c '%a' ${MARKER}`)).trim()).toBe('600');
+    });
+
+    async function runAction(id: string, params: Record<string, string>) {
+      const action = buildCatalog(sys, config).actions.get(id);
+      if (!action) throw new Error(`no ${id}`);
+      const rendered = renderAction(action, params);
+      if (!rendered.ok) throw new Error(rendered.error);
+      const lastLine = rendered.value.command.split('\n').at(-1);
+      return { ...(await executeCommand(needShell(), rendered.value.command, 90_000, [])), lastLine };
+    }
+
+    it('deletes only through the installed helper: clears, removes a stale lock, refuses a symlinked lock directory', async () => {
+      await root(
+        `mkdir -p ${CACHE}/sub ${LOCKS} ${VICTIM} && touch ${CACHE}/a ${CACHE}/sub/b && ` +
+          `echo 999999 > ${LOCKS}/app.pid && echo 999999 > ${VICTIM}/app.pid && ln -sfn ${VICTIM} ${LINKED}`,
+      );
+      const clear = await runAction('clear-directory', { directory: CACHE });
+      expect(clear.lastLine).toBe(`sudo -n ${HELPER_PATH} clear-directory '${CACHE}'`);
+      expect(clear.output).toBe(`cleared ${CACHE}: 3 entries removed`);
+      expect(clear.exitCode).toBe(0);
+      expect(await root(`ls -A ${CACHE}; echo end`)).toBe('end\n');
+
+      const removed = await runAction('remove-stale-lock', { path: `${LOCKS}/app.pid` });
+      expect(removed.output).toBe(`removed ${LOCKS}/app.pid`);
+      expect(removed.exitCode).toBe(0);
+
+      // /tmp/<svc> → another tree: resolved where it is used, and refused
+      const linked = await runAction('remove-stale-lock', { path: `${LINKED}/app.pid` });
+      expect(linked.output).toBe(`refusing: ${LINKED} resolves to ${VICTIM}, outside the lock directories`);
+      expect(linked.exitCode).toBe(2);
+      expect(await root(`cat ${VICTIM}/app.pid`)).toBe('999999\n');
+
+      // sudo's wildcard lets two paths through; the helper takes one
+      const two = await needShell().run(
+        `sudo -n ${HELPER_PATH} remove-stale-lock /tmp/a.pid /etc/hostname </dev/null\n`,
+      );
+      expect(two.stderr).toBe('claudeops-helper: remove-stale-lock takes one file\n');
+      expect(two.code).toBe(64);
+      // a directory the config does not list is not in sudoers at all
+      const etc = await needShell().run(`sudo -n ${HELPER_PATH} clear-directory /etc </dev/null\n`);
+      expect(etc.stderr).toBe('sudo: a password is required\n');
+    });
+
+    it('refuses a helper that is not this version’s before anything runs through sudo', async () => {
+      await root(`echo '# edited' >> ${HELPER_PATH}`);
+      try {
+        await root(`mkdir -p ${CACHE} && touch ${CACHE}/keep`);
+        const r = await runAction('clear-directory', { directory: CACHE });
+        expect(r.exitCode).toBe(4);
+        expect(r.output).toContain(
+          `refusing: ${HELPER_PATH} is missing, not root-only or not the helper of this ClaudeOps version`,
+        );
+        expect(await root(`ls ${CACHE}`)).toBe('keep\n');
+      } finally {
+        await put(HELPER_PATH, helperScript(), '0755');
+      }
+    });
+
+    it('frees nginx’s port through the helper under sudo: actions: the squatter stopped, nginx started', async () => {
+      await root('systemctl stop nginx');
+      try {
+        await root(
+          'setsid python3 -m http.server 80 --bind 0.0.0.0 </dev/null >/dev/null 2>&1 & echo $! > /run/lab/lp-squatter.pid',
+        );
+        await root(
+          'for i in $(seq 100); do ss -Htln "sport = :80" | grep -q . && exit 0; sleep 0.1; done; exit 1',
+        );
+        const pid = (await root('cat /run/lab/lp-squatter.pid')).trim();
+        const r = await runAction('free-port', { service: 'nginx' });
+        expect(r.lastLine).toBe(
+          `sudo -n ${HELPER_PATH} free-port 80 'nginx' 'nginx,postgresql' systemctl start -- 'nginx'`,
+        );
+        expect(r.output).toContain(`stopping PID ${pid}, user root, command: python3 -m http.server 80`);
+        expect(r.output).toContain('nginx is listening on port 80');
+        expect(r.exitCode).toBe(0);
+        expect(await nginxState()).toBe('active');
+        expect((await lab.exec('sys', `kill -0 ${pid}`)).code).not.toBe(0);
+      } finally {
+        await lab.exec(
+          'sys',
+          'kill "$(cat /run/lab/lp-squatter.pid)" 2>/dev/null; rm -f /run/lab/lp-squatter.pid',
+        );
+        if ((await nginxState()) !== 'active') await lab.undo('sys', 'service-stop', 'nginx');
+      }
     });
 
     it('the forced command refuses a non-product command, a pty and forwarding', () => {

@@ -8,6 +8,7 @@ import { runSetupCommand, type SetupIo } from '../../../src/cli/server-setup.js'
 import { parseSetupArgs, UsageError } from '../../../src/config/cli-args.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
+import { HELPER_PATH, helperDigest } from '../../../src/remediate/server-helper.js';
 import { config, NOW, server } from '../../support/agent-fixtures.js';
 
 const cfg = config({
@@ -49,7 +50,7 @@ describe('catalog with sudo: actions', () => {
     expect(render('restart-service', { service: 'redis' })).toBe("sudo -n docker restart -- 'redis'");
     expect(render('restart-service', { service: 'api' })).toBe("pm2 restart 'api'");
     expect(render('clear-directory', { directory: '/var/cache/app' }).split('\n').at(-1)).toBe(
-      "sudo -n find '/var/cache/app' -xdev -mindepth 1 -delete",
+      `sudo -n ${HELPER_PATH} clear-directory '/var/cache/app'`,
     );
     expect(render('vacuum-journal')).toBe("sudo -n journalctl --vacuum-size='500M'");
     expect(render('rotate-logs')).toBe('sudo -n logrotate -f /etc/logrotate.conf');
@@ -59,14 +60,15 @@ describe('catalog with sudo: actions', () => {
     expect(render('reload-pm2')).toBe('pm2 reload all');
   });
 
-  it('checks a stale lock as the SSH user and removes it through sudo', () => {
+  it('removes a stale lock only through the installed helper, after checking it is this version', () => {
     const script = render('remove-stale-lock', { path: '/run/app/app.pid' });
-    expect(script.startsWith("f='/run/app/app.pid'\n")).toBe(true);
-    expect(script).toContain(
-      'if [ ! -r "$f" ]; then echo "refusing: cannot read $f as $(id -un)"; exit 4; fi',
-    );
-    expect(script.split('\n').at(-1)).toBe(`sudo -n rm -f -- '/run/app/app.pid' && echo "removed $f"`);
-    expect(script.match(/sudo/g)).toHaveLength(1);
+    const lines = script.split('\n');
+    expect(lines[0]).toBe(`h=${HELPER_PATH}`);
+    // root-owned, writable by nobody else, exactly this version's text: else exit 4 with what to do
+    expect(script).toContain(`!= ${helperDigest()} ]; then`);
+    expect(script).toContain("install the output of 'claudeops helper' there");
+    expect(lines.at(-1)).toBe(`sudo -n ${HELPER_PATH} remove-stale-lock '/run/app/app.pid'`);
+    expect(script.match(/sudo -n/g)).toHaveLength(1);
   });
 
   it('never runs a shell through sudo for built-ins, and keeps literal words shell-plain', () => {

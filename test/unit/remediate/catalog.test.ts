@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { shellQuote } from '../../../src/core/util/shell-quote.js';
 import { buildCatalog, LOCK_FILE_PATTERN, renderAction } from '../../../src/remediate/catalog.js';
 import { checkClearable, safeClearable } from '../../../src/remediate/clearable.js';
 import { renderFragments } from '../../../src/remediate/command-template.js';
+import { helperScript } from '../../../src/remediate/server-helper.js';
 import { config, server } from '../../support/agent-fixtures.js';
 
 const cfg = config({
@@ -62,10 +64,10 @@ describe('catalog', () => {
   });
 
   it('clears only configured, non-system directories, without crossing mounts', () => {
-    const clear = render('clear-directory', { directory: '/var/cache/app' });
-    expect(clear.startsWith("d='/var/cache/app'\n")).toBe(true);
-    expect(clear).toContain('readlink -f -- "$d"');
-    expect(clear.split('\n').at(-1)).toBe("find '/var/cache/app' -xdev -mindepth 1 -delete");
+    // the helper resolves and checks the directory as root where it deletes (server-helper.test.ts)
+    expect(render('clear-directory', { directory: '/var/cache/app' })).toBe(
+      `/bin/sh -c ${shellQuote(helperScript())} claudeops-helper clear-directory '/var/cache/app'`,
+    );
     expect(error('clear-directory', { directory: '/etc' })).toMatch(/expected one of/);
     const risky = server(
       config({
@@ -124,7 +126,9 @@ describe('catalog', () => {
   });
 
   it('bounds the stale-lock path and the journal size', () => {
-    expect(render('remove-stale-lock', { path: '/var/run/app.pid' })).toContain("f='/var/run/app.pid'\n");
+    expect(render('remove-stale-lock', { path: '/var/run/app.pid' })).toBe(
+      `/bin/sh -c ${shellQuote(helperScript())} claudeops-helper remove-stale-lock '/var/run/app.pid'`,
+    );
     for (const bad of [
       '/etc/passwd',
       '/var/run/../../etc/shadow.pid',

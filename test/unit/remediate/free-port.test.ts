@@ -1,11 +1,15 @@
 /**
- * free-port in the catalog, the scope rules and sudoers (its behaviour on real processes is
- * test/e2e/lab/free-port.test.ts, on the lab's systemd server).
+ * free-port in the catalog, the scope rules and sudoers (its behaviour on real processes:
+ * test/integration/executor-races.test.ts in private namespaces, test/e2e/lab/free-port.test.ts on
+ * the lab's systemd server).
  */
 import { describe, expect, it } from 'vitest';
+import { shellQuote } from '../../../src/core/util/shell-quote.js';
 import { buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
-import { freePortScript } from '../../../src/remediate/free-port.js';
+import { wordsToArgv } from '../../../src/remediate/command-template.js';
+import { freePortWords } from '../../../src/remediate/free-port.js';
 import { checkScope } from '../../../src/remediate/scope.js';
+import { HELPER_PATH, helperScript } from '../../../src/remediate/server-helper.js';
 import { generateSudoers } from '../../../src/remediate/sudoers.js';
 import { config, server } from '../../support/agent-fixtures.js';
 
@@ -45,31 +49,37 @@ describe('free-port', () => {
     expect(buildCatalog(server(none, 'x'), none).actions.has('free-port')).toBe(false);
   });
 
-  it("is one fixed script per service: the service's port, its start command, every configured name", () => {
+  it("is one fixed helper call per service: the service's port, every configured name, its start command", () => {
     const c = cfg();
     const web1 = server(c, 'web1');
     const nginx = web1.services[0];
     if (!nginx) throw new Error('no nginx');
-    const script = freePortScript(web1, nginx);
-    expect(script).toMatch(/^port=80; svc='nginx'; configured='nginx php-fpm api cron'$/m);
-    expect(script).toContain("'systemctl' 'start' '--' 'nginx' || exit $?");
-    // never PID 1, sshd, a configured unit, a configured name among the holder and its parents
-    expect(script).toContain('[ "$pid" = 1 ] && refuse');
-    expect(script).toContain('sshd|systemd|init|dockerd|containerd) refuse');
-    expect(script).toContain('[ "$unit" = "$s.service" ] && refuse');
-    expect(script).toContain('[ "$c" = "$s" ] && refuse');
-    // nothing is stopped before every holder was checked
-    expect(script.indexOf('kill -TERM')).toBeGreaterThan(script.lastIndexOf('refuse "PID'));
+    const argv = wordsToArgv(freePortWords(web1, nginx), { service: 'nginx' });
+    expect(argv).toEqual([
+      HELPER_PATH,
+      'free-port',
+      '80',
+      'nginx',
+      'nginx,php-fpm,api,cron',
+      'systemctl',
+      'start',
+      '--',
+      'nginx',
+    ]);
+    // without sudo: actions the helper's own text runs inline, with the same arguments
     const rendered = renderAction(action(), { service: 'nginx' });
-    expect(rendered.ok && rendered.value.command).toBe(script);
+    expect(rendered.ok && rendered.value.command).toBe(
+      `/bin/sh -c ${shellQuote(helperScript())} claudeops-helper free-port 80 'nginx' 'nginx,php-fpm,api,cron' systemctl start -- 'nginx'`,
+    );
   });
 
-  it('under sudo: actions runs as one sudo -n /bin/sh -c that the generated sudoers allows exactly', () => {
+  it('under sudo: actions runs the installed helper through sudo -n, exactly as the generated sudoers allows', () => {
     const rendered = renderAction(action('actions'), { service: 'php-fpm' });
     if (!rendered.ok) throw new Error(rendered.error);
-    expect(rendered.value.command.startsWith("sudo -n /bin/sh -c 'port=9000; svc='\\''php-fpm'\\''")).toBe(
-      true,
+    expect(rendered.value.command).toContain(
+      `\nsudo -n ${HELPER_PATH} free-port 9000 'php-fpm' 'nginx,php-fpm,api,cron' systemctl start -- 'php-fpm'`,
     );
+    expect(rendered.value.command).toContain('sha256sum');
     const c = cfg('actions');
     const sudoers = generateSudoers({
       config: c,
@@ -78,10 +88,11 @@ describe('free-port', () => {
       source: { path: 'claudeops.yml' },
       now: new Date('2026-11-26T00:00:00Z'),
     });
-    const lines = sudoers.split('\n').filter((l) => l.includes('/bin/sh -c port='));
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toContain('port=80');
-    expect(lines[1]).toContain('port=9000');
+    const lines = sudoers.split('\n').filter((l) => l.includes(' free-port '));
+    expect(lines).toEqual([
+      `deploy ALL=(root) NOPASSWD: ${HELPER_PATH} free-port 80 nginx nginx\\,php-fpm\\,api\\,cron systemctl start -- nginx`,
+      `deploy ALL=(root) NOPASSWD: ${HELPER_PATH} free-port 9000 php-fpm nginx\\,php-fpm\\,api\\,cron systemctl start -- php-fpm`,
+    ]);
   });
 
   it("fits only the finding of the very service it frees, not a dependency's", () => {

@@ -55,6 +55,11 @@ const cfg: Config = config({
 });
 const web1 = server(cfg, 'web1');
 
+/** remove-stale-lock: the helper checks the path itself, so sudoers holds one wildcard per lock directory */
+const LOCK_RULES = ['/run/*', '/var/run/*', '/var/lock/*', '/tmp/*', '/var/tmp/*'].map(
+  (glob) => `ALL=(root) NOPASSWD: /usr/local/sbin/claudeops-helper remove-stale-lock ${glob}`,
+);
+
 function sudoers(overrides: Partial<Parameters<typeof generateSudoers>[0]> = {}): string {
   return generateSudoers({
     config: cfg,
@@ -134,9 +139,10 @@ describe('generateSudoers', () => {
       'nobody ALL=(root) NOPASSWD: /usr/sbin/service cron start',
       'nobody ALL=(root) NOPASSWD: /usr/bin/supervisorctl start worker',
       'nobody ALL=(root) NOPASSWD: /usr/bin/docker start -- redis',
-      'nobody ALL=(root) NOPASSWD: /usr/bin/find /var/cache/app -xdev -mindepth 1 -delete',
-      'nobody ALL=(root) NOPASSWD: /usr/bin/find /srv/a\\,b\\=c\\#d -xdev -mindepth 1 -delete',
+      'nobody ALL=(root) NOPASSWD: /usr/local/sbin/claudeops-helper clear-directory /var/cache/app',
+      'nobody ALL=(root) NOPASSWD: /usr/local/sbin/claudeops-helper clear-directory /srv/a\\,b\\=c\\#d',
       'nobody ALL=(root) NOPASSWD: /usr/bin/journalctl --vacuum-size\\=500M',
+      ...LOCK_RULES.map((l) => `nobody ${l}`),
       'nobody ALL=(root) NOPASSWD: /usr/sbin/logrotate -f /etc/logrotate.conf',
       'nobody ALL=(root) NOPASSWD: /bin/sh -c rm\\ -rf\\ /var/cache/app/\\*',
       String.raw`nobody ALL=(root) NOPASSWD: /bin/sh -c printf\ '%s\\\\n'\ "a\,b"\ x\=1\ \\\\\#\ \[z\]\?\ 'two\ \ spaces'`,
@@ -145,19 +151,24 @@ describe('generateSudoers', () => {
     expect(text).not.toMatch(/pm2|db-only|echo db/);
     expect(text).toContain('Defaults:nobody !requiretty');
     expect(text).toContain('# vacuum-journal: only size=500M (the default); other values are not allowed');
+    // deletes only through the helper, which checks the path where it deletes: no find, no rm
+    expect(text).not.toMatch(/\/find |\/rm /);
+    expect(text).toContain('claudeops-helper checks the value itself and refuses the rest');
+    expect(text).toContain('# `claudeops helper` there (install -o root -g root -m 0755)');
   });
 
   it('leaves out what sudoers cannot bound, and says why', () => {
     expect(text).toContain(
       '# Not allowed (these actions need sudo: true on the server, or they fail with a sudo error):',
     );
-    expect(text).toMatch(/# {3}remove-stale-lock on web1: its path parameter is bounded by a pattern/);
-    expect(text).toMatch(/# {3}clear-directory on web1 \(find \/srv\/my cache.*\): an argument with a space/);
+    expect(text).toMatch(
+      /# {3}clear-directory on web1 \(\/usr\/local\/sbin\/claudeops-helper clear-directory \/srv\/my ca.*\): an argument with a space/,
+    );
     expect(text).toMatch(
       /# {3}multiline on web1 \(\/bin\/sh -c echo one echo two\): an argument with a newline/,
     );
     // /etc is never clearable, so it is not even a candidate
-    expect(text).not.toMatch(/find \/etc/);
+    expect(text).not.toMatch(/clear-directory \/etc/);
     // the note about prefixes of shell text with spaces
     expect(text).toContain('# sudo compares the space-joined arguments, so the user can also run any prefix');
   });
@@ -182,6 +193,7 @@ describe('generateSudoers', () => {
     // no services, no clearable: only the housekeeping commands
     expect(none.split('\n').filter((l) => l.startsWith('ops '))).toEqual([
       'ops ALL=(root) NOPASSWD: /usr/bin/journalctl --vacuum-size\\=500M',
+      ...LOCK_RULES.map((l) => `ops ${l}`),
       'ops ALL=(root) NOPASSWD: /usr/sbin/logrotate -f /etc/logrotate.conf',
     ]);
   });
@@ -229,6 +241,9 @@ describe.skipIf(!canMatch)('the real sudo matches the rendered commands against 
   function allowed(commandLine: string): boolean {
     const script = [
       'mount --bind "$0" /etc/sudoers || exit 99',
+      // the helper at its real path, in this private mount namespace only
+      'mount -t tmpfs tmpfs /usr/local/sbin || exit 99',
+      `cp "${join(bin, 'systemctl')}" /usr/local/sbin/claudeops-helper || exit 99`,
       'sudo() { [ "$1" = -n ] && shift; command sudo -l -U nobody "$@" >/dev/null 2>&1; }',
       commandLine,
     ].join('\n');
@@ -255,14 +270,16 @@ describe.skipIf(!canMatch)('the real sudo matches the rendered commands against 
       rendered('restart-service', { service: 'redis' }),
       rendered('clear-directory', { directory: '/var/cache/app' }),
       rendered('clear-directory', { directory: '/srv/a,b=c#d' }),
+      rendered('remove-stale-lock', { path: '/run/app/app.pid' }),
+      rendered('remove-stale-lock', { path: '/var/lock/x.lck' }),
       rendered('vacuum-journal'),
       rendered('rotate-logs'),
       rendered('clear-app-cache'),
       rendered('tricky'),
     ];
     expect(commands[0]).toBe("sudo -n systemctl restart -- 'nginx'");
-    expect(commands[9]).toBe("sudo -n /bin/sh -c 'rm -rf /var/cache/app/*'");
-    // the root command is the last line (clear-directory's checks before it run as the SSH user)
+    expect(commands[11]).toBe("sudo -n /bin/sh -c 'rm -rf /var/cache/app/*'");
+    // the root command is the last line (the helper's version check before it runs as the SSH user)
     for (const c of commands) expect(allowed(c.split('\n').at(-1) ?? ''), c).toBe(true);
   });
 
@@ -283,6 +300,10 @@ describe.skipIf(!canMatch)('the real sudo matches the rendered commands against 
       'sudo -n /bin/sh -s',
       'sudo -n sh',
       "sudo -n rm -f -- '/run/app.pid'",
+      "sudo -n /usr/local/sbin/claudeops-helper clear-directory '/etc'",
+      "sudo -n /usr/local/sbin/claudeops-helper clear-directory '/var/cache/app' '/etc'",
+      "sudo -n /usr/local/sbin/claudeops-helper remove-stale-lock '/etc/app.pid'",
+      'sudo -n /usr/local/sbin/claudeops-helper free-port 22 sshd sshd systemctl start -- sshd',
       "sudo -n /bin/sh -c 'echo one\necho two'",
       // the tricky text with one space less, and with the backslash dropped
       `sudo -n /bin/sh -c ${shellQuote(String.raw`printf '%s\n' "a,b" x=1 \# [z]? 'two spaces'`)}`,
