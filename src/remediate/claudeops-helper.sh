@@ -343,7 +343,7 @@ free_port() { # port service names start-argv...
   fi
   listening && refuse 3 "port $PORT is still held"
   echo "starting $SVC"
-  "$@" || exit $?
+  "$@" </dev/null || exit $?
   wait_while 20 not_listening
   listening || { echo "$SVC started but port $PORT is not listening after 20 s" && exit 5; }
   echo "$SVC is listening on port $PORT"

@@ -120,12 +120,12 @@ function installedCheck(): string {
 
 /**
  * The command of an action the helper carries out: under `sudo: actions` the installed helper
- * through `sudo -n` (after `installedCheck`); otherwise this version's text inline, as
- * `/bin/sh -c <helper> claudeops-helper ARGS` in the shell the server's scripts run in (root
- * under `sudo: true`).
+ * through `sudo -n` (after `installedCheck`); otherwise this version's text inline — `set -- ARGS`,
+ * then the script — as the whole script of the server's shell (root under `sudo: true`). Records
+ * show the inline form as the call (core/render/command-text.ts).
  */
 export function helperTemplate(server: Pick<ServerConfig, 'sudo'>, words: readonly Word[]): Fragment[] {
   if (server.sudo === 'actions') return [installedCheck(), '\nsudo -n ', ...wordsToFragments(words)];
   const [, ...args] = words;
-  return ['/bin/sh -c ', { text: helperScript() }, ' claudeops-helper ', ...wordsToFragments(args)];
+  return ['set -- ', ...wordsToFragments(args), '\n', helperScript()];
 }

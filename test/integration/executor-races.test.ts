@@ -179,6 +179,11 @@ interface ProcessRace {
 }
 
 const SQUATTER = { id: 'squatter', name: 'squatter', ignore_term: true };
+/** two holders of one socket: `first` exits on SIGTERM (its PID comes free), `second` stays */
+const SHARING = [
+  { id: 'first', name: 'squatter', shared: true },
+  { id: 'second', name: 'squatter', ignore_term: true, shared: true },
+];
 
 const PROCESS_RACES: ProcessRace[] = [
   {
@@ -206,10 +211,7 @@ const PROCESS_RACES: ProcessRace[] = [
   {
     name: 'a process named sshd takes the PID of the holder that just exited (PID reuse)',
     race: {
-      holders: [
-        { id: 'first', name: 'squatter', shared: true },
-        { id: 'second', name: 'squatter', ignore_term: true, shared: true },
-      ],
+      holders: SHARING,
       onTermOf: 'first',
       newcomer: { id: 'sshd', name: 'sshd', reuse_pid: true },
     },
@@ -223,10 +225,7 @@ const PROCESS_RACES: ProcessRace[] = [
   {
     name: 'an unprotected process reuses the PID: judged again and sent SIGTERM, never SIGKILL blind',
     race: {
-      holders: [
-        { id: 'first', name: 'squatter', shared: true },
-        { id: 'second', name: 'squatter', ignore_term: true, shared: true },
-      ],
+      holders: SHARING,
       onTermOf: 'first',
       newcomer: { id: 'reuser', name: 'reuser', reuse_pid: true },
     },

@@ -8,6 +8,7 @@
 import type { ActionRecord, BootRecovery, RunRecord } from '../run-record.js';
 import { renderFlatFrontMatter } from '../state-branch/front-matter.js';
 import type { FileChange } from '../types.js';
+import { commandForPeople } from './command-text.js';
 import { fence, table, truncate } from './markdown.js';
 import { mdInline, mdQuote } from './untrusted-text.js';
 
@@ -68,7 +69,7 @@ export function renderActionLog(
       `Asked for again ${action.repeats} more time(s) in this run: each denied, nothing run, no other log written.`,
     );
   if (action.evidence) sections.push(`## Evidence\n\n${fence(truncate(action.evidence, OUTPUT_MAX))}`);
-  if (action.command) sections.push(`## Command\n\n${fence(action.command, 'sh')}`);
+  if (action.command) sections.push(`## Command\n\n${fence(commandForPeople(action.command), 'sh')}`);
   if (action.output !== undefined) {
     const meta = `exit code ${action.exitCode ?? 'none (killed: timeout)'}${action.durationMs !== undefined ? `, ${Math.round(action.durationMs)} ms` : ''}`;
     sections.push(`## Output\n\n${meta}\n\n${fence(truncate(action.output || '(no output)', OUTPUT_MAX))}`);

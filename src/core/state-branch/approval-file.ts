@@ -4,6 +4,8 @@
  * candidates, and a candidate runs only when GitHub confirms the merge
  * (src/github/approval-check.ts): the file on the branch proves nothing by itself.
  */
+
+import { commandForPeople } from '../render/command-text.js';
 import { fence, truncate } from '../render/markdown.js';
 import { mdCode, mdInline, mdQuote } from '../render/untrusted-text.js';
 import type { ActionRecord } from '../run-record.js';
@@ -122,7 +124,7 @@ export function renderApprovalFile(plan: ApprovalPlan, action: ActionRecord): st
     `- server: ${mdInline(plan.server)}`,
     ...(params.length > 0 ? [`- parameters: ${params.map(([k, v]) => mdCode(`${k}=${v}`)).join(', ')}`] : []),
     ...(plan.fingerprint ? [`- finding: ${mdCode(plan.fingerprint)}`] : []),
-    ...(action.command ? ['', 'Command it runs:', '', fence(action.command, 'sh')] : []),
+    ...(action.command ? ['', 'Command it runs:', '', fence(commandForPeople(action.command), 'sh')] : []),
     '',
     '## Why',
     '',

@@ -357,7 +357,7 @@ describe.skipIf(skip !== undefined)(
       expect(clear.lastLine).toBe(`sudo -n ${HELPER_PATH} clear-directory '${CACHE}'`);
       expect(clear.output).toBe(`cleared ${CACHE}: 3 entries removed`);
       expect(clear.exitCode).toBe(0);
-      expect(await root(`ls -A ${CACHE}; echo end`)).toBe('end\n');
+      expect((await root(`ls -A ${CACHE}; echo end`)).trim()).toBe('end');
 
       const removed = await runAction('remove-stale-lock', { path: `${LOCKS}/app.pid` });
       expect(removed.output).toBe(`removed ${LOCKS}/app.pid`);
@@ -367,7 +367,7 @@ describe.skipIf(skip !== undefined)(
       const linked = await runAction('remove-stale-lock', { path: `${LINKED}/app.pid` });
       expect(linked.output).toBe(`refusing: ${LINKED} resolves to ${VICTIM}, outside the lock directories`);
       expect(linked.exitCode).toBe(2);
-      expect(await root(`cat ${VICTIM}/app.pid`)).toBe('999999\n');
+      expect((await root(`cat ${VICTIM}/app.pid`)).trim()).toBe('999999');
 
       // sudo's wildcard lets two paths through; the helper takes one
       const two = await needShell().run(
@@ -389,7 +389,7 @@ describe.skipIf(skip !== undefined)(
         expect(r.output).toContain(
           `refusing: ${HELPER_PATH} is missing, not root-only or not the helper of this ClaudeOps version`,
         );
-        expect(await root(`ls ${CACHE}`)).toBe('keep\n');
+        expect((await root(`ls ${CACHE}`)).trim()).toBe('keep');
       } finally {
         await put(HELPER_PATH, helperScript(), '0755');
       }

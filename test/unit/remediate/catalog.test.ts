@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { shellQuote } from '../../../src/core/util/shell-quote.js';
 import { buildCatalog, LOCK_FILE_PATTERN, renderAction } from '../../../src/remediate/catalog.js';
 import { checkClearable, safeClearable } from '../../../src/remediate/clearable.js';
 import { renderFragments } from '../../../src/remediate/command-template.js';
@@ -66,7 +65,7 @@ describe('catalog', () => {
   it('clears only configured, non-system directories, without crossing mounts', () => {
     // the helper resolves and checks the directory as root where it deletes (server-helper.test.ts)
     expect(render('clear-directory', { directory: '/var/cache/app' })).toBe(
-      `/bin/sh -c ${shellQuote(helperScript())} claudeops-helper clear-directory '/var/cache/app'`,
+      `set -- clear-directory '/var/cache/app'\n${helperScript()}`,
     );
     expect(error('clear-directory', { directory: '/etc' })).toMatch(/expected one of/);
     const risky = server(
@@ -127,7 +126,7 @@ describe('catalog', () => {
 
   it('bounds the stale-lock path and the journal size', () => {
     expect(render('remove-stale-lock', { path: '/var/run/app.pid' })).toBe(
-      `/bin/sh -c ${shellQuote(helperScript())} claudeops-helper remove-stale-lock '/var/run/app.pid'`,
+      `set -- remove-stale-lock '/var/run/app.pid'\n${helperScript()}`,
     );
     for (const bad of [
       '/etc/passwd',

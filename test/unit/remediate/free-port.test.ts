@@ -4,7 +4,6 @@
  * the lab's systemd server).
  */
 import { describe, expect, it } from 'vitest';
-import { shellQuote } from '../../../src/core/util/shell-quote.js';
 import { buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
 import { wordsToArgv } from '../../../src/remediate/command-template.js';
 import { freePortWords } from '../../../src/remediate/free-port.js';
@@ -69,7 +68,7 @@ describe('free-port', () => {
     // without sudo: actions the helper's own text runs inline, with the same arguments
     const rendered = renderAction(action(), { service: 'nginx' });
     expect(rendered.ok && rendered.value.command).toBe(
-      `/bin/sh -c ${shellQuote(helperScript())} claudeops-helper free-port 80 'nginx' 'nginx,php-fpm,api,cron' systemctl start -- 'nginx'`,
+      `set -- free-port 80 'nginx' 'nginx,php-fpm,api,cron' systemctl start -- 'nginx'\n${helperScript()}`,
     );
   });
 
