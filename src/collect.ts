@@ -31,6 +31,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerConfig } from './config/schema.js';
 import type { RemoteShell, RunnerChecks, Transport } from './core/ports/index.js';
 import type { ServerObservation } from './core/types.js';
+import { eachLimited } from './core/util/each-limited.js';
 import { errorMessage } from './core/util/error-message.js';
 import { buildCollectorScript, splitSections } from './probes/collector-script.js';
 import { ALL_PROBES } from './probes/index.js';
@@ -77,23 +78,6 @@ export async function collectFleet(
     if (c.shell) result.shells.set(c.observation.server, c.shell);
   }
   return result;
-}
-
-/** Runs fn over items with at most `limit` in flight; never rejects (fn must not throw). */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<void>,
-) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      const item = items[index];
-      if (item !== undefined) await fn(item, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
 interface ServerCollection {

@@ -15,7 +15,7 @@ import { runnerChecks } from './adapters/runner-checks.js';
 import { createSshTransport } from './adapters/ssh.js';
 import type { RunInputs } from './config/run-inputs.js';
 import type { Config } from './config/schema.js';
-import type { GitHubApi, Model, Notifier, ReportSink } from './core/ports/index.js';
+import type { GitHubApi, Model, Notifier, ReportSink, StateAccess } from './core/ports/index.js';
 import { type Logger, systemClock } from './core/ports/index.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
 import type { RunContext } from './run-context.js';
@@ -28,6 +28,8 @@ export interface RootParts {
   logger: Logger;
   sink: ReportSink;
   state: GitStateStore;
+  /** doctor: whether the state branch can be written */
+  stateAccess?: StateAccess;
   github?: GitHubApi;
   links?: SummaryLinks;
   runId: string;
@@ -37,16 +39,7 @@ export interface RootParts {
 
 export function buildContext(parts: RootParts): RunContext {
   const { config, inputs, logger } = parts;
-  const ssh = createSshTransport({
-    privateKey: inputs.sshPrivateKey,
-    passphrase: inputs.sshPassphrase,
-    knownHosts: inputs.knownHosts,
-    servers: config.servers,
-    defaults: config.defaults,
-    connectTimeoutMs: config.defaults.connect_timeout,
-    commandTimeoutMs: config.defaults.command_timeout,
-    logger,
-  });
+  const ssh = sshTransportFor(config, inputs, logger);
   return {
     config,
     inputs,
@@ -69,8 +62,23 @@ export function buildContext(parts: RootParts): RunContext {
       runnerChecks: (server) => runnerChecks(server),
       notifier: notifierFor(config, parts.env),
       ping: httpPing,
+      ...(parts.stateAccess ? { stateAccess: parts.stateAccess } : {}),
     },
   };
+}
+
+/** The SSH transport of a run (or of doctor): the key and known hosts from the inputs, the fleet from the config. */
+export function sshTransportFor(config: Config, inputs: RunInputs, logger: Logger) {
+  return createSshTransport({
+    privateKey: inputs.sshPrivateKey,
+    passphrase: inputs.sshPassphrase,
+    knownHosts: inputs.knownHosts,
+    servers: config.servers,
+    defaults: config.defaults,
+    connectTimeoutMs: config.defaults.connect_timeout,
+    commandTimeoutMs: config.defaults.command_timeout,
+    logger,
+  });
 }
 
 /** Every channel's requests give up after the same per-request timeout as GitHub's (github.request_timeout). */

@@ -2,8 +2,10 @@
 import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { actionLogger, actionSink } from './adapters/action-io.js';
+import { workspaceRemoteUrl } from './adapters/git-state-store.js';
 import { createOctokitGitHub, tuningFromEnv } from './adapters/github-octokit.js';
 import { httpPing } from './adapters/http-retry.js';
+import { remoteStateAccess } from './adapters/state-access.js';
 import { buildContext, journalDir, RunJournal, remoteStateStore, runIdFrom } from './compose.js';
 import { readActionInputs } from './config/action-inputs.js';
 import { loadConfig } from './config/load-config.js';
@@ -58,6 +60,17 @@ async function prepare(env: NodeJS.ProcessEnv) {
     mask: core.setSecret,
     log: core.info,
   });
+  const remoteUrl = await workspaceRemoteUrl(env);
+  // doctor's question (can the token push the state branch?), asked only by `task: doctor`
+  const stateAccess = remoteUrl
+    ? remoteStateAccess({
+        remoteUrl,
+        token: inputs.githubToken,
+        branch: inputs.stateBranch,
+        workDir: journalDir(env),
+        mask: core.setSecret,
+      })
+    : undefined;
   const repository = env.GITHUB_REPOSITORY;
   const github =
     inputs.githubToken && repository
@@ -79,6 +92,7 @@ async function prepare(env: NodeJS.ProcessEnv) {
     logger: actionLogger,
     sink: actionSink,
     state,
+    ...(stateAccess ? { stateAccess } : {}),
     github,
     links: linksFrom(env, inputs.stateBranch),
     runId,

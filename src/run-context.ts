@@ -8,6 +8,7 @@ import type {
   Notifier,
   ReportSink,
   RunnerChecks,
+  StateAccess,
   StateStore,
   Transport,
   UrlPing,
@@ -32,6 +33,8 @@ export interface Adapters {
   notifier?: Notifier;
   /** HTTP pings of the heartbeat (dead man's switch); absent: no pings */
   ping?: UrlPing;
+  /** doctor: can the state branch be written, asked without writing; absent: not asked */
+  stateAccess?: StateAccess;
 }
 
 import type { Runbook } from './agent/runbooks.js';

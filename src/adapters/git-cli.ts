@@ -97,6 +97,8 @@ export class Git {
       timeout: this.options.timeoutMs ?? 120_000,
       ...(run.input !== undefined ? { input: run.input } : { stdin: 'ignore' as const }),
       env: { ...this.environment(), ...run.env },
+      // its own process group: a terminal's Ctrl-C meant for `claudeops watch` must not cut a push in half
+      detached: true,
     });
   }
 
@@ -126,6 +128,21 @@ export class Git {
     for (const s of this.options.secrets ?? []) if (s) out = out.split(s).join('***');
     return out;
   }
+}
+
+/**
+ * How a token reaches git: an HTTP auth header in the environment of each command (GitHub's
+ * `x-access-token` basic form), never in a config file or a URL; both forms are secrets.
+ */
+export function tokenAuth(
+  token: string,
+  mask?: (secret: string) => void,
+): Required<Pick<GitOptions, 'secretConfig' | 'secrets'>> {
+  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+  const header = `AUTHORIZATION: basic ${basic}`;
+  mask?.(token);
+  mask?.(basic);
+  return { secretConfig: { 'http.extraHeader': header }, secrets: [token, header] };
 }
 
 /** A state-branch listing entry (core's BranchEntry) with its file mode. */

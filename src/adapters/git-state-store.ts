@@ -51,7 +51,7 @@ import {
   summaryPath,
 } from '../core/state-branch/retention.js';
 import type { FileChange } from '../core/types.js';
-import { Git, lsTree, objectSizes, readBlobs, type TreeEntry } from './git-cli.js';
+import { Git, lsTree, objectSizes, readBlobs, type TreeEntry, tokenAuth } from './git-cli.js';
 import { compactOnce } from './git-compaction.js';
 import type { JournalTarget, RunJournal } from './journal.js';
 import { gitStateReader } from './state-reader.js';
@@ -283,11 +283,7 @@ export class GitStateStore implements StateStore, JournalTarget {
       'maintenance.auto': 'false',
     };
     const token = this.options.token;
-    if (!token) return { config };
-    const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
-    this.options.mask?.(token);
-    this.options.mask?.(header.slice('AUTHORIZATION: basic '.length));
-    return { config, secretConfig: { 'http.extraHeader': header }, secrets: [token, header] };
+    return token ? { config, ...tokenAuth(token, this.options.mask) } : { config };
   }
 
   /**

@@ -24,6 +24,8 @@ export class LocalShell implements RemoteShell {
       stripFinalNewline: false,
       env: { LC_ALL: 'C', LANG: 'C' },
       extendEnv: true,
+      // its own process group: a terminal's Ctrl-C meant for `claudeops watch` must not kill a script in flight
+      detached: true,
     });
     return {
       stdout: result.stdout,

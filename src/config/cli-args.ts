@@ -34,6 +34,14 @@ export const USAGE = `usage: claudeops <command> [options]     (claudeops help <
 Run a task:
 ${TASK_NAMES.map((t) => `  ${t.padEnd(36)}${TASKS[t].summary}`).join('\n')}
     each with [--config FILE] [--mode M] [--dry-run] [--servers S] [--shard i/n] [--state-repo DIR]
+Set up, and run without a schedule:
+  init --host [USER@]HOST[:PORT]... [--user U] [--port P] [--out FILE] [--accept-new]
+                                      discover what the servers run; write a commented config
+                                      and the workflow (pins the host keys you confirm)
+  watch --every DURATION [task options]
+                                      check in a foreground loop (self-hosted box or runner)
+  timer --every DURATION [--user U] --out DIR [--config FILE] [--state-repo DIR]
+                                      write a systemd claudeops.service + claudeops.timer
 Read the record (state branch):
   status                              the fleet now: per server status and figures
   history [--server S] [--since 7d]   runs, one line each
@@ -63,6 +71,52 @@ export const COMMAND_HELP: Record<string, string> = {
   issues: `usage: claudeops issues [--state-repo DIR] [--format text|json]\n\nOpen problems with their age, last sighting and last action.\n\n${READ_OPTIONS}`,
   show: `usage: claudeops show RUN|FINGERPRINT [--state-repo DIR] [--format text|json]\n\nPrints one run's health report (by run id or report path) or one problem's issue file\n(by fingerprint, e.g. web1/disk//var).\n\n${READ_OPTIONS}`,
   'status-page': `usage: claudeops status-page --out DIR [--state-repo DIR] [--config FILE] [--format text|json]\n\nBuilds a static, self-contained status site (index.html, badges/<server>.json) from the\nstate branch: uptime over 24 h / 7 d / 30 d / 90 d, response times, open incidents.\n\n  --out DIR          where to write the site (created; existing files there are replaced)\n  --config FILE      for the schedule (stale banner) and maintenance windows (optional)\n  --repo-url URL     web URL of the repository, to link incidents to their issues\n${READ_OPTIONS}`,
+  init: `usage: claudeops init --host [USER@]HOST[:PORT] [--host …] [--user U] [--port P] [--out FILE] [--accept-new]
+
+Connects to each server over SSH, shows its host key fingerprint and trusts it only when you
+confirm it (y/N on a terminal) or pass --accept-new; then discovers, reading only, what runs
+there: systemd units enabled and running, docker containers and Compose projects, pm2 and
+supervisor programs, listening ports and their owners, nginx/Apache sites, postgres, mysql and
+redis, large log files, disks. Writes a commented config (host keys pinned), the confirmed
+known_hosts lines beside it, and the scheduled workflow. Changes nothing on the servers and
+overwrites no file.
+
+  --host H           a server: HOST, USER@HOST, HOST:PORT or [IPv6]:PORT (repeat for each)
+  --user U           SSH user for hosts that name none (default: $USER)
+  --port P           SSH port for hosts that name none (default 22)
+  --out FILE         the config to write (default .github/claudeops.yml); the workflow goes
+                     to .github/workflows/claudeops.yml of the same repository
+  --accept-new       trust host keys seen for the first time without asking (a key that
+                     differs from a known one is still refused)
+
+Environment: SSH_PRIVATE_KEY_FILE (or SSH_PRIVATE_KEY) and SSH_PASSPHRASE: the key to connect
+with (the workflow's CLAUDEOPS_SSH_KEY); KNOWN_HOSTS_FILE (or KNOWN_HOSTS, else
+~/.ssh/known_hosts): keys you already trust.`,
+  watch: `usage: claudeops watch --every DURATION [options]
+
+Runs check in a foreground loop, one run at a time, for a self-hosted box or runner where a
+schedule cannot run often enough: each run starts DURATION after the last one started (plus a
+random delay of up to a tenth of it), records and pushes as check does. SIGTERM or SIGINT
+between runs stops at once; during a run, it stops once that run is recorded (a second signal
+stops at once). Stops with exit 1 when 3 runs in a row could not push their record.
+
+  --every DURATION   time between run starts, like 1m, 90s, 5m (at least 10s)
+${RUN_OPTIONS}`,
+  timer: `usage: claudeops timer --every DURATION --out DIR [--user U] [--config FILE] [--state-repo DIR]
+
+Writes claudeops.service and claudeops.timer into DIR: a systemd timer that runs
+\`claudeops check\` from this directory every DURATION (Persistent=true: a run missed while the
+machine was off runs at boot; RandomizedDelaySec spreads fleets) as a hardened, unprivileged
+service. Installs nothing: copy the files to /etc/systemd/system/, then
+\`systemctl enable --now claudeops.timer\`.
+
+  --every DURATION   1m to 24h: minutes dividing an hour (1m, 2m, 5m, 10m, 15m, 20m, 30m) or
+                     hours dividing a day (1h, 2h, 3h, 4h, 6h, 8h, 12h, 24h)
+  --out DIR          where to write the two files (created)
+  --user U           the account the service runs as (default: the current user; root only
+                     when asked for)
+  --config FILE      YAML config (default .github/claudeops.yml)
+  --state-repo DIR   local git repository for the state branch (default .claudeops/state)`,
   sudoers:
     "usage: claudeops sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...\n\nPrints a sudoers file allowing only the collector and the catalog's commands (docs/least-privilege.md).",
   'authorized-keys':
@@ -134,6 +188,16 @@ export function parseCliArgs(
   const { values, positionals } = asUsage(task, Object.keys(RUN_ARGS), () => parse(argv));
   if (positionals.length > 1)
     throw new UsageError(`unexpected argument "${positionals[1]}"\n\n${COMMAND_HELP[task]}`);
+  return runInputsFrom(task as RunInputs['task'], values, env, readFile);
+}
+
+/** The check options (RUN_ARGS) as parsed by node:util, with the environment, as RunInputs. */
+export function runInputsFrom(
+  task: RunInputs['task'],
+  values: RunValues,
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => string,
+): RunInputs {
   const modeProblem = values.mode ? choiceProblem('--mode', values.mode, MODES) : undefined;
   if (modeProblem) throw new UsageError(modeProblem);
   const shard = values.shard ? parseShard(values.shard) : undefined;
@@ -157,7 +221,17 @@ export function parseCliArgs(
   };
 }
 
-const RUN_ARGS = {
+/** The values of the check options, as node:util's parseArgs gives them. */
+export interface RunValues {
+  config?: string;
+  mode?: string;
+  'dry-run'?: boolean;
+  servers?: string;
+  shard?: string;
+  'state-repo'?: string;
+}
+
+export const RUN_ARGS = {
   config: { type: 'string' },
   mode: { type: 'string' },
   'dry-run': { type: 'boolean' },

@@ -57,6 +57,17 @@ export const TASKS = {
       'with a lease: a run that lands meanwhile is never overwritten). Collects nothing from servers.',
     healthLoop: false,
   },
+  doctor: {
+    summary: 'check the setup: SSH, host keys, sudo, tools, clocks, state branch, API key',
+    help:
+      'Checks the setup before the first scheduled run finds out: per server, in parallel, that it is\n' +
+      'reachable, its host key pinned and matching, the key accepted, sudo allowing every command the\n' +
+      "config needs (sudo -n -l, as `claudeops sudoers` allows them), each probe's tools installed and\n" +
+      'the clock right; that the state branch can be written; and, with ANTHROPIC_API_KEY, that the key\n' +
+      'works (one Messages API request of one token). One line per problem with its fix; exit 1 (the\n' +
+      'Action: status error) when there is any. Records nothing, changes nothing.',
+    healthLoop: false,
+  },
 } as const satisfies Record<string, TaskTraits>;
 
 export type Task = keyof typeof TASKS;

@@ -62,25 +62,43 @@ export function buildCollectorScript(
   probes: readonly Probe[],
   options: CollectorScriptOptions,
 ): string {
-  if (!NONCE.test(options.nonce)) throw new Error('collector nonce must be 16+ characters of [A-Za-z0-9_-]');
   const context: ProbeContext = { cursors: options.cursors ?? {}, nonce: options.nonce };
   const sections = probes
     .filter((p) => p.applies(server))
-    .map((probe) => {
-      if (!PROBE_ID.test(probe.id)) throw new Error(`bad probe id ${probe.id}`);
-      // A subshell per probe keeps its variables, cd and failures its own; a probe that changes
-      // nothing (inline) runs in a brace group instead, sparing the server a fork. stdin is
-      // /dev/null so no tool can swallow the rest of this script, which sh reads from the same stdin.
-      const [open, close] = probe.inline ? ['{', '}'] : ['(', ')'];
-      return [
-        `printf '%s\\n' ${shellQuote(beginMarker(options.nonce, probe.id))}`,
-        open,
-        probeSnippet(probe, server, context),
-        `${close} </dev/null 2>/dev/null`,
-        `printf '\\n%s%s@@\\n' ${shellQuote(endPrefix(options.nonce, probe.id))} "$?"`,
-      ].join('\n');
-    });
-  return ['# claudeops collector', PRELUDE, ...sections, ''].join('\n');
+    .map((probe) => ({
+      id: probe.id,
+      script: probeSnippet(probe, server, context),
+      ...(probe.inline ? { inline: true } : {}),
+    }));
+  return framedScript('# claudeops collector', sections, options.nonce);
+}
+
+/**
+ * One script of sections, each framed by its nonce markers (the collector, and `claudeops init`'s
+ * read-only discovery and `doctor`'s script): split its output with splitSections.
+ */
+export function framedScript(
+  title: string,
+  sections: readonly { id: string; script: string; inline?: boolean }[],
+  nonce: string,
+  prelude: readonly string[] = [],
+): string {
+  if (!NONCE.test(nonce)) throw new Error('collector nonce must be 16+ characters of [A-Za-z0-9_-]');
+  const framed = sections.map(({ id, script, inline }) => {
+    if (!PROBE_ID.test(id)) throw new Error(`bad probe id ${id}`);
+    // A subshell per section keeps its variables, cd and failures its own; one that changes
+    // nothing (inline) runs in a brace group instead, sparing the server a fork. stdin is
+    // /dev/null so no tool can swallow the rest of this script, which sh reads from the same stdin.
+    const [open, close] = inline ? ['{', '}'] : ['(', ')'];
+    return [
+      `printf '%s\\n' ${shellQuote(beginMarker(nonce, id))}`,
+      open,
+      script,
+      `${close} </dev/null 2>/dev/null`,
+      `printf '\\n%s%s@@\\n' ${shellQuote(endPrefix(nonce, id))} "$?"`,
+    ].join('\n');
+  });
+  return [title, PRELUDE, ...prelude, ...framed, ''].join('\n');
 }
 
 export interface Section {

@@ -74,7 +74,7 @@ function supervisorScript(units: Indexed[]): string {
  * `pm2 jlist` prints every app's whole environment (secrets included, kilobytes each). pm2 runs on
  * node, so node is there: keep only the fields we read, one JSON object per line, on the server.
  */
-const PM2_FILTER = [
+export const PM2_FILTER = [
   'let s = "";',
   'process.stdin.on("data", (d) => (s += d)).on("end", () => {',
   '  try {',

@@ -60,7 +60,7 @@ export function hostRedaction(ctx: RunContext): RedactOptions {
   return { hosts: [...new Set(hosts.flatMap((h) => [h, mdInline(h), mdCell(h), htmlText(h)]))], ips: true };
 }
 
-export function secretsOf(ctx: RunContext): string[] {
+export function secretsOf(ctx: Pick<RunContext, 'inputs' | 'config'>): string[] {
   const { inputs, config } = ctx;
   return [
     inputs.sshPrivateKey,

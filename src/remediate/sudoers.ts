@@ -121,14 +121,25 @@ export interface SudoersInput {
   paths?: Readonly<Record<string, string>>;
 }
 
-interface Entry {
+export interface SudoersEntry {
   action: string;
   server: string;
+  /** the command as the catalog runs it after `sudo -n` (program name first; a value a wildcard matches where the line has one) */
+  argv: string[];
   line: string;
   /** params that were not the config's to enumerate (a default was used) */
   note?: string;
   /** a shell text containing spaces: prefixes are reachable (see the file's note) */
   shellText?: boolean;
+}
+
+/**
+ * An argument as a real call could pass it: a wildcard's stand-in becomes a value the wildcard
+ * matches (`/run/*` → `/run/claudeops-doctor.pid`), so `sudo -n -l` can be asked about the entry.
+ */
+function sampleFor(arg: string, globs: ReadonlyMap<string, string>): string {
+  const glob = globs.get(arg);
+  return glob === undefined ? arg : glob.replaceAll('*', 'claudeops-doctor.pid');
 }
 
 /** A stand-in parameter value for a sudoers wildcard, swapped for the wildcard once the line is escaped. */
@@ -176,7 +187,7 @@ export function generateSudoers(input: SudoersInput): string {
       `user ${JSON.stringify(input.user)}: expected a plain user name (letters, digits, _ . -), not a group or uid`,
     );
   }
-  const rules = collectRules(input);
+  const rules = sudoersRules(input);
   const out = [
     ...headerLines(
       input,
@@ -191,13 +202,17 @@ export function generateSudoers(input: SudoersInput): string {
 }
 
 /** What the file allows, what it cannot allow and why, and notes on servers it does not fit. */
-interface Rules {
-  entries: Entry[];
+export interface Rules {
+  entries: SudoersEntry[];
   omitted: string[];
   notes: string[];
 }
 
-function collectRules(input: SudoersInput): Rules {
+/**
+ * What the file allows (each entry with the argv the catalog runs), what it cannot and why.
+ * `claudeops doctor` asks the server's sudo about exactly these entries.
+ */
+export function sudoersRules(input: Pick<SudoersInput, 'config' | 'servers' | 'paths'>): Rules {
   const paths = { ...DEFAULT_PROGRAM_PATHS, ...(input.paths ?? {}) };
   const rules: Rules = { entries: [], omitted: [], notes: [] };
   for (const server of input.servers) {
@@ -249,6 +264,7 @@ function addActionRules(
     rules.entries.push({
       action: action.id,
       server: server.name,
+      argv: argv.map((arg) => sampleFor(arg, combos.globs)),
       line: line.line,
       ...note,
       ...(action.source === 'config' && /\s/.test(argv[2] ?? '') ? { shellText: true } : {}),
@@ -297,7 +313,7 @@ function headerLines(input: SudoersInput, notes: readonly string[], helperUsed: 
 }
 
 /** The rules, each line once, under a comment heading per action (and server, when several). */
-function ruleLines(input: SudoersInput, entries: readonly Entry[]): string[] {
+function ruleLines(input: SudoersInput, entries: readonly SudoersEntry[]): string[] {
   if (entries.length === 0) {
     return ['# No catalog command needs root for this configuration: nothing is allowed.'];
   }
@@ -317,7 +333,7 @@ function ruleLines(input: SudoersInput, entries: readonly Entry[]): string[] {
   return out;
 }
 
-function headingLines(heading: string, entry: Entry): string[] {
+function headingLines(heading: string, entry: SudoersEntry): string[] {
   const lines = [`# ${heading}${entry.note ? `: ${entry.note}` : ''}`];
   if (entry.shellText) {
     lines.push(

@@ -23,6 +23,8 @@ export interface RemoteShell {
   /** runs a POSIX sh script (sent on stdin to `sh -s`); never throws on a non-zero exit */
   run(script: string, options?: ExecOptions): Promise<ExecResult>;
   close(): Promise<void>;
+  /** SSH: the fingerprint of the host key the server presented */
+  readonly fingerprint?: string;
 }
 
 export class ConnectError extends Error {
@@ -78,4 +80,5 @@ export * from './github.js';
 export * from './model.js';
 export * from './notifier.js';
 export * from './runner-checks.js';
+export * from './state-access.js';
 export * from './state-store.js';
