@@ -254,3 +254,31 @@ export async function streamBlobs(git: Git, oids: readonly string[], sink: BlobS
   await git.stream(['cat-file', '--batch'], `${oids.join('\n')}\n`, push);
   if (remaining === 0) sink.end(current);
 }
+
+/**
+ * Blobs of at most `maxBytes` each, through one streamed `cat-file --batch`: a larger blob is
+ * measured from its header and streamed past, never held. Sizes are given for every blob.
+ */
+export async function readBlobsCapped(
+  git: Git,
+  oids: readonly string[],
+  maxBytes: number,
+): Promise<{ contents: Map<string, string>; sizes: Map<string, number> }> {
+  const contents = new Map<string, string>();
+  const sizes = new Map<string, number>();
+  let parts: Buffer[] | undefined;
+  await streamBlobs(git, [...new Set(oids)], {
+    start: (oid, size) => {
+      sizes.set(oid, size);
+      parts = size <= maxBytes ? [] : undefined;
+    },
+    data: (chunk) => {
+      parts?.push(Buffer.from(chunk));
+    },
+    end: (oid) => {
+      if (parts) contents.set(oid, Buffer.concat(parts).toString('utf8'));
+      parts = undefined;
+    },
+  });
+  return { contents, sizes };
+}

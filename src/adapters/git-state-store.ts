@@ -51,7 +51,7 @@ import {
   summaryPath,
 } from '../core/state-branch/retention.js';
 import type { FileChange } from '../core/types.js';
-import { Git, lsTree, objectSizes, readBlobs, type TreeEntry, tokenAuth } from './git-cli.js';
+import { Git, lsTree, objectSizes, readBlobsCapped, type TreeEntry, tokenAuth } from './git-cli.js';
 import { compactOnce } from './git-compaction.js';
 import type { JournalTarget, RunJournal } from './journal.js';
 import { gitStateReader } from './state-reader.js';
@@ -359,17 +359,15 @@ export class GitStateStore implements StateStore, JournalTarget {
       git,
       blobs.map((e) => e.oid),
     );
-    const sizes = await objectSizes(
+    const { contents, sizes } = await readBlobsCapped(
       git,
       blobs.map((e) => e.oid),
-    );
-    const small = blobs.filter((e) => (sizes.get(e.oid) ?? 0) <= maxBytes);
-    const byOid = await readBlobs(
-      git,
-      small.map((e) => e.oid),
+      maxBytes,
     );
     return {
-      contents: new Map(small.map((e) => [e.path, byOid.get(e.oid) ?? ''])),
+      contents: new Map(
+        blobs.flatMap((e) => (contents.has(e.oid) ? [[e.path, contents.get(e.oid) ?? '']] : [])),
+      ),
       oversize: blobs.filter((e) => (sizes.get(e.oid) ?? 0) > maxBytes),
       sizes,
     };
@@ -402,12 +400,18 @@ export class GitStateStore implements StateStore, JournalTarget {
     const now = this.clock.now();
     const warnings: string[] = [];
     const top = this.regular(await lsTree(git, tip, [...MEMORY_DIRS]), warnings);
-    const days = this.regular(await lsTree(git, tip, memoryDayDirs(top, now)), warnings);
-    const selection = selectMemoryFiles(top, days, now);
+    // the day directories memory reads and the files the commit appends to, in one listing
+    const appendTo = appendTargets(selectMemoryFiles(top, [], now).states, now);
+    const listed = this.regular(await lsTree(git, tip, [...memoryDayDirs(top, now), ...appendTo]), warnings);
+    const targets = listed.filter((e) => e.path.startsWith('history/'));
+    const selection = selectMemoryFiles(
+      top,
+      listed.filter((e) => !e.path.startsWith('history/')),
+      now,
+    );
     const { reports, actions, issues, approvals, states } = selection;
     const wanted = [...reports, ...actions, ...issues, ...approvals, ...states];
     // what the commit appends to comes in the same request: one blob fetch per run, any fleet size
-    const targets = this.regular(await lsTree(git, tip, appendTargets(states, now)), warnings);
     await this.fetchBlobs(
       git,
       [...wanted, ...targets].map((e) => e.oid),

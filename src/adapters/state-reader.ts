@@ -16,7 +16,7 @@ import {
   MAX_LINE_BYTES,
   nonRegularWarning,
 } from '../core/state-branch/read-limits.js';
-import { Git, lsTree, objectSizes, readBlobs, streamBlobs, type TreeEntry } from './git-cli.js';
+import { Git, lsTree, readBlobsCapped, streamBlobs, type TreeEntry } from './git-cli.js';
 
 export class StateBranchNotFound extends Error {}
 
@@ -90,9 +90,10 @@ export function gitStateReader(git: Git, tip: string | undefined, options: Reade
       const limit = readOptions.maxBytes ?? max;
       const out = new Map<string, string>();
       const entries = await files(paths);
-      const sizes = await objectSizes(
+      const { contents, sizes } = await readBlobsCapped(
         git,
         entries.map((e) => e.oid),
+        limit,
       );
       const small = entries.filter((e) => {
         const size = sizes.get(e.oid) ?? 0;
@@ -100,10 +101,6 @@ export function gitStateReader(git: Git, tip: string | undefined, options: Reade
         warn(`state branch: ${e.path} is ${size} bytes, over the ${limit}-byte limit: not read`);
         return false;
       });
-      const contents = await readBlobs(
-        git,
-        small.map((e) => e.oid),
-      );
       for (const e of small) {
         const text = contents.get(e.oid);
         if (text === undefined) continue;
