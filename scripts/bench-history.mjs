@@ -33,7 +33,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,16 +56,7 @@ if (!process.features.typescript) {
   );
   process.exit(child.status ?? 1);
 }
-nodeModule.registerHooks({
-  resolve(specifier, context, next) {
-    try {
-      return next(specifier, context);
-    } catch (error) {
-      if (specifier.endsWith('.js')) return next(specifier.replace(/\.js$/, '.ts'), context);
-      throw error;
-    }
-  },
-});
+await import('../test/fixtures/ts-sources.mjs');
 const { generateGrowthBranch, fleetName } = await import('../test/support/history-branch.ts');
 const { QUIET_HOST_THRESHOLDS } = await import('../test/support/quiet-host.ts');
 const { pointLine, endpointId, historyMonthPath } = await import('../src/core/memory/history-series.ts');

@@ -113,7 +113,8 @@ function historyLine(name: string, i: number, r: number, time: string, id: strin
   });
 }
 
-function report(names: readonly string[], r: number, time: string, id: string): string {
+/** A health report of a healthy fleet, shaped as the product renders one (front matter, fleet, every mount). */
+export function healthReport(names: readonly string[], r: number, time: string, id: string): string {
   const rows = names.map(
     (n, i) =>
       `| ${n} | ssh | yes | ok | 0 | ${figure(i, r, 0)}% | 3% | ${figure(i, r, 2)}% | 0% | 0.12 | 12d | ${60 + ((r + i) % 80)} ms | 0.4s |`,
@@ -173,6 +174,14 @@ function report(names: readonly string[], r: number, time: string, id: string): 
   ].join('\n');
 }
 
+/** The runs a branch is made of: who, when, under which id, with which retention. */
+interface Runs {
+  names: readonly string[];
+  times: readonly string[];
+  ids: readonly string[];
+  retentionDays: number;
+}
+
 class Stream {
   constructor(private readonly out: Writable) {}
   private pending: string[] = [];
@@ -208,8 +217,9 @@ export async function generateGrowthBranch(repo: string, shape: GrowthShape): Pr
   });
   const done = once(fi, 'close');
   const out = new Stream(fi.stdin);
-  if (shape.tipOnly) await writeTip(out, names, times, ids, shape.retentionDays ?? 90);
-  else await writeHistory(out, names, times, ids, shape.retentionDays ?? 90);
+  const plan: Runs = { names, times, ids, retentionDays: shape.retentionDays ?? 90 };
+  if (shape.tipOnly) await writeTip(out, plan);
+  else await writeHistory(out, plan);
   await out.flush();
   fi.stdin.end();
   const [code] = await done;
@@ -260,14 +270,9 @@ async function writeChanges(out: Stream, changes: readonly FileChange[]): Promis
 }
 
 /** The tip alone: retention played through every run, then one commit of what is left. */
-async function writeTip(
-  out: Stream,
-  names: readonly string[],
-  times: readonly string[],
-  ids: readonly string[],
-  retentionDays: number,
-): Promise<void> {
-  const retention = new Retention(names, times, ids, retentionDays);
+async function writeTip(out: Stream, plan: Runs): Promise<void> {
+  const { names, times, ids } = plan;
+  const retention = new Retention(plan);
   for (let r = 0; r < times.length; r++) {
     retention.wrote(r, healthReportPath(new Date(times[r] ?? ''), ids[r] ?? ''));
     retention.at(r);
@@ -277,7 +282,7 @@ async function writeTip(
   await writeFirstFiles(out, names, times[0] ?? '');
   for (const [path, r] of retention.reports()) {
     await out.write(`M 100644 inline ${path}\n`);
-    await out.data(report(names, r, times[r] ?? '', ids[r] ?? ''));
+    await out.data(healthReport(names, r, times[r] ?? '', ids[r] ?? ''));
   }
   for (const [i, name] of names.entries()) {
     await out.write(`M 100644 inline ${serverStatePath(name)}\n`);
@@ -287,13 +292,8 @@ async function writeTip(
 }
 
 /** Every run's commit: blobs first, path by path (each a delta of its previous version), then commits. */
-async function writeHistory(
-  out: Stream,
-  names: readonly string[],
-  times: readonly string[],
-  ids: readonly string[],
-  retentionDays: number,
-): Promise<void> {
+async function writeHistory(out: Stream, plan: Runs): Promise<void> {
+  const { names, times, ids } = plan;
   const runs = times.length;
   const S = names.length;
   const stateMark = (i: number, r: number) => 1 + 2 * i * runs + r;
@@ -321,11 +321,11 @@ async function writeHistory(
   }
   for (let r = 0; r < runs; r++) {
     await out.write(`blob\nmark :${reportMark(r)}\n`);
-    await out.data(report(names, r, times[r] ?? '', ids[r] ?? ''));
+    await out.data(healthReport(names, r, times[r] ?? '', ids[r] ?? ''));
   }
 
   // the commits, one per run, with retention as the run itself would apply it
-  const retention = new Retention(names, times, ids, retentionDays);
+  const retention = new Retention(plan);
   for (let r = 0; r < runs; r++) {
     const time = times[r] ?? '';
     await out.write(commitHeader(time, S));
@@ -367,12 +367,17 @@ class Retention {
   private readonly dailies = new Map<string, string>();
   private readonly months = new Set<string>();
 
-  constructor(
-    private readonly names: readonly string[],
-    private readonly times: readonly string[],
-    private readonly ids: readonly string[],
-    private readonly days: number,
-  ) {}
+  private readonly names: readonly string[];
+  private readonly times: readonly string[];
+  private readonly ids: readonly string[];
+  private readonly days: number;
+
+  constructor(plan: Runs) {
+    this.names = plan.names;
+    this.times = plan.times;
+    this.ids = plan.ids;
+    this.days = plan.retentionDays;
+  }
 
   wrote(r: number, reportPath: string): void {
     const day = reportPath.split('/')[1] ?? '';
@@ -393,7 +398,7 @@ class Retention {
       const files = days.flatMap((d) => this.reportDays.get(d) ?? []);
       const contents = new Map<string, string>();
       for (const f of files)
-        contents.set(f.path, report(this.names, f.r, this.times[f.r] ?? '', this.ids[f.r] ?? ''));
+        contents.set(f.path, healthReport(this.names, f.r, this.times[f.r] ?? '', this.ids[f.r] ?? ''));
       for (const m of monthsOf(days)) {
         const existing = this.summaries.get(summaryPath(kind, m));
         if (existing !== undefined) contents.set(summaryPath(kind, m), existing);

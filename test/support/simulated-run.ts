@@ -14,6 +14,7 @@ import { emptyServerState, type Memory } from '../../src/core/memory/memory.js';
 import { serializeServerState } from '../../src/core/memory/server-state.js';
 import { healthReportPath, serverStatePath } from '../../src/core/state-branch/paths.js';
 import type { FileChange } from '../../src/core/types.js';
+import { healthReport } from './history-branch.js';
 
 export function fleetRunChanges(
   memory: Memory,
@@ -22,30 +23,7 @@ export function fleetRunChanges(
   runId: string,
 ): FileChange[] {
   const iso = at.toISOString();
-  const rows = names.map(
-    (n) => `| ${n} | ssh | yes | ok | 0 | 52% | 3% | 41% | 0% | 0.12 | 12d | 80 ms | 0.4s |`,
-  );
-  const report = [
-    '---',
-    `run: "${runId}"`,
-    'task: check',
-    'mode: safe',
-    `started: ${iso}`,
-    `finished: ${iso}`,
-    'status: ok',
-    `servers: ${names.length}`,
-    'findings: []',
-    'actions: []',
-    'planner: rules',
-    '---',
-    '',
-    `# Health report ${iso}`,
-    '',
-    '| server | transport | reachable | status | findings | disk (worst) | inodes | memory | swap | load/CPU | uptime | latency | checked in |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows,
-    '',
-  ].join('\n');
+  const report = healthReport(names, 0, iso, runId);
   const changes: FileChange[] = [{ path: healthReportPath(at, runId), content: report }];
   for (const name of names) {
     const before = memory.servers[name] ?? emptyServerState(name);
