@@ -463,8 +463,9 @@ export class GitStateStore implements StateStore, JournalTarget {
         final.set('README.md', { path: 'README.md', content: STATE_BRANCH_README });
       return { final: [...final.values()], merged };
     }
+    const candidates = new Set(mergeCandidates(changes));
     const listed = await lsTree(git, tip, [
-      ...new Set([...appends.map((c) => c.path), ...mergeCandidates(changes), ...this.setAside.keys()]),
+      ...new Set([...appends.map((c) => c.path), ...candidates, ...this.setAside.keys()]),
     ]);
     const at = new Map(listed.map((e) => [e.path, e]));
     // a series file too large to rewrite is set aside; this run's lines start it afresh
@@ -490,10 +491,7 @@ export class GitStateStore implements StateStore, JournalTarget {
     const theirs = await this.read(
       git,
       listed.filter(
-        (e) =>
-          mergeCandidates(changes).includes(e.path) &&
-          !stillAside(e.path) &&
-          mustMerge(e, this.base.oids.get(e.path)),
+        (e) => candidates.has(e.path) && !stillAside(e.path) && mustMerge(e, this.base.oids.get(e.path)),
       ),
     );
     for (const [path, content] of theirs.contents) {
