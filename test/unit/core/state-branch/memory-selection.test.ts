@@ -4,6 +4,7 @@ import { serializeServerState } from '../../../../src/core/memory/server-state.j
 import type { BranchEntry } from '../../../../src/core/state-branch/branch-entry.js';
 import { renderIssueFile } from '../../../../src/core/state-branch/issue-files.js';
 import {
+  appendTargets,
   buildMemory,
   memoryDayDirs,
   selectMemoryFiles,
@@ -71,6 +72,43 @@ describe('memory selection (pure)', () => {
         path: 'state/big.corrupt-2026-03-10T12-00-00-000Z.json',
         warning: expect.stringMatching(/state\/big\.json is 2000000 bytes, over the 1048576-byte limit/),
       },
+    ]);
+  });
+
+  it('sets aside issue and history files too; any other file over the limit is only left unread', () => {
+    const files = [
+      blob('issues/web1--disk.md'),
+      blob('history/web1/2026-03.tsv'),
+      blob('health/2026-03-10/110000-r4.md'),
+      blob('approvals/a1.md'),
+    ];
+    const sizes = new Map(files.map((f) => [f.oid, 5_000_000]));
+    const { keep, setAside, unread } = splitBySize(files, sizes, 1_048_576, NOW);
+    expect(keep).toEqual([]);
+    expect(setAside.map((a) => a.path)).toEqual([
+      'issues/web1--disk.corrupt-2026-03-10T12-00-00-000Z.md',
+      'history/web1/2026-03.corrupt-2026-03-10T12-00-00-000Z.tsv',
+    ]);
+    expect(setAside.map((a) => a.warning)).toEqual([
+      expect.stringMatching(
+        /issues\/web1--disk\.md is 5000000 bytes.*\(state\.max_file_size\).*continues in a fresh file/,
+      ),
+      expect.stringMatching(
+        /history\/web1\/2026-03\.tsv is 5000000 bytes, over the 1048576-byte limit: set aside/,
+      ),
+    ]);
+    expect(unread).toEqual([
+      'memory: health/2026-03-10/110000-r4.md is 5000000 bytes, over the 1048576-byte limit: not read',
+      'memory: approvals/a1.md is 5000000 bytes, over the 1048576-byte limit: not read',
+    ]);
+  });
+
+  it('names the files the commit appends to: this month of every server with a state file', () => {
+    expect(appendTargets([blob('state/web1.json'), blob('state/db 2.json')], NOW)).toEqual([
+      'history/web1/2026-03.tsv',
+      'history/web1/endpoints.tsv',
+      'history/db-2/2026-03.tsv',
+      'history/db-2/endpoints.tsv',
     ]);
   });
 
