@@ -17,6 +17,8 @@
  *   connectTimeoutMs   safety net around transport.connect (default 60 s); the transport's own
  *                      connect timeout should be shorter
  *   probes             probe registry (default ALL_PROBES)
+ *   secrets            the run's own secrets; every section is redacted with them and with what
+ *                      the detector finds before a probe parses it (server text enters here)
  *   runnerChecks       checks made from the runner itself (the RunnerChecks port), merged into
  *                      the observation's probes (default: none; the pipeline passes its adapter)
  *   now                clock for startedAt (default new Date())
@@ -33,6 +35,7 @@ import type { RemoteShell, RunnerChecks, Transport } from './core/ports/index.js
 import type { ServerObservation } from './core/types.js';
 import { eachLimited } from './core/util/each-limited.js';
 import { errorMessage } from './core/util/error-message.js';
+import { redact } from './core/util/redact.js';
 import { buildCollectorScript, splitSections } from './probes/collector-script.js';
 import { ALL_PROBES } from './probes/index.js';
 import { parseSections, type SectionWording } from './probes/parse-sections.js';
@@ -45,6 +48,8 @@ export interface CollectOptions {
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
   probes?: readonly Probe[];
+  /** the run's own secrets: server text is redacted with them where it enters (parse-sections.ts) */
+  secrets?: readonly string[];
   runnerChecks?: RunnerChecks | false;
   now?: () => Date;
   onServer?: (observation: ServerObservation) => void;
@@ -145,20 +150,21 @@ async function collectOverShell(
   const sections = typeof result === 'string' ? new Map() : splitSections(result.stdout, options.nonce);
   if (typeof result === 'string' || sections.size === 0) {
     await shell.close().catch(() => undefined);
-    return { error: collectorFailure(result, timeoutMs) };
+    return { error: collectorFailure(result, timeoutMs, options.secrets) };
   }
-  const parsed = parseSections(server, probes, sections, collectionWording(result.timedOut));
+  const parsed = parseSections(server, probes, sections, collectionWording(result.timedOut), options.secrets);
   return { shell, parsed, bytes: Buffer.byteLength(result.stdout) };
 }
 
 function collectorFailure(
   result: string | Awaited<ReturnType<RemoteShell['run']>>,
   timeoutMs: number,
+  secrets: readonly string[] = [],
 ): string {
   if (typeof result === 'string') return `collector failed: ${result}`;
-  return result.timedOut
-    ? `collector timed out after ${Math.round(timeoutMs / 1000)} s`
-    : `collector printed no sections (exit ${result.code}): ${result.stderr.trim().slice(0, 300)}`;
+  if (result.timedOut) return `collector timed out after ${Math.round(timeoutMs / 1000)} s`;
+  // redacted whole, with its lines, before it is cut and put behind words
+  return `collector printed no sections (exit ${result.code}): ${redact(result.stderr.trim(), secrets).slice(0, 300)}`;
 }
 
 function collectionWording(timedOut: boolean): SectionWording {

@@ -26,7 +26,7 @@ import { syncGitHub } from './github/sync.js';
 import { loadMemory } from './load-memory.js';
 import { evaluateServer } from './probes/evaluate.js';
 import { serverFigures } from './probes/server-figures.js';
-import { buildStateChanges, findingText, redactedRecord } from './record/build-state-changes.js';
+import { buildStateChanges, findingText, redactedRecord, secretsOf } from './record/build-state-changes.js';
 import { commitMessage, journalRecord } from './record/journal.js';
 import { healBreakers } from './remediate/policy-gate.js';
 import { pingHeartbeat } from './report/heartbeat.js';
@@ -123,6 +123,7 @@ async function collect(
     nonce: ctx.nonce,
     cursorsFor: (server) => memory.servers[server.name]?.cursors ?? {},
     runnerChecks: ctx.adapters.runnerChecks,
+    secrets: secretsOf(ctx),
     commandTimeoutMs: ctx.config.defaults.command_timeout ?? 120_000,
     onServer: (observation) => ctx.logger.info(progressLine(observation, ctx.logger.colour ?? false)),
     ...(ctx.config.defaults.connect_timeout ? { connectTimeoutMs: ctx.config.defaults.connect_timeout } : {}),

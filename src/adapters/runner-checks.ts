@@ -7,6 +7,7 @@
 import { connect, type PeerCertificate } from 'node:tls';
 import type { EndpointConfig, ServerConfig } from '../config/schema.js';
 import { errorMessage } from '../core/util/error-message.js';
+import { redact } from '../core/util/redact.js';
 import type { EndpointResult, EndpointsData } from '../probes/endpoints.js';
 import {
   type CertificateResult,
@@ -57,7 +58,8 @@ export async function fetchEndpoint(endpoint: EndpointConfig): Promise<EndpointR
     const body = await readLimited(response);
     const result: EndpointResult = { url: endpoint.url, status: response.status, latencyMs: latency() };
     if (endpoint.contains !== undefined) result.contains = body.includes(endpoint.contains);
-    const excerpt = body.split('\n').slice(0, 2).join('\n').slice(0, 400).trim();
+    // the body enters the run here: redacted with its lines intact before it is cut to 400
+    const excerpt = redact(body.split('\n', 2).join('\n').slice(0, 4096)).slice(0, 400).trim();
     return excerpt ? { ...result, excerpt } : result;
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');

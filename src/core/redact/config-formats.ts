@@ -19,6 +19,10 @@ export const CONFIG_WORDS =
 // https://man7.org/linux/man-pages/man5/crypt.5.html
 // user lists of "name" "password" lines (pgbouncer userlist.txt, https://www.pgbouncer.org/config.html#auth_file)
 const USERLIST = /^[ \t]*"[^"\s]+"[ \t]+"([^"\n]+)"[ \t]*$/gm;
+// …and the first entry of such a list when text was put in front of it on its line (a record's
+// `start failed: …`): it is known by the entry on the next line. A lone entry behind other words
+// looks like a log's `"-" "Mozilla/5.0 …"`; server text is redacted at intake, with its lines intact
+const USERLIST_HEAD = /"[^"\s]+"[ \t]+"([^"\n]+)"[ \t]*(?=\n[ \t]*"[^"\s]+"[ \t]+"[^"\n]+"[ \t]*(?:\n|$))/g;
 const CRYPT = /\$(?:1|2[abxy]?|5|6|apr1|y|gy|7|argon2i?d?)\$[^\s:'"]{8,}/g;
 
 export function configFormats(text: string): Span[] {
@@ -29,7 +33,8 @@ export function configFormats(text: string): Span[] {
   ] as const) {
     for (const m of text.matchAll(pattern)) {
       const value = m[1] ?? m[0];
-      const at = (m.index ?? 0) + m[0].length - value.length;
+      // the value's own quotes and trailing blanks are not part of it
+      const at = (m.index ?? 0) + (m[1] === undefined ? 0 : m[0].lastIndexOf(`"${value}"`) + 1);
       const s = span(text, at, at + value.length, label);
       if (s) out.push(s);
     }
@@ -52,6 +57,19 @@ export function configFormats(text: string): Span[] {
       const s = span(text, at, at + value.length, 'PRIVATE KEY');
       if (s) out.push(s);
     }
+  }
+  return out;
+}
+
+/** First entries of "name" "password" lists with text in front of them (over the whole text). */
+export function userlistHeads(text: string): Span[] {
+  const out: Span[] = [];
+  if (!text.includes('"\n')) return out;
+  for (const m of text.matchAll(USERLIST_HEAD)) {
+    const value = m[1] ?? '';
+    const at = (m.index ?? 0) + m[0].lastIndexOf(`"${value}"`) + 1;
+    const s = span(text, at, at + value.length);
+    if (s && !value.startsWith('[REDACTED')) out.push(s);
   }
   return out;
 }

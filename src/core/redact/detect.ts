@@ -6,7 +6,7 @@
  */
 import { assignments } from './assignments.js';
 import { commandLines, TOOL_WORDS } from './command-lines.js';
-import { CONFIG_WORDS, configFormats } from './config-formats.js';
+import { CONFIG_WORDS, configFormats, userlistHeads } from './config-formats.js';
 import { base64Runs, encodedBlocks } from './encoded.js';
 import { keyMaterial, keyTokens } from './key-material.js';
 import { bareAwsSecrets, nearSecretWords } from './near-words.js';
@@ -22,16 +22,20 @@ export function detect(text: string, depth = 0): Span[] {
   const config = linesWith(text, CONFIG_WORDS);
   return [
     ...keyMaterial(text, tokens),
-    ...mapBack(tokens, [
-      ...keyTokens(tokens.text),
-      ...vendorTokens(tokens.text),
-      ...bareAwsSecrets(tokens.text),
-      ...base64Runs(tokens.text, depth, detect),
-    ]),
+    // a text without long tokens (most short strings of a record) has nothing these look for
+    ...(tokens.text
+      ? mapBack(tokens, [
+          ...keyTokens(tokens.text),
+          ...vendorTokens(tokens.text),
+          ...bareAwsSecrets(tokens.text),
+          ...base64Runs(tokens.text, depth, detect),
+        ])
+      : []),
     ...mapBack(urls, urlsAndHeaders(urls.text)),
     ...assignments(text),
     ...mapBack(tools, commandLines(tools.text)),
     ...mapBack(config, configFormats(config.text)),
+    ...userlistHeads(text),
     ...nearSecretWords(text),
     ...encodedBlocks(text, depth, detect),
   ];

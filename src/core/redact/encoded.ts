@@ -4,6 +4,7 @@
  * a query parameter) are decoded and scanned with the same detector. A base64 run that holds a
  * secret is redacted whole; a percent-encoded one is shown decoded, with its secret redacted.
  */
+import { stripInvisible } from './invisible.js';
 import { applySpans, type Span } from './spans.js';
 import { decodeBase64 } from './urls-headers.js';
 
@@ -52,13 +53,12 @@ export function encodedBlocks(text: string, depth: number, detect: Detect): Span
     if ((run.match(/%[0-9A-Fa-f]{2}/g) ?? []).length < 2) continue;
     const decoded = percentDecode(run);
     const inner = detect(decoded, depth + 1);
-    if (inner.length > 0)
-      out.push({
-        start: m.index ?? 0,
-        end: (m.index ?? 0) + run.length,
-        label: '',
-        replacement: applySpans(decoded, inner),
-      });
+    if (inner.length === 0) continue;
+    const at = { start: m.index ?? 0, end: (m.index ?? 0) + run.length, label: '' };
+    // shown decoded only while that adds no line break, control or invisible character: redacted
+    // text keeps the lines it had (a decoded `%0A` would start a line the server never printed)
+    const plain = !/\p{Cc}/u.test(decoded) && stripInvisible(decoded) === decoded;
+    out.push(plain ? { ...at, replacement: applySpans(decoded, inner) } : at);
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { type Span, span } from './spans.js';
 
 const WORD = new RegExp(SECRET_WORD.source, 'gi');
 const TOKEN = /[A-Za-z0-9_+/=.~-]{16,}/g;
+const DIGEST_LABEL = /\b(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?(?:-?\d+)?)[:=]$/i;
 const AWS_SECRET = /(?<![A-Za-z0-9/+=.-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 
 export function nearSecretWords(text: string): Span[] {
@@ -31,6 +32,8 @@ export function nearSecretWords(text: string): Span[] {
       // a word glued to the secret word (`tokenizer`), a redaction, a URL or a path is not the value
       if (at === 0 && /^[\p{L}]/u.test(token)) continue;
       if (window[at - 1] === '[' || /:\/\//.test(window.slice(Math.max(0, at - 3), at + 3))) continue;
+      // a digest says what it is (`sha256:9f2c…`, an image or a package checksum): not a secret
+      if (DIGEST_LABEL.test(window.slice(0, at))) continue;
       if (!looksRandom(token, 16)) continue;
       const s = span(text, from + at, from + at + token.length);
       if (s) out.push(s);

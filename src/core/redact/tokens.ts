@@ -60,6 +60,18 @@ export function mapBack(tokens: TokenText, spans: readonly Span[]): Span[] {
   });
 }
 
+const globals = new WeakMap<RegExp, RegExp>();
+
+/** The pattern with the `g` flag, made once per pattern (detect runs per string of a record). */
+function globalOf(pattern: RegExp): RegExp {
+  let global = globals.get(pattern);
+  if (!global) {
+    global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+    globals.set(pattern, global);
+  }
+  return global;
+}
+
 /**
  * The lines of a text that match a pattern (each once, in order), in the same shape as long
  * tokens, so a detector that needs one of a few words runs only where they are.
@@ -70,11 +82,7 @@ export function linesWith(text: string, pattern: RegExp): TokenText {
   const origin: number[] = [];
   let offset = 0;
   let next = 0;
-  const global = new RegExp(
-    pattern.source,
-    pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`,
-  );
-  for (const m of text.matchAll(global)) {
+  for (const m of text.matchAll(globalOf(pattern))) {
     const i = m.index ?? 0;
     if (i < next) continue;
     const start = text.lastIndexOf('\n', i) + 1;

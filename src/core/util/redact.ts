@@ -50,12 +50,47 @@ function configured(text: string, forms: readonly string[]): Span[] {
   return out;
 }
 
+/** Texts remembered with the detector's findings: at most this many characters in all… */
+const MEMO_CHARS = 4_000_000;
+/** …and none longer than this (a rendered file is redacted once; a record's strings many times). */
+const MEMO_TEXT = 16_384;
+const memo = new Map<string, readonly Span[]>();
+let memoChars = 0;
+
+/**
+ * The detector's findings in a text. A run redacts its record's strings more than once (for the
+ * state branch, the summary, the notification) and most of them repeat from server to server and
+ * run to run; the findings depend on the text alone, so they are remembered, oldest dropped first.
+ */
+function detected(text: string): readonly Span[] {
+  if (text.length > MEMO_TEXT) return detect(text);
+  const known = memo.get(text);
+  if (known) return known;
+  const spans = detect(text);
+  memo.set(text, spans);
+  memoChars += text.length;
+  for (const [oldest] of memo) {
+    if (memoChars <= MEMO_CHARS) break;
+    memo.delete(oldest);
+    memoChars -= oldest.length;
+  }
+  return spans;
+}
+
+/**
+ * Where the secrets of a text are (a text `stripInvisible` left as it is): the configured ones and
+ * the detector's findings, together, for a caller that must place the placeholders itself.
+ */
+export function secretSpans(clean: string, secrets: readonly string[] = []): Span[] {
+  // configured secrets and the detector's findings are replaced together: replacing a key's BEGIN
+  // line first would leave its body without the marker the detector recognises it by
+  return [...configured(clean, secretForms(secrets)), ...detected(clean)];
+}
+
 /** The text with invisible characters stripped and every secret found replaced by a placeholder. */
 export function redact(text: string, secrets: readonly string[] = [], options: RedactOptions = {}): string {
   const clean = stripInvisible(text);
-  // configured secrets and the detector's findings are replaced together: replacing a key's BEGIN
-  // line first would leave its body without the marker the detector recognises it by
-  let out = applySpans(clean, [...configured(clean, secretForms(secrets)), ...detect(clean)]);
+  let out = applySpans(clean, secretSpans(clean, secrets));
   for (const host of options.hosts ?? []) if (host.length >= 3) out = out.split(host).join('[HOST]');
   if (options.ips)
     out = out.replace(/\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b/g, '[IP]');

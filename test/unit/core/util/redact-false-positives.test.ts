@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { redact } from '../../../../src/core/util/redact.js';
+import { redactSection } from '../../../../src/probes/redact-section.js';
 
 const DIR = join(import.meta.dirname, '../../../fixtures/benign');
 const FILES = readdirSync(DIR)
@@ -21,6 +22,17 @@ describe('redaction on real benign output', () => {
     const bytes = FILES.reduce((n, f) => n + Buffer.byteLength(f.text), 0);
     expect(bytes).toBeGreaterThan(1_000_000);
     const found = FILES.reduce((n, f) => n + redactions(redact(f.text)), 0);
+    expect(found / (bytes / 1_000_000)).toBeLessThan(2);
+  });
+
+  it('redacts no more where server text enters the run (a collector section, line by line)', () => {
+    const bytes = FILES.reduce((n, f) => n + Buffer.byteLength(f.text), 0);
+    const quoted = (text: string) =>
+      text
+        .split('\n')
+        .map((l) => `| ${l}`)
+        .join('\n');
+    const found = FILES.reduce((n, f) => n + redactions(redactSection(quoted(f.text))), 0);
     expect(found / (bytes / 1_000_000)).toBeLessThan(2);
   });
 

@@ -1,7 +1,8 @@
 /**
  * The secret corpus of issue 18 (test/fixtures/secrets-corpus/*.json: forms written from vendors'
  * documents, each with its source) through every output the run has, the way the run produces
- * them: the redacted record through every renderer and channel (SURFACES), the files committed to
+ * them: server text as it enters the run (a collector section, redacted before probes parse it),
+ * the redacted record through every renderer and channel (SURFACES), the files committed to
  * the state branch with their paths (buildStateChanges), fingerprints and issue file names, the
  * requests sent to the Messages API (a finding's evidence and a diagnostic's output carry the
  * text), the CLI's read commands, and the status page files built from a hostile state branch.
@@ -21,6 +22,7 @@ import { plainText } from '../../../../src/core/render/untrusted-text.js';
 import { issuePath } from '../../../../src/core/state-branch/paths.js';
 import { cleanFinding, finding } from '../../../../src/core/types.js';
 import { redact, redactDeep } from '../../../../src/core/util/redact.js';
+import { redactSection } from '../../../../src/probes/redact-section.js';
 import { buildStateChanges } from '../../../../src/record/build-state-changes.js';
 import { writeStatusPage } from '../../../../src/report/status-page-build.js';
 import {
@@ -139,6 +141,15 @@ describe('secrets corpus (issue 18): every form, every output', () => {
     const a = cleanFinding(finding('web1', 'endpoint', f.text, 'critical', f.text), clean);
     expectNoSecret(a.fingerprint, f);
     expectNoSecret(issuePath(a.fingerprint), f);
+  });
+
+  it.each(named)('collector intake (a probe section) ← %s', (_name, f) => {
+    // server text as a snippet prints it, behind `| `, redacted before any probe parses it
+    const section = f.text
+      .split('\n')
+      .map((l) => `| ${l}`)
+      .join('\n');
+    expectNoSecret(redactSection(`exit=1\n${section}\nend=1`), f);
   });
 
   it.each(named)('CLI read commands (show) ← %s', (_name, f) => {
