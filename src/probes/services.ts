@@ -139,7 +139,7 @@ function parseSysv(lines: string[], unit: Indexed): ServiceState {
   const kv = keyValues(lines);
   const rc = int(kv.rc);
   if (rc === 0 && kv.pid && kv.pidfile)
-    return state(unit, 'running', `running (pid ${kv.pid} in ${kv.pidfile})`);
+    return state(unit, 'running', `running (pid ${kv.pid} from ${kv.pidfile})`);
   if (rc === 0) return state(unit, 'running', said || 'running');
   if (/unrecognized service|not found/i.test(said)) return state(unit, 'not-found', said);
   // LSB: 1 = dead but pid file exists, 3 = not running, 4 = status unknown.

@@ -489,9 +489,15 @@ describe.skipIf(skip !== undefined)('probes against the lab: what detection.test
       s1Config({ services: [{ name: 'lab-sysv', manager: 'sysv' }] }),
       s1Config({ sudo: true, services: [{ name: 'lab-sysv', manager: 'sysv' }] }),
     ];
+    // running is read from the pid file + /proc (no init script): the detail names that pid and file
+    const pid = (await lab.exec('s1', 'cat /run/lab-sysv.pid')).stdout.trim();
+    expect(pid).toMatch(/^\d+$/);
     for (const server of configs) {
       const c = await check(server, probes);
-      expect(service(c, 'lab-sysv')).toMatchObject({ status: 'running', detail: 'lab-sysv is running.' });
+      expect(service(c, 'lab-sysv')).toMatchObject({
+        status: 'running',
+        detail: `running (pid ${pid} from /run/lab-sysv.pid)`,
+      });
       expect(one(c, 'service', 'lab-sysv').severity).toBe('ok');
     }
 
@@ -541,7 +547,8 @@ describe.skipIf(skip !== undefined)('probes against the lab: what detection.test
       [servicesProbe],
     );
     const got = Object.fromEntries(services(c).map((s) => [s.name, [s.status, s.detail]]));
-    expect(got['lab-sysv']).toEqual(['running', 'lab-sysv is running.']);
+    expect(got['lab-sysv']?.[0]).toBe('running');
+    expect(got['lab-sysv']?.[1]).toMatch(/^running \(pid \d+ from \/run\/lab-sysv\.pid\)$/);
     expect(got['lab-worker']).toEqual(['running', 'online']);
     // a light server runs no supervisord and no systemd: said as such, not as "stopped fine"
     expect(got['lab-app']?.[0]).toBe('stopped');

@@ -69,7 +69,7 @@ describe('services probe: sysv', () => {
     const { data, findings } = run('services/sysv-pidfile-running.txt', [{ name: 'nginx', manager: 'sysv' }]);
     expect(data.services[0]).toMatchObject({
       status: 'running',
-      detail: 'running (pid 5513 in /run/nginx.pid)',
+      detail: 'running (pid 5513 from /run/nginx.pid)',
     });
     expect(findings[0]?.severity).toBe('ok');
   });
