@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import './shims/esm-dirname.js';
-import { runCli } from './cli-main.js';
+import { cli } from './claudeops.js';
 
-process.exitCode = await runCli(process.argv.slice(2));
+process.exitCode = await cli(process.argv.slice(2));

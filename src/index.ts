@@ -1,4 +1,3 @@
-import './shims/esm-dirname.js';
-import { run } from './main.js';
+import { action } from './claudeops.js';
 
-await run();
+await action();

@@ -12,7 +12,6 @@ import { loadConfig } from './config/load-config.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
 import { errorMessage } from './core/util/error-message.js';
 import { pingUrl } from './core/util/heartbeat-url.js';
-import { publishStatusPage } from './report/publish-status-page.js';
 import { run as runPipeline } from './run.js';
 
 /**
@@ -36,7 +35,10 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     return 1;
   }
   const { record, exitCode } = await runPipeline(prepared);
-  const site = await core.group('Status page', () => publishStatusPage(prepared, record, env));
+  // the status page builder loads only here, after the run: nothing before it waits for it
+  const site = await core.group('Status page', async () =>
+    (await import('./report/publish-status-page.js')).publishStatusPage(prepared, record, env),
+  );
   if (site) core.setOutput('status-page', site);
   // the failed phases were annotated once each by the report; this says only that the job failed
   if (exitCode !== 0)

@@ -1,4 +1,3 @@
-import './shims/esm-dirname.js';
-import { run } from './post-main.js';
+import { post } from './claudeops.js';
 
-await run();
+await post();

@@ -4,7 +4,7 @@
  * the key as `Authorization: Bearer`. Its own retries handle a transient 429/529 (honouring
  * retry-after); what still fails becomes a ModelError and the run falls back to the rules.
  */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import {
   type CallOptions,
   type Model,
@@ -35,8 +35,13 @@ function kindOf(status: number | undefined): ModelErrorKind {
   return 'api';
 }
 
+/** The SDK's client class, with its error classes as static members. */
+type Sdk = typeof Anthropic;
+
 /** An SDK error as a ModelError; the message carries the API's own error type and text. */
-export function toModelError(error: unknown): ModelError {
+export function toModelError(error: unknown, sdk: Sdk | undefined): ModelError {
+  if (!sdk) return new ModelError(`the Messages API client did not load: ${errorMessage(error)}`, 'api');
+  const Anthropic = sdk;
   if (error instanceof Anthropic.APIConnectionTimeoutError)
     return new ModelError('request timed out', 'timeout');
   if (error instanceof Anthropic.APIUserAbortError)
@@ -79,23 +84,33 @@ export function wellFormed(value: unknown): ModelResponse {
 }
 
 export function anthropicModel(options: AnthropicModelOptions): Model {
-  const client = new Anthropic({
-    apiKey: options.apiKey,
-    maxRetries: options.maxRetries ?? 2,
-    timeout: options.timeoutMs ?? 120_000,
-    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-  });
+  // The SDK is a large module: it loads at the first request, so a run that never asks Claude
+  // (no findings, or the rules decide) never pays for it.
+  let loaded: Promise<{ sdk: Sdk; client: Anthropic }> | undefined;
+  let sdk: Sdk | undefined;
+  const connect = () =>
+    (loaded ??= import('@anthropic-ai/sdk').then(({ default: Client }) => {
+      sdk = Client;
+      const client = new Client({
+        apiKey: options.apiKey,
+        maxRetries: options.maxRetries ?? 2,
+        timeout: options.timeoutMs ?? 120_000,
+        ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+      });
+      return { sdk: Client, client };
+    }));
   return {
     name: options.model,
     async create(request: ModelRequest, call: CallOptions = {}): Promise<ModelResponse> {
       try {
+        const { client } = await connect();
         // our request type is a strict subset of the SDK's params; the SDK's union types
         // (MessageParam includes system turns, Tool unions server tools) accept it as is
         const params = request as unknown as Anthropic.MessageCreateParamsNonStreaming;
         const message: unknown = await client.messages.create(params, { signal: call.signal });
         return wellFormed(message);
       } catch (error) {
-        throw error instanceof ModelError ? error : toModelError(error);
+        throw error instanceof ModelError ? error : toModelError(error, sdk);
       }
     },
   };

@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { Config } from '../config/schema.js';
 import type { NotificationMessage } from '../core/ports/index.js';
 import { discordPayload, emailContent, teamsPayload } from '../core/render/notification-payloads.js';
@@ -94,6 +93,8 @@ async function sendEmail(
   const secure = smtp ? smtp.protocol === 'smtps:' : (parts?.secure ?? parts?.port === 465);
   const user = smtp ? decodeURIComponent(smtp.username) : parts?.user;
   const pass = smtp ? decodeURIComponent(smtp.password) : parts?.password;
+  // loaded only when an e-mail is sent: most runs send none, and nodemailer is a large module
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: smtp ? smtp.hostname : parts?.host,
     port: smtp ? Number(smtp.port || (secure ? 465 : 587)) : parts?.port,

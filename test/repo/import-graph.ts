@@ -15,7 +15,7 @@ export const LAYERS = ['core', 'probes', 'pipeline', 'adapters', 'roots'] as con
 export type Layer = (typeof LAYERS)[number];
 
 const ROOTS = new Set(
-  ['compose', 'main', 'post-main', 'cli-main', 'index', 'post', 'cli'].map((n) => `src/${n}.ts`),
+  ['compose', 'main', 'post-main', 'cli-main', 'claudeops', 'index', 'post', 'cli'].map((n) => `src/${n}.ts`),
 );
 
 export function layerOf(file: string): Layer {
