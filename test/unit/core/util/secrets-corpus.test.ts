@@ -1,16 +1,16 @@
 /**
- * The secret corpus of issue 18 (test/fixtures/secrets-corpus/*.json: forms written from vendors'
- * documents, each with its source) through every output the run has, the way the run produces
- * them: server text as it enters the run (a collector section, redacted before probes parse it),
- * the redacted record through every renderer and channel (SURFACES), the files committed to
- * the state branch with their paths (buildStateChanges), fingerprints and issue file names, the
- * requests sent to the Messages API (a finding's evidence and a diagnostic's output carry the
- * text), the CLI's read commands, and the status page files built from a hostile state branch.
+ * The secret corpus of issue 18 (test/support/secrets-corpus.ts) through every output the run has,
+ * the way the run produces them: server text as it enters the run (a collector section, redacted
+ * before probes parse it), the redacted record through every renderer and channel (SURFACES), the
+ * files committed to the state branch with their paths (buildStateChanges), fingerprints and issue
+ * file names, the CLI's read commands, the status page files built from a hostile state branch,
+ * and the requests sent to the Messages API (a finding's evidence and a diagnostic's output carry
+ * the text). Every form goes through every output; a failure names the output and the form.
  *
  * A held-out corpus in the same format runs through the same test:
  *   HELD_OUT=path/to/file-or-dir.json npx vitest run --project main test/unit/core/util/secrets-corpus.test.ts
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,7 @@ import {
   tracked,
 } from '../../../support/agent-fixtures.js';
 import { FakeAnthropic, reply, toolUse } from '../../../support/fake-anthropic.js';
+import { CLASSES, CORPUS, expectNoSecret, named, OWN } from '../../../support/secrets-corpus.js';
 import {
   SURFACES,
   startReceiver,
@@ -41,62 +42,6 @@ import {
   stopReceiver,
   untrustedRecord,
 } from '../../../support/untrusted-surfaces.js';
-
-interface Form {
-  id: string;
-  class: string;
-  source: string;
-  text: string;
-  secrets: string[];
-}
-
-const CLASSES = [
-  'assignment',
-  'spelling',
-  'command-line',
-  'encoding',
-  'vendor-token',
-  'private-key',
-  'invisible',
-  'other',
-];
-
-function load(path: string): Form[] {
-  const files = statSync(path).isDirectory()
-    ? readdirSync(path)
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => join(path, f))
-    : [path];
-  return files.flatMap((f) => JSON.parse(readFileSync(f, 'utf8')) as Form[]);
-}
-
-const OWN = load(join(import.meta.dirname, '../../../fixtures/secrets-corpus'));
-const HELD_OUT = process.env.HELD_OUT ? load(process.env.HELD_OUT) : [];
-const CORPUS = [...OWN, ...HELD_OUT];
-const named = CORPUS.map((f) => [`${f.class}/${f.id}`, f] as const);
-
-/** Output with the renderers' escapes undone, so an escaped secret (`github\_pat…`) still counts. */
-function unescaped(text: string): string {
-  return text
-    .replace(/&#8203;|\u200b/g, '')
-    .replace(/\\([\\`*_{}[\]!|~$#>+=.()-])/g, '$1')
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&#39;', "'")
-    .replaceAll('&amp;', '&');
-}
-
-/** No secret of the form in the output: as is, unescaped, JSON-escaped, or its first 12 characters. */
-function expectNoSecret(out: string, form: Form): void {
-  for (const secret of form.secrets) {
-    const where = `${form.class}/${form.id}: ${JSON.stringify(secret.slice(0, 40))}`;
-    expect(out, where).not.toContain(secret);
-    expect(unescaped(out), where).not.toContain(secret);
-    expect(out, where).not.toContain(JSON.stringify(secret).slice(1, -1));
-    if (secret.length >= 20) expect(unescaped(out), where).not.toContain(secret.slice(0, 12));
-  }
-}
 
 describe('secrets corpus (issue 18): every form, every output', () => {
   beforeAll(startReceiver);
@@ -120,20 +65,13 @@ describe('secrets corpus (issue 18): every form, every output', () => {
     expect(redact(once)).toBe(once);
   });
 
-  // the run redacts its record once, then renders it everywhere: so does this test
-  const shownOf = new Map<Form, ReturnType<typeof untrustedRecord>>();
-  const shown = (f: Form) => shownOf.get(f) ?? shownOf.set(f, redactDeep(untrustedRecord(f.text))).get(f);
-  const cases = SURFACES.flatMap((s) => named.map(([name, f]) => [s.name, name, s, f] as const));
-  it.each(cases)('%s ← %s', async (_surface, _name, surface, f) => {
-    const record = shown(f);
-    if (!record) throw new Error('unreachable');
-    for (const out of await surface.render(structuredClone(record))) expectNoSecret(out, f);
-  });
-
-  it.each(named)('state branch files and their paths ← %s', (_name, f) => {
-    const changes = buildStateChanges(stateContext(), untrustedRecord(f.text), emptyMemory());
-    expect(changes.length).toBeGreaterThan(3);
-    for (const c of changes) expectNoSecret(`${c.path}\n${c.content ?? ''}`, f);
+  // the run redacts its record once, then renders it everywhere: so does this test. One case per
+  // form checks every surface (a failure names surface and form, and the others are still checked)
+  it.each(named)('every renderer and channel (SURFACES) ← %s', async (_name, f) => {
+    // frozen, not copied per surface: a renderer that changed the record would throw here
+    const record = deepFreeze(redactDeep(untrustedRecord(f.text)));
+    for (const surface of SURFACES)
+      for (const out of await surface.render(record)) expectNoSecret(out, f, surface.name, true);
   });
 
   it.each(named)('fingerprints and issue file names ← %s', (_name, f) => {
@@ -155,6 +93,14 @@ describe('secrets corpus (issue 18): every form, every output', () => {
   it.each(named)('CLI read commands (show) ← %s', (_name, f) => {
     // what `claudeops show` prints: the file's text through the same redaction as the CLI's writer
     expectNoSecret(plainText(redact(f.text)), f);
+  });
+});
+
+describe('secrets corpus (issue 18): the state branch and the status page', () => {
+  it.each(named)('state branch files and their paths ← %s', (_name, f) => {
+    const changes = buildStateChanges(stateContext(), untrustedRecord(f.text), emptyMemory());
+    expect(changes.length).toBeGreaterThan(3);
+    for (const c of changes) expectNoSecret(`${c.path}\n${c.content ?? ''}`, f);
   });
 
   it.each(named)('status page files from a hostile state branch ← %s', async (_name, f) => {
@@ -225,4 +171,12 @@ describe('secrets corpus: the requests sent to the Messages API', () => {
 
 function stateContext(): Parameters<typeof buildStateChanges>[0] {
   return runContext(config());
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
