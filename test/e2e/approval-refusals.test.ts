@@ -18,6 +18,7 @@ import {
   startLab,
 } from '../support/bundle-scenario.js';
 import { frontMatter, stateFile } from '../support/runner.js';
+import { PIPELINE_RUNS_TIMEOUT } from '../support/timeouts.js';
 
 beforeAll(requireBundle);
 afterEach(closeLabs);
@@ -101,7 +102,9 @@ const REFUSALS: RefusalCase[] = [
   },
 ];
 
-describe('approvals: only a merged pull request by someone with write access runs anything', () => {
+describe('approvals: only a merged pull request by someone with write access runs anything', {
+  timeout: PIPELINE_RUNS_TIMEOUT,
+}, () => {
   for (const c of REFUSALS) {
     it(`refuses ${c.name}, with the reason recorded, twice over`, async () => {
       const lab = await startLab({ mode: 'safe', remediation: 'high', ...c.options });

@@ -27,11 +27,12 @@ import {
   TOKEN,
 } from '../support/bundle-scenario.js';
 import { frontMatter, git, runBundle, stateFile } from '../support/runner.js';
+import { PIPELINE_RUNS_TIMEOUT } from '../support/timeouts.js';
 
 beforeAll(requireBundle);
 afterEach(closeLabs);
 
-describe('scenarios with the bundled action and a fake GitHub', () => {
+describe('scenarios with the bundled action and a fake GitHub', { timeout: PIPELINE_RUNS_TIMEOUT }, () => {
   it('fault → one issue → no duplicate → closed after ok runs → reopened on recurrence', async () => {
     const lab = await startLab();
     const { gh, ws } = lab;

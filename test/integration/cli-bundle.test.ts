@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { git, ROOT } from '../support/runner.js';
+import { PIPELINE_RUNS_TIMEOUT } from '../support/timeouts.js';
 
 // The README's quick start runs the committed bundle with the machine's own Node (20 here), not
 // the Node 24 the npm scripts use: test it that way.
@@ -27,7 +28,7 @@ async function cli(args: string[], cwd: string, env: Record<string, string> = {}
   return { code: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
-describe('the bundled CLI (dist/cli.js), the quick start', () => {
+describe('the bundled CLI (dist/cli.js), the quick start', { timeout: PIPELINE_RUNS_TIMEOUT }, () => {
   it('checks this machine with the example config, twice, recording to a local state repository', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
     const config = join(ROOT, 'examples/localhost.yml');

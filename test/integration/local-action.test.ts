@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { git, makeWorkspace, ROOT } from '../support/runner.js';
+import { PIPELINE_RUNS_TIMEOUT } from '../support/timeouts.js';
 
 const CONFIG = `version: 1
 mode: report
@@ -18,7 +19,7 @@ servers:
     thresholds: { disk: { warn: 99, crit: 100 }, inodes: { warn: 99, crit: 100 }, memory: { warn: 99, crit: 100 }, load: { warn: 1000, crit: 1000 } }
 `;
 
-describe('npx local-action run . src/main.ts .env', () => {
+describe('npx local-action run . src/main.ts .env', { timeout: PIPELINE_RUNS_TIMEOUT }, () => {
   it('runs a check from source and pushes the report to the local origin', async () => {
     const ws = await makeWorkspace(CONFIG);
     const summary = join(ws.dir, 'summary.md');
@@ -42,7 +43,7 @@ describe('npx local-action run . src/main.ts .env', () => {
       reject: false,
       extendEnv: false,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(ws.dir, 'home'), NO_COLOR: '1' },
-      timeout: 120_000,
+      timeout: PIPELINE_RUNS_TIMEOUT,
     });
     const log = `${run.stdout}\n${run.stderr}`;
     expect(run.exitCode, log).toBe(0);

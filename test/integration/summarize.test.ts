@@ -12,6 +12,7 @@ import type { RunInputs } from '../../src/config/run-inputs.js';
 import type { Logger, StateStore } from '../../src/core/ports/index.js';
 import { run } from '../../src/run.js';
 import type { RunContext } from '../../src/run-context.js';
+import { PIPELINE_RUNS_TIMEOUT } from '../support/timeouts.js';
 import { type Sandbox, sandbox } from './state-support.js';
 
 const quiet: Logger = { info: () => {}, warning: () => {}, error: () => {}, group: (_n, fn) => fn() };
@@ -94,7 +95,7 @@ async function summarizeRun(s: Sandbox, config: RunContext['config'], runId: str
   return { ...result, ...sink };
 }
 
-describe('task: summarize', () => {
+describe('task: summarize', { timeout: PIPELINE_RUNS_TIMEOUT }, () => {
   it('writes one fleet-wide report for three shards: who reported, the fleet, the findings', async () => {
     box = await sandbox();
     const config = await shardRuns(box, [1, 2, 3]);

@@ -76,6 +76,11 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
     return (await lab.exec('s3', `${DOCKER} inspect --format '${format}' ${name}`)).stdout.trim();
   }
 
+  /** dockerd's record of co-oom: was it the OOM killer (State.OOMKilled)? */
+  async function oomKilled(): Promise<boolean> {
+    return (await inspect('co-oom', '{{.State.OOMKilled}}')) === 'true';
+  }
+
   async function until(what: string, ok: () => Promise<boolean>, ms = 30_000): Promise<void> {
     const end = Date.now() + ms;
     while (!(await ok())) {
@@ -85,7 +90,9 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
   }
 
   it('reports each container as it is: healthy, unhealthy with its check output, exit code, OOM kill, restart loop', async () => {
+    const oomBefore = await oomKilled();
     const { findings } = await collect();
+    const oomAfter = await oomKilled();
     const bySeverity = Object.fromEntries(findings.map((f) => [f.target, f.severity]));
     expect(bySeverity, findings.map((f) => f.summary).join('\n')).toEqual({
       'co-web': 'ok',
@@ -103,9 +110,15 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
     );
     expect(unhealthy.evidence).toBe('wget: server returned error: HTTP/1.1 404 Not Found');
     expect(one(findings, 'service', 'co-exit').summary).toMatch(/is failed: exited with code 3 at /);
-    expect(one(findings, 'service', 'co-oom').summary).toMatch(
-      /is failed: killed by the OOM killer \(exit code 137\)/,
-    );
+    // dockerd sets OOMKilled from the cgroup's OOM event, which can reach it after the exit event:
+    // on a busy machine it records a plain exit 137 (for a while, or for good). The product must say
+    // what dockerd recorded when it looked: the flag read before and after the collection brackets it.
+    const killed = /is failed: killed by the OOM killer \(exit code 137\) at /;
+    const exited = /is failed: exited with code 137 at /;
+    const oom = one(findings, 'service', 'co-oom').summary;
+    if (oomBefore) expect(oom).toMatch(killed);
+    else if (!oomAfter) expect(oom).toMatch(exited);
+    else expect(oom).toMatch(new RegExp(`${killed.source}|${exited.source}`));
     // a loop under a restart policy is seen either waiting for its next try or just restarted
     expect(one(findings, 'service', 'co-loop').summary).toMatch(
       /co-loop \(docker\) is (restarting: restarting \(restart loop\), last exit code 1, \d+ restart\(s\)|running: .*, \d+ restart\(s\); up only \d+ s after the last restart \(a restart loop\))$/,
