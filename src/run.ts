@@ -118,6 +118,7 @@ async function collect(
   servers: ServerConfig[],
   memory: Memory,
 ): Promise<Map<string, RemoteShell>> {
+  const byName = new Map(servers.map((s) => [s.name, s]));
   const collected = await collectFleet(servers, ctx.adapters.transport, {
     parallelism: ctx.config.defaults.parallelism ?? 10,
     nonce: ctx.nonce,
@@ -125,10 +126,16 @@ async function collect(
     runnerChecks: ctx.adapters.runnerChecks,
     secrets: secretsOf(ctx),
     commandTimeoutMs: ctx.config.defaults.command_timeout ?? 120_000,
-    onServer: (observation) => ctx.logger.info(progressLine(observation, ctx.logger.colour ?? false)),
+    onServer: (observation) => {
+      const server = byName.get(observation.server);
+      const seen = server
+        ? evaluateServer(server, observation, ctx.config.defaults.thresholds, ctx.adapters.clock.now())
+        : [];
+      const line = progressLine(observation, seen);
+      ctx.logger.info(line.text, line.tone);
+    },
     ...(ctx.config.defaults.connect_timeout ? { connectTimeoutMs: ctx.config.defaults.connect_timeout } : {}),
   });
-  const byName = new Map(servers.map((s) => [s.name, s]));
   record.servers = collected.observations.flatMap((observation): ServerReport[] => {
     const server = byName.get(observation.server);
     return server ? [{ server, observation, findings: [] }] : [];

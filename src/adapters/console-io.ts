@@ -1,5 +1,6 @@
-import type { Logger, ReportSink } from '../core/ports/index.js';
-import { wantsColour } from '../core/render/progress-line.js';
+import type { Logger, ReportSink, Tone } from '../core/ports/index.js';
+import { tinted, wantsColour } from '../core/render/progress-line.js';
+import { terminalReport } from '../core/render/terminal-report.js';
 import { plainText } from '../core/render/untrusted-text.js';
 import { redact } from '../core/util/redact.js';
 
@@ -19,9 +20,12 @@ export function consoleLogger(
   secrets: readonly string[] = [],
 ): Logger {
   const clean = redactor(secrets);
+  const colour = wantsColour(stream.isTTY, env);
   return {
-    colour: wantsColour(stream.isTTY, env),
-    info: (message) => stream.write(`${clean(message)}\n`),
+    colour,
+    // colour goes on after cleaning, which strips every escape sequence
+    info: (message, tone?: Tone) =>
+      stream.write(`${colour && tone ? tinted(clean(message), tone) : clean(message)}\n`),
     warning: (message) => stream.write(`warning: ${clean(message)}\n`),
     error: (message) => stream.write(`error: ${clean(message)}\n`),
     async group(name, fn) {
@@ -31,15 +35,21 @@ export function consoleLogger(
   };
 }
 
-/** The CLI prints the report and then the outputs as `name=value` lines. */
+/**
+ * The CLI prints the report — the job summary made plain for a terminal, its tables fitted to the
+ * terminal's width — and then the outputs as `name=value` lines.
+ */
 export function consoleSink(
-  stream: NodeJS.WritableStream = process.stdout,
+  stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } = process.stdout,
   secrets: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ): ReportSink {
   const clean = redactor(secrets);
   return {
     async summary(markdown) {
-      stream.write(`${clean(markdown)}\n`);
+      const width = stream.isTTY ? stream.columns : undefined;
+      const colour = wantsColour(stream.isTTY, env);
+      stream.write(`${terminalReport(clean(markdown), { ...(width ? { width } : {}), colour })}\n`);
     },
     outputs(values) {
       for (const [name, value] of Object.entries(values)) stream.write(`${name}=${clean(value)}\n`);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isTask, TASK_NAMES, TASKS } from '../core/tasks.js';
+import { isTask, type RunOption, TASK_NAMES, TASKS, type Task } from '../core/tasks.js';
 import { parseDuration } from '../core/util/duration.js';
 import { errorMessage } from '../core/util/error-message.js';
 import {
@@ -13,17 +13,29 @@ import {
 import type { Mode } from './schema.js';
 import { closest } from './schema-keys.js';
 
-const RUN_OPTIONS = `  --config FILE      YAML config (default .github/claudeops.yml)
-  --mode M           report (observe only) | safe (low-risk fixes) | full (low + medium)
-  --dry-run          decide and record everything, execute nothing
-  --servers S        comma list of server names and/or tag:NAME
-  --shard i/n        take every n-th server starting at the i-th
-  --state-repo DIR   local git repository for the state branch (default .claudeops/state)
+const RUN_OPTION_HELP: Record<RunOption, string> = {
+  config: '  --config FILE      YAML config (default .github/claudeops.yml)',
+  mode: '  --mode M           report (observe only) | safe (low-risk fixes) | full (low + medium)',
+  'dry-run': '  --dry-run          decide and record everything, execute nothing',
+  servers: '  --servers S        comma list of server names and/or tag:NAME',
+  shard: '  --shard i/n        take every n-th server starting at the i-th',
+  'state-repo': '  --state-repo DIR   local git repository for the state branch (default .claudeops/state)',
+};
 
-Environment: ANTHROPIC_API_KEY enables Claude (else the rule-based planner decides);
+const ALL_RUN_OPTIONS = Object.keys(RUN_OPTION_HELP) as RunOption[];
+
+/** The options a task honours (its help lists these; the parser refuses the others). */
+const optionsOf = (task: Task): readonly RunOption[] =>
+  (TASKS[task] as { options?: readonly RunOption[] }).options ?? ALL_RUN_OPTIONS;
+
+const RUN_ENVIRONMENT = `Environment: ANTHROPIC_API_KEY enables Claude (else the rule-based planner decides);
 SSH_PRIVATE_KEY, SSH_PASSPHRASE and KNOWN_HOSTS (text) or SSH_PRIVATE_KEY_FILE / KNOWN_HOSTS_FILE for SSH servers.
 CLAUDEOPS_HEARTBEAT_URL pings a dead man's switch (like the heartbeat-url input).
-NO_COLOR turns off colour in the progress lines (they are plain when stderr is not a terminal).`;
+NO_COLOR turns off colour (there is none when the output is not a terminal).`;
+
+const runOptions = (options: readonly RunOption[]) =>
+  `${options.map((o) => RUN_OPTION_HELP[o]).join('\n')}\n\n${RUN_ENVIRONMENT}`;
+const RUN_OPTIONS = runOptions(ALL_RUN_OPTIONS);
 
 const READ_OPTIONS = `  --state-repo DIR   git repository holding the state branch: the CLI's own (default
                      .claudeops/state) or a clone of your repository with the branch fetched
@@ -64,13 +76,18 @@ ${RUN_OPTIONS}`;
 /** What `claudeops <command> --help` prints, per command. */
 export const COMMAND_HELP: Record<string, string> = {
   ...Object.fromEntries(
-    TASK_NAMES.map((t) => [t, `usage: claudeops ${t} [options]\n\n${TASKS[t].help}\n\n${RUN_OPTIONS}`]),
+    TASK_NAMES.map((t) => [
+      t,
+      `usage: claudeops ${t} ${optionsOf(t)
+        .map((o) => `[${RUN_OPTION_HELP[o].trim().split(/\s{2,}/)[0]}]`)
+        .join(' ')}\n\n${TASKS[t].help}\n\n${runOptions(optionsOf(t))}`,
+    ]),
   ),
   status: `usage: claudeops status [--state-repo DIR] [--format text|json]\n\nThe fleet as the newest run saw it: status, figures and open problems per server.\n\n${READ_OPTIONS}`,
   history: `usage: claudeops history [--server S] [--since 7d] [--state-repo DIR] [--format text|json]\n\nRuns, newest first, one line each.\n\n  --server S         only runs that checked this server (its status in each)\n  --since D          only runs newer than this (30m, 12h, 7d, 2w; default 7d)\n${READ_OPTIONS}`,
   issues: `usage: claudeops issues [--state-repo DIR] [--format text|json]\n\nOpen problems with their age, last sighting and last action.\n\n${READ_OPTIONS}`,
   show: `usage: claudeops show RUN|FINGERPRINT [--state-repo DIR] [--format text|json]\n\nPrints one run's health report (by run id or report path) or one problem's issue file\n(by fingerprint, e.g. web1/disk//var).\n\n${READ_OPTIONS}`,
-  'status-page': `usage: claudeops status-page --out DIR [--state-repo DIR] [--config FILE] [--format text|json]\n\nBuilds a static, self-contained status site (index.html, badges/<server>.json) from the\nstate branch: uptime over 24 h / 7 d / 30 d / 90 d, response times, open incidents.\n\n  --out DIR          where to write the site (created; existing files there are replaced)\n  --config FILE      for the schedule (stale banner) and maintenance windows (optional)\n  --repo-url URL     web URL of the repository, to link incidents to their issues\n${READ_OPTIONS}`,
+  'status-page': `usage: claudeops status-page --out DIR [--config FILE] [--repo-url URL] [--state-repo DIR] [--format text|json]\n\nBuilds a static, self-contained status site (index.html, status.json, badges/<server>.json)\nfrom the state branch: availability over 24 h / 7 d / 30 d / 90 d and 90 daily bars per server\nand endpoint, response times, open and past incidents. Public by default (docs/status-page.md).\n\n  --out DIR          where to write the site (created; existing files there are replaced)\n  --config FILE      schedule (stale banner), maintenance windows, thresholds, status_page.details\n  --repo-url URL     web URL of the repository: with status_page.details, incidents link to their issues\n${READ_OPTIONS}`,
   init: `usage: claudeops init --host [USER@]HOST[:PORT] [--host …] [--user U] [--port P] [--out FILE] [--accept-new]
 
 Connects to each server over SSH, shows its host key fingerprint and trusts it only when you
@@ -116,8 +133,7 @@ service. Installs nothing: copy the files to /etc/systemd/system/, then
   --user U           the account the service runs as (default: the current user; root only
                      when asked for)
   --config FILE      YAML config (default .github/claudeops.yml)
-  --state-repo DIR   local git repository for the state branch (default .claudeops/state)`,
-  sudoers:
+  --state-repo DIR   local git repository for the state branch (default .claudeops/state)`,  sudoers:
     "usage: claudeops sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...\n\nPrints a sudoers file allowing only the collector and the catalog's commands (docs/least-privilege.md).",
   'authorized-keys':
     'usage: claudeops authorized-keys [--config FILE] --public-key FILE.pub [--server NAME] [--wrapper /abs/path] [--from PATTERNS]\n\nPrints an authorized_keys line with a forced command (docs/least-privilege.md).',
@@ -144,7 +160,14 @@ export function helpOrVersion(argv: readonly string[], version: string): string 
 }
 
 function unknownCommand(word: string): string {
-  return `unknown command "${word}"${didYouMean(word, COMMANDS)}\n\n${USAGE}`;
+  return `unknown command "${word}"${didYouMean(word, COMMANDS)}\nrun "claudeops --help" for the commands`;
+}
+
+/** A usage mistake's answer: the command's usage line and where the rest is, not the whole help. */
+function shortUsage(command: string | undefined): string {
+  const help = command ? COMMAND_HELP[command] : undefined;
+  if (!help || !command) return 'run "claudeops --help" for the commands';
+  return `${help.split('\n')[0]}\nrun "claudeops ${command} --help" for its options`;
 }
 
 export class UsageError extends Error {}
@@ -159,7 +182,6 @@ function didYouMean(word: string, candidates: readonly string[]): string {
  * usage; an unknown option gets the nearest known one as a suggestion.
  */
 export function asUsage<T>(command: string | undefined, known: readonly string[], parse: () => T): T {
-  const usage = (command && COMMAND_HELP[command]) || USAGE;
   try {
     return parse();
   } catch (error) {
@@ -169,9 +191,9 @@ export function asUsage<T>(command: string | undefined, known: readonly string[]
         unknown,
         known.map((k) => `--${k}`),
       );
-      throw new UsageError(`unknown option ${unknown}${hint}\n\n${usage}`);
+      throw new UsageError(`unknown option ${unknown}${hint}\n${shortUsage(command)}`);
     }
-    throw new UsageError(`${errorMessage(error)}\n\n${usage}`);
+    throw new UsageError(`${errorMessage(error)}\n${shortUsage(command)}`);
   }
 }
 
@@ -185,9 +207,15 @@ export function parseCliArgs(
   if (!task || !isTask(task)) {
     throw new UsageError(task ? unknownCommand(task) : USAGE);
   }
-  const { values, positionals } = asUsage(task, Object.keys(RUN_ARGS), () => parse(argv));
+  const allowed = optionsOf(task);
+  // an option of another run command is named as such, not as a typo
+  const optionOf = (arg: string) =>
+    ALL_RUN_OPTIONS.find((o) => arg === `--${o}` || arg.startsWith(`--${o}=`));
+  const refused = argv.map(optionOf).find((o) => o !== undefined && !allowed.includes(o));
+  if (refused) throw new UsageError(`${task} takes no --${refused}\n${shortUsage(task)}`);
+  const { values, positionals } = asUsage(task, allowed, () => parse(argv));
   if (positionals.length > 1)
-    throw new UsageError(`unexpected argument "${positionals[1]}"\n\n${COMMAND_HELP[task]}`);
+    throw new UsageError(`unexpected argument "${positionals[1]}"\n${shortUsage(task)}`);
   return runInputsFrom(task as RunInputs['task'], values, env, readFile);
 }
 
@@ -272,7 +300,7 @@ export function parseSetupArgs(argv: string[]): SetupArgs {
     throw new UsageError(
       command && !isSetupCommand(command)
         ? unknownCommand(command)
-        : `unexpected argument "${positionals[1]}"\n\n${USAGE}`,
+        : `unexpected argument "${positionals[1]}"\n${shortUsage(command)}`,
     );
   }
   const paths: Record<string, string> = {};
@@ -364,17 +392,16 @@ export function parseReadArgs(argv: string[]): ReadArgs {
     parseArgs({ args: argv, allowPositionals: true, strict: true, options }),
   );
   const v = values as Partial<Record<keyof typeof READ_ARGS, string>>;
-  const help = COMMAND_HELP[command] ?? USAGE;
   const format = v.format ?? 'text';
   if (format !== 'text' && format !== 'json')
     throw new UsageError(`--format: expected text or json (got "${format}")`);
   const wantsTarget = command === 'show';
   if (wantsTarget && positionals.length !== 2)
-    throw new UsageError(`show: give one RUN or FINGERPRINT\n\n${help}`);
+    throw new UsageError(`show: give one RUN or FINGERPRINT\n${shortUsage(command)}`);
   if (!wantsTarget && positionals.length > 1)
-    throw new UsageError(`unexpected argument "${positionals[1]}"\n\n${help}`);
+    throw new UsageError(`unexpected argument "${positionals[1]}"\n${shortUsage(command)}`);
   if (command === 'status-page' && !v.out)
-    throw new UsageError(`status-page: --out DIR is required\n\n${help}`);
+    throw new UsageError(`status-page: --out DIR is required\n${shortUsage(command)}`);
   const sinceMs = v.since === undefined ? 7 * 86_400_000 : parseDuration(v.since);
   if (sinceMs === undefined)
     throw new UsageError(`--since: expected a duration like 7d or 12h (got "${v.since}")`);

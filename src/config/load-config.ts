@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseCron } from '../core/util/cron.js';
+import { VERIFIABLE_CHECKS } from '../probes/check-kinds.js';
 import { type Config, configSchema } from './schema.js';
 import { closest, keysAt } from './schema-keys.js';
 
@@ -110,7 +111,27 @@ function semanticProblems(config: Config): Problem[] {
     ...jumpProblems(config, names),
     ...maintenanceProblems(config, names),
     ...scheduleProblems(config),
+    ...verifyProblems(config),
   ];
+}
+
+/**
+ * A remediation's `verify:` names check kinds: it is re-run after the action, and the action fits
+ * the findings of those checks only. A misspelt one (`endpoints`) would never match anything.
+ */
+function verifyProblems(config: Config): Problem[] {
+  return Object.entries(config.remediations).flatMap(([id, remediation]) =>
+    remediation.verify.flatMap((check, i): Problem[] => {
+      if (VERIFIABLE_CHECKS.includes(check)) return [];
+      const near = closest(check, VERIFIABLE_CHECKS);
+      return [
+        {
+          path: ['remediations', id, 'verify', i],
+          text: `remediations.${id}.verify[${i}]: "${check.slice(0, 64)}" is not a check kind${near ? `; did you mean "${near}"?` : ''} (one of ${VERIFIABLE_CHECKS.join(', ')})`,
+        },
+      ];
+    }),
+  );
 }
 
 /** `schedule:` feeds missed-run detection: a cron it cannot read would silently turn that off. */

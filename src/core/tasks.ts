@@ -5,6 +5,9 @@
  * (`healthLoop: false`) has its runner in src/tasks.ts, which the compiler asks for.
  */
 
+/** The options of the CLI's run commands (and the Action inputs they stand for). */
+export type RunOption = 'config' | 'mode' | 'dry-run' | 'servers' | 'shard' | 'state-repo';
+
 export interface TaskTraits {
   /** what it does, in one line (CLI usage, docs) */
   summary: string;
@@ -18,6 +21,8 @@ export interface TaskTraits {
   approvedPlansOnly?: boolean;
   /** the record speaks for the whole fleet of a sharded workflow run, from its shards' records */
   fleetWide?: boolean;
+  /** the CLI options it honours (default: all): its help lists only these, the others are refused */
+  options?: readonly RunOption[];
 }
 
 export const TASKS = {
@@ -47,6 +52,8 @@ export const TASKS = {
       "(default: read from the shards' report names).",
     healthLoop: false,
     fleetWide: true,
+    // collects nothing and acts on nothing: a mode or a dry run would change nothing
+    options: ['config', 'servers', 'shard', 'state-repo'],
   },
   compact: {
     summary: 'replace state-branch history older than state.compact_keep_days by one commit (opt-in)',

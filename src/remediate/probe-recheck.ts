@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config, ServerConfig } from '../config/schema.js';
 import type { ExecResult } from '../core/ports/index.js';
 import { cleanFinding, type ServerObservation } from '../core/types.js';
+import { probeOfCheck } from '../probes/check-kinds.js';
 import { buildCollectorScript, splitSections } from '../probes/collector-script.js';
 import { evaluateServer } from '../probes/evaluate.js';
 import { ALL_PROBES } from '../probes/index.js';
@@ -14,24 +15,8 @@ import { parseSections, type SectionWording } from '../probes/parse-sections.js'
 import type { Probe } from '../probes/probe.js';
 import type { Recheck } from './verifier.js';
 
-/** Finding check id → the probe that produces it, where the names differ. */
-const PROBE_OF_CHECK: Record<string, string> = {
-  service: 'services',
-  image: 'services',
-  inodes: 'disk',
-  swap: 'memory',
-  port: 'ports',
-  process: 'processes',
-  endpoint: 'endpoints',
-  database: 'databases',
-  log: 'logs',
-  heartbeat: 'heartbeats',
-  certificate: 'certificates',
-  check: 'checks',
-};
-
 export function probesFor(checks: readonly string[], registry: readonly Probe[] = ALL_PROBES): Probe[] {
-  const ids = new Set(checks.map((c) => PROBE_OF_CHECK[c] ?? c));
+  const ids = new Set(checks.map(probeOfCheck));
   return registry.filter((p) => ids.has(p.id));
 }
 

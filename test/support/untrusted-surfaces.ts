@@ -355,7 +355,7 @@ export const SURFACES: Surface[] = [
   ...(Object.keys(CHANNEL_CONFIG) as Channel[]).map(
     (c): Surface => ({ name: `sent: ${c} payload`, check: 'json', render: (r) => sentPayloads(r, c) }),
   ),
-  { name: 'CLI summary (stdout)', check: 'markdown', render: (r) => cliOutput(r, 'summary') },
+  { name: 'CLI summary (stdout)', check: 'terminal', render: (r) => cliOutput(r, 'summary') },
   { name: 'CLI log lines (stderr)', check: 'terminal', render: (r) => cliOutput(r, 'log') },
   { name: 'status page (html)', check: 'html', render: (r) => [renderStatusPage(statusPageOf(r))] },
   {

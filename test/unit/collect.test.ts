@@ -11,7 +11,8 @@ import {
   type RemoteShell,
   type Transport,
 } from '../../src/core/ports/index.js';
-import { progressLine, wantsColour } from '../../src/core/render/progress-line.js';
+import { progressLine, tinted, wantsColour } from '../../src/core/render/progress-line.js';
+import { finding, type ServerObservation } from '../../src/core/types.js';
 import { server } from './probes/helpers.js';
 
 /** A real shell on this machine: the script goes to `sh -s` on stdin, as over SSH. */
@@ -85,23 +86,30 @@ describe('collectFleet', () => {
     for (const shell of shells.values()) await shell.close();
   });
 
-  it('prints one progress line per server as it finishes: plain when piped, coloured on a terminal', async () => {
+  it('prints one progress line per server as it finishes, saying what was found there', async () => {
     const transport = new ShTransport();
     const servers = [server({ name: 'a' }), server({ name: 'down', host: 'unreachable.invalid' })];
-    const plain: string[] = [];
-    const coloured: string[] = [];
-    await collectFleet(servers, transport, {
-      runnerChecks: false,
-      onServer: (o) => {
-        plain.push(progressLine(o, false));
-        coloured.push(progressLine(o, true));
+    const seen: ServerObservation[] = [];
+    await collectFleet(servers, transport, { runnerChecks: false, onServer: (o) => void seen.push(o) });
+    const a = seen.find((o) => o.server === 'a');
+    const down = seen.find((o) => o.server === 'down');
+    if (!a || !down) throw new Error('a server was not reported');
+    const bad = (severity: 'warning' | 'critical', target: string) =>
+      finding('a', 'disk', target, severity, 'x');
+    expect(progressLine(a, [])).toEqual({ text: expect.stringMatching(/^✓ a ok \d+\.\ds$/), tone: 'ok' });
+    // "ok" is never said of a server with criticals (it used to mean "collected")
+    expect(progressLine(a, [bad('critical', '/'), bad('critical', '/var'), bad('warning', '/home')])).toEqual(
+      {
+        text: expect.stringMatching(/^✗ a critical: 2 critical, 1 warning \d+\.\ds$/),
+        tone: 'critical',
       },
+    );
+    expect(progressLine(a, [bad('warning', '/')]).text).toMatch(/^! a warning: 1 warning \d+\.\ds$/);
+    expect(progressLine(down, [])).toEqual({
+      text: expect.stringMatching(/^✗ down unreachable: down: connection refused \d+\.\ds$/),
+      tone: 'critical',
     });
-    const shells = plain.sort();
-    expect(shells[0]).toMatch(/^✓ a ok \d+\.\ds$/);
-    expect(shells[1]).toMatch(/^✗ down unreachable: down: connection refused \d+\.\ds$/);
-    expect(coloured.join('')).toContain('\u001b[31m✗ down');
-    expect(plain.join('')).not.toContain('\u001b');
+    expect(tinted('✗ down', 'critical')).toBe('\u001b[31m✗ down\u001b[0m');
   });
 
   it('colour only on a terminal without NO_COLOR', () => {

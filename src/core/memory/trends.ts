@@ -109,6 +109,9 @@ const GROWTH_WORDS: Record<string, { check: string; noun: (target: string) => st
   memory: { check: 'memory-growth', noun: () => 'memory', full: 'exhausted' },
 };
 
+/** The checks of trend findings ("full in ~9 h"). */
+export const GROWTH_CHECKS: readonly string[] = Object.values(GROWTH_WORDS).map((w) => w.check);
+
 /**
  * "Full in ~X h" findings for every sampled metric heading for 100 % within the horizon. `ok` when
  * it is not (so an earlier growth warning resolves). `note` carries the text for the metric's own

@@ -54,8 +54,11 @@ export const systemClock: Clock = {
 };
 
 /** Where a run's messages go: core.info/warning in the Action, stderr in the CLI. */
+/** How a progress line reads at a glance: a terminal colours it (green, yellow, red). */
+export type Tone = 'ok' | 'warning' | 'critical';
+
 export interface Logger {
-  info(message: string): void;
+  info(message: string, tone?: Tone): void;
   warning(message: string): void;
   error(message: string): void;
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readActionInputs } from '../../../src/config/action-inputs.js';
 import {
+  COMMAND_HELP,
   COMMANDS,
   helpOrVersion,
   parseCliArgs,
@@ -159,13 +160,77 @@ describe('parseCliArgs', () => {
     [['chek'], /^unknown command "chek"/],
     [['check', '--mode', 'fast'], /^--mode: expected one of report, safe, full \(got "fast"\)$/],
     [['check', '--shard', '0/3'], /^--shard: expected i\/n/],
-    [['check', '--frobnicate'], /^unknown option --frobnicate\n\nusage: claudeops check/],
+    [['check', '--frobnicate'], /^unknown option --frobnicate\nusage: claudeops check /],
     [['chekc'], /^unknown command "chekc" \(did you mean "check"\?\)/],
     [['check', '--stat-repo', 'x'], /^unknown option --stat-repo \(did you mean "--state-repo"\?\)/],
     [['check', '--dryrun'], /did you mean "--dry-run"/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseCliArgs(argv, {}, noFile)).toThrow(UsageError);
     expect(() => parseCliArgs(argv, {}, noFile)).toThrow(message);
+  });
+});
+
+describe('usage errors are short: the mistake, the usage line, where the rest is', () => {
+  const noFile = () => '';
+  const messageOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return '';
+  };
+
+  it.each([
+    [['check', '--stat-repo', 'x'], () => parseCliArgs(['check', '--stat-repo', 'x'], {}, noFile)],
+    [['history', '--sever', 'web1'], () => parseReadArgs(['history', '--sever', 'web1'])],
+    [['status-page'], () => parseReadArgs(['status-page'])],
+    [['show', 'a', 'b'], () => parseReadArgs(['show', 'a', 'b'])],
+    [['sudoers', '--srever', 'x'], () => parseSetupArgs(['sudoers', '--srever', 'x'])],
+    [['chekc'], () => parseCliArgs(['chekc'], {}, noFile)],
+  ])('%j: three lines at most, never the whole help', (argv, fn) => {
+    const message = messageOf(fn);
+    const lines = message.split('\n');
+    expect(lines.length, message).toBeLessThanOrEqual(3);
+    expect(message).toMatch(/run "claudeops (\S+ )?--help" for (its options|the commands)$/);
+    if (argv[0] !== 'chekc') expect(lines[1]).toMatch(new RegExp(`^usage: claudeops ${argv[0]} `));
+  });
+
+  it('summarize lists and takes only the options it honours', () => {
+    const help = COMMAND_HELP.summarize ?? '';
+    expect(help.split('\n')[0]).toBe(
+      'usage: claudeops summarize [--config FILE] [--servers S] [--shard i/n] [--state-repo DIR]',
+    );
+    expect(help).not.toMatch(/--mode|--dry-run/);
+    expect(messageOf(() => parseCliArgs(['summarize', '--dry-run'], {}, noFile))).toMatch(
+      /^summarize takes no --dry-run\nusage: claudeops summarize/,
+    );
+    expect(parseCliArgs(['summarize', '--shard', '1/3'], {}, noFile).shard).toEqual({ index: 1, count: 3 });
+    // check takes them all
+    expect(COMMAND_HELP.check?.split('\n')[0]).toBe(
+      'usage: claudeops check [--config FILE] [--mode M] [--dry-run] [--servers S] [--shard i/n] [--state-repo DIR]',
+    );
+  });
+
+  it("each command's usage line names every option its parser accepts", () => {
+    const accepted: Record<string, string[]> = {
+      status: ['--state-repo', '--format'],
+      history: ['--server', '--since', '--state-repo', '--format'],
+      issues: ['--state-repo', '--format'],
+      show: ['--state-repo', '--format'],
+      'status-page': ['--out', '--config', '--repo-url', '--state-repo', '--format'],
+    };
+    for (const [command, options] of Object.entries(accepted)) {
+      const usage = COMMAND_HELP[command]?.split('\n')[0] ?? '';
+      for (const option of options) expect(usage, command).toContain(option);
+      // and the parser accepts each (a value where one is needed)
+      const argv = [
+        command,
+        ...(command === 'show' ? ['x'] : []),
+        ...options.flatMap((o) => [o, o === '--format' ? 'json' : o === '--since' ? '7d' : 'v']),
+      ];
+      expect(() => parseReadArgs(argv), argv.join(' ')).not.toThrow();
+    }
   });
 });
 

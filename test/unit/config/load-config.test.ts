@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from '../../../src/config/load-config.js';
+import { VERIFIABLE_CHECKS } from '../../../src/probes/check-kinds.js';
+import { buildCatalog } from '../../../src/remediate/catalog.js';
+import { probesFor } from '../../../src/remediate/probe-recheck.js';
 
 function problemsOf(yaml: string): string[] {
   try {
@@ -202,5 +205,33 @@ describe('the shipped examples', () => {
       APP_DB_PASSWORD: 'pw-123456',
     });
     expect(config.servers.length).toBeGreaterThan(0);
+  });
+});
+
+describe('remediations: verify names check kinds', () => {
+  it('refuses a misspelt check at load, with its line and the nearest kind', () => {
+    const yaml = `${BASE}remediations:\n  flush-cache:\n    command: "rm -rf /var/cache/app/*"\n    verify: [disk, endpoints]\n`;
+    expect(problemsOf(yaml)).toEqual([
+      expect.stringMatching(
+        /^remediations\.flush-cache\.verify\[1\]: "endpoints" is not a check kind; did you mean "endpoint"\? \(one of certificate, check, database, disk, disk-growth, .*\) \(line 8\)$/,
+      ),
+    ]);
+  });
+
+  it('accepts every kind a probe re-check produces, and the built-in catalog uses only those', () => {
+    const kinds = VERIFIABLE_CHECKS.join(', ');
+    const config = parseConfig(
+      `${BASE}    services: [{ name: nginx, manager: systemd }]\n    clearable: [/var/cache/app]\nremediations:\n  x: { command: "true", verify: [${kinds}] }\n`,
+      'c.yml',
+    );
+    expect(config.remediations.x?.verify).toEqual([...VERIFIABLE_CHECKS]);
+    const server = config.servers[0];
+    if (!server) throw new Error('no server');
+    const named = [...buildCatalog(server, config).actions.values()].flatMap((a) => a.verify);
+    expect(named.length).toBeGreaterThan(3);
+    for (const check of named) expect(VERIFIABLE_CHECKS).toContain(check);
+    // each state check names a probe that re-checks it; trend and event checks are matched, not re-run
+    for (const check of VERIFIABLE_CHECKS)
+      expect(probesFor([check]).length, check).toBe(/-growth$|^reboot$|^restarts$/.test(check) ? 0 : 1);
   });
 });
