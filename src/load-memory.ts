@@ -1,4 +1,7 @@
 import { emptyMemory, type Memory } from './core/memory/memory.js';
+import { metaOf } from './core/state-branch/front-matter.js';
+import { ranOnServer } from './core/status.js';
+import { countOf as count } from './core/util/count-of.js';
 import { errorMessage } from './core/util/error-message.js';
 import type { RunContext } from './run-context.js';
 
@@ -23,9 +26,12 @@ export async function loadMemory(ctx: RunContext): Promise<Memory> {
 function describe(memory: Memory): string {
   const servers = Object.keys(memory.servers).length;
   if (memory.reports.length === 0 && servers === 0) return 'the state branch is empty: this is the first run';
+  // actions that ran, as everywhere; proposals and refusals are records of the last 24 h too
+  const ran = memory.recentActions.filter((f) => ranOnServer(metaOf(f) as { decision: string })).length;
+  const other = memory.recentActions.length - ran;
   return (
-    `${memory.reports.length} recent reports, ${memory.openIssues.length} open issues, ` +
-    `${memory.recentActions.length} actions in the last 24 h, ${memory.approvals.length} approvals, ` +
-    `state of ${servers} servers; last run ${memory.lastRunAt ?? 'unknown'}`
+    `${count(memory.reports.length, 'recent report')}, ${count(memory.openIssues.length, 'open issue')}, ` +
+    `${count(ran, 'action')} run in the last 24 h${other ? ` (and ${other} proposed or refused)` : ''}, ` +
+    `${count(memory.approvals.length, 'approval')}, state of ${count(servers, 'server')}; last run ${memory.lastRunAt ?? 'unknown'}`
   );
 }

@@ -133,7 +133,7 @@ async function startOne(
     return {
       service: name,
       state: 'skipped',
-      detail: `${action.decision}: ${action.reason}`,
+      detail: `${action.decision}: ${action.gateReason ?? action.reason}`,
       actionId: action.id,
     };
   if (action.exitCode !== 0) {
@@ -183,7 +183,7 @@ async function runAfter(server: ServerConfig, steps: readonly Step[], trigger: s
       action.decision !== 'execute' ? 'skipped' : action.exitCode === 0 ? 'started' : 'failed';
     const detail =
       state === 'skipped'
-        ? `${action.decision}: ${action.reason}`
+        ? `${action.decision}: ${action.gateReason ?? action.reason}`
         : state === 'failed'
           ? `exited ${action.exitCode ?? 'without status'}: ${(action.output ?? '').slice(0, 300)}`
           : `ran: ${action.outcome ?? 'no outcome'}`;

@@ -250,7 +250,7 @@ async function remediate(
     requestedBy: 'claude',
     intent: tool === 'request_approval' ? 'propose' : 'auto',
   });
-  const lines = [`decision: ${action.decision}`, `reason: ${action.reason}`];
+  const lines = [`decision: ${action.decision}`, `reason: ${action.gateReason ?? action.reason}`];
   if (action.outcome && action.outcome !== 'not-run') lines.push(`outcome: ${action.outcome}`);
   if (action.verification) lines.push(`verification: ${action.verification}`);
   if (action.output !== undefined) {

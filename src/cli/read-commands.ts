@@ -19,6 +19,7 @@ import {
   runHistory,
   show,
 } from '../core/state-branch/state-views.js';
+import { countOf } from '../core/util/count-of.js';
 import { redact } from '../core/util/redact.js';
 import { statusPageData, writeStatusPage } from '../report/status-page-build.js';
 import { CommandFailed, withExitCode } from './exit-codes.js';
@@ -81,7 +82,7 @@ async function readCommand(args: ReadArgs, logger: Logger, io: ReadIo): Promise<
       const summary = { out: out_, files, servers: data.servers.length, bytesRead: reader.bytesRead };
       out(
         summary,
-        `wrote ${files.length} files to ${out_} (${data.servers.length} servers; read ${reader.bytesRead} bytes of state)`,
+        `wrote ${countOf(files.length, 'file')} to ${out_} (${countOf(data.servers.length, 'server')}; read ${reader.bytesRead} bytes of state)`,
       );
       return 0;
     }

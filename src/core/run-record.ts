@@ -63,7 +63,10 @@ export interface ActionRecord {
   params: Record<string, string>;
   risk: 'low' | 'medium' | 'high';
   decision: 'execute' | 'needs-approval' | 'deny' | 'dry-run';
+  /** why it was asked, in the requester's words: model text when `requestedBy` is claude */
   reason: string;
+  /** why the policy gate (code) decided as it did: written by code, never by the model */
+  gateReason?: string;
   command?: string;
   output?: string;
   exitCode?: number | null;

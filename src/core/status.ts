@@ -23,6 +23,15 @@ export function raisedFindings(record: RunRecord) {
   );
 }
 
+/**
+ * An action counts as run when the gate let it through and it was executed on the server: not a
+ * proposal, a refusal, a dry run or a denied repeat. The one definition behind every "N actions"
+ * (outputs, job summary, health report, `claudeops history`, memory).
+ */
+export function ranOnServer(a: { decision: string; outcome?: string | null }): boolean {
+  return a.decision === 'execute' && a.outcome !== 'not-run';
+}
+
 /** Findings a run reports: its own raised ones, or for `task: summarize` the whole fleet's. */
 export function findingCount(record: RunRecord): number {
   return taskTraits(record.task).fleetWide

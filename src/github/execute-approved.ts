@@ -203,8 +203,9 @@ async function execute(
     return undefined;
   }
   if (action.decision !== 'execute') {
-    const next = done('denied', `refused by the policy gate: ${action.reason}`);
-    return finish(file, next, 'refused by the policy gate', [mdInline(action.reason)], pull);
+    const why = action.gateReason ?? action.reason;
+    const next = done('denied', `refused by the policy gate: ${why}`);
+    return finish(file, next, 'refused by the policy gate', [mdInline(why)], pull);
   }
   const next = {
     ...done('executed', action.outcome ?? 'not-fixed'),
@@ -257,6 +258,7 @@ function commentText(plan: ApprovalPlan, title: string, details: string[]): stri
   ].join('\n');
 }
 
+/** An approved plan the code did not run (expired, declined, not verifiably approved): said by code. */
 function notRun(plan: ApprovalPlan, now: Date, reason: string): ActionRecord {
   return {
     id: plan.id,
@@ -265,7 +267,8 @@ function notRun(plan: ApprovalPlan, now: Date, reason: string): ActionRecord {
     params: plan.params,
     risk: plan.risk,
     decision: 'deny',
-    reason,
+    reason: `the approval plan ${plan.id} (proposed by run ${plan.run})`,
+    gateReason: reason,
     outcome: 'not-run',
     ...(plan.fingerprint ? { fingerprint: plan.fingerprint } : {}),
     requestedBy: 'approval',

@@ -2,6 +2,7 @@ import type { Memory } from '../core/memory/memory.js';
 import type { RunRecord } from '../core/run-record.js';
 import { raisedFindings } from '../core/status.js';
 import type { FileChange } from '../core/types.js';
+import { countOf } from '../core/util/count-of.js';
 import type { RunContext } from '../run-context.js';
 import { buildStateChanges } from './build-state-changes.js';
 
@@ -10,7 +11,7 @@ export function commitMessage(record: RunRecord, note?: string): string {
   const base = `claudeops ${record.task}: ${record.runId}`;
   return note
     ? `${base} (${note})`
-    : `${base} (${raisedFindings(record).length} findings, ${record.actions.length} actions)`;
+    : `${base} (${countOf(raisedFindings(record).length, 'finding')}, ${countOf(record.actions.length, 'action')})`;
 }
 
 /**

@@ -382,7 +382,7 @@ export class Remediator {
       params: rendered?.params ?? stringParams(request.params),
       risk: rendered?.action.risk ?? (gate.decision === 'deny' ? (gate.risk ?? 'high') : 'high'),
       decision: gate.decision,
-      reason: this.reasonOf(gate, request),
+      ...this.reasonsOf(gate, request),
       command: rendered?.command,
       outcome: gate.decision === 'execute' ? undefined : 'not-run',
       fingerprint: request.fingerprint,
@@ -396,10 +396,18 @@ export class Remediator {
     return record;
   }
 
-  /** The gate's reason and the planner's, bounded (model text: at most MAX_REASON characters). */
-  private reasonOf(gate: GateDecision, request: RemediationRequest): string {
-    const why = request.reason.slice(0, MAX_REASON);
-    return redact(`${gate.reason.slice(0, MAX_REASON)}. Requested because: ${why}`, this.o.secrets);
+  /**
+   * The requester's reason and the gate's, kept apart so every record labels who wrote which;
+   * bounded (model text: at most MAX_REASON characters) and redacted.
+   */
+  private reasonsOf(
+    gate: GateDecision,
+    request: RemediationRequest,
+  ): Pick<ActionRecord, 'reason' | 'gateReason'> {
+    return {
+      reason: redact(request.reason.slice(0, MAX_REASON), this.o.secrets),
+      gateReason: redact(gate.reason.slice(0, MAX_REASON), this.o.secrets),
+    };
   }
 
   private sameThisRun(server: string, action: string, target: string): ActionRecord | undefined {
@@ -418,7 +426,7 @@ export class Remediator {
       ...first,
       decision: 'deny',
       outcome: 'not-run',
-      reason: this.reasonOf(gate, request),
+      ...this.reasonsOf(gate, request),
       output: undefined,
       exitCode: undefined,
       verification: undefined,

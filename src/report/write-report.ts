@@ -1,6 +1,6 @@
 import { renderSummary } from '../core/render/render-summary.js';
 import type { RunRecord } from '../core/run-record.js';
-import { findingCount } from '../core/status.js';
+import { findingCount, ranOnServer } from '../core/status.js';
 import { redactedRecord, redactRendered } from '../record/build-state-changes.js';
 import type { RunContext } from '../run-context.js';
 
@@ -9,7 +9,7 @@ export function outputsOf(record: RunRecord): Record<string, string> {
   return {
     status: record.status,
     findings: String(findingCount(record)),
-    actions: String(record.actions.filter((a) => a.decision === 'execute' && a.outcome !== 'not-run').length),
+    actions: String(record.actions.filter(ranOnServer).length),
     issues: JSON.stringify(record.github.issues),
     report: record.reportPath ?? '',
   };

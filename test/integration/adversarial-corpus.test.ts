@@ -121,7 +121,7 @@ describe('adversarial corpus: the gate', () => {
     });
     expect(action.decision).toBe('deny');
     expect(action.outcome).toBe('not-run');
-    expect(action.reason).toMatch(new RegExp(c.reason));
+    expect(action.gateReason).toMatch(new RegExp(c.reason));
     // nothing ran: at most the read-only journal size query
     expect(shell.scripts.filter((s) => !s.startsWith('journalctl --disk-usage'))).toEqual([]);
     expect(run.actions.filter((a) => a.decision === 'needs-approval')).toEqual([]);

@@ -2,6 +2,7 @@
  * What an issue says (docs/architecture.md#github): its title, body and comments. Server and model
  * text stays inert (untrusted-text); the model's words are only ever shown as a labelled quote.
  */
+import { askedLabel, diagnosisLabel } from '../render/authorship.js';
 import { cell, fence, SEVERITY_ICON, truncate } from '../render/markdown.js';
 import { htmlText, mdCode, mdInline, mdQuote, oneLine, titleText } from '../render/untrusted-text.js';
 import type { ActionRecord, Diagnosis, RunRecord } from '../run-record.js';
@@ -21,16 +22,13 @@ const MAX_BODY = 60_000;
 const MAX_EVIDENCE = 3_000;
 
 export function diagnosisBlock(d: Diagnosis): string {
-  const quote = mdQuote(
-    '  _Written by the model, not verified by code:_',
-    `Root cause: ${d.rootCause}\nNext step: ${d.nextStep}`,
-  );
+  const quote = mdQuote(`  ${diagnosisLabel(d.by)}`, `Root cause: ${d.rootCause}\nNext step: ${d.nextStep}`);
   return `${mdCode(d.fingerprint)} (${mdInline(d.confidence)} confidence):\n\n${quote.replace(/\n/g, '\n  ')}`;
 }
 
-/** The reason a model gave for a proposal, as a labelled quote under its list item. */
+/** Why a proposal was asked for, as a quote under its list item labelled by who asked. */
 export function reasonBlock(a: ActionRecord): string {
-  return `\n\n${mdQuote('  _Reason given (model text, not verified by code):_', a.reason).replace(/\n/g, '\n  ')}`;
+  return `\n\n${mdQuote(`  ${askedLabel(a.requestedBy)}`, a.reason).replace(/\n/g, '\n  ')}`;
 }
 
 export function actionLine(a: ActionRecord): string {

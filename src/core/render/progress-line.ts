@@ -6,6 +6,7 @@
  */
 import type { Tone } from '../ports/index.js';
 import type { Finding, ServerObservation } from '../types.js';
+import { countOf as count } from '../util/count-of.js';
 
 const TINT: Record<Tone, string> = { ok: '\u001b[32m', warning: '\u001b[33m', critical: '\u001b[31m' };
 const RESET = '\u001b[0m';
@@ -14,8 +15,6 @@ export interface ProgressLine {
   text: string;
   tone: Tone;
 }
-
-const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 export function progressLine(observation: ServerObservation, findings: readonly Finding[]): ProgressLine {
   const seconds = `${(observation.durationMs / 1000).toFixed(1)}s`;

@@ -8,6 +8,8 @@
 import type { ActionRecord, BootRecovery, RunRecord } from '../run-record.js';
 import { renderFlatFrontMatter } from '../state-branch/front-matter.js';
 import type { FileChange } from '../types.js';
+import { countOf } from '../util/count-of.js';
+import { askedLabel, GATE_LABEL } from './authorship.js';
 import { commandForPeople } from './command-text.js';
 import { fence, table, truncate } from './markdown.js';
 import { mdInline, mdQuote } from './untrusted-text.js';
@@ -62,7 +64,10 @@ export function renderActionLog(
         ],
       ],
     ),
-    mdQuote('**Why** (as requested; model text is not verified by code):', action.reason),
+    ...(action.gateReason
+      ? [`**${GATE_LABEL}:** ${mdInline(action.decision)} — ${mdInline(action.gateReason)}`]
+      : []),
+    mdQuote(askedLabel(action.requestedBy), action.reason),
   ];
   if (action.repeats)
     sections.push(
@@ -98,8 +103,9 @@ export function finalCheckLine(boot: BootRecovery): string {
   const f = boot.finalCheck;
   if (!f) return 'Final check: not run (server unreachable).';
   if (f.error) return `Final check (${f.at}): could not run: ${mdInline(f.error)}`;
-  if (f.failing.length === 0) return `Final check (${f.at}): all ${f.checked} checks ok.`;
-  return `Final check (${f.at}): ${f.failing.length} of ${f.checked} checks failing.`;
+  if (f.failing.length === 0)
+    return `Final check (${f.at}): ${f.checked === 1 ? 'the one check' : `all ${f.checked} checks`} ok.`;
+  return `Final check (${f.at}): ${f.failing.length} of ${countOf(f.checked, 'check')} failing.`;
 }
 
 export function renderBootLog(

@@ -1,6 +1,7 @@
 import type { ChangeSummary, RunRecord, TrackedFinding } from '../run-record.js';
 import { renderFrontMatter } from '../state-branch/front-matter.js';
-import { overallStatus, raisedFindings } from '../status.js';
+import { overallStatus, raisedFindings, ranOnServer } from '../status.js';
+import { countOf as count } from '../util/count-of.js';
 import { formatDuration } from '../util/duration.js';
 import { fence, SEVERITY_ICON, table, truncate } from './markdown.js';
 import { bootStepDetail, bootStepFailed, finalCheckLine } from './render-action-log.js';
@@ -86,7 +87,7 @@ function statusForReport(record: RunRecord): string {
 
 function headline(record: RunRecord): string {
   const raised = raisedFindings(record);
-  const executed = record.actions.filter((a) => a.decision === 'execute').length;
+  const executed = record.actions.filter(ranOnServer).length;
   const took = record.finishedAt
     ? formatDuration(Date.parse(record.finishedAt) - Date.parse(record.startedAt))
     : '?';
@@ -96,10 +97,6 @@ function headline(record: RunRecord): string {
       `${count(raised.length, 'finding')} · ${count(executed, 'action')} · planner: ${record.planner.kind} · took ${took}`,
     `Task \`${record.task}\`, mode \`${record.mode}\`${record.dryRun ? ', **dry run** (nothing executed)' : ''}, run \`${record.runId}\`.`,
   ].join('\n\n');
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function fleetSection(record: RunRecord): string {
@@ -131,7 +128,9 @@ function changesSection(record: RunRecord): string {
       (fp) => `- 🆕 new: ${mdInline(fp)}${summaryOf.has(fp) ? ` — ${mdInline(summaryOf.get(fp))}` : ''}`,
     ),
     ...c.resolved.map((fp) => `- ✅ resolved: ${mdInline(fp)}`),
-    ...c.stillFailing.map((f) => `- ⏳ still failing for ${f.runs} runs: ${mdInline(f.fingerprint)}`),
+    ...c.stillFailing.map(
+      (f) => `- ⏳ still failing for ${count(f.runs, 'run')}: ${mdInline(f.fingerprint)}`,
+    ),
     ...c.trends.map((t) => `- 📈 trend: ${mdInline(t.fingerprint)} — ${mdInline(t.note)}`),
     ...c.flapping.map((fp) => `- 🔀 flapping: ${mdInline(fp)}`),
     ...c.unverified.map(
@@ -205,9 +204,20 @@ function actionsSection(record: RunRecord): string {
     a.risk,
     a.decision,
     a.outcome ?? '',
-    a.reason,
+    a.gateReason ?? '',
+    `${a.requestedBy}: ${a.reason}`,
   ]);
-  return `## Actions\n\n${table(['server', 'action', 'params', 'risk', 'decision', 'outcome', 'why'], rows)}`;
+  const head = [
+    'server',
+    'action',
+    'params',
+    'risk',
+    'decision',
+    'outcome',
+    'decided by the gate (code)',
+    'asked by',
+  ];
+  return `## Actions\n\n${table(head, rows)}`;
 }
 
 /** Boot recoveries of this run (task recover, or a reboot noticed): every step, and its boot log. */

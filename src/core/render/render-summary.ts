@@ -6,8 +6,9 @@
  */
 
 import type { RunRecord } from '../run-record.js';
-import { findingCount, raisedFindings } from '../status.js';
+import { findingCount, raisedFindings, ranOnServer } from '../status.js';
 import { taskTraits } from '../tasks.js';
+import { countOf } from '../util/count-of.js';
 import { formatDuration } from '../util/duration.js';
 import { SEVERITY_ICON, table, trusted } from './markdown.js';
 import { bootStepDetail } from './render-action-log.js';
@@ -100,10 +101,6 @@ function fleetServers(record: RunRecord): string {
   return `### Fleet\n\n${table(['server', 'shard', 'status', 'findings'], rows)}`;
 }
 
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
 function fileLink(links: SummaryLinks, path: string, text = path): string {
   return links.stateUrl
     ? `[${mdInline(text)}](${links.stateUrl}${path.split('/').map(encodeURIComponent).join('/')})`
@@ -118,15 +115,15 @@ function serverCount(record: RunRecord): number {
 
 function headline(record: RunRecord, links: SummaryLinks): string {
   const status = record.status;
-  const executed = record.actions.filter((a) => a.decision === 'execute').length;
+  const executed = record.actions.filter(ranOnServer).length;
   const took = record.finishedAt
     ? formatDuration(Date.parse(record.finishedAt) - Date.parse(record.startedAt))
     : undefined;
   const parts = [
     `**${SEVERITY_ICON[status] ?? ''} ${status}**`,
-    plural(serverCount(record), 'server'),
-    plural(findingCount(record), 'finding'),
-    plural(executed, 'action'),
+    countOf(serverCount(record), 'server'),
+    countOf(findingCount(record), 'finding'),
+    countOf(executed, 'action'),
     `mode \`${record.mode}\``,
     ...(record.dryRun ? ['**dry run**: nothing executed'] : []),
     ...(took ? [`took ${took}`] : []),

@@ -9,6 +9,7 @@
  */
 import { AVAILABILITY_DEFINITION, type DayBar, type DayState } from '../memory/availability.js';
 import type { PointStatus } from '../memory/history-series.js';
+import { countOf } from '../util/count-of.js';
 import { humanDuration } from '../util/duration.js';
 import { svgFigure } from './svg-chart.js';
 import { htmlPageText, titleText } from './untrusted-text.js';
@@ -161,11 +162,12 @@ function banner(servers: readonly ServerPage[]): string {
   if (servers.length === 0) return '<p class="banner none" role="status">No server has been checked yet.</p>';
   const worst = servers.reduce<Shown>((w, s) => (RANK[s.status] > RANK[w] ? s.status : w), 'ok');
   const bad = servers.filter((s) => s.status !== 'ok').sort((a, b) => RANK[b.status] - RANK[a.status]);
-  const noun = (n: number) => `${n} server${n === 1 ? '' : 's'}`;
   const text =
     bad.length === 0
-      ? `All ${noun(servers.length)} operational.`
-      : `${WORDS[worst][1]}: ${bad.length} of ${noun(servers.length)} ${bad.length === 1 ? 'needs' : 'need'} attention: ${bad
+      ? servers.length === 1
+        ? `${esc(servers[0]?.name ?? '')} is operational.`
+        : `All ${servers.length} servers operational.`
+      : `${WORDS[worst][1]}: ${bad.length} of ${countOf(servers.length, 'server')} ${bad.length === 1 ? 'needs' : 'need'} attention: ${bad
           .map((s) => `${esc(s.name)} (${WORDS[s.status][1].toLowerCase()})`)
           .join(', ')}.`;
   const state = bad.length === 0 ? 'ok' : css(worst);
@@ -197,7 +199,7 @@ function dayBars(label: string, days: readonly DayBar[], words: typeof WORDS): s
     const figures =
       d.checks === 0
         ? 'no checks'
-        : `${d.available} of ${d.checks} check${d.checks === 1 ? '' : 's'} available (${pct(Math.floor((d.available * 10000) / d.checks) / 100)})`;
+        : `${d.available} of ${countOf(d.checks, 'check')} available (${pct(Math.floor((d.available * 10000) / d.checks) / 100)})`;
     return `<span class="${css(d.worst)}" title="${esc(`${d.day}: ${words[d.worst][1]}, ${figures}`)}"></span>`;
   });
   return `<div class="bars" role="img" aria-label="${esc(`${label}, last ${days.length} days: ${summary}`)}">${bars.join('')}</div><div class="bar-axis" aria-hidden="true"><span>${days.length} days ago</span><span>today</span></div>`;

@@ -106,6 +106,7 @@ export function issueFileChanges(record: RunRecord, memory: Memory): FileChange[
     const path = issuePath(event.finding.fingerprint);
     const existing = open.get(path);
     const before = docs.get(path) ?? (existing ? parseIssueFile(existing) : undefined);
+    if (before && repeatsLast(before.history, event.line)) continue;
     docs.set(path, nextDoc(before, event, at));
   }
   return [...moved, ...[...docs].map(([path, doc]) => ({ path, content: renderIssueFile(doc) }))];
@@ -192,6 +193,28 @@ function breakerEvents(record: RunRecord, memory: Memory, run: string): Event[] 
     events.push({ finding: f, status: 'open', line });
   }
   return events;
+}
+
+/** A history line's words without its time and run: what a reader sees repeated. */
+const gist = (line: string) => line.replace(/^- \S+ — /, '').replace(/ \(run [^)]*\)$/, '');
+
+/** Lines that say the same again when nothing changed: a diagnosis, a proposal awaiting approval. */
+const restates = (gistText: string) => gistText.startsWith('diagnosis ') || / proposed for approval$/.test(gistText);
+
+/**
+ * A diagnosis or a proposal that says what the latest one like it in this episode said: the
+ * issue's history keeps it once, not once per run (twelve identical lines in five minutes).
+ */
+function repeatsLast(history: readonly string[], line: string): boolean {
+  const words = gist(line);
+  if (!restates(words)) return false;
+  const kind = words.split(' ')[0];
+  for (const earlier of [...history].reverse()) {
+    const said = gist(earlier);
+    if (/^(opened|resolved)\b/.test(said)) return false;
+    if (restates(said) && said.split(' ')[0] === kind) return said === words;
+  }
+  return false;
 }
 
 function nextDoc(before: IssueDoc | undefined, event: Event, at: string): IssueDoc {

@@ -6,6 +6,8 @@
 import { availabilityOf } from '../memory/availability.js';
 import { parseServerState } from '../memory/server-state.js';
 import type { StateReader } from '../ports/index.js';
+import { terminalTable } from '../render/terminal-table.js';
+import { ranOnServer } from '../status.js';
 import { formatDuration } from '../util/duration.js';
 import { frontMatter } from './front-matter.js';
 import { readHistoryWindow } from './history-window.js';
@@ -87,20 +89,8 @@ const when = (iso: string | undefined) => (iso ? iso.slice(0, 16).replace('T', '
 const ago = (iso: string | undefined, now: Date) =>
   iso ? `${formatDuration(Math.max(0, now.getTime() - Date.parse(iso)))} ago` : 'never';
 
-/** Left-aligned columns for a terminal. */
-function columns(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
-export function fleetText(fleet: FleetNow): string {
+/** `width`: the terminal's columns (tables wrap to fit); unset when the output is not a terminal. */
+export function fleetText(fleet: FleetNow, width?: number): string {
   const now = new Date(fleet.at);
   if (fleet.servers.length === 0) return 'No server recorded yet: run `claudeops check` first.';
   const rows = [
@@ -116,7 +106,7 @@ export function fleetText(fleet: FleetNow): string {
       `${when(s.lastChecked)} (${ago(s.lastChecked, now)})`,
     ]),
   ];
-  return `Fleet as last recorded; last run ${when(fleet.lastRun)} UTC (${ago(fleet.lastRun, now)})\n\n${columns(rows)}`;
+  return `Fleet as last recorded; last run ${when(fleet.lastRun)} UTC (${ago(fleet.lastRun, now)})\n\n${terminalTable(rows, width)}`;
 }
 
 export interface RunLine {
@@ -165,7 +155,11 @@ export async function runHistory(
     const meta = frontMatter(head);
     const started = typeof meta.started === 'string' ? meta.started : undefined;
     if (!started || started < since.toISOString()) return;
-    const actions = Array.isArray(meta.actions) ? meta.actions.length : 0;
+    const actions = Array.isArray(meta.actions)
+      ? meta.actions.filter(
+          (a) => typeof a === 'object' && a !== null && ranOnServer(a as { decision: string }),
+        ).length
+      : 0;
     const servers = Number(meta.servers ?? 0);
     lines.push({
       at: started,
@@ -180,31 +174,27 @@ export async function runHistory(
   return lines.sort((a, b) => b.at.localeCompare(a.at));
 }
 
-export function historyText(lines: readonly RunLine[], server: string | undefined): string {
+export function historyText(lines: readonly RunLine[], server: string | undefined, width?: number): string {
   if (lines.length === 0)
     return server ? `No runs recorded for ${server} in that window.` : 'No runs in that window.';
-  return columns(
-    lines.map((l) =>
-      server
-        ? [
-            when(l.at),
-            l.run,
-            l.status,
-            `disk ${pct(l.disk)}`,
-            `memory ${pct(l.memory)}`,
-            `load ${l.load ?? '—'}`,
-          ]
-        : [
-            when(l.at),
-            l.run,
-            l.status,
-            `${l.servers} server${l.servers === 1 ? '' : 's'}`,
-            `${l.findings} finding${l.findings === 1 ? '' : 's'}`,
-            `${l.actions} action${l.actions === 1 ? '' : 's'}`,
-            l.path ?? '',
-          ],
-    ),
-  );
+  const rows = server
+    ? [
+        ['time (UTC)', 'run', 'status', 'disk', 'memory', 'load/cpu'],
+        ...lines.map((l) => [when(l.at), l.run, l.status, pct(l.disk), pct(l.memory), String(l.load ?? '—')]),
+      ]
+    : [
+        ['time (UTC)', 'run', 'status', 'servers', 'findings', 'actions run', 'report'],
+        ...lines.map((l) => [
+          when(l.at),
+          l.run,
+          l.status,
+          String(l.servers ?? 0),
+          String(l.findings ?? 0),
+          String(l.actions ?? 0),
+          l.path ?? '',
+        ]),
+      ];
+  return terminalTable(rows, width);
 }
 
 export interface OpenIssue {
@@ -239,19 +229,23 @@ export async function openIssues(reader: StateReader, now: Date): Promise<OpenIs
     .sort((a, b) => b.ageMs - a.ageMs);
 }
 
-export function issuesText(issues: readonly OpenIssue[]): string {
+export function issuesText(issues: readonly OpenIssue[], width?: number): string {
   if (issues.length === 0) return 'No open problems.';
-  return columns([
-    ['severity', 'fingerprint', 'age', 'last seen', 'summary', 'last action'],
-    ...issues.map((i) => [
-      i.severity,
-      i.fingerprint,
-      formatDuration(i.ageMs),
-      when(i.lastSeen),
-      i.summary.slice(0, 80),
-      i.lastAction?.slice(0, 100) ?? '—',
-    ]),
-  ]);
+  // whole texts: a terminal's table wraps them at words (a cut mid-word read as a different word)
+  return terminalTable(
+    [
+      ['severity', 'fingerprint', 'age', 'last seen', 'summary', 'last action'],
+      ...issues.map((i) => [
+        i.severity,
+        i.fingerprint,
+        formatDuration(i.ageMs),
+        when(i.lastSeen),
+        i.summary,
+        i.lastAction ?? '—',
+      ]),
+    ],
+    width,
+  );
 }
 
 export interface Shown {

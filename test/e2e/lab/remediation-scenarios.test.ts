@@ -364,10 +364,12 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       expect(a.meta.requested_by).toBe('claude');
       expect(a.body).not.toContain('## Output');
     }
-    // the reason is a labelled quote since f930b5a (model text is never a status line)
+    // the gate's reason is the code's, the request's reason the model's: each labelled as such
     expect(actions[0]?.body).toMatch(
-      /\*\*Why\*\* \(as requested; model text is not verified by code\):\n> not allowlisted: "reboot-server"/,
+      /\*\*Decided by the policy gate \(code\):\*\* deny — not allowlisted: "reboot-server"/,
     );
+    expect(actions[0]?.body).toMatch(/_Why it was asked \(model text, not verified by code\):_\n> \S/);
+    expect(actions[0]?.body).not.toMatch(/not verified by code\):_\n> not allowlisted/);
     const { meta, body } = await report(ws, result);
     expect(meta.planner).toBe('claude');
     expect(body).toMatch(/\| sys \| reboot-server \| now=true \| high \| deny \| not-run \| not allowlisted/);

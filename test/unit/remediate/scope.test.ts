@@ -288,7 +288,7 @@ describe('scope in the gate and the remediator', () => {
       const none = await ask('restart-service', { service: 'nginx' }, 'web1/service/made-up');
       for (const a of [clear, vacuum, other, none]) {
         expect(a).toMatchObject({ decision: 'deny', outcome: 'not-run' });
-        expect(a.reason).toMatch(/^out of scope: /);
+        expect(a.gateReason).toMatch(/^out of scope: /);
       }
       // only the read-only journal size query reached the server
       expect(shell.scripts.every((s) => s.startsWith('journalctl --disk-usage'))).toBe(true);
