@@ -87,6 +87,8 @@ export interface ActionRecord {
   durationMs?: number;
   /** denied requests for the same action and target later in the same run, counted here */
   repeats?: number;
+  /** (needs-approval) the approval pull request opened for it */
+  pull?: number;
 }
 
 /** (agent) One boot recovery of one server: services started in `boot.order`, each waited for. */

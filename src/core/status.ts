@@ -32,6 +32,13 @@ export function ranOnServer(a: { decision: string; outcome?: string | null }): b
   return a.decision === 'execute' && a.outcome !== 'not-run';
 }
 
+const SEVERITY_ORDER: Record<string, number> = { critical: 0, warning: 1, ok: 2 };
+
+/** Criticals first, then warnings (stable otherwise): a warning listed above a critical reads as the bigger problem. */
+export function worstFirst(a: { severity: string }, b: { severity: string }): number {
+  return (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3);
+}
+
 /** Findings a run reports: its own raised ones, or for `task: summarize` the whole fleet's. */
 export function findingCount(record: RunRecord): number {
   return taskTraits(record.task).fleetWide

@@ -17,6 +17,7 @@ import {
   approvalBranch,
   approvalPath,
   idOfBranch,
+  type PlanFinding,
   parseApprovalFile,
   planFromAction,
   renderApprovalFile,
@@ -89,8 +90,10 @@ export async function openApprovalPulls(
     if (blocked.has(plan.plan)) continue;
     blocked.add(plan.plan);
     try {
-      const pull = await proposeOne(ctx, api, base, plan, action);
+      const finding = record.findings.find((f) => f.fingerprint === action.fingerprint);
+      const pull = await proposeOne(ctx, api, base, plan, action, finding);
       record.github.pulls.push(pull.number);
+      action.pull = pull.number;
     } catch (error) {
       record.github.errors.push(`${errorMessage(error)} (approval ${plan.id})`);
     }
@@ -103,6 +106,7 @@ async function proposeOne(
   base: string,
   plan: ApprovalPlan,
   action: ActionRecord,
+  finding: PlanFinding | undefined,
 ): Promise<PullInfo> {
   const secrets = secretsOf(ctx);
   // redacted before rendering: escaped text no longer matches the secret patterns
@@ -123,6 +127,14 @@ async function proposeOne(
     title: titleText(`Approve: ${plan.action} on ${plan.server} (${plan.risk} risk)`),
     head: branch,
     base: ctx.inputs.stateBranch,
-    body: redact(renderApprovalPullBody(shownPlan, shownAction, path), secrets),
+    body: redact(
+      renderApprovalPullBody(
+        shownPlan,
+        shownAction,
+        path,
+        finding ? redactDeep({ severity: finding.severity, summary: finding.summary }, secrets) : undefined,
+      ),
+      secrets,
+    ),
   });
 }

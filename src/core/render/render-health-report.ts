@@ -1,6 +1,6 @@
 import type { ChangeSummary, RunRecord, TrackedFinding } from '../run-record.js';
 import { renderFrontMatter } from '../state-branch/front-matter.js';
-import { overallStatus, raisedFindings, ranOnServer } from '../status.js';
+import { overallStatus, raisedFindings, ranOnServer, worstFirst } from '../status.js';
 import { countOf as count } from '../util/count-of.js';
 import { formatDuration } from '../util/duration.js';
 import { fence, SEVERITY_ICON, table, truncate } from './markdown.js';
@@ -159,7 +159,7 @@ function deriveChanges(record: RunRecord): ChangeSummary {
 }
 
 function findingsSection(record: RunRecord): string {
-  const shown = record.findings.filter((f) => f.severity !== 'ok');
+  const shown = record.findings.filter((f) => f.severity !== 'ok').sort(worstFirst);
   if (shown.length === 0) return '## Findings\n\nNone: every check passed.';
   const rows = shown.map((f) => [
     `${SEVERITY_ICON[f.severity]} ${f.severity}`,

@@ -6,7 +6,7 @@
  */
 
 import type { RunRecord } from '../run-record.js';
-import { findingCount, raisedFindings, ranOnServer } from '../status.js';
+import { findingCount, raisedFindings, ranOnServer, worstFirst } from '../status.js';
 import { taskTraits } from '../tasks.js';
 import { countOf } from '../util/count-of.js';
 import { formatDuration } from '../util/duration.js';
@@ -37,6 +37,7 @@ export function renderSummary(record: RunRecord, links: SummaryLinks = {}): stri
     `## ClaudeOps ${record.task}${record.shard ? ` (shard ${record.shard})` : ''}`,
     headline(record, links),
     problems(record),
+    approvalsNeeded(record, links),
     fleet(record),
     shards(record),
     findings(record),
@@ -175,8 +176,26 @@ function fleet(record: RunRecord): string {
   return [`### Fleet\n\n${table(head, rows)}`, FIGURE_LEGEND, ...(details ? [details] : [])].join('\n\n');
 }
 
+/** What waits for a person, right under the headline: each proposal and the PR that approves it. */
+function approvalsNeeded(record: RunRecord, links: SummaryLinks): string {
+  const proposals = record.actions.filter((a) => a.decision === 'needs-approval');
+  if (proposals.length === 0) return '';
+  const lines = proposals.map((a) => {
+    const params = Object.entries(a.params).map(([k, v]) => `${k}=${v}`);
+    const what = `${mdCode([a.action, ...params].join(' '))} on ${mdInline(a.server)} (${a.risk} risk)`;
+    const why = a.fingerprint ? ` for ${mdCode(a.fingerprint)}` : '';
+    const pull =
+      a.pull === undefined
+        ? 'no pull request was opened (approvals need GitHub; the proposal is in its action log)'
+        : `merge ${links.repoUrl ? `[#${a.pull}](${links.repoUrl}/pull/${a.pull})` : `#${a.pull}`} to run it once`;
+    return `- ${what}${why}: ${pull}`;
+  });
+  return `### Needs your approval\n\n${lines.join('\n')}`;
+}
+
 function findings(record: RunRecord): string {
-  const raised = raisedFindings(record);
+  // criticals first: a warning above a critical reads as the bigger problem
+  const raised = raisedFindings(record).sort(worstFirst);
   const pending = record.findings.filter((f) => f.lifecycle === 'pending' && f.severity !== 'ok');
   const resolved = record.resolved;
   if (raised.length === 0 && pending.length === 0 && resolved.length === 0)

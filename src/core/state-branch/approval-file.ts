@@ -5,10 +5,12 @@
  * (src/github/approval-check.ts): the file on the branch proves nothing by itself.
  */
 
+import { askedLabel } from '../render/authorship.js';
 import { commandForPeople } from '../render/command-text.js';
 import { fence, truncate } from '../render/markdown.js';
 import { mdCode, mdInline, mdQuote } from '../render/untrusted-text.js';
 import type { ActionRecord } from '../run-record.js';
+import { humanDuration, humanTime } from '../util/duration.js';
 import { parseDocument, renderFrontMatter } from './front-matter.js';
 
 export type ApprovalStatus = 'pending' | 'executed' | 'expired' | 'declined' | 'denied';
@@ -91,19 +93,42 @@ export function planFromAction(
   };
 }
 
-/** The model's (or gate's) words about a plan are quoted under this label, never shown as our own. */
-export const REASON_LABEL = '_Reason given when it was proposed (model text, not verified by code):_';
+/** The finding a plan is for, as the run saw it. */
+export interface PlanFinding {
+  severity: string;
+  summary: string;
+}
 
-/** The approval PR's description: status lines by the code, the reason only as a labelled quote. */
-export function renderApprovalPullBody(plan: ApprovalPlan, action: ActionRecord, path: string): string {
+/** "until Tue, 24 Nov 2026 08:00 UTC (3 days after it was proposed)" */
+function expiryText(plan: ApprovalPlan): string {
+  const lasts = Date.parse(plan.expires) - Date.parse(plan.created);
+  return `${humanTime(plan.expires)}${Number.isFinite(lasts) && lasts > 0 ? ` (${humanDuration(lasts)} after it was proposed)` : ''}`;
+}
+
+/**
+ * The approval PR's description, in the order a reviewer needs it: the finding, the exact command
+ * it runs, when the approval lapses; then why it was asked, as a quote labelled by who asked.
+ */
+export function renderApprovalPullBody(
+  plan: ApprovalPlan,
+  action: ActionRecord,
+  path: string,
+  finding?: PlanFinding,
+): string {
   const params = Object.entries(plan.params).map(([k, v]) => mdCode(`${k}=${v}`));
+  const icon = finding?.severity === 'critical' ? '🔴' : finding?.severity === 'warning' ? '🟡' : '';
   return [
     `<!-- claudeops:plan=${plan.plan.replace(/[^\w.-]/g, '-')} -->`,
-    `ClaudeOps wants to run ${mdCode(plan.action)} on **${mdInline(plan.server)}** (${mdInline(plan.risk)} risk)${params.length > 0 ? ` with ${params.join(', ')}` : ''}.`,
+    finding
+      ? `**Finding:** ${icon} ${mdInline(finding.severity)} on **${mdInline(plan.server)}** — ${mdInline(finding.summary)}${plan.fingerprint ? ` (${mdCode(plan.fingerprint)})` : ''}`
+      : `**Finding:** ${plan.fingerprint ? mdCode(plan.fingerprint) : 'none named'} on **${mdInline(plan.server)}**`,
     '',
-    `**Merge to approve** (once, until ${mdInline(plan.expires)}); close to decline. The plan and its evidence are in \`${path}\`.`,
+    `**Proposed:** ${mdCode(plan.action)} (${mdInline(plan.risk)} risk)${params.length > 0 ? ` with ${params.join(', ')}` : ''}${action.command ? ', which runs exactly:' : '.'}`,
+    ...(action.command ? ['', fence(commandForPeople(action.command), 'sh')] : []),
     '',
-    mdQuote(REASON_LABEL, action.reason),
+    `**Merge to approve**: it runs once, if merged before **${mdInline(expiryText(plan))}**; the policy gate is checked again when it runs. Close to decline. The plan and its evidence: \`${path}\`.`,
+    '',
+    mdQuote(askedLabel(action.requestedBy), action.reason),
   ].join('\n');
 }
 
@@ -114,7 +139,7 @@ export function renderApprovalFile(plan: ApprovalPlan, action: ActionRecord): st
     '',
     `# Approve ${mdCode(plan.action)} on ${mdInline(plan.server)}`,
     '',
-    `Merging the pull request that adds this file approves running this plan **once**, before ${mdInline(plan.expires)}.`,
+    `Merging the pull request that adds this file approves running this plan **once**, before ${mdInline(expiryText(plan))}.`,
     'The policy gate is checked again when it runs (maintenance, circuit breaker, rate limits).',
     'Closing the pull request without merging declines it.',
     '',
@@ -128,7 +153,7 @@ export function renderApprovalFile(plan: ApprovalPlan, action: ActionRecord): st
     '',
     '## Why',
     '',
-    mdQuote(REASON_LABEL, action.reason),
+    mdQuote(askedLabel(action.requestedBy), action.reason),
     '',
     '## Evidence',
     '',

@@ -199,7 +199,8 @@ function breakerEvents(record: RunRecord, memory: Memory, run: string): Event[] 
 const gist = (line: string) => line.replace(/^- \S+ — /, '').replace(/ \(run [^)]*\)$/, '');
 
 /** Lines that say the same again when nothing changed: a diagnosis, a proposal awaiting approval. */
-const restates = (gistText: string) => gistText.startsWith('diagnosis ') || / proposed for approval$/.test(gistText);
+const restates = (gistText: string) =>
+  gistText.startsWith('diagnosis ') || / proposed for approval$/.test(gistText);
 
 /**
  * A diagnosis or a proposal that says what the latest one like it in this episode said: the

@@ -46,3 +46,10 @@ export function humanDuration(ms: number): string {
   const days = Math.floor(hours / 24);
   return hours % 24 === 0 ? `${days} days` : `${days} days ${hours % 24} h`;
 }
+
+/** A moment for a person: `Tue, 24 Nov 2026 08:00 UTC` (an ISO time as written is for machines). */
+export function humanTime(iso: string): string {
+  const at = new Date(iso);
+  if (!Number.isFinite(at.getTime())) return iso;
+  return at.toUTCString().replace(/:\d\d GMT$/, ' UTC');
+}

@@ -191,3 +191,81 @@ describe('renderSummary', () => {
     expect(text).not.toContain('CAUTION');
   });
 });
+
+describe('the job summary puts first what a person must act on', () => {
+  function busy() {
+    const r = runRecord({
+      runId: '7',
+      at,
+      servers: ['web1', 'web2', 'db1'],
+      raised: [
+        { server: 'web1', check: 'memory', target: '-', severity: 'warning' },
+        { server: 'web2', check: 'load', target: '-', severity: 'warning' },
+        { server: 'db1', check: 'disk', target: '/var', severity: 'critical' },
+        { server: 'web2', check: 'log', target: '/var/log/app.log', severity: 'warning' },
+        { server: 'web1', check: 'service', target: 'nginx', severity: 'critical' },
+      ],
+      diagnoses: ['web1/memory/-', 'web2/load/-', 'web2/log//var/log/app.log'].map((fingerprint) => ({
+        fingerprint,
+        rootCause: `no playbook for ${fingerprint.split('/')[1]} findings (rule-based planner)`,
+        confidence: 'low' as const,
+        evidence: '',
+        nextStep: 'a human should investigate',
+        by: 'rules' as const,
+      })),
+      actions: [
+        action({
+          id: 'a1',
+          server: 'web1',
+          action: 'restart-service',
+          params: { service: 'nginx' },
+          outcome: 'fixed',
+        }),
+        action({
+          id: 'a2',
+          server: 'db1',
+          action: 'clear-directory',
+          params: { path: '/var/cache/app' },
+          risk: 'medium',
+          decision: 'needs-approval',
+          outcome: 'not-run',
+          fingerprint: 'db1/disk//var',
+          pull: 12,
+        }),
+        action({ id: 'a3', server: 'web2', action: 'vacuum-journal', decision: 'deny', outcome: 'not-run' }),
+      ],
+    });
+    r.status = 'critical';
+    return r;
+  }
+  const text = renderSummary(busy(), { repoUrl: 'https://github.test/acme/ops' });
+
+  it('lists criticals before warnings', () => {
+    const findings = text.slice(text.indexOf('### Findings'), text.indexOf('### Diagnosis'));
+    const severities = [...findings.matchAll(/^\| (🔴 critical|🟡 warning) \|/gm)].map((m) => m[1]);
+    expect(severities).toEqual(['🔴 critical', '🔴 critical', '🟡 warning', '🟡 warning', '🟡 warning']);
+  });
+
+  it('says what needs approval right under the headline, with the PR that approves it', () => {
+    const approvals = text.indexOf('### Needs your approval');
+    expect(approvals).toBeGreaterThan(0);
+    expect(approvals).toBeLessThan(text.indexOf('### Fleet'));
+    expect(text).toContain(
+      '- `clear-directory path=/var/cache/app` on db1 (medium risk) for `db1/disk//var`: merge [#12](https://github.test/acme/ops/pull/12) to run it once',
+    );
+    // one count of actions: the one that ran, not the proposal or the refusal
+    expect(text).toMatch(/· 1 action ·/);
+  });
+
+  it('says advice shared by every diagnosis once', () => {
+    expect(text.match(/a human should investigate/g)).toHaveLength(1);
+    expect(text).toContain('Next step, the same for every finding above: a human should investigate');
+  });
+
+  it('a proposal without GitHub says so instead of linking nothing', () => {
+    const r = busy();
+    const proposal = r.actions.find((a) => a.decision === 'needs-approval');
+    if (proposal) delete proposal.pull;
+    expect(renderSummary(r)).toContain('no pull request was opened (approvals need GitHub');
+  });
+});
