@@ -133,7 +133,8 @@ service. Installs nothing: copy the files to /etc/systemd/system/, then
   --user U           the account the service runs as (default: the current user; root only
                      when asked for)
   --config FILE      YAML config (default .github/claudeops.yml)
-  --state-repo DIR   local git repository for the state branch (default .claudeops/state)`,  sudoers:
+  --state-repo DIR   local git repository for the state branch (default .claudeops/state)`,
+  sudoers:
     "usage: claudeops sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...\n\nPrints a sudoers file allowing only the collector and the catalog's commands (docs/least-privilege.md).",
   'authorized-keys':
     'usage: claudeops authorized-keys [--config FILE] --public-key FILE.pub [--server NAME] [--wrapper /abs/path] [--from PATTERNS]\n\nPrints an authorized_keys line with a forced command (docs/least-privilege.md).',

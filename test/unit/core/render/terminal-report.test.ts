@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { consoleSink } from '../../../../src/adapters/console-io.js';
 import { renderSummary } from '../../../../src/core/render/render-summary.js';
@@ -94,7 +95,7 @@ describe('the report on a terminal', () => {
       .text()
       .split('\n')
       .filter((l) => l.includes('web2'));
-    for (const line of table) expect(displayWidth(line.replace(/\u001b\[\d+m/g, ''))).toBeLessThanOrEqual(70);
+    for (const line of table) expect(displayWidth(stripVTControlCharacters(line))).toBeLessThanOrEqual(70);
     const piped = capture(false);
     await consoleSink(piped.stream, [], {}).summary(markdown);
     expect(piped.text()).not.toContain('\u001b');
