@@ -101,8 +101,11 @@ servers:
     expect(all[0].at > all[1].at).toBe(true);
     expect(all[0].path).toMatch(/^health\/\d{4}-\d{2}-\d{2}\//);
     const box = await read(['history', '--server', 'box', '--state-repo', state]);
-    expect(box.out.trim().split('\n')).toHaveLength(3);
-    expect(box.out).toMatch(/disk \d+(\.\d+)?%/);
+    // a table: the header, then one row per run with the server's figures
+    const [head, ...rows] = box.out.trim().split('\n');
+    expect(head).toMatch(/^time \(UTC\)\s+run\s+status\s+disk\s+memory/);
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row).toMatch(/\s(ok|warning|critical)\s+\d+(\.\d+)?%/);
     const none = await read(['history', '--since', '1ms', '--state-repo', state]);
     expect(none.out).toContain('No runs in that window.');
   });
