@@ -78,6 +78,7 @@ export function createRemediator(
         now: () => clock.now(),
         cursorsFor: (server) => record.serverStates[server]?.cursors ?? memory.servers[server]?.cursors ?? {},
         clean: findingText(ctx),
+        secrets: secretsOf(ctx),
       }),
   });
 }

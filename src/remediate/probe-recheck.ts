@@ -28,6 +28,8 @@ export interface ProbeRecheckOptions {
   registry?: readonly Probe[];
   /** the collection's text cleaning (redaction), so fingerprints match the run's findings */
   clean?: (text: string) => string;
+  /** the run's own secrets: the re-check's sections are redacted with them, as the collection's are */
+  secrets?: readonly string[];
 }
 
 export function probeRecheck(options: ProbeRecheckOptions): Recheck {
@@ -41,7 +43,7 @@ export function probeRecheck(options: ProbeRecheckOptions): Recheck {
     });
     const started = options.now();
     const run = await shell.run(script, { timeoutMs: options.timeoutMs ?? 60_000 });
-    const observation = observe(server, probes, run, nonce, started);
+    const observation = observe(server, probes, run, nonce, started, options.secrets);
     const errors = Object.entries(observation.probeErrors);
     if (errors.length === probes.length)
       throw new Error(`re-check failed: ${errors.map(([p, e]) => `${p}: ${e}`).join('; ')}`);
@@ -63,9 +65,10 @@ function observe(
   run: ExecResult,
   nonce: string,
   started: Date,
+  secrets: readonly string[] = [],
 ): ServerObservation {
   // a re-check keeps no cursors: the next collection run moves them on
-  const parsed = parseSections(server, probes, splitSections(run.stdout, nonce), RECHECK_WORDING);
+  const parsed = parseSections(server, probes, splitSections(run.stdout, nonce), RECHECK_WORDING, secrets);
   return {
     server: server.name,
     reachable: true,

@@ -10,6 +10,8 @@ import type { Section } from '../../../src/probes/collector-script.js';
 import { parseSections } from '../../../src/probes/parse-sections.js';
 import type { Probe } from '../../../src/probes/probe.js';
 import { redactSection } from '../../../src/probes/redact-section.js';
+import { probeRecheck } from '../../../src/remediate/probe-recheck.js';
+import { ScriptedShell } from '../../support/agent-fixtures.js';
 import { server } from './helpers.js';
 
 const quoted = (text: string) =>
@@ -82,9 +84,9 @@ describe('redactSection: server text redacted as the server printed it', () => {
   });
 
   it('redacts the run’s own secrets too', () => {
-    expect(
-      redactSection(quoted('connected with pass word-of-the-day-42'), ['word-of-the-day-42']),
-    ).not.toContain('word-of-the-day-42');
+    expect(redactSection(quoted('served by word-of-the-day-42'), ['word-of-the-day-42'])).not.toContain(
+      'word-of-the-day-42',
+    );
   });
 });
 
@@ -108,17 +110,51 @@ describe('parseSections: every probe parses its section redacted', () => {
           id: 'echo',
           complete: true,
           exitCode: 0,
-          output: `lines=2\n${quoted('"pgbouncer" "u%_hf^nCixKP0_"\nDB_TOKEN=run-secret-value-77')}`,
+          output: `lines=2\n${quoted('"pgbouncer" "u%_hf^nCixKP0_"\nserved by orchid-lantern')}`,
         },
       ],
     ]);
     const parsed = parseSections(server(), [probe], sections, { incomplete: 'x', unparsable: (m) => m }, [
-      'run-secret-value-77',
+      'orchid-lantern',
     ]);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toContain('lines=2\n| "pgbouncer" "[REDACTED');
     expect(seen[0]).not.toContain('u%_hf^nCixKP0_');
-    expect(seen[0]).not.toContain('run-secret-value-77');
+    expect(seen[0]).not.toContain('orchid-lantern');
     expect(parsed.probes.echo).toEqual({ output: seen[0] });
+  });
+});
+
+describe('probeRecheck: the re-check after an action takes server text in the same way', () => {
+  it('redacts its sections with the run’s secrets before the probe parses them', async () => {
+    const seen: string[] = [];
+    const probe = {
+      id: 'services',
+      applies: () => true,
+      script: () => 'true',
+      parse: (output: string) => {
+        seen.push(output);
+        return {};
+      },
+      evaluate: () => [],
+    } as unknown as Probe;
+    const shell = new ScriptedShell('web1', (script) => {
+      const nonce = /@@claudeops:([A-Za-z0-9_-]+):begin:services@@/.exec(script)?.[1] ?? '';
+      const body = quoted('"pgbouncer" "u%_hf^nCixKP0_"\nserved by orchid-lantern');
+      return {
+        stdout: `@@claudeops:${nonce}:begin:services@@\n${body}\n@@claudeops:${nonce}:end:services:0@@\n`,
+      };
+    });
+    const recheck = probeRecheck({
+      thresholds: undefined,
+      now: () => new Date('2026-11-21T08:00:00Z'),
+      registry: [probe],
+      secrets: ['orchid-lantern'],
+    });
+    await recheck(shell, server(), ['services']);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toContain('| "pgbouncer" "[REDACTED');
+    expect(seen[0]).not.toContain('u%_hf^nCixKP0_');
+    expect(seen[0]).not.toContain('orchid-lantern');
   });
 });
