@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderSummary } from '../../../../src/core/render/render-summary.js';
+import { terminalReport } from '../../../../src/core/render/terminal-report.js';
 import { action, runRecord } from '../../../support/github-records.js';
 
 const at = new Date('2026-11-21T08:00:00Z');
@@ -255,6 +256,14 @@ describe('the job summary puts first what a person must act on', () => {
     );
     // one count of actions: the one that ran, not the proposal or the refusal
     expect(text).toMatch(/· 1 action ·/);
+  });
+
+  it('on a terminal too: the proposal and its pull request, as plain text', () => {
+    const plain = terminalReport(text);
+    expect(plain).toMatch(/^Needs your approval$/m);
+    expect(plain).toContain(
+      'clear-directory path=/var/cache/app on db1 (medium risk) for db1/disk//var: merge #12 (https://github.test/acme/ops/pull/12) to run it once',
+    );
   });
 
   it('says advice shared by every diagnosis once', () => {
