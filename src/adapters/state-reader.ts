@@ -8,7 +8,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { StateReader } from '../core/ports/index.js';
 import {
   DEFAULT_MAX_FILE_BYTES,
@@ -134,13 +133,21 @@ export function gitStateReader(git: Git, tip: string | undefined, options: Reade
         },
       });
     },
-    async scan(paths, visit) {
+    async scan(paths, visit, scanOptions = {}) {
       const entries = await files(paths);
       const pathsOf = groupByOid(entries);
+      const tail = scanOptions.tailBytes ?? Number.POSITIVE_INFINITY;
       let lines: LineSplitter | undefined;
+      /** bytes of the current blob still to pass over before its tail */
+      let skip = 0;
       await streamBlobs(git, [...pathsOf.keys()], {
-        start: (oid) => {
+        start: (oid, size) => {
           const targets = pathsOf.get(oid) ?? [];
+          skip = Math.max(0, size - tail);
+          if (skip > 0)
+            warn(
+              `state branch: ${targets[0]} is ${size} bytes, over the ${tail} a read takes: only its last ${tail} bytes read`,
+            );
           lines = new LineSplitter(
             (line, n) => {
               for (const p of targets) visit(p, line, n);
@@ -150,7 +157,15 @@ export function gitStateReader(git: Git, tip: string | undefined, options: Reade
         },
         data: (chunk) => {
           bytes += chunk.length;
-          lines?.push(chunk);
+          let from = 0;
+          if (skip > 0) {
+            from = Math.min(skip, chunk.length);
+            skip -= from;
+            if (skip > 0) return;
+            // the tail starts mid-line unless the byte before it ended one: that cut line is dropped
+            if (chunk[from - 1] !== 10) lines?.dropFirst();
+          }
+          if (from < chunk.length) lines?.push(chunk.subarray(from));
         },
         end: () => lines?.end(),
       });
@@ -165,11 +180,18 @@ function groupByOid(entries: readonly TreeEntry[]): Map<string, string[]> {
   return out;
 }
 
-/** Splits a byte stream into lines without holding more than one line (capped at MAX_LINE_BYTES). */
+/**
+ * Splits a byte stream into lines without holding more than one line (capped at MAX_LINE_BYTES).
+ * Each line is decoded on its own (a newline byte never sits inside a UTF-8 sequence), so a line
+ * the caller keeps holds only its own text, never the 64 KB chunk it arrived in: a window of kept
+ * lines costs what those lines weigh, whatever the file's size.
+ */
 class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private carry = '';
+  private carry: Buffer[] = [];
+  private carried = 0;
   private tooLong = false;
+  /** the first line is the end of one cut off before the read started: not a line */
+  private partial = false;
   private n = 0;
 
   constructor(
@@ -178,27 +200,46 @@ class LineSplitter {
   ) {}
 
   push(chunk: Buffer): void {
-    const text = this.carry + this.decoder.write(chunk);
-    const parts = text.split('\n');
-    this.carry = parts.pop() ?? '';
-    for (const part of parts) this.emit(part);
-    if (this.carry.length > MAX_LINE_BYTES) {
+    let at = 0;
+    for (let eol = chunk.indexOf(10); eol >= 0; eol = chunk.indexOf(10, at)) {
+      this.emit(chunk.subarray(at, eol));
+      at = eol + 1;
+    }
+    const rest = chunk.subarray(at);
+    if (rest.length === 0 || this.tooLong) return;
+    if (this.carried + rest.length > MAX_LINE_BYTES) {
       // the rest of this line is dropped as it comes; the line counts as skipped once
       this.tooLong = true;
-      this.carry = '';
+      this.carry = [];
+      this.carried = 0;
+      return;
     }
+    this.carry.push(Buffer.from(rest));
+    this.carried += rest.length;
+  }
+
+  dropFirst(): void {
+    this.partial = true;
   }
 
   end(): void {
-    const rest = this.carry + this.decoder.end();
-    this.carry = '';
-    if (rest || this.tooLong) this.emit(rest);
+    if (this.carried > 0 || this.tooLong) this.emit(Buffer.alloc(0));
   }
 
-  private emit(text: string): void {
+  private emit(tail: Buffer): void {
+    if (this.partial) {
+      this.partial = false;
+      this.carry = [];
+      this.carried = 0;
+      this.tooLong = false;
+      return;
+    }
     this.n += 1;
-    if (this.tooLong || text.length > MAX_LINE_BYTES) this.overlong(this.n);
-    else this.line(text, this.n);
+    if (this.tooLong || this.carried + tail.length > MAX_LINE_BYTES) this.overlong(this.n);
+    else if (this.carried === 0) this.line(tail.toString('utf8'), this.n);
+    else this.line(Buffer.concat([...this.carry, tail]).toString('utf8'), this.n);
+    this.carry = [];
+    this.carried = 0;
     this.tooLong = false;
   }
 }

@@ -72,9 +72,15 @@ export interface StateReader {
   /**
    * Streams every line of these files, in the order given, to `visit` (path, line, line number
    * from 1); a line longer than MAX_LINE_BYTES is skipped, with a warning. Memory stays bounded
-   * whatever the size of the files: only what `visit` keeps is kept.
+   * whatever the size of the files: only what `visit` keeps is kept. With `tailBytes`, a larger
+   * file is read from its last `tailBytes` only (its first, cut line dropped; line numbers count
+   * from there), with a warning: the newest lines of an append-only file, at a bounded cost.
    */
-  scan(paths: readonly string[], visit: (path: string, line: string, lineNo: number) => void): Promise<void>;
+  scan(
+    paths: readonly string[],
+    visit: (path: string, line: string, lineNo: number) => void,
+    options?: { tailBytes?: number },
+  ): Promise<void>;
   /** A problem found in what was read (a value out of range): the command prints it once. */
   warn(message: string): void;
   /** bytes of file content read so far (streamed bytes count) */

@@ -17,7 +17,7 @@ import {
   type Rejected,
 } from '../memory/history-series.js';
 import type { StateReader } from '../ports/index.js';
-import { MAX_WINDOW_LINES } from './read-limits.js';
+import { MAX_HISTORY_FILE_BYTES, MAX_WINDOW_LINES } from './read-limits.js';
 
 export interface HistoryWindow {
   /** per server, in time order, within [since, until] */
@@ -61,21 +61,27 @@ export async function readHistoryWindow(
   }
   const from = since.toISOString();
   const to = until.toISOString();
-  await reader.scan([...files.keys()], (path, line) => {
-    const file = files.get(path);
-    if (!file) return;
-    // the time (or day) leads every line: outside the window, the line is not even parsed
-    const tab = line.indexOf('\t');
-    const key = tab < 0 ? line : line.slice(0, tab);
-    if (file.kind === 'month' ? key < from || key > to : key < from.slice(0, 10) || key > to.slice(0, 10))
-      return;
-    file.lines.push(line);
-    // trimmed in batches: amortized O(1) per line, never more than 2 × max held
-    if (file.lines.length >= 2 * max) {
-      file.dropped += file.lines.length - max;
-      file.lines = file.lines.slice(-max);
-    }
-  });
+  // an append-only file's newest lines are at its end: of an oversize one, only the end is read
+  const tail = { tailBytes: MAX_HISTORY_FILE_BYTES };
+  await reader.scan(
+    [...files.keys()],
+    (path, line) => {
+      const file = files.get(path);
+      if (!file) return;
+      // the time (or day) leads every line: outside the window, the line is not even parsed
+      const tab = line.indexOf('\t');
+      const key = tab < 0 ? line : line.slice(0, tab);
+      if (file.kind === 'month' ? key < from || key > to : key < from.slice(0, 10) || key > to.slice(0, 10))
+        return;
+      file.lines.push(line);
+      // trimmed in batches: amortized O(1) per line, never more than 2 × max held
+      if (file.lines.length >= 2 * max) {
+        file.dropped += file.lines.length - max;
+        file.lines = file.lines.slice(-max);
+      }
+    },
+    tail,
+  );
   const points = new Map<string, HistoryPoint[]>(servers.map((s) => [s, []]));
   const days = new Map<string, HistoryDay[]>(servers.map((s) => [s, []]));
   for (const [path, file] of files) {
