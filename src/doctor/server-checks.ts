@@ -8,6 +8,7 @@ import type { Config, ServerConfig } from '../config/schema.js';
 import { shellQuoteAll } from '../core/util/shell-quote.js';
 import { framedScript, type Section } from '../probes/collector-script.js';
 import { blocksOf, int, keyValues, quotedLines } from '../probes/output-text.js';
+import { HELPER_PATH } from '../remediate/server-helper.js';
 import { sudoersRules } from '../remediate/sudoers.js';
 import type { Problem } from './problem.js';
 import { type ToolNeed, toolsNeeded } from './tools-needed.js';
@@ -37,8 +38,15 @@ export function serverAsk(config: Config, server: ServerConfig): ServerAsk {
       : server.sudo === 'actions'
         ? root.map((e) => ({ argv: e.argv, for: e.action }))
         : [];
+  // the root side of some actions under sudo: actions: it must be installed where sudoers points
+  const helper = server.sudo === 'actions' && root.some((e) => e.argv[0] === HELPER_PATH);
+  const helperNeed = {
+    anyOf: [HELPER_PATH],
+    for: `${[...new Set(root.filter((e) => e.argv[0] === HELPER_PATH).map((e) => e.action))].join(', ')} under sudo: actions`,
+    fix: `install the output of \`claudeops helper\` as root: install -o root -g root -m 0755 claudeops-helper ${HELPER_PATH}`,
+  };
   return {
-    tools: toolsNeeded(server),
+    tools: [...toolsNeeded(server), ...(helper ? [helperNeed] : [])],
     sudo,
     rootActions: server.sudo === false ? [...new Set(root.map((e) => e.action))] : [],
   };
@@ -174,7 +182,7 @@ function sudoProblems(
       {
         server: server.name,
         check: 'sudo',
-        message: `\`${command(first.ask)}\` is not allowed for the SSH user (sudo: ${first.said})`,
+        message: `\`${command(first.ask)}\` is not allowed for the SSH user (sudo said: ${first.said})`,
         fix: 'allow it without a password (NOPASSWD), or set sudo: actions and install `claudeops sudoers` (docs/least-privilege.md)',
       },
     ];
@@ -187,7 +195,7 @@ function sudoProblems(
     {
       server: server.name,
       check: 'sudo',
-      message: `sudo refuses ${refused.length} of the ${ask.sudo.length} commands the config needs: ${shown}${more} (sudo: ${first.said})`,
+      message: `sudo refuses ${refused.length} of the ${ask.sudo.length} commands the config needs: ${shown}${more} (sudo said: ${first.said})`,
       fix: `install the output of \`claudeops sudoers --config ${configPath} --server ${server.name}\` as /etc/sudoers.d/claudeops (regenerate it whenever services change)`,
     },
   ];

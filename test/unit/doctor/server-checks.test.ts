@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { answerProblems, clockSkewMs, doctorScript, serverAsk } from '../../../src/doctor/server-checks.js';
 import { toolsNeeded } from '../../../src/doctor/tools-needed.js';
+import { HELPER_PATH } from '../../../src/remediate/server-helper.js';
 
 const config = configSchema.parse({
   version: 1,
@@ -60,6 +61,14 @@ describe('what doctor asks a server', () => {
       ]),
     );
     expect(ask.sudo.some((s) => s.argv[0] === 'pm2')).toBe(false);
+    // the helper those commands go through must be installed: a tool to look for
+    expect(ask.tools.at(-1)).toMatchObject({
+      anyOf: [HELPER_PATH],
+      fix: expect.stringContaining('claudeops helper'),
+    });
+    expect(ask.sudo.filter((s) => s.argv[0] === HELPER_PATH).map((s) => s.argv.at(-1))).toContain(
+      '/run/claudeops-doctor.pid',
+    );
     const script = doctorScript(ask, 'n0nce-n0nce-n0nce-00');
     expect(script).toContain("o=$(sudo -n -l 'systemctl' 'restart' '--' 'nginx' </dev/null 2>&1)");
     // the clock is read first, before anything slow
@@ -109,7 +118,7 @@ describe('what doctor makes of the answer', () => {
         check: 'sudo',
         message: expect.stringMatching(
           new RegExp(
-            `^sudo refuses ${ask.sudo.length} of the ${ask.sudo.length} commands the config needs: \`sudo -n systemctl restart -- nginx\` \\(restart-service\\), .* and \\d+ more \\(sudo: sudo: a password is required\\)$`,
+            `^sudo refuses ${ask.sudo.length} of the ${ask.sudo.length} commands the config needs: \`sudo -n systemctl restart -- nginx\` \\(restart-service\\), .* and \\d+ more \\(sudo said: sudo: a password is required\\)$`,
           ),
         ),
         fix: 'install the output of `claudeops sudoers --config c.yml --server web1` as /etc/sudoers.d/claudeops (regenerate it whenever services change)',
