@@ -169,10 +169,37 @@ function sudoProblems(
   answer: ServerAnswer,
   configPath: string,
 ): Problem[] {
+  const missing = new Set(
+    ask.tools.flatMap((need, i) => (answer.tools.has(i) ? [] : need.anyOf.map(baseName))),
+  );
+  const absent = new Map<string, Set<string>>();
   const refused = ask.sudo.flatMap((s, i) => {
     const a = answer.sudo.get(i);
-    return a && a.rc === 0 ? [] : [{ ask: s, said: a?.said || 'no answer' }];
+    if (a && a.rc === 0) return [];
+    // sudo cannot judge a program that is not there: that is a missing tool, said once
+    const program = baseName(s.argv[0] ?? '');
+    if (a && /command not found/.test(a.said)) {
+      if (!missing.has(program)) absent.set(program, (absent.get(program) ?? new Set()).add(s.for));
+      return [];
+    }
+    // `sudo -l COMMAND` refusing prints nothing, exit 1
+    return [{ ask: s, said: a ? a.said || `not allowed (exit ${a.rc})` : 'no answer' }];
   });
+  const tools: Problem[] = [...absent].map(([program, uses]) => ({
+    server: server.name,
+    check: 'tools',
+    message: `${program} not found by sudo (needed for ${[...uses].join(', ')})`,
+    fix: `install ${program} on the server, where the fix runs it as root`,
+  }));
+  return [...tools, ...refusedProblems(server, ask, refused, configPath)];
+}
+
+function refusedProblems(
+  server: ServerConfig,
+  ask: ServerAsk,
+  refused: { ask: SudoAsk; said: string }[],
+  configPath: string,
+): Problem[] {
   if (refused.length === 0) return [];
   const first = refused[0];
   if (!first) return [];
@@ -199,4 +226,8 @@ function sudoProblems(
       fix: `install the output of \`claudeops sudoers --config ${configPath} --server ${server.name}\` as /etc/sudoers.d/claudeops (regenerate it whenever services change)`,
     },
   ];
+}
+
+function baseName(program: string): string {
+  return program.slice(program.lastIndexOf('/') + 1);
 }

@@ -126,6 +126,58 @@ describe('what doctor makes of the answer', () => {
     ]);
   });
 
+  it('a program sudo cannot find is a missing tool, said once (not a refusal too)', () => {
+    const ask = serverAsk(config, web1);
+    const helper = ask.tools.findIndex((t) => t.anyOf[0] === HELPER_PATH);
+    const tools = new Map(ask.tools.map((t, i) => [i, t.anyOf[0] ?? '']));
+    tools.delete(helper);
+    // an SSH user sudo allows everything: only the helper's commands come back, not found
+    const sudo = new Map(
+      ask.sudo.map((s, i) => [
+        i,
+        s.argv[0] === HELPER_PATH
+          ? { rc: 1, said: `sudo: ${HELPER_PATH}: command not found` }
+          : { rc: 0, said: '' },
+      ]),
+    );
+    const problems = answerProblems(web1, ask, { time: 1_000_000_000, uid: 1000, tools, sudo }, timing);
+    expect(problems.map((p) => p.check)).toEqual(['tools']);
+    expect(problems[0]?.message).toMatch(/^\/usr\/local\/sbin\/claudeops-helper not found on the PATH/);
+    // a program no tool line covers (the rotate-logs fix's logrotate): said once, as a tool
+    const noLogrotate = new Map(
+      ask.sudo.map((s, i) => [
+        i,
+        s.argv[0] === 'logrotate'
+          ? { rc: 1, said: 'sudo: logrotate: command not found' }
+          : { rc: 0, said: '' },
+      ]),
+    );
+    const installed = new Map(ask.tools.map((t, i) => [i, t.anyOf[0] ?? '']));
+    expect(
+      answerProblems(
+        web1,
+        ask,
+        { time: 1_000_000_000, uid: 1000, tools: installed, sudo: noLogrotate },
+        timing,
+      ),
+    ).toEqual([
+      {
+        server: 'web1',
+        check: 'tools',
+        message: 'logrotate not found by sudo (needed for rotate-logs)',
+        fix: 'install logrotate on the server, where the fix runs it as root',
+      },
+    ]);
+    // refused in silence (sudo -l COMMAND prints nothing): named as such
+    const silent = new Map(ask.sudo.map((_, i) => [i, { rc: i === 0 ? 1 : 0, said: '' }]));
+    expect(
+      answerProblems(web1, ask, { time: 1_000_000_000, uid: 1000, tools: installed, sudo: silent }, timing)[0]
+        ?.message,
+    ).toMatch(
+      /^sudo refuses 1 of the \d+ commands the config needs: .* \(sudo said: not allowed \(exit 1\)\)$/,
+    );
+  });
+
   it('a missing tool, a silent clock, fixes that cannot get root', () => {
     const noSudo = configSchema.parse({ version: 1, servers: [{ ...web1, sudo: false }] }).servers[0];
     if (!noSudo) throw new Error('no server');
