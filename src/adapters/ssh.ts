@@ -28,10 +28,12 @@
  * when the server sets `sudo: true`; `sudo: actions` stays `sh -s`), never interpolated. On timeout the channel gets SIGKILL
  * and is closed; the result says `timedOut: true, code: null`.
  */
-import { NodeSSH } from 'node-ssh';
+import type { Config, NodeSSH } from 'node-ssh';
+import type { ConnectConfig, ParsedKey, PublicKeyAuthMethod } from 'ssh2';
 import type { ServerConfig } from '../config/schema.js';
 import { type KnownHosts, parseKnownHosts } from '../core/least-privilege/known-hosts.js';
 import { ConnectError, type Logger, type Transport } from '../core/ports/index.js';
+import { Slots } from '../core/util/slots.js';
 import { asSsh2Error, explainConnectFailure, type Hop } from './ssh-errors.js';
 import { HostKeyCheck } from './ssh-host-key.js';
 import { type Connection, disposeAll, Shell, type SshShell } from './ssh-shell.js';
@@ -46,6 +48,10 @@ export interface SshTransportOptions {
   defaults?: { user?: string | undefined; port?: number | undefined };
   connectTimeoutMs?: number | undefined;
   commandTimeoutMs?: number | undefined;
+  /** SSH handshakes in flight at once (default HANDSHAKES); connections beyond it wait their turn */
+  handshakes?: number | undefined;
+  /** ssh2's own protocol trace, line by line (negotiated algorithms, auth steps): for tests and troubleshooting */
+  debug?: ((line: string) => void) | undefined;
   logger?: Pick<Logger, 'warning'>;
 }
 
@@ -58,20 +64,30 @@ export interface SshTransport extends Transport {
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 600_000;
 
-/** What node-ssh/ssh2 accept in connect(); spelled out because their typings resolve to any here. */
-interface ConnectConfig {
-  host?: string;
-  port: number;
-  username: string;
-  privateKey: string;
-  passphrase?: string;
-  sock?: unknown;
-  readyTimeout: number;
-  keepaliveInterval: number;
-  keepaliveCountMax: number;
-  algorithms: { serverHostKey: string[] };
-  hostVerifier: (key: Buffer) => boolean;
-}
+/**
+ * The algorithms offered, in order: the cheapest handshake that current OpenSSH accepts, with
+ * fallbacks for older servers (measured with `npm run bench`, README "Performance"). Key exchange:
+ * curve25519 (one X25519 operation each side, native in Node), then the NIST curve, then the
+ * 2048-bit DH group for servers older than OpenSSH 5.7 (group exchange and the larger groups cost
+ * the server a big modular exponentiation per connection). Ciphers: AES-GCM, hardware AES through
+ * Node's OpenSSL; chacha20-poly1305 is left out: without ssh2's native binding, which the bundle
+ * does not carry, it runs in JavaScript. No compression: a collection is a few KiB.
+ * Host key types come from what is pinned (ssh-host-key.ts), Ed25519 first otherwise.
+ */
+export const ALGORITHMS = {
+  kex: [
+    'curve25519-sha256',
+    'curve25519-sha256@libssh.org',
+    'ecdh-sha2-nistp256',
+    'diffie-hellman-group14-sha256',
+  ],
+  cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes256-ctr'],
+  hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-512'],
+  compress: ['none'],
+} as const;
+
+/** Handshakes in flight at once, whatever the parallelism (measured: README "Performance"). */
+export const HANDSHAKES = 8;
 
 /** An open connection to a server and the jump connections it runs over, outermost first. */
 interface Opened {
@@ -97,6 +113,9 @@ class Connector {
   private readonly knownHosts: KnownHosts;
   private readonly connectTimeoutMs: number;
   private readonly byName: Map<string, ServerConfig>;
+  private readonly handshakes: Slots;
+  /** the private key, parsed once for every connection (or why it cannot be used) */
+  private key: Promise<ParsedKey | Error> | undefined;
 
   constructor(private readonly options: SshTransportOptions) {
     this.knownHosts = parseKnownHosts(options.knownHosts ?? '');
@@ -108,6 +127,7 @@ class Connector {
     }
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.byName = new Map((options.servers ?? []).map((s) => [s.name, s]));
+    this.handshakes = new Slots(options.handshakes ?? HANDSHAKES);
   }
 
   warnings(): readonly string[] {
@@ -174,19 +194,25 @@ class Connector {
   /** One SSH connection, over `sock` when a jump host carries it; `via` names that jump host. */
   private async connectHop(hop: Hop, sock: unknown, via: string | undefined): Promise<Connection> {
     const hostKey = new HostKeyCheck(this.knownHosts, hop);
-    const config = this.connectConfig(hop, sock, hostKey);
-    const ssh = new NodeSSH();
-    try {
-      await ssh.connect(config);
-    } catch (error) {
-      ssh.dispose();
-      throw explainConnectFailure({
+    const failed = (error: unknown) =>
+      explainConnectFailure({
         hop,
         error,
         verdict: hostKey.verdict,
         via,
         connectTimeoutMs: this.connectTimeoutMs,
       });
+    const key = await this.clientKey(hop);
+    if (key instanceof Error) throw failed(key);
+    // node-ssh, and ssh2 under it (the largest module a check loads), load at the first SSH
+    // connection: a run of `transport: local` servers only never pays for them
+    const { NodeSSH: Client } = await import('node-ssh');
+    const ssh = new Client();
+    try {
+      await this.handshakes.run(() => ssh.connect(this.connectConfig(hop, sock, hostKey, key)));
+    } catch (error) {
+      ssh.dispose();
+      throw failed(error);
     }
     if (hostKey.insecure) {
       // Loud on purpose: without a pin anyone on the path can impersonate this server.
@@ -199,7 +225,13 @@ class Connector {
     return { ssh, fingerprint: hostKey.fingerprint };
   }
 
-  private connectConfig(hop: Hop, sock: unknown, hostKey: HostKeyCheck): ConnectConfig {
+  /**
+   * The private key, parsed once per transport. ssh2 would parse the key text again for every
+   * connection, and an encrypted key's bcrypt derivation runs in JavaScript: a quarter of a second
+   * of the runner's one JavaScript thread per connection (measured for an ssh-keygen ed25519 key),
+   * twelve seconds for 50 servers before any of them had answered.
+   */
+  private clientKey(hop: Hop): Promise<ParsedKey | Error> {
     const { privateKey, passphrase } = this.options;
     if (!privateKey) {
       throw new ConnectError(
@@ -207,17 +239,30 @@ class Connector {
         'config',
       );
     }
+    this.key ??= parseClientKey(privateKey, passphrase);
+    return this.key;
+  }
+
+  private connectConfig(hop: Hop, sock: unknown, hostKey: HostKeyCheck, key: ParsedKey): Config {
+    const publickey: PublicKeyAuthMethod = { type: 'publickey', username: hop.user, key };
     return {
-      ...(sock === undefined ? { host: hop.host } : { sock }),
+      ...(sock === undefined ? { host: hop.host } : { sock: sock as ConnectConfig['sock'] }),
       port: hop.port,
       username: hop.user,
-      privateKey,
-      ...(passphrase ? { passphrase } : {}),
+      // the parsed key goes to the publickey method as it is (a key text would be parsed again)
+      authHandler: [publickey],
       readyTimeout: this.connectTimeoutMs,
       keepaliveInterval: 15_000,
       keepaliveCountMax: 4,
-      algorithms: { serverHostKey: hostKey.algorithms() },
+      algorithms: {
+        kex: [...ALGORITHMS.kex],
+        cipher: [...ALGORITHMS.cipher],
+        hmac: [...ALGORITHMS.hmac],
+        compress: [...ALGORITHMS.compress],
+        serverHostKey: hostKey.algorithms() as NonNullable<ConnectConfig['algorithms']>['serverHostKey'],
+      },
       hostVerifier: hostKey.verify,
+      ...(this.options.debug ? { debug: this.options.debug } : {}),
     };
   }
 
@@ -225,4 +270,17 @@ class Connector {
     this.warned.push(message);
     this.options.logger?.warning(message);
   }
+}
+
+/** ssh2's parser, as its client would call it; an Error when the key cannot be used. */
+async function parseClientKey(text: string, passphrase: string | undefined): Promise<ParsedKey | Error> {
+  // ssh2 is CommonJS: Node's ESM loader offers its exports on `default` only
+  const ssh2 = await import('ssh2');
+  const { utils } = ssh2.utils ? ssh2 : (ssh2 as unknown as { default: typeof ssh2 }).default;
+  const parsed = utils.parseKey(text, passphrase);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (key instanceof Error) return new Error(`Cannot parse privateKey: ${key.message}`);
+  if (!key || key.getPrivatePEM() === null)
+    return new Error('Cannot parse privateKey: privateKey value does not contain a (valid) private key');
+  return key;
 }

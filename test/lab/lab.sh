@@ -18,7 +18,8 @@
 #    namespaces whose PID 1 (server-init.sh, then reaper.py) gives it a private /run, /tmp,
 #    /var/log, /home, /srv, a small ext4 at /srv/data, its own user database and boot id, and
 #    runs sshd (ports 22 and 2222, key-only), the web app (8080) and a heartbeat. ~20 ms each.
-#    s1 also has a SysV init script (/etc/init.d/lab-sysv, started at boot) and pm2 on PATH
+#    s1 also has a SysV init script (/etc/init.d/lab-sysv, started at boot; every light server
+#    has it with LAB_SYSV=all, as the benchmark brings the lab up) and pm2 on PATH
 #    running the app `lab-worker` as labops (pm2 comes from the npm registry, installed once
 #    outside the repo into $LAB_PM2, default /var/lib/claudeops-lab/pm2).
 #  - systemd server "sys" (10.77.0.10): systemd-nspawn booting this host's own OS through an
@@ -231,10 +232,15 @@ AcceptEnv LANG LC_*
 Subsystem sftp /usr/lib/openssh/sftp-server
 CONF
   [ -f "$d/data.img" ] || { truncate -s 64M "$d/data.img" && mkfs.ext4 -q -F -m 0 "$d/data.img"; }
-  if [ "$1" = s1 ]; then
-    # What server-init.sh overlays on /etc/init.d and /usr/local/bin for this server only.
-    mkdir -p "$d/initd" "$d/localbin"
+  # What server-init.sh overlays on /etc/init.d and /usr/local/bin for this server only: s1's
+  # SysV service and pm2; with LAB_SYSV=all (the benchmark) every light server runs lab-sysv.
+  rm -rf "$d/initd" "$d/localbin"
+  if [ "$1" = s1 ] || [ "${LAB_SYSV:-}" = all ]; then
+    mkdir -p "$d/initd"
     install -m 755 "$HERE/lab-sysv.init" "$d/initd/lab-sysv"
+  fi
+  if [ "$1" = s1 ]; then
+    mkdir -p "$d/localbin"
     [ -x "$LAB_PM2/node_modules/.bin/pm2" ] && ln -sfn "$LAB_PM2/node_modules/.bin/pm2" "$d/localbin/pm2"
   fi
   write_info "$1" light "$2" "$d"

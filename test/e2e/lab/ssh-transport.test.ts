@@ -263,6 +263,43 @@ describe.skipIf(skip !== undefined)('SSH transport against the lab sshd', () => 
     expect(error.message).toContain('ssh-passphrase');
   });
 
+  it('decrypts a passphrase-protected key once for every connection of the run', async () => {
+    const ssh2 = (await import('ssh2')) as unknown as {
+      default?: typeof import('ssh2');
+    } & typeof import('ssh2');
+    const utils = (ssh2.utils ? ssh2 : (ssh2.default as typeof import('ssh2'))).utils;
+    const parse = utils.parseKey;
+    let parses = 0;
+    utils.parseKey = (...args: Parameters<typeof parse>) => {
+      parses += 1;
+      return parse(...args);
+    };
+    try {
+      const t = transport({ privateKey: lab.passphraseKey, passphrase: lab.passphrase });
+      const shells = await Promise.all(['s1', 's2', 's3', 's1'].map((s) => t.connect(lab.serverConfig(s))));
+      const names = await Promise.all(shells.map(async (shell) => (await shell.run('hostname')).stdout));
+      expect(names).toEqual(['s1\n', 's2\n', 's3\n', 's1\n']);
+      await Promise.all(shells.map((shell) => shell.close()));
+      expect(parses).toBe(1);
+    } finally {
+      utils.parseKey = parse;
+    }
+  });
+
+  it('negotiates curve25519, AES-GCM and the pinned Ed25519 host key, and offers only what it chose', async () => {
+    const lines: string[] = [];
+    const shell = await transport({ debug: (line) => lines.push(line) }).connect(lab.serverConfig('s2'));
+    await shell.close();
+    expect(lines).toContain('Handshake: KEX algorithm: curve25519-sha256');
+    expect(lines).toContain('Handshake: Host key format: ssh-ed25519');
+    expect(lines).toContain('Handshake: C->S Cipher: aes128-gcm@openssh.com');
+    expect(lines).toContain('Handshake: S->C cipher: aes128-gcm@openssh.com'); // ssh2 spells it so
+    const offered = lines.find((l) => l.startsWith('Handshake: (local) KEX method:'));
+    expect(offered).toBe(
+      'Handshake: (local) KEX method: curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,diffie-hellman-group14-sha256,ext-info-c,kex-strict-c-v00@openssh.com',
+    );
+  });
+
   it('reaches the systemd server with real services', async () => {
     const shell = await transport().connect(lab.serverConfig('sys'));
     try {
