@@ -27,6 +27,8 @@ import { CommandFailed, withExitCode } from './exit-codes.js';
 export interface ReadIo {
   write(text: string): void;
   now(): Date;
+  /** the terminal's width, when stdout is one: tables wrap to it */
+  columns?: number | undefined;
 }
 
 const realIo: ReadIo = {
@@ -35,6 +37,7 @@ const realIo: ReadIo = {
     process.stdout.write(plainText(redact(text)));
   },
   now: () => new Date(),
+  columns: process.stdout.isTTY ? process.stdout.columns : undefined,
 };
 
 /** Returns the exit code (cli/exit-codes.ts): 0 shown, 1 nothing to show or the state could not be read, 2 usage. */
@@ -51,17 +54,17 @@ async function readCommand(args: ReadArgs, logger: Logger, io: ReadIo): Promise<
   switch (args.command) {
     case 'status': {
       const fleet = await fleetNow(reader, now);
-      out(fleet, fleetText(fleet));
+      out(fleet, fleetText(fleet, io.columns));
       return 0;
     }
     case 'history': {
       const lines = await runHistory(reader, new Date(now.getTime() - args.sinceMs), now, args.server);
-      out(lines, historyText(lines, args.server));
+      out(lines, historyText(lines, args.server, io.columns));
       return 0;
     }
     case 'issues': {
       const issues = await openIssues(reader, now);
-      out(issues, issuesText(issues));
+      out(issues, issuesText(issues, io.columns));
       return 0;
     }
     case 'show': {

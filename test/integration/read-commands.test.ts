@@ -8,6 +8,7 @@ import { runReadCommand } from '../../src/cli/read-commands.js';
 import { runCli } from '../../src/cli-main.js';
 import { endpointId, historyMonthPath, parseHistory } from '../../src/core/memory/history-series.js';
 import type { Logger } from '../../src/core/ports/index.js';
+import { displayWidth } from '../../src/core/render/terminal-table.js';
 import { HttpReceiver } from '../support/http-receiver.js';
 import { QUIET_HOST_THRESHOLDS } from '../support/quiet-host.js';
 import { git } from '../support/runner.js';
@@ -20,11 +21,12 @@ const logger: Logger = {
   group: (_n, fn) => fn(),
 };
 
-async function read(argv: string[]): Promise<{ code: number; out: string }> {
+async function read(argv: string[], columns?: number): Promise<{ code: number; out: string }> {
   const parts: string[] = [];
   const code = await runReadCommand(argv, logger, {
     write: (t) => void parts.push(t),
     now: () => new Date(),
+    columns,
   });
   return { code, out: parts.join('') };
 }
@@ -108,6 +110,17 @@ servers:
     for (const row of rows) expect(row).toMatch(/\s(ok|warning|critical)\s+\d+(\.\d+)?%/);
     const none = await read(['history', '--since', '1ms', '--state-repo', state]);
     expect(none.out).toContain('No runs in that window.');
+  });
+
+  it('on a terminal, status, history and issues wrap their tables to its width', async () => {
+    const widest = (text: string) => Math.max(...text.split('\n').map(displayWidth));
+    // unfitted, the history table is wider than a narrow terminal (the report path alone is long)
+    expect(widest((await read(['history', '--state-repo', state])).out)).toBeGreaterThan(60);
+    for (const command of ['status', 'history', 'issues']) {
+      const fitted = await read([command, '--state-repo', state], 60);
+      expect(fitted.code).toBe(0);
+      expect(widest(fitted.out), command).toBeLessThanOrEqual(60);
+    }
   });
 
   it('issues lists open problems with their age; show prints a problem or a run', async () => {

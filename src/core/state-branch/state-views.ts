@@ -6,7 +6,7 @@
 import { availabilityOf } from '../memory/availability.js';
 import { parseServerState } from '../memory/server-state.js';
 import type { StateReader } from '../ports/index.js';
-import { terminalTable } from '../render/terminal-table.js';
+import { terminalTable, wrapText } from '../render/terminal-table.js';
 import { ranOnServer } from '../status.js';
 import { formatDuration } from '../util/duration.js';
 import { frontMatter } from './front-matter.js';
@@ -106,7 +106,8 @@ export function fleetText(fleet: FleetNow, width?: number): string {
       `${when(s.lastChecked)} (${ago(s.lastChecked, now)})`,
     ]),
   ];
-  return `Fleet as last recorded; last run ${when(fleet.lastRun)} UTC (${ago(fleet.lastRun, now)})\n\n${terminalTable(rows, width)}`;
+  const head = `Fleet as last recorded; last run ${when(fleet.lastRun)} UTC (${ago(fleet.lastRun, now)})`;
+  return `${width ? wrapText(head, width).join('\n') : head}\n\n${terminalTable(rows, width)}`;
 }
 
 export interface RunLine {
