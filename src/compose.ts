@@ -10,6 +10,7 @@ import { httpPing } from './adapters/http-retry.js';
 import { RunJournal } from './adapters/journal.js';
 import { transportBySetting } from './adapters/local-transport.js';
 import { notify } from './adapters/notify.js';
+import { page } from './adapters/paging.js';
 import { loadRunbooks } from './adapters/runbooks-dir.js';
 import { runnerChecks } from './adapters/runner-checks.js';
 import { createSshTransport } from './adapters/ssh.js';
@@ -86,9 +87,21 @@ export function notifierFor(config: Config, env: NodeJS.ProcessEnv): Notifier | 
   const targets = config.notify;
   if (!targets) return undefined;
   const timeoutMs = config.github.request_timeout;
+  const { pagerduty, opsgenie } = targets;
   return {
-    send: (message, payload) =>
-      notify({ config: targets, telegramApi: env.CLAUDEOPS_TELEGRAM_API, timeoutMs }, message, payload),
+    send: (message, payload, channels) =>
+      notify(
+        { config: targets, telegramApi: env.CLAUDEOPS_TELEGRAM_API, timeoutMs },
+        message,
+        payload,
+        channels,
+      ),
+    ...(pagerduty || opsgenie
+      ? {
+          page: (events, link) =>
+            page({ pagerduty, opsgenie, policy: { timeoutMs }, now: () => new Date() }, events, link),
+        }
+      : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import { loadConfig } from './config/load-config.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
 import { errorMessage } from './core/util/error-message.js';
 import { pingUrl } from './core/util/heartbeat-url.js';
+import { notifySecrets } from './record/build-state-changes.js';
 import { run as runPipeline } from './run.js';
 
 /**
@@ -52,7 +53,7 @@ async function prepare(env: NodeJS.ProcessEnv) {
   const inputs = readActionInputs();
   const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
   const config = await loadConfig(resolve(workspace, inputs.configPath), env);
-  for (const secret of config.redact.secrets) core.setSecret(secret);
+  for (const secret of [...config.redact.secrets, ...notifySecrets(config)]) core.setSecret(secret);
   const runId = runIdFrom(env);
   const journal = RunJournal.open(journalDir(env), runId);
   const state = await remoteStateStore(inputs, env, {

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createRemediator, diagnoseAndRemediate } from './agent/diagnose-and-remediate.js';
+import { groupRunIncidents, pausedActions, planFollowUps } from './alerting/follow-through.js';
 import { collectFleet } from './collect.js';
 import type { Config, ServerConfig } from './config/schema.js';
 import { trackFindings } from './core/memory/lifecycle.js';
@@ -63,6 +64,7 @@ export async function run(ctx: RunContext): Promise<RunResult> {
     await logger.group('Evaluate', async () => evaluate(ctx, record, memory));
     await stage(ctx, record, memory, approvalChanges);
     await logger.group('Diagnose and remediate', () => act(ctx, record, memory, shells, approvalChanges));
+    await guard(record, 'alerting', async () => planFollowUps(ctx, record, memory));
     await stage(ctx, record, memory, approvalChanges);
   } catch (error) {
     record.aborted = errorMessage(error);
@@ -155,7 +157,10 @@ async function act(
   // A value for this run: the config is never changed, whatever the maintenance issues say.
   const maintenance = [...ctx.config.maintenance, ...(await maintenanceFromIssues(ctx, record))];
   // One Remediator per run, so caps, cooldowns and the breaker count every action of the run.
-  const remediator = createRemediator(ctx, record, memory, shells, { maintenance });
+  const remediator = createRemediator(ctx, record, memory, shells, {
+    maintenance,
+    paused: pausedActions(record),
+  });
   if (taskTraits(ctx.inputs.task).approvedPlansOnly) {
     await guard(record, 'execute-approved', async () => {
       approvalChanges.push(...(await executeApproved(ctx, record, memory, (r) => remediator.remediate(r))));
@@ -208,6 +213,7 @@ function evaluate(ctx: RunContext, record: RunRecord, memory: Memory): void {
   record.resolved = tracked.resolved;
   record.serverStates = tracked.serverStates;
   healResolvedBreakers(record);
+  groupRunIncidents(ctx, record);
 }
 
 /** A breaker whose finding resolved closes (told once); the next episode starts with a clean count. */

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Channel, Config } from '../config/schema.js';
 import type { NotificationMessage } from '../core/ports/index.js';
 import { discordPayload, emailContent, teamsPayload } from '../core/render/notification-payloads.js';
 import { notificationText } from '../core/render/render-notification.js';
@@ -27,6 +27,7 @@ export async function notify(
   targets: NotifyTargets,
   message: NotificationMessage,
   payload: unknown,
+  only?: readonly Channel[],
 ): Promise<string[]> {
   const { config } = targets;
   const text = notificationText(message);
@@ -47,7 +48,7 @@ export async function notify(
       );
       return result.ok ? undefined : result.error;
     };
-  const sends: [string, Send][] = [];
+  const sends: [Channel, Send][] = [];
   if (config.slack?.webhook)
     sends.push([
       'slack',
@@ -71,8 +72,9 @@ export async function notify(
     const email = config.email;
     sends.push(['email', () => sendEmail(email, message, policy, targets.smtpCa)]);
   }
-  const results = await Promise.all(sends.map(([, send]) => send().catch((e: unknown) => errorMessage(e))));
-  return results.flatMap((error, i) => (error ? [`notify ${sends[i]?.[0] ?? 'notify'}: ${error}`] : []));
+  const chosen = only ? sends.filter(([name]) => only.includes(name)) : sends;
+  const results = await Promise.all(chosen.map(([, send]) => send().catch((e: unknown) => errorMessage(e))));
+  return results.flatMap((error, i) => (error ? [`notify ${chosen[i]?.[0] ?? 'notify'}: ${error}`] : []));
 }
 
 type EmailConfig = NonNullable<NonNullable<Config['notify']>['email']>;

@@ -45,6 +45,8 @@ export interface AgentDeps {
   remediator?: Remediator;
   /** maintenance windows in force this run: the config's plus those of open maintenance issues */
   maintenance?: Config['maintenance'];
+  /** findings of acknowledged incidents: no automatic action on them (why, by fingerprint) */
+  paused?: ReadonlyMap<string, string>;
 }
 
 /** Builds the run's Remediator: the one door to the gate (execute-approved uses it too, intent `approved`). */
@@ -68,6 +70,7 @@ export function createRemediator(
     secrets: secretsOf(ctx),
     settleMs: deps.settleMs,
     breakerCooloffMs: ctx.config.breaker.cooloff,
+    ...(deps.paused ? { paused: deps.paused } : {}),
     // write-ahead: the record as if the run ended now, before the command runs
     beforeRun: (pending, extra) =>
       journalRecord(ctx, pending, memory, extra, 'ended while an action was running'),

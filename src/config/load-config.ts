@@ -112,6 +112,8 @@ function semanticProblems(config: Config): Problem[] {
     ...maintenanceProblems(config, names),
     ...scheduleProblems(config),
     ...verifyProblems(config),
+    ...dependencyProblems(config),
+    ...escalationProblems(config),
   ];
 }
 
@@ -131,6 +133,70 @@ function verifyProblems(config: Config): Problem[] {
         },
       ];
     }),
+  );
+}
+
+/**
+ * `depends_on` entries name a configured service: `SERVICE` on the same server (for an endpoint),
+ * `SERVER:SERVICE` on another one. A typo here would silently split one incident into several.
+ */
+function dependencyProblems(config: Config): Problem[] {
+  const services = new Map(config.servers.map((s) => [s.name, new Set(serviceNamesOf(s))]));
+  const check = (
+    server: string,
+    entry: string,
+    path: PropertyKey[],
+    sameServerStrict: boolean,
+  ): Problem[] => {
+    const colon = entry.indexOf(':');
+    const [host, service] = colon > 0 ? [entry.slice(0, colon), entry.slice(colon + 1)] : [server, entry];
+    const known = services.get(host);
+    if (colon > 0 && !known)
+      return [{ path, text: `${format(path)}: "${entry}" names no configured server "${host}"` }];
+    if ((colon > 0 || sameServerStrict) && !known?.has(service))
+      return [
+        { path, text: `${format(path)}: "${entry}": no service "${service}" is configured on ${host}` },
+      ];
+    if (colon > 0 && host === server)
+      return [{ path, text: `${format(path)}: "${entry}" is this server: write "${service}"` }];
+    return [];
+  };
+  return config.servers.flatMap((server, i) => [
+    ...server.services.flatMap((s, j) =>
+      s.depends_on.flatMap((d, k) =>
+        check(server.name, d, ['servers', i, 'services', j, 'depends_on', k], false),
+      ),
+    ),
+    ...server.endpoints.flatMap((e, j) =>
+      e.depends_on.flatMap((d, k) =>
+        check(server.name, d, ['servers', i, 'endpoints', j, 'depends_on', k], true),
+      ),
+    ),
+  ]);
+}
+
+/** A server's services by name: the configured ones and those its boot order names. */
+function serviceNamesOf(server: Config['servers'][number]): string[] {
+  return [...server.services.map((s) => s.name), ...(server.boot?.order ?? []).map((e) => e.service)];
+}
+
+/** An escalation channel that is not configured would escalate to nobody, silently. */
+function escalationProblems(config: Config): Problem[] {
+  const notify = config.notify;
+  if (!notify?.escalate) return [];
+  const configured = (channel: string) => {
+    const value = (notify as Record<string, unknown>)[channel];
+    return value !== undefined && value !== null && typeof value === 'object';
+  };
+  return notify.escalate.channels.flatMap((channel, i): Problem[] =>
+    configured(channel)
+      ? []
+      : [
+          {
+            path: ['notify', 'escalate', 'channels', i],
+            text: `notify.escalate.channels[${i}]: "${channel}" is not configured under notify:`,
+          },
+        ],
   );
 }
 

@@ -34,6 +34,13 @@ export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/;
 
 const name = z.string().regex(NAME_PATTERN, 'expected a name of letters, digits, . _ @ : -');
 
+/**
+ * What a service or an endpoint needs: a service on the same server (`postgresql`), or another
+ * server's (`db1:postgresql`). A finding on it folds the dependant's findings into one incident
+ * (docs/alerting.md#one-incident-per-root-cause); references are checked by load-config.
+ */
+const dependency = name;
+
 export const managers = ['systemd', 'sysv', 'supervisor', 'pm2', 'docker', 'compose'] as const;
 export const serviceSchema = z
   .strictObject({
@@ -41,8 +48,11 @@ export const serviceSchema = z
     manager: z.enum(managers).default('systemd'),
     /** optional TCP port that must be listening */
     port: z.number().int().min(1).max(65535).optional(),
-    /** services this one needs: a fix for this one may restart them (the gate's scope rules) */
-    depends_on: z.array(name).default([]),
+    /**
+     * services this one needs (`SERVICE`, or `SERVER:SERVICE` on another server): a fix for this one
+     * may restart a same-server one (the gate's scope rules); a failing one is this one's root cause
+     */
+    depends_on: z.array(dependency).default([]),
     /** compose: the Compose project (`name` is the Compose service in it) */
     project: name.optional(),
     /** compose: the project's compose file, absolute (what a restart is run with) */
@@ -72,6 +82,8 @@ export const endpointSchema = z.strictObject({
   timeout: duration.default(5000),
   /** probe from the server itself (default) or from the runner */
   from: z.enum(['server', 'runner']).default('server'),
+  /** services the endpoint needs (`SERVICE` or `SERVER:SERVICE`): their failure is its root cause */
+  depends_on: z.array(dependency).default([]),
 });
 
 export const databaseSchema = z.strictObject({
@@ -263,6 +275,23 @@ export const githubSchema = z.strictObject({
   report_budget: duration.default(180_000),
 });
 
+/** Every channel a notification can go to (escalate.channels names them). */
+export const CHANNELS = [
+  'slack',
+  'telegram',
+  'webhook',
+  'discord',
+  'teams',
+  'email',
+  'pagerduty',
+  'opsgenie',
+] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration above zero' });
+/** A service's own endpoint (EU region, tests); its key is sent in a header or the body, never here. */
+const serviceUrl = z.url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL' });
+
 export const notifySchema = z.strictObject({
   slack: z.strictObject({ webhook: z.string() }).optional(),
   telegram: z.strictObject({ token: z.string(), chat: z.string() }).optional(),
@@ -290,6 +319,28 @@ export const notifySchema = z.strictObject({
     })
     .optional(),
   on: z.enum(['changes', 'always', 'critical']).default('changes'),
+  /** an open critical no one acknowledged is announced again this often (off when unset) */
+  repeat: positiveDuration.optional(),
+  /** a critical still open and unacknowledged after `after` also goes to `channels` (and only then) */
+  escalate: z
+    .strictObject({
+      after: positiveDuration,
+      channels: z.array(z.enum(CHANNELS, { message: `expected one of ${CHANNELS.join(', ')}` })).min(1),
+    })
+    .optional(),
+  /** PagerDuty Events API v2: the integration's routing key (a secret: "${PAGERDUTY_ROUTING_KEY}") */
+  pagerduty: z
+    .strictObject({
+      routing_key: z.string().min(1, 'expected the integration key'),
+      url: serviceUrl.optional(),
+    })
+    .optional(),
+  /** Opsgenie Alert API: an API integration's key (a secret: "${OPSGENIE_API_KEY}"); url for the EU region */
+  opsgenie: z
+    .strictObject({ api_key: z.string().min(1, 'expected the API key'), url: serviceUrl.optional() })
+    .optional(),
+  /** task digest sends one notification with the week's summary to the chat channels */
+  digest: z.boolean().optional(),
 });
 
 const pingSuffix = z.union([

@@ -3,7 +3,8 @@
  * state branch and `report` to GitHub, the job summary and the outputs.
  */
 import type { Mode } from '../config/schema.js';
-import type { ServerState } from './memory/memory.js';
+import type { AlertRun } from './alerting/alert-plan.js';
+import type { AckState, ServerState } from './memory/memory.js';
 import type { CommitResult } from './ports/index.js';
 import type { Finding, RunStatus, ServerReport, Task } from './types.js';
 import { byName } from './util/by-name.js';
@@ -127,6 +128,29 @@ export interface Usage {
   calls: number;
 }
 
+/** One incident of the run: its root finding and the findings it causes. */
+export interface IncidentRecord {
+  key: string;
+  severity: 'critical' | 'warning';
+  dependants: string[];
+  /** acknowledged on GitHub and still holding: by whom, until when */
+  ack?: { by: string; until?: string; kind: 'ack' | 'snooze' };
+}
+
+/** What the run makes of one incident's issue activity (docs/alerting.md#acknowledge). */
+export interface AckRecord {
+  key: string;
+  issue: number;
+  /** the issue had new acknowledging activity this run (else `state` is only carried) */
+  changed: boolean;
+  /** the acknowledgement as it stands after this run's events (absent: none) */
+  state?: AckState;
+  /** the one comment confirming what changed (absent: nothing to say) */
+  confirmation?: string;
+  /** time up to which the issue's comments were read */
+  readAt?: string;
+}
+
 export interface RunRecord {
   runId: string;
   task: Task;
@@ -160,6 +184,17 @@ export interface RunRecord {
   fleetActions?: { shard: string; server: string; action: string; decision: string; outcome: string }[];
   /** circuit breakers that opened or closed in this run (each told once) */
   breakers?: BreakerTransition[];
+  /**
+   * (alerting) this run's incidents: one per root cause, its dependants folded in
+   * (docs/alerting.md#one-incident-per-root-cause); findings in no incident are their own
+   */
+  incidents?: IncidentRecord[];
+  /** (alerting) dependants re-checked after their root was acted on, and what they showed */
+  reevaluated?: { fingerprint: string; root: string; severity: string; summary: string }[];
+  /** (alerting) what this run tells beyond what changed: repeats, escalations, paging events */
+  alerting?: AlertRun;
+  /** (alerting) acknowledgements read from the incidents' issues: confirmations to post, ended ones */
+  acks?: AckRecord[];
   usage: Usage;
   github: { issues: number[]; pulls: number[]; errors: string[] };
   /** set when the pipeline itself broke before finishing: the run's status is then `error` */

@@ -60,6 +60,13 @@ export function hostRedaction(ctx: RunContext): RedactOptions {
   return { hosts: [...new Set(hosts.flatMap((h) => [h, mdInline(h), mdCell(h), htmlText(h)]))], ips: true };
 }
 
+/** The paging services' keys: masked in the log and redacted from everything the run writes. */
+export function notifySecrets(config: RunContext['config']): string[] {
+  return [config.notify?.pagerduty?.routing_key, config.notify?.opsgenie?.api_key].filter(
+    (s): s is string => typeof s === 'string' && s.length > 0,
+  );
+}
+
 export function secretsOf(ctx: Pick<RunContext, 'inputs' | 'config'>): string[] {
   const { inputs, config } = ctx;
   return [
@@ -68,5 +75,6 @@ export function secretsOf(ctx: Pick<RunContext, 'inputs' | 'config'>): string[] 
     inputs.anthropicApiKey,
     inputs.githubToken,
     ...config.redact.secrets,
+    ...notifySecrets(config),
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }

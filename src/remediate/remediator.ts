@@ -81,6 +81,11 @@ export interface RemediatorOptions {
    * started, and the next run's cooldown and breaker count it.
    */
   beforeRun?: (pending: RunRecord, extra: FileChange[]) => Promise<void>;
+  /**
+   * Findings a human acknowledged (docs/alerting.md#acknowledge), and why: no automatic action
+   * (intent `auto` or `propose`) is taken on them; an approved plan still runs.
+   */
+  paused?: ReadonlyMap<string, string>;
 }
 
 export class Remediator {
@@ -139,6 +144,9 @@ export class Remediator {
     const server = this.serverConfig(request.server);
     if (!server)
       return this.push(request, now, { decision: 'deny', reason: `unknown server "${request.server}"` });
+    const paused = request.fingerprint ? this.o.paused?.get(request.fingerprint) : undefined;
+    if (paused && request.intent !== 'approved')
+      return this.push(request, now, { decision: 'deny', reason: paused });
     const scope = PLANNERS.has(request.requestedBy) ? await this.scope(server, request) : undefined;
     const gate = this.gate(server, request, now, scope);
     if (gate.decision !== 'execute') return this.push(request, now, gate);

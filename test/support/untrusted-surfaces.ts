@@ -8,14 +8,21 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { consoleLogger, consoleSink } from '../../src/adapters/console-io.js';
 import { notify } from '../../src/adapters/notify.js';
+import { page } from '../../src/adapters/paging.js';
 import { configSchema } from '../../src/config/schema.js';
+import { type FollowUp, type PageEvent, planAlerts } from '../../src/core/alerting/alert-plan.js';
+import { dependencyGraph, groupIncidents } from '../../src/core/alerting/incidents.js';
 import { keyMarker } from '../../src/core/issues/issue-markers.js';
 import { planIssues } from '../../src/core/issues/issue-plan.js';
 import { emptyMemory } from '../../src/core/memory/memory.js';
 import { discordPayload, emailContent, teamsPayload } from '../../src/core/render/notification-payloads.js';
 import { agentLogFiles } from '../../src/core/render/render-action-log.js';
 import { renderHealthReport } from '../../src/core/render/render-health-report.js';
-import { notificationMessage, notificationText } from '../../src/core/render/render-notification.js';
+import {
+  escalationMessage,
+  notificationMessage,
+  notificationText,
+} from '../../src/core/render/render-notification.js';
 import { renderSummary } from '../../src/core/render/render-summary.js';
 import { badgeJson, renderStatusPage, type StatusPageData } from '../../src/core/render/status-page.js';
 import type { ActionRecord, RunRecord } from '../../src/core/run-record.js';
@@ -26,6 +33,7 @@ import {
   withOutcome,
 } from '../../src/core/state-branch/approval-file.js';
 import { issueFileChanges } from '../../src/core/state-branch/issue-files.js';
+import { raisedFindings } from '../../src/core/status.js';
 import { sampleRecord } from './records.js';
 
 // ---- a record with the hostile text in every field a server or a model can fill ------------
@@ -300,6 +308,86 @@ async function sentPayloads(record: RunRecord, channel: Channel): Promise<string
 }
 
 const message = (r: RunRecord) => notificationMessage(r, LINK);
+
+/** The record's findings as repeats and escalations (alerting follow-ups), with its text everywhere. */
+function withFollowUps(r: RunRecord): RunRecord {
+  const text = r.findings[0]?.summary ?? 'x';
+  const follow = raisedFindings(r).map(
+    (f): FollowUp => ({
+      key: f.fingerprint,
+      server: f.server,
+      summary: f.summary,
+      severity: 'critical',
+      dependants: [f.fingerprint, text],
+      openForMs: 3_600_000,
+      since: f.firstSeen,
+      tried: [text],
+      note: text,
+      escalated: true,
+    }),
+  );
+  return {
+    ...r,
+    incidents: follow.map((f) => ({
+      key: f.key,
+      severity: 'critical',
+      dependants: [text],
+      ack: { by: text, kind: 'ack' },
+    })),
+    alerting: {
+      changed: follow,
+      repeats: follow,
+      escalations: follow,
+      escalationChannels: ['slack'],
+      pages: [],
+    },
+  };
+}
+
+/** Paging events for the record: a trigger per incident, a resolve per resolved finding. */
+function pagesOf(r: RunRecord): PageEvent[] {
+  const text = r.findings[0]?.summary ?? 'x';
+  const planned = planAlerts({
+    incidents: groupIncidents(raisedFindings(r), dependencyGraph([])),
+    previous: new Map(),
+    resolved: new Set(),
+    acks: new Map(),
+    policy: { channels: ['pagerduty', 'opsgenie'] },
+    now: new Date('2026-11-21T08:00:05Z'),
+    tried: () => [text],
+  });
+  const resolves = r.resolved.map(
+    (f): PageEvent => ({
+      action: 'resolve',
+      key: f.fingerprint,
+      channels: ['pagerduty', 'opsgenie'],
+      server: f.server,
+      severity: 'critical',
+      summary: f.summary,
+      note: f.summary,
+    }),
+  );
+  return [...planned.run.pages, ...resolves];
+}
+
+/**
+ * What PagerDuty and Opsgenie receive, through the real adapter. The dedup key and the alias are
+ * identifiers, sent as they are (the fingerprint, cleaned and redacted like every fingerprint);
+ * everything a person reads is checked.
+ */
+async function pagingPayloads(record: RunRecord, service: 'pagerduty' | 'opsgenie'): Promise<string[]> {
+  received.length = 0;
+  const targets =
+    service === 'pagerduty'
+      ? { pagerduty: { routing_key: 'R0UTING', url: `${base}/v2/enqueue` } }
+      : { opsgenie: { api_key: 'K3Y', url: base } };
+  const events = pagesOf(record).map((e) => ({ ...e, channels: [service] }));
+  expect(await page({ ...targets, policy: { timeoutMs: 5_000 } }, events, LINK)).toEqual([]);
+  return received.map((r) => {
+    const { dedup_key: _d, alias: _a, ...shown } = JSON.parse(r.body) as Record<string, unknown>;
+    return JSON.stringify(shown);
+  });
+}
 const teamsTexts = (r: RunRecord) => {
   const card = (teamsPayload(message(r)) as { attachments: { content: { body: { text: string }[] } }[] })
     .attachments[0];
@@ -355,6 +443,26 @@ export const SURFACES: Surface[] = [
   ...(Object.keys(CHANNEL_CONFIG) as Channel[]).map(
     (c): Surface => ({ name: `sent: ${c} payload`, check: 'json', render: (r) => sentPayloads(r, c) }),
   ),
+  { name: 'sent: pagerduty events', check: 'json', render: (r) => pagingPayloads(r, 'pagerduty') },
+  { name: 'sent: opsgenie alerts', check: 'json', render: (r) => pagingPayloads(r, 'opsgenie') },
+  {
+    name: 'notification: repeats, escalations, dependants (slack)',
+    check: 'slack',
+    render: (r) => {
+      const f = withFollowUps(r);
+      const escalation = escalationMessage(f, LINK);
+      return [notificationText(message(f), 'slack'), escalation ? notificationText(escalation, 'slack') : ''];
+    },
+  },
+  {
+    name: 'notification: repeats, escalations, dependants (plain)',
+    check: 'plain',
+    render: (r) => {
+      const f = withFollowUps(r);
+      const escalation = escalationMessage(f, LINK);
+      return [notificationText(message(f)), escalation ? notificationText(escalation) : ''];
+    },
+  },
   { name: 'CLI summary (stdout)', check: 'terminal', render: (r) => cliOutput(r, 'summary') },
   { name: 'CLI log lines (stderr)', check: 'terminal', render: (r) => cliOutput(r, 'log') },
   { name: 'status page (html)', check: 'html', render: (r) => [renderStatusPage(statusPageOf(r))] },

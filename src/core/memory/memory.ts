@@ -40,6 +40,40 @@ export interface RemediationState {
   fingerprint?: string;
 }
 
+/** A human's acknowledgement of an incident, from its GitHub issue (docs/alerting.md#acknowledge). */
+export interface AckState {
+  /** GitHub login */
+  by: string;
+  /** when it was given (the label event or the comment) */
+  at: string;
+  /** ISO time it ends by itself (`ack 2h`, `snooze 2h`); absent: until severity change or resolution */
+  until?: string;
+  /** the incident's severity when it was given: a change ends it */
+  severity: Severity;
+  via: 'label' | 'comment';
+  kind: 'ack' | 'snooze';
+}
+
+/**
+ * What has been told about one incident (keyed by its root fingerprint), so repeats and escalation
+ * are computed from the state branch: a missed or late run neither drops nor doubles one.
+ */
+export interface AlertState {
+  severity: Exclude<Severity, 'ok'>;
+  /** when it was first announced at this severity: repeats are counted from here */
+  since: string;
+  /** the last repeat announced: `floor((announced at − since) / notify.repeat)`; 0 = the first */
+  slot: number;
+  announcedAt: string;
+  /** when `notify.escalate.channels` were told */
+  escalatedAt?: string;
+  /** paging services holding an open alert for it (told again when it resolves) */
+  paged?: ('pagerduty' | 'opsgenie')[];
+  ack?: AckState;
+  /** the incident's issue comments were read up to here */
+  readAt?: string;
+}
+
 export interface ServerState {
   server: string;
   /** ISO time of the last run that tried this server */
@@ -63,6 +97,8 @@ export interface ServerState {
   counters: Record<string, number>;
   /** remediation bookkeeping: per action+target */
   remediation: Record<string, RemediationState>;
+  /** alerting per incident rooted on this server (its root fingerprint) */
+  alerts?: Record<string, AlertState>;
 }
 
 export interface MemoryFile {

@@ -4,7 +4,13 @@
  */
 import { z } from 'zod';
 import { errorMessage } from '../util/error-message.js';
-import { emptyServerState, type FindingState, type RemediationState, type ServerState } from './memory.js';
+import {
+  type AlertState,
+  emptyServerState,
+  type FindingState,
+  type RemediationState,
+  type ServerState,
+} from './memory.js';
 
 /** Bounds keep a state file small however long the server lives. */
 export const LIMITS = { samples: 48, history: 50, recentRuns: 50, reboots: 20, attempts: 50 } as const;
@@ -30,6 +36,24 @@ const remediationSchema = z.object({
   openedAt: z.string().optional(),
   fingerprint: z.string().optional(),
 });
+const ackSchema = z.object({
+  by: z.string(),
+  at: z.string(),
+  until: z.string().optional(),
+  severity,
+  via: z.enum(['label', 'comment']),
+  kind: z.enum(['ack', 'snooze']),
+});
+const alertSchema = z.object({
+  severity: z.enum(['warning', 'critical']),
+  since: z.string(),
+  slot: z.number().int().min(0),
+  announcedAt: z.string(),
+  escalatedAt: z.string().optional(),
+  paged: z.array(z.enum(['pagerduty', 'opsgenie'])).optional(),
+  ack: ackSchema.optional(),
+  readAt: z.string().optional(),
+});
 const stateSchema = z.object({
   server: z.string(),
   lastRun: z.string().optional(),
@@ -44,6 +68,7 @@ const stateSchema = z.object({
   samples: z.record(z.string(), z.array(z.tuple([z.string(), z.number()]))).default({}),
   counters: z.record(z.string(), z.number()).default({}),
   remediation: z.record(z.string(), remediationSchema).default({}),
+  alerts: z.record(z.string(), alertSchema).optional(),
 });
 
 export type ParsedState = { ok: true; state: ServerState } | { ok: false; error: string };
@@ -200,6 +225,33 @@ export function mergeServerStates(
       mergeRemediation(br, o, t),
     ),
   };
+  const alerts = mergeRecord(b.alerts ?? {}, ours.alerts ?? {}, theirs.alerts ?? {}, (_k, o, t) =>
+    mergeAlert(o, t),
+  );
+  if (Object.keys(alerts).length > 0) merged.alerts = alerts;
+  else delete merged.alerts;
+  return merged;
+}
+
+/**
+ * Two runs that both announced an incident: the furthest repeat counts (a slot is announced once),
+ * an escalation or a page either made stands, the newer acknowledgement and read position win.
+ */
+function mergeAlert(o: AlertState, t: AlertState): AlertState {
+  const top = newer(o, t, o.since, t.since);
+  if (o.since !== t.since) return top;
+  const merged: AlertState = {
+    ...top,
+    slot: Math.max(o.slot, t.slot),
+    announcedAt: [o.announcedAt, t.announcedAt].sort()[1] ?? top.announcedAt,
+  };
+  const escalatedAt = [o.escalatedAt, t.escalatedAt].filter((x) => x !== undefined).sort()[0];
+  if (escalatedAt) merged.escalatedAt = escalatedAt;
+  const paged = [...new Set([...(o.paged ?? []), ...(t.paged ?? [])])].sort();
+  if (paged.length > 0) merged.paged = paged;
+  if (o.ack && t.ack) merged.ack = o.ack.at > t.ack.at ? o.ack : t.ack;
+  const readAt = [o.readAt, t.readAt].filter((x) => x !== undefined).sort()[1] ?? o.readAt ?? t.readAt;
+  if (readAt) merged.readAt = readAt;
   return merged;
 }
 

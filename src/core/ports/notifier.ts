@@ -1,3 +1,4 @@
+import type { Channel } from '../../config/schema.js';
 import type { RunStatus } from '../types.js';
 
 export type NotificationItemKind =
@@ -7,6 +8,8 @@ export type NotificationItemKind =
   | 'action'
   | 'breaker'
   | 'error'
+  | 'repeat'
+  | 'escalation'
   | 'more';
 
 /**
@@ -21,10 +24,41 @@ export interface NotificationMessage {
   link?: string;
 }
 
+export type PagingChannel = 'pagerduty' | 'opsgenie';
+
 /**
- * Where a run's chat/e-mail notification goes (adapters/notify.ts: Slack, Telegram, Discord,
- * Teams, webhook, SMTP). Returns one line per channel that failed; never throws for a channel.
+ * One paging-service event (docs/alerting.md#paging-services): trigger (with the incident),
+ * acknowledge or resolve, keyed by the incident's root fingerprint. Text fields carry server
+ * text: the payload builders make them plain for each service.
+ */
+export interface PageEvent {
+  action: 'trigger' | 'acknowledge' | 'resolve';
+  key: string;
+  channels: PagingChannel[];
+  server: string;
+  severity: 'critical' | 'warning';
+  summary: string;
+  check?: string;
+  target?: string;
+  dependants?: string[];
+  since?: string;
+  tried?: string[];
+  /** a line for the service's log: who acknowledged, why it resolved */
+  note?: string;
+}
+
+/**
+ * Where a run's notifications go (adapters/notify.ts: Slack, Telegram, Discord, Teams, webhook,
+ * SMTP; adapters/paging.ts: PagerDuty, Opsgenie). Each returns one line per channel (or event)
+ * that failed; never throws for a channel.
  */
 export interface Notifier {
-  send(message: NotificationMessage, payload: Record<string, unknown>): Promise<string[]>;
+  /** the message to the configured chat channels, or only to `channels` when given */
+  send(
+    message: NotificationMessage,
+    payload: Record<string, unknown>,
+    channels?: readonly Channel[],
+  ): Promise<string[]>;
+  /** paging-service events, in order; absent when no paging service is configured */
+  page?(events: readonly PageEvent[], link?: string): Promise<string[]>;
 }

@@ -230,6 +230,17 @@ export function emailHeader(text: unknown): string {
   return oneLine(text, 200);
 }
 
+/**
+ * PagerDuty and Opsgenie text fields (summary, message, description, details, notes): plain text
+ * their web and mobile apps show and their chat integrations forward, so links and mentions are
+ * broken like Telegram's; `line` makes it one line. At most `max` characters, breaks included.
+ */
+export function pagingText(text: unknown, max: number, line = false): string {
+  const plain = line ? oneLine(text, max) : plainText(text).slice(0, max);
+  const out = markBreaks(plain).replaceAll(BREAK, ZWSP);
+  return out.length <= max ? out : `${out.slice(0, max - 1)}…`;
+}
+
 /** A string for a JSON payload (JSON.stringify does the quoting): controls stripped, bounded. */
 export function jsonText(text: unknown, max = 10_000): string {
   return plainText(text).slice(0, max);
