@@ -6,6 +6,7 @@
 import { compactState } from './compact-state.js';
 import type { RunRecord } from './core/run-record.js';
 import type { OwnFlowTask } from './core/tasks.js';
+import { digest } from './digest.js';
 import { doctorTask } from './doctor/doctor-task.js';
 import type { RunContext } from './run-context.js';
 import { summarize } from './summarize.js';
@@ -17,4 +18,5 @@ export const TASK_RUNNERS: Record<OwnFlowTask, TaskRunner> = {
   summarize,
   compact: compactState,
   doctor: doctorTask,
+  digest,
 };

@@ -8,7 +8,7 @@
  *                    the alert state each server's state file keeps for the next run
  */
 import type { Channel, Config } from '../config/schema.js';
-import { type AlertPolicy, planAlerts } from '../core/alerting/alert-plan.js';
+import { type AlertPolicy, normalChannels, planAlerts } from '../core/alerting/alert-plan.js';
 import { dependencyGraph, groupIncidents, type Incident } from '../core/alerting/incidents.js';
 import type { AckState, AlertState, Memory } from '../core/memory/memory.js';
 import type { RunRecord, TrackedFinding } from '../core/run-record.js';
@@ -134,3 +134,5 @@ export function triedOn(record: RunRecord, incident: Incident<TrackedFinding>): 
   }
   return lines;
 }
+
+export { normalChannels };

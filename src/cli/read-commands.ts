@@ -1,5 +1,5 @@
 /**
- * `claudeops status | history | issues | show | status-page` (docs/architecture.md#interfaces): read the state branch
+ * `claudeops status | history | issues | show | status-page | digest` (docs/architecture.md#interfaces): read the state branch
  * from a local repository and print text, or JSON with `--format json`. Only status-page writes,
  * and only into its --out directory.
  */
@@ -9,7 +9,9 @@ import { openStateReader } from '../adapters/state-reader.js';
 import { parseReadArgs, type ReadArgs } from '../config/cli-args.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Logger } from '../core/ports/index.js';
+import { digestText } from '../core/render/render-digest.js';
 import { plainText } from '../core/render/untrusted-text.js';
+import { readDigest } from '../core/state-branch/digest-view.js';
 import {
   fleetNow,
   fleetText,
@@ -71,6 +73,11 @@ async function readCommand(args: ReadArgs, logger: Logger, io: ReadIo): Promise<
       const shown = await show(reader, args.target ?? '');
       if (!shown) throw new CommandFailed(`show: no run or problem "${args.target}" on the state branch`);
       out(shown, shown.content.trimEnd());
+      return 0;
+    }
+    case 'digest': {
+      const data = await readDigest(reader, new Date(now.getTime() - args.sinceMs), now);
+      out(data, digestText(data));
       return 0;
     }
     case 'status-page': {

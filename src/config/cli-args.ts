@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isTask, type RunOption, TASK_NAMES, TASKS, type Task } from '../core/tasks.js';
+import { isTask, type RunOption, TASK_NAMES, TASKS, type Task, taskTraits } from '../core/tasks.js';
 import { parseDuration } from '../core/util/duration.js';
 import { errorMessage } from '../core/util/error-message.js';
 import {
@@ -41,10 +41,13 @@ const READ_OPTIONS = `  --state-repo DIR   git repository holding the state bran
                      .claudeops/state) or a clone of your repository with the branch fetched
   --format F         text (default) | json`;
 
+/** Tasks the CLI runs; one whose CLI command is a read command (`digest`) is listed with those. */
+const RUN_TASKS = TASK_NAMES.filter((t) => !taskTraits(t).cliReads);
+
 export const USAGE = `usage: claudeops <command> [options]     (claudeops help <command> for its options)
 
 Run a task:
-${TASK_NAMES.map((t) => `  ${t.padEnd(36)}${TASKS[t].summary}`).join('\n')}
+${RUN_TASKS.map((t) => `  ${t.padEnd(36)}${TASKS[t].summary}`).join('\n')}
     each with [--config FILE] [--mode M] [--dry-run] [--servers S] [--shard i/n] [--state-repo DIR]
 Set up, and run without a schedule:
   init --host [USER@]HOST[:PORT]... [--user U] [--port P] [--out FILE] [--accept-new]
@@ -60,6 +63,8 @@ Read the record (state branch):
   issues                              open problems with age and last action
   show RUN|FINGERPRINT                one run's health report, or one problem's issue file
   status-page --out DIR               build the static status site and badges
+  digest [--since 7d]                 the week: uptime, incidents and time to resolve, actions,
+                                      what recurs and flaps, model cost
     each with [--state-repo DIR] [--format text|json]
 Least privilege on servers (docs/least-privilege.md), printed on stdout:
   sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...
@@ -76,7 +81,7 @@ ${RUN_OPTIONS}`;
 /** What `claudeops <command> --help` prints, per command. */
 export const COMMAND_HELP: Record<string, string> = {
   ...Object.fromEntries(
-    TASK_NAMES.map((t) => [
+    RUN_TASKS.map((t) => [
       t,
       `usage: claudeops ${t} ${optionsOf(t)
         .map((o) => `[${RUN_OPTION_HELP[o].trim().split(/\s{2,}/)[0]}]`)
@@ -134,6 +139,7 @@ service. Installs nothing: copy the files to /etc/systemd/system/, then
                      when asked for)
   --config FILE      YAML config (default .github/claudeops.yml)
   --state-repo DIR   local git repository for the state branch (default .claudeops/state)`,
+  digest: `usage: claudeops digest [--since 7d] [--state-repo DIR] [--format text|json]\n\nThe weekly digest from the state branch: per server uptime, incidents opened and resolved with\ntheir time to resolve, actions run and their outcomes, what recurs, flapping checks, model cost.\nPrints it; the Action's task: digest also writes digests/<YYYY>-W<WW>.md to the state branch.\n\n  --since D          the window, up to now (default 7d)\n${READ_OPTIONS}`,
   sudoers:
     "usage: claudeops sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...\n\nPrints a sudoers file allowing only the collector and the catalog's commands (docs/least-privilege.md).",
   'authorized-keys':
@@ -343,8 +349,8 @@ function parseSetup(argv: string[]) {
   return parseArgs({ args: argv, allowPositionals: true, strict: true, options: SETUP_ARGS });
 }
 
-/** The read commands (docs/architecture.md#interfaces): status, history, issues, show, status-page. */
-export const READ_COMMANDS = ['status', 'history', 'issues', 'show', 'status-page'] as const;
+/** The read commands (docs/architecture.md#interfaces): status, history, issues, show, status-page, digest. */
+export const READ_COMMANDS = ['status', 'history', 'issues', 'show', 'status-page', 'digest'] as const;
 export type ReadCommand = (typeof READ_COMMANDS)[number];
 
 export function isReadCommand(word: string | undefined): word is ReadCommand {
@@ -382,6 +388,7 @@ const READ_OPTIONS_OF: Record<ReadCommand, (keyof typeof READ_ARGS)[]> = {
   issues: ['state-repo', 'format'],
   show: ['state-repo', 'format'],
   'status-page': ['state-repo', 'format', 'out', 'config', 'repo-url'],
+  digest: ['state-repo', 'format', 'since'],
 };
 
 export function parseReadArgs(argv: string[]): ReadArgs {

@@ -23,6 +23,11 @@ export interface TaskTraits {
   fleetWide?: boolean;
   /** the CLI options it honours (default: all): its help lists only these, the others are refused */
   options?: readonly RunOption[];
+  /**
+   * the CLI's command of that name is a read command (it prints, and writes nothing): the task
+   * itself runs in the Action (`task: digest` writes the digest; `claudeops digest` shows it)
+   */
+  cliReads?: boolean;
 }
 
 export const TASKS = {
@@ -74,6 +79,17 @@ export const TASKS = {
       'works (one Messages API request of one token). One line per problem with its fix; exit 1 (the\n' +
       'Action: status error) when there is any. Records nothing, changes nothing.',
     healthLoop: false,
+  },
+  digest: {
+    summary: 'the weekly digest: digests/<YYYY>-W<WW>.md, the job summary, one notification',
+    help:
+      'The week in one page (docs/alerting.md#weekly-digest): per server uptime, incidents opened and\n' +
+      'resolved with their time to resolve, actions run and their outcomes, what recurs, flapping\n' +
+      'checks, model cost — from the state branch, over the 7 days up to now. Written to\n' +
+      'digests/<YYYY>-W<WW>.md on the state branch and to the job summary; with notify.digest: true,\n' +
+      'one notification. Collects nothing from servers.',
+    healthLoop: false,
+    cliReads: true,
   },
 } as const satisfies Record<string, TaskTraits>;
 

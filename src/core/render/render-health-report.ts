@@ -71,6 +71,8 @@ function frontMatter(record: RunRecord): string {
       : {}),
     planner: record.planner.kind,
     tokens: record.usage.inputTokens + record.usage.outputTokens,
+    // what the model cost this run (the weekly digest adds these up)
+    cost_usd: Math.round(record.usage.costUsd * 10_000) / 10_000,
   };
   return renderFrontMatter(meta);
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isoWeek } from '../util/iso-week.js';
 
 /**
  * State-branch paths (docs/architecture.md#state-branch). Lexical order is time order; the run id (unique per run and
@@ -61,4 +62,12 @@ export function issuePath(fingerprint: string): string {
 
 export function serverStatePath(server: string): string {
   return `state/${bounded(safe(server), '.json')}`;
+}
+
+/**
+ * The weekly digest (`task: digest`): `digests/<YYYY>-W<WW>.md`, named by the ISO week that holds
+ * the middle of the window it covers — a Monday-morning digest of the last 7 days is last week's.
+ */
+export function digestPath(since: Date, until: Date): string {
+  return `digests/${isoWeek(new Date((since.getTime() + until.getTime()) / 2)).label}.md`;
 }
