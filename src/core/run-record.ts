@@ -3,7 +3,7 @@
  * state branch and `report` to GitHub, the job summary and the outputs.
  */
 import type { Mode } from '../config/schema.js';
-import type { AlertRun } from './alerting/alert-plan.js';
+import type { AlertRun } from './alerting/alert-types.js';
 import type { AckState, ServerState } from './memory/memory.js';
 import type { CommitResult } from './ports/index.js';
 import type { Finding, RunStatus, ServerReport, Task } from './types.js';

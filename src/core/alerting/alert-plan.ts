@@ -14,10 +14,11 @@ import type { AckState, AlertState } from '../memory/memory.js';
 import type { PageEvent, PagingChannel } from '../ports/index.js';
 import type { TrackedFinding } from '../run-record.js';
 import { formatDuration } from '../util/duration.js';
-import { ackEnded } from './acknowledge.js';
+import { ackEnded } from '../issues/acknowledge.js';
+import type { AlertRun, FollowUp } from './alert-types.js';
 import type { Incident } from './incidents.js';
 
-export type { PageEvent, PagingChannel };
+export type { AlertRun, FollowUp, PageEvent, PagingChannel };
 
 export const PAGING_CHANNELS: readonly PagingChannel[] = ['pagerduty', 'opsgenie'];
 export const isPaging = (c: Channel): c is PagingChannel =>
@@ -28,36 +29,6 @@ export interface AlertPolicy {
   escalate?: { afterMs: number; channels: readonly Channel[] };
   /** every configured channel */
   channels: readonly Channel[];
-}
-
-/** A repeat or an escalation: the incident as told again, with how long and what was tried. */
-export interface FollowUp {
-  key: string;
-  server: string;
-  summary: string;
-  severity: 'critical' | 'warning';
-  /** fingerprints of the dependants, as told under it */
-  dependants: string[];
-  openForMs: number;
-  since: string;
-  /** what automatic actions did about it so far */
-  tried: string[];
-  /** n-th repeat (escalations: absent) */
-  repeat?: number;
-  /** why it is told although it was acknowledged earlier */
-  note?: string;
-  /** the escalation channels were told earlier: they hear the repeats too */
-  escalated?: boolean;
-}
-
-export interface AlertRun {
-  /** incidents told before whose severity changed this run ("now critical") */
-  changed: FollowUp[];
-  repeats: FollowUp[];
-  escalations: FollowUp[];
-  /** chat channels escalations go to (the normal message skips them) */
-  escalationChannels: Channel[];
-  pages: PageEvent[];
 }
 
 export interface AlertInput {

@@ -3,11 +3,12 @@
  * as terminal text (`claudeops digest`), and as one notification. Fingerprints and summaries are
  * server text: escaped for each target.
  */
+
+import type { NotificationMessage } from '../ports/index.js';
 import type { Digest } from '../state-branch/digest-view.js';
 import { formatDuration } from '../util/duration.js';
 import { isoWeek } from '../util/iso-week.js';
 import { cell, table } from './markdown.js';
-import type { NotificationMessage } from '../ports/index.js';
 
 const day = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 const pct = (v: number | undefined) => (v === undefined ? '—' : `${v}%`);

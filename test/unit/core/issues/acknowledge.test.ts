@@ -8,7 +8,7 @@ import {
   ackEnded,
   applyAckEvents,
   parseAckCommand,
-} from '../../../../src/core/alerting/acknowledge.js';
+} from '../../../../src/core/issues/acknowledge.js';
 
 const H = 3_600_000;
 
