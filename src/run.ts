@@ -21,6 +21,7 @@ import { cleanFinding, type FileChange, type ServerReport } from './core/types.j
 import { errorMessage } from './core/util/error-message.js';
 import { selectServers } from './core/util/select-servers.js';
 import { fleetFindings, shardsOf } from './fleet-shards.js';
+import { readAcknowledgements } from './github/acknowledgements.js';
 import { executeApproved } from './github/execute-approved.js';
 import { fetchMaintenanceWindows } from './github/issues.js';
 import { syncGitHub } from './github/sync.js';
@@ -62,6 +63,7 @@ export async function run(ctx: RunContext): Promise<RunResult> {
     record.warnings.push(...memory.warnings);
     shells = await logger.group('Collect', () => collect(ctx, record, servers, memory));
     await logger.group('Evaluate', async () => evaluate(ctx, record, memory));
+    await guard(record, 'acknowledgements', () => readAcknowledgements(ctx, record, memory));
     await stage(ctx, record, memory, approvalChanges);
     await logger.group('Diagnose and remediate', () => act(ctx, record, memory, shells, approvalChanges));
     await guard(record, 'alerting', async () => planFollowUps(ctx, record, memory));

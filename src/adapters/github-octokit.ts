@@ -15,6 +15,7 @@ import {
   GitHubApiError,
   type IssueInfo,
   type IssuePatch,
+  type LabelEvent,
   type PullDetail,
   type PullFile,
   type PullInfo,
@@ -461,14 +462,47 @@ class OctokitGitHub implements GitHubApi {
     });
   }
 
-  listComments(issueNumber: number): Promise<CommentInfo[]> {
+  listComments(issueNumber: number, since?: string): Promise<CommentInfo[]> {
     return this.call(`list comments of #${issueNumber}`, async () => {
       const comments = await this.client.paginate(this.client.rest.issues.listComments, {
         ...this.where,
         issue_number: issueNumber,
+        ...(since ? { since } : {}),
         per_page: 100,
       });
-      return comments.map((c) => ({ body: c.body ?? '', author: c.user?.login ?? '' }));
+      return comments.map((c) => ({
+        body: c.body ?? '',
+        author: c.user?.login ?? '',
+        createdAt: c.created_at,
+        id: c.id,
+      }));
+    });
+  }
+
+  listLabelEvents(issueNumber: number): Promise<LabelEvent[]> {
+    return this.call(`list events of #${issueNumber}`, async () => {
+      const events = (await this.client.paginate(this.client.rest.issues.listEvents, {
+        ...this.where,
+        issue_number: issueNumber,
+        per_page: 100,
+      })) as {
+        event?: string;
+        label?: { name?: string };
+        actor?: { login?: string } | null;
+        created_at?: string;
+      }[];
+      return events.flatMap((e): LabelEvent[] =>
+        (e.event === 'labeled' || e.event === 'unlabeled') && e.label?.name
+          ? [
+              {
+                action: e.event,
+                label: e.label.name,
+                actor: e.actor?.login ?? '',
+                createdAt: e.created_at ?? '',
+              },
+            ]
+          : [],
+      );
     });
   }
 

@@ -99,6 +99,12 @@ export function planFollowUps(ctx: RunContext, record: RunRecord, memory: Memory
     tried: (incident) => triedOn(record, incident),
   });
   record.alerting = outcome.run;
+  // the comments were read up to here: the next run reads only newer ones
+  for (const a of record.acks ?? []) {
+    const server = incidents.find((i) => i.key === a.key)?.root.server;
+    const state = server ? outcome.states[server]?.[a.key] : undefined;
+    if (state && a.readAt) state.readAt = a.readAt;
+  }
   for (const server of checked) {
     const state = record.serverStates[server];
     const next = outcome.states[server];

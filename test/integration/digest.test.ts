@@ -10,8 +10,7 @@ import { createGitStateStore } from '../../src/adapters/git-state-store.js';
 import { openStateReader } from '../../src/adapters/state-reader.js';
 import { runReadCommand } from '../../src/cli/read-commands.js';
 import type { Config } from '../../src/config/schema.js';
-import type { Notifier } from '../../src/core/ports/index.js';
-import type { NotificationMessage } from '../../src/core/ports/index.js';
+import type { NotificationMessage, Notifier } from '../../src/core/ports/index.js';
 import { type Digest, readDigest } from '../../src/core/state-branch/digest-view.js';
 import { digestPath } from '../../src/core/state-branch/paths.js';
 import { isoWeek } from '../../src/core/util/iso-week.js';
@@ -208,7 +207,9 @@ describe('the digest as the CLI and the Action give it', () => {
     ctx.adapters.state = createGitStateStore({ localDir: dir, branch: 'claudeops-state' });
     ctx.adapters.notifier = notifier;
     ctx.adapters.sink = {
-      summary: async (m) => void (summary = m),
+      summary: async (m) => {
+        summary = m;
+      },
       outputs: (o) => Object.assign(outputs, o),
     };
     const { record, exitCode } = await run(ctx);

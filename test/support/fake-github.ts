@@ -48,11 +48,24 @@ export interface FakeComment {
   issueNumber: number;
   body: string;
   createdAt: string;
+  /** login of the author (the token's account, github-actions[bot], for comments made through the API) */
+  author?: string;
+}
+
+/** A label put on or taken off an issue, by whom (GET …/issues/{n}/events). */
+export interface FakeIssueEvent {
+  id: number;
+  issueNumber: number;
+  event: 'labeled' | 'unlabeled';
+  label: string;
+  actor: string;
+  createdAt: string;
 }
 
 export interface FakeState {
   issues: FakeIssue[];
   comments: FakeComment[];
+  events: FakeIssueEvent[];
   labels: Map<string, { name: string; color: string; description: string | null }>;
   /** branch name → commit sha */
   refs: Map<string, string>;
@@ -99,6 +112,10 @@ export interface FakeGitHub {
     files: Record<string, string>;
     fromRepo?: string;
   }): FakeIssue;
+  /** a comment by a person (`author`), as the web UI would post it */
+  commentAs(issueNumber: number, author: string, body: string): FakeComment;
+  /** a person puts a label on an issue, or takes it off, as the web UI would */
+  labelAs(issueNumber: number, actor: string, label: string, action?: 'add' | 'remove'): void;
   /** creates or replaces a branch holding exactly these files */
   seedBranch(branch: string, files: Record<string, string>): string;
   /** the files on a branch now */
@@ -158,6 +175,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     mergePull: (n, by) => fake.merge(n, by),
     closePull: (n) => fake.closeWithoutMerge(n),
     openPull: (pull) => fake.openPull(pull),
+    commentAs: (n, author, body) => fake.addComment(n, body, author),
+    labelAs: (n, actor, label, action = 'add') => fake.relabel(n, actor, label, action),
     seedBranch: (branch, files) => fake.commitTree(branch, new Map(Object.entries(files))),
     files: (branch) => Object.fromEntries(fake.tree(branch) ?? new Map()),
     behaviour: fake.behaviour,
@@ -180,7 +199,10 @@ function error(status: number, message: string, extra: Record<string, unknown> =
 }
 
 /** Operations whose answers the fake builds in GitHub's shape and checks against the description. */
-const RESPONSES_CHECKED = new Set(['pulls/get', 'pulls/list', 'pulls/create']);
+/** The account the Action's token acts as. */
+const BOT = 'github-actions[bot]';
+
+const RESPONSES_CHECKED = new Set(['pulls/get', 'pulls/list', 'pulls/create', 'issues/list-events']);
 
 function blobSha(content: string): string {
   return createHash('sha1')
@@ -198,6 +220,7 @@ class Fake {
   readonly state: FakeState = {
     issues: [],
     comments: [],
+    events: [],
     labels: new Map(),
     refs: new Map(),
     commits: new Map(),
@@ -222,6 +245,7 @@ class Fake {
       'issues/update': (r) => this.updateIssue(r),
       'issues/create-comment': (r) => this.createComment(r),
       'issues/list-comments': (r) => this.listComments(r),
+      'issues/list-events': (r) => this.listEvents(r),
       'issues/list-labels-for-repo': (r) =>
         this.page(
           r,
@@ -441,7 +465,13 @@ class Fake {
     const b = r.body;
     if (b.title !== undefined && b.title !== null) issue.title = String(b.title);
     if (typeof b.body === 'string') issue.body = b.body;
-    if (b.labels !== undefined) issue.labels = this.labelNames(b.labels);
+    if (b.labels !== undefined) {
+      const before = new Set(issue.labels);
+      issue.labels = this.labelNames(b.labels);
+      const after = new Set(issue.labels);
+      for (const l of after) if (!before.has(l)) this.recordEvent(issue, 'labeled', l, BOT);
+      for (const l of before) if (!after.has(l)) this.recordEvent(issue, 'unlabeled', l, BOT);
+    }
     if (b.state === 'closed' && issue.state === 'open') {
       issue.state = 'closed';
       issue.closedAt = this.now;
@@ -455,17 +485,65 @@ class Fake {
     return { status: 200, body: this.issueJson(issue) };
   }
 
+  addComment(issueNumber: number, body: string, author: string): FakeComment {
+    const issue = this.state.issues.find((i) => i.number === issueNumber);
+    if (!issue) throw new Error(`no issue #${issueNumber}`);
+    const comment: FakeComment = { id: this.nextId++, issueNumber, body, createdAt: this.now, author };
+    this.state.comments.push(comment);
+    issue.updatedAt = comment.createdAt;
+    return comment;
+  }
+
+  relabel(issueNumber: number, actor: string, label: string, action: 'add' | 'remove'): void {
+    const issue = this.state.issues.find((i) => i.number === issueNumber);
+    if (!issue) throw new Error(`no issue #${issueNumber}`);
+    const has = issue.labels.includes(label);
+    if (action === 'add' && !has) issue.labels = [...this.labelNames([...issue.labels, label])];
+    else if (action === 'remove' && has) issue.labels = issue.labels.filter((l) => l !== label);
+    else return;
+    this.recordEvent(issue, action === 'add' ? 'labeled' : 'unlabeled', label, actor);
+    issue.updatedAt = this.now;
+  }
+
+  private recordEvent(issue: FakeIssue, event: FakeIssueEvent['event'], label: string, actor: string): void {
+    this.state.events.push({
+      id: this.nextId++,
+      issueNumber: issue.number,
+      event,
+      label,
+      actor,
+      createdAt: this.now,
+    });
+  }
+
+  /** GET …/issues/{n}/events: GitHub's event shape (its example, with this event's values). */
+  private listEvents(r: FakeRequest): Reply {
+    const n = Number(r.matched.params.issue_number);
+    const template =
+      (githubOpenApi().example('issue-event-for-issue-items') as unknown as Record<string, unknown>[])[0] ??
+      {};
+    const actorTemplate = template.actor as Record<string, unknown>;
+    const events = this.state.events
+      .filter((e) => e.issueNumber === n)
+      .map((e) => ({
+        ...structuredClone(template),
+        id: e.id,
+        node_id: `LE_${e.id}`,
+        url: `${this.url}/repos/${this.options.owner}/${this.options.repo}/issues/events/${e.id}`,
+        actor: { ...structuredClone(actorTemplate), ...this.userJson(e.actor) },
+        event: e.event,
+        commit_id: null,
+        commit_url: null,
+        created_at: e.createdAt,
+        label: { name: e.label, color: this.state.labels.get(e.label)?.color ?? 'ededed' },
+      }));
+    return this.page(r, events);
+  }
+
   private createComment(r: FakeRequest): Reply {
     const issue = this.findIssue(r);
     if (!issue) return error(404, 'Not Found');
-    const comment: FakeComment = {
-      id: this.nextId++,
-      issueNumber: issue.number,
-      body: String(r.body.body),
-      createdAt: this.now,
-    };
-    this.state.comments.push(comment);
-    issue.updatedAt = comment.createdAt;
+    const comment = this.addComment(issue.number, String(r.body.body), BOT);
     return {
       status: 201,
       body: {
@@ -482,7 +560,11 @@ class Fake {
 
   private listComments(r: FakeRequest): Reply {
     const n = Number(r.matched.params.issue_number);
-    const comments = this.state.comments.filter((c) => c.issueNumber === n);
+    const since = r.query.get('since');
+    // GitHub's `since`: comments updated at or after that time
+    const comments = this.state.comments.filter(
+      (c) => c.issueNumber === n && (!since || c.createdAt >= since),
+    );
     return this.page(
       r,
       comments.map((c) => ({
@@ -490,7 +572,7 @@ class Fake {
         body: c.body,
         created_at: c.createdAt,
         updated_at: c.createdAt,
-        user: this.userJson('github-actions[bot]'),
+        user: this.userJson(c.author ?? BOT),
       })),
     );
   }

@@ -10,11 +10,11 @@
  * and a late run does not shift the ones after it.
  */
 import type { Channel } from '../../config/schema.js';
+import { ackEnded } from '../issues/acknowledge.js';
 import type { AckState, AlertState } from '../memory/memory.js';
 import type { PageEvent, PagingChannel } from '../ports/index.js';
 import type { TrackedFinding } from '../run-record.js';
 import { formatDuration } from '../util/duration.js';
-import { ackEnded } from '../issues/acknowledge.js';
 import type { AlertRun, FollowUp } from './alert-types.js';
 import type { Incident } from './incidents.js';
 

@@ -49,7 +49,10 @@ export function actionLine(a: ActionRecord): string {
 export function titleFor(group: IssueGroup, severity: Severity): string {
   const first = group.findings[0];
   if (!first) return `[${severity}] claudeops`;
-  if (!group.fleet) return titleText(`[${severity}] ${first.server}: ${first.summary}`, 240);
+  const more = group.dependants?.length
+    ? ` (+${group.dependants.length} dependant${group.dependants.length === 1 ? '' : 's'})`
+    : '';
+  if (!group.fleet) return titleText(`[${severity}] ${first.server}: ${first.summary}${more}`, 240);
   const servers = serversOf(group).length;
   return titleText(
     `[${severity}] ${first.check} ${first.target === '-' ? '' : `${first.target} `}failing on ${servers} servers`,
@@ -76,6 +79,7 @@ export function renderIssueBody(
   diagnoses: Diagnosis[],
   actions: ActionRecord[],
   o: IssueLinks,
+  ack?: { by: string; until?: string },
 ): string {
   const parts = [keyMarker(group.key), memoMarker(memo), ''];
   parts.push(
@@ -92,6 +96,16 @@ export function renderIssueBody(
     parts.push(
       '',
       `Also failing on servers checked by other shards: ${group.elsewhere.map(cell).join(', ')}.`,
+    );
+  if (group.dependants?.length)
+    parts.push(
+      '',
+      `**One incident, one root cause**: ${mdCode(group.key)} fails, and ${group.dependants.length} finding(s) that need it fail with it (\`depends_on\`, \`boot.order\`): ${group.dependants.map((d) => mdCode(d)).join(', ')}. Remediation aims at the root first; the dependants are re-checked after it.`,
+    );
+  if (ack)
+    parts.push(
+      '',
+      `**Acknowledged** by ${mdInline(`@${ack.by}`)}${ack.until ? ` until ${mdInline(ack.until)}` : ''}: repeats, escalation and automatic actions are paused. Comment \`/claudeops unack\` to resume them.`,
     );
   parts.push('', '### Evidence', '');
   const withEvidence = group.findings.filter((f) => f.evidence);

@@ -11,7 +11,10 @@ import { keyOf } from './issue-markers.js';
 export interface IssueGroup {
   key: string;
   fleet: boolean;
+  /** the root finding first, then (incidents) the dependants it causes */
   findings: TrackedFinding[];
+  /** (incident) fingerprints of the findings caused by the root, `key` */
+  dependants?: string[];
   /** (fleet) servers failing it in other shards, by their state files */
   elsewhere?: string[];
 }
@@ -72,6 +75,7 @@ export function groupFindings(
   issues: Map<string, IssueSnapshot>,
   minServers: number,
   elsewhere: Map<string, Set<string>> = new Map(),
+  rootOf: ReadonlyMap<string, string> = new Map(),
 ): IssueGroup[] {
   const groups = new Map<string, IssueGroup>();
   const add = (key: string, fleet: boolean, f: TrackedFinding) => {
@@ -91,11 +95,32 @@ export function groupFindings(
     const k = fleetKey(f.check, f.target);
     serversPerCheck.set(k, (serversPerCheck.get(k) ?? new Set()).add(f.server));
   }
-  for (const f of findings) {
+  const keyOf = (f: TrackedFinding) => {
     const fleet = fleetKey(f.check, f.target);
-    if (issues.get(fleet)?.state === 'open' || (serversPerCheck.get(fleet)?.size ?? 0) >= minServers)
-      add(fleet, true, f);
-    else add(f.fingerprint, false, f);
+    return issues.get(fleet)?.state === 'open' || (serversPerCheck.get(fleet)?.size ?? 0) >= minServers
+      ? fleet
+      : f.fingerprint;
+  };
+  const byFingerprint = new Map(findings.map((f) => [f.fingerprint, f]));
+  // a dependant goes to its root's own issue (docs/alerting.md#one-incident-per-root-cause); when
+  // the root is part of a fleet-wide issue, the dependant keeps its own
+  const folded = (f: TrackedFinding) => {
+    const root = rootOf.get(f.fingerprint);
+    const rootFinding = root && root !== f.fingerprint ? byFingerprint.get(root) : undefined;
+    return rootFinding && keyOf(rootFinding) === rootFinding.fingerprint
+      ? rootFinding.fingerprint
+      : undefined;
+  };
+  for (const f of [...findings].sort((a, b) => Number(!!folded(a)) - Number(!!folded(b)))) {
+    const root = folded(f);
+    if (root) {
+      add(root, false, f);
+      const group = groups.get(root);
+      if (group) group.dependants = [...(group.dependants ?? []), f.fingerprint];
+      continue;
+    }
+    const key = keyOf(f);
+    add(key, key !== f.fingerprint, f);
   }
   return [...groups.values()];
 }

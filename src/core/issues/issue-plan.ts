@@ -75,7 +75,10 @@ export function planIssues(record: RunRecord, issues: IssueSnapshot[], options: 
   const raised = raisedFindings(record);
   const checked = new Set(record.servers.map((s) => s.server.name));
   const elsewhere = raisedElsewhere(options.fleetStates ?? {}, checked, options.now);
-  const groups = groupFindings(raised, byKey, options.github.fleet_issue_min_servers, elsewhere);
+  const rootOf = new Map(
+    (record.incidents ?? []).flatMap((i) => [i.key, ...i.dependants].map((fp) => [fp, i.key] as const)),
+  );
+  const groups = groupFindings(raised, byKey, options.github.fleet_issue_min_servers, elsewhere, rootOf);
   const ops: IssueOp[] = [];
   const active = new Set(groups.map((g) => markedKey(g.key)));
   for (const group of groups) {
@@ -91,10 +94,12 @@ export function planIssues(record: RunRecord, issues: IssueSnapshot[], options: 
     const [check = '', ...rest] = key.slice(server.length + 1).split('/');
     return fleetGroups.get(fleetKey(check, rest.join('/')));
   };
+  const inIncident = (key: string) => groups.find((g) => g.dependants?.includes(key));
   for (const [key, issue] of byKey) {
     if (issue.state !== 'open' || active.has(key)) continue;
     const op =
       planFolded(record, key, issue, inFleet, options) ??
+      planFolded(record, key, issue, inIncident, options) ??
       planClose(record, key, issue, raisedFingerprints, options);
     if (op) ops.push(op);
   }
@@ -148,15 +153,22 @@ function planGroup(
     diagnosis: diagnosisHash(diagnoses) ?? old?.diagnosis,
     members: [...new Set([...(fresh || reopen ? [] : (old?.members ?? [])), ...fingerprints])].sort(),
   };
-  const body = o.redact(renderIssueBody(record, group, memo, diagnoses, actions, o));
-  const labels = labelsFor(group, severity, o.github.labels, issue?.labels ?? []);
+  const ack = record.incidents?.find((i) => i.key === group.key)?.ack;
+  const body = o.redact(renderIssueBody(record, group, memo, diagnoses, actions, o, ack));
+  const labels = labelsFor(group, severity, o.github.labels, issue?.labels ?? [], ack !== undefined);
   const title = titleFor(group, severity);
   if (fresh) return { kind: 'create', key: group.key, title, body, labels };
   if (!issue) return undefined;
   const changes = reopen
     ? [`Recurred (closed ${issue.closedAt ?? 'earlier'}).`, ...actions.map(actionLine)]
     : [...changesSince(old, memo, severity, diagnoses, actions, fingerprints), ...newEvents(group, old)];
-  if (changes.length === 0) return undefined;
+  // docs/alerting.md#acknowledge: what the issue's comments and label changed, confirmed once
+  const confirmation = record.acks?.find(
+    (a) => a.key === group.key && a.issue === issue.number,
+  )?.confirmation;
+  if (confirmation) changes.push(confirmation);
+  const relabelled = [...labels].sort().join('\n') !== [...issue.labels].sort().join('\n');
+  if (changes.length === 0 && !relabelled) return undefined;
   const update: IssueUpdate = { body, labels, ...(title !== issue.title ? { title } : {}) };
   if (reopen) Object.assign(update, { state: 'open', stateReason: 'reopened' });
   return {
@@ -164,7 +176,7 @@ function planGroup(
     key: group.key,
     number: issue.number,
     update,
-    comment: o.redact(renderComment(record, changes, actions, o)),
+    ...(changes.length > 0 ? { comment: o.redact(renderComment(record, changes, actions, o)) } : {}),
   };
 }
 
@@ -213,7 +225,10 @@ function newEvents(group: IssueGroup, old: IssueMemo | undefined): string[] {
  * A model's diagnosis as an issue shows it: the finding and confidence in the code's words, the
  * model's root cause and next step only inside a labelled quote (list-item indented).
  */
-/** A server's own issue whose finding is now tracked by a fleet issue: closed, pointing there. */
+/**
+ * A server's own issue whose finding is now tracked by a fleet issue, or by the issue of the
+ * incident whose root causes it: closed, pointing there.
+ */
 function planFolded(
   record: RunRecord,
   key: string,
@@ -223,15 +238,16 @@ function planFolded(
 ): IssueOp | undefined {
   const group = inFleet(key);
   if (!group) return undefined;
-  const fleet = titleFor(group, worstSeverity(group.findings));
+  const title = titleFor(group, worstSeverity(group.findings));
+  const where = group.fleet
+    ? `Now tracked in the fleet-wide issue "${title}" (${group.key}).`
+    : `Caused by ${mdCode(group.key)}: now tracked, with the other findings it causes, in the issue "${title}".`;
   return {
     kind: 'update',
     key,
     number: issue.number,
     update: { state: 'closed', stateReason: 'completed' },
-    comment: [`Now tracked in the fleet-wide issue "${fleet}" (${group.key}).`, ...runFooter(record, o)].join(
-      '\n\n',
-    ),
+    comment: o.redact([where, ...runFooter(record, o)].join('\n\n')),
   };
 }
 

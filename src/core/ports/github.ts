@@ -84,10 +84,22 @@ export interface PullFile {
   sha: string;
 }
 
+/** A label put on or taken off an issue, and by whom (docs/alerting.md#acknowledge). */
+export interface LabelEvent {
+  action: 'labeled' | 'unlabeled';
+  label: string;
+  /** login of the account that did it */
+  actor: string;
+  createdAt: string;
+}
+
 export interface CommentInfo {
   body: string;
   /** login of the author */
   author: string;
+  /** ISO time it was written (absent from stand-ins that do not say) */
+  createdAt?: string;
+  id?: number;
 }
 
 /** A collaborator's permission as GitHub names it; `none` for accounts that are not collaborators. */
@@ -134,7 +146,10 @@ export interface GitHubApi {
   /** every page */
   listPullFiles(pullNumber: number): Promise<PullFile[]>;
   /** every page */
-  listComments(issueNumber: number): Promise<CommentInfo[]>;
+  /** every page; `since`: only comments updated at or after that ISO time */
+  listComments(issueNumber: number, since?: string): Promise<CommentInfo[]>;
+  /** every page; the labels put on or taken off the issue, oldest first */
+  listLabelEvents(issueNumber: number): Promise<LabelEvent[]>;
   /** the account's permission on this repository */
   permissionOf(login: string): Promise<RepoPermission>;
 }
