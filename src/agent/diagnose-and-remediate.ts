@@ -99,8 +99,27 @@ export async function diagnoseAndRemediate(
     record.planner = { kind: 'none', reason: `task ${record.task} runs approved plans only` };
     return;
   }
-  // services boot recovery just brought up were collected as down: not a fault to plan for
-  const raised = raisedFindings(record).filter((f) => !broughtUp(f, recovered, record));
+  // services boot recovery just brought up were collected as down: not a fault to plan for;
+  // a finding caused by another (docs/alerting.md#one-incident-per-root-cause) waits for its root
+  const seen = raisedFindings(record).filter((f) => !broughtUp(f, recovered, record));
+  const waiting = dependantsOf(record);
+  const raised = seen.filter((f) => !waiting.has(f.fingerprint));
+  try {
+    await plan(ctx, record, memory, shells, remediator, raised, recovered);
+  } finally {
+    await reevaluateDependants(ctx, record, shells, remediator);
+  }
+}
+
+async function plan(
+  ctx: RunContext,
+  record: RunRecord,
+  memory: Memory,
+  shells: Map<string, RemoteShell>,
+  remediator: Remediator,
+  raised: TrackedFinding[],
+  recovered: ReadonlySet<string>,
+): Promise<void> {
   if (raised.length === 0) {
     record.planner = {
       kind: 'none',
@@ -128,8 +147,59 @@ export async function diagnoseAndRemediate(
     };
     return;
   }
-  const loop = await askClaude(ctx, record, memory, shells, remediator, targets, raised);
+  const loop = await askClaude(ctx, record, memory, shells, remediator, targets, raisedFindings(record));
   await settle(loop, targets, remediator, record, ctx);
+}
+
+/** Fingerprints of findings that are dependants of an incident's root this run. */
+function dependantsOf(record: RunRecord): Set<string> {
+  return new Set((record.incidents ?? []).flatMap((i) => i.dependants));
+}
+
+/**
+ * After the roots were acted on: an incident whose root an action fixed in this run has its
+ * dependants re-checked (their probes, one round trip per server). What the re-check saw is
+ * recorded (record.reevaluated); a dependant still failing with its root fixed is a fault of its
+ * own now, and the rules planner decides for it. A root not fixed leaves its dependants waiting.
+ */
+async function reevaluateDependants(
+  ctx: RunContext,
+  record: RunRecord,
+  shells: Map<string, RemoteShell>,
+  remediator: Remediator,
+): Promise<void> {
+  const fixed = new Set(
+    record.actions.filter((a) => a.decision === 'execute' && a.outcome === 'fixed').map((a) => a.fingerprint),
+  );
+  const incidents = (record.incidents ?? []).filter((i) => i.dependants.length > 0 && fixed.has(i.key));
+  const still: TrackedFinding[] = [];
+  for (const incident of incidents) {
+    const members = record.findings.filter((f) => incident.dependants.includes(f.fingerprint));
+    for (const server of new Set(members.map((f) => f.server))) {
+      const shell = shells.get(server);
+      const config = remediator.serverConfig(server);
+      const mine = members.filter((f) => f.server === server);
+      if (!shell || !config) continue;
+      let after: Map<string, { severity: string; summary: string }>;
+      try {
+        const rechecked = await remediator.recheck(shell, config, [...new Set(mine.map((f) => f.check))]);
+        after = new Map(rechecked.map((f) => [f.fingerprint, f]));
+      } catch (error) {
+        record.warnings.push(`re-checking the dependants of ${incident.key} on ${server}: ${String(error)}`);
+        continue;
+      }
+      for (const f of mine) {
+        const seen = after.get(f.fingerprint);
+        if (!seen) continue;
+        record.reevaluated = [
+          ...(record.reevaluated ?? []),
+          { fingerprint: f.fingerprint, root: incident.key, severity: seen.severity, summary: seen.summary },
+        ];
+        if (seen.severity !== 'ok') still.push(f);
+      }
+    }
+  }
+  if (still.length > 0) await runRules(still, remediator, record, ctx);
 }
 
 const DAY = 86_400_000;

@@ -63,7 +63,12 @@ async function runAt(minute: number): Promise<RunRecord> {
     },
     sink: consoleSink({ write: () => true } as unknown as NodeJS.WritableStream),
     state: createGitStateStore({ localDir: join(dir, 'state'), branch: 'claudeops-state' }),
-    github: createOctokitGitHub({ token: 'test-token', repository: 'acme/ops', baseUrl: gh.url, tuning: fastTuning() }),
+    github: createOctokitGitHub({
+      token: 'test-token',
+      repository: 'acme/ops',
+      baseUrl: gh.url,
+      tuning: fastTuning(),
+    }),
     links: { stateUrl: 'https://github.test/acme/ops/blob/claudeops-state/' },
     runId: `r${runs}`,
   });
@@ -74,14 +79,18 @@ async function runAt(minute: number): Promise<RunRecord> {
   return record;
 }
 
-const posted = (path: string) => receiver.received.filter((r) => r.path === path).map((r) => JSON.parse(r.body) as { text: string });
+const posted = (path: string) =>
+  receiver.received.filter((r) => r.path === path).map((r) => JSON.parse(r.body) as { text: string });
 const slackTexts = () => posted('/slack').map((b) => b.text);
 /** Repeat lines about the check (this busy machine's own trends may raise findings too). */
 const repeatsIn = (texts: string[]) =>
-  texts.flatMap((t) => t.split('\n')).filter((l) => l.includes('🔁') && l.includes('db1: still critical') && /\bpg\b/.test(l)).length;
+  texts
+    .flatMap((t) => t.split('\n'))
+    .filter((l) => l.includes('🔁') && l.includes('db1: still critical') && /\bpg\b/.test(l)).length;
 const attempts = () => readFileSync(join(dir, 'attempts'), 'utf8').split('\n').filter(Boolean).length;
 const issue = () => gh.state.issues.find((i) => i.body.includes(`fingerprint=${KEY} `));
-const botComments = () => gh.state.comments.filter((c) => c.issueNumber === issue()?.number && c.author === 'github-actions[bot]');
+const botComments = () =>
+  gh.state.comments.filter((c) => c.issueNumber === issue()?.number && c.author === 'github-actions[bot]');
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'claudeops-alerting-'));
@@ -159,7 +168,12 @@ describe('a critical left open, repeated, escalated, acknowledged, resolved', ()
     const r95 = await runAt(95);
     expect(repeatsIn(slackTexts())).toBe(3);
     // (the run still comments on the fix it tried: that is the issue's usual news)
-    expect(botComments().slice(before).map((c) => c.body).join('\n')).not.toMatch(/drive-by|Acknowledged/);
+    expect(
+      botComments()
+        .slice(before)
+        .map((c) => c.body)
+        .join('\n'),
+    ).not.toMatch(/drive-by|Acknowledged/);
     expect(r95.warnings.join('\n')).toContain('ignored a /claudeops command from @drive-by');
 
     // a maintainer acknowledges: one confirming comment, the label, the pagers acknowledge,
@@ -173,7 +187,12 @@ describe('a critical left open, repeated, escalated, acknowledged, resolved', ()
     expect(issue()?.labels).toContain(ACK_LABEL);
     expect(paging.pagerduty.get(KEY)?.status).toBe('acknowledged');
     expect(paging.opsgenie.get(KEY)?.status).toBe('acknowledged');
-    expect(r100.actions.filter((a) => a.decision === 'deny').map((a) => a.reason).join(' ')).toContain('acknowledged by @maintainer');
+    expect(
+      r100.actions
+        .filter((a) => a.decision === 'deny')
+        .map((a) => a.reason)
+        .join(' '),
+    ).toContain('acknowledged by @maintainer');
     await runAt(125);
     expect(repeatsIn(slackTexts())).toBe(3);
     expect(attempts()).toBe(triedBefore);
@@ -199,7 +218,9 @@ describe('a critical left open, repeated, escalated, acknowledged, resolved', ()
     await runAt(170);
     expect(paging.pagerduty.get(KEY)?.events).toEqual(['trigger', 'acknowledge', 'acknowledge', 'resolve']);
     expect(paging.opsgenie.get(KEY)?.events).toEqual(['create', 'acknowledge', 'acknowledge', 'close']);
-    const keys = paging.requests.map((r) => r.body.dedup_key ?? r.body.alias ?? decodeURIComponent(r.path.split('/')[3] ?? ''));
+    const keys = paging.requests.map(
+      (r) => r.body.dedup_key ?? r.body.alias ?? decodeURIComponent(r.path.split('/')[3] ?? ''),
+    );
     // (this machine's own trends may page too: only the check's requests are looked at)
     expect(new Set(keys.filter((k) => String(k).includes('/check/')))).toEqual(new Set([KEY]));
     await runAt(180);

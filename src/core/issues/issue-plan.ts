@@ -162,6 +162,11 @@ function planGroup(
   const changes = reopen
     ? [`Recurred (closed ${issue.closedAt ?? 'earlier'}).`, ...actions.map(actionLine)]
     : [...changesSince(old, memo, severity, diagnoses, actions, fingerprints), ...newEvents(group, old)];
+  const rechecked = (record.reevaluated ?? []).filter((r) => r.root === group.key);
+  if (rechecked.length > 0)
+    changes.push(
+      `Re-checked after the fix of the root: ${rechecked.map((r) => `${mdCode(r.fingerprint)} ${r.severity === 'ok' ? 'ok again' : `still ${r.severity} (planned on its own)`}`).join(', ')}.`,
+    );
   // docs/alerting.md#acknowledge: what the issue's comments and label changed, confirmed once
   const confirmation = record.acks?.find(
     (a) => a.key === group.key && a.issue === issue.number,
