@@ -63,8 +63,7 @@ Read the record (state branch):
   issues                              open problems with age and last action
   show RUN|FINGERPRINT                one run's health report, or one problem's issue file
   status-page --out DIR               build the static status site and badges
-  digest [--since 7d]                 the week: uptime, incidents and time to resolve, actions,
-                                      what recurs and flaps, model cost
+  digest [--since 7d]                 ${TASKS.digest.summary}
     each with [--state-repo DIR] [--format text|json]
 Least privilege on servers (docs/least-privilege.md), printed on stdout:
   sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...
@@ -139,7 +138,7 @@ service. Installs nothing: copy the files to /etc/systemd/system/, then
                      when asked for)
   --config FILE      YAML config (default .github/claudeops.yml)
   --state-repo DIR   local git repository for the state branch (default .claudeops/state)`,
-  digest: `usage: claudeops digest [--since 7d] [--state-repo DIR] [--format text|json]\n\nThe weekly digest from the state branch: per server uptime, incidents opened and resolved with\ntheir time to resolve, actions run and their outcomes, what recurs, flapping checks, model cost.\nPrints it; the Action's task: digest also writes digests/<YYYY>-W<WW>.md to the state branch.\n\n  --since D          the window, up to now (default 7d)\n${READ_OPTIONS}`,
+  digest: `usage: claudeops digest [--since 7d] [--state-repo DIR] [--format text|json]\n\n${TASKS.digest.help}\n\n  --since D          the window, up to now (default 7d)\n${READ_OPTIONS}`,
   sudoers:
     "usage: claudeops sudoers [--config FILE] [--server NAME] [--user USER] [--path PROG=/abs/path]...\n\nPrints a sudoers file allowing only the collector and the catalog's commands (docs/least-privilege.md).",
   'authorized-keys':

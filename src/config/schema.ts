@@ -325,20 +325,21 @@ export const notifySchema = z.strictObject({
   escalate: z
     .strictObject({
       after: positiveDuration,
-      channels: z.array(z.enum(CHANNELS, { message: `expected one of ${CHANNELS.join(', ')}` })).min(1),
+      channels: z.array(z.enum(CHANNELS)).min(1),
     })
     .optional(),
-  /** PagerDuty Events API v2: the integration's routing key (a secret: "${PAGERDUTY_ROUTING_KEY}") */
+  /**
+   * PagerDuty Events API v2: the integration's routing key (a secret: "${PAGERDUTY_ROUTING_KEY}");
+   * empty (the variable unset, as on a laptop) leaves the channel off, like an empty webhook
+   */
   pagerduty: z
     .strictObject({
-      routing_key: z.string().min(1, 'expected the integration key'),
+      routing_key: z.string(),
       url: serviceUrl.optional(),
     })
     .optional(),
   /** Opsgenie Alert API: an API integration's key (a secret: "${OPSGENIE_API_KEY}"); url for the EU region */
-  opsgenie: z
-    .strictObject({ api_key: z.string().min(1, 'expected the API key'), url: serviceUrl.optional() })
-    .optional(),
+  opsgenie: z.strictObject({ api_key: z.string(), url: serviceUrl.optional() }).optional(),
   /** task digest sends one notification with the week's summary to the chat channels */
   digest: z.boolean().optional(),
 });

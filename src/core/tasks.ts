@@ -81,13 +81,14 @@ export const TASKS = {
     healthLoop: false,
   },
   digest: {
-    summary: 'the weekly digest: digests/<YYYY>-W<WW>.md, the job summary, one notification',
+    summary: 'the week: uptime, incidents and time to resolve, actions, what recurs and flaps, model cost',
     help:
-      'The week in one page (docs/alerting.md#weekly-digest): per server uptime, incidents opened and\n' +
-      'resolved with their time to resolve, actions run and their outcomes, what recurs, flapping\n' +
-      'checks, model cost — from the state branch, over the 7 days up to now. Written to\n' +
-      'digests/<YYYY>-W<WW>.md on the state branch and to the job summary; with notify.digest: true,\n' +
-      'one notification. Collects nothing from servers.',
+      'The weekly digest (docs/alerting.md#weekly-digest), from the state branch, over the 7 days up\n' +
+      'to now: per server uptime and availability, incidents opened and resolved with their time to\n' +
+      'resolve, actions run and their outcomes, what recurs, flapping checks, model cost. Collects\n' +
+      'nothing from servers. The Action (task: digest) writes it to digests/<YYYY>-W<WW>.md on the\n' +
+      'state branch and to the job summary, and with notify.digest: true sends one notification;\n' +
+      '`claudeops digest` prints it.',
     healthLoop: false,
     cliReads: true,
   },

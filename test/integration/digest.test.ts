@@ -90,12 +90,16 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('digest of a generated week, against figures worked out from the script', () => {
-  it('uptime per server: runs 12 … 96 are in the window (85); cache1 was down in runs 20, 21, 22', () => {
+  it('uptime and availability per server: runs 12 … 96 are in the window (85)', () => {
     const by = Object.fromEntries(digest.servers.map((s) => [s.server, s]));
-    expect(by.web1).toMatchObject({ runs: 85, uptime: 100 });
-    expect(by.db1).toMatchObject({ runs: 85, uptime: 100 });
-    // 82 of 85, rounded down to hundredths of a percent
-    expect(by.cache1).toMatchObject({ runs: 85, uptime: Math.floor((82 / 85) * 10_000) / 100 });
+    // rounded down to hundredths of a percent, as every availability figure is
+    const pct = (n: number) => Math.floor((n * 10_000) / 85) / 100;
+    // web1 is always reached; critical in runs 50, 52, 54, 56 (endpoint) and 90 … 96 (disk): 11
+    expect(by.web1).toEqual({ server: 'web1', runs: 85, uptime: 100, available: pct(74), opened: 4 });
+    // db1: postgres critical in runs 12, 13, 14 (the end of the episode begun at 8), 40, 41 and 70
+    expect(by.db1).toEqual({ server: 'db1', runs: 85, uptime: 100, available: pct(79), opened: 2 });
+    // cache1 could not be reached in runs 20, 21, 22
+    expect(by.cache1).toEqual({ server: 'cache1', runs: 85, uptime: pct(82), available: pct(82), opened: 1 });
   });
 
   it('incidents opened and resolved, with their time to resolve', () => {
@@ -186,7 +190,7 @@ describe('the digest as the CLI and the Action give it', () => {
       now: () => UNTIL,
     });
     expect(text).toContain('Weekly digest 2026-W47');
-    expect(text).toMatch(/cache1\s+uptime\s+96\.47%/);
+    expect(text).toMatch(/cache1\s+uptime\s+96\.47%\s+available\s+96\.47%/);
   });
 
   it('task: digest writes digests/2026-W47.md to the state branch, the job summary and one notification', async () => {
@@ -220,7 +224,8 @@ describe('the digest as the CLI and the Action give it', () => {
     expect(`${page}\n`).toBe(summary); // git show as read here drops the last newline
     expect(page).toContain('# Weekly digest 2026-W47');
     expect(page).toContain('7 incident(s) opened, 7 resolved');
-    expect(page).toContain('| cache1 | 96.47% | 85 | 1 |');
+    expect(page).toContain('| cache1 | 96.47% | 96.47% | 85 | 1 |');
+    expect(page).toContain('| web1 | 100% | 87.05% | 85 | 4 |');
     expect(page).toContain('$0.20 over 85 run(s)');
     expect(sent).toHaveLength(1);
     expect(sent[0]?.channels).toEqual(['slack']);

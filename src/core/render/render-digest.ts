@@ -96,7 +96,8 @@ export function digestText(d: Digest): string {
     headline(d),
     '',
     ...d.servers.map(
-      (s) => `${s.server.padEnd(20)} uptime ${pct(s.uptime).padStart(7)}  ${s.runs} runs  ${s.opened} opened`,
+      (s) =>
+        `${s.server.padEnd(20)} uptime ${pct(s.uptime).padStart(7)}  available ${pct(s.available).padStart(7)}  ${s.runs} runs  ${s.opened} opened`,
     ),
     '',
     ...d.incidents.list
@@ -117,15 +118,15 @@ export function digestText(d: Digest): string {
 /** The digest as one notification (notify.digest: true). */
 export function digestMessage(d: Digest, link: string | undefined): NotificationMessage {
   const worst = [...d.servers]
-    .filter((s) => s.uptime !== undefined)
-    .sort((a, b) => (a.uptime ?? 0) - (b.uptime ?? 0))[0];
+    .filter((s) => s.available !== undefined)
+    .sort((a, b) => (a.available ?? 0) - (b.available ?? 0))[0];
   return {
     title: `ClaudeOps weekly digest ${digestWeek(d)}`,
     status: d.incidents.open > 0 ? 'warning' : 'ok',
     items: [
       { kind: 'more', text: headline(d) },
       ...(worst
-        ? [{ kind: 'more' as const, text: `lowest uptime: ${worst.server} ${pct(worst.uptime)}` }]
+        ? [{ kind: 'more' as const, text: `lowest availability: ${worst.server} ${pct(worst.available)}` }]
         : []),
       ...d.recurring
         .slice(0, 3)

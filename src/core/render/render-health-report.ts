@@ -43,6 +43,9 @@ function frontMatter(record: RunRecord): string {
     finished: record.finishedAt ?? null,
     status: statusForReport(record),
     servers: record.servers.length,
+    // what the model cost this run, before the long lists: the weekly digest reads only the head
+    tokens: record.usage.inputTokens + record.usage.outputTokens,
+    cost_usd: Math.round(record.usage.costUsd * 10_000) / 10_000,
     unreachable: record.servers.filter((s) => !s.observation.reachable).map((s) => s.server.name),
     // what collection cost: SSH round trips (one per reachable server) and collector bytes moved
     round_trips: record.servers.reduce((n, s) => n + s.observation.roundTrips, 0),
@@ -70,9 +73,6 @@ function frontMatter(record: RunRecord): string {
         }
       : {}),
     planner: record.planner.kind,
-    tokens: record.usage.inputTokens + record.usage.outputTokens,
-    // what the model cost this run (the weekly digest adds these up)
-    cost_usd: Math.round(record.usage.costUsd * 10_000) / 10_000,
   };
   return renderFrontMatter(meta);
 }

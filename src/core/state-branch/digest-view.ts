@@ -8,17 +8,24 @@
  *   (uptime: runs that reached the server; availability, as the status page counts it: runs that
  *   reached it and saw no critical finding — over the runs that tried it);
  * - incidents, recurrences, flapping: the history lines of `issues/*.md` (opened, resolved after,
- *   flapping), one file per fingerprint, at most MAX_ISSUE_FILES of them;
- * - actions: `actions/<day>/…md` of the window's days (front matter only), at most MAX_ACTION_LOGS;
+ *   flapping), streamed — only those lines and the front matter are kept — one file per
+ *   fingerprint, at most MAX_ISSUE_FILES of them;
+ * - actions: the front matter of `actions/<day>/…md` of the window's days, at most MAX_ACTION_LOGS;
  * - model cost: the front matter of `health/<day>/…md` of the window's days, the newest
- *   MAX_REPORTS (a note says when the cap cut the count).
+ *   MAX_REPORTS (a note says when a cap cut a count).
+ * Everything goes through the reader's bounded calls (docs/state-branch.md#bounded-reading).
  */
 import { availabilityOf } from '../memory/availability.js';
-import { historyMonthPath, monthsBetween, parseHistory } from '../memory/history-series.js';
 import type { StateReader } from '../ports/index.js';
 import { frontMatter } from './front-matter.js';
+import { readHistoryWindow } from './history-window.js';
 import { parseIssueFile } from './issue-files.js';
+import { REPORT_HEAD_BYTES } from './read-limits.js';
 import { serverNames } from './state-views.js';
+
+/** An action log's flat front matter comes first and is small. */
+const ACTION_HEAD_BYTES = 4_096;
+const HISTORY_EVENT = /^- \S+ — (?:opened|resolved|flapping)\b/;
 
 export const MAX_ISSUE_FILES = 5_000;
 export const MAX_ACTION_LOGS = 5_000;
@@ -179,7 +186,23 @@ async function readIncidents(reader: StateReader, since: string, until: string, 
     notes.push(`${paths.length} issue files: the first ${MAX_ISSUE_FILES} were read`);
     paths = paths.slice(0, MAX_ISSUE_FILES);
   }
-  const files = await reader.read(paths);
+  // per file: its front matter, its status line and its opened/resolved/flapping lines, nothing else
+  const kept = new Map<string, { head: string[]; fences: number; status: string; events: string[] }>();
+  await reader.scan(paths, (path, line) => {
+    const file = kept.get(path) ?? { head: [], fences: 0, status: '', events: [] };
+    kept.set(path, file);
+    if (file.fences < 2) {
+      if (line === '---') file.fences += 1;
+      file.head.push(line);
+    } else if (line.startsWith('**Status:')) file.status = line;
+    else if (HISTORY_EVENT.test(line)) file.events.push(line);
+  });
+  const files = new Map(
+    [...kept].map(([path, f]) => [
+      path,
+      `${f.head.join('\n')}\n\n${f.status}\n\n## History\n\n${f.events.join('\n')}\n`,
+    ]),
+  );
   const list: DigestIncident[] = [];
   const ttrs: number[] = [];
   const recurring: Digest['recurring'] = [];
@@ -226,14 +249,9 @@ async function readUptime(
   incidents: readonly DigestIncident[],
 ): Promise<DigestServer[]> {
   const names = await serverNames(reader);
-  const months = monthsBetween(since, until);
-  const files = await reader.read(names.flatMap((s) => months.map((m) => historyMonthPath(s, m))));
+  const window = await readHistoryWindow(reader, names, since, until);
   return names.map((server) => {
-    const from = since.toISOString();
-    const to = until.toISOString();
-    const points = months
-      .flatMap((m) => parseHistory(files.get(historyMonthPath(server, m)) ?? ''))
-      .filter((p) => p.at >= from && p.at <= to);
+    const points = window.points.get(server) ?? [];
     const reached = points.filter((p) => p.status !== 'down').length;
     // floored to hundredths like availability: 99.999 % never shows as 100 %
     const uptime = points.length ? Math.floor((reached * 10_000) / points.length) / 100 : undefined;
@@ -257,14 +275,16 @@ async function readActions(reader: StateReader, since: string, until: string, no
     notes.push(`${paths.length} action logs in the window: the newest ${MAX_ACTION_LOGS} were read`);
     paths = paths.sort().slice(-MAX_ACTION_LOGS);
   }
-  const files = await reader.read(paths);
+  const metas: Record<string, unknown>[] = [];
+  await reader.heads(paths, ACTION_HEAD_BYTES, (_path, head) => {
+    metas.push(frontMatter(head));
+  });
   const outcomes = { fixed: 0, 'not-fixed': 0, worse: 0, unverified: 0 };
   const byKey = new Map<string, DigestAction>();
   let executed = 0;
   let proposed = 0;
   let denied = 0;
-  for (const path of paths) {
-    const meta = frontMatter(files.get(path) ?? '');
+  for (const meta of metas) {
     const at = String(meta.at ?? '');
     if (!inWindow(at, since, until)) continue;
     if (meta.decision === 'needs-approval') proposed += 1;
@@ -298,16 +318,18 @@ async function readCost(reader: StateReader, since: string, until: string, notes
     );
     paths = paths.sort().slice(-MAX_REPORTS);
   }
-  const files = await reader.read(paths);
   const cost = { runs: 0, tokens: 0, usd: 0 };
-  for (const path of paths) {
-    const meta = frontMatter(files.get(path) ?? '');
+  await reader.heads(paths, REPORT_HEAD_BYTES, (_path, head) => {
+    const meta = frontMatter(head);
     const started = String(meta.started ?? '');
-    if (!inWindow(started, since, until)) continue;
+    if (!inWindow(started, since, until)) return;
     cost.runs += 1;
-    cost.tokens += Number(meta.tokens) || 0;
-    cost.usd += Number(meta.cost_usd) || 0;
-  }
+    // a hand-edited report cannot make the cost negative or absurd
+    const tokens = Number(meta.tokens);
+    const usd = Number(meta.cost_usd);
+    if (Number.isFinite(tokens) && tokens > 0 && tokens < 1e12) cost.tokens += tokens;
+    if (Number.isFinite(usd) && usd > 0 && usd < 1e6) cost.usd += usd;
+  });
   cost.usd = Math.round(cost.usd * 10_000) / 10_000;
   return cost;
 }

