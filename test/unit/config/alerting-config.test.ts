@@ -34,6 +34,7 @@ describe('alerting config', () => {
       problems([
         'notify:',
         '  slack: { webhook: "https://hooks.slack.com/services/T/B/x" }',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax
         '  pagerduty: { routing_key: "${PD}", url: "https://events.eu.pagerduty.com/v2/enqueue" }',
         '  opsgenie: { api_key: "k", url: "https://api.eu.opsgenie.com" }',
         '  repeat: 30m',
