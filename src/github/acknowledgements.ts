@@ -3,10 +3,11 @@
  * the run acts: the `claudeops:ack` label and `/claudeops ack|snooze|unack` comments, each counted
  * only when its author has write access now (the collaborator permission API, as approvals are).
  *
- * Bounded: one list of open issues; for an issue, its comments only when it changed since they
- * were last read (and only those newer), its label events only when the label appeared or went
- * away against what the state branch remembers. A quiet issue costs nothing. When GitHub cannot
- * be read, the acknowledgements the state branch holds stand, and the run says so.
+ * Bounded: one list of open issues; for an issue that changed since it was last read, its newer
+ * comments and (when the label is on it or an acknowledgement is held) its label events; the
+ * label changes this tool made itself (by the account of its own comments, or a GitHub App bot)
+ * do not count. A quiet issue costs nothing. When GitHub cannot be read, the acknowledgements the
+ * state branch holds stand, and the run says so.
  */
 import {
   ACK_LABEL,
@@ -94,20 +95,16 @@ async function readIssue(
   const events: AckEvent[] = [];
   const labelled = issue.labels.includes(ACK_LABEL);
   const held = alert?.ack;
-  if ((labelled && !held) || (!labelled && held?.via === 'label')) {
-    for (const e of await api.listLabelEvents(issue.number)) {
-      if (e.label !== ACK_LABEL || e.createdAt <= floor) continue;
-      events.push({
-        type: e.action === 'labeled' ? 'label-added' : 'label-removed',
-        by: e.actor,
-        at: e.createdAt,
-        writer: await writer(e.actor),
-      });
-    }
-  }
+  // nothing happened on the issue since it was last read: nothing to read
   if (issue.updatedAt > floor) {
+    // the accounts this tool writes as: the authors of its own comments, and GitHub Apps' bots
+    const ours = new Set<string>();
     for (const c of await api.listComments(issue.number, floor)) {
-      if (!c.createdAt || c.createdAt <= floor || OURS.test(c.body)) continue;
+      if (OURS.test(c.body)) {
+        ours.add(c.author);
+        continue;
+      }
+      if (!c.createdAt || c.createdAt <= floor) continue;
       const command = parseAckCommand(c.body);
       if (command)
         events.push({
@@ -117,6 +114,19 @@ async function readIssue(
           writer: await writer(c.author),
           command,
         });
+    }
+    // label events only when the label can matter: it is there, or an acknowledgement is held
+    if (labelled || held) {
+      for (const e of await api.listLabelEvents(issue.number)) {
+        if (e.label !== ACK_LABEL || e.createdAt <= floor || ours.has(e.actor) || e.actor.endsWith('[bot]'))
+          continue;
+        events.push({
+          type: e.action === 'labeled' ? 'label-added' : 'label-removed',
+          by: e.actor,
+          at: e.createdAt,
+          writer: await writer(e.actor),
+        });
+      }
     }
   }
   const readAt = now.toISOString();

@@ -84,7 +84,8 @@ export function applyAckEvents(
       ack = { by: e.by, at: e.at, severity, via: 'label', kind: 'ack' };
       said.push(ackLine(ack));
     } else if (e.type === 'label-removed') {
-      if (ack?.via === 'label') {
+      // a person taking the label off means "not acknowledged", whatever gave the acknowledgement
+      if (ack) {
         ack = undefined;
         said.push(
           `Acknowledgement removed (@${e.by} took the \`${ACK_LABEL}\` label off): repeats, escalation and automatic actions resume.`,

@@ -93,7 +93,7 @@ describe('applyAckEvents', () => {
     expect(out.confirmation?.split('\n\n')).toHaveLength(3);
   });
 
-  it('removing the label ends a label ack, not a comment ack', () => {
+  it('a person removing the label ends the acknowledgement, whatever gave it', () => {
     const labelled = applyAckEvents(
       undefined,
       [{ type: 'label-added', by: 'owner', at: '2026-11-21T01:00:00.000Z', writer: true }],
@@ -115,7 +115,8 @@ describe('applyAckEvents', () => {
       [{ type: 'label-removed', by: 'owner', at: '2026-11-21T02:00:00.000Z', writer: true }],
       'critical',
     );
-    expect(kept.ack).toEqual(commented.ack);
+    expect(kept.ack).toBeUndefined();
+    expect(kept.confirmation).toContain('took the `claudeops:ack` label off');
   });
 
   it('answers a writer’s malformed command, without changing anything', () => {
