@@ -190,7 +190,7 @@ describe('a critical left open, repeated, escalated, acknowledged, resolved', ()
     expect(
       r100.actions
         .filter((a) => a.decision === 'deny')
-        .map((a) => a.reason)
+        .map((a) => a.gateReason ?? a.reason)
         .join(' '),
     ).toContain('acknowledged by @maintainer');
     await runAt(125);
