@@ -271,6 +271,18 @@ describe('the job summary puts first what a person must act on', () => {
     expect(text).toContain('Next step, the same for every finding above: a human should investigate');
   });
 
+  it('counts in words that agree with the number: 1 server, 1 finding', () => {
+    const one = runRecord({
+      runId: '8',
+      at,
+      servers: ['web1'],
+      raised: [{ server: 'web1', check: 'disk', target: '/var', severity: 'critical' }],
+    });
+    const headline = renderSummary(one).split('\n').find((l) => l.includes(' · mode ')) ?? '';
+    expect(headline).toContain('· 1 server · 1 finding ·');
+    expect(renderSummary(one)).not.toMatch(/\b1 (servers|findings|actions)\b/);
+  });
+
   it('a proposal without GitHub says so instead of linking nothing', () => {
     const r = busy();
     const proposal = r.actions.find((a) => a.decision === 'needs-approval');
