@@ -278,7 +278,10 @@ describe('the job summary puts first what a person must act on', () => {
       servers: ['web1'],
       raised: [{ server: 'web1', check: 'disk', target: '/var', severity: 'critical' }],
     });
-    const headline = renderSummary(one).split('\n').find((l) => l.includes(' · mode ')) ?? '';
+    const headline =
+      renderSummary(one)
+        .split('\n')
+        .find((l) => l.includes(' · mode ')) ?? '';
     expect(headline).toContain('· 1 server · 1 finding ·');
     expect(renderSummary(one)).not.toMatch(/\b1 (servers|findings|actions)\b/);
   });
