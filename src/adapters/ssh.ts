@@ -235,7 +235,7 @@ class Connector {
     const { privateKey, passphrase } = this.options;
     if (!privateKey) {
       throw new ConnectError(
-        `${hop.who}: no SSH private key given (the ssh-private-key input is empty)`,
+        `${hop.who}: no SSH private key given (the Action: the ssh-private-key input; the CLI: SSH_PRIVATE_KEY_FILE or SSH_PRIVATE_KEY)`,
         'config',
       );
     }

@@ -72,7 +72,7 @@ export async function runInit(
   const privateKey = env.SSH_PRIVATE_KEY || readIfSet(env.SSH_PRIVATE_KEY_FILE);
   if (!privateKey)
     throw new CommandFailed(
-      'init connects with the SSH key the workflow will use: set SSH_PRIVATE_KEY_FILE=/path/to/key (or SSH_PRIVATE_KEY to its text)',
+      'init connects with the SSH key the workflow will use: set SSH_PRIVATE_KEY_FILE to its path (or SSH_PRIVATE_KEY to its text)',
     );
   const known = parseKnownHosts(
     env.KNOWN_HOSTS ||

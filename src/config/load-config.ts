@@ -27,7 +27,11 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file (set the `config` input or --config)' : String(error);
+    // the first thing a new user meets: say where a config comes from
+    const why =
+      code === 'ENOENT'
+        ? 'no such file: `claudeops init --host USER@HOST` writes one from what runs on your servers; examples/localhost.yml checks this machine (the Action: the `config` input; the CLI: --config FILE)'
+        : String(error);
     throw new ConfigError(file, [why]);
   }
   return parseConfig(text, file, env);

@@ -147,7 +147,7 @@ const CONNECT_FIXES: Record<ConnectError['kind'], { check: Problem['check']; fix
   },
   config: {
     check: 'config',
-    fix: 'set what the message names (the config, or SSH_PRIVATE_KEY_FILE / the ssh-private-key input)',
+    fix: 'set what the message names (in the config, or the SSH key as it says)',
   },
 };
 

@@ -178,6 +178,10 @@ describe.skipIf(skip !== undefined)(
       const usage = await cli(['init'], dir);
       expect(usage.code).toBe(2);
       expect(usage.stderr).toContain('give at least one --host');
+      // no key yet: said whole (the redactor once took `NAME=/path` in it for a secret)
+      const noKey = await cli(['init', '--host', host()], dir);
+      expect(noKey.code).toBe(1);
+      expect(noKey.stderr).toContain('set SSH_PRIVATE_KEY_FILE to its path (or SSH_PRIVATE_KEY to its text)');
     });
   },
 );

@@ -235,3 +235,15 @@ describe('remediations: verify names check kinds', () => {
       expect(probesFor([check]).length, check).toBe(/-growth$|^reboot$|^restarts$/.test(check) ? 0 : 1);
   });
 });
+
+describe('no config yet (a new user’s first command)', () => {
+  it('says how to get one: init, the example, or where to point', async () => {
+    const error = await loadConfig('no-such-dir/claudeops.yml').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(
+        /^no such file: `claudeops init --host USER@HOST` writes one .*examples\/localhost\.yml checks this machine .*--config FILE\)$/,
+      ),
+    ]);
+  });
+});
