@@ -3,8 +3,8 @@
  * when it runs, so `--version` and `help` load none of them and a read command no pipeline.
  */
 import { consoleLogger } from './adapters/console-io.js';
+import { packageVersion } from './adapters/package-version.js';
 import { helpOrVersion, isReadCommand, isSetupCommand } from './config/cli-args.js';
-import { packageVersion } from './version.js';
 
 /** Returns the process exit code (src/cli/exit-codes.ts): 0 done, 1 the run failed, 2 a usage error. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

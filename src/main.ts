@@ -1,18 +1,21 @@
 /** The Action's composition root: runner inputs and environment → real adapters → run(). */
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
+import { heartbeatUrlInput, readActionInputs } from './adapters/action-inputs.js';
 import { actionLogger, actionSink } from './adapters/action-io.js';
+import { loadConfig } from './adapters/config-file.js';
 import { workspaceRemoteUrl } from './adapters/git-state-store.js';
 import { createOctokitGitHub, tuningFromEnv } from './adapters/github-octokit.js';
 import { httpPing } from './adapters/http-retry.js';
+import { writeSiteFiles } from './adapters/site-files.js';
 import { remoteStateAccess } from './adapters/state-access.js';
 import { buildContext, journalDir, RunJournal, remoteStateStore, runIdFrom } from './compose.js';
-import { readActionInputs } from './config/action-inputs.js';
-import { loadConfig } from './config/load-config.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
 import { errorMessage } from './core/util/error-message.js';
 import { pingUrl } from './core/util/heartbeat-url.js';
 import { notifySecrets } from './record/build-state-changes.js';
+import type { SiteOutput } from './report/publish-status-page.js';
 import { run as runPipeline } from './run.js';
 
 /**
@@ -38,7 +41,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   const { record, exitCode } = await runPipeline(prepared);
   // the status page builder loads only here, after the run: nothing before it waits for it
   const site = await core.group('Status page', async () =>
-    (await import('./report/publish-status-page.js')).publishStatusPage(prepared, record, env),
+    (await import('./report/publish-status-page.js')).publishStatusPage(prepared, record, siteOutput(env)),
   );
   if (site) core.setOutput('status-page', site);
   // the failed phases were annotated once each by the report; this says only that the job failed
@@ -103,6 +106,12 @@ async function prepare(env: NodeJS.ProcessEnv) {
   });
 }
 
+/** The status site goes under RUNNER_TEMP, for a later step to upload (output `status-page`). */
+function siteOutput(env: NodeJS.ProcessEnv): SiteOutput {
+  const dir = join(env.RUNNER_TEMP || tmpdir(), 'claudeops-status-page');
+  return { dir, write: (files) => writeSiteFiles(dir, files, { replace: true }) };
+}
+
 function linksFrom(env: NodeJS.ProcessEnv, branch: string): SummaryLinks {
   const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
   const repo = env.GITHUB_REPOSITORY;
@@ -120,9 +129,8 @@ function linksFrom(env: NodeJS.ProcessEnv, branch: string): SummaryLinks {
  * the heartbeat-url input is set (the config's own URL is unreadable then).
  */
 async function pingFailure(): Promise<void> {
-  const url = core.getInput('heartbeat-url');
+  const url = heartbeatUrlInput();
   if (!url) return;
-  core.setSecret(url);
   let target: string | undefined;
   try {
     target = pingUrl({ url, start: '/start', success: '', fail: '/fail' }, 'fail');

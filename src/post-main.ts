@@ -3,9 +3,9 @@
  * finish committing, so a record of what was done to servers is never lost. It never fails the job.
  */
 import * as core from '@actions/core';
+import { readActionInputs } from './adapters/action-inputs.js';
 import { flushJournal } from './adapters/journal.js';
 import { journalDir, remoteStateStore } from './compose.js';
-import { readActionInputs } from './config/action-inputs.js';
 import { errorMessage } from './core/util/error-message.js';
 
 /** The post step's entry point (GitHub's runner, `@github/local-action --post`): never fails the job. */

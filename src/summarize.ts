@@ -9,7 +9,8 @@ import { renderSummary } from './core/render/render-summary.js';
 import { newRunRecord, type RunRecord } from './core/run-record.js';
 import { frontMatter, metaText, renderFrontMatter } from './core/state-branch/front-matter.js';
 import { fleetReportPath, shardReportPattern } from './core/state-branch/paths.js';
-import { type RunStatus, worst } from './core/types.js';
+import { overallStatus, statusBeforeCommit } from './core/status.js';
+import type { RunStatus } from './core/types.js';
 import { errorMessage } from './core/util/error-message.js';
 import { fleetFindings, shardsOf } from './fleet-shards.js';
 import { loadMemory } from './load-memory.js';
@@ -29,7 +30,7 @@ export function workflowRunId(runId: string): string {
   return /^(\d+)-\d+$/.exec(runId)?.[1] ?? runId;
 }
 
-/** The run's record, status set; run.ts turns it into the exit code. */
+/** The run's record, status set by core/status.ts; run.ts turns it into the exit code. */
 export async function summarize(ctx: RunContext): Promise<RunRecord> {
   const now = ctx.adapters.clock.now();
   const record = newRunRecord({
@@ -42,7 +43,6 @@ export async function summarize(ctx: RunContext): Promise<RunRecord> {
   });
   const base = workflowRunId(ctx.runId);
   const ranIn = (id: string) => workflowRunId(id) === base;
-  let worstShard: RunStatus = 'ok';
   try {
     const memory: Memory = await ctx.logger.group('Load memory', () => loadMemory(ctx));
     record.warnings.push(...memory.warnings);
@@ -50,17 +50,15 @@ export async function summarize(ctx: RunContext): Promise<RunRecord> {
     const count = ctx.inputs.shard?.count ?? Math.max(0, ...reports.map((r) => r.count));
     if (count === 0) throw new Error(`no shard of workflow run ${base} wrote a health report`);
     const byIndex = new Map(reports.filter((r) => r.count === count).map((r) => [r.index, r]));
-    record.shards = shardsOf(ctx.config, ctx.inputs.servers, count, memory.servers, ranIn).map((s) => ({
-      label: s.label,
-      servers: s.servers,
-      reported: byIndex.has(s.index),
-      self: false,
-    }));
+    record.shards = shardsOf(ctx.config, ctx.inputs.servers, count, memory.servers, ranIn).map((s) => {
+      const report = byIndex.get(s.index);
+      const status = report ? { status: shardStatus(metaText(report.meta, 'status')) } : {};
+      return { label: s.label, servers: s.servers, reported: report !== undefined, self: false, ...status };
+    });
     for (const s of record.shards.filter((x) => !x.reported))
       record.errors.push(
         `shard ${s.label} did not report in workflow run ${base} (servers: ${s.servers.join(', ') || 'none'})`,
       );
-    for (const r of byIndex.values()) worstShard = worst(worstShard, shardStatus(metaText(r.meta, 'status')));
     record.fleetReport = fleetFindings(memory.servers, ranIn);
     record.fleetActions = [...byIndex.values()].flatMap((r) => shardActions(r));
   } catch (error) {
@@ -68,10 +66,10 @@ export async function summarize(ctx: RunContext): Promise<RunRecord> {
     record.errors.push(`summarize: ${record.aborted}`);
   }
   record.finishedAt = ctx.adapters.clock.now().toISOString();
-  record.status = record.errors.length > 0 ? 'error' : worstShard;
+  record.status = statusBeforeCommit(record);
   await ctx.logger.group('Record', () => commitReport(ctx, record));
   await ctx.logger.group('Report', async () => {
-    if (record.errors.length > 0 || !record.commit?.pushed) record.status = 'error';
+    record.status = overallStatus(record);
     await writeReport(ctx, record);
   });
   return record;

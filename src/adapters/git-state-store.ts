@@ -33,6 +33,7 @@ import {
   mergeCandidates,
   mustMerge,
 } from '../core/state-branch/merge-at-tip.js';
+import { dailyHistoryPath, dayDir, summaryPath } from '../core/state-branch/paths.js';
 import {
   DEFAULT_MAX_FILE_BYTES,
   isRegularFile,
@@ -40,7 +41,6 @@ import {
   nonRegularWarning,
 } from '../core/state-branch/read-limits.js';
 import {
-  dailyHistoryPath,
   expiredDayDirs,
   expiredHistoryFiles,
   monthsOf,
@@ -48,7 +48,6 @@ import {
   type RolledKind,
   rollUpDayChanges,
   rollUpHistoryChanges,
-  summaryPath,
 } from '../core/state-branch/retention.js';
 import type { FileChange } from '../core/types.js';
 import { Git, lsTree, objectSizes, readBlobsCapped, type TreeEntry, tokenAuth } from './git-cli.js';
@@ -524,7 +523,7 @@ export class GitStateStore implements StateStore, JournalTarget {
       const listed = await lsTree(
         git,
         tip,
-        expired.map((d) => `${kind}/${d}/`),
+        expired.map((d) => dayDir(kind, d)),
         true,
       );
       const files = listed.map((e) => e.path);

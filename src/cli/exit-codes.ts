@@ -5,7 +5,7 @@
  */
 import { StateBranchNotFound } from '../adapters/state-reader.js';
 import { UsageError } from '../config/cli-args.js';
-import { ConfigError } from '../config/load-config.js';
+import { ConfigError } from '../config/parse-config.js';
 import type { Logger } from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';
 

@@ -3,12 +3,12 @@
  * console output → run(). Loaded by cli-main only when one of these commands runs.
  */
 import { readFileSync } from 'node:fs';
+import { loadConfig } from '../adapters/config-file.js';
 import { consoleSink } from '../adapters/console-io.js';
 import { createGitStateStore } from '../adapters/git-state-store.js';
 import { localStateAccess } from '../adapters/state-access.js';
 import { buildContext, runIdFrom } from '../compose.js';
 import { parseCliArgs } from '../config/cli-args.js';
-import { loadConfig } from '../config/load-config.js';
 import type { RunInputs } from '../config/run-inputs.js';
 import type { Logger } from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';

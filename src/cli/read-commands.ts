@@ -5,9 +5,10 @@
  */
 
 import { resolve } from 'node:path';
+import { loadConfig } from '../adapters/config-file.js';
+import { writeSiteFiles } from '../adapters/site-files.js';
 import { openStateReader } from '../adapters/state-reader.js';
 import { parseReadArgs, type ReadArgs } from '../config/cli-args.js';
-import { loadConfig } from '../config/load-config.js';
 import type { Logger } from '../core/ports/index.js';
 import { digestText } from '../core/render/render-digest.js';
 import { plainText } from '../core/render/untrusted-text.js';
@@ -23,7 +24,7 @@ import {
 } from '../core/state-branch/state-views.js';
 import { countOf } from '../core/util/count-of.js';
 import { redact } from '../core/util/redact.js';
-import { statusPageData, writeStatusPage } from '../report/status-page-build.js';
+import { statusPageData, statusPageFiles } from '../report/status-page-build.js';
 import { CommandFailed, withExitCode } from './exit-codes.js';
 
 export interface ReadIo {
@@ -88,7 +89,7 @@ async function readCommand(args: ReadArgs, logger: Logger, io: ReadIo): Promise<
         ...(args.repoUrl ? { repoUrl: args.repoUrl } : {}),
       });
       const out_ = resolve(args.out ?? 'status-page');
-      const files = await writeStatusPage(out_, data);
+      const files = await writeSiteFiles(out_, statusPageFiles(data));
       const summary = { out: out_, files, servers: data.servers.length, bytesRead: reader.bytesRead };
       out(
         summary,

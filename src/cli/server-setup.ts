@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseSetupArgs, type SetupArgs, UsageError } from '../config/cli-args.js';
-import { ConfigError, parseConfig } from '../config/load-config.js';
+import { ConfigError, parseConfig } from '../config/parse-config.js';
 import type { Config, ServerConfig } from '../config/schema.js';
 import {
   authorizedKeysLine,

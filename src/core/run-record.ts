@@ -177,7 +177,14 @@ export interface RunRecord {
    * (sharded runs) every shard of this workflow run, and whether its servers' state files on the
    * state branch already record this run (read after this shard committed)
    */
-  shards?: { label: string; servers: string[]; reported: boolean; self: boolean }[];
+  shards?: {
+    label: string;
+    servers: string[];
+    reported: boolean;
+    self: boolean;
+    /** (task summarize) the status the shard's own health report gives */
+    status?: RunStatus;
+  }[];
   /** (sharded runs) raised findings across every shard's servers, when this shard was the last to report */
   fleetReport?: { server: string; fingerprint: string; severity: string; summary: string }[];
   /** (task summarize) the actions every shard's health report lists */

@@ -3,18 +3,35 @@ import { taskTraits } from './tasks.js';
 import { type RunStatus, worst } from './types.js';
 
 /**
- * The run's status output: `error` when the pipeline broke or its record did not reach the state
- * branch (never a green job without a record); otherwise the worst raised finding. Debounced
- * (pending) and resolved findings do not count.
+ * The run's status output, for every task: the one place it is decided (docs/architecture.md#pipeline).
+ * `error` when the pipeline broke or its record did not reach the state branch (never a green job
+ * without a record); otherwise the worst raised finding. Debounced (pending) and resolved findings
+ * do not count. A fleet-wide record (task summarize) is `error` on any problem (a shard missing),
+ * else the worst of its shards' statuses.
  */
 export function overallStatus(record: RunRecord): RunStatus {
   if (!record.commit?.pushed || record.aborted) return 'error';
+  if (taskTraits(record.task).fleetWide) {
+    if (record.errors.length > 0) return 'error';
+    return (record.shards ?? []).reduce<RunStatus>((s, shard) => worst(s, shard.status ?? 'error'), 'ok');
+  }
   let status: RunStatus = 'ok';
   for (const f of record.findings) {
     if (f.lifecycle === 'pending' || f.lifecycle === 'resolved') continue;
     status = worst(status, f.severity);
   }
   return status;
+}
+
+/**
+ * The status a record written before its commit carries (its health report, a fleet report): as
+ * overallStatus, with the commit counted as landing (whether it lands is for the job summary to say).
+ */
+export function statusBeforeCommit(record: RunRecord): RunStatus {
+  return overallStatus({
+    ...record,
+    commit: record.commit ?? { sha: '', pushed: true, branch: '', location: '' },
+  });
 }
 
 export function raisedFindings(record: RunRecord) {

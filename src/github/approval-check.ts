@@ -21,12 +21,8 @@
 import { createHash } from 'node:crypto';
 import type { MemoryFile } from '../core/memory/memory.js';
 import type { GitHubApi, PullDetail, PullInfo, RepoPermission } from '../core/ports/index.js';
-import {
-  type ApprovalPlan,
-  approvalBranch,
-  approvalPath,
-  safeId,
-} from '../core/state-branch/approval-file.js';
+import { type ApprovalPlan, approvalBranch } from '../core/state-branch/approval-file.js';
+import { approvalPath, safeId } from '../core/state-branch/paths.js';
 import { errorMessage } from '../core/util/error-message.js';
 
 export type ApprovalCheck =

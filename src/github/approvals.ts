@@ -15,7 +15,6 @@ import type { ActionRecord, RunRecord } from '../core/run-record.js';
 import {
   type ApprovalPlan,
   approvalBranch,
-  approvalPath,
   idOfBranch,
   type PlanFinding,
   parseApprovalFile,
@@ -23,6 +22,7 @@ import {
   renderApprovalFile,
   renderApprovalPullBody,
 } from '../core/state-branch/approval-file.js';
+import { approvalPath } from '../core/state-branch/paths.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { redact, redactDeep } from '../core/util/redact.js';
 import { secretsOf } from '../record/build-state-changes.js';

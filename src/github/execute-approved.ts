@@ -19,12 +19,12 @@ import { mdCode, mdInline } from '../core/render/untrusted-text.js';
 import type { ActionRecord, RunRecord } from '../core/run-record.js';
 import {
   type ApprovalPlan,
-  approvalPath,
   idOfBranch,
   isExpired,
   parseApprovalFile,
   withOutcome,
 } from '../core/state-branch/approval-file.js';
+import { approvalPath } from '../core/state-branch/paths.js';
 import type { FileChange } from '../core/types.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { redact } from '../core/util/redact.js';

@@ -1,11 +1,14 @@
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { RunRecord } from '../core/run-record.js';
 import { errorMessage } from '../core/util/error-message.js';
 import { hostRedaction, secretsOf } from '../record/build-state-changes.js';
 import type { RunContext } from '../run-context.js';
-import { statusPageData, writeStatusPage } from './status-page-build.js';
+import { statusPageData, statusPageFiles } from './status-page-build.js';
+
+/** Where the site goes and how it is written (src/adapters/site-files.ts): the files there are replaced. */
+export interface SiteOutput {
+  dir: string;
+  write(files: [string, string][]): Promise<string[]>;
+}
 
 /**
  * The Action's status site (output `status-page`): built from the branch tip once this run's
@@ -15,12 +18,11 @@ import { statusPageData, writeStatusPage } from './status-page-build.js';
 export async function publishStatusPage(
   ctx: RunContext,
   record: RunRecord,
-  env: NodeJS.ProcessEnv,
+  site: SiteOutput,
 ): Promise<string | undefined> {
   const store = ctx.adapters.state;
   // an unpushed commit lives only in the private clone: reading would not show it, disposing would lose it
   if (!store.openReader || !record.commit?.pushed) return undefined;
-  const dir = join(env.RUNNER_TEMP || tmpdir(), 'claudeops-status-page');
   try {
     const reader = await store.openReader();
     const data = await statusPageData(reader, {
@@ -29,10 +31,11 @@ export async function publishStatusPage(
       redaction: { secrets: secretsOf(ctx), options: hostRedaction(ctx) },
       ...(ctx.links?.repoUrl ? { repoUrl: ctx.links.repoUrl } : {}),
     });
-    await rm(dir, { recursive: true, force: true });
-    const files = await writeStatusPage(dir, data);
-    ctx.logger.info(`status page: ${files.length} files in ${dir} (read ${reader.bytesRead} bytes of state)`);
-    return dir;
+    const files = await site.write(statusPageFiles(data));
+    ctx.logger.info(
+      `status page: ${files.length} files in ${site.dir} (read ${reader.bytesRead} bytes of state)`,
+    );
+    return site.dir;
   } catch (error) {
     ctx.logger.warning(`status page: not built: ${errorMessage(error)}`);
     return undefined;

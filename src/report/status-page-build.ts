@@ -9,16 +9,9 @@
  * Everything that reaches the page goes through the redactor once more, whatever the mode.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type Config, NAME_PATTERN } from '../config/schema.js';
 import { type Availability, availabilityOf, dailyBars } from '../core/memory/availability.js';
-import {
-  type HistoryDay,
-  type HistoryPoint,
-  historyEndpointsPath,
-  parseEndpointNames,
-} from '../core/memory/history-series.js';
+import { type HistoryDay, type HistoryPoint, parseEndpointNames } from '../core/memory/history-series.js';
 import type { StateReader } from '../core/ports/index.js';
 import { incidentTitle, type TitleContext } from '../core/render/incident-title.js';
 import {
@@ -35,6 +28,7 @@ import { frontMatter } from '../core/state-branch/front-matter.js';
 import { type HistoryWindow, readHistoryWindow } from '../core/state-branch/history-window.js';
 import { type IncidentEpisode, incidentEpisodes } from '../core/state-branch/incidents.js';
 import { parseIssueFile } from '../core/state-branch/issue-files.js';
+import { historyEndpointsPath } from '../core/state-branch/paths.js';
 import { fleetNow, serverNames } from '../core/state-branch/state-views.js';
 import { maxCronInterval } from '../core/util/cron.js';
 import { type RedactOptions, redact, redactDeep } from '../core/util/redact.js';
@@ -284,12 +278,11 @@ function fileName(server: string): string {
   return `${safe.slice(0, 80)}-${createHash('sha256').update(server).digest('hex').slice(0, 16)}`;
 }
 
-/** Writes the site; returns the files written, relative to `outDir`. */
-export async function writeStatusPage(outDir: string, shown: StatusPageData): Promise<string[]> {
+/** The site's files: path relative to the site's directory → content. */
+export function statusPageFiles(shown: StatusPageData): [string, string][] {
   // the last step before the internet: whatever built the data, every string is redacted once more
   const data = redactDeep(shown);
-  await mkdir(join(outDir, 'badges'), { recursive: true });
-  const files: [string, string][] = [
+  return [
     ['index.html', renderStatusPage(data)],
     // < and > as \u escapes: the same JSON, inert even when pasted into a page
     [
@@ -301,8 +294,6 @@ export async function writeStatusPage(outDir: string, shown: StatusPageData): Pr
       `${JSON.stringify(badgeJson(s))}\n`,
     ]),
   ];
-  for (const [name, content] of files) await writeFile(join(outDir, name), content);
-  return files.map(([name]) => name);
 }
 
 /** status.json: the page's figures without the chart series and day bars (machine-readable, small). */

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOctokitGitHub } from '../../src/adapters/github-octokit.js';
-import { ConfigError, parseConfig } from '../../src/config/load-config.js';
+import { ConfigError, parseConfig } from '../../src/config/parse-config.js';
 import { emptyMemory } from '../../src/core/memory/memory.js';
 import type { ActionRecord } from '../../src/core/run-record.js';
 import { parseApprovalFile } from '../../src/core/state-branch/approval-file.js';

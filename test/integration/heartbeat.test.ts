@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpPing } from '../../src/adapters/http-retry.js';
 import { localTransport } from '../../src/adapters/local-transport.js';
-import { parseConfig } from '../../src/config/load-config.js';
+import { parseConfig } from '../../src/config/parse-config.js';
 import type { RunInputs } from '../../src/config/run-inputs.js';
 import { emptyMemory } from '../../src/core/memory/memory.js';
 import type { Logger, StateStore } from '../../src/core/ports/index.js';

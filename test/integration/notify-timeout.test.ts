@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifierFor } from '../../src/compose.js';
-import { parseConfig } from '../../src/config/load-config.js';
+import { parseConfig } from '../../src/config/parse-config.js';
 
 describe('a notification channel that never answers', () => {
   let server: Server;

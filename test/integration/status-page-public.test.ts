@@ -11,17 +11,12 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReadCommand } from '../../src/cli/read-commands.js';
-import {
-  endpointId,
-  historyEndpointsPath,
-  historyMonthPath,
-  pointLine,
-} from '../../src/core/memory/history-series.js';
+import { endpointId, pointLine } from '../../src/core/memory/history-series.js';
 import { emptyServerState } from '../../src/core/memory/memory.js';
 import { serializeServerState } from '../../src/core/memory/server-state.js';
 import type { Logger } from '../../src/core/ports/index.js';
 import { renderIssueFile } from '../../src/core/state-branch/issue-files.js';
-import { issuePath } from '../../src/core/state-branch/paths.js';
+import { historyEndpointsPath, historyMonthPath, issuePath } from '../../src/core/state-branch/paths.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const logger: Logger = { info: () => {}, warning: () => {}, error: () => {}, group: (_n, fn) => fn() };

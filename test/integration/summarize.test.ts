@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localTransport } from '../../src/adapters/local-transport.js';
-import { parseConfig } from '../../src/config/load-config.js';
+import { parseConfig } from '../../src/config/parse-config.js';
 import type { RunInputs } from '../../src/config/run-inputs.js';
 import type { Logger, StateStore } from '../../src/core/ports/index.js';
 import { run } from '../../src/run.js';

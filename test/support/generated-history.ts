@@ -6,17 +6,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import {
-  endpointId,
-  type HistoryPoint,
-  historyEndpointsPath,
-  historyMonthPath,
-  pointLine,
-} from '../../src/core/memory/history-series.js';
+import { endpointId, type HistoryPoint, pointLine } from '../../src/core/memory/history-series.js';
 import { emptyServerState } from '../../src/core/memory/memory.js';
 import { serializeServerState } from '../../src/core/memory/server-state.js';
 import { renderIssueFile } from '../../src/core/state-branch/issue-files.js';
-import { issuePath, serverStatePath } from '../../src/core/state-branch/paths.js';
+import {
+  historyEndpointsPath,
+  historyMonthPath,
+  issuePath,
+  serverStatePath,
+} from '../../src/core/state-branch/paths.js';
 
 export interface HistoryShape {
   servers: number;

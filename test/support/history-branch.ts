@@ -13,26 +13,27 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import {
-  endpointId,
-  historyEndpointsPath,
-  historyMonthPath,
-  pointLine,
-} from '../../src/core/memory/history-series.js';
+import { endpointId, pointLine } from '../../src/core/memory/history-series.js';
 import { emptyServerState, type ServerState } from '../../src/core/memory/memory.js';
 import { serializeServerState } from '../../src/core/memory/server-state.js';
 import type { BranchEntry } from '../../src/core/state-branch/branch-entry.js';
 import { STATE_BRANCH_README } from '../../src/core/state-branch/branch-readme.js';
 import { renderIssueFile } from '../../src/core/state-branch/issue-files.js';
-import { healthReportPath, issuePath, serverStatePath } from '../../src/core/state-branch/paths.js';
 import {
   dailyHistoryPath,
+  healthReportPath,
+  historyEndpointsPath,
+  historyMonthPath,
+  issuePath,
+  serverStatePath,
+  summaryPath,
+} from '../../src/core/state-branch/paths.js';
+import {
   expiredDayDirs,
   expiredHistoryFiles,
   monthsOf,
   rollUpDayChanges,
   rollUpHistoryChanges,
-  summaryPath,
 } from '../../src/core/state-branch/retention.js';
 import type { FileChange } from '../../src/core/types.js';
 

@@ -4,15 +4,15 @@
  * history line per server appended to this month's file, and its endpoint names. For tests and
  * benchmarks of the state branch's cost at a fleet size, where the servers do not matter.
  */
-import {
-  endpointId,
-  historyEndpointsPath,
-  historyMonthPath,
-  pointLine,
-} from '../../src/core/memory/history-series.js';
+import { endpointId, pointLine } from '../../src/core/memory/history-series.js';
 import { emptyServerState, type Memory } from '../../src/core/memory/memory.js';
 import { serializeServerState } from '../../src/core/memory/server-state.js';
-import { healthReportPath, serverStatePath } from '../../src/core/state-branch/paths.js';
+import {
+  healthReportPath,
+  historyEndpointsPath,
+  historyMonthPath,
+  serverStatePath,
+} from '../../src/core/state-branch/paths.js';
 import type { FileChange } from '../../src/core/types.js';
 import { healthReport } from './history-branch.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localTransport } from '../../src/adapters/local-transport.js';
-import { parseConfig } from '../../src/config/load-config.js';
+import { parseConfig } from '../../src/config/parse-config.js';
 import type { RunInputs } from '../../src/config/run-inputs.js';
 import { emptyMemory } from '../../src/core/memory/memory.js';
 import type { GitHubApi, Logger, StateStore } from '../../src/core/ports/index.js';

@@ -10,7 +10,9 @@
  * Files only ever grow by appended lines, so two runs writing the same month merge by taking the
  * union of their lines (sorted: lines start with the time). Unknown values are `-`.
  */
+
 import type { RunRecord } from '../run-record.js';
+import { historyEndpointsPath, historyMonthPath } from '../state-branch/paths.js';
 import { raisedFindings } from '../status.js';
 import type { FileChange, ServerReport } from '../types.js';
 
@@ -50,13 +52,6 @@ export interface HistoryDay {
   /** per endpoint id: checks, ups, mean latency */
   endpoints: Record<string, { checks: number; up: number; meanMs?: number }>;
 }
-
-const safe = (part: string) => part.replace(/[^A-Za-z0-9._-]/g, '-');
-
-export const historyDir = (server: string) => `history/${safe(server)}`;
-export const historyMonthPath = (server: string, month: string) => `${historyDir(server)}/${month}.tsv`;
-export const historyEndpointsPath = (server: string) => `${historyDir(server)}/endpoints.tsv`;
-export const historyDailyPath = (server: string, year: string) => `${historyDir(server)}/${year}-daily.tsv`;
 
 /** A short stable id for an endpoint URL (FNV-1a, 32 bits): keeps per-run lines short. */
 export function endpointId(url: string): string {

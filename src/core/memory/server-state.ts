@@ -3,6 +3,7 @@
  * the run), serializing, and the 3-way merge BY MEANING that lets two concurrent runs both count.
  */
 import { z } from 'zod';
+import { serverStatePath } from '../state-branch/paths.js';
 import { errorMessage } from '../util/error-message.js';
 import {
   type AlertState,
@@ -74,7 +75,7 @@ const stateSchema = z.object({
 export type ParsedState = { ok: true; state: ServerState } | { ok: false; error: string };
 
 /** Parses and validates a state file; the error says what is wrong in words a human can fix. */
-export function parseServerState(text: string, server: string): ParsedState {
+function parseState(text: string): ParsedState {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -83,10 +84,36 @@ export function parseServerState(text: string, server: string): ParsedState {
   }
   const parsed = stateSchema.safeParse(json);
   if (!parsed.success) return { ok: false, error: z.prettifyError(parsed.error).replaceAll('\n', '; ') };
-  if (parsed.data.server !== server) {
-    return { ok: false, error: `it names server "${parsed.data.server}", expected "${server}"` };
-  }
   return { ok: true, state: parsed.data };
+}
+
+/** A state file that must be `server`'s. */
+export function parseServerState(text: string, server: string): ParsedState {
+  const parsed = parseState(text);
+  if (parsed.ok && parsed.state.server !== server) {
+    return { ok: false, error: `it names server "${parsed.state.server}", expected "${server}"` };
+  }
+  return parsed;
+}
+
+/**
+ * A state file read back from the state branch: valid, and at the path its own server's state is
+ * written to (serverStatePath: a long name is bounded), so a file never stands for another server.
+ */
+export function parseStateFile(path: string, text: string): ParsedState {
+  const parsed = parseState(text);
+  if (parsed.ok && serverStatePath(parsed.state.server) !== path) {
+    return {
+      ok: false,
+      error: `it names server "${parsed.state.server}", whose state is not kept at ${path}`,
+    };
+  }
+  return parsed;
+}
+
+/** `state/web1.json` → `web1`: the name a state file's path suggests (for messages). */
+export function stemOf(path: string): string {
+  return path.replace(/^state\//, '').replace(/\.json$/, '');
 }
 
 export function serializeServerState(state: ServerState): string {

@@ -1,6 +1,6 @@
 import type { ChangeSummary, RunRecord, TrackedFinding } from '../run-record.js';
 import { renderFrontMatter } from '../state-branch/front-matter.js';
-import { overallStatus, raisedFindings, ranOnServer, worstFirst } from '../status.js';
+import { raisedFindings, ranOnServer, statusBeforeCommit, worstFirst } from '../status.js';
 import { countOf as count } from '../util/count-of.js';
 import { formatDuration } from '../util/duration.js';
 import { fence, SEVERITY_ICON, table, truncate } from './markdown.js';
@@ -79,11 +79,7 @@ function frontMatter(record: RunRecord): string {
 
 /** The report is written before the commit lands, so "error" here means a phase failed. */
 function statusForReport(record: RunRecord): string {
-  const status = overallStatus({
-    ...record,
-    // written before the commit: whether it lands is for the job summary to say
-    commit: record.commit ?? { sha: '', pushed: true, branch: '', location: '' },
-  });
+  const status = statusBeforeCommit(record);
   return record.errors.length > 0 && status === 'ok' ? 'ok (with errors)' : status;
 }
 

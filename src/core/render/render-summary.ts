@@ -6,6 +6,7 @@
  */
 
 import type { RunRecord } from '../run-record.js';
+import { serverStatePath } from '../state-branch/paths.js';
 import { findingCount, raisedFindings, ranOnServer, worstFirst } from '../status.js';
 import { taskTraits } from '../tasks.js';
 import { countOf } from '../util/count-of.js';
@@ -385,9 +386,7 @@ function records(record: RunRecord, links: SummaryLinks): string {
   const lines: string[] = [];
   if (record.reportPath) lines.push(`- Health report: ${fileLink(links, record.reportPath)}`);
   for (const server of Object.keys(record.serverStates))
-    lines.push(
-      `- State of ${mdInline(server)}: ${fileLink(links, `state/${server.replace(/[^A-Za-z0-9._-]/g, '-')}.json`)}`,
-    );
+    lines.push(`- State of ${mdInline(server)}: ${fileLink(links, serverStatePath(server))}`);
   if (record.commit) {
     lines.push(
       `- Commit \`${record.commit.sha.slice(0, 12)}\` on \`${record.commit.branch}\`${record.commit.pushed ? '' : ' (**not pushed**)'}`,

@@ -12,6 +12,7 @@ import { mdCode, mdInline, mdQuote } from '../render/untrusted-text.js';
 import type { ActionRecord } from '../run-record.js';
 import { humanDuration, humanTime } from '../util/duration.js';
 import { parseDocument, renderFrontMatter } from './front-matter.js';
+import { safeId } from './paths.js';
 
 export type ApprovalStatus = 'pending' | 'executed' | 'expired' | 'declined' | 'denied';
 
@@ -36,20 +37,6 @@ export interface ApprovalPlan {
 }
 
 export const APPROVAL_BRANCH_PREFIX = 'claudeops/approve-';
-
-/** A file- and branch-safe id. */
-export function safeId(id: string): string {
-  return (
-    id
-      .replace(/[^A-Za-z0-9._-]/g, '-')
-      .replace(/^[.-]+/, '')
-      .slice(0, 100) || 'plan'
-  );
-}
-
-export function approvalPath(id: string): string {
-  return `approvals/${safeId(id)}.md`;
-}
 
 export function approvalBranch(id: string): string {
   return `${APPROVAL_BRANCH_PREFIX}${safeId(id)}`;

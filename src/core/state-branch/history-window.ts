@@ -9,14 +9,13 @@
 import {
   type HistoryDay,
   type HistoryPoint,
-  historyDailyPath,
-  historyMonthPath,
   monthsBetween,
   parseDayLine,
   parsePointLine,
   type Rejected,
 } from '../memory/history-series.js';
 import type { StateReader } from '../ports/index.js';
+import { historyDailyPath, historyMonthPath } from './paths.js';
 import { MAX_HISTORY_FILE_BYTES, MAX_WINDOW_LINES } from './read-limits.js';
 
 export interface HistoryWindow {

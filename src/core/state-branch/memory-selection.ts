@@ -3,13 +3,13 @@
  * reads, and the memory built from them. Pure: the store's adapter lists and reads what these
  * functions name, so loading costs the same however long the history is.
  */
-import { historyEndpointsPath, historyMonthPath } from '../memory/history-series.js';
+
 import { emptyMemory, type Memory, type MemoryFile, type ServerState } from '../memory/memory.js';
-import { parseServerState } from '../memory/server-state.js';
+import { parseStateFile, stemOf } from '../memory/server-state.js';
 import type { BranchEntry } from './branch-entry.js';
 import { frontMatter } from './front-matter.js';
 import { isOpenIssue } from './issue-files.js';
-import { SET_ASIDE_FILE, setAsidePath } from './read-limits.js';
+import { dayDir, historyEndpointsPath, historyMonthPath, SET_ASIDE_FILE, setAsidePath } from './paths.js';
 
 /** The top-level directories memory lists, one level deep. */
 export const MEMORY_DIRS: readonly string[] = ['health/', 'actions/', 'issues/', 'approvals/', 'state/'];
@@ -46,10 +46,10 @@ export function memoryDayDirs(top: readonly BranchEntry[], now: Date): string[] 
   return [
     ...dayDirs(top, 'health/')
       .slice(-REPORTS)
-      .map((d) => `health/${d}/`),
+      .map((d) => dayDir('health', d)),
     ...dayDirs(top, 'actions/')
       .filter((d) => d >= day)
-      .map((d) => `actions/${d}/`),
+      .map((d) => dayDir('actions', d)),
   ];
 }
 
@@ -165,8 +165,8 @@ export function buildMemory(
 function readStates(memory: Memory, files: readonly MemoryFile[]): Record<string, ServerState | null> {
   const states: Record<string, ServerState | null> = {};
   for (const f of files) {
-    const server = f.path.slice('state/'.length, -'.json'.length);
-    const parsed = parseServerState(f.content, server);
+    const server = stemOf(f.path);
+    const parsed = parseStateFile(f.path, f.content);
     if (parsed.ok) {
       memory.servers[parsed.state.server] = parsed.state;
       states[f.path] = parsed.state;

@@ -6,7 +6,7 @@
  */
 import { mergeLines } from '../memory/history-series.js';
 import type { ServerState } from '../memory/memory.js';
-import { mergeServerStates, parseServerState, serializeServerState } from '../memory/server-state.js';
+import { mergeServerStates, parseStateFile, serializeServerState } from '../memory/server-state.js';
 import type { FileChange } from '../types.js';
 import type { BranchEntry } from './branch-entry.js';
 import { mergeIssueFiles } from './issue-files.js';
@@ -45,10 +45,9 @@ export function mergeStateFile(
   theirs: string,
   base: ServerState | null | undefined,
 ): string {
-  const server = path.slice('state/'.length, -'.json'.length);
-  const o = parseServerState(ours, server);
+  const o = parseStateFile(path, ours);
   if (!o.ok) return ours;
-  const t = parseServerState(theirs, server);
+  const t = parseStateFile(path, theirs);
   return serializeServerState(mergeServerStates(base ?? undefined, o.state, t.ok ? t.state : undefined));
 }
 

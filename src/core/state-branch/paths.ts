@@ -71,3 +71,62 @@ export function serverStatePath(server: string): string {
 export function digestPath(since: Date, until: Date): string {
   return `digests/${isoWeek(new Date((since.getTime() + until.getTime()) / 2)).label}.md`;
 }
+
+/** A report day's or action day's directory, as memory and retention list it. */
+export function dayDir(kind: 'health' | 'actions', day: string): string {
+  return `${kind}/${day}/`;
+}
+
+/** The month's roll-up of reports or action logs older than the retention window. */
+export function summaryPath(kind: 'health' | 'actions', month: string): string {
+  return `${kind}/${month}/summary.md`;
+}
+
+/** A file- and branch-safe id. */
+export function safeId(id: string): string {
+  return (
+    id
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[.-]+/, '')
+      .slice(0, 100) || 'plan'
+  );
+}
+
+export function approvalPath(id: string): string {
+  return `approvals/${safeId(id)}.md`;
+}
+
+/** A server's directory of history series (the status page, charts): bounded like every name. */
+export function historyDir(server: string): string {
+  return `history/${bounded(safe(server), '')}`;
+}
+
+export function historyMonthPath(server: string, month: string): string {
+  return `${historyDir(server)}/${month}.tsv`;
+}
+
+export function historyEndpointsPath(server: string): string {
+  return `${historyDir(server)}/endpoints.tsv`;
+}
+
+export function historyDailyPath(server: string, year: string): string {
+  return `${historyDir(server)}/${year}-daily.tsv`;
+}
+
+/** `history/<server>/2026-03.tsv` → `history/<server>/2026-daily.tsv`, where its days are kept. */
+export function dailyHistoryPath(monthPath: string): string {
+  return monthPath.replace(/\/(\d{4})-\d{2}\.tsv$/, '/$1-daily.tsv');
+}
+
+/** A file set aside for its size or content: kept for a human, never read as what it was. */
+export const SET_ASIDE_FILE = /\.corrupt-[^/]*\.[A-Za-z]+$/;
+
+/** `state/web1.json` → `state/web1.corrupt-<time>.json` (same directory, same extension). */
+export function setAsidePath(path: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[:.]/g, '-');
+  const dot = path.lastIndexOf('.');
+  const slash = path.lastIndexOf('/');
+  return dot > slash
+    ? `${path.slice(0, dot)}.corrupt-${stamp}${path.slice(dot)}`
+    : `${path}.corrupt-${stamp}`;
+}

@@ -31,16 +31,3 @@ export function nonRegularWarning(path: string, mode: string): string {
   const what = mode === '120000' ? 'a symlink' : mode === '160000' ? 'a submodule' : `of git mode ${mode}`;
   return `state branch: ${path} is ${what}, not a regular file: ignored`;
 }
-
-/** A file set aside for its size or content: kept for a human, never read as what it was. */
-export const SET_ASIDE_FILE = /\.corrupt-[^/]*\.[A-Za-z]+$/;
-
-/** `state/web1.json` → `state/web1.corrupt-<time>.json` (same directory, same extension). */
-export function setAsidePath(path: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[:.]/g, '-');
-  const dot = path.lastIndexOf('.');
-  const slash = path.lastIndexOf('/');
-  return dot > slash
-    ? `${path.slice(0, dot)}.corrupt-${stamp}${path.slice(dot)}`
-    : `${path}.corrupt-${stamp}`;
-}

@@ -12,6 +12,7 @@ import { type CellValue, cell, trusted } from '../render/markdown.js';
 import type { FileChange } from '../types.js';
 import type { BranchEntry } from './branch-entry.js';
 import { frontMatter } from './front-matter.js';
+import { dailyHistoryPath, summaryPath } from './paths.js';
 
 const DAY_DIR = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -24,10 +25,6 @@ export function expiredDays(dayDirs: readonly string[], now: Date, retentionDays
 /** Rolled-up kinds: per-run health reports and per-action logs, both one file per event. */
 export type RolledKind = 'health' | 'actions';
 export const ROLLED_KINDS: readonly RolledKind[] = ['health', 'actions'];
-
-export function summaryPath(kind: RolledKind, month: string): string {
-  return `${kind}/${month}/summary.md`;
-}
 
 interface Layout {
   title: string;
@@ -160,11 +157,6 @@ export function rollUpDayChanges(
 }
 
 const HISTORY_MONTH = /^history\/[^/]+\/(\d{4}-\d{2})\.tsv$/;
-
-/** `history/<server>/2026-03.tsv` → `history/<server>/2026-daily.tsv`, where its days are kept. */
-export function dailyHistoryPath(monthPath: string): string {
-  return monthPath.replace(/\/(\d{4})-\d{2}\.tsv$/, '/$1-daily.tsv');
-}
 
 /** Monthly history files wholly older than the window (from a recursive listing of `history/`). */
 export function expiredHistoryFiles(paths: readonly string[], now: Date, retentionDays: number): string[] {

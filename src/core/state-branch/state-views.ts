@@ -4,7 +4,8 @@
  * a text rendering, one line per item.
  */
 import { availabilityOf } from '../memory/availability.js';
-import { parseServerState } from '../memory/server-state.js';
+import type { ServerState } from '../memory/memory.js';
+import { parseStateFile, stemOf } from '../memory/server-state.js';
 import type { StateReader } from '../ports/index.js';
 import { terminalTable, wrapText } from '../render/terminal-table.js';
 import { ranOnServer } from '../status.js';
@@ -12,8 +13,8 @@ import { formatDuration } from '../util/duration.js';
 import { frontMatter } from './front-matter.js';
 import { readHistoryWindow } from './history-window.js';
 import { type IssueDoc, parseIssueFile } from './issue-files.js';
-import { issuePath } from './paths.js';
-import { REPORT_HEAD_BYTES, SET_ASIDE_FILE } from './read-limits.js';
+import { issuePath, SET_ASIDE_FILE } from './paths.js';
+import { REPORT_HEAD_BYTES } from './read-limits.js';
 
 export interface ServerNow {
   server: string;
@@ -34,13 +35,25 @@ export interface FleetNow {
   servers: ServerNow[];
 }
 
-export async function serverNames(reader: StateReader): Promise<string[]> {
-  const states = await reader.list('state/');
+/**
+ * Every server the state branch keeps a state file for, by the name the file itself holds (a long
+ * name's file name is bounded, so the path alone cannot say it), with its state when it parses.
+ */
+export async function serverStates(reader: StateReader): Promise<Map<string, ServerState | undefined>> {
   // a state file set aside for its size (state/<server>.corrupt-<time>.json) is no server
-  return states
-    .filter((p) => !SET_ASIDE_FILE.test(p))
-    .flatMap((p) => /^state\/(.+)\.json$/.exec(p)?.[1] ?? [])
-    .sort();
+  const paths = (await reader.list('state/')).filter((p) => p.endsWith('.json') && !SET_ASIDE_FILE.test(p));
+  const texts = await reader.read(paths);
+  const out = new Map<string, ServerState | undefined>();
+  for (const path of paths) {
+    const parsed = parseStateFile(path, texts.get(path) ?? '');
+    if (parsed.ok) out.set(parsed.state.server, parsed.state);
+    else if (!out.has(stemOf(path))) out.set(stemOf(path), undefined);
+  }
+  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export async function serverNames(reader: StateReader): Promise<string[]> {
+  return [...(await serverStates(reader)).keys()];
 }
 
 async function openIssueDocs(reader: StateReader): Promise<{ path: string; doc: IssueDoc }[]> {
@@ -53,14 +66,13 @@ async function openIssueDocs(reader: StateReader): Promise<{ path: string; doc: 
 }
 
 export async function fleetNow(reader: StateReader, now: Date): Promise<FleetNow> {
-  const names = await serverNames(reader);
-  const states = await reader.read(names.map((n) => `state/${n}.json`));
+  const states = await serverStates(reader);
+  const names = [...states.keys()];
   const week = new Date(now.getTime() - 7 * 86_400_000);
   const series = (await readHistoryWindow(reader, names, week, now)).points;
   const issues = await openIssueDocs(reader);
   const servers = names.map((name): ServerNow => {
-    const parsed = parseServerState(states.get(`state/${name}.json`) ?? '', name);
-    const state = parsed.ok ? parsed.state : undefined;
+    const state = states.get(name);
     const points = series.get(name) ?? [];
     const last = points.at(-1);
     const up = availabilityOf(points, week, now);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { StateBranchNotFound } from '../../../src/adapters/state-reader.js';
 import { CommandFailed, exitCodeOf, failureMessage, withExitCode } from '../../../src/cli/exit-codes.js';
 import { UsageError } from '../../../src/config/cli-args.js';
-import { ConfigError } from '../../../src/config/load-config.js';
+import { ConfigError } from '../../../src/config/parse-config.js';
 
 describe('CLI exit codes (one place)', () => {
   it('maps a usage error to 2 and every other failure to 1', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { readActionInputs } from '../../../src/config/action-inputs.js';
+import { readActionInputs } from '../../../src/adapters/action-inputs.js';
 import {
   COMMAND_HELP,
   COMMANDS,

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { readActionInputs } from '../../../src/config/action-inputs.js';
+import { readActionInputs } from '../../../src/adapters/action-inputs.js';
 import { COMMANDS, helpOrVersion, parseCliArgs, USAGE } from '../../../src/config/cli-args.js';
 import { isOwnFlow, TASK_NAMES, TASKS } from '../../../src/core/tasks.js';
 import { TASK_RUNNERS } from '../../../src/tasks.js';

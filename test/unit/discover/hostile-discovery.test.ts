@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseConfig } from '../../../src/config/load-config.js';
+import { parseConfig } from '../../../src/config/parse-config.js';
 import { parseDiscovery } from '../../../src/discover/parse-discovery.js';
 import { NAME, planServer } from '../../../src/discover/plan-server.js';
 import { renderConfig } from '../../../src/discover/render-config.js';

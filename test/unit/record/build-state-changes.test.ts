@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load-config.js';
+import { parseConfig } from '../../../src/config/parse-config.js';
 import { emptyMemory } from '../../../src/core/memory/memory.js';
 import { buildStateChanges } from '../../../src/record/build-state-changes.js';
 import type { RunContext } from '../../../src/run-context.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { dailyHistoryPath } from '../../../../src/core/state-branch/paths.js';
 import {
-  dailyHistoryPath,
   expiredDayDirs,
   expiredHistoryFiles,
   rollUpDayChanges,

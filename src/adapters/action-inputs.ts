@@ -1,5 +1,4 @@
 import * as core from '@actions/core';
-import { TASK_NAMES } from '../core/tasks.js';
 import {
   choiceProblem,
   DEFAULT_CONFIG_PATH,
@@ -8,11 +7,13 @@ import {
   MODES,
   parseShard,
   type RunInputs,
-} from './run-inputs.js';
-import type { Mode } from './schema.js';
+} from '../config/run-inputs.js';
+import type { Mode } from '../config/schema.js';
+import { TASK_NAMES } from '../core/tasks.js';
 
 /**
- * The only place that reads action inputs. Every secret is masked before anything can log it.
+ * The only place that reads action inputs (docs/architecture.md#interfaces): the only caller of
+ * `getInput`. Every secret is masked before anything can log it.
  * Reports every input problem at once rather than the first.
  */
 export function readActionInputs(): RunInputs {
@@ -42,6 +43,14 @@ export function readActionInputs(): RunInputs {
   };
 }
 
+/**
+ * The heartbeat-url input alone, masked: a run refused before it started (a bad input or config)
+ * still tells the dead man's switch.
+ */
+export function heartbeatUrlInput(): string | undefined {
+  return secretInput('heartbeat-url');
+}
+
 function readSecrets(): Pick<
   RunInputs,
   'sshPrivateKey' | 'sshPassphrase' | 'anthropicApiKey' | 'githubToken' | 'heartbeatUrl'
@@ -55,7 +64,7 @@ function readSecrets(): Pick<
     sshPassphrase: secretInput('ssh-passphrase'),
     anthropicApiKey: secretInput('anthropic-api-key'),
     githubToken: secretInput('github-token'),
-    heartbeatUrl: secretInput('heartbeat-url'),
+    heartbeatUrl: heartbeatUrlInput(),
   };
 }
 

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseCron } from '../core/util/cron.js';
@@ -20,22 +19,6 @@ export class ConfigError extends Error {
 }
 
 type Path = readonly PropertyKey[];
-
-export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // the first thing a new user meets: say where a config comes from
-    const why =
-      code === 'ENOENT'
-        ? 'no such file: `claudeops init --host USER@HOST` writes one from what runs on your servers; examples/localhost.yml checks this machine (the Action: the `config` input; the CLI: --config FILE)'
-        : String(error);
-    throw new ConfigError(file, [why]);
-  }
-  return parseConfig(text, file, env);
-}
 
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = {}): Config {
   const lines = new LineCounter();

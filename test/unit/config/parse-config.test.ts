@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../../src/config/load-config.js';
+import { loadConfig } from '../../../src/adapters/config-file.js';
+import { ConfigError, parseConfig } from '../../../src/config/parse-config.js';
 import { VERIFIABLE_CHECKS } from '../../../src/probes/check-kinds.js';
 import { buildCatalog } from '../../../src/remediate/catalog.js';
 import { probesFor } from '../../../src/remediate/probe-recheck.js';
