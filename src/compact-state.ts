@@ -6,6 +6,7 @@
  * job summary and the outputs.
  */
 import { newRunRecord, type RunRecord } from './core/run-record.js';
+import { overallStatus } from './core/status.js';
 import { errorMessage } from './core/util/error-message.js';
 import { redactRendered } from './record/build-state-changes.js';
 import { outputsOf } from './report/write-report.js';
@@ -38,7 +39,7 @@ export async function compactState(ctx: RunContext): Promise<RunRecord> {
   for (const w of record.warnings) ctx.logger.warning(w);
   for (const e of record.errors) ctx.logger.warning(e);
   record.finishedAt = ctx.adapters.clock.now().toISOString();
-  record.status = record.errors.length > 0 ? 'error' : 'ok';
+  record.status = overallStatus(record);
   const lines = [
     '# State branch compaction',
     '',

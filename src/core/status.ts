@@ -7,9 +7,12 @@ import { type RunStatus, worst } from './types.js';
  * `error` when the pipeline broke or its record did not reach the state branch (never a green job
  * without a record); otherwise the worst raised finding. Debounced (pending) and resolved findings
  * do not count. A fleet-wide record (task summarize) is `error` on any problem (a shard missing),
- * else the worst of its shards' statuses.
+ * else the worst of its shards' statuses. A task that commits nothing (compact) is `error` only when
+ * it failed.
  */
 export function overallStatus(record: RunRecord): RunStatus {
+  if (taskTraits(record.task).commitsNothing)
+    return record.aborted || record.errors.length > 0 ? 'error' : 'ok';
   if (!record.commit?.pushed || record.aborted) return 'error';
   if (taskTraits(record.task).fleetWide) {
     if (record.errors.length > 0) return 'error';

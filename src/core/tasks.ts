@@ -28,6 +28,8 @@ export interface TaskTraits {
    * itself runs in the Action (`task: digest` writes the digest; `claudeops digest` shows it)
    */
   cliReads?: boolean;
+  /** commits no record of its own (compaction): its status is `error` only when it failed */
+  commitsNothing?: boolean;
 }
 
 export const TASKS = {
@@ -68,6 +70,7 @@ export const TASKS = {
       "later commits are kept and the tip's files do not change. Rewrites the branch (a force push\n" +
       'with a lease: a run that lands meanwhile is never overwritten). Collects nothing from servers.',
     healthLoop: false,
+    commitsNothing: true,
   },
   doctor: {
     summary: 'check the setup: SSH, host keys, sudo, tools, clocks, state branch, API key',
