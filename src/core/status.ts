@@ -7,7 +7,7 @@ import { type RunStatus, worst } from './types.js';
  * `error` when the pipeline broke or its record did not reach the state branch (never a green job
  * without a record); otherwise the worst raised finding. Debounced (pending) and resolved findings
  * do not count. A fleet-wide record (task summarize) is `error` on any problem (a shard missing),
- * else the worst of its shards' statuses. A task that commits nothing (compact) is `error` only when
+ * else the worst of its shards' statuses. A task that commits nothing (compact, doctor) is `error` only when
  * it failed.
  */
 export function overallStatus(record: RunRecord): RunStatus {

@@ -28,7 +28,7 @@ export interface TaskTraits {
    * itself runs in the Action (`task: digest` writes the digest; `claudeops digest` shows it)
    */
   cliReads?: boolean;
-  /** commits no record of its own (compaction): its status is `error` only when it failed */
+  /** commits no record of its own (compact, doctor): its status is `error` only when it failed */
   commitsNothing?: boolean;
 }
 
@@ -82,6 +82,7 @@ export const TASKS = {
       'works (one Messages API request of one token). One line per problem with its fix; exit 1 (the\n' +
       'Action: status error) when there is any. Records nothing, changes nothing.',
     healthLoop: false,
+    commitsNothing: true,
   },
   digest: {
     summary: 'the week: uptime, incidents and time to resolve, actions, what recurs and flaps, model cost',

@@ -5,6 +5,7 @@
  * (ok or error) and `findings` (the number of problems). Records nothing on the state branch.
  */
 import { newRunRecord, type RunRecord } from '../core/run-record.js';
+import { overallStatus } from '../core/status.js';
 import { selectServers } from '../core/util/select-servers.js';
 import type { RunContext } from '../run-context.js';
 import { runDoctor } from './doctor.js';
@@ -31,7 +32,7 @@ export async function doctorTask(ctx: RunContext): Promise<RunRecord> {
   );
   for (const problem of report.problems) logger.error(problemLine(problem));
   record.errors.push(...report.problems.map(problemLine));
-  record.status = report.problems.length > 0 ? 'error' : 'ok';
+  record.status = overallStatus(record);
   record.finishedAt = adapters.clock.now().toISOString();
   await adapters.sink.summary(renderDoctorMarkdown(report));
   adapters.sink.outputs({ status: record.status, findings: String(report.problems.length) });
