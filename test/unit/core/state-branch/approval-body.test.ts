@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionRecord } from '../../../../src/core/run-record.js';
 import {
-  approvalPath,
   planFromAction,
   renderApprovalFile,
   renderApprovalPullBody,
 } from '../../../../src/core/state-branch/approval-file.js';
+import { approvalPath } from '../../../../src/core/state-branch/paths.js';
 
 const proposal: ActionRecord = {
   id: '42-3',
