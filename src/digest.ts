@@ -11,6 +11,7 @@ import { notificationText } from './core/render/render-notification.js';
 import { newRunRecord, type RunRecord } from './core/run-record.js';
 import { readDigest } from './core/state-branch/digest-view.js';
 import { digestPath } from './core/state-branch/paths.js';
+import { overallStatus } from './core/status.js';
 import { errorMessage } from './core/util/error-message.js';
 import { redactDeep } from './core/util/redact.js';
 import { hostRedaction, redactRendered, secretsOf } from './record/build-state-changes.js';
@@ -55,7 +56,7 @@ export async function digest(ctx: RunContext): Promise<RunRecord> {
     await store.dispose?.().catch(() => undefined);
   }
   record.finishedAt = ctx.adapters.clock.now().toISOString();
-  record.status = record.errors.length > 0 || !record.commit?.pushed ? 'error' : 'ok';
+  record.status = overallStatus(record);
   for (const e of record.errors) ctx.logger.warning(redactRendered(ctx, e));
   try {
     await ctx.adapters.sink.summary(page || `# Weekly digest\n\nNot written: ${record.errors.join('; ')}\n`);

@@ -37,7 +37,7 @@ const name = z.string().regex(NAME_PATTERN, 'expected a name of letters, digits,
 /**
  * What a service or an endpoint needs: a service on the same server (`postgresql`), or another
  * server's (`db1:postgresql`). A finding on it folds the dependant's findings into one incident
- * (docs/alerting.md#one-incident-per-root-cause); references are checked by load-config.
+ * (docs/alerting.md#one-incident-per-root-cause); references are checked by parse-config.
  */
 const dependency = name;
 

@@ -7,17 +7,18 @@ import { type RunStatus, worst } from './types.js';
  * `error` when the pipeline broke or its record did not reach the state branch (never a green job
  * without a record); otherwise the worst raised finding. Debounced (pending) and resolved findings
  * do not count. A fleet-wide record (task summarize) is `error` on any problem (a shard missing),
- * else the worst of its shards' statuses. A task that commits nothing (compact, doctor) is `error` only when
- * it failed.
+ * else the worst of its shards' statuses. Any other task with a flow of its own (compact, doctor,
+ * digest) is `error` when it failed; one that commits nothing (compact, doctor) needs no commit.
  */
 export function overallStatus(record: RunRecord): RunStatus {
-  if (taskTraits(record.task).commitsNothing)
-    return record.aborted || record.errors.length > 0 ? 'error' : 'ok';
-  if (!record.commit?.pushed || record.aborted) return 'error';
-  if (taskTraits(record.task).fleetWide) {
+  const traits = taskTraits(record.task);
+  if (record.aborted || (!traits.commitsNothing && !record.commit?.pushed)) return 'error';
+  if (traits.fleetWide) {
     if (record.errors.length > 0) return 'error';
     return (record.shards ?? []).reduce<RunStatus>((s, shard) => worst(s, shard.status ?? 'error'), 'ok');
   }
+  // a task with a flow of its own (compact, doctor, digest) raises no findings: it failed or it did not
+  if (!traits.healthLoop) return record.errors.length > 0 ? 'error' : 'ok';
   let status: RunStatus = 'ok';
   for (const f of record.findings) {
     if (f.lifecycle === 'pending' || f.lifecycle === 'resolved') continue;

@@ -14,7 +14,7 @@ import { consoleSink } from '../../src/adapters/console-io.js';
 import { createGitStateStore } from '../../src/adapters/git-state-store.js';
 import { createOctokitGitHub } from '../../src/adapters/github-octokit.js';
 import { buildContext } from '../../src/compose.js';
-import { parseConfig } from '../../src/config/load-config.js';
+import { parseConfig } from '../../src/config/parse-config.js';
 import type { Config } from '../../src/config/schema.js';
 import { ACK_LABEL } from '../../src/core/issues/acknowledge.js';
 import type { RunRecord } from '../../src/core/run-record.js';

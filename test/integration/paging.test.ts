@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { page } from '../../src/adapters/paging.js';
 import { notifierFor } from '../../src/compose.js';
-import { parseConfig } from '../../src/config/load-config.js';
+import { parseConfig } from '../../src/config/parse-config.js';
 import type { PageEvent } from '../../src/core/alerting/alert-plan.js';
 import {
   boundedKey,

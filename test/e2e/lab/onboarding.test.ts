@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { parseConfig } from '../../../src/config/load-config.js';
+import { parseConfig } from '../../../src/config/parse-config.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { fingerprintOf } from '../../../src/core/least-privilege/known-hosts.js';
 import { serverAsk } from '../../../src/doctor/server-checks.js';

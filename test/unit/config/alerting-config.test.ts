@@ -3,7 +3,7 @@
  * each problem with its path and line, and what is accepted.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../src/config/load-config.js';
+import { ConfigError, parseConfig } from '../../../src/config/parse-config.js';
 
 const base = [
   'version: 1',

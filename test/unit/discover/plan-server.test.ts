@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load-config.js';
+import { parseConfig } from '../../../src/config/parse-config.js';
 import { parseDiscovery } from '../../../src/discover/parse-discovery.js';
 import { planServer } from '../../../src/discover/plan-server.js';
 import { renderConfig } from '../../../src/discover/render-config.js';
