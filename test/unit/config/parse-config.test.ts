@@ -239,7 +239,7 @@ describe('remediations: verify names check kinds', () => {
 
 describe('no config yet (a new user’s first command)', () => {
   it('says how to get one: init, the example, or where to point', async () => {
-    const error = await loadConfig('no-such-dir/claudeops.yml').catch((e: unknown) => e);
+    const error = await loadConfig('no-such-dir/claudeops.yml', {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
       expect.stringMatching(
