@@ -122,9 +122,18 @@ async function connectAll(algorithms) {
 const algorithmRows = [];
 for (const [name, algorithms] of VARIANTS) {
   log(`algorithms: ${name}`);
-  await connectAll(algorithms); // warm: JIT, caches
   const runs = [];
-  for (let i = 0; i < REPEAT; i++) runs.push(await measured(() => connectAll(algorithms)));
+  try {
+    await connectAll(algorithms); // warm: JIT, caches
+    for (let i = 0; i < REPEAT; i++) runs.push(await measured(() => connectAll(algorithms)));
+  } catch (error) {
+    // a choice too costly for N handshakes at once (group exchange on a loaded 2-core lab times
+    // out) is a result of this table, not the end of the benchmark
+    log(`algorithms: ${name}: ${error.message}`);
+    algorithmRows.push([name, `failed: ${error.message}`, '', '']);
+    await settle();
+    continue;
+  }
   algorithmRows.push([
     name,
     seconds(median(runs.map((r) => r.wall))),

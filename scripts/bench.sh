@@ -43,7 +43,8 @@ trap cleanup EXIT
 # The CLI runs on Node 24 as the Action does on runners.
 "$NODE24" "$ROOT/scripts/bench.mjs"
 if [ "${BENCH_SSH:-1}" != 0 ]; then
-  "$NODE24" --experimental-transform-types --no-warnings "$ROOT/scripts/bench-ssh.mjs"
+  "$NODE24" --experimental-transform-types --no-warnings "$ROOT/scripts/bench-ssh.mjs" ||
+    printf 'bench: the SSH tables failed (reason above); the other tables go on\n' >&2
 fi
 cleanup
 trap - EXIT
