@@ -60,7 +60,7 @@ describe('the bundled action (dist/index.js) as a runner runs it', { timeout: PI
     expect(run.summary).toContain('runner');
     // one progress line per server, inside the Collect group, no colour in a log
     expect(run.stdout).toMatch(
-      /::group::Collect\n(?:.*\n)*?[✓!] runner (ok|collected[^\n]*) \d+\.\ds\n(?:.*\n)*?::endgroup::/,
+      /::group::Collect\n(?:.*\n)*?[✓!✗] runner (ok|(?:warning|critical): [^\n]*) \d+\.\ds\n(?:.*\n)*?::endgroup::/,
     );
     expect(run.stdout).not.toContain('\u001b[');
     // the status site, built from the pushed branch under RUNNER_TEMP

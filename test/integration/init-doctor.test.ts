@@ -104,7 +104,7 @@ describe.skipIf(skip !== undefined)(
 
       // and the second command: doctor with that config, nothing else set, finds nothing wrong
       const doctor = await cli(['doctor'], dir, { SSH_PRIVATE_KEY_FILE: keyFile });
-      expect(doctor.stdout, doctor.stderr).toMatch(/^## ClaudeOps doctor: all good$/m);
+      expect(doctor.stdout, doctor.stderr).toMatch(/^CLAUDEOPS DOCTOR: ALL GOOD$/m);
       expect(doctor.stderr).toMatch(/^✓ \S+ ok \d+\.\ds$/m);
       expect(doctor.code).toBe(0);
 
@@ -255,7 +255,7 @@ describe.skipIf(skip !== undefined)(
       expect(problems(refused)).toEqual([
         expect.stringMatching(/^✗ box auth: .*authentication failed.*→ fix: add the public half/),
       ]);
-      expect(refused.stdout).toMatch(/^## ClaudeOps doctor: 1 problem$/m);
+      expect(refused.stdout).toMatch(/^CLAUDEOPS DOCTOR: 1 PROBLEM$/m);
     });
 
     it('missing curl for an endpoint, and a clock an hour ahead', async () => {
@@ -298,7 +298,7 @@ describe.skipIf(skip !== undefined)(
           ANTHROPIC_API_KEY: 'sk-ant-good',
           ANTHROPIC_BASE_URL: fake.url,
         });
-        expect(good.stdout, good.stderr).toMatch(/^## ClaudeOps doctor: all good$/m);
+        expect(good.stdout, good.stderr).toMatch(/^CLAUDEOPS DOCTOR: ALL GOOD$/m);
         expect(good.stdout).toContain('API key: works');
         expect(good.code).toBe(0);
       } finally {

@@ -31,17 +31,20 @@ const ENTITIES: Record<string, string> = {
 
 /** Inline markdown to plain text: links, emphasis, code spans, escapes, entities, inline tags. */
 export function plainInline(text: string): string {
-  return text
-    .replace(/&#8203;/g, '')
-    .replace(/\u200b/g, '')
-    .replace(/<br\s*\/?>/gi, ' ')
-    .replace(/<\/?(sub|sup|b|strong|em|i|code|summary|details)>/gi, '')
-    .replace(/!?\[([^\]]*)\]\(([^)\s]+)\)/g, (_, label: string, url: string) => `${label} (${url})`)
-    .replace(/(`+) ?([^`]*?) ?\1/g, '$2')
-    .replace(/\*\*([^*]+)\*\*/g, '$1')
-    .replace(/(^|[\s(])_([^_]+)_(?=[\s).,;:]|$)/g, '$1$2')
-    .replace(/\\([\\`*_{}[\]()#+\-.!|~$<>=])/g, '$1')
-    .replace(/&(lt|gt|amp|quot|#39);/g, (m) => ENTITIES[m] ?? m);
+  return (
+    text
+      .replace(/&#8203;/g, '')
+      .replace(/\u200b/g, '')
+      .replace(/<br\s*\/?>/gi, ' ')
+      .replace(/<\/?(sub|sup|b|strong|em|i|code|summary|details)>/gi, '')
+      .replace(/!?\[([^\]]*)\]\(([^)\s]+)\)/g, (_, label: string, url: string) => `${label} (${url})`)
+      // an escaped backtick (mdInline's \`) is text, never a code span's fence
+      .replace(/(?<!\\)(`+) ?([^`]*?) ?\1/g, '$2')
+      .replace(/\*\*([^*]+)\*\*/g, '$1')
+      .replace(/(^|[\s(])_([^_]+)_(?=[\s).,;:]|$)/g, '$1$2')
+      .replace(/\\([\\`*_{}[\]()#+\-.!|~$<>=])/g, '$1')
+      .replace(/&(lt|gt|amp|quot|#39);/g, (m) => ENTITIES[m] ?? m)
+  );
 }
 
 /** Table cells of a GFM row: split on pipes that are not escaped. */

@@ -125,7 +125,7 @@ describe.skipIf(skip !== undefined)('onboarding on the lab: init, doctor, timer'
       / endpoint https:\/\/127\.0\.0\.1\/ \(nginx \S+\) left out: TLS certificate not trusted/,
     );
     const doctor = await cli(['doctor'], dir, env);
-    expect(doctor.stdout, doctor.stderr).toMatch(/^## ClaudeOps doctor: all good$/m);
+    expect(doctor.stdout, doctor.stderr).toMatch(/^CLAUDEOPS DOCTOR: ALL GOOD$/m);
     expect(doctor.stderr.match(/^✓ (sys|s2|s3) ok /gm)).toHaveLength(3);
     expect(doctor.code).toBe(0);
 

@@ -5,6 +5,7 @@ import { consoleSink } from '../../../../src/adapters/console-io.js';
 import { renderSummary } from '../../../../src/core/render/render-summary.js';
 import { terminalReport } from '../../../../src/core/render/terminal-report.js';
 import { displayWidth, terminalTable, wrapText } from '../../../../src/core/render/terminal-table.js';
+import { mdInline } from '../../../../src/core/render/untrusted-text.js';
 import { action, runRecord } from '../../../support/github-records.js';
 
 const at = new Date('2026-11-21T08:00:00Z');
@@ -58,6 +59,16 @@ describe('the report on a terminal', () => {
     expect(text).toContain('#3 (https://github.test/acme/ops/issues/3)');
     expect(text).toMatch(/^CAUTION$/m);
     expect(text.split('\n')[0]).toBe('CLAUDEOPS CHECK');
+  });
+
+  it('keeps escaped backticks as backticks: server or problem text with `code` in it', () => {
+    const text = terminalReport(
+      `## Doctor\n\n- ${mdInline('run `claudeops authorized-keys` on the server')}\n`,
+    );
+    expect(text).toContain('- run `claudeops authorized-keys` on the server');
+    expect(text).not.toContain('\\');
+    // a real code span still loses its fence
+    expect(terminalReport('use `claudeops helper` first')).toBe('use claudeops helper first');
   });
 
   it('fits its tables to the terminal: every line within the width, no word cut', () => {
