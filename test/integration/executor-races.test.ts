@@ -9,7 +9,7 @@
  * listener), each in a private PID and network namespace.
  *
  * Run as root (CI is); skipped with the reason otherwise. The lab's systemd server adds
- * `Restart=` and `sudo: actions` (test/e2e/lab/executor-races.test.ts).
+ * `Restart=` (test/e2e/lab/free-port.test.ts) and `sudo: actions` (test/e2e/lab/least-privilege.test.ts).
  */
 import { symlinkSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
