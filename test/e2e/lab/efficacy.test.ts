@@ -45,6 +45,11 @@ interface Fault {
   server: string;
   /** finding checks this fault explains on its server */
   checks: string[];
+  /**
+   * `true` when an allowlisted action under the default config can end this fault (the product is
+   * expected to fix and verify it); otherwise why not — such a fault must be escalated instead.
+   */
+  fixable: true | string;
   inject: (lab: Lab) => Promise<void>;
   undo: (lab: Lab) => Promise<void>;
 }
@@ -60,68 +65,118 @@ const append = (server: string, line: string) => ({
   undo: async () => {},
 });
 
-/** Three groups: each server carries at most one fault at a time. */
+/** Four groups: each server carries at most one fault at a time. */
 const GROUPS: Fault[][] = [
   [
     {
       name: 'service killed (nginx)',
       server: 'sys',
       checks: ['service', 'port', 'endpoint'],
+      fixable: true,
       ...labFault('sys', 'service-kill', 'nginx'),
     },
     {
       name: 'endpoint 500 (fix that does not work)',
       server: 's1',
       checks: ['endpoint'],
+      fixable:
+        'the app answers 500 by its own setting, which no restart changes; the repo playbook is a no-op',
       ...labFault('s1', 'endpoint-500'),
     },
-    { name: 'disk filling', server: 's2', checks: ['disk', 'disk-growth'], ...labFault('s2', 'disk-fill') },
-    { name: 'stale heartbeat', server: 's3', checks: ['heartbeat'], ...labFault('s3', 'heartbeat-stale') },
+    {
+      name: 'disk filling',
+      server: 's2',
+      checks: ['disk', 'disk-growth'],
+      fixable:
+        'the space is taken by a file outside every clearable directory: deleting data is a person’s call',
+      ...labFault('s2', 'disk-fill'),
+    },
+    {
+      name: 'stale heartbeat',
+      server: 's3',
+      checks: ['heartbeat'],
+      fixable: 'the writer is a paused job, not a configured service: nothing in the catalog restarts it',
+      ...labFault('s3', 'heartbeat-stale'),
+    },
   ],
   [
     {
       name: 'postgres stopped',
       server: 'sys',
       checks: ['service', 'port', 'database'],
+      fixable: true,
       ...labFault('sys', 'pg-stop'),
     },
-    { name: 'endpoint hang', server: 's1', checks: ['endpoint'], ...labFault('s1', 'endpoint-hang') },
-    { name: 'ERROR burst', server: 's2', checks: ['log'], ...labFault('s2', 'log-errors', '5') },
+    {
+      name: 'endpoint hang',
+      server: 's1',
+      checks: ['endpoint'],
+      fixable: 'the app hangs by its own setting, which a restart keeps: escalation is the right answer',
+      ...labFault('s1', 'endpoint-hang'),
+    },
+    {
+      name: 'ERROR burst',
+      server: 's2',
+      checks: ['log'],
+      fixable: 'log lines report a cause elsewhere (here: none to act on); the repo playbook is a no-op',
+      ...labFault('s2', 'log-errors', '5'),
+    },
     {
       name: 'reboot',
       server: 's3',
       checks: ['reboot'],
+      fixable: 'an event to report, not a state to repair',
       inject: (lab) => lab.fault('s3', 'boot-id'),
       // restoring the old boot id would be a boot id change too: afterAll does it, after the last run
       undo: async () => {},
     },
   ],
   [
-    { name: 'postgres saturated', server: 'sys', checks: ['database'], ...labFault('sys', 'pg-saturate') },
+    {
+      name: 'postgres saturated',
+      server: 'sys',
+      checks: ['database'],
+      fixable:
+        'ending other clients’ sessions is not in the catalog (it would cut live work): a person decides',
+      ...labFault('sys', 'pg-saturate'),
+    },
     {
       name: 'single FATAL line (no-op fix)',
       server: 's1',
       checks: ['log'],
+      fixable: 'a past log line, nothing running to repair; the repo playbook is a no-op',
       ...append('s1', 'FATAL out of memory: cannot allocate'),
     },
     {
       name: 'failing custom check',
       server: 's2',
       checks: ['check'],
+      fixable: 'a custom check has no playbook in the default config',
       inject: async (lab) => void (await lab.exec('s2', `echo 1 > ${FLAG}`)),
       undo: async (lab) => void (await lab.exec('s2', `rm -f ${FLAG}`)),
     },
+  ],
+  [
+    // the app where a manager runs it: sys's lab-app under supervisor (a light server's app has none)
     {
-      name: 'app process killed',
-      server: 's3',
-      checks: ['process', 'port', 'endpoint'],
-      ...labFault('s3', 'service-kill', 'app'),
+      name: 'app process killed (supervisor)',
+      server: 'sys',
+      checks: ['service', 'port', 'endpoint'],
+      fixable: true,
+      inject: (lab) => lab.fault('sys', 'service-kill', 'lab-app'),
+      // the product may have started it already: start only what is not running
+      undo: async (lab) =>
+        void (await lab.exec(
+          'sys',
+          'supervisorctl status lab-app | grep -q RUNNING || supervisorctl start lab-app',
+        )),
     },
   ],
 ];
 
 interface Row {
   fault: string;
+  fixable: true | string;
   detected: boolean;
   severity: string;
   runsToDetect?: number;
@@ -208,8 +263,12 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
       services: [
         { name: 'nginx', port: 80 },
         { name: 'postgresql', port: 5432 },
+        { name: 'lab-app', manager: 'supervisor', port: 8080 },
       ],
-      endpoints: [{ url: NGINX, contains: 'nginx ok', timeout: '2s' }],
+      endpoints: [
+        { url: NGINX, contains: 'nginx ok', timeout: '2s' },
+        { url: APP, contains: 'ok', timeout: '2s' },
+      ],
       databases: [{ kind: 'postgres' }],
     };
     return JSON.stringify({
@@ -322,6 +381,7 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
         const escalated = !fixedVerified && issues.length > 0;
         const row: Row = {
           fault: f.name,
+          fixable: f.fixable,
           detected: detectedAt >= 0,
           severity: mine.some((x) => x.severity === 'critical') ? 'critical' : (mine[0]?.severity ?? '—'),
           ...(detectedAt >= 0 ? { runsToDetect: detectedAt + 1 } : {}),
@@ -337,7 +397,7 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
         };
         rows.push(row);
       }
-      // every server not faulted would be a false positive anywhere: none here, all four carry one
+      // a finding on a faulted server that its fault does not explain is a false positive
       for (const row of rows.slice(-faults.length)) {
         expect(row.detected, `${row.fault}: detected`).toBe(true);
         expect(row.dropped, `${row.fault}: silently dropped`).toBe(false);
@@ -363,11 +423,27 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
       expect.arrayContaining(['service killed (nginx)', 'postgres stopped']),
     );
   });
+
+  it('fixes and verifies at least 90 % of the faults an allowlisted action can end (issue 23)', () => {
+    const fixable = rows.filter((r) => r.fixable === true);
+    expect(fixable.map((r) => r.fault)).toEqual(
+      expect.arrayContaining([
+        'service killed (nginx)',
+        'postgres stopped',
+        'app process killed (supervisor)',
+      ]),
+    );
+    const missed = fixable
+      .filter((r) => !r.fixedVerified)
+      .map((r) => `${r.fault}: ${r.outcomes.join(' ') || 'no action'}`);
+    expect(fixable.length - missed.length, missed.join('\n')).toBeGreaterThanOrEqual(0.9 * fixable.length);
+  });
 });
 
 function renderTable(rows: Row[]): string {
   const head = [
     'fault',
+    'fixable',
     'detected',
     'severity',
     'runs to detect',
@@ -381,6 +457,7 @@ function renderTable(rows: Row[]): string {
   ];
   const lines = rows.map((r) => [
     r.fault,
+    r.fixable === true ? 'yes' : `no: ${r.fixable}`,
     r.detected ? 'yes' : 'NO',
     r.severity,
     r.runsToDetect ?? '—',
@@ -393,12 +470,15 @@ function renderTable(rows: Row[]): string {
     r.outcomes.join(' ') || '—',
   ]);
   const detected = rows.filter((r) => r.detected);
+  const fixable = rows.filter((r) => r.fixable === true);
+  const fixedOfFixable = fixable.filter((r) => r.fixedVerified).length;
   const mean = detected.reduce((s, r) => s + (r.runsToDetect ?? 0), 0) / Math.max(1, detected.length);
   const totals = [
     `faults: ${rows.length}`,
     `detected: ${detected.length}`,
     `false positives: ${rows.reduce((s, r) => s + r.falsePositives.length, 0)}`,
     `fixed and verified: ${rows.filter((r) => r.fixedVerified).length}`,
+    `fixable: ${fixable.length}, fixed and verified: ${fixedOfFixable} (${shareOf(fixedOfFixable, fixable.length)})`,
     `escalated: ${rows.filter((r) => r.escalated).length}`,
     `silently dropped: ${rows.filter((r) => r.dropped).length}`,
     `no-op counted as fixed: ${rows.filter((r) => r.noopFixed).length}`,
@@ -411,3 +491,5 @@ function renderTable(rows: Row[]): string {
   ];
   return ['Efficacy (default config, bundled action, lab)', '', ...md, '', totals.join(' · ')].join('\n');
 }
+
+const shareOf = (n: number, of: number) => (of === 0 ? '—' : `${Math.round((100 * n) / of)} %`);
