@@ -130,7 +130,9 @@ describe('the Action placeholder', () => {
     const files = [
       'README.md',
       ...readdirSync('workflows-examples').map((f) => join('workflows-examples', f)),
-      ...readdirSync('docs').map((f) => join('docs', f)),
+      ...readdirSync('docs')
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => join('docs', f)),
     ];
     const uses = files.flatMap((f) =>
       [...read(f).matchAll(/uses:\s*([\w./@-]*claudeops-action[\w./@-]*)/g)].map((m) => `${f}: ${m[1]}`),
