@@ -59,7 +59,8 @@ if (!process.features.typescript) {
 await import('../test/fixtures/ts-sources.mjs');
 const { generateGrowthBranch, fleetName } = await import('../test/support/history-branch.ts');
 const { QUIET_HOST_THRESHOLDS } = await import('../test/support/quiet-host.ts');
-const { pointLine, endpointId, historyMonthPath } = await import('../src/core/memory/history-series.ts');
+const { pointLine, endpointId } = await import('../src/core/memory/history-series.ts');
+const { historyMonthPath } = await import('../src/core/state-branch/paths.ts');
 
 const env = process.env;
 const SERVERS = Number(env.BENCH_HISTORY_SERVERS ?? 50);
