@@ -45,7 +45,7 @@ export const CORPUS = [...OWN, ...HELD_OUT];
 export const named = CORPUS.map((f) => [`${f.class}/${f.id}`, f] as const);
 
 /** Output with the renderers' escapes undone, so an escaped secret (`github\_pat…`) still counts. */
-function unescaped(text: string): string {
+export function unescaped(text: string): string {
   return text
     .replace(/&#8203;|\u200b/g, '')
     .replace(/\\([\\`*_{}[\]!|~$#>+=.()-])/g, '$1')

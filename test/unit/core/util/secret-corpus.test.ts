@@ -13,6 +13,7 @@ import { plainText } from '../../../../src/core/render/untrusted-text.js';
 import { issuePath } from '../../../../src/core/state-branch/paths.js';
 import { cleanFinding, finding } from '../../../../src/core/types.js';
 import { redact, redactDeep } from '../../../../src/core/util/redact.js';
+import { unescaped } from '../../../support/secrets-corpus.js';
 import {
   SURFACES,
   startReceiver,
@@ -28,18 +29,6 @@ interface Form {
 const CORPUS = JSON.parse(
   readFileSync(join(import.meta.dirname, '../../../fixtures/secrets/corpus.json'), 'utf8'),
 ) as Form[];
-
-/** Output with the renderers' escapes undone, so an escaped secret (`github\_pat…`) still counts. */
-function unescaped(text: string): string {
-  return text
-    .replace(/&#8203;|\u200b/g, '')
-    .replace(/\\([\\`*_{}[\]!|~$#>+=.()-])/g, '$1')
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&#39;', "'")
-    .replaceAll('&amp;', '&');
-}
 
 function expectNoSecret(out: string, secret: string): void {
   expect(out).not.toContain(secret);
