@@ -244,11 +244,13 @@ describe.skipIf(skip !== undefined)('onboarding on the lab: init, doctor, timer'
     await root('sys', `chown -R labops: ${inSys}`);
     await root(
       'sys',
-      `cd ${inSys} && runuser -u labops -- node dist/cli.js timer --every 1m --user labops --out units`,
+      // the node that runs `timer` is the one ExecStart names (process.execPath): name it, since
+      // PATH here may start with node_modules/.bin (npm scripts), whose node is not in sys
+      `cd ${inSys} && runuser -u labops -- ${NODE} dist/cli.js timer --every 1m --user labops --out units`,
     );
     const service = await root('sys', `cat ${inSys}/units/claudeops.service`);
     expect(service).toContain(
-      `ExecStart=/usr/bin/node ${inSys}/dist/cli.js check --config ${inSys}/.github/claudeops.yml --state-repo ${inSys}/.claudeops/state`,
+      `ExecStart=${NODE} ${inSys}/dist/cli.js check --config ${inSys}/.github/claudeops.yml --state-repo ${inSys}/.claudeops/state`,
     );
     // runtime units (/run/systemd/system): gone at the next boot of sys even if cleanup failed
     await root(
