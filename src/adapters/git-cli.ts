@@ -87,6 +87,12 @@ export class Git {
     }
   }
 
+  /** The argument list and environment for running `git args` here (a long-lived process's spawn). */
+  invocation(args: string[]): { args: string[]; env: Record<string, string> } {
+    const config = Object.entries(this.options.config ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    return { args: [...config, ...args], env: this.environment() };
+  }
+
   private exec(args: string[], run: RunOptions, encoding: 'utf8' | 'buffer') {
     const config = Object.entries(this.options.config ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
     return execa('git', [...config, ...args], {

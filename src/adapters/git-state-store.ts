@@ -50,8 +50,9 @@ import {
   rollUpHistoryChanges,
 } from '../core/state-branch/retention.js';
 import type { FileChange } from '../core/types.js';
-import { Git, lsTree, objectSizes, readBlobsCapped, type TreeEntry, tokenAuth } from './git-cli.js';
+import { Git, type TreeEntry, tokenAuth } from './git-cli.js';
 import { compactOnce } from './git-compaction.js';
+import { ObjectSession } from './git-objects.js';
 import type { JournalTarget, RunJournal } from './journal.js';
 import { gitStateReader } from './state-reader.js';
 
@@ -118,6 +119,12 @@ export class GitStateStore implements StateStore, JournalTarget {
   private readonly setAside = new Map<string, { path: string; blob: string }>();
   /** local mode: serializes pushes into the shared working tree */
   private lockFile?: string;
+  /** local mode: the state repository's git directory (its objects are the clone's alternates) */
+  private localGitDir?: string;
+  /** tree id of each tip seen: a commit that would not change it is not made */
+  private readonly tipTrees = new Map<string, string>();
+  /** listings and reads of the private clone, one `cat-file` process for the run */
+  private session?: ObjectSession;
 
   constructor(private readonly options: GitStateStoreOptions) {
     if (!options.remoteUrl === !options.localDir) {
@@ -191,6 +198,8 @@ export class GitStateStore implements StateStore, JournalTarget {
    * commit follows. Skip it when a commit was kept there unpushed (`location` of the result).
    */
   async dispose(): Promise<void> {
+    this.session?.close();
+    this.session = undefined;
     if (this.cloneDir) await rm(this.cloneDir, { recursive: true, force: true });
     this.cloneDir = undefined;
     this.git = undefined;
@@ -264,11 +273,29 @@ export class GitStateStore implements StateStore, JournalTarget {
     const root = this.options.workDir ?? process.env.RUNNER_TEMP ?? tmpdir();
     await mkdir(root, { recursive: true });
     this.cloneDir = await mkdtemp(join(root, 'claudeops-state-'));
-    const git = new Git(this.cloneDir, this.gitOptions());
+    const options = this.gitOptions();
+    // `origin` given per command: no `git remote add` process
+    const git = new Git(this.cloneDir, {
+      ...options,
+      config: { ...options.config, 'remote.origin.url': url ?? '' },
+    });
     await git.run(['init', '-q']);
-    await git.run(['remote', 'add', 'origin', url ?? '']);
+    if (this.localGitDir) {
+      // local mode: the clone reads the state repository's objects in place, so nothing is fetched
+      this.partial = false;
+      await writeFile(
+        join(this.cloneDir, '.git', 'objects', 'info', 'alternates'),
+        `${join(this.localGitDir, 'objects')}\n`,
+      );
+    }
     this.git = git;
     return git;
+  }
+
+  /** The run's one `cat-file` process over the private clone. */
+  private objects(git: Git): ObjectSession {
+    this.session ??= new ObjectSession(git);
+    return this.session;
   }
 
   private gitOptions() {
@@ -292,12 +319,16 @@ export class GitStateStore implements StateStore, JournalTarget {
    */
   private async ensureLocalRepo(dir: string): Promise<string> {
     const path = resolve(dir);
+    this.localGitDir = join(path, '.git');
     if (await exists(join(path, '.git'))) {
       this.lockFile = join(path, '.git', 'claudeops-push.lock');
       return path;
     }
     this.lockFile = join(path, 'claudeops-push.lock');
-    if ((await exists(join(path, 'HEAD'))) && (await exists(join(path, 'objects')))) return path;
+    if ((await exists(join(path, 'HEAD'))) && (await exists(join(path, 'objects')))) {
+      this.localGitDir = path;
+      return path;
+    }
     this.lockFile = join(path, '.git', 'claudeops-push.lock');
     await mkdir(path, { recursive: true });
     const git = new Git(path);
@@ -307,8 +338,12 @@ export class GitStateStore implements StateStore, JournalTarget {
     return path;
   }
 
-  /** Shallow, blob-less fetch of the branch tip; undefined when the branch does not exist yet. */
+  /**
+   * Shallow, blob-less fetch of the branch tip; undefined when the branch does not exist yet.
+   * Local mode: the tip is read from the state repository, whose objects the clone already has.
+   */
   private async fetchTip(git: Git): Promise<string | undefined> {
+    if (this.localGitDir) return this.localTip();
     const ref = `refs/remotes/origin/${this.branch}`;
     const args = ['fetch', '-q', '--depth=1', '--no-tags', 'origin', `+refs/heads/${this.branch}:${ref}`];
     const result = await git.run(
@@ -322,7 +357,24 @@ export class GitStateStore implements StateStore, JournalTarget {
       if (/couldn't find remote ref/i.test(result.stderr)) return undefined;
       throw new Error(git.scrub(`state branch: fetch of ${this.branch} failed: ${result.stderr.trim()}`));
     }
-    return (await git.run(['rev-parse', ref])).stdout.trim();
+    const [tip = '', tree = ''] = (await git.run(['rev-parse', ref, `${ref}^{tree}`])).stdout
+      .trim()
+      .split('\n');
+    this.tipTrees.set(tip, tree);
+    return tip;
+  }
+
+  private async localTip(): Promise<string | undefined> {
+    const local = new Git(this.localGitDir ?? '', this.gitOptions());
+    const { stdout } = await local.run([
+      'for-each-ref',
+      '--format=%(objectname) %(tree)',
+      `refs/heads/${this.branch}`,
+    ]);
+    const [tip, tree] = stdout.trim().split(' ');
+    if (!tip) return undefined;
+    if (tree) this.tipTrees.set(tip, tree);
+    return tip;
   }
 
   /** Fetches the blobs a blob-less clone lacks, all in one request. */
@@ -358,8 +410,7 @@ export class GitStateStore implements StateStore, JournalTarget {
       git,
       blobs.map((e) => e.oid),
     );
-    const { contents, sizes } = await readBlobsCapped(
-      git,
+    const { contents, sizes } = await this.objects(git).blobsCapped(
       blobs.map((e) => e.oid),
       maxBytes,
     );
@@ -398,10 +449,11 @@ export class GitStateStore implements StateStore, JournalTarget {
   private async readMemory(git: Git, tip: string): Promise<Memory> {
     const now = this.clock.now();
     const warnings: string[] = [];
-    const top = this.regular(await lsTree(git, tip, [...MEMORY_DIRS]), warnings);
+    const objects = this.objects(git);
+    const top = this.regular(await objects.list(tip, [...MEMORY_DIRS]), warnings);
     // the day directories memory reads and the files the commit appends to, in one listing
     const appendTo = appendTargets(selectMemoryFiles(top, [], now).states, now);
-    const listed = this.regular(await lsTree(git, tip, [...memoryDayDirs(top, now), ...appendTo]), warnings);
+    const listed = this.regular(await objects.list(tip, [...memoryDayDirs(top, now), ...appendTo]), warnings);
     const targets = listed.filter((e) => e.path.startsWith('history/'));
     const selection = selectMemoryFiles(
       top,
@@ -419,10 +471,7 @@ export class GitStateStore implements StateStore, JournalTarget {
     const split = splitBySize(oversize, sizes, this.maxBytes, now);
     const series = splitBySize(
       targets,
-      await objectSizes(
-        git,
-        targets.map((e) => e.oid),
-      ),
+      await objects.sizes(targets.map((e) => e.oid)),
       MAX_HISTORY_FILE_BYTES,
       now,
     );
@@ -463,7 +512,7 @@ export class GitStateStore implements StateStore, JournalTarget {
       return { final: [...final.values()], merged };
     }
     const candidates = new Set(mergeCandidates(changes));
-    const listed = await lsTree(git, tip, [
+    const listed = await this.objects(git).list(tip, [
       ...new Set([...appends.map((c) => c.path), ...candidates, ...this.setAside.keys()]),
     ]);
     const at = new Map(listed.map((e) => [e.path, e]));
@@ -513,15 +562,14 @@ export class GitStateStore implements StateStore, JournalTarget {
     const days = this.options.retentionDays;
     if (days === undefined) return [];
     const now = this.clock.now();
-    const top = await lsTree(
-      git,
+    const objects = this.objects(git);
+    const top = await objects.list(
       tip,
       ROLLED_KINDS.map((k) => `${k}/`),
     );
     const rolled: { kind: RolledKind; expired: string[]; files: string[]; summaries: string[] }[] = [];
     for (const { kind, days: expired } of expiredDayDirs(top, now, days)) {
-      const listed = await lsTree(
-        git,
+      const listed = await objects.list(
         tip,
         expired.map((d) => dayDir(kind, d)),
         true,
@@ -529,7 +577,7 @@ export class GitStateStore implements StateStore, JournalTarget {
       const files = listed.map((e) => e.path);
       rolled.push({ kind, expired, files, summaries: monthsOf(expired).map((m) => summaryPath(kind, m)) });
     }
-    const history = (await lsTree(git, tip, ['history/'], true)).map((e) => e.path);
+    const history = (await objects.list(tip, ['history/'], true)).map((e) => e.path);
     const expired = expiredHistoryFiles(history, now, days);
     const dailies = new Set(expired.map(dailyHistoryPath));
     const paths = [
@@ -538,7 +586,7 @@ export class GitStateStore implements StateStore, JournalTarget {
       ...history.filter((p) => dailies.has(p)),
     ];
     if (paths.length === 0) return [];
-    const { contents } = await this.read(git, await lsTree(git, tip, paths), MAX_HISTORY_FILE_BYTES);
+    const { contents } = await this.read(git, await objects.list(tip, paths), MAX_HISTORY_FILE_BYTES);
     return [
       ...rolled.flatMap((r) => rollUpDayChanges(r.kind, r.expired, r.files, contents)),
       ...(expired.length ? rollUpHistoryChanges(expired, contents) : []),
@@ -572,7 +620,9 @@ export class GitStateStore implements StateStore, JournalTarget {
     // --missing-ok: the tip's blobs this run never read stay on the remote; without it git would
     // first fetch every one of them (the whole tip, on every run) only to check they exist
     const tree = (await git.run(['write-tree', '--missing-ok'], { env })).stdout.trim();
-    if (tip && (await git.run(['rev-parse', `${tip}^{tree}`])).stdout.trim() === tree) return undefined;
+    const tipTree =
+      tip && (this.tipTrees.get(tip) ?? (await git.run(['rev-parse', `${tip}^{tree}`])).stdout.trim());
+    if (tip && tipTree === tree) return undefined;
     const parent = tip ? ['-p', tip] : [];
     return (await git.run(['commit-tree', tree, ...parent], { input: message })).stdout.trim();
   }

@@ -1,0 +1,144 @@
+/**
+ * ObjectSession (one `cat-file --batch-command` for a run) against git's own answers: every
+ * listing equals `git ls-tree` of the same paths, sizes and contents equal `cat-file`'s. And a
+ * local-mode run (load + commit) starts few git processes, counted by git's own trace.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Git, lsTree, objectSizes, readBlobsCapped } from '../../src/adapters/git-cli.js';
+import { ObjectSession } from '../../src/adapters/git-objects.js';
+import { GitStateStore } from '../../src/adapters/git-state-store.js';
+
+let root: string;
+let git: Git;
+let tip: string;
+
+const FILES: Record<string, string> = {
+  'README.md': 'readme\n',
+  'health/2026-03-01/100000-a.md': 'a',
+  'health/2026-03-02/100000-b.md': 'bb',
+  'health/2026-03-02/110000-c d.md': 'with a space',
+  'health/2026-03-02.md': 'a file sorting between the day directories',
+  'history/web1/2026-03.tsv': 'x\t1\n',
+  'history/web1/endpoints.tsv': 'e\n',
+  'history/wéb-2/2026-03.tsv': `${'y'.repeat(5000)}\n`,
+  'history/wéb-2/deeper/nested.tsv': 'z\n',
+  'state/web1.json': '{}',
+  'issues/web1--disk--.md': 'issue',
+};
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'claudeops-objects-test-'));
+  const dir = join(root, 'repo');
+  await execa('git', ['init', '-q', dir]);
+  for (const [path, content] of Object.entries(FILES)) {
+    await execa('mkdir', ['-p', join(dir, path, '..')]);
+    await writeFile(join(dir, path), content);
+  }
+  await execa('ln', ['-s', 'README.md', join(dir, 'state', 'link.json')]);
+  await execa('chmod', ['+x', join(dir, 'issues', 'web1--disk--.md')]);
+  await execa('git', ['-C', dir, 'add', '-A']);
+  await execa('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'x']);
+  git = new Git(dir);
+  tip = (await git.run(['rev-parse', 'HEAD'])).stdout.trim();
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('ObjectSession', () => {
+  const queries: [string[], boolean][] = [
+    [['health/', 'actions/', 'issues/', 'approvals/', 'state/'], false],
+    [
+      ['health/2026-03-02/', 'history/web1/2026-03.tsv', 'history/web1/endpoints.tsv', 'history/gone/x.tsv'],
+      false,
+    ],
+    [['history/'], true],
+    [['history/', 'health/'], true],
+    [['history/wéb-2/2026-03.tsv', 'state/web1.json', 'README.md', 'nothing/'], false],
+    [['health/2026-03-02'], false],
+    [['health/2026-03-02/', 'health/2026-03-02/100000-b.md'], false],
+  ];
+
+  it('lists exactly what git ls-tree lists, in the same order', async () => {
+    const session = new ObjectSession(git);
+    try {
+      for (const [paths, recursive] of queries) {
+        const expected = await lsTree(git, tip, paths, recursive);
+        expect(await session.list(tip, paths, recursive), paths.join(' ')).toEqual(expected);
+      }
+    } finally {
+      session.close();
+    }
+  });
+
+  it('gives the sizes and capped contents cat-file gives, and measures a large blob without reading it', async () => {
+    const entries = await lsTree(git, tip, ['history/'], true);
+    const oids = [...entries.map((e) => e.oid), '0'.repeat(40)];
+    const session = new ObjectSession(git);
+    try {
+      expect(await session.sizes(oids)).toEqual(await objectSizes(git, oids));
+      const capped = await session.blobsCapped(oids, 100);
+      expect(capped).toEqual(await readBlobsCapped(git, oids, 100));
+      expect([...capped.sizes.values()]).toContain(5001);
+      expect([...capped.contents.values()]).not.toContain(`${'y'.repeat(5000)}\n`);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('fails with git’s message when the process dies, and a closed session rejects', async () => {
+    const broken = new ObjectSession(new Git(join(root, 'not-a-repository')));
+    await expect(broken.list('HEAD', ['health/'])).rejects.toThrow(/cat-file|spawn|ENOENT/);
+    const session = new ObjectSession(git);
+    await session.list(tip, ['state/']);
+    session.close();
+    session.close();
+  });
+});
+
+describe('recording to a local state repository', () => {
+  it('loads and commits with the state repository’s objects in place: no fetch, few git processes', async () => {
+    const dir = join(root, 'local-state');
+    const work = join(root, 'work');
+    const trace = join(root, 'trace.json');
+    const run = async (id: string) => {
+      const store = new GitStateStore({ localDir: dir, workDir: work });
+      await store.load();
+      const result = await store.commit(
+        [
+          { path: `health/2026-03-01/10000${id}-x.md`, content: `# ${id}\n` },
+          { path: 'state/web1.json', content: `{"server":"web1","runs":${id}}` },
+        ],
+        `run ${id}`,
+      );
+      await store.dispose();
+      return result;
+    };
+    await run('1');
+    process.env.GIT_TRACE2_EVENT = trace;
+    let result: Awaited<ReturnType<typeof run>>;
+    try {
+      result = await run('2');
+    } finally {
+      delete process.env.GIT_TRACE2_EVENT;
+    }
+    expect(result.pushed).toBe(true);
+    expect(await readFile(join(dir, 'health/2026-03-01/100002-x.md'), 'utf8')).toBe('# 2\n');
+    const started = (await readFile(trace, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event: string; argv?: string[] })
+      .filter((e) => e.event === 'start')
+      .map((e) => (e.argv ?? []).filter((a, i, all) => a !== '-c' && all[i - 1] !== '-c').join(' '));
+    // nothing fetched: the clone reads the state repository's objects (alternates)
+    expect(started.filter((a) => / fetch |upload-pack/.test(a))).toEqual([]);
+    // one cat-file for every listing and read of the run
+    expect(started.filter((a) => /cat-file|ls-tree/.test(a))).toHaveLength(1);
+    // before: 37 processes (21 started by the store); the push's receive side is git's own
+    expect(started.length).toBeLessThanOrEqual(22);
+  });
+});
