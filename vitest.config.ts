@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/slow-first-sequencer.js';
 
 // Two projects: everything that runs in parallel, and the lab (real servers in network namespaces
 // and a systemd-nspawn machine), whose files share one lab and inject faults into it, so they run
@@ -10,6 +11,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 240_000,
     pool: 'forks',
+    // longest files first, also on a fresh clone (no vitest cache): see the sequencer
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         extends: true,
@@ -29,7 +32,8 @@ export default defineConfig({
           name: 'lab',
           include: LAB_FILES,
           fileParallelism: false,
-          // after the main project when both run in one `vitest run`, never beside it
+          // after the main project when both run in one `vitest run`; scripts/test.sh runs it as a
+          // process of its own beside the main project (see there why that is safe)
           sequence: { groupOrder: 1 },
           globalSetup: ['test/lab/global-setup.ts'],
           testTimeout: 180_000,
