@@ -33,49 +33,73 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 phase packages
 
-# The whole suite (no arguments) as root: the lab's servers boot while the main project runs
-# (booting is mostly waiting), so the lab project finds them up. Its global setup reuses a running
-# lab and leaves stopping it to whoever started it: this script, after the lab project. A failed
-# `up` here is not fatal: the global setup brings the lab up again and says why it cannot.
+# The two projects run at once. The main project is mostly CPU (3 workers); the lab project is
+# mostly waiting on its servers (boots, restarts, readiness, SSH round trips), one file at a time.
+# One after the other they took main ~415 s + lab ~650 s on a quiet 2-core runner; beside each
+# other the lab (the longer one) sets the wall time. They share nothing: the main project never
+# uses the lab's servers, namespaces or state, and each writes its own temporary directories.
+# As root with no arguments this script brings the lab up first (in the lab's lane, so the main
+# project starts at once), and the lab project's global setup reuses it and leaves stopping it to
+# this script. A failed `up` is not fatal: the global setup brings the lab up again and says why
+# it cannot. With arguments (some files) the global setup starts and stops the lab if a lab file
+# is among them.
 LAB_RUN=${LAB_RUN:-/var/lib/claudeops-lab/run}
-lab_pid=
-lab_log=
+lab_up=0
 if [ $# -eq 0 ] && [ "$(id -u)" = 0 ] && [ "$(uname -s)" = Linux ] && [ ! -e "$LAB_RUN/known_hosts" ]; then
-  lab_log=$(mktemp -t claudeops-lab-up-XXXXXX.log)
-  (
-    started=$SECONDS
-    r=0
-    bash test/lab/lab.sh up 3 >"$lab_log" 2>&1 || r=$?
-    echo "lab up beside the main project: exit $r after $((SECONDS - started))s" >>"$lab_log"
-  ) &
-  lab_pid=$!
-  # interrupted: stop what was started (lab.sh down waits for lab.sh up's lock)
-  trap 'wait "$lab_pid" 2>/dev/null; bash test/lab/lab.sh down >/dev/null 2>&1' EXIT
+  lab_up=1
 fi
+out=$(mktemp -d -t claudeops-test-XXXXXX)
+main=$out/main.json
+lab=$out/lab.json
 
-main=$(mktemp -t claudeops-vitest-main-XXXXXX.json)
-lab=$(mktemp -t claudeops-vitest-lab-XXXXXX.json)
+# The lab's lane: its output goes to a file, printed after the main project's so neither is cut
+# into the other's; its phase times go to a file the summary line reads.
+lab_lane() {
+  local clock=$SECONDS r=0
+  if [ "$lab_up" = 1 ]; then
+    bash test/lab/lab.sh up 3 >"$out/lab-up.log" 2>&1 || r=$?
+    echo "lab up beside the main project: exit $r after $((SECONDS - clock))s" >>"$out/lab-up.log"
+    echo " lab up (beside main) $((SECONDS - clock))s" >>"$out/lab-phases"
+    clock=$SECONDS
+  fi
+  r=0
+  npx vitest run --project lab --passWithNoTests --reporter=default --reporter=json \
+    --outputFile.json="$lab" "$@" >"$out/lab.log" 2>&1 || r=$?
+  echo " lab project (beside main) $((SECONDS - clock))s" >>"$out/lab-phases"
+  return "$r"
+}
+# Its own process group (set -m while it forks), so an interrupted run ends all of it by one ID.
+set -m
+lab_lane "$@" &
+lab_pid=$!
+set +m
+stop_lab_lane() {
+  kill -- "-$lab_pid" 2>/dev/null
+  wait "$lab_pid" 2>/dev/null
+  # lab.sh down waits for an interrupted `up`'s lock
+  [ "$lab_up" = 0 ] || bash test/lab/lab.sh down >/dev/null 2>&1
+}
+trap stop_lab_lane EXIT
+
 status=0
 npx vitest run --project main --passWithNoTests --reporter=default --reporter=json --outputFile.json="$main" "$@" || status=$?
 phase main
 
-# The lab project (real servers, timing-sensitive: readiness, restarts) runs after the main one
-# rather than beside it, so a loaded machine cannot turn a slow start into a failure.
-if [ -n "$lab_pid" ]; then
-  wait "$lab_pid" || true
-  tail -n 1 "$lab_log"
-  grep -q ': exit 0 after' "$lab_log" || cat "$lab_log" >&2
-  phase 'lab up (what main did not cover)'
+wait "$lab_pid" || status=1
+trap - EXIT
+if [ "$lab_up" = 1 ]; then
+  tail -n 1 "$out/lab-up.log"
+  grep -q ': exit 0 after' "$out/lab-up.log" || cat "$out/lab-up.log" >&2
 fi
-npx vitest run --project lab --passWithNoTests --reporter=default --reporter=json --outputFile.json="$lab" "$@" || status=$?
-phase lab
+cat "$out/lab.log"
+phase 'lab after main'
+while IFS= read -r line; do timings+=("$line"); done <"$out/lab-phases"
 
 # Stopping the lab checks that the host is as it was before `up`: a failure there fails the suite.
 down_failed=0
-if [ -n "$lab_pid" ]; then
-  trap - EXIT
-  if ! bash test/lab/lab.sh down >"$lab_log" 2>&1; then
-    cat "$lab_log" >&2
+if [ "$lab_up" = 1 ]; then
+  if ! bash test/lab/lab.sh down >"$out/lab-down.log" 2>&1; then
+    cat "$out/lab-down.log" >&2
     echo "lab.sh down failed: the lab could not be stopped or the host changed (see above)" >&2
     down_failed=1
     status=1
@@ -84,5 +108,5 @@ if [ -n "$lab_pid" ]; then
 fi
 (IFS=";"; echo "test phases:${timings[*]}")
 node scripts/count-results.mjs --extra-failures="$down_failed" "$main" "$lab"
-rm -f "$main" "$lab" ${lab_log:+"$lab_log"}
+rm -rf "$out"
 exit "$status"
