@@ -30,6 +30,7 @@ import {
   stateFile,
   type Workspace,
 } from '../../support/runner.js';
+import { PIPELINE_RUNS_TIMEOUT } from '../../support/timeouts.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`efficacy suite skipped: ${skip}`);
@@ -408,7 +409,7 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
         expect(row.closed, `${row.fault}: its issues closed after close_after_ok_runs ok runs`).toBe(true);
       }
     },
-    300_000,
+    PIPELINE_RUNS_TIMEOUT,
   );
 
   it('the repository playbooks were judged truthfully: a no-op is unverified, a fix that does not work is not fixed', () => {
