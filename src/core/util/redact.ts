@@ -22,8 +22,28 @@ export interface RedactOptions {
   ips?: boolean;
 }
 
+/**
+ * The forms of the secret lists seen lately, by content (callers may add to their arrays): a run
+ * redacts thousands of texts with the same few lists, and the forms cost a split, two encodings
+ * and a sort each time.
+ */
+const FORMS = new Map<string, readonly string[]>();
+const FORMS_KEPT = 8;
+
 /** Every form a configured secret may appear in: as given, trimmed, URL-encoded, each long line. */
-function secretForms(secrets: readonly string[]): string[] {
+function secretForms(secrets: readonly string[]): readonly string[] {
+  if (secrets.length === 0) return secrets;
+  const key = secrets.join('\u0000');
+  let forms = FORMS.get(key);
+  if (!forms) {
+    forms = formsOf(secrets);
+    if (FORMS.size >= FORMS_KEPT) FORMS.clear();
+    FORMS.set(key, forms);
+  }
+  return forms;
+}
+
+function formsOf(secrets: readonly string[]): string[] {
   const forms = new Set<string>();
   for (const secret of secrets) {
     for (const form of [

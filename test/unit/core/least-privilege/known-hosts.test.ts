@@ -94,6 +94,16 @@ describe('host matching', () => {
     // regex metacharacters in names are literal
     expect(entryMatchesHost(one('a.b'), 'axb', 22)).toBe(false);
   });
+  it('gives the same answers when a pattern is met again for other hosts (compiled once)', () => {
+    const entry = one('*.Example.com,!bad.example.com,Web1.Other.org');
+    for (let round = 0; round < 2; round++) {
+      expect(entryMatchesHost(entry, 'db.EXAMPLE.com', 22)).toBe(true);
+      expect(entryMatchesHost(entry, 'bad.example.com', 22)).toBe(false);
+      expect(entryMatchesHost(entry, 'WEB1.other.org', 22)).toBe(true);
+      expect(entryMatchesHost(entry, 'web2.other.org', 22)).toBe(false);
+      expect(entryMatchesHost(entry, 'db.example.com', 2222)).toBe(false);
+    }
+  });
   it('matches hashed entries produced by ssh-keygen -H', () => {
     const { entries } = parseKnownHosts(HASHED);
     expect(entries).toHaveLength(2);

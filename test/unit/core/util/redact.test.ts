@@ -111,6 +111,14 @@ describe('redact', () => {
     expect(redact(`leaked half a key: ${line}`, [key])).toBe('leaked half a key: [REDACTED]');
   });
 
+  it('redacts with the secrets a list holds now, when its caller adds one after a first use', () => {
+    // the forms of a secret list are remembered by content: a grown list is a new list
+    const secrets = ['first-secret-value'];
+    expect(redact('first-secret-value second-secret-value', secrets)).toBe('[REDACTED] second-secret-value');
+    secrets.push('second-secret-value');
+    expect(redact('first-secret-value second-secret-value', secrets)).toBe('[REDACTED] [REDACTED]');
+  });
+
   it('is idempotent and optionally hides hosts and IPs', () => {
     const once = redact('postgres://a:b@h/d password=x Bearer abcdefghijklmnopqrstuvwxyz');
     expect(redact(once)).toBe(once);
