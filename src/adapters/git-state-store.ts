@@ -181,7 +181,11 @@ export class GitStateStore implements StateStore, JournalTarget {
       if (!sha) return this.done(tip ?? '', attempt, merged);
       const push = await this.withPushLock(async () => {
         await this.setAsideLocalEdits();
-        return git.run(['push', '--porcelain', 'origin', `${sha}:refs/heads/${this.branch}`], {
+        // local mode: a whole pack, no deltas against the state repository's objects. A thin pack
+        // makes both sides read the tip's files out of the repository's deepest delta chains, a
+        // cost that grows with the branch's age; over no network the few more bytes cost nothing
+        const thin = this.localGitDir ? ['--no-thin'] : [];
+        return git.run(['push', '--porcelain', ...thin, 'origin', `${sha}:refs/heads/${this.branch}`], {
           allowFailure: true,
         });
       });
@@ -593,58 +597,33 @@ export class GitStateStore implements StateStore, JournalTarget {
     ];
   }
 
-  /** Builds the commit in a private index; undefined when it would change nothing. */
+  /**
+   * Builds the commit with one `git fast-import` on top of the tip (blobs, the trees along the
+   * changed paths, the commit); undefined when it would change nothing. Only the changed
+   * directories' trees are read: the tip's blobs this run never read stay on the remote.
+   */
   private async writeCommit(
     git: Git,
     tip: string | undefined,
     changes: readonly FileChange[],
     message: string,
   ): Promise<string | undefined> {
-    const index = join(this.cloneDir ?? '', '.git', 'claudeops-index');
-    const env = { GIT_INDEX_FILE: index };
-    await rm(index, { force: true });
-    await git.run(tip ? ['read-tree', tip] : ['read-tree', '--empty'], { env });
-    const writes = changes.filter((c): c is Required<FileChange> => c.content !== undefined);
-    const oids = await this.hashBlobs(git, writes);
-    const lines = [
-      ...writes.map((c, i) => `100644 blob ${oids[i]}\t${c.path}`),
-      // an existing blob under a new name (a state file set aside): nothing read or copied
-      ...changes.flatMap((c) =>
-        c.content === undefined && c.blob ? [`100644 blob ${c.blob}\t${c.path}`] : [],
-      ),
-      ...changes
-        .filter((c) => c.content === undefined && !c.blob)
-        .map((c) => `0 ${'0'.repeat(40)}\t${c.path}`),
-    ];
-    await git.run(['update-index', '--index-info'], { env, input: `${lines.join('\n')}\n` });
-    // --missing-ok: the tip's blobs this run never read stay on the remote; without it git would
-    // first fetch every one of them (the whole tip, on every run) only to check they exist
-    const tree = (await git.run(['write-tree', '--missing-ok'], { env })).stdout.trim();
+    const identity = this.options.identity ?? DEFAULT_IDENTITY;
+    // unpackLimit=0: its pack stays a pack (a handful of objects would go to `unpack-objects`)
+    const { stdout } = await git.run(
+      ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--force', '--done'],
+      {
+        input: fastImportStream(changes, message, identity, tip),
+      },
+    );
+    const sha = stdout.trim().split('\n').at(-1) ?? '';
+    if (!/^[0-9a-f]{40,64}$/.test(sha))
+      throw new Error(`state branch: git fast-import gave no commit (${stdout.trim()})`);
+    const tree = (await this.objects(git).sizes([`${sha}^{tree}`])).keys().next().value;
     const tipTree =
       tip && (this.tipTrees.get(tip) ?? (await git.run(['rev-parse', `${tip}^{tree}`])).stdout.trim());
     if (tip && tipTree === tree) return undefined;
-    const parent = tip ? ['-p', tip] : [];
-    return (await git.run(['commit-tree', tree, ...parent], { input: message })).stdout.trim();
-  }
-
-  private async hashBlobs(git: Git, writes: readonly Required<FileChange>[]): Promise<string[]> {
-    if (writes.length === 0) return [];
-    const dir = join(this.cloneDir ?? '', '.git', 'claudeops-blobs');
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir);
-    const files = await Promise.all(
-      writes.map(async (c, i) => {
-        const file = join(dir, String(i));
-        await writeFile(file, c.content);
-        return file;
-      }),
-    );
-    const { stdout } = await git.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
-      input: `${files.join('\n')}\n`,
-    });
-    const oids = stdout.trim().split('\n');
-    for (const o of oids) this.present.add(o);
-    return oids;
+    return sha;
   }
 
   /** The record landed: the journal and the private clone have nothing left to keep. */
@@ -741,6 +720,59 @@ export class GitStateStore implements StateStore, JournalTarget {
   private log(message: string): void {
     this.options.log?.(message);
   }
+}
+
+/**
+ * The `git fast-import` input for one commit: this run's files inline, a set-aside file by its
+ * existing blob, deletions; then the new commit's id printed (get-mark).
+ */
+function fastImportStream(
+  changes: readonly FileChange[],
+  message: string,
+  identity: { name: string; email: string },
+  tip: string | undefined,
+): Buffer {
+  const now = new Date();
+  const offset = -now.getTimezoneOffset();
+  const zone = `${offset < 0 ? '-' : '+'}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0')}${String(Math.abs(offset) % 60).padStart(2, '0')}`;
+  const who = `${identity.name} <${identity.email}> ${Math.floor(now.getTime() / 1000)} ${zone}`;
+  const data = (content: string | Buffer) => {
+    const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+    return [Buffer.from(`data ${bytes.length}\n`), bytes, Buffer.from('\n')];
+  };
+  const parts: Buffer[] = [
+    Buffer.from(
+      `feature done\nreset refs/claudeops/commit\ncommit refs/claudeops/commit\nmark :1\nauthor ${who}\ncommitter ${who}\n`,
+    ),
+    ...data(message),
+  ];
+  // after `reset`, a commit without `from` is a root commit (the branch's first)
+  if (tip) parts.push(Buffer.from(`from ${tip}\n`));
+  for (const c of changes) {
+    const path = fastImportPath(c.path);
+    if (c.content !== undefined) parts.push(Buffer.from(`M 100644 inline ${path}\n`), ...data(c.content));
+    // an existing blob under a new name (a state file set aside): nothing read or copied
+    else if (c.blob) parts.push(Buffer.from(`M 100644 ${c.blob} ${path}\n`));
+    else parts.push(Buffer.from(`D ${path}\n`));
+  }
+  parts.push(Buffer.from('\nget-mark :1\ndone\n'));
+  return Buffer.concat(parts);
+}
+
+/** A path as fast-import reads it: C-quoted when it holds a quote, backslash or control character. */
+function fastImportPath(path: string): string {
+  if (!path.startsWith('"') && ![...path].some((ch) => ch === '\\' || ch.charCodeAt(0) < 0x20)) return path;
+  return `"${[...Buffer.from(path, 'utf8')]
+    .map((b) =>
+      b === 0x22
+        ? '\\"'
+        : b === 0x5c
+          ? '\\\\'
+          : b < 0x20 || b > 0x7e
+            ? `\\${b.toString(8).padStart(3, '0')}`
+            : String.fromCharCode(b),
+    )
+    .join('')}"`;
 }
 
 const LOCK_WAIT_MS = 60_000;
