@@ -3,6 +3,8 @@
  * process needs (identity, auth header) is ever written to a config file, and the auth header
  * travels in GIT_CONFIG_* environment variables, so it shows neither in `ps` nor in error text.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import type { BranchEntry } from '../core/state-branch/branch-entry.js';
 
@@ -93,6 +95,40 @@ export class Git {
     return { args: [...config, ...args], env: this.environment() };
   }
 
+  /**
+   * The last `bytes` bytes of git's stdout, through `tail -c`: only they reach this process, so a
+   * 100 MB blob of which a read wants the end costs that end, not the whole blob in pipe chunks.
+   */
+  async streamTail(args: string[], bytes: number, onData: (chunk: Buffer) => void): Promise<void> {
+    const config = Object.entries(this.options.config ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    const options = { cwd: this.cwd, detached: true } as const;
+    const source = spawn('git', [...config, ...args], {
+      ...options,
+      env: { ...process.env, ...this.environment() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // tail reads git's pipe itself: the bytes before the tail never pass through this process
+    const tail = spawn('tail', ['-c', String(bytes)], { ...options, stdio: [source.stdout, 'pipe', 'pipe'] });
+    source.stdout.destroy();
+    const errors = [collect(source.stderr), collect(tail.stderr)];
+    const exits = [exitOf(source), exitOf(tail)];
+    const timer = setTimeout(() => {
+      source.kill();
+      tail.kill();
+    }, this.options.timeoutMs ?? 120_000);
+    try {
+      for await (const chunk of tail.stdout) onData(chunk as Buffer);
+      const codes = await Promise.all(exits);
+      for (const [i, code] of codes.entries()) {
+        if (code === 0) continue;
+        const stderr = Buffer.concat(await (errors[i] ?? Promise.resolve([]))).toString('utf8');
+        throw this.error(i === 0 ? args : ['tail'], { stdout: '', stderr, exitCode: code });
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private exec(args: string[], run: RunOptions, encoding: 'utf8' | 'buffer') {
     const config = Object.entries(this.options.config ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
     return execa('git', [...config, ...args], {
@@ -173,6 +209,19 @@ export async function lsTree(
       const [mode = '', type = 'blob', oid = ''] = line.slice(0, tab).split(' ');
       return { mode, type: type as TreeEntry['type'], oid, path: line.slice(tab + 1) };
     });
+}
+
+/** Sizes of blobs, from their headers only (`cat-file --batch-check`): missing ones are left out. */
+export async function blobSizes(git: Git, oids: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const unique = [...new Set(oids)];
+  if (unique.length === 0) return out;
+  const { stdout } = await git.run(['cat-file', '--batch-check'], { input: `${unique.join('\n')}\n` });
+  for (const line of stdout.split('\n')) {
+    const [oid = '', type = '', size = ''] = line.split(' ');
+    if (type === 'blob' && /^\d+$/.test(size)) out.set(oid, Number(size));
+  }
+  return out;
 }
 
 /** Reads many blobs with one `cat-file --batch`. */
@@ -287,4 +336,24 @@ export async function readBlobsCapped(
     },
   });
   return { contents, sizes };
+}
+
+/** A child's exit code (-1 when killed by a signal or not started). */
+function exitOf(child: ChildProcess): Promise<number> {
+  return new Promise((done) => {
+    child.on('error', () => done(-1));
+    child.on('close', (code) => done(code ?? -1));
+  });
+}
+
+/** A stream's bytes, at most 64 KB of them (a child's stderr, for its error message). */
+function collect(stream: Readable): Promise<Buffer[]> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  stream.on('data', (chunk: Buffer) => {
+    if (size >= 65_536) return;
+    parts.push(chunk);
+    size += chunk.length;
+  });
+  return new Promise((done) => stream.on('close', () => done(parts)));
 }

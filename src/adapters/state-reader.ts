@@ -15,7 +15,7 @@ import {
   MAX_LINE_BYTES,
   nonRegularWarning,
 } from '../core/state-branch/read-limits.js';
-import { Git, lsTree, readBlobsCapped, streamBlobs, type TreeEntry } from './git-cli.js';
+import { blobSizes, Git, lsTree, readBlobsCapped, streamBlobs, type TreeEntry } from './git-cli.js';
 
 export class StateBranchNotFound extends Error {}
 
@@ -135,40 +135,54 @@ export function gitStateReader(git: Git, tip: string | undefined, options: Reade
     },
     async scan(paths, visit, scanOptions = {}) {
       const entries = await files(paths);
-      const pathsOf = groupByOid(entries);
       const tail = scanOptions.tailBytes ?? Number.POSITIVE_INFINITY;
+      // sizes from the headers first: of a blob over the tail only its end is sent here at all
+      const sizes = Number.isFinite(tail)
+        ? await blobSizes(
+            git,
+            entries.map((e) => e.oid),
+          )
+        : new Map();
+      const over = (e: TreeEntry) => (sizes.get(e.oid) ?? 0) > tail;
+      const splitter = (targets: readonly string[]) =>
+        new LineSplitter(
+          (line, n) => {
+            for (const p of targets) visit(p, line, n);
+          },
+          (n) => warn(`state branch: ${targets[0]} line ${n} is over ${MAX_LINE_BYTES} bytes: skipped`),
+        );
+      const whole = groupByOid(entries.filter((e) => !over(e)));
       let lines: LineSplitter | undefined;
-      /** bytes of the current blob still to pass over before its tail */
-      let skip = 0;
-      await streamBlobs(git, [...pathsOf.keys()], {
-        start: (oid, size) => {
-          const targets = pathsOf.get(oid) ?? [];
-          skip = Math.max(0, size - tail);
-          if (skip > 0)
-            warn(
-              `state branch: ${targets[0]} is ${size} bytes, over the ${tail} a read takes: only its last ${tail} bytes read`,
-            );
-          lines = new LineSplitter(
-            (line, n) => {
-              for (const p of targets) visit(p, line, n);
-            },
-            (n) => warn(`state branch: ${targets[0]} line ${n} is over ${MAX_LINE_BYTES} bytes: skipped`),
-          );
+      await streamBlobs(git, [...whole.keys()], {
+        start: (oid) => {
+          lines = splitter(whole.get(oid) ?? []);
         },
         data: (chunk) => {
           bytes += chunk.length;
-          let from = 0;
-          if (skip > 0) {
-            from = Math.min(skip, chunk.length);
-            skip -= from;
-            if (skip > 0) return;
-            // the tail starts mid-line unless the byte before it ended one: that cut line is dropped
-            if (chunk[from - 1] !== 10) lines?.dropFirst();
-          }
-          if (from < chunk.length) lines?.push(chunk.subarray(from));
+          lines?.push(chunk);
         },
         end: () => lines?.end(),
       });
+      for (const [oid, targets] of groupByOid(entries.filter(over))) {
+        warn(
+          `state branch: ${targets[0]} is ${sizes.get(oid)} bytes, over the ${tail} a read takes: only its last ${tail} bytes read`,
+        );
+        const tailLines = splitter(targets);
+        // one byte more than the tail: the byte before it says whether the tail starts a line
+        let before = true;
+        await git.streamTail(['cat-file', 'blob', oid], tail + 1, (chunk) => {
+          let data = chunk;
+          if (before) {
+            before = false;
+            // the tail starts mid-line unless the byte before it ended one: that cut line is dropped
+            if (chunk[0] !== 10) tailLines.dropFirst();
+            data = chunk.subarray(1);
+          }
+          bytes += data.length;
+          if (data.length > 0) tailLines.push(data);
+        });
+        tailLines.end();
+      }
     },
   };
 }

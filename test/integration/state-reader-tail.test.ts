@@ -83,6 +83,8 @@ describe('reading a state-branch file from its tail', () => {
       );
       expect(seen).toEqual(expected(bytes, tail));
       expect(numbers).toEqual(seen.map((_, i) => i + 1));
+      // only the tail reaches this process (and the one byte before it that says where a line starts)
+      expect(reader.bytesRead).toBe(Math.min(tail, bytes.length));
       if (tail < bytes.length)
         expect(warnings).toEqual([
           `state branch: ${PATH} is ${bytes.length} bytes, over the ${tail} a read takes: only its last ${tail} bytes read`,

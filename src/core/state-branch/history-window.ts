@@ -35,11 +35,23 @@ export interface WindowOptions {
 interface FileWindow {
   server: string;
   kind: 'month' | 'days';
-  /** raw lines in the window, the newest `maxLines` (parsed at the end: only what is kept) */
-  lines: string[];
-  dropped: number;
+  /** lines of the file inside the window, counted as they stream by */
+  inWindow: number;
+  /** in-window lines passed over before the kept ones (the second pass of a file over the cap) */
+  skip: number;
+  /** the kept lines, parsed as they stream by: never more than `maxLines` */
+  points: HistoryPoint[];
+  days: HistoryDay[];
+  rejected: Rejected[];
 }
 
+/**
+ * Every line is checked by its time prefix and, when it is one the answer keeps, parsed as it
+ * streams by: only parsed points are held, never lines. A file with more in-window lines than the
+ * cap is read twice: the first pass only counts them (dropping what it parsed as soon as the
+ * count passes the cap), the second parses just the newest `maxLines`. So what a read holds is
+ * the answer, whatever the size of the file (docs/state-branch.md#bounded-reading).
+ */
 export async function readHistoryWindow(
   reader: StateReader,
   servers: readonly string[],
@@ -51,63 +63,78 @@ export async function readHistoryWindow(
   const months = monthsBetween(since, until);
   const years = [...new Set(months.map((m) => m.slice(0, 4)))];
   const files = new Map<string, FileWindow>();
+  const add = (path: string, server: string, kind: FileWindow['kind']) =>
+    files.set(path, { server, kind, inWindow: 0, skip: 0, points: [], days: [], rejected: [] });
   for (const server of servers) {
-    for (const m of months)
-      files.set(historyMonthPath(server, m), { server, kind: 'month', lines: [], dropped: 0 });
-    if (options.days)
-      for (const y of years)
-        files.set(historyDailyPath(server, y), { server, kind: 'days', lines: [], dropped: 0 });
+    for (const m of months) add(historyMonthPath(server, m), server, 'month');
+    if (options.days) for (const y of years) add(historyDailyPath(server, y), server, 'days');
   }
   const from = since.toISOString();
   const to = until.toISOString();
+  const inside = (file: FileWindow, line: string): boolean => {
+    // the time (or day) leads every line: outside the window, the line is not even parsed
+    const tab = line.indexOf('\t');
+    const key = tab < 0 ? line : line.slice(0, tab);
+    return file.kind === 'month'
+      ? key >= from && key <= to
+      : key >= from.slice(0, 10) && key <= to.slice(0, 10);
+  };
+  const keep = (file: FileWindow, line: string) => {
+    if (file.kind === 'month') {
+      const p = parsePointLine(line, file.rejected);
+      if (p && p.at >= from && p.at <= to) file.points.push(p);
+    } else {
+      const d = parseDayLine(line, file.rejected);
+      if (d) file.days.push(d);
+    }
+  };
   // an append-only file's newest lines are at its end: of an oversize one, only the end is read
   const tail = { tailBytes: MAX_HISTORY_FILE_BYTES };
   await reader.scan(
     [...files.keys()],
     (path, line) => {
       const file = files.get(path);
-      if (!file) return;
-      // the time (or day) leads every line: outside the window, the line is not even parsed
-      const tab = line.indexOf('\t');
-      const key = tab < 0 ? line : line.slice(0, tab);
-      if (file.kind === 'month' ? key < from || key > to : key < from.slice(0, 10) || key > to.slice(0, 10))
-        return;
-      file.lines.push(line);
-      // trimmed in batches: amortized O(1) per line, never more than 2 × max held
-      if (file.lines.length >= 2 * max) {
-        file.dropped += file.lines.length - max;
-        file.lines = file.lines.slice(-max);
+      if (!file || !inside(file, line)) return;
+      file.inWindow += 1;
+      if (file.inWindow <= max) keep(file, line);
+      else if (file.inWindow === max + 1) {
+        // over the cap: which lines are the newest is known only at the end; count, hold nothing
+        file.points = [];
+        file.days = [];
+        file.rejected = [];
       }
     },
     tail,
   );
+  const over = [...files].filter(([, f]) => f.inWindow > max);
+  if (over.length > 0) {
+    for (const [, f] of over) f.skip = f.inWindow - max;
+    const seen = new Map(over.map(([path]) => [path, 0]));
+    await reader.scan(
+      over.map(([path]) => path),
+      (path, line) => {
+        const file = files.get(path);
+        const n = seen.get(path);
+        if (!file || n === undefined || !inside(file, line)) return;
+        seen.set(path, n + 1);
+        if (n >= file.skip) keep(file, line);
+      },
+      tail,
+    );
+  }
   const points = new Map<string, HistoryPoint[]>(servers.map((s) => [s, []]));
   const days = new Map<string, HistoryDay[]>(servers.map((s) => [s, []]));
   for (const [path, file] of files) {
-    if (file.lines.length > max) {
-      file.dropped += file.lines.length - max;
-      file.lines = file.lines.slice(-max);
-    }
-    if (file.dropped > 0)
+    if (file.inWindow > max)
       reader.warn(
-        `${path}: ${file.dropped + file.lines.length} lines fall in the window, over the ${max} a read keeps: ` +
-          `only the newest ${max} used`,
+        `${path}: ${file.inWindow} lines fall in the window, over the ${max} a read keeps: only the newest ${max} used`,
       );
-    const rejected: Rejected[] = [];
-    if (file.kind === 'month') {
-      const mine = points.get(file.server) ?? [];
-      for (const line of file.lines) {
-        const p = parsePointLine(line, rejected);
-        if (p && p.at >= from && p.at <= to) mine.push(p);
-      }
-    } else {
-      const mine = days.get(file.server) ?? [];
-      for (const line of file.lines) {
-        const d = parseDayLine(line, rejected);
-        if (d) mine.push(d);
-      }
-    }
-    warnRejected(reader, path, rejected);
+    // one at a time: spreading 50 000 arguments is what once overflowed the stack
+    const mine = points.get(file.server);
+    for (const p of file.points) mine?.push(p);
+    const mineDays = days.get(file.server);
+    for (const d of file.days) mineDays?.push(d);
+    warnRejected(reader, path, file.rejected);
   }
   for (const list of points.values()) list.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   for (const list of days.values()) list.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
