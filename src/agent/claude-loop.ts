@@ -244,16 +244,12 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
       conversation.tool_choice = FORCE_REPORT;
       nudge(conversation.messages, NUDGE_LAST);
     }
-    let call = await callModel(input, conversation, Math.min(limits.maxOutputTokens ?? 4096, budget), left);
-    if (!call.ok && strictRefused(call.error, conversation)) {
-      // the API compiles strict schemas into one grammar and may refuse one it finds too large:
-      // the same tools without `strict` (inputs are validated in code either way) beat no Claude
-      input.warn?.(
-        `strict tool schemas refused (${errorMessage(call.error).slice(0, 200)}): sent without strict`,
-      );
-      conversation.tools = conversation.tools.map(({ strict: _strict, ...tool }) => tool);
-      call = await callModel(input, conversation, Math.min(limits.maxOutputTokens ?? 4096, budget), left);
-    }
+    const call = await callOrUnstrict(
+      input,
+      conversation,
+      Math.min(limits.maxOutputTokens ?? 4096, budget),
+      left,
+    );
     if (!call.ok) return { ...apiFailure(call.error, call.aborted, turn), text };
     addUsage(input.usage, input.model.name, call.response);
     text = (textOf(call.response.content) || text)?.slice(0, MAX_FREE_TEXT);
@@ -267,6 +263,21 @@ export async function runClaudeLoop(input: LoopInput): Promise<LoopResult> {
     turns: limits.maxTurns,
     text,
   };
+}
+
+/**
+ * One model call; when the API refuses the strict tool schemas, the same call again without them.
+ * The API compiles strict schemas into one grammar and may refuse one it finds too large: the same
+ * tools without `strict` (inputs are validated in code either way) beat no Claude.
+ */
+async function callOrUnstrict(input: LoopInput, conversation: Conversation, maxTokens: number, left: number) {
+  const call = await callModel(input, conversation, maxTokens, left);
+  if (call.ok || !strictRefused(call.error, conversation)) return call;
+  input.warn?.(
+    `strict tool schemas refused (${errorMessage(call.error).slice(0, 200)}): sent without strict`,
+  );
+  conversation.tools = conversation.tools.map(({ strict: _strict, ...tool }) => tool);
+  return callModel(input, conversation, maxTokens, left);
 }
 
 /** What every request of a run repeats: the system prompt (cached), the tools, the history so far. */

@@ -338,39 +338,7 @@ async function askClaude(
   const nonce = randomBytes(9).toString('hex');
   const secrets = secretsOf(ctx);
   const asked = new Set(targets.map((f) => f.fingerprint));
-  const prefetched = await prefetchServiceEvidence({
-    targets,
-    servers: ctx.config.servers,
-    shells,
-    secrets,
-    timeoutMs: DIAGNOSTIC_TIMEOUT_MS,
-  });
-  const involved = new Set(targets.map((f) => f.server));
-  const packageChanges = await prefetchPackageChanges({
-    servers: ctx.config.servers.filter((s) => involved.has(s.name)),
-    shells,
-    lastRun: (server) => memory.servers[server]?.lastChecked,
-    secrets,
-    timeoutMs: DIAGNOSTIC_TIMEOUT_MS,
-  });
-  const task = buildTaskPrompt({
-    diagnosticFacts: (name) => diagnosticFactsOf(record, name),
-    prefetched,
-    packageChanges,
-    runId: ctx.runId,
-    task: record.task,
-    mode: ctx.mode,
-    dryRun: ctx.inputs.dryRun,
-    now: ctx.adapters.clock.now(),
-    targets,
-    others: raised.filter((f) => !asked.has(f.fingerprint)),
-    memory,
-    servers: ctx.config.servers,
-    reachable: new Set(shells.keys()),
-    config: ctx.config,
-    secrets,
-    nonce,
-  });
+  const task = await taskFor(ctx, { record, memory, shells, targets, raised, asked, secrets, nonce });
   const { claude } = ctx.config;
   // the model is present: checked by the caller
   const model = ctx.adapters.model as NonNullable<typeof ctx.adapters.model>;
@@ -393,6 +361,56 @@ async function askClaude(
     },
     tools: { record, remediator, shells, secrets, nonce, asked, diagnosticTimeoutMs: DIAGNOSTIC_TIMEOUT_MS },
     usage: record.usage,
+  });
+}
+
+/** The evidence fetched before the model is asked, and the task prompt that carries it. */
+async function taskFor(
+  ctx: RunContext,
+  o: {
+    record: RunRecord;
+    memory: Memory;
+    shells: Map<string, RemoteShell>;
+    targets: TrackedFinding[];
+    raised: TrackedFinding[];
+    asked: ReadonlySet<string>;
+    secrets: readonly string[];
+    nonce: string;
+  },
+): Promise<string> {
+  const { record, memory, shells, targets, raised, asked, secrets, nonce } = o;
+  const prefetched = await prefetchServiceEvidence({
+    targets,
+    servers: ctx.config.servers,
+    shells,
+    secrets,
+    timeoutMs: DIAGNOSTIC_TIMEOUT_MS,
+  });
+  const involved = new Set(targets.map((f) => f.server));
+  const packageChanges = await prefetchPackageChanges({
+    servers: ctx.config.servers.filter((s) => involved.has(s.name)),
+    shells,
+    lastRun: (server) => memory.servers[server]?.lastChecked,
+    secrets,
+    timeoutMs: DIAGNOSTIC_TIMEOUT_MS,
+  });
+  return buildTaskPrompt({
+    diagnosticFacts: (name) => diagnosticFactsOf(record, name),
+    prefetched,
+    packageChanges,
+    runId: ctx.runId,
+    task: record.task,
+    mode: ctx.mode,
+    dryRun: ctx.inputs.dryRun,
+    now: ctx.adapters.clock.now(),
+    targets,
+    others: raised.filter((f) => !asked.has(f.fingerprint)),
+    memory,
+    servers: ctx.config.servers,
+    reachable: new Set(shells.keys()),
+    config: ctx.config,
+    secrets,
+    nonce,
   });
 }
 

@@ -8,7 +8,7 @@
  */
 import type { ServerConfig, ServiceConfig } from '../config/schema.js';
 import type { Clock, RemoteShell } from '../core/ports/index.js';
-import type { BootRecovery, RunRecord } from '../core/run-record.js';
+import type { ActionRecord, BootRecovery, RunRecord } from '../core/run-record.js';
 import { bootPath } from '../core/state-branch/paths.js';
 import { taskTraits } from '../core/tasks.js';
 import { errorMessage } from '../core/util/error-message.js';
@@ -49,7 +49,7 @@ async function waitReady(
   service: ServiceConfig,
   timeoutMs: number,
   o: RecoverOptions,
-): Promise<{ waited?: number; last: Readiness }> {
+): Promise<Waited> {
   const start = o.clock.now().getTime();
   for (;;) {
     const last = await readiness(shell, server, service, o);
@@ -105,7 +105,7 @@ async function startOne(
   const now = await readiness(shell, server, service, o);
   if (now.ready) return { service: name, state: 'already-running', detail: `ready: ${now.detail}` };
   const timeout = server.boot?.ready_timeout ?? 120_000;
-  let waited: { waited?: number; last: Readiness } | undefined;
+  let waited: Waited | undefined;
   const action = await o.remediator.remediate({
     server: server.name,
     action: 'start-service',
@@ -129,6 +129,19 @@ async function startOne(
           };
     },
   });
+  return startStep(service, action, waited, timeout);
+}
+
+type Waited = { waited?: number; last: Readiness };
+
+/** What a start through the gate came to, as the service's boot step. */
+function startStep(
+  service: ServiceConfig,
+  action: ActionRecord,
+  waited: Waited | undefined,
+  timeout: number,
+): Step {
+  const name = service.name;
   if (action.decision !== 'execute')
     return {
       service: name,

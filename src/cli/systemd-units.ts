@@ -78,7 +78,12 @@ EnvironmentFile=-/etc/claudeops/claudeops.env
 ExecStart=${exec}
 TimeoutStartSec=${Math.max(10, Math.ceil((2 * spec.everyMs) / MINUTE))}min
 
-# Sandbox: the check reads servers over SSH and writes only its state repository. (No
+${sandbox(spec)}`;
+}
+
+/** The [Service] directives that confine the check (the text says why each is, or is not, there). */
+function sandbox(spec: TimerSpec): string {
+  return `# Sandbox: the check reads servers over SSH and writes only its state repository. (No
 # MemoryDenyWriteExecute: node's JIT needs it off. Servers with transport: local and sudo
 # need NoNewPrivileges=no.)
 NoNewPrivileges=yes

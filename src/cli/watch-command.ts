@@ -100,18 +100,7 @@ export async function runWatch(
       running = true;
       const outcome = await check(inputs, watchRunId(env, n));
       running = false;
-      if (outcome.pushed) failures = 0;
-      else {
-        failures += 1;
-        const why = (outcome.error ?? `exit ${outcome.exitCode}`).replace(/\s+/g, ' ').trim().slice(0, 300);
-        logger.error(
-          `watch: run ${n}: its record was not pushed to ${outcome.location ?? 'the state repository'}: ${why}`,
-        );
-        if (failures >= MAX_PUSH_FAILURES)
-          throw new CommandFailed(
-            `watch: ${failures} runs in a row could not push their record; stopping (last reason: ${why}). Fix the state repository, then start watch again.`,
-          );
-      }
+      failures = unpushedInARow(failures, outcome, n, logger);
       if (stopping) break;
       const delay = nextDelay(everyMs, io.now() - started, io.random());
       logger.info(`watch: next run in ${formatDuration(delay)}`);
@@ -129,4 +118,19 @@ export async function runWatch(
   } finally {
     unsubscribe();
   }
+}
+
+/** Runs in a row whose record was not pushed, this one counted; at MAX_PUSH_FAILURES watch stops. */
+function unpushedInARow(before: number, outcome: CheckOutcome, n: number, logger: Logger): number {
+  if (outcome.pushed) return 0;
+  const failures = before + 1;
+  const why = (outcome.error ?? `exit ${outcome.exitCode}`).replace(/\s+/g, ' ').trim().slice(0, 300);
+  logger.error(
+    `watch: run ${n}: its record was not pushed to ${outcome.location ?? 'the state repository'}: ${why}`,
+  );
+  if (failures >= MAX_PUSH_FAILURES)
+    throw new CommandFailed(
+      `watch: ${failures} runs in a row could not push their record; stopping (last reason: ${why}). Fix the state repository, then start watch again.`,
+    );
+  return failures;
 }

@@ -88,6 +88,21 @@ function servicesBlock(services: readonly ServiceDraft[]): string[] {
   return lines;
 }
 
+/** The endpoints init found, each with where it came from and what it answered. */
+function endpointsBlock(endpoints: ServerDraft['endpoints']): string[] {
+  if (endpoints.length === 0) return [];
+  return [
+    '    endpoints:',
+    ...endpoints.flatMap((e) => [
+      ...comment('      ', `from ${e.source}; answered ${e.status} when init asked`),
+      `      - ${flowMap([
+        ['url', e.url],
+        ['status', e.status],
+      ])}`,
+    ]),
+  ];
+}
+
 function serverBlock(s: ServerDraft, options: ConfigOptions): string[] {
   const lines = [
     '',
@@ -110,18 +125,7 @@ function serverBlock(s: ServerDraft, options: ConfigOptions): string[] {
       `    ports: [${s.ports.map((p) => p.port).join(', ')}]`,
     );
   }
-  if (s.endpoints.length) {
-    lines.push('    endpoints:');
-    for (const e of s.endpoints) {
-      lines.push(...comment('      ', `from ${e.source}; answered ${e.status} when init asked`));
-      lines.push(
-        `      - ${flowMap([
-          ['url', e.url],
-          ['status', e.status],
-        ])}`,
-      );
-    }
-  }
+  lines.push(...endpointsBlock(s.endpoints));
   if (s.databases.length)
     lines.push(`    databases: [${s.databases.map((kind) => flowMap([['kind', kind]])).join(', ')}]`);
   if (s.certificates.length) lines.push(`    certificates: [${s.certificates.map(scalar).join(', ')}]`);

@@ -10,6 +10,7 @@ import type { Config, ServerConfig } from '../config/schema.js';
 import {
   type Clock,
   ConnectError,
+  type ExecResult,
   type Model,
   ModelError,
   type RemoteShell,
@@ -83,32 +84,13 @@ async function checkServer(
     return [connectProblem(server, error)];
   }
   try {
-    const problems: Problem[] = [];
-    if (server.insecure_ignore_host_key)
-      problems.push({
-        server: server.name,
-        check: 'host-key',
-        message:
-          'the host key is not verified (insecure_ignore_host_key: true): anyone on the path can pose as this server',
-        fix: `pin it: host_key: "${shell.fingerprint ?? 'SHA256:…'}" (after checking it on the server: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)`,
-      });
+    const problems: Problem[] = server.insecure_ignore_host_key ? [unpinnedHostKey(server, shell)] : [];
     const nonce = randomBytes(12).toString('hex');
     const sentAt = deps.clock.now().getTime();
     const result = await shell.run(doctorScript(ask, nonce), { timeoutMs: 60_000 });
     const answeredAt = deps.clock.now().getTime();
     const sections = splitSections(result.stdout, nonce);
-    if (!sections.has('clock')) {
-      const why = result.timedOut
-        ? 'timed out after 60 s'
-        : `exit ${result.code}: ${result.stderr.trim().slice(0, 200)}`;
-      problems.push({
-        server: server.name,
-        check: 'reach',
-        message: `connected, but a shell script did not run (${why})`,
-        fix: 'the SSH user needs a POSIX sh as its shell, and no forced command that refuses scripts (see `claudeops forced-command`)',
-      });
-      return problems;
-    }
+    if (!sections.has('clock')) return [...problems, scriptDidNotRun(server, result)];
     const answer = parseAnswer(sections);
     return [
       ...problems,
@@ -126,6 +108,29 @@ async function checkServer(
   } finally {
     await shell.close();
   }
+}
+
+function unpinnedHostKey(server: ServerConfig, shell: RemoteShell): Problem {
+  return {
+    server: server.name,
+    check: 'host-key',
+    message:
+      'the host key is not verified (insecure_ignore_host_key: true): anyone on the path can pose as this server',
+    fix: `pin it: host_key: "${shell.fingerprint ?? 'SHA256:…'}" (after checking it on the server: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)`,
+  };
+}
+
+/** Connected, but the doctor script's first section never came back. */
+function scriptDidNotRun(server: ServerConfig, result: ExecResult): Problem {
+  const why = result.timedOut
+    ? 'timed out after 60 s'
+    : `exit ${result.code}: ${result.stderr.trim().slice(0, 200)}`;
+  return {
+    server: server.name,
+    check: 'reach',
+    message: `connected, but a shell script did not run (${why})`,
+    fix: 'the SSH user needs a POSIX sh as its shell, and no forced command that refuses scripts (see `claudeops forced-command`)',
+  };
 }
 
 const CONNECT_FIXES: Record<ConnectError['kind'], { check: Problem['check']; fix: string }> = {

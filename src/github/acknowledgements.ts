@@ -92,43 +92,18 @@ async function readIssue(
   const root = record.findings.find((f) => f.fingerprint === incident.key);
   // a new episode of a reopened issue: commands from the earlier one do not count
   const floor = alert?.readAt ?? root?.firstSeen ?? record.startedAt;
-  const events: AckEvent[] = [];
-  const labelled = issue.labels.includes(ACK_LABEL);
   const held = alert?.ack;
   // nothing happened on the issue since it was last read: nothing to read
-  if (issue.updatedAt > floor) {
-    // the accounts this tool writes as: the authors of its own comments, and GitHub Apps' bots
-    const ours = new Set<string>();
-    for (const c of await api.listComments(issue.number, floor)) {
-      if (OURS.test(c.body)) {
-        ours.add(c.author);
-        continue;
-      }
-      if (!c.createdAt || c.createdAt <= floor) continue;
-      const command = parseAckCommand(c.body);
-      if (command)
-        events.push({
-          type: 'comment',
-          by: c.author,
-          at: c.createdAt,
-          writer: await writer(c.author),
-          command,
-        });
-    }
-    // label events only when the label can matter: it is there, or an acknowledgement is held
-    if (labelled || held) {
-      for (const e of await api.listLabelEvents(issue.number)) {
-        if (e.label !== ACK_LABEL || e.createdAt <= floor || ours.has(e.actor) || e.actor.endsWith('[bot]'))
-          continue;
-        events.push({
-          type: e.action === 'labeled' ? 'label-added' : 'label-removed',
-          by: e.actor,
-          at: e.createdAt,
-          writer: await writer(e.actor),
-        });
-      }
-    }
-  }
+  const events =
+    issue.updatedAt > floor
+      ? await ackEventsSince(
+          api,
+          issue,
+          floor,
+          issue.labels.includes(ACK_LABEL) || held !== undefined,
+          writer,
+        )
+      : [];
   const readAt = now.toISOString();
   for (const e of events.filter((x) => !x.writer))
     record.warnings.push(
@@ -148,6 +123,51 @@ async function readIssue(
     ...(outcome.confirmation ? { confirmation: outcome.confirmation } : {}),
     readAt,
   };
+}
+
+/**
+ * The /claudeops commands of other accounts commented on the issue after `floor`, and, when the
+ * label can matter (it is there, or an acknowledgement is held), the label's changes since then
+ * by people: each with whether its author may write to the repository.
+ */
+async function ackEventsSince(
+  api: GitHubApi,
+  issue: IssueInfo,
+  floor: string,
+  labelMatters: boolean,
+  writer: (login: string) => Promise<boolean>,
+): Promise<AckEvent[]> {
+  const events: AckEvent[] = [];
+  // the accounts this tool writes as: the authors of its own comments, and GitHub Apps' bots
+  const ours = new Set<string>();
+  for (const c of await api.listComments(issue.number, floor)) {
+    if (OURS.test(c.body)) {
+      ours.add(c.author);
+      continue;
+    }
+    if (!c.createdAt || c.createdAt <= floor) continue;
+    const command = parseAckCommand(c.body);
+    if (command)
+      events.push({
+        type: 'comment',
+        by: c.author,
+        at: c.createdAt,
+        writer: await writer(c.author),
+        command,
+      });
+  }
+  if (!labelMatters) return events;
+  for (const e of await api.listLabelEvents(issue.number)) {
+    if (e.label !== ACK_LABEL || e.createdAt <= floor || ours.has(e.actor) || e.actor.endsWith('[bot]'))
+      continue;
+    events.push({
+      type: e.action === 'labeled' ? 'label-added' : 'label-removed',
+      by: e.actor,
+      at: e.createdAt,
+      writer: await writer(e.actor),
+    });
+  }
+  return events;
 }
 
 function ackIsOver(ack: AckState, incident: IncidentRecord, now: Date): boolean {

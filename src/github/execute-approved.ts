@@ -123,13 +123,8 @@ async function handleApproved(
     record.actions.push(notRun(plan, now, `approval expired at ${plan.expires}: not executed`));
     const next = done('expired', `not executed: the approval expired at ${plan.expires}`);
     const pull = pulls?.find((p) => approvalPath(idOfBranch(p.head) ?? '') === file.path);
-    return finish(
-      file,
-      next,
-      'expired',
-      [`Expired at ${mdInline(plan.expires)}; nothing was run. Propose it again if it is still needed.`],
-      pull?.number,
-    );
+    const note = `Expired at ${mdInline(plan.expires)}; nothing was run. Propose it again if it is still needed.`;
+    return finish(file, next, 'expired', [note], pull?.number);
   }
   const check = pulls
     ? await checkApproval(api, file, plan, pulls, {
@@ -147,19 +142,32 @@ async function handleApproved(
     return finish(file, done('denied', reason), 'refused', [reason], check.pull?.number);
   }
   const pull = check.pull.number;
-  if (!ctx.inputs.dryRun) {
-    try {
-      // on GitHub before the command: a run that finds it there never executes the plan again
-      await api.comment(
-        pull,
-        `${executingMarker(plan.id)}\nClaudeOps run ${record.runId} is executing \`${plan.action}\` on ${plan.server} now (approved by ${check.pull.mergedBy}).`,
-      );
-    } catch (error) {
-      record.github.errors.push(`approval ${file.path}: not executed, left pending: ${errorMessage(error)}`);
-      return undefined;
-    }
-  }
+  if (!ctx.inputs.dryRun && !(await announceExecuting(api, record, file, plan, check.pull))) return undefined;
   return execute(ctx, record, file, plan, remediate, done, pull);
+}
+
+/**
+ * Says on the merged PR that this run executes the plan now, before the command runs: a run that
+ * finds the comment there never executes it again. False (the plan left pending) when GitHub
+ * could not be told.
+ */
+async function announceExecuting(
+  api: GitHubApi,
+  record: RunRecord,
+  file: MemoryFile,
+  plan: ApprovalPlan,
+  pull: { number: number; mergedBy?: string },
+): Promise<boolean> {
+  try {
+    await api.comment(
+      pull.number,
+      `${executingMarker(plan.id)}\nClaudeOps run ${record.runId} is executing \`${plan.action}\` on ${plan.server} now (approved by ${pull.mergedBy}).`,
+    );
+    return true;
+  } catch (error) {
+    record.github.errors.push(`approval ${file.path}: not executed, left pending: ${errorMessage(error)}`);
+    return false;
+  }
 }
 
 async function execute(

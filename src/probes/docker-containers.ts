@@ -198,33 +198,41 @@ export function parseDocker(lines: readonly string[], units: readonly DockerUnit
   }
   const containers = parseContainers(lines);
   const previous = previousOf(lines);
-  return units.map(({ service }): ServiceState => {
-    const c = findContainer(containers, service);
-    if (!c) {
-      const what =
-        service.manager === 'compose'
-          ? `no container of Compose service ${service.name} in project ${service.project}`
-          : 'no such container';
-      return { ...base(service), status: 'not-found', detail: what };
-    }
-    const status = statusOf(c);
-    const seen = previous.get(service.name);
-    const output = c.Health?.Last?.Output.trim();
-    return {
-      ...base(service),
-      status,
-      detail: detailOf(c, status),
-      restarts: c.RestartCount,
-      since: c.Status === 'running' ? c.StartedAt : c.FinishedAt,
-      container: {
-        image: c.Image,
-        exitCode: c.ExitCode,
-        oomKilled: c.OOMKilled,
-        ...(status === 'unhealthy' && output ? { healthOutput: output } : {}),
-        ...(seen ? { previousImage: seen } : {}),
-      },
-    };
-  });
+  return units.map(({ service }) => containerState(service, containers, previous));
+}
+
+/** A service's container as it was seen: its status, restarts, image and health output. */
+function containerState(
+  service: ServiceConfig,
+  containers: readonly Container[],
+  previous: ReadonlyMap<string, string>,
+): ServiceState {
+  const base = { name: service.name, manager: service.manager };
+  const c = findContainer(containers, service);
+  if (!c) {
+    const what =
+      service.manager === 'compose'
+        ? `no container of Compose service ${service.name} in project ${service.project}`
+        : 'no such container';
+    return { ...base, status: 'not-found', detail: what };
+  }
+  const status = statusOf(c);
+  const seen = previous.get(service.name);
+  const output = c.Health?.Last?.Output.trim();
+  return {
+    ...base,
+    status,
+    detail: detailOf(c, status),
+    restarts: c.RestartCount,
+    since: c.Status === 'running' ? c.StartedAt : c.FinishedAt,
+    container: {
+      image: c.Image,
+      exitCode: c.ExitCode,
+      oomKilled: c.OOMKilled,
+      ...(status === 'unhealthy' && output ? { healthOutput: output } : {}),
+      ...(seen ? { previousImage: seen } : {}),
+    },
+  };
 }
 
 export { shortId as shortImageId };

@@ -60,102 +60,157 @@ export function normalChannels(policy: AlertPolicy): Channel[] {
   return policy.channels.filter((c) => !escalation.has(c));
 }
 
+/** What one planAlerts call builds up, shared by its steps. */
+interface Planning {
+  input: AlertInput;
+  at: string;
+  run: AlertRun;
+  states: Record<string, Record<string, AlertState>>;
+  ended: Map<string, string>;
+  /** paging channels told from the start, and those told on escalation */
+  normalPaging: PagingChannel[];
+  escalationPaging: PagingChannel[];
+}
+
 export function planAlerts(input: AlertInput): AlertOutcome {
-  const { policy, now } = input;
-  const at = now.toISOString();
-  const states: Record<string, Record<string, AlertState>> = {};
-  const put = (server: string, key: string, state: AlertState) => {
-    states[server] ??= {};
-    states[server][key] = state;
+  const { policy } = input;
+  const planning: Planning = {
+    input,
+    at: input.now.toISOString(),
+    run: {
+      changed: [],
+      repeats: [],
+      escalations: [],
+      escalationChannels: (policy.escalate?.channels ?? []).filter((c) => !isPaging(c)),
+      pages: [],
+    },
+    states: {},
+    ended: new Map(),
+    normalPaging: normalChannels(policy).filter(isPaging),
+    escalationPaging: (policy.escalate?.channels ?? []).filter(isPaging),
   };
-  const run: AlertRun = {
-    changed: [],
-    repeats: [],
-    escalations: [],
-    escalationChannels: (policy.escalate?.channels ?? []).filter((c) => !isPaging(c)),
-    pages: [],
-  };
-  const ended = new Map<string, string>();
-  const normalPaging = normalChannels(policy).filter(isPaging);
-  const escalationPaging = (policy.escalate?.channels ?? []).filter(isPaging);
-  const live = new Set<string>();
-
-  for (const incident of input.incidents) {
-    live.add(incident.key);
-    const server = incident.root.server;
-    const before = input.previous.get(incident.key)?.state;
-    const state = nextState(before, incident, at);
-    const ack = input.acks.has(incident.key) ? input.acks.get(incident.key) : before?.ack;
-    const endedWhy = ack ? ackEnded(ack, incident.severity, now) : undefined;
-    if (ack && !endedWhy) state.ack = ack;
-    else delete state.ack;
-    if (ack && endedWhy) ended.set(incident.key, endedWhy);
-    const acked = state.ack !== undefined;
-    const follow = (extra: Partial<FollowUp> = {}): FollowUp =>
-      followUp(incident, state, now, input.tried, extra);
-
-    const fresh = !before || before.severity !== incident.severity;
-    if (before && fresh)
-      run.changed.push(follow({ note: `severity ${before.severity} → ${incident.severity}` }));
-    if (fresh && !acked && normalPaging.length > 0)
-      run.pages.push(trigger(incident, state, normalPaging, input.tried(incident)));
-    if (fresh && !acked) state.paged = union(state.paged, normalPaging);
-
-    if (incident.severity === 'critical' && !acked) {
-      const slot = policy.repeatMs
-        ? Math.floor((now.getTime() - Date.parse(state.since)) / policy.repeatMs)
-        : 0;
-      if (!fresh && policy.repeatMs && slot > state.slot) {
-        const escalated = state.escalatedAt !== undefined;
-        run.repeats.push(follow({ repeat: slot, escalated, ...(endedWhy ? { note: endedWhy } : {}) }));
-        state.slot = slot;
-        state.announcedAt = at;
-      }
-      const escalate = policy.escalate;
-      if (escalate && !state.escalatedAt && now.getTime() - Date.parse(state.since) >= escalate.afterMs) {
-        state.escalatedAt = at;
-        run.escalations.push(follow(endedWhy ? { note: endedWhy } : {}));
-        if (escalationPaging.length > 0) {
-          run.pages.push(trigger(incident, state, escalationPaging, input.tried(incident)));
-          state.paged = union(state.paged, escalationPaging);
-        }
-      }
-    }
-    // a human took it: the pagers holding it stop paging too
-    if (acked && !before?.ack && state.paged?.length)
-      run.pages.push(
-        event(
-          'acknowledge',
-          incident.key,
-          state.paged,
-          incident,
-          `acknowledged by @${state.ack?.by} on GitHub`,
-        ),
-      );
-    put(server, incident.key, state);
-  }
-
-  for (const [key, { server, state }] of input.previous) {
-    if (live.has(key)) continue;
-    if (!input.resolved.has(key) && !foldedInto(key, input.incidents)) {
-      // not seen this run (server unreachable, or the finding carried over): nothing changed
-      put(server, key, state);
-      continue;
-    }
-    const into = foldedInto(key, input.incidents);
-    if (state.paged?.length)
-      run.pages.push({
-        action: 'resolve',
-        key,
-        channels: state.paged,
-        server,
-        severity: state.severity,
-        summary: key,
-        note: into ? `now part of the incident of ${into}` : 'resolved: the check passes again',
-      });
-    states[server] ??= {};
-  }
+  for (const incident of input.incidents) planIncident(planning, incident);
+  const live = new Set(input.incidents.map((i) => i.key));
+  for (const [key, previous] of input.previous) if (!live.has(key)) planGone(planning, key, previous);
+  const { run, states, ended } = planning;
   return { run, states, ended };
+}
+
+function put(planning: Planning, server: string, key: string, state: AlertState): void {
+  planning.states[server] ??= {};
+  planning.states[server][key] = state;
+}
+
+/**
+ * A raised incident: its next state and acknowledgement, a severity change, the first page, the
+ * repeats and escalation of a critical one, and the pagers' acknowledge when a human took it.
+ */
+function planIncident(planning: Planning, incident: Incident<TrackedFinding>): void {
+  const { input, at, run } = planning;
+  const before = input.previous.get(incident.key)?.state;
+  const state = nextState(before, incident, at);
+  const endedWhy = settleAck(planning, incident, before, state);
+  const acked = state.ack !== undefined;
+  const follow = (extra: Partial<FollowUp> = {}): FollowUp =>
+    followUp(incident, state, input.now, input.tried, extra);
+
+  const fresh = !before || before.severity !== incident.severity;
+  if (before && fresh)
+    run.changed.push(follow({ note: `severity ${before.severity} → ${incident.severity}` }));
+  if (fresh && !acked && planning.normalPaging.length > 0)
+    run.pages.push(trigger(incident, state, planning.normalPaging, input.tried(incident)));
+  if (fresh && !acked) state.paged = union(state.paged, planning.normalPaging);
+
+  if (incident.severity === 'critical' && !acked)
+    followCritical(planning, incident, state, { fresh, endedWhy, follow });
+  // a human took it: the pagers holding it stop paging too
+  if (acked && !before?.ack && state.paged?.length)
+    run.pages.push(
+      event(
+        'acknowledge',
+        incident.key,
+        state.paged,
+        incident,
+        `acknowledged by @${state.ack?.by} on GitHub`,
+      ),
+    );
+  put(planning, incident.root.server, incident.key, state);
+}
+
+/**
+ * The acknowledgement the incident carries after this run (from its issue, else the state's),
+ * kept on `state` unless it ended; returns why it ended, if it did.
+ */
+function settleAck(
+  planning: Planning,
+  incident: Incident<TrackedFinding>,
+  before: AlertState | undefined,
+  state: AlertState,
+): string | undefined {
+  const { acks, now } = planning.input;
+  const ack = acks.has(incident.key) ? acks.get(incident.key) : before?.ack;
+  const endedWhy = ack ? ackEnded(ack, incident.severity, now) : undefined;
+  if (ack && !endedWhy) state.ack = ack;
+  else delete state.ack;
+  if (ack && endedWhy) planning.ended.set(incident.key, endedWhy);
+  return endedWhy;
+}
+
+/** An open critical no one acknowledged: the repeat due in its slot, and its escalation once. */
+function followCritical(
+  planning: Planning,
+  incident: Incident<TrackedFinding>,
+  state: AlertState,
+  seen: { fresh: boolean; endedWhy: string | undefined; follow: (extra?: Partial<FollowUp>) => FollowUp },
+): void {
+  const { input, at, run } = planning;
+  const { policy, now } = input;
+  const { fresh, endedWhy, follow } = seen;
+  const slot = policy.repeatMs ? Math.floor((now.getTime() - Date.parse(state.since)) / policy.repeatMs) : 0;
+  if (!fresh && policy.repeatMs && slot > state.slot) {
+    const escalated = state.escalatedAt !== undefined;
+    run.repeats.push(follow({ repeat: slot, escalated, ...(endedWhy ? { note: endedWhy } : {}) }));
+    state.slot = slot;
+    state.announcedAt = at;
+  }
+  const escalate = policy.escalate;
+  if (escalate && !state.escalatedAt && now.getTime() - Date.parse(state.since) >= escalate.afterMs) {
+    state.escalatedAt = at;
+    run.escalations.push(follow(endedWhy ? { note: endedWhy } : {}));
+    if (planning.escalationPaging.length > 0) {
+      run.pages.push(trigger(incident, state, planning.escalationPaging, input.tried(incident)));
+      state.paged = union(state.paged, planning.escalationPaging);
+    }
+  }
+}
+
+/**
+ * An incident of the branch not raised this run: kept as it was when nothing was seen of it;
+ * resolved (or folded into another incident) otherwise, its pagers told.
+ */
+function planGone(
+  planning: Planning,
+  key: string,
+  { server, state }: { server: string; state: AlertState },
+): void {
+  const { input, run } = planning;
+  const into = foldedInto(key, input.incidents);
+  if (!input.resolved.has(key) && !into) {
+    // not seen this run (server unreachable, or the finding carried over): nothing changed
+    put(planning, server, key, state);
+    return;
+  }
+  if (state.paged?.length)
+    run.pages.push({
+      action: 'resolve',
+      key,
+      channels: state.paged,
+      server,
+      severity: state.severity,
+      summary: key,
+      note: into ? `now part of the incident of ${into}` : 'resolved: the check passes again',
+    });
+  planning.states[server] ??= {};
 }
 
 /** The earlier of two ISO times. */

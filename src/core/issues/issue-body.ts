@@ -86,40 +86,8 @@ export function renderIssueBody(
     `${SEVERITY_ICON[memo.severity] ?? ''} **${mdInline(memo.severity)}** since ${mdInline(memo.since)}`,
     '',
   );
-  parts.push('| server | check | target | severity | summary | first seen |', '|---|---|---|---|---|---|');
-  for (const f of group.findings) {
-    parts.push(
-      `| ${cell(f.server)} | ${cell(f.check)} | ${cell(f.target)} | ${f.severity} | ${cell(f.summary)}${f.trend ? ` (${cell(f.trend)})` : ''} | ${cell(f.firstSeen)} |`,
-    );
-  }
-  if (group.elsewhere?.length)
-    parts.push(
-      '',
-      `Also failing on servers checked by other shards: ${group.elsewhere.map(cell).join(', ')}.`,
-    );
-  if (group.dependants?.length)
-    parts.push(
-      '',
-      `**One incident, one root cause**: ${mdCode(group.key)} fails, and ${group.dependants.length} finding(s) that need it fail with it (\`depends_on\`, \`boot.order\`): ${group.dependants.map((d) => mdCode(d)).join(', ')}. Remediation aims at the root first; the dependants are re-checked after it.`,
-    );
-  if (ack)
-    parts.push(
-      '',
-      `**Acknowledged** by ${mdInline(`@${ack.by}`)}${ack.until ? ` until ${mdInline(ack.until)}` : ''}: repeats, escalation and automatic actions are paused. Comment \`/claudeops unack\` to resume them.`,
-    );
-  parts.push('', '### Evidence', '');
-  const withEvidence = group.findings.filter((f) => f.evidence);
-  if (withEvidence.length === 0) parts.push('_No raw output was captured for these findings._');
-  for (const f of withEvidence) {
-    parts.push(
-      `<details><summary>${htmlText(oneLine(f.fingerprint, 300))}</summary>`,
-      '',
-      fence(truncate(f.evidence ?? '', MAX_EVIDENCE)),
-      '',
-      '</details>',
-      '',
-    );
-  }
+  parts.push(...findingsTable(group), ...incidentNotes(group, ack));
+  parts.push('', '### Evidence', '', ...evidenceBlocks(group));
   parts.push('', `### Diagnosis (${record.planner.kind})`, '');
   if (diagnoses.length === 0) parts.push(`_None this run: ${mdInline(record.planner.reason)}._`);
   for (const d of diagnoses) {
@@ -139,6 +107,53 @@ export function renderIssueBody(
   }
   parts.push('', ...runFooter(record, o));
   return truncate(parts.join('\n'), MAX_BODY);
+}
+
+/** One row per finding of the issue. */
+function findingsTable(group: IssueGroup): string[] {
+  return [
+    '| server | check | target | severity | summary | first seen |',
+    '|---|---|---|---|---|---|',
+    ...group.findings.map(
+      (f) =>
+        `| ${cell(f.server)} | ${cell(f.check)} | ${cell(f.target)} | ${f.severity} | ${cell(f.summary)}${f.trend ? ` (${cell(f.trend)})` : ''} | ${cell(f.firstSeen)} |`,
+    ),
+  ];
+}
+
+/** Where else it fails, the findings that fail with its root, and who acknowledged it. */
+function incidentNotes(group: IssueGroup, ack: { by: string; until?: string } | undefined): string[] {
+  const parts: string[] = [];
+  if (group.elsewhere?.length)
+    parts.push(
+      '',
+      `Also failing on servers checked by other shards: ${group.elsewhere.map(cell).join(', ')}.`,
+    );
+  if (group.dependants?.length)
+    parts.push(
+      '',
+      `**One incident, one root cause**: ${mdCode(group.key)} fails, and ${group.dependants.length} finding(s) that need it fail with it (\`depends_on\`, \`boot.order\`): ${group.dependants.map((d) => mdCode(d)).join(', ')}. Remediation aims at the root first; the dependants are re-checked after it.`,
+    );
+  if (ack)
+    parts.push(
+      '',
+      `**Acknowledged** by ${mdInline(`@${ack.by}`)}${ack.until ? ` until ${mdInline(ack.until)}` : ''}: repeats, escalation and automatic actions are paused. Comment \`/claudeops unack\` to resume them.`,
+    );
+  return parts;
+}
+
+/** The raw output of each finding that has some, folded. */
+function evidenceBlocks(group: IssueGroup): string[] {
+  const withEvidence = group.findings.filter((f) => f.evidence);
+  if (withEvidence.length === 0) return ['_No raw output was captured for these findings._'];
+  return withEvidence.flatMap((f) => [
+    `<details><summary>${htmlText(oneLine(f.fingerprint, 300))}</summary>`,
+    '',
+    fence(truncate(f.evidence ?? '', MAX_EVIDENCE)),
+    '',
+    '</details>',
+    '',
+  ]);
 }
 
 export function renderComment(

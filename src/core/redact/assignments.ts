@@ -136,7 +136,19 @@ function valueAfter(text: string, ks: number, ke: number, kind: 'strong' | 'weak
     }
     return checked(text, scalar(text, v, lineEnd, atLineStart && spaced && sep !== ','), kind);
   }
-  // `--password value`, `-pw value`, `requirepass value`, `.netrc` `password value`, `PASS value`
+  return valueAfterSpace(text, { ks, afterKey, lineStart, before, rawName }, kind);
+}
+
+/**
+ * A value after a space, no separator: `--password value`, `-pw value`, `requirepass value`,
+ * `.netrc` `password value`, `PASS value`.
+ */
+function valueAfterSpace(
+  text: string,
+  key: { ks: number; afterKey: number; lineStart: number; before: string; rawName: string },
+  kind: 'strong' | 'weak',
+): Span | undefined {
+  const { ks, afterKey, lineStart, before, rawName } = key;
   const flag = /(?:^|\s)--?$/.test(text.slice(Math.max(lineStart, ks - 3), ks));
   const netrc = /\b(?:login|user(?:name)?|account|machine)\s+\S+\s+$/.test(before);
   const directive = DIRECTIVE.test(rawName) && /(?:^|["'>]\s*|^\s*\S*>\s*)$/.test(text.slice(lineStart, ks));

@@ -34,7 +34,26 @@ interface Phrase {
 /** A name as configured (service, database, check): plain characters only, bounded. */
 const plainName = (s: string) => (/^[A-Za-z0-9][A-Za-z0-9@._+-]{0,63}$/.test(s) ? s : undefined);
 
+/** Checks of one thing on a server that the title need not name: "<what> on <server> is …". */
+const ON_SERVER = new Map<string, Omit<Phrase, 'subject'> & { what: string }>([
+  ['disk', { what: 'Disk space', critical: 'critically low', warning: 'low' }],
+  ['inodes', { what: 'Inode space', critical: 'critically low', warning: 'low' }],
+  ['memory', { what: 'Memory', critical: 'exhausted', warning: 'under pressure' }],
+  ['swap', { what: 'Swap', critical: 'exhausted', warning: 'under pressure' }],
+  ['load', { what: 'Load', critical: 'very high', warning: 'high' }],
+  ['certificate', { what: 'A TLS certificate', critical: 'expired or unreadable', warning: 'expiring soon' }],
+  ['heartbeat', { what: 'A heartbeat', critical: 'missing or late', warning: 'late' }],
+  ['log', { what: 'Logs', critical: 'reporting errors', warning: 'reporting errors', plural: true }],
+  ['updates', { what: 'Security updates', critical: 'pending', warning: 'pending', plural: true }],
+  ['port', { what: 'An expected port', critical: 'not open', warning: 'not open' }],
+]);
+
 function phrase(check: string, name: string | undefined, url: string | undefined, on: string): Phrase {
+  const fixed = ON_SERVER.get(check);
+  if (fixed) {
+    const { what, ...words } = fixed;
+    return { subject: `${what} on ${on}`, ...words };
+  }
   switch (check) {
     case 'unreachable':
       return { subject: on, critical: 'unreachable', warning: 'unreachable' };
@@ -53,35 +72,6 @@ function phrase(check: string, name: string | undefined, url: string | undefined
       return { subject: `${name ?? 'A database'} on ${on}`, critical: 'down', warning: 'degraded' };
     case 'endpoint':
       return { subject: `${url ?? 'An endpoint'} on ${on}`, critical: 'failing', warning: 'slow' };
-    case 'disk':
-      return { subject: `Disk space on ${on}`, critical: 'critically low', warning: 'low' };
-    case 'inodes':
-      return { subject: `Inode space on ${on}`, critical: 'critically low', warning: 'low' };
-    case 'memory':
-      return { subject: `Memory on ${on}`, critical: 'exhausted', warning: 'under pressure' };
-    case 'swap':
-      return { subject: `Swap on ${on}`, critical: 'exhausted', warning: 'under pressure' };
-    case 'load':
-      return { subject: `Load on ${on}`, critical: 'very high', warning: 'high' };
-    case 'certificate':
-      return {
-        subject: `A TLS certificate on ${on}`,
-        critical: 'expired or unreadable',
-        warning: 'expiring soon',
-      };
-    case 'heartbeat':
-      return { subject: `A heartbeat on ${on}`, critical: 'missing or late', warning: 'late' };
-    case 'log':
-      return {
-        subject: `Logs on ${on}`,
-        critical: 'reporting errors',
-        warning: 'reporting errors',
-        plural: true,
-      };
-    case 'updates':
-      return { subject: `Security updates on ${on}`, critical: 'pending', warning: 'pending', plural: true };
-    case 'port':
-      return { subject: `An expected port on ${on}`, critical: 'not open', warning: 'not open' };
     case 'check':
       return {
         subject: `${name ? `Check ${name}` : 'A check'} on ${on}`,

@@ -31,26 +31,8 @@ export function renderActionLog(
   const params = Object.entries(action.params)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  const head = renderFlatFrontMatter({
-    id: action.id,
-    run: record.runId,
-    at: action.at,
-    server: action.server,
-    action: action.action,
-    target: action.target,
-    params: JSON.stringify(action.params),
-    risk: action.risk,
-    decision: action.decision,
-    outcome: action.outcome,
-    exit_code: action.exitCode,
-    fingerprint: action.fingerprint,
-    requested_by: action.requestedBy,
-    repeats: action.repeats,
-    mode: record.mode,
-    dry_run: record.dryRun,
-  });
   const sections = [
-    head,
+    actionLogFrontMatter(action, record),
     `# ${mdInline(action.action)} on ${mdInline(action.server)}${action.target && action.target !== '-' ? ` (${mdInline(action.target)})` : ''}`,
     table(
       ['decision', 'outcome', 'risk', 'requested by', 'parameters'],
@@ -81,6 +63,31 @@ export function renderActionLog(
   }
   if (action.verification) sections.push(`## Verification\n\n${mdInline(action.verification, 4_000)}`);
   return `${sections.join('\n\n')}\n`;
+}
+
+/** The log's front matter: what scripts and later runs read. */
+function actionLogFrontMatter(
+  action: ActionRecord,
+  record: Pick<RunRecord, 'runId' | 'mode' | 'dryRun'>,
+): string {
+  return renderFlatFrontMatter({
+    id: action.id,
+    run: record.runId,
+    at: action.at,
+    server: action.server,
+    action: action.action,
+    target: action.target,
+    params: JSON.stringify(action.params),
+    risk: action.risk,
+    decision: action.decision,
+    outcome: action.outcome,
+    exit_code: action.exitCode,
+    fingerprint: action.fingerprint,
+    requested_by: action.requestedBy,
+    repeats: action.repeats,
+    mode: record.mode,
+    dry_run: record.dryRun,
+  });
 }
 
 /**

@@ -35,6 +35,26 @@ export function renderDigest(d: Digest): string {
   const parts = [
     `# Weekly digest ${digestWeek(d)}`,
     `${day(d.since)} → ${day(d.until)} UTC. ${headline(d)}.`,
+    ...serversSection(d),
+    ...incidentsSection(d),
+    ...actionsSection(d),
+    '## What recurs',
+    d.recurring.length === 0
+      ? '_Nothing opened twice._'
+      : d.recurring.map((r) => `- ${cell(r.fingerprint)}: opened ${r.openings} times`).join('\n'),
+    '## Flapping checks',
+    d.flapping.length === 0
+      ? '_None._'
+      : d.flapping.map((f) => `- ${cell(f.fingerprint)}: flapping ${f.times} time(s)`).join('\n'),
+    '## Model cost',
+    `${d.cost.runs} run(s), ${d.cost.tokens} tokens, $${d.cost.usd.toFixed(2)}.`,
+    ...(d.notes.length ? ['## Notes', d.notes.map((n) => `- ${cell(n)}`).join('\n')] : []),
+  ];
+  return `${parts.filter(Boolean).join('\n\n')}\n`;
+}
+
+function serversSection(d: Digest): string[] {
+  return [
     '## Servers',
     d.servers.length === 0
       ? '_No server has recorded a run._'
@@ -43,6 +63,11 @@ export function renderDigest(d: Digest): string {
           d.servers.map((s) => [s.server, pct(s.uptime), pct(s.available), String(s.runs), String(s.opened)]),
         ),
     'Uptime: runs that reached the server. Availability: runs that reached it and saw no critical finding.',
+  ];
+}
+
+function incidentsSection(d: Digest): string[] {
+  return [
     '## Incidents',
     `Opened ${d.incidents.opened}, resolved ${d.incidents.resolved}, open at the end ${d.incidents.open}; time to resolve: mean ${ttr(d.incidents.meanTtrMs)}, median ${ttr(d.incidents.medianTtrMs)}.`,
     d.incidents.list.length === 0
@@ -60,6 +85,11 @@ export function renderDigest(d: Digest): string {
               i.summary,
             ]),
         ),
+  ];
+}
+
+function actionsSection(d: Digest): string[] {
+  return [
     '## Actions',
     `${d.actions.executed} run: ${d.actions.outcomes.fixed} fixed, ${d.actions.outcomes['not-fixed']} not fixed, ${d.actions.outcomes.worse} worse, ${d.actions.outcomes.unverified} unverified; ${d.actions.proposed} proposed for approval, ${d.actions.denied} denied by the gate.`,
     d.actions.byAction.length === 0
@@ -74,19 +104,7 @@ export function renderDigest(d: Digest): string {
             String(a.failed),
           ]),
         ),
-    '## What recurs',
-    d.recurring.length === 0
-      ? '_Nothing opened twice._'
-      : d.recurring.map((r) => `- ${cell(r.fingerprint)}: opened ${r.openings} times`).join('\n'),
-    '## Flapping checks',
-    d.flapping.length === 0
-      ? '_None._'
-      : d.flapping.map((f) => `- ${cell(f.fingerprint)}: flapping ${f.times} time(s)`).join('\n'),
-    '## Model cost',
-    `${d.cost.runs} run(s), ${d.cost.tokens} tokens, $${d.cost.usd.toFixed(2)}.`,
-    ...(d.notes.length ? ['## Notes', d.notes.map((n) => `- ${cell(n)}`).join('\n')] : []),
   ];
-  return `${parts.filter(Boolean).join('\n\n')}\n`;
 }
 
 /** `claudeops digest`: the same, as lines for a terminal. */

@@ -117,27 +117,25 @@ export function terminalReport(markdown: string, options: TerminalOptions = {}):
       out.push(tint(terminalTable(rows, width), colour));
       continue;
     }
-    if (/^<\/?details>$/.test(line.trim())) continue;
-    const summary = /^<details><summary>(.*)<\/summary>$/.exec(line.trim());
-    if (summary) {
-      out.push(`${plainInline(summary[1] ?? '')}:`);
-      continue;
-    }
-    const heading = /^(#{1,6}) (.*)$/.exec(line);
-    if (heading) {
-      const text = plainInline(heading[2] ?? '');
-      out.push(colour ? `${ANSI.bold}${text}${ANSI.reset}` : heading[1] === '##' ? text.toUpperCase() : text);
-      continue;
-    }
-    const alert = /^> \[!(\w+)\]$/.exec(line);
-    if (alert) {
-      out.push(alert[1] ?? '');
-      continue;
-    }
-    out.push(...wrapLine(plainInline(line.replace(/^> ?/, '  ')), width).map((l) => tint(l, colour)));
+    out.push(...lineText(line, colour, width));
   }
   return out
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/** A markdown line outside code blocks and tables, as terminal lines. */
+function lineText(line: string, colour: boolean, width: number): string[] {
+  if (/^<\/?details>$/.test(line.trim())) return [];
+  const summary = /^<details><summary>(.*)<\/summary>$/.exec(line.trim());
+  if (summary) return [`${plainInline(summary[1] ?? '')}:`];
+  const heading = /^(#{1,6}) (.*)$/.exec(line);
+  if (heading) {
+    const text = plainInline(heading[2] ?? '');
+    return [colour ? `${ANSI.bold}${text}${ANSI.reset}` : heading[1] === '##' ? text.toUpperCase() : text];
+  }
+  const alert = /^> \[!(\w+)\]$/.exec(line);
+  if (alert) return [alert[1] ?? ''];
+  return wrapLine(plainInline(line.replace(/^> ?/, '  ')), width).map((l) => tint(l, colour));
 }
