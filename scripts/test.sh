@@ -45,23 +45,33 @@ lab_lane() {
   if [ "$lab_up" = 1 ]; then
     bash test/lab/lab.sh up 3 >"$out/lab-up.log" 2>&1 || r=$?
     echo "lab up beside the main project: exit $r after $((SECONDS - clock))s" >>"$out/lab-up.log"
-    echo " lab up (beside main) $((SECONDS - clock))s" >>"$out/lab-phases"
+    echo " lab up ($where) $((SECONDS - clock))s" >>"$out/lab-phases"
     clock=$SECONDS
   fi
   r=0
   npx vitest run --project lab --passWithNoTests --reporter=default --reporter=json \
     --outputFile.json="$lab" "$@" >"$out/lab.log" 2>&1 || r=$?
-  echo " lab project (beside main) $((SECONDS - clock))s" >>"$out/lab-phases"
+  echo " lab project ($where) $((SECONDS - clock))s" >>"$out/lab-phases"
   return "$r"
 }
 # Its own process group (set -m while it forks), so an interrupted run ends all of it by one ID.
-set -m
-lab_lane "$@" &
-lab_pid=$!
-set +m
+# LAB_AFTER_MAIN=1 starts it only once the main project is done (the layout before, ~6 min
+# longer on a quiet runner): for a machine too busy for both at once.
+where='beside main'
+[ "${LAB_AFTER_MAIN:-0}" != 1 ] || where='after main'
+lab_pid=
+start_lab_lane() {
+  set -m
+  lab_lane "$@" &
+  lab_pid=$!
+  set +m
+}
+[ "$where" != 'beside main' ] || start_lab_lane "$@"
 stop_lab_lane() {
-  kill -- "-$lab_pid" 2>/dev/null
-  wait "$lab_pid" 2>/dev/null
+  if [ -n "$lab_pid" ]; then
+    kill -- "-$lab_pid" 2>/dev/null || true
+    wait "$lab_pid" 2>/dev/null || true
+  fi
   # lab.sh down waits for an interrupted `up`'s lock
   [ "$lab_up" = 0 ] || bash test/lab/lab.sh down >/dev/null 2>&1
 }
@@ -70,6 +80,7 @@ trap stop_lab_lane EXIT
 status=0
 npx vitest run --project main --passWithNoTests --reporter=default --reporter=json --outputFile.json="$main" "$@" || status=$?
 phase main
+[ -n "$lab_pid" ] || start_lab_lane "$@"
 
 wait "$lab_pid" || status=1
 trap - EXIT
