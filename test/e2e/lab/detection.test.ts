@@ -28,7 +28,8 @@ import {
   UNUSED_ADDRESS,
 } from '../../lab/lab.js';
 import { startFakeGitHub } from '../../support/fake-github.js';
-import { frontMatter, git, makeWorkspace, runBundle, stateFile } from '../../support/runner.js';
+import { labAction } from '../../support/lab-setup.js';
+import { frontMatter, git, makeWorkspace, stateFile } from '../../support/runner.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`detection tests skipped: ${skip}`);
@@ -441,13 +442,12 @@ servers:
 ${['s1', 's2', 's3'].map(server).join('\n')}
 `;
     const ws = await makeWorkspace(yaml);
-    let runId = 7100;
+    const runAction = labAction(lab, 7100);
     const run = () =>
-      runBundle(
-        'index.js',
+      runAction(
         ws,
-        { 'github-token': 'test-token', 'ssh-private-key': lab.clientKey, 'known-hosts': lab.knownHosts },
-        { GITHUB_API_URL: gh.url, GITHUB_RUN_ID: String(runId++), CLAUDEOPS_GITHUB_WAIT_SCALE: '0.01' },
+        { 'github-token': 'test-token' },
+        { GITHUB_API_URL: gh.url, CLAUDEOPS_GITHUB_WAIT_SCALE: '0.01' },
       );
     const state = (path: string) => stateFile(ws, path);
     try {

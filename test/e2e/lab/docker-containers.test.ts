@@ -18,6 +18,7 @@ import type { Finding } from '../../../src/core/types.js';
 import { servicesProbe } from '../../../src/probes/services.js';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
 import { labFindings, remediateOnLab } from '../../support/lab-remediation.js';
+import { waitUntil } from '../../support/lab-setup.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`docker lab tests skipped: ${skip}`);
@@ -81,14 +82,6 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
     return (await inspect('co-oom', '{{.State.OOMKilled}}')) === 'true';
   }
 
-  async function until(what: string, ok: () => Promise<boolean>, ms = 30_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!(await ok())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
   it('reports each container as it is: healthy, unhealthy with its check output, exit code, OOM kill, restart loop', async () => {
     const oomBefore = await oomKilled();
     const { findings } = await collect();
@@ -135,11 +128,11 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
       's3',
       `${DOCKER} rm -f co-web >/dev/null && ${DOCKER} run -d --network none --name co-web claudeops-lab/web:2`,
     );
-    await until(
+    await waitUntil(
       'co-loop to restart again',
       async () => Number(await inspect('co-loop', '{{.RestartCount}}')) > loopBefore,
     );
-    await until(
+    await waitUntil(
       'co-web healthy',
       async () => (await inspect('co-web', '{{.State.Health.Status}}')) === 'healthy',
     );
@@ -169,7 +162,7 @@ describe.skipIf(skip !== undefined)('docker containers on a real dockerd in the 
 
   it('a killed container is restarted by restart-service and verified by the re-run probe', async () => {
     await lab.exec('s3', `${DOCKER} kill co-web >/dev/null`);
-    await until('co-web exited', async () => (await inspect('co-web', '{{.State.Status}}')) === 'exited');
+    await waitUntil('co-web exited', async () => (await inspect('co-web', '{{.State.Status}}')) === 'exited');
     const { findings } = await collect();
     const down = one(findings, 'service', 'co-web');
     expect(down.severity).toBe('critical');
@@ -218,7 +211,7 @@ EOF`,
         (
           await lab.exec('s3', `${DOCKER} ps -aq --filter label=com.docker.compose.service=web`)
         ).stdout.trim();
-      await until(
+      await waitUntil(
         'labstack web healthy',
         async () => (await inspect(await webId(), '{{.State.Health.Status}}')) === 'healthy',
       );
@@ -232,7 +225,7 @@ EOF`,
       );
 
       await lab.exec('s3', `${DOCKER} kill ${await webId()} >/dev/null`);
-      await until(
+      await waitUntil(
         'labstack web exited',
         async () => (await inspect(await webId(), '{{.State.Status}}')) === 'exited',
       );

@@ -22,11 +22,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultKind, type Lab, labSkipReason, startLab } from '../../lab/lab.js';
 import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github.js';
+import { type LabActionRun, labAction, labServerEntry } from '../../support/lab-setup.js';
 import {
   type BundleRun,
   frontMatter,
   makeWorkspace,
-  runBundle,
   stateFile,
   type Workspace,
 } from '../../support/runner.js';
@@ -204,11 +204,12 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
   let ws: Workspace;
   let receiver: Server;
   const received: string[] = [];
-  let runId = 9100;
+  let runAction: LabActionRun;
   const rows: Row[] = [];
 
   beforeAll(async () => {
     lab = await startLab({ light: 3, nspawn: true });
+    runAction = labAction(lab, 9100);
     gh = await startFakeGitHub({ owner: 'acme', repo: 'fleet', token: 'test-token' });
     receiver = createServer((req, res) => {
       let body = '';
@@ -239,27 +240,16 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
   });
 
   function config(hook: string): string {
-    const light = (name: string) => {
-      const s = lab.server(name);
-      return {
-        name,
-        host: s.host,
-        port: s.port,
-        user: s.user,
+    const light = (name: string) =>
+      labServerEntry(lab, name, {
         ports: [22, 8080],
         processes: ['app.py 8080'],
         endpoints: [{ url: APP, contains: 'ok', timeout: '2s' }],
         heartbeats: [{ path: HEARTBEAT, max_age: '2m' }],
         logs: [{ path: ERROR_LOG }],
         checks: [{ name: 'fault-flag', command: `cat ${FLAG} 2>/dev/null || echo 0`, crit: '> 0' }],
-      };
-    };
-    const s = lab.server('sys');
-    const sys = {
-      name: 'sys',
-      host: s.host,
-      port: s.port,
-      user: s.user,
+      });
+    const sys = labServerEntry(lab, 'sys', {
       sudo: true,
       services: [
         { name: 'nginx', port: 80 },
@@ -271,7 +261,7 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
         { url: APP, contains: 'ok', timeout: '2s' },
       ],
       databases: [{ kind: 'postgres' }],
-    };
+    });
     return JSON.stringify({
       version: 1,
       defaults: {
@@ -309,11 +299,10 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
 
   async function run(): Promise<Run> {
     const before = received.length;
-    const result = await runBundle(
-      'index.js',
+    const result = await runAction(
       ws,
-      { 'github-token': 'test-token', 'ssh-private-key': lab.clientKey, 'known-hosts': lab.knownHosts },
-      { GITHUB_API_URL: gh.url, GITHUB_RUN_ID: String(runId++), CLAUDEOPS_GITHUB_WAIT_SCALE: '0.01' },
+      { 'github-token': 'test-token' },
+      { GITHUB_API_URL: gh.url, CLAUDEOPS_GITHUB_WAIT_SCALE: '0.01' },
     );
     expect(result.exitCode, result.stderr + result.stdout).toBe(0);
     const meta = frontMatter(await stateFile(ws, result.outputs.report ?? ''));

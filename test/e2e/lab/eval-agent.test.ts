@@ -23,8 +23,9 @@ import {
   type Step,
   toolUse,
 } from '../../support/fake-anthropic.js';
+import { type LabActionRun, labAction, labRoot, labServerEntry, waitUntil } from '../../support/lab-setup.js';
 import { QUIET_HOST_THRESHOLDS } from '../../support/quiet-host.js';
-import { frontMatter, makeWorkspace, runBundle, stateFile } from '../../support/runner.js';
+import { type BundleRun, frontMatter, makeWorkspace, stateFile } from '../../support/runner.js';
 
 const skip = labSkipReason();
 const REAL = Boolean(process.env.ANTHROPIC_API_KEY);
@@ -115,18 +116,10 @@ const report =
 
 // ---------------------------------------------------------------- scenarios
 
-const sh = async (lab: Lab, command: string) => {
-  const r = await lab.exec('sys', command);
-  if (r.code !== 0) throw new Error(`sys: ${command}: exit ${r.code}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-};
-const waitFor = async (lab: Lab, command: string, what: string) => {
-  for (let i = 0; i < 100; i++) {
-    if ((await lab.exec('sys', command)).code === 0) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
+const sh = (lab: Lab, command: string) => labRoot(lab, 'sys', command);
+/** Until `command` succeeds on sys (about 20 s at most). */
+const waitFor = (lab: Lab, command: string, what: string) =>
+  waitUntil(what, async () => (await lab.exec('sys', command)).code === 0, 20_000);
 const nginxBack = async (lab: Lab) => {
   await lab.exec('sys', `rm -f ${BROKEN_CONF}`);
   await lab.undo('sys', 'service-stop', 'nginx');
@@ -312,17 +305,12 @@ const SCENARIOS: Scenario[] = [
 // ---------------------------------------------------------------- the run
 
 function config(lab: Lab, when?: string): string {
-  const s = lab.server('sys');
   return JSON.stringify({
     version: 1,
     mode: 'full',
     defaults: { connect_timeout: '10s' },
     servers: [
-      {
-        name: 'sys',
-        host: s.host,
-        port: s.port,
-        user: s.user,
+      labServerEntry(lab, 'sys', {
         sudo: true,
         thresholds: { ...QUIET_HOST_THRESHOLDS, disk: { warn: 85, crit: 95 } },
         services: [
@@ -334,7 +322,7 @@ function config(lab: Lab, when?: string): string {
         databases: [{ kind: 'postgres' }],
         logs: [{ path: ERROR_LOG, patterns: ['ERROR'] }],
         clearable: [LOG_DIR],
-      },
+      }),
     ],
     claude: when ? { when } : {},
     github: { issues: false, approvals: false },
@@ -399,10 +387,11 @@ describe.skipIf(skip !== undefined)(
     let lab: Lab;
     const fake = new FakeAnthropic();
     const rows: Row[] = [];
-    let runId = 9100;
+    let runAction: LabActionRun;
 
     beforeAll(async () => {
       lab = await startLab({ light: 3, nspawn: true });
+      runAction = labAction(lab, 9100);
       await fake.start();
     }, 300_000);
 
@@ -417,19 +406,16 @@ describe.skipIf(skip !== undefined)(
       it(scenario.name, async () => {
         await lab.exec('sys', `: > ${ERROR_LOG}`);
         const ws = await makeWorkspace(config(lab, scenario.when));
-        const inputs: Record<string, string> = {
-          'ssh-private-key': lab.clientKey,
-          'known-hosts': lab.knownHosts,
-        };
+        const inputs: Record<string, string> = {};
         if (scenario.baseline) {
-          const healthy = await runBundle('index.js', ws, inputs, { GITHUB_RUN_ID: String(runId++) });
+          const healthy = await runAction(ws);
           expect(healthy.outputs.status, healthy.stdout).toBe('ok');
         }
         await scenario.inject(lab);
         const started = performance.now();
-        let result: Awaited<ReturnType<typeof runBundle>>;
+        let result: BundleRun;
         try {
-          const env: Record<string, string> = { GITHUB_RUN_ID: String(runId++) };
+          const env: Record<string, string> = {};
           if (REAL) {
             inputs['anthropic-api-key'] = process.env.ANTHROPIC_API_KEY ?? '';
             if (process.env.ANTHROPIC_BASE_URL) env.ANTHROPIC_BASE_URL = process.env.ANTHROPIC_BASE_URL;
@@ -439,7 +425,7 @@ describe.skipIf(skip !== undefined)(
             inputs['anthropic-api-key'] = 'sk-ant-eval-stand-in-0123456789';
             env.ANTHROPIC_BASE_URL = fake.url;
           }
-          result = await runBundle('index.js', ws, inputs, env);
+          result = await runAction(ws, inputs, env);
         } finally {
           await scenario.undo(lab);
         }

@@ -20,6 +20,7 @@ import { portsProbe } from '../../../src/probes/listening-ports.js';
 import { servicesProbe } from '../../../src/probes/services.js';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
 import { labFindings, remediateOnLab } from '../../support/lab-remediation.js';
+import { labRoot } from '../../support/lab-setup.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`free-port lab tests skipped: ${skip}`);
@@ -46,11 +47,7 @@ describe.skipIf(skip !== undefined)('free-port on the lab systemd server', () =>
     );
   });
 
-  const sh = async (command: string) => {
-    const out = await lab.exec('sys', command);
-    if (out.code !== 0) throw new Error(`sys: ${command}: ${out.stderr}${out.stdout}`);
-    return out.stdout.trim();
-  };
+  const sh = async (command: string) => (await labRoot(lab, 'sys', command)).trim();
   /** Waits until something listens on :80 inside sys. */
   const port80 = () =>
     sh('for i in $(seq 100); do ss -Htln "sport = :80" | grep -q . && exit 0; sleep 0.1; done; exit 1');

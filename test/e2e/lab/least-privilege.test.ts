@@ -36,6 +36,7 @@ import { executeCommand } from '../../../src/remediate/executor.js';
 import { HELPER_PATH, helperScript } from '../../../src/remediate/server-helper.js';
 import { generateSudoers } from '../../../src/remediate/sudoers.js';
 import { LAB_RUN, type Lab, labSkipReason, startLab } from '../../lab/lab.js';
+import { labRoot, waitUntil } from '../../support/lab-setup.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`least-privilege lab tests skipped: ${skip}`);
@@ -64,12 +65,7 @@ describe.skipIf(skip !== undefined)(
     /** sha256 of the lab's authorized_keys before this file touched it */
     let keysSum = '';
 
-    async function root(command: string): Promise<string> {
-      const out = await lab.exec('sys', command);
-      if (out.code !== 0)
-        throw new Error(`on sys: ${command.slice(0, 120)} → exit ${out.code}: ${out.stderr}${out.stdout}`);
-      return out.stdout;
-    }
+    const root = (command: string) => labRoot(lab, 'sys', command);
     /** writes a file on sys as root (content through base64, never through a command line) */
     async function put(path: string, content: string, mode: string): Promise<void> {
       const b64 = Buffer.from(content).toString('base64');
@@ -78,13 +74,6 @@ describe.skipIf(skip !== undefined)(
       );
     }
     const nginxState = async () => (await lab.exec('sys', 'systemctl is-active nginx')).stdout.trim();
-    async function waitFor(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-      const end = Date.now() + ms;
-      while (!(await check())) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
 
     /** the system ssh client with the fresh key, for what the product never sends */
     function sshCommand(command: string | undefined, input = '', options: string[] = []) {
@@ -283,7 +272,7 @@ describe.skipIf(skip !== undefined)(
     it('restarts nginx after a service-stop fault through sudo -n, allowed by the generated sudoers', async () => {
       await lab.fault('sys', 'service-stop', 'nginx');
       try {
-        await waitFor(async () => (await nginxState()) !== 'active', 'nginx stopped');
+        await waitUntil('nginx stopped', async () => (await nginxState()) !== 'active');
         const action = buildCatalog(sys, config).actions.get('restart-service');
         if (!action) throw new Error('no restart-service');
         const rendered = renderAction(action, { service: 'nginx' });

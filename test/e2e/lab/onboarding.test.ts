@@ -23,6 +23,7 @@ import { serverAsk } from '../../../src/doctor/server-checks.js';
 import { HELPER_PATH, helperScript } from '../../../src/remediate/server-helper.js';
 import { generateSudoers } from '../../../src/remediate/sudoers.js';
 import { LAB_RUN, type Lab, labSkipReason, startLab } from '../../lab/lab.js';
+import { labRoot } from '../../support/lab-setup.js';
 import { ROOT } from '../../support/runner.js';
 
 const skip = labSkipReason();
@@ -51,12 +52,7 @@ describe.skipIf(skip !== undefined)('onboarding on the lab: init, doctor, timer'
   let dir: string;
   let env: Record<string, string>;
 
-  async function root(server: string, command: string): Promise<string> {
-    const out = await lab.exec(server, command);
-    if (out.code !== 0)
-      throw new Error(`on ${server}: ${command} → exit ${out.code}: ${out.stderr}${out.stdout}`);
-    return out.stdout;
-  }
+  const root = (server: string, command: string) => labRoot(lab, server, command);
 
   /** doctor's line for a server without logrotate (the lab's servers run this machine's OS) */
   async function noLogrotate(server: string): Promise<string[]> {

@@ -22,21 +22,24 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
-import { QUIET_HOST_THRESHOLDS } from '../../support/quiet-host.js';
 import {
-  type BundleRun,
-  frontMatter,
-  git,
-  makeWorkspace,
-  runBundle,
-  stateFile,
-  type Workspace,
-} from '../../support/runner.js';
+  type LabActionRun,
+  labAction,
+  labOutput,
+  labServerEntry,
+  labUnitState,
+  runDocuments,
+  runReport,
+  type StateDocument,
+  succeeded,
+  waitUntil,
+} from '../../support/lab-setup.js';
+import { QUIET_HOST_THRESHOLDS } from '../../support/quiet-host.js';
+import { type BundleRun, makeWorkspace, stateFile, type Workspace } from '../../support/runner.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`recover scenarios skipped: ${skip}`);
 
-const BRANCH = 'claudeops-state';
 /** The services of the scenarios, with the port each listens on when it is ready. */
 const PORTS = { postgresql: 5432, 'redis-server': 6379, nginx: 80 } as const;
 type Service = keyof typeof PORTS;
@@ -48,12 +51,6 @@ const SITE = '/etc/nginx/sites-enabled/default';
 const SITE_SAVED = '/var/tmp/claudeops-recover-site-default';
 const WRONG_PORT_CONF = '/etc/nginx/conf.d/zz-claudeops-recover-port.conf';
 
-interface Log {
-  path: string;
-  meta: Record<string, unknown>;
-  body: string;
-}
-
 interface UnitTimes {
   /** monotonic µs: when the start began (left inactive) and when it became active (ready) */
   startedAt: number;
@@ -64,11 +61,12 @@ describe.skipIf(skip !== undefined)(
   'boot recovery: bundled action against the lab after a real reboot',
   () => {
     let lab: Lab;
-    let runCounter = 8100;
+    let runAction: LabActionRun;
     const workspaces: Workspace[] = [];
 
     beforeAll(async () => {
       lab = await startLab({ light: 3, nspawn: true });
+      runAction = labAction(lab, 8100);
     }, 300_000);
 
     afterEach(async () => {
@@ -90,14 +88,8 @@ describe.skipIf(skip !== undefined)(
 
     // ---------------------------------------------------------------- helpers
 
-    async function sh(command: string): Promise<string> {
-      const out = await lab.exec('sys', command);
-      return out.stdout.trim();
-    }
-
-    async function unitState(unit: string): Promise<string> {
-      return sh(`systemctl is-active ${unit} || true`);
-    }
+    const sh = (command: string) => labOutput(lab, 'sys', command);
+    const unitState = (unit: string) => labUnitState(lab, 'sys', unit);
 
     async function listening(port: number): Promise<boolean> {
       return (await sh(`ss -Hltn 'sport = :${port}' | grep -c . || true`)) !== '0';
@@ -111,13 +103,8 @@ describe.skipIf(skip !== undefined)(
       return (await unitState(service)) !== 'active' && !(await listening(PORTS[service]));
     }
 
-    async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    const waitFor = (check: () => Promise<boolean>, what: string, timeoutMs = 60_000) =>
+      waitUntil(what, check, timeoutMs);
 
     async function bootId(): Promise<string> {
       return sh('cat /proc/sys/kernel/random/boot_id');
@@ -172,12 +159,7 @@ describe.skipIf(skip !== undefined)(
     }
 
     function config(o: ConfigOptions = {}): string {
-      const s = lab.server('sys');
-      const server = {
-        name: 'sys',
-        host: s.host,
-        port: s.port,
-        user: s.user,
+      const server = labServerEntry(lab, 'sys', {
         sudo: true,
         // only the services decide health here
         thresholds: QUIET_HOST_THRESHOLDS,
@@ -186,7 +168,7 @@ describe.skipIf(skip !== undefined)(
         services: ORDER.map((name) => ({ name, manager: 'systemd', port: PORTS[name] })),
         databases: [{ kind: 'postgres' }, { kind: 'redis' }],
         boot: { order: o.order ?? ORDER, ready_timeout: o.readyTimeout ?? '60s' },
-      };
+      });
       // JSON is YAML: the config is exactly these objects
       return JSON.stringify({
         version: 1,
@@ -204,36 +186,18 @@ describe.skipIf(skip !== undefined)(
     }
 
     async function run(ws: Workspace, inputs: Record<string, string> = {}): Promise<BundleRun> {
-      const result = await runBundle(
-        'index.js',
-        ws,
-        { 'ssh-private-key': lab.clientKey, 'known-hosts': lab.knownHosts, ...inputs },
-        { GITHUB_RUN_ID: String(runCounter++) },
-      );
-      if (result.exitCode !== 0) {
-        throw new Error(`the action failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
-      }
-      return result;
+      return succeeded(await runAction(ws, inputs));
     }
 
-    async function report(ws: Workspace, result: BundleRun): Promise<Log> {
-      const path = result.outputs.report ?? '';
-      const body = await stateFile(ws, path);
-      return { path, meta: frontMatter(body), body };
-    }
+    const report = runReport;
 
     /** The files under `dir/` on origin's state branch that one run wrote. */
-    async function logsOf(ws: Workspace, result: BundleRun, dir: 'actions' | 'boot'): Promise<Log[]> {
-      const run = String((await report(ws, result)).meta.run);
-      const paths = (await git(ws.origin, 'ls-tree', '-r', '--name-only', BRANCH))
-        .split('\n')
-        .filter((p) => p.startsWith(`${dir}/`));
-      const logs: Log[] = [];
-      for (const path of paths) {
-        const body = await stateFile(ws, path);
-        const meta = frontMatter(body);
-        if (meta.run === run) logs.push({ path, meta, body });
-      }
+    async function logsOf(
+      ws: Workspace,
+      result: BundleRun,
+      dir: 'actions' | 'boot',
+    ): Promise<StateDocument[]> {
+      const logs = await runDocuments(ws, result, dir);
       return logs.sort((a, b) => String(a.meta.at).localeCompare(String(b.meta.at)));
     }
 
@@ -242,7 +206,7 @@ describe.skipIf(skip !== undefined)(
     }
 
     /** The boot log's table rows: [service, state, waited, detail]. */
-    function bootRows(log: Log): string[][] {
+    function bootRows(log: StateDocument): string[][] {
       return log.body
         .split('\n')
         .filter(
@@ -264,7 +228,7 @@ describe.skipIf(skip !== undefined)(
      * it was ready (systemd's own timestamps), and all of them ready now; on the state branch, one
      * executed start-service per service, requested by recover, in order, each verified as ready.
      */
-    async function expectRecoveredInOrder(ws: Workspace, result: BundleRun): Promise<Log[]> {
+    async function expectRecoveredInOrder(ws: Workspace, result: BundleRun): Promise<StateDocument[]> {
       for (const s of ORDER) expect(await ready(s), `${s} active and listening`).toBe(true);
       const pg = await unitTimes(await clusterUnit());
       const redis = await unitTimes('redis-server');
@@ -297,7 +261,7 @@ describe.skipIf(skip !== undefined)(
      * recovery with a link to its log, and no planning left for what the recovery brought up
      * (the services and their ports were collected as down); only the reboot itself is left.
      */
-    async function expectReported(ws: Workspace, result: BundleRun, boot: Log): Promise<void> {
+    async function expectReported(ws: Workspace, result: BundleRun, boot: StateDocument): Promise<void> {
       const { meta, body } = await report(ws, result);
       expect(body).toContain('🔁 rebooted: sys (boot id changed)');
       expect(body).toContain(
@@ -342,7 +306,7 @@ describe.skipIf(skip !== undefined)(
       // one boot log on origin's state branch, saying what was done and why
       const boots = await logsOf(ws, result, 'boot');
       expect(boots).toHaveLength(1);
-      const boot = boots[0] as Log;
+      const boot = boots[0] as StateDocument;
       expect(boot.path).toMatch(/^boot\/\d{4}-\d{2}-\d{2}-\d{6}-sys\.md$/);
       expect(boot.meta).toMatchObject({
         server: 'sys',
@@ -393,7 +357,7 @@ describe.skipIf(skip !== undefined)(
         failed: 0,
       });
       expect((await report(ws, result)).meta.task).toBe('check');
-      await expectReported(ws, result, boots[0] as Log);
+      await expectReported(ws, result, boots[0] as StateDocument);
       expect((await serverState(ws)).bootId).toBe(after);
 
       // the following scheduled check: same boot, everything up, nothing to recover or do
@@ -431,7 +395,7 @@ describe.skipIf(skip !== undefined)(
           mode: inputs.mode ?? 'safe',
           dry_run: inputs.mode === undefined,
         });
-        const rows = bootRows(boots[0] as Log);
+        const rows = bootRows(boots[0] as StateDocument);
         expect(rows.map((r) => [r[0], r[1]])).toEqual(ORDER.map((s) => [s, 'skipped']));
         for (const r of rows)
           expect(r[3]).toMatch(inputs.mode === 'report' ? /^deny: mode report observes only/ : /^dry-run: /);
@@ -456,7 +420,7 @@ describe.skipIf(skip !== undefined)(
       const boots = await logsOf(ws, result, 'boot');
       expect(boots).toHaveLength(1);
       expect(boots[0]?.meta).toMatchObject({ services: 3, failed: 2 });
-      const rows = bootRows(boots[0] as Log);
+      const rows = bootRows(boots[0] as StateDocument);
       expect(rows.map((r) => [r[0], r[1]])).toEqual([
         ['postgresql', 'started'],
         ['nginx', 'failed'],
@@ -505,7 +469,7 @@ describe.skipIf(skip !== undefined)(
       expect(await ready('redis-server')).toBe(true);
       const boots = await logsOf(ws, result, 'boot');
       expect(boots[0]?.meta).toMatchObject({ services: 3, failed: 1 });
-      const rows = bootRows(boots[0] as Log);
+      const rows = bootRows(boots[0] as StateDocument);
       expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([
         ['postgresql', 'started', expect.stringMatching(/^\d+ s$/)],
         ['redis-server', 'started', expect.stringMatching(/^\d+ s$/)],

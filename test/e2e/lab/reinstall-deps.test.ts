@@ -12,6 +12,7 @@ import { endpointsProbe } from '../../../src/probes/endpoints.js';
 import { servicesProbe } from '../../../src/probes/services.js';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
 import { labFindings, remediateOnLab } from '../../support/lab-remediation.js';
+import { labRoot } from '../../support/lab-setup.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`reinstall-deps lab tests skipped: ${skip}`);
@@ -27,11 +28,7 @@ describe.skipIf(skip !== undefined)('recipe: reinstall dependencies and restart'
   let cfg: Config;
   let sys: ServerConfig;
 
-  const sh = async (command: string) => {
-    const out = await lab.exec('sys', command);
-    if (out.code !== 0) throw new Error(`sys: ${command}\n${out.stderr}${out.stdout}`);
-    return out.stdout.trim();
-  };
+  const sh = async (command: string) => (await labRoot(lab, 'sys', command)).trim();
   const until = (what: string, test: string) =>
     sh(`for i in $(seq 100); do ${test} && exit 0; sleep 0.1; done; echo "timed out: ${what}" >&2; exit 1`);
 

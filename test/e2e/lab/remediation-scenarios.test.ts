@@ -25,21 +25,24 @@ import {
   type Step,
   toolUse,
 } from '../../support/fake-anthropic.js';
-import { QUIET_HOST_THRESHOLDS } from '../../support/quiet-host.js';
 import {
-  type BundleRun,
-  frontMatter,
-  git,
-  makeWorkspace,
-  runBundle,
-  stateFile,
-  type Workspace,
-} from '../../support/runner.js';
+  type LabActionRun,
+  labAction,
+  labOutput,
+  labServerEntry,
+  labUnitState,
+  runDocuments,
+  runReport,
+  type StateDocument,
+  succeeded,
+  waitUntil,
+} from '../../support/lab-setup.js';
+import { QUIET_HOST_THRESHOLDS } from '../../support/quiet-host.js';
+import { type BundleRun, makeWorkspace, stateFile, type Workspace } from '../../support/runner.js';
 
 const skip = labSkipReason();
 if (skip) console.warn(`remediation scenarios skipped: ${skip}`);
 
-const BRANCH = 'claudeops-state';
 const NGINX = 'sys/service/nginx';
 /** A file only a command outside the gate (or a denied config remediation) would create on sys. */
 const MARKER = '/var/tmp/claudeops-scenario-marker';
@@ -61,21 +64,16 @@ interface ConfigOptions {
   clearable?: string[];
 }
 
-interface ActionLog {
-  path: string;
-  meta: Record<string, unknown>;
-  body: string;
-}
-
 describe.skipIf(skip !== undefined)('remediation scenarios: bundled action against the lab', () => {
   let lab: Lab;
   let fake: FakeAnthropic;
-  let runCounter = 7000;
+  let runAction: LabActionRun;
   const cleanups: (() => Promise<void>)[] = [];
   const workspaces: Workspace[] = [];
 
   beforeAll(async () => {
     lab = await startLab({ light: 3, nspawn: true });
+    runAction = labAction(lab, 7000);
     fake = await new FakeAnthropic().start();
   }, 300_000);
 
@@ -103,26 +101,15 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
 
   // ---------------------------------------------------------------- helpers
 
-  async function sh(command: string): Promise<string> {
-    const out = await lab.exec('sys', command);
-    return out.stdout.trim();
-  }
-
-  async function unitState(unit: string): Promise<string> {
-    return sh(`systemctl is-active ${unit} || true`);
-  }
+  const sh = (command: string) => labOutput(lab, 'sys', command);
+  const unitState = (unit: string) => labUnitState(lab, 'sys', unit);
 
   async function markerExists(path = MARKER): Promise<boolean> {
     return (await sh(`[ -e ${path} ] && echo yes || echo no`)) === 'yes';
   }
 
-  async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const waitFor = (check: () => Promise<boolean>, what: string, timeoutMs?: number) =>
+    waitUntil(what, check, timeoutMs);
 
   /** nginx crashes (SIGKILL): systemd leaves it failed, nothing restarts it by itself. */
   async function killNginx(): Promise<void> {
@@ -132,19 +119,14 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
   }
 
   function config(o: ConfigOptions = {}): string {
-    const s = lab.server('sys');
-    const server = {
-      name: 'sys',
-      host: s.host,
-      port: s.port,
-      user: s.user,
+    const server = labServerEntry(lab, 'sys', {
       sudo: true,
       // only nginx decides health here
       thresholds: QUIET_HOST_THRESHOLDS,
       services: [{ name: 'nginx', manager: 'systemd' }, ...(o.services ?? []).map((name) => ({ name }))],
       ...(o.clearable ? { clearable: o.clearable } : {}),
       ...(o.appLog ? { logs: [{ path: '/var/log/app/error.log', patterns: ['ERROR'], crit: 1 }] } : {}),
-    };
+    });
     // JSON is YAML: the config is exactly these objects
     return JSON.stringify({
       version: 1,
@@ -175,46 +157,21 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       fake.play(...o.claude);
       model.ANTHROPIC_BASE_URL = fake.url;
     }
-    const result = await runBundle(
-      'index.js',
+    const result = await runAction(
       ws,
-      {
-        'ssh-private-key': lab.clientKey,
-        'known-hosts': lab.knownHosts,
-        ...(o.claude ? { 'anthropic-api-key': 'sk-ant-scenario-dummy' } : {}),
-        ...o.inputs,
-      },
-      { GITHUB_RUN_ID: String(runCounter++), ...model, ...o.env },
+      { ...(o.claude ? { 'anthropic-api-key': 'sk-ant-scenario-dummy' } : {}), ...o.inputs },
+      { ...model, ...o.env },
     );
-    if (result.exitCode !== 0) {
-      throw new Error(`the action failed (exit ${result.exitCode}):\n${result.stderr}\n${result.stdout}`);
-    }
-    return result;
+    return succeeded(result);
   }
 
   /** The action logs one run wrote to origin's state branch. */
-  async function actionLogs(ws: Workspace, result: BundleRun): Promise<ActionLog[]> {
-    const report = frontMatter(await stateFile(ws, result.outputs.report ?? ''));
-    const run = String(report.run);
-    const paths = (await git(ws.origin, 'ls-tree', '-r', '--name-only', BRANCH))
-      .split('\n')
-      .filter((p) => p.startsWith('actions/'));
-    const logs: ActionLog[] = [];
-    for (const path of paths) {
-      const body = await stateFile(ws, path);
-      const meta = frontMatter(body);
-      if (meta.run === run) logs.push({ path, meta, body });
-    }
+  async function actionLogs(ws: Workspace, result: BundleRun): Promise<StateDocument[]> {
+    const logs = await runDocuments(ws, result, 'actions');
     return logs.sort((a, b) => String(a.meta.id).localeCompare(String(b.meta.id), 'en', { numeric: true }));
   }
 
-  async function report(
-    ws: Workspace,
-    result: BundleRun,
-  ): Promise<{ meta: Record<string, unknown>; body: string }> {
-    const body = await stateFile(ws, result.outputs.report ?? '');
-    return { meta: frontMatter(body), body };
-  }
+  const report = runReport;
 
   /** The scripted model's turn that answers with tool calls; ids let later turns be checked. */
   const turn = (...calls: [string, unknown][]): Step =>
