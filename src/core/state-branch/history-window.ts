@@ -46,11 +46,18 @@ interface FileWindow {
 }
 
 /**
+ * A well-formed point line is longer (a 20-character time, a run, a status, three figures, tabs):
+ * a file of fewer than `maxLines` × this many bytes holds no more lines than a read keeps, unless
+ * malformed — and then the first pass finds out and the second reads the newest.
+ */
+const MIN_LINE_BYTES = 32;
+
+/**
  * Every line is checked by its time prefix and, when it is one the answer keeps, parsed as it
- * streams by: only parsed points are held, never lines. A file with more in-window lines than the
- * cap is read twice: the first pass only counts them (dropping what it parsed as soon as the
- * count passes the cap), the second parses just the newest `maxLines`. So what a read holds is
- * the answer, whatever the size of the file (docs/state-branch.md#bounded-reading).
+ * streams by: only parsed points are held, never lines. A file that may hold more in-window
+ * lines than the cap (by its size, or found so while parsing it) is read twice: the first pass
+ * only counts them, the second parses just the newest `maxLines`. So what a read holds is the
+ * answer, whatever the size of the file (docs/state-branch.md#bounded-reading).
  */
 export async function readHistoryWindow(
   reader: StateReader,
@@ -90,12 +97,15 @@ export async function readHistoryWindow(
   };
   // an append-only file's newest lines are at its end: of an oversize one, only the end is read
   const tail = { tailBytes: MAX_HISTORY_FILE_BYTES };
+  /** files large enough to hold more lines than a read keeps: the first pass only counts them */
+  const countOnly = new Set<string>();
   await reader.scan(
     [...files.keys()],
     (path, line) => {
       const file = files.get(path);
       if (!file || !inside(file, line)) return;
       file.inWindow += 1;
+      if (countOnly.has(path)) return;
       if (file.inWindow <= max) keep(file, line);
       else if (file.inWindow === max + 1) {
         // over the cap: which lines are the newest is known only at the end; count, hold nothing
@@ -104,11 +114,16 @@ export async function readHistoryWindow(
         file.rejected = [];
       }
     },
-    tail,
+    {
+      ...tail,
+      start: (path, bytes) => {
+        if (bytes > max * MIN_LINE_BYTES) countOnly.add(path);
+      },
+    },
   );
-  const over = [...files].filter(([, f]) => f.inWindow > max);
+  const over = [...files].filter(([path, f]) => f.inWindow > max || (countOnly.has(path) && f.inWindow > 0));
   if (over.length > 0) {
-    for (const [, f] of over) f.skip = f.inWindow - max;
+    for (const [, f] of over) f.skip = Math.max(0, f.inWindow - max);
     const seen = new Map(over.map(([path]) => [path, 0]));
     await reader.scan(
       over.map(([path]) => path),

@@ -47,10 +47,11 @@ function memoryReader(
     read: async (paths) =>
       new Map(paths.flatMap((p) => (files[p] === undefined ? [] : [[p, files[p]] as const]))),
     heads: async () => {},
-    scan: async (paths, visit) => {
+    scan: async (paths, visit, options) => {
       for (const p of paths) {
         if (files[p] === undefined) continue;
         scanned.push(p);
+        options?.start?.(p, Buffer.byteLength(files[p]));
         files[p].split('\n').forEach((line, i) => {
           visit(p, line, i + 1);
         });
@@ -143,6 +144,40 @@ describe('readHistoryWindow (pure, through the StateReader port)', () => {
     expect(reader.warnings).toEqual([
       'history/web1/2026-11.tsv: 25 lines fall in the window, over the 10 a read keeps: only the newest 10 used',
     ]);
+  });
+
+  it('a file large enough to overflow is counted first, then only its newest lines are parsed', async () => {
+    const lines = Array.from({ length: 8 }, (_, i) =>
+      line(`2026-11-01T00:0${i}:00.000Z`, `r${i}`, i === 0 ? '-5' : '40'),
+    );
+    const files = { 'history/web1/2026-11.tsv': lines.join('\n') };
+    const window = (maxLines: number, reader = memoryReader(files)) =>
+      readHistoryWindow(
+        reader,
+        ['web1'],
+        new Date('2026-11-01T00:00:00Z'),
+        new Date('2026-11-02T00:00:00Z'),
+        {
+          maxLines,
+        },
+      ).then((w) => ({ runs: w.points.get('web1')?.map((p) => p.run), reader }));
+    // 8 lines of 40 bytes: over 2 × 32 (and 8 × 32) bytes, so the first pass only counts
+    const two = await window(2);
+    expect(two.runs).toEqual(['r6', 'r7']);
+    expect(two.reader.scanned).toEqual(['history/web1/2026-11.tsv', 'history/web1/2026-11.tsv']);
+    // the bad figure is on a line not kept: no warning about it
+    expect(two.reader.warnings).toEqual([
+      'history/web1/2026-11.tsv: 8 lines fall in the window, over the 2 a read keeps: only the newest 2 used',
+    ]);
+    // large by its size but within the cap once counted: every line, the same as one pass gives
+    const eight = await window(8);
+    expect(eight.runs).toEqual(lines.map((_, i) => `r${i}`));
+    expect(eight.reader.warnings).toEqual([
+      'history/web1/2026-11.tsv: ignored disk -5 %: out of range or malformed',
+    ]);
+    const one = await window(50_000);
+    expect(one.runs).toEqual(eight.runs);
+    expect(one.reader.scanned).toEqual(['history/web1/2026-11.tsv']);
   });
 
   it('warns once per file about ignored values, naming the first and the count', async () => {
