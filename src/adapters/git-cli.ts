@@ -71,8 +71,7 @@ export class Git {
    * (a 100 MB blob costs a pipe's worth of memory). Throws on a non-zero exit, with git's message.
    */
   async stream(args: string[], input: string, onData: (chunk: Buffer) => void): Promise<void> {
-    const config = Object.entries(this.options.config ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
-    const child = execa('git', [...config, ...args], {
+    const child = execa('git', this.invocation(args).args, {
       cwd: this.cwd,
       reject: false,
       encoding: 'buffer',
@@ -100,11 +99,11 @@ export class Git {
    * 100 MB blob of which a read wants the end costs that end, not the whole blob in pipe chunks.
    */
   async streamTail(args: string[], bytes: number, onData: (chunk: Buffer) => void): Promise<void> {
-    const config = Object.entries(this.options.config ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    const git = this.invocation(args);
     const options = { cwd: this.cwd, detached: true } as const;
-    const source = spawn('git', [...config, ...args], {
+    const source = spawn('git', git.args, {
       ...options,
-      env: { ...process.env, ...this.environment() },
+      env: { ...process.env, ...git.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // tail reads git's pipe itself: the bytes before the tail never pass through this process
@@ -130,8 +129,7 @@ export class Git {
   }
 
   private exec(args: string[], run: RunOptions, encoding: 'utf8' | 'buffer') {
-    const config = Object.entries(this.options.config ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
-    return execa('git', [...config, ...args], {
+    return execa('git', this.invocation(args).args, {
       cwd: this.cwd,
       reject: false,
       encoding,
