@@ -54,6 +54,7 @@ import { Git, type TreeEntry, tokenAuth } from './git-cli.js';
 import { compactOnce } from './git-compaction.js';
 import { ObjectSession } from './git-objects.js';
 import type { JournalTarget, RunJournal } from './journal.js';
+import { LocalStateRepo } from './local-state-repo.js';
 import { gitStateReader } from './state-reader.js';
 
 export const DEFAULT_IDENTITY = {
@@ -121,6 +122,8 @@ export class GitStateStore implements StateStore, JournalTarget {
   private lockFile?: string;
   /** local mode: the state repository's git directory (its objects are the clone's alternates) */
   private localGitDir?: string;
+  /** local mode: the state repository, read and (when no push is needed) written directly */
+  private local?: LocalStateRepo;
   /** tree id of each tip seen: a commit that would not change it is not made */
   private readonly tipTrees = new Map<string, string>();
   /** listings and reads of the private clone, one `cat-file` process for the run */
@@ -181,6 +184,8 @@ export class GitStateStore implements StateStore, JournalTarget {
       if (!sha) return this.done(tip ?? '', attempt, merged);
       const push = await this.withPushLock(async () => {
         await this.setAsideLocalEdits();
+        const landed = await this.local?.land(join(this.cloneDir ?? '', '.git'), sha, tip);
+        if (landed) return landed;
         // local mode: a whole pack, no deltas against the state repository's objects. A thin pack
         // makes both sides read the tip's files out of the repository's deepest delta chains, a
         // cost that grows with the branch's age; over no network the few more bytes cost nothing
@@ -283,15 +288,20 @@ export class GitStateStore implements StateStore, JournalTarget {
       ...options,
       config: { ...options.config, 'remote.origin.url': url ?? '' },
     });
-    await git.run(['init', '-q']);
     if (this.localGitDir) {
-      // local mode: the clone reads the state repository's objects in place, so nothing is fetched
+      // local mode: the clone reads the state repository's objects in place, so nothing is
+      // fetched; a git directory is three entries, made here without a `git init` process
       this.partial = false;
+      const dotGit = join(this.cloneDir, '.git');
+      await mkdir(join(dotGit, 'objects', 'info'), { recursive: true });
+      await mkdir(join(dotGit, 'objects', 'pack'));
+      await mkdir(join(dotGit, 'refs', 'heads'), { recursive: true });
+      await writeFile(join(dotGit, 'HEAD'), 'ref: refs/heads/main\n');
       await writeFile(
-        join(this.cloneDir, '.git', 'objects', 'info', 'alternates'),
+        join(dotGit, 'objects', 'info', 'alternates'),
         `${join(this.localGitDir, 'objects')}\n`,
       );
-    }
+    } else await git.run(['init', '-q']);
     this.git = git;
     return git;
   }
@@ -369,13 +379,11 @@ export class GitStateStore implements StateStore, JournalTarget {
   }
 
   private async localTip(): Promise<string | undefined> {
-    const local = new Git(this.localGitDir ?? '', this.gitOptions());
-    const { stdout } = await local.run([
-      'for-each-ref',
-      '--format=%(objectname) %(tree)',
-      `refs/heads/${this.branch}`,
-    ]);
-    const [tip, tree] = stdout.trim().split(' ');
+    const gitDir = this.localGitDir ?? '';
+    const dir = resolve(this.options.localDir ?? '');
+    const workTree = gitDir === join(dir, '.git') ? dir : undefined;
+    this.local ??= new LocalStateRepo(gitDir, workTree, this.branch);
+    const { tip, tree } = await this.local.tip();
     if (!tip) return undefined;
     if (tree) this.tipTrees.set(tip, tree);
     return tip;
