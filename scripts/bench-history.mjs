@@ -17,6 +17,13 @@
 //   BENCH_HISTORY_CACHE    where generated branches are kept between runs (default $TMPDIR/claudeops-bench-history;
 //                          one set per day: a branch generated today ends with today's runs)
 //   BENCH_HISTORY_SKIP     comma list of parts to skip: growth,quarter,bigtsv
+//   BENCH_HISTORY_REMOTE   1: the growth table in remote mode, as the Action reaches its state branch
+//                          (the bare repository served as a `file://` remote with
+//                          uploadpack.allowFilter: blob-less shallow fetch, batched blob fetch, thin
+//                          push). The CLI has no remote mode, so each run is the state store's own
+//                          load + commit of a run's files (report, state and history line per
+//                          server) in a process of its own; collection, which is the same at every
+//                          age, is left out.
 //
 // The servers are `transport: local` (this machine, checked 50 times): the collection costs the
 // same at every age, so what changes between ages is the state branch. Fetch requests are counted
@@ -57,6 +64,10 @@ if (!process.features.typescript) {
   process.exit(child.status ?? 1);
 }
 await import('../test/fixtures/ts-sources.mjs');
+if (process.argv[2] === '--record-run') {
+  await recordRun(process.argv[3] ?? '', process.argv[4] ?? '', Number(process.argv[5] ?? 50));
+  process.exit(0);
+}
 const { generateGrowthBranch, fleetName } = await import('../test/support/history-branch.ts');
 const { QUIET_HOST_THRESHOLDS } = await import('../test/support/quiet-host.ts');
 const { pointLine, endpointId } = await import('../src/core/memory/history-series.ts');
@@ -66,6 +77,7 @@ const env = process.env;
 const SERVERS = Number(env.BENCH_HISTORY_SERVERS ?? 50);
 const REPEAT = Number(env.BENCH_HISTORY_REPEAT ?? 5);
 const SKIP = new Set((env.BENCH_HISTORY_SKIP ?? '').split(',').filter(Boolean));
+const REMOTE = env.BENCH_HISTORY_REMOTE === '1';
 const CLIS = (env.BENCH_HISTORY_CLIS ?? 'now=dist/cli.js').split(',').map((pair) => {
   const [name, path] = pair.includes('=') ? pair.split('=') : ['now', pair];
   return { name, path: resolve(ROOT, path) };
@@ -124,10 +136,10 @@ function fleetConfig(dir, servers) {
 }
 
 /** One command, timed from spawn to exit; its fetch requests from git's packet trace; peak RSS. */
-async function timed(cli, args, extraEnv = {}) {
+async function timed(cli, args, extraEnv = {}, nodeArgs = []) {
   const trace = join(WORK, `trace-${Math.random().toString(36).slice(2)}`);
   const timeBin = existsSync('/usr/bin/time');
-  const argv = [process.execPath, cli, ...args];
+  const argv = [process.execPath, ...nodeArgs, cli, ...args];
   const started = process.hrtime.bigint();
   const child = spawn(
     timeBin ? '/usr/bin/time' : argv[0],
@@ -182,8 +194,16 @@ async function growth() {
     const shift = round % order.length;
     for (const { b, cli } of [...order.slice(shift), ...order.slice(0, shift)]) {
       reset(b.repo, b.tip);
-      const r = await timed(cli.path, ['check', '--config', config, '--state-repo', b.repo]);
+      const r = REMOTE
+        ? await timed(
+            fileURLToPath(import.meta.url),
+            ['--record-run', `file://${b.repo}`, join(WORK, 'clones'), String(SERVERS)],
+            {},
+            process.execArgv,
+          )
+        : await timed(cli.path, ['check', '--config', config, '--state-repo', b.repo]);
       if (r.code !== 0) throw new Error(`check against ${b.name} failed (exit ${r.code}):\n${r.stderr}`);
+      if (REMOTE) r.seconds = Number(/RECORD_SECONDS=([\d.]+)/.exec(r.stderr)?.[1] ?? Number.NaN);
       const key = `${cli.name} ${b.name}`;
       results.set(key, [...(results.get(key) ?? []), r]);
       log(`round ${round + 1}/${REPEAT} ${key}: ${r.seconds.toFixed(2)} s, ${r.fetches} fetches`);
@@ -191,10 +211,12 @@ async function growth() {
   }
   for (const b of branches) reset(b.repo, b.tip);
   console.log(
-    `\nHistory growth: ${SERVERS} servers every 2 h, one check per age and round (${REPEAT} rounds, median)\n`,
+    REMOTE
+      ? `\nHistory growth, remote mode (file:// remote, partial clone): ${SERVERS} servers every 2 h, one load + commit per age and round (${REPEAT} rounds, median)\n`
+      : `\nHistory growth: ${SERVERS} servers every 2 h, one check per age and round (${REPEAT} rounds, median)\n`,
   );
   console.log(
-    '| bundle | branch age | commits | files at tip | remote pack | check wall | vs 1 month (paired) | fetch requests/run | blobs fetched/run |',
+    `| bundle | branch age | commits | files at tip | remote pack | ${REMOTE ? 'load + commit' : 'check'} wall | vs 1 month (paired) | fetch requests/run | blobs fetched/run |`,
   );
   console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|');
   for (const cli of CLIS) {
@@ -324,3 +346,48 @@ console.log(
 if (!SKIP.has('growth')) await growth();
 if (!SKIP.has('quarter')) await quarter();
 if (!SKIP.has('bigtsv')) await bigTsv();
+
+/**
+ * Remote mode's run (BENCH_HISTORY_REMOTE=1), in a process of its own: the state store loads
+ * memory from `url` and commits what a run of `servers` writes (a report, each server's state
+ * file and its history line), retention as the CLI's default. Exits non-zero unless pushed.
+ */
+async function recordRun(url, workDir, servers) {
+  const { GitStateStore } = await import('../src/adapters/git-state-store.ts');
+  const { fleetName, healthReport } = await import('../test/support/history-branch.ts');
+  const { pointLine } = await import('../src/core/memory/history-series.ts');
+  const { healthReportPath, historyMonthPath, serverStatePath } = await import(
+    '../src/core/state-branch/paths.ts'
+  );
+  const { emptyServerState } = await import('../src/core/memory/memory.ts');
+  const { serializeServerState } = await import('../src/core/memory/server-state.ts');
+  const started = performance.now();
+  const store = new GitStateStore({ remoteUrl: url, workDir, retentionDays: 90 });
+  const memory = await store.load();
+  const now = new Date();
+  const at = now.toISOString();
+  const id = `bench-${now.getTime()}`;
+  const names = Array.from({ length: servers }, (_, i) => fleetName(i));
+  const changes = [{ path: healthReportPath(now, id), content: healthReport(names, 0, at, id) }];
+  for (const [i, name] of names.entries()) {
+    const state = memory.servers[name] ?? emptyServerState(name);
+    state.runs += 1;
+    state.lastRun = at;
+    state.lastChecked = at;
+    changes.push({ path: serverStatePath(name), content: serializeServerState(state) });
+    const line = pointLine({
+      at,
+      run: id,
+      status: 'ok',
+      disk: 40 + (i % 7),
+      memory: 50,
+      load: 0.2,
+      endpoints: {},
+    });
+    changes.push({ path: historyMonthPath(name, at.slice(0, 7)), content: `${line}\n`, append: true });
+  }
+  const result = await store.commit(changes, `claudeops check: ${id}`);
+  if (!result.pushed) throw new Error(`bench-history: the commit was not pushed: ${result.error ?? ''}`);
+  // the store's own time: the process's start-up (TypeScript sources loaded) is not the product's
+  process.stderr.write(`RECORD_SECONDS=${((performance.now() - started) / 1000).toFixed(3)}\n`);
+}
