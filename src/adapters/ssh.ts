@@ -29,13 +29,20 @@
  * and is closed; the result says `timedOut: true, code: null`.
  */
 import type { Config, NodeSSH } from 'node-ssh';
-import type { ConnectConfig, ParsedKey, PublicKeyAuthMethod } from 'ssh2';
+import type {
+  AuthenticationType,
+  AuthHandlerMiddleware,
+  ConnectConfig,
+  ParsedKey,
+  PublicKeyAuthMethod,
+} from 'ssh2';
 import type { ServerConfig } from '../config/schema.js';
 import { type KnownHosts, parseKnownHosts } from '../core/least-privilege/known-hosts.js';
 import { ConnectError, type Logger, type Transport } from '../core/ports/index.js';
 import { Slots } from '../core/util/slots.js';
 import { asSsh2Error, explainConnectFailure, type Hop } from './ssh-errors.js';
 import { HostKeyCheck } from './ssh-host-key.js';
+import { trimRoundTrips } from './ssh-round-trips.js';
 import { type Connection, disposeAll, Shell, type SshShell } from './ssh-shell.js';
 
 export type { SshShell } from './ssh-shell.js';
@@ -209,7 +216,9 @@ class Connector {
     const { NodeSSH: Client } = await import('node-ssh');
     const ssh = new Client();
     try {
-      await this.handshakes.run(() => ssh.connect(this.connectConfig(hop, sock, hostKey, key)));
+      await this.handshakes.run(() =>
+        ssh.connect(this.connectConfig(hop, sock, hostKey, signIn(ssh, hop, key))),
+      );
     } catch (error) {
       ssh.dispose();
       throw failed(error);
@@ -243,14 +252,17 @@ class Connector {
     return this.key;
   }
 
-  private connectConfig(hop: Hop, sock: unknown, hostKey: HostKeyCheck, key: ParsedKey): Config {
-    const publickey: PublicKeyAuthMethod = { type: 'publickey', username: hop.user, key };
+  private connectConfig(
+    hop: Hop,
+    sock: unknown,
+    hostKey: HostKeyCheck,
+    authHandler: AuthHandlerMiddleware,
+  ): Config {
     return {
       ...(sock === undefined ? { host: hop.host } : { sock: sock as ConnectConfig['sock'] }),
       port: hop.port,
       username: hop.user,
-      // the parsed key goes to the publickey method as it is (a key text would be parsed again)
-      authHandler: [publickey],
+      authHandler,
       readyTimeout: this.connectTimeoutMs,
       keepaliveInterval: 15_000,
       keepaliveCountMax: 4,
@@ -270,6 +282,25 @@ class Connector {
     this.warned.push(message);
     this.options.logger?.warning(message);
   }
+}
+
+/** ssh2 ends authentication when its auth handler passes `false` (its types leave that out). */
+const NO_MORE_METHODS = false as unknown as AuthenticationType;
+
+/**
+ * The one login method: the parsed key (a key text would be parsed again), offered once, signed
+ * at once (ssh-round-trips.ts). ssh2 calls this when the server is ready for authentication, so
+ * the connection's protocol object exists by then.
+ */
+function signIn(ssh: NodeSSH, hop: Hop, key: ParsedKey): AuthHandlerMiddleware {
+  const publickey: PublicKeyAuthMethod = { type: 'publickey', username: hop.user, key };
+  let offered = false;
+  return (_methodsLeft, _partialSuccess, next) => {
+    if (offered) return next(NO_MORE_METHODS);
+    offered = true;
+    trimRoundTrips(ssh.connection, key);
+    next(publickey);
+  };
 }
 
 /** ssh2's parser, as its client would call it; an Error when the key cannot be used. */
