@@ -154,10 +154,8 @@ export function gitStateReader(git: Git, tip: string | undefined, options: Reade
       const whole = groupByOid(entries.filter((e) => !over(e)));
       let lines: LineSplitter | undefined;
       await streamBlobs(git, [...whole.keys()], {
-        start: (oid, size) => {
-          const targets = whole.get(oid) ?? [];
-          for (const p of targets) scanOptions.start?.(p, size);
-          lines = splitter(targets);
+        start: (oid) => {
+          lines = splitter(whole.get(oid) ?? []);
         },
         data: (chunk) => {
           bytes += chunk.length;
@@ -169,7 +167,6 @@ export function gitStateReader(git: Git, tip: string | undefined, options: Reade
         warn(
           `state branch: ${targets[0]} is ${sizes.get(oid)} bytes, over the ${tail} a read takes: only its last ${tail} bytes read`,
         );
-        for (const p of targets) scanOptions.start?.(p, tail);
         const tailLines = splitter(targets);
         // one byte more than the tail: the byte before it says whether the tail starts a line
         let before = true;

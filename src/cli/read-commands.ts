@@ -19,6 +19,7 @@ import {
   historyText,
   issuesText,
   openIssues,
+  type RunList,
   runHistory,
   show,
 } from '../core/state-branch/state-views.js';
@@ -52,33 +53,47 @@ async function readCommand(args: ReadArgs, logger: Logger, io: ReadIo): Promise<
   // what the branch holds that is not read (too large, a symlink, a value out of range) is said on stderr
   const reader = await openStateReader(args.stateRepo, undefined, { warn: (m) => logger.warning(m) });
   const now = io.now();
-  const out = (data: unknown, text: string) =>
-    io.write(args.format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
+  // only the format asked for is rendered
+  const out = (data: () => unknown, text: () => string) =>
+    print(io, args.format === 'json' ? [JSON.stringify(data(), null, 2)] : [text()]);
   switch (args.command) {
     case 'status': {
       const fleet = await fleetNow(reader, now);
-      out(fleet, fleetText(fleet, io.columns));
+      out(
+        () => fleet,
+        () => fleetText(fleet, io.columns),
+      );
       return 0;
     }
     case 'history': {
       const lines = await runHistory(reader, new Date(now.getTime() - args.sinceMs), now, args.server);
-      out(lines, historyText(lines, args.server, io.columns));
+      // 50 000 runs of one server: each line is built, rendered and written in batches
+      print(io, args.format === 'json' ? jsonArray(lines) : historyText(lines, args.server, io.columns));
       return 0;
     }
     case 'issues': {
       const issues = await openIssues(reader, now);
-      out(issues, issuesText(issues, io.columns));
+      out(
+        () => issues,
+        () => issuesText(issues, io.columns),
+      );
       return 0;
     }
     case 'show': {
       const shown = await show(reader, args.target ?? '');
       if (!shown) throw new CommandFailed(`show: no run or problem "${args.target}" on the state branch`);
-      out(shown, shown.content.trimEnd());
+      out(
+        () => shown,
+        () => shown.content.trimEnd(),
+      );
       return 0;
     }
     case 'digest': {
       const data = await readDigest(reader, new Date(now.getTime() - args.sinceMs), now);
-      out(data, digestText(data));
+      out(
+        () => data,
+        () => digestText(data),
+      );
       return 0;
     }
     case 'status-page': {
@@ -92,10 +107,38 @@ async function readCommand(args: ReadArgs, logger: Logger, io: ReadIo): Promise<
       const files = await writeSiteFiles(out_, statusPageFiles(data));
       const summary = { out: out_, files, servers: data.servers.length, bytesRead: reader.bytesRead };
       out(
-        summary,
-        `wrote ${countOf(files.length, 'file')} to ${out_} (${countOf(data.servers.length, 'server')}; read ${reader.bytesRead} bytes of state)`,
+        () => summary,
+        () =>
+          `wrote ${countOf(files.length, 'file')} to ${out_} (${countOf(data.servers.length, 'server')}; read ${reader.bytesRead} bytes of state)`,
       );
       return 0;
     }
   }
+}
+
+/** Text written in batches of about this many characters (each through the redactor on its own). */
+const BATCH_CHARS = 65_536;
+
+/** The pieces of a text, written in batches as they come, ending with a newline. */
+function print(io: ReadIo, parts: Iterable<string>): void {
+  let batch = '';
+  for (const part of parts) {
+    batch += part;
+    if (batch.length >= BATCH_CHARS) {
+      io.write(batch);
+      batch = '';
+    }
+  }
+  io.write(`${batch}\n`);
+}
+
+/** `JSON.stringify(list, null, 2)` in pieces, an item at a time. */
+function* jsonArray(list: RunList): Generator<string> {
+  if (list.length === 0) {
+    yield '[]';
+    return;
+  }
+  for (let i = 0; i < list.length; i++)
+    yield `${i === 0 ? '[\n  ' : ',\n  '}${JSON.stringify(list.at(i), null, 2).replaceAll('\n', '\n  ')}`;
+  yield '\n]';
 }

@@ -75,13 +75,11 @@ export interface StateReader {
    * whatever the size of the files: only what `visit` keeps is kept. With `tailBytes`, a larger
    * file is read from its last `tailBytes` only (its first, cut line dropped; line numbers count
    * from there), with a warning: the newest lines of an append-only file, at a bounded cost.
-   * `start`, when given, hears of each file before its lines: the bytes that will be split (at
-   * most `tailBytes`), so a caller can tell whether a file could hold more lines than it keeps.
    */
   scan(
     paths: readonly string[],
     visit: (path: string, line: string, lineNo: number) => void,
-    options?: { tailBytes?: number; start?: (path: string, bytes: number) => void },
+    options?: { tailBytes?: number },
   ): Promise<void>;
   /** A problem found in what was read (a value out of range): the command prints it once. */
   warn(message: string): void;

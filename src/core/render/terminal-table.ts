@@ -63,6 +63,12 @@ function sliceToWidth(text: string, width: number): string {
 
 const GAP = 2;
 
+/** Rows by index, built when asked for: a long table is measured, then rendered, a row at a time. */
+export interface RowSource {
+  count: number;
+  row(i: number): readonly string[];
+}
+
 /**
  * Left-aligned columns, two spaces apart, trailing spaces trimmed. With `maxWidth`, the widest
  * columns give up space (never below the longest word they hold, or 8 columns) and their cells
@@ -72,58 +78,78 @@ export function terminalTable(
   rows: readonly (readonly string[])[],
   maxWidth = Number.POSITIVE_INFINITY,
 ): string {
-  const count = Math.max(0, ...rows.map((r) => r.length));
-  const natural = Array.from({ length: count }, (_, i) =>
-    Math.max(0, ...rows.map((r) => displayWidth(r[i] ?? ''))),
-  );
-  const widths = fitWidths(natural, rows, maxWidth);
-  const total = widths.reduce((a, b) => a + b, 0) + GAP * Math.max(0, count - 1);
-  if (total > maxWidth && rows.length > 1) return recordsOf(rows, maxWidth);
+  return [...terminalTableParts({ count: rows.length, row: (i) => rows[i] ?? [] }, maxWidth)].join('');
+}
+
+/**
+ * terminalTable's text in pieces, one a row, that join to it: a table of 50 000 rows is written
+ * out as it is rendered, never held as one string or as 50 000 rendered rows.
+ */
+export function* terminalTableParts(
+  source: RowSource,
+  maxWidth = Number.POSITIVE_INFINITY,
+): Generator<string> {
+  const natural: number[] = [];
+  for (let r = 0; r < source.count; r++)
+    for (const [i, cell] of source.row(r).entries())
+      natural[i] = Math.max(natural[i] ?? 0, displayWidth(cell));
+  for (let i = 0; i < natural.length; i++) natural[i] ??= 0;
+  const widths = fitWidths(natural, source, maxWidth);
+  const total = widths.reduce((a, b) => a + b, 0) + GAP * Math.max(0, natural.length - 1);
+  if (total > maxWidth && source.count > 1) {
+    yield* recordsOf(source, maxWidth);
+    return;
+  }
   const wrapped = widths.some((w, i) => w < (natural[i] ?? 0));
-  const out: string[] = [];
-  for (const [r, row] of rows.entries()) {
+  let previous = '';
+  for (let r = 0; r < source.count; r++) {
+    const row = source.row(r);
     const cells = widths.map((w, i) => wrapText(row[i] ?? '', w));
     const height = Math.max(...cells.map((c) => c.length));
-    // a blank line between wrapped rows keeps each row readable as one
-    if (wrapped && r > 0 && (height > 1 || out.at(-1)?.includes('\n'))) out.push('');
     const lines = Array.from({ length: height }, (_, l) =>
       cells
         .map((c, i) => pad(c[l] ?? '', widths[i] ?? 0))
         .join(' '.repeat(GAP))
         .trimEnd(),
     );
-    out.push(lines.join('\n'));
+    const text = lines.join('\n');
+    // a blank line between wrapped rows keeps each row readable as one
+    const blank = wrapped && r > 0 && (height > 1 || previous.includes('\n'));
+    yield `${r > 0 ? '\n' : ''}${blank ? '\n' : ''}${text}`;
+    previous = text;
   }
-  return out.join('\n');
 }
 
 /**
  * Too many columns for the terminal even wrapped: one block per row, a line per column
  * (`  status: 🔴 critical`), the first column as the block's title.
  */
-function recordsOf(rows: readonly (readonly string[])[], maxWidth: number): string {
-  const [header = [], ...body] = rows;
-  return body
-    .map((row) => {
-      const lines = row.slice(1).flatMap((value, i) => {
-        if (!value) return [];
-        const label = `  ${header[i + 1] ?? ''}: `;
-        const indent = ' '.repeat(4);
-        const [first = '', ...rest] = wrapText(value, Math.max(16, maxWidth - displayWidth(label)));
-        return [`${label}${first}`, ...rest.map((l) => `${indent}${l}`)];
-      });
-      return [row[0] ?? '', ...lines].join('\n');
-    })
-    .join('\n');
+function* recordsOf(source: RowSource, maxWidth: number): Generator<string> {
+  const header = source.row(0);
+  for (let r = 1; r < source.count; r++) {
+    const row = source.row(r);
+    const lines = row.slice(1).flatMap((value, i) => {
+      if (!value) return [];
+      const label = `  ${header[i + 1] ?? ''}: `;
+      const indent = ' '.repeat(4);
+      const [first = '', ...rest] = wrapText(value, Math.max(16, maxWidth - displayWidth(label)));
+      return [`${label}${first}`, ...rest.map((l) => `${indent}${l}`)];
+    });
+    yield `${r > 1 ? '\n' : ''}${[row[0] ?? '', ...lines].join('\n')}`;
+  }
 }
 
-function fitWidths(natural: number[], rows: readonly (readonly string[])[], maxWidth: number): number[] {
+function fitWidths(natural: number[], source: RowSource, maxWidth: number): number[] {
   const total = (ws: number[]) => ws.reduce((a, b) => a + b, 0) + GAP * Math.max(0, ws.length - 1);
   if (total(natural) <= maxWidth) return natural;
-  const floor = natural.map((n, i) => {
-    const longestWord = Math.max(0, ...rows.flatMap((r) => (r[i] ?? '').split(/ +/).map(displayWidth)));
-    return Math.min(n, Math.max(8, Math.min(longestWord, 24)));
-  });
+  const longestWord = natural.map(() => 0);
+  for (let r = 0; r < source.count; r++) {
+    const row = source.row(r);
+    for (let i = 0; i < natural.length; i++)
+      for (const word of (row[i] ?? '').split(/ +/))
+        longestWord[i] = Math.max(longestWord[i] ?? 0, displayWidth(word));
+  }
+  const floor = natural.map((n, i) => Math.min(n, Math.max(8, Math.min(longestWord[i] ?? 0, 24))));
   const widths = [...natural];
   // take a column at a time off the widest column that can still give, until it fits
   while (total(widths) > maxWidth) {

@@ -16,6 +16,7 @@ import {
 } from '../memory/history-series.js';
 import type { StateReader } from '../ports/index.js';
 import { historyDailyPath, historyMonthPath } from './paths.js';
+import { PointRing } from './point-ring.js';
 import { MAX_HISTORY_FILE_BYTES, MAX_WINDOW_LINES } from './read-limits.js';
 
 export interface HistoryWindow {
@@ -35,29 +36,39 @@ export interface WindowOptions {
 interface FileWindow {
   server: string;
   kind: 'month' | 'days';
-  /** lines of the file inside the window, counted as they stream by */
-  inWindow: number;
-  /** in-window lines passed over before the kept ones (the second pass of a file over the cap) */
-  skip: number;
-  /** the kept lines, parsed as they stream by: never more than `maxLines` */
-  points: HistoryPoint[];
-  days: HistoryDay[];
-  rejected: Rejected[];
+  /** the newest in-window point lines, compact (month files) */
+  points: PointRing;
+  /** the newest in-window day lines (rolled-up years: a line a day, few) */
+  days: DayRing;
+}
+
+/** The newest `capacity` day lines of a file, each with the values its line had ignored. */
+class DayRing {
+  seen = 0;
+  private readonly slots: { day?: HistoryDay; rejected: Rejected[] }[] = [];
+  constructor(readonly capacity: number) {}
+  push(day: HistoryDay | undefined, rejected: readonly Rejected[]): void {
+    this.slots[this.seen % this.capacity] = { ...(day ? { day } : {}), rejected: [...rejected] };
+    this.seen += 1;
+  }
+  take(): { days: HistoryDay[]; rejected: Rejected[] } {
+    const kept = Math.min(this.seen, this.capacity);
+    const days: HistoryDay[] = [];
+    const rejected: Rejected[] = [];
+    for (let i = this.seen - kept; i < this.seen; i++) {
+      const slot = this.slots[i % this.capacity];
+      if (slot?.day) days.push(slot.day);
+      for (const r of slot?.rejected ?? []) rejected.push(r);
+    }
+    return { days, rejected };
+  }
 }
 
 /**
- * A well-formed point line is longer (a 20-character time, a run, a status, three figures, tabs):
- * a file of fewer than `maxLines` × this many bytes holds no more lines than a read keeps, unless
- * malformed — and then the first pass finds out and the second reads the newest.
- */
-const MIN_LINE_BYTES = 32;
-
-/**
- * Every line is checked by its time prefix and, when it is one the answer keeps, parsed as it
- * streams by: only parsed points are held, never lines. A file that may hold more in-window
- * lines than the cap (by its size, or found so while parsing it) is read twice: the first pass
- * only counts them, the second parses just the newest `maxLines`. So what a read holds is the
- * answer, whatever the size of the file (docs/state-branch.md#bounded-reading).
+ * Every line is checked by its time prefix and, when inside the window, parsed as it streams by
+ * into a ring that keeps the newest `maxLines` of its file compactly (point-ring.ts): one pass,
+ * whatever the size of the file, and what a read holds is the answer
+ * (docs/state-branch.md#bounded-reading).
  */
 export async function readHistoryWindow(
   reader: StateReader,
@@ -71,7 +82,7 @@ export async function readHistoryWindow(
   const years = [...new Set(months.map((m) => m.slice(0, 4)))];
   const files = new Map<string, FileWindow>();
   const add = (path: string, server: string, kind: FileWindow['kind']) =>
-    files.set(path, { server, kind, inWindow: 0, skip: 0, points: [], days: [], rejected: [] });
+    files.set(path, { server, kind, points: new PointRing(max), days: new DayRing(max) });
   for (const server of servers) {
     for (const m of months) add(historyMonthPath(server, m), server, 'month');
     if (options.days) for (const y of years) add(historyDailyPath(server, y), server, 'days');
@@ -86,70 +97,35 @@ export async function readHistoryWindow(
       ? key >= from && key <= to
       : key >= from.slice(0, 10) && key <= to.slice(0, 10);
   };
-  const keep = (file: FileWindow, line: string) => {
-    if (file.kind === 'month') {
-      const p = parsePointLine(line, file.rejected);
-      if (p && p.at >= from && p.at <= to) file.points.push(p);
-    } else {
-      const d = parseDayLine(line, file.rejected);
-      if (d) file.days.push(d);
-    }
-  };
-  // an append-only file's newest lines are at its end: of an oversize one, only the end is read
-  const tail = { tailBytes: MAX_HISTORY_FILE_BYTES };
-  /** files large enough to hold more lines than a read keeps: the first pass only counts them */
-  const countOnly = new Set<string>();
+  const rejected: Rejected[] = [];
   await reader.scan(
     [...files.keys()],
     (path, line) => {
       const file = files.get(path);
       if (!file || !inside(file, line)) return;
-      file.inWindow += 1;
-      if (countOnly.has(path)) return;
-      if (file.inWindow <= max) keep(file, line);
-      else if (file.inWindow === max + 1) {
-        // over the cap: which lines are the newest is known only at the end; count, hold nothing
-        file.points = [];
-        file.days = [];
-        file.rejected = [];
-      }
+      rejected.length = 0;
+      if (file.kind === 'month') file.points.push(parsePointLine(line, rejected), rejected);
+      else file.days.push(parseDayLine(line, rejected), rejected);
     },
-    {
-      ...tail,
-      start: (path, bytes) => {
-        if (bytes > max * MIN_LINE_BYTES) countOnly.add(path);
-      },
-    },
+    // an append-only file's newest lines are at its end: of an oversize one, only the end is read
+    { tailBytes: MAX_HISTORY_FILE_BYTES },
   );
-  const over = [...files].filter(([path, f]) => f.inWindow > max || (countOnly.has(path) && f.inWindow > 0));
-  if (over.length > 0) {
-    for (const [, f] of over) f.skip = Math.max(0, f.inWindow - max);
-    const seen = new Map(over.map(([path]) => [path, 0]));
-    await reader.scan(
-      over.map(([path]) => path),
-      (path, line) => {
-        const file = files.get(path);
-        const n = seen.get(path);
-        if (!file || n === undefined || !inside(file, line)) return;
-        seen.set(path, n + 1);
-        if (n >= file.skip) keep(file, line);
-      },
-      tail,
-    );
-  }
   const points = new Map<string, HistoryPoint[]>(servers.map((s) => [s, []]));
   const days = new Map<string, HistoryDay[]>(servers.map((s) => [s, []]));
   for (const [path, file] of files) {
-    if (file.inWindow > max)
+    const seen = file.kind === 'month' ? file.points.seen : file.days.seen;
+    if (seen > max)
       reader.warn(
-        `${path}: ${file.inWindow} lines fall in the window, over the ${max} a read keeps: only the newest ${max} used`,
+        `${path}: ${seen} lines fall in the window, over the ${max} a read keeps: only the newest ${max} used`,
       );
+    const kept = file.kind === 'month' ? file.points.take() : { points: [], rejected: [] };
+    const rolled = file.kind === 'days' ? file.days.take() : { days: [], rejected: [] };
     // one at a time: spreading 50 000 arguments is what once overflowed the stack
     const mine = points.get(file.server);
-    for (const p of file.points) mine?.push(p);
+    for (const p of kept.points) mine?.push(p);
     const mineDays = days.get(file.server);
-    for (const d of file.days) mineDays?.push(d);
-    warnRejected(reader, path, file.rejected);
+    for (const d of rolled.days) mineDays?.push(d);
+    warnRejected(reader, path, file.kind === 'month' ? kept.rejected : rolled.rejected);
   }
   for (const list of points.values()) list.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   for (const list of days.values()) list.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));

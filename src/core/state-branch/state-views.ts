@@ -7,7 +7,7 @@ import { availabilityOf } from '../memory/availability.js';
 import type { ServerState } from '../memory/memory.js';
 import { parseStateFile, stemOf } from '../memory/server-state.js';
 import type { StateReader } from '../ports/index.js';
-import { terminalTable, wrapText } from '../render/terminal-table.js';
+import { terminalTable, terminalTableParts, wrapText } from '../render/terminal-table.js';
 import { ranOnServer } from '../status.js';
 import { formatDuration } from '../util/duration.js';
 import { frontMatter } from './front-matter.js';
@@ -136,26 +136,45 @@ export interface RunLine {
   load?: number;
 }
 
+/** A list whose items are built when asked for (`at(i)`, 0 ≤ i < length). */
+export interface RunList {
+  length: number;
+  at(i: number): RunLine;
+}
+
+const item = <T>(list: readonly T[], i: number): T => {
+  const found = list[i];
+  if (found === undefined) throw new RangeError(`item ${i} of ${list.length}`);
+  return found;
+};
+
+const listOf = (lines: readonly RunLine[]): RunList => ({ length: lines.length, at: (i) => item(lines, i) });
+
 /** Runs newer than `since`, newest first: from health reports, or one server's series. */
 export async function runHistory(
   reader: StateReader,
   since: Date,
   now: Date,
   server: string | undefined,
-): Promise<RunLine[]> {
+): Promise<RunList> {
   if (server) {
     const points = (await readHistoryWindow(reader, [server], since, now)).points.get(server) ?? [];
-    return points
-      .map((p) => ({
-        at: p.at,
-        run: p.run,
-        status: p.status === 'down' ? 'unreachable' : p.status,
-        server,
-        ...(p.disk !== undefined ? { disk: p.disk } : {}),
-        ...(p.memory !== undefined ? { memory: p.memory } : {}),
-        ...(p.load !== undefined ? { load: p.load } : {}),
-      }))
-      .reverse();
+    // a line is built when printed: 50 000 of them never live at once
+    return {
+      length: points.length,
+      at: (i) => {
+        const p = item(points, points.length - 1 - i);
+        return {
+          at: p.at,
+          run: p.run,
+          status: p.status === 'down' ? 'unreachable' : p.status,
+          server,
+          ...(p.disk !== undefined ? { disk: p.disk } : {}),
+          ...(p.memory !== undefined ? { memory: p.memory } : {}),
+          ...(p.load !== undefined ? { load: p.load } : {}),
+        };
+      },
+    };
   }
   const day = since.toISOString().slice(0, 10);
   const paths = (await reader.list('health/')).filter((p) => {
@@ -184,20 +203,20 @@ export async function runHistory(
       actions,
     });
   });
-  return lines.sort((a, b) => b.at.localeCompare(a.at));
+  return listOf(lines.sort((a, b) => b.at.localeCompare(a.at)));
 }
 
-export function historyText(lines: readonly RunLine[], server: string | undefined, width?: number): string {
+/** The history table in pieces that join to its text (terminalTableParts): written as rendered. */
+export function historyText(lines: RunList, server: string | undefined, width?: number): Iterable<string> {
   if (lines.length === 0)
-    return server ? `No runs recorded for ${server} in that window.` : 'No runs in that window.';
-  const rows = server
-    ? [
-        ['time (UTC)', 'run', 'status', 'disk', 'memory', 'load/cpu'],
-        ...lines.map((l) => [when(l.at), l.run, l.status, pct(l.disk), pct(l.memory), String(l.load ?? '—')]),
-      ]
-    : [
-        ['time (UTC)', 'run', 'status', 'servers', 'findings', 'actions run', 'report'],
-        ...lines.map((l) => [
+    return [server ? `No runs recorded for ${server} in that window.` : 'No runs in that window.'];
+  const header = server
+    ? ['time (UTC)', 'run', 'status', 'disk', 'memory', 'load/cpu']
+    : ['time (UTC)', 'run', 'status', 'servers', 'findings', 'actions run', 'report'];
+  const row = (l: RunLine) =>
+    server
+      ? [when(l.at), l.run, l.status, pct(l.disk), pct(l.memory), String(l.load ?? '—')]
+      : [
           when(l.at),
           l.run,
           l.status,
@@ -205,9 +224,11 @@ export function historyText(lines: readonly RunLine[], server: string | undefine
           String(l.findings ?? 0),
           String(l.actions ?? 0),
           l.path ?? '',
-        ]),
-      ];
-  return terminalTable(rows, width);
+        ];
+  return terminalTableParts(
+    { count: lines.length + 1, row: (i) => (i === 0 ? header : row(lines.at(i - 1))) },
+    width,
+  );
 }
 
 export interface OpenIssue {

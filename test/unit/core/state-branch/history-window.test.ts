@@ -47,11 +47,10 @@ function memoryReader(
     read: async (paths) =>
       new Map(paths.flatMap((p) => (files[p] === undefined ? [] : [[p, files[p]] as const]))),
     heads: async () => {},
-    scan: async (paths, visit, options) => {
+    scan: async (paths, visit) => {
       for (const p of paths) {
         if (files[p] === undefined) continue;
         scanned.push(p);
-        options?.start?.(p, Buffer.byteLength(files[p]));
         files[p].split('\n').forEach((line, i) => {
           visit(p, line, i + 1);
         });
@@ -146,7 +145,7 @@ describe('readHistoryWindow (pure, through the StateReader port)', () => {
     ]);
   });
 
-  it('a file large enough to overflow is counted first, then only its newest lines are parsed', async () => {
+  it('a file over the cap is read once, keeping its newest lines and only their ignored values', async () => {
     const lines = Array.from({ length: 8 }, (_, i) =>
       line(`2026-11-01T00:0${i}:00.000Z`, `r${i}`, i === 0 ? '-5' : '40'),
     );
@@ -161,15 +160,15 @@ describe('readHistoryWindow (pure, through the StateReader port)', () => {
           maxLines,
         },
       ).then((w) => ({ runs: w.points.get('web1')?.map((p) => p.run), reader }));
-    // 8 lines of 40 bytes: over 2 × 32 (and 8 × 32) bytes, so the first pass only counts
     const two = await window(2);
     expect(two.runs).toEqual(['r6', 'r7']);
-    expect(two.reader.scanned).toEqual(['history/web1/2026-11.tsv', 'history/web1/2026-11.tsv']);
+    // one pass: the ring keeps the newest as they stream by
+    expect(two.reader.scanned).toEqual(['history/web1/2026-11.tsv']);
     // the bad figure is on a line not kept: no warning about it
     expect(two.reader.warnings).toEqual([
       'history/web1/2026-11.tsv: 8 lines fall in the window, over the 2 a read keeps: only the newest 2 used',
     ]);
-    // large by its size but within the cap once counted: every line, the same as one pass gives
+    // exactly at the cap: every line
     const eight = await window(8);
     expect(eight.runs).toEqual(lines.map((_, i) => `r${i}`));
     expect(eight.reader.warnings).toEqual([
