@@ -12,7 +12,8 @@
  *                      config.defaults.parallelism)
  *   nonce              section-marker nonce (default: 24 random hex chars, new per run)
  *   cursorsFor(server) the cursors the previous run saved for this server (log offsets,
- *                      journal cursors); default none (first run)
+ *                      journal cursors); default none (first run). It may answer later (memory
+ *                      still loading): the server is connected meanwhile, and only its script waits
  *   commandTimeoutMs   limit for the collector script (default 120 s)
  *   connectTimeoutMs   safety net around transport.connect (default 60 s); the transport's own
  *                      connect timeout should be shorter
@@ -44,7 +45,7 @@ import type { Probe } from './probes/probe.js';
 export interface CollectOptions {
   parallelism?: number;
   nonce?: string;
-  cursorsFor?: (server: ServerConfig) => Record<string, string>;
+  cursorsFor?: (server: ServerConfig) => Record<string, string> | Promise<Record<string, string>>;
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
   probes?: readonly Probe[];
@@ -71,7 +72,9 @@ export async function collectFleet(
   const transportFor = typeof transports === 'function' ? transports : () => transports;
   const collected: ServerCollection[] = new Array(servers.length);
   await eachLimited(servers, options.parallelism ?? 10, async (server, index) => {
-    const previous = options.cursorsFor?.(server) ?? {};
+    const previous = Promise.resolve(options.cursorsFor?.(server) ?? {});
+    // awaited once the server is connected; a rejection meanwhile is not an unhandled one
+    previous.catch(() => undefined);
     const done = await collectServer(server, transportFor(server), { ...options, nonce }, previous);
     collected[index] = done;
     options.onServer?.(done.observation);
@@ -94,15 +97,16 @@ async function collectServer(
   server: ServerConfig,
   transport: Transport,
   options: CollectOptions & { nonce: string },
-  previous: Record<string, string>,
+  cursors: Promise<Record<string, string>>,
 ): Promise<ServerCollection> {
   const started = options.now?.() ?? new Date();
   const t0 = performance.now();
   const runner = options.runnerChecks || undefined;
   // Runner-side checks need no session: they run while the SSH round trip is in flight.
   const runnerPromise = runner ? runner(server).catch(() => undefined) : Promise.resolve(undefined);
-  const outcome = await collectOverShell(server, transport, options, previous);
+  const outcome = await collectOverShell(server, transport, options, cursors);
   const runnerResults = await runnerPromise;
+  const previous = await cursors;
   const base = { server: server.name, startedAt: started.toISOString(), durationMs: elapsed(t0) };
   if ('error' in outcome) {
     const observation = { ...base, reachable: false, error: outcome.error, bytes: 0, roundTrips: 0 };
@@ -127,12 +131,15 @@ type ShellOutcome =
   | { error: string }
   | { shell: RemoteShell; parsed: ReturnType<typeof parseSections>; bytes: number };
 
-/** Connect, run the one collector script, split and parse it; on failure the shell is closed. */
+/**
+ * Connect, then (once the server's cursors are known) run the one collector script, split and
+ * parse it; on failure the shell is closed.
+ */
 async function collectOverShell(
   server: ServerConfig,
   transport: Transport,
   options: CollectOptions & { nonce: string },
-  previous: Record<string, string>,
+  cursors: Promise<Record<string, string>>,
 ): Promise<ShellOutcome> {
   const connecting = transport.connect(server);
   let shell: RemoteShell;
@@ -143,6 +150,10 @@ async function collectOverShell(
     connecting.then((late) => late.close()).catch(() => undefined);
     return { error: errorMessage(error) };
   }
+  const previous = await cursors.catch(async (error: unknown) => {
+    await shell.close().catch(() => undefined);
+    throw error;
+  });
   const probes = (options.probes ?? ALL_PROBES).filter((p) => p.applies(server));
   const timeoutMs = options.commandTimeoutMs ?? 120_000;
   const script = buildCollectorScript(server, probes, { nonce: options.nonce, cursors: previous });

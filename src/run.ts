@@ -1,6 +1,7 @@
 /**
  * The pipeline of one run (docs/architecture.md#pipeline), top to bottom:
  *   load memory → collect → evaluate → diagnose + remediate → record → report
+ * (memory loads while the SSH connections open: only each server's collector script waits for it)
  * Each phase is a function of its own module; this file only orders them, keeps a failing phase
  * from silencing the others, and decides the run's status and exit code in one place.
  */
@@ -59,9 +60,15 @@ export async function run(ctx: RunContext): Promise<RunResult> {
   const startPing = pingHeartbeat(ctx, 'start');
   try {
     const servers = selectServers(ctx.config, ctx.inputs.servers, ctx.inputs.shard);
-    memory = await logger.group('Load memory', () => loadMemory(ctx));
+    // Memory loads beside the collection: SSH handshakes need none of it, and each server's
+    // collector script, which carries that server's log cursors, waits for it (loadMemory never
+    // rejects). A collection that fails meanwhile is awaited, and thrown, just below.
+    const memoryLoad = loadMemory(ctx);
+    const collecting = logger.group('Collect', () => collect(ctx, record, servers, memoryLoad));
+    collecting.catch(() => undefined);
+    memory = await memoryLoad;
     record.warnings.push(...memory.warnings);
-    shells = await logger.group('Collect', () => collect(ctx, record, servers, memory));
+    shells = await collecting;
     await logger.group('Evaluate', async () => evaluate(ctx, record, memory));
     await guard(record, 'acknowledgements', () => readAcknowledgements(ctx, record, memory));
     await stage(ctx, record, memory, approvalChanges);
@@ -115,18 +122,21 @@ async function fleetStates(ctx: RunContext, record: RunRecord, memory: Memory): 
   return states;
 }
 
-/** One round trip per server; the shells stay open for diagnostics and remediation. */
+/**
+ * One round trip per server, connected while memory loads; the shells stay open for diagnostics
+ * and remediation.
+ */
 async function collect(
   ctx: RunContext,
   record: RunRecord,
   servers: ServerConfig[],
-  memory: Memory,
+  memoryLoad: Promise<Memory>,
 ): Promise<Map<string, RemoteShell>> {
   const byName = new Map(servers.map((s) => [s.name, s]));
   const collected = await collectFleet(servers, ctx.adapters.transport, {
     parallelism: ctx.config.defaults.parallelism ?? 10,
     nonce: ctx.nonce,
-    cursorsFor: (server) => memory.servers[server.name]?.cursors ?? {},
+    cursorsFor: async (server) => (await memoryLoad).servers[server.name]?.cursors ?? {},
     runnerChecks: ctx.adapters.runnerChecks,
     secrets: secretsOf(ctx),
     commandTimeoutMs: ctx.config.defaults.command_timeout ?? 120_000,

@@ -174,6 +174,37 @@ describe('collectFleet', () => {
     for (const shell of [...first.shells.values(), ...second.shells.values()]) await shell.close();
   });
 
+  it("connects before the cursors are known; each script waits for its server's cursors", async () => {
+    const log = join(dir, 'later.log');
+    writeFileSync(log, 'ERROR old line\n');
+    const srv = server({ logs: [{ path: log, patterns: ['ERROR'] }] });
+    const transport = new ShTransport();
+    const first = await collectFleet([srv], transport, { runnerChecks: false });
+    appendFileSync(log, 'ERROR new failure\n');
+    let answer!: (cursors: Record<string, string>) => void;
+    const later = new Promise<Record<string, string>>((r) => {
+      answer = r;
+    });
+    const second = collectFleet([srv], transport, { runnerChecks: false, cursorsFor: () => later });
+    await new Promise((r) => setTimeout(r, 50));
+    expect([transport.open, transport.runs]).toEqual([2, 1]); // connected, no script yet
+    answer(first.observations[0]?.cursors ?? {});
+    const done = await second;
+    const logs = done.observations[0]?.probes.logs as { logs: { matches: number; excerpt: string[] }[] };
+    expect(logs.logs[0]).toMatchObject({ matches: 1, excerpt: ['ERROR new failure'] });
+    for (const shell of [...first.shells.values(), ...done.shells.values()]) await shell.close();
+  });
+
+  it('cursors that cannot be had close the connection and fail the collection', async () => {
+    const transport = new ShTransport();
+    const failing = collectFleet([server()], transport, {
+      runnerChecks: false,
+      cursorsFor: () => Promise.reject(new Error('memory unreadable')),
+    });
+    await expect(failing).rejects.toThrow('memory unreadable');
+    expect([transport.open, transport.runs]).toEqual([0, 0]);
+  });
+
   it('an unreachable server keeps its previous cursors', async () => {
     const srv = server({ host: 'unreachable.invalid' });
     const { observations } = await collectFleet([srv], new ShTransport(), {

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { localTransport } from '../../src/adapters/local-transport.js';
 import { parseConfig } from '../../src/config/parse-config.js';
 import type { RunInputs } from '../../src/config/run-inputs.js';
-import { emptyMemory } from '../../src/core/memory/memory.js';
-import type { GitHubApi, Logger, StateStore } from '../../src/core/ports/index.js';
+import { emptyMemory, emptyServerState, type Memory } from '../../src/core/memory/memory.js';
+import type { GitHubApi, Logger, StateStore, Transport } from '../../src/core/ports/index.js';
 import type { RunRecord } from '../../src/core/run-record.js';
 import type { FileChange } from '../../src/core/types.js';
 import { phaseAnnotations } from '../../src/report/write-report.js';
@@ -161,6 +161,76 @@ describe('run (the pipeline)', () => {
     const { record } = await run(ctx);
     expect(record.servers.map((s) => s.server.name)).toEqual(['box']);
     expect(record.reportPath).toMatch(/-r1-1of1\.md$/);
+  });
+});
+
+describe('run: memory loads while the servers connect', () => {
+  /** A store whose load() ends only when `until` settles (or after 5 s), with a marker in its memory. */
+  class SlowStore extends MemoryStore {
+    loaded = false;
+    constructor(private readonly until: Promise<unknown>) {
+      super();
+    }
+    override async load(): Promise<Memory> {
+      await Promise.race([this.until, new Promise((r) => setTimeout(r, 5_000))]);
+      this.loaded = true;
+      const memory = emptyMemory();
+      memory.servers.box = { ...emptyServerState('box'), cursors: { 'earlier-run': 'line 42' } };
+      memory.warnings.push('memory: marker from the slow store');
+      return memory;
+    }
+  }
+
+  it('connects before memory has loaded, and the script still gets the cursors memory holds', async () => {
+    let connected!: () => void;
+    const connecting = new Promise<void>((r) => {
+      connected = r;
+    });
+    const store = new SlowStore(connecting);
+    const { ctx, beat } = context('', store);
+    writeFileSync(beat, 'x');
+    const events: string[] = [];
+    ctx.adapters.transport = {
+      async connect(server) {
+        events.push(`connect, memory loaded: ${store.loaded}`);
+        connected();
+        const shell = await localTransport.connect(server);
+        const runScript = shell.run.bind(shell);
+        shell.run = (script, options) => {
+          events.push('script');
+          return runScript(script, options);
+        };
+        return shell;
+      },
+    } as Transport;
+    const { record, exitCode } = await run(ctx);
+    expect(events).toEqual(['connect, memory loaded: false', 'script']);
+    expect(record.servers[0]?.observation.cursors).toMatchObject({ 'earlier-run': 'line 42' });
+    expect(record.warnings).toContain('memory: marker from the slow store');
+    expect(exitCode).toBe(0);
+  });
+
+  it('a collection that fails before memory has loaded still records, with that memory, and fails the run', async () => {
+    let release!: () => void;
+    const store = new SlowStore(
+      new Promise<void>((r) => {
+        release = r;
+      }),
+    );
+    const { ctx } = context('', store);
+    ctx.adapters.transport = {
+      connect() {
+        // thrown at once, not as a rejection: the collection fails while memory is still loading
+        setTimeout(release, 50);
+        throw new Error('transport exploded');
+      },
+    } as unknown as Transport;
+    const { record, exitCode } = await run(ctx);
+    expect(record.aborted).toContain('transport exploded');
+    expect(record.warnings).toContain('memory: marker from the slow store');
+    expect(store.commits).toHaveLength(1);
+    expect(record.status).toBe('error');
+    expect(exitCode).toBe(1);
   });
 });
 
