@@ -29,7 +29,7 @@ import { type HistoryWindow, readHistoryWindow } from '../core/state-branch/hist
 import { type IncidentEpisode, incidentEpisodes } from '../core/state-branch/incidents.js';
 import { parseIssueFile } from '../core/state-branch/issue-files.js';
 import { historyEndpointsPath } from '../core/state-branch/paths.js';
-import { fleetNow, serverNames } from '../core/state-branch/state-views.js';
+import { newestRun, serverStates } from '../core/state-branch/state-views.js';
 import { maxCronInterval } from '../core/util/cron.js';
 import { type RedactOptions, redact, redactDeep } from '../core/util/redact.js';
 import { resolveThresholds } from '../probes/thresholds.js';
@@ -212,13 +212,15 @@ export async function statusPageData(
 ): Promise<StatusPageData> {
   const { now, config } = options;
   const details = options.details ?? config?.status_page.details ?? false;
+  // the last check and run come from the state files: the series is read once, for 90 days
+  const states = await serverStates(reader);
   // a state file whose name no config accepts was not written by a run: it is no server of ours
-  const names = (await serverNames(reader)).filter((n) => NAME_PATTERN.test(n));
-  const fleet = await fleetNow(reader, now);
+  const names = [...states.keys()].filter((n) => NAME_PATTERN.test(n));
+  const lastRun = newestRun(states);
   const series = await readNinetyDays(reader, names, now);
   const urls = await endpointNames(reader, names, details);
   const servers = names.map((name) => {
-    const lastChecked = fleet.servers.find((s) => s.server === name)?.lastChecked;
+    const lastChecked = states.get(name)?.lastChecked;
     return serverPage(
       name,
       series.points.get(name) ?? [],
@@ -251,7 +253,7 @@ export async function statusPageData(
   const data: StatusPageData = {
     title: options.title ?? 'Fleet status',
     generatedAt: now.toISOString(),
-    ...(fleet.lastRun ? { lastRun: fleet.lastRun } : {}),
+    ...(lastRun ? { lastRun } : {}),
     ...(interval ? { staleAfterMs: 2 * interval } : {}),
     details,
     servers,

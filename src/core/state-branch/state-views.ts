@@ -88,12 +88,18 @@ export async function fleetNow(reader: StateReader, now: Date): Promise<FleetNow
       openIssues: issues.filter((i) => i.doc.meta.servers.includes(name)).length,
     };
   });
-  const lastRun =
-    servers
-      .map((s) => s.lastRun ?? '')
-      .sort()
-      .at(-1) || undefined;
+  const lastRun = newestRun(states);
   return { at: now.toISOString(), ...(lastRun ? { lastRun } : {}), servers };
+}
+
+/** The newest run any server's state names, if any. */
+export function newestRun(states: ReadonlyMap<string, ServerState | undefined>): string | undefined {
+  return (
+    [...states.values()]
+      .map((s) => s?.lastRun ?? '')
+      .sort()
+      .at(-1) || undefined
+  );
 }
 
 const pct = (v: number | undefined) => (v === undefined ? '—' : `${v}%`);
