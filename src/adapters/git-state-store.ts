@@ -371,9 +371,9 @@ export class GitStateStore implements StateStore, JournalTarget {
       if (/couldn't find remote ref/i.test(result.stderr)) return undefined;
       throw new Error(git.scrub(`state branch: fetch of ${this.branch} failed: ${result.stderr.trim()}`));
     }
-    const [tip = '', tree = ''] = (await git.run(['rev-parse', ref, `${ref}^{tree}`])).stdout
-      .trim()
-      .split('\n');
+    // through the run's cat-file session: no `rev-parse` process
+    const [tip = '', tree = ''] = (await this.objects(git).sizes([ref, `${ref}^{tree}`])).keys();
+    if (!tip || !tree) throw new Error(`state branch: ${this.branch} was fetched but its tip cannot be read`);
     this.tipTrees.set(tip, tree);
     return tip;
   }
