@@ -3,9 +3,10 @@
  * serves partial clones as GitHub does: the same number of fetch requests whatever the fleet
  * size (the branch tip, then every blob the run needs in one request), a commit that fetches
  * nothing (the tree is written from known object ids, never by fetching the tip's blobs), and a
- * blob request that asks only for what memory and the appends need, never the whole tip.
+ * blob request that asks only for what memory and the appends need, never the whole tip; and the
+ * same six git processes started by the store (GIT_TRACE2_EVENT) at every size.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -42,7 +43,11 @@ describe.each([10, 50, 200])('one run on a %i-server fleet, against a partial-cl
       .filter(Boolean);
     const store = new GitStateStore({ remoteUrl: remote.url, workDir: join(root, 'work'), clock });
     remote.reset();
-    const memory = await store.load();
+    const trace = join(root, 'trace.json');
+    process.env.GIT_TRACE2_EVENT = trace;
+    const memory = await store.load().finally(() => {
+      delete process.env.GIT_TRACE2_EVENT;
+    });
     expect(remote.fetches()).toBe(2);
     const blobs = remote.requests.filter((r) => r.command === 'fetch').map((r) => r.wants);
     // the tip (one commit), then: state, this month's series and endpoint names per server, open issues
@@ -58,8 +63,21 @@ describe.each([10, 50, 200])('one run on a %i-server fleet, against a partial-cl
     expect(Object.keys(memory.servers)).toHaveLength(size);
 
     remote.reset();
-    const result = await store.commit(fleetRunChanges(memory, names, NOW, 'r1'), 'check r1');
+    process.env.GIT_TRACE2_EVENT = trace;
+    const result = await store.commit(fleetRunChanges(memory, names, NOW, 'r1'), 'check r1').finally(() => {
+      delete process.env.GIT_TRACE2_EVENT;
+    });
     expect(result.pushed).toBe(true);
+    // the git processes the store started (their children and the remote's http-backend aside):
+    // the same six at any fleet size
+    const started = (await readFile(trace, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event: string; sid: string; argv?: string[] })
+      .filter((e) => e.event === 'start' && !e.sid.includes('/'))
+      .map((e) => (e.argv ?? []).filter((a, i, all) => a !== '-c' && all[i - 1] !== '-c')[1])
+      .filter((command) => command !== 'http-backend');
+    expect(started).toEqual(['init', 'fetch', 'cat-file', 'fetch', 'fast-import', 'push']);
     expect(remote.fetches()).toBe(0);
     expect(remote.requests.filter((r) => r.service === 'receive-pack')).toHaveLength(1);
 
