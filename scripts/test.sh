@@ -18,92 +18,117 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 phase packages
 
-# The two projects run at once. One after the other they took main ~415 s + lab ~650 s on a
-# quiet 2-core runner, and neither keeps both cores busy alone: the lab runs its files one at a
-# time and uses about one core (remediation-scenarios: 91 s of CPU, servers included, for its
-# 82 s), the rest of its time waiting on restarts, reboots and settle delays. Side by side the lab
-# (the longer one) sets the wall time. They share nothing: the main project never
-# uses the lab's servers, namespaces or state, and each writes its own temporary directories.
-# As root with no arguments this script brings the lab up first (in the lab's lane, so the main
-# project starts at once), and the lab project's global setup reuses it and leaves stopping it to
-# this script. A failed `up` is not fatal: the global setup brings the lab up again and says why
-# it cannot. With arguments (some files) the global setup starts and stops the lab if a lab file
-# is among them.
+# The two projects run at once, and the lab's files in two halves, each on a lab of its own
+# (lab.sh LAB_INSTANCE=2: other namespaces, bridge, addresses and state dir). One after the
+# other they took main ~415 s + lab ~650 s on a quiet 2-core runner. A lab runs its files one at a
+# time and uses about one core (remediation-scenarios: 91 s of CPU, servers included, for its 82 s);
+# with one lab beside the main project (CI of 630965a: main 506 s, lab 923 s) the lab ran its last
+# 417 s alone with the other core mostly idle. Two labs split the lab's files by their known
+# seconds (test/slow-first-sequencer.ts balancedShards) and keep both cores busy to the end.
+# They share nothing: the main project never uses a lab's servers, namespaces or state, each lab
+# file uses only its own lab (LAB_INSTANCE, LAB_RUN), and each writes its own temporary directories.
+# As root with no arguments this script brings the labs up first (in the labs' lanes, so the main
+# project starts at once), and the lab project's global setup reuses them and leaves stopping them
+# to this script. A failed `up` is not fatal: the global setup brings the lab up again and says
+# why it cannot. With arguments (some files) there is one lane, and the global setup starts and
+# stops the lab if a lab file is among them. LAB_LANES=1: one lab for all the lab files.
 LAB_RUN=${LAB_RUN:-/var/lib/claudeops-lab/run}
+LAB_RUN2=$(dirname "$LAB_RUN")/run2
 lab_up=0
+lanes=1
 if [ $# -eq 0 ] && [ "$(id -u)" = 0 ] && [ "$(uname -s)" = Linux ] && [ ! -e "$LAB_RUN/known_hosts" ]; then
   lab_up=1
+  [ "${LAB_LANES:-2}" = 1 ] || [ -e "$LAB_RUN2/known_hosts" ] || lanes=2
 fi
 out=$(mktemp -d -t claudeops-test-XXXXXX)
 main=$out/main.json
-lab=$out/lab.json
 
-# The lab's lane: its output goes to a file, printed after the main project's so neither is cut
+# A lab's lane: its output goes to a file, printed after the main project's so neither is cut
 # into the other's; its phase times go to a file the summary line reads.
-lab_lane() {
-  local clock=$SECONDS r=0
+lab_lane() { # lane number (= lab instance), then vitest's arguments
+  local n=$1 clock=$SECONDS r=0 name=lab shard=()
+  shift
+  export LAB_INSTANCE=$n LAB_RUN
+  [ "$n" = 1 ] || LAB_RUN=$LAB_RUN2
+  if [ "$lanes" = 2 ]; then name="lab $n" shard=(--shard="$n/$lanes"); fi
   if [ "$lab_up" = 1 ]; then
-    bash test/lab/lab.sh up 3 >"$out/lab-up.log" 2>&1 || r=$?
-    echo "lab up beside the main project: exit $r after $((SECONDS - clock))s" >>"$out/lab-up.log"
-    echo " lab up ($where) $((SECONDS - clock))s" >>"$out/lab-phases"
+    bash test/lab/lab.sh up 3 >"$out/lab$n-up.log" 2>&1 || r=$?
+    echo "$name up beside the main project: exit $r after $((SECONDS - clock))s" >>"$out/lab$n-up.log"
+    echo " $name up ($where) $((SECONDS - clock))s" >>"$out/lab$n-phases"
     clock=$SECONDS
   fi
   r=0
-  npx vitest run --project lab --passWithNoTests --reporter=default --reporter=json \
-    --outputFile.json="$lab" "$@" >"$out/lab.log" 2>&1 || r=$?
-  echo " lab project ($where) $((SECONDS - clock))s" >>"$out/lab-phases"
+  npx vitest run --project lab "${shard[@]}" --passWithNoTests --reporter=default --reporter=json \
+    --outputFile.json="$out/lab$n.json" "$@" >"$out/lab$n.log" 2>&1 || r=$?
+  echo " $name project ($where) $((SECONDS - clock))s" >>"$out/lab$n-phases"
   return "$r"
 }
-# Its own process group (set -m while it forks), so an interrupted run ends all of it by one ID.
-# LAB_AFTER_MAIN=1 starts it only once the main project is done (the layout before, ~6 min
-# longer on a quiet runner): for a machine too busy for both at once.
+# Each lane is a process group of its own (set -m while it forks), so an interrupted run ends all
+# of it by one ID. LAB_AFTER_MAIN=1 starts the lanes only once the main project is done (the
+# layout before, ~6 min longer on a quiet runner): for a machine too busy for both at once.
 where='beside main'
 [ "${LAB_AFTER_MAIN:-0}" != 1 ] || where='after main'
-lab_pid=
-start_lab_lane() {
+lab_pids=()
+start_lab_lanes() {
+  local n
   set -m
-  lab_lane "$@" &
-  lab_pid=$!
+  for ((n = 1; n <= lanes; n++)); do
+    lab_lane "$n" "$@" &
+    lab_pids+=($!)
+  done
   set +m
 }
-[ "$where" != 'beside main' ] || start_lab_lane "$@"
-stop_lab_lane() {
-  if [ -n "$lab_pid" ]; then
-    kill -- "-$lab_pid" 2>/dev/null || true
-    wait "$lab_pid" 2>/dev/null || true
-  fi
-  # lab.sh down waits for an interrupted `up`'s lock
-  [ "$lab_up" = 0 ] || bash test/lab/lab.sh down >/dev/null 2>&1
+[ "$where" != 'beside main' ] || start_lab_lanes "$@"
+lab_down() { # lane
+  if [ "$1" = 1 ]; then LAB_INSTANCE=1 LAB_RUN=$LAB_RUN bash test/lab/lab.sh down
+  else LAB_INSTANCE=2 LAB_RUN=$LAB_RUN2 bash test/lab/lab.sh down; fi
 }
-trap stop_lab_lane EXIT
+stop_lab_lanes() {
+  local pid n
+  for pid in "${lab_pids[@]}"; do
+    kill -- "-$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  # lab.sh down waits for an interrupted `up`'s lock
+  if [ "$lab_up" = 1 ]; then for ((n = 1; n <= lanes; n++)); do lab_down "$n" >/dev/null 2>&1 || true; done; fi
+}
+trap stop_lab_lanes EXIT
 
 status=0
 npx vitest run --project main --passWithNoTests --reporter=default --reporter=json --outputFile.json="$main" "$@" || status=$?
 phase main
-[ -n "$lab_pid" ] || start_lab_lane "$@"
+[ "${#lab_pids[@]}" -gt 0 ] || start_lab_lanes "$@"
 
-wait "$lab_pid" || status=1
+for pid in "${lab_pids[@]}"; do wait "$pid" || status=1; done
 trap - EXIT
-if [ "$lab_up" = 1 ]; then
-  tail -n 1 "$out/lab-up.log"
-  grep -q ': exit 0 after' "$out/lab-up.log" || cat "$out/lab-up.log" >&2
-fi
-cat "$out/lab.log"
+for ((n = 1; n <= lanes; n++)); do
+  if [ "$lab_up" = 1 ]; then
+    tail -n 1 "$out/lab$n-up.log"
+    grep -q ': exit 0 after' "$out/lab$n-up.log" || cat "$out/lab$n-up.log" >&2
+  fi
+  cat "$out/lab$n.log"
+done
 phase 'lab after main'
-[ ! -f "$out/lab-phases" ] || while IFS= read -r line; do timings+=("$line"); done <"$out/lab-phases"
+for ((n = 1; n <= lanes; n++)); do
+  [ ! -f "$out/lab$n-phases" ] || while IFS= read -r line; do timings+=("$line"); done <"$out/lab$n-phases"
+done
 
 # Stopping the lab checks that the host is as it was before `up`: a failure there fails the suite.
 down_failed=0
 if [ "$lab_up" = 1 ]; then
-  if ! bash test/lab/lab.sh down >"$out/lab-down.log" 2>&1; then
-    cat "$out/lab-down.log" >&2
-    echo "lab.sh down failed: the lab could not be stopped or the host changed (see above)" >&2
-    down_failed=1
-    status=1
-  fi
+  for ((n = 1; n <= lanes; n++)); do
+    if ! lab_down "$n" >"$out/lab$n-down.log" 2>&1; then
+      cat "$out/lab$n-down.log" >&2
+      echo "lab.sh down failed (lab $n): the lab could not be stopped or the host changed (see above)" >&2
+      down_failed=$((down_failed + 1))
+      status=1
+    fi
+  done
   phase 'lab down'
 fi
 (IFS=";"; echo "test phases:${timings[*]}")
-node scripts/count-results.mjs --extra-failures="$down_failed" "$main" "$lab"
+labs=()
+for ((n = 1; n <= lanes; n++)); do labs+=("$out/lab$n.json"); done
+node scripts/count-results.mjs --extra-failures="$down_failed" "$main" "${labs[@]}"
 rm -rf "$out"
 exit "$status"

@@ -8,6 +8,7 @@
  * approval refusals are 83rd of 131 by size and take 86 s). So a file without a cached duration
  * takes its duration from KNOWN_SECONDS: files measured at 20 s or more on a quiet 2-core runner
  * (CI of c455bdc, main project, 3 workers). A stale figure only costs wall time, never a result.
+ * The same figures balance the shards of a sharded run (`--shard`, see balancedShards).
  */
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -27,9 +28,55 @@ export const KNOWN_SECONDS: Record<string, number> = {
   'test/integration/state-fetches.test.ts': 26,
   'test/unit/core/util/secrets-corpus.test.ts': 24,
   'test/integration/state-compaction.test.ts': 20,
+  // the lab project (one file at a time per lab; quiet, lab alone: notes of c455bdc's CI)
+  'test/e2e/lab/efficacy.test.ts': 135,
+  'test/e2e/lab/recover-scenario.test.ts': 97,
+  'test/e2e/lab/remediation-scenarios.test.ts': 82,
+  'test/e2e/lab/detection.test.ts': 79,
+  'test/e2e/lab/eval-agent.test.ts': 63,
+  'test/e2e/lab/probes-coverage.test.ts': 45,
+  'test/e2e/lab/docker-containers.test.ts': 41,
+  'test/e2e/lab/onboarding.test.ts': 22,
+  'test/e2e/lab/alerting.test.ts': 17,
+  'test/e2e/lab/free-port.test.ts': 15,
+  'test/e2e/lab/least-privilege.test.ts': 12,
+  'test/e2e/lab/ssh-transport.test.ts': 12,
+  'test/e2e/lab/reinstall-deps.test.ts': 8,
+  'test/e2e/lab/rpm-updates.test.ts': 6,
+  'test/e2e/lab/diagnostics-wide.test.ts': 4,
 };
 
+/** What a file not in KNOWN_SECONDS counts for when shards are balanced. */
+const UNKNOWN_SECONDS = 5;
+
+/**
+ * `count` shards of `paths` with about the same KNOWN_SECONDS each: longest first, each to the
+ * shard with the fewest seconds so far (ties: the lower shard). Only KNOWN_SECONDS and the paths
+ * decide, never vitest's cache, so every process of a sharded run (scripts/test.sh runs the lab
+ * in two, one per lab) computes the same split, and every path is in exactly one shard.
+ */
+export function balancedShards(paths: readonly string[], count: number): string[][] {
+  const secondsOf = (path: string): number => KNOWN_SECONDS[path] ?? UNKNOWN_SECONDS;
+  const shards = Array.from({ length: count }, () => ({ paths: [] as string[], seconds: 0 }));
+  const longestFirst = [...paths].sort((a, b) => secondsOf(b) - secondsOf(a) || a.localeCompare(b));
+  for (const path of longestFirst) {
+    const lightest = shards.reduce((min, shard) => (shard.seconds < min.seconds ? shard : min));
+    lightest.paths.push(path);
+    lightest.seconds += secondsOf(path);
+  }
+  return shards.map((shard) => shard.paths);
+}
+
 export class SlowFirstSequencer extends BaseSequencer {
+  /** `--shard=i/n`: the i-th of balancedShards (vitest's own split is by a hash of the path). */
+  override async shard(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const { root, shard } = this.ctx.config;
+    if (!shard) return files;
+    const path = (spec: TestSpecification): string => relative(root, spec.moduleId);
+    const mine = new Set(balancedShards(files.map(path), shard.count)[shard.index - 1]);
+    return files.filter((spec) => mine.has(path(spec)));
+  }
+
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     // vitest's own order first (projects, groupOrder, cached durations, size), then the files
     // with a duration move ahead, longest first; the sort is stable, so the rest keep that order.

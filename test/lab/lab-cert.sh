@@ -2,9 +2,10 @@
 # A self-signed TLS certificate for the lab's nginx, valid from now for DAYS days (DAYS <= 0:
 # one that expired -DAYS days ago, -1 hour), for any notAfter: `openssl ca` takes explicit dates
 # where `openssl req -x509 -days` only takes a positive count.
-#   lab-cert.sh DIR DAYS [CN]   writes DIR/cert.pem and DIR/key.pem (EC P-256)
+#   lab-cert.sh DIR DAYS [CN [ADDR]]   writes DIR/cert.pem and DIR/key.pem (EC P-256) for CN and
+#   the address ADDR (default 10.77.0.10, the first lab's sys)
 set -eu
-dir=$1 days=$2 cn=${3:-sys.lab}
+dir=$1 days=$2 cn=${3:-sys.lab} addr=${4:-10.77.0.10}
 now=$(date -u +%s)
 end=$((now + days * 86400))
 [ "$days" -gt 0 ] && start=$((now - 3600)) || { end=$((end - 3600)); start=$((end - 30 * 86400)); }
@@ -27,7 +28,7 @@ CONF
 : > "$t/index.txt"
 od -An -N8 -tx1 /dev/urandom | tr -d ' \n' > "$t/serial"
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$t/key.pem" \
-  -out "$t/req.csr" -subj "/CN=$cn" -addext "subjectAltName=DNS:$cn,IP:10.77.0.10,IP:127.0.0.1" 2>/dev/null
+  -out "$t/req.csr" -subj "/CN=$cn" -addext "subjectAltName=DNS:$cn,IP:$addr,IP:127.0.0.1" 2>/dev/null
 openssl ca -batch -config "$t/ca.cnf" -selfsign -keyfile "$t/key.pem" -in "$t/req.csr" -out "$t/cert.pem" \
   -notext -startdate "$(date -u -d "@$start" +%Y%m%d%H%M%SZ)" -enddate "$(date -u -d "@$end" +%Y%m%d%H%M%SZ)" \
   2>/dev/null

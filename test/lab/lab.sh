@@ -11,7 +11,8 @@
 #   lab.sh docker S up|down    a dockerd on light server S with the lab's containers (docker_up)
 #   lab.sh rpm S up|down       light server S as an RPM-family server: dnf, a local repository (rpm_up)
 #
-# Layout. A bridge clab0 (10.77.0.1/16) in the host namespace; each server is a network
+# Layout (the first lab; LAB_INSTANCE=2 below is a second one with other names and 10.78). A
+# bridge clab0 (10.77.0.1/16) in the host namespace; each server is a network
 # namespace clab-NAME with one veth into the bridge and an address in 10.77.0.0/16, and no
 # default route, so its traffic can only reach the bridge: nothing leaves the machine.
 #  - light server sK (10.77.1.K for K<=250, then 10.77.2.x …): fresh mount/UTS/IPC/PID
@@ -36,14 +37,22 @@
 # stale record after a crash can never make `down` kill an unrelated process).
 set -euo pipefail
 
-LAB_RUN=${LAB_RUN:-/var/lib/claudeops-lab/run}
+# LAB_INSTANCE=2 is a second lab beside the first (scripts/test.sh runs the lab files in two
+# halves at once): its own bridge, namespaces, veths, addresses (10.78.0.0/16), docker cgroups
+# and state dir, with no name that one lab's `down` (which removes by prefix) could take for its
+# own. Both share the lock and pm2 beside their state dirs, so `up`s and reboots take turns.
+LAB_INSTANCE=${LAB_INSTANCE:-1}
+case $LAB_INSTANCE in
+  1) BRIDGE=clab0 PREFIX=clab- VETH=clv- NET=10.77 CGROUP=claudeops-lab- RUN_NAME=run ;;
+  2) BRIDGE=clab2 PREFIX=clb2- VETH=c2v- NET=10.78 CGROUP=claudeops-lab2- RUN_NAME=run2 ;;
+  *) printf 'lab: error: LAB_INSTANCE is 1 or 2, not %s\n' "$LAB_INSTANCE" >&2; exit 2 ;;
+esac
+LAB_RUN=${LAB_RUN:-/var/lib/claudeops-lab/$RUN_NAME}
 HOST_BASELINE=$LAB_RUN/host-baseline
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # root_path & co (every write into the systemd server's root) and the host guard.
 # shellcheck source=host-safety.sh
 . "$HERE/host-safety.sh"
-BRIDGE=clab0
-PREFIX=clab-
 LAB_UID=4077
 PASSPHRASE=lab-passphrase
 PACKAGES=(openssh-server openssh-client nginx redis-server supervisor systemd-container postgresql
@@ -115,23 +124,23 @@ kill_recorded() { # file [grace seconds]
 
 # ---------------------------------------------------------------- addresses
 
-light_addr() { # index -> 10.77.X.Y
+light_addr() { # index -> 10.77.X.Y (instance 2: 10.78.X.Y)
   local i=$(($1 - 1))
-  echo "10.77.$((1 + i / 250)).$((1 + i % 250))"
+  echo "$NET.$((1 + i / 250)).$((1 + i % 250))"
 }
-SYS_ADDR=10.77.0.10
-# 10.77.0.99 is never assigned: tests use it as "a lab address with nothing there".
+SYS_ADDR=$NET.0.10
+# $NET.0.99 is never assigned: tests use it as "a lab address with nothing there" (lab.ts).
 
 ensure_bridge() {
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link add "$BRIDGE" type bridge
-    ip addr add 10.77.0.1/16 dev "$BRIDGE"
+    ip addr add "$NET.0.1/16" dev "$BRIDGE"
   fi
   ip link set "$BRIDGE" up
 }
 
 ensure_netns() { # name addr
-  local ns=$PREFIX$1 veth=clv-$1
+  local ns=$PREFIX$1 veth=$VETH$1
   if ! ip netns list | awk '{print $1}' | grep -qx "$ns"; then ip netns add "$ns"; fi
   if ! ip -n "$ns" link show eth0 >/dev/null 2>&1; then
     ip link del "$veth" 2>/dev/null || true
@@ -370,7 +379,7 @@ CONF
   root_link "$r" /lib/systemd/system/mariadb.service "$wants/mariadb.service"
   # HTTPS with a self-signed certificate valid 10 days: a certificate warning (14 days) that is
   # not yet critical (7 days); the cert-expiry fault swaps in a shorter or expired one.
-  sh "$HERE/lab-cert.sh" "$(root_path "$r" etc/nginx/lab-tls)" 10
+  sh "$HERE/lab-cert.sh" "$(root_path "$r" etc/nginx/lab-tls)" 10 sys.lab "$SYS_ADDR"
   # Debian's sites-enabled/default is an absolute link to sites-available: replaced by a file in
   # the overlay (root_path), never written through (that was the host's own nginx site).
   root_put "$r" etc/nginx/sites-enabled/default <<'CONF'
@@ -517,7 +526,7 @@ docker_up() { # server
     nsenter -t "$leader" -m -u -i -n -p -- setsid "$DOCKERD" --iptables=false \
       --ip-forward=false --ip-masq=false --bridge=none --userland-proxy=false \
       --data-root "$d/docker" --exec-root /run/docker --pidfile /run/docker.pid \
-      -H unix:///run/docker.sock --cgroup-parent "/claudeops-lab-$s" --shutdown-timeout 2 \
+      -H unix:///run/docker.sock --cgroup-parent "/$CGROUP$s" --shutdown-timeout 2 \
       -G "$(grep -q '^docker:' "$d/etc/group" && echo docker || echo labops)" \
       </dev/null >>"$d/dockerd.log" 2>&1 9>&- &
     # nsenter forks into the PID namespace: its child (setsid execs) is dockerd
@@ -598,7 +607,7 @@ docker_cgroups_rm() { # server [tries]
   local c i left
   for ((i = 0; i < ${2:-50}; i++)); do
     left=0
-    for c in /sys/fs/cgroup/*/"claudeops-lab-$1"; do
+    for c in /sys/fs/cgroup/*/"$CGROUP$1"; do
       [ -d "$c" ] || continue
       find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true
       [ -d "$c" ] && left=1
@@ -606,7 +615,7 @@ docker_cgroups_rm() { # server [tries]
     [ $left = 0 ] && return 0
     sleep 0.1
   done
-  [ "${2:-50}" = 1 ] || log "$1: cgroups left under /sys/fs/cgroup/*/claudeops-lab-$1"
+  [ "${2:-50}" = 1 ] || log "$1: cgroups left under /sys/fs/cgroup/*/$CGROUP$1"
 }
 
 # ---------------------------------------------------------------- an RPM-family server (dnf)
@@ -839,7 +848,7 @@ fault_script() { # server kind arg
       is_sys "$s" || die "cert-expiry needs the systemd server"
       echo 'd=/etc/nginx/lab-tls
         [ -f $d/cert.pem.orig ] || { cp -p $d/cert.pem $d/cert.pem.orig && cp -p $d/key.pem $d/key.pem.orig; }
-        sh /usr/local/lib/claudeops-lab/lab-cert.sh $d '"'${arg:-3}'"'
+        sh /usr/local/lib/claudeops-lab/lab-cert.sh $d '"'${arg:-3}'"' sys.lab '"$SYS_ADDR"'
         systemctl reload nginx
         '"$NGINX_CERT_WAIT" ;;
     updates-security)

@@ -22,9 +22,11 @@ import { execa } from 'execa';
 import { type ServerConfig, serverSchema } from '../../src/config/schema.js';
 
 export const LAB_SH = join(dirname(fileURLToPath(import.meta.url)), 'lab.sh');
-export const LAB_RUN = process.env.LAB_RUN ?? '/var/lib/claudeops-lab/run';
+/** Which lab (lab.sh): 1, or 2 for the second lab scripts/test.sh runs beside the first. */
+const SECOND = process.env.LAB_INSTANCE === '2';
+export const LAB_RUN = process.env.LAB_RUN ?? `/var/lib/claudeops-lab/${SECOND ? 'run2' : 'run'}`;
 /** A lab address nothing is ever assigned to: connections there fail (no host on the bridge). */
-export const UNUSED_ADDRESS = '10.77.0.99';
+export const UNUSED_ADDRESS = SECOND ? '10.78.0.99' : '10.77.0.99';
 
 export type FaultKind =
   | 'service-stop'
