@@ -175,6 +175,11 @@ install_bin() {
   mkdir -p "$LAB_RUN/bin"
   cp "$HERE/app.py" "$HERE/heartbeat.sh" "$HERE/reaper.py" "$HERE/server-init.sh" "$HERE/pm2-app.cjs" \
     "$LAB_RUN/bin/"
+  # s1's pm2 app. min_uptime (no CLI flag): pm2 counts a crash as unstable (3 of them: errored, the
+  # pm2-errored fault) only if the app lived less than min_uptime, within 3 x min_uptime of its
+  # start; with the 1 s default a busy machine, where node takes a second to start, never got there.
+  printf '{"apps":[{"name":"lab-worker","script":"%s","max_restarts":3,"min_uptime":60000}]}\n' \
+    "$LAB_RUN/bin/pm2-app.cjs" >"$LAB_RUN/bin/pm2-app.json"
 }
 
 host_keys() { # dir
@@ -908,7 +913,7 @@ undo_script() { # server kind arg
       # failed): restart it if pm2 knows it, start it as s1's boot does if not
       echo "echo ok > /run/lab/pm2.mode
         $PM2_AS_LABOPS restart lab-worker >/dev/null 2>&1 ||
-          $PM2_AS_LABOPS start '$LAB_RUN/bin/pm2-app.cjs' --name lab-worker --max-restarts 3 >/dev/null
+          $PM2_AS_LABOPS start '$LAB_RUN/bin/pm2-app.json' >/dev/null
         $PM2_AS_LABOPS reset lab-worker >/dev/null"
       pm2_wait online ;;
     *) die "unknown fault '$kind'" ;;

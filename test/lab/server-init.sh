@@ -49,8 +49,8 @@ if [ -d "$dir/localbin" ]; then
   # pm2 daemonises; starting it (~0.5 s of node) is not waited for: tests poll for `online`.
   [ -x /usr/local/bin/pm2 ] &&
     setsid runuser -u labops -- env -i HOME=/home/labops USER=labops LOGNAME=labops \
-      PATH=/usr/local/bin:/usr/bin:/bin pm2 start "$bin/pm2-app.cjs" --name lab-worker \
-      --max-restarts 3 </dev/null >/var/log/pm2-start.log 2>&1 &
+      PATH=/usr/local/bin:/usr/bin:/bin pm2 start "$bin/pm2-app.json" \
+      </dev/null >/var/log/pm2-start.log 2>&1 &
 fi
 echo ready > /run/lab/ready
 exec /usr/bin/python3 "$bin/reaper.py"
