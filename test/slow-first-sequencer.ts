@@ -8,7 +8,7 @@
  * approval refusals are 83rd of 131 by size and take 86 s). So a file without a cached duration
  * takes its duration from KNOWN_SECONDS: files measured at 20 s or more on a quiet 2-core runner
  * (CI of c455bdc, main project, 3 workers). A stale figure only costs wall time, never a result.
- * The same figures balance the shards of a sharded run (`--shard`, see balancedShards).
+ * These and LAB_SECONDS balance the shards of a sharded run (`--shard`, see balancedShards).
  */
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -28,7 +28,13 @@ export const KNOWN_SECONDS: Record<string, number> = {
   'test/integration/state-fetches.test.ts': 26,
   'test/unit/core/util/secrets-corpus.test.ts': 24,
   'test/integration/state-compaction.test.ts': 20,
-  // the lab project (one file at a time per lab; quiet, lab alone: notes of c455bdc's CI)
+};
+
+/**
+ * The lab project's files (one at a time per lab; quiet, lab alone: CI of c455bdc): only for
+ * balancing shards, so the lab's order in one lane stays vitest's own.
+ */
+export const LAB_SECONDS: Record<string, number> = {
   'test/e2e/lab/efficacy.test.ts': 135,
   'test/e2e/lab/recover-scenario.test.ts': 97,
   'test/e2e/lab/remediation-scenarios.test.ts': 82,
@@ -46,17 +52,17 @@ export const KNOWN_SECONDS: Record<string, number> = {
   'test/e2e/lab/diagnostics-wide.test.ts': 4,
 };
 
-/** What a file not in KNOWN_SECONDS counts for when shards are balanced. */
+/** What a file in neither table counts for when shards are balanced. */
 const UNKNOWN_SECONDS = 5;
 
 /**
- * `count` shards of `paths` with about the same KNOWN_SECONDS each: longest first, each to the
- * shard with the fewest seconds so far (ties: the lower shard). Only KNOWN_SECONDS and the paths
+ * `count` shards of `paths` with about the same known seconds each: longest first, each to the
+ * shard with the fewest seconds so far (ties: the lower shard). Only the two tables and the paths
  * decide, never vitest's cache, so every process of a sharded run (scripts/test.sh runs the lab
  * in two, one per lab) computes the same split, and every path is in exactly one shard.
  */
 export function balancedShards(paths: readonly string[], count: number): string[][] {
-  const secondsOf = (path: string): number => KNOWN_SECONDS[path] ?? UNKNOWN_SECONDS;
+  const secondsOf = (path: string): number => LAB_SECONDS[path] ?? KNOWN_SECONDS[path] ?? UNKNOWN_SECONDS;
   const shards = Array.from({ length: count }, () => ({ paths: [] as string[], seconds: 0 }));
   const longestFirst = [...paths].sort((a, b) => secondsOf(b) - secondsOf(a) || a.localeCompare(b));
   for (const path of longestFirst) {

@@ -5,12 +5,12 @@
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { balancedShards, KNOWN_SECONDS } from '../slow-first-sequencer.js';
+import { balancedShards, LAB_SECONDS } from '../slow-first-sequencer.js';
 
 const LAB_FILES = readdirSync('test/e2e/lab')
   .filter((f) => f.endsWith('.test.ts'))
   .map((f) => `test/e2e/lab/${f}`);
-const seconds = (paths: string[]) => paths.reduce((sum, p) => sum + (KNOWN_SECONDS[p] ?? 5), 0);
+const seconds = (paths: string[]) => paths.reduce((sum, p) => sum + (LAB_SECONDS[p] ?? 5), 0);
 
 describe('the lab split into two shards (balancedShards)', () => {
   it('gives every lab file to exactly one shard, whatever order vitest lists them in', () => {
@@ -21,7 +21,7 @@ describe('the lab split into two shards (balancedShards)', () => {
 
   it('balances the known seconds: the halves differ by less than the longest file', () => {
     const [one = [], two = []] = balancedShards(LAB_FILES, 2);
-    const longest = Math.max(...LAB_FILES.map((p) => KNOWN_SECONDS[p] ?? 5));
+    const longest = Math.max(...LAB_FILES.map((p) => LAB_SECONDS[p] ?? 5));
     expect(Math.abs(seconds(one) - seconds(two))).toBeLessThan(longest);
     // the two longest files run at once, one in each half
     expect(one[0]).toBe('test/e2e/lab/efficacy.test.ts');
