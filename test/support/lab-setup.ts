@@ -4,6 +4,7 @@
  * for a server to reach a state. Each test keeps its own config and assertions; only the plumbing
  * lives here.
  */
+import { expect } from 'vitest';
 import type { Lab } from '../lab/lab.js';
 import { type BundleRun, frontMatter, git, runBundle, stateFile, type Workspace } from './runner.js';
 
@@ -57,6 +58,15 @@ export async function runReport(ws: Workspace, result: BundleRun): Promise<State
   const path = result.outputs.report ?? '';
   const body = await stateFile(ws, path);
   return { path, meta: frontMatter(body), body };
+}
+
+/**
+ * Asserts the run's status; when it is another one, the message carries the run's report, so a
+ * failure on a busy machine says which finding made it (the report is read only then).
+ */
+export async function expectStatus(ws: Workspace, result: BundleRun, status: string): Promise<void> {
+  const report = result.outputs.status === status ? '' : (await runReport(ws, result)).body.slice(0, 6000);
+  expect(result.outputs.status, report).toBe(status);
 }
 
 /** The documents under `dir/` of origin's state branch that this run wrote (their `run` is the report's). */

@@ -23,6 +23,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
 import {
+  expectStatus,
   type LabActionRun,
   labAction,
   labOutput,
@@ -291,7 +292,7 @@ describe.skipIf(skip !== undefined)(
     it('1. task recover after a reboot: services started in boot.order, each waited for until ready; boot log; reboot noted', async () => {
       const ws = await workspace();
       const baseline = await run(ws);
-      expect(baseline.outputs.status).toBe('ok');
+      await expectStatus(ws, baseline, 'ok');
       const first = await bootId();
       expect((await serverState(ws)).bootId).toBe(first);
 
@@ -365,7 +366,7 @@ describe.skipIf(skip !== undefined)(
       expect(await logsOf(ws, next, 'boot')).toEqual([]);
       expect(await logsOf(ws, next, 'actions')).toEqual([]);
       expect(next.outputs.actions).toBe('0');
-      expect(next.outputs.status).toBe('ok');
+      await expectStatus(ws, next, 'ok');
     });
 
     it('3. mode report and dry run: the recovery is decided and recorded, nothing is started', async () => {
