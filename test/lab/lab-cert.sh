@@ -2,10 +2,10 @@
 # A self-signed TLS certificate for the lab's nginx, valid from now for DAYS days (DAYS <= 0:
 # one that expired -DAYS days ago, -1 hour), for any notAfter: `openssl ca` takes explicit dates
 # where `openssl req -x509 -days` only takes a positive count.
-#   lab-cert.sh DIR DAYS [CN [ADDR]]   writes DIR/cert.pem and DIR/key.pem (EC P-256) for CN and
-#   the address ADDR (default 10.77.0.10, the first lab's sys)
+#   lab-cert.sh DIR DAYS CN ADDR   writes DIR/cert.pem and DIR/key.pem (EC P-256) for CN and the
+#   address ADDR (the sys of the lab that runs it: each lab has its own)
 set -eu
-dir=$1 days=$2 cn=${3:-sys.lab} addr=${4:-10.77.0.10}
+dir=$1 days=$2 cn=$3 addr=${4:?lab-cert.sh DIR DAYS CN ADDR}
 now=$(date -u +%s)
 end=$((now + days * 86400))
 [ "$days" -gt 0 ] && start=$((now - 3600)) || { end=$((end - 3600)); start=$((end - 30 * 86400)); }

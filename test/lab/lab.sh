@@ -10,6 +10,7 @@
 #   lab.sh reboot S            restart S: new boot id, fresh /run and /tmp, services started again
 #   lab.sh docker S up|down    a dockerd on light server S with the lab's containers (docker_up)
 #   lab.sh rpm S up|down       light server S as an RPM-family server: dnf, a local repository (rpm_up)
+#   lab.sh names               the names this lab uses on the host (bridge, prefixes, addresses, cgroups)
 #
 # Layout (the first lab; LAB_INSTANCE=2 below is a second one with other names and 10.78). A
 # bridge clab0 (10.77.0.1/16) in the host namespace; each server is a network
@@ -90,6 +91,15 @@ ensure_pm2() {
     "pm2@$PM2_VERSION" >&2 || log "could not install pm2: s1 runs no pm2 app"
 }
 
+# Every name this lab gives to something the host holds once for everyone (`lab.sh names`): the
+# other lab's are all different and none starts with another's, since `down` removes by prefix.
+# test/lab/lab-instances.test.ts checks that, and that no lab file spells lab 1's names itself.
+lab_names() {
+  printf '%s %s\n' state-dir "$LAB_RUN" bridge "$BRIDGE" netns-prefix "$PREFIX" veth-prefix "$VETH" \
+    network "$NET.0.0/16" sys-address "$SYS_ADDR" unused-address "$UNUSED_ADDR" \
+    docker-cgroup-prefix "$CGROUP" sys-cgroup "$SYS_CGROUP" nspawn-machine "${PREFIX}sys"
+}
+
 # ---------------------------------------------------------------- pids
 
 # Records "pid starttime" so that a later kill only hits the very process we started.
@@ -124,12 +134,13 @@ kill_recorded() { # file [grace seconds]
 
 # ---------------------------------------------------------------- addresses
 
-light_addr() { # index -> 10.77.X.Y (instance 2: 10.78.X.Y)
+light_addr() { # index -> $NET.X.Y
   local i=$(($1 - 1))
   echo "$NET.$((1 + i / 250)).$((1 + i % 250))"
 }
 SYS_ADDR=$NET.0.10
-# $NET.0.99 is never assigned: tests use it as "a lab address with nothing there" (lab.ts).
+# never assigned: tests use it as "a lab address with nothing there" (lab.ts)
+UNUSED_ADDR=$NET.0.99
 
 ensure_bridge() {
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -320,6 +331,44 @@ light_stop() { # name
 # ---------------------------------------------------------------- the systemd server
 
 SYS=sys
+SYS_CGROUP=${CGROUP}sys
+
+# The cgroup directories the sys container starts in: $SYS_CGROUP beside lab.sh's own cgroup, in
+# each hierarchy systemd keeps its units in (v1 name=systemd, and cgroup2). nspawn runs with
+# --keep-unit and no machined, so the container's systemd puts system.slice/nginx.service & co
+# under the cgroup nspawn was started in. Left in the caller's (the root cgroup here), both labs'
+# sys shared one tree: `systemctl kill nginx` in one signalled the other's nginx too ("Failed to
+# send signal SIGKILL to auxiliary processes"), a reboot of one stopped the other's services, and
+# a port holder in one was "nginx itself" to the other.
+sys_cgroup_dirs() {
+  local ctl path mnt
+  while IFS=: read -r _ ctl path; do
+    case $ctl in
+      name=systemd) mnt=$(findmnt -rn -t cgroup -o TARGET,OPTIONS | awk '$2 ~ /(^|,)name=systemd(,|$)/ { print $1; exit }') ;;
+      '') mnt=$(findmnt -rn -t cgroup2 -o TARGET | head -n 1) ;;
+      *) continue ;;
+    esac
+    [ -z "$mnt" ] || echo "$mnt${path%/}/$SYS_CGROUP"
+  done </proc/self/cgroup
+}
+
+# Removes the sys cgroups recorded at start, innermost first; a unit's cgroup goes once its last
+# process has exited, a moment after the container stopped: retry for a few seconds.
+sys_cgroups_rm() { # server dir
+  local c i left
+  [ -f "$1/cgroups" ] || return 0
+  for ((i = 0; i < 50; i++)); do
+    left=0
+    while read -r c; do
+      [ -d "$c" ] || continue
+      find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+      [ -d "$c" ] && left=1
+    done <"$1/cgroups"
+    [ $left = 0 ] && { rm -f "$1/cgroups"; return 0; }
+    sleep 0.1
+  done
+  log "sys: cgroups left: $(tr '\n' ' ' <"$1/cgroups")"
+}
 
 sys_prepare_root() { # dir root
   local d=$1 r=$2
@@ -434,7 +483,15 @@ sys_start() {
   [ -f "$d/data.img" ] || { truncate -s 64M "$d/data.img" && mkfs.ext4 -q -F -m 0 "$d/data.img"; }
   mountpoint -q "$d/data" || mount -o loop "$d/data.img" "$d/data"
   write_info "$SYS" nspawn "$SYS_ADDR" "$d"
-  setsid systemd-nspawn --quiet --directory="$d/root" --machine="${PREFIX}sys" --hostname="$SYS" \
+  # In a cgroup of this lab's own (sys_cgroup_dirs), entered before nspawn starts: it makes its
+  # supervisor/ and payload/ under it. The shell execs nspawn, so $! is nspawn's pid.
+  local c cgroups=
+  for c in $(sys_cgroup_dirs); do
+    if mkdir -p "$c"; then cgroups+="$c"$'\n'; else log "sys: no cgroup $c: it shares its caller's"; fi
+  done
+  printf '%s' "$cgroups" >"$d/cgroups"
+  LAB_SYS_CGROUPS=$cgroups setsid /bin/sh -c 'for c in $LAB_SYS_CGROUPS; do echo $$ > "$c/cgroup.procs" || exit 1; done
+    unset LAB_SYS_CGROUPS; exec "$@"' lab-sys systemd-nspawn --quiet --directory="$d/root" --machine="${PREFIX}$SYS" --hostname="$SYS" \
     --network-namespace-path="/run/netns/$PREFIX$SYS" --boot --register=no --keep-unit \
     --console=read-only --tmpfs=/work --tmpfs=/root --tmpfs=/var/lib/claudeops-lab --bind="$d/data:/srv/data" \
     </dev/null >>"$d/init.log" 2>&1 9>&- &
@@ -469,6 +526,7 @@ sys_stop() {
   local d=$LAB_RUN/servers/$SYS
   # SIGTERM makes nspawn power the container off cleanly (systemd stops every unit).
   kill_recorded "$d/init.pid" 20
+  sys_cgroups_rm "$d"
 }
 
 sys_unmount() {
@@ -949,6 +1007,7 @@ cmd_reboot() { # server
 # Sourced (test/lab/host-safety.test.ts runs sys_prepare_root on a scratch root): functions only.
 [ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 
+[ "${1:-}" != names ] || { lab_names; exit 0; }
 [ "$(id -u)" = 0 ] || die "the lab needs root (network namespaces, mounts, systemd-nspawn)"
 
 # up, down and reboot change shared state: one at a time, even from parallel test files.
@@ -979,5 +1038,5 @@ case ${1:-} in
       *) die "usage: lab.sh docker S up|down" ;;
     esac ;;
   faults) echo "$FAULTS" ;;
-  *) sed -n '2,10p' "$0"; exit 2 ;;
+  *) sed -n '2,13p' "$0"; exit 2 ;;
 esac

@@ -22,11 +22,19 @@ import { execa } from 'execa';
 import { type ServerConfig, serverSchema } from '../../src/config/schema.js';
 
 export const LAB_SH = join(dirname(fileURLToPath(import.meta.url)), 'lab.sh');
-/** Which lab (lab.sh): 1, or 2 for the second lab scripts/test.sh runs beside the first. */
-const SECOND = process.env.LAB_INSTANCE === '2';
-export const LAB_RUN = process.env.LAB_RUN ?? `/var/lib/claudeops-lab/${SECOND ? 'run2' : 'run'}`;
+/**
+ * The names of lab `instance` (lab.sh's LAB_INSTANCE: 1, or 2 for the second lab scripts/test.sh
+ * runs beside the first) that tests use; `lab.sh names` prints these and the rest, and
+ * test/lab/lab-instances.test.ts checks both agree. A lab file takes them from here, never spelt.
+ */
+export function labNames(instance = process.env.LAB_INSTANCE): { stateDir: string; unusedAddress: string } {
+  const second = instance === '2';
+  const net = second ? '10.78' : '10.77';
+  return { stateDir: `/var/lib/claudeops-lab/${second ? 'run2' : 'run'}`, unusedAddress: `${net}.0.99` };
+}
+export const LAB_RUN = process.env.LAB_RUN ?? labNames().stateDir;
 /** A lab address nothing is ever assigned to: connections there fail (no host on the bridge). */
-export const UNUSED_ADDRESS = SECOND ? '10.78.0.99' : '10.77.0.99';
+export const UNUSED_ADDRESS = labNames().unusedAddress;
 
 export type FaultKind =
   | 'service-stop'
