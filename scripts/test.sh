@@ -18,14 +18,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 phase packages
 
-# The two projects run at once; with LAB_LANES=2 the lab's files run in two halves, each on a lab
-# of its own (lab.sh LAB_INSTANCE=2: other namespaces, bridge, addresses and state dir). One after the
+# The two projects run at once, and the lab's files run in two halves, each on a lab
+# of its own (lab.sh LAB_INSTANCE=2: other namespaces, bridge, addresses and state dir;
+# LAB_LANES=1: one lab for all of them). One after the
 # other they took main ~415 s + lab ~650 s on a quiet 2-core runner. A lab runs its files one at a
 # time and uses about one core (remediation-scenarios: 91 s of CPU, servers included, for its 82 s);
 # with one lab beside the main project (CI of 630965a: main 506 s, lab 923 s) the lab ran its last
 # 417 s alone with the other core mostly idle. Two labs split the lab's files by their known
-# seconds (test/slow-first-sequencer.ts balancedShards) and keep both cores busy to the end. Not
-# yet the default. Until each lab's systemd server had a cgroup of its own (lab.sh
+# seconds (test/slow-first-sequencer.ts balancedShards) and keep both cores busy to the end. Until each lab's systemd server had a cgroup of its own (lab.sh
 # sys_cgroup_dirs), both labs' systemds kept their units in one tree and a fault on one lab's nginx
 # hit the other's (20 of lab 2's tests failed beside a busy lab 1). Since: the lab project alone on
 # both labs at once, 15 files, 103/103 passed, 463 s with both ups (quiet machine).
@@ -37,14 +37,14 @@ phase packages
 # project starts at once), and the lab project's global setup reuses them and leaves stopping them
 # to this script. A failed `up` is not fatal: the global setup brings the lab up again and says
 # why it cannot. With arguments (some files) there is one lane, and the global setup starts and
-# stops the lab if a lab file is among them. LAB_LANES=2 (as root, no arguments): two labs.
+# stops the lab if a lab file is among them. Two labs only as root with no arguments.
 LAB_RUN=${LAB_RUN:-/var/lib/claudeops-lab/run}
 LAB_RUN2=$(dirname "$LAB_RUN")/run2
 lab_up=0
 lanes=1
 if [ $# -eq 0 ] && [ "$(id -u)" = 0 ] && [ "$(uname -s)" = Linux ] && [ ! -e "$LAB_RUN/known_hosts" ]; then
   lab_up=1
-  [ "${LAB_LANES:-1}" != 2 ] || [ -e "$LAB_RUN2/known_hosts" ] || lanes=2
+  [ "${LAB_LANES:-2}" != 2 ] || [ -e "$LAB_RUN2/known_hosts" ] || lanes=2
 fi
 out=$(mktemp -d -t claudeops-test-XXXXXX)
 main=$out/main.json

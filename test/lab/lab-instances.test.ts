@@ -1,5 +1,5 @@
 /**
- * Two labs run at once (`LAB_LANES=2 bash scripts/test.sh`: lab.sh's LAB_INSTANCE 1 and 2, each
+ * Two labs run at once (`bash scripts/test.sh` as root: lab.sh's LAB_INSTANCE 1 and 2, each
  * with half the lab's files). They must share no name on the host: when both labs' systemd servers
  * started in one cgroup, `systemctl kill nginx` in one lab also killed the other's nginx, and half
  * of lab 2's files failed. Here: every name lab.sh gives to something the host holds once for
