@@ -23,7 +23,17 @@
 //                          push). The CLI has no remote mode, so each run is the state store's own
 //                          load + commit of a run's files (report, state and history line per
 //                          server) in a process of its own; collection, which is the same at every
-//                          age, is left out.
+//                          age, is left out. Each run is the one after the branch's last (same day:
+//                          not the once-a-day run whose retention roll-up adds a fetch).
+//   BENCH_HISTORY_LAYOUTS  remote mode: how the remote holds the generated pack (default maintained):
+//                          maintained   with the reverse index (pack-*.rev) git writes on every
+//                                       repack and index-pack since 2.41 (pack.writeReverseIndex)
+//                                       and GitHub serves from: a fetch finds an object's packed
+//                                       size without sorting every object's offset first
+//                          fast-import  as `git fast-import` leaves it (no .rev): every fetch and
+//                                       push sorts the offsets of all the pack's objects (2 M at
+//                                       3 years) before sending one
+//                          (comma list: both, paired in the same rounds)
 //
 // The servers are `transport: local` (this machine, checked 50 times): the collection costs the
 // same at every age, so what changes between ages is the state branch. Fetch requests are counted
@@ -34,7 +44,9 @@ import { once } from 'node:events';
 import {
   createWriteStream,
   existsSync,
+  linkSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -65,7 +77,12 @@ if (!process.features.typescript) {
 }
 await import('../test/fixtures/ts-sources.mjs');
 if (process.argv[2] === '--record-run') {
-  await recordRun(process.argv[3] ?? '', process.argv[4] ?? '', Number(process.argv[5] ?? 50));
+  await recordRun(
+    process.argv[3] ?? '',
+    process.argv[4] ?? '',
+    Number(process.argv[5] ?? 50),
+    process.argv[6],
+  );
   process.exit(0);
 }
 const { generateGrowthBranch, fleetName } = await import('../test/support/history-branch.ts');
@@ -78,11 +95,17 @@ const SERVERS = Number(env.BENCH_HISTORY_SERVERS ?? 50);
 const REPEAT = Number(env.BENCH_HISTORY_REPEAT ?? 5);
 const SKIP = new Set((env.BENCH_HISTORY_SKIP ?? '').split(',').filter(Boolean));
 const REMOTE = env.BENCH_HISTORY_REMOTE === '1';
+const LAYOUTS = REMOTE ? (env.BENCH_HISTORY_LAYOUTS ?? 'maintained').split(',') : [''];
+for (const layout of LAYOUTS)
+  if (!['maintained', 'fast-import', ''].includes(layout))
+    throw new Error(`bench-history: unknown layout ${layout} (maintained, fast-import)`);
 const CLIS = (env.BENCH_HISTORY_CLIS ?? 'now=dist/cli.js').split(',').map((pair) => {
   const [name, path] = pair.includes('=') ? pair.split('=') : ['now', pair];
   return { name, path: resolve(ROOT, path) };
 });
-for (const cli of CLIS)
+// remote mode's growth table runs the state store from the sources: no bundle needed for it alone
+const needsBundle = !REMOTE || !SKIP.has('quarter') || !SKIP.has('bigtsv');
+for (const cli of needsBundle ? CLIS : [])
   if (!existsSync(cli.path)) throw new Error(`bench-history: ${cli.path} is missing: npm run bundle`);
 const AGE_DAYS = { fresh: 0, '1m': 30, '1y': 365, '3y': 1095 };
 const AGES = (env.BENCH_HISTORY_AGES ?? 'fresh,1m,1y,3y').split(',').map((a) => ({
@@ -135,6 +158,37 @@ function fleetConfig(dir, servers) {
   return path;
 }
 
+/**
+ * Remote mode: the generated branch as a remote holds it, in a bare repository of its own (the
+ * runs' pushes land there, the generated one stays as made): the generated pack hard-linked, and
+ * for `maintained` given git's reverse index (`index-pack --rev-index`: git's own file, made
+ * once per branch and day).
+ */
+function remoteLayout(b, layout) {
+  const repo = `${b.repo.replace(/\.git$/, '')}-${layout}.git`;
+  if (existsSync(`${repo}.done`)) return repo;
+  rmSync(repo, { recursive: true, force: true });
+  git('init', '-q', '--bare', repo);
+  git('-C', repo, 'config', 'uploadpack.allowFilter', 'true');
+  // the bench resets the branch each round: a gc in the middle of a timed run would time the gc
+  git('-C', repo, 'config', 'receive.autogc', 'false');
+  git('-C', repo, 'config', 'pack.writeReverseIndex', String(layout === 'maintained'));
+  const packDir = join(b.repo, 'objects', 'pack');
+  for (const file of readdirSync(packDir).filter((f) => /\.(pack|idx)$/.test(f)))
+    linkSync(join(packDir, file), join(repo, 'objects', 'pack', file));
+  if (layout === 'maintained') {
+    const started = Date.now();
+    for (const file of readdirSync(packDir).filter((f) => f.endsWith('.pack')))
+      execFileSync('git', ['-C', repo, 'index-pack', '--rev-index', join(repo, 'objects', 'pack', file)], {
+        stdio: 'ignore',
+      });
+    log(`  ${b.name}: reverse index in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+  if (b.tip) git('-C', repo, 'update-ref', 'refs/heads/claudeops-state', b.tip);
+  writeFileSync(`${repo}.done`, '');
+  return repo;
+}
+
 /** One command, timed from spawn to exit; its fetch requests from git's packet trace; peak RSS. */
 async function timed(cli, args, extraEnv = {}, nodeArgs = []) {
   const trace = join(WORK, `trace-${Math.random().toString(36).slice(2)}`);
@@ -143,7 +197,7 @@ async function timed(cli, args, extraEnv = {}, nodeArgs = []) {
   const started = process.hrtime.bigint();
   const child = spawn(
     timeBin ? '/usr/bin/time' : argv[0],
-    timeBin ? ['-f', 'RSS_KB=%M', ...argv] : argv.slice(1),
+    timeBin ? ['-f', 'RSS_KB=%M CPU_S=%U+%S', ...argv] : argv.slice(1),
     {
       env: { ...env, GIT_TRACE_PACKET: trace, NO_COLOR: '1', ...extraEnv },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -165,7 +219,16 @@ async function timed(cli, args, extraEnv = {}, nodeArgs = []) {
     rmSync(trace, { force: true });
   }
   const rss = Number(/RSS_KB=(\d+)/.exec(stderr)?.[1] ?? Number.NaN) * 1024;
-  return { code, seconds, fetches, wants, rss, stderr };
+  const cpu = /CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr);
+  return {
+    code,
+    seconds,
+    fetches,
+    wants,
+    rss,
+    cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN,
+    stderr,
+  };
 }
 
 function reset(repo, tip) {
@@ -176,59 +239,98 @@ function reset(repo, tip) {
 
 // ---- 1. history growth: a check at every age, paired in rounds -----------------------------------
 
-async function growth() {
-  mkdirSync(join(WORK, 'fleet'), { recursive: true });
-  const config = fleetConfig(join(WORK, 'fleet'), SERVERS);
+/** The generated branch of every age, with what the table prints about it. */
+async function growthBranches() {
   const branches = [];
   for (const age of AGES) {
     const b = await branch(age.name, { servers: SERVERS, days: age.days, everyMinutes: 120 });
     const files = b.tip ? git('-C', b.repo, 'ls-tree', '-r', '--name-only', b.tip).split('\n').length : 0;
     const commits = b.tip ? Number(git('-C', b.repo, 'rev-list', '--count', b.tip)) : 0;
     const pack = Number(/size-pack: (\d+)/.exec(git('-C', b.repo, 'count-objects', '-v'))?.[1] ?? 0) * 1024;
-    branches.push({ ...age, ...b, files, commits, pack });
+    // remote mode's run comes a minute after the branch's last run
+    const last = b.tip ? Number(git('-C', b.repo, 'log', '-1', '--format=%ct', b.tip)) * 1000 : Date.now();
+    const remotes = new Map(REMOTE ? LAYOUTS.map((l) => [l, remoteLayout({ ...age, ...b }, l)]) : []);
+    branches.push({ ...age, ...b, files, commits, pack, now: new Date(last + 60_000), remotes });
   }
+  return branches;
+}
+
+/** What is compared in the same rounds: the remote's layouts (remote mode) or the bundles. */
+function growthVariants(config) {
+  if (!REMOTE)
+    return CLIS.map((cli) => ({
+      name: cli.name,
+      run: (b) => timed(cli.path, ['check', '--config', config, '--state-repo', b.repo]),
+      repo: (b) => b.repo,
+    }));
+  return LAYOUTS.map((name) => ({
+    name,
+    run: (b) =>
+      timed(
+        fileURLToPath(import.meta.url),
+        [
+          '--record-run',
+          `file://${b.remotes.get(name)}`,
+          join(WORK, 'clones'),
+          String(SERVERS),
+          b.now.toISOString(),
+        ],
+        {},
+        process.execArgv,
+      ),
+    repo: (b) => b.remotes.get(name),
+  }));
+}
+
+async function growth() {
+  mkdirSync(join(WORK, 'fleet'), { recursive: true });
+  const branches = await growthBranches();
+  const variants = growthVariants(fleetConfig(join(WORK, 'fleet'), SERVERS));
   const results = new Map();
   for (let round = 0; round < REPEAT; round++) {
-    // every age and bundle once per round, in an order that rotates: load drifts cancel out
-    const order = branches.flatMap((b) => CLIS.map((cli) => ({ b, cli })));
+    // every age and variant once per round, in an order that rotates: load drifts cancel out
+    const order = branches.flatMap((b) => variants.map((v) => ({ b, v })));
     const shift = round % order.length;
-    for (const { b, cli } of [...order.slice(shift), ...order.slice(0, shift)]) {
-      reset(b.repo, b.tip);
-      const r = REMOTE
-        ? await timed(
-            fileURLToPath(import.meta.url),
-            ['--record-run', `file://${b.repo}`, join(WORK, 'clones'), String(SERVERS)],
-            {},
-            process.execArgv,
-          )
-        : await timed(cli.path, ['check', '--config', config, '--state-repo', b.repo]);
-      if (r.code !== 0) throw new Error(`check against ${b.name} failed (exit ${r.code}):\n${r.stderr}`);
-      if (REMOTE) r.seconds = Number(/RECORD_SECONDS=([\d.]+)/.exec(r.stderr)?.[1] ?? Number.NaN);
-      const key = `${cli.name} ${b.name}`;
+    for (const { b, v } of [...order.slice(shift), ...order.slice(0, shift)]) {
+      reset(v.repo(b), b.tip);
+      const r = await v.run(b);
+      if (r.code !== 0) throw new Error(`run against ${b.name} failed (exit ${r.code}):\n${r.stderr}`);
+      if (REMOTE) {
+        r.seconds = Number(/RECORD_SECONDS=([\d.]+)/.exec(r.stderr)?.[1] ?? Number.NaN);
+        r.cpu = Number(/RECORD_CPU=([\d.]+)/.exec(r.stderr)?.[1] ?? Number.NaN);
+      }
+      const key = `${v.name} ${b.name}`;
       results.set(key, [...(results.get(key) ?? []), r]);
       log(`round ${round + 1}/${REPEAT} ${key}: ${r.seconds.toFixed(2)} s, ${r.fetches} fetches`);
     }
   }
-  for (const b of branches) reset(b.repo, b.tip);
+  for (const b of branches) for (const v of variants) reset(v.repo(b), b.tip);
+  printGrowth(branches, variants, results);
+}
+
+function printGrowth(branches, variants, results) {
   console.log(
     REMOTE
-      ? `\nHistory growth, remote mode (file:// remote, partial clone): ${SERVERS} servers every 2 h, one load + commit per age and round (${REPEAT} rounds, median)\n`
+      ? `\nHistory growth, remote mode (file:// remote, partial clone): ${SERVERS} servers every 2 h, one load + commit per age, remote layout and round (${REPEAT} rounds, median); layouts: maintained = the generated pack with git's reverse index (.rev, as git >= 2.41 and GitHub keep packs), fast-import = as git fast-import left it\n`
       : `\nHistory growth: ${SERVERS} servers every 2 h, one check per age and round (${REPEAT} rounds, median)\n`,
   );
   console.log(
-    `| bundle | branch age | commits | files at tip | remote pack | ${REMOTE ? 'load + commit' : 'check'} wall | vs 1 month (paired) | fetch requests/run | blobs fetched/run |`,
+    `| ${REMOTE ? 'remote layout' : 'bundle'} | branch age | commits | files at tip | remote pack | ${REMOTE ? 'load + commit' : 'check'} wall | vs 1 month (paired) | CPU${REMOTE ? ' (store + its git, both sides)' : ' (process tree)'} | CPU vs 1 month (paired) | fetch requests/run | blobs fetched/run |`,
   );
-  console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|');
-  for (const cli of CLIS) {
-    const month = results.get(`${cli.name} 1m`);
+  console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const v of variants) {
+    const month = results.get(`${v.name} 1m`);
     for (const b of branches) {
-      const runs = results.get(`${cli.name} ${b.name}`) ?? [];
-      const ratio = month
-        ? median(runs.map((r, i) => r.seconds / (month[i]?.seconds ?? Number.NaN)))
-        : Number.NaN;
+      const runs = results.get(`${v.name} ${b.name}`) ?? [];
+      const paired = (key) => {
+        const ratio = month
+          ? median(runs.map((r, i) => r[key] / (month[i]?.[key] ?? Number.NaN)))
+          : Number.NaN;
+        return Number.isNaN(ratio) ? '—' : `${ratio.toFixed(2)}×`;
+      };
       console.log(
-        `| ${cli.name} | ${b.name} | ${b.commits} | ${b.files} | ${mb(b.pack)} | ${median(runs.map((r) => r.seconds)).toFixed(2)} s | ` +
-          `${Number.isNaN(ratio) ? '—' : `${ratio.toFixed(2)}×`} | ${median(runs.map((r) => r.fetches))} | ${median(runs.map((r) => r.wants))} |`,
+        `| ${v.name} | ${b.name} | ${b.commits} | ${b.files} | ${mb(b.pack)} | ${median(runs.map((r) => r.seconds)).toFixed(2)} s | ` +
+          `${paired('seconds')} | ${median(runs.map((r) => r.cpu)).toFixed(2)} s | ${paired('cpu')} | ${median(runs.map((r) => r.fetches))} | ${median(runs.map((r) => r.wants))} |`,
       );
     }
   }
@@ -350,9 +452,10 @@ if (!SKIP.has('bigtsv')) await bigTsv();
 /**
  * Remote mode's run (BENCH_HISTORY_REMOTE=1), in a process of its own: the state store loads
  * memory from `url` and commits what a run of `servers` writes (a report, each server's state
- * file and its history line), retention as the CLI's default. Exits non-zero unless pushed.
+ * file and its history line), retention as the CLI's default, at `nowIso` when given. Exits
+ * non-zero unless pushed.
  */
-async function recordRun(url, workDir, servers) {
+async function recordRun(url, workDir, servers, nowIso) {
   const { GitStateStore } = await import('../src/adapters/git-state-store.ts');
   const { fleetName, healthReport } = await import('../test/support/history-branch.ts');
   const { pointLine } = await import('../src/core/memory/history-series.ts');
@@ -362,9 +465,16 @@ async function recordRun(url, workDir, servers) {
   const { emptyServerState } = await import('../src/core/memory/memory.ts');
   const { serializeServerState } = await import('../src/core/memory/server-state.ts');
   const started = performance.now();
-  const store = new GitStateStore({ remoteUrl: url, workDir, retentionDays: 90 });
+  const cpuStarted = cpuSeconds();
+  // the run's time: given (the run after the branch's last), moving on with the wall clock
+  const offset = nowIso ? Date.parse(nowIso) - Date.now() : 0;
+  const clock = {
+    now: () => new Date(Date.now() + offset),
+    sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+  };
+  const store = new GitStateStore({ remoteUrl: url, workDir, retentionDays: 90, clock });
   const memory = await store.load();
-  const now = new Date();
+  const now = clock.now();
   const at = now.toISOString();
   const id = `bench-${now.getTime()}`;
   const names = Array.from({ length: servers }, (_, i) => fleetName(i));
@@ -390,4 +500,16 @@ async function recordRun(url, workDir, servers) {
   if (!result.pushed) throw new Error(`bench-history: the commit was not pushed: ${result.error ?? ''}`);
   // the store's own time: the process's start-up (TypeScript sources loaded) is not the product's
   process.stderr.write(`RECORD_SECONDS=${((performance.now() - started) / 1000).toFixed(3)}\n`);
+  process.stderr.write(`RECORD_CPU=${(cpuSeconds() - cpuStarted).toFixed(3)}\n`);
+}
+
+/**
+ * CPU seconds of this process and of its waited-for descendants (the store's git processes and,
+ * under them, the file:// remote's upload-pack and receive-pack): /proc's cutime + cstime.
+ */
+function cpuSeconds() {
+  const own = process.cpuUsage();
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[13] ?? 0) + Number(fields[14] ?? 0);
+  return (own.user + own.system) / 1e6 + ticks / 100;
 }
