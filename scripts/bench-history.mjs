@@ -26,10 +26,10 @@
 //                          age, is left out. Each run is the one after the branch's last (same day:
 //                          not the once-a-day run whose retention roll-up adds a fetch).
 //   BENCH_HISTORY_LAYOUTS  remote mode: how the remote holds the generated pack (default maintained):
-//                          maintained   with the reverse index (pack-*.rev) git writes on every
-//                                       repack and index-pack since 2.41 (pack.writeReverseIndex)
-//                                       and GitHub serves from: a fetch finds an object's packed
-//                                       size without sorting every object's offset first
+//                          maintained   with the reverse index (pack-*.rev) git writes for every
+//                                       pack it makes since 2.41 (before: pack.writeReverseIndex):
+//                                       a fetch finds an object's packed size without sorting
+//                                       every object's offset first
 //                          fast-import  as `git fast-import` leaves it (no .rev): every fetch and
 //                                       push sorts the offsets of all the pack's objects (2 M at
 //                                       3 years) before sending one
@@ -311,7 +311,7 @@ async function growth() {
 function printGrowth(branches, variants, results) {
   console.log(
     REMOTE
-      ? `\nHistory growth, remote mode (file:// remote, partial clone): ${SERVERS} servers every 2 h, one load + commit per age, remote layout and round (${REPEAT} rounds, median); layouts: maintained = the generated pack with git's reverse index (.rev, as git >= 2.41 and GitHub keep packs), fast-import = as git fast-import left it\n`
+      ? `\nHistory growth, remote mode (file:// remote, partial clone): ${SERVERS} servers every 2 h, one load + commit per age, remote layout and round (${REPEAT} rounds, median); layouts: maintained = the generated pack with git's reverse index (.rev, as git >= 2.41 writes for every pack), fast-import = as git fast-import left it\n`
       : `\nHistory growth: ${SERVERS} servers every 2 h, one check per age and round (${REPEAT} rounds, median)\n`,
   );
   console.log(
