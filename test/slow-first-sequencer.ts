@@ -31,25 +31,28 @@ export const KNOWN_SECONDS: Record<string, number> = {
 };
 
 /**
- * The lab project's files (one at a time per lab; quiet, lab alone: CI of c455bdc): only for
- * balancing shards, so the lab's order in one lane stays vitest's own.
+ * The lab project's files: seconds each took in its lab lane beside the main project and the other
+ * lane (quiet fresh-clone `.ci/run` of dd7b2a9, two labs, 14 min 18 s), only for balancing shards,
+ * so the lab's order in one lane stays vitest's own. Beside the main project a file takes 1.5-3x
+ * its time alone, and not by one factor for all (recover-scenario 97 s alone, 294 s there), so
+ * figures from a lab run alone split the lanes 648 s | 733 s; these split them 689 s | 692 s.
  */
 export const LAB_SECONDS: Record<string, number> = {
-  'test/e2e/lab/efficacy.test.ts': 135,
-  'test/e2e/lab/recover-scenario.test.ts': 97,
-  'test/e2e/lab/remediation-scenarios.test.ts': 82,
-  'test/e2e/lab/detection.test.ts': 79,
-  'test/e2e/lab/eval-agent.test.ts': 63,
-  'test/e2e/lab/probes-coverage.test.ts': 45,
-  'test/e2e/lab/docker-containers.test.ts': 41,
-  'test/e2e/lab/onboarding.test.ts': 22,
-  'test/e2e/lab/alerting.test.ts': 17,
-  'test/e2e/lab/free-port.test.ts': 15,
-  'test/e2e/lab/least-privilege.test.ts': 12,
+  'test/e2e/lab/recover-scenario.test.ts': 294,
+  'test/e2e/lab/efficacy.test.ts': 246,
+  'test/e2e/lab/remediation-scenarios.test.ts': 222,
+  'test/e2e/lab/detection.test.ts': 141,
+  'test/e2e/lab/eval-agent.test.ts': 133,
+  'test/e2e/lab/probes-coverage.test.ts': 118,
+  'test/e2e/lab/onboarding.test.ts': 68,
+  'test/e2e/lab/least-privilege.test.ts': 47,
+  'test/e2e/lab/docker-containers.test.ts': 44,
+  'test/e2e/lab/alerting.test.ts': 18,
+  'test/e2e/lab/free-port.test.ts': 16,
   'test/e2e/lab/ssh-transport.test.ts': 12,
-  'test/e2e/lab/reinstall-deps.test.ts': 8,
-  'test/e2e/lab/rpm-updates.test.ts': 6,
-  'test/e2e/lab/diagnostics-wide.test.ts': 4,
+  'test/e2e/lab/reinstall-deps.test.ts': 10,
+  'test/e2e/lab/rpm-updates.test.ts': 7,
+  'test/e2e/lab/diagnostics-wide.test.ts': 5,
 };
 
 /** What a file in neither table counts for when shards are balanced. */

@@ -24,8 +24,8 @@ describe('the lab split into two shards (balancedShards)', () => {
     const longest = Math.max(...LAB_FILES.map((p) => LAB_SECONDS[p] ?? 5));
     expect(Math.abs(seconds(one) - seconds(two))).toBeLessThan(longest);
     // the two longest files run at once, one in each half
-    expect(one[0]).toBe('test/e2e/lab/efficacy.test.ts');
-    expect(two[0]).toBe('test/e2e/lab/recover-scenario.test.ts');
+    expect(one[0]).toBe('test/e2e/lab/recover-scenario.test.ts');
+    expect(two[0]).toBe('test/e2e/lab/efficacy.test.ts');
   });
 
   it('counts a file with no known seconds, and puts it somewhere', () => {
