@@ -23,8 +23,15 @@ export const PRELUDE = [
   // server a fork and an exec (about as much CPU as all the parsing), so small files are read and
   // untrusted text is cut without `cat`, `head`, `cut` or `sed`.
   "co_nl='\n'",
-  // A small file (/proc, /sys) as `cat` prints it.
-  'co_cat() { while IFS= read -r co_l || [ -n "$co_l" ]; do printf \'%s\\n\' "$co_l"; done < "$1"; }',
+  // co_cat FILE [LAST]: a small file (/proc, /sys) as `cat` prints it; with LAST, only up to the
+  // first line that starts with LAST. dash's `read` costs a system call per byte, so a probe that
+  // needs only the head of a file stops there.
+  'co_cat() {',
+  '  while IFS= read -r co_l || [ -n "$co_l" ]; do',
+  '    printf \'%s\\n\' "$co_l"',
+  '    case $# in 1) ;; *) case $co_l in "$2"*) break ;; esac ;; esac',
+  '  done < "$1"',
+  '}',
   // co_q LINES TEXT [BYTES]: the first LINES lines of TEXT, each cut to BYTES (200), behind the
   // untrusted prefix, as `printf '%s\n' TEXT | head -n LINES | cut -c1-BYTES | sed 's/^/| /'` would.
   'co_q() {',

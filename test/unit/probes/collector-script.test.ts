@@ -126,6 +126,20 @@ describe('collector script', () => {
     }
   });
 
+  it('co_cat FILE LAST stops after the first line starting with LAST, or prints all without one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'co-cat-'));
+    try {
+      const file = join(dir, 'f');
+      writeFileSync(file, 'A: 1\nSwapFree: 2\nB: 3\nSwapFree: 4\n');
+      expect(sh(`${PRELUDE}\nco_cat '${file}' SwapFree:\n`)).toBe('A: 1\nSwapFree: 2\n');
+      expect(sh(`${PRELUDE}\nco_cat '${file}' Nowhere:\n`)).toBe('A: 1\nSwapFree: 2\nB: 3\nSwapFree: 4\n');
+      // LAST is a literal prefix, not a pattern
+      expect(sh(`${PRELUDE}\nco_cat '${file}' '*'\n`)).toBe('A: 1\nSwapFree: 2\nB: 3\nSwapFree: 4\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('cuts untrusted text with builtins exactly as head | cut -c1-200 | sed did', () => {
     const long = 'x'.repeat(250);
     const texts = [

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PRELUDE } from '../../../src/probes/collector-script.js';
 import { diskProbe } from '../../../src/probes/disk-usage.js';
 import { cpuCount, loadProbe } from '../../../src/probes/load-average.js';
 import { memoryProbe } from '../../../src/probes/memory-swap.js';
@@ -103,6 +108,39 @@ describe('memory probe', () => {
   it('falls back to free + buffers + cache on kernels without MemAvailable', () => {
     const old = meminfo.replace(/^MemAvailable:.*\n/m, '');
     expect(memoryProbe.parse(old, server()).availableKb).toBe(23177212 + 14796 + 964728);
+  });
+
+  it("reads only meminfo's head (through SwapFree) and parses it as the whole file", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meminfo-'));
+    try {
+      const file = join(dir, 'meminfo');
+      writeFileSync(file, meminfo);
+      // the probe's own snippet with the captured file in place of /proc/meminfo
+      const snippet = memoryProbe.script(server(), { cursors: {}, nonce: 'n0nce0123456789abcdef' });
+      expect(snippet).toContain('/proc/meminfo');
+      const head = execFileSync('sh', ['-s'], {
+        input: `${PRELUDE}\n${snippet.replace('/proc/meminfo', `'${file}'`)}\n`,
+        encoding: 'utf8',
+      });
+      expect(head.split('\n').at(-2)).toMatch(/^SwapFree:/);
+      expect(head.length).toBeLessThan(meminfo.length / 2);
+      expect(memoryProbe.parse(head, server())).toEqual(memoryProbe.parse(meminfo, server()));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("parses a real capture of today's snippet (it ends at SwapFree)", () => {
+    const head = fixture('memory/host-meminfo-head.txt');
+    expect(head.trimEnd().split('\n').at(-1)).toMatch(/^SwapFree:/);
+    expect(memoryProbe.parse(head, server())).toEqual({
+      totalKb: 24683748,
+      availableKb: 21558464,
+      usedPercent: 12.7,
+      swapTotalKb: 0,
+      swapFreeKb: 0,
+      swapUsedPercent: 0,
+    });
   });
 
   it('fails loudly on output that is not meminfo', () => {
