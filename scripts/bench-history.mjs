@@ -25,15 +25,18 @@
 //                          server) in a process of its own; collection, which is the same at every
 //                          age, is left out. Each run is the one after the branch's last (same day:
 //                          not the once-a-day run whose retention roll-up adds a fetch).
-//   BENCH_HISTORY_LAYOUTS  remote mode: how the remote holds the generated pack (default maintained):
-//                          maintained   with the reverse index (pack-*.rev) git writes for every
-//                                       pack it makes since 2.41 (before: pack.writeReverseIndex):
-//                                       a fetch finds an object's packed size without sorting
-//                                       every object's offset first
-//                          fast-import  as `git fast-import` leaves it (no .rev): every fetch and
-//                                       push sorts the offsets of all the pack's objects (2 M at
-//                                       3 years) before sending one
-//                          (comma list: both, paired in the same rounds)
+//   BENCH_HISTORY_LAYOUTS  remote mode: how the remote holds the generated history (default repacked):
+//                          repacked       as a remote maintained by git holds it: `git repack -a -d
+//                                         -f --depth=50 --window=10` (each file's newest version
+//                                         whole, older ones deltas of newer) with the reverse
+//                                         index (pack-*.rev) git writes for every pack since 2.41;
+//                                         made once per branch and day (minutes of CPU at 3 years)
+//                          reverse-index  the fast-import pack with that reverse index only
+//                          fast-import    as `git fast-import` leaves it: no reverse index (every
+//                                         fetch and push sorts the offsets of all the pack's
+//                                         objects first) and each file's newest version at the
+//                                         end of a delta chain (up to 50 deep) spread over the pack
+//                          (comma list: paired in the same rounds)
 //
 // The servers are `transport: local` (this machine, checked 50 times): the collection costs the
 // same at every age, so what changes between ages is the state branch. Fetch requests are counted
@@ -95,10 +98,10 @@ const SERVERS = Number(env.BENCH_HISTORY_SERVERS ?? 50);
 const REPEAT = Number(env.BENCH_HISTORY_REPEAT ?? 5);
 const SKIP = new Set((env.BENCH_HISTORY_SKIP ?? '').split(',').filter(Boolean));
 const REMOTE = env.BENCH_HISTORY_REMOTE === '1';
-const LAYOUTS = REMOTE ? (env.BENCH_HISTORY_LAYOUTS ?? 'maintained').split(',') : [''];
+const LAYOUTS = REMOTE ? (env.BENCH_HISTORY_LAYOUTS ?? 'repacked').split(',') : [''];
 for (const layout of LAYOUTS)
-  if (!['maintained', 'fast-import', ''].includes(layout))
-    throw new Error(`bench-history: unknown layout ${layout} (maintained, fast-import)`);
+  if (!['repacked', 'reverse-index', 'fast-import', ''].includes(layout))
+    throw new Error(`bench-history: unknown layout ${layout} (repacked, reverse-index, fast-import)`);
 const CLIS = (env.BENCH_HISTORY_CLIS ?? 'now=dist/cli.js').split(',').map((pair) => {
   const [name, path] = pair.includes('=') ? pair.split('=') : ['now', pair];
   return { name, path: resolve(ROOT, path) };
@@ -160,9 +163,8 @@ function fleetConfig(dir, servers) {
 
 /**
  * Remote mode: the generated branch as a remote holds it, in a bare repository of its own (the
- * runs' pushes land there, the generated one stays as made): the generated pack hard-linked, and
- * for `maintained` given git's reverse index (`index-pack --rev-index`: git's own file, made
- * once per branch and day).
+ * runs' pushes land there, the generated one stays as made): the generated pack hard-linked, then
+ * repacked by git or given git's reverse index (made once per branch and day).
  */
 function remoteLayout(b, layout) {
   const repo = `${b.repo.replace(/\.git$/, '')}-${layout}.git`;
@@ -172,19 +174,25 @@ function remoteLayout(b, layout) {
   git('-C', repo, 'config', 'uploadpack.allowFilter', 'true');
   // the bench resets the branch each round: a gc in the middle of a timed run would time the gc
   git('-C', repo, 'config', 'receive.autogc', 'false');
-  git('-C', repo, 'config', 'pack.writeReverseIndex', String(layout === 'maintained'));
+  git('-C', repo, 'config', 'pack.writeReverseIndex', String(layout !== 'fast-import'));
   const packDir = join(b.repo, 'objects', 'pack');
-  for (const file of readdirSync(packDir).filter((f) => /\.(pack|idx)$/.test(f)))
-    linkSync(join(packDir, file), join(repo, 'objects', 'pack', file));
-  if (layout === 'maintained') {
-    const started = Date.now();
-    for (const file of readdirSync(packDir).filter((f) => f.endsWith('.pack')))
-      execFileSync('git', ['-C', repo, 'index-pack', '--rev-index', join(repo, 'objects', 'pack', file)], {
+  const packs = readdirSync(packDir).filter((f) => f.endsWith('.pack'));
+  for (const pack of packs)
+    for (const file of [pack, pack.replace(/\.pack$/, '.idx')])
+      linkSync(join(packDir, file), join(repo, 'objects', 'pack', file));
+  if (b.tip) git('-C', repo, 'update-ref', 'refs/heads/claudeops-state', b.tip);
+  const started = Date.now();
+  if (layout === 'repacked')
+    execFileSync('git', ['-C', repo, 'repack', '-a', '-d', '-f', '-q', '--depth=50', '--window=10'], {
+      stdio: 'ignore',
+    });
+  if (layout === 'reverse-index')
+    for (const pack of packs)
+      execFileSync('git', ['-C', repo, 'index-pack', '--rev-index', join(repo, 'objects', 'pack', pack)], {
         stdio: 'ignore',
       });
-    log(`  ${b.name}: reverse index in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  }
-  if (b.tip) git('-C', repo, 'update-ref', 'refs/heads/claudeops-state', b.tip);
+  if (layout !== 'fast-import')
+    log(`  ${b.name}: ${layout} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   writeFileSync(`${repo}.done`, '');
   return repo;
 }
@@ -311,11 +319,11 @@ async function growth() {
 function printGrowth(branches, variants, results) {
   console.log(
     REMOTE
-      ? `\nHistory growth, remote mode (file:// remote, partial clone): ${SERVERS} servers every 2 h, one load + commit per age, remote layout and round (${REPEAT} rounds, median); layouts: maintained = the generated pack with git's reverse index (.rev, as git >= 2.41 writes for every pack), fast-import = as git fast-import left it\n`
+      ? `\nHistory growth, remote mode (file:// remote, partial clone): ${SERVERS} servers every 2 h, one load + commit per age, remote layout and round (${REPEAT} rounds, median); layouts: repacked = git repack -a -d -f --depth=50 --window=10 with the reverse index (.rev), as a remote maintained by git holds it; reverse-index = the fast-import pack with the .rev; fast-import = as git fast-import left it\n`
       : `\nHistory growth: ${SERVERS} servers every 2 h, one check per age and round (${REPEAT} rounds, median)\n`,
   );
   console.log(
-    `| ${REMOTE ? 'remote layout' : 'bundle'} | branch age | commits | files at tip | remote pack | ${REMOTE ? 'load + commit' : 'check'} wall | vs 1 month (paired) | CPU${REMOTE ? ' (store + its git, both sides)' : ' (process tree)'} | CPU vs 1 month (paired) | fetch requests/run | blobs fetched/run |`,
+    `| ${REMOTE ? 'remote layout' : 'bundle'} | branch age | commits | files at tip | generated pack | ${REMOTE ? 'load + commit' : 'check'} wall | vs 1 month (paired) | CPU${REMOTE ? ' (store + its git, both sides)' : ' (process tree)'} | CPU vs 1 month (paired) | fetch requests/run | blobs fetched/run |`,
   );
   console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const v of variants) {
