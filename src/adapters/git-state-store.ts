@@ -135,6 +135,8 @@ export class GitStateStore implements StateStore, JournalTarget {
     }
     this.branch = options.branch ?? 'claudeops-state';
     this.clock = options.clock ?? systemClock;
+    const journal = options.journal;
+    if (journal) this.stage = (changes, message) => journal.stage(changes, message);
   }
 
   /** Where the record lives: the remote URL or the local directory. */
@@ -162,17 +164,18 @@ export class GitStateStore implements StateStore, JournalTarget {
     return memory;
   }
 
-  /** Records changes in the journal before anything can go wrong (the post step pushes it). */
-  async stage(changes: FileChange[], message?: string): Promise<void> {
-    await this.options.journal?.stage(changes, message);
-  }
+  /**
+   * Records changes in the journal before anything can go wrong (the post step pushes it).
+   * Absent without a journal (the CLI has no post step): a run then renders nothing to stage.
+   */
+  readonly stage?: (changes: FileChange[], message?: string) => Promise<void>;
 
   async commit(
     changes: FileChange[],
     message: string,
     options: { baseStates?: Record<string, ServerState | null> } = {},
   ): Promise<GitCommitResult> {
-    await this.stage(changes, message);
+    await this.options.journal?.stage(changes, message);
     const git = await this.repo();
     const baseStates = options.baseStates ?? this.base.states;
     const max = Math.max(1, this.options.maxAttempts ?? 8);

@@ -12,12 +12,10 @@ import { parseCliArgs } from '../config/cli-args.js';
 import type { RunInputs } from '../config/run-inputs.js';
 import type { Logger } from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';
-import { secretsOf } from '../record/build-state-changes.js';
+import { secretsOf } from '../record/run-secrets.js';
 import { run } from '../run.js';
 import { failed, withExitCode } from './exit-codes.js';
-import { runInit } from './init-command.js';
-import { runTimerCommand } from './timer-command.js';
-import { type CheckOutcome, runWatch } from './watch-command.js';
+import type { CheckOutcome } from './watch-command.js';
 
 /**
  * Returns the process exit code (exit-codes.ts). `secrets` is the list the logger redacts with:
@@ -29,12 +27,19 @@ export async function runPipelineCommand(
   logger: Logger,
   secrets: string[],
 ): Promise<number> {
-  // init | watch | timer: set up, run without a schedule (doctor is a task: below)
-  if (argv[0] === 'init') return withExitCode(logger, () => runInit(argv, env, logger));
-  if (argv[0] === 'timer') return withExitCode(logger, () => runTimerCommand(argv, logger));
+  // init | watch | timer: set up, run without a schedule (doctor is a task: below). Each loads its
+  // own modules: a check needs none of them (init's host-key scan alone would load the SSH client).
+  if (argv[0] === 'init')
+    return withExitCode(logger, async () => (await import('./init-command.js')).runInit(argv, env, logger));
+  if (argv[0] === 'timer')
+    return withExitCode(logger, async () =>
+      (await import('./timer-command.js')).runTimerCommand(argv, logger),
+    );
   if (argv[0] === 'watch')
-    return withExitCode(logger, () =>
-      runWatch(argv, env, logger, (inputs, runId) => checkOnce(inputs, env, logger, secrets, runId)),
+    return withExitCode(logger, async () =>
+      (await import('./watch-command.js')).runWatch(argv, env, logger, (inputs, runId) =>
+        checkOnce(inputs, env, logger, secrets, runId),
+      ),
     );
   return withExitCode(logger, async () => {
     const inputs = parseCliArgs(argv, env, (path) => readFileSync(path, 'utf8'));

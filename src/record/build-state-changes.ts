@@ -9,14 +9,24 @@ import { serverStatePath } from '../core/state-branch/paths.js';
 import type { FileChange } from '../core/types.js';
 import { type RedactOptions, redact, redactDeep } from '../core/util/redact.js';
 import type { RunContext } from '../run-context.js';
+import { secretsOf } from './run-secrets.js';
+
+// the run's secrets are their own small module: start-up code needs them without the renderers
+export { notifySecrets, secretsOf } from './run-secrets.js';
 
 /**
  * Every file this run writes to the state branch, redacted: the health report, per-server state,
  * issue files, action and boot logs, and one line per server in its monthly history series.
  */
-export function buildStateChanges(ctx: RunContext, original: RunRecord, memory: Memory): FileChange[] {
-  // redacted before rendering: escaped text no longer matches the secret patterns
-  const record = redactedRecord(ctx, original);
+export function buildStateChanges(
+  ctx: RunContext,
+  original: RunRecord,
+  memory: Memory,
+  options: { redacted?: boolean } = {},
+): FileChange[] {
+  // redacted before rendering: escaped text no longer matches the secret patterns. `redacted`:
+  // the caller already passed this record through redactedRecord (redaction is idempotent)
+  const record = options.redacted ? original : redactedRecord(ctx, original);
   const changes: FileChange[] = [];
   if (record.reportPath) changes.push({ path: record.reportPath, content: renderHealthReport(record) });
   for (const [server, state] of Object.entries(record.serverStates)) {
@@ -58,23 +68,4 @@ export function hostRedaction(ctx: RunContext): RedactOptions {
   if (!ctx.config.redact.hosts) return {};
   const hosts = ctx.config.servers.flatMap((s) => (s.host ? [s.host] : []));
   return { hosts: [...new Set(hosts.flatMap((h) => [h, mdInline(h), mdCell(h), htmlText(h)]))], ips: true };
-}
-
-/** The paging services' keys: masked in the log and redacted from everything the run writes. */
-export function notifySecrets(config: RunContext['config']): string[] {
-  return [config.notify?.pagerduty?.routing_key, config.notify?.opsgenie?.api_key].filter(
-    (s): s is string => typeof s === 'string' && s.length > 0,
-  );
-}
-
-export function secretsOf(ctx: Pick<RunContext, 'inputs' | 'config'>): string[] {
-  const { inputs, config } = ctx;
-  return [
-    inputs.sshPrivateKey,
-    inputs.sshPassphrase,
-    inputs.anthropicApiKey,
-    inputs.githubToken,
-    ...config.redact.secrets,
-    ...notifySecrets(config),
-  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }

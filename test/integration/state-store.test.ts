@@ -299,7 +299,7 @@ describe('run journal', () => {
     const memory = await store.load();
     const at = new Date('2026-03-01T10:00:00Z');
     // the run acted on a server, staged its record ... and died before commit()
-    await store.stage(
+    await store.stage?.(
       [
         { path: 'actions/2026-03-01/100000-web1-restart-nginx-crashed.md', content: 'restarted nginx' },
         { path: 'state/web1.json', content: stateFile(bumped(memory.servers.web1, 'web1', 'crashed', at)) },
@@ -318,6 +318,14 @@ describe('run journal', () => {
     expect(await box.git('log', '-1', '--format=%s', 'claudeops-state')).toMatch(
       /recovered from the run journal/,
     );
+  });
+
+  it('is staged only by a store that has one: without a journal (the CLI) a run renders nothing to stage', async () => {
+    const dir = await mkdtemp(join(box.root, 'runner-temp-'));
+    expect(box.store().stage).toBeUndefined();
+    const journal = RunJournal.open(dir, 'staged');
+    await box.store({ journal }).stage?.([{ path: 'state/web1.json', content: '{}' }], 'staged');
+    expect(journal.staged.map((c) => c.path)).toEqual(['state/web1.json']);
   });
 
   it('is cleared by a successful commit and flushing twice never counts a run twice', async () => {
