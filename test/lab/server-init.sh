@@ -14,6 +14,13 @@ name=$1 dir=$2 bin=$3
 hostname "$name"
 # Mounts made here must never propagate back to the host (unshare sets private, be explicit).
 mount --make-rprivate /
+# Mounts made on the host before this server started under the labs' state root (this lab's sys
+# disk, another lab's) are not this server's: a disk fault there must not show in its df. Detached
+# here, in this server's own mount namespace only.
+labs=${dir%/servers/*}
+labs=${labs%/*}
+awk -v root="$labs/" 'index($5, root) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+  while read -r m; do umount -l "$m" 2>/dev/null || true; done
 mount -t tmpfs -o mode=755,size=64m lab-run /run
 mount -t tmpfs -o mode=1777,size=64m lab-tmp /tmp
 mount -t tmpfs -o mode=755,size=16m lab-home /home

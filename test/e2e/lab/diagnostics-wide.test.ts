@@ -4,10 +4,12 @@
  * something meaningful, bounded, and the configuration test tells a broken nginx config from a
  * good one.
  */
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDiagnostics, renderDiagnostic } from '../../../src/agent/diagnostics.js';
 import type { ServerConfig } from '../../../src/config/schema.js';
-import { type Lab, labSkipReason, startLab } from '../../lab/lab.js';
+import { LAB_RUN, type Lab, labSkipReason, startLab } from '../../lab/lab.js';
 
 const skip = labSkipReason();
 const BROKEN = '/etc/nginx/conf.d/zz-claudeops-diag-broken.conf';
@@ -81,5 +83,22 @@ describe.skipIf(skip !== undefined)('wider diagnostics on a real systemd server'
     );
     await lab.exec('sys', `rm -f ${BROKEN}`);
     expect((await run('config_test', { service: 'nginx' })).out).toMatch(/test is successful/);
+  });
+
+  it('a light server sees none of the disks the host mounted for the labs (sys here, another lab)', async () => {
+    // fields of /proc/PID/mountinfo: the fifth is the mount point
+    const under = (text: string, root: string) =>
+      text
+        .split('\n')
+        .map((l) => l.split(' ')[4] ?? '')
+        .filter((m) => m.startsWith(`${root}/`));
+    const root = dirname(LAB_RUN);
+    // the host holds at least sys's disk there, mounted before the light servers started
+    expect(under(readFileSync('/proc/self/mountinfo', 'utf8'), root)).toContain(
+      `${LAB_RUN}/servers/sys/data`,
+    );
+    const inside = await lab.exec('s1', 'cat /proc/self/mountinfo');
+    expect(inside.code).toBe(0);
+    expect(under(inside.stdout, root)).toEqual([]);
   });
 });
