@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labSshdPids, median, sessionCpuMs } from './bench-lab.mjs';
+import { labSshdPids, median, sessionCpuMs, sshArgs } from './bench-lab.mjs';
 
 const LAB_RUN = process.env.LAB_RUN ?? '/var/lib/claudeops-lab/run';
 const N = Number(process.env.FLOOR_N ?? 50);
@@ -187,34 +187,14 @@ function launch(name, work) {
     // the lab's own background over 3 s: nothing connects
     done = one('sleep', ['3']);
   } else if (name === 'sh-ssh-true') {
-    const lines = infos.map(
-      (s) =>
-        `ssh -i ${KEY} -p ${s.port} -o BatchMode=yes -o UserKnownHostsFile=${KNOWN_HOSTS} -o StrictHostKeyChecking=yes ${s.user}@${s.host} true & pids="$pids $!"`,
-    );
+    const lines = infos.map((s) => `ssh ${sshArgs(KEY, KNOWN_HOSTS, s, 'true').join(' ')} & pids="$pids $!"`);
     done = one('bash', [
       '-c',
       `${lines.join('\n')}\nfail=0; for p in $pids; do wait $p || fail=1; done; exit $fail`,
     ]);
   } else {
     const cmd = name === 'ssh-true' ? 'true' : PLAIN;
-    done = Promise.all(
-      infos.map((s) =>
-        one('ssh', [
-          '-i',
-          KEY,
-          '-p',
-          String(s.port),
-          '-o',
-          'BatchMode=yes',
-          '-o',
-          `UserKnownHostsFile=${KNOWN_HOSTS}`,
-          '-o',
-          'StrictHostKeyChecking=yes',
-          `${s.user}@${s.host}`,
-          cmd,
-        ]),
-      ),
-    );
+    done = Promise.all(infos.map((s) => one('ssh', sshArgs(KEY, KNOWN_HOSTS, s, cmd))));
   }
   return { done, pids: one.pids };
 }

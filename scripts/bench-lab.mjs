@@ -11,6 +11,22 @@ export const median = (xs) => {
 };
 export const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
+/** OpenSSH's arguments for one lab server as the peers run it: key only, pinned host keys. */
+export const sshArgs = (key, knownHosts, s, command) => [
+  '-i',
+  key,
+  '-p',
+  String(s.port),
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  `UserKnownHostsFile=${knownHosts}`,
+  '-o',
+  'StrictHostKeyChecking=yes',
+  `${s.user}@${s.host}`,
+  command,
+];
+
 /** The fields of /proc/PID/stat after the command name (which may hold spaces). */
 function statFields(pid) {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');

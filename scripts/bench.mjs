@@ -28,7 +28,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { labSshdPids, median, seconds, sessionCpuMs, table } from './bench-lab.mjs';
+import { labSshdPids, median, seconds, sessionCpuMs, sshArgs, table } from './bench-lab.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LAB_SH = join(ROOT, 'test/lab/lab.sh');
@@ -204,24 +204,9 @@ async function parallelSsh(servers, command = PLAIN_CHECKS) {
     servers.map(
       (s) =>
         new Promise((resolve) => {
-          const child = spawn(
-            'ssh',
-            [
-              '-i',
-              KEY,
-              '-p',
-              String(s.port),
-              '-o',
-              'BatchMode=yes',
-              '-o',
-              `UserKnownHostsFile=${KNOWN_HOSTS}`,
-              '-o',
-              'StrictHostKeyChecking=yes',
-              `${s.user}@${s.host}`,
-              command,
-            ],
-            { stdio: ['ignore', 'ignore', 'ignore'] },
-          );
+          const child = spawn('ssh', sshArgs(KEY, KNOWN_HOSTS, s, command), {
+            stdio: ['ignore', 'ignore', 'ignore'],
+          });
           child.on('close', resolve);
         }),
     ),
