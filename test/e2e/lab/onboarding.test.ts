@@ -81,7 +81,7 @@ describe.skipIf(skip !== undefined)('onboarding on the lab: init, doctor, timer'
     if (lab) {
       await lab.exec(
         'sys',
-        `systemctl stop claudeops.timer claudeops.service 2>/dev/null; rm -f /run/systemd/system/claudeops.service /run/systemd/system/claudeops.timer; systemctl daemon-reload; rm -rf /srv/data/${TIMER_DIR}`,
+        `systemctl stop claudeops.timer claudeops.service 2>/dev/null; rm -f /run/systemd/system/claudeops.service /run/systemd/system/claudeops.timer; systemctl daemon-reload; rm -rf /srv/data/${TIMER_DIR} /var/cache/claudeops`,
       );
       await lab.exec(
         'sys',
@@ -258,6 +258,8 @@ describe.skipIf(skip !== undefined)('onboarding on the lab: init, doctor, timer'
     const journal = (await lab.exec('sys', 'journalctl -u claudeops.service --no-pager -n 40')).stdout;
     expect(started.code, journal).toBe(0);
     expect(result, journal).toContain('Result=success');
+    // the compile cache's directory (CacheDirectory=): made by systemd for the service's user alone
+    expect((await root('sys', 'stat -c "%U %a" /var/cache/claudeops')).trim()).toBe('labops 700');
     expect(
       await root(
         'sys',

@@ -61,6 +61,8 @@ describe('the unit pair', () => {
     ])
       expect(service).toContain(line);
     expect(service).toContain('ReadWritePaths=/srv/fleet\n');
+    // the compile cache: a directory systemd makes for this user alone (ProtectSystem keeps it writable)
+    expect(service).toContain('CacheDirectory=claudeops\nCacheDirectoryMode=0700\n');
     expect(service).not.toMatch(/^MemoryDenyWriteExecute/m);
   });
 
