@@ -44,6 +44,7 @@ import { asSsh2Error, explainConnectFailure, type Hop } from './ssh-errors.js';
 import { HostKeyCheck } from './ssh-host-key.js';
 import { trimRoundTrips } from './ssh-round-trips.js';
 import { type Connection, disposeAll, Shell, type SshShell } from './ssh-shell.js';
+import { type EarlySocket, gcmKeysOnce, openEarly } from './ssh-wire.js';
 
 export type { SshShell } from './ssh-shell.js';
 
@@ -209,20 +210,16 @@ class Connector {
         via,
         connectTimeoutMs: this.connectTimeoutMs,
       });
-    const key = await this.clientKey(hop);
-    if (key instanceof Error) throw failed(key);
-    // node-ssh, and ssh2 under it (the largest module a check loads), load at the first SSH
-    // connection: a run of `transport: local` servers only never pays for them
-    const { NodeSSH: Client } = await import('node-ssh');
-    const ssh = new Client();
-    try {
-      await this.handshakes.run(() =>
-        ssh.connect(this.connectConfig(hop, sock, hostKey, signIn(ssh, hop, key))),
-      );
-    } catch (error) {
-      ssh.dispose();
-      throw failed(error);
-    }
+    const ssh = await this.handshakes.run(async () => {
+      // TCP first: the server answers while the key is parsed and ssh2 loads (ssh-wire.ts)
+      const early = sock === undefined ? openEarly(hop.host, hop.port) : undefined;
+      try {
+        return await this.handshake(hop, sock, early, hostKey);
+      } catch (error) {
+        early?.socket.destroy();
+        throw failed(error);
+      }
+    });
     if (hostKey.insecure) {
       // Loud on purpose: without a pin anyone on the path can impersonate this server.
       this.warn(
@@ -232,6 +229,33 @@ class Connector {
       );
     }
     return { ssh, fingerprint: hostKey.fingerprint };
+  }
+
+  /** Key, client, and ssh2's handshake over `sock`, the early socket, or (it failed) a new one. */
+  private async handshake(
+    hop: Hop,
+    sock: unknown,
+    early: EarlySocket | undefined,
+    hostKey: HostKeyCheck,
+  ): Promise<NodeSSH> {
+    const key = await this.clientKey(hop);
+    if (key instanceof Error) throw key;
+    // node-ssh, and ssh2 under it (the largest module a check loads), load at the first SSH
+    // connection: a run of `transport: local` servers only never pays for them
+    const { NodeSSH: Client } = await import('node-ssh');
+    const failure = early?.failure();
+    if (failure) throw failure;
+    // closed by the server before ssh2 could read it (sshd's MaxStartups): ssh2 connects anew
+    const carrier = early?.usable() ? early.socket : sock;
+    if (early && carrier !== early.socket) early.socket.destroy();
+    const ssh = new Client();
+    try {
+      await ssh.connect(this.connectConfig(hop, carrier, hostKey, signIn(ssh, hop, key)));
+    } catch (error) {
+      ssh.dispose();
+      throw error;
+    }
+    return ssh;
   }
 
   /**
@@ -299,6 +323,7 @@ function signIn(ssh: NodeSSH, hop: Hop, key: ParsedKey): AuthHandlerMiddleware {
     if (offered) return next(NO_MORE_METHODS);
     offered = true;
     trimRoundTrips(ssh.connection, key);
+    gcmKeysOnce(ssh.connection);
     next(publickey);
   };
 }

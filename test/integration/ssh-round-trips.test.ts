@@ -4,13 +4,20 @@
  * "would you accept this key?" round trip), OpenSSH's host key announcement is not answered with
  * hostkeys-prove, and every way a login ends stays as before (an RSA key with its SHA-2
  * signature, a key the server refuses as an `auth` failure). src/adapters/ssh-round-trips.ts.
+ * Below the protocol (src/adapters/ssh-wire.ts): the AES-GCM keys are KeyObjects once logged in
+ * and a large exchange still round-trips byte for byte, the packets of one tick leave in one
+ * socket write, and a TCP connection opened early that fails or is closed still ends in the
+ * ConnectError ssh2's own socket gave.
  */
 import { execFileSync } from 'node:child_process';
+import { KeyObject } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSshTransport, type SshTransportOptions } from '../../src/adapters/ssh.js';
 import { hashFor, trimRoundTrips } from '../../src/adapters/ssh-round-trips.js';
+import { gcmKeysOnce } from '../../src/adapters/ssh-wire.js';
 import { serverSchema } from '../../src/config/schema.js';
 import { ConnectError } from '../../src/core/ports/index.js';
 import { type LoopbackSshd, loopbackSshdSkipReason, startLoopbackSshd } from '../support/loopback-sshd.js';
@@ -114,8 +121,125 @@ describe.skipIf(skip !== undefined)(
       expect((error as ConnectError).message).toContain(`root@127.0.0.1:${sshd.port}`);
       expect(authRequests(lines)).toEqual(['Outbound: Sending USERAUTH_REQUEST (publickey)']);
     });
+
+    /** The ssh2 protocol object under a shell (the transport keeps it private). */
+    const protocolOf = (shell: unknown) =>
+      (shell as { conn: { ssh: { connection: { _protocol: Record<string, Record<string, unknown>> } } } })
+        .conn.ssh.connection._protocol;
+
+    it('keeps the AES-GCM keys as KeyObjects and moves 1 MiB each way intact', async () => {
+      const lines: string[] = [];
+      const transport = createSshTransport({
+        privateKey: sshd.clientKey,
+        knownHosts: `${sshd.hostKeyLine}\n`,
+        debug: (line) => lines.push(line),
+      });
+      const shell = await transport.connect(server());
+      try {
+        const protocol = protocolOf(shell);
+        expect(protocol._cipher?._encKey).toBeInstanceOf(KeyObject);
+        expect(protocol._decipher?._decipherKey).toBeInstanceOf(KeyObject);
+        expect(lines.some((l) => /cipher.*aes128-gcm@openssh\.com/.test(l))).toBe(true);
+        // the script goes out on stdin (encrypted here) and comes back (decrypted here)
+        const blob = Array.from({ length: 16_384 }, (_, i) => `line ${i} ${'x'.repeat(i % 50)}`).join('\n');
+        const result = await shell.run(`cat <<'EOF'\n${blob}\nEOF\nhead -c 1048576 /dev/zero | tr '\\0' 'z'`);
+        expect(result.code).toBe(0);
+        expect(result.stdout).toBe(`${blob}\n${'z'.repeat(1_048_576)}`);
+      } finally {
+        await shell.close();
+      }
+    });
+
+    it('sends the packets of one tick in one socket write', async () => {
+      const lines: string[] = [];
+      const writev = vi.spyOn(Socket.prototype, '_writev');
+      const write = vi.spyOn(Socket.prototype, '_write');
+      let writes: number;
+      try {
+        await session({ debug: (line) => lines.push(line) });
+      } finally {
+        writes = writev.mock.calls.length + write.mock.calls.length;
+        writev.mockRestore();
+        write.mockRestore();
+      }
+      const packets = lines.filter((l) => l.startsWith('Outbound: ')).length;
+      expect(packets).toBeGreaterThan(5);
+      // ssh2 writes every encrypted packet in three or more pieces
+      expect(writes).toBeGreaterThan(0);
+      expect(writes).toBeLessThanOrEqual(packets);
+    });
+
+    it('reports a refused port as unreachable (the TCP connection opened before ssh2 loads)', async () => {
+      const closed = createServer();
+      await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+      const port = (closed.address() as { port: number }).port;
+      await new Promise((r) => closed.close(r));
+      const transport = createSshTransport({
+        privateKey: sshd.clientKey,
+        knownHosts: `${sshd.hostKeyLine}\n`,
+      });
+      const error = await transport
+        .connect(serverSchema.parse({ name: 'gone', host: '127.0.0.1', port, user: 'root' }))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(ConnectError);
+      expect((error as ConnectError).kind).toBe('unreachable');
+      expect((error as ConnectError).message).toContain('connection refused');
+    });
+
+    it('reports a server that closes at once as unreachable, without waiting for the timeout', async () => {
+      const rude = createServer((socket) => socket.destroy());
+      await new Promise<void>((r) => rude.listen(0, '127.0.0.1', r));
+      const port = (rude.address() as { port: number }).port;
+      try {
+        const transport = createSshTransport({
+          privateKey: sshd.clientKey,
+          knownHosts: `${sshd.hostKeyLine}\n`,
+          connectTimeoutMs: 60_000,
+        });
+        const started = performance.now();
+        const error = await transport
+          .connect(serverSchema.parse({ name: 'rude', host: '127.0.0.1', port, user: 'root' }))
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(error).toBeInstanceOf(ConnectError);
+        expect((error as ConnectError).kind).toBe('unreachable');
+        expect(performance.now() - started).toBeLessThan(30_000);
+      } finally {
+        await new Promise((r) => rude.close(r));
+      }
+    });
   },
 );
+
+describe('gcmKeysOnce on a client it does not recognise', () => {
+  it('changes only a GCM cipher and decipher holding key bytes', () => {
+    const key = Buffer.alloc(16, 7);
+    expect(() => gcmKeysOnce(null)).not.toThrow();
+    expect(() => gcmKeysOnce({})).not.toThrow();
+    expect(() => gcmKeysOnce({ _protocol: {} })).not.toThrow();
+    const ctr = {
+      _protocol: { _cipher: { _encSSLName: 'aes-128-ctr', _encKey: key }, _decipher: undefined },
+    };
+    gcmKeysOnce(ctr);
+    expect(ctr._protocol._cipher._encKey).toBe(key);
+    const gcm = {
+      _protocol: {
+        _cipher: { _encSSLName: 'aes-128-gcm', _encKey: key },
+        _decipher: { _decipherSSLName: 'aes-256-gcm', _decipherKey: 'not bytes' },
+      },
+    };
+    gcmKeysOnce(gcm);
+    const made = gcm._protocol._cipher._encKey as unknown as KeyObject;
+    expect(made).toBeInstanceOf(KeyObject);
+    expect(made.export().equals(key)).toBe(true);
+    expect(gcm._protocol._decipher._decipherKey).toBe('not bytes');
+  });
+});
 
 describe('trimRoundTrips on a client it does not recognise', () => {
   it('changes nothing when ssh2 keeps no protocol object where expected', () => {
