@@ -50,7 +50,7 @@ import {
   rollUpHistoryChanges,
 } from '../core/state-branch/retention.js';
 import type { FileChange } from '../core/types.js';
-import { Git, type TreeEntry, tokenAuth } from './git-cli.js';
+import { Git, type GitResult, type TreeEntry, tokenAuth } from './git-cli.js';
 import { compactOnce } from './git-compaction.js';
 import { ObjectSession } from './git-objects.js';
 import type { JournalTarget, RunJournal } from './journal.js';
@@ -183,26 +183,47 @@ export class GitStateStore implements StateStore, JournalTarget {
     for (let attempt = 1; attempt <= max; attempt++) {
       const tip = attempt === 1 && this.loaded ? this.base.tip : await this.fetchTip(git);
       const { final, merged } = await this.rebase(git, tip, changes, baseStates);
-      const sha = await this.writeCommit(git, tip, final, message);
-      if (!sha) return this.done(tip ?? '', attempt, merged);
-      const push = await this.withPushLock(async () => {
-        await this.setAsideLocalEdits();
-        const landed = await this.local?.land(join(this.cloneDir ?? '', '.git'), sha, tip);
-        if (landed) return landed;
-        // local mode: a whole pack, no deltas against the state repository's objects. A thin pack
-        // makes both sides read the tip's files out of the repository's deepest delta chains, a
-        // cost that grows with the branch's age; over no network the few more bytes cost nothing
-        const thin = this.localGitDir ? ['--no-thin'] : [];
-        return git.run(['push', '--porcelain', ...thin, 'origin', `${sha}:refs/heads/${this.branch}`], {
-          allowFailure: true,
-        });
-      });
+      const { sha, push } = await this.withPushLock(() => this.writeAndPush(git, tip, final, message));
+      if (!sha || !push) return this.done(tip ?? '', attempt, merged);
       if (push.exitCode === 0) return this.done(sha, attempt, merged);
       last = { sha, error: git.scrub(push.stderr.trim() || push.stdout.trim()) };
       this.log(`state branch: push attempt ${attempt}/${max} rejected: ${last.error.split('\n').at(-1)}`);
       if (attempt < max) await this.clock.sleep(this.backoff(attempt));
     }
     return this.keepLocal(git, last, max);
+  }
+
+  /**
+   * One attempt's commit and push, inside the push lock. The state repository's working tree is
+   * checked (`git status`, local mode) while fast-import builds the commit: two processes at once
+   * instead of one after the other. Nothing to commit: no sha, and nothing stashed.
+   */
+  private async writeAndPush(
+    git: Git,
+    tip: string | undefined,
+    final: FileChange[],
+    message: string,
+  ): Promise<{ sha?: string; push?: GitResult }> {
+    // both settle before either's error is thrown: `git status` may be refreshing the state
+    // repository's index, and the lock must outlive it
+    const [written, status] = await Promise.allSettled([
+      this.writeCommit(git, tip, final, message),
+      this.localEdits(),
+    ]);
+    if (written.status === 'rejected') throw written.reason;
+    if (status.status === 'rejected') throw status.reason;
+    const [sha, edited] = [written.value, status.value];
+    if (!sha) return {};
+    if (edited) await this.stashLocalEdits(edited);
+    const landed = await this.local?.land(join(this.cloneDir ?? '', '.git'), sha, tip);
+    if (landed) return { sha, push: landed };
+    // local mode: a whole pack, no deltas against the state repository's objects. A thin pack
+    // makes both sides read the tip's files out of the repository's deepest delta chains, a
+    // cost that grows with the branch's age; over no network the few more bytes cost nothing
+    const thin = this.localGitDir ? ['--no-thin'] : [];
+    const ref = `${sha}:refs/heads/${this.branch}`;
+    const push = await git.run(['push', '--porcelain', ...thin, 'origin', ref], { allowFailure: true });
+    return { sha, push };
   }
 
   /**
@@ -682,11 +703,21 @@ export class GitStateStore implements StateStore, JournalTarget {
    * refuse every later run too, so such changes are stashed (kept, never discarded) first.
    */
   private async setAsideLocalEdits(): Promise<void> {
+    const edited = await this.localEdits();
+    if (edited) await this.stashLocalEdits(edited);
+  }
+
+  /** Local mode: the state repository's working tree when it differs from its branch. */
+  private async localEdits(): Promise<Git | undefined> {
     const dir = this.options.localDir;
-    if (!dir || !(await exists(join(resolve(dir), '.git')))) return;
+    if (!dir || !(await exists(join(resolve(dir), '.git')))) return undefined;
     const tree = new Git(resolve(dir), this.gitOptions());
     const status = await tree.run(['status', '--porcelain', '--untracked-files=no'], { allowFailure: true });
-    if (status.exitCode !== 0 || status.stdout.trim() === '') return;
+    return status.exitCode !== 0 || status.stdout.trim() === '' ? undefined : tree;
+  }
+
+  private async stashLocalEdits(tree: Git): Promise<void> {
+    const dir = this.options.localDir;
     const stash = await tree.run(
       ['stash', 'push', '-q', '-m', 'claudeops: working tree set aside before a push'],
       {

@@ -75,7 +75,10 @@ describe('local mode: a commit lands without a push when nothing would tell the 
     const before = await tipOf(dir);
     const result = await run(dir);
     expect(result.pushed).toBe(true);
-    expect(result.started.map((a) => a.split(' ')[1])).toEqual([
+    const commands = result.started.map((a) => a.split(' ')[1]);
+    // the working tree's `status` runs beside fast-import (either may start first); the tree
+    // moves before the branch does
+    expect([...commands.slice(0, 2), ...commands.slice(2, 4).sort(), ...commands.slice(4)]).toEqual([
       'rev-parse',
       'cat-file',
       'fast-import',
@@ -117,6 +120,22 @@ describe('local mode: a commit lands without a push when nothing would tell the 
     expect(result.started.some((a) => a.startsWith('git push'))).toBe(false);
     expect((await execa('git', ['-C', dir, 'stash', 'list'])).stdout).toMatch(/working tree set aside/);
     expect(await readFile(join(dir, 'state/web1.json'), 'utf8')).toBe(`{"server":"web1","runs":${runs}}`);
+  });
+
+  it('a commit that changes nothing leaves hand edits where they are (nothing stashed)', async () => {
+    const dir = await stateRepo('edited-unchanged');
+    const before = await tipOf(dir);
+    const committed = await readFile(join(dir, 'state/web1.json'), 'utf8');
+    await writeFile(join(dir, 'state/web1.json'), 'edited by hand');
+    const store = new GitStateStore({ localDir: dir, workDir: join(root, 'work') });
+    await store.load();
+    // the tip's own file again: no commit to land
+    const result = await store.commit([{ path: 'state/web1.json', content: committed }], 'nothing new');
+    await store.dispose();
+    expect(result.pushed).toBe(true);
+    expect(await tipOf(dir)).toBe(before);
+    expect((await execa('git', ['-C', dir, 'stash', 'list'])).stdout).toBe('');
+    expect(await readFile(join(dir, 'state/web1.json'), 'utf8')).toBe('edited by hand');
   });
 
   it('repacks (gc --auto) only past git’s own limit of 50 packs', async () => {
