@@ -99,10 +99,20 @@ function describeFetchError(error: unknown): string {
     CERT_HAS_EXPIRED: 'TLS certificate expired',
     DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted (self-signed)',
     UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+    UND_ERR_HEADERS_OVERFLOW: 'response headers too large',
+    UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'response body length does not match its Content-Length',
+    // undici asserts on what its parser let through (status 000): an invalid response, not a bug report
+    ERR_ASSERTION: 'invalid HTTP response',
   };
-  if (cause?.code) return words[cause.code] ?? `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
-  if (cause?.message) return cause.message;
-  return errorMessage(error);
+  if (cause?.code)
+    return oneLine(words[cause.code] ?? `${cause.code}${cause.message ? `: ${cause.message}` : ''}`);
+  if (cause?.message) return oneLine(cause.message);
+  return oneLine(errorMessage(error));
+}
+
+/** Error words become a finding's summary: one line, bounded, whatever the parser said. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
 /** Handshakes without verifying (we want the expiry even of an untrusted certificate). */
