@@ -31,10 +31,11 @@ export function detect(text: string, depth = 0): Span[] {
           ...base64Runs(tokens.text, depth, detect),
         ])
       : []),
-    ...mapBack(urls, urlsAndHeaders(urls.text)),
+    // nor has a text without their words anything these look for (each pattern needs one)
+    ...(urls.text ? mapBack(urls, urlsAndHeaders(urls.text)) : []),
     ...assignments(text),
-    ...mapBack(tools, commandLines(tools.text)),
-    ...mapBack(config, configFormats(config.text)),
+    ...(tools.text ? mapBack(tools, commandLines(tools.text)) : []),
+    ...(config.text ? mapBack(config, configFormats(config.text)) : []),
     ...userlistHeads(text),
     ...nearSecretWords(text),
     ...encodedBlocks(text, depth, detect),
