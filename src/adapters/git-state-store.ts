@@ -217,12 +217,15 @@ export class GitStateStore implements StateStore, JournalTarget {
     if (edited) await this.stashLocalEdits(edited);
     const landed = await this.local?.land(join(this.cloneDir ?? '', '.git'), sha, tip);
     if (landed) return { sha, push: landed };
-    // local mode: a whole pack, no deltas against the state repository's objects. A thin pack
-    // makes both sides read the tip's files out of the repository's deepest delta chains, a
-    // cost that grows with the branch's age; over no network the few more bytes cost nothing
-    const thin = this.localGitDir ? ['--no-thin'] : [];
+    // a whole pack, no delta against an object of the tip: the receiving index-pack --fix-thin
+    // would read each such base out of the repository's delta chains, a cost that grows with the
+    // branch's age. Over HTTP(S) git ignores --no-thin (git-remote-http always asks for a thin
+    // pack), so no delta search either (pack.window=0): the pack keeps the deltas fast-import
+    // wrote among this run's own files, as small as a searched one (docs/state-branch.md)
     const ref = `${sha}:refs/heads/${this.branch}`;
-    const push = await git.run(['push', '--porcelain', ...thin, 'origin', ref], { allowFailure: true });
+    const push = await git.run(['-c', 'pack.window=0', 'push', '--porcelain', '--no-thin', 'origin', ref], {
+      allowFailure: true,
+    });
     return { sha, push };
   }
 

@@ -79,7 +79,13 @@ describe.each([10, 50, 200])('one run on a %i-server fleet, against a partial-cl
       .filter((command) => command !== 'http-backend');
     expect(started).toEqual(['init', 'fetch', 'cat-file', 'fetch', 'fast-import', 'push']);
     expect(remote.fetches()).toBe(0);
-    expect(remote.requests.filter((r) => r.service === 'receive-pack')).toHaveLength(1);
+    const pushes = remote.requests.filter((r) => r.service === 'receive-pack');
+    expect(pushes).toHaveLength(1);
+    // a whole pack: it indexes in an empty repository, no delta against an object of the tip
+    // (a thin pack makes the remote read each base out of its delta chains, longer with age)
+    const empty = join(root, `empty-${size}.git`);
+    await execa('git', ['init', '-q', '--bare', empty]);
+    await execa('git', ['-C', empty, 'index-pack', '--stdin'], { input: pushes[0]?.pack });
 
     // the pushed tree is whole: every file of the old tip is still there, each series grew by one line
     const after = await execa('git', [

@@ -18,6 +18,8 @@ export interface RemoteRequest {
   command?: string;
   /** object ids a fetch asked for by `want` */
   wants: number;
+  /** the pack a push sent (receive-pack), as it came over the wire */
+  pack?: Buffer;
 }
 
 export interface GitHttpRemote {
@@ -117,5 +119,24 @@ function describe(path: string, method: string, body: Buffer): RemoteRequest {
   const service = path.endsWith('git-receive-pack') ? 'receive-pack' : 'upload-pack';
   const text = body.toString('latin1');
   const command = /^[0-9a-f]{4}command=([a-z-]+)/.exec(text)?.[1];
-  return { service, ...(command ? { command } : {}), wants: text.match(/want [0-9a-f]{40}/g)?.length ?? 0 };
+  const pack = service === 'receive-pack' ? packAfterCommands(body) : undefined;
+  return {
+    service,
+    ...(command ? { command } : {}),
+    wants: text.match(/want [0-9a-f]{40}/g)?.length ?? 0,
+    ...(pack ? { pack } : {}),
+  };
+}
+
+/** A push body: pkt-lines of ref updates up to a flush packet, then the pack. */
+function packAfterCommands(body: Buffer): Buffer | undefined {
+  let at = 0;
+  while (at + 4 <= body.length) {
+    const length = Number.parseInt(body.subarray(at, at + 4).toString('latin1'), 16);
+    if (Number.isNaN(length)) return undefined;
+    at += length === 0 ? 4 : length;
+    if (length === 0)
+      return body.subarray(at, at + 4).toString('latin1') === 'PACK' ? body.subarray(at) : undefined;
+  }
+  return undefined;
 }
