@@ -6,7 +6,9 @@
  * path is wrong today, exactly that recorded result (so a fix fails loudly and the entry goes).
  */
 import { expect } from 'vitest';
-import type { EndpointResult } from '../../src/probes/endpoints.js';
+import { endpointSchema, serverSchema } from '../../src/config/schema.js';
+import { type EndpointResult, evaluateEndpointResults } from '../../src/probes/endpoints.js';
+import { DEFAULT_THRESHOLDS } from '../../src/probes/thresholds.js';
 import type { HostileCase, HostileObserved } from './hostile-http-server.js';
 
 /** An excerpt is evidence, not the body: at most two lines (curl's `co_q 2`)... */
@@ -44,6 +46,7 @@ export function observed(result: PathResult): HostileObserved {
 /** Asserts one path's result for one case; `path` names the key of `knownWrong`. */
 export function checkHostileCase(c: HostileCase, path: string, result: PathResult, elapsedMs: number): void {
   const where = `${c.name} via ${path}`;
+  checkFinding(c, where, result);
   const seen = summary(c, result);
   const wrong = c.knownWrong?.[path];
   if (wrong) {
@@ -94,4 +97,24 @@ function brokenBounds(c: HostileCase, result: PathResult): string[] {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are what it looks for
   if (/[\0\x1b\r\n]/.test(result.error ?? '')) broken.push('error words hold control characters');
   return broken;
+}
+
+/**
+ * The finding the run makes of the result (the evaluation both paths share): one, critical for
+ * no answer, a wrong status or a missing text, its summary one line of our words, its evidence the
+ * bounded excerpt.
+ */
+function checkFinding(c: HostileCase, where: string, result: PathResult): void {
+  const config = endpointSchema.parse({ url: result.url, ...c.endpoint, timeout: `${c.endpoint.timeout}ms` });
+  const server = serverSchema.parse({ name: 'web1', transport: 'local', endpoints: [config] });
+  const findings = evaluateEndpointResults([result], [config], server, {
+    thresholds: DEFAULT_THRESHOLDS,
+    now: new Date(),
+  });
+  expect(findings, `${where}: one finding`).toHaveLength(1);
+  const [judged] = findings;
+  const failed = result.status === undefined || result.status !== config.status || result.contains === false;
+  if (failed || result.error !== undefined) expect(judged?.severity, `${where}: severity`).toBe('critical');
+  expect(judged?.summary ?? '', `${where}: finding summary`).not.toMatch(/[\n\r]/);
+  expect(judged?.evidence, `${where}: finding evidence`).toBe(result.excerpt || undefined);
 }
