@@ -31,7 +31,7 @@ import type { RunContext } from './run-context.js';
 
 export { planFollowUps } from './alerting/follow-through.js';
 export { readAcknowledgements } from './github/acknowledgements.js';
-export { redactedRecord } from './record/build-state-changes.js';
+export { redactRecord } from './report/write-report.js';
 
 /** Outputs, issues and PRs, notifications and the closing heartbeat, once the record is committed. */
 export async function report(ctx: RunContext, record: RunRecord, memory: Memory): Promise<void> {

@@ -73,13 +73,13 @@ export async function run(ctx: RunContext): Promise<RunResult> {
   } finally {
     await closeAll(shells);
   }
-  const { redactedRecord, recordRun, report } = await (loading ?? import('./run-phases.js'));
+  const { redactRecord, recordRun, report } = await (loading ?? import('./run-phases.js'));
   record.finishedAt = ctx.adapters.clock.now().toISOString();
   const startProblem = await startPing;
   if (startProblem) record.warnings.push(startProblem);
   // from here on the record is only written and shown: redact it once, before any renderer
   // escapes it; the commit renders it as it is (recordRun)
-  Object.assign(record, redactedRecord(ctx, record));
+  redactRecord(ctx, record);
   await logger.group('Record', () => recordRun(ctx, record, memory, approvalChanges));
   await logger.group('Report', () => report(ctx, record, memory));
   return { record, exitCode: exitCodeFor(record, ctx.config['fail-on']) };

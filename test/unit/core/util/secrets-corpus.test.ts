@@ -22,6 +22,7 @@ import { redact, redactDeep } from '../../../../src/core/util/redact.js';
 import { redactSection } from '../../../../src/probes/redact-section.js';
 import { buildStateChanges } from '../../../../src/record/build-state-changes.js';
 import { statusPageFiles } from '../../../../src/report/status-page-build.js';
+import { redactRecord, reportRecord, writeReport } from '../../../../src/report/write-report.js';
 import {
   config,
   memory,
@@ -90,6 +91,33 @@ describe('secrets corpus (issue 18): every form, every output', () => {
   it.each(named)('CLI read commands (show) ← %s', (_name, f) => {
     // what `claudeops show` prints: the file's text through the same redaction as the CLI's writer
     expectNoSecret(plainText(redact(f.text)), f);
+  });
+});
+
+describe('secrets corpus: the job summary and annotations (writeReport) after the record was redacted', () => {
+  it.each(named)('what Record and Report add later, and a part replaced since ← %s', async (_name, f) => {
+    const summaries: string[] = [];
+    const warnings: string[] = [];
+    const ctx = runContext(config());
+    ctx.adapters.sink = { summary: async (text) => void summaries.push(text), outputs: () => {} };
+    ctx.logger = { ...ctx.logger, warning: (line) => void warnings.push(line) };
+    const record = untrustedRecord(f.text);
+    redactRecord(ctx, record);
+    const settled = record.servers;
+    // after run.ts's redaction: the Record phase's error and commit, GitHub's results, the shards
+    record.errors.push(`record: the state branch could not be written: ${f.text}`);
+    record.warnings.push(`shards: ${f.text}`);
+    record.commit = { sha: 'abc', pushed: false, branch: f.text, location: f.text, error: f.text };
+    record.github.errors.push(`GitHub API failed: ${f.text}`);
+    record.fleetReport = [
+      { server: f.text, fingerprint: `web1/x/${f.text}`, severity: 'critical', summary: f.text },
+    ];
+    record.findings = untrustedRecord(f.text).findings;
+    await writeReport(ctx, record);
+    for (const out of [...summaries, ...warnings]) expectNoSecret(out, f, 'writeReport', true);
+    // the parts redacted once are shown as they are, not walked again
+    expect(reportRecord(ctx, record).servers).toBe(settled);
+    expect(reportRecord(ctx, record).findings).not.toBe(record.findings);
   });
 });
 
