@@ -2,7 +2,7 @@ import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseCron } from '../core/util/cron.js';
 import { VERIFIABLE_CHECKS } from '../probes/check-kinds.js';
-import { type Config, configSchema } from './schema.js';
+import { type Config, configSchema, PARSE_ONCE } from './schema.js';
 import { closest, keysAt } from './schema-keys.js';
 
 /** Every problem of a config at once, each naming its path and line; nothing has been touched yet. */
@@ -32,7 +32,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     );
   }
   const data = expandEnv(doc.toJS(), env);
-  const parsed = configSchema.safeParse(data);
+  const parsed = configSchema.safeParse(data, PARSE_ONCE);
   const problems = [
     ...lengthProblems(data),
     ...(parsed.success

@@ -372,6 +372,13 @@ export const lifecycleSchema = z.strictObject({
   flap_window: z.number().int().min(3).default(10),
 });
 
+/**
+ * For a schema parsed once a run (the config, and its defaults when this module loads): zod's
+ * compiled fast path (code generated per object schema, then eval'd) costs more to build than it
+ * saves on one document. Same checks, same issues.
+ */
+export const PARSE_ONCE = { jitless: true } as const;
+
 export const configSchema = z.strictObject({
   version: z.literal(1, { message: 'expected version: 1' }),
   mode: z.enum(['report', 'safe', 'full']).default('safe'),
@@ -398,12 +405,12 @@ export const configSchema = z.strictObject({
     })
     .default('.github/claudeops/runbooks'),
   maintenance: z.array(maintenanceSchema).default([]),
-  claude: claudeSchema.default(claudeSchema.parse({})),
-  github: githubSchema.default(githubSchema.parse({})),
+  claude: claudeSchema.default(claudeSchema.parse({}, PARSE_ONCE)),
+  github: githubSchema.default(githubSchema.parse({}, PARSE_ONCE)),
   notify: notifySchema.optional(),
   heartbeat: heartbeatPingSchema.optional(),
-  lifecycle: lifecycleSchema.default(lifecycleSchema.parse({})),
-  breaker: breakerSchema.default(breakerSchema.parse({})),
+  lifecycle: lifecycleSchema.default(lifecycleSchema.parse({}, PARSE_ONCE)),
+  breaker: breakerSchema.default(breakerSchema.parse({}, PARSE_ONCE)),
   state: z
     .strictObject({
       retention_days: z.number().int().min(1).default(90),
