@@ -195,8 +195,9 @@ export class GitStateStore implements StateStore, JournalTarget {
 
   /**
    * One attempt's commit and push, inside the push lock. The state repository's working tree is
-   * checked (`git status`, local mode) while fast-import builds the commit: two processes at once
-   * instead of one after the other. Nothing to commit: no sha, and nothing stashed.
+   * checked (`git status`, local mode), and whether a push can be skipped (its hooks and config),
+   * while fast-import builds the commit: at once instead of one after the other. Nothing to
+   * commit: no sha, and nothing stashed.
    */
   private async writeAndPush(
     git: Git,
@@ -204,18 +205,16 @@ export class GitStateStore implements StateStore, JournalTarget {
     final: FileChange[],
     message: string,
   ): Promise<{ sha?: string; push?: GitResult }> {
-    // both settle before either's error is thrown: `git status` may be refreshing the state
+    // all settle before an error is thrown: `git status` may be refreshing the state
     // repository's index, and the lock must outlive it
-    const [written, status] = await Promise.allSettled([
+    const [sha, edited, direct] = await settleAll([
       this.writeCommit(git, tip, final, message),
       this.localEdits(),
+      this.local?.landsDirectly(),
     ]);
-    if (written.status === 'rejected') throw written.reason;
-    if (status.status === 'rejected') throw status.reason;
-    const [sha, edited] = [written.value, status.value];
     if (!sha) return {};
     if (edited) await this.stashLocalEdits(edited);
-    const landed = await this.local?.land(join(this.cloneDir ?? '', '.git'), sha, tip);
+    const landed = await this.local?.land(join(this.cloneDir ?? '', '.git'), sha, tip, direct);
     if (landed) return { sha, push: landed };
     // a whole pack, no delta against an object of the tip: the receiving index-pack --fix-thin
     // would read each such base out of the repository's delta chains, a cost that grows with the
@@ -818,6 +817,17 @@ function fastImportPath(path: string): string {
             : String.fromCharCode(b),
     )
     .join('')}"`;
+}
+
+/** Promise.all, but an error is thrown only once every promise has settled. */
+async function settleAll<T extends readonly unknown[]>(
+  values: {
+    [K in keyof T]: Promise<T[K]> | T[K];
+  },
+): Promise<T> {
+  const settled = await Promise.allSettled(values);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return settled.map((result) => (result.status === 'fulfilled' ? result.value : undefined)) as unknown as T;
 }
 
 const LOCK_WAIT_MS = 60_000;

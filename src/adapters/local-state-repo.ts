@@ -67,8 +67,14 @@ export class LocalStateRepo {
    * when a push is needed (see the module comment). A failed step is returned as a push's
    * rejection would be, and leaves the branch and working tree as they were.
    */
-  async land(cloneGitDir: string, sha: string, old: string | undefined): Promise<GitResult | undefined> {
-    if (!old || !(await this.direct())) return undefined;
+  async land(
+    cloneGitDir: string,
+    sha: string,
+    old: string | undefined,
+    /** landsDirectly()'s answer when asked already (beside fast-import, in the same push lock) */
+    direct?: boolean,
+  ): Promise<GitResult | undefined> {
+    if (!old || !(direct ?? (await this.landsDirectly()))) return undefined;
     await this.copyPacks(join(cloneGitDir, 'objects', 'pack'));
     const tree = (await this.branchCheckedOut()) ? new Git(this.workTree ?? '') : undefined;
     if (tree) {
@@ -89,10 +95,11 @@ export class LocalStateRepo {
   }
 
   /** No push hook installed and no receive rule a direct update would skip. */
-  private async direct(): Promise<boolean> {
+  async landsDirectly(): Promise<boolean> {
     if (!this.hooksDir) await this.tip();
     const hooks = this.hooksDir ?? '';
-    for (const hook of PUSH_HOOKS) if (await executable(join(hooks, hook))) return false;
+    const installed = await Promise.all(PUSH_HOOKS.map((hook) => executable(join(hooks, hook))));
+    if (installed.some(Boolean)) return false;
     const config = await readFile(join(this.gitDir, 'config'), 'utf8').catch(() => '');
     const rules = receiveRules(config);
     // a checked-out branch takes a push only with updateInstead (git refuses it by default)
