@@ -28,8 +28,14 @@ export interface EndpointsData {
 
 /** curl's exit codes that mean no usable response, in words an operator knows. */
 const CURL_ERRORS: Record<number, string> = {
+  // with --proto '=http,https' and no redirects followed: HTTP/0.9, another protocol, a broken status line
+  1: 'not an HTTP response',
   6: 'could not resolve host',
   7: 'connection refused or host unreachable',
+  8: 'invalid HTTP response',
+  18: 'response cut short (connection closed before the whole body)',
+  // curl 7.x refuses a giant header as out of memory
+  27: 'response headers too large (or curl ran out of memory)',
   28: 'timed out',
   35: 'TLS handshake failed',
   47: 'too many redirects',
