@@ -243,6 +243,29 @@ function reset(repo, tip) {
   if (tip) git('-C', repo, 'update-ref', 'refs/heads/claudeops-state', tip);
   else spawnSync('git', ['-C', repo, 'update-ref', '-d', 'refs/heads/claudeops-state']);
   rmSync(join(repo, 'claudeops-push.lock'), { force: true });
+  dropPushed(repo);
+}
+
+/**
+ * Remote mode: the layout copy as it was made. Every run pushes a pack there (receive.autogc is
+ * off), so without this each later run, and each later bench of the day, would look objects up
+ * in one more pack: a drift the product does not cause. A pack newer than the copy's `.done`
+ * marker, and any loose object, came from a run; the branch is back at the tip, so none is
+ * reachable.
+ */
+function dropPushed(repo) {
+  if (!existsSync(`${repo}.done`)) return;
+  const made = statSync(`${repo}.done`).mtimeMs;
+  const objects = join(repo, 'objects');
+  const packDir = join(objects, 'pack');
+  for (const pack of readdirSync(packDir).filter((f) => f.endsWith('.pack'))) {
+    if (statSync(join(packDir, pack)).mtimeMs <= made) continue;
+    const name = pack.slice(0, -'.pack'.length);
+    for (const file of readdirSync(packDir))
+      if (file.startsWith(`${name}.`)) rmSync(join(packDir, file), { force: true });
+  }
+  for (const dir of readdirSync(objects))
+    if (/^[0-9a-f]{2}$/.test(dir)) rmSync(join(objects, dir), { recursive: true, force: true });
 }
 
 // ---- 1. history growth: a check at every age, paired in rounds -----------------------------------
