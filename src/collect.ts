@@ -22,6 +22,8 @@
  *                      the detector finds before a probe parses it (server text enters here)
  *   runnerChecks       checks made from the runner itself (the RunnerChecks port), merged into
  *                      the observation's probes (default: none; the pipeline passes its adapter)
+ *   channelHttp        the GET for `from: server` http:// endpoints over a channel of the
+ *                      server's SSH connection (endpoint-channels.ts); absent: curl on the server
  *   now                clock for startedAt (default new Date())
  *   onServer(obs)      called as each server finishes, in completion order (progress lines)
  *
@@ -32,11 +34,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerConfig } from './config/schema.js';
-import type { RemoteShell, RunnerChecks, Transport } from './core/ports/index.js';
+import type { ChannelHttp, RemoteShell, RunnerChecks, Transport } from './core/ports/index.js';
 import type { ServerObservation } from './core/types.js';
 import { eachLimited } from './core/util/each-limited.js';
 import { errorMessage } from './core/util/error-message.js';
 import { redact } from './core/util/redact.js';
+import { keptChannels, openEndpointChannels, withChannelBlocks } from './endpoint-channels.js';
 import { buildCollectorScript, splitSections } from './probes/collector-script.js';
 import { ALL_PROBES } from './probes/index.js';
 import { parseSections, type SectionWording } from './probes/parse-sections.js';
@@ -52,6 +55,8 @@ export interface CollectOptions {
   /** the run's own secrets: server text is redacted with them where it enters (parse-sections.ts) */
   secrets?: readonly string[];
   runnerChecks?: RunnerChecks | false;
+  /** the HTTP client for `from: server` http:// endpoints over the SSH connection (absent: curl for all) */
+  channelHttp?: ChannelHttp;
   now?: () => Date;
   onServer?: (observation: ServerObservation) => void;
 }
@@ -150,15 +155,28 @@ async function collectOverShell(
     connecting.then((late) => late.close()).catch(() => undefined);
     return { error: errorMessage(error) };
   }
+  // asked for before the script's session, so the server's answer is in by the time it is built
+  const channels = openEndpointChannels(server, shell, options.channelHttp);
   const previous = await cursors.catch(async (error: unknown) => {
     await shell.close().catch(() => undefined);
     throw error;
   });
   const probes = (options.probes ?? ALL_PROBES).filter((p) => p.applies(server));
   const timeoutMs = options.commandTimeoutMs ?? 120_000;
-  const script = buildCollectorScript(server, probes, { nonce: options.nonce, cursors: previous });
-  const result = await shell.run(script, { timeoutMs }).catch((error: unknown) => errorMessage(error));
+  let kept: ReadonlySet<number> = new Set();
+  const script = () => {
+    kept = keptChannels(channels);
+    return buildCollectorScript(server, probes, {
+      nonce: options.nonce,
+      cursors: previous,
+      ...(kept.size > 0 ? { endpointsOverChannel: kept } : {}),
+    });
+  };
+  const result = await shell
+    .run(channels.length > 0 ? async () => script() : script(), { timeoutMs })
+    .catch((error: unknown) => errorMessage(error));
   const sections = typeof result === 'string' ? new Map() : splitSections(result.stdout, options.nonce);
+  await withChannelBlocks(sections, server, channels, kept);
   if (typeof result === 'string' || sections.size === 0) {
     await shell.close().catch(() => undefined);
     return { error: collectorFailure(result, timeoutMs, options.secrets) };

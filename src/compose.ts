@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { anthropicModel } from './adapters/anthropic-model.js';
 import { createGitStateStore, type GitStateStore, workspaceRemoteUrl } from './adapters/git-state-store.js';
+import { httpOverChannel } from './adapters/http-over-channel.js';
 import { httpPing } from './adapters/http-retry.js';
 import { RunJournal } from './adapters/journal.js';
 import { transportBySetting } from './adapters/local-transport.js';
@@ -61,6 +62,7 @@ export function buildContext(parts: RootParts): RunContext {
       sink: parts.sink,
       transportWarnings: () => [...ssh.warnings()],
       runnerChecks: (server) => runnerChecks(server),
+      channelHttp: httpOverChannel,
       notifier: notifierFor(config, parts.env),
       ping: httpPing,
       ...(parts.stateAccess ? { stateAccess: parts.stateAccess } : {}),

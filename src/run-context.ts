@@ -1,6 +1,7 @@
 import type { RunInputs } from './config/run-inputs.js';
 import type { Config, Mode } from './config/schema.js';
 import type {
+  ChannelHttp,
   Clock,
   GitHubApi,
   Logger,
@@ -29,6 +30,8 @@ export interface Adapters {
   transportWarnings?: () => string[];
   /** checks made from the runner (endpoints `from: runner`, TLS expiry); absent: none */
   runnerChecks?: RunnerChecks;
+  /** GETs for `from: server` http:// endpoints over the SSH connection (adapters/http-over-channel.ts) */
+  channelHttp?: ChannelHttp;
   /** the configured notification channels; absent when `notify:` is not configured */
   notifier?: Notifier;
   /** HTTP pings of the heartbeat (dead man's switch); absent: no pings */

@@ -101,6 +101,7 @@ async function collect(
     nonce: ctx.nonce,
     cursorsFor: async (server) => (await memoryLoad).servers[server.name]?.cursors ?? {},
     runnerChecks: ctx.adapters.runnerChecks,
+    ...(ctx.adapters.channelHttp ? { channelHttp: ctx.adapters.channelHttp } : {}),
     secrets: secretsOf(ctx),
     commandTimeoutMs: ctx.config.defaults.command_timeout ?? 120_000,
     onServer: (observation) => {

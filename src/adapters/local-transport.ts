@@ -1,6 +1,13 @@
 import { execa } from 'execa';
 import type { ServerConfig } from '../config/schema.js';
-import type { ExecOptions, ExecResult, RemoteShell, Transport } from '../core/ports/index.js';
+import {
+  type ExecOptions,
+  type ExecResult,
+  type RemoteShell,
+  type Script,
+  scriptText,
+  type Transport,
+} from '../core/ports/index.js';
 
 /**
  * `transport: local`: the server is this machine, checked through execa. The zero-setup quick
@@ -13,11 +20,12 @@ export class LocalShell implements RemoteShell {
     private readonly sudo: boolean,
   ) {}
 
-  async run(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+  async run(script: Script, options: ExecOptions = {}): Promise<ExecResult> {
     const started = performance.now();
+    const input = await scriptText(script);
     const [file, args] = this.sudo ? ['sudo', ['-n', 'sh', '-s']] : ['sh', ['-s']];
     const result = await execa(file, args, {
-      input: script,
+      input,
       reject: false,
       timeout: options.timeoutMs,
       killSignal: 'SIGKILL',

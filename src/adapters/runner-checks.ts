@@ -15,6 +15,7 @@ import {
   certificateTarget,
   parseOpensslDate,
 } from '../probes/tls-certificates.js';
+import { readCapped } from './body-reader.js';
 
 export const RUNNER_ENDPOINTS = 'runner-endpoints';
 export const RUNNER_CERTIFICATES = 'runner-certificates';
@@ -44,9 +45,6 @@ export async function runnerChecks(
   return results;
 }
 
-/** Reads at most this much of a body: enough for a health page, bounded for a huge one. */
-const BODY_LIMIT = 1 << 20;
-
 export async function fetchEndpoint(endpoint: EndpointConfig): Promise<EndpointResult> {
   const started = performance.now();
   const latency = () => Math.round(performance.now() - started);
@@ -55,7 +53,7 @@ export async function fetchEndpoint(endpoint: EndpointConfig): Promise<EndpointR
       redirect: 'manual',
       signal: AbortSignal.timeout(endpoint.timeout),
     });
-    const body = await readLimited(response);
+    const body = response.body ? await readCapped(response.body) : '';
     const result: EndpointResult = { url: endpoint.url, status: response.status, latencyMs: latency() };
     if (endpoint.contains !== undefined) result.contains = body.includes(endpoint.contains);
     // the body enters the run here: redacted with its lines intact before it is cut to 400
@@ -70,21 +68,6 @@ export async function fetchEndpoint(endpoint: EndpointConfig): Promise<EndpointR
       ...(timedOut ? { timedOut } : {}),
     };
   }
-}
-
-async function readLimited(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < BODY_LIMIT) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  await reader.cancel().catch(() => undefined);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** fetch wraps the socket error in `cause`; its code says more than "fetch failed". */

@@ -2,9 +2,18 @@
  * A RemoteShell over one open SSH connection (and the jump connections under it): each script is
  * the stdin of a fixed command line, never interpolated; a deadline kills the remote `sh`.
  */
+import { type Duplex, Readable } from 'node:stream';
 import type { NodeSSH } from 'node-ssh';
 import type { ServerConfig } from '../config/schema.js';
-import { ConnectError, type ExecOptions, type ExecResult, type RemoteShell } from '../core/ports/index.js';
+import {
+  ConnectError,
+  type ExecOptions,
+  type ExecResult,
+  ForwardError,
+  type RemoteShell,
+  type Script,
+  scriptText,
+} from '../core/ports/index.js';
 import { asSsh2Error } from './ssh-errors.js';
 
 export interface SshShell extends RemoteShell {
@@ -23,6 +32,21 @@ interface KillableChannel {
   signal(name: string): unknown;
   close(): unknown;
 }
+
+/** ssh2's Client as far as forwarding goes (see KillableChannel for why it is named here). */
+interface ForwardingClient {
+  forwardOut(
+    srcIP: string,
+    srcPort: number,
+    dstIP: string,
+    dstPort: number,
+    callback: (error: (Error & { reason?: number | string }) | undefined, channel: Duplex) => void,
+  ): unknown;
+}
+
+/** RFC 4254 §5.1: SSH_OPEN_CONNECT_FAILED. Every other reason (administratively prohibited,
+ * unknown channel type, resource shortage) means this server will not forward for us. */
+const OPEN_CONNECT_FAILED = 2;
 
 /** Disposes connections innermost first (the target, then the jump hosts it went through). */
 export function disposeAll(connections: readonly NodeSSH[]): void {
@@ -105,7 +129,7 @@ export class Shell implements SshShell {
    * (stdin already carries the script). Never throws on a non-zero exit; throws ConnectError
    * when the connection itself is gone.
    */
-  async run(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+  async run(script: Script, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.closed) throw new ConnectError(`${this.server}: the SSH session is closed`, 'unreachable');
     const captured = new Captured();
     const deadline = new Deadline(options.timeoutMs ?? this.defaultTimeoutMs);
@@ -125,9 +149,11 @@ export class Shell implements SshShell {
     }
   }
 
-  private exec(script: string, captured: Captured, deadline: Deadline) {
+  private exec(script: Script, captured: Captured, deadline: Deadline) {
     const execution = this.conn.ssh.execCommand(this.command, {
-      stdin: script,
+      // A lazy script is asked for its text only when the exec request has succeeded (node-ssh
+      // pipes stdin then): every channel opened before it has been answered or is connecting.
+      stdin: typeof script === 'string' ? script : Readable.from(lazyText(script)),
       // LC_ALL travels as an SSH env request (Debian's sshd has AcceptEnv LANG LC_*): stable
       // number formats for the parsers; a server that refuses it just ignores it.
       execOptions: { env: { LC_ALL: 'C' } },
@@ -144,9 +170,41 @@ export class Shell implements SshShell {
     return execution;
   }
 
+  /**
+   * A direct-tcpip channel: the target's sshd connects to host:port itself, and answers channel
+   * opens in order, so a refusal arrives before the confirmation of any session opened after.
+   */
+  forward(host: string, port: number): Promise<Duplex> {
+    const client = this.conn.ssh.connection as unknown as ForwardingClient | null;
+    return new Promise((resolve, reject) => {
+      if (this.closed || !client) {
+        reject(new ForwardError(`${this.server}: the SSH session is closed`, 'prohibited'));
+        return;
+      }
+      try {
+        client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+          if (!error) return resolve(channel);
+          const kind = error.reason === OPEN_CONNECT_FAILED ? 'connect-failed' : 'prohibited';
+          reject(new ForwardError(error.message.replace(/^\(SSH\) Channel open failure: /, ''), kind));
+        });
+      } catch (error) {
+        // ssh2 throws when the connection is no longer writable
+        reject(new ForwardError(asSsh2Error(error).message, 'prohibited'));
+      }
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     disposeAll([...this.jumps, this.conn.ssh]);
   }
+}
+
+/** One chunk, the script's text, produced when stdin is first read; on failure an empty script
+ * (the collector then reports that it printed no sections) rather than a channel left open. */
+async function* lazyText(script: Script): AsyncGenerator<string> {
+  // a turn of the event loop: replies that arrived with the exec's are handled first
+  await new Promise((resolve) => setImmediate(resolve));
+  yield await scriptText(script).catch(() => '');
 }

@@ -74,17 +74,27 @@ export const serviceSchema = z
       });
   });
 
-export const endpointSchema = z.strictObject({
-  // http(s) only: curl and fetch also read file:, ftp:, gopher: … and their answer is committed
-  url: z.url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL' }),
-  status: z.number().int().min(100).max(599).default(200),
-  contains: z.string().optional(),
-  timeout: duration.default(5000),
-  /** probe from the server itself (default) or from the runner */
-  from: z.enum(['server', 'runner']).default('server'),
-  /** services the endpoint needs (`SERVICE` or `SERVER:SERVICE`): their failure is its root cause */
-  depends_on: z.array(dependency).default([]),
-});
+export const endpointSchema = z
+  .strictObject({
+    // http(s) only: curl and fetch also read file:, ftp:, gopher: … and their answer is committed
+    url: z.url({ protocol: /^https?$/, message: 'expected an http:// or https:// URL' }),
+    status: z.number().int().min(100).max(599).default(200),
+    contains: z.string().optional(),
+    timeout: duration.default(5000),
+    /** probe from the server itself (default) or from the runner */
+    from: z.enum(['server', 'runner']).default('server'),
+    /**
+     * `curl`: a `from: server` check runs curl on the server even for an http:// URL (by default
+     * the runner fetches those over the SSH connection, which connects from the server)
+     */
+    via: z.literal('curl').optional(),
+    /** services the endpoint needs (`SERVICE` or `SERVER:SERVICE`): their failure is its root cause */
+    depends_on: z.array(dependency).default([]),
+  })
+  .refine((e) => e.via === undefined || e.from === 'server', {
+    message: 'via: curl is for endpoints checked from the server (from: server)',
+    path: ['via'],
+  });
 
 export const databaseSchema = z.strictObject({
   kind: z.enum(['postgres', 'mysql', 'redis']),

@@ -57,6 +57,8 @@ export interface CollectorScriptOptions {
   nonce: string;
   /** the cursors the previous run saved for this server */
   cursors?: Record<string, string>;
+  /** endpoints the runner fetches over the SSH connection (ProbeContext.endpointsOverChannel) */
+  endpointsOverChannel?: ReadonlySet<number>;
 }
 
 /** What a probe contributes between its markers (also what fixtures are captured from). */
@@ -69,7 +71,11 @@ export function buildCollectorScript(
   probes: readonly Probe[],
   options: CollectorScriptOptions,
 ): string {
-  const context: ProbeContext = { cursors: options.cursors ?? {}, nonce: options.nonce };
+  const context: ProbeContext = {
+    cursors: options.cursors ?? {},
+    nonce: options.nonce,
+    ...(options.endpointsOverChannel ? { endpointsOverChannel: options.endpointsOverChannel } : {}),
+  };
   const sections = probes
     .filter((p) => p.applies(server))
     .map((probe) => ({

@@ -1,4 +1,5 @@
 import type { EndpointConfig, ServerConfig } from '../config/schema.js';
+import type { ChannelResponse } from '../core/ports/index.js';
 import { type Finding, finding, type Severity } from '../core/types.js';
 import { shellQuote } from '../core/util/shell-quote.js';
 import { blocksOf, int, keyValues, quotedLines } from './output-text.js';
@@ -48,6 +49,49 @@ const CURL_ERRORS: Record<number, string> = {
 export const serverEndpoints = (server: ServerConfig): EndpointConfig[] =>
   server.endpoints.filter((e) => e.from === 'server');
 
+/**
+ * A plain-http endpoint checked from the server can be fetched by the runner over a channel of
+ * the collection's own SSH connection (sshd connects from the server): no curl process there.
+ * https stays on curl (the server's CA store is the truth), and `via: curl` keeps any endpoint on it.
+ */
+export const overChannel = (e: EndpointConfig): boolean => e.via !== 'curl' && /^http:\/\//i.test(e.url);
+
+/** The host and port the server's sshd is asked to connect to for an http:// URL (no IPv6 brackets). */
+export function forwardTarget(url: string): { host: string; port: number } {
+  const u = new URL(url);
+  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(u.port || 80) };
+}
+
+/** The write-out's curl exit code for each way a channel's transfer can fail (CURL_ERRORS words them). */
+const CHANNEL_FAILURE_RC: Record<NonNullable<ChannelResponse['failure']>, number> = {
+  resolve: 6,
+  refused: 7,
+  invalid: 8,
+  partial: 18,
+  timeout: 28,
+  empty: 52,
+  reset: 56,
+};
+
+/** Excerpt lines as co_q prints them: the body's first 2 lines, each cut to 200 bytes. */
+function quoted(body: string): string[] {
+  return body
+    .split('\n', 2)
+    .map((line) => `| ${Buffer.from(line, 'utf8').subarray(0, 200).toString('utf8')}`);
+}
+
+/**
+ * The block co_ep would have printed had curl made this transfer: the collector adds it to the
+ * endpoints section, so the same parser, redaction and judgement read both.
+ */
+export function channelBlock(index: number, e: EndpointConfig, response: ChannelResponse): string {
+  const code = String(response.status ?? 0).padStart(3, '0');
+  const rc = response.failure ? CHANNEL_FAILURE_RC[response.failure] : 0;
+  const lines = [`@endpoint ${index}`, `w=${code} ${(response.latencyMs / 1000).toFixed(6)}`, `rc=${rc}`];
+  if (e.contains !== undefined) lines.push(`contains=${response.body.includes(e.contains) ? 1 : 0}`);
+  return [...lines, ...quoted(response.body)].join('\n');
+}
+
 /** What each transfer's write-out starts with: a response body cannot contain the run's nonce. */
 const writeOutMark = (nonce: string, index: number) => `@@claudeops-w:${nonce}:${index}@@ `;
 /** Used only when a snippet is printed on its own (fixtures); the collector always passes its nonce. */
@@ -90,9 +134,12 @@ const ENDPOINT_BLOCK = [
  * write-out), then each block cut from its output by the shell itself: a check costs the server
  * one process however many endpoints it has.
  */
-function endpointsScript(endpoints: readonly EndpointConfig[], nonce: string): string {
-  const calls = endpoints.map((e, i) => transfer(e, i, nonce)).join(' --next ');
-  const blocks = endpoints.map((e, i) => {
+function endpointsScript(all: readonly EndpointConfig[], nonce: string, skip: ReadonlySet<number>): string {
+  // indices stay the server's endpoint indices: the runner's blocks fill the skipped ones
+  const endpoints = all.flatMap((e, i) => (skip.has(i) ? [] : [{ e, i }]));
+  if (endpoints.length === 0) return ':';
+  const calls = endpoints.map(({ e, i }) => transfer(e, i, nonce)).join(' --next ');
+  const blocks = endpoints.map(({ e, i }) => {
     const args = [String(i), writeOutMark(nonce, i), e.url, String(seconds(e))].map(shellQuote);
     const contains = e.contains === undefined ? "'0' ''" : `'1' ${shellQuote(e.contains)}`;
     return `co_ep ${args.join(' ')} ${contains}`;
@@ -102,7 +149,7 @@ function endpointsScript(endpoints: readonly EndpointConfig[], nonce: string): s
     'if co_have curl; then',
     `  o=$(curl ${calls} 2>/dev/null)`,
     ...blocks.map((b) => `  ${b}`),
-    `else for i in ${endpoints.map((_, i) => i).join(' ')}; do echo "@endpoint $i"; echo 'missing'; done; fi`,
+    `else for i in ${endpoints.map(({ i }) => i).join(' ')}; do echo "@endpoint $i"; echo 'missing'; done; fi`,
   ].join('\n');
 }
 
@@ -156,7 +203,12 @@ export const endpointsProbe: Probe<EndpointsData> = {
   id: 'endpoints',
   inline: true,
   applies: (server) => serverEndpoints(server).length > 0,
-  script: (server, context) => endpointsScript(serverEndpoints(server), context.nonce ?? FIXED_NONCE),
+  script: (server, context) =>
+    endpointsScript(
+      serverEndpoints(server),
+      context.nonce ?? FIXED_NONCE,
+      context.endpointsOverChannel ?? new Set(),
+    ),
   parse(output, server) {
     const configs = serverEndpoints(server);
     const blocks = blocksOf(output, 'endpoint');

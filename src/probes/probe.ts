@@ -10,6 +10,11 @@ export interface ProbeContext {
    * (endpoints: one curl call for all URLs); absent only when a snippet is printed on its own
    */
   nonce?: string;
+  /**
+   * indices (into the server's `from: server` endpoints) the runner fetches itself over the SSH
+   * connection: the endpoints snippet leaves them out and the collector adds their blocks
+   */
+  endpointsOverChannel?: ReadonlySet<number>;
 }
 
 export interface EvalContext {

@@ -12,7 +12,8 @@
  * systemd-nspawn machine (systemd, nginx :80 with /app/ proxied to the app and :443 with a
  * self-signed certificate valid 10 days, postgresql, mariadb, redis-server, supervisor program
  * lab-app, lab-heartbeat.service, /srv/data, a local apt repository with one pending update).
- * Every server: sshd on 22 and 2222, users root and labops (passwordless sudo), the lab client
+ * Every server: sshd on 22 and 2222 (on light servers 2222 refuses TCP forwarding: the endpoint
+ * fallback to curl), users root and labops (passwordless sudo), the lab client
  * keys authorised, /run/lab/heartbeat, /var/log/app/error.log, boot id in /run/lab/boot_id.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

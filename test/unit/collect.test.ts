@@ -1,18 +1,26 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { httpOverChannel } from '../../src/adapters/http-over-channel.js';
 import { collectFleet } from '../../src/collect.js';
 import type { ServerConfig } from '../../src/config/schema.js';
 import {
+  type ChannelHttp,
   ConnectError,
   type ExecResult,
+  ForwardError,
   type RemoteShell,
+  scriptText,
   type Transport,
 } from '../../src/core/ports/index.js';
 import { progressLine, tinted, wantsColour } from '../../src/core/render/progress-line.js';
 import { finding, type ServerObservation } from '../../src/core/types.js';
+import { keptChannels, openEndpointChannels } from '../../src/endpoint-channels.js';
+import { type EndpointsData, endpointsProbe } from '../../src/probes/endpoints.js';
 import { server } from './probes/helpers.js';
 
 /** A real shell on this machine: the script goes to `sh -s` on stdin, as over SSH. */
@@ -29,9 +37,9 @@ class ShTransport implements Transport {
     await new Promise((r) => setTimeout(r, this.delayMs));
     return {
       server: srv.name,
-      run: (script, options) => {
+      run: async (script, options) => {
         this.runs += 1;
-        return runSh(script, options?.timeoutMs ?? 60_000);
+        return runSh(await scriptText(script), options?.timeoutMs ?? 60_000);
       },
       close: async () => {
         this.open -= 1;
@@ -221,4 +229,117 @@ describe('collectFleet', () => {
     expect(observations[0]?.probes['runner-endpoints']).toEqual({ endpoints: [] });
     for (const shell of shells.values()) await shell.close();
   });
+
+  it("http:// endpoints go over the shell's forward, https and `via: curl` stay in the script; a refused forward falls back to curl", async () => {
+    const web = createServer((req, res) => res.end(req.url === '/up' ? 'all good\n' : 'nope\n'));
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    const srv = server({
+      endpoints: [
+        { url: `${base}/up`, contains: 'good' },
+        { url: `${base}/curl`, via: 'curl' },
+        { url: 'https://127.0.0.1:1/tls', timeout: '1s' },
+      ],
+    });
+    const collectWith = async (prohibited: boolean) => {
+      const transport = new ForwardingTransport(prohibited);
+      const { observations, shells } = await collectFleet([srv], transport, {
+        runnerChecks: false,
+        channelHttp: httpOverChannel,
+        probes: [endpointsProbe],
+      });
+      for (const shell of shells.values()) await shell.close();
+      const data = observations[0]?.probes.endpoints as EndpointsData | undefined;
+      return { transport, endpoints: data?.endpoints ?? [] };
+    };
+    const viaChannel = await collectWith(false);
+    expect(viaChannel.transport.forwards).toEqual([`127.0.0.1:${new URL(base).port}`]);
+    expect(viaChannel.transport.scripts[0]).not.toContain('/up');
+    expect(viaChannel.transport.scripts[0]).toContain(`${base}/curl`);
+    expect(viaChannel.endpoints[0]).toMatchObject({
+      url: `${base}/up`,
+      status: 200,
+      contains: true,
+      excerpt: 'all good',
+    });
+    expect(viaChannel.endpoints[1]).toMatchObject({ status: 200, excerpt: 'nope' });
+    expect(viaChannel.endpoints[2]).toMatchObject({ error: expect.any(String) });
+    const fallback = await collectWith(true);
+    expect(fallback.transport.scripts[0]).toContain(`${base}/up`);
+    expect(fallback.endpoints[0]).toMatchObject({ status: 200, contains: true, excerpt: 'all good' });
+    const apartFromLatency = (list: EndpointsData['endpoints']) => list.map(({ latencyMs: _, ...r }) => r);
+    expect(apartFromLatency(fallback.endpoints.slice(1))).toEqual(
+      apartFromLatency(viaChannel.endpoints.slice(1)),
+    );
+    web.close();
+  });
 });
+
+describe('openEndpointChannels', () => {
+  const srv = server({
+    endpoints: [
+      { url: 'http://127.0.0.1:9/a' },
+      { url: 'https://127.0.0.1/b' },
+      { url: 'http://127.0.0.1/c', via: 'curl' },
+      { url: 'http://[::1]:8080/d', from: 'runner' },
+      { url: 'HTTP://[::1]:8081/e' },
+    ],
+  });
+  const never: ChannelHttp = () => new Promise(() => undefined);
+
+  it('one channel per plain-http endpoint checked from the server, none without forward or client', async () => {
+    const shell = await new ForwardingTransport(false).connect(srv);
+    const asked: string[] = [];
+    const forwarding = {
+      ...shell,
+      forward: (host: string, port: number) => (
+        asked.push(`${host} ${port}`), new Promise<never>(() => undefined)
+      ),
+    };
+    expect(openEndpointChannels(srv, forwarding, never).map((c) => c.index)).toEqual([0, 3]);
+    expect(asked).toEqual(['127.0.0.1 9', '::1 8081']);
+    const { forward: _, ...local } = shell;
+    expect(openEndpointChannels(srv, local, never)).toEqual([]);
+    expect(openEndpointChannels(srv, forwarding, undefined)).toEqual([]);
+  });
+
+  it('a prohibited forward goes back to curl; a failed connect stays (the endpoint is down)', async () => {
+    const failing = (kind: 'prohibited' | 'connect-failed') => ({
+      server: 'web1',
+      run: async () => ({ stdout: '', stderr: '', code: 0, durationMs: 0, timedOut: false }),
+      close: async () => undefined,
+      forward: () => Promise.reject(new ForwardError('no', kind)),
+    });
+    const prohibited = openEndpointChannels(srv, failing('prohibited'), never);
+    const down = openEndpointChannels(srv, failing('connect-failed'), never);
+    await new Promise((r) => setImmediate(r));
+    expect([...keptChannels(prohibited)]).toEqual([]);
+    expect([...keptChannels(down)]).toEqual([0, 3]);
+  });
+});
+
+/** A local shell that can forward as sshd does: a loopback connection, or a refusal as AllowTcpForwarding no gives. */
+class ForwardingTransport implements Transport {
+  readonly forwards: string[] = [];
+  readonly scripts: string[] = [];
+  constructor(private readonly prohibited: boolean) {}
+  async connect(srv: ServerConfig): Promise<RemoteShell> {
+    return {
+      server: srv.name,
+      run: async (script, options) => {
+        this.scripts.push(await scriptText(script));
+        return runSh(this.scripts.at(-1) ?? '', options?.timeoutMs ?? 60_000);
+      },
+      forward: (host, port) => {
+        this.forwards.push(`${host}:${port}`);
+        if (this.prohibited)
+          return Promise.reject(new ForwardError('administratively prohibited: open failed', 'prohibited'));
+        return new Promise((resolve, reject) => {
+          const socket = connect(port, host, () => resolve(socket));
+          socket.once('error', reject);
+        });
+      },
+      close: async () => undefined,
+    };
+  }
+}

@@ -2,7 +2,8 @@
  * The small interfaces the pipeline talks through. Adapters implement them with real I/O;
  * unit tests implement them in memory.
  */
-import type { ServerConfig } from '../../config/schema.js';
+import type { Duplex } from 'node:stream';
+import type { EndpointConfig, ServerConfig } from '../../config/schema.js';
 
 export interface ExecResult {
   stdout: string;
@@ -21,11 +22,58 @@ export interface ExecOptions {
 export interface RemoteShell {
   readonly server: string;
   /** runs a POSIX sh script (sent on stdin to `sh -s`); never throws on a non-zero exit */
-  run(script: string, options?: ExecOptions): Promise<ExecResult>;
+  run(script: Script, options?: ExecOptions): Promise<ExecResult>;
   close(): Promise<void>;
   /** SSH: the fingerprint of the host key the server presented */
   readonly fingerprint?: string;
+  /**
+   * SSH: a TCP connection the server itself makes to host:port (a direct-tcpip channel of this
+   * session's connection: the server's resolver, source address and routing). Rejects with
+   * ForwardError. A refusal of channels asked for before `run` is known by the time `run` asks
+   * a lazy Script for its text (the server answers channel opens in order).
+   */
+  forward?(host: string, port: number): Promise<Duplex>;
 }
+
+/** A script's text, or a function giving it once the session is ready to read it. */
+export type Script = string | (() => Promise<string>);
+
+export const scriptText = (script: Script): Promise<string> =>
+  typeof script === 'string' ? Promise.resolve(script) : script();
+
+/**
+ * A forward the server did not open: `prohibited` when its sshd refuses forwarding (the check
+ * falls back to curl on the server), `connect-failed` when the server could not reach the target
+ * (the endpoint is down or its name does not resolve).
+ */
+export class ForwardError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'prohibited' | 'connect-failed',
+  ) {
+    super(message);
+    this.name = 'ForwardError';
+  }
+}
+
+/** What an HTTP GET over a forwarded connection got, in the terms curl's write-out uses. */
+export interface ChannelResponse {
+  /** absent when no response came back */
+  status?: number;
+  /** the whole transfer, from asking for the channel to the end of the body */
+  latencyMs: number;
+  /** the body as read (up to the reader's cap), decoded as UTF-8 */
+  body: string;
+  /** why no (whole) response came back */
+  failure?: 'refused' | 'resolve' | 'timeout' | 'empty' | 'reset' | 'partial' | 'invalid';
+}
+
+/** Makes one endpoint's GET over a channel (adapters/http-over-channel.ts); started = performance.now() at the channel's request. */
+export type ChannelHttp = (
+  endpoint: EndpointConfig,
+  channel: Promise<Duplex>,
+  started: number,
+) => Promise<ChannelResponse>;
 
 export class ConnectError extends Error {
   constructor(

@@ -20,13 +20,15 @@
  * lab as it was.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { httpOverChannel } from '../../../src/adapters/http-over-channel.js';
 import { runnerChecks } from '../../../src/adapters/runner-checks.js';
 import { createSshTransport } from '../../../src/adapters/ssh.js';
 import { collectFleet } from '../../../src/collect.js';
 import type { ServerConfig, Thresholds } from '../../../src/config/schema.js';
+import { type RemoteShell, scriptText, type Transport } from '../../../src/core/ports/index.js';
 import type { Finding, ServerObservation } from '../../../src/core/types.js';
 import { type DatabasesData, databasesProbe } from '../../../src/probes/databases.js';
-import type { EndpointsData } from '../../../src/probes/endpoints.js';
+import { type EndpointsData, endpointsProbe } from '../../../src/probes/endpoints.js';
 import { evaluateServer } from '../../../src/probes/evaluate.js';
 import { type UpdatesData, updatesProbe } from '../../../src/probes/pending-updates.js';
 import type { Probe } from '../../../src/probes/probe.js';
@@ -342,6 +344,72 @@ describe.skipIf(skip !== undefined)('probes against the lab: what detection.test
     expect(hung).toMatchObject({ url, error: 'timed out', timedOut: true });
     expect(hung?.latencyMs).toBeGreaterThanOrEqual(1_000);
     expect(one(c, 'endpoint', url)).toMatchObject({ severity: 'critical', summary: `${url}: timed out` });
+  });
+
+  // ---------------------------------------------------------------- endpoints from the server, over SSH
+
+  it('http endpoints from the server over the SSH connection: up, refused, hanging; forwarding off falls back to curl alike', async () => {
+    const s2 = lab.server('s2');
+    const app = 'http://127.0.0.1:8080/';
+    const down = 'http://127.0.0.1:1/';
+    const endpoints = [
+      { url: app, contains: 'ok', timeout: '2s' },
+      { url: down, timeout: '2s' },
+    ];
+    const scripts: string[] = [];
+    /** One collection as the composition root wires it (the channel client), keeping its script. */
+    async function overSsh(port: number) {
+      const server = lab.serverConfig('s2', { port, endpoints });
+      const ssh = transport([server]);
+      const spying: Transport = {
+        connect: async (s) => {
+          const shell = await ssh.connect(s);
+          const run: RemoteShell['run'] = (script, options) =>
+            shell.run(async () => {
+              scripts.push(await scriptText(script));
+              return scripts.at(-1) ?? '';
+            }, options);
+          return Object.assign(Object.create(shell), { run });
+        },
+      };
+      const collection = await collectFleet([server], spying, {
+        commandTimeoutMs: 60_000,
+        probes: [endpointsProbe],
+        runnerChecks: false,
+        channelHttp: httpOverChannel,
+      });
+      for (const shell of collection.shells.values()) await shell.close();
+      const observation = collection.observations[0];
+      if (!observation?.reachable) throw new Error(`s2 not collected: ${observation?.error}`);
+      expect(observation.probeErrors).toEqual({});
+      const findings = evaluateServer(server, observation, THRESHOLDS, new Date(), [endpointsProbe]);
+      return { results: (observation.probes.endpoints as EndpointsData).endpoints, findings };
+    }
+    const apartFromLatency = (list: EndpointsData['endpoints']) => list.map(({ latencyMs: _, ...r }) => r);
+
+    const channel = await overSsh(s2.port);
+    expect(scripts.at(-1)).not.toContain(app); // no curl on the server for these two
+    expect(scripts.at(-1)).not.toContain(down);
+    expect(channel.results).toEqual([
+      { url: app, status: 200, contains: true, excerpt: 'ok', latencyMs: expect.any(Number) },
+      { url: down, error: 'connection refused or host unreachable', latencyMs: expect.any(Number) },
+    ]);
+    expect(channel.findings.map((f) => [f.target, f.severity])).toEqual([
+      [app, 'ok'],
+      [down, 'critical'],
+    ]);
+    const curl = await overSsh(s2.altPort); // 2222: AllowTcpForwarding no
+    expect(scripts.at(-1)).toContain(app);
+    expect(apartFromLatency(curl.results)).toEqual(apartFromLatency(channel.results));
+
+    await inject('s2', 'endpoint-hang');
+    for (const port of [s2.port, s2.altPort]) {
+      const started = Date.now();
+      const hung = await overSsh(port);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(hung.results[0]).toMatchObject({ url: app, error: 'timed out', timedOut: true });
+      expect(hung.results[0]?.latencyMs).toBeGreaterThanOrEqual(1_900);
+    }
   });
 
   // ---------------------------------------------------------------- pending updates (apt)

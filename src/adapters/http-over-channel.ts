@@ -1,0 +1,95 @@
+/**
+ * The runner's HTTP GET for a `from: server` http:// endpoint, over a connection the server made
+ * (RemoteShell.forward: a direct-tcpip channel of the collection's SSH connection). It means what
+ * curl on the server meant: one deadline for the whole transfer (curl --max-time) counted from
+ * the channel's request, no redirects followed, the status as received, the body read up to
+ * BODY_LIMIT. Its outcome is written as curl's would have been (channelBlock in
+ * probes/endpoints.ts), so the endpoints probe parses, redacts and judges both alike.
+ */
+import { type IncomingMessage, request } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { EndpointConfig } from '../config/schema.js';
+import { type ChannelHttp, type ChannelResponse, ForwardError } from '../core/ports/index.js';
+import { decoded, readCapped } from './body-reader.js';
+
+/** curl accepts header lines up to 100 KiB; node's default (16 KiB in all) would fail pages curl reads. */
+const MAX_HEADER_BYTES = 100 * 1024;
+
+export const httpOverChannel: ChannelHttp = async (endpoint, channel, started) => {
+  const chunks: Uint8Array[] = [];
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(),
+    Math.max(0, endpoint.timeout - (performance.now() - started)),
+  );
+  // a channel that opens after the deadline, or is left open by an error, is closed here
+  const opened = channel.then((stream) => {
+    if (deadline.signal.aborted) stream.destroy();
+    return stream;
+  });
+  opened.catch(() => undefined);
+  let status: number | undefined;
+  try {
+    const stream = await untilAborted(opened, deadline.signal);
+    const response = await get(endpoint, stream, deadline.signal);
+    status = response.statusCode;
+    await readCapped(response, chunks);
+    return { status, latencyMs: since(started), body: decoded(chunks) };
+  } catch (error) {
+    const failure = deadline.signal.aborted ? 'timeout' : failureOf(error, status !== undefined);
+    return {
+      ...(status !== undefined ? { status } : {}),
+      latencyMs: since(started),
+      body: decoded(chunks),
+      failure,
+    };
+  } finally {
+    clearTimeout(timer);
+    opened.then((stream) => stream.destroy()).catch(() => undefined);
+  }
+};
+
+const since = (started: number) => Math.round(performance.now() - started);
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/** One GET over the stream as curl sends it (no Accept-Encoding: the body arrives as served). */
+function get(endpoint: EndpointConfig, stream: Duplex, signal: AbortSignal): Promise<IncomingMessage> {
+  const url = new URL(endpoint.url);
+  const auth = url.username
+    ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+    : undefined;
+  return new Promise((resolve, reject) => {
+    const req = request({
+      method: 'GET',
+      host: url.hostname,
+      path: `${url.pathname}${url.search}`,
+      headers: { Host: url.host, 'User-Agent': 'claudeops', Accept: '*/*', Connection: 'close' },
+      ...(auth ? { auth } : {}),
+      maxHeaderSize: MAX_HEADER_BYTES,
+      createConnection: () => stream as Socket,
+      signal,
+    });
+    req.once('response', resolve);
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+/** What went wrong, in the words curl's exit codes carry (CURL_ERRORS in probes/endpoints.ts). */
+function failureOf(error: unknown, responded: boolean): NonNullable<ChannelResponse['failure']> {
+  if (error instanceof ForwardError)
+    return /resolve|not known|no address|name/i.test(error.message) ? 'resolve' : 'refused';
+  const code = (error as { code?: string } | undefined)?.code ?? '';
+  if (code.startsWith('HPE_')) return 'invalid';
+  if (responded) return 'partial';
+  // closed before a status line: curl's "empty reply from server"
+  return code === 'ECONNRESET' ? 'empty' : 'reset';
+}
