@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpOverChannel } from '../../../src/adapters/http-over-channel.js';
 import { createSshTransport, type SshShell } from '../../../src/adapters/ssh.js';
 import { collectFleet } from '../../../src/collect.js';
 import { type Config, configSchema, type ServerConfig } from '../../../src/config/schema.js';
@@ -29,6 +30,7 @@ import {
   parsePublicKey,
 } from '../../../src/core/least-privilege/authorized-keys.js';
 import type { DatabasesData } from '../../../src/probes/databases.js';
+import type { EndpointsData } from '../../../src/probes/endpoints.js';
 import type { LogsData } from '../../../src/probes/log-scan.js';
 import type { ServicesData } from '../../../src/probes/services.js';
 import { buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
@@ -250,6 +252,7 @@ describe.skipIf(skip !== undefined)(
       const collection = await collectFleet([sys], transport, {
         runnerChecks: false,
         commandTimeoutMs: 60_000,
+        channelHttp: httpOverChannel,
       });
       for (const s of collection.shells.values()) await s.close();
       const [o] = collection.observations;
@@ -262,6 +265,10 @@ describe.skipIf(skip !== undefined)(
         ['postgresql', 'running'],
       ]);
       expect((o.probes.databases as DatabasesData).databases.map((d) => d.status)).toEqual(['ok']);
+      // `restrict` refuses the endpoint's channel (see the forced-command test): curl in the script checks it
+      expect((o.probes.endpoints as EndpointsData).endpoints).toEqual([
+        { url: 'http://127.0.0.1/', status: 200, latencyMs: expect.any(Number), excerpt: expect.any(String) },
+      ]);
       const logs = (o.probes.logs as LogsData).logs.map((l) => [l.target, l.state]);
       expect(logs).toEqual([
         ['journal:nginx', 'ok'],
