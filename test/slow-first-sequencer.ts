@@ -43,7 +43,7 @@ export const LAB_SECONDS: Record<string, number> = {
   'test/e2e/lab/remediation-scenarios.test.ts': 222,
   'test/e2e/lab/detection.test.ts': 141,
   'test/e2e/lab/eval-agent.test.ts': 133,
-  'test/e2e/lab/probes-coverage.test.ts': 118,
+  'test/e2e/lab/probes-coverage.test.ts': 130,
   'test/e2e/lab/onboarding.test.ts': 68,
   'test/e2e/lab/least-privilege.test.ts': 47,
   'test/e2e/lab/docker-containers.test.ts': 44,
