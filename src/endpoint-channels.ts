@@ -58,6 +58,8 @@ export async function withChannelBlocks(
   kept: ReadonlySet<number>,
 ): Promise<void> {
   const section = sections.get('endpoints');
+  // no section (the collection failed): nothing to wait for; each transfer ends at its deadline
+  if (!section) return;
   const endpoints = serverEndpoints(server);
   const blocks = await Promise.all(
     channels
@@ -67,6 +69,6 @@ export async function withChannelBlocks(
         return endpoint ? channelBlock(c.index, endpoint, await c.response) : '';
       }),
   );
-  if (!section || blocks.length === 0) return;
+  if (blocks.length === 0) return;
   sections.set('endpoints', { ...section, output: [section.output, ...blocks].filter(Boolean).join('\n') });
 }
