@@ -31,10 +31,11 @@ export const httpOverChannel: ChannelHttp = async (endpoint, channel, started) =
   opened.catch(() => undefined);
   let status: number | undefined;
   try {
+    // every wait ends at the deadline, whatever the stream or the parser does (or fails to say)
     const stream = await untilAborted(opened, deadline.signal);
-    const response = await get(endpoint, stream, deadline.signal);
+    const response = await untilAborted(get(endpoint, stream, deadline.signal), deadline.signal);
     status = response.statusCode;
-    await readCapped(response, chunks);
+    await untilAborted(readCapped(response, chunks), deadline.signal);
     return { status, latencyMs: since(started), body: decoded(chunks) };
   } catch (error) {
     const failure = deadline.signal.aborted ? 'timeout' : failureOf(error, status !== undefined);
@@ -73,23 +74,35 @@ function get(endpoint: EndpointConfig, stream: Duplex, signal: AbortSignal): Pro
       path: `${url.pathname}${url.search}`,
       headers: { Host: url.host, 'User-Agent': 'claudeops', Accept: '*/*', Connection: 'close' },
       ...(auth ? { auth } : {}),
+      // node's strict parser (not insecureHTTPParser, which would also take a NUL in a header, a
+      // bare CR, Content-Length beside chunked): LF-only heads and folded headers, which curl
+      // accepts, are a protocol error here (test/fixtures/http-hostile: knownWrong.channel)
       maxHeaderSize: MAX_HEADER_BYTES,
       createConnection: () => stream as Socket,
       signal,
     });
     req.once('response', resolve);
     req.once('error', reject);
+    // 101 Switching Protocols nobody asked for: not an HTTP answer (node emits no response for it)
+    req.once('upgrade', (_res, socket) => {
+      socket.destroy();
+      reject(new InvalidResponse('unasked protocol switch'));
+    });
     req.end();
   });
 }
+
+class InvalidResponse extends Error {}
 
 /** What went wrong, in the words curl's exit codes carry (CURL_ERRORS in probes/endpoints.ts). */
 function failureOf(error: unknown, responded: boolean): NonNullable<ChannelResponse['failure']> {
   if (error instanceof ForwardError)
     return /resolve|not known|no address|name/i.test(error.message) ? 'resolve' : 'refused';
   const code = (error as { code?: string } | undefined)?.code ?? '';
-  if (code.startsWith('HPE_')) return 'invalid';
+  if (code === 'HPE_HEADER_OVERFLOW') return 'headers';
+  if (error instanceof InvalidResponse || code.startsWith('HPE_')) return 'invalid';
   if (responded) return 'partial';
-  // closed before a status line: curl's "empty reply from server"
-  return code === 'ECONNRESET' ? 'empty' : 'reset';
+  // node says "socket hang up" for a close before a whole head (curl's "empty reply from server");
+  // a reset the channel reports (a TCP RST) stays a reset
+  return (error as Error | undefined)?.message === 'socket hang up' ? 'empty' : 'reset';
 }

@@ -44,6 +44,7 @@ const CURL_ERRORS: Record<number, string> = {
   52: 'empty reply from server',
   56: 'connection reset while receiving',
   60: 'TLS certificate not trusted',
+  100: 'response headers too large',
 };
 
 export const serverEndpoints = (server: ServerConfig): EndpointConfig[] =>
@@ -71,13 +72,20 @@ const CHANNEL_FAILURE_RC: Record<NonNullable<ChannelResponse['failure']>, number
   timeout: 28,
   empty: 52,
   reset: 56,
+  headers: 100,
 };
 
-/** Excerpt lines as co_q prints them: the body's first 2 lines, each cut to 200 bytes. */
+/** An excerpt line's length once redacted (co_q cuts curl's lines to 200 bytes on the server). */
+const EXCERPT_LINE = 200;
+
+/**
+ * The body's first 2 lines, as co_q prints them but cut later: to 1 KiB here, so the section's
+ * redaction sees a secret whole, and to EXCERPT_LINE after it (parseEndpoint).
+ */
 function quoted(body: string): string[] {
   return body
     .split('\n', 2)
-    .map((line) => `| ${Buffer.from(line, 'utf8').subarray(0, 200).toString('utf8')}`);
+    .map((line) => `| ${Buffer.from(line, 'utf8').subarray(0, 1024).toString('utf8')}`);
 }
 
 /**
@@ -158,7 +166,10 @@ function parseEndpoint(url: string, lines: string[]): EndpointResult {
   const kv = keyValues(lines);
   const rc = int(kv.rc) ?? -1;
   const [code = '', time = ''] = (kv.w ?? '').split(' ');
-  const body = quotedLines(lines).join('\n').trim();
+  const body = quotedLines(lines)
+    .map((line) => line.slice(0, EXCERPT_LINE))
+    .join('\n')
+    .trim();
   const result: EndpointResult = { url, ...(body ? { excerpt: body } : {}) };
   if (kv.contains !== undefined) result.contains = kv.contains === '1';
   const seconds = Number(time);

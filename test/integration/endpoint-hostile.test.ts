@@ -6,11 +6,14 @@
 // (e.g. HTTP over the SSH connection) is one more entry in PATHS.
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpOverChannel } from '../../src/adapters/http-over-channel.js';
 import { fetchEndpoint } from '../../src/adapters/runner-checks.js';
 import { newNonce } from '../../src/collect.js';
 import { type EndpointConfig, endpointSchema, serverSchema } from '../../src/config/schema.js';
+import type { RemoteShell } from '../../src/core/ports/index.js';
+import { keptChannels, openEndpointChannels, withChannelBlocks } from '../../src/endpoint-channels.js';
 import { buildCollectorScript, splitSections } from '../../src/probes/collector-script.js';
 import { type EndpointResult, type EndpointsData, endpointsProbe } from '../../src/probes/endpoints.js';
 import { parseSections } from '../../src/probes/parse-sections.js';
@@ -91,9 +94,41 @@ function shellWithDeadline(script: string, deadlineMs: number): Promise<string> 
   });
 }
 
+/**
+ * The runner's GET over the SSH connection, as the collector makes it (endpoint-channels.ts): a
+ * loopback connection stands in for the direct-tcpip channel (a Duplex either way; the lab tests
+ * the real channel), its block added to the endpoints section and parsed, redacted and judged there.
+ */
+async function viaChannel(endpoint: EndpointConfig): Promise<PathResult> {
+  const server = serverSchema.parse({
+    name: 'web1',
+    endpoints: [{ ...endpoint, timeout: `${endpoint.timeout}ms` }],
+  });
+  const shell: RemoteShell = {
+    server: 'web1',
+    run: () => Promise.reject(new Error('no script on this path')),
+    close: async () => undefined,
+    forward: (host, port) =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, host, () => resolve(socket));
+        socket.once('error', reject);
+      }),
+  };
+  const channels = openEndpointChannels(server, shell, httpOverChannel);
+  if (channels.length !== 1) throw new Error('the hostile endpoint did not go over the channel');
+  const sections = new Map([['endpoints', { id: 'endpoints', output: '', complete: true, exitCode: 0 }]]);
+  await withChannelBlocks(sections, server, channels, keptChannels(channels));
+  const wording = { incomplete: 'incomplete', unparsable: (m: string) => `unparsable: ${m}` };
+  const parsed = parseSections(server, [endpointsProbe], sections, wording);
+  const [result] = (parsed.probes.endpoints as EndpointsData).endpoints;
+  if (!result) throw new Error(`no result for the hostile endpoint: ${JSON.stringify(parsed.probeErrors)}`);
+  return result;
+}
+
 const PATHS: { name: string; check: (endpoint: EndpointConfig) => Promise<PathResult> }[] = [
   { name: 'curl', check: viaCurl },
   { name: 'runner', check: fetchEndpoint },
+  { name: 'channel', check: viaChannel },
 ];
 
 interface Outcome {

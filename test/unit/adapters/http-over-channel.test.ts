@@ -4,15 +4,16 @@
  * misbehaviour is exactly the bytes written. The outcome goes through channelBlock and the
  * endpoints probe's own parser, as the collector does.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT } from '../../../src/adapters/body-reader.js';
 import { httpOverChannel } from '../../../src/adapters/http-over-channel.js';
 import type { EndpointConfig } from '../../../src/config/schema.js';
 import { type ChannelResponse, ForwardError } from '../../../src/core/ports/index.js';
-import { channelBlock, endpointsProbe, type EndpointResult } from '../../../src/probes/endpoints.js';
+import { channelBlock, type EndpointResult, endpointsProbe } from '../../../src/probes/endpoints.js';
 import { server } from '../probes/helpers.js';
 
 /** Each path's raw answer; a function gets the socket to misbehave over time. */
@@ -135,7 +136,9 @@ describe('GET over a forwarded connection', () => {
 
   it('no reply, a non-HTTP reply and a short body each fail as curl does', async () => {
     expect((await fetched('/empty')).result.error).toBe('empty reply from server');
-    expect((await fetched('/garbage')).result.error).toBe('invalid HTTP response from server');
+    expect((await fetched('/garbage')).result.error).toBe(
+      'invalid HTTP response from server (protocol error)',
+    );
     expect((await fetched('/short')).result.error).toBe('connection closed before the whole body arrived');
   });
 
