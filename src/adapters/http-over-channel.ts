@@ -100,6 +100,8 @@ function failureOf(error: unknown, responded: boolean): NonNullable<ChannelRespo
     return /resolve|not known|no address|name/i.test(error.message) ? 'resolve' : 'refused';
   const code = (error as { code?: string } | undefined)?.code ?? '';
   if (code === 'HPE_HEADER_OVERFLOW') return 'headers';
+  // the first bytes are not `HTTP/1.x`: another protocol's banner, HTTP/0.9, a TLS record
+  if (!responded && (code === 'HPE_INVALID_CONSTANT' || code === 'HPE_INVALID_VERSION')) return 'not-http';
   if (error instanceof InvalidResponse || code.startsWith('HPE_')) return 'invalid';
   if (responded) return 'partial';
   // node says "socket hang up" for a close before a whole head (curl's "empty reply from server");

@@ -65,6 +65,7 @@ export function forwardTarget(url: string): { host: string; port: number } {
 
 /** The write-out's curl exit code for each way a channel's transfer can fail (CURL_ERRORS words them). */
 const CHANNEL_FAILURE_RC: Record<NonNullable<ChannelResponse['failure']>, number> = {
+  'not-http': 1,
   resolve: 6,
   refused: 7,
   invalid: 8,

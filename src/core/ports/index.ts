@@ -65,7 +65,16 @@ export interface ChannelResponse {
   /** the body as read (up to the reader's cap), decoded as UTF-8 */
   body: string;
   /** why no (whole) response came back */
-  failure?: 'refused' | 'resolve' | 'timeout' | 'empty' | 'reset' | 'partial' | 'invalid' | 'headers';
+  failure?:
+    | 'refused'
+    | 'resolve'
+    | 'timeout'
+    | 'empty'
+    | 'reset'
+    | 'partial'
+    | 'not-http'
+    | 'invalid'
+    | 'headers';
 }
 
 /** Makes one endpoint's GET over a channel (adapters/http-over-channel.ts); started = performance.now() at the channel's request. */
