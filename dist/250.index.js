@@ -13,6 +13,9 @@ WorkingDirectory=${listPath(spec.workingDirectory)}
 # KNOWN_HOSTS_FILE=..., ANTHROPIC_API_KEY=... (optional), CLAUDEOPS_HEARTBEAT_URL=... (optional)
 EnvironmentFile=-/etc/claudeops/claudeops.env
 ExecStart=${exec}
+# the CLI's compiled code, kept between runs (Node 22.1+): /var/cache/claudeops, this user's alone
+CacheDirectory=claudeops
+CacheDirectoryMode=0700
 TimeoutStartSec=${Math.max(10,Math.ceil(2*spec.everyMs/MINUTE))}min
 
 ${sandbox(spec)}`}function sandbox(spec){return`# Sandbox: the check reads servers over SSH and writes only its state repository. (No
