@@ -137,11 +137,12 @@ interface Outcome {
   elapsedMs: number;
 }
 
-async function runCase(c: HostileCase): Promise<Outcome[]> {
-  const servers = await Promise.all(PATHS.map(() => startHostileServer(c)));
+async function runCase(c: HostileCase, only?: string): Promise<Outcome[]> {
+  const paths = PATHS.filter((p) => only === undefined || p.name === only);
+  const servers = await Promise.all(paths.map(() => startHostileServer(c)));
   try {
     return await Promise.all(
-      PATHS.map(async (path, i) => {
+      paths.map(async (path, i) => {
         const url = servers[i]?.url ?? '';
         const endpoint = endpointSchema.parse({ url, ...c.endpoint, timeout: `${c.endpoint.timeout}ms` });
         const started = performance.now();
@@ -151,6 +152,36 @@ async function runCase(c: HostileCase): Promise<Outcome[]> {
     );
   } finally {
     await Promise.all(servers.map((s) => s.close()));
+  }
+}
+
+/**
+ * A wall-clock limit the case does not expect to be reached (the endpoint's timeout, the shell's
+ * deadline, maxMs): with 8 cases and 3 paths sharing a machine that the rest of the suite (or the
+ * under-load script) keeps busy, that can be the machine's doing. Such a path is asked again, alone,
+ * after the others: a path that really hangs or is slow reaches the limit again and fails.
+ */
+function starved(c: HostileCase, { path, result, elapsedMs }: Outcome): boolean {
+  const want = c.knownWrong?.[path];
+  const limit = want?.maxMs ?? c.expect.maxMs;
+  const timedOut = result.timedOut === true || /did not finish/.test(result.error ?? '');
+  // an error case that leaves timedOut open accepts a timeout (a hang after a 101 or a 1xx)
+  const expected = want
+    ? want.timedOut === true || /did not finish/.test(want.error ?? '')
+    : (c.expect.timedOut ?? c.expect.outcome === 'error');
+  return (timedOut && !expected) || elapsedMs >= limit;
+}
+
+async function askStarvedAgain(): Promise<void> {
+  for (const c of cases) {
+    const ran = outcomes.get(c.name);
+    if (!Array.isArray(ran)) continue;
+    for (const [i, outcome] of ran.entries()) {
+      if (!starved(c, outcome)) continue;
+      console.info(`${c.name} via ${outcome.path}: a wall-clock limit reached under load, asked again alone`);
+      const [again] = await runCase(c, outcome.path);
+      if (again) ran[i] = again;
+    }
   }
 }
 
@@ -169,6 +200,7 @@ beforeAll(async () => {
       outcomes.set(c.name, await runCase(c).catch((error: unknown) => error as Error));
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
+  await askStarvedAgain();
 });
 
 afterAll(async () => {
