@@ -1,11 +1,12 @@
 /**
- * The `git` command line, run through execa with per-command configuration only: nothing this
- * process needs (identity, auth header) is ever written to a config file, and the auth header
- * travels in GIT_CONFIG_* environment variables, so it shows neither in `ps` nor in error text.
+ * The `git` command line with per-command configuration only: nothing this process needs
+ * (identity, auth header) is ever written to a config file, and the auth header travels in
+ * GIT_CONFIG_* environment variables, so it shows neither in `ps` nor in error text. Spawned with
+ * node:child_process itself: a run starts its git processes on the critical path after the
+ * collection, and execa's layers cost about as much runner CPU again per process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
 import type { BranchEntry } from '../core/state-branch/branch-entry.js';
 
 export interface GitResult {
@@ -48,22 +49,18 @@ export class Git {
   ) {}
 
   async run(args: string[], run: RunOptions = {}): Promise<GitResult> {
-    const raw = await this.exec(args, run, 'utf8');
-    const result = { stdout: String(raw.stdout), stderr: String(raw.stderr), exitCode: raw.exitCode ?? -1 };
+    const raw = await this.exec(args, run);
+    const result = { stdout: raw.stdout.toString('utf8'), stderr: raw.stderr, exitCode: raw.exitCode };
     if (result.exitCode !== 0 && !run.allowFailure) throw this.error(args, result);
     return result;
   }
 
   /** stdout as bytes (cat-file --batch sizes are byte counts) */
   async runBuffer(args: string[], run: RunOptions = {}): Promise<Buffer> {
-    const raw = await this.exec(args, run, 'buffer');
-    const stdout = Buffer.from(raw.stdout as Uint8Array);
-    if (raw.exitCode !== 0) {
-      // stderr is bytes here too: as text, never as a list of byte values
-      const stderr = Buffer.from(raw.stderr as Uint8Array).toString('utf8');
-      throw this.error(args, { stdout: '', stderr, exitCode: raw.exitCode ?? -1 });
-    }
-    return stdout;
+    const raw = await this.exec(args, run);
+    if (raw.exitCode !== 0)
+      throw this.error(args, { stdout: '', stderr: raw.stderr, exitCode: raw.exitCode });
+    return raw.stdout;
   }
 
   /**
@@ -71,21 +68,9 @@ export class Git {
    * (a 100 MB blob costs a pipe's worth of memory). Throws on a non-zero exit, with git's message.
    */
   async stream(args: string[], input: string, onData: (chunk: Buffer) => void): Promise<void> {
-    const child = execa('git', this.invocation(args).args, {
-      cwd: this.cwd,
-      reject: false,
-      encoding: 'buffer',
-      buffer: { stdout: false, stderr: true },
-      timeout: this.options.timeoutMs ?? 120_000,
-      input,
-      env: this.environment(),
-    });
-    for await (const chunk of child.stdout) onData(chunk as Buffer);
-    const done = await child;
-    if (done.exitCode !== 0) {
-      const stderr = Buffer.from((done.stderr ?? new Uint8Array()) as Uint8Array).toString('utf8');
-      throw this.error(args, { stdout: '', stderr, exitCode: done.exitCode ?? -1 });
-    }
+    const done = await this.exec(args, { input }, onData);
+    if (done.exitCode !== 0)
+      throw this.error(args, { stdout: '', stderr: done.stderr, exitCode: done.exitCode });
   }
 
   /** The argument list and environment for running `git args` here (a long-lived process's spawn). */
@@ -128,17 +113,51 @@ export class Git {
     }
   }
 
-  private exec(args: string[], run: RunOptions, encoding: 'utf8' | 'buffer') {
-    return execa('git', this.invocation(args).args, {
+  /**
+   * Runs git to its end: stdout whole (or chunk by chunk to `onData`), the end of stderr (for the
+   * error message), exit code -1 when it was killed or could not start. Output is bounded as
+   * execa bounded it (100 MB): past that git is stopped and the call fails.
+   */
+  private exec(
+    args: string[],
+    run: RunOptions,
+    onData?: (chunk: Buffer) => void,
+  ): Promise<{ stdout: Buffer; stderr: string; exitCode: number }> {
+    const child = spawn('git', this.invocation(args).args, {
       cwd: this.cwd,
-      reject: false,
-      encoding,
-      stripFinalNewline: false,
-      timeout: this.options.timeoutMs ?? 120_000,
-      ...(run.input !== undefined ? { input: run.input } : { stdin: 'ignore' as const }),
-      env: { ...this.environment(), ...run.env },
+      env: { ...process.env, ...this.environment(), ...run.env },
+      stdio: [run.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       // its own process group: a terminal's Ctrl-C meant for `claudeops watch` must not cut a push in half
       detached: true,
+    });
+    const out: Buffer[] = [];
+    let size = 0;
+    let failure = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (onData) return onData(chunk);
+      size += chunk.length;
+      if (size <= MAX_OUTPUT) out.push(chunk);
+      else if (!failure) {
+        failure = `output over ${MAX_OUTPUT} bytes: stopped`;
+        killHard(child);
+      }
+    });
+    const err = tailOf(child.stderr as Readable);
+    // a git that exits without reading all its input (an error) closes the pipe: its exit code says why
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(run.input);
+    const timer = setTimeout(() => {
+      failure = `timed out after ${this.options.timeoutMs ?? 120_000} ms`;
+      killHard(child);
+    }, this.options.timeoutMs ?? 120_000);
+    return new Promise((done) => {
+      const finish = (code: number, error?: Error) => {
+        clearTimeout(timer);
+        const why = [err.text(), error?.message ?? failure].filter(Boolean).join('\n');
+        done({ stdout: Buffer.concat(out), stderr: why, exitCode: failure || error ? -1 : code });
+      };
+      child.once('error', (error) => finish(-1, error));
+      child.once('close', (code) => finish(code ?? -1));
     });
   }
 
@@ -342,6 +361,35 @@ function exitOf(child: ChildProcess): Promise<number> {
     child.on('error', () => done(-1));
     child.on('close', (code) => done(code ?? -1));
   });
+}
+
+/** What a git command may print to stdout before it is stopped (execa's own default bound). */
+const MAX_OUTPUT = 100_000_000;
+
+/** The last 64 KB of a stream (a child's stderr: git's own message comes last). */
+function tailOf(stream: Readable): { text(): string } {
+  let parts: Buffer[] = [];
+  let size = 0;
+  stream.on('data', (chunk: Buffer) => {
+    parts.push(chunk);
+    size += chunk.length;
+    while (size - (parts[0]?.length ?? 0) >= 65_536) size -= parts.shift()?.length ?? 0;
+  });
+  return {
+    text: () => {
+      const all = Buffer.concat(parts);
+      parts = [all];
+      return all.subarray(Math.max(0, all.length - 65_536)).toString('utf8');
+    },
+  };
+}
+
+/** SIGTERM, then SIGKILL if it is still there 5 s later (a git stuck on a dead remote). */
+function killHard(child: ChildProcess): void {
+  child.kill();
+  const last = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  last.unref();
+  child.once('close', () => clearTimeout(last));
 }
 
 /** A stream's bytes, at most 64 KB of them (a child's stderr, for its error message). */

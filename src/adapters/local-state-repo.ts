@@ -3,8 +3,9 @@
  * the state store writes to it. A push into it costs about ten git processes (receive-pack,
  * index-pack, the working-tree update, `gc --auto`), each a fork of the CLI; when nothing a push
  * runs could see the difference, the commit lands directly instead, as receive-pack would land it:
- * the new pack copied in, the checked-out working tree moved (`read-tree -u -m`, updateInstead's
- * own step), then the branch moved with a compare-and-swap on the old tip.
+ * the new pack copied in, then at once the checked-out working tree moved (`read-tree -u -m`,
+ * updateInstead's own step) and the branch moved with a compare-and-swap on the old tip; if either
+ * fails, the other is put back.
  *
  * "Nothing could see the difference" means: the branch already exists, no hook a push runs is
  * installed (pre-receive, update, … wherever core.hooksPath points), and the repository's own
@@ -77,18 +78,27 @@ export class LocalStateRepo {
     if (!old || !(direct ?? (await this.landsDirectly()))) return undefined;
     await this.copyPacks(join(cloneGitDir, 'objects', 'pack'));
     const tree = (await this.branchCheckedOut()) ? new Git(this.workTree ?? '') : undefined;
-    if (tree) {
-      const moved = await tree.run(['read-tree', '-u', '-m', old, sha], { allowFailure: true });
-      if (moved.exitCode !== 0) return moved;
-    }
     const ref = `refs/heads/${this.branch}`;
-    const updated = await this.git.run(['update-ref', '-m', 'claudeops: run recorded', ref, sha, old], {
-      allowFailure: true,
-    });
+    // the working tree (index.lock) and the branch (its ref lock) move at once: two processes
+    // side by side instead of one after the other; whichever fails, the other is put back
+    const [moved, updated] = await Promise.all([
+      tree?.run(['read-tree', '-u', '-m', old, sha], { allowFailure: true }),
+      this.git.run(['update-ref', '-m', 'claudeops: run recorded', ref, sha, old], { allowFailure: true }),
+    ]);
     if (updated.exitCode !== 0) {
       // the branch moved under us (not through a run: runs hold the lock): put the files back
-      await tree?.run(['read-tree', '-u', '-m', sha, old], { allowFailure: true });
+      if (moved?.exitCode === 0) await tree?.run(['read-tree', '-u', '-m', sha, old], { allowFailure: true });
       return updated;
+    }
+    if (moved && moved.exitCode !== 0) {
+      // the working tree refused (a file in the way): the branch goes back to where it was
+      await this.git.run(
+        ['update-ref', '-m', 'claudeops: run not recorded (working tree refused)', ref, old, sha],
+        {
+          allowFailure: true,
+        },
+      );
+      return moved;
     }
     await this.repackIfNeeded();
     return updated;

@@ -162,3 +162,40 @@ describe('recording to a local state repository', () => {
     expect(started.length).toBeLessThanOrEqual(6);
   });
 });
+
+describe('Git (one git command, spawned directly)', () => {
+  it('gives stdout whole and byte for byte, and git’s own message on failure', async () => {
+    const listed = await git.runBuffer(['cat-file', '--batch'], {
+      input: `${tip}:history/wéb-2/2026-03.tsv\n`,
+    });
+    expect(listed.toString('utf8')).toMatch(
+      new RegExp(`^[0-9a-f]{40} blob 5001\\n${'y'.repeat(5000)}\\n\\n$`),
+    );
+    await expect(git.run(['rev-parse', '--verify', 'no-such-ref'])).rejects.toThrow(
+      /git rev-parse failed: fatal: Needed a single revision/,
+    );
+    const missing = await git.run(['cat-file', '-e', 'no-such-ref'], { allowFailure: true });
+    expect(missing.exitCode).not.toBe(0);
+  });
+
+  it('stops a git past its time, and survives a git that exits before reading its input', async () => {
+    const slow = new Git(root, { timeoutMs: 300 });
+    const started = Date.now();
+    const stopped = await slow.run(['-c', 'alias.wait=!exec sleep 3', 'wait'], { allowFailure: true });
+    expect(stopped.exitCode).toBe(-1);
+    expect(stopped.stderr).toMatch(/timed out after 300 ms/);
+    expect(Date.now() - started).toBeLessThan(2_900);
+    // `git version` reads no input: 8 MB into a closed pipe is no crash
+    const early = await git.run(['version'], { input: 'x'.repeat(8_000_000) });
+    expect(early.stdout).toMatch(/^git version /);
+  });
+
+  it('keeps the end of a long stderr, where git puts its error', async () => {
+    const noisy = new Git(root);
+    const script = `!for i in $(seq 3000); do echo "warning: line $i of noise" >&2; done; echo "fatal: the real reason" >&2; exit 3`;
+    const failed = await noisy.run(['-c', `alias.noisy=${script}`, 'noisy'], { allowFailure: true });
+    expect(failed.exitCode).toBe(3);
+    expect(failed.stderr.length).toBeLessThanOrEqual(65_536);
+    expect(failed.stderr.trimEnd().endsWith('fatal: the real reason')).toBe(true);
+  });
+});

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitStateStore } from '../../src/adapters/git-state-store.js';
-import { receiveRules } from '../../src/adapters/local-state-repo.js';
+import { LocalStateRepo, receiveRules } from '../../src/adapters/local-state-repo.js';
 
 let root: string;
 beforeAll(async () => {
@@ -76,9 +76,9 @@ describe('local mode: a commit lands without a push when nothing would tell the 
     const result = await run(dir);
     expect(result.pushed).toBe(true);
     const commands = result.started.map((a) => a.split(' ')[1]);
-    // the working tree's `status` runs beside fast-import (either may start first); the tree
-    // moves before the branch does
-    expect([...commands.slice(0, 2), ...commands.slice(2, 4).sort(), ...commands.slice(4)]).toEqual([
+    // the working tree's `status` runs beside fast-import, and the tree moves beside the branch
+    // (either of each pair may start first)
+    expect([...commands.slice(0, 2), ...commands.slice(2, 4).sort(), ...commands.slice(4).sort()]).toEqual([
       'rev-parse',
       'cat-file',
       'fast-import',
@@ -153,6 +153,64 @@ describe('local mode: a commit lands without a push when nothing would tell the 
     const result = await run(dir);
     expect(result.pushed).toBe(true);
     expect(result.started.filter((a) => / gc /.test(a))).toEqual(['git gc --auto -q']);
+  });
+});
+
+/** A commit adding `path` on `parent`, written into the state repository itself (as a pack copy would). */
+async function commitOn(dir: string, parent: string, path: string, content: string): Promise<string> {
+  const env = {
+    GIT_INDEX_FILE: join(root, `index-${++runs}`),
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@example.com',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@example.com',
+  };
+  const git = (args: string[], input?: string) =>
+    execa('git', ['-C', dir, ...args], { env, ...(input === undefined ? {} : { input }) });
+  await git(['read-tree', parent]);
+  const blob = (await git(['hash-object', '-w', '--stdin'], content)).stdout;
+  await git(['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`]);
+  const tree = (await git(['write-tree'])).stdout;
+  return (await git(['commit-tree', tree, '-p', parent, '-m', path])).stdout;
+}
+
+/** Lands `sha` built on `old` directly, as the store does after fast-import (nothing to copy in). */
+async function land(dir: string, sha: string, old: string) {
+  const clone = join(root, `clone-${++runs}`);
+  await mkdir(join(clone, 'objects', 'pack'), { recursive: true });
+  return new LocalStateRepo(join(dir, '.git'), dir, 'claudeops-state').land(clone, sha, old, true);
+}
+
+describe('local mode: the working tree and the branch move together or not at all', () => {
+  it('the branch moved since the commit was built: refused, the working tree put back', async () => {
+    const dir = await stateRepo('moved');
+    const old = await tipOf(dir);
+    // someone commits in the state repository by hand meanwhile
+    const theirs = await commitOn(dir, old, 'notes/by-hand.md', 'by hand\n');
+    await execa('git', ['-C', dir, 'merge', '-q', '--ff-only', theirs]);
+    const ours = await commitOn(dir, old, 'health/ours.md', 'ours\n');
+    const result = await land(dir, ours, old);
+    expect(result?.exitCode).not.toBe(0);
+    expect(await tipOf(dir)).toBe(theirs);
+    expect((await execa('git', ['-C', dir, 'status', '--porcelain'])).stdout).toBe('');
+    expect(await readFile(join(dir, 'notes/by-hand.md'), 'utf8')).toBe('by hand\n');
+    await expect(readFile(join(dir, 'health/ours.md'), 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
+  it('the working tree refuses (an untracked file in the way): the branch put back', async () => {
+    const dir = await stateRepo('in-the-way');
+    const old = await tipOf(dir);
+    const ours = await commitOn(dir, old, 'health/blocked.md', 'ours\n');
+    await mkdir(join(dir, 'health'), { recursive: true });
+    await writeFile(join(dir, 'health/blocked.md'), 'kept by hand\n');
+    const result = await land(dir, ours, old);
+    expect(result?.exitCode).not.toBe(0);
+    expect(result?.stderr).toMatch(/would be overwritten/);
+    expect(await tipOf(dir)).toBe(old);
+    expect(await readFile(join(dir, 'health/blocked.md'), 'utf8')).toBe('kept by hand\n');
+    expect((await execa('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no'])).stdout).toBe(
+      '',
+    );
   });
 });
 
