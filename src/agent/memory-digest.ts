@@ -50,7 +50,7 @@ function historyLine(state: FindingState | undefined): string {
 
 function issueOf(memory: Memory, fingerprint: string): ReturnType<typeof parseIssueFile> {
   for (const file of memory.openIssues) {
-    const doc = parseIssueFile(file.content);
+    const doc = parseIssueFile(file.content, file.meta);
     if (doc?.meta.fingerprint === fingerprint) return doc;
   }
   return undefined;

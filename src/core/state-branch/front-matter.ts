@@ -53,7 +53,94 @@ export function metaText(meta: Record<string, unknown>, key: string): string {
  * plain (no controls, bidi or escapes), one line per value, so no value can break out of the block.
  */
 export function renderFrontMatter(meta: object): string {
-  return `---\n${stringify(plainDeep(meta), { lineWidth: 0 }).trimEnd()}\n---`;
+  const plain = plainDeep(meta);
+  return `---\n${(fixedShape(plain) ?? stringify(plain, { lineWidth: 0 })).trimEnd()}\n---`;
+}
+
+/** A key written bare: an identifier that reads back as a string. */
+const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** One line of printable ASCII that cannot start a document marker or directive. */
+const SIMPLE = /^(?!---|\.\.\.)[\x20-\x7e]+$/;
+/** Where a plain scalar could not stand: an indicator first, `: ` or ` #` inside, a space or `:` last. */
+const NEEDS_QUOTES = /^[ ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-] |: | #|[ :]$/;
+/** Plain text YAML 1.2's core schema would read as null, a boolean or a number. */
+const OTHER_TYPE =
+  /^(?:~|[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)$/;
+
+/**
+ * The YAML the yaml library writes for `meta` (lineWidth 0), written directly for the shapes the
+ * state-branch documents have: a mapping of scalars, lists of scalars, lists of flat mappings and
+ * flat mappings, whose strings are one line of printable ASCII (plain, or double-quoted when they
+ * hold no `"` or `\`). Undefined for anything else, which the library writes: byte for byte the
+ * same text either way (test/unit/core/state-branch/front-matter-writer.test.ts), without the
+ * library's document model on the run's critical path.
+ */
+export function fixedShape(meta: object): string | undefined {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(meta)) {
+    if (value === undefined) continue;
+    if (!KEY.test(key) || OTHER_TYPE.test(key)) return undefined;
+    if (Array.isArray(value)) {
+      if (value.length === 0) lines.push(`${key}: []`);
+      else if (!list(key, value, lines)) return undefined;
+    } else if (isMapping(value)) {
+      const fields = flatMapping(value, '  ');
+      if (!fields) return undefined;
+      lines.push(fields.length ? `${key}:` : `${key}: {}`, ...fields);
+    } else {
+      const text = scalar(value);
+      if (text === undefined) return undefined;
+      lines.push(`${key}: ${text}`);
+    }
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '{}\n';
+}
+
+function list(key: string, items: readonly unknown[], lines: string[]): boolean {
+  lines.push(`${key}:`);
+  for (const item of items) {
+    if (isMapping(item)) {
+      const fields = flatMapping(item, '    ');
+      if (!fields) return false;
+      lines.push(fields.length ? `  - ${(fields[0] ?? '').trimStart()}` : '  - {}', ...fields.slice(1));
+      continue;
+    }
+    const text = scalar(item);
+    if (text === undefined) return false;
+    lines.push(`  - ${text}`);
+  }
+  return true;
+}
+
+/** `key: scalar` lines at `indent`; undefined when a key or value is beyond the fixed shapes. */
+function flatMapping(value: Record<string, unknown>, indent: string): string[] | undefined {
+  const lines: string[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const text = KEY.test(key) && !OTHER_TYPE.test(key) ? scalar(v) : undefined;
+    if (text === undefined) return undefined;
+    lines.push(`${indent}${key}: ${text}`);
+  }
+  return lines;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  );
+}
+
+function scalar(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'number')
+    return Number.isFinite(value) && !Object.is(value, -0) ? JSON.stringify(value) : undefined;
+  if (typeof value !== 'string' || !SIMPLE.test(value)) return undefined;
+  if (!NEEDS_QUOTES.test(value) && !OTHER_TYPE.test(value)) return value;
+  return value.includes('"') || value.includes('\\') ? undefined : `"${value}"`;
 }
 
 /**

@@ -42,14 +42,22 @@ export function renderIssueFile(doc: IssueDoc): string {
     .concat('\n');
 }
 
-/** Reads an issue file back; undefined when it is not one (hand-edited beyond recognition). */
-export function parseIssueFile(text: string): IssueDoc | undefined {
-  const { meta, valid } = parseDocument(text);
-  if (!valid || !isMeta(meta)) return undefined;
+/**
+ * Reads an issue file back; undefined when it is not one (hand-edited beyond recognition).
+ * `parsed`: its front matter as memory parsed it when loading (not parsed again).
+ */
+export function parseIssueFile(text: string, parsed?: Record<string, unknown>): IssueDoc | undefined {
+  const meta = parsed ?? validMeta(text);
+  if (!meta || !isMeta(meta)) return undefined;
   const summary = mdInlineDecode(/^\*\*Status: [^*]*\*\* — (.*)$/m.exec(text)?.[1] ?? '');
   const after = text.split(`${HISTORY_HEADING}\n`)[1] ?? '';
   const history = after.split('\n').filter((line) => line.startsWith('- '));
   return { meta, summary, history };
+}
+
+function validMeta(text: string): Record<string, unknown> | undefined {
+  const { meta, valid } = parseDocument(text);
+  return valid ? meta : undefined;
 }
 
 function isMeta(v: unknown): v is IssueMeta {
@@ -65,8 +73,8 @@ function isMeta(v: unknown): v is IssueMeta {
 }
 
 /** Is this issue file open? (Memory keeps only the open ones.) */
-export function isOpenIssue(text: string): boolean {
-  return parseIssueFile(text)?.meta.status === 'open';
+export function isOpenIssue(text: string, parsed?: Record<string, unknown>): boolean {
+  return parseIssueFile(text, parsed)?.meta.status === 'open';
 }
 
 /**
@@ -93,11 +101,16 @@ export function issueFileChanges(record: RunRecord, memory: Memory): FileChange[
   const docs = new Map<string, IssueDoc>();
   // files named before names were bounded move to their bounded path (same fingerprint, same story)
   const moved: FileChange[] = [];
+  // each open issue read once, from the front matter memory parsed
+  const read = new Map<string, IssueDoc>();
   for (const file of memory.openIssues) {
-    const doc = parseIssueFile(file.content);
+    const doc = parseIssueFile(file.content, file.meta);
     if (!doc) continue;
     const path = issuePath(doc.meta.fingerprint);
-    if (path === file.path) continue;
+    if (path === file.path) {
+      read.set(path, doc);
+      continue;
+    }
     moved.push({ path: file.path });
     open.set(path, file.content);
     docs.set(path, doc);
@@ -105,7 +118,7 @@ export function issueFileChanges(record: RunRecord, memory: Memory): FileChange[
   for (const event of eventsOf(record, memory)) {
     const path = issuePath(event.finding.fingerprint);
     const existing = open.get(path);
-    const before = docs.get(path) ?? (existing ? parseIssueFile(existing) : undefined);
+    const before = docs.get(path) ?? read.get(path) ?? (existing ? parseIssueFile(existing) : undefined);
     if (before && repeatsLast(before.history, event.line)) continue;
     docs.set(path, nextDoc(before, event, at));
   }

@@ -156,7 +156,7 @@ export function buildMemory(
   memory.approvals = selection.approvals.map((e) => ({ ...document(e), blob: e.oid }));
   memory.openIssues = selection.issues
     .map(document)
-    .filter((f) => f.meta?.status === 'open' && isOpenIssue(f.content));
+    .filter((f) => f.meta?.status === 'open' && isOpenIssue(f.content, f.meta));
   const states = readStates(memory, selection.states.map(file));
   memory.lastRunAt = lastRunOf(memory, selection.reports.at(-1)?.path);
   return { memory, states };
