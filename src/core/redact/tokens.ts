@@ -14,8 +14,19 @@ export interface TokenText {
 }
 
 /**
- * The text's runs of 16+ non-space characters, less those that are only lowercase hex or digits
- * (checksums, git and container ids, counters: no detector that reads tokens wants them).
+ * The text's runs of 16+ non-space characters, less the identifiers no detector that reads tokens
+ * wants (each would otherwise go through every vendor format):
+ * - only lowercase hex or digits: checksums, git and container ids, counters;
+ * - uppercase hex digits in groups joined by `:`, the first of at most 32 digits and the others
+ *   of at most 16: the addresses and counters of /proc/net/tcp and tcp6 rows
+ *   (`00000000000000000000000000000000:08AE`), MAC and IPv6 addresses, key fingerprints (a
+ *   Telegram bot token, `<digits>:AA<32+ characters>`, has a longer group after the colon);
+ * - a UUID (8-4-4-4-12 hex digits of one case): boot ids, machine ids, file-system ids;
+ * - an ISO 8601 time (`2026-12-07T12:11:42.450Z`): every log line and every sample of a server's
+ *   state has one.
+ * The token detectors look for formats with letters past F, both cases or a prefix (vendor
+ * tokens, base64 bodies, AWS secrets); a hex secret is found by its context (`password=…`,
+ * `token …`), which the detectors of the whole text read.
  */
 export function longTokens(text: string): TokenText {
   const parts: string[] = [];
@@ -24,17 +35,28 @@ export function longTokens(text: string): TokenText {
   let offset = 0;
   let start = -1;
   let hex = true;
+  let upper = true;
   for (let i = 0; i <= text.length; i++) {
     const code = i === text.length ? 32 : text.charCodeAt(i);
     if (!(code === 32 || (code >= 9 && code <= 13) || code === 0xa0)) {
       if (start === -1) {
         start = i;
         hex = true;
+        upper = true;
       }
-      if (hex && !((code >= 48 && code <= 57) || (code >= 97 && code <= 102))) hex = false;
+      const digit = code >= 48 && code <= 57;
+      if (hex && !(digit || (code >= 97 && code <= 102))) hex = false;
+      if (upper && !(digit || (code >= 65 && code <= 70) || code === 58)) upper = false;
       continue;
     }
-    if (start !== -1 && i - start >= 16 && !hex) {
+    if (
+      start !== -1 &&
+      i - start >= 16 &&
+      !hex &&
+      !(upper && hexGroups(text, start, i)) &&
+      !uuid(text, start, i) &&
+      !isoTime(text, start, i)
+    ) {
       parts.push(text.slice(start, i));
       at.push(offset);
       origin.push(start);
@@ -43,6 +65,36 @@ export function longTokens(text: string): TokenText {
     start = -1;
   }
   return { text: parts.join('\n'), at, origin };
+}
+
+/** text[start, end) (uppercase hex and `:` only) as groups of 1–32 digits, then 1–16 digits. */
+function hexGroups(text: string, start: number, end: number): boolean {
+  let group = 0;
+  let most = 32;
+  for (let i = start; i < end; i++) {
+    if (text.charCodeAt(i) !== 58) group++;
+    else if (group === 0) return false;
+    else {
+      group = 0;
+      most = 16;
+    }
+    if (group > most) return false;
+  }
+  return group > 0;
+}
+
+const UUID =
+  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12})$/;
+
+function uuid(text: string, start: number, end: number): boolean {
+  return end - start === 36 && text.charCodeAt(start + 8) === 45 && UUID.test(text.slice(start, end));
+}
+
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:[.,]\d{1,9})?)?(?:Z|[+-]\d\d(?::?\d\d)?)?$/;
+
+/** text[start, end) is one ISO 8601 time, nothing else. */
+export function isoTime(text: string, start = 0, end = text.length): boolean {
+  return end - start <= 35 && text.charCodeAt(start + 10) === 84 && ISO_TIME.test(text.slice(start, end));
 }
 
 /** Spans found in the token text, as spans of the original text. */

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { detect } from '../../../../src/core/redact/detect.js';
+import { longTokens } from '../../../../src/core/redact/tokens.js';
 import { redact } from '../../../../src/core/util/redact.js';
 
 const PEM = `-----BEGIN OPENSSH PRIVATE KEY-----
@@ -125,5 +127,43 @@ describe('redact', () => {
     expect(
       redact('web1.internal at 10.0.0.5 and 999.1.1.1', [], { hosts: ['web1.internal'], ips: true }),
     ).toBe('[HOST] at [IP] and 999.1.1.1');
+  });
+});
+
+describe('longTokens: what the token detectors read', () => {
+  it('leaves out identifiers made of hex digits: /proc/net rows, MAC and IPv6 addresses, UUIDs', () => {
+    const rows = [
+      '   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 14976026 1 00000000b30cf040 100 0 0 10 0',
+      '   1: 00000000000000000000000000000000:08AE 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 14972922 1 00000000238f022f 100 0 0 10 0',
+      'link/ether DE:AD:BE:EF:00:11 brd FF:FF:FF:FF:FF:FF fingerprint 9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:5A:D0:15',
+      'boot 1fdbbafa-22cb-4a44-a2ad-5d173d7d873b machine 1FDBBAFA-22CB-4A44-A2AD-5D173D7D873B',
+      '2026-12-07T12:11:42.450Z nginx[41]: started at 2026-12-07T12:11:42+01:00',
+    ];
+    for (const row of rows) expect(longTokens(row).text).toBe('');
+    // a server state's samples: each time is a string of the record, and holds nothing to find
+    expect(detect('2026-12-07T12:11:42.450Z')).toEqual([]);
+    expect(redact('2026-12-07T12:11:42.450Z password=2026-12-07T12:11:42.450Z')).toBe(
+      '2026-12-07T12:11:42.450Z password=[REDACTED]',
+    );
+  });
+
+  it('keeps tokens a vendor format can match, so bare tokens are still found', () => {
+    // a Telegram bot token whose tail happens to be uppercase hex: its second group is too long
+    const telegram = '123456789:AA0325AE8B0838D8A85025D8550207A0F';
+    // Mailgun's newer keys are lowercase hex joined by dashes, but not in a UUID's shape
+    const mailgun = '0123456789abcdef0123456789abcdef-01234567-89abcdef';
+    for (const token of [
+      telegram,
+      mailgun,
+      'ABCDEF0123456789:ABCDEF0123456789AB',
+      'a1b2c3d4-e5f6-a7b8-c9d0-E1F2A3B4C5D6',
+    ])
+      expect(longTokens(`x ${token} y`).text).toBe(token);
+    expect(redact(`bot ${telegram}`)).not.toContain('0325AE8B');
+    expect(redact(`mg ${mailgun}`)).not.toContain('0123456789abcdef-');
+    // a hex secret is found by its context, which the whole-text detectors read
+    expect(redact('token 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08')).toBe(
+      'token [REDACTED]',
+    );
   });
 });
