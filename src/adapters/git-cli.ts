@@ -377,6 +377,7 @@ function tailOf(stream: Readable): { text(): string } {
   });
   return {
     text: () => {
+      if (size === 0) return '';
       const all = Buffer.concat(parts);
       parts = [all];
       return all.subarray(Math.max(0, all.length - 65_536)).toString('utf8');

@@ -549,6 +549,10 @@ export class GitStateStore implements StateStore, JournalTarget {
         final.set('README.md', { path: 'README.md', content: STATE_BRANCH_README });
       return { final: [...final.values()], merged };
     }
+    // retention lists the tip's directories beside the merge's own listing and reads (the cat-file
+    // session answers them in turn, with no wait in between); what it reads comes after, as before
+    const plan = this.retentionPlan(git, tip);
+    plan.catch(() => undefined); // awaited below; an earlier failure must not leave it unhandled
     const candidates = new Set(mergeCandidates(changes));
     const listed = await this.objects(git).list(tip, [
       ...new Set([...appends.map((c) => c.path), ...candidates, ...this.setAside.keys()]),
@@ -587,7 +591,7 @@ export class GitStateStore implements StateStore, JournalTarget {
       final.set(path, { path, content: result.content });
       if (result.byMeaning) merged.push(path);
     }
-    for (const change of await this.retention(git, tip))
+    for (const change of await this.retention(git, tip, await plan))
       if (!final.has(change.path)) final.set(change.path, change);
     return { final: [...final.values()], merged };
   }
@@ -596,26 +600,42 @@ export class GitStateStore implements StateStore, JournalTarget {
    * Reports and action logs older than the retention window → monthly summaries, history months
    * → rolled-up days; originals deleted. Everything it reads comes in one request.
    */
-  private async retention(git: Git, tip: string): Promise<FileChange[]> {
+  private async retention(git: Git, tip: string, plan: RetentionPlan | undefined): Promise<FileChange[]> {
+    if (!plan || plan.paths.length === 0) return [];
+    const listed = await this.objects(git).list(tip, plan.paths);
+    const { contents } = await this.read(git, listed, MAX_HISTORY_FILE_BYTES);
+    return [
+      ...plan.rolled.flatMap((r) => rollUpDayChanges(r.kind, r.expired, r.files, contents)),
+      ...(plan.expired.length ? rollUpHistoryChanges(plan.expired, contents) : []),
+    ];
+  }
+
+  /** What retention rolls up at this tip, from listings alone (nothing fetched). */
+  private async retentionPlan(git: Git, tip: string): Promise<RetentionPlan | undefined> {
     const days = this.options.retentionDays;
-    if (days === undefined) return [];
+    if (days === undefined) return undefined;
     const now = this.clock.now();
     const objects = this.objects(git);
-    const top = await objects.list(
-      tip,
-      ROLLED_KINDS.map((k) => `${k}/`),
-    );
-    const rolled: { kind: RolledKind; expired: string[]; files: string[]; summaries: string[] }[] = [];
-    for (const { kind, days: expired } of expiredDayDirs(top, now, days)) {
-      const listed = await objects.list(
+    // the listings asked at once: the session answers them in turn, with no wait in between
+    const [top, historyEntries] = await Promise.all([
+      objects.list(
         tip,
-        expired.map((d) => dayDir(kind, d)),
-        true,
-      );
-      const files = listed.map((e) => e.path);
-      rolled.push({ kind, expired, files, summaries: monthsOf(expired).map((m) => summaryPath(kind, m)) });
-    }
-    const history = (await objects.list(tip, ['history/'], true)).map((e) => e.path);
+        ROLLED_KINDS.map((k) => `${k}/`),
+      ),
+      objects.list(tip, ['history/'], true),
+    ]);
+    const rolled = await Promise.all(
+      expiredDayDirs(top, now, days).map(async ({ kind, days: expired }) => {
+        const listed = await objects.list(
+          tip,
+          expired.map((d) => dayDir(kind, d)),
+          true,
+        );
+        const files = listed.map((e) => e.path);
+        return { kind, expired, files, summaries: monthsOf(expired).map((m) => summaryPath(kind, m)) };
+      }),
+    );
+    const history = historyEntries.map((e) => e.path);
     const expired = expiredHistoryFiles(history, now, days);
     const dailies = new Set(expired.map(dailyHistoryPath));
     const paths = [
@@ -623,12 +643,7 @@ export class GitStateStore implements StateStore, JournalTarget {
       ...expired,
       ...history.filter((p) => dailies.has(p)),
     ];
-    if (paths.length === 0) return [];
-    const { contents } = await this.read(git, await objects.list(tip, paths), MAX_HISTORY_FILE_BYTES);
-    return [
-      ...rolled.flatMap((r) => rollUpDayChanges(r.kind, r.expired, r.files, contents)),
-      ...(expired.length ? rollUpHistoryChanges(expired, contents) : []),
-    ];
+    return { rolled, expired, paths };
   }
 
   /**
@@ -817,6 +832,13 @@ function fastImportPath(path: string): string {
             : String.fromCharCode(b),
     )
     .join('')}"`;
+}
+
+/** Retention's rolled-up work at one tip: the expired day directories and history months, and every file it reads. */
+interface RetentionPlan {
+  rolled: { kind: RolledKind; expired: string[]; files: string[]; summaries: string[] }[];
+  expired: string[];
+  paths: string[];
 }
 
 /** Promise.all, but an error is thrown only once every promise has settled. */
