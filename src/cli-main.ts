@@ -1,21 +1,21 @@
 /**
  * The CLI's composition root: argv → the command's own module. Each command's modules load only
- * when it runs, so `--version` and `help` load none of them and a read command no pipeline.
+ * when it runs, so `--version` and `help` load none of them (nor the console's redaction) and a
+ * read command no pipeline.
  */
-import { consoleLogger } from './adapters/console-io.js';
 import { packageVersion } from './adapters/package-version.js';
 import { helpOrVersion, isReadCommand, isSetupCommand } from './config/cli-args.js';
 
 /** Returns the process exit code (src/cli/exit-codes.ts): 0 done, 1 the run failed, 2 a usage error. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  // filled once the inputs and config are read: every later line printed is redacted with them
-  const secrets: string[] = [];
-  const logger = consoleLogger(process.stderr, env, secrets);
   const early = helpOrVersion(argv, packageVersion());
   if (early !== undefined) {
     process.stdout.write(`${early}\n`);
     return 0;
   }
+  // filled once the inputs and config are read: every later line printed is redacted with them
+  const secrets: string[] = [];
+  const logger = (await import('./adapters/console-io.js')).consoleLogger(process.stderr, env, secrets);
   // sudoers | authorized-keys | forced-command | helper: print files for the servers (least privilege)
   if (isSetupCommand(argv[0]))
     return (await import('./cli/server-setup.js')).runSetupCommand(argv, env, logger);

@@ -14,7 +14,7 @@ import { notify } from './adapters/notify.js';
 import { page } from './adapters/paging.js';
 import { loadRunbooks } from './adapters/runbooks-dir.js';
 import { runnerChecks } from './adapters/runner-checks.js';
-import { createSshTransport } from './adapters/ssh.js';
+import { type SshTransport, sshTransportFor } from './adapters/ssh.js';
 import type { RunInputs } from './config/run-inputs.js';
 import type { Config } from './config/schema.js';
 import type { GitHubApi, Model, Notifier, ReportSink, StateAccess } from './core/ports/index.js';
@@ -37,11 +37,13 @@ export interface RootParts {
   runId: string;
   /** where the repository is checked out: the runbooks directory is relative to it */
   workspace?: string;
+  /** the SSH transport, when the root built it early (its first connections already opening) */
+  ssh?: SshTransport;
 }
 
 export function buildContext(parts: RootParts): RunContext {
   const { config, inputs, logger } = parts;
-  const ssh = sshTransportFor(config, inputs, logger);
+  const ssh = parts.ssh ?? sshTransportFor(config, inputs, logger);
   return {
     config,
     inputs,
@@ -68,20 +70,6 @@ export function buildContext(parts: RootParts): RunContext {
       ...(parts.stateAccess ? { stateAccess: parts.stateAccess } : {}),
     },
   };
-}
-
-/** The SSH transport of a run (or of doctor): the key and known hosts from the inputs, the fleet from the config. */
-export function sshTransportFor(config: Config, inputs: RunInputs, logger: Logger) {
-  return createSshTransport({
-    privateKey: inputs.sshPrivateKey,
-    passphrase: inputs.sshPassphrase,
-    knownHosts: inputs.knownHosts,
-    servers: config.servers,
-    defaults: config.defaults,
-    connectTimeoutMs: config.defaults.connect_timeout,
-    commandTimeoutMs: config.defaults.command_timeout,
-    logger,
-  });
 }
 
 /** Every channel's requests give up after the same per-request timeout as GitHub's (github.request_timeout). */

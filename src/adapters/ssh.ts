@@ -36,7 +36,8 @@ import type {
   ParsedKey,
   PublicKeyAuthMethod,
 } from 'ssh2';
-import type { ServerConfig } from '../config/schema.js';
+import type { RunInputs } from '../config/run-inputs.js';
+import type { Config as RunConfig, ServerConfig } from '../config/schema.js';
 import { type KnownHosts, parseKnownHosts } from '../core/least-privilege/known-hosts.js';
 import { ConnectError, type Logger, type Transport } from '../core/ports/index.js';
 import { Slots } from '../core/util/slots.js';
@@ -67,6 +68,15 @@ export interface SshTransport extends Transport {
   connect(server: ServerConfig): Promise<SshShell>;
   /** warnings raised so far (insecure host key opt-outs, unreadable known_hosts lines) */
   warnings(): readonly string[];
+  /**
+   * Starts opening these servers' connections now, before the rest of the run has loaded: the
+   * server's side of the handshake (sshd's start, its key exchange, authentication) then runs
+   * while the runner compiles the pipeline. connect() of the same server object takes it, with
+   * its outcome (a failure is reported by that connect(), as it would have been).
+   */
+  warm(servers: readonly ServerConfig[]): void;
+  /** Closes the warmed connections that no connect() took (a run that ended before collecting). */
+  release(): void;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
@@ -106,13 +116,48 @@ interface Opened {
 export function createSshTransport(options: SshTransportOptions): SshTransport {
   const connector = new Connector(options);
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const warmed = new Map<ServerConfig, Promise<Opened>>();
   return {
     warnings: () => connector.warnings(),
     async connect(server: ServerConfig): Promise<SshShell> {
-      const { conn, jumps } = await connector.open(server, []);
+      const early = warmed.get(server);
+      warmed.delete(server);
+      const { conn, jumps } = await (early ?? connector.open(server, []));
       return new Shell(server, conn, jumps, commandTimeoutMs);
     },
+    warm(servers) {
+      for (const server of servers) {
+        if (warmed.has(server)) continue;
+        const opening = connector.open(server, []);
+        // reported by the connect() that takes it; until then an early failure is no crash
+        opening.catch(() => undefined);
+        warmed.set(server, opening);
+      }
+    },
+    release() {
+      for (const opening of warmed.values()) {
+        opening.then(
+          ({ conn, jumps }) => disposeAll([...jumps, conn.ssh]),
+          () => undefined,
+        );
+      }
+      warmed.clear();
+    },
   };
+}
+
+/** The SSH transport of a run (or of doctor): the key and known hosts from the inputs, the fleet from the config. */
+export function sshTransportFor(config: RunConfig, inputs: RunInputs, logger: Logger): SshTransport {
+  return createSshTransport({
+    privateKey: inputs.sshPrivateKey,
+    passphrase: inputs.sshPassphrase,
+    knownHosts: inputs.knownHosts,
+    servers: config.servers,
+    defaults: config.defaults,
+    connectTimeoutMs: config.defaults.connect_timeout,
+    commandTimeoutMs: config.defaults.command_timeout,
+    logger,
+  });
 }
 
 /** Opens verified connections, directly or through `jump:` hosts, and collects the warnings. */

@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { StateReader } from '../core/ports/index.js';
+import { StateBranchNotFound, type StateReader } from '../core/ports/index.js';
 import {
   DEFAULT_MAX_FILE_BYTES,
   isRegularFile,
@@ -17,7 +17,7 @@ import {
 } from '../core/state-branch/read-limits.js';
 import { blobSizes, Git, lsTree, readBlobsCapped, streamBlobs, type TreeEntry } from './git-cli.js';
 
-export class StateBranchNotFound extends Error {}
+export { StateBranchNotFound };
 
 export interface ReaderOptions {
   /** whole-file reads larger than this are refused (state.max_file_size) */

@@ -3,10 +3,9 @@
  * 1 the command failed (a bad config, an unreadable state branch, nothing to show, a run that
  * failed), 2 a usage error. Commands throw; they never pick a code themselves.
  */
-import { StateBranchNotFound } from '../adapters/state-reader.js';
 import { UsageError } from '../config/cli-args.js';
 import { ConfigError } from '../config/parse-config.js';
-import type { Logger } from '../core/ports/index.js';
+import { type Logger, StateBranchNotFound } from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';
 
 export const EXIT_OK = 0;

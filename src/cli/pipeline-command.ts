@@ -4,16 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../adapters/config-file.js';
-import { consoleSink } from '../adapters/console-io.js';
-import { createGitStateStore } from '../adapters/git-state-store.js';
-import { localStateAccess } from '../adapters/state-access.js';
-import { buildContext, runIdFrom } from '../compose.js';
+import { type SshTransport, sshTransportFor } from '../adapters/ssh.js';
 import { parseCliArgs } from '../config/cli-args.js';
 import type { RunInputs } from '../config/run-inputs.js';
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/ports/index.js';
+import { isOwnFlow } from '../core/tasks.js';
 import { errorMessage } from '../core/util/error-message.js';
-import { secretsOf } from '../record/run-secrets.js';
-import { run } from '../run.js';
+import { selectServers } from '../core/util/select-servers.js';
+import { runIdFrom } from '../run-identity.js';
 import { failed, withExitCode } from './exit-codes.js';
 import type { CheckOutcome } from './watch-command.js';
 
@@ -50,6 +49,10 @@ export async function runPipelineCommand(
 /**
  * One run of a task, recorded to the local state repository: what `check` (and every task
  * command) does, and each run of `watch`. Never throws: a failure is logged and becomes its code.
+ *
+ * Before the first connection only the config (read and validated whole: an invalid config
+ * touches no server), the SSH transport and what they import are loaded; the connections the
+ * collection opens first then start, and the rest of the pipeline loads while the servers answer.
  */
 async function checkOnce(
   inputs: RunInputs,
@@ -58,41 +61,101 @@ async function checkOnce(
   secrets: string[],
   runId = runIdFrom(env),
 ): Promise<CheckOutcome> {
-  const stateRepo = inputs.stateRepo ?? '.claudeops/state';
-  let state: ReturnType<typeof createGitStateStore> | undefined;
+  // what the finally below closes: set as soon as each exists
+  const held: { state?: { dispose(): Promise<void> }; ssh?: SshTransport } = {};
   try {
     const config = await loadConfig(inputs.configPath, env);
-    state = createGitStateStore({
-      localDir: stateRepo,
-      branch: inputs.stateBranch,
-      retentionDays: config.state.retention_days,
-      maxStateBytes: config.state.max_file_size,
-      log: (m) => logger.info(m),
-    });
-    const ctx = buildContext({
-      config,
-      inputs,
-      env,
-      logger,
-      sink: consoleSink(process.stdout, secrets),
-      state,
-      stateAccess: localStateAccess(stateRepo),
-      runId,
-    });
-    secrets.push(...secretsOf(ctx).filter((s) => !secrets.includes(s)));
+    const ssh = sshTransportFor(config, inputs, logger);
+    held.ssh = ssh;
+    connectEarly(ssh, config, inputs);
+    const { ctx, store, run } = await pipelineFor({ config, inputs, env, logger, secrets, runId, ssh }, held);
     const { record, exitCode } = await run(ctx);
     if (record.commit || record.reportPath)
       logger.info(`recorded in ${record.commit?.location ?? '(nowhere)'} as ${record.reportPath ?? '?'}`);
     return {
       exitCode,
       pushed: record.commit?.pushed === true,
-      location: state.location,
+      location: store.location,
       ...(record.commit?.error ? { error: record.commit.error } : {}),
     };
   } catch (error) {
     return { exitCode: failed(error, logger), pushed: false, error: errorMessage(error) };
   } finally {
+    // a connection opened early for a run that ended before collecting is closed, not left open
+    held.ssh?.release();
     // never a clone left in the temp dir: a record not pushed is kept in the state repository
-    await state?.dispose();
+    await held.state?.dispose();
   }
+}
+
+interface PipelineParts {
+  config: Config;
+  inputs: RunInputs;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  secrets: string[];
+  runId: string;
+  ssh: SshTransport;
+}
+
+/** The rest of the pipeline, loaded now (the early connections open meanwhile), and the run's context. */
+async function pipelineFor(
+  { config, inputs, env, logger, secrets, runId, ssh }: PipelineParts,
+  held: { state?: { dispose(): Promise<void> } },
+) {
+  const [
+    { createGitStateStore },
+    { consoleSink },
+    { localStateAccess },
+    { buildContext },
+    { secretsOf },
+    { run },
+  ] = await Promise.all([
+    import('../adapters/git-state-store.js'),
+    import('../adapters/console-io.js'),
+    import('../adapters/state-access.js'),
+    import('../compose.js'),
+    import('../record/run-secrets.js'),
+    import('../run.js'),
+  ]);
+  const stateRepo = inputs.stateRepo ?? '.claudeops/state';
+  const store = createGitStateStore({
+    localDir: stateRepo,
+    branch: inputs.stateBranch,
+    retentionDays: config.state.retention_days,
+    maxStateBytes: config.state.max_file_size,
+    log: (m) => logger.info(m),
+  });
+  held.state = store;
+  const ctx = buildContext({
+    config,
+    inputs,
+    env,
+    logger,
+    sink: consoleSink(process.stdout, secrets),
+    state: store,
+    stateAccess: localStateAccess(stateRepo),
+    runId,
+    ssh,
+  });
+  secrets.push(...secretsOf(ctx).filter((s) => !secrets.includes(s)));
+  return { ctx, store, run };
+}
+
+/**
+ * Starts the SSH connections the collection opens first (collect.ts starts `parallelism` servers
+ * at once; at most HANDSHAKES of them handshake together): the same server objects, so the
+ * collection's connect() takes them. A task with a flow of its own, a selection run() will refuse,
+ * and `transport: local` servers open nothing here.
+ */
+function connectEarly(ssh: SshTransport, config: Config, inputs: RunInputs): void {
+  if (isOwnFlow(inputs.task)) return;
+  let servers: Config['servers'];
+  try {
+    servers = selectServers(config, inputs.servers, inputs.shard);
+  } catch {
+    return; // run() reports it, before any connection
+  }
+  const first = servers.slice(0, config.defaults.parallelism ?? 10).filter((s) => s.transport !== 'local');
+  ssh.warm(first);
 }

@@ -7,7 +7,8 @@
  * Below the protocol (src/adapters/ssh-wire.ts): the AES-GCM keys are KeyObjects once logged in
  * and a large exchange still round-trips byte for byte, the packets of one tick leave in one
  * socket write, and a TCP connection opened early that fails or is closed still ends in the
- * ConnectError ssh2's own socket gave.
+ * ConnectError ssh2's own socket gave. A connection warmed before the run needs it is the one
+ * connect() takes, and closed on release() when nothing took it.
  */
 import { execFileSync } from 'node:child_process';
 import { KeyObject } from 'node:crypto';
@@ -167,6 +168,64 @@ describe.skipIf(skip !== undefined)(
       // ssh2 writes every encrypted packet in three or more pieces
       expect(writes).toBeGreaterThan(0);
       expect(writes).toBeLessThanOrEqual(packets);
+    });
+
+    /** Resolves once `lines` holds `line` (ssh2's trace arrives as the protocol runs). */
+    async function traced(lines: string[], line: string): Promise<void> {
+      const deadline = Date.now() + 60_000;
+      while (!lines.includes(line)) {
+        if (Date.now() > deadline) throw new Error(`no "${line}" in the trace:\n${lines.join('\n')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+
+    it('logs in when warmed, before connect(); connect() then takes that login, not a second one', async () => {
+      const lines: string[] = [];
+      const transport = createSshTransport({
+        privateKey: sshd.clientKey,
+        knownHosts: `${sshd.hostKeyLine}\n`,
+        debug: (line) => lines.push(line),
+      });
+      const loop = server();
+      transport.warm([loop]);
+      await traced(lines, 'Inbound: Received USERAUTH_SUCCESS');
+      const shell = await transport.connect(loop);
+      try {
+        expect((await shell.run('echo warmed')).stdout.trim()).toBe('warmed');
+      } finally {
+        await shell.close();
+      }
+      expect(lines.filter((l) => l === 'Inbound: Received USERAUTH_SUCCESS')).toHaveLength(1);
+      expect(lines.filter((l) => l === 'Socket connected')).toHaveLength(1);
+      // taken once: a second connect() of the same server logs in anew
+      transport.release();
+      const again = await transport.connect(loop);
+      await again.close();
+      expect(lines.filter((l) => l === 'Inbound: Received USERAUTH_SUCCESS')).toHaveLength(2);
+    });
+
+    it('closes a warmed connection nobody took on release(), and reports a warmed failure at connect()', async () => {
+      const lines: string[] = [];
+      const transport = createSshTransport({
+        privateKey: sshd.clientKey,
+        knownHosts: `${sshd.hostKeyLine}\n`,
+        debug: (line) => lines.push(line),
+      });
+      transport.warm([server()]);
+      await traced(lines, 'Inbound: Received USERAUTH_SUCCESS');
+      transport.release();
+      await traced(lines, 'Socket closed');
+      const refused = createSshTransport({ privateKey: sshd.otherKey, knownHosts: `${sshd.hostKeyLine}\n` });
+      const loop = server();
+      refused.warm([loop]);
+      // the failure waits for the connect() that takes it: no unhandled rejection meanwhile
+      await new Promise((r) => setTimeout(r, 1_000));
+      const error = await refused.connect(loop).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ConnectError);
+      expect((error as ConnectError).kind).toBe('auth');
     });
 
     it('reports a refused port as unreachable (the TCP connection opened before ssh2 loads)', async () => {

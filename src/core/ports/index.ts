@@ -142,3 +142,10 @@ export * from './notifier.js';
 export * from './runner-checks.js';
 export * from './state-access.js';
 export * from './state-store.js';
+
+/**
+ * No state repository or no state branch where a read command looked: its message is written for
+ * the user (the CLI prints it as it is). Here, not in the reader, so the CLI's exit-code module
+ * knows it without loading the reader and git.
+ */
+export class StateBranchNotFound extends Error {}
