@@ -128,6 +128,8 @@ export class GitStateStore implements StateStore, JournalTarget {
   private readonly tipTrees = new Map<string, string>();
   /** listings and reads of the private clone, one `cat-file` process for the run */
   private session?: ObjectSession;
+  /** the landed run's private clone being removed (beside the report); dispose() waits for it */
+  private removing?: Promise<void>;
 
   constructor(private readonly options: GitStateStoreOptions) {
     if (!options.remoteUrl === !options.localDir) {
@@ -235,11 +237,14 @@ export class GitStateStore implements StateStore, JournalTarget {
   async dispose(): Promise<void> {
     this.session?.close();
     this.session = undefined;
-    if (this.cloneDir) await rm(this.cloneDir, { recursive: true, force: true });
+    const dir = this.cloneDir;
+    const removing = this.removing;
     this.cloneDir = undefined;
     this.git = undefined;
     this.loaded = false;
     this.present.clear();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    await removing;
   }
 
   /**
@@ -678,7 +683,11 @@ export class GitStateStore implements StateStore, JournalTarget {
   /** The record landed: the journal and the private clone have nothing left to keep. */
   private async done(sha: string, attempts: number, merged: string[]): Promise<GitCommitResult> {
     await this.options.journal?.markCommitted();
-    await this.dispose();
+    // the clone goes while the run writes its report: the run's dispose() (the CLI's and watch's
+    // last step) waits for it, and a process exits only once its pending removal is done
+    this.removing = this.dispose().catch((error) =>
+      this.log(`state branch: the private clone could not be removed: ${String(error)}`),
+    );
     return { sha, pushed: true, branch: this.branch, location: this.location, attempts, merged };
   }
 

@@ -369,8 +369,10 @@ describe('local mode', () => {
     expect((await next.load()).reports).toHaveLength(1);
     await next.commit([{ path: 'health/2026-03-01/110000-2.md', content: '# two\n' }], 'second');
     expect(await readFile(join(dir, 'health/2026-03-01/110000-2.md'), 'utf8')).toBe('# two\n');
-    // the private clone is gone once the record landed
+    // the private clone goes once the record landed (beside the report): dispose(), the run's
+    // last step, has waited for it
     expect(next.workTree).toBeUndefined();
+    await next.dispose();
     expect(await readdir(join(box.root, 'work'))).toEqual([]);
   });
 
