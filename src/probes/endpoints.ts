@@ -47,6 +47,9 @@ const CURL_ERRORS: Record<number, string> = {
   100: 'response headers too large',
 };
 
+/** An endpoint curl never reported on, even asked alone after its call was cut short. */
+const UNCHECKED = 'not checked: curl stopped before reporting on it';
+
 export const serverEndpoints = (server: ServerConfig): EndpointConfig[] =>
   server.endpoints.filter((e) => e.from === 'server');
 
@@ -76,11 +79,11 @@ const CHANNEL_FAILURE_RC: Record<NonNullable<ChannelResponse['failure']>, number
   headers: 100,
 };
 
-/** An excerpt line's length once redacted (co_q cuts curl's lines to 200 bytes on the server). */
+/** An excerpt line's length, cut only once the section is redacted (a secret is never cut before). */
 const EXCERPT_LINE = 200;
 
 /**
- * The body's first 2 lines, as co_q prints them but cut later: to 1 KiB here, so the section's
+ * The body's first 2 lines, as ENDPOINT_AWK prints them: to 1 KiB here, so the section's
  * redaction sees a secret whole, and to EXCERPT_LINE after it (parseEndpoint).
  */
 function quoted(body: string): string[] {
@@ -102,7 +105,8 @@ export function channelBlock(index: number, e: EndpointConfig, response: Channel
 }
 
 /** What each transfer's write-out starts with: a response body cannot contain the run's nonce. */
-const writeOutMark = (nonce: string, index: number) => `@@claudeops-w:${nonce}:${index}@@ `;
+const markPrefix = (nonce: string) => `@@claudeops-w:${nonce}:`;
+const writeOutMark = (nonce: string, index: number) => `${markPrefix(nonce)}${index}@@ `;
 /** Used only when a snippet is printed on its own (fixtures); the collector always passes its nonce. */
 const FIXED_NONCE = 'snippet';
 
@@ -115,56 +119,98 @@ function transfer(e: EndpointConfig, index: number, nonce: string): string {
   return `-s --proto '=http,https' --max-time ${seconds(e)} -w ${shellQuote(writeOut)} --url ${shellQuote(e.url)}`;
 }
 
+/** What the check reads of a body, as the runner's fetch and the channel do (BODY_LIMIT). */
+const BODY_BYTES = 1024 * 1024;
 /**
- * Splits one endpoint's body and write-out from the front of the combined output ($o) and prints
- * its block. Arguments: index, mark, url, max seconds, 1 when a `contains` text is set, that text.
- * curl before 7.75 has no %{exitcode}: a transfer that got no response is then asked again alone,
- * so its exit code still says why (refused, timed out, TLS, ...).
+ * Bytes of each excerpt line the server prints: enough that the section's redaction sees a secret
+ * whole, cut to EXCERPT_LINE only after it (parseEndpoint).
  */
-const ENDPOINT_BLOCK = [
-  'co_ep() {',
-  '  echo "@endpoint $1"',
-  '  case $o in *"$2"*) ;; *) return ;; esac',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not JS
-  '  b=${o%%"$2"*}; b=${b%"$co_nl"}; w=${o#*"$2"}; o=${w#*"$co_nl"}; w=${w%%"$co_nl"*}',
-  // the write-out's fields (status, seconds, exit code) become $7 $8 $9
-  '  set -f; set -- "$@" $w; set +f',
-  '  echo "w=$7 $8"',
-  '  if [ -n "$9" ]; then echo "rc=$9"',
-  '  elif [ "$7" = 000 ]; then curl -s -o /dev/null --proto \'=http,https\' --max-time "$4" --url "$3"; echo "rc=$?"',
-  '  else echo "rc=0"; fi',
-  '  if [ "$5" = 1 ]; then case $b in *"$6"*) echo contains=1 ;; *) echo contains=0 ;; esac; fi',
-  '  co_q 2 "$b"',
+const EXCERPT_BYTES = 1024;
+
+/**
+ * Reads curl's combined output (each body, then its write-out line) in one pass and prints each
+ * endpoint's block: linear in what curl received, and holding at most one line of it (cut to the
+ * 1 MiB the check reads plus one byte, so a longer body shows as longer). Only the body's first
+ * 1 MiB is looked at: `contains` over it (a text across lines too, NUL bytes kept), its first 2
+ * lines as the excerpt. What happens after that 1 MiB (a timeout, a cut) is not the check's
+ * business, as on the runner's paths: the answer stands. Environment: CO_PRE (the write-out mark up
+ * to the index), CO_IDX (the endpoints asked, in order), CO_U<i>/CO_T<i> (url, max seconds),
+ * CO_C<i> (the `contains` text, when set), CO_AWK (this program). An endpoint whose write-out never
+ * came (curl gave up on the whole call, e.g. at a giant header) is asked again alone (CO_ALONE);
+ * alone and still without one, it says so. curl before 7.75 has no %{exitcode}: a transfer that got
+ * no response is then asked again alone for its exit code (refused, timed out, TLS, ...).
+ * No single quote in it: the shell script carries it in single quotes.
+ */
+const ENDPOINT_AWK = [
+  `BEGIN { pre = ENVIRON["CO_PRE"]; lp = length(pre); n = split(ENVIRON["CO_IDX"], order, " "); k = 0; lim = ${BODY_BYTES}; fresh() }`,
+  // want: the `contains` text of the endpoint whose body this is (cur), when it has one
+  'function fresh() { nl = 0; used = 0; big = 0; found = 0; tail = ""; ex1 = ""; ex2 = ""; cur = order[k + 1]; has = ("CO_C" cur) in ENVIRON; want = ENVIRON["CO_C" cur] }',
+  'function body(s,   seg, t) {',
+  `  nl++; if (nl == 1) ex1 = substr(s, 1, ${EXCERPT_BYTES}); else if (nl == 2) ex2 = substr(s, 1, ${EXCERPT_BYTES})`,
+  '  if (used >= lim) { big = 1; return }',
+  '  seg = nl > 1 ? "\\n" s : s',
+  '  if (used + length(seg) > lim) { big = 1; seg = substr(seg, 1, lim - used) }',
+  '  used += length(seg)',
+  '  if (found || !has) return',
+  // a text across lines too: what came before is kept as long as the text less one character
+  '  t = tail seg',
+  '  if (want == "" || index(t, want) > 0) found = 1; else tail = substr(t, length(t) - length(want) + 2)',
+  '}',
+  'function mark(s,   i, f) {',
+  '  i = substr(s, 1, index(s, "@@") - 1); split(substr(s, index(s, "@@") + 3), f, " ")',
+  '  print "@endpoint " i; print "w=" f[1] " " f[2]',
+  '  if (big && f[1] != "000") print "rc=0"',
+  '  else if (f[3] != "") print "rc=" f[3]',
+  '  else if (f[1] != "000") print "rc=0"',
+  '  else { fflush(); system("curl -q -s -o /dev/null --proto =http,https --max-time \\"$CO_T" i "\\" --url \\"$CO_U" i "\\" 2>/dev/null; echo rc=$?") }',
+  '  if (has) print "contains=" found',
+  '  if (nl >= 1) print "| " ex1; if (nl >= 2) print "| " ex2',
+  '  k++; fresh()',
+  '}',
+  'substr($0, 1, lp) == pre { mark(substr($0, lp + 1)); next }',
+  '{ body($0) }',
+  'END {',
+  '  for (j = k + 1; j <= n; j++) {',
+  '    i = order[j]',
+  '    if (ENVIRON["CO_ALONE"] != "") { print "@endpoint " i; print "unchecked=1"; continue }',
+  '    fflush()',
+  `    system("curl -q -s --proto =http,https --max-time \\"$CO_T" i "\\" -w \\"\\\\n" pre i "@@ %{http_code} %{time_total} %{exitcode}\\\\n\\" --url \\"$CO_U" i "\\" 2>/dev/null | cut -b 1-${BODY_BYTES + 1} | CO_ALONE=1 CO_IDX=" i " \\"$CO_A\\" \\"$CO_AWK\\"")`,
+  '  }',
   '}',
 ].join('\n');
 
 /**
  * One curl call for all of a server's endpoints (`--next` gives each its own timeout and
- * write-out), then each block cut from its output by the shell itself: a check costs the server
- * one process however many endpoints it has.
+ * write-out), its output read by one awk (ENDPOINT_AWK): a check costs the server three processes
+ * however many endpoints it has, and its CPU and memory stay linear in what the endpoints send.
+ * `-q` first: the server user's .curlrc cannot change what is asked or how it is printed.
  */
 function endpointsScript(all: readonly EndpointConfig[], nonce: string, skip: ReadonlySet<number>): string {
   // indices stay the server's endpoint indices: the runner's blocks fill the skipped ones
   const endpoints = all.flatMap((e, i) => (skip.has(i) ? [] : [{ e, i }]));
   if (endpoints.length === 0) return ':';
   const calls = endpoints.map(({ e, i }) => transfer(e, i, nonce)).join(' --next ');
-  const blocks = endpoints.map(({ e, i }) => {
-    const args = [String(i), writeOutMark(nonce, i), e.url, String(seconds(e))].map(shellQuote);
-    const contains = e.contains === undefined ? "'0' ''" : `'1' ${shellQuote(e.contains)}`;
-    return `co_ep ${args.join(' ')} ${contains}`;
-  });
+  const env = endpoints.flatMap(({ e, i }) => [
+    `CO_U${i}=${shellQuote(e.url)}`,
+    `CO_T${i}=${seconds(e)}`,
+    ...(e.contains === undefined ? [] : [`CO_C${i}=${shellQuote(e.contains)}`]),
+  ]);
+  const indices = endpoints.map(({ i }) => i).join(' ');
   return [
-    ENDPOINT_BLOCK,
+    `co_aw=${shellQuote(ENDPOINT_AWK)}`,
+    // mawk, where there is one, starts in half the time of gawk
+    'co_a=awk; co_have mawk && co_a=mawk',
     'if co_have curl; then',
-    `  o=$(curl ${calls} 2>/dev/null)`,
-    ...blocks.map((b) => `  ${b}`),
-    `else for i in ${endpoints.map(({ i }) => i).join(' ')}; do echo "@endpoint $i"; echo 'missing'; done; fi`,
+    `  curl -q ${calls} 2>/dev/null | cut -b 1-${BODY_BYTES + 1} |`,
+    `  CO_A="$co_a" CO_AWK="$co_aw" CO_PRE=${shellQuote(markPrefix(nonce))} CO_IDX='${indices}' ${env.join(' ')} "$co_a" "$co_aw"`,
+    `else for i in ${indices}; do echo "@endpoint $i"; echo 'missing'; done; fi`,
   ].join('\n');
 }
 
 function parseEndpoint(url: string, lines: string[]): EndpointResult {
   if (lines.includes('missing')) return { url, missing: true };
   const kv = keyValues(lines);
+  if (kv.unchecked !== undefined) return { url, error: UNCHECKED };
   const rc = int(kv.rc) ?? -1;
   const [code = '', time = ''] = (kv.w ?? '').split(' ');
   const body = quotedLines(lines)

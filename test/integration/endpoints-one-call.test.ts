@@ -1,7 +1,8 @@
 // The endpoints probe asks every URL of a server in ONE curl call and cuts the answers apart in
-// the shell. Here the real snippet runs under sh with the real curl against a local HTTP server:
+// one awk. Here the real snippet runs under sh with the real curl against a local HTTP server:
 // the answers land on the right endpoint, a response body cannot forge another endpoint's result,
-// and a curl without %{exitcode} (before 7.75) still tells why a transfer failed.
+// a curl without %{exitcode} (before 7.75) still tells why a transfer failed, and an endpoint curl
+// never reports on says so.
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -23,6 +24,7 @@ let base = '';
 let hangs = '';
 let refused = '';
 let shimDir = '';
+let deadCurlDir = '';
 const held: Socket[] = [];
 
 beforeAll(async () => {
@@ -56,6 +58,10 @@ beforeAll(async () => {
     '#!/bin/sh\nfor a; do shift; set -- "$@" "$(printf \'%s\' "$a" | sed \'s/%{exitcode}//\')"; done\nexec /usr/bin/curl "$@"\n',
   );
   chmodSync(shim, 0o755);
+  // a curl that gives up before its first write-out, every time (as at a fatal error)
+  deadCurlDir = mkdtempSync(join(tmpdir(), 'co-dead-curl-'));
+  writeFileSync(join(deadCurlDir, 'curl'), '#!/bin/sh\nprintf partial\nexit 27\n');
+  chmodSync(join(deadCurlDir, 'curl'), 0o755);
 });
 
 afterAll(async () => {
@@ -64,6 +70,7 @@ afterAll(async () => {
   for (const socket of held) socket.destroy();
   await new Promise((resolve) => silent.close(resolve));
   rmSync(shimDir, { recursive: true, force: true });
+  rmSync(deadCurlDir, { recursive: true, force: true });
 });
 
 async function collect(endpoints: Record<string, unknown>[], path = process.env.PATH ?? '') {
@@ -119,6 +126,18 @@ describe('endpoints: one curl call for all of a server', () => {
       200,
       'connection refused or host unreachable',
       'timed out',
+    ]);
+  });
+
+  it('an endpoint curl never reports on is asked again alone, then said to be not checked', async () => {
+    const { data, output } = await collect(
+      [{ url: `${base}/ok`, contains: 'ok' }, { url: `${base}/boom` }],
+      `${deadCurlDir}:${process.env.PATH ?? ''}`,
+    );
+    expect(output.match(/^@endpoint /gm)).toHaveLength(2);
+    expect(data.endpoints.map((e) => [e.status, e.error, e.contains])).toEqual([
+      [undefined, 'not checked: curl stopped before reporting on it', undefined],
+      [undefined, 'not checked: curl stopped before reporting on it', undefined],
     ]);
   });
 });
