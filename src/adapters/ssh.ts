@@ -72,9 +72,11 @@ export interface SshTransport extends Transport {
    * Starts opening these servers' connections now, before the rest of the run has loaded: the
    * server's side of the handshake (sshd's start, its key exchange, authentication) then runs
    * while the runner compiles the pipeline. connect() of the same server object takes it, with
-   * its outcome (a failure is reported by that connect(), as it would have been).
+   * its outcome (a failure is reported by that connect(), as it would have been). Resolves once
+   * their handshakes have started (the key parsed, the SSH client loaded, the first packets out),
+   * so what the caller does next overlaps the servers' answers; never rejects.
    */
-  warm(servers: readonly ServerConfig[]): void;
+  warm(servers: readonly ServerConfig[]): Promise<void>;
   /** Closes the warmed connections that no connect() took (a run that ended before collecting). */
   release(): void;
 }
@@ -125,7 +127,8 @@ export function createSshTransport(options: SshTransportOptions): SshTransport {
       const { conn, jumps } = await (early ?? connector.open(server, []));
       return new Shell(server, conn, jumps, commandTimeoutMs);
     },
-    warm(servers) {
+    async warm(servers) {
+      if (servers.length === 0) return;
       for (const server of servers) {
         if (warmed.has(server)) continue;
         const opening = connector.open(server, []);
@@ -133,6 +136,9 @@ export function createSshTransport(options: SshTransportOptions): SshTransport {
         opening.catch(() => undefined);
         warmed.set(server, opening);
       }
+      await connector.ready();
+      // the handshakes go on from the same awaits: one turn of the event loop sends their first packets
+      await new Promise((resolve) => setImmediate(resolve));
     },
     release() {
       for (const opening of warmed.values()) {
@@ -185,6 +191,13 @@ class Connector {
 
   warnings(): readonly string[] {
     return [...this.warned];
+  }
+
+  /** Once the key is parsed and the SSH client loaded: what every handshake waits for first. Never rejects. */
+  async ready(): Promise<void> {
+    const { privateKey, passphrase } = this.options;
+    if (privateKey) this.key ??= parseClientKey(privateKey, passphrase);
+    await Promise.allSettled([this.key, import('node-ssh')]);
   }
 
   /** `chain`: the servers whose jump led here, to refuse loops. */

@@ -67,7 +67,7 @@ async function checkOnce(
     const config = await loadConfig(inputs.configPath, env);
     const ssh = sshTransportFor(config, inputs, logger);
     held.ssh = ssh;
-    connectEarly(ssh, config, inputs);
+    await connectEarly(ssh, config, inputs);
     const { ctx, store, run } = await pipelineFor({ config, inputs, env, logger, secrets, runId, ssh }, held);
     const { record, exitCode } = await run(ctx);
     if (record.commit || record.reportPath)
@@ -148,7 +148,7 @@ async function pipelineFor(
  * collection's connect() takes them. A task with a flow of its own, a selection run() will refuse,
  * and `transport: local` servers open nothing here.
  */
-function connectEarly(ssh: SshTransport, config: Config, inputs: RunInputs): void {
+async function connectEarly(ssh: SshTransport, config: Config, inputs: RunInputs): Promise<void> {
   if (isOwnFlow(inputs.task)) return;
   let servers: Config['servers'];
   try {
@@ -157,5 +157,5 @@ function connectEarly(ssh: SshTransport, config: Config, inputs: RunInputs): voi
     return; // run() reports it, before any connection
   }
   const first = servers.slice(0, config.defaults.parallelism ?? 10).filter((s) => s.transport !== 'local');
-  ssh.warm(first);
+  await ssh.warm(first);
 }

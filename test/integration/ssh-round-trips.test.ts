@@ -187,7 +187,9 @@ describe.skipIf(skip !== undefined)(
         debug: (line) => lines.push(line),
       });
       const loop = server();
-      transport.warm([loop]);
+      await transport.warm([loop]);
+      // resolved once the handshake started: ssh2 has the socket and its identification is out
+      expect(lines.filter((l) => l.startsWith('Local ident:'))).toHaveLength(1);
       await traced(lines, 'Inbound: Received USERAUTH_SUCCESS');
       const shell = await transport.connect(loop);
       try {
@@ -211,13 +213,13 @@ describe.skipIf(skip !== undefined)(
         knownHosts: `${sshd.hostKeyLine}\n`,
         debug: (line) => lines.push(line),
       });
-      transport.warm([server()]);
+      await transport.warm([server()]);
       await traced(lines, 'Inbound: Received USERAUTH_SUCCESS');
       transport.release();
       await traced(lines, 'Socket closed');
       const refused = createSshTransport({ privateKey: sshd.otherKey, knownHosts: `${sshd.hostKeyLine}\n` });
       const loop = server();
-      refused.warm([loop]);
+      await refused.warm([loop]);
       // the failure waits for the connect() that takes it: no unhandled rejection meanwhile
       await new Promise((r) => setTimeout(r, 1_000));
       const error = await refused.connect(loop).then(
