@@ -126,17 +126,21 @@ function globalOf(pattern: RegExp): RegExp {
 
 /**
  * The lines of a text that match a pattern (each once, in order), in the same shape as long
- * tokens, so a detector that needs one of a few words runs only where they are.
+ * tokens, so a detector that needs one of a few words runs only where they are. Most texts of a
+ * run have none of the words: `exec` on the one global copy finds that without the iterator and
+ * the copy of the pattern that `matchAll` makes per call.
  */
 export function linesWith(text: string, pattern: RegExp): TokenText {
+  const global = globalOf(pattern);
+  global.lastIndex = 0;
+  let m = global.exec(text);
+  if (!m) return { text: '', at: [], origin: [] };
   const parts: string[] = [];
   const at: number[] = [];
   const origin: number[] = [];
   let offset = 0;
-  let next = 0;
-  for (const m of text.matchAll(globalOf(pattern))) {
-    const i = m.index ?? 0;
-    if (i < next) continue;
+  for (; m; m = global.exec(text)) {
+    const i = m.index;
     const start = text.lastIndexOf('\n', i) + 1;
     const eol = text.indexOf('\n', i);
     const end = eol === -1 ? text.length : eol;
@@ -144,7 +148,8 @@ export function linesWith(text: string, pattern: RegExp): TokenText {
     at.push(offset);
     origin.push(start);
     offset += end - start + 1;
-    next = end + 1;
+    // the next match is searched from the next line (an empty match must not stay in place)
+    global.lastIndex = Math.max(end + 1, global.lastIndex);
   }
   return { text: parts.join('\n'), at, origin };
 }

@@ -30,9 +30,13 @@ export interface RedactOptions {
 const FORMS = new Map<string, readonly string[]>();
 const FORMS_KEPT = 8;
 
+/** The last list asked about, as it was then, and its forms: most calls of a run pass the same list. */
+let last: { list: readonly string[]; copy: readonly string[]; forms: readonly string[] } | undefined;
+
 /** Every form a configured secret may appear in: as given, trimmed, URL-encoded, each long line. */
 function secretForms(secrets: readonly string[]): readonly string[] {
   if (secrets.length === 0) return secrets;
+  if (last?.list === secrets && sameItems(last.copy, secrets)) return last.forms;
   const key = secrets.join('\u0000');
   let forms = FORMS.get(key);
   if (!forms) {
@@ -40,7 +44,14 @@ function secretForms(secrets: readonly string[]): readonly string[] {
     if (FORMS.size >= FORMS_KEPT) FORMS.clear();
     FORMS.set(key, forms);
   }
+  last = { list: secrets, copy: [...secrets], forms };
   return forms;
+}
+
+function sameItems(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function formsOf(secrets: readonly string[]): string[] {
