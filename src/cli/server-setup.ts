@@ -10,11 +10,14 @@ import type { Config, ServerConfig } from '../config/schema.js';
 import {
   authorizedKeysLine,
   forcedCommandScript,
+  isPermitOpenTarget,
   keyNeeds,
   parsePublicKey,
+  permitOpenTarget,
 } from '../core/least-privilege/authorized-keys.js';
 import type { Logger } from '../core/ports/index.js';
 import { errorMessage } from '../core/util/error-message.js';
+import { forwardTarget, overChannel, serverEndpoints } from '../probes/endpoints.js';
 import { helperScript } from '../remediate/server-helper.js';
 import { generateSudoers } from '../remediate/sudoers.js';
 import { failed } from './exit-codes.js';
@@ -32,6 +35,24 @@ const realIo: SetupIo = {
   },
   now: () => new Date(),
 };
+
+/**
+ * `host:port` of each `http://` endpoint these servers check from the server, which the runner
+ * fetches over a channel the server's sshd connects (endpoint-channels.ts): the key's permitopen
+ * targets. One whose host cannot be written into the option is left out: sshd refuses its channel
+ * and the collector's curl checks it, as on any server that refuses forwarding.
+ */
+export function endpointForwardTargets(servers: readonly ServerConfig[]): string[] {
+  const targets = servers.flatMap((server) =>
+    serverEndpoints(server)
+      .filter(overChannel)
+      .map((endpoint) => {
+        const { host, port } = forwardTarget(endpoint.url);
+        return permitOpenTarget(host, port);
+      }),
+  );
+  return [...new Set(targets)].filter(isPermitOpenTarget);
+}
 
 function selectServers(config: Config, name: string | undefined): ServerConfig[] {
   if (name === undefined) return config.servers;
@@ -99,6 +120,7 @@ export function setupOutput(args: SetupArgs, env: NodeJS.ProcessEnv, io: SetupIo
   const needs = keyNeeds(servers, config.servers, config.defaults.port);
   return authorizedKeysLine({
     publicKey,
+    endpointOpen: endpointForwardTargets(servers),
     ...(args.wrapperPath ? { wrapperPath: args.wrapperPath } : {}),
     ...(args.from ? { from: args.from } : {}),
     allowSudoShell: needs.allowSudoShell,

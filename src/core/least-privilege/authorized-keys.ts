@@ -98,6 +98,12 @@ export interface AuthorizedKeysInput {
   allowSudoShell: boolean;
   /** `host:port` this server must forward to, as a jump host for others (`jump:`) */
   permitOpen: readonly string[];
+  /**
+   * `host:port` of the `http://` endpoints these servers check, which the runner fetches over the
+   * collection's own connection (sshd connects from the server): allowed so the server is spared a
+   * curl process per endpoint. Under plain `restrict` sshd refuses them and the script's curl runs.
+   */
+  endpointOpen?: readonly string[];
   /** optional `from=` source patterns (e.g. a self-hosted runner's address) */
   from?: string;
   source: { path: string; servers: readonly string[] };
@@ -107,6 +113,9 @@ export interface AuthorizedKeysInput {
 const WRAPPER_PATH = /^\/[A-Za-z0-9_.+/-]+$/;
 const FROM = /^[A-Za-z0-9.*?:/!,[\]-]+$/;
 const HOST_PORT = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$/;
+
+/** Whether a `host:port` can be written into a permitopen option as it is. */
+export const isPermitOpenTarget = (target: string): boolean => HOST_PORT.test(target);
 
 /** `host:port` for permitopen (IPv6 in brackets). */
 export function permitOpenTarget(host: string, port: number): string {
@@ -141,15 +150,15 @@ export function authorizedKeysLine(input: AuthorizedKeysInput): string {
       `--from ${JSON.stringify(input.from)}: expected address patterns like 203.0.113.7,10.0.0.0/8`,
     );
   }
-  for (const target of input.permitOpen) {
+  const endpoints = (input.endpointOpen ?? []).filter((t) => !input.permitOpen.includes(t));
+  const open = [...input.permitOpen, ...endpoints];
+  for (const target of open) {
     if (!HOST_PORT.test(target)) throw new Error(`cannot allow forwarding to ${JSON.stringify(target)}`);
   }
   const command = input.allowSudoShell ? `${wrapper} --sudo` : wrapper;
   const options = [
     'restrict',
-    ...(input.permitOpen.length > 0
-      ? ['port-forwarding', ...input.permitOpen.map((t) => `permitopen="${t}"`)]
-      : []),
+    ...(open.length > 0 ? ['port-forwarding', ...open.map((t) => `permitopen="${t}"`)] : []),
     ...(input.from ? [`from="${input.from}"`] : []),
     `command="${command}"`,
   ];
@@ -159,8 +168,15 @@ export function authorizedKeysLine(input: AuthorizedKeysInput): string {
     `# restrict: no port/agent/X11 forwarding, no pty, no ~/.ssh/rc; the forced command (${wrapper},`,
     `# from \`claudeops forced-command\`) accepts only "${ENTRY_COMMAND}"${input.allowSudoShell ? ` and "${SUDO_ENTRY_COMMAND}"` : ''}.`,
     ...(input.permitOpen.length > 0
-      ? [`# port-forwarding only to ${input.permitOpen.join(', ')}: this server is their jump host.`]
+      ? [`# port-forwarding to ${input.permitOpen.join(', ')}: this server is their jump host.`]
       : []),
+    ...(endpoints.length > 0
+      ? [
+          `# port-forwarding to ${endpoints.join(', ')}: the http:// endpoints checked from this server, fetched`,
+          "# over the collection's own connection (sshd connects from here; no curl process on the server).",
+        ]
+      : []),
+    ...(open.length > 0 ? ['# permitopen: no other destination can be opened through this key.'] : []),
     "# The script on stdin still runs with this user's rights: sudoers is what bounds privilege.",
   ];
   return `${header.join('\n')}\n${options.join(',')} ${type} ${blob}${comment ? ` ${comment}` : ''}\n`;

@@ -11,7 +11,8 @@
  *   - deletes and kills go only through the installed `claudeops helper`: a directory cleared, a
  *     stale lock removed, a lock behind a symlinked directory refused, a squatter on nginx's port
  *     stopped and nginx started; a helper that is not this version's is refused before sudo;
- *   - the forced command refuses a non-product command (`ssh … id`), a pty and forwarding.
+ *   - the forced command refuses a non-product command (`ssh … id`) and a pty; the key forwards only
+ *     to the endpoint the config checks from the server (the collector's channel), nothing else.
  * Everything is restored in afterAll (user, role, sudoers, wrapper, helper, authorized_keys, nginx).
  */
 import { spawnSync } from 'node:child_process';
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpOverChannel } from '../../../src/adapters/http-over-channel.js';
 import { createSshTransport, type SshShell } from '../../../src/adapters/ssh.js';
+import { endpointForwardTargets } from '../../../src/cli/server-setup.js';
 import { collectFleet } from '../../../src/collect.js';
 import { type Config, configSchema, type ServerConfig } from '../../../src/config/schema.js';
 import {
@@ -188,6 +190,7 @@ describe.skipIf(skip !== undefined)(
         publicKey: parsePublicKey(readFileSync(join(dir, 'id.pub'), 'utf8')),
         wrapperPath: WRAPPER,
         ...keyNeeds([sys], config.servers),
+        endpointOpen: endpointForwardTargets([sys]),
         source: { path: 'least-privilege.test.ts', servers: ['sys'] },
         now: new Date(),
       });
@@ -265,7 +268,7 @@ describe.skipIf(skip !== undefined)(
         ['postgresql', 'running'],
       ]);
       expect((o.probes.databases as DatabasesData).databases.map((d) => d.status)).toEqual(['ok']);
-      // `restrict` refuses the endpoint's channel (see the forced-command test): curl in the script checks it
+      // the key's permitopen lets sshd open the endpoint's channel (see the forced-command test): no curl
       expect((o.probes.endpoints as EndpointsData).endpoints).toEqual([
         { url: 'http://127.0.0.1/', status: 200, latencyMs: expect.any(Number), excerpt: expect.any(String) },
       ]);
@@ -419,7 +422,7 @@ describe.skipIf(skip !== undefined)(
       }
     });
 
-    it('the forced command refuses a non-product command, a pty and forwarding', () => {
+    it('the forced command refuses a non-product command and a pty; forwarding only to the endpoint', () => {
       const id = sshCommand('id');
       expect(id.code).toBe(126);
       expect(id.stdout).toBe('');
@@ -431,10 +434,15 @@ describe.skipIf(skip !== undefined)(
       const ok = sshCommand('sh -s', 'echo "as $(id -un)"\n');
       expect(ok.stdout).toBe(`as ${USER}\n`);
       expect(ok.code).toBe(0);
-      // restrict: no pty, no TCP forwarding
+      // restrict: no pty; TCP forwarding only to the endpoint the config checks from the server
       const pty = sshCommand('sh -s', 'echo x\n', ['-tt']);
       expect(pty.stderr).toMatch(/PTY allocation request failed/);
-      const forward = sshCommand(undefined, '', ['-W', '127.0.0.1:80']);
+      const endpoint = sshCommand(undefined, 'GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n', [
+        '-W',
+        '127.0.0.1:80',
+      ]);
+      expect(endpoint.stdout).toMatch(/^HTTP\/1\.[01] 200 /);
+      const forward = sshCommand(undefined, '', ['-W', '127.0.0.1:22']);
       expect(forward.code).not.toBe(0);
       expect(forward.stderr).toMatch(/administratively prohibited|open failed/);
     });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { endpointForwardTargets } from '../../../../src/cli/server-setup.js';
 import {
   authorizedKeysLine,
   forcedCommandScript,
@@ -95,6 +96,53 @@ describe('authorizedKeysLine', () => {
     expect(() => authorizedKeysLine({ ...base, wrapperPath: '/x" y' })).toThrow(/wrapper path/);
     expect(() => authorizedKeysLine({ ...base, from: 'a" b' })).toThrow(/--from/);
     expect(() => authorizedKeysLine({ ...base, permitOpen: ['x"y:1'] })).toThrow(/forwarding/);
+  });
+
+  it("opens exactly the server's own http:// endpoints, beside its jump targets, once each", () => {
+    const text = authorizedKeysLine({
+      ...base,
+      permitOpen: ['10.0.0.5:22'],
+      endpointOpen: ['127.0.0.1:8080', '10.0.0.5:22', '[::1]:80'],
+    });
+    expect(keyLine(text)).toEqual([
+      `restrict,port-forwarding,permitopen="10.0.0.5:22",permitopen="127.0.0.1:8080",permitopen="[::1]:80",command="/usr/local/sbin/claudeops-forced-command" ssh-ed25519 ${BLOB} ops@ci`,
+    ]);
+    expect(text).toContain(
+      '# port-forwarding to 127.0.0.1:8080, [::1]:80: the http:// endpoints checked from',
+    );
+    expect(text).toContain('# permitopen: no other destination can be opened through this key.');
+    expect(keyLine(authorizedKeysLine({ ...base, endpointOpen: [] }))).toEqual([
+      `restrict,command="/usr/local/sbin/claudeops-forced-command" ssh-ed25519 ${BLOB} ops@ci`,
+    ]);
+  });
+
+  it('takes the endpoint targets from the config: from-server http:// endpoints not sent via curl', () => {
+    const cfg = config({
+      servers: [
+        {
+          name: 'web1',
+          host: '10.0.0.9',
+          user: 'ops',
+          endpoints: [
+            { url: 'http://127.0.0.1:8080/health' },
+            { url: 'http://app.internal/' },
+            { url: 'http://[::1]:81/' },
+            { url: 'http://127.0.0.1:8080/other' },
+            { url: 'https://127.0.0.1/' },
+            { url: 'http://127.0.0.1:9000/', via: 'curl' },
+            { url: 'http://example.com/', from: 'runner' },
+            { url: 'http://under_score:8000/' },
+          ],
+        },
+        { name: 'web2', host: '10.0.0.10', user: 'ops', endpoints: [{ url: 'http://127.0.0.1:9090/' }] },
+      ],
+    });
+    const [web1, web2] = cfg.servers;
+    if (!web1 || !web2) throw new Error('servers');
+    // the one whose host cannot be written into permitopen stays on the collector's curl
+    expect(endpointForwardTargets([web1])).toEqual(['127.0.0.1:8080', 'app.internal:80', '[::1]:81']);
+    expect(endpointForwardTargets([web1, web2])).toContain('127.0.0.1:9090');
+    expect(endpointForwardTargets([])).toEqual([]);
   });
 
   it('derives sudo and permitopen from the config', () => {
