@@ -133,8 +133,19 @@ export class Git {
     const out: Buffer[] = [];
     let size = 0;
     let failure = '';
+    let thrown: { error: unknown } | undefined;
     child.stdout?.on('data', (chunk: Buffer) => {
-      if (onData) return onData(chunk);
+      if (onData) {
+        // a reader that throws stops git, and its error is the call's (never an uncaught one)
+        if (thrown) return;
+        try {
+          onData(chunk);
+        } catch (error) {
+          thrown = { error };
+          killHard(child);
+        }
+        return;
+      }
       size += chunk.length;
       if (size <= MAX_OUTPUT) out.push(chunk);
       else if (!failure) {
@@ -150,9 +161,10 @@ export class Git {
       failure = `timed out after ${this.options.timeoutMs ?? 120_000} ms`;
       killHard(child);
     }, this.options.timeoutMs ?? 120_000);
-    return new Promise((done) => {
+    return new Promise((done, fail) => {
       const finish = (code: number, error?: Error) => {
         clearTimeout(timer);
+        if (thrown) return fail(thrown.error);
         const why = [err.text(), error?.message ?? failure].filter(Boolean).join('\n');
         done({ stdout: Buffer.concat(out), stderr: why, exitCode: failure || error ? -1 : code });
       };

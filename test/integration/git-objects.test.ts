@@ -190,6 +190,16 @@ describe('Git (one git command, spawned directly)', () => {
     expect(early.stdout).toMatch(/^git version /);
   });
 
+  it('a reader that throws stops git and fails the call (no uncaught error)', async () => {
+    const boom = new Error('the reader gave up');
+    const oid = (await git.run(['rev-parse', `${tip}:history/wéb-2/2026-03.tsv`])).stdout.trim();
+    await expect(
+      git.stream(['cat-file', '--batch'], `${oid}\n`.repeat(200), () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+  });
+
   it('keeps the end of a long stderr, where git puts its error', async () => {
     const noisy = new Git(root);
     const script = `!for i in $(seq 3000); do echo "warning: line $i of noise" >&2; done; echo "fatal: the real reason" >&2; exit 3`;
