@@ -7,7 +7,7 @@ import { type Span, span } from './spans.js';
 
 /** The words one of these lines must have (detect.ts runs the patterns on those lines only). */
 export const TOOL_WORDS =
-  /sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl|sshpass|plink|pscp|psftp|redis-cli|login|mysql|mariadb|mydumper|myloader|mongo|sqlcmd|bcp|osql|isql|ipmitool|ldap|zip|7z|rar|snmp|useradd|usermod|openssl|rdesktop|freerdp|vault|rabbitmqctl|htpasswd|wpa_passphrase|nmcli|net\s+user|curl|wget|http|smb|rpcclient|mount\.cifs|lftp|chpasswd|password-stdin/i;
+  /sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl|sshpass|plink|pscp|psftp|redis-cli|login|mysql|mariadb|mydumper|myloader|mongo|sqlcmd|bcp|osql|isql|ipmitool|ipmi|racadm|wpa_cli|AUTHENTICATE|ldap|zip|7z|rar|snmp|useradd|usermod|openssl|rdesktop|freerdp|vault|rabbitmqctl|htpasswd|wpa_passphrase|nmcli|net\s+user|curl|wget|http|smb|rpcclient|mount\.cifs|lftp|chpasswd|password-stdin/i;
 
 const VALUE = `(?:'[^'\\n]*'|"[^"\\n]*"|[^\\s'"|;&]+)`;
 /** [the tool, then its flag with the value]: every flag after the tool on its line is redacted. */
@@ -31,6 +31,9 @@ const TOOL_FLAGS: [RegExp, RegExp][] = [
   ],
   // SQL Server tools, ipmitool: -P pw
   [/\b(?:sqlcmd|bcp|osql|isql|ipmitool)\b/g, flag('\\s-P\\s*')],
+  // BMC tools: ipmitool -k/-y (the Kg key), racadm and FreeIPMI -p
+  [/\bipmitool\b/g, flag('\\s-[ky]\\s+')],
+  [/\b(?:racadm|idracadm7?|ipmi-\w+|ipmipower|ipmiconsole|ipmiutil|bmc-\w+)\b/g, flag('\\s-[pP]\\s+')],
   // OpenLDAP clients: -w pw
   [/\bldap(?:search|add|modify|delete|whoami|passwd|compare|modrdn|exop)\b/g, flag('\\s-w\\s+')],
   // zip/unzip -P pw, 7z -pPW
@@ -43,6 +46,9 @@ const TOOL_FLAGS: [RegExp, RegExp][] = [
   // openssl -pass pass:X / -passin pass:X / -passout pass:X / enc -k X
   [/\bopenssl\b/g, flag(`\\s-(?:pass|passin|passout)\\s+['"]?pass:`)],
   [/\bopenssl\b/g, flag('\\s-k\\s+')],
+  // openssl enc -K HEXKEY, dgst -hmac KEY, mac -macopt key:/hexkey:
+  [/\bopenssl\b/g, flag('\\s-(?:K|hmac)\\s+')],
+  [/\bopenssl\b/g, flag('\\s-macopt\\s+(?:hex)?key:')],
   // rdesktop -p pw, xfreerdp /p:pw
   [/\brdesktop\b/g, flag('\\s-p\\s+')],
   [/\b[xw]freerdp\b/g, flag('\\s/p:')],
@@ -65,6 +71,13 @@ const POSITIONAL: RegExp[] = [
   new RegExp(`\\bhtpasswd\\s+-\\w*n\\w*b\\w*\\s+\\S+\\s+(${VALUE})`, 'g'),
   // Oracle tools: user/password[@db]
   /\b(?:sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl)\b(?:\s+-\w+)*\s+(?:target\s+)?['"]?[\w$#]+\/([^@\s'"/]+)/gi,
+  // wpa_cli set_network N psk|password|wep_keyN VALUE
+  new RegExp(
+    `\\bwpa_cli\\b[^\\n]*?\\bset_network\\s+\\d+\\s+(?:psk|password|sae_password|wep_key\\d|private_key_passwd)\\s+(${VALUE})`,
+    'g',
+  ),
+  // Tor's control port: AUTHENTICATE <hex cookie or "password">
+  new RegExp(`\\bAUTHENTICATE\\s+(${VALUE})`, 'g'),
   // wpa_passphrase SSID PASSPHRASE; Windows `net user NAME PW`
   new RegExp(`\\bwpa_passphrase\\s+\\S+\\s+(${VALUE})`, 'g'),
   new RegExp(`\\bnet\\s+user\\s+\\S+\\s+(?!/)(${VALUE})`, 'gi'),

@@ -6,6 +6,7 @@ import { type Span, span } from './spans.js';
 
 // hostname:port:database:username:password (https://www.postgresql.org/docs/current/libpq-pgpass.html)
 const PGPASS = /^([ \t]*[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:)(\S.*?)[ \t]*$/gm;
+const MAC = /(?:^|[^0-9A-Fa-f:])(?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:])/;
 const SQL =
   /\b(?:identified\s+(?:with\s+\w+\s+)?by\s*|password(?:\s*=\s*|\s+))(?:password\s*\(\s*)?(['"])((?:(?!\1)[^\r\n])*)\1/gi;
 // JWK private members (RFC 7517/7518): d, p, q, dp, dq, qi, and k of a symmetric key
@@ -42,7 +43,8 @@ export function configFormats(text: string): Span[] {
   for (const m of text.matchAll(PGPASS)) {
     const at = (m.index ?? 0) + (m[1] ?? '').length;
     const s = span(text, at, at + (m[2] ?? '').length);
-    if (s && !/^\[REDACTED/.test(m[2] ?? '')) out.push(s);
+    // a MAC address (`bssid=3c:37:86:1a:2b:4c`) has the same colons
+    if (s && !/^\[REDACTED/.test(m[2] ?? '') && !MAC.test(m[0])) out.push(s);
   }
   for (const m of text.matchAll(SQL)) {
     const value = m[2] ?? '';

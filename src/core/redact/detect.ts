@@ -8,6 +8,7 @@ import { assignments } from './assignments.js';
 import { commandLines, TOOL_WORDS } from './command-lines.js';
 import { CONFIG_WORDS, configFormats, userlistHeads } from './config-formats.js';
 import { base64Runs, encodedBlocks } from './encoded.js';
+import { contextHex, KEY_CONTEXT_WORDS, keyContext } from './key-context.js';
 import { keyMaterial, keyTokens } from './key-material.js';
 import { bareAwsSecrets, nearSecretWords } from './near-words.js';
 import type { Span } from './spans.js';
@@ -24,6 +25,9 @@ export function detect(text: string, depth = 0): Span[] {
   const config = linesWith(text, CONFIG_WORDS);
   return [
     ...keyMaterial(text, tokens),
+    ...keyContext(text),
+    // hex after a crypto word: only texts that have one of the words (not /proc/net rows)
+    ...(KEY_CONTEXT_WORDS.test(text) ? contextHex(text) : []),
     // a text without long tokens (most short strings of a record) has nothing these look for
     ...(tokens.text
       ? mapBack(tokens, [

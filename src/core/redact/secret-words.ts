@@ -68,7 +68,7 @@ const NOT_SECRET_BEFORE = new Set([
   'public', 'pub', 'host', 'primary', 'foreign', 'sort', 'partition', 'cache', 'object', 'group',
   'idempotency', 'lookup', 'map', 'dict', 'hash', 'row', 'unique', 'composite', 'search', 'shortcut',
   'hot', 'keyboard', 'gpg', 'pgp', 'ssh', 'max', 'min', 'num', 'total', 'input', 'output', 'prompt',
-  'completion', 'next', 'page', 'csrf', 'xsrf', 'cancel', 'cancellation',
+  'completion', 'next', 'page', 'csrf', 'xsrf', 'cancel', 'cancellation', 'authorized', 'trusted',
 ]);
 
 /** Glued prefixes (`PGPASSWORD`, `DBPASS`): a part ending in a strong word after one of these. */
@@ -102,6 +102,10 @@ function partKind(part: string): SecretName {
   if (part.startsWith('no') && (STRONG.has(part.slice(2)) || GLUED.test(part.slice(2)))) return undefined; // NOPASSWD
   if (GLUED.test(part) || GLUED_SHORT.test(part)) return 'strong';
   if (WEAK.has(part)) return 'weak';
+  // a numbered form of a word (`wep_key0`, `password2`) or the plural of a weak one (`unseal_keys`)
+  const numbered = /^(\p{L}{3,})\d+$/u.exec(part)?.[1];
+  if (numbered) return STRONG.has(numbered) ? 'strong' : WEAK.has(numbered) ? 'weak' : undefined;
+  if (part.endsWith('s') && WEAK.has(part.slice(0, -1))) return 'weak';
   return undefined;
 }
 
