@@ -99,7 +99,7 @@ export function keyContext(text: string): Span[] {
   if (/:[ \t]*\r?\n[ \t]+[0-9A-Fa-f]{2}:/.test(text))
     for (const m of text.matchAll(PRIVATE_FIELD))
       continuation(out, text, (m.index ?? 0) + m[0].length, COLON_HEX_LINE);
-  for (const pattern of [KEY_FILE, WPA_PSK_FILE]) {
+  for (const pattern of /SHA|MD5| M |CMAC|RMD160/.test(text) ? [KEY_FILE, WPA_PSK_FILE] : [WPA_PSK_FILE]) {
     for (const m of text.matchAll(pattern)) {
       const value = m[1] ?? '';
       const at = (m.index ?? 0) + m[0].lastIndexOf(value);
