@@ -115,9 +115,17 @@ function seconds(e: EndpointConfig): number {
 }
 
 function transfer(e: EndpointConfig, index: number, nonce: string): string {
-  const writeOut = `\\n${writeOutMark(nonce, index)}%{http_code} %{time_total} %{exitcode}\\n`;
+  const writeOut = `\\n${writeOutMark(nonce, index)}${WRITE_OUT}\\n`;
   return `-s --proto '=http,https' --max-time ${seconds(e)} -w ${shellQuote(writeOut)} --url ${shellQuote(e.url)}`;
 }
+
+/**
+ * The write-out's fields after the mark: %{exitcode} last, as curl before 7.75 prints nothing for
+ * it; the head's size tells curl's "too large response headers" (exit 56, as a reset) apart.
+ */
+const WRITE_OUT = '%{http_code} %{time_total} %{size_header} %{exitcode}';
+/** curl 7.83+ refuses a response head over 300 KiB in all (exit 56). */
+const CURL_MAX_HEAD = 300 * 1024;
 
 /** What the check reads of a body, as the runner's fetch and the channel do (BODY_LIMIT). */
 const BODY_BYTES = 1024 * 1024;
@@ -158,9 +166,9 @@ const ENDPOINT_AWK = [
   '}',
   'function mark(s,   i, f) {',
   '  i = substr(s, 1, index(s, "@@") - 1); split(substr(s, index(s, "@@") + 3), f, " ")',
-  '  print "@endpoint " i; print "w=" f[1] " " f[2]',
+  '  print "@endpoint " i; print "w=" f[1] " " f[2]; print "head=" f[3]',
   '  if (big && f[1] != "000") print "rc=0"',
-  '  else if (f[3] != "") print "rc=" f[3]',
+  '  else if (f[4] != "") print "rc=" f[4]',
   '  else if (f[1] != "000") print "rc=0"',
   '  else { fflush(); system("curl -q -s -o /dev/null --proto =http,https --max-time \\"$CO_T" i "\\" --url \\"$CO_U" i "\\" 2>/dev/null; echo rc=$?") }',
   '  if (has) print "contains=" found',
@@ -174,7 +182,7 @@ const ENDPOINT_AWK = [
   '    i = order[j]',
   '    if (ENVIRON["CO_ALONE"] != "") { print "@endpoint " i; print "unchecked=1"; continue }',
   '    fflush()',
-  `    system("curl -q -s --proto =http,https --max-time \\"$CO_T" i "\\" -w \\"\\\\n" pre i "@@ %{http_code} %{time_total} %{exitcode}\\\\n\\" --url \\"$CO_U" i "\\" 2>/dev/null | cut -b 1-${BODY_BYTES + 1} | CO_ALONE=1 CO_IDX=" i " \\"$CO_A\\" \\"$CO_AWK\\"")`,
+  `    system("curl -q -s --proto =http,https --max-time \\"$CO_T" i "\\" -w \\"\\\\n" pre i "@@ ${WRITE_OUT}\\\\n\\" --url \\"$CO_U" i "\\" 2>/dev/null | cut -b 1-${BODY_BYTES + 1} | CO_ALONE=1 CO_IDX=" i " \\"$CO_A\\" \\"$CO_AWK\\"")`,
   '  }',
   '}',
 ].join('\n');
@@ -223,7 +231,8 @@ function parseEndpoint(url: string, lines: string[]): EndpointResult {
   if (Number.isFinite(seconds) && time !== '') result.latencyMs = Math.round(seconds * 1000);
   const status = int(code);
   if (rc !== 0 || status === undefined || status === 0) {
-    result.error = CURL_ERRORS[rc] ?? `curl exit ${rc}`;
+    const headTooLarge = rc === 56 && (int(kv.head) ?? 0) > CURL_MAX_HEAD;
+    result.error = headTooLarge ? CURL_ERRORS[100] : (CURL_ERRORS[rc] ?? `curl exit ${rc}`);
     if (rc === 28) result.timedOut = true;
     return result;
   }
