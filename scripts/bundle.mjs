@@ -32,6 +32,39 @@ async function compact(file) {
   return code;
 }
 const BUNDLE = 'claudeops.js';
+
+/**
+ * ssh2's index module requires its HTTP(S)-over-SSH agents when it loads, and with them Node's
+ * http, https and tls: tens of ms of CPU on Node 24 before a check's first key exchange can go out,
+ * for classes the program never uses. In the bundle they are required when first read instead
+ * (getters on ssh2's exports); everything else in ssh2 is as published. The build fails if ssh2's
+ * text no longer matches (another ssh2 version): read its lib/index.js again.
+ */
+function lazySsh2HttpAgents(dir) {
+  const req = String.raw`(__(?:webpack|nccwpck)_require__)`;
+  const imported = new RegExp(
+    String.raw`const \{\n  SSHTTPAgent: HTTPAgent,\n  SSHTTPSAgent: HTTPSAgent,\n\} = ${req}\((\d+)\);\n`,
+  );
+  const exported = /\n {2}HTTPAgent,\n {2}HTTPSAgent,\n/;
+  const hits = [];
+  for (const file of readdirSync(dir).filter((f) => /^(\d+\.)?index\.js$/.test(f))) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const match = imported.exec(text);
+    if (!match) continue;
+    if (!exported.test(text)) throw new Error(`bundle: ssh2's exports in ${file} are not as expected`);
+    const [, require, id] = match;
+    const patched = text
+      .replace(imported, `const httpAgents = () => ${require}(${id});\n`)
+      .replace(
+        exported,
+        '\n  get HTTPAgent() { return httpAgents().SSHTTPAgent; },\n  get HTTPSAgent() { return httpAgents().SSHTTPSAgent; },\n',
+      );
+    writeFileSync(join(dir, file), patched);
+    hits.push(file);
+  }
+  if (hits.length !== 1)
+    throw new Error(`bundle: ssh2's HTTP agents import found in ${hits.length} chunks, expected 1`);
+}
 const ncc = join('node_modules', '.bin', 'ncc');
 
 // Prompts are markdown in prompts/, compiled into a module so the bundle carries them.
@@ -50,6 +83,7 @@ try {
   execFileSync(ncc, ['build', `.build/${BUNDLE}`, '-o', out, '--quiet', '--license', 'licenses.txt'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  lazySsh2HttpAgents(out);
   rmSync('dist', { recursive: true, force: true });
   mkdirSync('dist');
   // ncc names its main file index.js; the chunks keep their own names (NNN.index.js), found

@@ -13,11 +13,17 @@ import { transportBySetting } from './adapters/local-transport.js';
 import { notify } from './adapters/notify.js';
 import { page } from './adapters/paging.js';
 import { loadRunbooks } from './adapters/runbooks-dir.js';
-import { runnerChecks } from './adapters/runner-checks.js';
 import { type SshTransport, sshTransportFor } from './adapters/ssh.js';
 import type { RunInputs } from './config/run-inputs.js';
-import type { Config } from './config/schema.js';
-import type { GitHubApi, Model, Notifier, ReportSink, StateAccess } from './core/ports/index.js';
+import type { Config, ServerConfig } from './config/schema.js';
+import type {
+  GitHubApi,
+  Model,
+  Notifier,
+  ReportSink,
+  RunnerCheckResults,
+  StateAccess,
+} from './core/ports/index.js';
 import { type Logger, systemClock } from './core/ports/index.js';
 import type { SummaryLinks } from './core/render/render-summary.js';
 import type { RunContext } from './run-context.js';
@@ -63,13 +69,24 @@ export function buildContext(parts: RootParts): RunContext {
       clock: systemClock,
       sink: parts.sink,
       transportWarnings: () => [...ssh.warnings()],
-      runnerChecks: (server) => runnerChecks(server),
+      runnerChecks,
       channelHttp: httpOverChannel,
       notifier: notifierFor(config, parts.env),
       ping: httpPing,
       ...(parts.stateAccess ? { stateAccess: parts.stateAccess } : {}),
     },
   };
+}
+
+/**
+ * Checks made from the runner (endpoints `from: runner`, certificates): their module, and Node's TLS
+ * with it, load only for a server that has some; for the others the answer is the empty one
+ * runnerChecks gives.
+ */
+async function runnerChecks(server: ServerConfig): Promise<RunnerCheckResults> {
+  if (server.certificates.length === 0 && !server.endpoints.some((e) => e.from === 'runner'))
+    return { probes: {}, errors: {} };
+  return (await import('./adapters/runner-checks.js')).runnerChecks(server);
 }
 
 /** Every channel's requests give up after the same per-request timeout as GitHub's (github.request_timeout). */

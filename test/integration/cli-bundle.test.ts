@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -8,6 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -205,6 +207,35 @@ ${['constructor', 'toString', 'valueOf', 'hasOwnProperty']
     expect(String(run.stderr)).toMatch(/^CLAUDEOPS \d+: compile cache off: .*\/home is writable by others$/m);
     // nothing made in it either
     expect(readdirSync(home)).toEqual([]);
+  });
+
+  it("loads neither Node's TLS nor HTTPS for an SSH check without runner checks (ssh2's HTTP agents stay unloaded)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
+    // a port nothing listens on: ssh2 still loads (the key is parsed) and the run goes to its end
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    writeFileSync(
+      join(dir, 'c.yml'),
+      `version: 1\nmode: report\nservers:\n  - { name: s1, host: 127.0.0.1, port: ${closed}, user: root }\n`,
+    );
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
+    writeFileSync(
+      join(dir, 'probe.cjs'),
+      "process.on('exit', () => require('node:fs').writeFileSync(process.env.PROBE_OUT, process.moduleLoadList.join('\\n')));",
+    );
+    const run = await execa(SYSTEM_NODE, ['-r', join(dir, 'probe.cjs'), CLI, 'check', '--config', 'c.yml'], {
+      cwd: dir,
+      reject: false,
+      env: { SSH_PRIVATE_KEY_FILE: join(dir, 'key'), PROBE_OUT: join(dir, 'loaded'), ANTHROPIC_API_KEY: '' },
+    });
+    expect(String(run.stdout), String(run.stderr)).toContain('connection refused');
+    const loaded = readFileSync(join(dir, 'loaded'), 'utf8').split('\n');
+    expect(loaded).toContain('NativeModule crypto');
+    expect(loaded.filter((m) => /^NativeModule (tls|https)$/.test(m))).toEqual([]);
   });
 
   it('answers a usage mistake with the usage and exit 2', async () => {
