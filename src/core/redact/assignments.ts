@@ -97,13 +97,20 @@ function quoteBefore(text: string, at: number): string {
   return text[at - 2] === '\\' ? `\\${c}` : c;
 }
 
+/** How much of its line before a key the tests of `before` read. */
+const BEFORE_KEY = 512;
+
 function valueAfter(text: string, ks: number, ke: number, kind: 'strong' | 'weak'): Span | undefined {
   const keyQuote = quoteBefore(text, ks);
   const lineStart = text.lastIndexOf('\n', ks - 1) + 1;
-  const before = text.slice(lineStart, ks - keyQuote.length);
+  // what precedes the key on its line, at most BEFORE_KEY of it: every test of it looks at its end or
+  // at a short line start, and a line of thousands of keys must not cost a whole line per key
+  const before = text.slice(Math.max(lineStart, ks - keyQuote.length - BEFORE_KEY), ks - keyQuote.length);
   // a key that is itself the value of a naming field: `name="DB_PASSWORD" value="…"`
   if (keyQuote !== '' || /[:=]\s*$/.test(before)) {
-    const record = namedValue(text, ke, before, keyQuote);
+    // an element's `<` may lie further back on its line than `before` reaches
+    const tagOpen = () => text.lastIndexOf('<', ks) >= lineStart;
+    const record = namedValue(text, ke, before, keyQuote, tagOpen);
     if (record !== undefined) return record ? checked(text, record, kind) : undefined;
   }
   let p = ke;
@@ -151,7 +158,9 @@ function valueAfterSpace(
   const { ks, afterKey, lineStart, before, rawName } = key;
   const flag = /(?:^|\s)--?$/.test(text.slice(Math.max(lineStart, ks - 3), ks));
   const netrc = /\b(?:login|user(?:name)?|account|machine)\s+\S+\s+$/.test(before);
-  const directive = DIRECTIVE.test(rawName) && /(?:^|["'>]\s*|^\s*\S*>\s*)$/.test(text.slice(lineStart, ks));
+  const directive =
+    DIRECTIVE.test(rawName) &&
+    /(?:^|["'>]\s*|^\s*\S*>\s*)$/.test(text.slice(Math.max(lineStart, ks - BEFORE_KEY), ks));
   // `password hunter2` (.netrc) — a bare name, not `systemd-ask-password-console.service loaded`
   const lineFirst = /^\s*$/.test(before) && kind === 'strong' && /^[A-Za-z_]{2,32}$/.test(rawName);
   if (!(flag || netrc || directive || lineFirst)) return undefined;
@@ -258,7 +267,13 @@ function xmlElement(text: string, p: number, kind: 'strong' | 'weak'): Span | un
  * `value: v` (Kubernetes env), `<add key="DbPassword" value="v"/>`, `<entry key="password">v</entry>`,
  * `{"Name": "DB_PASS", "Value": "v"}`. Undefined: not a naming field; null: one, but no value.
  */
-function namedValue(text: string, ke: number, before: string, keyQuote: string): Span | null | undefined {
+function namedValue(
+  text: string,
+  ke: number,
+  before: string,
+  keyQuote: string,
+  tagOpen: () => boolean,
+): Span | null | undefined {
   if (
     !/\b(?:name|key|id|param(?:eter)?(?:key|name)?|field|variable|var|property|setting|option)\s*["']?\s*[:=]\s*["']?\\?["']?$/i.test(
       before,
@@ -276,7 +291,7 @@ function namedValue(text: string, ke: number, before: string, keyQuote: string):
     return scalar(text, p, eol === -1 ? text.length : eol, false) ?? null;
   }
   const gt = scope.indexOf('>');
-  if (gt !== -1 && scope[gt - 1] !== '/' && before.includes('<')) {
+  if (gt !== -1 && scope[gt - 1] !== '/' && tagOpen()) {
     const from = p + gt + 1;
     const lt = indexWithin(text, '<', from, 2_000);
     return span(text, from, lt === -1 ? Math.min(text.length, from + 2_000) : lt) ?? null;

@@ -176,9 +176,8 @@ function passwdRows(out: Span[], text: string): void {
 
 /** The lone tokens a command that reads a key prints on its next lines (prompts skipped). */
 function keyCommands(out: Span[], text: string): void {
-  const COMMAND = /(?:[$#]|\bsudo)[ \t][^\n]*(?:key|secret|passphrase|psk|token|passw|cred)[^\n]*$/gim;
-  for (const m of text.matchAll(COMMAND)) {
-    let at = (m.index ?? 0) + m[0].length + 1;
+  for (const commandEnd of commandLineEnds(text)) {
+    let at = commandEnd + 1;
     for (let n = 0; n < 16 && at < text.length; n++) {
       const eol = text.indexOf('\n', at);
       const stop = eol === -1 ? text.length : eol;
@@ -190,6 +189,27 @@ function keyCommands(out: Span[], text: string): void {
     }
   }
 }
+
+/**
+ * Where each line that runs a command reading a key ends: a `$ `, `# ` or `sudo ` with one of the
+ * words after it. One search per line, not one per prompt character (a line of 50 000 `$ ` cost
+ * seconds as one pattern).
+ */
+function commandLineEnds(text: string): number[] {
+  const ends: number[] = [];
+  for (let start = 0; start < text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl;
+    const line = text.slice(start, end);
+    const prompt = COMMAND_PROMPT.exec(line);
+    if (prompt && COMMAND_WORDS.test(line.slice(prompt.index + prompt[0].length))) ends.push(end);
+    start = end + 1;
+  }
+  return ends;
+}
+
+const COMMAND_PROMPT = /(?:[$#]|\bsudo)[ \t]/i;
+const COMMAND_WORDS = /key|secret|passphrase|psk|token|passw|cred/i;
 
 interface Line {
   text: string;

@@ -13,7 +13,9 @@ const LABEL = 'PRIVATE KEY';
 const BEGIN = /-{3,5} ?BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?) ?-{3,5}/g;
 const END = /-{3,5} ?END ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?) ?-{3,5}/g;
 // a base64 body line: a long base64 run as the last thing on its line, whatever came before it
-const BODY_LINE = /[A-Za-z0-9+/]{40,}={0,2}(?=["',}\]\\]*[ \t]*\r?$)/gm;
+// starts only where a run starts: tried from inside a run too, a long run that is not at the end of
+// its line (one character after it) cost quadratic time, seconds for 20 KB
+const BODY_LINE = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}(?=["',}\]\\]*[ \t]*\r?$)/gm;
 // DER of a private key, base64: PKCS#1 RSA (version 0), PKCS#8, SEC1 EC, OpenSSH, ssh.com
 const KEY_START =
   /(?:MII[A-Za-z0-9+/]{1,3}(?:AgEA|IBAD)|MHcCAQEE|MC4CAQAw|b3BlbnNzaC1rZXktdjE|P2\/56w)[A-Za-z0-9+/]{20,}={0,2}/g;
