@@ -17,6 +17,7 @@
 import { looksRandom } from './entropy.js';
 import { secretName } from './secret-words.js';
 import { type Span, span } from './spans.js';
+import { linesWith } from './tokens.js';
 
 /** The lines these patterns need one of (detect.ts runs the line rules there only). */
 export const KEY_CONTEXT_WORDS =
@@ -192,19 +193,18 @@ function keyCommands(out: Span[], text: string): void {
 
 /**
  * Where each line that runs a command reading a key ends: a `$ `, `# ` or `sudo ` with one of the
- * words after it. One search per line, not one per prompt character (a line of 50 000 `$ ` cost
- * seconds as one pattern).
+ * words after it. Only the lines holding a word are read (linesWith), each searched once, not once
+ * per prompt character (a line of 50 000 `$ ` cost seconds as one pattern).
  */
 function commandLineEnds(text: string): number[] {
+  const lines = linesWith(text, COMMAND_WORDS);
+  if (lines.origin.length === 0) return [];
   const ends: number[] = [];
-  for (let start = 0; start < text.length; ) {
-    const nl = text.indexOf('\n', start);
-    const end = nl === -1 ? text.length : nl;
-    const line = text.slice(start, end);
+  lines.text.split('\n').forEach((line, k) => {
     const prompt = COMMAND_PROMPT.exec(line);
-    if (prompt && COMMAND_WORDS.test(line.slice(prompt.index + prompt[0].length))) ends.push(end);
-    start = end + 1;
-  }
+    if (prompt && COMMAND_WORDS.test(line.slice(prompt.index + prompt[0].length)))
+      ends.push((lines.origin[k] ?? 0) + line.length);
+  });
   return ends;
 }
 
