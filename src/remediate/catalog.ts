@@ -173,7 +173,7 @@ function removeStaleLock(server: ServerConfig): CatalogAction {
   return {
     id: 'remove-stale-lock',
     description:
-      'Remove a stale lock or pid file under /run, /var/run, /var/lock or /tmp; refuses while the process it names is alive.',
+      'Remove a stale lock or pid file under /run, /var/run, /var/lock or /tmp; refuses while the process it names is alive or any process holds a lock on it.',
     source: 'builtin',
     params: {
       path: {

@@ -147,12 +147,27 @@ remove_stale_lock() { # file
     exit 0
   fi
   if [ -L "./$name" ] || [ ! -f "./$name" ]; then refuse 2 "$f is not a regular file"; fi
+  ino=$(stat -c %i -- "./$name" 2>/dev/null) || refuse 4 "cannot read $f"
   # nofollow: a symlink put there since the test above is not read through
   text=$(dd if="./$name" bs=64 count=1 iflag=nofollow,nonblock status=none) || refuse 4 "cannot read $f"
-  pid=$(printf '%s' "$text" | tr -cd 0-9 | cut -c1-10)
-  if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then refuse 3 "process $pid named by $f is alive"; fi
+  lock_owner "$text" "$ino"
+  [ -z "$OWNER" ] || refuse 3 "$f is not stale: $OWNER"
+  [ "$(stat -c %i -- "./$name" 2>/dev/null)" = "$ino" ] || refuse 2 "$f was replaced while it was judged"
   rm -f -- "./$name" || refuse 4 "could not remove $f"
   echo "removed $f"
+}
+
+# Who owns a lock file now (OWNER, empty when nobody): the process its first number names, if that
+# is alive (pid files, UUCP and X locks, PostgreSQL's lock files all start with the PID; the digits
+# after it are data directories, start times, ports), or any process the kernel says holds a lock
+# on its inode (flock, POSIX or OFD; such files are often empty). Inode numbers only: a device
+# number in /proc/locks is not always stat's (btrfs, overlayfs), and a false match only refuses.
+lock_owner() { # text inode
+  OWNER=
+  pid=$(printf '%s' "$1" | tr -c 0-9 '\n' | sed -n '/./{s/^0*//;p;q;}' | cut -c1-10)
+  if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then OWNER="process $pid named by it is alive" && return; fi
+  held=$(grep -E " [0-9a-f]+:[0-9a-f]+:$2 " /proc/locks 2>/dev/null | head -n 1)
+  [ -z "$held" ] || OWNER="a process holds a lock on it (/proc/locks: $held)"
 }
 
 # ---------------------------------------------------------------- processes

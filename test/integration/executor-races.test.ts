@@ -99,9 +99,10 @@ const PATH_RACES: PathRace[] = [
       };
     },
     runs: RUNS,
-    // dd's O_NOFOLLOW catches a swap after the symlink test: "cannot read", exit 4
+    // dd's O_NOFOLLOW catches a swap after the symlink test: "cannot read", exit 4; a swap after
+    // the lock was judged: another inode at its name, "replaced", exit 2
     outcome:
-      /^exit (0: (removed|already gone)|2: refusing: PATH is not a regular file|4: refusing: cannot read PATH)/,
+      /^exit (0: (removed|already gone)|2: refusing: PATH (is not a regular file|was replaced while it was judged)|4: refusing: cannot read PATH)/,
   },
   {
     name: 'clear-directory while a parent of the directory is swapped with a symlink',
