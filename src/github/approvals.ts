@@ -19,7 +19,7 @@ import {
   type PlanFinding,
   parseApprovalFile,
   planFromAction,
-  renderApprovalFile,
+  proposedApprovalFile,
   renderApprovalPullBody,
 } from '../core/state-branch/approval-file.js';
 import { approvalPath } from '../core/state-branch/paths.js';
@@ -119,7 +119,7 @@ async function proposeOne(
   await api.putFile({
     branch,
     path,
-    content: redact(renderApprovalFile(shownPlan, shownAction), secrets),
+    content: proposedApprovalFile(plan, action, secrets),
     message: `claudeops: propose ${plan.action} on ${plan.server} (${plan.id})`,
     ...(existing ? { sha: existing.sha } : {}),
   });

@@ -22,6 +22,7 @@ import {
   idOfBranch,
   isExpired,
   parseApprovalFile,
+  shownCommandBlock,
   withOutcome,
 } from '../core/state-branch/approval-file.js';
 import { approvalPath } from '../core/state-branch/paths.js';
@@ -193,7 +194,7 @@ async function execute(
   };
   let action: ActionRecord;
   try {
-    action = await remediate({ ...requestOf(plan, file.path), writeAhead: [writeAhead] });
+    action = await remediate({ ...requestOf(plan, file.path, file.content), writeAhead: [writeAhead] });
   } catch (error) {
     // the command may have started: never retry automatically, say so
     const message = `execution failed: ${errorMessage(error)}`;
@@ -222,7 +223,7 @@ async function execute(
   return finish(file, next, `executed, ${action.outcome ?? 'no verdict'}`, executedDetails(action), pull);
 }
 
-function requestOf(plan: ApprovalPlan, path: string): RemediationRequest {
+function requestOf(plan: ApprovalPlan, path: string, content: string): RemediationRequest {
   return {
     server: plan.server,
     action: plan.action,
@@ -231,6 +232,7 @@ function requestOf(plan: ApprovalPlan, path: string): RemediationRequest {
     reason: `approved by merging ${path} (proposed by run ${plan.run})`,
     requestedBy: 'approval',
     intent: 'approved',
+    approvedCommand: shownCommandBlock(content) ?? null,
   };
 }
 

@@ -6,7 +6,9 @@
 import type { Config, Mode, ServerConfig } from '../config/schema.js';
 import { emptyServerState, type Memory, type ServerState } from '../core/memory/memory.js';
 import type { Clock, RemoteShell } from '../core/ports/index.js';
+import { commandForPeople } from '../core/render/command-text.js';
 import type { ActionRecord, RunRecord } from '../core/run-record.js';
+import { approvalCommandShown } from '../core/state-branch/approval-file.js';
 import { actionPath } from '../core/state-branch/paths.js';
 import { raisedFindings } from '../core/status.js';
 import type { FileChange, Finding } from '../core/types.js';
@@ -39,6 +41,13 @@ export interface RemediationRequest {
   intent: Intent;
   /** replaces probe re-checks (boot recovery waits for readiness instead) */
   verifyWith?: (shell: RemoteShell, execution: Execution) => Promise<Verdict>;
+  /**
+   * An approval's command block as its merged file shows it (approval-file.ts shownCommandBlock;
+   * null: it shows none). Set, the plan runs only if the command rendered now shows the same: the
+   * catalog, the config or ClaudeOps may have changed since the merge, and a merge approves what it
+   * showed, nothing else.
+   */
+  approvedCommand?: string | null;
   /**
    * State-branch changes that hold while the command runs, journaled with it (an approval marked
    * as executed: a run dying mid-command must not leave it pending, to be run a second time).
@@ -149,6 +158,8 @@ export class Remediator {
       return this.push(request, now, { decision: 'deny', reason: paused });
     const scope = PLANNERS.has(request.requestedBy) ? await this.scope(server, request) : undefined;
     const gate = this.gate(server, request, now, scope);
+    const unshown = this.notAsApproved(request, gate);
+    if (unshown) return this.push(request, now, { ...gate, decision: 'deny', reason: unshown });
     if (gate.decision !== 'execute') return this.push(request, now, gate);
     const ready = this.readyToRun(server.name, gate.rendered.key);
     if (!ready.ok) return this.push(request, now, { ...gate, decision: 'deny', reason: ready.reason });
@@ -166,6 +177,19 @@ export class Remediator {
     await this.run(record, server, ready.shell, gate.rendered.action, request.verifyWith);
     this.book(server.name, gate.rendered.key, now, record);
     return record;
+  }
+
+  /** Why an approved plan's command is not the one its approval shows, or undefined when it is. */
+  private notAsApproved(request: RemediationRequest, gate: GateDecision): string | undefined {
+    if (request.approvedCommand === undefined || gate.decision === 'deny' || !gate.rendered) return undefined;
+    const now = approvalCommandShown(gate.rendered.command, this.o.secrets);
+    if (request.approvedCommand === now) return undefined;
+    const runs = commandForPeople(redact(gate.rendered.command, this.o.secrets))
+      .split('\n')[0]
+      ?.slice(0, 160);
+    return request.approvedCommand === null
+      ? `the approval shows no command (no "Command it runs:" block): only a command an approval shows runs (now it would run: ${runs})`
+      : `the command it would run now is not the one the approval shows (the config, catalog or ClaudeOps changed since the merge): propose it again (now it would run: ${runs})`;
   }
 
   /**

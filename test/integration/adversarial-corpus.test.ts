@@ -14,7 +14,7 @@ import { createOctokitGitHub } from '../../src/adapters/github-octokit.js';
 import { ConfigError, parseConfig } from '../../src/config/parse-config.js';
 import { emptyMemory } from '../../src/core/memory/memory.js';
 import type { ActionRecord } from '../../src/core/run-record.js';
-import { parseApprovalFile } from '../../src/core/state-branch/approval-file.js';
+import { parseApprovalFile, shownCommandBlock } from '../../src/core/state-branch/approval-file.js';
 import { executeApproved } from '../../src/github/execute-approved.js';
 import { buildCatalog } from '../../src/remediate/catalog.js';
 import type { RemediationRequest } from '../../src/remediate/remediator.js';
@@ -61,6 +61,8 @@ interface ApprovalCase {
     listIgnoresBase?: boolean;
   };
   expect: 'executed' | 'refused' | 'expired' | 'skipped' | 'ignored';
+  /** refused by the remediator at execution (GitHub confirmed the approval), nothing run */
+  atExecution?: boolean;
   reason?: string;
 }
 
@@ -130,6 +132,21 @@ describe('adversarial corpus: the gate', () => {
   });
 });
 
+/** What the approvals' server has when they execute (a plan's file may show something else). */
+const APPROVAL_CONFIG = config({
+  servers: [
+    {
+      name: 'web1',
+      transport: 'local',
+      services: [
+        { name: 'nginx', manager: 'systemd' },
+        { name: 'redis', manager: 'systemd' },
+      ],
+    },
+  ],
+  remediations: { 'flush-queue': { command: 'touch /tmp/never', risk: 'high', verify: [] } },
+});
+
 describe('adversarial corpus: approvals on the state branch', () => {
   const STATE = 'claudeops-state';
   const NOW = new Date('2026-11-21T08:00:00Z');
@@ -191,23 +208,27 @@ describe('adversarial corpus: approvals on the state branch', () => {
       if (c.pull.merge) gh.mergePull(pull.number, c.pull.merge);
       if (c.pull.close) gh.closePull(pull.number);
     }
-    const calls: RemediationRequest[] = [];
-    const remediate = async (request: RemediationRequest): Promise<ActionRecord> => {
-      calls.push(request);
-      return {
-        id: 'x',
-        server: request.server,
-        action: request.action,
-        params: {},
-        risk: 'high',
-        decision: 'execute',
-        reason: 'ran',
-        outcome: 'fixed',
-        requestedBy: 'approval',
-        at: NOW.toISOString(),
-      };
-    };
     const run = runRecord({ runId: 'r9', at: NOW, servers: ['web1'], raised: [] });
+    // the real remediator (gate, command check, executor) over a shell that only records
+    const shell = new ScriptedShell('web1', () => ({ stdout: '' }));
+    const remediator = new Remediator({
+      config: APPROVAL_CONFIG,
+      mode: 'safe',
+      dryRun: false,
+      runId: 'r9',
+      clock: { now: () => NOW, sleep: async () => {} },
+      record: run,
+      memory: memory(),
+      shells: new Map([['web1', shell]]),
+      recheck: async () => [],
+      secrets: [],
+      settleMs: 0,
+    });
+    const calls: RemediationRequest[] = [];
+    const remediate = (request: RemediationRequest): Promise<ActionRecord> => {
+      calls.push(request);
+      return remediator.remediate(request);
+    };
     const mem = emptyMemory();
     mem.approvals = [{ path: c.path, content: c.state !== undefined ? fill(c.state) : content }];
     const ctx = {
@@ -229,9 +250,12 @@ describe('adversarial corpus: approvals on the state branch', () => {
     if (c.expect === 'executed') {
       expect(calls).toHaveLength(1);
       expect(parseApprovalFile(changes[0]?.content ?? '')?.status).toBe('executed');
+      // what ran is what the file shows
+      expect(shell.scripts).toEqual([`${shownCommandBlock(content)?.split('\n').slice(1, -1).join('\n')}\n`]);
       return;
     }
-    expect(calls).toEqual([]);
+    expect(shell.scripts).toEqual([]);
+    expect(calls).toHaveLength(c.atExecution ? 1 : 0);
     if (c.expect === 'skipped') {
       expect(changes).toEqual([]);
       expect(run.warnings.join('\n')).toMatch(/not an approval file/);

@@ -11,6 +11,7 @@ import { fence, truncate } from '../render/markdown.js';
 import { mdCode, mdInline, mdQuote } from '../render/untrusted-text.js';
 import type { ActionRecord } from '../run-record.js';
 import { humanDuration, humanTime } from '../util/duration.js';
+import { redact, redactDeep } from '../util/redact.js';
 import { parseDocument, renderFrontMatter } from './front-matter.js';
 import { safeId } from './paths.js';
 
@@ -111,7 +112,7 @@ export function renderApprovalPullBody(
       : `**Finding:** ${plan.fingerprint ? mdCode(plan.fingerprint) : 'none named'} on **${mdInline(plan.server)}**`,
     '',
     `**Proposed:** ${mdCode(plan.action)} (${mdInline(plan.risk)} risk)${params.length > 0 ? ` with ${params.join(', ')}` : ''}${action.command ? ', which runs exactly:' : '.'}`,
-    ...(action.command ? ['', fence(commandForPeople(action.command), 'sh')] : []),
+    ...(action.command ? ['', commandBlock(action.command)] : []),
     '',
     `**Merge to approve**: it runs once, if merged before **${mdInline(expiryText(plan))}**; the policy gate is checked again when it runs. Close to decline. The plan and its evidence: \`${path}\`.`,
     '',
@@ -136,7 +137,7 @@ export function renderApprovalFile(plan: ApprovalPlan, action: ActionRecord): st
     `- server: ${mdInline(plan.server)}`,
     ...(params.length > 0 ? [`- parameters: ${params.map(([k, v]) => mdCode(`${k}=${v}`)).join(', ')}`] : []),
     ...(plan.fingerprint ? [`- finding: ${mdCode(plan.fingerprint)}`] : []),
-    ...(action.command ? ['', 'Command it runs:', '', fence(commandForPeople(action.command), 'sh')] : []),
+    ...(action.command ? ['', COMMAND_LINE, '', commandBlock(action.command)] : []),
     '',
     '## Why',
     '',
@@ -147,6 +148,44 @@ export function renderApprovalFile(plan: ApprovalPlan, action: ActionRecord): st
     action.evidence ? fence(truncate(action.evidence, 4000)) : '_No raw output was attached._',
     '',
   ].join('\n');
+}
+
+const COMMAND_LINE = 'Command it runs:';
+
+/** The fenced block an approval shows its command in (people's form: the inline helper as its call). */
+function commandBlock(command: string): string {
+  return fence(commandForPeople(command), 'sh');
+}
+
+/**
+ * The approval file as a run proposes it: plan and action redacted before rendering (escaped text
+ * no longer matches the secret patterns), then the whole text.
+ */
+export function proposedApprovalFile(
+  plan: ApprovalPlan,
+  action: ActionRecord,
+  secrets: readonly string[],
+): string {
+  return redact(renderApprovalFile(redactDeep(plan, secrets), redactDeep(action, secrets)), secrets);
+}
+
+/** The command block an approval file proposed for `command` shows (what execution must match). */
+export function approvalCommandShown(command: string, secrets: readonly string[]): string {
+  return redact(commandBlock(redact(command, secrets)), secrets);
+}
+
+/**
+ * The command block a file's plan shows: the fenced block right after its first "Command it runs:"
+ * line, fences included; undefined when there is none. What a reviewer merged is this, not what the
+ * catalog renders later: an approved plan runs only when the two are the same (remediator.ts).
+ */
+export function shownCommandBlock(content: string): string | undefined {
+  const lines = parseDocument(content).body.split('\n');
+  const at = lines.indexOf(COMMAND_LINE);
+  if (at < 0 || lines[at + 1] !== '') return undefined;
+  const ticks = /^(`{3,})sh$/.exec(lines[at + 2] ?? '')?.[1];
+  const end = ticks ? lines.indexOf(ticks, at + 3) : -1;
+  return end < 0 ? undefined : lines.slice(at + 2, end + 1).join('\n');
 }
 
 /** The front matter of an approval file, or undefined when it is not one. */

@@ -108,7 +108,8 @@ async function proposed(options: { listIgnoresBase?: boolean } = {}): Promise<Wo
         risk: 'high',
         decision: 'needs-approval',
         reason: 'risk high always needs approval',
-        command: 'echo ran',
+        // what the catalog renders for flush-queue: the file shows it, and only that runs
+        command: `echo ran >> ${w.marker}`,
       }),
     ],
   });

@@ -199,7 +199,8 @@ describe('approval pull requests and execute-approved', () => {
       decision: 'needs-approval',
       reason: 'risk high always needs approval',
       fingerprint: 'web1/disk//',
-      command: 'echo ran',
+      // what the catalog renders for flush-queue: the file shows it, and only that runs
+      command: `echo ran >> ${marker}`,
       evidence: 'queue 5000',
     });
 

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionRecord } from '../../../../src/core/run-record.js';
 import {
+  approvalCommandShown,
   planFromAction,
+  proposedApprovalFile,
   renderApprovalFile,
   renderApprovalPullBody,
+  shownCommandBlock,
 } from '../../../../src/core/state-branch/approval-file.js';
 import { approvalPath } from '../../../../src/core/state-branch/paths.js';
+import { buildCatalog, renderAction } from '../../../../src/remediate/catalog.js';
+import { config, server } from '../../../support/agent-fixtures.js';
 
 const proposal: ActionRecord = {
   id: '42-3',
@@ -60,4 +65,52 @@ describe('the approval PR body', () => {
       '**once**, before Tue, 24 Nov 2026 08:00 UTC (3 days after it was proposed).',
     );
   });
+});
+
+describe('the command an approval file shows is the one execution compares with', () => {
+  // every action of a server with every kind of parameter, as each sudo setting renders it (the
+  // helper inline, or installed behind its sha256 check); a secret inside a config command
+  const SECRET = 'hunter2-s3cr3t-v4lue';
+  for (const sudo of [false, true, 'actions'] as const) {
+    const cfg = config({
+      servers: [
+        {
+          name: 'web1',
+          transport: 'local',
+          sudo,
+          services: [
+            { name: 'nginx', manager: 'systemd', port: 80 },
+            { name: 'app', manager: 'docker' },
+          ],
+          clearable: ['/var/cache/app'],
+        },
+      ],
+      remediations: {
+        'flush-queue': { command: `curl -fsS -H 'X-Token: ${SECRET}' http://localhost/flush`, risk: 'high' },
+      },
+    });
+    const actions = buildCatalog(server(cfg, 'web1'), cfg).actions;
+    const PARAMS: Record<string, Record<string, string>> = {
+      'restart-service': { service: 'nginx' },
+      'start-service': { service: 'app' },
+      'free-port': { service: 'nginx' },
+      'clear-directory': { directory: '/var/cache/app' },
+      'remove-stale-lock': { path: '/run/nginx.pid' },
+    };
+    it.each([...actions.keys()])(`sudo ${sudo}: %s`, (id) => {
+      const found = actions.get(id);
+      const rendered = found && renderAction(found, PARAMS[id] ?? {});
+      if (!rendered?.ok) throw new Error(`${id}: ${rendered?.error}`);
+      const action = {
+        ...proposal,
+        action: id,
+        params: rendered.value.params,
+        command: rendered.value.command,
+      };
+      const plan = planFromAction(action, '42', new Date('2026-11-21T08:00:05Z'), 72 * 3_600_000);
+      const file = proposedApprovalFile(plan, action, [SECRET]);
+      expect(file).not.toContain(SECRET);
+      expect(shownCommandBlock(file)).toBe(approvalCommandShown(rendered.value.command, [SECRET]));
+    });
+  }
 });
