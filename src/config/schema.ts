@@ -231,7 +231,14 @@ export const remediationSchema = z.strictObject({
   risk: z.enum(['low', 'medium', 'high']).default('medium'),
   verify: z.array(z.string()).default([]),
   cooldown: duration.default(3_600_000),
-  max_per_day: z.number().int().min(1).default(3),
+  // the state keeps the last 50 attempts per action and target (core/memory/server-state.ts
+  // LIMITS.attempts): a higher limit could never be reached, so it would bound nothing
+  max_per_day: z
+    .number()
+    .int()
+    .min(1)
+    .max(50, 'at most 50 (the state keeps the last 50 attempts of an action: more could never be counted)')
+    .default(3),
   timeout: duration.default(60_000),
   /** wait between running it and re-running the `verify` checks (default 5 s) */
   settle: duration.optional(),

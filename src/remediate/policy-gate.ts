@@ -6,6 +6,7 @@
  */
 import type { Config, Mode } from '../config/schema.js';
 import type { ServerState } from '../core/memory/memory.js';
+import { LIMITS } from '../core/memory/server-state.js';
 import type { BreakerTransition as BreakerChange } from '../core/run-record.js';
 import { renderAction } from './catalog.js';
 import type { CatalogAction, RenderedAction, Risk } from './catalog-action.js';
@@ -217,9 +218,11 @@ export function recordAttempt(
   fingerprint?: string,
 ): Bookkeeping {
   const before = bookkeeping[key] ?? { attempts: [], failures: 0, breakerOpen: false };
+  // as many as the state keeps, which is at least max_per_day (the config's bound): fewer, and the
+  // daily limit of an action allowed more than that would never be reached
   const attempts = [...before.attempts, at.toISOString()]
     .filter((a) => at.getTime() - Date.parse(a) < 7 * DAY)
-    .slice(-20);
+    .slice(-LIMITS.attempts);
   const failures = outcome === 'fixed' ? 0 : before.failures + 1;
   const breakerOpen = failures >= threshold;
   const f = fingerprint ?? before.fingerprint;

@@ -201,3 +201,25 @@ describe('policy gate', () => {
     expect(old.k?.attempts).toEqual([NOW.toISOString()]);
   });
 });
+
+describe('the daily limit holds at any max_per_day the config accepts (red team)', () => {
+  // bookkeeping that kept fewer attempts than the limit never reached it: the 21st run of a
+  // 25-a-day action saw 20 attempts "in 24 h" and ran again, all day long
+  const most = config({
+    remediations: { 'flush-queue': { command: 'echo flush', risk: 'low', cooldown: '0s', max_per_day: 50 } },
+  });
+  const actions = buildCatalog(server(most), most).actions;
+  const flush: GateRequest = { server: 'web1', actionId: 'flush-queue', params: {}, intent: 'auto' };
+  it('the 51st of max_per_day 50 within a day is denied', () => {
+    let bookkeeping: Bookkeeping = {};
+    const decisions: string[] = [];
+    for (let i = 0; i < 51; i += 1) {
+      const now = new Date(NOW.getTime() + i * 60_000);
+      const d = decide(flush, ctx({ catalog: actions, now, bookkeeping }));
+      decisions.push(d.decision);
+      if (d.decision === 'execute') bookkeeping = recordAttempt(bookkeeping, 'flush-queue:-', now, 'fixed');
+    }
+    expect(decisions.slice(0, 50)).toEqual(Array(50).fill('execute'));
+    expect(decisions[50]).toBe('deny');
+  });
+});
