@@ -12,17 +12,15 @@ import type { Duplex } from 'node:stream';
 import type { EndpointConfig } from '../config/schema.js';
 import { type ChannelHttp, type ChannelResponse, ForwardError } from '../core/ports/index.js';
 import { decoded, readCapped } from './body-reader.js';
+import { runnerDeadline } from './runner-deadline.js';
 
 /** curl accepts header lines up to 100 KiB; node's default (16 KiB in all) would fail pages curl reads. */
 const MAX_HEADER_BYTES = 100 * 1024;
 
 export const httpOverChannel: ChannelHttp = async (endpoint, channel, started) => {
   const chunks: Uint8Array[] = [];
-  const deadline = new AbortController();
-  const timer = setTimeout(
-    () => deadline.abort(),
-    Math.max(0, endpoint.timeout - (performance.now() - started)),
-  );
+  // the runner's own stalls are not the server's latency (runner-deadline.ts)
+  const deadline = runnerDeadline(endpoint.timeout, started);
   // a channel that opens after the deadline, or is left open by an error, is closed here
   const opened = channel.then((stream) => {
     if (deadline.signal.aborted) stream.destroy();
@@ -36,22 +34,20 @@ export const httpOverChannel: ChannelHttp = async (endpoint, channel, started) =
     const response = await untilAborted(get(endpoint, stream, deadline.signal), deadline.signal);
     status = response.statusCode;
     await untilAborted(readCapped(response, chunks), deadline.signal);
-    return { status, latencyMs: since(started), body: decoded(chunks) };
+    return { status, latencyMs: deadline.elapsedMs(), body: decoded(chunks) };
   } catch (error) {
     const failure = deadline.signal.aborted ? 'timeout' : failureOf(error, status !== undefined);
     return {
       ...(status !== undefined ? { status } : {}),
-      latencyMs: since(started),
+      latencyMs: deadline.elapsedMs(),
       body: decoded(chunks),
       failure,
     };
   } finally {
-    clearTimeout(timer);
+    deadline.cancel();
     opened.then((stream) => stream.destroy()).catch(() => undefined);
   }
 };
-
-const since = (started: number) => Math.round(performance.now() - started);
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {

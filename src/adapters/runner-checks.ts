@@ -16,6 +16,7 @@ import {
   parseOpensslDate,
 } from '../probes/tls-certificates.js';
 import { readCapped } from './body-reader.js';
+import { runnerDeadline } from './runner-deadline.js';
 
 export const RUNNER_ENDPOINTS = 'runner-endpoints';
 export const RUNNER_CERTIFICATES = 'runner-certificates';
@@ -46,13 +47,11 @@ export async function runnerChecks(
 }
 
 export async function fetchEndpoint(endpoint: EndpointConfig): Promise<EndpointResult> {
-  const started = performance.now();
-  const latency = () => Math.round(performance.now() - started);
+  // the runner's own stalls are not the endpoint's latency (runner-deadline.ts)
+  const deadline = runnerDeadline(endpoint.timeout);
+  const latency = () => deadline.elapsedMs();
   try {
-    const response = await fetch(endpoint.url, {
-      redirect: 'manual',
-      signal: AbortSignal.timeout(endpoint.timeout),
-    });
+    const response = await fetch(endpoint.url, { redirect: 'manual', signal: deadline.signal });
     const body = response.body ? await readCapped(response.body) : '';
     const result: EndpointResult = { url: endpoint.url, status: response.status, latencyMs: latency() };
     if (endpoint.contains !== undefined) result.contains = body.includes(endpoint.contains);
@@ -67,6 +66,8 @@ export async function fetchEndpoint(endpoint: EndpointConfig): Promise<EndpointR
       error: timedOut ? 'timed out' : describeFetchError(error),
       ...(timedOut ? { timedOut } : {}),
     };
+  } finally {
+    deadline.cancel();
   }
 }
 

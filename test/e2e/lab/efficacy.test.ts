@@ -295,6 +295,8 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
     findings: Finding[];
     actions: { action: string; server: string; decision: string; outcome: string }[];
     notifications: string[];
+    /** the run's health report, as committed: what a failed assertion shows */
+    report: string;
   }
 
   async function run(): Promise<Run> {
@@ -305,10 +307,11 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
       { GITHUB_API_URL: gh.url, CLAUDEOPS_GITHUB_WAIT_SCALE: '0.01' },
     );
     expect(result.exitCode, result.stderr + result.stdout).toBe(0);
-    const meta = frontMatter(await stateFile(ws, result.outputs.report ?? ''));
+    const report = await stateFile(ws, result.outputs.report ?? '');
+    const meta = frontMatter(report);
     const findings = ((meta.findings ?? []) as Finding[]).filter((f) => f.lifecycle !== 'resolved');
     const actions = ((meta.actions ?? []) as Run['actions']).filter((a) => a.decision === 'execute');
-    return { result, findings, actions, notifications: received.slice(before) };
+    return { result, findings, actions, notifications: received.slice(before), report };
   }
 
   const serverOf = (fp: string) => fp.split('/')[0] ?? '';
@@ -328,7 +331,7 @@ describe.skipIf(skip !== undefined)('efficacy: incident lifecycles under the def
 
   it('a healthy fleet raises nothing', async () => {
     const baseline = await run();
-    expect(baseline.findings).toEqual([]);
+    expect(baseline.findings, baseline.report).toEqual([]);
     expect(baseline.result.outputs.status).toBe('ok');
   }, 120_000);
 
