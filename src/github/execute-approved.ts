@@ -22,6 +22,7 @@ import {
   idOfBranch,
   isExpired,
   parseApprovalFile,
+  planNotAsShown,
   shownCommandBlock,
   withOutcome,
 } from '../core/state-branch/approval-file.js';
@@ -143,6 +144,12 @@ async function handleApproved(
     return finish(file, done('denied', reason), 'refused', [reason], check.pull?.number);
   }
   const pull = check.pull.number;
+  const unshown = planNotAsShown(file.content, secretsOf(ctx));
+  if (unshown) {
+    const reason = `not executed: ${unshown}`;
+    record.actions.push(notRun(plan, now, reason));
+    return finish(file, done('denied', reason), 'refused', [mdInline(reason)], pull);
+  }
   if (!ctx.inputs.dryRun && !(await announceExecuting(api, record, file, plan, check.pull))) return undefined;
   return execute(ctx, record, file, plan, remediate, done, pull);
 }

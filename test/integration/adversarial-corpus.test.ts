@@ -134,16 +134,14 @@ describe('adversarial corpus: the gate', () => {
 
 /** What the approvals' server has when they execute (a plan's file may show something else). */
 const APPROVAL_CONFIG = config({
-  servers: [
-    {
-      name: 'web1',
-      transport: 'local',
-      services: [
-        { name: 'nginx', manager: 'systemd' },
-        { name: 'redis', manager: 'systemd' },
-      ],
-    },
-  ],
+  servers: ['web1', 'web2'].map((name) => ({
+    name,
+    transport: 'local',
+    services: [
+      { name: 'nginx', manager: 'systemd' },
+      { name: 'redis', manager: 'systemd' },
+    ],
+  })),
   remediations: { 'flush-queue': { command: 'touch /tmp/never', risk: 'high', verify: [] } },
 });
 
@@ -219,7 +217,11 @@ describe('adversarial corpus: approvals on the state branch', () => {
       clock: { now: () => NOW, sleep: async () => {} },
       record: run,
       memory: memory(),
-      shells: new Map([['web1', shell]]),
+      // one recording shell for both servers: whatever runs anywhere is seen
+      shells: new Map([
+        ['web1', shell],
+        ['web2', shell],
+      ]),
       recheck: async () => [],
       secrets: [],
       settleMs: 0,

@@ -121,10 +121,27 @@ export function renderApprovalPullBody(
 }
 
 export function renderApprovalFile(plan: ApprovalPlan, action: ActionRecord): string {
-  const params = Object.entries(plan.params);
   return [
     renderFrontMatter(plan),
     '',
+    ...planHead(plan),
+    ...(action.command ? ['', COMMAND_LINE, '', commandBlock(action.command)] : []),
+    '',
+    '## Why',
+    '',
+    mdQuote(askedLabel(action.requestedBy), action.reason),
+    '',
+    '## Evidence',
+    '',
+    action.evidence ? fence(truncate(action.evidence, 4000)) : '_No raw output was attached._',
+    '',
+  ].join('\n');
+}
+
+/** The file's text from its title to the plan's last bullet: everything it shows a reviewer of the plan but the command. */
+function planHead(plan: ApprovalPlan): string[] {
+  const params = Object.entries(plan.params);
+  return [
     `# Approve ${mdCode(plan.action)} on ${mdInline(plan.server)}`,
     '',
     `Merging the pull request that adds this file approves running this plan **once**, before ${mdInline(expiryText(plan))}.`,
@@ -137,17 +154,24 @@ export function renderApprovalFile(plan: ApprovalPlan, action: ActionRecord): st
     `- server: ${mdInline(plan.server)}`,
     ...(params.length > 0 ? [`- parameters: ${params.map(([k, v]) => mdCode(`${k}=${v}`)).join(', ')}`] : []),
     ...(plan.fingerprint ? [`- finding: ${mdCode(plan.fingerprint)}`] : []),
-    ...(action.command ? ['', COMMAND_LINE, '', commandBlock(action.command)] : []),
-    '',
-    '## Why',
-    '',
-    mdQuote(askedLabel(action.requestedBy), action.reason),
-    '',
-    '## Evidence',
-    '',
-    action.evidence ? fence(truncate(action.evidence, 4000)) : '_No raw output was attached._',
-    '',
-  ].join('\n');
+  ];
+}
+
+/**
+ * Why a file's front matter (what runs: server, action, parameters, finding) is not the plan its
+ * text shows a reviewer, or undefined when the text starts with exactly the plan the front matter
+ * renders to. A commit on the approval branch that edits one and not the other is caught here; the
+ * command is compared at execution (remediator.ts, `approvedCommand`).
+ */
+export function planNotAsShown(content: string, secrets: readonly string[]): string | undefined {
+  const plan = parseApprovalFile(content);
+  if (!plan) return 'not an approval file';
+  const head = redact(planHead(redactDeep(plan, secrets)).join('\n'), secrets);
+  if (parseDocument(content).body.replace(/^\n+/, '').startsWith(`${head}\n`)) return undefined;
+  return (
+    `its front matter (server ${plan.server.slice(0, 80)}, action ${plan.action.slice(0, 80)}, its parameters and finding) ` +
+    'is not the plan its text shows: a file changed on one side only is not what its reviewer read'
+  );
 }
 
 const COMMAND_LINE = 'Command it runs:';
