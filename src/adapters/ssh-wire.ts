@@ -14,11 +14,14 @@
  *   packet from the raw key bytes; Node then checks and imports the key every time. The key is
  *   handed over as a KeyObject instead, made once per direction. The cipher, key and nonce are
  *   the same; only the import is done once.
+ * - The client key signs the login from a KeyObject made once per run: ssh2 keeps a parsed key's
+ *   private half as PEM text and hands that text to Node for every signature, which decodes it
+ *   again each time (an Ed25519 login signature: 0.47 of its 0.51 ms; RSA 3072: 0.8 of 2.9 ms).
  *
  * When ssh2's objects are not shaped as expected (another ssh2 version), nothing is changed and
  * the connection proceeds exactly as ssh2 would.
  */
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 
 /** A TCP connection opened early; `usable()` says whether ssh2 can still be given it. */
@@ -98,4 +101,26 @@ function isGcm(name: unknown): boolean {
 
 function keyObject(key: Buffer): KeyObject {
   return createSecretKey(key);
+}
+
+/** The description of the symbol under which ssh2 (keyParser.js) keeps a parsed key's private PEM. */
+const PRIVATE_PEM = 'Private key PEM';
+
+/**
+ * `key`: a private key parsed by ssh2's parseKey. Its private half becomes a KeyObject, which
+ * ssh2's own sign() hands to Node where it handed the PEM text: the same key, algorithm and
+ * signed bytes. (ssh2's getPrivatePEM() then returns that KeyObject; ssh2's client only compares
+ * it with null.) A key not shaped as expected (another ssh2 version) is left as it is.
+ */
+export function signingKeyOnce(key: object): void {
+  const symbol = Object.getOwnPropertySymbols(key).find((s) => s.description === PRIVATE_PEM);
+  if (symbol === undefined) return;
+  const fields = key as Record<symbol, unknown>;
+  const pem = fields[symbol];
+  if (typeof pem !== 'string') return;
+  try {
+    fields[symbol] = createPrivateKey(pem);
+  } catch {
+    // Node cannot read it on its own: ssh2 goes on signing with the text, as before
+  }
 }

@@ -45,7 +45,7 @@ import { asSsh2Error, explainConnectFailure, type Hop } from './ssh-errors.js';
 import { HostKeyCheck } from './ssh-host-key.js';
 import { trimRoundTrips } from './ssh-round-trips.js';
 import { type Connection, disposeAll, Shell, type SshShell } from './ssh-shell.js';
-import { type EarlySocket, gcmKeysOnce, openEarly } from './ssh-wire.js';
+import { type EarlySocket, gcmKeysOnce, openEarly, signingKeyOnce } from './ssh-wire.js';
 
 export type { SshShell } from './ssh-shell.js';
 
@@ -396,5 +396,7 @@ async function parseClientKey(text: string, passphrase: string | undefined): Pro
   if (key instanceof Error) return new Error(`Cannot parse privateKey: ${key.message}`);
   if (!key || key.getPrivatePEM() === null)
     return new Error('Cannot parse privateKey: privateKey value does not contain a (valid) private key');
+  // parsed once per run, so its PEM is decoded once too, not at every login (ssh-wire.ts)
+  signingKeyOnce(key);
   return key;
 }

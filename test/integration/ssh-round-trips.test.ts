@@ -5,20 +5,22 @@
  * hostkeys-prove, and every way a login ends stays as before (an RSA key with its SHA-2
  * signature, a key the server refuses as an `auth` failure). src/adapters/ssh-round-trips.ts.
  * Below the protocol (src/adapters/ssh-wire.ts): the AES-GCM keys are KeyObjects once logged in
- * and a large exchange still round-trips byte for byte, the packets of one tick leave in one
+ * and a large exchange still round-trips byte for byte, the client key signs from a KeyObject
+ * (the same signature bytes as from its PEM, for ssh-keygen's Ed25519, RSA and ECDSA keys), the packets of one tick leave in one
  * socket write, and a TCP connection opened early that fails or is closed still ends in the
  * ConnectError ssh2's own socket gave. A connection warmed before the run needs it is the one
  * connect() takes, and closed on release() when nothing took it.
  */
 import { execFileSync } from 'node:child_process';
-import { KeyObject } from 'node:crypto';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { createPublicKey, KeyObject, verify } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSshTransport, type SshTransportOptions } from '../../src/adapters/ssh.js';
 import { hashFor, trimRoundTrips } from '../../src/adapters/ssh-round-trips.js';
-import { gcmKeysOnce } from '../../src/adapters/ssh-wire.js';
+import { gcmKeysOnce, signingKeyOnce } from '../../src/adapters/ssh-wire.js';
 import { serverSchema } from '../../src/config/schema.js';
 import { ConnectError } from '../../src/core/ports/index.js';
 import { type LoopbackSshd, loopbackSshdSkipReason, startLoopbackSshd } from '../support/loopback-sshd.js';
@@ -299,6 +301,61 @@ describe('gcmKeysOnce on a client it does not recognise', () => {
     expect(made).toBeInstanceOf(KeyObject);
     expect(made.export().equals(key)).toBe(true);
     expect(gcm._protocol._decipher._decipherKey).toBe('not bytes');
+  });
+});
+
+describe('signingKeyOnce', () => {
+  /** ssh2's own parser (the transport's parseClientKey calls it the same way). */
+  async function parse(text: string) {
+    const ssh2 = await import('ssh2');
+    const { utils } = ssh2.utils ? ssh2 : (ssh2 as unknown as { default: typeof ssh2 }).default;
+    const parsed = utils.parseKey(text);
+    if (parsed instanceof Error || Array.isArray(parsed)) throw new Error('unexpected parse result');
+    return parsed;
+  }
+  const pemOf = (key: object) => {
+    const symbol = Object.getOwnPropertySymbols(key).find((s) => s.description === 'Private key PEM');
+    return symbol ? (key as Record<symbol, unknown>)[symbol] : undefined;
+  };
+
+  it.each([
+    ['ed25519', [], undefined],
+    ['rsa', ['-b', '3072'], 'sha512'],
+    ['ecdsa', ['-b', '256'], undefined],
+  ] as const)(
+    'signs with a KeyObject an ssh-keygen %s key, giving signatures its public key verifies',
+    async (type, bits, hash) => {
+      const dir = mkdtempSync(join(tmpdir(), 'claudeops-signing-'));
+      try {
+        execFileSync('ssh-keygen', ['-q', '-t', type, ...bits, '-N', '', '-f', join(dir, 'key')]);
+        const text = readFileSync(join(dir, 'key'), 'utf8');
+        const data = Buffer.from('session id and the USERAUTH_REQUEST it signs');
+        const before = await parse(text);
+        const expected = before.sign(data, hash);
+        const key = await parse(text);
+        signingKeyOnce(key);
+        expect(pemOf(key)).toBeInstanceOf(KeyObject);
+        expect(key.isPrivateKey()).toBe(true);
+        const signature = key.sign(data, hash);
+        if (!(signature instanceof Buffer) || !(expected instanceof Buffer)) throw new Error('no signature');
+        const publicKey = createPublicKey(key.getPublicPEM());
+        expect(verify(hash ?? null, data, publicKey, signature)).toBe(true);
+        // Ed25519 and RSA PKCS#1 v1.5 signatures are deterministic: the very bytes ssh2 made from the PEM
+        if (type !== 'ecdsa') expect(signature.equals(expected)).toBe(true);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('leaves a key it does not recognise as it is', () => {
+    const odd = { [Symbol('Private key PEM')]: null, other: 'x' };
+    expect(() => signingKeyOnce({})).not.toThrow();
+    signingKeyOnce(odd);
+    expect(pemOf(odd)).toBeNull();
+    const unreadable = { [Symbol('Private key PEM')]: 'not a PEM' };
+    signingKeyOnce(unreadable);
+    expect(pemOf(unreadable)).toBe('not a PEM');
   });
 });
 
