@@ -1,5 +1,6 @@
 import { historyChanges } from '../core/memory/history-series.js';
 import type { Memory } from '../core/memory/memory.js';
+import { serializeServerState } from '../core/memory/server-state.js';
 import { agentLogFiles } from '../core/render/render-action-log.js';
 import { renderHealthReport } from '../core/render/render-health-report.js';
 import { htmlText, mdCell, mdInline, plainText } from '../core/render/untrusted-text.js';
@@ -30,7 +31,7 @@ export function buildStateChanges(
   const changes: FileChange[] = [];
   if (record.reportPath) changes.push({ path: record.reportPath, content: renderHealthReport(record) });
   for (const [server, state] of Object.entries(record.serverStates)) {
-    changes.push({ path: serverStatePath(server), content: `${JSON.stringify(state, null, 2)}\n` });
+    changes.push({ path: serverStatePath(server), content: serializeServerState(state) });
   }
   changes.push(...agentLogFiles(record));
   changes.push(...issueFileChanges(record, memory));

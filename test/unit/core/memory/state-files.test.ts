@@ -44,6 +44,35 @@ describe('state file parsing', () => {
     expect(old.ok && old.state.runs).toBe(0);
   });
 
+  it('writes each sample and history entry on one line, and reads back the same state', () => {
+    const state: ServerState = {
+      ...emptyServerState('web1'),
+      recentRuns: ['run-1', 'run-2'],
+      findings: { 'web1/disk/[x]': fs({ summary: 'a "quoted", [bracketed] \\ summary\nover two lines' }) },
+      samples: {
+        'disk:/': [
+          ['2026-03-01T00:00:00.000Z', 71.5],
+          ['2026-03-01T01:00:00.000Z', -1e-7],
+        ],
+        'disk:/srv/["odd",\n name]': [['2026-03-01T00:00:00.000Z', 0]],
+      },
+    };
+    const text = serializeServerState(state);
+    expect(parseServerState(text, 'web1')).toEqual({ ok: true, state });
+    expect(text).toContain(
+      '\n    "disk:/": [\n      ["2026-03-01T00:00:00.000Z", 71.5],\n      ["2026-03-01T01:00:00.000Z", -1e-7]\n    ],',
+    );
+    expect(text).toContain('\n        ["2026-03-01T00:00:00Z", "warning"],\n');
+    expect(text).toContain('"recentRuns": ["run-1", "run-2"],');
+    // everything else as JSON.stringify lays it out
+    expect(text.replace(/\[("[^"]*"|[^\s,[\]{}"]+), ("[^"]*"|[^\s,[\]{}"]+)\]/g, '[x]')).toBe(
+      `${JSON.stringify(state, null, 2)}\n`.replace(
+        /\[\n +("[^"]*"|[^\s,[\]{}"]+),\n +("[^"]*"|[^\s,[\]{}"]+)\n +\]/g,
+        '[x]',
+      ),
+    );
+  });
+
   it('says what is wrong with a broken file', () => {
     const bad = parseServerState('{"server":"web1","runs":-1}', 'web1');
     expect(bad.ok).toBe(false);
