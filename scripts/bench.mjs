@@ -12,7 +12,10 @@
 //     starts), read from the server's sshd: a parent's cutime/cstime (/proc/PID/stat) grows by the
 //     CPU of every child it reaps, and sshd reaps each connection's processes. A bare `ssh true`
 //     says what the SSH session alone costs.
-//  3. Start-up: `claudeops --version` against bare `node`, and the size of dist/.
+//  3. Runner CPU per run: user + system time of the measured command and everything it waited
+//     for (the CLI's git processes), paired like the wall times; on a shared machine the figure
+//     other work does not stretch.
+//  4. Start-up: `claudeops --version` against bare `node`, and the size of dist/.
 //
 // The check set is the one issue 20 measured: disk, inodes, memory, load, uptime, a SysV service
 // (lab-sysv, on every server with LAB_SYSV=all), an HTTP endpoint and two ports. The peers run the
@@ -107,7 +110,8 @@ function claudeops(cli, dir, servers) {
   const config = join(dir, 'claudeops.yml');
   writeFileSync(config, claudeopsConfig(servers));
   const env = { ...process.env, SSH_PRIVATE_KEY_FILE: KEY, KNOWN_HOSTS_FILE: KNOWN_HOSTS, NO_COLOR: '1' };
-  const r = run('node', [cli, 'check', '--config', config, '--state-repo', join(dir, 'state')], {
+  // the Node that runs the bench (Node 24 under bench.sh, as on the runners), not whatever `node` is on PATH
+  const r = run(process.execPath, [cli, 'check', '--config', config, '--state-repo', join(dir, 'state')], {
     env,
     cwd: dir,
   });
@@ -228,11 +232,25 @@ async function withServerCpu(servers, measure) {
     servers.map((s) => s.name),
   );
   const before = sessionCpuMs(pids);
+  const reaped = reapedCpuMs();
   const result = await measure();
+  const runnerCpuMs = reapedCpuMs() - reaped;
   // sshd reaps a connection's processes a moment after the client saw it close
   await new Promise((resolve) => setTimeout(resolve, 300));
   const after = sessionCpuMs(pids);
-  return { ...result, serverCpuMs: (after - before) / servers.length };
+  return { ...result, serverCpuMs: (after - before) / servers.length, runnerCpuMs };
+}
+
+/**
+ * The CPU (user + system, 10 ms ticks) of every child process this bench has waited for so far:
+ * the measured command and all it started that it waited for itself (the CLI's git processes,
+ * ssh's). On a shared machine this is the figure load does not stretch. Ansible's ControlPersist
+ * masters outlive the run and are not counted.
+ */
+function reapedCpuMs() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
 }
 
 async function benchSize(work, n) {
@@ -271,6 +289,12 @@ async function benchSize(work, n) {
     summary[name] = {
       ms: median(of(name, 'ms')),
       serverCpuMs: median(of(name, 'serverCpuMs')),
+      runnerCpuMs: median(of(name, 'runnerCpuMs')),
+      cpuRatio: median(
+        rounds
+          .filter((r) => r[name] && r.claudeops)
+          .map((r) => r[name].runnerCpuMs / r.claudeops.runnerCpuMs),
+      ),
       bytes: median(of(name, 'bytes')),
       // paired: each round's ratio to ClaudeOps in that same round, then the median
       ratio: median(rounds.filter((r) => r[name] && r.claudeops).map((r) => r[name].ms / r.claudeops.ms)),
@@ -306,6 +330,19 @@ function cpuTable(rows) {
   const cells = rows.map(({ n, summary }) => [
     String(n),
     ...names.map((name) => summary[name].serverCpuMs.toFixed(1)),
+  ]);
+  return table(header, cells);
+}
+
+function runnerCpuTable(rows) {
+  const names = ['claudeops', ...(BASELINE_CLI ? ['baseline'] : []), ...PEERS, 'ssh true'];
+  const header = ['servers', ...names.flatMap((n) => (n === 'claudeops' ? [n] : [n, `${n} / claudeops`]))];
+  const cells = rows.map(({ n, summary }) => [
+    String(n),
+    ...names.flatMap((name) => {
+      const cpu = seconds(summary[name].runnerCpuMs);
+      return name === 'claudeops' ? [cpu] : [cpu, `${summary[name].cpuRatio.toFixed(2)}×`];
+    }),
   ]);
   return table(header, cells);
 }
@@ -363,4 +400,8 @@ function printFleet() {
   console.log(fleetTable(rows));
   console.log('\n## Server-side CPU per collection (median per server, ms: sshd + shell + what it runs)\n');
   console.log(cpuTable(rows));
+  console.log(
+    '\n## Runner CPU per run (user + system of the command and the processes it waited for; ratio: paired, median of per-round ratios)\n',
+  );
+  console.log(runnerCpuTable(rows));
 }
