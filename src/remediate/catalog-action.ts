@@ -16,6 +16,12 @@ export interface CatalogAction extends TemplatedCommand {
   /** the parameter naming what the action acts on: the breaker and rate limits count per target */
   targetParam?: string;
   /**
+   * The thing the target parameter names, whatever its spelling (`/var/run/x.pid` is `/run/x.pid`):
+   * keys, records and the one-try-per-run rule count by it, so a second spelling is not a second
+   * target with its own cooldown, daily limit and breaker. Unset: the value as given.
+   */
+  targetOf?(value: string): string;
+  /**
    * The command that needs root, as argv words (the first is the program's name); absent when the
    * action needs none (pm2 runs as the SSH user). Under `sudo: actions` the template runs it as
    * `sudo -n <argv>`; `claudeops sudoers` allows exactly these argv. Built from the same words as

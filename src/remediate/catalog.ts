@@ -188,6 +188,7 @@ function removeStaleLock(server: ServerConfig): CatalogAction {
       },
     },
     targetParam: 'path',
+    targetOf: lockTarget,
     risk: 'medium',
     verify: ['service'],
     cooldownMs: HOUR,
@@ -196,6 +197,14 @@ function removeStaleLock(server: ServerConfig): CatalogAction {
     rootCommand: () => REMOVE_LOCK_WORDS,
     template: () => helperTemplate(server, REMOVE_LOCK_WORDS),
   };
+}
+
+/**
+ * A lock path as the file it names: /var/run is /run and /var/lock is /run/lock (symlinks on every
+ * current distribution; where they are not, two files share one count, which only limits more).
+ */
+function lockTarget(path: string): string {
+  return path.replace(/^\/var\/run\//, '/run/').replace(/^\/var\/lock\//, '/run/lock/');
 }
 
 function rotateLogs(server: ServerConfig): CatalogAction {
@@ -285,7 +294,8 @@ export function renderAction(action: CatalogAction, input: unknown): Result<Rend
   const validated = validateParams(action, input);
   if (!validated.ok) return validated;
   const params = validated.value;
-  const target = action.targetParam ? (params[action.targetParam] ?? '-') : '-';
+  const given = action.targetParam ? params[action.targetParam] : undefined;
+  const target = given === undefined ? '-' : (action.targetOf?.(given) ?? given);
   return {
     ok: true,
     value: {

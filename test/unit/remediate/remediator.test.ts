@@ -160,6 +160,24 @@ describe('remediator', () => {
     expect(shell.scripts).toHaveLength(1);
   });
 
+  it('counts a target by what it names, not how it is spelled: /var/run is /run, /var/lock is /run/lock (red team)', async () => {
+    // every spelling was its own key: one run removed the same lock once per spelling, and each
+    // had its own cooldown, daily limit and circuit breaker
+    const { r, shell } = setup({ mode: 'full', after: [nginxDown] });
+    const lock = (path: string) =>
+      r.remediate({ ...restartNginx, action: 'remove-stale-lock', params: { path } });
+    const pid = [await lock('/run/nginx.pid'), await lock('/var/run/nginx.pid')];
+    const locks = [
+      await lock('/run/lock/nginx.lock'),
+      await lock('/var/lock/nginx.lock'),
+      await lock('/var/run/lock/nginx.lock'),
+    ];
+    expect(pid.map((a) => a.decision)).toEqual(['execute', 'deny']);
+    expect(locks.map((a) => a.decision)).toEqual(['execute', 'deny', 'deny']);
+    expect(pid[1]?.gateReason).toMatch(/cooldown|already ran in this run/);
+    expect(shell.scripts).toHaveLength(2);
+  });
+
   it('never calls a config remediation without checks fixed: a clean exit proves nothing', async () => {
     const { r, rechecks } = setup();
     // no `verify`: no finding is in its scope, so only a merged approval can run it
