@@ -209,7 +209,7 @@ ${['constructor', 'toString', 'valueOf', 'hasOwnProperty']
     expect(readdirSync(home)).toEqual([]);
   });
 
-  it("loads neither Node's TLS nor HTTPS for an SSH check without runner checks (ssh2's HTTP agents stay unloaded)", async () => {
+  it("loads neither Node's TLS nor HTTPS nor execa for an SSH check without runner checks (ssh2's HTTP agents stay unloaded)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'claudeops-cli-'));
     // a port nothing listens on: ssh2 still loads (the key is parsed) and the run goes to its end
     const closed = await new Promise<number>((resolve) => {
@@ -236,6 +236,8 @@ ${['constructor', 'toString', 'valueOf', 'hasOwnProperty']
     const loaded = readFileSync(join(dir, 'loaded'), 'utf8').split('\n');
     expect(loaded).toContain('NativeModule crypto');
     expect(loaded.filter((m) => /^NativeModule (tls|https)$/.test(m))).toEqual([]);
+    // execa runs `transport: local` scripts only; loading it is what brings in node:v8 here
+    expect(loaded).not.toContain('NativeModule v8');
   });
 
   it('answers a usage mistake with the usage and exit 2', async () => {
