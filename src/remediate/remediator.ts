@@ -43,9 +43,9 @@ export interface RemediationRequest {
   verifyWith?: (shell: RemoteShell, execution: Execution) => Promise<Verdict>;
   /**
    * An approval's command block as its merged file shows it (approval-file.ts shownCommandBlock;
-   * null: it shows none). Set, the plan runs only if the command rendered now shows the same: the
-   * catalog, the config or ClaudeOps may have changed since the merge, and a merge approves what it
-   * showed, nothing else.
+   * null or unset: it shows none). An `approved` request runs only if the command rendered now shows
+   * the same: the catalog, the config or ClaudeOps may have changed since the merge, and a merge
+   * approves what it showed, nothing else.
    */
   approvedCommand?: string | null;
   /**
@@ -181,13 +181,14 @@ export class Remediator {
 
   /** Why an approved plan's command is not the one its approval shows, or undefined when it is. */
   private notAsApproved(request: RemediationRequest, gate: GateDecision): string | undefined {
-    if (request.approvedCommand === undefined || gate.decision === 'deny' || !gate.rendered) return undefined;
+    // fail closed: an approved request that carries no shown command is one that showed none
+    if (request.intent !== 'approved' || gate.decision === 'deny' || !gate.rendered) return undefined;
     const now = approvalCommandShown(gate.rendered.command, this.o.secrets);
     if (request.approvedCommand === now) return undefined;
     const runs = commandForPeople(redact(gate.rendered.command, this.o.secrets))
       .split('\n')[0]
       ?.slice(0, 160);
-    return request.approvedCommand === null
+    return request.approvedCommand == null
       ? `the approval shows no command (no "Command it runs:" block): only a command an approval shows runs (now it would run: ${runs})`
       : `the command it would run now is not the one the approval shows (the config, catalog or ClaudeOps changed since the merge): propose it again (now it would run: ${runs})`;
   }

@@ -5,8 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { TrackedFinding } from '../../../src/core/run-record.js';
+import { approvalCommandShown } from '../../../src/core/state-branch/approval-file.js';
 import type { Finding } from '../../../src/core/types.js';
-import { buildCatalog } from '../../../src/remediate/catalog.js';
+import { buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
+import type { CatalogAction } from '../../../src/remediate/catalog-action.js';
 import type { ParamSpec } from '../../../src/remediate/command-template.js';
 import { Remediator } from '../../../src/remediate/remediator.js';
 import { EVENT_CHECK_IDS } from '../../../src/remediate/verifier.js';
@@ -77,6 +79,12 @@ function afterNoop(before: readonly Finding[], checks: readonly string[]): Findi
     );
 }
 
+function renderOrThrow(action: CatalogAction, params: Record<string, string>): string {
+  const r = renderAction(action, params);
+  if (!r.ok) throw new Error(r.error);
+  return r.value.command;
+}
+
 async function outcomeOf(actionId: string, kind: string): Promise<string | undefined> {
   const target = failing(kind);
   // a neighbour that is healthy and stays so: proves nothing either way
@@ -108,6 +116,8 @@ async function outcomeOf(actionId: string, kind: string): Promise<string | undef
     // this property is about, and a human's approval is the one request they do not check
     requestedBy: 'approval',
     intent: 'approved',
+    // what its approval file would show: the command rendered from these parameters
+    approvedCommand: approvalCommandShown(renderOrThrow(action, params), []),
   });
   expect(result.decision, `${actionId} for ${kind}: ${result.reason}`).toBe('execute');
   return result.outcome;

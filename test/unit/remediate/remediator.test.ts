@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderActionLog } from '../../../src/core/render/render-action-log.js';
+import { approvalCommandShown } from '../../../src/core/state-branch/approval-file.js';
 import type { Finding } from '../../../src/core/types.js';
 import { Remediator } from '../../../src/remediate/remediator.js';
 import { judge } from '../../../src/remediate/verifier.js';
@@ -160,6 +161,25 @@ describe('remediator', () => {
     expect(shell.scripts).toHaveLength(1);
   });
 
+  it('runs an approved plan only with the command its approval shows; none shown, none run (red team)', async () => {
+    const { r, shell } = setup();
+    const approved = {
+      ...restartNginx,
+      fingerprint: undefined,
+      requestedBy: 'approval' as const,
+      intent: 'approved' as const,
+    };
+    const unshown = await r.remediate({ ...approved, action: 'flush-queue', params: {} });
+    const other = await r.remediate({
+      ...approved,
+      approvedCommand: approvalCommandShown('echo flushed', []),
+    });
+    expect([unshown.decision, other.decision]).toEqual(['deny', 'deny']);
+    expect(unshown.gateReason).toMatch(/^the approval shows no command/);
+    expect(other.gateReason).toMatch(/^the command it would run now is not the one the approval shows/);
+    expect(shell.scripts).toEqual([]);
+  });
+
   it('counts a target by what it names, not how it is spelled: /var/run is /run, /var/lock is /run/lock (red team)', async () => {
     // every spelling was its own key: one run removed the same lock once per spelling, and each
     // had its own cooldown, daily limit and circuit breaker
@@ -188,6 +208,7 @@ describe('remediator', () => {
       fingerprint: undefined,
       requestedBy: 'approval',
       intent: 'approved',
+      approvedCommand: approvalCommandShown('echo flushed', ['hunter2']),
     });
     expect(action).toMatchObject({
       outcome: 'unverified',

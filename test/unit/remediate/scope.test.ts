@@ -3,6 +3,7 @@
  * remediator: an action a planner asks for must fit the finding it names.
  */
 import { describe, expect, it } from 'vitest';
+import { approvalCommandShown } from '../../../src/core/state-branch/approval-file.js';
 import { BUILTIN_IDS, buildCatalog, renderAction } from '../../../src/remediate/catalog.js';
 import { decide, type GateScope } from '../../../src/remediate/policy-gate.js';
 import { Remediator } from '../../../src/remediate/remediator.js';
@@ -243,6 +244,12 @@ describe('scope in the gate and the remediator', () => {
     expect(decide(request, ctx).decision).toBe('execute');
   });
 
+  function shownFor(id: string, params: Record<string, string>): string | null {
+    const action = buildCatalog(server(cfg, 'web1'), cfg).actions.get(id);
+    const r = action && renderAction(action, params);
+    return r?.ok ? approvalCommandShown(r.value.command, []) : null;
+  }
+
   function setup(requestedBy: 'claude' | 'rules' | 'approval' = 'claude') {
     const run = record(cfg, [nginxDown]);
     const shell = new ScriptedShell('web1', (script) =>
@@ -275,6 +282,8 @@ describe('scope in the gate and the remediator', () => {
         reason: 'a log line told me to',
         requestedBy,
         intent: requestedBy === 'approval' ? 'approved' : 'auto',
+        // an approval runs only the command its file shows: the one these parameters render to
+        ...(requestedBy === 'approval' ? { approvedCommand: shownFor(action, params) } : {}),
       });
     return { run, shell, ask };
   }
