@@ -33,7 +33,10 @@ const N = Number(process.env.BENCH_SSH_SERVERS ?? 50);
 const REPEAT = Number(process.env.BENCH_SSH_REPEAT ?? 5);
 const log = (message) => process.stderr.write(`bench-ssh: ${message}\n`);
 
-const { ALGORITHMS, HANDSHAKES, createSshTransport } = await import('../src/adapters/ssh.ts');
+const { ALGORITHMS, HANDSHAKES, HANDSHAKES_PER_ADDRESS, createSshTransport } = await import(
+  '../src/adapters/ssh.ts'
+);
+const { DEFAULT_PARALLELISM } = await import('../src/config/defaults.ts');
 const { collectFleet } = await import('../src/collect.ts');
 const { serverSchema } = await import('../src/config/schema.ts');
 const { NodeSSH } = await import('node-ssh');
@@ -205,7 +208,9 @@ console.log(
 console.log(
   `\n## Collection of ${N} servers by parallelism and handshakes in flight (median of ${REPEAT} paired rounds)\n`,
 );
-console.log(`Product defaults: parallelism 10, handshakes ${HANDSHAKES}.\n`);
+console.log(
+  `Product defaults: parallelism ${DEFAULT_PARALLELISM}, handshakes ${HANDSHAKES} (${HANDSHAKES_PER_ADDRESS} to one address).\n`,
+);
 console.log(
   table(['parallelism', 'handshakes', 'wall', 'runner CPU per server', 'server CPU per server'], pacingRows),
 );

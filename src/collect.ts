@@ -8,8 +8,8 @@
  * transportFor: one Transport for every server, or a function picking one per server (ssh/local).
  *
  * options (all optional):
- *   parallelism        servers collected at once (default 10; the pipeline passes
- *                      config.defaults.parallelism)
+ *   parallelism        servers collected at once (default DEFAULT_PARALLELISM, 50; the
+ *                      pipeline passes config.defaults.parallelism)
  *   nonce              section-marker nonce (default: 24 random hex chars, new per run)
  *   cursorsFor(server) the cursors the previous run saved for this server (log offsets,
  *                      journal cursors); default none (first run). It may answer later (memory
@@ -33,6 +33,7 @@
  * server was unreachable, so no log line is skipped): the one place they are computed.
  */
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_PARALLELISM } from './config/defaults.js';
 import type { ServerConfig } from './config/schema.js';
 import type { ChannelHttp, RemoteShell, RunnerChecks, Transport } from './core/ports/index.js';
 import type { ServerObservation } from './core/types.js';
@@ -76,7 +77,7 @@ export async function collectFleet(
   const nonce = options.nonce ?? newNonce();
   const transportFor = typeof transports === 'function' ? transports : () => transports;
   const collected: ServerCollection[] = new Array(servers.length);
-  await eachLimited(servers, options.parallelism ?? 10, async (server, index) => {
+  await eachLimited(servers, options.parallelism ?? DEFAULT_PARALLELISM, async (server, index) => {
     const previous = Promise.resolve(options.cursorsFor?.(server) ?? {});
     // awaited once the server is connected; a rejection meanwhile is not an unhandled one
     previous.catch(() => undefined);

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { collectFleet } from './collect.js';
+import { DEFAULT_PARALLELISM } from './config/defaults.js';
 import type { ServerConfig } from './config/schema.js';
 import { emptyMemory, type Memory } from './core/memory/memory.js';
 import type { RemoteShell } from './core/ports/index.js';
@@ -97,7 +98,7 @@ async function collect(
 ): Promise<Map<string, RemoteShell>> {
   const byName = new Map(servers.map((s) => [s.name, s]));
   const collected = await collectFleet(servers, ctx.adapters.transport, {
-    parallelism: ctx.config.defaults.parallelism ?? 10,
+    parallelism: ctx.config.defaults.parallelism ?? DEFAULT_PARALLELISM,
     nonce: ctx.nonce,
     cursorsFor: async (server) => (await memoryLoad).servers[server.name]?.cursors ?? {},
     runnerChecks: ctx.adapters.runnerChecks,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../adapters/config-file.js';
 import { type SshTransport, sshTransportFor } from '../adapters/ssh.js';
 import { parseCliArgs } from '../config/cli-args.js';
+import { DEFAULT_PARALLELISM } from '../config/defaults.js';
 import type { RunInputs } from '../config/run-inputs.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/ports/index.js';
@@ -156,6 +157,8 @@ async function connectEarly(ssh: SshTransport, config: Config, inputs: RunInputs
   } catch {
     return; // run() reports it, before any connection
   }
-  const first = servers.slice(0, config.defaults.parallelism ?? 10).filter((s) => s.transport !== 'local');
+  const first = servers
+    .slice(0, config.defaults.parallelism ?? DEFAULT_PARALLELISM)
+    .filter((s) => s.transport !== 'local');
   await ssh.warm(first);
 }

@@ -6,6 +6,7 @@
  * and the API key (one tiny request through the Model port). Reads only; runs no fix.
  */
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_PARALLELISM } from '../config/defaults.js';
 import type { Config, ServerConfig } from '../config/schema.js';
 import {
   type Clock,
@@ -51,7 +52,7 @@ export interface DoctorReport {
 
 export async function runDoctor(config: Config, configPath: string, deps: DoctorDeps): Promise<DoctorReport> {
   const [servers, state, api] = await Promise.all([
-    mapLimited(config.servers, config.defaults.parallelism ?? 10, async (server) => {
+    mapLimited(config.servers, config.defaults.parallelism ?? DEFAULT_PARALLELISM, async (server) => {
       const started = deps.clock.now().getTime();
       const problems = await checkServer(config, configPath, server, deps);
       const result = { server: server.name, problems, durationMs: deps.clock.now().getTime() - started };

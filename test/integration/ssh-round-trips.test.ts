@@ -8,17 +8,23 @@
  * and a large exchange still round-trips byte for byte, the client key signs from a KeyObject
  * (the same signature bytes as from its PEM, for ssh-keygen's Ed25519, RSA and ECDSA keys), the packets of one tick leave in one
  * socket write, and a TCP connection opened early that fails or is closed still ends in the
- * ConnectError ssh2's own socket gave. A connection warmed before the run needs it is the one
+ * ConnectError ssh2's own socket gave. Handshakes to one address (a jump host) are paced below
+ * sshd's MaxStartups whatever the run's own limit. A connection warmed before the run needs it is the one
  * connect() takes, and closed on release() when nothing took it.
  */
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, KeyObject, verify } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { type AddressInfo, createServer, Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSshTransport, type SshTransportOptions } from '../../src/adapters/ssh.js';
+import {
+  createSshTransport,
+  HANDSHAKES,
+  HANDSHAKES_PER_ADDRESS,
+  type SshTransportOptions,
+} from '../../src/adapters/ssh.js';
 import { hashFor, trimRoundTrips } from '../../src/adapters/ssh-round-trips.js';
 import { gcmKeysOnce, signingKeyOnce } from '../../src/adapters/ssh-wire.js';
 import { serverSchema } from '../../src/config/schema.js';
@@ -180,6 +186,50 @@ describe.skipIf(skip !== undefined)(
         await new Promise((r) => setTimeout(r, 20));
       }
     }
+
+    it('has at most HANDSHAKES_PER_ADDRESS handshakes to one address in flight, the next as one logs in', async () => {
+      // below OpenSSH's default MaxStartups (10:30:100), within the run's own limit
+      expect(HANDSHAKES_PER_ADDRESS).toBeLessThan(10);
+      expect(HANDSHAKES_PER_ADDRESS).toBeLessThan(HANDSHAKES);
+      // a TCP relay in front of sshd notes when each connection arrives: the transport opens a
+      // server's TCP connection when its handshake's turn comes
+      const arrived: number[] = [];
+      const relay = createServer((client) => {
+        arrived.push(performance.now());
+        const upstream = tcpConnect(sshd.port, '127.0.0.1');
+        client.pipe(upstream).pipe(client);
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+      });
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      const port = (relay.address() as AddressInfo).port;
+      const transport = createSshTransport({
+        privateKey: sshd.clientKey,
+        knownHosts: `${sshd.hostKeyLine.replace(/^\[127\.0\.0\.1\]:\d+/, `[127.0.0.1]:${port}`)}\n`,
+        handshakesPerAddress: 3,
+      });
+      const servers = Array.from({ length: 9 }, (_, i) =>
+        serverSchema.parse({ name: `via${i}`, host: '127.0.0.1', port, user: 'root' }),
+      );
+      const loggedIn: number[] = [];
+      const shells = await Promise.all(
+        servers.map(async (s) => {
+          const shell = await transport.connect(s);
+          loggedIn.push(performance.now());
+          return shell;
+        }),
+      );
+      try {
+        expect(arrived).toHaveLength(9);
+        const firstLogin = Math.min(...loggedIn);
+        // three at once; the fourth only once one of them had logged in
+        expect(arrived.filter((t) => t < firstLogin)).toHaveLength(3);
+        expect((await shells[8]?.run('echo last'))?.stdout.trim()).toBe('last');
+      } finally {
+        await Promise.all(shells.map((shell) => shell.close()));
+        await new Promise((resolve) => relay.close(resolve));
+      }
+    });
 
     it('logs in when warmed, before connect(); connect() then takes that login, not a second one', async () => {
       const lines: string[] = [];
