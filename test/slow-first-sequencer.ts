@@ -28,6 +28,7 @@ export const KNOWN_SECONDS: Record<string, number> = {
   'test/integration/state-fetches.test.ts': 26,
   'test/unit/core/util/secrets-corpus.test.ts': 24,
   'test/integration/state-compaction.test.ts': 20,
+  'test/unit/core/redact/long-lines.test.ts': 12,
 };
 
 /**

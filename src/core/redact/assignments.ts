@@ -62,8 +62,56 @@ export function assignments(text: string): Span[] {
   return out;
 }
 
+/**
+ * The line around a position, remembered: the stems are found in order, so most asks are about the
+ * line of the last one, and a line of thousands of keys must not be walked to its ends once per key.
+ */
+class Lines {
+  private from = 0;
+  private to = -1;
+  constructor(private readonly text: string) {}
+  private at(i: number): void {
+    if (i >= this.from && i <= this.to) return;
+    this.from = this.text.lastIndexOf('\n', i - 1) + 1;
+    const eol = this.text.indexOf('\n', i);
+    this.to = eol === -1 ? this.text.length : eol;
+  }
+  start(i: number): number {
+    this.at(i);
+    return this.from;
+  }
+  end(i: number): number {
+    this.at(i);
+    return this.to;
+  }
+}
+
+/** Where a bare value that starts at `v` ends (its first separator), remembered for the values inside it. */
+class Runs {
+  private from = -1;
+  private to = -1;
+  constructor(private readonly text: string) {}
+  end(v: number, lineEnd: number): number {
+    if (v >= this.from && v <= this.to && this.to <= lineEnd) return this.to;
+    let e = v;
+    while (e < lineEnd && !BARE_STOP.test(this.text[e] ?? '')) e++;
+    this.from = v;
+    this.to = e;
+    return e;
+  }
+}
+const BARE_STOP = /[\s"'`;<>\\]/;
+
+/** Per text: its lines, its bare runs and the last quote that found no close (each walked once). */
+interface Scan {
+  lines: Lines;
+  runs: Runs;
+  open: { quote: string; from: number; to: number };
+}
+
 function scan(text: string, stems: RegExp): Span[] {
   const out: Span[] = [];
+  const at: Scan = { lines: new Lines(text), runs: new Runs(text), open: { quote: '', from: -1, to: -1 } };
   let resumeAt = 0;
   const STEM = stems;
   STEM.lastIndex = 0;
@@ -77,10 +125,12 @@ function scan(text: string, stems: RegExp): Span[] {
     while (ks < ke && /[.-]/.test(text[ks] ?? '') && text[ks - 1] !== '-') ks++;
     resumeAt = ke;
     STEM.lastIndex = ke;
+    // a word of our own placeholder (`[REDACTED PASSWORD HASH]`) names nothing
+    if (text[ks - 1] === ' ' && inPlaceholder(text.slice(Math.max(0, ks - 40), ks))) continue;
     const name = text.slice(ks, ke).replace(/^-+/, '');
-    const kind = nameKind(name);
-    if (!kind) continue;
-    const found = valueAfter(text, ks, ke, kind);
+    const kind = nameKind(name) ?? flagKind(text, ks, name);
+    if (!kind || (kind === 'weak' && PUBLIC_BEFORE.test(text.slice(Math.max(0, ks - 12), ks)))) continue;
+    const found = valueAfter(text, ks, ke, kind, at);
     if (found) {
       out.push(found);
       resumeAt = found.end;
@@ -89,6 +139,26 @@ function scan(text: string, stems: RegExp): Span[] {
   }
   return out;
 }
+
+/**
+ * A flag whose name ends in a secret word glued to others (`-srcstorepass`, `--sftppass`,
+ * `--botkey`): as a flag, the name is enough (`--bypass` and the like are not).
+ */
+function flagKind(text: string, ks: number, name: string): 'strong' | 'weak' | undefined {
+  if (!/(?:^|\s)--?$/.test(text.slice(Math.max(0, ks - 3), ks))) return undefined;
+  if (/(?<!by|com|multi|one|two|first|second|sur)(?:pass|passwd|pwd|pw|secret|psk|passphrase)$/i.test(name))
+    return 'strong';
+  return /(?:token|key|auth)$/i.test(name) ? 'weak' : undefined;
+}
+
+/** True when `before` ends inside a placeholder: `[REDACTED` with no `]` after it. */
+function inPlaceholder(before: string): boolean {
+  const open = before.lastIndexOf('[REDACTED');
+  return open !== -1 && !before.includes(']', open);
+}
+
+/** A weak name after a word that makes it public, as a separate word (`public key: …` of `wg show`). */
+const PUBLIC_BEFORE = /(?:^|[^\w-])(?:public|pub|host)[ \t]+$/i;
 
 /** The opening quote just before `at` (`"`, `'`, a JSON-escaped `\"`), if any. */
 function quoteBefore(text: string, at: number): string {
@@ -100,16 +170,22 @@ function quoteBefore(text: string, at: number): string {
 /** How much of its line before a key the tests of `before` read. */
 const BEFORE_KEY = 512;
 
-function valueAfter(text: string, ks: number, ke: number, kind: 'strong' | 'weak'): Span | undefined {
+function valueAfter(
+  text: string,
+  ks: number,
+  ke: number,
+  kind: 'strong' | 'weak',
+  at: Scan,
+): Span | undefined {
   const keyQuote = quoteBefore(text, ks);
-  const lineStart = text.lastIndexOf('\n', ks - 1) + 1;
+  const lineStart = at.lines.start(ks);
   // what precedes the key on its line, at most BEFORE_KEY of it: every test of it looks at its end or
   // at a short line start, and a line of thousands of keys must not cost a whole line per key
   const before = text.slice(Math.max(lineStart, ks - keyQuote.length - BEFORE_KEY), ks - keyQuote.length);
   // a key that is itself the value of a naming field: `name="DB_PASSWORD" value="…"`
-  if (keyQuote !== '' || /[:=]\s*$/.test(before)) {
-    // an element's `<` may lie further back on its line than `before` reaches
-    const tagOpen = () => text.lastIndexOf('<', ks) >= lineStart;
+  if (keyQuote !== '' || /[:=]$/.test(before.trimEnd())) {
+    // an element's `<` may lie further back on its line than `before` reaches (not thousands back)
+    const tagOpen = () => text.slice(Math.max(lineStart, ks - TAG_BACK), ks + 1).includes('<');
     const record = namedValue(text, ke, before, keyQuote, tagOpen);
     if (record !== undefined) return record ? checked(text, record, kind) : undefined;
   }
@@ -118,12 +194,12 @@ function valueAfter(text: string, ks: number, ke: number, kind: 'strong' | 'weak
   if (keyQuote && text.startsWith(keyQuote, p)) p += keyQuote.length;
   else if (keyQuote && /^[ \t]*(?:=|:(?!\/\/))/.test(text.slice(p, p + 4)) && isPair(text, ks, keyQuote)) {
     // `"KEY=value"`: a pair quoted whole (systemd `Environment="K=V"`, `docker run -e "K=V"`)
-    const close = closingQuote(text, p, keyQuote);
-    const sep = text.slice(p).search(/[=:]/) + p + 1;
+    const close = closingQuote(text, p, keyQuote, at);
+    const sep = text.slice(p, p + 4).search(/[=:]/) + p + 1;
     if (close !== -1) return checked(text, span(text, sep, close), kind);
   } else if (keyQuote && !DIRECTIVE.test(rawName)) return undefined; // inside a quoted sentence, not a key
   while (text[p] === ']' || text[p] === ')') p++;
-  const xmlOpen = before.endsWith('<') || /<[\w.-]+:$/.test(before);
+  const xmlOpen = before.endsWith('<') || (before.endsWith(':') && /<[\w.-]+:$/.test(before.slice(-128)));
   if (xmlOpen) return xmlElement(text, p, kind);
   const afterKey = p;
   while (text[p] === ' ' || text[p] === '\t') p++;
@@ -135,15 +211,16 @@ function valueAfter(text: string, ks: number, ke: number, kind: 'strong' | 'weak
     let v = p + sep.length;
     while (text[v] === ' ' || text[v] === '\t') v++;
     const atLineStart = /^\s*(?:-\s+|export\s+|set\s+|declare\s+(?:-\w+\s+)?|ENV\s+|\$)?$/.test(before);
-    const eol = text.indexOf('\n', v);
-    const lineEnd = eol === -1 ? text.length : eol;
-    const rest = text.slice(v, lineEnd);
+    const lineEnd = at.lines.end(v);
+    // nothing after the separator but a block indicator: the value is on the next lines (a long
+    // rest of the line is never that, and is not copied to find out)
+    const rest = lineEnd - v <= 64 ? text.slice(v, lineEnd) : '-';
     if (/^\s*(?:[|>][-+]?\d*)?\s*$/.test(rest) && (sep === ':' || sep === '=')) {
       return checked(text, nextLines(text, lineStart, lineEnd), kind);
     }
-    return checked(text, scalar(text, v, lineEnd, atLineStart && spaced && sep !== ','), kind);
+    return checked(text, scalar(text, v, lineEnd, atLineStart && spaced && sep !== ',', at), kind);
   }
-  return valueAfterSpace(text, { ks, afterKey, lineStart, before, rawName }, kind);
+  return valueAfterSpace(text, { ks, afterKey, lineStart, before, rawName }, kind, at);
 }
 
 /**
@@ -154,13 +231,14 @@ function valueAfterSpace(
   text: string,
   key: { ks: number; afterKey: number; lineStart: number; before: string; rawName: string },
   kind: 'strong' | 'weak',
+  at: Scan,
 ): Span | undefined {
   const { ks, afterKey, lineStart, before, rawName } = key;
   const flag = /(?:^|\s)--?$/.test(text.slice(Math.max(lineStart, ks - 3), ks));
   const netrc = /\b(?:login|user(?:name)?|account|machine)\s+\S+\s+$/.test(before);
   const directive =
     DIRECTIVE.test(rawName) &&
-    /(?:^|["'>]\s*|^\s*\S*>\s*)$/.test(text.slice(Math.max(lineStart, ks - BEFORE_KEY), ks));
+    (ks === lineStart || /["'>]$/.test(text.slice(Math.max(lineStart, ks - BEFORE_KEY), ks).trimEnd()));
   // `password hunter2` (.netrc) — a bare name, not `systemd-ask-password-console.service loaded`
   const lineFirst = /^\s*$/.test(before) && kind === 'strong' && /^[A-Za-z_]{2,32}$/.test(rawName);
   if (!(flag || netrc || directive || lineFirst)) return undefined;
@@ -168,10 +246,9 @@ function valueAfterSpace(
   let v = afterKey;
   while (text[v] === ' ' || text[v] === '\t') v++;
   if (text[v] === '-' && flag) return undefined;
-  const eol = text.indexOf('\n', v);
-  const lineEnd = eol === -1 ? text.length : eol;
+  const lineEnd = at.lines.end(v);
   const value =
-    COMMAND.test(rawName) && directive ? commandArgs(text, v, lineEnd) : scalar(text, v, lineEnd, false);
+    COMMAND.test(rawName) && directive ? commandArgs(text, v, lineEnd) : scalar(text, v, lineEnd, false, at);
   if (!value) return undefined;
   const word = text.slice(value.start, value.end);
   if (PROSE.has(word.toLowerCase().replace(/[:.,]$/, ''))) return undefined;
@@ -191,32 +268,65 @@ function isPair(text: string, ks: number, quote: string): boolean {
 }
 
 /** A value: quoted (to its closing quote), braced (ODBC `{…}`), or bare up to a separator. */
-function scalar(text: string, v: number, lineEnd: number, toLineEnd: boolean): Span | undefined {
+function scalar(text: string, v: number, lineEnd: number, toLineEnd: boolean, at?: Scan): Span | undefined {
   const q = text[v] === '\\' && `"'`.includes(text[v + 1] ?? '') ? `\\${text[v + 1]}` : text[v];
   const prefixed = /^[@rbuf]["'`]/i.test(text.slice(v, v + 2)) ? 1 : 0;
   const quote = prefixed ? (text[v + 1] ?? '') : (q ?? '');
   if (quote && (quote.startsWith('\\') || `"'\``.includes(quote))) {
     const from = v + prefixed + quote.length;
-    const close = closingQuote(text, from, quote);
+    const close = closingQuote(text, from, quote, at);
     const end = close === -1 ? Math.min(lineEnd, from + 200) : close;
     return span(text, from, end);
   }
   if (text[v] === '{') {
-    const close = text.slice(v, lineEnd).indexOf('}');
+    const close = text.slice(v, Math.min(lineEnd, v + BRACED)).indexOf('}');
     if (close !== -1) return span(text, v + 1, v + close);
   }
   if (toLineEnd) return span(text, v, lineEnd);
-  let e = v;
-  while (e < lineEnd && !/[\s"'`;<>\\]/.test(text[e] ?? '')) e++;
-  let value = text.slice(v, e);
-  // `username=a,password=b,uid=0` and `?token=x&y=1`: the next option ends it
-  const next = /[,&](?=[\w.-]+=)/.exec(value);
-  if (next) value = value.slice(0, next.index);
-  value = value.replace(/[,.)\]}]+$/, '');
-  return span(text, v, v + value.length);
+  const e = at ? at.runs.end(v, lineEnd) : bareEnd(text, v, lineEnd);
+  // `username=a,password=b,uid=0` and `?token=x&y=1`: the next option ends it (looked for in the
+  // value's first part: a run of thousands of `key=` must not be read again for each of them)
+  const head = text.slice(v, Math.min(e, v + BARE_HEAD));
+  const next = /[,&](?=[\w.-]+=)/.exec(head);
+  let end = next ? v + next.index : e;
+  while (end > v && /[,.)\]}]/.test(text[end - 1] ?? '')) end--;
+  return span(text, v, end);
 }
 
-function closingQuote(text: string, from: number, quote: string): number {
+/** How far a braced value (ODBC `{…}`) and a bare value's options are looked for. */
+const BRACED = 4_096;
+const BARE_HEAD = 1_024;
+/** How much of a value says what it is (a placeholder, a URL, a path, random or not). */
+const JUDGED = 256;
+/** How far back on its line an element's `<` is looked for. */
+const TAG_BACK = 4_096;
+
+function bareEnd(text: string, v: number, lineEnd: number): number {
+  let e = v;
+  while (e < lineEnd && !BARE_STOP.test(text[e] ?? '')) e++;
+  return e;
+}
+
+/**
+ * Where the quote that opens at `from` closes on its line, or -1. A scan that found no close is
+ * remembered: a quote opened later on the same line, after that scan's start, finds none either
+ * (the scan passed its position stepping as a fresh scan would), so a line of thousands of
+ * unclosed quotes is read once.
+ */
+function closingQuote(text: string, from: number, quote: string, at?: Scan): number {
+  const open = at?.open;
+  if (open && open.quote === quote && from >= open.from && from <= open.to && text[from - 1] !== '\\')
+    return -1;
+  const close = closeOf(text, from, quote);
+  if (open && close === -1) {
+    open.quote = quote;
+    open.from = from;
+    open.to = at.lines.end(from);
+  }
+  return close;
+}
+
+function closeOf(text: string, from: number, quote: string): number {
   let i = from;
   while (i < text.length) {
     const c = text[i];
@@ -275,8 +385,9 @@ function namedValue(
   tagOpen: () => boolean,
 ): Span | null | undefined {
   if (
+    // the naming field ends `before`: its last 96 characters hold it (not all 512, once per key)
     !/\b(?:name|key|id|param(?:eter)?(?:key|name)?|field|variable|var|property|setting|option)\s*["']?\s*[:=]\s*["']?\\?["']?$/i.test(
-      before,
+      before.slice(-96),
     )
   )
     return undefined;
@@ -302,9 +413,11 @@ function namedValue(
 /** The value span if the value can be a secret under a name of this strength. */
 function checked(text: string, value: Span | undefined, kind: 'strong' | 'weak'): Span | undefined {
   if (!value) return undefined;
-  const v = text.slice(value.start, value.end);
+  // a value is judged by its first part (a placeholder, a URL, a path, random or not): one that runs
+  // for a whole long line must not be read whole for each key on that line
+  const v = text.slice(value.start, Math.min(value.end, value.start + JUDGED));
   if (v.startsWith('[REDACTED') || PLACEHOLDER.test(v)) return undefined;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return urlValue(v, value.start, kind);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return urlValue(v, value.start, kind, value.end);
   // a path (`PWD=/home/ops`, `password_file: /run/secrets/db`) names where a secret is, not the secret
   if (/^~?\/[\w.@/-]*$/.test(v) && !v.split('/').some((part) => looksRandom(part, 12))) return undefined;
   if (kind === 'weak') {
@@ -318,7 +431,7 @@ function checked(text: string, value: Span | undefined, kind: 'strong' | 'weak')
  * A URL under a secret name: a webhook or DSN carries its secret in the user part or the path.
  * A password in the user part is left to the URL detector, which keeps the rest readable.
  */
-function urlValue(v: string, at: number, kind: 'strong' | 'weak'): Span | undefined {
+function urlValue(v: string, at: number, kind: 'strong' | 'weak', end: number): Span | undefined {
   const m = /^[a-z][a-z0-9+.-]*:\/\/(?:([^\s:@/]+)@)?([^\s/?#@]*)([^\s]*)$/i.exec(v);
   if (!m) return undefined;
   const [, user, host = '', path = ''] = m;
@@ -329,7 +442,7 @@ function urlValue(v: string, at: number, kind: 'strong' | 'weak'): Span | undefi
   const random = path.split(/[/?&=#]/).some((part) => looksRandom(part, 12));
   if (kind === 'strong' || random) {
     const from = at + scheme + (user ? user.length + 1 : 0) + host.length;
-    return { start: from, end: at + v.length, label: '' };
+    return { start: from, end, label: '' };
   }
   return undefined;
 }

@@ -7,7 +7,7 @@ import { type Span, span } from './spans.js';
 
 /** The words one of these lines must have (detect.ts runs the patterns on those lines only). */
 export const TOOL_WORDS =
-  /sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl|sshpass|plink|pscp|psftp|redis-cli|login|mysql|mariadb|mydumper|myloader|mongo|sqlcmd|bcp|osql|isql|ipmitool|ipmi|racadm|wpa_cli|AUTHENTICATE|ldap|zip|7z|rar|snmp|useradd|usermod|openssl|rdesktop|freerdp|vault|rabbitmqctl|htpasswd|wpa_passphrase|nmcli|net\s+user|curl|wget|http|smb|rpcclient|mount\.cifs|lftp|chpasswd|password-stdin/i;
+  /sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl|sshpass|plink|pscp|psftp|redis-cli|login|mysql|mariadb|mydumper|myloader|mongo|sqlcmd|bcp|osql|isql|ipmitool|ipmi|racadm|wpa_cli|AUTHENTICATE|ldap|zip|7z|rar|snmp|useradd|usermod|openssl|rdesktop|freerdp|vault|rabbitmqctl|htpasswd|wpa_passphrase|nmcli|net\s+user|net\s+use|curl|wget|http|smb|rpcclient|mount\.cifs|lftp|chpasswd|password-stdin/i;
 
 const VALUE = `(?:'[^'\\n]*'|"[^"\\n]*"|[^\\s'"|;&]+)`;
 /** [the tool, then its flag with the value]: every flag after the tool on its line is redacted. */
@@ -18,7 +18,12 @@ const TOOL_FLAGS: [RegExp, RegExp][] = [
   // redis-cli -a pw
   [/\bredis-cli\b/g, flag('\\s-a\\s*')],
   // docker/podman/helm/… login -p pw
-  [/\b(?:docker|podman|nerdctl|buildah|skopeo|helm|oras|crane|regctl)\b[^\n]*?\blogin\b/g, flag('\\s-p\\s+')],
+  [
+    /\b(?:docker|podman|nerdctl|buildah|skopeo|helm|oras|crane|regctl)\b[^\n]{0,200}?\blogin\b/g,
+    flag('\\s-p\\s*'),
+  ],
+  // az login -p pw (a user's password or a service principal's secret)
+  [/\baz\b[^\n]{0,200}?\blogin\b/g, flag('\\s-p\\s*')],
   // the MySQL family: -pPW glued (`-p` alone prompts)
   [
     /\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlpump|mariadb|mariadb-dump|mariadb-admin|mydumper|myloader)\b/g,
@@ -27,22 +32,22 @@ const TOOL_FLAGS: [RegExp, RegExp][] = [
   // MongoDB tools: -p pw
   [
     /\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop)\b/g,
-    flag('\\s-p\\s+'),
+    flag('\\s-p\\s*'),
   ],
   // SQL Server tools, ipmitool: -P pw
   [/\b(?:sqlcmd|bcp|osql|isql|ipmitool)\b/g, flag('\\s-P\\s*')],
   // BMC tools: ipmitool -k/-y (the Kg key), racadm and FreeIPMI -p
   [/\bipmitool\b/g, flag('\\s-[ky]\\s+')],
-  [/\b(?:racadm|idracadm7?|ipmi-\w+|ipmipower|ipmiconsole|ipmiutil|bmc-\w+)\b/g, flag('\\s-[pP]\\s+')],
+  [/\b(?:racadm|idracadm7?|ipmi-\w+|ipmipower|ipmiconsole|ipmiutil|bmc-\w+)\b/g, flag('\\s-[pP]\\s*')],
   // OpenLDAP clients: -w pw
-  [/\bldap(?:search|add|modify|delete|whoami|passwd|compare|modrdn|exop)\b/g, flag('\\s-w\\s+')],
+  [/\bldap(?:search|add|modify|delete|whoami|passwd|compare|modrdn|exop)\b/g, flag('\\s-w\\s*')],
   // zip/unzip -P pw, 7z -pPW
-  [/\b(?:zip|unzip|zipcloak)\b/g, flag('\\s-P\\s+')],
+  [/\b(?:zip|unzip|zipcloak)\b/g, flag('\\s-P\\s*')],
   [/\b(?:7z|7za|7zr|rar|unrar)\b/g, flag('\\s-p')],
   // net-snmp v3: -A auth pass, -X priv pass; v1/v2c community: -c
   [/\bsnmp(?:get|walk|bulkwalk|set|trap|table|bulkget|inform)\b/g, flag('\\s-[AXc]\\s*')],
   // useradd/usermod -p HASH
-  [/\b(?:useradd|usermod)\b/g, flag('\\s-p\\s+')],
+  [/\b(?:useradd|usermod)\b/g, flag('\\s-p\\s*')],
   // openssl -pass pass:X / -passin pass:X / -passout pass:X / enc -k X
   [/\bopenssl\b/g, flag(`\\s-(?:pass|passin|passout)\\s+['"]?pass:`)],
   [/\bopenssl\b/g, flag('\\s-k\\s+')],
@@ -50,10 +55,22 @@ const TOOL_FLAGS: [RegExp, RegExp][] = [
   [/\bopenssl\b/g, flag('\\s-(?:K|hmac)\\s+')],
   [/\bopenssl\b/g, flag('\\s-macopt\\s+(?:hex)?key:')],
   // rdesktop -p pw, xfreerdp /p:pw
-  [/\brdesktop\b/g, flag('\\s-p\\s+')],
+  [/\brdesktop\b/g, flag('\\s-p\\s*')],
   [/\b[xw]freerdp\b/g, flag('\\s/p:')],
   // nmcli … password|psk PW
   [/\bnmcli\b/g, flag('\\s(?:password|wifi-sec\\.psk|psk)\\s+')],
+  // wpa_cli set_network N psk|password|wep_keyN VALUE
+  [
+    /\bwpa_cli\b/g,
+    flag('\\bset_network\\s+\\d+\\s+(?:psk|password|sae_password|wep_key\\d|private_key_passwd)\\s+'),
+  ],
+  // user:password pairs: curl -u / --user / --proxy-user (glued too), smbclient -U user%pw, lftp -u user,pw
+  [/\b(?:curl|wget|http|httpie)\b/g, /\s(?:-u|--user|-U|--proxy-user)[=\s]*['"]?[^:\s'"]*:([^\s'"]+)/g],
+  [
+    /\b(?:smbclient|rpcclient|smbmap|smbget|mount\.cifs|net)\b/g,
+    /\s(?:-U|--user(?:name)?)[=\s]*['"]?[^%\s'"]+%([^\s'"]+)/g,
+  ],
+  [/\blftp\b/g, /\s-u\s+['"]?[^,\s'"]+,([^\s'"]+)/g],
 ];
 
 function flag(prefix: string): RegExp {
@@ -66,16 +83,16 @@ const POSITIONAL: RegExp[] = [
   new RegExp(`\\bvault\\s+login\\s+(?!-)(${VALUE})`, 'g'),
   // rabbitmqctl add_user/change_password USER PW
   new RegExp(`\\brabbitmqctl\\s+(?:add_user|change_password)\\s+\\S+\\s+(${VALUE})`, 'g'),
-  // htpasswd -b FILE USER PW (-bc, -bB, …), or -nb USER PW
-  new RegExp(`\\bhtpasswd\\s+-\\w*b\\w*\\s+(?:\\S+\\s+)?\\S+\\s+(${VALUE})\\s*$`, 'gm'),
-  new RegExp(`\\bhtpasswd\\s+-\\w*n\\w*b\\w*\\s+\\S+\\s+(${VALUE})`, 'g'),
+  // htpasswd -b FILE USER PW (-bc, -bB, -b -c, …), or -nb USER PW
+  new RegExp(
+    `\\bhtpasswd\\s+(?:-\\w+\\s+)*-\\w*b\\w*\\s+(?:-\\w+\\s+)*(?:\\S+\\s+)?\\S+\\s+(${VALUE})\\s*$`,
+    'gm',
+  ),
+  new RegExp(`\\bhtpasswd\\s+(?:-\\w+\\s+)*-\\w*n\\w*b\\w*\\s+(?:-\\w+\\s+)*\\S+\\s+(${VALUE})`, 'g'),
+  // Windows `net use DRIVE: \\\\server\\share PW /user:NAME`
+  new RegExp(`\\bnet\\s+use\\s+(?:[A-Za-z*]:\\s+)?\\\\\\\\\\S+\\s+(?!/)(${VALUE})`, 'gi'),
   // Oracle tools: user/password[@db]
   /\b(?:sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl)\b(?:\s+-\w+)*\s+(?:target\s+)?['"]?[\w$#]+\/([^@\s'"/]+)/gi,
-  // wpa_cli set_network N psk|password|wep_keyN VALUE
-  new RegExp(
-    `\\bwpa_cli\\b[^\\n]*?\\bset_network\\s+\\d+\\s+(?:psk|password|sae_password|wep_key\\d|private_key_passwd)\\s+(${VALUE})`,
-    'g',
-  ),
   // Tor's control port: AUTHENTICATE <hex cookie or "password">
   new RegExp(`\\bAUTHENTICATE\\s+(${VALUE})`, 'g'),
   // wpa_passphrase SSID PASSPHRASE; Windows `net user NAME PW`
@@ -83,14 +100,11 @@ const POSITIONAL: RegExp[] = [
   new RegExp(`\\bnet\\s+user\\s+\\S+\\s+(?!/)(${VALUE})`, 'gi'),
 ];
 
-// user:password pairs: curl -u / --user / --proxy-user, smbclient -U user%pw, lftp -u user,pw,
-// `echo user:pw | chpasswd`, `echo PW | … --password-stdin`
+// `echo user:pw | chpasswd`, `echo PW | … --password-stdin` (the pipe's command within a bound:
+// a line of thousands of `echo x |` must not be read to its end for each)
 const PAIRS: RegExp[] = [
-  /\b(?:curl|wget|http|httpie)\b[^\n]*?\s(?:-u|--user|-U|--proxy-user)[=\s]*['"]?[^:\s'"]*:([^\s'"]+)/g,
-  /\b(?:smbclient|rpcclient|smbmap|smbget|mount\.cifs|net)\b[^\n]*?\s(?:-U|--user(?:name)?)[=\s]*['"]?[^%\s'"]+%([^\s'"]+)/g,
-  /\blftp\b[^\n]*?\s-u\s+['"]?[^,\s'"]+,([^\s'"]+)/g,
   /\becho\s+(?:-[ne]+\s+)?['"]?[\w.-]+:([^\s'"|]+)['"]?\s*\|\s*(?:sudo\s+)?chpasswd/g,
-  /\becho\s+(?:-[ne]+\s+)?(?:'([^'\n]+)'|"([^"\n$]+)"|([^\s'"|$][^\s|]*))\s*\|[^\n]*--password-stdin/g,
+  /\becho\s+(?:-[ne]+\s+)?(?:'([^'\n]+)'|"([^"\n$]+)"|([^\s'"|$][^\s|]*))\s*\|[^\n]{0,512}?--password-stdin/g,
 ];
 
 export function commandLines(text: string): Span[] {
@@ -104,11 +118,15 @@ export function commandLines(text: string): Span[] {
     if (s) out.push(s);
   };
   for (const [tool, flagged] of TOOL_FLAGS) {
-    for (const t of text.matchAll(tool)) {
-      const from = (t.index ?? 0) + t[0].length;
+    // the rest of a line after its first tool word holds every flag after any later one: each line
+    // is read once per tool, not once per tool word on it
+    tool.lastIndex = 0;
+    for (let t = tool.exec(text); t; t = tool.exec(text)) {
+      const from = t.index + t[0].length;
       const eol = text.indexOf('\n', from);
-      const rest = text.slice(from, eol === -1 ? text.length : eol);
-      for (const m of rest.matchAll(flagged)) push(m, from);
+      const end = eol === -1 ? text.length : eol;
+      for (const m of text.slice(from, end).matchAll(flagged)) push(m, from);
+      tool.lastIndex = end;
     }
   }
   for (const pattern of [...POSITIONAL, ...PAIRS]) for (const m of text.matchAll(pattern)) push(m, 0);

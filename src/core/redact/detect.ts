@@ -8,7 +8,9 @@ import { assignments } from './assignments.js';
 import { commandLines, TOOL_WORDS } from './command-lines.js';
 import { CONFIG_WORDS, configFormats, userlistHeads } from './config-formats.js';
 import { base64Runs, encodedBlocks } from './encoded.js';
+import { HASH_WORDS, ldifSecrets, passwordHashes } from './hashes.js';
 import { contextHex, KEY_CONTEXT_WORDS, keyContext } from './key-context.js';
+import { valuesAfterWords } from './key-dumps.js';
 import { keyMaterial, keyTokens } from './key-material.js';
 import { bareAwsSecrets, nearSecretWords } from './near-words.js';
 import type { Span } from './spans.js';
@@ -23,6 +25,7 @@ export function detect(text: string, depth = 0): Span[] {
   const urls = linesWith(text, URL_WORDS);
   const tools = linesWith(text, TOOL_WORDS);
   const config = linesWith(text, CONFIG_WORDS);
+  const hashes = linesWith(text, HASH_WORDS);
   return [
     ...keyMaterial(text, tokens),
     ...keyContext(text),
@@ -42,8 +45,12 @@ export function detect(text: string, depth = 0): Span[] {
     ...assignments(text),
     ...(tools.text ? mapBack(tools, commandLines(tools.text)) : []),
     ...(config.text ? mapBack(config, configFormats(config.text)) : []),
+    ...(hashes.text ? mapBack(hashes, passwordHashes(hashes.text)) : []),
+    ...ldifSecrets(text),
     ...userlistHeads(text),
     ...nearSecretWords(text),
+    // last: a value another detector named (a vendor's token) keeps that name
+    ...valuesAfterWords(text),
     ...encodedBlocks(text, depth, detect),
   ];
 }

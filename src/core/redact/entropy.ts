@@ -5,10 +5,31 @@
  * something else already put in a credential position.
  */
 export function shannon(token: string): number {
+  // most tokens are ASCII: counted in an array (a Map per token cost most of a long line's time)
+  let ascii = true;
+  for (let i = 0; i < token.length && ascii; i++) ascii = token.charCodeAt(i) < 128;
+  if (ascii) return asciiShannon(token);
   const counts = new Map<string, number>();
   for (const c of token) counts.set(c, (counts.get(c) ?? 0) + 1);
   let bits = 0;
   for (const n of counts.values()) {
+    const p = n / token.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+const ASCII_COUNTS = new Uint32Array(128);
+
+function asciiShannon(token: string): number {
+  ASCII_COUNTS.fill(0);
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    ASCII_COUNTS[c] = (ASCII_COUNTS[c] ?? 0) + 1;
+  }
+  let bits = 0;
+  for (const n of ASCII_COUNTS) {
+    if (n === 0) continue;
     const p = n / token.length;
     bits -= p * Math.log2(p);
   }

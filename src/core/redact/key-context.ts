@@ -15,19 +15,20 @@
  * Identifiers that say they are public stay: fingerprints, key ids, public keys, digests.
  */
 import { looksRandom } from './entropy.js';
+import { dumpAfter, isDumpLine, kubernetesSecrets, wireguardRows } from './key-dumps.js';
 import { secretName } from './secret-words.js';
 import { type Span, span } from './spans.js';
 import { linesWith } from './tokens.js';
 
 /** The lines these patterns need one of (detect.ts runs the line rules there only). */
 export const KEY_CONTEXT_WORDS =
-  /(?<![A-Za-z])(?:keys?|psk|secrets?|hmac|crypt|enc|aead|pmk|ptk|gtk|igtk|kck|kek|tk|mk|msk|emsk|hotp|totp|authenticate|usmuser|client_random|rfc4106|rfc4309|rfc4543)(?![A-Za-z])|HEX:|:hex:/i;
+  /(?<![A-Za-z])(?:keys?|psk|secrets?|hmac|crypt|enc|aead|pmk|ptk|gtk|igtk|kck|kek|tk|mk|msk|emsk|hotp|totp|authenticate|usmuser|client_random|rfc4106|rfc4309|rfc4543|(?:tpm2|sealed|wrapped)[-_ ]blob)(?![A-Za-z])|HEX:|:hex:/i;
 
 const HEX_TOKEN =
   /(?<![\w:.$/-])(?:0x|HEX:|:hex:)?\(?(?:0x)?([0-9A-Fa-f]{16,}|(?:[0-9A-Fa-f]{2}:){7,}[0-9A-Fa-f]{2})\)?(?![\w:.$/-])/g;
 /** Lines about identifiers that are public, whatever key word they have. */
 const PUBLIC_LINE =
-  /public[ _-]?key|pubkey|key[ _-]?id\b|keyid|fingerprint|keygrip|identifier|key[ _-]?hash|checksum|digest|serial/i;
+  /public[ _-]?key|pubkey|key[ _-]?id\b|keyid|fingerprint|keygrip|identifier|key[ _-]?hash|checksum|digest|serial|keyserver|recv-keys/i;
 const DIGEST_BEFORE = /(?:sha(?:1|224|256|384|512)?|md5|blake2[bs]?\d*|crc32|commit|id|uuid)[:=]\s*$/i;
 
 const CONTEXT_G = new RegExp(KEY_CONTEXT_WORDS.source, 'gi');
@@ -59,8 +60,20 @@ function hexAfter(out: Span[], text: string, line: Line, word: number): void {
     if (at < word || !/[0-9]/.test(value) || !/[A-Fa-f]/.test(value)) continue;
     if (DIGEST_BEFORE.test(line.text.slice(Math.max(0, at - 12), at))) continue;
     push(out, text, line.start + at, line.start + at + value.length);
+    // a key that a terminal or a log collector wrapped: it goes on at the start of the next line
+    if (/^[ \t]*$/.test(line.text.slice(at + value.length))) wrappedHex(out, text, line.end);
   }
-  if (/(?<![A-Za-z])(?:key|psk|pmk|ptk|gtk|mk|secret)s?\b|dump/i.test(line.text)) spaceHex(out, text, line);
+  if (/(?<![A-Za-z])(?:key|psk|pmk|ptk|gtk|mk|secret)s?\b|dump|blob/i.test(line.text))
+    spaceHex(out, text, line);
+  // a label that names a key with its bytes on the lines below (`MK dump:`, `Volume key:`)
+  if (/(?:key|psk|pmk|secret|dump|blob)s?[ \t]*:[ \t]*$/i.test(line.text)) dumpAfter(out, text, line.end, 64);
+}
+
+/** The hex run that starts the line after a key that ended its own line (`dmsetup table` wrapped). */
+function wrappedHex(out: Span[], text: string, end: number): void {
+  const next = /^[0-9A-Fa-f]{16,}(?![\w:.$/-])/.exec(text.slice(end + 1, end + 1 + 1_024));
+  if (next && /[0-9]/.test(next[0]) && /[A-Fa-f]/.test(next[0]))
+    push(out, text, end + 1, end + 1 + next[0].length);
 }
 
 /** A run of 8+ space-separated hex bytes on a key line, and the lines of bytes right after it. */
@@ -112,6 +125,8 @@ export function keyContext(text: string): Span[] {
   if (/:[0-9A-Fa-f]{32}/.test(text)) passwdRows(out, text);
   if (/[$#][ \t]|sudo[ \t]/.test(text)) keyCommands(out, text);
   secretArrays(out, text);
+  if (text.includes('\t')) wireguardRows(out, text);
+  if (text.includes('Secret')) kubernetesSecrets(out, text);
   return out;
 }
 
@@ -185,7 +200,11 @@ function keyCommands(out: Span[], text: string): void {
       const line = text.slice(at, stop);
       if (/^[ \t]*(?::hex:)?[A-Za-z0-9+/=_-]{16,}[ \t]*$/.test(line) && /\d/.test(line))
         push(out, text, at, stop);
-      else if (!/:[ \t]*$/.test(line)) break;
+      else if (isDumpLine(line)) {
+        // a byte dump of the key (xxd, od, hexdump): all of its lines
+        dumpAfter(out, text, at - 1);
+        break;
+      } else if (!/:[ \t]*$/.test(line)) break;
       at = stop + 1;
     }
   }
@@ -209,7 +228,7 @@ function commandLineEnds(text: string): number[] {
 }
 
 const COMMAND_PROMPT = /(?:[$#]|\bsudo)[ \t]/i;
-const COMMAND_WORDS = /key|secret|passphrase|psk|token|passw|cred/i;
+const COMMAND_WORDS = /key|secret|passphrase|psk|token|passw|cred|unseal/i;
 
 interface Line {
   text: string;

@@ -22,8 +22,11 @@ export function nearSecretWords(text: string): Span[] {
     // (or a short name ending in a separator: `private_key_id": "…"`)
     const rest = text.slice(from, from + 16);
     if (/^s?[-_.\\/]?[\p{L}\p{N}]/u.test(rest) && !/^[\w.-]{0,12}["']?[ \t]*[:=]/.test(rest)) continue;
-    const eol = text.indexOf('\n', from);
-    const window = text.slice(from, Math.min(eol === -1 ? text.length : eol, from + 64));
+    // the rest of the line, at most 64 characters (not searched for its end: a long line of words
+    // would be read to its end once per word)
+    const ahead = text.slice(from, from + 64);
+    const nl = ahead.indexOf('\n');
+    const window = nl === -1 ? ahead : ahead.slice(0, nl);
     TOKEN.lastIndex = 0;
     for (let t = TOKEN.exec(window); t; t = TOKEN.exec(window)) {
       const lead = /^[=:.~+/-]*/.exec(t[0])?.[0].length ?? 0;

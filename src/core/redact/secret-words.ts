@@ -69,6 +69,7 @@ const NOT_SECRET_BEFORE = new Set([
   'idempotency', 'lookup', 'map', 'dict', 'hash', 'row', 'unique', 'composite', 'search', 'shortcut',
   'hot', 'keyboard', 'gpg', 'pgp', 'ssh', 'max', 'min', 'num', 'total', 'input', 'output', 'prompt',
   'completion', 'next', 'page', 'csrf', 'xsrf', 'cancel', 'cancellation', 'authorized', 'trusted',
+  'recv', 'receive', 'fetch',
 ]);
 
 /** Glued prefixes (`PGPASSWORD`, `DBPASS`): a part ending in a strong word after one of these. */

@@ -6,11 +6,13 @@ import { looksRandom } from './entropy.js';
 import { type Span, span } from './spans.js';
 
 // scheme://user:password@host — the last `@` before the host ends the password (which may hold
-// `/` or `@`); `host:port/path@x` is not a password (it starts with a port number and a slash)
+// `/` or `@`); `host:port/path@x` is not a password (it starts with a port number and a slash).
+// The password is looked for within 512 characters: unbounded, each `scheme://x:` of a long line
+// read the rest of the line back and forth (quadratic)
 const USERINFO =
-  /\b[a-z][a-z0-9+.-]*:(?:\\?\/){2}([^\s:/@'"<>\\]*):(?!\d+\/)([^\s'"<>]+)@(?=[^\s@/'"<>]*(?:[/\s'"<>?#]|$))/gi;
+  /\b[a-z][a-z0-9+.-]{0,31}:(?:\\?\/){2}([^\s:/@'"<>\\]*):(?!\d+\/)([^\s'"<>]{1,512})@(?=[^\s@/'"<>]*(?:[/\s'"<>?#]|$))/gi;
 // scheme://TOKEN@host — a generated token in the user part (a Sentry DSN key, `https://ghp_…@github.com`)
-const USER_TOKEN = /\b[a-z][a-z0-9+.-]*:\/\/([A-Za-z0-9_.~+%-]{16,})@[^\s@]/gi;
+const USER_TOKEN = /\b[a-z][a-z0-9+.-]{0,31}:\/\/([A-Za-z0-9_.~+%-]{16,})@[^\s@]/gi;
 const AUTH_HEADER =
   /\b(?:proxy-)?authorization\b["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256|sso-key|apikey|key)[ \t]+)?([^\r\n"']+)/gi;
 const COOKIE = /\b(?:set-)?cookie\b["']?[ \t]*:[ \t]*["']?([^\r\n"']+)/gi;
