@@ -7,7 +7,7 @@ import { type Span, span } from './spans.js';
 
 /** The words one of these lines must have (detect.ts runs the patterns on those lines only). */
 export const TOOL_WORDS =
-  /sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl|sshpass|plink|pscp|psftp|redis-cli|login|mysql|mariadb|mydumper|myloader|mongo|sqlcmd|bcp|osql|isql|ipmitool|ipmi|racadm|wpa_cli|AUTHENTICATE|ldap|zip|7z|rar|snmp|useradd|usermod|openssl|rdesktop|freerdp|vault|rabbitmqctl|htpasswd|wpa_passphrase|nmcli|net\s+user|net\s+use|curl|wget|http|smb|rpcclient|mount\.cifs|lftp|chpasswd|password-stdin/i;
+  /sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl|sshpass|plink|pscp|psftp|redis-cli|login|mysql|mariadb|mydumper|myloader|mongo|sqlcmd|bcp|osql|isql|ipmitool|ipmi|racadm|wpa_cli|AUTHENTICATE|ldap|zip|7z|rar|snmp|useradd|usermod|openssl|rdesktop|freerdp|vault|rabbitmqctl|htpasswd|wpa_passphrase|nmcli|net\s+use|curl|wget|http|smb|rpcclient|mount\.cifs|lftp|chpasswd|password-stdin/i;
 
 const VALUE = `(?:'[^'\\n]*'|"[^"\\n]*"|[^\\s'"|;&]+)`;
 /** [the tool, then its flag with the value]: every flag after the tool on its line is redacted. */

@@ -2,7 +2,7 @@
  * Secrets whose position, not their name, says what they are: the password field of a `.pgpass`
  * line, SQL's `IDENTIFIED BY '…'` / `PASSWORD '…'`, and the private members of a JSON Web Key.
  */
-import { CRYPT_IDS } from './hashes.js';
+import { CRYPT_IDS, HASH_WORDS, passwordHashes } from './hashes.js';
 import { type Span, span } from './spans.js';
 
 // hostname:port:database:username:password (https://www.postgresql.org/docs/current/libpq-pgpass.html)
@@ -15,7 +15,7 @@ const JWK_MEMBER = /"(?:d|p|q|dp|dq|qi|k)"\s*:\s*"([A-Za-z0-9_-]{16,})"/g;
 
 /** The lines these formats can be on (detect.ts runs them there only). */
 export const CONFIG_WORDS = new RegExp(
-  `^[ \\t]*"[^"\\s]+"[ \\t]+"|\\$${CRYPT_IDS}\\$|^[ \\t]*[^:\\s#]+:(?:\\d{1,5}|\\*):[^:\\s]+:[^:\\s]+:|identified|password|"kty"|"(?:d|p|q|dp|dq|qi|k)"\\s*:|:[ \\t]*(?:PSK|EAP|XAUTH|NTLM|P12|RSA|ECDSA|PIN)\\b`,
+  `^[ \\t]*"[^"\\s]+"[ \\t]+"|\\$${CRYPT_IDS}\\$|^[ \\t]*[^:\\s#]+:(?:\\d{1,5}|\\*):[^:\\s]+:[^:\\s]+:|identified|password|"kty"|"(?:d|p|q|dp|dq|qi|k)"\\s*:|:[ \\t]*(?:PSK|EAP|XAUTH|NTLM|P12|RSA|ECDSA|PIN)\\b|${HASH_WORDS.source}`,
   'im',
 );
 
@@ -49,6 +49,7 @@ export function configFormats(text: string): Span[] {
         const s = span(text, at, at + value.length - (quoted === 1 ? 2 : quoted));
         if (s && !text.startsWith('[REDACTED', s.start)) out.push(s);
       }
+  out.push(...passwordHashes(text));
   for (const [pattern, label] of [
     [CRYPT, 'PASSWORD HASH'],
     [USERLIST, ''],

@@ -8,7 +8,7 @@ import { assignments } from './assignments.js';
 import { commandLines, TOOL_WORDS } from './command-lines.js';
 import { CONFIG_WORDS, configFormats, userlistHeads } from './config-formats.js';
 import { base64Runs, encodedBlocks } from './encoded.js';
-import { HASH_WORDS, ldifSecrets, passwordHashes } from './hashes.js';
+import { ldifSecrets } from './hashes.js';
 import { contextHex, KEY_CONTEXT_WORDS, keyContext } from './key-context.js';
 import { valuesAfterWords } from './key-dumps.js';
 import { keyMaterial, keyTokens } from './key-material.js';
@@ -25,7 +25,6 @@ export function detect(text: string, depth = 0): Span[] {
   const urls = linesWith(text, URL_WORDS);
   const tools = linesWith(text, TOOL_WORDS);
   const config = linesWith(text, CONFIG_WORDS);
-  const hashes = linesWith(text, HASH_WORDS);
   return [
     ...keyMaterial(text, tokens),
     ...keyContext(text),
@@ -45,7 +44,6 @@ export function detect(text: string, depth = 0): Span[] {
     ...assignments(text),
     ...(tools.text ? mapBack(tools, commandLines(tools.text)) : []),
     ...(config.text ? mapBack(config, configFormats(config.text)) : []),
-    ...(hashes.text ? mapBack(hashes, passwordHashes(hashes.text)) : []),
     ...ldifSecrets(text),
     ...userlistHeads(text),
     ...nearSecretWords(text),

@@ -67,19 +67,32 @@ function hashLike(scheme: string, value: string): boolean {
 }
 
 // RFC 2849: `name:: base64` (a value that is not plain text) and the lines folded after it
-const LDIF_B64 = /^([A-Za-z][\w-]*(?:;[\w-]+)*)::[ \t]*([A-Za-z0-9+/=]+)[ \t]*((?:\r?\n [^\n]*)*)/gm;
+const LDIF_B64 = /([A-Za-z][\w-]*(?:;[\w-]+)*)::[ \t]*([A-Za-z0-9+/=]+)[ \t]*((?:\r?\n [^\n]*)*)/y;
+/** How long an attribute's name (and options) may be. */
+const LDIF_NAME = 100;
 
-/** LDIF values of secret-named attributes given as base64, with their folded lines. */
+/**
+ * LDIF values of secret-named attributes given as base64, with their folded lines. Found from
+ * each `:: ` (rare outside LDIF), each tried once at its line's start, not by a pattern tried at
+ * every line start of every text.
+ */
 export function ldifSecrets(text: string): Span[] {
   const out: Span[] = [];
-  if (!text.includes(':: ')) return out;
-  for (const m of text.matchAll(LDIF_B64)) {
-    const [whole, name = '', value = ''] = m;
-    const kind = secretName(name);
-    if (!kind || value.startsWith('REDACTED') || (kind === 'weak' && !looksRandom(value, 12))) continue;
-    const from = (m.index ?? 0) + whole.indexOf(value, name.length + 2);
-    const s = span(text, from, (m.index ?? 0) + whole.length);
-    if (s) out.push(s);
+  for (let i = text.indexOf(':: '); i !== -1; i = text.indexOf(':: ', i + 3)) {
+    const from = Math.max(0, i - LDIF_NAME);
+    const nl = text.slice(from, i).lastIndexOf('\n');
+    if (nl === -1 && from > 0) continue; // no line start within reach: not a name
+    LDIF_B64.lastIndex = from + nl + 1;
+    const m = LDIF_B64.exec(text);
+    if (m) ldifValue(out, text, m);
   }
   return out;
+}
+
+function ldifValue(out: Span[], text: string, m: RegExpExecArray): void {
+  const [whole, name = '', value = ''] = m;
+  const kind = secretName(name);
+  if (!kind || value.startsWith('REDACTED') || (kind === 'weak' && !looksRandom(value, 12))) return;
+  const s = span(text, m.index + whole.indexOf(value, name.length + 2), m.index + whole.length);
+  if (s) out.push(s);
 }

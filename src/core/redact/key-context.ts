@@ -125,8 +125,8 @@ export function keyContext(text: string): Span[] {
   if (/:[0-9A-Fa-f]{32}/.test(text)) passwdRows(out, text);
   if (/[$#][ \t]|sudo[ \t]/.test(text)) keyCommands(out, text);
   secretArrays(out, text);
-  if (text.includes('\t')) wireguardRows(out, text);
-  if (text.includes('Secret')) kubernetesSecrets(out, text);
+  if (text.includes('=\t')) wireguardRows(out, text);
+  if (text.includes('Secret') && text.includes('kind')) kubernetesSecrets(out, text);
   return out;
 }
 

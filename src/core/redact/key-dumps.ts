@@ -58,11 +58,12 @@ const WG_ROW = new RegExp(
   `(?<![A-Za-z0-9+=])(${WG_KEY})\\t(${WG_KEY}|\\(none\\))((?:\\t[^\\t\\n]*)*)$`,
   'gm',
 );
+const WG_KEY_TAB = new RegExp(`${WG_KEY}\\t`);
 const WG_INTERFACE_TAIL = /^\t\d{1,5}\t(?:off|0x[0-9a-f]{1,8}|\d{1,10})\r?$/;
 
 /** WireGuard rows with two keys: an interface's private key, a peer's preshared key. */
 export function wireguardRows(out: Span[], text: string): void {
-  if (!new RegExp(`${WG_KEY}\\t`).test(text)) return;
+  if (!WG_KEY_TAB.test(text)) return;
   for (const m of text.matchAll(WG_ROW)) {
     const [, first = '', second = '', tail = ''] = m;
     const at = m.index ?? 0;
