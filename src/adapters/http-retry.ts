@@ -33,8 +33,10 @@ export async function sendWithRetry(
     let retryAfter: number | undefined;
     try {
       const response = await request(AbortSignal.timeout(policy.timeoutMs ?? 10_000));
-      // the body is not needed; reading it frees the connection
-      await response.arrayBuffer().catch(() => undefined);
+      // the status is the answer: the body is cancelled unread (which frees the connection), so a
+      // receiver that streams forever, drips, or lies about its length neither holds the delivery
+      // to its timeout nor fills the runner's memory with what it sends
+      await response.body?.cancel().catch(() => undefined);
       if (response.ok) return { ok: true, attempts: attempt };
       error = `HTTP ${response.status}`;
       if (response.status !== 429 && response.status < 500) return { ok: false, attempts: attempt, error };
