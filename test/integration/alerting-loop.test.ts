@@ -110,7 +110,7 @@ beforeAll(async () => {
       '    transport: local',
       `    checks: [{ name: pg, command: "cat ${join(dir, 'value')}", crit: "> 0" }]`,
       'remediations:',
-      `  fix-pg: { command: "echo tried >> ${join(dir, 'attempts')}", risk: low, verify: [check], cooldown: 1s, max_per_day: 100 }`,
+      `  fix-pg: { command: "echo tried >> ${join(dir, 'attempts')}", risk: low, verify: [check], cooldown: 1s, max_per_day: 50 }`,
       'breaker: { cooloff: 1s }',
       'github: { close_after_ok_runs: 2 }',
       'notify:',
