@@ -40,6 +40,7 @@ import type { RunInputs } from '../config/run-inputs.js';
 import type { Config as RunConfig, ServerConfig } from '../config/schema.js';
 import { type KnownHosts, parseKnownHosts } from '../core/least-privilege/known-hosts.js';
 import { ConnectError, type Logger, type Transport } from '../core/ports/index.js';
+import { afterIoPoll } from '../core/util/after-io-poll.js';
 import { Slots } from '../core/util/slots.js';
 import { asSsh2Error, explainConnectFailure, type Hop } from './ssh-errors.js';
 import { HostKeyCheck } from './ssh-host-key.js';
@@ -150,8 +151,11 @@ export function createSshTransport(options: SshTransportOptions): SshTransport {
         warmed.set(server, opening);
       }
       await connector.ready();
-      // the handshakes go on from the same awaits: one turn of the event loop sends their first packets
-      await new Promise((resolve) => setImmediate(resolve));
+      // the handshakes go on from the same awaits: a turn of the event loop that polls takes each
+      // TCP connect and sends the client's version line (the server sends its key exchange offer
+      // only after reading it) before the caller loads the rest of the pipeline, which holds the
+      // loop (after-io-poll.ts)
+      await afterIoPoll();
     },
     release() {
       for (const opening of warmed.values()) {
