@@ -42,19 +42,33 @@ export interface TaskInput {
 
 const EVIDENCE_MAX = 1_500;
 
-function findingBlock(f: TrackedFinding, input: TaskInput): string {
+/**
+ * A finding's fingerprint holds its target, which a server can name (a user's FUSE mount point, a
+ * container, a unit): it is shown only inside the fence, never in a heading or a fence's label,
+ * so no text a server chose stands where the code's own words do.
+ */
+function findingBlock(f: TrackedFinding, index: number, input: TaskInput): string {
   const { nonce, secrets } = input;
-  const head = `### ${f.fingerprint} — ${f.severity}, ${f.lifecycle} since ${f.firstSeen}${f.trend ? ` (${f.trend})` : ''}`;
-  const body = [f.summary, f.evidence ? truncate(f.evidence, EVIDENCE_MAX) : ''].filter(Boolean).join('\n');
+  const head = `### Finding ${index + 1}: ${f.check} on ${f.server} — ${f.severity}, ${f.lifecycle} since ${f.firstSeen}${f.trend ? ` (${f.trend})` : ''}`;
+  const body = [
+    `fingerprint: ${f.fingerprint}`,
+    f.summary,
+    f.evidence ? truncate(f.evidence, EVIDENCE_MAX) : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
   const fetched = input.prefetched?.get(f.fingerprint);
   const extra = fetched
     ? `\nAlready fetched for you (no need to run these diagnostics again):\n${untrusted(redact(fetched, secrets), nonce, `${f.server}:prefetch`)}`
     : '';
-  return `${head}\n${untrusted(redact(body, secrets), nonce, f.fingerprint)}${extra}`;
+  return `${head}\n${untrusted(redact(body, secrets), nonce, `${f.server}:finding`)}${extra}`;
 }
 
-function contextLine(f: TrackedFinding): string {
-  return `- ${f.fingerprint}: ${f.severity}, ${f.lifecycle}`;
+/** The other raised findings, fenced as a whole: their fingerprints are server text too. */
+function contextBlock(others: readonly TrackedFinding[], input: TaskInput): string {
+  if (others.length === 0) return 'None.';
+  const lines = others.map((f) => `- ${f.fingerprint}: ${f.severity}, ${f.lifecycle}`).join('\n');
+  return untrusted(redact(lines, input.secrets), input.nonce, 'other-findings');
 }
 
 /** What the gate would do with an action of this risk in this mode, so Claude does not ask in vain. */
@@ -114,8 +128,8 @@ export function buildTaskPrompt(input: TaskInput): string {
     mode: input.mode,
     dry_run: input.dryRun ? ' · **dry run** (nothing will be executed)' : '',
     now: input.now.toISOString(),
-    findings: input.targets.map((f) => findingBlock(f, input)).join('\n\n'),
-    context: input.others.length ? input.others.map(contextLine).join('\n') : 'None.',
+    findings: input.targets.map((f, i) => findingBlock(f, i, input)).join('\n\n'),
+    context: contextBlock(input.others, input),
     memory: memoryBlock(input),
     servers: input.servers
       .filter((s) => involved.has(s.name))

@@ -250,9 +250,12 @@ async function remediate(
     requestedBy: 'claude',
     intent: tool === 'request_approval' ? 'propose' : 'auto',
   });
-  const lines = [`decision: ${action.decision}`, `reason: ${action.gateReason ?? action.reason}`];
+  // the reason and the verification name findings (fingerprints, summaries: server text): fenced
+  const told = [`reason: ${action.gateReason ?? action.reason}`];
+  if (action.verification) told.push(`verification: ${action.verification}`);
+  const lines = [`decision: ${action.decision}`];
   if (action.outcome && action.outcome !== 'not-run') lines.push(`outcome: ${action.outcome}`);
-  if (action.verification) lines.push(`verification: ${action.verification}`);
+  lines.push(untrusted(told.join('\n'), ctx.nonce, `${action.server}:${action.action}:decision`));
   if (action.output !== undefined) {
     lines.push(
       `exit code: ${action.exitCode ?? 'none'}`,
@@ -268,9 +271,9 @@ function reportDiagnosis(
 ): ToolResult {
   const unknown = input.diagnoses.map((d) => d.fingerprint).filter((f) => !ctx.asked.has(f));
   if (unknown.length > 0) {
-    return error(
-      `unknown fingerprint(s): ${unknown.join(', ')}; use exactly these: ${[...ctx.asked].join(', ')}`,
-    );
+    // the asked fingerprints hold server-named targets: listed inside a fence, one per line
+    const these = untrusted([...ctx.asked].join('\n'), ctx.nonce, 'asked-fingerprints');
+    return error(`${unknown.length} unknown fingerprint(s); use exactly these, one per line:\n${these}`);
   }
   const diagnoses: Diagnosis[] = input.diagnoses.map((d) => ({
     fingerprint: d.fingerprint,

@@ -34,7 +34,9 @@ function task(request: RecordedRequest | undefined): string {
 
 /** Reports a diagnosis for every finding the task asks about. */
 const reportAll = (request: RecordedRequest) => {
-  const fingerprints = [...task(request).matchAll(/^### (\S+) — /gm)].map((m) => m[1] as string);
+  const fingerprints = [...task(request).matchAll(/^(?:### (\S+) — |fingerprint: (.+)$)/gm)].map(
+    (m) => (m[1] ?? m[2]) as string,
+  );
   return reply([
     toolUse('report_diagnosis', {
       diagnoses: fingerprints.map((fingerprint) => ({

@@ -75,7 +75,7 @@ function task(request: RecordedRequest): string {
 
 function asked(request: RecordedRequest): string[] {
   const section = task(request).split('## Findings to diagnose')[1]?.split('## Other findings')[0] ?? '';
-  return [...section.matchAll(/^### (\S+) — /gm)].map((m) => m[1] as string);
+  return [...section.matchAll(/^(?:### (\S+) — |fingerprint: (.+)$)/gm)].map((m) => (m[1] ?? m[2]) as string);
 }
 
 /** The asked fingerprint matching `re` (the first asked one otherwise). */

@@ -40,7 +40,7 @@ function asked(request: RecordedRequest | undefined): string[] {
   const messages = (request?.body.messages ?? []) as { content: unknown }[];
   const task = String(messages[0]?.content ?? '');
   const section = task.split('## Findings to diagnose')[1]?.split('## Other findings')[0] ?? '';
-  return [...section.matchAll(/^### (\S+) — /gm)].map((m) => m[1] as string);
+  return [...section.matchAll(/^(?:### (\S+) — |fingerprint: (.+)$)/gm)].map((m) => (m[1] ?? m[2]) as string);
 }
 
 const reportAll = (request: RecordedRequest) =>

@@ -159,7 +159,7 @@ describe('Claude loop against a scripted Messages API', () => {
       /Already fetched for you[^<]*<untrusted-server-output-[0-9a-f]+ source=\\"web1:prefetch\\">\\n\$ service_status nginx \(exit 0\)/,
     );
     expect(sent).toMatch(
-      /<untrusted-server-output-[0-9a-f]+ source=\\"web1\/service\/nginx\\">\\nnginx is inactive/,
+      /<untrusted-server-output-[0-9a-f]+ source=\\"web1:finding\\">\\nfingerprint: web1\/service\/nginx\\nnginx is inactive/,
     );
 
     expect(s.shell.scripts).toEqual([
