@@ -62,11 +62,15 @@ export function disposeAll(connections: readonly NodeSSH[]): void {
 class Deadline {
   channel: KillableChannel | undefined;
   timedOut = false;
-  readonly reached: Promise<'timeout'>;
+  /** the output went over OUTPUT_CAP_BYTES: stopped the same way as at the deadline */
+  cut = false;
+  readonly reached: Promise<'timeout' | 'cut'>;
   private timer: NodeJS.Timeout | undefined;
+  private stop: ((why: 'cut') => void) | undefined;
 
   constructor(timeoutMs: number) {
-    this.reached = new Promise<'timeout'>((resolve) => {
+    this.reached = new Promise<'timeout' | 'cut'>((resolve) => {
+      this.stop = resolve;
       this.timer = setTimeout(() => {
         this.timedOut = true;
         this.killChannel();
@@ -77,6 +81,15 @@ class Deadline {
 
   cancel(): void {
     clearTimeout(this.timer);
+  }
+
+  /** Too much output: the command is killed now, and the caller returns with what it kept. */
+  cutShort(): void {
+    if (this.cut) return;
+    this.cut = true;
+    this.cancel();
+    this.killChannel();
+    this.stop?.('cut');
   }
 
   private killChannel(): void {
@@ -90,17 +103,40 @@ class Deadline {
   }
 }
 
+/**
+ * Most of one script's output (stdout and stderr together) the runner keeps. A server's own answer
+ * is bounded by the scripts (a collection is tens of kilobytes; bodies, logs and diagnostics are cut
+ * on the server), but a compromised or broken server can print without end at wire speed: without
+ * a cap, a run held all of it (and node-ssh a second copy) until the timeout, and died of memory.
+ */
+export const OUTPUT_CAP_BYTES = 16 * 1_048_576;
+
 /** stdout and stderr as they arrive, decoded once at the end so a multi-byte character split
- * across chunks stays whole. */
+ * across chunks stays whole; at most OUTPUT_CAP_BYTES of them. */
 class Captured {
   readonly stdout: Buffer[] = [];
   readonly stderr: Buffer[] = [];
+  private bytes = 0;
   private readonly started = performance.now();
 
+  constructor(private readonly deadline: Deadline) {}
+
+  take(into: Buffer[], chunk: Buffer): void {
+    if (this.deadline.cut) return;
+    const room = OUTPUT_CAP_BYTES - this.bytes;
+    into.push(chunk.byteLength <= room ? chunk : chunk.subarray(0, room));
+    this.bytes += Math.min(chunk.byteLength, room);
+    if (chunk.byteLength > room) this.deadline.cutShort();
+  }
+
   output(): Pick<ExecResult, 'stdout' | 'stderr' | 'durationMs'> {
+    // first, so an error that quotes the start of stderr says it
+    const note = this.deadline.cut
+      ? `claudeops: output cut at ${OUTPUT_CAP_BYTES} bytes: the command was killed\n`
+      : '';
     return {
       stdout: Buffer.concat(this.stdout).toString('utf8'),
-      stderr: Buffer.concat(this.stderr).toString('utf8'),
+      stderr: note + Buffer.concat(this.stderr).toString('utf8'),
       durationMs: performance.now() - this.started,
     };
   }
@@ -131,11 +167,12 @@ export class Shell implements SshShell {
    */
   async run(script: Script, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.closed) throw new ConnectError(`${this.server}: the SSH session is closed`, 'unreachable');
-    const captured = new Captured();
     const deadline = new Deadline(options.timeoutMs ?? this.defaultTimeoutMs);
+    const captured = new Captured(deadline);
     const execution = this.exec(script, captured, deadline);
     try {
       const result = await Promise.race([execution, deadline.reached]);
+      if (result === 'cut' || deadline.cut) return { ...captured.output(), code: null, timedOut: false };
       if (result === 'timeout' || deadline.timedOut)
         return { ...captured.output(), code: null, timedOut: true };
       return { ...captured.output(), code: result.code, timedOut: false };
@@ -162,8 +199,8 @@ export class Shell implements SshShell {
       onChannel: (c: KillableChannel) => {
         deadline.channel = c;
       },
-      onStdout: (chunk: Buffer) => captured.stdout.push(chunk),
-      onStderr: (chunk: Buffer) => captured.stderr.push(chunk),
+      onStdout: (chunk: Buffer) => captured.take(captured.stdout, chunk),
+      onStderr: (chunk: Buffer) => captured.take(captured.stderr, chunk),
     });
     // After a timeout nobody awaits the execution any more; its late settlement is expected.
     execution.catch(() => undefined);

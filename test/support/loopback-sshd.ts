@@ -76,6 +76,8 @@ export interface SshdOptions {
   hide?: string[];
   /** the sessions' `date` runs this many seconds ahead (a fake bound over /usr/bin/date) */
   clockOffsetSeconds?: number;
+  /** sshd's `ForceCommand`: every session runs this instead of what the client asked (a hostile server) */
+  forceCommand?: string;
 }
 
 export async function startLoopbackSshd(options: SshdOptions = {}): Promise<LoopbackSshd> {
@@ -98,6 +100,7 @@ export async function startLoopbackSshd(options: SshdOptions = {}): Promise<Loop
       'StrictModes no',
       `PidFile ${join(dir, 'sshd.pid')}`,
       'LogLevel ERROR',
+      ...(options.forceCommand ? [`ForceCommand ${options.forceCommand}`] : []),
       '',
     ].join('\n'),
   );
