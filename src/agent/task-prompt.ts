@@ -88,7 +88,11 @@ function serverBlock(server: ServerConfig, input: TaskInput): string {
     .map((line, i) => `${line} [${allowance(actions[i] as CatalogAction, input.mode)}]`)
     .join('\n');
   const services = server.services.map((s) => `${s.name} (${s.manager})`).join(', ') || 'none configured';
-  return `${head}\nServices: ${services}\n\nCatalog (action ids for remediate / request_approval):\n${catalog || '(none)'}\n\nDiagnostics (ids for run_diagnostic):\n${describeDiagnostics(buildDiagnostics(server, input.diagnosticFacts?.(server.name)).values())}`;
+  // the directories offered include the mount points df reported: server-named, so fenced
+  const diagnostics = describeDiagnostics(
+    buildDiagnostics(server, input.diagnosticFacts?.(server.name)).values(),
+  );
+  return `${head}\nServices: ${services}\n\nCatalog (action ids for remediate / request_approval):\n${catalog || '(none)'}\n\nDiagnostics (ids for run_diagnostic; a path is one of the listed values, mount points among them):\n${untrusted(redact(diagnostics, input.secrets), input.nonce, `${server.name}:diagnostics`)}`;
 }
 
 function memoryBlock(input: TaskInput): string {

@@ -2,8 +2,9 @@
  * What reaches the model from a server stands only inside the run's untrusted fence. A finding's
  * target is named by the server (an unprivileged user's FUSE mount point, say), so its fingerprint
  * is server text: the task prompt (findings to diagnose and the other findings) and the tool results
- * (a remediation's reason and verification, report_diagnosis's list of fingerprints) must not show
- * it in a heading, a fence label or a plain line. The held-out hostile texts
+ * (a remediation's reason and verification, report_diagnosis's list of fingerprints), nor the
+ * mount points offered to the disk diagnostics, may show it in a heading, a fence label or a plain
+ * line. The held-out hostile texts
  * (test/fixtures/hostile/) are each a user's mount point behind a real df row, then run through the
  * disk probe, the task prompt, and the tools.
  */
@@ -117,7 +118,11 @@ describe('server text reaches the model only inside the untrusted fence', () => 
       config: cfg,
       secrets: [],
       nonce: NONCE,
+      // the mount points df reported are offered to disk_usage / large_files
+      diagnosticFacts: () => ({ mounts: hostileMounts() }),
     });
+    expect(prompt).toMatch(/disk_usage \(path: one of \[\/, \/var, /);
+    for (const i of [0, 1, 2]) expect(prompt).toContain(`/home/mallory/${MARK}${i} `);
     // every fingerprint is still there for the model to copy, inside the fence
     for (const f of findings) expect(prompt).toContain(f.fingerprint);
     expect(outsideFences(prompt)).not.toContain(MARK);
