@@ -23,7 +23,9 @@ export function parseDocument(text: string): StateDocument {
   if (!match) return { meta: {}, valid: false, body: text };
   const body = text.slice(match[0].length);
   try {
-    const meta: unknown = parse(match[1] ?? '');
+    // no aliases: the writer never makes one, and the library bounds only exponential expansion
+    // (a 500 KB anchor aliased 99 times read as 50 MB, and a rewrite wrote all of it to the branch)
+    const meta: unknown = parse(match[1] ?? '', { maxAliasCount: 0 });
     if (typeof meta === 'object' && meta !== null && !Array.isArray(meta))
       return { meta: meta as Record<string, unknown>, valid: true, body };
   } catch {
