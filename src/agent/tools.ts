@@ -15,12 +15,18 @@ import { prompt, untrusted } from './prompts.js';
 
 const short = (max: number) => z.string().min(1).max(max);
 const params = z.record(z.string().max(64), z.string().max(512)).default({});
+/**
+ * A fingerprint is as long as its target (a config's endpoint URL with a long query, a log path, a
+ * mount point: up to PATH_MAX): at 300 characters a longer finding could never be reported or acted
+ * on. Still a bound on what the model sends; an unknown one is refused against the asked set.
+ */
+const fingerprint = short(8_192);
 
 const actionInput = {
   server: short(128),
   action: short(128),
   params,
-  fingerprint: short(300).optional(),
+  fingerprint: fingerprint.optional(),
   reason: short(1000),
 };
 
@@ -32,7 +38,7 @@ export const TOOL_INPUTS = {
     diagnoses: z
       .array(
         z.strictObject({
-          fingerprint: short(300),
+          fingerprint,
           root_cause: short(2000),
           confidence: z.enum(['low', 'medium', 'high']),
           evidence: z.string().max(4000),
