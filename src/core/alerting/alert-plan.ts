@@ -228,6 +228,9 @@ function nextState(before: AlertState | undefined, incident: Incident, at: strin
       ...(before?.ack ? { ack: before.ack } : {}),
       ...(before?.readAt ? { readAt: before.readAt } : {}),
     };
+  // a start ahead of this run's clock (written by a runner whose clock ran ahead, or by hand) would
+  // hold repeats and escalation back until then: they count from this run instead
+  if (!(Date.parse(before.since) <= Date.parse(at))) return { ...before, since: at, slot: 0 };
   return { ...before };
 }
 

@@ -154,6 +154,13 @@ describe('escalation', () => {
     expect(sim.told.map((t) => t.pages)).toEqual([[], [], [], ['trigger:pagerduty'], [], []]);
   });
 
+  it('a start ahead of the clock (a runner a day ahead wrote it) holds nothing back: counted from the next run', () => {
+    // the first run's clock is a day ahead; the others are right
+    const sim = simulate([1440, 10, 40, 70, 100], policy);
+    expect(sim.told.map((t) => t.escalations)).toEqual([0, 0, 0, 1, 0]);
+    expect(sim.told.map((t) => t.repeats)).toEqual([0, 0, 1, 1, 1]);
+  });
+
   it('resolving tells the paging services that were told, with the same key', () => {
     const sim = simulate([0, 70, 80], policy, { resolvedAt: 80 });
     expect(sim.told.at(-1)?.pages).toEqual(['resolve:pagerduty']);
