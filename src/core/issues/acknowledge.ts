@@ -132,7 +132,13 @@ function ackLine(ack: AckState): string {
 
 /** Why an acknowledgement no longer holds, or undefined while it does. */
 export function ackEnded(ack: AckState, severity: Severity, now: Date): string | undefined {
-  if (ack.until && Date.parse(ack.until) <= now.getTime())
+  // the branch holds it, and a hand edit can say anything: a timed one ends at the latest 30 days
+  // after it was given (what a command may ask), and one given over a day ahead of the clock (GitHub
+  // stamps them; a runner's clock may lag a little) was not given by GitHub
+  const given = Date.parse(ack.at);
+  if (ack.until && !(given <= now.getTime() + 86_400_000))
+    return `acknowledgement by @${ack.by} ignored: given at ${when(ack.at)}, ahead of this run's clock`;
+  if (ack.until && Math.min(Date.parse(ack.until), given + MAX_ACK_MS) <= now.getTime())
     return `${ack.kind === 'snooze' ? 'snooze' : 'acknowledgement'} by @${ack.by} ended (${when(ack.until)})`;
   if (severity !== ack.severity)
     return `acknowledgement by @${ack.by} ended: severity ${ack.severity} → ${severity}`;

@@ -144,4 +144,16 @@ describe('ackEnded', () => {
     expect(ackEnded(ack, 'critical', new Date('2026-11-21T03:00:00.000Z'))).toContain('ended');
     expect(ackEnded(ack, 'warning', new Date('2026-11-21T02:00:00.000Z'))).toContain('critical → warning');
   });
+
+  it('read from the branch, a timed one holds at most the 30 days a command may ask, and none given ahead of the clock', () => {
+    // a hand edit of state/<server>.json: paging paused for years, or from a time yet to come
+    const years = { ...ack, until: '2099-01-01T00:00:00.000Z' };
+    expect(ackEnded(years, 'critical', new Date('2026-12-20T00:59:59.000Z'))).toBeUndefined();
+    expect(ackEnded(years, 'critical', new Date('2026-12-21T01:00:00.000Z'))).toContain('ended');
+    const ahead = { ...ack, at: '2099-01-01T00:00:00.000Z', until: '2099-01-02T00:00:00.000Z' };
+    expect(ackEnded(ahead, 'critical', new Date('2026-11-21T02:00:00.000Z'))).toContain('ahead of this run');
+    // GitHub's stamp a little ahead of a lagging runner clock still holds
+    const skew = { ...ack, at: '2026-11-21T03:00:00.000Z', until: '2026-11-21T05:00:00.000Z' };
+    expect(ackEnded(skew, 'critical', new Date('2026-11-21T02:00:00.000Z'))).toBeUndefined();
+  });
 });
