@@ -7,7 +7,7 @@ import { type Span, span } from './spans.js';
 
 /** The words one of these lines must have (detect.ts runs the patterns on those lines only). */
 export const TOOL_WORDS =
-  /sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl|sshpass|plink|pscp|psftp|redis-cli|login|mysql|mariadb|mydumper|myloader|mongo|sqlcmd|bcp|osql|isql|ipmitool|ipmi|racadm|wpa_cli|AUTHENTICATE|ldap|zip|7z|rar|snmp|useradd|usermod|openssl|rdesktop|freerdp|vault|rabbitmqctl|htpasswd|wpa_passphrase|nmcli|net\s+use|curl|wget|http|smb|rpcclient|mount\.cifs|lftp|chpasswd|password-stdin/i;
+  /sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl|sshpass|plink|pscp|psftp|redis-|valkey-|keydb-|mosquitto_|cqlsh|rabbitmqadmin|ncftp|vsql|etcdctl|login|mysql|mariadb|mydumper|myloader|mongo|sqlcmd|bcp|osql|isql|ipmitool|ipmi|racadm|wpa_cli|AUTHENTICATE|ldap|zip|7z|rar|snmp|useradd|usermod|openssl|rdesktop|freerdp|vault|rabbitmqctl|htpasswd|wpa_passphrase|nmcli|net\s+use|curl|wget|http|smb|rpcclient|mount\.cifs|lftp|chpasswd|password-stdin/i;
 
 const VALUE = `(?:'[^'\\n]*'|"[^"\\n]*"|[^\\s'"|;&]+)`;
 /** [the tool, then its flag with the value]: every flag after the tool on its line is redacted. */
@@ -16,7 +16,11 @@ const TOOL_FLAGS: [RegExp, RegExp][] = [
   [/\bsshpass\b/g, flag('\\s-p\\s*')],
   [/\b(?:plink|pscp|psftp)\b/g, flag('\\s-pw\\s+')],
   // redis-cli -a pw
-  [/\bredis-cli\b/g, flag('\\s-a\\s*')],
+  [/\b(?:redis-cli|valkey-cli|keydb-cli|redis-benchmark|valkey-benchmark)\b/g, flag('\\s-a\\s*')],
+  // MQTT clients: -P pw; Cassandra cqlsh, RabbitMQ rabbitmqadmin, ncftp: -p pw; Vertica vsql: -w pw
+  [/\bmosquitto_(?:pub|sub|rr)\b/g, flag('\\s-P\\s*')],
+  [/\b(?:cqlsh|rabbitmqadmin|ncftp\w*)\b/g, flag('\\s-p\\s*')],
+  [/\bvsql\b/g, flag('\\s-w\\s*')],
   // docker/podman/helm/… login -p pw
   [
     /\b(?:docker|podman|nerdctl|buildah|skopeo|helm|oras|crane|regctl)\b[^\n]{0,200}?\blogin\b/g,
@@ -26,7 +30,7 @@ const TOOL_FLAGS: [RegExp, RegExp][] = [
   [/\baz\b[^\n]{0,200}?\blogin\b/g, flag('\\s-p\\s*')],
   // the MySQL family: -pPW glued (`-p` alone prompts)
   [
-    /\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlpump|mariadb|mariadb-dump|mariadb-admin|mydumper|myloader)\b/g,
+    /\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlpump|mysqlsh|mariadb|mariadb-dump|mariadb-admin|mydumper|myloader)\b/g,
     flag('\\s-p(?=[^\\s,.;)-])'),
   ],
   // MongoDB tools: -p pw
@@ -66,6 +70,9 @@ const TOOL_FLAGS: [RegExp, RegExp][] = [
   ],
   // user:password pairs: curl -u / --user / --proxy-user (glued too), smbclient -U user%pw, lftp -u user,pw
   [/\b(?:curl|wget|http|httpie)\b/g, /\s(?:-u|--user|-U|--proxy-user)[=\s]*['"]?[^:\s'"]*:([^\s'"]+)/g],
+  // HTTPie -a/--auth user:pw, etcdctl --user user:pw
+  [/\b(?:https?|httpie)\b/g, /\s(?:-a|--auth)[=\s]*['"]?[^:\s'"]*:([^\s'"]+)/g],
+  [/\betcdctl\b/g, /\s--user[=\s]*['"]?[^:\s'"]+:([^\s'"]+)/g],
   [
     /\b(?:smbclient|rpcclient|smbmap|smbget|mount\.cifs|net)\b/g,
     /\s(?:-U|--user(?:name)?)[=\s]*['"]?[^%\s'"]+%([^\s'"]+)/g,

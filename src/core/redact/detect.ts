@@ -5,6 +5,7 @@
  * "Redaction" says what each part covers and how to add one.
  */
 import { assignments } from './assignments.js';
+import { auditRecords } from './audit-records.js';
 import { commandLines, TOOL_WORDS } from './command-lines.js';
 import { CONFIG_WORDS, configFormats, userlistHeads } from './config-formats.js';
 import { base64Runs, encodedBlocks } from './encoded.js';
@@ -43,6 +44,7 @@ export function detect(text: string, depth = 0): Span[] {
     ...(urls.text ? mapBack(urls, urlsAndHeaders(urls.text)) : []),
     ...assignments(text),
     ...(tools.text ? mapBack(tools, commandLines(tools.text)) : []),
+    ...(text.includes('type=EXECVE') || text.includes('type=PROCTITLE') ? auditRecords(text) : []),
     ...(config.text ? mapBack(config, configFormats(config.text)) : []),
     ...ldifSecrets(text),
     ...userlistHeads(text),

@@ -66,7 +66,14 @@ function hexAfter(out: Span[], text: string, line: Line, word: number): void {
   if (/(?<![A-Za-z])(?:key|psk|pmk|ptk|gtk|mk|secret)s?\b|dump|blob/i.test(line.text))
     spaceHex(out, text, line);
   // a label that names a key with its bytes on the lines below (`MK dump:`, `Volume key:`)
-  if (/(?:key|psk|pmk|secret|dump|blob)s?[ \t]*:[ \t]*$/i.test(line.text)) dumpAfter(out, text, line.end, 64);
+  // or a C array of them (`unsigned char root_key[] = {`, what `xxd -i` prints)
+  // (the label ends its line: only the line's end is read, once)
+  if (
+    /(?:key|psk|pmk|secret|dump|blob)s?(?:[ \t]*:|\w{0,40}\[\w{0,8}\][ \t]*=[ \t]*\{)[ \t]*$/i.test(
+      line.text.slice(-96),
+    )
+  )
+    dumpAfter(out, text, line.end, 64);
 }
 
 /** The hex run that starts the line after a key that ended its own line (`dmsetup table` wrapped). */

@@ -1,7 +1,7 @@
 /**
  * Key material in the dumps and tables tools print, known by the shape of the dump and what names
  * it (key-context.ts calls these):
- * - byte dumps in any word width — `xxd` (2-byte groups, `-g 4`, `-p`), `od -x`/`-t x1`,
+ * - byte dumps in any word width — `xxd` (2-byte groups, `-g 4`, `-p`, `-i`), `od -x`/`-t x1`,
  *   `hexdump`/`hexdump -C`, bare byte lines — on the lines after a line that names a key (a shell
  *   command reading a key file, a `MK dump:`/`Volume key:` label); the offset column stays, the
  *   bytes and the ASCII column (a passphrase file's text) go;
@@ -18,7 +18,7 @@ import { linesWith } from './tokens.js';
 
 /** A line of a byte dump: an optional offset, groups of 2–8 hex digits, an optional text column. */
 const DUMP_LINE =
-  /^[ \t]*(?:(?:[0-9A-Fa-f]{4,16}:|[0-9A-Fa-f]{6,16})[ \t]+)?(?:[0-9A-Fa-f]{2,8}[ \t]{1,3}){1,32}[0-9A-Fa-f]{2,8}(?:[ \t]+[|>][^\n]*|[ \t]{2,}[^\n]{1,64})?[ \t]*$|^[ \t]*[0-9A-Fa-f]{16,}[ \t]*$/;
+  /^[ \t]*(?:(?:[0-9A-Fa-f]{4,16}:|[0-9A-Fa-f]{6,16})[ \t]+)?(?:[0-9A-Fa-f]{2,8}[ \t]{1,3}){1,32}[0-9A-Fa-f]{2,8}(?:[ \t]+[|>][^\n]*|[ \t]{2,}[^\n]{1,64})?[ \t]*$|^[ \t]*[0-9A-Fa-f]{16,}[ \t]*$|^[ \t]*(?:0x[0-9A-Fa-f]{2},[ \t]*){3,}(?:0x[0-9A-Fa-f]{2})?[ \t]*$/;
 const OFFSET = /^[ \t]*(?:[0-9A-Fa-f]{4,16}:|[0-9A-Fa-f]{6,16}(?=[ \t]+[0-9A-Fa-f]{2,8}[ \t]))[ \t]*/;
 /** The line that ends a dump (its last offset, `*` for repeated lines): neither secret nor an end. */
 const DUMP_TAIL = /^[ \t]*(?:[0-9A-Fa-f]{6,16}|\*)[ \t]*$/;
@@ -111,7 +111,7 @@ function yamlData(out: Span[], text: string, from: number, indent: number): void
 }
 
 /** The words a generated value may follow (its name, in prose and configs that print it). */
-export const VALUE_WORDS = /(?<![A-Za-z])(?:keys?|psk|secrets?|passphrase|token)(?![A-Za-z])/gi;
+export const VALUE_WORDS = /(?<![A-Za-z])(?:key-string|keys?|psk|secrets?|passphrase|token)(?![A-Za-z])/gi;
 /** Words between the crypto word and its value: a type number, an algorithm, `is`, a second word. */
 const QUALIFIER =
   /^(?:\d{1,2}|md5|sha\d*|hmac-[\w-]+|aes\d*|des|3des|ascii|hex|plain|text|cleartext|encrypted|unencrypted|is|was|key|secret|string|value|:|=)$/i;
@@ -151,17 +151,21 @@ function valueAt(line: string, from: number): { start: number; end: number } | u
   if (!/^[\s:="'`]/.test(window)) return undefined;
   const tokens = window.matchAll(/["'`]?([^\s"'`;,()[\]{}]+)["'`;,)\]}]*/g);
   let n = 0;
+  // a type number before the value (Cisco `key 7 <hex>`, `key 0 <clear text>`, Vault `Unseal Key 1:`)
+  // says a value follows, whatever it looks like
+  let typed = false;
   for (const t of tokens) {
     const token = t[1] ?? '';
-    if (QUALIFIER.test(token) || /^[:=]+$/.test(token)) {
+    const word = token.replace(/:$/, '');
+    if (QUALIFIER.test(word) || /^[:=]+$/.test(token)) {
       if (++n > 3) return undefined;
+      typed ||= /^\d$/.test(word);
       continue;
     }
     const start = from + (t.index ?? 0) + t[0].indexOf(token);
     const bare = token.replace(/^[:=]+/, '');
-    return generated(bare)
-      ? { start: start + token.length - bare.length, end: start + token.length }
-      : undefined;
+    const value = { start: start + token.length - bare.length, end: start + token.length };
+    return generated(bare) || (typed && typedValue(bare)) ? value : undefined;
   }
   return undefined;
 }
@@ -177,6 +181,11 @@ function generated(token: string): boolean {
   const mixed = /[a-z]/.test(token) && /[A-Z]/.test(token);
   if (mixed || /[+/=]/.test(token)) return true;
   return /^[A-Z2-7]{16,}$/.test(token) || /^[a-z0-9]{20,}$/.test(token);
+}
+
+/** A value after a type number: any that is not a plain word or a small number (`1 of 3`, `ENABLED`). */
+function typedValue(token: string): boolean {
+  return token.length >= 4 && /\d|[a-z][A-Z]|[^A-Za-z0-9]/.test(token) && !/^\d{1,4}$/.test(token);
 }
 
 /**

@@ -151,6 +151,11 @@ const FORMATS: [RegExp, string][] = [
   [/\bLTAI[A-Za-z0-9]{12,20}\b/g, 'ALIBABA KEY'],
   [/\bAKID[A-Za-z0-9]{32}\b/g, 'TENCENT KEY'],
   [/\b[0-9a-f]{32}-us\d{1,2}\b/g, 'MAILCHIMP KEY'],
+  // disk recovery keys: systemd-cryptenroll's (8 groups of 8 modhex characters,
+  // https://www.freedesktop.org/software/systemd/man/latest/systemd-cryptenroll.html) and BitLocker's
+  // (8 groups of 6 digits, https://learn.microsoft.com/windows/security/operating-system-security/data-protection/bitlocker/recovery-overview)
+  [/\b[cbdefghijklnrtuv]{8}(?:-[cbdefghijklnrtuv]{8}){7}\b/g, 'RECOVERY KEY'],
+  [/\b\d{6}(?:-\d{6}){7}\b/g, 'RECOVERY KEY'],
 ];
 
 // A prefixed token: a short vendor word, `_` or `-`, then a long generated body (`abc_9xY…`).

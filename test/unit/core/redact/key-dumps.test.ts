@@ -6,6 +6,7 @@
  * public keys, dumps of files that are not keys, and the rows that look like a secret's but are not.
  */
 import { describe, expect, it } from 'vitest';
+import { auditRecords } from '../../../../src/core/redact/audit-records.js';
 import { passwordHashes } from '../../../../src/core/redact/hashes.js';
 import { isDumpLine, valuesAfterWords } from '../../../../src/core/redact/key-dumps.js';
 import { redact } from '../../../../src/core/util/redact.js';
@@ -101,5 +102,15 @@ describe('key dumps, credential flags and password hashes', () => {
       'C6E770FFA51351064675B8AA4D08AC4464492F74',
     ]);
     expect(found('price {USD}10 and md5sum and a ${HOME} path')).toEqual([]);
+  });
+
+  it("reads an audit record's arguments as the command line that ran, and redacts only the secret's", () => {
+    const record =
+      'type=EXECVE msg=audit(1733570000.123:456): argc=4 a0="mysql" a1="-uroot" a2="-pS3cr3tPw9" a3="app"';
+    const found = auditRecords(record).map((s) => record.slice(s.start, s.end));
+    expect(found).toEqual(['-pS3cr3tPw9']);
+    expect(
+      auditRecords('type=EXECVE msg=audit(1.2:3): argc=3 a0="ls" a1="-la" a2="/etc/ssl/private"'),
+    ).toEqual([]);
   });
 });
