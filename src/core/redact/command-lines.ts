@@ -15,36 +15,30 @@ const TOOL_FLAGS: [RegExp, RegExp][] = [
   // sshpass -p pw, plink/pscp -pw pw
   [/\bsshpass\b/g, flag('\\s-p\\s*')],
   [/\b(?:plink|pscp|psftp)\b/g, flag('\\s-pw\\s+')],
-  // redis-cli -a pw
+  // redis-cli and its forks (valkey, keydb): -a pw
   [/\b(?:redis-cli|valkey-cli|keydb-cli|redis-benchmark|valkey-benchmark)\b/g, flag('\\s-a\\s*')],
-  // MQTT clients: -P pw; Cassandra cqlsh, RabbitMQ rabbitmqadmin, ncftp: -p pw; Vertica vsql: -w pw
-  [/\bmosquitto_(?:pub|sub|rr)\b/g, flag('\\s-P\\s*')],
-  [/\b(?:cqlsh|rabbitmqadmin|ncftp\w*)\b/g, flag('\\s-p\\s*')],
-  [/\bvsql\b/g, flag('\\s-w\\s*')],
-  // docker/podman/helm/… login -p pw
+  // docker/podman/helm/… login -p pw, az login -p (a password or a service principal's secret)
   [
-    /\b(?:docker|podman|nerdctl|buildah|skopeo|helm|oras|crane|regctl)\b[^\n]{0,200}?\blogin\b/g,
+    /\b(?:docker|podman|nerdctl|buildah|skopeo|helm|oras|crane|regctl|az)\b[^\n]{0,200}?\blogin\b/g,
     flag('\\s-p\\s*'),
   ],
-  // az login -p pw (a user's password or a service principal's secret)
-  [/\baz\b[^\n]{0,200}?\blogin\b/g, flag('\\s-p\\s*')],
   // the MySQL family: -pPW glued (`-p` alone prompts)
   [
     /\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlpump|mysqlsh|mariadb|mariadb-dump|mariadb-admin|mydumper|myloader)\b/g,
     flag('\\s-p(?=[^\\s,.;)-])'),
   ],
-  // MongoDB tools: -p pw
+  // MongoDB tools, Cassandra cqlsh, RabbitMQ rabbitmqadmin, ncftp: -p pw
   [
-    /\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop)\b/g,
+    /\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop|cqlsh|rabbitmqadmin|ncftp\w*)\b/g,
     flag('\\s-p\\s*'),
   ],
-  // SQL Server tools, ipmitool: -P pw
-  [/\b(?:sqlcmd|bcp|osql|isql|ipmitool)\b/g, flag('\\s-P\\s*')],
+  // SQL Server tools, ipmitool, MQTT clients: -P pw
+  [/\b(?:sqlcmd|bcp|osql|isql|ipmitool|mosquitto_(?:pub|sub|rr))\b/g, flag('\\s-P\\s*')],
   // BMC tools: ipmitool -k/-y (the Kg key), racadm and FreeIPMI -p
   [/\bipmitool\b/g, flag('\\s-[ky]\\s+')],
   [/\b(?:racadm|idracadm7?|ipmi-\w+|ipmipower|ipmiconsole|ipmiutil|bmc-\w+)\b/g, flag('\\s-[pP]\\s*')],
-  // OpenLDAP clients: -w pw
-  [/\bldap(?:search|add|modify|delete|whoami|passwd|compare|modrdn|exop)\b/g, flag('\\s-w\\s*')],
+  // OpenLDAP clients, Vertica vsql: -w pw
+  [/\b(?:ldap(?:search|add|modify|delete|whoami|passwd|compare|modrdn|exop)|vsql)\b/g, flag('\\s-w\\s*')],
   // zip/unzip -P pw, 7z -pPW
   [/\b(?:zip|unzip|zipcloak)\b/g, flag('\\s-P\\s*')],
   [/\b(?:7z|7za|7zr|rar|unrar)\b/g, flag('\\s-p')],
@@ -71,7 +65,8 @@ const TOOL_FLAGS: [RegExp, RegExp][] = [
   // user:password pairs: curl -u / --user / --proxy-user (glued too), smbclient -U user%pw, lftp -u user,pw
   [/\b(?:curl|wget|http|httpie)\b/g, /\s(?:-u|--user|-U|--proxy-user)[=\s]*['"]?[^:\s'"]*:([^\s'"]+)/g],
   // HTTPie -a/--auth user:pw, etcdctl --user user:pw
-  [/\b(?:https?|httpie)\b/g, /\s(?:-a|--auth)[=\s]*['"]?[^:\s'"]*:([^\s'"]+)/g],
+  // (the command word, not a URL's scheme: `http://` is on every line with a URL)
+  [/\b(?:https?|httpie)(?=[ \t])/g, /\s(?:-a|--auth)[=\s]*['"]?[^:\s'"]*:([^\s'"]+)/g],
   [/\betcdctl\b/g, /\s--user[=\s]*['"]?[^:\s'"]+:([^\s'"]+)/g],
   [
     /\b(?:smbclient|rpcclient|smbmap|smbget|mount\.cifs|net)\b/g,
