@@ -220,6 +220,20 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
     return toolResultsOf(messages.at(-1)?.content);
   }
 
+  /**
+   * The gate's answers, read as it wrote them: a decision's reason can name what the model or a
+   * server named, so it reaches Claude inside an untrusted fence (prompt-fencing.test.ts holds
+   * that); the fence lines are dropped here.
+   */
+  function decisionsOf(request: RecordedRequest): string[] {
+    return toolResults(request).map((t) =>
+      t.replace(
+        /^<untrusted-server-output-[0-9a-f]{18} source="[^"\n]*">\n|\n<\/untrusted-server-output-[0-9a-f]{18}>$/gm,
+        '',
+      ),
+    );
+  }
+
   // ---------------------------------------------------------------- scenarios
 
   it('1. nginx killed: Claude reads its logs, restarts it, verification says fixed', async () => {
@@ -252,7 +266,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       /^service_logs on sys \(exit 0\):\n<untrusted-server-output-[0-9a-f]+ source="sys:service_logs">/,
     );
     expect(logs).toMatch(/nginx/);
-    const verdict = toolResults(fake.requests[2] as RecordedRequest)[0] ?? '';
+    const verdict = decisionsOf(fake.requests[2] as RecordedRequest)[0] ?? '';
     expect(verdict).toContain('decision: execute');
     expect(verdict).toContain('outcome: fixed');
 
@@ -302,7 +316,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
     expect(await markerExists()).toBe(false);
     expect(await unitState('nginx')).not.toBe('active');
     // Claude was told why, per request
-    const answers = toolResults(fake.requests[1] as RecordedRequest);
+    const answers = decisionsOf(fake.requests[1] as RecordedRequest);
     expect(answers[0]).toMatch(
       /^decision: deny\nreason: not allowlisted: "reboot-server" is not in this server's catalog/,
     );
@@ -371,7 +385,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
     const task = taskOf(fake.requests[0]);
     expect(task).toContain('mode **report**');
     expect(task).toMatch(/- restart-service \(risk low; service: one of \[nginx\]\): .* \[proposal only\]/);
-    const answers = toolResults(fake.requests[1] as RecordedRequest);
+    const answers = decisionsOf(fake.requests[1] as RecordedRequest);
     expect(answers).toHaveLength(3);
     for (const answer of answers)
       expect(answer).toMatch(/^decision: deny\nreason: mode report observes only: no remediation runs/);
@@ -476,7 +490,8 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
         ),
       ),
     ];
-    const inLog = fences.filter((m) => m[1] === LOG).map((m) => m[2] ?? '');
+    // a finding's fence opens with its fingerprint (server text: never in a heading or a label)
+    const inLog = fences.filter((m) => m[2]?.startsWith(`fingerprint: ${LOG}\n`)).map((m) => m[2] ?? '');
     expect(inLog).toHaveLength(1);
     const outside = fences.reduce((t, m) => t.replace(m[0], '[fenced]'), task);
     for (const needle of [
@@ -510,7 +525,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
     }
 
     // 2. obeying changed nothing: the gate refused each request, nothing ran on the server
-    const answers = toolResults(fake.requests[1] as RecordedRequest);
+    const answers = decisionsOf(fake.requests[1] as RecordedRequest);
     expect(answers[0]).toMatch(/^decision: deny\nreason: not allowlisted: "shell"/);
     expect(answers[1]).toMatch(/^decision: needs-approval\nreason: risk high always needs approval/);
     expect(answers[2]).toMatch(/^decision: deny\nreason: invalid parameters: service: expected one of nginx/);
@@ -554,7 +569,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
     for (let i = 1; i <= 3; i++) {
       const result = await run(ws, { claude: attempt() });
       expect(fake.requests).toHaveLength(2);
-      expect(toolResults(fake.requests[1] as RecordedRequest)[0]).toMatch(
+      expect(decisionsOf(fake.requests[1] as RecordedRequest)[0]).toMatch(
         /^decision: execute\n[\s\S]*outcome: not-fixed/,
       );
       expect(await attempts()).toBe(i);
@@ -582,7 +597,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
     const fourth = await run(ws, { claude: attempt() });
     const task = taskOf(fake.requests[0]);
     expect(task).toMatch(/restart-nginx-now:-: 3 recent attempts, 3 failures in a row, breaker OPEN/);
-    expect(toolResults(fake.requests[1] as RecordedRequest)[0]).toMatch(
+    expect(decisionsOf(fake.requests[1] as RecordedRequest)[0]).toMatch(
       /^decision: deny\nreason: circuit breaker open: restart-nginx-now:- failed to fix 3 times; needs a human/,
     );
     expect(await attempts()).toBe(3);
@@ -705,7 +720,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
       expect(await sh('systemctl show -p MainPID --value supervisor')).toBe(supervisorPid);
       expect(await unitState('nginx')).not.toBe('active');
       // Claude was told why, each time
-      const answers = toolResults(fake.requests[1] as RecordedRequest);
+      const answers = decisionsOf(fake.requests[1] as RecordedRequest);
       expect(answers).toHaveLength(6);
       for (const answer of answers) expect(answer).toMatch(/^decision: deny\nreason: out of scope: /);
       expect(answers[0]).toMatch(/clear-directory does not address service findings/);
@@ -741,7 +756,7 @@ describe.skipIf(skip !== undefined)('remediation scenarios: bundled action again
     });
     const task = taskOf(fake.requests[0]);
     expect(task).toContain('**dry run** (nothing will be executed)');
-    expect(toolResults(fake.requests[1] as RecordedRequest)[0]).toMatch(
+    expect(decisionsOf(fake.requests[1] as RecordedRequest)[0]).toMatch(
       /^decision: dry-run\nreason: dry run: allowed, not executed/,
     );
     // and without a key: the rules plan the same restart
