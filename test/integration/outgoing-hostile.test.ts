@@ -51,7 +51,9 @@ describe('outgoing deliveries against the hostile HTTP corpus', () => {
         return { c, result, ms: Math.round(performance.now() - started) };
       }),
     );
-    const late = results.filter(({ ms }) => ms > TIMEOUT_MS + SETTLED_MS).map(({ c, ms }) => `${c.name} ${ms} ms`);
+    const late = results
+      .filter(({ ms }) => ms > TIMEOUT_MS + SETTLED_MS)
+      .map(({ c, ms }) => `${c.name} ${ms} ms`);
     const held = results
       .filter(({ c, ms }) => headFirst(c) && ms > SETTLED_MS)
       .map(({ c, ms }) => `${c.name} ${ms} ms`);
