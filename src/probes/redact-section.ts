@@ -51,7 +51,15 @@ function redactRun(run: readonly string[], secrets: readonly string[]): string[]
     // in a JSON line, the run's findings that go on past it (a key logged one line per entry);
     // one within the line was found in its escaped text, which its strings are searched as again
     const across = spans.filter((s) => s.start < from || s.end > from + line.length);
-    return jsonLine(line, clipped(across, from, from + line.length), secrets);
+    // a string with no member name (an array's element, a keyring file's key) has no name to be
+    // judged with: a finding the run's text gave it (by the command that printed it) is kept
+    const bare = spans.filter((s) => s.start >= from && s.end <= from + line.length);
+    return jsonLine(
+      line,
+      clipped(across, from, from + line.length),
+      secrets,
+      clipped(bare, from, from + line.length),
+    );
   });
 }
 
@@ -96,14 +104,20 @@ const RECORD_VALUE = /^(?:value|parameter_?value)$/i;
  * and a value is judged with its member's name (`"password": "…"`, or the name a name/value
  * record gives it). A finding outside any string (a bare number) is left to the output's pass.
  */
-function jsonLine(line: string, spans: readonly Span[], secrets: readonly string[]): string {
+function jsonLine(
+  line: string,
+  spans: readonly Span[],
+  secrets: readonly string[],
+  bare: readonly Span[] = [],
+): string {
   let name: string | undefined;
   let recordName: string | undefined;
   return line.replace(LITERAL, (literal: string, offset: number) => {
     const { text, at } = decodeLiteral(literal);
     const isName = /^\s*:/.test(line.slice(offset + literal.length));
     // a finding that spills over into a member's name stays with its value: names are the probe's
-    const found = isName ? [] : clipped(spans, offset, offset + literal.length).map((s) => inDecoded(s, at));
+    const reach = name === undefined ? [...spans, ...bare] : spans;
+    const found = isName ? [] : clipped(reach, offset, offset + literal.length).map((s) => inDecoded(s, at));
     let shown = applySpans(text, [...found, ...secretSpans(text, secrets)]);
     if (isName) {
       name = shown;

@@ -14,6 +14,7 @@ import { contextHex, KEY_CONTEXT_WORDS, keyContext } from './key-context.js';
 import { valuesAfterWords } from './key-dumps.js';
 import { keyMaterial, keyTokens } from './key-material.js';
 import { bareAwsSecrets, nearSecretWords } from './near-words.js';
+import { serviceSecrets } from './service-secrets.js';
 import type { Span } from './spans.js';
 import { isoTime, linesWith, longTokens, mapBack } from './tokens.js';
 import { URL_WORDS, urlsAndHeaders } from './urls-headers.js';
@@ -49,6 +50,7 @@ export function detect(text: string, depth = 0): Span[] {
     ...ldifSecrets(text),
     ...userlistHeads(text),
     ...nearSecretWords(text),
+    ...serviceSecrets(text),
     // last: a value another detector named (a vendor's token) keeps that name
     ...valuesAfterWords(text),
     ...encodedBlocks(text, depth, detect),
