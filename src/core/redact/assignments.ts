@@ -11,6 +11,7 @@
 import { looksRandom } from './entropy.js';
 import { secretName } from './secret-words.js';
 import { type Span, span } from './spans.js';
+import { indentedBlock } from './tokens.js';
 
 const STEM =
   /pass|pw|psw|secret|token|key|auth|cred|communit|sig|cookie|session|sid|dsn|salt|hmac|otp|jwt|bearer|hook|licen|pat(?![a-z])|psk|kennwort|geheim|mot|contrase|clave|senha|segred|parol|segret|wachtwoord|has[lł]o|heslo|jelsz|salasana|l[oö]senord|passord|adgangskode|lozinka|geslo|parool|slapta|[sş]ifre|sandi|kh[aẩ]u|jeton|chave|schl/gi;
@@ -345,16 +346,9 @@ function closeOf(text: string, from: number, quote: string): number {
 function nextLines(text: string, lineStart: number, lineEnd: number): Span | undefined {
   const indent = /^[ \t-]*/.exec(text.slice(lineStart, lineEnd))?.[0].length ?? 0;
   let end = lineEnd;
-  let at = lineEnd + 1;
-  while (at < text.length) {
-    const eol = text.indexOf('\n', at);
-    const stop = eol === -1 ? text.length : eol;
-    const line = text.slice(at, stop);
-    const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
-    if (line.trim() !== '' && lead <= indent) break;
+  for (const { stop } of indentedBlock(text, lineEnd, indent)) {
     end = stop;
-    at = stop + 1;
-    if (at - lineEnd > 20_000) break;
+    if (stop + 1 - lineEnd > 20_000) break;
   }
   return end > lineEnd ? span(text, lineEnd + 1, end) : undefined;
 }

@@ -14,7 +14,7 @@
  */
 import { looksRandom } from './entropy.js';
 import { type Span, span } from './spans.js';
-import { linesWith } from './tokens.js';
+import { indentedBlock, linesWith } from './tokens.js';
 
 /** A line of a byte dump: an optional offset, groups of 2–8 hex digits, an optional text column. */
 const DUMP_LINE =
@@ -96,17 +96,12 @@ export function kubernetesSecrets(out: Span[], text: string): void {
 
 /** The more-indented lines after a YAML `data:`: each member's value, or a block scalar's lines. */
 function yamlData(out: Span[], text: string, from: number, indent: number): void {
-  let at = from + 1;
-  for (let n = 0; n < 2_000 && at < text.length; n++) {
-    const eol = text.indexOf('\n', at);
-    const stop = eol === -1 ? text.length : eol;
-    const line = text.slice(at, stop);
-    const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
-    if (line.trim() !== '' && lead <= indent) return;
+  let n = 0;
+  for (const { stop, line } of indentedBlock(text, from, indent)) {
+    if (n++ >= 2_000) return;
     const member = /^[ \t]*["']?[^\s"':]{1,253}["']?:[ \t]*/.exec(line);
     const value = member ? line.slice(member[0].length) : line;
     if (!/^[|>][-+]?\d*[ \t]*$/.test(value)) push(out, text, stop - value.length, stop);
-    at = stop + 1;
   }
 }
 

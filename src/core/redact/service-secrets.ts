@@ -144,17 +144,17 @@ function near(text: string, family: Family, hits: number[], out: Span[]): void {
 
 /** Each match's last non-empty group (or every group, for patterns with two values) as a span. */
 function groups(text: string, out: Span[], ...patterns: RegExp[]): void {
-  for (const pattern of patterns) {
-    for (const m of text.matchAll(pattern)) {
-      let from = m.index ?? 0;
-      for (let g = 1; g < m.length; g++) {
-        const value = m[g];
-        if (!value) continue;
-        const at = text.indexOf(value, from);
-        from = at + value.length;
-        push(out, text, at, value);
-      }
-    }
+  for (const pattern of patterns) for (const m of text.matchAll(pattern)) pushGroups(out, text, m);
+}
+
+/** Each non-empty group of one match as a span, found in order from the match's start. */
+function pushGroups(out: Span[], text: string, m: RegExpMatchArray): void {
+  let from = m.index ?? 0;
+  for (const value of m.slice(1)) {
+    if (!value) continue;
+    const at = text.indexOf(value, from);
+    from = at + value.length;
+    push(out, text, at, value);
   }
 }
 
@@ -239,13 +239,7 @@ function snmp(text: string, out: Span[], pattern: RegExp): void {
   for (const m of text.matchAll(pattern)) {
     // the first passphrase decides: `createUser with SHA and AES passphrases` is a sentence
     if ((m[1] ?? '').replace(/^"|"$/g, '').length < 8) continue;
-    let from = m.index ?? 0;
-    for (const value of m.slice(1)) {
-      if (!value) continue;
-      const at = text.indexOf(value, from);
-      from = at + value.length;
-      push(out, text, at, value);
-    }
+    pushGroups(out, text, m);
   }
 }
 

@@ -153,3 +153,24 @@ export function linesWith(text: string, pattern: RegExp): TokenText {
   }
   return { text: parts.join('\n'), at, origin };
 }
+
+/**
+ * The lines after the one ending at `lineEnd` that belong to it in YAML: blank, or indented more
+ * than `indent` (a next-line scalar, a `|`/`>` block, a mapping's members), each as its bounds.
+ */
+export function* indentedBlock(
+  text: string,
+  lineEnd: number,
+  indent: number,
+): Generator<{ start: number; stop: number; line: string }> {
+  let at = lineEnd + 1;
+  while (at < text.length) {
+    const eol = text.indexOf('\n', at);
+    const stop = eol === -1 ? text.length : eol;
+    const line = text.slice(at, stop);
+    const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
+    if (line.trim() !== '' && lead <= indent) return;
+    yield { start: at, stop, line };
+    at = stop + 1;
+  }
+}
